@@ -1,0 +1,18 @@
+"""napari-symseg: training-free segmentation of atomic-resolution images.
+
+Local symmetry descriptors (Pearson scores of translations, rotations and
+reflections of local patches), PCA and k-means, after Wang et al.,
+Microscopy and Microanalysis 27 (2021).
+"""
+
+try:
+    from ._version import version as __version__
+except ImportError:  # pragma: no cover - not installed from a build
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        __version__ = version("napari-symseg")
+    except PackageNotFoundError:
+        __version__ = "0.0.0"
+
+__all__ = ["__version__"]

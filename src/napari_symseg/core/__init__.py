@@ -1,0 +1,1 @@
+"""Compute core: pure numpy / numba / scikit-learn, no GUI imports."""

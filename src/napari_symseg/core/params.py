@@ -1,0 +1,274 @@
+"""One frozen dataclass holding every segmentation parameter.
+
+`Params` is the single source of truth for parameter names, defaults,
+ranges and validation. The Python API, the command line, the napari
+widget, saved JSON files and layer metadata are all derived from it.
+Names follow Appendix A of Wang et al., Microscopy and Microanalysis 27
+(2021); defaults follow pySTEM 0.0.26 except ``random_state`` (0 rather
+than None, so that runs are reproducible unless asked otherwise).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DESCRIPTOR_NAMES = (
+    "local_correlation_map",
+    "preselected_translations",
+    "rotational_symmetry_maximum_pooling",
+    "reflection_symmetry_maximum_pooling",
+    "power_spectrum",
+)
+METHODS = ("direct", "fft")
+ALLOWED_ROTATION_ANGLES = (60, 90, 120, 180)
+
+
+class ParamsError(ValueError):
+    """A parameter (or a parameter combination) is invalid."""
+
+
+def _meta(help: str, lo: float | None = None, hi: float | None = None, **extra: Any) -> dict:
+    return {"help": help, "min": lo, "max": hi, **extra}
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of a symmetry-descriptor segmentation.
+
+    Sizes are in pixels; ``*_x`` is the vertical (row) axis and ``*_y``
+    the horizontal (column) axis, as in the paper.
+
+    Parameters
+    ----------
+    descriptor_name : str
+        Local descriptor family, one of `DESCRIPTOR_NAMES`.
+    patch_x, patch_y : int
+        Half height / half width of the rectangular patch that is
+        translated (translation descriptors).
+    window_x, window_y : int
+        Half height / half width of the shift window (translations), of the
+        max-pooling window (rotations, reflections) or of the local FFT
+        window (power spectrum).
+    max_num_points : int
+        Upper bound on the number of translations taken from a uniform grid
+        in the shift window (``local_correlation_map``).
+    method : {"direct", "fft"}
+        Route used to compute translation descriptors; both are exact.
+    preselected_translations : tuple of (int, int), optional
+        Translation vectors (row, column) for ``preselected_translations``.
+    radius : int
+        Radius of the circular patch (rotations, reflections).
+    num_reflection_plane : int
+        Number of reflection axes, evenly spaced over 180 degrees.
+    rotation_angles : tuple of int
+        Rotation angles in degrees, a subset of (60, 90, 120, 180).
+    n_patterns : int
+        Number of patterns (k-means clusters).
+    n_pca_components : int
+        Number of PCA components kept (ignored when `pca_variance` is set).
+    pca_variance : float, optional
+        Keep the fewest PCA components explaining at least this fraction of
+        the variance (the paper recommends 0.8-0.9).
+    stride : int
+        Descriptors are computed on every `stride`-th pixel in both axes.
+    upsampling : bool
+        Bring labels back to the full image size by nearest-neighbour
+        upsampling (otherwise labels stay on the strided grid).
+    separability_analysis : bool
+        Compute Fisher's separability of every feature and PCA component.
+    random_state : int, optional
+        Seed of k-means++ initialisation and subsampling; None draws a new
+        seed each run.
+    sort_labels_by_pattern_size : bool
+        Relabel patterns by size, smallest pattern = 0.
+    """
+
+    descriptor_name: str = field(
+        default="local_correlation_map",
+        metadata=_meta("local descriptor family", choices=DESCRIPTOR_NAMES),
+    )
+    patch_x: int = field(default=20, metadata=_meta("patch half height (px)", 1, 512))
+    patch_y: int = field(default=20, metadata=_meta("patch half width (px)", 1, 512))
+    window_x: int = field(default=21, metadata=_meta("window half height (px)", 1, 512))
+    window_y: int = field(default=21, metadata=_meta("window half width (px)", 1, 512))
+    max_num_points: int = field(
+        default=100, metadata=_meta("max number of translations", 1, 100_000)
+    )
+    method: str = field(
+        default="direct", metadata=_meta("translation route", choices=METHODS)
+    )
+    preselected_translations: tuple[tuple[int, int], ...] | None = field(
+        default=None, metadata=_meta("translation vectors (row, col)")
+    )
+    radius: int = field(default=20, metadata=_meta("circular patch radius (px)", 2, 512))
+    num_reflection_plane: int = field(
+        default=10, metadata=_meta("number of reflection axes", 1, 180)
+    )
+    rotation_angles: tuple[int, ...] = field(
+        default=ALLOWED_ROTATION_ANGLES, metadata=_meta("rotation angles (degrees)")
+    )
+    n_patterns: int = field(default=2, metadata=_meta("number of patterns", 1, 256))
+    n_pca_components: int = field(default=5, metadata=_meta("PCA components", 1, 10_000))
+    pca_variance: float | None = field(
+        default=None, metadata=_meta("explained-variance fraction", 0.0, 1.0)
+    )
+    stride: int = field(default=5, metadata=_meta("stride (px)", 1, 512))
+    upsampling: bool = field(default=True, metadata=_meta("upsample labels to full size"))
+    separability_analysis: bool = field(
+        default=True, metadata=_meta("compute Fisher separability")
+    )
+    random_state: int | None = field(
+        default=0, metadata=_meta("random seed", 0, 2**32 - 1)
+    )
+    sort_labels_by_pattern_size: bool = field(
+        default=True, metadata=_meta("sort labels by pattern size")
+    )
+
+    def __post_init__(self) -> None:
+        # Normalise containers (lists from JSON / CLI) to hashable tuples.
+        if self.preselected_translations is not None:
+            object.__setattr__(
+                self, "preselected_translations", _as_translations(self.preselected_translations)
+            )
+        object.__setattr__(self, "rotation_angles", _as_int_tuple(self.rotation_angles))
+        self.validate()
+
+    # ------------------------------------------------------------------ checks
+    def validate(self) -> None:
+        """Raise `ParamsError` with a clear message if anything is invalid."""
+        if self.descriptor_name not in DESCRIPTOR_NAMES:
+            raise ParamsError(
+                f"descriptor_name must be one of {', '.join(DESCRIPTOR_NAMES)}; "
+                f"got {self.descriptor_name!r}"
+            )
+        if self.method not in METHODS:
+            raise ParamsError(f"method must be 'direct' or 'fft'; got {self.method!r}")
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            lo, hi = f.metadata.get("min"), f.metadata.get("max")
+            if f.type in ("bool",) and not isinstance(value, bool):
+                raise ParamsError(f"{f.name} must be true or false; got {value!r}")
+            if f.type in ("int", "int | None"):
+                if value is None and f.type == "int | None":
+                    continue
+                if isinstance(value, bool) or not isinstance(value, int):
+                    raise ParamsError(f"{f.name} must be an integer; got {value!r}")
+            if f.type == "float | None" and value is not None:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ParamsError(f"{f.name} must be a number; got {value!r}")
+            if value is None or not isinstance(value, int | float) or isinstance(value, bool):
+                continue
+            if lo is not None and value < lo:
+                raise ParamsError(f"{f.name} must be >= {lo}; got {value}")
+            if hi is not None and value > hi:
+                raise ParamsError(f"{f.name} must be <= {hi}; got {value}")
+        if self.pca_variance is not None and not 0.0 < self.pca_variance <= 1.0:
+            raise ParamsError(
+                f"pca_variance must be in (0, 1]; got {self.pca_variance}"
+            )
+        bad = [a for a in self.rotation_angles if a not in ALLOWED_ROTATION_ANGLES]
+        if bad or not self.rotation_angles:
+            raise ParamsError(
+                "rotation_angles must be a non-empty subset of 60, 90, 120, 180 "
+                f"degrees; got {list(self.rotation_angles)}"
+            )
+        if len(set(self.rotation_angles)) != len(self.rotation_angles):
+            raise ParamsError(f"rotation_angles has duplicates: {list(self.rotation_angles)}")
+        if self.descriptor_name == "preselected_translations":
+            if not self.preselected_translations:
+                raise ParamsError(
+                    "descriptor 'preselected_translations' needs preselected_translations, "
+                    "a list of (row, col) translation vectors"
+                )
+            for t in self.preselected_translations:
+                if abs(t[0]) > self.window_x or abs(t[1]) > self.window_y:
+                    raise ParamsError(
+                        f"translation {list(t)} lies outside the shift window "
+                        f"(|row| <= window_x={self.window_x}, |col| <= window_y={self.window_y})"
+                    )
+
+    # --------------------------------------------------------------- helpers
+    def replace(self, **changes: Any) -> Params:
+        """Return a copy with some fields changed (validated)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-compatible dictionary of all fields."""
+        out = dataclasses.asdict(self)
+        if out["preselected_translations"] is not None:
+            out["preselected_translations"] = [list(t) for t in out["preselected_translations"]]
+        out["rotation_angles"] = list(out["rotation_angles"])
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Params:
+        """Build from a dictionary, rejecting unknown keys with a clear message."""
+        if not isinstance(data, dict):
+            raise ParamsError(f"parameters must be a JSON object; got {type(data).__name__}")
+        data = dict(data.get("params", data)) if "params" in data else dict(data)
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ParamsError(f"unknown parameter(s): {', '.join(unknown)}")
+        return cls(**data)
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """Serialise to JSON text; also write it to `path` if given."""
+        text = json.dumps({"params": self.to_dict()}, indent=2)
+        if path is not None:
+            Path(path).write_text(text + "\n")
+        return text
+
+    @classmethod
+    def from_json(cls, source: str | Path) -> Params:
+        """Load from a JSON file path or JSON text."""
+        text = str(source)
+        if not text.lstrip().startswith("{"):
+            path = Path(source)
+            try:
+                text = path.read_text()
+            except OSError as err:
+                raise ParamsError(f"cannot read parameter file {path}: {err.strerror}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ParamsError(f"parameter file is not valid JSON: {err}") from None
+        return cls.from_dict(data)
+
+    # ------------------------------------------------------------ derived
+    @property
+    def is_translation(self) -> bool:
+        """True for the two translation descriptor families."""
+        return self.descriptor_name in ("local_correlation_map", "preselected_translations")
+
+
+def _as_int_tuple(values: Any) -> tuple[int, ...]:
+    try:
+        return tuple(int(v) if float(v) == int(v) else v for v in values)
+    except (TypeError, ValueError):
+        raise ParamsError(f"expected a list of integers; got {values!r}") from None
+
+
+def _as_translations(values: Any) -> tuple[tuple[int, int], ...]:
+    try:
+        out = []
+        for v in values:
+            row, col = v
+            if float(row) != int(row) or float(col) != int(col):
+                raise ValueError
+            out.append((int(row), int(col)))
+    except (TypeError, ValueError):
+        raise ParamsError(
+            "preselected_translations must be a list of integer (row, col) pairs, "
+            f"shape (n, 2); got {values!r}"
+        ) from None
+    return tuple(out)
+
+
+def field_help(name: str) -> str:
+    """One-line help text of a `Params` field."""
+    return {f.name: f.metadata.get("help", "") for f in dataclasses.fields(Params)}[name]
