@@ -15,4 +15,27 @@ except ImportError:  # pragma: no cover - not installed from a build
     except PackageNotFoundError:
         __version__ = "0.0.0"
 
-__all__ = ["__version__"]
+from .core import (
+    InputError,
+    Model,
+    Params,
+    ParamsError,
+    Progress,
+    Result,
+    predict_steps,
+    segment,
+    segment_steps,
+)
+
+__all__ = [
+    "InputError",
+    "Model",
+    "Params",
+    "ParamsError",
+    "Progress",
+    "Result",
+    "__version__",
+    "predict_steps",
+    "segment",
+    "segment_steps",
+]

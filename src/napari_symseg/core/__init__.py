@@ -1,1 +1,23 @@
 """Compute core: pure numpy / numba / scikit-learn, no GUI imports."""
+
+from .descriptors.operations import Operations
+from .grid import Grid, ImageTooSmallError
+from .model import Model
+from .params import Params, ParamsError
+from .pipeline import Progress, Result, predict_steps, segment, segment_steps
+from .validation import InputError
+
+__all__ = [
+    "Grid",
+    "ImageTooSmallError",
+    "InputError",
+    "Model",
+    "Operations",
+    "Params",
+    "ParamsError",
+    "Progress",
+    "Result",
+    "predict_steps",
+    "segment",
+    "segment_steps",
+]

@@ -1,0 +1,96 @@
+"""k-means clustering of PCA features, prediction with a confidence margin."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.cluster import KMeans
+
+#: k-means is fitted on at most this many grid points (randomly drawn);
+#: all points are then assigned to the nearest centre.
+MAX_FIT_SAMPLES = 50_000
+N_INIT = 4
+CHUNK = 65536
+
+
+class ClusteringError(ValueError):
+    """k-means cannot be run as asked."""
+
+
+def fit_centres(features: np.ndarray, n_patterns: int, random_state) -> np.ndarray:
+    """k-means++ cluster centres of feature vectors (n, d).
+
+    Fitted on a random subsample of at most `MAX_FIT_SAMPLES` points drawn
+    with `random_state`, with `N_INIT` initialisations; the same seed gives
+    bit-identical centres.
+    """
+    n = len(features)
+    if n_patterns > n:
+        raise ClusteringError(
+            f"n_patterns={n_patterns} is larger than the number of descriptor grid points "
+            f"({n}); use fewer patterns, a smaller stride or a larger image"
+        )
+    rng = np.random.default_rng(random_state)
+    x = features
+    if n > MAX_FIT_SAMPLES:
+        x = features[np.sort(rng.choice(n, MAX_FIT_SAMPLES, replace=False))]
+    distinct = len(np.unique(x, axis=0)) if len(x) <= 4096 else n_patterns
+    if distinct < n_patterns:
+        raise ClusteringError(
+            f"only {distinct} distinct descriptor vectors for n_patterns={n_patterns}; "
+            "use fewer patterns"
+        )
+    seed = None if random_state is None else int(rng.integers(2**31 - 1))
+    km = KMeans(n_clusters=n_patterns, init="k-means++", n_init=N_INIT, random_state=seed)
+    km.fit(np.asarray(x, dtype=np.float64))
+    return km.cluster_centers_
+
+
+def assign(features: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest centre of every feature vector, and a confidence in [0, 1].
+
+    The confidence is ``(d2 - d1) / (d2 + d1)`` with d1, d2 the distances to
+    the nearest and second-nearest centre: 0 on the border between two
+    patterns, near 1 deep inside one. With a single centre it is 1.
+
+    Parameters
+    ----------
+    features : ndarray, (..., d)
+    centres : ndarray, (k, d)
+
+    Returns
+    -------
+    labels : ndarray of int32, (...)
+    confidence : ndarray of float32, (...)
+    """
+    flat = features.reshape(-1, features.shape[-1])
+    labels = np.empty(len(flat), dtype=np.int32)
+    conf = np.empty(len(flat), dtype=np.float32)
+    c = np.asarray(centres, dtype=np.float64)
+    for i in range(0, len(flat), CHUNK):
+        x = flat[i : i + CHUNK].astype(np.float64)
+        d2 = (x * x).sum(1)[:, None] - 2 * x @ c.T + (c * c).sum(1)[None, :]
+        d = np.sqrt(np.clip(d2, 0.0, None))
+        order = np.argsort(d, axis=1, kind="stable")
+        labels[i : i + CHUNK] = order[:, 0]
+        if len(c) == 1:
+            conf[i : i + CHUNK] = 1.0
+            continue
+        d1 = np.take_along_axis(d, order[:, :1], 1)[:, 0]
+        d2nd = np.take_along_axis(d, order[:, 1:2], 1)[:, 0]
+        total = d1 + d2nd
+        conf[i : i + CHUNK] = np.where(total > 0, (d2nd - d1) / np.where(total > 0, total, 1), 0)
+    shape = features.shape[:-1]
+    return labels.reshape(shape), conf.reshape(shape)
+
+
+def size_order(labels: np.ndarray, n_patterns: int, weights: np.ndarray | None = None):
+    """Permutation putting patterns in order of increasing size.
+
+    Returns ``order`` such that new label ``i`` is old label ``order[i]``
+    (ties keep the old order). `weights` gives the number of image pixels
+    each grid point stands for.
+    """
+    sizes = np.bincount(
+        labels.ravel(), weights=None if weights is None else weights.ravel(), minlength=n_patterns
+    )
+    return np.argsort(sizes, kind="stable")

@@ -1,0 +1,100 @@
+"""Descriptor families: one registry drives the core dispatch and the widget.
+
+Every family is three plain functions plus the `Params` fields it uses:
+
+- ``margin(params) -> (rows, cols)``: how far from the border a grid point
+  must be for everything the descriptor reads to lie inside the image;
+- ``operations(params) -> Operations``: the operation behind each feature;
+- ``compute(image, params, operations, rows, cols)``: float32 array of shape
+  ``(len(rows), len(cols), len(operations))``, the descriptors of a float64
+  image at the grid points ``rows x cols``. ``rows`` and ``cols`` are equally
+  spaced by ``params.stride`` and lie at least ``margin`` from the border.
+  ``operations`` may be any subset of ``operations(params)`` (this is how a
+  model restricted to the most separable operations is applied).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from . import point_symmetry, power_spectrum, translation
+from .operations import Operations
+
+
+@dataclass(frozen=True)
+class DescriptorFamily:
+    """A descriptor family as seen by the pipeline and the widget."""
+
+    name: str
+    title: str
+    fields: tuple[str, ...]
+    margin: Callable
+    operations: Callable
+    compute: Callable
+
+
+FAMILIES: dict[str, DescriptorFamily] = {
+    f.name: f
+    for f in (
+        DescriptorFamily(
+            "local_correlation_map",
+            "Translations: local correlation map",
+            ("patch_x", "patch_y", "window_x", "window_y", "max_num_points", "method"),
+            translation.margin,
+            translation.grid_operations,
+            translation.compute,
+        ),
+        DescriptorFamily(
+            "preselected_translations",
+            "Translations: preselected vectors",
+            ("patch_x", "patch_y", "window_x", "window_y", "preselected_translations", "method"),
+            translation.margin,
+            translation.preselected_operations,
+            translation.compute,
+        ),
+        DescriptorFamily(
+            "rotational_symmetry_maximum_pooling",
+            "Rotations (max-pooled)",
+            ("radius", "window_x", "window_y", "rotation_angles"),
+            point_symmetry.margin,
+            point_symmetry.rotation_operations,
+            point_symmetry.compute,
+        ),
+        DescriptorFamily(
+            "reflection_symmetry_maximum_pooling",
+            "Reflections (max-pooled)",
+            ("radius", "window_x", "window_y", "num_reflection_plane"),
+            point_symmetry.margin,
+            point_symmetry.reflection_operations,
+            point_symmetry.compute,
+        ),
+        DescriptorFamily(
+            "power_spectrum",
+            "Power spectrum (local window FFT)",
+            ("window_x", "window_y"),
+            power_spectrum.margin,
+            power_spectrum.operations,
+            power_spectrum.compute,
+        ),
+    )
+}
+
+COMMON_FIELDS = (
+    "n_patterns",
+    "n_pca_components",
+    "pca_variance",
+    "stride",
+    "upsampling",
+    "separability_analysis",
+    "random_state",
+    "sort_labels_by_pattern_size",
+)
+
+
+def get_family(name: str) -> DescriptorFamily:
+    """The registered family called `name`."""
+    return FAMILIES[name]
+
+
+__all__ = ["COMMON_FIELDS", "FAMILIES", "DescriptorFamily", "Operations", "get_family"]

@@ -1,0 +1,289 @@
+"""Segmentation pipeline: descriptors -> PCA -> k-means -> labels.
+
+The work is a generator that yields `Progress` between chunks, so a GUI can
+show progress and cancel (stop iterating); `segment` and `Model.predict`
+are the plain-function wrappers for library users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .clustering import assign, fit_centres, size_order
+from .descriptors.operations import Operations
+from .descriptors.registry import get_family
+from .grid import Grid
+from .model import Model
+from .params import Params
+from .pca import PCAModel, fit_pca
+from .separability import fisher_separability
+from .validation import as_image
+
+#: aim for descriptor chunks of about this many grid points (progress/cancel
+#: granularity; larger chunks waste less work on chunk borders)
+CHUNK_POINTS = 100_000
+MAX_CHUNKS = 32
+
+# share of the total run time of each stage, for an overall progress fraction
+_WEIGHTS = {"descriptors": 0.85, "pca": 0.05, "kmeans": 0.07, "labels": 0.03}
+_STARTS = {"descriptors": 0.0, "pca": 0.85, "kmeans": 0.90, "labels": 0.97}
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of a running segmentation.
+
+    Attributes
+    ----------
+    stage : str
+        ``"descriptors"``, ``"pca"``, ``"kmeans"`` or ``"labels"``.
+    done, total : int
+        Units of the stage done so far / in all.
+    fraction : float
+        Overall progress in [0, 1].
+    """
+
+    stage: str
+    done: int
+    total: int
+    fraction: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        part = self.done / self.total if self.total else 1.0
+        object.__setattr__(
+            self, "fraction", _STARTS[self.stage] + _WEIGHTS[self.stage] * part
+        )
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.done}/{self.total} ({100 * self.fraction:.0f} %)"
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything a segmentation produced.
+
+    Attributes
+    ----------
+    labels : ndarray of int32
+        Pattern label per pixel, shape of the image (or of the grid when
+        ``params.upsampling`` is False).
+    grid_labels : ndarray of int32, (n_rows, n_cols)
+        Labels on the descriptor grid.
+    confidence : ndarray of float32, (n_rows, n_cols)
+        Margin between nearest and second-nearest cluster centre, in [0, 1];
+        low values mark pattern boundaries, defects and unusual spots.
+    descriptors : ndarray of float32, (n_rows, n_cols, n_features)
+        Raw descriptors on the grid.
+    pca_components : ndarray of float32, (n_rows, n_cols, n_components)
+        The PCA features as images on the grid.
+    explained_variance_ratio : ndarray, (n_components,)
+    operations : Operations
+        The symmetry operation behind each descriptor feature.
+    separability : ndarray or None, (n_features,)
+        Fisher separability of every raw feature (None if not computed).
+    pca_separability : ndarray or None, (n_components,)
+        Fisher separability of every PCA component.
+    cluster_centres : ndarray, (n_patterns, n_components)
+        In label order.
+    grid : Grid
+        Where the descriptors were computed.
+    model : Model
+        The fitted model: applies the same operations, PCA and centres to
+        another image (``result.model.predict(other)``).
+    params : Params
+    """
+
+    labels: np.ndarray
+    grid_labels: np.ndarray
+    confidence: np.ndarray
+    descriptors: np.ndarray
+    pca_components: np.ndarray
+    explained_variance_ratio: np.ndarray
+    operations: Operations
+    separability: np.ndarray | None
+    pca_separability: np.ndarray | None
+    cluster_centres: np.ndarray
+    grid: Grid
+    model: Model
+    params: Params
+
+    @property
+    def confidence_image(self) -> np.ndarray:
+        """Confidence upsampled to the image size (nearest grid point)."""
+        return self.grid.upsample(self.confidence)
+
+    @property
+    def pca_images(self) -> np.ndarray:
+        """PCA features as a stack of images, (n_components, n_rows, n_cols)."""
+        return np.moveaxis(self.pca_components, -1, 0)
+
+
+def _n_chunks(grid: Grid) -> int:
+    return int(np.clip(grid.size // CHUNK_POINTS, 1, MAX_CHUNKS))
+
+
+def grid_for(image_shape: tuple[int, int], params: Params) -> Grid:
+    """The descriptor grid of `params` on an image of `image_shape`."""
+    family = get_family(params.descriptor_name)
+    return Grid.for_margin(
+        image_shape, family.margin(params), params.stride, what=params.descriptor_name
+    )
+
+
+def descriptor_steps(
+    image: np.ndarray, params: Params, operations: Operations | None = None
+) -> Generator[Progress, None, tuple[Grid, np.ndarray]]:
+    """Compute descriptors chunk by chunk; returns ``(grid, descriptors)``.
+
+    `image` must already be validated (float64, 2-D).
+    """
+    family = get_family(params.descriptor_name)
+    operations = family.operations(params) if operations is None else operations
+    grid = grid_for(image.shape, params)
+    out = np.empty(grid.shape + (len(operations),), dtype=np.float32)
+    chunks = grid.row_chunks(_n_chunks(grid))
+    yield Progress("descriptors", 0, len(chunks))
+    for i, sl in enumerate(chunks):
+        out[sl] = family.compute(image, params, operations, grid.rows[sl], grid.cols)
+        yield Progress("descriptors", i + 1, len(chunks))
+    return grid, out
+
+
+def _pixel_weights(grid: Grid) -> np.ndarray:
+    """Number of image pixels whose nearest grid point is each grid point."""
+    ri, ci = grid.nearest_index()
+    return np.outer(
+        np.bincount(ri, minlength=grid.shape[0]), np.bincount(ci, minlength=grid.shape[1])
+    )
+
+
+def segment_steps(image, params: Params | None = None) -> Generator[Progress, None, Result]:
+    """Segment a 2-D image, yielding `Progress` between steps.
+
+    Iterate it (e.g. in a GUI thread worker) and stop iterating to cancel;
+    the `Result` is the generator's return value. See `segment`.
+    """
+    params = Params() if params is None else params
+    img = as_image(image)
+    grid, descriptors = yield from descriptor_steps(img, params)
+    operations = get_family(params.descriptor_name).operations(params)
+
+    yield Progress("pca", 0, 1)
+    pca = fit_pca(descriptors, params.n_pca_components, params.pca_variance)
+    features = pca.transform(descriptors)
+    yield Progress("pca", 1, 1)
+
+    yield Progress("kmeans", 0, 1)
+    flat = features.reshape(-1, features.shape[-1])
+    centres = fit_centres(flat, params.n_patterns, params.random_state)
+    grid_labels, confidence = assign(features, centres)
+    if params.sort_labels_by_pattern_size:
+        order = size_order(grid_labels, len(centres), _pixel_weights(grid))
+        centres = centres[order]
+        grid_labels = np.argsort(order).astype(np.int32)[grid_labels]
+    yield Progress("kmeans", 1, 1)
+
+    from .. import __version__
+
+    model = Model(params, operations, pca, centres, __version__)
+    result = yield from _label(grid, descriptors, features, model, (grid_labels, confidence))
+    return result
+
+
+def _label(grid, descriptors, features, model: Model, assigned=None):
+    params = model.params
+    yield Progress("labels", 0, 1)
+    grid_labels, confidence = assign(features, model.centres) if assigned is None else assigned
+    labels = grid.upsample(grid_labels) if params.upsampling else grid_labels
+    sep = pca_sep = None
+    if params.separability_analysis and model.n_patterns > 1:
+        sep = fisher_separability(descriptors, grid_labels)
+        pca_sep = fisher_separability(features, grid_labels)
+    yield Progress("labels", 1, 1)
+    return Result(
+        labels=np.ascontiguousarray(labels, dtype=np.int32),
+        grid_labels=grid_labels,
+        confidence=confidence,
+        descriptors=descriptors,
+        pca_components=features,
+        explained_variance_ratio=model.pca.explained_variance_ratio,
+        operations=model.operations,
+        separability=sep,
+        pca_separability=pca_sep,
+        cluster_centres=model.centres,
+        grid=grid,
+        model=model,
+        params=params,
+    )
+
+
+def predict_steps(model: Model, image) -> Generator[Progress, None, Result]:
+    """Label `image` with a fitted model (same operations, PCA and centres)."""
+    img = as_image(image)
+    grid, descriptors = yield from descriptor_steps(img, model.params, model.operations)
+    yield Progress("pca", 0, 1)
+    features = model.pca.transform(descriptors)
+    yield Progress("pca", 1, 1)
+    result = yield from _label(grid, descriptors, features, model)
+    return result
+
+
+def run(steps: Generator) -> Result:
+    """Drive a progress generator to completion and return its result."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+
+def segment(image, params: Params | None = None, **changes) -> Result:
+    """Segment an atomic-resolution image into crystal patterns.
+
+    Local symmetry descriptors on a strided grid, PCA, k-means, labels
+    sorted by pattern size and upsampled to the full image.
+
+    Parameters
+    ----------
+    image : array_like, 2-D
+        The image (any real dtype; it is not modified).
+    params : Params, optional
+        Parameters (defaults: pySTEM's, with ``random_state=0``).
+    **changes
+        Parameter overrides, e.g. ``n_patterns=3, stride=4``.
+
+    Returns
+    -------
+    Result
+
+    Examples
+    --------
+    >>> from napari_symseg import segment
+    >>> from napari_symseg.core.synthetic import two_phase
+    >>> image = two_phase((160, 160))
+    >>> result = segment(image, patch_x=8, patch_y=8, window_x=10, window_y=10, stride=4)
+    >>> result.labels.shape
+    (160, 160)
+    >>> int(result.labels[80, 5]) != int(result.labels[80, 150])
+    True
+    """
+    params = Params() if params is None else params
+    if changes:
+        params = params.replace(**changes)
+    return run(segment_steps(image, params))
+
+
+__all__ = [
+    "PCAModel",
+    "Progress",
+    "Result",
+    "descriptor_steps",
+    "grid_for",
+    "predict_steps",
+    "run",
+    "segment",
+    "segment_steps",
+]

@@ -1,0 +1,72 @@
+"""Input checks: every bad input gets one clear message, nothing is modified."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class InputError(ValueError):
+    """The input image cannot be segmented as given."""
+
+
+def as_image(image, allow_series: bool = False) -> np.ndarray:
+    """Validate `image` and return a float64 copy (the input is never modified).
+
+    Integer, unsigned, boolean-free real and big-endian dtypes are converted.
+
+    Parameters
+    ----------
+    image : array_like
+        A 2-D image (rows, cols); with `allow_series`, also (T, rows, cols).
+    allow_series : bool
+        Accept 3-D (T, Y, X) arrays.
+
+    Returns
+    -------
+    ndarray, float64, native byte order, C-contiguous
+
+    Raises
+    ------
+    InputError
+        For RGB/RGBA, 1-D or 4-D+ arrays, 3-D series when not allowed,
+        complex, boolean or non-numeric data, empty arrays, NaN/inf pixels
+        and constant images.
+    """
+    arr = np.asarray(image)
+    if arr.dtype.kind not in "iuf":
+        kind = {"b": "boolean", "c": "complex", "U": "text", "S": "bytes", "O": "object"}
+        raise InputError(
+            f"image must hold real numbers; got {kind.get(arr.dtype.kind, str(arr.dtype))} "
+            f"data (dtype {arr.dtype})"
+        )
+    if arr.ndim == 3 and arr.shape[-1] in (3, 4) and min(arr.shape[:2]) > 4:
+        raise InputError(
+            f"image looks like RGB/RGBA colour data, shape {arr.shape}; convert it to a "
+            "single grey-scale channel first (e.g. take the detector channel or the mean)"
+        )
+    if arr.ndim == 3 and not allow_series:
+        raise InputError(
+            f"got a 3-D array of shape {arr.shape}; image series (T, Y, X) are not "
+            "supported here yet: segment one 2-D frame, e.g. image[0]"
+        )
+    if arr.ndim not in ((2, 3) if allow_series else (2,)):
+        want = "2-D (Y, X) or 3-D (T, Y, X)" if allow_series else "2-D (Y, X)"
+        raise InputError(f"image must be {want}; got {arr.ndim}-D array of shape {arr.shape}")
+    if arr.size == 0:
+        raise InputError(f"image is empty, shape {arr.shape}")
+    out = np.array(arr, dtype=np.float64, order="C", copy=True)
+    bad = ~np.isfinite(out)
+    if bad.any():
+        raise InputError(
+            f"image contains {int(bad.sum())} NaN or infinite pixel(s); replace them "
+            "(e.g. with the median) or crop them away"
+        )
+    frames = out.reshape((-1,) + out.shape[-2:])
+    for t, frame in enumerate(frames):
+        if frame.max() == frame.min():
+            where = f"frame {t} is" if out.ndim == 3 else "image is"
+            raise InputError(
+                f"{where} constant (every pixel = {frame.flat[0]:g}): there is no pattern "
+                "to segment"
+            )
+    return out
