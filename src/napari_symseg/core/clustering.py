@@ -55,7 +55,9 @@ def assign(features: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.nd
     Parameters
     ----------
     features : ndarray, (..., d)
+        Feature vectors.
     centres : ndarray, (k, d)
+        Cluster centres.
 
     Returns
     -------

@@ -10,6 +10,7 @@ the label of the nearest grid point, border pixels included.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,7 +82,7 @@ class Grid:
         n = len(self.rows)
         n_chunks = max(1, min(n_chunks, n))
         bounds = np.linspace(0, n, n_chunks + 1).round().astype(int)
-        return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True) if b > a]
+        return [slice(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
     def nearest_index(self) -> tuple[np.ndarray, np.ndarray]:
         """Index of the nearest grid row for every image row, and likewise for columns."""

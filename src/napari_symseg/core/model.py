@@ -81,8 +81,17 @@ class Model:
         return cls(
             params=Params.from_dict(data["params"]),
             operations=Operations.from_dict(data["operations"]),
-            pca=PCAModel(*(np.asarray(pca[k], dtype=np.float64) for k in (
-                "mean", "components", "explained_variance", "explained_variance_ratio"))),
+            pca=PCAModel(
+                *(
+                    np.asarray(pca[k], dtype=np.float64)
+                    for k in (
+                        "mean",
+                        "components",
+                        "explained_variance",
+                        "explained_variance_ratio",
+                    )
+                )
+            ),
             centres=np.asarray(data["centres"], dtype=np.float64),
             version=data["version"],
         )

@@ -98,9 +98,7 @@ class Params:
     max_num_points: int = field(
         default=100, metadata=_meta("max number of translations", 1, 100_000)
     )
-    method: str = field(
-        default="direct", metadata=_meta("translation route", choices=METHODS)
-    )
+    method: str = field(default="direct", metadata=_meta("translation route", choices=METHODS))
     preselected_translations: tuple[tuple[int, int], ...] | None = field(
         default=None, metadata=_meta("translation vectors (row, col)")
     )
@@ -121,9 +119,7 @@ class Params:
     separability_analysis: bool = field(
         default=True, metadata=_meta("compute Fisher separability")
     )
-    random_state: int | None = field(
-        default=0, metadata=_meta("random seed", 0, 2**32 - 1)
-    )
+    random_state: int | None = field(default=0, metadata=_meta("random seed", 0, 2**32 - 1))
     sort_labels_by_pattern_size: bool = field(
         default=True, metadata=_meta("sort labels by pattern size")
     )
@@ -167,9 +163,7 @@ class Params:
             if hi is not None and value > hi:
                 raise ParamsError(f"{f.name} must be <= {hi}; got {value}")
         if self.pca_variance is not None and not 0.0 < self.pca_variance <= 1.0:
-            raise ParamsError(
-                f"pca_variance must be in (0, 1]; got {self.pca_variance}"
-            )
+            raise ParamsError(f"pca_variance must be in (0, 1]; got {self.pca_variance}")
         bad = [a for a in self.rotation_angles if a not in ALLOWED_ROTATION_ANGLES]
         if bad or not self.rotation_angles:
             raise ParamsError(

@@ -45,7 +45,7 @@ class PCAModel:
         w = self.components.T
         for i in range(0, len(flat), CHUNK):
             out[i : i + CHUNK] = (flat[i : i + CHUNK].astype(np.float64) - self.mean) @ w
-        return out.reshape(x.shape[:-1] + (self.n_components,))
+        return out.reshape((*x.shape[:-1], self.n_components))
 
 
 def fit_pca(x: np.ndarray, n_components: int | None = None, variance: float | None = None):

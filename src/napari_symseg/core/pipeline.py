@@ -53,9 +53,7 @@ class Progress:
 
     def __post_init__(self) -> None:
         part = self.done / self.total if self.total else 1.0
-        object.__setattr__(
-            self, "fraction", _STARTS[self.stage] + _WEIGHTS[self.stage] * part
-        )
+        object.__setattr__(self, "fraction", _STARTS[self.stage] + _WEIGHTS[self.stage] * part)
 
     def __str__(self) -> str:
         return f"{self.stage} {self.done}/{self.total} ({100 * self.fraction:.0f} %)"
@@ -143,7 +141,7 @@ def descriptor_steps(
     family = get_family(params.descriptor_name)
     operations = family.operations(params) if operations is None else operations
     grid = grid_for(image.shape, params)
-    out = np.empty(grid.shape + (len(operations),), dtype=np.float32)
+    out = np.empty((*grid.shape, len(operations)), dtype=np.float32)
     chunks = grid.row_chunks(_n_chunks(grid))
     yield Progress("descriptors", 0, len(chunks))
     for i, sl in enumerate(chunks):

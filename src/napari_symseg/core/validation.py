@@ -61,7 +61,7 @@ def as_image(image, allow_series: bool = False) -> np.ndarray:
             f"image contains {int(bad.sum())} NaN or infinite pixel(s); replace them "
             "(e.g. with the median) or crop them away"
         )
-    frames = out.reshape((-1,) + out.shape[-2:])
+    frames = out.reshape((-1, *out.shape[-2:]))
     for t, frame in enumerate(frames):
         if frame.max() == frame.min():
             where = f"frame {t} is" if out.ndim == 3 else "image is"

@@ -91,6 +91,7 @@ def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds) -> tupl
     Parameters
     ----------
     image : ndarray, 2-D float64
+        The image.
     patch_x, patch_y : int
         Patch half sizes.
     bounds : (r0, r1, c0, c1)
@@ -153,8 +154,12 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols) -> np.ndarr
     region = image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y]
     scale = region.std()
     region = (region - region.mean()) / (scale if scale > 0 else 1.0)
-    mean, var = local_moments(region, patch_x, patch_y, (patch_x, region.shape[0] - patch_x,
-                                                         patch_y, region.shape[1] - patch_y))
+    mean, var = local_moments(
+        region,
+        patch_x,
+        patch_y,
+        (patch_x, region.shape[0] - patch_x, patch_y, region.shape[1] - patch_y),
+    )
     step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
     step_c = int(cols[1] - cols[0]) if len(cols) > 1 else 1
     jobs = _pair_jobs(shifts, step_r, step_c, len(rows), len(cols))
