@@ -24,7 +24,7 @@ from .validation import as_image
 
 #: aim for descriptor chunks of about this many grid points (progress/cancel
 #: granularity; larger chunks waste less work on chunk borders)
-CHUNK_POINTS = 100_000
+CHUNK_POINTS = 50_000
 MAX_CHUNKS = 32
 
 # share of the total run time of each stage, for an overall progress fraction
@@ -120,7 +120,7 @@ class Result:
 
 
 def _n_chunks(grid: Grid) -> int:
-    return int(np.clip(grid.size // CHUNK_POINTS, 1, MAX_CHUNKS))
+    return int(np.clip(-(-grid.size // CHUNK_POINTS), 1, MAX_CHUNKS))
 
 
 def grid_for(image_shape: tuple[int, int], params: Params) -> Grid:

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Install (if needed) and run the whole test suite headless under Xvfb.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export QT_API=pyqt6 PYTEST_QT_API=pyqt6
+unset QT_QPA_PLATFORM
+exec xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m pytest "$@"

@@ -1,0 +1,150 @@
+"""The command line contract of DESIGN.md."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tifffile
+
+from napari_symseg.cli import main
+from napari_symseg.core.params import Params
+from napari_symseg.core.synthetic import two_phase
+
+SMALL = ["--patch-x", "6", "--patch-y", "6", "--window-x", "8", "--window-y", "8",
+         "--stride", "4"]
+
+
+@pytest.fixture
+def image_npy(tmp_path):
+    path = tmp_path / "img.npy"
+    np.save(path, two_phase((120, 140)))
+    return path
+
+
+@pytest.mark.parametrize(("suffix_in", "suffix_out"), [(".npy", ".tif"), (".tif", ".npy"),
+                                                       (".tiff", ".tiff")])
+def test_segment_writes_labels_of_input_shape(tmp_path, suffix_in, suffix_out, capsys):
+    src = tmp_path / f"img{suffix_in}"
+    image = two_phase((120, 140))
+    np.save(src, image) if suffix_in == ".npy" else tifffile.imwrite(src, image)
+    out = tmp_path / f"labels{suffix_out}"
+    assert main(["segment", str(src), "-o", str(out), *SMALL]) == 0
+    labels = np.load(out) if suffix_out == ".npy" else tifffile.imread(out)
+    assert labels.shape == image.shape and labels.dtype.kind in "iu"
+    assert set(np.unique(labels)) == {0, 1}
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_all_contract_flags_are_accepted(tmp_path, image_npy):
+    out = tmp_path / "l.npy"
+    args = ["segment", str(image_npy), "-o", str(out), "--descriptor", "local_correlation_map",
+            "--n-patterns", "2", "--stride", "4", "--patch-x", "5", "--patch-y", "6",
+            "--window-x", "7", "--window-y", "8", "--max-num-points", "30", "--method", "fft",
+            "--radius", "6", "--num-reflection-plane", "4", "--n-pca-components", "3",
+            "--random-state", "3"]
+    assert main(args) == 0 and out.exists()
+    out2 = tmp_path / "l2.npy"
+    assert main(["segment", str(image_npy), "-o", str(out2), "--pca-variance", "0.9",
+                 *SMALL]) == 0
+
+
+def test_params_file_round_trip_and_precedence(tmp_path, image_npy):
+    saved = tmp_path / "p.json"
+    out = tmp_path / "a.npy"
+    assert main(["segment", str(image_npy), "-o", str(out), *SMALL, "--n-patterns", "3",
+                 "--save-params", str(saved)]) == 0
+    p = Params.from_json(saved)
+    assert (p.patch_x, p.stride, p.n_patterns) == (6, 4, 3)
+    out2 = tmp_path / "b.npy"
+    assert main(["segment", str(image_npy), "-o", str(out2), "--params", str(saved)]) == 0
+    np.testing.assert_array_equal(np.load(out), np.load(out2))
+    # explicit flags override the file
+    saved2 = tmp_path / "p2.json"
+    assert main(["segment", str(image_npy), "-o", str(out2), "--params", str(saved),
+                 "--n-patterns", "2", "--save-params", str(saved2)]) == 0
+    assert Params.from_json(saved2).n_patterns == 2
+    assert Params.from_json(saved2).patch_x == 6
+
+
+def test_tiff_output_carries_parameters(tmp_path, image_npy):
+    out = tmp_path / "l.tif"
+    assert main(["segment", str(image_npy), "-o", str(out), *SMALL]) == 0
+    with tifffile.TiffFile(out) as tif:
+        meta = json.loads(tif.pages[0].description)
+    assert meta["params"]["patch_x"] == 6 and "napari_symseg" in meta
+
+
+def _run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "napari_symseg.cli", *args],
+                          capture_output=True, text=True)
+
+
+@pytest.mark.parametrize(
+    ("make_input", "extra", "message"),
+    [
+        (lambda: np.random.default_rng(0).random((80, 80, 3)), [], "RGB"),
+        (lambda: np.random.default_rng(0).random((4, 80, 80)), [], "series"),
+        (lambda: np.random.default_rng(0).random(50), [], "2-D"),
+        (lambda: np.full((80, 80), 2.0), [], "constant"),
+        (lambda: np.where(np.eye(80) > 0, np.nan, 1.0), [], "NaN"),
+        (lambda: two_phase((50, 50)), ["--patch-x", "20", "--window-x", "21"], "too small"),
+        (lambda: two_phase((80, 80)), ["--patch-x", "0"], "patch_x must be >= 1"),
+        (lambda: two_phase((80, 80)), ["--stride", "-2"], "stride must be >= 1"),
+        (lambda: two_phase((80, 80)), ["--n-patterns", "5000"], "n_patterns"),
+        (lambda: two_phase((80, 80)), ["--descriptor", "bogus"], "invalid choice"),
+        (lambda: two_phase((80, 80)), ["--descriptor", "preselected_translations",
+                                       "--preselected-translations", "0,30"], "outside"),
+        (lambda: two_phase((80, 80)), ["--n-pca-components", "2", "--pca-variance", ".9"],
+         "not allowed with"),
+    ],
+)
+def test_bad_input_exit_2_one_line_nothing_written(tmp_path, make_input, extra, message):
+    src = tmp_path / "in.npy"
+    np.save(src, make_input())
+    out = tmp_path / "out.npy"
+    small = [] if any(a in extra for a in ("--patch-x", "--window-x")) else [
+        "--patch-x", "4", "--patch-y", "4", "--window-x", "5", "--window-y", "5"]
+    proc = _run_cli("segment", str(src), "-o", str(out), *small, *extra)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert lines[0].startswith("napari-symseg: error:") and message in lines[0], lines[0]
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == [src]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["segment", "missing.npy", "-o", "out.npy"], "not found"),
+        (["segment", "in.npy", "-o", "out.png"], "supported outputs"),
+        (["segment", "in.jpg", "-o", "out.npy"], "supported inputs"),
+        (["segment", "in.npy", "-o", "no/such/dir/out.npy"], "folder does not exist"),
+        (["segment", "in.npy"], "required"),
+        (["segment", "in.npy", "-o", "out.npy", "--params", "nope.json"], "cannot read"),
+    ],
+)
+def test_bad_paths(tmp_path, args, message, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    np.save(tmp_path / "in.npy", two_phase((80, 80)))
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0], err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.npy"]
+
+
+def test_demo_writes_labels_overlay_and_params(tmp_path, capsys):
+    assert main(["demo", "-o", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    labels = tifffile.imread(tmp_path / "demo" / "sample_two_phase_labels.tif")
+    image = tifffile.imread(tmp_path / "demo" / "sample_two_phase.tif")
+    assert labels.shape == image.shape == (512, 512)
+    left, right = labels[:, :200], labels[:, 312:]
+    assert (left == left[0, 0]).mean() > 0.99 and (right == right[0, 0]).mean() > 0.99
+    assert left[0, 0] != right[0, 0]
+    from PIL import Image
+
+    assert Image.open(tmp_path / "demo" / "sample_two_phase_overlay.png").size == (512, 512)
+    assert "overlay" in out and "labels" in out

@@ -1,0 +1,155 @@
+import numpy as np
+import pytest
+
+from napari_symseg import Model, Params, segment, segment_steps
+from napari_symseg.core.pipeline import Progress, predict_steps
+from napari_symseg.core.synthetic import grain_boundary, two_phase, two_phase_truth
+
+SMALL = {"patch_x": 6, "patch_y": 6, "window_x": 8, "window_y": 8, "stride": 3}
+
+# Small-but-sensible parameters per family for a 8 px / 10 px two-lattice image.
+FAMILY_PARAMS = {
+    "local_correlation_map": {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10},
+    "preselected_translations": {
+        "patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10,
+        "preselected_translations": [(0, 8), (8, 0), (0, 10), (5, 9), (10, 0), (8, 8)],
+    },
+    "rotational_symmetry_maximum_pooling": {"radius": 8, "window_x": 4, "window_y": 4},
+    "reflection_symmetry_maximum_pooling": {
+        "radius": 8, "window_x": 4, "window_y": 4, "num_reflection_plane": 6,
+    },
+    "power_spectrum": {"window_x": 10, "window_y": 10},
+}
+
+
+@pytest.mark.parametrize("name", list(FAMILY_PARAMS))
+@pytest.mark.parametrize("stride", [1, 4, 5])
+def test_vertical_boundary_found_at_true_column(name, stride):
+    """Labels are centred: no shift by patch radius or window size (pySTEM's bug)."""
+    shape, boundary = (96, 200), 117  # boundary deliberately off-centre
+    image = two_phase(shape, boundary=boundary, noise=0.02)
+    params = Params(descriptor_name=name, stride=stride, **FAMILY_PARAMS[name])
+    labels = segment(image, params).labels
+    assert labels.shape == shape
+    truth = two_phase_truth(shape, boundary)
+    if np.mean(labels == truth) < 0.5:
+        truth = 1 - truth
+    # every row: the label switches within one stride of the true column
+    for row in labels[::7]:
+        changes = np.nonzero(np.diff(row))[0] + 1  # first column of a new label
+        assert len(changes) >= 1, f"{name}: no boundary found"
+        assert np.abs(changes - boundary).min() <= stride, (name, changes)
+    far = np.abs(np.arange(shape[1]) - boundary) > 12
+    assert np.mean(labels[:, far] == truth[:, far]) > 0.97
+
+
+def test_reproducible_bit_for_bit_with_seed():
+    image = grain_boundary((160, 160))
+    a = segment(image, n_patterns=3, random_state=7, **SMALL)
+    b = segment(image, n_patterns=3, random_state=7, **SMALL)
+    np.testing.assert_array_equal(a.labels, b.labels)
+    np.testing.assert_array_equal(a.cluster_centres, b.cluster_centres)
+    np.testing.assert_array_equal(a.confidence, b.confidence)
+
+
+def test_labels_sorted_by_pattern_size():
+    image = two_phase((120, 200), boundary=150)  # phase 0 is the larger one
+    r = segment(image, **SMALL)
+    sizes = np.bincount(r.labels.ravel())
+    assert sizes[0] < sizes[1]
+    assert r.labels[60, 10] == 1 and r.labels[60, 190] == 0
+
+
+def test_result_contents():
+    image = two_phase((128, 128))
+    r = segment(image, n_pca_components=3, **SMALL)
+    n_ops = len(r.operations)
+    assert r.descriptors.shape == (*r.grid.shape, n_ops) and r.descriptors.dtype == np.float32
+    assert r.pca_components.shape == (*r.grid.shape, 3)
+    assert r.pca_images.shape == (3, *r.grid.shape)
+    assert r.explained_variance_ratio.shape == (3,)
+    assert r.separability.shape == (n_ops,) and r.pca_separability.shape == (3,)
+    assert r.cluster_centres.shape == (2, 3)
+    assert r.confidence.shape == r.grid.shape
+    assert 0 <= r.confidence.min() and r.confidence.max() <= 1
+    assert r.confidence_image.shape == image.shape
+    assert r.labels.dtype == np.int32
+    # the first PCA component carries the phase difference
+    assert r.pca_separability[0] == r.pca_separability.max()
+    # low confidence at the boundary, high inside the phases
+    cols = r.grid.cols
+    near = np.abs(cols - 64) < 6
+    assert r.confidence[:, near].mean() < r.confidence[:, ~near].mean()
+
+
+def test_no_upsampling_keeps_grid_labels():
+    r = segment(two_phase((100, 100)), upsampling=False, **SMALL)
+    assert r.labels.shape == r.grid.shape
+    np.testing.assert_array_equal(r.labels, r.grid_labels)
+
+
+def test_pca_variance_selects_components():
+    r = segment(grain_boundary((140, 140)), pca_variance=0.9, **SMALL)
+    cum = np.cumsum(r.explained_variance_ratio)
+    assert cum[-1] >= 0.9 and (len(cum) == 1 or cum[-2] < 0.9)
+
+
+def test_input_is_never_modified():
+    image = two_phase((100, 100)).astype(">f8")
+    before = image.copy()
+    segment(image, **SMALL)
+    np.testing.assert_array_equal(image, before)
+    assert image.dtype == np.dtype(">f8")
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int32, ">i2", ">f4", np.float16])
+def test_integer_and_big_endian_dtypes_give_same_labels(dtype):
+    image = two_phase((100, 100), noise=0.0)
+    scaled = (image - image.min()) / (image.max() - image.min()) * 200
+    ref = segment(scaled.astype(np.float64), **SMALL).labels
+    got = segment(scaled.astype(dtype), **SMALL).labels
+    assert np.mean(got == ref) > 0.99
+
+
+def test_progress_generator_and_cancel():
+    image = two_phase((400, 400))
+    steps = segment_steps(image, Params(stride=1, patch_x=6, patch_y=6, window_x=8,
+                                        window_y=8))
+    seen = []
+    for p in steps:
+        assert isinstance(p, Progress)
+        seen.append(p)
+        if p.stage == "descriptors" and p.done == 1:
+            steps.close()  # cancel between chunks
+            break
+    assert seen[0].fraction == 0.0
+    assert seen[-1].total > 1, "a large grid is computed in several chunks"
+    fractions = [p.fraction for p in segment_steps(image, Params(**SMALL))]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_model_predicts_other_frames_and_round_trips(tmp_path):
+    fit = segment(two_phase((128, 160), boundary=70), **SMALL)
+    other = two_phase((128, 160), boundary=90, seed=9)
+    pred = fit.model.predict(other)
+    truth = two_phase_truth((128, 160), 90)
+    # same model, same label meaning: phase 0 (left) keeps fit's label for it
+    left_label = fit.labels[64, 5]
+    assert pred.labels[64, 5] == left_label
+    assert np.mean((pred.labels == left_label) == (truth == 0)) > 0.95
+    path = tmp_path / "model.json"
+    fit.model.save(path)
+    loaded = Model.load(path)
+    np.testing.assert_array_equal(loaded.centres, fit.model.centres)
+    np.testing.assert_array_equal(loaded.pca.components, fit.model.pca.components)
+    assert loaded.params == fit.params
+    again = loaded.predict(other)
+    np.testing.assert_array_equal(again.labels, pred.labels)
+    steps = list(predict_steps(loaded, other))
+    assert steps[-1].fraction == 1.0
+
+
+def test_single_pattern():
+    r = segment(two_phase((100, 100), boundary=0), n_patterns=1, **SMALL)
+    assert np.all(r.labels == 0)
+    assert np.all(r.confidence == 1)

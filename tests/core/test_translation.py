@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+
+from napari_symseg.core.descriptors import translation
+from napari_symseg.core.descriptors.translation import (
+    _pair_jobs,
+    correlations_direct,
+    grid_operations,
+    grid_step,
+)
+from napari_symseg.core.params import Params
+
+from .translation_reference import reference_correlations
+
+CASES = [
+    # shape, patch_x, patch_y, window_x, window_y, stride
+    ((30, 41), 2, 3, 3, 2, 1),
+    ((36, 36), 1, 1, 4, 4, 2),
+    ((29, 33), 3, 2, 2, 5, 3),
+    ((40, 38), 4, 4, 3, 3, 7),
+    ((33, 52), 2, 1, 4, 6, 2),
+]
+
+
+def _setup(shape, px, py, wx, wy, stride, seed=0):
+    rng = np.random.default_rng(seed)
+    image = rng.normal(size=shape) * 3 + 10
+    shifts = np.array([(m, n) for m in range(-wx, wx + 1) for n in range(-wy, wy + 1)])
+    rows = np.arange(px + wx, shape[0] - px - wx, stride)
+    cols = np.arange(py + wy, shape[1] - py - wy, stride)
+    return image, shifts, rows, cols
+
+
+@pytest.mark.parametrize(("shape", "px", "py", "wx", "wy", "stride"), CASES)
+def test_direct_matches_reference(shape, px, py, wx, wy, stride):
+    image, shifts, rows, cols = _setup(shape, px, py, wx, wy, stride)
+    got = correlations_direct(image, shifts, px, py, rows, cols)
+    want = reference_correlations(image, shifts, px, py, rows, cols)
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert np.abs(want).max() > 0.3  # the comparison is not between zeros
+
+
+@pytest.mark.parametrize(("shape", "px", "py", "wx", "wy", "stride"), CASES[:3])
+def test_fft_route_matches_direct(shape, px, py, wx, wy, stride):
+    from napari_symseg.core.descriptors.translation_fft import correlations_fft
+
+    image, shifts, rows, cols = _setup(shape, px, py, wx, wy, stride, seed=3)
+    direct = correlations_direct(image, shifts, px, py, rows, cols)
+    fft = correlations_fft(image, shifts, px, py, rows, cols)
+    np.testing.assert_allclose(fft, direct, atol=1e-5)
+
+
+def test_shuffled_subset_of_shifts_and_row_chunks():
+    image, shifts, rows, cols = _setup((45, 40), 3, 2, 4, 4, 2, seed=1)
+    rng = np.random.default_rng(7)
+    subset = shifts[rng.permutation(len(shifts))[:17]]
+    whole = correlations_direct(image, subset, 3, 2, rows, cols)
+    parts = [correlations_direct(image, subset, 3, 2, rows[s], cols)
+             for s in (slice(0, 3), slice(3, 4), slice(4, None))]
+    np.testing.assert_allclose(np.concatenate(parts), whole, atol=1e-6)
+    np.testing.assert_allclose(whole, reference_correlations(image, subset, 3, 2, rows, cols),
+                               atol=1e-5)
+
+
+def test_zero_variance_patches_score_zero_without_nan():
+    image, shifts, rows, cols = _setup((40, 40), 3, 3, 3, 3, 1, seed=2)
+    image[:, :20] = 5.0  # a constant left half
+    with np.errstate(all="raise"):
+        got = correlations_direct(image, shifts, 3, 3, rows, cols)
+    want = reference_correlations(image, shifts, 3, 3, rows, cols)
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    left = cols + 3 + 3 < 20  # patch and every shifted patch inside the constant part
+    assert np.all(got[:, left] == 0)
+
+
+def test_uniform_translation_grid_rule():
+    # pySTEM's defaults: window 21, at most 100 points -> 9 x 9 grid with step 5
+    assert grid_step(21, 21, 100) == 5
+    ops = grid_operations(Params())
+    assert len(ops) == 81
+    assert set(np.unique(ops.values)) == set(range(-20, 21, 5))
+    assert grid_step(21, 21, 10_000) == 1
+    assert len(grid_operations(Params(window_x=3, window_y=2, max_num_points=1000))) == 35
+    # always symmetric and containing the zero shift, never more than asked
+    for mnp in (1, 5, 9, 50, 200):
+        ops = grid_operations(Params(window_x=7, window_y=4, max_num_points=mnp))
+        assert 1 <= len(ops) <= mnp
+        assert {tuple(v) for v in ops.values} == {tuple(-v) for v in ops.values}
+        assert (0, 0) in {tuple(v) for v in ops.values}
+
+
+def test_pair_jobs_cover_every_shift_once():
+    shifts = np.array([(m, n) for m in range(-4, 5, 2) for n in range(-3, 4)])
+    jobs = _pair_jobs(shifts, 2, 3, 10, 12)
+    covered = list(jobs[:, 0]) + [k for k in jobs[:, 1] if k >= 0]
+    assert sorted(covered) == list(range(len(shifts)))
+    for k, k_neg, *_ in jobs:
+        if k_neg >= 0:
+            np.testing.assert_array_equal(shifts[k], -shifts[k_neg])
+            assert shifts[k][0] % 2 == 0 and shifts[k][1] % 3 == 0
+
+
+def test_compute_dispatches_on_method():
+    image, shifts, rows, cols = _setup((40, 40), 3, 3, 3, 3, 2, seed=4)
+    p = Params(patch_x=3, patch_y=3, window_x=3, window_y=3, max_num_points=49, stride=2)
+    ops = grid_operations(p)
+    a = translation.compute(image, p, ops, rows, cols)
+    b = translation.compute(image, p.replace(method="fft"), ops, rows, cols)
+    np.testing.assert_allclose(a, b, atol=1e-5)
