@@ -20,9 +20,9 @@ import numpy as np
 
 from .core.clustering import ClusteringError
 from .core.grid import ImageTooSmallError
-from .core.params import DESCRIPTOR_NAMES, METHODS, Params, ParamsError
+from .core.params import Params, ParamsError
 from .core.pipeline import Result, run, segment_steps
-from .core.validation import InputError
+from .core.validation import InputError, as_image
 from .io import FileFormatError, check_output_path, read_image, write_labels, write_overlay
 
 USER_ERRORS = (ParamsError, InputError, ImageTooSmallError, ClusteringError, FileFormatError)
@@ -94,9 +94,14 @@ def _parse_ints(text: str) -> list[int]:
         raise ParamsError(f"--rotation-angles must look like '60,90'; got {text!r}") from None
 
 
-def params_from_args(args: argparse.Namespace) -> Params:
-    """Defaults < ``--params`` file < explicit flags."""
-    base = Params.from_json(args.params).to_dict() if args.params else Params().to_dict()
+def params_from_args(args: argparse.Namespace, image=None) -> Params:
+    """Defaults < ``--params`` file < ``--auto`` (from `image`) < explicit flags."""
+    base = Params.from_json(args.params) if args.params else Params()
+    if getattr(args, "auto", False):
+        from .core.auto import suggest_params
+
+        base = suggest_params(as_image(image), base)
+    base = base.to_dict()
     for f in dataclasses.fields(Params):
         value = getattr(args, f.name, None)
         if value is None:
@@ -135,7 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("--params", metavar="FILE.json", help="load parameters from JSON")
     seg.add_argument("--save-params", metavar="FILE.json", help="write the parameters used")
     seg.add_argument("--overlay", metavar="FILE.png", help="also write image + labels as PNG")
-    seg.add_argument("--auto", action="store_true", help=argparse.SUPPRESS)
+    seg.add_argument(
+        "--auto",
+        action="store_true",
+        help="choose patch/window/radius/stride from the image's lattice period "
+        "(explicit size flags still win)",
+    )
     seg.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     _add_param_flags(seg)
 
@@ -168,13 +178,11 @@ def _run(image: np.ndarray, params: Params, quiet: bool) -> Result:
 
 def cmd_segment(args: argparse.Namespace) -> int:
     """``napari-symseg segment``."""
-    if args.auto:
-        raise ParamsError("--auto is not available in this version; set the sizes explicitly")
-    params = params_from_args(args)
     output = check_output_path(args.output)
     overlay = check_output_path(args.overlay, (".png",)) if args.overlay else None
     save_params = check_output_path(args.save_params, (".json",)) if args.save_params else None
     image = read_image(args.input)
+    params = params_from_args(args, image)
     result = _run(image, params, args.quiet)
     meta = {"napari_symseg": result.model.version, "params": params.to_dict()}
     write_labels(output, result.labels, meta)

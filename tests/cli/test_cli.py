@@ -148,3 +148,15 @@ def test_demo_writes_labels_overlay_and_params(tmp_path, capsys):
 
     assert Image.open(tmp_path / "demo" / "sample_two_phase_overlay.png").size == (512, 512)
     assert "overlay" in out and "labels" in out
+
+
+def test_auto_flag_and_explicit_override(tmp_path, image_npy):
+    saved = tmp_path / "p.json"
+    assert main(["segment", str(image_npy), "-o", str(tmp_path / "l.npy"), "--auto",
+                 "--save-params", str(saved)]) == 0
+    auto = Params.from_json(saved)
+    assert auto.patch_x != Params().patch_x and auto.stride != Params().stride
+    assert main(["segment", str(image_npy), "-o", str(tmp_path / "l.npy"), "--auto",
+                 "--stride", "2", "--save-params", str(saved)]) == 0
+    assert Params.from_json(saved).stride == 2
+    assert Params.from_json(saved).patch_x == auto.patch_x
