@@ -63,7 +63,11 @@ def write_labels(path: str | Path, labels: np.ndarray, metadata: dict | None = N
     import tifffile
 
     tifffile.imwrite(
-        path, labels, description=json.dumps(metadata or {}), metadata=None, photometric="minisblack"
+        path,
+        labels,
+        description=json.dumps(metadata or {}),
+        metadata=None,
+        photometric="minisblack",
     )
 
 

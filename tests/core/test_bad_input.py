@@ -42,7 +42,7 @@ def test_nan_and_inf(bad):
 
 
 def test_image_smaller_than_patch_plus_window():
-    with pytest.raises(ImageTooSmallError, match="too small.*needs at least 83 px"):
+    with pytest.raises(ImageTooSmallError, match=r"too small.*needs at least 83 px"):
         segment(two_phase((60, 200)))  # default patch 20 + window 21
 
 

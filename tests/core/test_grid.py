@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pytest
 
@@ -34,7 +36,9 @@ def test_upsample_takes_nearest_grid_point():
     assert np.all(np.abs(rr - g.rows[g.nearest_index()[0]][:, None]) <= dist_r)
     np.testing.assert_array_equal(up[g.rows][:, g.cols], values)
     # away from exact ties the brute force agrees exactly
-    tie_free = (np.abs(rr - g.rows[ri]) * 2 != g.stride) & (np.abs(cc - g.cols[ci]) * 2 != g.stride)
+    tie_free = (np.abs(rr - g.rows[ri]) * 2 != g.stride) & (
+        np.abs(cc - g.cols[ci]) * 2 != g.stride
+    )
     np.testing.assert_array_equal(up[tie_free], values[ri, ci][tie_free])
 
 
@@ -42,4 +46,4 @@ def test_row_chunks_cover_grid():
     g = Grid.for_margin((200, 50), (5, 5), 2)
     chunks = g.row_chunks(7)
     assert chunks[0].start == 0 and chunks[-1].stop == g.shape[0]
-    assert all(a.stop == b.start for a, b in zip(chunks[:-1], chunks[1:]))
+    assert all(a.stop == b.start for a, b in itertools.pairwise(chunks))

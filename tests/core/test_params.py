@@ -62,7 +62,7 @@ def test_json_round_trip(tmp_path):
 
 
 def test_from_dict_rejects_unknown_keys():
-    with pytest.raises(ParamsError, match="unknown parameter.*patch_size"):
+    with pytest.raises(ParamsError, match=r"unknown parameter.*patch_size"):
         Params.from_dict({"patch_size": 3})
 
 
@@ -77,5 +77,6 @@ def test_bad_json_file(tmp_path):
 
 def test_every_descriptor_name_is_valid():
     for name in DESCRIPTOR_NAMES:
-        extra = {"preselected_translations": [(0, 5)]} if name == "preselected_translations" else {}
+        pre = name == "preselected_translations"
+        extra = {"preselected_translations": [(0, 5)]} if pre else {}
         assert Params(descriptor_name=name, **extra).descriptor_name == name

@@ -103,7 +103,7 @@ def test_pair_jobs_cover_every_shift_once():
 
 
 def test_compute_dispatches_on_method():
-    image, shifts, rows, cols = _setup((40, 40), 3, 3, 3, 3, 2, seed=4)
+    image, _, rows, cols = _setup((40, 40), 3, 3, 3, 3, 2, seed=4)
     p = Params(patch_x=3, patch_y=3, window_x=3, window_y=3, max_num_points=49, stride=2)
     ops = grid_operations(p)
     a = translation.compute(image, p, ops, rows, cols)

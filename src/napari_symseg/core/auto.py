@@ -31,6 +31,7 @@ def dominant_period(image) -> float:
     Parameters
     ----------
     image : array_like, 2-D
+        The image.
 
     Returns
     -------
@@ -77,6 +78,7 @@ def suggest_params(image, params: Params | None = None) -> Params:
     Parameters
     ----------
     image : array_like, 2-D
+        The image.
     params : Params, optional
         Everything else (descriptor, number of patterns, ...) is kept.
 
