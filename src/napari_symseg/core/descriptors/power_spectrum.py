@@ -12,14 +12,14 @@ shape (N_x, N_y) = (2 w_x + 1, 2 w_y + 1). Then::
 ``h_N`` is the symmetric Hann window of length N + 2 without its two zero
 end points (``scipy.signal.windows.hann(N + 2)[1:-1]``): every pixel of the
 window contributes, so even ``window_x = 1`` is meaningful. The
-normalisation by ``sum h^2`` makes E|F(k)|^2 equal to the noise variance
-for white noise, and ``log(1 + .)`` compresses the Bragg peaks. The
+normalisation by ``sum h^2`` makes E|F(k)|^2 about the noise variance for
+white noise (exactly, but for the removed mean), and ``log(1 + .)`` compresses the Bragg peaks. The
 descriptor depends on the intensity scale: the pipeline passes the image
 globally centred and scaled to unit variance.
 
 Frequencies. A feature is a frequency index k = (k_r, k_c) of the window
-FFT, |k_r| <= w_x, |k_c| <= w_y (physical frequency k_r / N_x cycles per
-pixel along the rows). The power spectrum of a real window is
+FFT, |k_r| <= w_x, |k_c| <= w_y: k_r / N_x cycles per pixel along axis 0
+(down the image) and k_c / N_y along axis 1. The power spectrum of a real window is
 centrosymmetric, |F(k)| = |F(-k)|, and F(0) = 0 after the mean is removed,
 so `operations` keeps one of each pair +-k and drops k = 0: the half plane
 k_c > 0, or k_c = 0 and k_r > 0, in all (N_x N_y - 1) / 2 frequencies.
@@ -35,8 +35,8 @@ from scipy.signal import windows as sig_windows
 
 from .operations import Operations
 
-#: Approximate memory budget of one batch of window FFTs, in bytes.
-CHUNK_BYTES = 200 * 2**20
+#: Approximate memory budget of one batch of windows, in bytes.
+CHUNK_BYTES = 32 * 2**20
 
 
 def margin(params) -> tuple[int, int]:

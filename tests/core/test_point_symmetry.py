@@ -1,0 +1,246 @@
+import itertools
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from napari_symseg.core.descriptors import point_symmetry as ps
+from napari_symseg.core.descriptors.operations import Operations
+from napari_symseg.core.descriptors.registry import get_family
+from napari_symseg.core.grid import Grid
+from napari_symseg.core.params import Params
+
+from .point_symmetry_reference import raw_score_maps, reference_scores
+
+ROT = "rotational_symmetry_maximum_pooling"
+REF = "reflection_symmetry_maximum_pooling"
+
+CASES = [
+    # shape, descriptor, radius, window_x, window_y, stride, num_reflection_plane
+    ((40, 50), ROT, 3, 1, 2, 1, 10),
+    ((37, 44), REF, 4, 2, 1, 2, 6),
+    ((40, 50), REF, 5, 3, 4, 3, 10),
+    ((37, 44), ROT, 6, 4, 3, 2, 10),
+    ((44, 41), REF, 3, 2, 2, 5, 7),  # window < stride: no pooling; odd N
+    ((41, 47), ROT, 4, 3, 5, 2, 10),  # window not a multiple of the stride
+]
+
+
+def _params(descriptor, radius, wx, wy, stride, n_refl):
+    return Params(
+        descriptor_name=descriptor,
+        radius=radius,
+        window_x=wx,
+        window_y=wy,
+        stride=stride,
+        num_reflection_plane=n_refl,
+    )
+
+
+def _operations(params):
+    return get_family(params.descriptor_name).operations(params)
+
+
+def _shuffled_subset(ops, seed):
+    rng = np.random.default_rng(seed)
+    n = max(1, len(ops) - 2)
+    return ops.subset(rng.permutation(len(ops))[:n])
+
+
+@pytest.mark.parametrize(("shape", "descriptor", "radius", "wx", "wy", "stride", "n_refl"), CASES)
+def test_compute_matches_reference(shape, descriptor, radius, wx, wy, stride, n_refl):
+    params = _params(descriptor, radius, wx, wy, stride, n_refl)
+    image = np.random.default_rng(radius + stride).normal(size=shape) * 2.0 + 5.0
+    grid = Grid.for_margin(shape, ps.margin(params), stride)
+    ops = _shuffled_subset(_operations(params), seed=wx)
+    got = ps.compute(image, params, ops, grid.rows, grid.cols)
+    want = reference_scores(image, params, ops.kind, ops.values, grid.rows, grid.cols)
+    assert got.dtype == np.float32 and got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert np.abs(want).max() > 0.3  # the comparison is not between zeros
+    # chunks of grid rows computed separately give the same descriptors
+    cuts = [0, 1, max(2, len(grid.rows) // 2), len(grid.rows)]
+    parts = [
+        ps.compute(image, params, ops, grid.rows[a:b], grid.cols)
+        for a, b in itertools.pairwise(cuts)
+    ]
+    np.testing.assert_allclose(np.concatenate(parts), got, atol=1e-6)
+
+
+def test_raw_scores_match_reference_on_a_cut_of_a_large_image():
+    # The spline prefilter runs on a padded sub-image; far from the image
+    # border it must give the whole-image map_coordinates values.
+    image = np.random.default_rng(5).normal(size=(160, 70))
+    params = _params(REF, 5, 2, 2, 1, 8)
+    ops = _operations(params)
+    rows, cols = np.arange(70, 76), np.arange(10, 60, 1)
+    got = ps.compute(image, params, ops, rows, cols)
+    want = reference_scores(image, params, ops.kind, ops.values, rows, cols)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_unpooled_scores_match_reference_with_large_offset_and_scale():
+    # Pearson is affine invariant; an image far from zero must not lose digits.
+    rng = np.random.default_rng(2)
+    image = 1e6 + 1e-3 * rng.normal(size=(30, 33))
+    params = _params(ROT, 4, 1, 1, 1, 10)
+    n_r, n_t = ps.polar_grid_size(4, 12)
+    sigma = ps.ring_permutations(_operations(params), n_t)
+    rows, cols = np.arange(5, 25, 3), np.arange(5, 28, 2)
+    got = ps.raw_scores(image, 4, n_r, n_t, sigma, rows, cols)
+    want = raw_score_maps(image, 4, 12, "rotation", params.rotation_angles, rows, cols)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_operations_and_margin():
+    p = Params(descriptor_name=REF, num_reflection_plane=4, radius=20, window_x=21, window_y=7)
+    refl = ps.reflection_operations(p)
+    assert refl.kind == "reflection"
+    np.testing.assert_allclose(refl.values, [0, 45, 90, 135])
+    rot = ps.rotation_operations(p.replace(rotation_angles=(180, 60)))
+    assert rot.kind == "rotation"
+    np.testing.assert_allclose(rot.values, [180, 60])
+    # stride 5, window 7: a pooling step of 5 would leave 3 raw points per
+    # column window, so raw scores are pooled at step 1 (every pixel)
+    assert ps.pooling_step(p) == 1
+    assert ps.margin(p) == (21 + 21, 21 + 7)
+    # stride 5, window 10: step 5, pooling reaches 20 rows and 10 columns
+    wide = p.replace(window_y=10)
+    assert ps.pooling_step(wide) == 5
+    assert ps.margin(wide) == (21 + 20, 21 + 10)
+    assert ps.pooling_step(wide.replace(stride=6)) == 3  # largest divisor <= 5
+    assert ps.margin(p.replace(stride=1)) == (21 + 21, 21 + 7)
+
+
+@pytest.mark.parametrize("radius", [2, 3, 7, 20])
+@pytest.mark.parametrize("base", [12, 10, 7])
+def test_polar_grid_density_and_stencil_reach(radius, base):
+    n_r, n_t = ps.polar_grid_size(radius, base)
+    assert n_t % base == 0 and n_t >= 2 * math.pi * radius / 1.5 > n_t - base
+    assert n_r == max(2, radius)
+    d_row, d_col, _ = ps.polar_samples(radius, n_r, n_t)
+    for d in (d_row, d_col):
+        first, weights = ps.spline_stencil(d)
+        taps = first[:, None] + np.arange(4)
+        used = np.abs(taps[weights > 0])
+        # the margin's "radius + 1" is needed and enough
+        assert used.max() == radius + 1
+        np.testing.assert_allclose(weights.sum(axis=1), 1.0)
+
+
+def test_grid_closer_to_the_border_than_the_margin_is_rejected():
+    params = _params(ROT, 5, 3, 3, 1, 10)
+    image = np.random.default_rng(0).normal(size=(40, 40))
+    m = ps.margin(params)
+    ops = _operations(params)
+    ps.compute(image, params, ops, np.array([m[0]]), np.array([m[1]]))  # fits
+    with pytest.raises(ValueError, match="border"):
+        ps.compute(image, params, ops, np.array([m[0] - 1]), np.array([m[1]]))
+    with pytest.raises(ValueError, match="border"):
+        ps.compute(image, params, ops, np.array([m[0]]), np.array([40 - m[1]]))
+
+
+def test_incompatible_operations_are_rejected():
+    params = _params(REF, 5, 3, 3, 1, 10)
+    image = np.random.default_rng(0).normal(size=(40, 40))
+    rows = cols = np.array([20])
+    with pytest.raises(ValueError, match="polar grid"):
+        ps.compute(image, params, Operations("reflection", np.array([7.0])), rows, cols)
+    with pytest.raises(ValueError, match="rotations or reflections"):
+        ps.compute(image, params, Operations("translation", np.zeros((1, 2))), rows, cols)
+
+
+def _gaussians(shape, centres, sigma=1.5):
+    yy, xx = np.mgrid[: shape[0], : shape[1]].astype(float)
+    img = np.zeros(shape)
+    for r, c in centres:
+        img += np.exp(-((yy - r) ** 2 + (xx - c) ** 2) / (2 * sigma**2))
+    return img
+
+
+def test_square_lattice_has_fourfold_symmetry():
+    # Lattice centred on the middle pixel of an odd square image: the image
+    # (and its mirror-extended spline) is exactly invariant under 90 degrees.
+    c, a = 30, 8
+    centres = [(c + a * i, c + a * j) for i in range(-5, 6) for j in range(-5, 6)]
+    image = _gaussians((2 * c + 1, 2 * c + 1), centres)
+    params = _params(ROT, 12, 1, 1, 1, 10)
+    ops = _operations(params)  # 60, 90, 120, 180
+    n_r, n_t = ps.polar_grid_size(12, 12)
+    raw = ps.raw_scores(image, 12, n_r, n_t, ps.ring_permutations(ops, n_t), [c], [c])[0, 0]
+    np.testing.assert_allclose(raw[[1, 3]], 1.0, atol=1e-6)
+    assert raw[0] < 0.5 and raw[2] < 0.5
+    pooled = ps.compute(image, params, ops, np.array([c]), np.array([c]))[0, 0]
+    np.testing.assert_allclose(pooled[[1, 3]], 1.0, atol=1e-6)
+
+
+def test_hexagonal_lattice_has_sixfold_symmetry():
+    c, a = 40, 9.0
+    v1, v2 = np.array([0.0, a]), np.array([-a * math.sin(math.pi / 3), a / 2])
+    centres = [
+        tuple(np.array([c, c]) + i * v1 + j * v2) for i in range(-9, 10) for j in range(-9, 10)
+    ]
+    image = _gaussians((2 * c + 1, 2 * c + 1), centres)
+    n_r, n_t = ps.polar_grid_size(12, 12)
+    ops = Operations("rotation", np.array([60.0, 90.0, 120.0, 180.0]))
+    raw = ps.raw_scores(image, 12, n_r, n_t, ps.ring_permutations(ops, n_t), [c], [c])[0, 0]
+    assert raw[0] > 0.95 and raw[2] > 0.95 and raw[3] > 0.95
+    assert raw[1] < 0.5
+
+
+def test_reflection_axis_angle_is_counter_clockwise_on_screen():
+    # Blobs symmetric only about the axis at +30 degrees as seen on screen
+    # (rows grow downward): at 30 +- 40 degrees, radius 6, and one on the axis.
+    c = 25
+
+    def at(radius, deg):
+        t = math.radians(deg)
+        return (c - radius * math.sin(t), c + radius * math.cos(t))
+
+    image = _gaussians((2 * c + 1, 2 * c + 1), [at(6, 70), at(6, -10), at(8, 30)])
+    params = _params(REF, 11, 1, 1, 1, 12)  # axes every 15 degrees
+    ops = _operations(params)
+    n_r, n_t = ps.polar_grid_size(11, 12)
+    raw = ps.raw_scores(image, 11, n_r, n_t, ps.ring_permutations(ops, n_t), [c], [c])[0, 0]
+    angles = list(ops.values)
+    k30, k150 = angles.index(30.0), angles.index(150.0)
+    assert np.argmax(raw) == k30 and raw[k30] > 0.95
+    assert raw[k150] < 0.3  # the mirror image of the convention scores low
+    assert np.sort(raw)[-2] < 0.8  # no other axis fits
+    pooled = ps.compute(image, params, ops, np.array([c]), np.array([c]))[0, 0]
+    assert np.argmax(pooled) == k30 and pooled[k30] > 0.95
+
+
+@pytest.mark.parametrize("descriptor", [ROT, REF])
+def test_constant_image_and_constant_region_score_zero(descriptor):
+    params = _params(descriptor, 4, 2, 2, 1, 10)
+    ops = _operations(params)
+    grid = Grid.for_margin((30, 30), ps.margin(params), 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ps.compute(np.full((30, 30), 7.5), params, ops, grid.rows, grid.cols)
+    assert out.shape == (*grid.shape, len(ops))
+    assert np.all(out == 0)
+    # constant left part of a noisy image: zero there, not NaN anywhere
+    image = np.random.default_rng(1).normal(size=(30, 60))
+    image[:, :30] = -2.0
+    grid = Grid.for_margin(image.shape, ps.margin(params), 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ps.compute(image, params, ops, grid.rows, grid.cols)
+    assert np.isfinite(out).all()
+    # Every pooled raw point (|q_col - p_col| <= 2) with all samples (radius 4)
+    # at least 12 px inside the flat part: the spline coefficients there are
+    # constant to 0.268**12 ~ 1e-7 (patch variance < 1e-12).
+    flat = grid.cols + 2 + 4 + 12 <= 29
+    assert flat.any() and np.all(out[:, flat] == 0)
+    assert np.abs(out[:, ~flat]).max() > 0.1
+
+
+def test_empty_operations_and_rows():
+    params = _params(ROT, 3, 1, 1, 1, 10)
+    image = np.random.default_rng(0).normal(size=(20, 20))
+    ops = _operations(params)
+    assert ps.compute(image, params, ops.subset(np.array([], int)), [10], [10]).shape == (1, 1, 0)
+    assert ps.compute(image, params, ops, np.array([], int), [10]).shape == (0, 1, 4)
