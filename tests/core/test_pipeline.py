@@ -58,9 +58,10 @@ def test_band_is_centred_for_every_family(name, stride):
     A systematic label shift (e.g. by the patch radius) moves both boundaries
     the same way, so the band's midpoint must stay within one stride of the
     truth. Each boundary must be within max(stride, 3) px for translations and
-    the power spectrum (the single-boundary test above is the strict one); max-pooled point-symmetry scores have an inherent
-    transition zone about `radius` wide (patches that straddle the boundary
-    score low for both lattices), so there each boundary may move by up to
+    the power spectrum (the single-boundary test above is the strict one);
+    max-pooled point-symmetry scores have an inherent transition zone about
+    `radius` wide (patches that straddle the boundary score low for both
+    lattices), so there each boundary may move by up to
     that + radius, symmetrically.
     """
     from napari_symseg.core.synthetic import lattice
