@@ -195,3 +195,33 @@ def test_single_pattern():
     r = segment(two_phase((100, 100), boundary=0), n_patterns=1, **SMALL)
     assert np.all(r.labels == 0)
     assert np.all(r.confidence == 1)
+
+
+def test_streamed_descriptors_give_the_same_segmentation(monkeypatch):
+    """Above the memory budget descriptors are streamed (never all in memory)."""
+    from napari_symseg.core import pipeline
+
+    image = grain_boundary((200, 200))
+    params = Params(n_patterns=3, stride=2, patch_x=6, patch_y=6, window_x=8, window_y=8)
+    kept = segment(image, params)
+    monkeypatch.setattr(pipeline, "DESCRIPTOR_BUDGET", 1000)
+    monkeypatch.setattr(pipeline, "CHUNK_POINTS", 2000)
+    steps = segment_steps(image, params)
+    progress = []
+    while True:
+        try:
+            progress.append(next(steps))
+        except StopIteration as stop:
+            streamed = stop.value
+            break
+    assert streamed.descriptors is None and kept.descriptors is not None
+    assert sum(p.stage == "descriptors" for p in progress) > 4, "several chunks, two passes"
+    fractions = [p.fraction for p in progress]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    np.testing.assert_array_equal(streamed.labels, kept.labels)
+    np.testing.assert_allclose(streamed.pca_components, kept.pca_components, atol=1e-4)
+    np.testing.assert_allclose(streamed.separability, kept.separability, rtol=1e-6)
+    np.testing.assert_allclose(streamed.pca_separability, kept.pca_separability, rtol=1e-4)
+    again = kept.model.predict(image)  # the predict path streams too
+    np.testing.assert_array_equal(again.labels, kept.labels)
+    assert again.descriptors is None

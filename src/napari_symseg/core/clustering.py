@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 from sklearn.cluster import KMeans
 
+from .pca import single_threaded_blas
+
 #: k-means is fitted on at most this many grid points (randomly drawn);
 #: all points are then assigned to the nearest centre.
 MAX_FIT_SAMPLES = 50_000
 N_INIT = 4
-CHUNK = 65536
+CHUNK = 16384
 
 
 class ClusteringError(ValueError):
@@ -68,6 +70,13 @@ def assign(features: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.nd
     labels = np.empty(len(flat), dtype=np.int32)
     conf = np.empty(len(flat), dtype=np.float32)
     c = np.asarray(centres, dtype=np.float64)
+    with single_threaded_blas():
+        _assign_chunks(flat, c, labels, conf)
+    shape = features.shape[:-1]
+    return labels.reshape(shape), conf.reshape(shape)
+
+
+def _assign_chunks(flat, c, labels, conf) -> None:
     for i in range(0, len(flat), CHUNK):
         x = flat[i : i + CHUNK].astype(np.float64)
         d2 = (x * x).sum(1)[:, None] - 2 * x @ c.T + (c * c).sum(1)[None, :]
@@ -81,8 +90,6 @@ def assign(features: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.nd
         d2nd = np.take_along_axis(d, order[:, 1:2], 1)[:, 0]
         total = d1 + d2nd
         conf[i : i + CHUNK] = np.where(total > 0, (d2nd - d1) / np.where(total > 0, total, 1), 0)
-    shape = features.shape[:-1]
-    return labels.reshape(shape), conf.reshape(shape)
 
 
 def size_order(labels: np.ndarray, n_patterns: int, weights: np.ndarray | None = None):

@@ -18,14 +18,18 @@ from .descriptors.registry import get_family
 from .grid import Grid
 from .model import Model
 from .params import Params
-from .pca import PCAModel, fit_pca
-from .separability import fisher_separability
+from .pca import CovarianceAccumulator, PCAModel, fit_pca
+from .separability import SeparabilityAccumulator, fisher_separability
 from .validation import as_image
 
 #: aim for descriptor chunks of about this many grid points (progress/cancel
 #: granularity; larger chunks waste less work on chunk borders)
 CHUNK_POINTS = 50_000
 MAX_CHUNKS = 32
+#: Descriptor arrays larger than this (bytes) are streamed: computed chunk by
+#: chunk in two or three passes (covariance, PCA features, separability)
+#: and never held at once; `Result.descriptors` is then None.
+DESCRIPTOR_BUDGET = 128 * 2**20
 
 # share of the total run time of each stage, for an overall progress fraction
 _WEIGHTS = {"descriptors": 0.85, "pca": 0.05, "kmeans": 0.07, "labels": 0.03}
@@ -73,8 +77,9 @@ class Result:
     confidence : ndarray of float32, (n_rows, n_cols)
         Margin between nearest and second-nearest cluster centre, in [0, 1];
         low values mark pattern boundaries, defects and unusual spots.
-    descriptors : ndarray of float32, (n_rows, n_cols, n_features)
-        Raw descriptors on the grid.
+    descriptors : ndarray of float32, (n_rows, n_cols, n_features), or None
+        Raw descriptors on the grid; None when they were too large to keep
+        (more than `DESCRIPTOR_BUDGET` bytes) and were streamed instead.
     pca_components : ndarray of float32, (n_rows, n_cols, n_components)
         The PCA features as images on the grid.
     explained_variance_ratio : ndarray, (n_components,)
@@ -119,8 +124,13 @@ class Result:
         return np.moveaxis(self.pca_components, -1, 0)
 
 
-def _n_chunks(grid: Grid) -> int:
-    return int(np.clip(-(-grid.size // CHUNK_POINTS), 1, MAX_CHUNKS))
+def _n_chunks(grid: Grid, margin_rows: int) -> int:
+    """Chunks of about CHUNK_POINTS grid points, but each at least four
+    margins tall: every chunk re-reads about one margin of rows on each
+    side, which must stay small next to the chunk itself."""
+    by_size = -(-grid.size // CHUNK_POINTS)
+    by_margin = grid.shape[0] // (4 * -(-margin_rows // grid.stride))
+    return int(np.clip(min(by_size, by_margin), 1, MAX_CHUNKS))
 
 
 def grid_for(image_shape: tuple[int, int], params: Params) -> Grid:
@@ -131,23 +141,77 @@ def grid_for(image_shape: tuple[int, int], params: Params) -> Grid:
     )
 
 
+class _Chunks:
+    """The descriptor grid cut into row chunks, computed pass after pass.
+
+    Small descriptor arrays are computed once and kept; arrays larger than
+    `DESCRIPTOR_BUDGET` are streamed: every pass recomputes the chunks into
+    one reusable buffer, so memory stays bounded by a chunk.
+    """
+
+    def __init__(self, image, params: Params, operations: Operations, passes: int) -> None:
+        """`passes`: how many descriptor passes a streamed run makes (for progress)."""
+        self.family = get_family(params.descriptor_name)
+        self.image, self.params, self.operations = image, params, operations
+        self.grid = grid_for(image.shape, params)
+        self.slices = self.grid.row_chunks(_n_chunks(self.grid, self.family.margin(params)[0]))
+        nbytes = self.grid.size * len(operations) * 4
+        self.stream = nbytes > DESCRIPTOR_BUDGET
+        self.total = len(self.slices) * (passes if self.stream else 1)
+        self.done = 0
+        self.kept = None
+
+    def _compute(self, sl: slice, out: np.ndarray) -> np.ndarray:
+        return self.family.compute(
+            self.image, self.params, self.operations, self.grid.rows[sl], self.grid.cols, out=out
+        )
+
+    def keep_all(self) -> Generator[Progress, None, np.ndarray]:
+        """Compute and keep every descriptor (only when not streaming)."""
+        out = np.empty((*self.grid.shape, len(self.operations)), dtype=np.float32)
+        yield Progress("descriptors", self.done, self.total)
+        for sl in self.slices:
+            self._compute(sl, out[sl])
+            self.done += 1
+            yield Progress("descriptors", self.done, self.total)
+        self.kept = out
+        return out
+
+    def each(self, consume, stage: str = "descriptors") -> Generator[Progress, None, None]:
+        """One pass: ``consume(slice, block)`` for every chunk.
+
+        Progress is reported as part of the descriptor stage, or, for a pass
+        made later in the run, as `stage` on its own counter.
+        """
+        if self.kept is not None:
+            for sl in self.slices:
+                consume(sl, self.kept[sl])
+            return
+        n_cols, n_ops = self.grid.shape[1], len(self.operations)
+        buffer = np.empty((max(s.stop - s.start for s in self.slices), n_cols, n_ops), np.float32)
+        for i, sl in enumerate(self.slices):
+            block = self._compute(sl, buffer[: sl.stop - sl.start])
+            consume(sl, block)
+            if stage == "descriptors":
+                self.done += 1
+                yield Progress(stage, self.done, self.total)
+            else:
+                yield Progress(stage, i + 1, len(self.slices) + 1)
+
+
 def descriptor_steps(
     image: np.ndarray, params: Params, operations: Operations | None = None
 ) -> Generator[Progress, None, tuple[Grid, np.ndarray]]:
-    """Compute descriptors chunk by chunk; returns ``(grid, descriptors)``.
+    """Compute (and keep) all descriptors chunk by chunk; returns ``(grid, descriptors)``.
 
     `image` must already be validated (float64, 2-D).
     """
     family = get_family(params.descriptor_name)
     operations = family.operations(params) if operations is None else operations
-    grid = grid_for(image.shape, params)
-    out = np.empty((*grid.shape, len(operations)), dtype=np.float32)
-    chunks = grid.row_chunks(_n_chunks(grid))
-    yield Progress("descriptors", 0, len(chunks))
-    for i, sl in enumerate(chunks):
-        out[sl] = family.compute(image, params, operations, grid.rows[sl], grid.cols)
-        yield Progress("descriptors", i + 1, len(chunks))
-    return grid, out
+    chunks = _Chunks(image, params, operations, passes=1)
+    chunks.stream = False
+    descriptors = yield from chunks.keep_all()
+    return chunks.grid, descriptors
 
 
 def _pixel_weights(grid: Grid) -> np.ndarray:
@@ -158,6 +222,16 @@ def _pixel_weights(grid: Grid) -> np.ndarray:
     )
 
 
+def _project(chunks: _Chunks, pca: PCAModel) -> Generator[Progress, None, np.ndarray]:
+    features = np.empty((*chunks.grid.shape, pca.n_components), dtype=np.float32)
+
+    def consume(sl, block):
+        features[sl] = pca.transform(block)
+
+    yield from chunks.each(consume)
+    return features
+
+
 def segment_steps(image, params: Params | None = None) -> Generator[Progress, None, Result]:
     """Segment a 2-D image, yielding `Progress` between steps.
 
@@ -166,12 +240,19 @@ def segment_steps(image, params: Params | None = None) -> Generator[Progress, No
     """
     params = Params() if params is None else params
     img = as_image(image)
-    grid, descriptors = yield from descriptor_steps(img, params)
     operations = get_family(params.descriptor_name).operations(params)
+    chunks = _Chunks(img, params, operations, passes=2)
+    grid = chunks.grid
 
-    yield Progress("pca", 0, 1)
-    pca = fit_pca(descriptors, params.n_pca_components, params.pca_variance)
-    features = pca.transform(descriptors)
+    if chunks.stream:
+        acc = CovarianceAccumulator(len(operations))
+        yield from chunks.each(lambda sl, block: acc.add(block))
+        pca = acc.fit(params.n_pca_components, params.pca_variance)
+    else:
+        descriptors = yield from chunks.keep_all()
+        yield Progress("pca", 0, 1)
+        pca = fit_pca(descriptors, params.n_pca_components, params.pca_variance)
+    features = yield from _project(chunks, pca)
     yield Progress("pca", 1, 1)
 
     yield Progress("kmeans", 0, 1)
@@ -187,25 +268,27 @@ def segment_steps(image, params: Params | None = None) -> Generator[Progress, No
     from .. import __version__
 
     model = Model(params, operations, pca, centres, __version__)
-    result = yield from _label(grid, descriptors, features, model, (grid_labels, confidence))
+    yield Progress("labels", 0, 1)
+    result = yield from _label(chunks, features, model, (grid_labels, confidence))
     return result
 
 
-def _label(grid, descriptors, features, model: Model, assigned=None):
-    params = model.params
-    yield Progress("labels", 0, 1)
+def _label(chunks: _Chunks, features, model: Model, assigned=None):
+    params, grid = model.params, chunks.grid
     grid_labels, confidence = assign(features, model.centres) if assigned is None else assigned
     labels = grid.upsample(grid_labels) if params.upsampling else grid_labels
     sep = pca_sep = None
     if params.separability_analysis and model.n_patterns > 1:
-        sep = fisher_separability(descriptors, grid_labels)
+        acc = SeparabilityAccumulator(len(model.operations), model.n_patterns)
+        yield from chunks.each(lambda sl, block: acc.add(block, grid_labels[sl]), "labels")
+        sep = acc.result()
         pca_sep = fisher_separability(features, grid_labels)
     yield Progress("labels", 1, 1)
     return Result(
         labels=np.ascontiguousarray(labels, dtype=np.int32),
         grid_labels=grid_labels,
         confidence=confidence,
-        descriptors=descriptors,
+        descriptors=chunks.kept,
         pca_components=features,
         explained_variance_ratio=model.pca.explained_variance_ratio,
         operations=model.operations,
@@ -221,11 +304,12 @@ def _label(grid, descriptors, features, model: Model, assigned=None):
 def predict_steps(model: Model, image) -> Generator[Progress, None, Result]:
     """Label `image` with a fitted model (same operations, PCA and centres)."""
     img = as_image(image)
-    grid, descriptors = yield from descriptor_steps(img, model.params, model.operations)
-    yield Progress("pca", 0, 1)
-    features = model.pca.transform(descriptors)
-    yield Progress("pca", 1, 1)
-    result = yield from _label(grid, descriptors, features, model)
+    chunks = _Chunks(img, model.params, model.operations, passes=1)
+    if not chunks.stream:
+        yield from chunks.keep_all()
+    features = yield from _project(chunks, model.pca)
+    yield Progress("labels", 0, 1)
+    result = yield from _label(chunks, features, model)
     return result
 
 

@@ -35,17 +35,60 @@ def fisher_separability(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
     y = np.asarray(labels).reshape(-1)
     if len(x) != len(y):
         raise ValueError(f"{len(x)} feature vectors but {len(y)} labels")
-    mu = x.mean(axis=0, dtype=np.float64)
-    between = np.zeros(x.shape[1])
-    within = np.zeros(x.shape[1])
-    for k in np.unique(y):
-        xk = x[y == k].astype(np.float64)
-        mk = xk.mean(axis=0)
-        between += len(xk) * (mk - mu) ** 2
-        within += ((xk - mk) ** 2).sum(axis=0)  # = N_k * sigma_k^2
-    scale = np.maximum(np.abs(x).max(axis=0).astype(np.float64), 1e-300) ** 2 * len(x)
-    tiny = 1e-12 * scale
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = between / within
-    s = np.where(within <= tiny, np.where(between <= tiny, 0.0, np.inf), s)
-    return s
+    classes, y = np.unique(y, return_inverse=True)
+    acc = SeparabilityAccumulator(x.shape[1], len(classes))
+    acc.add(x, y)
+    return acc.result()
+
+
+class SeparabilityAccumulator:
+    """Fisher separability of features fed chunk by chunk with their labels.
+
+    Per-class sums and sums of squares of ``x - shift`` in float64 (the shift,
+    the first vector seen, keeps ``sum(x^2) - N mu^2`` free of cancellation);
+    labels must be integers ``0 .. n_classes - 1``.
+    """
+
+    def __init__(self, n_features: int, n_classes: int) -> None:
+        self.shift = None
+        self.n_k = np.zeros(n_classes)
+        self.sums = np.zeros((n_classes, n_features))
+        self.squares = np.zeros((n_classes, n_features))
+        self.peak = np.zeros(n_features)
+
+    def add(self, x: np.ndarray, labels: np.ndarray) -> None:
+        """Add feature vectors ``x`` (..., n_features) with their ``labels`` (...)."""
+        x = x.reshape(-1, x.shape[-1])
+        labels = np.asarray(labels).reshape(-1)
+        if len(x) == 0:
+            return
+        if self.shift is None:
+            self.shift = x[0].astype(np.float64)
+        self.n_k += np.bincount(labels, minlength=len(self.n_k))
+        for sl in _chunks(len(x)):
+            xc = x[sl].astype(np.float64)
+            xc -= self.shift
+            self.peak = np.maximum(self.peak, np.abs(xc).max(axis=0))
+            yc = labels[sl]
+            for k in range(len(self.n_k)):
+                part = xc[yc == k]
+                self.sums[k] += part.sum(axis=0)
+                self.squares[k] += (part * part).sum(axis=0)
+
+    def result(self) -> np.ndarray:
+        """Separability of every feature, float64 (n_features,)."""
+        present = self.n_k > 0
+        n_k = self.n_k[present]
+        means = self.sums[present] / n_k[:, None]
+        mu = (n_k @ means) / n_k.sum()
+        between = n_k @ (means - mu) ** 2
+        within = (self.squares[present] - n_k[:, None] * means**2).sum(axis=0)
+        within = np.clip(within, 0.0, None)
+        tiny = 1e-12 * np.maximum(self.peak, 1e-300) ** 2 * n_k.sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = between / within
+        return np.where(within <= tiny, np.where(between <= tiny, 0.0, np.inf), s)
+
+
+def _chunks(n: int, size: int = 16384):
+    return (slice(i, min(i + size, n)) for i in range(0, n, size))

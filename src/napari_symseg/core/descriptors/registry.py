@@ -5,8 +5,9 @@ Every family is three plain functions plus the `Params` fields it uses:
 - ``margin(params) -> (rows, cols)``: how far from the border a grid point
   must be for everything the descriptor reads to lie inside the image;
 - ``operations(params) -> Operations``: the operation behind each feature;
-- ``compute(image, params, operations, rows, cols)``: float32 array of shape
-  ``(len(rows), len(cols), len(operations))``, the descriptors of a float64
+- ``compute(image, params, operations, rows, cols, out=None)``: float32 array
+  of shape ``(len(rows), len(cols), len(operations))`` (written into `out` if
+  given), the descriptors of a float64
   image at the grid points ``rows x cols``. ``rows`` and ``cols`` are equally
   spaced by ``params.stride`` and lie at least ``margin`` from the border.
   ``operations`` may be any subset of ``operations(params)`` (this is how a

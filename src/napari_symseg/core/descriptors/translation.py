@@ -75,14 +75,21 @@ def preselected_operations(params) -> Operations:
     )
 
 
-def compute(image, params, operations: Operations, rows, cols) -> np.ndarray:
-    """Translation scores at the grid points ``rows x cols`` (float32, (nr, nc, n))."""
+def compute(image, params, operations: Operations, rows, cols, out=None) -> np.ndarray:
+    """Translation scores at the grid points ``rows x cols`` (float32, (nr, nc, n)).
+
+    Written into `out` (a C-contiguous float32 array of that shape) if given.
+    """
     shifts = np.asarray(operations.values, dtype=np.int64).reshape(-1, 2)
     if params.method == "fft":
         from .translation_fft import correlations_fft
 
-        return correlations_fft(image, shifts, params.patch_x, params.patch_y, rows, cols)
-    return correlations_direct(image, shifts, params.patch_x, params.patch_y, rows, cols)
+        result = correlations_fft(image, shifts, params.patch_x, params.patch_y, rows, cols)
+        if out is None:
+            return result
+        out[...] = result
+        return out
+    return correlations_direct(image, shifts, params.patch_x, params.patch_y, rows, cols, out)
 
 
 def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds) -> tuple:
@@ -112,7 +119,7 @@ def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds) -> tupl
     return mean, var
 
 
-def correlations_direct(image, shifts, patch_x, patch_y, rows, cols) -> np.ndarray:
+def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -> np.ndarray:
     """Exact translation scores by running box sums (see module docstring).
 
     Parameters
@@ -126,6 +133,9 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols) -> np.ndarr
     rows, cols : ndarray of int
         Equally spaced image rows / columns of the grid points; every patch
         and every shifted patch must lie inside the image.
+    out : ndarray, optional
+        C-contiguous float32 array of the result's shape to write into
+        (saves an allocation and a copy per chunk).
 
     Returns
     -------
@@ -135,7 +145,11 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols) -> np.ndarr
     rows = np.asarray(rows, dtype=np.int64)
     cols = np.asarray(cols, dtype=np.int64)
     shifts = np.ascontiguousarray(shifts, dtype=np.int64).reshape(-1, 2)
-    out = np.empty((len(rows), len(cols), len(shifts)), dtype=np.float32)
+    shape = (len(rows), len(cols), len(shifts))
+    if out is None:
+        out = np.empty(shape, dtype=np.float32)
+    elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
     if out.size == 0:
         return out
     wx = int(np.abs(shifts[:, 0]).max())
