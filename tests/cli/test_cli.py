@@ -160,3 +160,24 @@ def test_auto_flag_and_explicit_override(tmp_path, image_npy):
                  "--stride", "2", "--save-params", str(saved)]) == 0
     assert Params.from_json(saved).stride == 2
     assert Params.from_json(saved).patch_x == auto.patch_x
+
+
+@pytest.mark.parametrize("dtype", [">u2", "<i4", ">f4", "uint8"])
+def test_integer_and_big_endian_inputs(tmp_path, dtype):
+    image = two_phase((120, 140), noise=0.0)
+    scaled = ((image - image.min()) / (image.max() - image.min()) * 250).astype(dtype)
+    src = tmp_path / "in.tif"
+    tifffile.imwrite(src, scaled)
+    out = tmp_path / "l.npy"
+    assert main(["segment", str(src), "-o", str(out), *SMALL]) == 0
+    labels = np.load(out)
+    assert labels.shape == image.shape
+    assert labels[60, 10] != labels[60, 130]
+
+
+def test_four_dimensional_input_is_rejected(tmp_path, capsys):
+    src = tmp_path / "in.npy"
+    np.save(src, np.random.default_rng(0).random((2, 2, 60, 60)))
+    assert main(["segment", str(src), "-o", str(tmp_path / "o.npy")]) == 2
+    assert "must be 2-D" in capsys.readouterr().err
+    assert not (tmp_path / "o.npy").exists()

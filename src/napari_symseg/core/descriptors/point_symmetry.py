@@ -271,7 +271,7 @@ def pooling_step(params) -> int:
 
 
 # ------------------------------------------------------------------- compute
-def _compute(image, params, operations: Operations, rows, cols) -> np.ndarray:
+def compute(image, params, operations: Operations, rows, cols) -> np.ndarray:
     """Max-pooled rotation or reflection scores at the grid points ``rows x cols``.
 
     Parameters
@@ -584,12 +584,3 @@ def _scores_kernel(
             var = s2[k] - mu2
             for o in range(n_ops):
                 out[a, b0 + k, o] = (cov[o, k] - mu2) / var if var > eps else 0.0
-
-
-def compute(image, params, operations: Operations, rows, cols, out=None) -> np.ndarray:
-    """As `_compute`; the result is written into `out` if given (and returned)."""
-    result = _compute(image, params, operations, rows, cols)
-    if out is None:
-        return result
-    out[...] = result
-    return out

@@ -75,7 +75,7 @@ def taper(n: int) -> np.ndarray:
     return sig_windows.hann(n + 2, sym=True)[1:-1]
 
 
-def _compute(image, params, operations: Operations, rows, cols) -> np.ndarray:
+def compute(image, params, operations: Operations, rows, cols) -> np.ndarray:
     """Power-spectrum features at the grid points ``rows x cols`` (see module docstring).
 
     Parameters
@@ -180,12 +180,3 @@ def _features(batch, taper_2d, energy, index) -> np.ndarray:
     picked = np.take(power.reshape(len(power), -1), index, axis=1)
     picked /= energy
     return np.log1p(picked, out=picked)
-
-
-def compute(image, params, operations: Operations, rows, cols, out=None) -> np.ndarray:
-    """As `_compute`; the result is written into `out` if given (and returned)."""
-    result = _compute(image, params, operations, rows, cols)
-    if out is None:
-        return result
-    out[...] = result
-    return out

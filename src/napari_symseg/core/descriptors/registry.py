@@ -23,6 +23,20 @@ from . import point_symmetry, power_spectrum, translation
 from .operations import Operations
 
 
+def _writing_into(compute: Callable) -> Callable:
+    """Adapt a ``compute`` without ``out`` to the registry's interface."""
+
+    def compute_into(image, params, operations, rows, cols, out=None):
+        result = compute(image, params, operations, rows, cols)
+        if out is None:
+            return result
+        out[...] = result
+        return out
+
+    compute_into.__doc__ = compute.__doc__
+    return compute_into
+
+
 @dataclass(frozen=True)
 class DescriptorFamily:
     """A descriptor family as seen by the pipeline and the widget."""
@@ -60,7 +74,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             ("radius", "window_x", "window_y", "rotation_angles"),
             point_symmetry.margin,
             point_symmetry.rotation_operations,
-            point_symmetry.compute,
+            _writing_into(point_symmetry.compute),
         ),
         DescriptorFamily(
             "reflection_symmetry_maximum_pooling",
@@ -68,7 +82,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             ("radius", "window_x", "window_y", "num_reflection_plane"),
             point_symmetry.margin,
             point_symmetry.reflection_operations,
-            point_symmetry.compute,
+            _writing_into(point_symmetry.compute),
         ),
         DescriptorFamily(
             "power_spectrum",
@@ -76,7 +90,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             ("window_x", "window_y"),
             power_spectrum.margin,
             power_spectrum.operations,
-            power_spectrum.compute,
+            _writing_into(power_spectrum.compute),
         ),
     )
 }
