@@ -28,7 +28,7 @@ def fisher_separability(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
     --------
     >>> import numpy as np
     >>> x = np.array([[0.0], [0.2], [1.0], [1.2]])
-    >>> float(fisher_separability(x, np.array([0, 0, 1, 1]))[0])
+    >>> round(float(fisher_separability(x, np.array([0, 0, 1, 1]))[0]), 9)
     25.0
     """
     x = np.asarray(features).reshape(-1, np.shape(features)[-1])
