@@ -181,3 +181,18 @@ def test_four_dimensional_input_is_rejected(tmp_path, capsys):
     assert main(["segment", str(src), "-o", str(tmp_path / "o.npy")]) == 2
     assert "must be 2-D" in capsys.readouterr().err
     assert not (tmp_path / "o.npy").exists()
+
+
+def test_interrupted_run_writes_nothing(tmp_path, image_npy, monkeypatch, capsys):
+    import napari_symseg.cli as cli
+
+    def interrupted(steps):
+        next(steps)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "run", interrupted)
+    out = tmp_path / "l.tif"
+    assert main(["segment", str(image_npy), "-o", str(out), "--overlay",
+                 str(tmp_path / "o.png"), *SMALL]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["img.npy"]
