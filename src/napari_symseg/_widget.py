@@ -1,0 +1,443 @@
+"""The dock widget: collects `Params`, runs the core in a thread, adds layers.
+
+The widget is thin on purpose. Its parameter fields are built from the
+`Params` dataclass (types and field metadata) and shown or hidden from the
+descriptor registry (`FAMILIES`, `COMMON_FIELDS`); the computation is
+`segment_steps`, run in a napari thread worker; the results become three
+layers that are updated in place when the segmentation is run again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from magicgui.widgets import (
+    CheckBox,
+    ComboBox,
+    Container,
+    FloatSpinBox,
+    Label,
+    LineEdit,
+    ProgressBar,
+    PushButton,
+    SpinBox,
+    Widget,
+)
+
+from .core.descriptors.registry import COMMON_FIELDS, FAMILIES
+from .core.params import Params, ParamsError
+from .core.pipeline import Progress, Result, segment_steps
+
+if TYPE_CHECKING:
+    import napari.viewer
+
+#: Qt spin boxes hold 32-bit integers
+_QT_INT_MAX = 2**31 - 1
+_TYPES = typing.get_type_hints(Params)
+_DEFAULTS = Params()
+METADATA_KEY = "napari_symseg"
+
+
+class InvalidLayerError(ValueError):
+    """The chosen layer cannot be segmented (RGB, wrong number of dimensions...)."""
+
+
+# --------------------------------------------------------------- parameter fields
+class OptionalValue(Container):
+    """A number that can be switched off (`None`): a check box and a spin box.
+
+    Parameters
+    ----------
+    spin : SpinBox or FloatSpinBox
+        The number.
+    enabled : bool
+        Whether the number is on at start.
+    **kwargs
+        Passed to `Container` (e.g. ``name``, ``label``, ``tooltip``).
+    """
+
+    def __init__(self, spin: Widget, enabled: bool, **kwargs: Any) -> None:
+        self.check = CheckBox(value=enabled, tooltip="on / off (off = None)")
+        self.spin = spin
+        super().__init__(widgets=[self.check, spin], layout="horizontal", labels=False, **kwargs)
+        self.margins = (0, 0, 0, 0)
+        spin.enabled = enabled
+        self.check.changed.connect(lambda on: setattr(spin, "enabled", on))
+
+    @property
+    def value(self) -> float | int | None:
+        """The number, or None when switched off."""
+        return self.spin.value if self.check.value else None
+
+    @value.setter
+    def value(self, value: float | int | None) -> None:
+        self.check.value = value is not None
+        if value is not None:
+            self.spin.value = value
+
+
+class TupleEdit(LineEdit):
+    """A tuple-valued parameter typed as JSON, e.g. ``[[0, 8], [8, 0]]``; empty = None."""
+
+    def __init__(self, default: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.show_param(default)
+
+    def show_param(self, value: Any) -> None:
+        """Show `value` (None, or nested tuples of numbers) as JSON text."""
+        self.value = "" if value is None else json.dumps(_as_lists(value))
+
+    def param(self) -> Any:
+        """The parsed value (None when empty); `Params` checks its shape."""
+        text = self.value.strip()
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            raise ParamsError(
+                f"{self.name} must be a JSON list such as [[0, 8], [8, 0]]; got {text!r}"
+            ) from None
+
+
+def _as_lists(value: Any) -> Any:
+    return [_as_lists(v) for v in value] if isinstance(value, list | tuple) else value
+
+
+def _number_widget(kind: type, meta: dict, value: Any, name: str) -> Widget:
+    lo, hi = meta.get("min"), meta.get("max")
+    if kind is int:
+        lo = 0 if lo is None else int(lo)
+        hi = _QT_INT_MAX if hi is None else min(int(hi), _QT_INT_MAX)
+        return SpinBox(value=value, min=lo, max=hi, name=name)
+    lo = 0.0 if lo is None else float(lo)
+    hi = 1e9 if hi is None else float(hi)
+    return FloatSpinBox(value=value, min=lo, max=hi, step=0.05, name=name)
+
+
+def field_widget(f: dataclasses.Field) -> Widget:
+    """A magicgui widget for one `Params` field, built from its type and metadata."""
+    kind, meta = _TYPES[f.name], f.metadata
+    default = getattr(_DEFAULTS, f.name)
+    common = {"name": f.name, "label": f.name.replace("_", " "), "tooltip": meta.get("help")}
+    args = typing.get_args(kind)
+    optional = isinstance(kind, types.UnionType) and type(None) in args
+    base = next((a for a in args if a is not type(None)), kind) if optional else kind
+    if f.name == "descriptor_name":
+        choices = [(family.title, name) for name, family in FAMILIES.items()]
+        return ComboBox(choices=choices, value=default, **common)
+    if "choices" in meta:
+        return ComboBox(choices=list(meta["choices"]), value=default, **common)
+    if base is bool:
+        return CheckBox(value=default, **common)
+    if base in (int, float):
+        value = default if default is not None else (meta.get("min") or 0)
+        spin = _number_widget(base, meta, value, f.name + "_value")
+        if optional:
+            return OptionalValue(spin, default is not None, **common)
+        spin.name, spin.label, spin.tooltip = f.name, common["label"], common["tooltip"]
+        return spin
+    return TupleEdit(default, **common)
+
+
+def _value(widget: Widget) -> Any:
+    return widget.param() if isinstance(widget, TupleEdit) else widget.value
+
+
+# ------------------------------------------------------------------ input layer
+def frame_of(layer, viewer) -> np.ndarray:
+    """The 2-D image to segment: the layer itself or its current frame (T, Y, X).
+
+    Raises
+    ------
+    InvalidLayerError
+        For RGB/RGBA, multiscale, and anything not 2-D or 3-D.
+    """
+    if getattr(layer, "rgb", False):
+        raise InvalidLayerError(
+            f"layer '{layer.name}' is an RGB/RGBA image; convert it to one grey-scale "
+            "channel first"
+        )
+    if getattr(layer, "multiscale", False):
+        raise InvalidLayerError(f"layer '{layer.name}' is multiscale; not supported yet")
+    if layer.ndim == 2:
+        return np.asarray(layer.data)
+    if layer.ndim == 3:
+        return np.asarray(layer.data[frame_index(layer, viewer)])
+    raise InvalidLayerError(
+        f"layer '{layer.name}' is {layer.ndim}-D, shape {layer.data.shape}; "
+        "choose a 2-D image (Y, X) or a series (T, Y, X)"
+    )
+
+
+def frame_index(layer, viewer) -> int | None:
+    """The frame of a (T, Y, X) layer shown in the viewer now (None for 2-D layers)."""
+    if layer.ndim != 3:
+        return None
+    t = layer.world_to_data(viewer.dims.point)[0]
+    return int(np.clip(round(t), 0, layer.data.shape[0] - 1))
+
+
+def _image_layers(viewer) -> list[tuple[str, Any]]:
+    from napari.layers import Image
+
+    return [(layer.name, layer) for layer in viewer.layers if isinstance(layer, Image)]
+
+
+# ---------------------------------------------------------------- output layers
+def _placement(source, result: Result, on_grid: bool, leading: int = 0) -> dict:
+    """Scale / translate / units / axis labels of an output layer.
+
+    The last two axes follow the source layer's last two; `on_grid` places
+    data of the descriptor-grid shape on the grid points; `leading` adds
+    that many unitless axes in front (the PCA component axis).
+    """
+    scale = np.asarray(source.scale[-2:], dtype=float)
+    translate = np.asarray(source.translate[-2:], dtype=float)
+    if on_grid:
+        origin = np.array([result.grid.rows[0], result.grid.cols[0]], dtype=float)
+        translate = translate + origin * scale
+        scale = scale * result.grid.stride
+    return {
+        "scale": (*([1.0] * leading), *scale),
+        "translate": (*([0.0] * leading), *translate),
+        # leading axes share the viewer's sliders with the source's leading (time) axes:
+        # reuse their units, or napari stops using units for rendering
+        "units": (*_leading_units(source, leading), *(str(u) for u in source.units[-2:])),
+        "axis_labels": (
+            *(f"component{'' if i == 0 else i}" for i in range(leading)),
+            *source.axis_labels[-2:],
+        ),
+    }
+
+
+def _leading_units(source, leading: int) -> list[str]:
+    units = [str(u) for u in source.units[:-2]][-leading:] if leading else []
+    return ["pixel"] * (leading - len(units)) + units
+
+
+#: Pattern i is shown as label i + 1 in the Labels layer (0 stays "no label").
+LABEL_OFFSET = 1
+
+
+def result_layers(source, result: Result, frame: int | None) -> list[tuple]:
+    """Layer data tuples (data, kwargs, type) of a segmentation result.
+
+    Parameters
+    ----------
+    source : napari.layers.Image
+        The segmented layer (placement and names are taken from it).
+    result : Result
+        What `segment_steps` returned.
+    frame : int or None
+        The frame of a (T, Y, X) source that was segmented.
+    """
+    params = result.params
+    meta = {
+        METADATA_KEY: {
+            "params": params.to_dict(),
+            "version": result.model.version,
+            "random_state": params.random_state,
+            "source": source.name,
+            "frame": frame,
+            # napari draws label 0 as transparent background; shifting by one
+            # gives every pattern a colour (layer label = pattern + 1)
+            "label_offset": LABEL_OFFSET,
+        }
+    }
+    full = result.labels.shape == tuple(result.grid.image_shape)
+    return [
+        (
+            result.labels + LABEL_OFFSET,
+            {
+                "name": f"{source.name} patterns",
+                "metadata": meta,
+                **_placement(source, result, not full),
+            },
+            "labels",
+        ),
+        (
+            result.pca_images,
+            {
+                "name": f"{source.name} PCA",
+                "metadata": meta,
+                "colormap": "gray",
+                **_placement(source, result, True, leading=1),
+            },
+            "image",
+        ),
+        (
+            result.confidence_image,
+            {
+                "name": f"{source.name} confidence",
+                "metadata": meta,
+                "colormap": "magma",
+                "contrast_limits": (0.0, 1.0),
+                "visible": False,
+                **_placement(source, result, False),
+            },
+            "image",
+        ),
+    ]
+
+
+def _layer_class(layer_type: str) -> type:
+    from napari import layers
+
+    return {"image": layers.Image, "labels": layers.Labels}[layer_type]
+
+
+def show_layer(viewer, data: np.ndarray, kwargs: dict, layer_type: str):
+    """Add a layer, or update in place the result layer of the same name and type."""
+    name = kwargs["name"]
+    old = viewer.layers[name] if name in viewer.layers else None
+    if (
+        old is None
+        or not isinstance(old, _layer_class(layer_type))
+        or (METADATA_KEY not in old.metadata)
+    ):
+        return getattr(viewer, f"add_{layer_type}")(data, **kwargs)
+    if old.ndim != data.ndim:
+        viewer.layers.remove(old)
+        return getattr(viewer, f"add_{layer_type}")(data, **kwargs)
+    old.data = data
+    for key in ("scale", "translate", "units", "axis_labels", "metadata"):
+        setattr(old, key, kwargs[key])
+    if layer_type == "image" and "contrast_limits" not in kwargs:
+        old.reset_contrast_limits()
+    return old
+
+
+# ----------------------------------------------------------------------- widget
+class SymsegWidget(Container):
+    """Segment an image layer into crystal patterns with symmetry descriptors.
+
+    Parameters
+    ----------
+    viewer : napari.viewer.Viewer
+        The viewer whose image layers are offered and receive the results.
+
+    Attributes
+    ----------
+    image : ComboBox
+        The image layer to segment (a (T, Y, X) layer: its current frame).
+    fields : dict of str to Widget
+        One widget per `Params` field, built from the dataclass.
+    run_button : PushButton
+        "Run", or "Cancel" while a segmentation runs.
+    progress : ProgressBar
+    worker : GeneratorWorker or None
+        The running worker (None when idle).
+    """
+
+    def __init__(self, viewer: napari.viewer.Viewer) -> None:
+        super().__init__(labels=True)
+        self.viewer = viewer
+        self.worker = None
+        self.image = ComboBox(
+            name="image", label="image", choices=lambda _: _image_layers(self.viewer)
+        )
+        self.fields = {f.name: field_widget(f) for f in dataclasses.fields(Params)}
+        self.run_button = PushButton(text="Run", name="run")
+        self.progress = ProgressBar(value=0, min=0, max=100, name="progress", label=" ")
+        self.status = Label(value="", name="status", label=" ")
+        self.extend(
+            [self.image, *self.fields.values(), self.run_button, self.progress, self.status]
+        )
+        self.progress.visible = False
+
+        self.fields["descriptor_name"].changed.connect(self._update_visible_fields)
+        self.run_button.changed.connect(self._on_run_clicked)
+        for event in ("inserted", "removed", "reordered"):
+            getattr(viewer.layers.events, event).connect(self._reset_image_choices)
+        self._update_visible_fields()
+
+    # -- parameters
+    def _update_visible_fields(self, *_: Any) -> None:
+        family = FAMILIES[self.fields["descriptor_name"].value]
+        shown = {"descriptor_name", *family.fields, *COMMON_FIELDS}
+        for name, widget in self.fields.items():
+            widget.visible = name in shown
+
+    def visible_fields(self) -> list[str]:
+        """Names of the parameter fields shown for the current descriptor."""
+        return [name for name, w in self.fields.items() if not w._explicitly_hidden]
+
+    def params(self) -> Params:
+        """The `Params` of the current field values (raises `ParamsError`)."""
+        return Params(**{name: _value(widget) for name, widget in self.fields.items()})
+
+    def _reset_image_choices(self, *_: Any) -> None:
+        self.image.reset_choices()
+
+    # -- running
+    def _on_run_clicked(self, *_: Any) -> None:
+        if self.worker is not None:
+            self.cancel()
+        else:
+            self.run()
+
+    def run(self):
+        """Start segmenting the chosen layer; return the worker (None on bad input)."""
+        from napari.qt.threading import thread_worker
+        from napari.utils.notifications import show_error
+
+        layer = self.image.value
+        if layer is None:
+            show_error("Symmetry segmentation: choose an image layer first")
+            return None
+        try:
+            image = frame_of(layer, self.viewer)
+            params = self.params()
+        except (InvalidLayerError, ParamsError) as err:
+            show_error(f"Symmetry segmentation: {err}")
+            return None
+        if params.random_state is None:  # draw the seed here so that metadata records it
+            params = params.replace(random_state=int(np.random.SeedSequence().entropy % 2**31))
+        frame = frame_index(layer, self.viewer)
+        worker = thread_worker(segment_steps, start_thread=False, ignore_errors=True)(
+            image, params
+        )
+        worker.yielded.connect(self._on_progress)
+        worker.returned.connect(partial(self._on_returned, layer, frame))
+        worker.errored.connect(self._on_errored)
+        worker.finished.connect(self._on_finished)
+        self.worker = worker
+        self.run_button.text = "Cancel"
+        self.progress.value = 0
+        self.progress.visible = True
+        self.status.value = "starting"
+        worker.start()
+        return worker
+
+    def cancel(self) -> None:
+        """Stop the running segmentation at its next progress step; no layer is added."""
+        if self.worker is not None:
+            self.status.value = "cancelling"
+            self.worker.quit()
+
+    def _on_progress(self, progress: Progress) -> None:
+        self.progress.value = round(100 * progress.fraction)
+        self.status.value = str(progress)
+
+    def _on_returned(self, layer, frame: int | None, result: Result) -> None:
+        for data, kwargs, layer_type in result_layers(layer, result, frame):
+            show_layer(self.viewer, data, kwargs, layer_type)
+
+    def _on_errored(self, err: Exception) -> None:
+        from napari.utils.notifications import show_error
+
+        show_error(f"Symmetry segmentation failed: {err}")
+
+    def _on_finished(self) -> None:
+        aborted = self.worker is not None and self.worker.abort_requested
+        self.worker = None
+        self.run_button.text = "Run"
+        self.progress.visible = False
+        self.status.value = "cancelled" if aborted else ""

@@ -1,0 +1,224 @@
+import numpy as np
+import pytest
+from qtpy.QtCore import QTimer
+
+from napari_symseg._widget import METADATA_KEY, SymsegWidget
+from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
+from napari_symseg.core.pipeline import grid_for
+from napari_symseg.core.synthetic import two_phase
+
+SMALL = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "stride": 4}
+SCALE = (0.02, 0.02)
+TIMEOUT = 60_000
+
+
+@pytest.fixture
+def errors(monkeypatch):
+    """Messages passed to napari's show_error."""
+    messages = []
+    monkeypatch.setattr("napari.utils.notifications.show_error", messages.append)
+    return messages
+
+
+@pytest.fixture
+def viewer_widget(make_napari_viewer):
+    viewer = make_napari_viewer()
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    return viewer, widget
+
+
+def set_fields(widget, **values):
+    for name, value in values.items():
+        widget.fields[name].value = value
+
+
+def run_and_wait(qtbot, widget, timeout=TIMEOUT):
+    worker = widget.run()
+    assert worker is not None
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
+    return worker
+
+
+def test_docks_from_manifest(viewer_widget):
+    _, widget = viewer_widget
+    assert isinstance(widget, SymsegWidget)
+    assert widget.run_button.text == "Run"
+
+
+def test_run_adds_result_layers(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    image = two_phase((256, 256))
+    source = viewer.add_image(
+        image, name="tp", scale=SCALE, translate=(1.0, 2.0), units=("nm", "nm")
+    )
+    widget.image.value = source
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    assert errors == []
+    assert [layer.name for layer in viewer.layers] == [
+        "tp",
+        "tp patterns",
+        "tp PCA",
+        "tp confidence",
+    ]
+    labels, pca, confidence = (viewer.layers[f"tp {k}"] for k in ("patterns", "PCA", "confidence"))
+    grid = grid_for(image.shape, widget.params())
+    assert labels.data.shape == confidence.data.shape == image.shape
+    assert labels.data.dtype == np.int32
+    assert pca.data.shape == (5, *grid.shape)
+    for layer in (labels, confidence):
+        np.testing.assert_allclose(layer.scale, SCALE)
+        np.testing.assert_allclose(layer.translate, (1.0, 2.0))
+        assert [str(u) for u in layer.units] == ["nanometer", "nanometer"]
+    np.testing.assert_allclose(pca.scale[1:], np.array(SCALE) * 4)
+    np.testing.assert_allclose(
+        pca.translate[1:], (1.0 + grid.rows[0] * 0.02, 2.0 + grid.cols[0] * 0.02)
+    )
+    meta = labels.metadata[METADATA_KEY]
+    assert meta["params"]["stride"] == 4 and meta["params"]["patch_x"] == 8
+    assert meta["random_state"] == 0 and meta["version"]
+    # two phases: left and right halves get different labels
+    left, right = labels.data[:, 30:110], labels.data[:, 146:226]
+    assert np.bincount(left.ravel()).argmax() != np.bincount(right.ravel()).argmax()
+    assert (left == np.bincount(left.ravel()).argmax()).mean() > 0.95
+    assert (right == np.bincount(right.ravel()).argmax()).mean() > 0.95
+    # every pattern is drawn: no pattern is napari's transparent background label 0
+    assert set(np.unique(labels.data)) == {1, 2} and meta["label_offset"] == 1
+
+
+def test_rerun_updates_layers_in_place(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp")
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    before = list(viewer.layers)
+    set_fields(widget, stride=8, n_patterns=3)
+    run_and_wait(qtbot, widget)
+    assert list(viewer.layers) == before  # same objects, same order
+    pca = viewer.layers["tp PCA"]
+    assert pca.scale[-1] == 8
+    assert viewer.layers["tp patterns"].metadata[METADATA_KEY]["params"]["n_patterns"] == 3
+    assert len(np.unique(viewer.layers["tp patterns"].data)) == 3
+
+
+def test_series_uses_current_frame(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    series = np.stack([two_phase((128, 128), boundary=b) for b in (40, 90)])
+    source = viewer.add_image(series, name="s", scale=(1.0, *SCALE))
+    widget.image.value = source
+    set_fields(widget, **SMALL)
+    viewer.dims.set_current_step(0, 1)
+    run_and_wait(qtbot, widget)
+    labels = viewer.layers["s patterns"]
+    assert labels.data.shape == (128, 128)
+    assert labels.metadata[METADATA_KEY]["frame"] == 1
+    row = labels.data[64]
+    assert row[70] == row[20] != row[110]  # boundary of frame 1 is at column 90
+
+
+def test_cancel_adds_no_layer(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((1024, 1024)), name="big")
+    set_fields(widget, **{**SMALL, "stride": 1})
+    widget.run_button.changed.emit(True)  # same as a click
+    assert widget.worker is not None
+    assert widget.run_button.text == "Cancel"
+    qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
+    widget.run_button.changed.emit(True)
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    qtbot.wait(50)
+    assert [layer.name for layer in viewer.layers] == ["big"]
+    assert widget.run_button.text == "Run"
+    assert widget.status.value == "cancelled"
+
+
+def test_event_loop_runs_during_segmentation(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((512, 512)), name="tp")
+    set_fields(widget, **{**SMALL, "stride": 1})
+    ticks = []
+    timer = QTimer()
+    timer.setInterval(10)
+    timer.timeout.connect(lambda: ticks.append(widget.worker is not None))
+    timer.start()
+    try:
+        run_and_wait(qtbot, widget)
+    finally:
+        timer.stop()
+    assert sum(ticks) >= 5  # the timer ticked while the worker was running
+    assert "tp patterns" in viewer.layers
+
+
+def test_rgb_layer_gives_error_notification(viewer_widget, errors):
+    viewer, widget = viewer_widget
+    rng = np.random.default_rng(0)
+    widget.image.value = viewer.add_image(rng.random((64, 64, 3)), rgb=True, name="rgb")
+    assert widget.run() is None
+    assert len(errors) == 1 and "RGB" in errors[0]
+    assert len(viewer.layers) == 1
+    assert widget.run_button.text == "Run"
+
+
+def test_4d_layer_gives_error_notification(viewer_widget, errors):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(np.zeros((2, 2, 32, 32)), name="4d")
+    assert widget.run() is None
+    assert len(errors) == 1 and "4-D" in errors[0]
+
+
+def test_error_in_worker_gives_notification(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(np.ones((64, 64)), name="flat")
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    assert len(errors) == 1 and "constant" in errors[0]
+    assert len(viewer.layers) == 1
+    assert widget.run_button.text == "Run"
+
+
+def test_invalid_params_give_notification(viewer_widget, errors):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((64, 64)), name="tp")
+    set_fields(widget, descriptor_name="preselected_translations")
+    assert widget.run() is None
+    assert len(errors) == 1 and "preselected_translations" in errors[0]
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_descriptor_shows_its_fields(viewer_widget, name):
+    _, widget = viewer_widget
+    widget.fields["descriptor_name"].value = name
+    expected = {"descriptor_name", *FAMILIES[name].fields, *COMMON_FIELDS}
+    assert set(widget.visible_fields()) == expected
+    widget.fields["preselected_translations"].value = "[[0, 8]]"
+    assert widget.params().descriptor_name == name
+
+
+def test_descriptor_choices_show_titles(viewer_widget):
+    _, widget = viewer_widget
+    combo = widget.fields["descriptor_name"]
+    assert [combo.native.itemText(i) for i in range(combo.native.count())] == [
+        f.title for f in FAMILIES.values()
+    ]
+
+
+def test_optional_and_tuple_fields(viewer_widget):
+    _, widget = viewer_widget
+    assert widget.params().pca_variance is None
+    widget.fields["pca_variance"].value = 0.85
+    widget.fields["preselected_translations"].value = "[[0, 8], [8, 0]]"
+    widget.fields["rotation_angles"].value = "[90, 180]"
+    params = widget.params()
+    assert params.pca_variance == 0.85
+    assert params.preselected_translations == ((0, 8), (8, 0))
+    assert params.rotation_angles == (90, 180)
+
+
+def test_image_choices_follow_layers(viewer_widget):
+    viewer, widget = viewer_widget
+    assert widget.image.choices == ()
+    layer = viewer.add_image(np.zeros((8, 8)), name="a")
+    viewer.add_labels(np.zeros((8, 8), dtype=int), name="not an image")
+    assert widget.image.choices == (layer,)
+    viewer.layers.remove(layer)
+    assert widget.image.choices == ()
