@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import time
 from pathlib import Path
@@ -149,9 +150,16 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     _add_param_flags(seg)
 
-    demo = sub.add_parser("demo", help="segment the embedded sample image (headless)")
+    demo = sub.add_parser(
+        "demo",
+        help="open napari with the sample image and the widget (with a display), or "
+        "segment the sample headless and write the results to files",
+    )
     demo.add_argument(
         "-o", "--output-dir", default="symseg-demo", help="folder for the results [symseg-demo]"
+    )
+    demo.add_argument(
+        "--headless", action="store_true", help="never open a window, even with a display"
     )
     return parser
 
@@ -198,8 +206,29 @@ def cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+def has_display() -> bool:
+    """True when a window can be opened (X11 or Wayland display)."""
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def open_napari_demo(run_event_loop: bool = True):
+    """napari with the two-phase sample and the docked widget; returns the viewer."""
+    import napari
+
+    viewer = napari.Viewer(title="napari-symseg demo")
+    viewer.open_sample("napari-symseg", "two_phase")
+    viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    if run_event_loop:
+        napari.run()
+    return viewer
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """``napari-symseg demo``: the embedded sample, segmented, written to files."""
+    """``napari-symseg demo``: napari + sample + widget, or the headless segmentation."""
+    if not args.headless and has_display():
+        print("opening napari with the sample image and the Symmetry segmentation widget")
+        open_napari_demo()
+        return 0
     from .core.synthetic import two_phase
 
     out = Path(args.output_dir)

@@ -136,7 +136,7 @@ def test_bad_paths(tmp_path, args, message, monkeypatch, capsys):
 
 
 def test_demo_writes_labels_overlay_and_params(tmp_path, capsys):
-    assert main(["demo", "-o", str(tmp_path / "demo")]) == 0
+    assert main(["demo", "--headless", "-o", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     labels = tifffile.imread(tmp_path / "demo" / "sample_two_phase_labels.tif")
     image = tifffile.imread(tmp_path / "demo" / "sample_two_phase.tif")
@@ -196,3 +196,10 @@ def test_interrupted_run_writes_nothing(tmp_path, image_npy, monkeypatch, capsys
                  str(tmp_path / "o.png"), *SMALL]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["img.npy"]
+
+
+def test_demo_without_display_is_headless(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert main(["demo", "-o", str(tmp_path / "d")]) == 0
+    assert (tmp_path / "d" / "sample_two_phase_labels.tif").exists()
