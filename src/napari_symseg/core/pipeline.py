@@ -149,14 +149,16 @@ class _Chunks:
     one reusable buffer, so memory stays bounded by a chunk.
     """
 
-    def __init__(self, image, params: Params, operations: Operations, passes: int) -> None:
-        """`passes`: how many descriptor passes a streamed run makes (for progress)."""
+    def __init__(
+        self, image, params: Params, operations: Operations, passes: int, keep: bool = False
+    ) -> None:
+        """`passes`: descriptor passes of a streamed run (for progress); `keep`: never stream."""
         self.family = get_family(params.descriptor_name)
         self.image, self.params, self.operations = image, params, operations
         self.grid = grid_for(image.shape, params)
         self.slices = self.grid.row_chunks(_n_chunks(self.grid, self.family.margin(params)[0]))
         nbytes = self.grid.size * len(operations) * 4
-        self.stream = nbytes > DESCRIPTOR_BUDGET
+        self.stream = nbytes > DESCRIPTOR_BUDGET and not keep
         self.total = len(self.slices) * (passes if self.stream else 1)
         self.done = 0
         self.kept = None
@@ -208,8 +210,7 @@ def descriptor_steps(
     """
     family = get_family(params.descriptor_name)
     operations = family.operations(params) if operations is None else operations
-    chunks = _Chunks(image, params, operations, passes=1)
-    chunks.stream = False
+    chunks = _Chunks(image, params, operations, passes=1, keep=True)
     descriptors = yield from chunks.keep_all()
     return chunks.grid, descriptors
 
