@@ -284,7 +284,71 @@ def result_layers(source, result: Result, frame: int | None) -> list[tuple]:
             },
             "image",
         ),
+        *_separability_layer(source, result, meta),
     ]
+
+
+def _separability_layer(source, result: Result, meta: dict) -> list[tuple]:
+    if result.separability is None:
+        return []
+    heat = separability_map(result.operations, result.separability)
+    meta = {
+        METADATA_KEY: {
+            **meta[METADATA_KEY],
+            "operations": result.operations.to_dict(),
+            "separability": [float(v) for v in result.separability],
+        }
+    }
+    return [
+        (
+            heat,
+            {
+                "name": f"{source.name} separability",
+                "metadata": meta,
+                "colormap": "viridis",
+                "interpolation2d": "nearest",
+                **_beside(source, heat.shape),
+            },
+            "image",
+        )
+    ]
+
+
+def separability_map(operations, separability: np.ndarray) -> np.ndarray:
+    """Separability laid out for display (paper Fig. 1f).
+
+    Translations (and local-FFT frequencies) go on their (row, col) grid,
+    spaced by the greatest common divisor of the vectors, NaN where no
+    operation was used; rotations and reflections give one row, one value
+    per operation. Infinite values (perfect separation) show as the largest
+    finite one.
+    """
+    values = np.asarray(separability, dtype=float)
+    finite = values[np.isfinite(values)]
+    values = np.where(np.isinf(values), finite.max() if finite.size else 0.0, values)
+    if operations.kind not in ("translation", "frequency"):
+        return values[None, :]
+    vec = np.asarray(operations.values, dtype=int).reshape(-1, 2)
+    step = max(int(np.gcd.reduce(np.abs(vec).ravel())), 1)
+    lo = vec.min(axis=0) // step
+    idx = vec // step - lo
+    out = np.full(tuple(idx.max(axis=0) + 1), np.nan)
+    out[idx[:, 0], idx[:, 1]] = values
+    return out
+
+
+def _beside(source, shape: tuple[int, int]) -> dict:
+    """Scale / translate that put a small map to the right of the source image."""
+    scale = np.asarray(source.scale[-2:], dtype=float)
+    translate = np.asarray(source.translate[-2:], dtype=float)
+    extent = np.asarray(source.data.shape[-2:], dtype=float) * scale
+    cell = min(0.5 * extent[0] / shape[0], 0.3 * extent[1] / shape[1])
+    return {
+        "scale": (cell, cell),
+        "translate": (translate[0], translate[1] + 1.05 * extent[1]),
+        "units": tuple(str(u) for u in source.units[-2:]),
+        "axis_labels": tuple(source.axis_labels[-2:]),
+    }
 
 
 def _layer_class(layer_type: str) -> type:
@@ -427,8 +491,11 @@ class SymsegWidget(Container):
         self.status.value = str(progress)
 
     def _on_returned(self, layer, frame: int | None, result: Result) -> None:
+        before = len(self.viewer.layers)
         for data, kwargs, layer_type in result_layers(layer, result, frame):
             show_layer(self.viewer, data, kwargs, layer_type)
+        if len(self.viewer.layers) > before:  # new layers (e.g. the heatmap beside the
+            self.viewer.reset_view()  # image): bring them into view; re-runs keep the zoom
 
     def _on_errored(self, err: Exception) -> None:
         from napari.utils.notifications import show_error

@@ -60,6 +60,7 @@ def test_run_adds_result_layers(qtbot, viewer_widget, errors):
         "tp patterns",
         "tp PCA",
         "tp confidence",
+        "tp separability",
     ]
     labels, pca, confidence = (viewer.layers[f"tp {k}"] for k in ("patterns", "PCA", "confidence"))
     grid = grid_for(image.shape, widget.params())
@@ -222,3 +223,35 @@ def test_image_choices_follow_layers(viewer_widget):
     assert widget.image.choices == (layer,)
     viewer.layers.remove(layer)
     assert widget.image.choices == ()
+
+
+def test_separability_heatmap_on_translation_grid_beside_image(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    source = viewer.add_image(two_phase((256, 256)), name="tp", scale=SCALE, units=("nm", "nm"))
+    widget.image.value = source
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    heat = viewer.layers["tp separability"]
+    meta = heat.metadata[METADATA_KEY]
+    shifts = np.array(meta["operations"]["values"])
+    step = 3  # window 10, at most 100 shifts -> (3i, 3j), 7 x 7
+    assert heat.data.shape == (7, 7)
+    # the map is laid out on the shift grid: entry (i, j) is the shift (3(i-3), 3(j-3))
+    for (m, n), value in zip(shifts, meta["separability"], strict=True):
+        assert heat.data[m // step + 3, n // step + 3] == pytest.approx(value)
+    assert heat.data[3, 3] == 0.0  # the zero shift is always 1: no separability
+    # beside the image, not over it
+    right_edge = source.translate[1] + 256 * SCALE[1]
+    assert heat.translate[1] > right_edge
+    assert heat.scale[0] * 7 <= 256 * SCALE[0]
+
+
+def test_separability_of_rotations_is_one_row(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((160, 160)), name="tp")
+    widget.descriptor_name.value = "rotational_symmetry_maximum_pooling"
+    set_fields(widget, radius=8, window_x=4, window_y=4, stride=4)
+    run_and_wait(qtbot, widget)
+    heat = viewer.layers["tp separability"]
+    assert heat.data.shape == (1, 4)
+    assert np.all(np.isfinite(heat.data)) and heat.data.max() > 1
