@@ -150,6 +150,13 @@ def _value(widget: Widget) -> Any:
     return widget.param() if isinstance(widget, TupleEdit) else widget.value
 
 
+def _set_value(widget: Widget, value: Any) -> None:
+    if isinstance(widget, TupleEdit):
+        widget.show_param(value)
+    else:
+        widget.value = value
+
+
 # ------------------------------------------------------------------ input layer
 def frame_of(layer, viewer) -> np.ndarray:
     """The 2-D image to segment: the layer itself or its current frame (T, Y, X).
@@ -409,15 +416,23 @@ class SymsegWidget(Container):
         )
         self.fields = {f.name: field_widget(f) for f in dataclasses.fields(Params)}
         self.run_button = PushButton(text="Run", name="run")
+        self.save_button = PushButton(text="Save parameters…", name="save_params")
+        self.load_button = PushButton(text="Load parameters…", name="load_params")
+        files = Container(widgets=[self.load_button, self.save_button], layout="horizontal",
+                          labels=False, name="param_files", label=" ")
+        files.margins = (0, 0, 0, 0)
         self.progress = ProgressBar(value=0, min=0, max=100, name="progress", label=" ")
         self.status = Label(value="", name="status", label=" ")
         self.extend(
-            [self.image, *self.fields.values(), self.run_button, self.progress, self.status]
+            [self.image, *self.fields.values(), files, self.run_button, self.progress,
+             self.status]
         )
         self.progress.visible = False
 
         self.fields["descriptor_name"].changed.connect(self._update_visible_fields)
         self.run_button.changed.connect(self._on_run_clicked)
+        self.save_button.changed.connect(lambda *_: self._ask_path(save=True))
+        self.load_button.changed.connect(lambda *_: self._ask_path(save=False))
         for event in ("inserted", "removed", "reordered"):
             getattr(viewer.layers.events, event).connect(self._reset_image_choices)
         self._update_visible_fields()
@@ -436,6 +451,42 @@ class SymsegWidget(Container):
     def params(self) -> Params:
         """The `Params` of the current field values (raises `ParamsError`)."""
         return Params(**{name: _value(widget) for name, widget in self.fields.items()})
+
+    def set_params(self, params: Params) -> None:
+        """Show `params` in the fields."""
+        for name, value in params.to_dict().items():
+            _set_value(self.fields[name], value)
+
+    def save_params(self, path) -> bool:
+        """Write the current parameters as JSON (the CLI's ``--params`` format)."""
+        from napari.utils.notifications import show_error, show_info
+
+        try:
+            self.params().to_json(path)
+        except (ParamsError, OSError) as err:
+            show_error(f"Symmetry segmentation: cannot save parameters: {err}")
+            return False
+        show_info(f"parameters saved to {path}")
+        return True
+
+    def load_params(self, path) -> bool:
+        """Fill the fields from a JSON file written by `save_params` or the CLI."""
+        from napari.utils.notifications import show_error
+
+        try:
+            self.set_params(Params.from_json(path))
+        except ParamsError as err:
+            show_error(f"Symmetry segmentation: cannot load parameters: {err}")
+            return False
+        return True
+
+    def _ask_path(self, save: bool) -> None:
+        from qtpy.QtWidgets import QFileDialog
+
+        dialog = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
+        path, _ = dialog(self.native, "Segmentation parameters", "", "JSON (*.json)")
+        if path:
+            (self.save_params if save else self.load_params)(path)
 
     def _reset_image_choices(self, *_: Any) -> None:
         self.image.reset_choices()

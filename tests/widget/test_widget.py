@@ -255,3 +255,38 @@ def test_separability_of_rotations_is_one_row(qtbot, viewer_widget):
     heat = viewer.layers["tp separability"]
     assert heat.data.shape == (1, 4)
     assert np.all(np.isfinite(heat.data)) and heat.data.max() > 1
+
+
+def test_save_and_load_parameters(tmp_path, viewer_widget, errors):
+    from napari_symseg.core.params import Params
+
+    _, widget = viewer_widget
+    widget.fields["descriptor_name"].value = "preselected_translations"
+    set_fields(widget, patch_x=7, stride=3, n_patterns=3)
+    widget.fields["preselected_translations"].show_param([[0, 8], [8, 0]])
+    widget.fields["pca_variance"].value = 0.85
+    path = tmp_path / "p.json"
+    assert widget.save_params(path)
+    saved = Params.from_json(path)  # the CLI's --params format
+    assert (saved.patch_x, saved.stride, saved.n_patterns) == (7, 3, 3)
+    assert saved.preselected_translations == ((0, 8), (8, 0))
+    assert saved.pca_variance == 0.85
+    widget.set_params(Params())  # back to defaults, then load
+    assert widget.params() == Params()
+    assert widget.load_params(path)
+    assert widget.params() == saved
+    assert errors == []
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"params": {"patch_x": 0}}')
+    assert not widget.load_params(bad)
+    assert len(errors) == 1 and "patch_x must be >= 1" in errors[0]
+    assert widget.params() == saved  # nothing changed by the failed load
+
+
+def test_widget_is_in_the_layers_segment_menu():
+    from npe2 import PluginManager
+
+    pm = PluginManager.instance()
+    pm.discover()
+    items = pm.iter_menu("napari/layers/segment")
+    assert any(getattr(i, "command", "") == "napari-symseg.make_widget" for i in items)
