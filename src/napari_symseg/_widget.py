@@ -150,6 +150,30 @@ def _value(widget: Widget) -> Any:
     return widget.param() if isinstance(widget, TupleEdit) else widget.value
 
 
+#: Size fields and the image axis (-2 rows, -1 columns) that calibrates them.
+SIZE_AXES = {
+    "patch_x": -2, "patch_y": -1, "window_x": -2, "window_y": -1, "radius": -1, "stride": -1,
+}
+
+
+def physical_length(layer, axis: int, pixels: int) -> str | None:
+    """``pixels`` along image `axis` of `layer` as a length, e.g. ``"0.16 nm"``.
+
+    None when the layer is not calibrated (unit scale in pixels).
+    """
+    scale = float(layer.scale[axis])
+    unit = str(layer.units[axis]) if getattr(layer, "units", None) is not None else "pixel"
+    if unit == "pixel" and scale == 1.0:
+        return None
+    try:
+        import pint
+
+        unit = f"{pint.Unit(unit):~}" or unit  # "nanometer" -> "nm"
+    except Exception:  # a unit pint cannot parse or abbreviate is shown as it is
+        pass
+    return f"{pixels * scale:.3g} {unit}"
+
+
 def _set_value(widget: Widget, value: Any) -> None:
     if isinstance(widget, TupleEdit):
         widget.show_param(value)
@@ -430,12 +454,16 @@ class SymsegWidget(Container):
         self.progress.visible = False
 
         self.fields["descriptor_name"].changed.connect(self._update_visible_fields)
+        self.image.changed.connect(self._update_lengths)
+        for name in SIZE_AXES:
+            self.fields[name].changed.connect(self._update_lengths)
         self.run_button.changed.connect(self._on_run_clicked)
         self.save_button.changed.connect(lambda *_: self._ask_path(save=True))
         self.load_button.changed.connect(lambda *_: self._ask_path(save=False))
         for event in ("inserted", "removed", "reordered"):
             getattr(viewer.layers.events, event).connect(self._reset_image_choices)
         self._update_visible_fields()
+        self._update_lengths()
 
     # -- parameters
     def _update_visible_fields(self, *_: Any) -> None:
@@ -443,6 +471,15 @@ class SymsegWidget(Container):
         shown = {"descriptor_name", *family.fields, *COMMON_FIELDS}
         for name, widget in self.fields.items():
             widget.visible = name in shown
+
+    def _update_lengths(self, *_: Any) -> None:
+        """Show the physical length next to each size field of a calibrated layer."""
+        layer = self.image.value
+        for name, axis in SIZE_AXES.items():
+            widget = self.fields[name]
+            base = name.replace("_", " ")
+            length = None if layer is None else physical_length(layer, axis, widget.value)
+            widget.label = f"{base} (= {length})" if length else base
 
     def visible_fields(self) -> list[str]:
         """Names of the parameter fields shown for the current descriptor."""

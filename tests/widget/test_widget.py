@@ -290,3 +290,19 @@ def test_widget_is_in_the_layers_segment_menu():
     pm.discover()
     items = pm.iter_menu("napari/layers/segment")
     assert any(getattr(i, "command", "") == "napari-symseg.make_widget" for i in items)
+
+
+def test_sizes_show_physical_length_for_calibrated_layers(viewer_widget):
+    viewer, widget = viewer_widget
+    plain = viewer.add_image(two_phase((64, 64)), name="plain")
+    calibrated = viewer.add_image(
+        two_phase((64, 64)), name="cal", scale=(0.02, 0.05), units=("nm", "nm")
+    )
+    widget.image.value = calibrated
+    set_fields(widget, patch_x=8, patch_y=8)
+    assert widget.fields["patch_x"].label == "patch x (= 0.16 nm)"
+    assert widget.fields["patch_y"].label == "patch y (= 0.4 nm)"
+    widget.fields["patch_x"].value = 10  # follows the value
+    assert widget.fields["patch_x"].label == "patch x (= 0.2 nm)"
+    widget.image.value = plain  # uncalibrated: pixels only
+    assert widget.fields["patch_x"].label == "patch x"
