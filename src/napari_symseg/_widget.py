@@ -31,6 +31,7 @@ from magicgui.widgets import (
 )
 
 from .core.descriptors.registry import COMMON_FIELDS, FAMILIES
+from .core.descriptors.translation import correlation_map
 from .core.params import Params, ParamsError
 from .core.pipeline import Progress, Result, segment_steps
 
@@ -382,10 +383,23 @@ def _beside(source, shape: tuple[int, int]) -> dict:
     }
 
 
+def probe_shapes(row: int, col: int, params: Params) -> list[np.ndarray]:
+    """Rectangles (pixel-edge corners, data coordinates) of the patch and of
+    everything the translated patches cover (patch + shift window)."""
+
+    def box(hx, hy):
+        return np.array([[row - hx - 0.5, col - hy - 0.5], [row + hx + 0.5, col + hy + 0.5]])
+
+    return [
+        box(params.patch_x, params.patch_y),
+        box(params.patch_x + params.window_x, params.patch_y + params.window_y),
+    ]
+
+
 def _layer_class(layer_type: str) -> type:
     from napari import layers
 
-    return {"image": layers.Image, "labels": layers.Labels}[layer_type]
+    return {"image": layers.Image, "labels": layers.Labels, "shapes": layers.Shapes}[layer_type]
 
 
 def show_layer(viewer, data: np.ndarray, kwargs: dict, layer_type: str):
@@ -398,7 +412,8 @@ def show_layer(viewer, data: np.ndarray, kwargs: dict, layer_type: str):
         or (METADATA_KEY not in old.metadata)
     ):
         return getattr(viewer, f"add_{layer_type}")(data, **kwargs)
-    if old.ndim != data.ndim:
+    ndim = np.asarray(data).shape[-1] if layer_type == "shapes" else np.ndim(data)
+    if old.ndim != ndim:
         viewer.layers.remove(old)
         return getattr(viewer, f"add_{layer_type}")(data, **kwargs)
     old.data = data
@@ -439,6 +454,10 @@ class SymsegWidget(Container):
             name="image", label="image", choices=lambda _: _image_layers(self.viewer)
         )
         self.fields = {f.name: field_widget(f) for f in dataclasses.fields(Params)}
+        self.probe = CheckBox(
+            value=False, name="probe", label="probe",
+            tooltip="drag the point: patch, shift window and its local correlation map",
+        )
         self.run_button = PushButton(text="Run", name="run")
         self.save_button = PushButton(text="Save parameters…", name="save_params")
         self.load_button = PushButton(text="Load parameters…", name="load_params")
@@ -448,8 +467,8 @@ class SymsegWidget(Container):
         self.progress = ProgressBar(value=0, min=0, max=100, name="progress", label=" ")
         self.status = Label(value="", name="status", label=" ")
         self.extend(
-            [self.image, *self.fields.values(), files, self.run_button, self.progress,
-             self.status]
+            [self.image, *self.fields.values(), files, self.probe, self.run_button,
+             self.progress, self.status]
         )
         self.progress.visible = False
 
@@ -457,6 +476,9 @@ class SymsegWidget(Container):
         self.image.changed.connect(self._update_lengths)
         for name in SIZE_AXES:
             self.fields[name].changed.connect(self._update_lengths)
+            self.fields[name].changed.connect(self._update_probe)
+        self.probe.changed.connect(self._update_probe)
+        self._probe_point = None
         self.run_button.changed.connect(self._on_run_clicked)
         self.save_button.changed.connect(lambda *_: self._ask_path(save=True))
         self.load_button.changed.connect(lambda *_: self._ask_path(save=False))
@@ -480,6 +502,49 @@ class SymsegWidget(Container):
             base = name.replace("_", " ")
             length = None if layer is None else physical_length(layer, axis, widget.value)
             widget.label = f"{base} (= {length})" if length else base
+
+    # -- probe
+    def _update_probe(self, *_: Any) -> None:
+        """Show the patch, the shift window and the local correlation map at the probe."""
+        layer = self.image.value
+        if not self.probe.value or layer is None:
+            return
+        try:
+            params = self.params()
+            image = frame_of(layer, self.viewer)
+        except (InvalidLayerError, ParamsError):
+            return
+        scale = np.asarray(layer.scale[-2:], float)
+        translate = np.asarray(layer.translate[-2:], float)
+        place = {"scale": tuple(scale), "translate": tuple(translate),
+                 "units": tuple(str(u) for u in layer.units[-2:]),
+                 "axis_labels": tuple(layer.axis_labels[-2:]),
+                 "metadata": {METADATA_KEY: {"source": layer.name}}}
+        name = f"{layer.name} probe"
+        if self._probe_point is None or self._probe_point not in self.viewer.layers:
+            centre = (np.asarray(image.shape) - 1) / 2  # data coordinates
+            self._probe_point = self.viewer.add_points(
+                [centre], name=name, size=10, face_color="yellow",
+                border_color="black", **place,
+            )
+            self._probe_point.mode = "select"
+            self._probe_point.events.data.connect(self._update_probe)
+        if len(self._probe_point.data) == 0:
+            return
+        row, col = np.round(self._probe_point.data[-1][-2:]).astype(int)
+        cmap = correlation_map(
+            image, params.patch_x, params.patch_y, params.window_x, params.window_y, row, col
+        )
+        show_layer(self.viewer, probe_shapes(row, col, params), {
+            "name": f"{name} window", "shape_type": "rectangle", "edge_color": ["yellow", "cyan"],
+            "face_color": "transparent", "edge_width": 1.5, **place}, "shapes")
+        beside = _beside(layer, cmap.shape)
+        extent = np.asarray(layer.data.shape[-2:], float) * scale
+        beside["translate"] = (translate[0] + 0.55 * extent[0], beside["translate"][1])
+        show_layer(self.viewer, cmap, {
+            "name": f"{layer.name} local correlation map", "colormap": "inferno",
+            "contrast_limits": (-1.0, 1.0), "metadata": {METADATA_KEY: {
+                "source": layer.name, "pixel": [int(row), int(col)]}}, **beside}, "image")
 
     def visible_fields(self) -> list[str]:
         """Names of the parameter fields shown for the current descriptor."""

@@ -109,3 +109,17 @@ def test_compute_dispatches_on_method():
     a = translation.compute(image, p, ops, rows, cols)
     b = translation.compute(image, p.replace(method="fft"), ops, rows, cols)
     np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_correlation_map_of_one_pixel():
+    from napari_symseg.core.descriptors.translation import correlation_map
+
+    image, _, _, _ = _setup((40, 44), 3, 2, 4, 5, 1, seed=5)
+    got = correlation_map(image, 3, 2, 4, 5, 20, 21)
+    shifts = np.array([(m, n) for m in range(-4, 5) for n in range(-5, 6)])
+    want = reference_correlations(image, shifts, 3, 2, [20], [21])[0, 0].reshape(9, 11)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert got[4, 5] == pytest.approx(1.0)
+    # a pixel too close to the border is moved inside
+    np.testing.assert_allclose(correlation_map(image, 3, 2, 4, 5, 0, 0),
+                               correlation_map(image, 3, 2, 4, 5, 7, 7), atol=0)

@@ -306,3 +306,36 @@ def test_sizes_show_physical_length_for_calibrated_layers(viewer_widget):
     assert widget.fields["patch_x"].label == "patch x (= 0.2 nm)"
     widget.image.value = plain  # uncalibrated: pixels only
     assert widget.fields["patch_x"].label == "patch x"
+
+
+def test_probe_shows_patch_window_and_local_correlation_map(viewer_widget, errors):
+    from napari_symseg.core.descriptors.translation import correlation_map
+
+    viewer, widget = viewer_widget
+    image = two_phase((128, 160))
+    source = viewer.add_image(image, name="tp", scale=SCALE, translate=(1.0, 2.0))
+    widget.image.value = source
+    set_fields(widget, patch_x=6, patch_y=5, window_x=8, window_y=9)
+    widget.probe.value = True
+    point = viewer.layers["tp probe"]
+    boxes = viewer.layers["tp probe window"]
+    cmap = viewer.layers["tp local correlation map"]
+    row, col = cmap.metadata[METADATA_KEY]["pixel"]
+    assert (row, col) == (64, 80)  # starts at the image centre
+    assert cmap.data.shape == (17, 19) and cmap.data[8, 9] == pytest.approx(1.0)
+    np.testing.assert_allclose(cmap.data, correlation_map(image, 6, 5, 8, 9, row, col))
+    # rectangles in data coordinates on the source's scale: patch, then patch + window
+    np.testing.assert_allclose(boxes.scale, SCALE)
+    np.testing.assert_allclose(boxes.data[0].min(0), (64 - 6.5, 80 - 5.5))
+    np.testing.assert_allclose(boxes.data[1].max(0), (64 + 14.5, 80 + 14.5))
+    # dragging the point (data coordinates) updates map and rectangles
+    point.data = np.array([[40.0, 120.0]])
+    assert cmap.metadata[METADATA_KEY]["pixel"] == [40, 120]
+    np.testing.assert_allclose(cmap.data, correlation_map(image, 6, 5, 8, 9, 40, 120))
+    np.testing.assert_allclose(boxes.data[0].min(0), (40 - 6.5, 120 - 5.5))
+    # changing a size recomputes (same layers, new shape)
+    widget.fields["window_x"].value = 4
+    assert viewer.layers["tp local correlation map"] is cmap and cmap.data.shape == (9, 19)
+    # the map sits beside the image, not over it
+    assert cmap.translate[1] > source.translate[1] + 160 * SCALE[1]
+    assert errors == []

@@ -296,3 +296,33 @@ def _box_correlations(
                     bp = b + ns
                     if 0 <= ap < n_rows and 0 <= bp < n_cols:
                         out[ap, bp, k_neg] = rho
+
+
+def correlation_map(image, patch_x: int, patch_y: int, window_x: int, window_y: int,
+                    row: int, col: int) -> np.ndarray:
+    """The local correlation map of one pixel (paper Fig. 3).
+
+    Parameters
+    ----------
+    image : ndarray, 2-D
+        The image.
+    patch_x, patch_y, window_x, window_y : int
+        Patch and shift-window half sizes.
+    row, col : int
+        The pixel; moved inside the image by the least amount if the patch
+        and window would leave it.
+
+    Returns
+    -------
+    ndarray, float32, shape (2 * window_x + 1, 2 * window_y + 1)
+        ``rho_(m, n)`` at the pixel for every shift ``|m| <= window_x``,
+        ``|n| <= window_y``; the centre (zero shift) is 1.
+    """
+    h, w = np.shape(image)
+    row = int(np.clip(row, patch_x + window_x, h - 1 - patch_x - window_x))
+    col = int(np.clip(col, patch_y + window_y, w - 1 - patch_y - window_y))
+    m, n = np.meshgrid(np.arange(-window_x, window_x + 1), np.arange(-window_y, window_y + 1),
+                       indexing="ij")
+    shifts = np.stack([m.ravel(), n.ravel()], axis=1)
+    out = correlations_direct(image, shifts, patch_x, patch_y, np.array([row]), np.array([col]))
+    return out[0, 0].reshape(m.shape)
