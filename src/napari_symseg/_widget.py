@@ -383,17 +383,27 @@ def _beside(source, shape: tuple[int, int]) -> dict:
     }
 
 
-def probe_shapes(row: int, col: int, params: Params) -> list[np.ndarray]:
-    """Rectangles (pixel-edge corners, data coordinates) of the patch and of
-    everything the translated patches cover (patch + shift window)."""
+def probe_shapes(row: int, col: int, params: Params) -> tuple[list[np.ndarray], list[str]]:
+    """Shapes (data coordinates) showing what the descriptor reads at a pixel.
+
+    Translations: the patch and everything the translated patches cover
+    (patch + shift window), as rectangles on pixel edges. Rotations and
+    reflections: the circular patch and everything the max-pooling reads
+    (pooling window + radius).
+    """
 
     def box(hx, hy):
         return np.array([[row - hx - 0.5, col - hy - 0.5], [row + hx + 0.5, col + hy + 0.5]])
 
-    return [
-        box(params.patch_x, params.patch_y),
-        box(params.patch_x + params.window_x, params.patch_y + params.window_y),
-    ]
+    if params.is_translation or params.descriptor_name == "power_spectrum":
+        hx, hy = (0, 0) if not params.is_translation else (params.patch_x, params.patch_y)
+        shapes = [box(hx + params.window_x, hy + params.window_y)]
+        return ([box(hx, hy), *shapes], ["rectangle", "rectangle"]) if hx else (
+            shapes, ["rectangle"])
+    r = params.radius
+    circle = np.array([[row - r, col - r], [row - r, col + r], [row + r, col + r],
+                       [row + r, col - r]], dtype=float)
+    return [circle, box(r + params.window_x, r + params.window_y)], ["ellipse", "rectangle"]
 
 
 def _layer_class(layer_type: str) -> type:
@@ -412,7 +422,7 @@ def show_layer(viewer, data: np.ndarray, kwargs: dict, layer_type: str):
         or (METADATA_KEY not in old.metadata)
     ):
         return getattr(viewer, f"add_{layer_type}")(data, **kwargs)
-    ndim = np.asarray(data).shape[-1] if layer_type == "shapes" else np.ndim(data)
+    ndim = np.shape(data[0])[-1] if layer_type == "shapes" else np.ndim(data)
     if old.ndim != ndim:
         viewer.layers.remove(old)
         return getattr(viewer, f"add_{layer_type}")(data, **kwargs)
@@ -478,6 +488,7 @@ class SymsegWidget(Container):
             self.fields[name].changed.connect(self._update_lengths)
             self.fields[name].changed.connect(self._update_probe)
         self.probe.changed.connect(self._update_probe)
+        self.fields["descriptor_name"].changed.connect(self._update_probe)
         self._probe_point = None
         self.run_button.changed.connect(self._on_run_clicked)
         self.save_button.changed.connect(lambda *_: self._ask_path(save=True))
@@ -532,12 +543,20 @@ class SymsegWidget(Container):
         if len(self._probe_point.data) == 0:
             return
         row, col = np.round(self._probe_point.data[-1][-2:]).astype(int)
+        shapes, kinds = probe_shapes(row, col, params)
+        old = self.viewer.layers[f"{name} window"] if f"{name} window" in self.viewer.layers \
+            else None
+        if old is not None and list(old.shape_type) != kinds:
+            self.viewer.layers.remove(old)  # another descriptor family: other shapes
+        show_layer(self.viewer, shapes, {
+            "name": f"{name} window", "shape_type": kinds,
+            "edge_color": ["yellow", "cyan"][: len(kinds)] if len(kinds) > 1 else ["cyan"],
+            "face_color": "transparent", "edge_width": 1.5, **place}, "shapes")
+        if not params.is_translation:
+            return
         cmap = correlation_map(
             image, params.patch_x, params.patch_y, params.window_x, params.window_y, row, col
         )
-        show_layer(self.viewer, probe_shapes(row, col, params), {
-            "name": f"{name} window", "shape_type": "rectangle", "edge_color": ["yellow", "cyan"],
-            "face_color": "transparent", "edge_width": 1.5, **place}, "shapes")
         beside = _beside(layer, cmap.shape)
         extent = np.asarray(layer.data.shape[-2:], float) * scale
         beside["translate"] = (translate[0] + 0.55 * extent[0], beside["translate"][1])

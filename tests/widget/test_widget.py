@@ -125,8 +125,13 @@ def test_cancel_adds_no_layer(qtbot, viewer_widget):
     assert widget.worker is not None
     assert widget.run_button.text == "Cancel"
     qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
+    import time
+
+    start = time.perf_counter()
     widget.run_button.changed.emit(True)
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    # stops at the next chunk boundary: a fraction of a second
+    assert time.perf_counter() - start < 1.0
     qtbot.wait(50)
     assert [layer.name for layer in viewer.layers] == ["big"]
     assert widget.run_button.text == "Run"
@@ -338,4 +343,33 @@ def test_probe_shows_patch_window_and_local_correlation_map(viewer_widget, error
     assert viewer.layers["tp local correlation map"] is cmap and cmap.data.shape == (9, 19)
     # the map sits beside the image, not over it
     assert cmap.translate[1] > source.translate[1] + 160 * SCALE[1]
+    assert errors == []
+
+
+@pytest.mark.parametrize("key", ["two_phase", "grain_boundary", "insitu_series"])
+def test_run_on_each_sample(qtbot, viewer_widget, errors, key):
+    viewer, widget = viewer_widget
+    (source,) = viewer.open_sample("napari-symseg", key)
+    widget.image.value = source
+    set_fields(widget, patch_x=8, patch_y=8, window_x=10, window_y=10, stride=6)
+    run_and_wait(qtbot, widget)
+    assert errors == []
+    labels = viewer.layers[f"{source.name} patterns"]
+    assert labels.data.shape == source.data.shape[-2:]
+    assert set(np.unique(labels.data)) == {1, 2}  # two patterns, both coloured
+    np.testing.assert_allclose(labels.scale, source.scale[-2:])
+    assert [str(u) for u in labels.units] == [str(u) for u in source.units[-2:]]
+
+
+def test_probe_shows_circular_patch_for_rotations(viewer_widget, errors):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((128, 160)), name="tp")
+    widget.probe.value = True
+    assert list(viewer.layers["tp probe window"].shape_type) == ["rectangle", "rectangle"]
+    widget.fields["descriptor_name"].value = "rotational_symmetry_maximum_pooling"
+    set_fields(widget, radius=7, window_x=3, window_y=4)
+    boxes = viewer.layers["tp probe window"]
+    assert list(boxes.shape_type) == ["ellipse", "rectangle"]
+    np.testing.assert_allclose(boxes.data[0].min(0), (64 - 7, 80 - 7))
+    np.testing.assert_allclose(boxes.data[1].max(0), (64 + 10.5, 80 + 11.5))
     assert errors == []
