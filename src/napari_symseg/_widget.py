@@ -151,6 +151,10 @@ def _value(widget: Widget) -> Any:
     return widget.param() if isinstance(widget, TupleEdit) else widget.value
 
 
+#: Live preview: at least this stride, after this pause (ms) in the changes.
+PREVIEW_STRIDE = 6
+PREVIEW_DELAY_MS = 300
+
 #: Size fields and the image axis (-2 rows, -1 columns) that calibrates them.
 SIZE_AXES = {
     "patch_x": -2, "patch_y": -1, "window_x": -2, "window_y": -1, "radius": -1, "stride": -1,
@@ -468,6 +472,10 @@ class SymsegWidget(Container):
             value=False, name="probe", label="probe",
             tooltip="drag the point: patch, shift window and its local correlation map",
         )
+        self.live = CheckBox(
+            value=False, name="live_preview", label="live preview",
+            tooltip=f"re-run (stride >= {PREVIEW_STRIDE}) whenever a parameter changes",
+        )
         self.run_button = PushButton(text="Run", name="run")
         self.save_button = PushButton(text="Save parameters…", name="save_params")
         self.load_button = PushButton(text="Load parameters…", name="load_params")
@@ -477,8 +485,8 @@ class SymsegWidget(Container):
         self.progress = ProgressBar(value=0, min=0, max=100, name="progress", label=" ")
         self.status = Label(value="", name="status", label=" ")
         self.extend(
-            [self.image, *self.fields.values(), files, self.probe, self.run_button,
-             self.progress, self.status]
+            [self.image, *self.fields.values(), files, self.probe, self.live,
+             self.run_button, self.progress, self.status]
         )
         self.progress.visible = False
 
@@ -488,6 +496,15 @@ class SymsegWidget(Container):
             self.fields[name].changed.connect(self._update_lengths)
             self.fields[name].changed.connect(self._update_probe)
         self.probe.changed.connect(self._update_probe)
+        from qtpy.QtCore import QTimer
+
+        self._preview_timer = QTimer()
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(PREVIEW_DELAY_MS)
+        self._preview_timer.timeout.connect(self._start_preview)
+        self._preview_pending = False
+        for widget in (self.image, self.live, *self.fields.values()):
+            widget.changed.connect(self._schedule_preview)
         self.fields["descriptor_name"].changed.connect(self._update_probe)
         self._probe_point = None
         self.run_button.changed.connect(self._on_run_clicked)
@@ -513,6 +530,19 @@ class SymsegWidget(Container):
             base = name.replace("_", " ")
             length = None if layer is None else physical_length(layer, axis, widget.value)
             widget.label = f"{base} (= {length})" if length else base
+
+    # -- live preview
+    def _schedule_preview(self, *_: Any) -> None:
+        """Debounce: (re)start the timer; the run starts when changes pause."""
+        if self.live.value:
+            self._preview_timer.start()
+
+    def _start_preview(self) -> None:
+        if self.worker is not None:  # cancel the outdated run, start again when it ends
+            self._preview_pending = True
+            self.cancel()
+            return
+        self.run(preview=True)
 
     # -- probe
     def _update_probe(self, *_: Any) -> None:
@@ -619,8 +649,11 @@ class SymsegWidget(Container):
         else:
             self.run()
 
-    def run(self):
-        """Start segmenting the chosen layer; return the worker (None on bad input)."""
+    def run(self, preview: bool = False):
+        """Start segmenting the chosen layer; return the worker (None on bad input).
+
+        A `preview` run uses a stride of at least `PREVIEW_STRIDE`.
+        """
         from napari.qt.threading import thread_worker
         from napari.utils.notifications import show_error
 
@@ -634,6 +667,8 @@ class SymsegWidget(Container):
         except (InvalidLayerError, ParamsError) as err:
             show_error(f"Symmetry segmentation: {err}")
             return None
+        if preview:
+            params = params.replace(stride=max(params.stride, PREVIEW_STRIDE))
         if params.random_state is None:  # draw the seed here so that metadata records it
             params = params.replace(random_state=int(np.random.SeedSequence().entropy % 2**31))
         frame = frame_index(layer, self.viewer)
@@ -680,3 +715,6 @@ class SymsegWidget(Container):
         self.run_button.text = "Run"
         self.progress.visible = False
         self.status.value = "cancelled" if aborted else ""
+        if self._preview_pending:  # parameters changed during a preview run
+            self._preview_pending = False
+            self._preview_timer.start()

@@ -373,3 +373,30 @@ def test_probe_shows_circular_patch_for_rotations(viewer_widget, errors):
     np.testing.assert_allclose(boxes.data[0].min(0), (64 - 7, 80 - 7))
     np.testing.assert_allclose(boxes.data[1].max(0), (64 + 10.5, 80 + 11.5))
     assert errors == []
+
+
+def test_live_preview_reruns_on_changes_with_the_latest_parameters(qtbot, viewer_widget, errors):
+    from napari_symseg._widget import PREVIEW_STRIDE
+
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp")
+    set_fields(widget, **SMALL)
+    assert "tp patterns" not in viewer.layers  # no preview unless asked for
+    widget.live.value = True
+    qtbot.waitUntil(lambda: "tp patterns" in viewer.layers, timeout=TIMEOUT)
+    labels = viewer.layers["tp patterns"]
+
+    def used():
+        return labels.metadata[METADATA_KEY]["params"]
+
+    assert used()["stride"] == max(SMALL["stride"], PREVIEW_STRIDE)
+    for value in (7, 9, 6):  # quick changes: debounced, outdated runs cancelled
+        widget.fields["patch_x"].value = value
+        qtbot.wait(20)
+    qtbot.waitUntil(lambda: used()["patch_x"] == 6 and widget.worker is None, timeout=TIMEOUT)
+    assert viewer.layers["tp patterns"] is labels  # updated in place
+    widget.live.value = False
+    widget.fields["patch_x"].value = 8
+    qtbot.wait(600)
+    assert used()["patch_x"] == 6  # preview off: nothing re-runs
+    assert errors == []
