@@ -387,6 +387,19 @@ def _beside(source, shape: tuple[int, int]) -> dict:
     }
 
 
+def probe_patch(params: Params) -> tuple[int, int]:
+    """Patch half sizes of the probe's local correlation map.
+
+    The descriptor's own patch for translations, the circular patch's radius
+    for rotations/reflections, half the FFT window for the power spectrum.
+    """
+    if params.is_translation:
+        return params.patch_x, params.patch_y
+    if params.descriptor_name == "power_spectrum":
+        return max(1, params.window_x // 2), max(1, params.window_y // 2)
+    return params.radius, params.radius
+
+
 def probe_shapes(row: int, col: int, params: Params) -> tuple[list[np.ndarray], list[str]]:
     """Shapes (data coordinates) showing what the descriptor reads at a pixel.
 
@@ -582,11 +595,11 @@ class SymsegWidget(Container):
             "name": f"{name} window", "shape_type": kinds,
             "edge_color": ["yellow", "cyan"][: len(kinds)] if len(kinds) > 1 else ["cyan"],
             "face_color": "transparent", "edge_width": 1.5, **place}, "shapes")
-        if not params.is_translation:
+        try:
+            cmap = correlation_map(image, *probe_patch(params), params.window_x,
+                                   params.window_y, row, col)
+        except ValueError:  # image too small for this patch + window
             return
-        cmap = correlation_map(
-            image, params.patch_x, params.patch_y, params.window_x, params.window_y, row, col
-        )
         beside = _beside(layer, cmap.shape)
         extent = np.asarray(layer.data.shape[-2:], float) * scale
         beside["translate"] = (translate[0] + 0.55 * extent[0], beside["translate"][1])

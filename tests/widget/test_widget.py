@@ -372,6 +372,13 @@ def test_probe_shows_circular_patch_for_rotations(viewer_widget, errors):
     assert list(boxes.shape_type) == ["ellipse", "rectangle"]
     np.testing.assert_allclose(boxes.data[0].min(0), (64 - 7, 80 - 7))
     np.testing.assert_allclose(boxes.data[1].max(0), (64 + 10.5, 80 + 11.5))
+    # the local correlation map uses the radius as patch and the pooling window
+    from napari_symseg.core.descriptors.translation import correlation_map
+
+    cmap = viewer.layers["tp local correlation map"]
+    assert cmap.data.shape == (7, 9)
+    np.testing.assert_allclose(
+        cmap.data, correlation_map(viewer.layers["tp"].data, 7, 7, 3, 4, 64, 80))
     assert errors == []
 
 
