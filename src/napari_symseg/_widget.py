@@ -530,8 +530,7 @@ class SymsegWidget(Container):
 
     # -- parameters
     def _update_visible_fields(self, *_: Any) -> None:
-        family = FAMILIES[self.fields["descriptor_name"].value]
-        shown = {"descriptor_name", *family.fields, *COMMON_FIELDS}
+        shown = set(self.visible_fields())
         for name, widget in self.fields.items():
             widget.visible = name in shown
 
@@ -610,7 +609,9 @@ class SymsegWidget(Container):
 
     def visible_fields(self) -> list[str]:
         """Names of the parameter fields shown for the current descriptor."""
-        return [name for name, w in self.fields.items() if not w._explicitly_hidden]
+        family = FAMILIES[self.fields["descriptor_name"].value]
+        shown = {"descriptor_name", *family.fields, *COMMON_FIELDS}
+        return [name for name in self.fields if name in shown]
 
     def params(self) -> Params:
         """The `Params` of the current field values (raises `ParamsError`)."""

@@ -23,7 +23,7 @@ from .core.clustering import ClusteringError
 from .core.grid import ImageTooSmallError
 from .core.params import Params, ParamsError
 from .core.pipeline import Result, run, segment_steps
-from .core.validation import InputError, as_image
+from .core.validation import InputError
 from .io import FileFormatError, check_output_path, read_image, write_labels, write_overlay
 
 USER_ERRORS = (ParamsError, InputError, ImageTooSmallError, ClusteringError, FileFormatError)
@@ -101,7 +101,7 @@ def params_from_args(args: argparse.Namespace, image=None) -> Params:
     if getattr(args, "auto", False):
         from .core.auto import suggest_params
 
-        base = suggest_params(as_image(image), base)
+        base = suggest_params(image, base)  # validates the image itself
     base = base.to_dict()
     for f in dataclasses.fields(Params):
         value = getattr(args, f.name, None)

@@ -196,6 +196,8 @@ def test_descriptor_shows_its_fields(viewer_widget, name):
     widget.fields["descriptor_name"].value = name
     expected = {"descriptor_name", *FAMILIES[name].fields, *COMMON_FIELDS}
     assert set(widget.visible_fields()) == expected
+    shown = {n for n, w in widget.fields.items() if not w.native.isHidden()}
+    assert shown == expected  # what the user actually sees
     widget.fields["preselected_translations"].value = "[[0, 8]]"
     assert widget.params().descriptor_name == name
 

@@ -92,6 +92,17 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
     return correlations_direct(image, shifts, params.patch_x, params.patch_y, rows, cols, out)
 
 
+def standardise(region: np.ndarray) -> np.ndarray:
+    """Copy of `region` centred and scaled to unit variance (if not constant).
+
+    Pearson scores are invariant to affine intensity changes; this keeps the
+    sums of both translation routes small and well conditioned, and makes
+    `ZERO_VARIANCE` a fraction of the region's variance.
+    """
+    scale = region.std()
+    return (region - region.mean()) / (scale if scale > 0 else 1.0)
+
+
 def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds) -> tuple:
     """Box mean and variance of `image` over the patch, on a sub-rectangle.
 
@@ -163,11 +174,7 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -
         or c1 + patch_y > image.shape[1]
     ):
         raise ValueError("grid points too close to the border for these patches and shifts")
-    # Pearson is invariant to affine intensity changes: centre and scale the
-    # region once so sums stay small and well conditioned.
-    region = image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y]
-    scale = region.std()
-    region = (region - region.mean()) / (scale if scale > 0 else 1.0)
+    region = standardise(image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y])
     mean, var = local_moments(
         region,
         patch_x,

@@ -48,10 +48,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft as sfft
 
-#: Patches whose variance is at most this fraction of the variance of the
-#: region read (unit after scaling) count as constant: score 0. Same value as
-#: `translation.ZERO_VARIANCE`.
-ZERO_VARIANCE = 1e-10
+from .translation import ZERO_VARIANCE, standardise
 
 #: Approximate memory budget of one block of grid points, in bytes (blocks that
 #: stay small were faster than 200 MB ones: less memory traffic).
@@ -103,7 +100,7 @@ def correlations_fft(
     c0, c1 = int(cols.min()) - hy, int(cols.max()) + hy + 1
     if r0 < 0 or c0 < 0 or r1 > image.shape[0] or c1 > image.shape[1]:
         raise ValueError("grid points too close to the border for these patches and shifts")
-    region = _standardise(image[r0:r1, c0:c1])
+    region = standardise(image[r0:r1, c0:c1])
     mean, inv_sd = _box_moments(region, patch_x, patch_y)
     geometry = (patch_x, patch_y, wx, wy)
     # real transforms along axis 0, complex ones along axis 1
@@ -125,12 +122,6 @@ def correlations_fft(
             ir, ic = rr - patch_x, cc - patch_y
             out[a : a + n_r, b : b + n_c] = _pearson(sums, mean, inv_sd, ir, ic, shifts, area)
     return out
-
-
-def _standardise(region: np.ndarray) -> np.ndarray:
-    """Copy of `region` centred and scaled to unit variance (if not constant)."""
-    scale = region.std()
-    return (region - region.mean()) / (scale if scale > 0 else 1.0)
 
 
 def _box_sum(values: np.ndarray, half_x: int, half_y: int) -> np.ndarray:
