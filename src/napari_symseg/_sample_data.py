@@ -7,9 +7,7 @@ about a HAADF-STEM image at high magnification).
 
 from __future__ import annotations
 
-import numpy as np
-
-from .core.synthetic import grain_boundary, lattice, two_phase
+from .core.synthetic import grain_boundary, moving_boundary_series, two_phase
 
 #: physical pixel size (nm) of the samples
 PIXEL_SIZE_NM = 0.02
@@ -17,47 +15,6 @@ PIXEL_SIZE_NM = 0.02
 FRAME_INTERVAL_S = 1.0
 
 _IMAGE_KWARGS = {"scale": (PIXEL_SIZE_NM, PIXEL_SIZE_NM), "units": ("nm", "nm")}
-
-
-def insitu_series(
-    n_frames: int = 8,
-    shape: tuple[int, int] = (256, 256),
-    start: int = 100,
-    step: int = 4,
-    noise: float = 0.05,
-    seed: int = 2,
-) -> np.ndarray:
-    """A square lattice growing into a hexagonal one, frame by frame.
-
-    Parameters
-    ----------
-    n_frames : int
-        Number of frames T.
-    shape : (int, int)
-        Frame shape (rows, cols).
-    start : int
-        Column of the vertical phase boundary in frame 0.
-    step : int
-        Columns the boundary moves to the right per frame.
-    noise : float
-        Standard deviation of the additive Gaussian noise.
-    seed : int
-        Seed of the noise.
-
-    Returns
-    -------
-    ndarray, float32, (n_frames, rows, cols)
-        Pixels with ``col < start + step * t`` belong to the square phase in
-        frame ``t``.
-    """
-    left = lattice(shape, 8.0, "square")
-    right = lattice(shape, 10.0, "hexagonal", offset=(3.0, 5.0))
-    cols = np.arange(shape[1])[None, None, :]
-    boundary = start + step * np.arange(n_frames)[:, None, None]
-    series = np.where(cols < boundary, left[None], right[None])
-    rng = np.random.default_rng(seed)
-    series = series + noise * rng.standard_normal(series.shape)
-    return series.astype(np.float32)
 
 
 def make_two_phase_sample() -> list[tuple]:
@@ -78,4 +35,4 @@ def make_insitu_series_sample() -> list[tuple]:
         "units": ("s", "nm", "nm"),
         "axis_labels": ("t", "y", "x"),
     }
-    return [(insitu_series(), kwargs, "image")]
+    return [(moving_boundary_series(), kwargs, "image")]

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from napari_symseg import _sample_data
-from napari_symseg.core.synthetic import two_phase
+from napari_symseg.core.synthetic import moving_boundary_series, two_phase
 
 SAMPLES = {
     "two_phase": (_sample_data.make_two_phase_sample, (512, 512)),
@@ -27,7 +27,7 @@ def test_sample_shape_dtype_scale_and_determinism(key):
 
 
 def test_series_boundary_moves():
-    series = _sample_data.insitu_series(n_frames=3, shape=(64, 96), start=40, step=8)
+    series = moving_boundary_series(n_frames=3, shape=(64, 96), start=40, step=8)
     assert series.shape == (3, 64, 96)
     # frame 0 and 1 differ only in the band the boundary swept over (and the noise)
     diff = np.abs(series[1] - series[0]).mean(axis=0)
@@ -36,7 +36,7 @@ def test_series_boundary_moves():
 
 
 def test_first_frame_is_like_two_phase():
-    series = _sample_data.insitu_series(n_frames=1, shape=(64, 64), start=32, noise=0.0)
+    series = moving_boundary_series(n_frames=1, shape=(64, 64), start=32, noise=0.0)
     np.testing.assert_allclose(series[0], two_phase((64, 64), noise=0.0), atol=1e-6)
 
 

@@ -85,6 +85,13 @@ class Params:
         seed each run.
     sort_labels_by_pattern_size : bool
         Relabel patterns by size, smallest pattern = 0.
+    n_selected_operations : int
+        Image series only: the model is fitted on the reference frame(s)
+        with every operation, then refitted with the operations of the best
+        Fisher separability, and every frame is labelled with those (paper,
+        "Speedup for image series"). 0 keeps all operations.
+    reference_frames : tuple of int
+        Image series only: the frames (0-based) the model is fitted on.
     """
 
     descriptor_name: str = field(
@@ -123,6 +130,13 @@ class Params:
     sort_labels_by_pattern_size: bool = field(
         default=True, metadata=_meta("sort labels by pattern size")
     )
+    n_selected_operations: int = field(
+        default=20,
+        metadata=_meta("series: operations kept by separability (0 = all)", 0, 100_000),
+    )
+    reference_frames: tuple[int, ...] = field(
+        default=(0,), metadata=_meta("series: frames the model is fitted on")
+    )
 
     def __post_init__(self) -> None:
         # Normalise containers (lists from JSON / CLI) to hashable tuples.
@@ -131,6 +145,9 @@ class Params:
                 self, "preselected_translations", _as_translations(self.preselected_translations)
             )
         object.__setattr__(self, "rotation_angles", _as_int_tuple(self.rotation_angles))
+        frames = self.reference_frames
+        frames = (frames,) if isinstance(frames, int) else frames
+        object.__setattr__(self, "reference_frames", _as_int_tuple(frames))
         self.validate()
 
     # ------------------------------------------------------------------ checks
@@ -172,6 +189,14 @@ class Params:
             )
         if len(set(self.rotation_angles)) != len(self.rotation_angles):
             raise ParamsError(f"rotation_angles has duplicates: {list(self.rotation_angles)}")
+        frames = self.reference_frames
+        if not frames or any(not isinstance(t, int) or t < 0 for t in frames):
+            raise ParamsError(
+                f"reference_frames must be a non-empty list of frame numbers >= 0; got "
+                f"{list(frames)}"
+            )
+        if len(set(frames)) != len(frames):
+            raise ParamsError(f"reference_frames has duplicates: {list(frames)}")
         if self.descriptor_name == "preselected_translations":
             if not self.preselected_translations:
                 raise ParamsError(
@@ -196,6 +221,7 @@ class Params:
         if out["preselected_translations"] is not None:
             out["preselected_translations"] = [list(t) for t in out["preselected_translations"]]
         out["rotation_angles"] = list(out["rotation_angles"])
+        out["reference_frames"] = list(out["reference_frames"])
         return out
 
     @classmethod

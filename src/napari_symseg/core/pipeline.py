@@ -18,7 +18,7 @@ from .descriptors.registry import get_family
 from .grid import Grid
 from .model import Model
 from .params import Params
-from .pca import CovarianceAccumulator, PCAModel, fit_pca
+from .pca import CovarianceAccumulator, PCAModel
 from .separability import SeparabilityAccumulator, fisher_separability
 from .validation import as_image
 
@@ -141,6 +141,14 @@ def grid_for(image_shape: tuple[int, int], params: Params) -> Grid:
     )
 
 
+class _Tally:
+    """Descriptor chunks done / in all, shared by the images of one fit."""
+
+    def __init__(self) -> None:
+        self.done = 0
+        self.total = 0
+
+
 class _Chunks:
     """The descriptor grid cut into row chunks, computed pass after pass.
 
@@ -150,18 +158,30 @@ class _Chunks:
     """
 
     def __init__(
-        self, image, params: Params, operations: Operations, passes: int, keep: bool = False
+        self,
+        image,
+        params: Params,
+        operations: Operations,
+        passes: int,
+        stream: bool | None = None,
+        tally: _Tally | None = None,
     ) -> None:
-        """`passes`: descriptor passes of a streamed run (for progress); `keep`: never stream."""
+        """`passes`: descriptor passes of a streamed run (for progress); `stream`: force
+        streaming on or off (default: by `DESCRIPTOR_BUDGET`); `tally`: shared progress."""
         self.family = get_family(params.descriptor_name)
         self.image, self.params, self.operations = image, params, operations
         self.grid = grid_for(image.shape, params)
         self.slices = self.grid.row_chunks(_n_chunks(self.grid, self.family.margin(params)[0]))
-        nbytes = self.grid.size * len(operations) * 4
-        self.stream = nbytes > DESCRIPTOR_BUDGET and not keep
-        self.total = len(self.slices) * (passes if self.stream else 1)
-        self.done = 0
+        self.stream = self.nbytes(self.grid, operations) > DESCRIPTOR_BUDGET if stream is None \
+            else stream
+        self.tally = _Tally() if tally is None else tally
+        self.tally.total += len(self.slices) * (passes if self.stream else 1)
         self.kept = None
+
+    @staticmethod
+    def nbytes(grid: Grid, operations: Operations) -> int:
+        """Size of the float32 descriptor array of `operations` on `grid`."""
+        return grid.size * len(operations) * 4
 
     def _compute(self, sl: slice, out: np.ndarray) -> np.ndarray:
         return self.family.compute(
@@ -171,11 +191,12 @@ class _Chunks:
     def keep_all(self) -> Generator[Progress, None, np.ndarray]:
         """Compute and keep every descriptor (only when not streaming)."""
         out = np.empty((*self.grid.shape, len(self.operations)), dtype=np.float32)
-        yield Progress("descriptors", self.done, self.total)
+        tally = self.tally
+        yield Progress("descriptors", tally.done, tally.total)
         for sl in self.slices:
             self._compute(sl, out[sl])
-            self.done += 1
-            yield Progress("descriptors", self.done, self.total)
+            tally.done += 1
+            yield Progress("descriptors", tally.done, tally.total)
         self.kept = out
         return out
 
@@ -195,8 +216,8 @@ class _Chunks:
             block = self._compute(sl, buffer[: sl.stop - sl.start])
             consume(sl, block)
             if stage == "descriptors":
-                self.done += 1
-                yield Progress(stage, self.done, self.total)
+                self.tally.done += 1
+                yield Progress(stage, self.tally.done, self.tally.total)
             else:
                 yield Progress(stage, i + 1, len(self.slices) + 1)
 
@@ -210,7 +231,7 @@ def descriptor_steps(
     """
     family = get_family(params.descriptor_name)
     operations = family.operations(params) if operations is None else operations
-    chunks = _Chunks(image, params, operations, passes=1, keep=True)
+    chunks = _Chunks(image, params, operations, passes=1, stream=False)
     descriptors = yield from chunks.keep_all()
     return chunks.grid, descriptors
 
@@ -233,44 +254,88 @@ def _project(chunks: _Chunks, pca: PCAModel) -> Generator[Progress, None, np.nda
     return features
 
 
-def segment_steps(image, params: Params | None = None) -> Generator[Progress, None, Result]:
-    """Segment a 2-D image, yielding `Progress` between steps.
+@dataclass
+class Fit:
+    """A model fitted on one or more images, with what the fit computed on them.
 
-    Iterate it (e.g. in a GUI thread worker) and stop iterating to cancel;
-    the `Result` is the generator's return value. See `segment`.
+    Attributes
+    ----------
+    model : Model
+    chunks : list
+        Per image, its descriptor chunks (kept descriptors, or streamed).
+    features : list of ndarray
+        Per image, the PCA features on its grid.
+    assigned : list of (labels, confidence)
+        Per image, the grid labels and confidence of the fit.
     """
-    params = Params() if params is None else params
-    img = as_image(image)
-    operations = get_family(params.descriptor_name).operations(params)
-    chunks = _Chunks(img, params, operations, passes=2)
-    grid = chunks.grid
 
-    if chunks.stream:
-        acc = CovarianceAccumulator(len(operations))
-        yield from chunks.each(lambda sl, block: acc.add(block))
-        pca = acc.fit(params.n_pca_components, params.pca_variance)
-    else:
-        descriptors = yield from chunks.keep_all()
+    model: Model
+    chunks: list
+    features: list
+    assigned: list
+
+
+def fit_steps(
+    images: list[np.ndarray], params: Params, operations: Operations | None = None
+) -> Generator[Progress, None, Fit]:
+    """Fit operations -> PCA -> k-means on validated 2-D images of one shape.
+
+    The descriptors of all images feed one PCA and one k-means, so a model
+    can be fitted on several frames of a series. Descriptors are kept when
+    they fit in `DESCRIPTOR_BUDGET` together, else streamed.
+    """
+    operations = get_family(params.descriptor_name).operations(params) \
+        if operations is None else operations
+    grid = grid_for(images[0].shape, params)
+    stream = len(images) * _Chunks.nbytes(grid, operations) > DESCRIPTOR_BUDGET
+    tally = _Tally()
+    chunks = [_Chunks(img, params, operations, 2, stream, tally) for img in images]
+
+    acc = CovarianceAccumulator(len(operations))
+    for c in chunks:
+        if stream:
+            yield from c.each(lambda sl, block: acc.add(block))
+        else:
+            acc.add((yield from c.keep_all()))
+    if not stream:  # (a streamed run's projection pass is still descriptor work)
         yield Progress("pca", 0, 1)
-        pca = fit_pca(descriptors, params.n_pca_components, params.pca_variance)
-    features = yield from _project(chunks, pca)
+    pca = acc.fit(params.n_pca_components, params.pca_variance)
+    features = []
+    for c in chunks:
+        features.append((yield from _project(c, pca)))
     yield Progress("pca", 1, 1)
 
     yield Progress("kmeans", 0, 1)
-    flat = features.reshape(-1, features.shape[-1])
+    flat = np.concatenate([f.reshape(-1, f.shape[-1]) for f in features])
     centres = fit_centres(flat, params.n_patterns, params.random_state)
-    grid_labels, confidence = assign(features, centres)
+    assigned = [assign(f, centres) for f in features]
     if params.sort_labels_by_pattern_size:
-        order = size_order(grid_labels, len(centres), _pixel_weights(grid))
+        weights = _pixel_weights(grid).ravel()
+        all_labels = np.concatenate([lab.ravel() for lab, _ in assigned])
+        order = size_order(all_labels, len(centres), np.tile(weights, len(images)))
         centres = centres[order]
-        grid_labels = np.argsort(order).astype(np.int32)[grid_labels]
+        rank = np.argsort(order).astype(np.int32)
+        assigned = [(rank[lab], conf) for lab, conf in assigned]
     yield Progress("kmeans", 1, 1)
 
     from .. import __version__
 
-    model = Model(params, operations, pca, centres, __version__)
+    return Fit(Model(params, operations, pca, centres, __version__), chunks, features, assigned)
+
+
+def segment_steps(
+    image, params: Params | None = None, operations: Operations | None = None
+) -> Generator[Progress, None, Result]:
+    """Segment a 2-D image, yielding `Progress` between steps.
+
+    Iterate it (e.g. in a GUI thread worker) and stop iterating to cancel;
+    the `Result` is the generator's return value. See `segment`.
+    `operations` replaces the descriptor family's default operations.
+    """
+    params = Params() if params is None else params
+    fit = yield from fit_steps([as_image(image)], params, operations)
     yield Progress("labels", 0, 1)
-    result = yield from _label(chunks, features, model, (grid_labels, confidence))
+    result = yield from _label(fit.chunks[0], fit.features[0], fit.model, fit.assigned[0])
     return result
 
 
@@ -360,10 +425,12 @@ def segment(image, params: Params | None = None, **changes) -> Result:
 
 
 __all__ = [
+    "Fit",
     "PCAModel",
     "Progress",
     "Result",
     "descriptor_steps",
+    "fit_steps",
     "grid_for",
     "predict_steps",
     "run",

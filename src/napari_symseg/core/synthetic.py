@@ -122,3 +122,53 @@ def grain_boundary(
     img = np.where(rows * shape[1] > cols * shape[0], a, b)
     rng = np.random.default_rng(seed)
     return (img + noise * rng.standard_normal(shape)).astype(np.float32)
+
+
+def moving_boundary_series(
+    n_frames: int = 8,
+    shape: tuple[int, int] = (256, 256),
+    start: int = 100,
+    step: int = 4,
+    noise: float = 0.05,
+    seed: int = 2,
+) -> np.ndarray:
+    """A square lattice growing into a hexagonal one, frame by frame.
+
+    Parameters
+    ----------
+    n_frames : int
+        Number of frames T.
+    shape : (int, int)
+        Frame shape (rows, cols).
+    start : int
+        Column of the vertical phase boundary in frame 0.
+    step : int
+        Columns the boundary moves to the right per frame.
+    noise : float
+        Standard deviation of the additive Gaussian noise.
+    seed : int
+        Seed of the noise.
+
+    Returns
+    -------
+    ndarray, float32, (n_frames, rows, cols)
+        Pixels with ``col < start + step * t`` belong to the square phase in
+        frame ``t`` (see `moving_boundary_truth`).
+    """
+    left = lattice(shape, 8.0, "square")
+    right = lattice(shape, 10.0, "hexagonal", offset=(3.0, 5.0))
+    cols = np.arange(shape[1])[None, None, :]
+    boundary = start + step * np.arange(n_frames)[:, None, None]
+    series = np.where(cols < boundary, left[None], right[None])
+    rng = np.random.default_rng(seed)
+    series = series + noise * rng.standard_normal(series.shape)
+    return series.astype(np.float32)
+
+
+def moving_boundary_truth(
+    n_frames: int = 8, shape: tuple[int, int] = (256, 256), start: int = 100, step: int = 4
+) -> np.ndarray:
+    """Ground truth of `moving_boundary_series`: 0 square phase, 1 hexagonal, uint8."""
+    cols = np.arange(shape[1])[None, None, :]
+    boundary = start + step * np.arange(n_frames)[:, None, None]
+    return np.broadcast_to(cols >= boundary, (n_frames, *shape)).astype(np.uint8)

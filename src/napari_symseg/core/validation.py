@@ -9,7 +9,7 @@ class InputError(ValueError):
     """The input image cannot be segmented as given."""
 
 
-def as_image(image, allow_series: bool = False) -> np.ndarray:
+def as_image(image, allow_series: bool = False, allow_constant: bool = False) -> np.ndarray:
     """Validate `image` and return a float64 copy (the input is never modified).
 
     Integer, unsigned, boolean-free real and big-endian dtypes are converted.
@@ -20,6 +20,9 @@ def as_image(image, allow_series: bool = False) -> np.ndarray:
         A 2-D image (rows, cols); with `allow_series`, also (T, rows, cols).
     allow_series : bool
         Accept 3-D (T, Y, X) arrays.
+    allow_constant : bool
+        Accept constant images (e.g. a blank frame inside a series, which
+        is labelled rather than rejected).
 
     Returns
     -------
@@ -46,8 +49,9 @@ def as_image(image, allow_series: bool = False) -> np.ndarray:
         )
     if arr.ndim == 3 and not allow_series:
         raise InputError(
-            f"got a 3-D array of shape {arr.shape}; image series (T, Y, X) are not "
-            "supported here yet: segment one 2-D frame, e.g. image[0]"
+            f"got a 3-D array of shape {arr.shape}; this takes one 2-D image: use "
+            "segment_series() (or the CLI, which does this itself) for a (T, Y, X) series, "
+            "or pass one frame, e.g. image[0]"
         )
     if arr.ndim not in ((2, 3) if allow_series else (2,)):
         want = "2-D (Y, X) or 3-D (T, Y, X)" if allow_series else "2-D (Y, X)"
@@ -62,7 +66,7 @@ def as_image(image, allow_series: bool = False) -> np.ndarray:
             "(e.g. with the median) or crop them away"
         )
     frames = out.reshape((-1, *out.shape[-2:]))
-    for t, frame in enumerate(frames):
+    for t, frame in enumerate([] if allow_constant else frames):
         if frame.max() == frame.min():
             where = f"frame {t} is" if out.ndim == 3 else "image is"
             raise InputError(

@@ -1,0 +1,514 @@
+"""Image series and in-situ videos: fit once, label every frame the same way.
+
+After the paper's "Speedup for image series": a model is fitted on one or
+more reference frames with the full set of symmetry operations; Fisher's
+separability ranks the operations; the model is refitted on the reference
+with the ``n_selected_operations`` best ones, and every frame is labelled
+with that one model, so a pattern keeps its label in every frame (labels
+are sorted by pattern size on the reference).
+
+Frames are processed one at a time: memory is bounded by one frame's
+descriptors, whatever the number of frames. The series may be a numpy
+array, a memory map, a dask array or a zarr array (anything with
+``shape``, ``dtype`` and ``series[t]``). When a dask.distributed `Client`
+is active, frames are labelled on the cluster (one task per frame, the
+model sent to each worker once).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .clustering import assign
+from .descriptors.registry import get_family
+from .model import Model
+from .params import Params
+from .pipeline import _Chunks, _project, fit_steps, grid_for, run
+from .separability import SeparabilityAccumulator
+from .stats import PatternStats, frame_statistics
+from .validation import InputError, as_image
+
+#: share of a frame's run time spent outside the descriptors (validation,
+#: projection, upsampling, statistics), in units of one operation's descriptor
+_FRAME_OVERHEAD_OPS = 4
+
+
+@dataclass(frozen=True)
+class SeriesProgress:
+    """One step of a running series segmentation.
+
+    Attributes
+    ----------
+    stage : str
+        ``"reference"`` while the model is fitted on the reference frame(s),
+        ``"frames"`` while frames are labelled.
+    done, total : int
+        Frames labelled so far / in all (stage ``"frames"``), or the
+        reference fit's own progress in percent.
+    fraction : float
+        Overall progress in [0, 1].
+    frame : int or None
+        The frame just labelled (stage ``"frames"``; frames finish in order
+        in-process, in any order on a cluster).
+    labels : ndarray or None
+        Its labels.
+    area_fraction : ndarray or None
+        Its pattern area fractions, (n_patterns,).
+    detail : str
+        What the reference fit is doing.
+    """
+
+    stage: str
+    done: int
+    total: int
+    fraction: float
+    frame: int | None = None
+    labels: np.ndarray | None = field(default=None, repr=False)
+    area_fraction: np.ndarray | None = None
+    detail: str = ""
+
+    def __str__(self) -> str:
+        if self.stage == "reference":
+            return f"reference fit: {self.detail} ({100 * self.fraction:.0f} %)"
+        return f"frame {self.done}/{self.total} ({100 * self.fraction:.0f} %)"
+
+
+@dataclass(frozen=True)
+class SeriesFit:
+    """The model fitted on the reference frame(s) of a series.
+
+    Attributes
+    ----------
+    model : Model
+        Labels every frame: the selected operations, their PCA and centres.
+    full_model : Model
+        The first fit, with every operation of the descriptor.
+    separability : ndarray, (n_operations,)
+        Fisher separability of every operation of `full_model` on the
+        reference frames (labels of the full fit).
+    selected : ndarray of int
+        Indices into ``full_model.operations`` of the operations in
+        `model`, best separability first.
+    reference_frames : tuple of int
+    """
+
+    model: Model
+    full_model: Model
+    separability: np.ndarray
+    selected: np.ndarray
+    reference_frames: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    """Everything a series segmentation produced.
+
+    Attributes
+    ----------
+    labels : array, uint8, (T, Y, X)
+        Pattern labels of every frame (the `out` array when one was given);
+        (T, n_rows, n_cols) on the descriptor grid without upsampling.
+    fit : SeriesFit
+    stats : PatternStats
+        Area fraction, connected regions and mean intensity per frame and
+        pattern.
+    params : Params
+    """
+
+    labels: np.ndarray
+    fit: SeriesFit
+    stats: PatternStats
+    params: Params
+
+    @property
+    def model(self) -> Model:
+        """The model that labelled every frame."""
+        return self.fit.model
+
+
+# ------------------------------------------------------------------ input checks
+def check_series(series) -> tuple[int, int, int]:
+    """Check that `series` is a (T, Y, X) array of real numbers; returns its shape.
+
+    Nothing is read or copied (a memory map or a dask array stays lazy).
+    """
+    shape = tuple(int(n) for n in getattr(series, "shape", np.shape(series)))
+    dtype = np.dtype(getattr(series, "dtype", np.asarray(series).dtype))
+    if dtype.kind not in "iuf":
+        raise InputError(f"series must hold real numbers; got dtype {dtype}")
+    if len(shape) != 3:
+        raise InputError(
+            f"an image series must be 3-D (T, Y, X); got {len(shape)}-D array of shape {shape}"
+        )
+    if shape[-1] in (3, 4) and min(shape[:2]) > 4:
+        raise InputError(
+            f"series looks like RGB/RGBA colour data, shape {shape}; convert it to a single "
+            "grey-scale channel first"
+        )
+    if 0 in shape:
+        raise InputError(f"series is empty, shape {shape}")
+    return shape
+
+
+def frame_image(series, t: int, allow_constant: bool = True) -> np.ndarray:
+    """Frame `t` of `series`, validated, as a float64 array (errors name the frame).
+
+    A constant frame (e.g. a blanked beam) is labelled like any other
+    unless `allow_constant` is False (reference frames must show a pattern).
+    """
+    return _validated(series[t], t, allow_constant)
+
+
+def _validated(frame, t: int, allow_constant: bool = True) -> np.ndarray:
+    try:
+        return as_image(np.asarray(frame), allow_constant=allow_constant)
+    except InputError as err:
+        raise InputError(f"frame {t}: {err}") from None
+
+
+def _reference_frames(params: Params, n_frames: int) -> tuple[int, ...]:
+    bad = [t for t in params.reference_frames if t >= n_frames]
+    if bad:
+        raise InputError(
+            f"reference frame(s) {bad} do not exist: the series has {n_frames} frames "
+            f"(0..{n_frames - 1})"
+        )
+    return params.reference_frames
+
+
+# ------------------------------------------------------------------------ fitting
+def select_operations(separability: np.ndarray, n: int) -> np.ndarray:
+    """Indices of the `n` operations of best separability, best first (0 = all).
+
+    Ties keep the operations' order; NaN counts as no separability.
+    """
+    sep = np.nan_to_num(np.asarray(separability, dtype=np.float64), nan=-np.inf)
+    order = np.argsort(-sep, kind="stable")
+    return order if n <= 0 or n >= len(sep) else order[:n]
+
+
+def fit_series_steps(
+    series, params: Params | None = None
+) -> Generator[SeriesProgress, None, SeriesFit]:
+    """Fit a series model on the reference frame(s); yields `SeriesProgress`.
+
+    Parameters
+    ----------
+    series : array_like, (T, Y, X)
+        The frames (read one at a time).
+    params : Params, optional
+        ``reference_frames`` and ``n_selected_operations`` drive the fit.
+
+    Returns
+    -------
+    SeriesFit
+        (the generator's return value)
+    """
+    params = Params() if params is None else params
+    n_frames = check_series(series)[0]
+    refs = _reference_frames(params, n_frames)
+    images = [frame_image(series, t, allow_constant=False) for t in refs]
+    family = get_family(params.descriptor_name)
+    operations = family.operations(params)
+    n_sel = params.n_selected_operations
+    selecting = 0 < n_sel < len(operations)
+    # the two fits' shares of the reference work, by number of operations
+    share = len(operations) / (len(operations) + (n_sel if selecting else 0))
+
+    def report(steps, start, width, what):
+        while True:
+            try:
+                p = next(steps)
+            except StopIteration as stop:
+                return stop.value
+            frac = start + width * p.fraction
+            yield SeriesProgress("reference", round(100 * frac), 100, frac, detail=f"{what} {p}")
+
+    full = yield from report(
+        fit_steps(images, params, operations), 0.0, share, f"{len(operations)} operations,"
+    )
+    model = full.model
+    acc = SeparabilityAccumulator(len(operations), model.n_patterns)
+    for chunks, (labels, _) in zip(full.chunks, full.assigned, strict=True):
+        for _ in chunks.each(lambda sl, block, lab=labels: acc.add(block, lab[sl]), "labels"):
+            yield SeriesProgress("reference", round(100 * share), 100, share,
+                                 detail="separability of every operation")
+    separability = acc.result() if model.n_patterns > 1 else np.zeros(len(operations))
+    selected = select_operations(separability, params.n_selected_operations)
+    if selecting and model.n_patterns > 1:
+        refit = yield from report(
+            fit_steps(images, params, operations.subset(selected)), share, 1 - share,
+            f"{len(selected)} selected operations,",
+        )
+        model = refit.model
+    else:
+        selected = np.arange(len(operations))
+    return SeriesFit(model, full.model, separability, selected, refs)
+
+
+# ----------------------------------------------------------------------- labelling
+def label_frame(model: Model, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labels of one validated frame: ``(labels uint8, grid_labels)``.
+
+    `labels` has the frame's shape (the grid's without upsampling).
+    """
+    chunks = _Chunks(image, model.params, model.operations, passes=1)
+    if not chunks.stream:
+        run(chunks.keep_all())
+    features = run(_project(chunks, model.pca))
+    grid_labels, _ = assign(features, model.centres)
+    grid_labels = grid_labels.astype(np.uint8)
+    labels = chunks.grid.upsample(grid_labels) if model.params.upsampling else grid_labels
+    return labels, grid_labels
+
+
+def _label_task(model: Model, frame, t: int):
+    """One frame, as run by a dask worker: ``(t, labels, statistics)``."""
+    image = _validated(frame, t)
+    labels, grid_labels = label_frame(model, image)
+    return t, labels, frame_statistics(labels, image, model.n_patterns, grid_labels)
+
+
+def labels_shape(model: Model, shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """Shape of a series' labels: the frames', or the grid's without upsampling."""
+    if model.params.upsampling:
+        return shape
+    return (shape[0], *grid_for(shape[1:], model.params).shape)
+
+
+def active_client():
+    """The active dask.distributed `Client`, or None (none, or distributed not installed)."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:
+        return None
+
+
+def label_frames_steps(
+    model: Model, series, out=None, frames=None, start: float = 0.0
+) -> Generator[SeriesProgress, None, tuple[np.ndarray, PatternStats]]:
+    """Label frames of `series` with `model`, one at a time; yields after each frame.
+
+    Parameters
+    ----------
+    model : Model
+        A fitted model (e.g. ``SeriesFit.model``).
+    series : array_like, (T, Y, X)
+        The frames.
+    out : array, optional
+        Where the labels go, shape ``labels_shape(model, series.shape)``
+        (e.g. a ``numpy.memmap`` or a zarr array, so a long series never has
+        to fit in memory); default a new uint8 numpy array.
+    frames : sequence of int, optional
+        Frames to label (default all).
+    start : float
+        Overall progress when this starts (the rest is shared by the frames).
+
+    Returns
+    -------
+    (labels, PatternStats)
+        (the generator's return value)
+    """
+    shape = check_series(series)
+    want = labels_shape(model, shape)
+    if out is None:
+        out = np.zeros(want, dtype=np.uint8)
+    elif tuple(out.shape) != want:
+        raise ValueError(f"out has shape {tuple(out.shape)}; the labels need {want}")
+    frames = range(shape[0]) if frames is None else [int(t) for t in frames]
+    stats = PatternStats.empty(shape[0], model.n_patterns)
+    total = len(frames)
+
+    def progress(done, t, labels):
+        stats_row = stats.area_fraction[t]
+        frac = start + (1 - start) * done / max(total, 1)
+        return SeriesProgress("frames", done, total, frac, t, labels, stats_row.copy())
+
+    client = active_client()
+    if client is None:
+        for done, t in enumerate(frames, 1):
+            image = frame_image(series, t)
+            labels, grid_labels = label_frame(model, image)
+            out[t] = labels
+            stats.set(t, frame_statistics(labels, image, model.n_patterns, grid_labels))
+            yield progress(done, t, labels)
+        return out, stats
+
+    yield from _label_on_cluster(client, model, series, frames, out, stats, progress)
+    return out, stats
+
+
+def _label_on_cluster(client, model, series, frames, out, stats, progress):
+    """Frames as tasks on a dask cluster; a bounded number in flight at once."""
+    from distributed import as_completed
+
+    model_future = client.scatter(model, broadcast=True, hash=False)
+    in_flight = 2 * max(sum(client.nthreads().values()), 1)
+    todo = iter(frames)
+
+    def submit(t):
+        frame = series[t]
+        if hasattr(frame, "dask"):  # a dask array: computed on the cluster, not here
+            frame = client.compute(frame)
+        else:
+            frame = np.asarray(frame)
+        return client.submit(_label_task, model_future, frame, t, pure=False)
+
+    first = [submit(t) for _, t in zip(range(in_flight), todo, strict=False)]
+    pending = as_completed(first)
+    done = 0
+    try:
+        for future in pending:
+            t, labels, row = future.result()
+            future.release()
+            out[t] = labels
+            stats.set(t, row)
+            done += 1
+            yield progress(done, t, labels)
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.add(submit(nxt))
+    finally:
+        client.cancel(list(pending.futures))
+
+
+def _label_block(block: np.ndarray, model: Model, block_info=None) -> np.ndarray:
+    t = block_info[0]["chunk-location"][0] if block_info else 0
+    labels, _ = label_frame(model, _validated(block[0], t))
+    return labels[None]
+
+
+def lazy_labels(model: Model, series):
+    """Labels of `series` as a lazy dask array, one frame computed per access.
+
+    napari can show it directly: moving the time slider labels the frame
+    shown. Under an active dask.distributed `Client`, ``.compute()`` runs
+    on the cluster.
+
+    Parameters
+    ----------
+    model : Model
+        A fitted model.
+    series : array_like or dask array, (T, Y, X)
+        The frames (not read until a frame's labels are computed).
+
+    Returns
+    -------
+    dask.array.Array, uint8
+    """
+    import dask
+    import dask.array as da
+
+    shape = check_series(series)
+    arr = series if isinstance(series, da.Array) else da.from_array(
+        series, chunks=(1, *shape[1:]), name=f"symseg-frames-{uuid.uuid4().hex}"
+    )
+    arr = arr.rechunk((1, *shape[1:]))
+    want = labels_shape(model, shape)
+    model_key = dask.delayed(model, name=f"symseg-model-{uuid.uuid4().hex}", traverse=False)
+    return arr.map_blocks(
+        _label_block, model_key, dtype=np.uint8, chunks=((1,) * shape[0], (want[1],), (want[2],))
+    )
+
+
+# ------------------------------------------------------------------ whole series
+def segment_series_steps(
+    series, params: Params | None = None, out=None
+) -> Generator[SeriesProgress, None, SeriesResult]:
+    """Fit on the reference frame(s), then label every frame; yields `SeriesProgress`.
+
+    Iterate it (e.g. in a GUI thread worker) and stop iterating to cancel;
+    frames already labelled stay in `out`. See `segment_series`.
+    """
+    params = Params() if params is None else params
+    shape = check_series(series)
+    fit = yield from _scaled(fit_series_steps(series, params), _reference_share(params, shape))
+    share = _reference_share(params, shape, len(fit.model.operations))
+    labels, stats = yield from label_frames_steps(fit.model, series, out, start=share)
+    return SeriesResult(labels, fit, stats, params)
+
+
+def _reference_share(params: Params, shape, n_selected: int | None = None) -> float:
+    """Expected share of the run time spent on the reference fit."""
+    n_all = len(get_family(params.descriptor_name).operations(params))
+    n_sel = n_all if n_selected is None else n_selected
+    if n_selected is None and params.n_selected_operations:
+        n_sel = min(n_all, params.n_selected_operations)
+    reference = len(params.reference_frames) * (n_all + n_sel)
+    frames = shape[0] * (n_sel + _FRAME_OVERHEAD_OPS)
+    return reference / (reference + frames)
+
+
+def _scaled(steps, width: float):
+    while True:
+        try:
+            p = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        frac = width * p.fraction
+        yield SeriesProgress("reference", p.done, p.total, frac, detail=p.detail)
+
+
+def segment_series(series, params: Params | None = None, out=None, **changes) -> SeriesResult:
+    """Segment an image series (T, Y, X) with one model fitted on reference frame(s).
+
+    Parameters
+    ----------
+    series : array_like, (T, Y, X)
+        numpy array, memory map, dask or zarr array; read one frame at a time
+        and never modified.
+    params : Params, optional
+        ``reference_frames`` (default frame 0) and ``n_selected_operations``
+        (default 20) steer the series fit.
+    out : array, optional
+        Destination of the labels (see `label_frames_steps`).
+    **changes
+        Parameter overrides, e.g. ``n_selected_operations=10``.
+
+    Returns
+    -------
+    SeriesResult
+
+    Examples
+    --------
+    >>> from napari_symseg.core.stack import segment_series
+    >>> from napari_symseg.core.synthetic import moving_boundary_series
+    >>> series = moving_boundary_series(n_frames=3, shape=(96, 128), start=40, step=16)
+    >>> result = segment_series(series, patch_x=6, patch_y=6, window_x=9, window_y=9,
+    ...                         stride=4, n_selected_operations=10)
+    >>> result.labels.shape, len(result.model.operations)
+    ((3, 96, 128), 10)
+    >>> # the boundary moves right (40, 56, 72) past column 70: hexagonal (1) -> square (0)
+    >>> [int(result.labels[t, 48, 70]) for t in range(3)]
+    [1, 1, 0]
+    """
+    params = Params() if params is None else params
+    if changes:
+        params = params.replace(**changes)
+    return run(segment_series_steps(series, params, out))
+
+
+__all__ = [
+    "SeriesFit",
+    "SeriesProgress",
+    "SeriesResult",
+    "active_client",
+    "check_series",
+    "fit_series_steps",
+    "frame_image",
+    "label_frame",
+    "label_frames_steps",
+    "labels_shape",
+    "lazy_labels",
+    "segment_series",
+    "segment_series_steps",
+    "select_operations",
+]
