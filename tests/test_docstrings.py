@@ -8,6 +8,7 @@ import napari_symseg.core.auto
 import napari_symseg.core.model
 import napari_symseg.core.pipeline
 import napari_symseg.core.separability
+import napari_symseg.core.stack
 
 
 @pytest.mark.parametrize(
@@ -17,6 +18,7 @@ import napari_symseg.core.separability
         napari_symseg.core.model,
         napari_symseg.core.separability,
         napari_symseg.core.auto,
+        napari_symseg.core.stack,
     ],
 )
 def test_examples(module):

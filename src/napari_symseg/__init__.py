@@ -22,8 +22,12 @@ from .core import (
     ParamsError,
     Progress,
     Result,
+    SeriesProgress,
+    SeriesResult,
     predict_steps,
     segment,
+    segment_series,
+    segment_series_steps,
     segment_steps,
 )
 
@@ -34,8 +38,12 @@ __all__ = [
     "ParamsError",
     "Progress",
     "Result",
+    "SeriesProgress",
+    "SeriesResult",
     "__version__",
     "predict_steps",
     "segment",
+    "segment_series",
+    "segment_series_steps",
     "segment_steps",
 ]

@@ -1,7 +1,9 @@
 """The ``napari-symseg`` command.
 
 ``napari-symseg segment INPUT -o OUTPUT [options]`` segments a 2-D image
-(``.npy``/``.tif``) and writes integer labels of the same shape.
+or a (T, Y, X) series (``.npy``/``.tif``) and writes integer labels of the
+same shape; a series is fitted on its reference frame(s) and every frame is
+labelled with the same model.
 ``napari-symseg demo`` segments the embedded synthetic sample and writes
 labels, an overlay PNG and the parameters to a folder.
 
@@ -23,15 +25,22 @@ from .core.clustering import ClusteringError
 from .core.grid import ImageTooSmallError
 from .core.params import Params, ParamsError
 from .core.pipeline import Result, run, segment_steps
-from .core.validation import InputError
-from .io import FileFormatError, check_output_path, read_image, write_labels, write_overlay
+from .core.validation import InputError, as_image
+from .io import (
+    FileFormatError,
+    SeriesLabelsWriter,
+    check_output_path,
+    read_image,
+    write_labels,
+    write_overlay,
+)
 
 USER_ERRORS = (ParamsError, InputError, ImageTooSmallError, ClusteringError, FileFormatError)
 
 # CLI flag -> Params field where the contract's flag name differs from the field name
 _FLAG_NAMES = {"descriptor_name": "descriptor"}
 # fields that get a hand-written flag (not a plain scalar)
-_SPECIAL = {"preselected_translations", "rotation_angles"}
+_SPECIAL = {"preselected_translations", "rotation_angles", "reference_frames"}
 
 
 class UsageError(Exception):
@@ -77,6 +86,13 @@ def _add_param_flags(parser: argparse.ArgumentParser) -> None:
         metavar="A,A,...",
         help="rotation angles in degrees, subset of 60,90,120,180 [all]",
     )
+    group.add_argument(
+        "--reference-frames",
+        dest="reference_frames",
+        default=None,
+        metavar="T,T-T,...",
+        help="series: frames (0-based) the model is fitted on, e.g. '0' or '0-4,10' [0]",
+    )
 
 
 def _parse_pairs(text: str) -> list[list[int]]:
@@ -95,6 +111,21 @@ def _parse_ints(text: str) -> list[int]:
         raise ParamsError(f"--rotation-angles must look like '60,90'; got {text!r}") from None
 
 
+def _parse_frames(text: str) -> list[int]:
+    """'0-4,10' -> [0, 1, 2, 3, 4, 10]."""
+    frames: list[int] = []
+    try:
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            lo, sep, hi = part.partition("-")
+            frames += list(range(int(lo), int(hi) + 1)) if sep else [int(lo)]
+    except ValueError:
+        raise ParamsError(f"--reference-frames must look like '0' or '0-4,10'; got {text!r}") \
+            from None
+    return frames
+
+
 def params_from_args(args: argparse.Namespace, image=None) -> Params:
     """Defaults < ``--params`` file < ``--auto`` (from `image`) < explicit flags."""
     base = Params.from_json(args.params) if args.params else Params()
@@ -111,6 +142,8 @@ def params_from_args(args: argparse.Namespace, image=None) -> Params:
             value = _parse_pairs(value)
         elif f.name == "rotation_angles":
             value = _parse_ints(value)
+        elif f.name == "reference_frames":
+            value = _parse_frames(value)
         base[f.name] = value
     if args.n_pca_components is not None:
         base["pca_variance"] = None
@@ -136,7 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     seg = sub.add_parser("segment", help="segment an image file and write its labels")
-    seg.add_argument("input", metavar="INPUT", help="2-D image, .npy or .tif/.tiff")
+    seg.add_argument(
+        "input", metavar="INPUT", help="2-D image or (T, Y, X) series, .npy or .tif/.tiff"
+    )
     seg.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="labels .npy/.tif")
     seg.add_argument("--params", metavar="FILE.json", help="load parameters from JSON")
     seg.add_argument("--save-params", metavar="FILE.json", help="write the parameters used")
@@ -146,6 +181,20 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="choose patch/window/radius/stride from the image's lattice period "
         "(explicit size flags still win)",
+    )
+    seg.add_argument(
+        "--stats", metavar="FILE.csv",
+        help="also write per-pattern statistics (area fraction, connected regions, mean "
+        "intensity; one row per frame and pattern)",
+    )
+    seg.add_argument(
+        "--save-model", metavar="FILE.json",
+        help="write the fitted model (operations, PCA, centres) to apply it elsewhere",
+    )
+    seg.add_argument(
+        "--dask-scheduler", metavar="ADDRESS",
+        help="series: label the frames on this dask.distributed scheduler "
+        "(e.g. tcp://10.0.0.5:8786; needs the 'distributed' package)",
     )
     seg.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     _add_param_flags(seg)
@@ -185,11 +234,17 @@ def _run(image: np.ndarray, params: Params, quiet: bool) -> Result:
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
-    """``napari-symseg segment``."""
+    """``napari-symseg segment``: a 2-D image, or a (T, Y, X) series."""
     output = check_output_path(args.output)
     overlay = check_output_path(args.overlay, (".png",)) if args.overlay else None
     save_params = check_output_path(args.save_params, (".json",)) if args.save_params else None
+    stats = check_output_path(args.stats, (".csv",)) if args.stats else None
+    save_model = check_output_path(args.save_model, (".json",)) if args.save_model else None
     image = read_image(args.input)
+    if np.ndim(image) == 3 and not (image.shape[-1] in (3, 4) and min(image.shape[:2]) > 4):
+        return _segment_series(args, image, output, overlay, save_params, stats, save_model)
+    if np.ndim(image) not in (2, 3):
+        as_image(image, allow_series=True)  # raises the clear message
     params = params_from_args(args, image)
     result = _run(image, params, args.quiet)
     meta = {"napari_symseg": result.model.version, "params": params.to_dict()}
@@ -198,12 +253,113 @@ def cmd_segment(args: argparse.Namespace) -> int:
     if overlay is not None:
         write_overlay(overlay, np.asarray(image, dtype=np.float64), result.labels)
         written.append(overlay)
-    if save_params is not None:
-        params.to_json(save_params)
-        written.append(save_params)
+    if stats is not None:
+        from .core.stats import PatternStats, frame_statistics
+
+        table = PatternStats.empty(1, result.model.n_patterns)
+        table.set(0, frame_statistics(result.labels, as_image(image), result.model.n_patterns))
+        table.to_csv(stats)
+        written.append(stats)
+    _write_params_and_model(params, result.model, save_params, save_model, written)
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written))
     return 0
+
+
+def _write_params_and_model(params, model, save_params, save_model, written) -> None:
+    if save_params is not None:
+        params.to_json(save_params)
+        written.append(save_params)
+    if save_model is not None:
+        model.save(save_model)
+        written.append(save_model)
+
+
+def _segment_series(args, series, output, overlay, save_params, stats, save_model) -> int:
+    """Fit on the reference frame(s), label every frame, stream labels to `output`."""
+    from .core import stack
+
+    shape = stack.check_series(series)
+    if getattr(args, "auto", False):
+        refs = params_from_args(argparse.Namespace(**{**vars(args), "auto": False}))
+        first = stack.frame_image(series, stack._reference_frames(refs, shape[0])[0], False)
+        params = params_from_args(args, first)
+    else:
+        params = params_from_args(args)
+    client = _connect(args.dask_scheduler) if args.dask_scheduler else None
+    try:
+        start = time.perf_counter()
+        fit = run(_printing(stack.fit_series_steps(series, params), args.quiet))
+        fitted = time.perf_counter() - start
+        from . import __version__
+
+        meta = {"napari_symseg": __version__, "params": params.to_dict()}
+        writer = SeriesLabelsWriter(output, stack.labels_shape(fit.model, shape), meta)
+        try:
+            labels, table = run(_printing(
+                stack.label_frames_steps(fit.model, series, out=writer.array), args.quiet))
+            elapsed = time.perf_counter() - start
+            if overlay is not None:
+                t = fit.reference_frames[0]
+                write_overlay(overlay, stack.frame_image(series, t), np.asarray(labels[t]))
+            writer.finish()
+        except BaseException:
+            writer.discard()
+            raise
+    finally:
+        if client is not None:
+            client.close()
+    written = [output]
+    if overlay is not None:
+        written.append(overlay)
+    if stats is not None:
+        table.to_csv(stats)
+        written.append(stats)
+    _write_params_and_model(params, fit.model, save_params, save_model, written)
+    if not args.quiet:
+        _clear_progress()
+        first, last = table.area_fraction[0], table.area_fraction[-1]
+        pct = lambda f: " / ".join(f"{100 * v:.1f} %" for v in f)  # noqa: E731
+        print(
+            f"segmented {shape[0]} frames of {shape[1]}x{shape[2]} in {elapsed:.2f} s "
+            f"({shape[0] / max(elapsed - fitted, 1e-9):.1f} frames/s after a {fitted:.2f} s fit "
+            f"on frame(s) {list(fit.reference_frames)}): {len(fit.model.operations)} of "
+            f"{len(fit.full_model.operations)} {params.descriptor_name} operations kept; "
+            f"pattern fractions frame 0: {pct(first)}, frame {shape[0] - 1}: {pct(last)}"
+        )
+        print("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def _connect(address: str):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError(
+            "--dask-scheduler needs the 'distributed' package: pip install distributed"
+        ) from None
+    try:
+        return Client(address, timeout="10s")
+    except OSError as err:
+        raise UsageError(f"cannot reach the dask scheduler at {address}: {err}") from None
+
+
+def _printing(steps, quiet: bool):
+    """Re-yield progress, showing it on one refreshed line of a terminal's stderr."""
+    show = not quiet and sys.stderr.isatty()
+    while True:
+        try:
+            p = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        if show:
+            print(f"\r{p}".ljust(60), end="", file=sys.stderr, flush=True)
+        yield p
+
+
+def _clear_progress() -> None:
+    if sys.stderr.isatty():
+        print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
 
 
 def has_display() -> bool:

@@ -18,6 +18,8 @@ def read_image(path: str | Path) -> np.ndarray:
     """Read an image or image series from ``.npy`` or ``.tif/.tiff``.
 
     Returns the array as stored (no conversion); validation happens later.
+    ``.npy`` files, and TIFF files whose pixels are stored contiguously, are
+    memory-mapped (read-only), so a long series is read frame by frame.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -29,10 +31,13 @@ def read_image(path: str | Path) -> np.ndarray:
         raise FileFormatError(f"input file not found: {path}")
     try:
         if suffix == ".npy":
-            return np.load(path, allow_pickle=False)
+            return np.load(path, allow_pickle=False, mmap_mode="r")
         import tifffile
 
-        return tifffile.imread(path)
+        try:
+            return tifffile.memmap(path, mode="r")
+        except ValueError:  # compressed or tiled: not memory-mappable
+            return tifffile.imread(path)
     except Exception as err:  # any reader failure is a bad file for the user
         raise FileFormatError(f"cannot read {path}: {err}") from None
 
@@ -69,6 +74,58 @@ def write_labels(path: str | Path, labels: np.ndarray, metadata: dict | None = N
         metadata=None,
         photometric="minisblack",
     )
+
+
+class SeriesLabelsWriter:
+    """Labels of a series written frame by frame (memory bounded by one frame).
+
+    Frames go to a temporary ``.npy`` memory map beside `path` (in any
+    order); `finish` turns it into the final ``.npy`` (a rename) or
+    ``.tif`` (page by page) and `discard` removes it, so a failed or
+    interrupted run leaves nothing behind.
+
+    Parameters
+    ----------
+    path : str or Path
+        The final ``.npy`` or ``.tif/.tiff`` file.
+    shape : (int, int, int)
+        (T, Y, X) of the labels.
+    metadata : dict, optional
+        JSON-compatible; stored in the TIFF description.
+    """
+
+    def __init__(self, path: str | Path, shape: tuple[int, int, int], metadata=None) -> None:
+        self.path = Path(path)
+        self.metadata = metadata or {}
+        self.tmp = self.path.with_name(f".{self.path.name}.partial.npy")
+        self.array = np.lib.format.open_memmap(self.tmp, mode="w+", dtype=np.uint8, shape=shape)
+
+    def finish(self) -> None:
+        """Write the final file and remove the temporary one."""
+        self.array.flush()
+        if self.path.suffix.lower() == ".npy":
+            del self.array
+            self.tmp.replace(self.path)
+            return
+        import json
+
+        import tifffile
+
+        try:
+            with tifffile.TiffWriter(self.path) as tif:
+                for t, frame in enumerate(self.array):
+                    tif.write(
+                        np.asarray(frame), contiguous=True, photometric="minisblack",
+                        description=json.dumps(self.metadata) if t == 0 else None,
+                        metadata=None,
+                    )
+        finally:
+            self.discard()
+
+    def discard(self) -> None:
+        """Remove the temporary file."""
+        self.array = None
+        self.tmp.unlink(missing_ok=True)
 
 
 # A colour-blind-friendly qualitative palette (Okabe-Ito), then repeats.

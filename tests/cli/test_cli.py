@@ -10,7 +10,8 @@ import tifffile
 
 from napari_symseg.cli import main
 from napari_symseg.core.params import Params
-from napari_symseg.core.synthetic import two_phase
+from napari_symseg.core.stack import segment_series
+from napari_symseg.core.synthetic import moving_boundary_series, two_phase
 
 SMALL = ["--patch-x", "6", "--patch-y", "6", "--window-x", "8", "--window-y", "8",
          "--stride", "4"]
@@ -81,11 +82,19 @@ def _run_cli(*args):
                           capture_output=True, text=True)
 
 
+def _with_nan_frame(t):
+    series = moving_boundary_series(n_frames=5, shape=(80, 96), start=30, step=8)
+    series[t, 10, 10] = np.nan
+    return series
+
+
 @pytest.mark.parametrize(
     ("make_input", "extra", "message"),
     [
         (lambda: np.random.default_rng(0).random((80, 80, 3)), [], "RGB"),
-        (lambda: np.random.default_rng(0).random((4, 80, 80)), [], "series"),
+        (lambda: _with_nan_frame(3), [], "frame 3: image contains 1 NaN"),
+        (lambda: _with_nan_frame(3), ["--reference-frames", "9"], "do not exist"),
+        (lambda: _with_nan_frame(3), ["--reference-frames", "0-x"], "--reference-frames must"),
         (lambda: np.random.default_rng(0).random(50), [], "2-D"),
         (lambda: np.full((80, 80), 2.0), [], "constant"),
         (lambda: np.where(np.eye(80) > 0, np.nan, 1.0), [], "NaN"),
@@ -203,3 +212,81 @@ def test_demo_without_display_is_headless(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     assert main(["demo", "-o", str(tmp_path / "d")]) == 0
     assert (tmp_path / "d" / "sample_two_phase_labels.tif").exists()
+
+
+SERIES_PARAMS = Params(patch_x=6, patch_y=6, window_x=8, window_y=8, stride=4,
+                       n_selected_operations=12, reference_frames=(0, 2))
+
+
+@pytest.fixture
+def series_npy(tmp_path):
+    path = tmp_path / "series.npy"
+    np.save(path, moving_boundary_series(n_frames=4, shape=(96, 120), start=40, step=10))
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".npy", ".tif"])
+def test_series_is_fitted_once_and_every_frame_labelled(tmp_path, series_npy, suffix, capsys):
+    series = np.load(series_npy)
+    out = tmp_path / f"labels{suffix}"
+    stats, model = tmp_path / "stats.csv", tmp_path / "model.json"
+    assert main(["segment", str(series_npy), "-o", str(out), *SMALL,
+                 "--n-selected-operations", "12", "--reference-frames", "0,2",
+                 "--stats", str(stats), "--save-model", str(model),
+                 "--overlay", str(tmp_path / "o.png")]) == 0
+    expected = segment_series(series, SERIES_PARAMS)
+    labels = np.load(out) if suffix == ".npy" else tifffile.imread(out)
+    np.testing.assert_array_equal(labels, expected.labels)
+    if suffix == ".tif":
+        with tifffile.TiffFile(out) as tif:
+            assert len(tif.pages) == 4
+            assert json.loads(tif.pages[0].description)["params"]["reference_frames"] == [0, 2]
+    import csv
+
+    rows = list(csv.DictReader(stats.open()))
+    assert len(rows) == 4 * 2 and rows[0].keys() == {
+        "frame", "pattern", "area_fraction", "regions", "mean_intensity"}
+    for row in rows:
+        t, k = int(row["frame"]), int(row["pattern"])
+        assert float(row["area_fraction"]) == pytest.approx(expected.stats.area_fraction[t, k])
+        assert int(row["regions"]) == expected.stats.regions[t, k]
+    from napari_symseg.core.model import Model
+
+    assert len(Model.load(model).operations) == 12
+    printed = capsys.readouterr().out
+    assert "4 frames" in printed and "12 of 81" in printed and "frames/s" in printed
+    leftovers = {p.name for p in tmp_path.iterdir()} - {
+        "series.npy", out.name, "stats.csv", "model.json", "o.png"}
+    assert not leftovers
+
+
+def test_interrupted_series_writes_nothing(tmp_path, series_npy, monkeypatch, capsys):
+    import napari_symseg.core.stack as stack
+
+    real = stack.label_frame
+    calls = []
+
+    def interrupted(model, image):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(model, image)
+
+    monkeypatch.setattr(stack, "label_frame", interrupted)
+    out = tmp_path / "l.tif"
+    assert main(["segment", str(series_npy), "-o", str(out), "--stats",
+                 str(tmp_path / "s.csv"), *SMALL]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["series.npy"]
+
+
+def test_series_on_a_dask_scheduler(tmp_path, series_npy):
+    distributed = pytest.importorskip("distributed")
+    out = tmp_path / "l.npy"
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        assert main(["segment", str(series_npy), "-o", str(out), *SMALL, "-q",
+                     "--dask-scheduler", cluster.scheduler_address]) == 0
+    expected = segment_series(np.load(series_npy), SERIES_PARAMS.replace(
+        n_selected_operations=20, reference_frames=(0,)))
+    np.testing.assert_array_equal(np.load(out), expected.labels)

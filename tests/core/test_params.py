@@ -80,3 +80,20 @@ def test_every_descriptor_name_is_valid():
         pre = name == "preselected_translations"
         extra = {"preselected_translations": [(0, 5)]} if pre else {}
         assert Params(descriptor_name=name, **extra).descriptor_name == name
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [([], "non-empty"), ([-1], ">= 0"), ([0, 0], "duplicates"), (["a"], "integers")],
+)
+def test_reference_frames_are_checked(value, message):
+    with pytest.raises(ParamsError, match=message):
+        Params(reference_frames=value)
+
+
+def test_series_fields_round_trip_through_json():
+    p = Params(reference_frames=[3, 1], n_selected_operations=0)
+    assert p.reference_frames == (3, 1) and Params(reference_frames=4).reference_frames == (4,)
+    assert Params.from_json(p.to_json()) == p
+    with pytest.raises(ParamsError, match="n_selected_operations must be >= 0"):
+        Params(n_selected_operations=-1)

@@ -5,6 +5,7 @@ from .grid import Grid, ImageTooSmallError
 from .model import Model
 from .params import Params, ParamsError
 from .pipeline import Progress, Result, predict_steps, segment, segment_steps
+from .stack import SeriesProgress, SeriesResult, segment_series, segment_series_steps
 from .validation import InputError
 
 __all__ = [
@@ -17,7 +18,11 @@ __all__ = [
     "ParamsError",
     "Progress",
     "Result",
+    "SeriesProgress",
+    "SeriesResult",
     "predict_steps",
     "segment",
+    "segment_series",
+    "segment_series_steps",
     "segment_steps",
 ]

@@ -136,8 +136,10 @@ def check_series(series) -> tuple[int, int, int]:
 
     Nothing is read or copied (a memory map or a dask array stays lazy).
     """
-    shape = tuple(int(n) for n in getattr(series, "shape", np.shape(series)))
-    dtype = np.dtype(getattr(series, "dtype", np.asarray(series).dtype))
+    if not (hasattr(series, "shape") and hasattr(series, "dtype")):
+        series = np.asarray(series)  # a nested list: small enough to convert
+    shape = tuple(int(n) for n in series.shape)
+    dtype = np.dtype(series.dtype)
     if dtype.kind not in "iuf":
         raise InputError(f"series must hold real numbers; got dtype {dtype}")
     if len(shape) != 3:
@@ -252,7 +254,7 @@ def fit_series_steps(
 
 # ----------------------------------------------------------------------- labelling
 def label_frame(model: Model, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Labels of one validated frame: ``(labels uint8, grid_labels)``.
+    """Labels of one validated frame: ``(labels, grid_labels)``, both uint8.
 
     `labels` has the frame's shape (the grid's without upsampling).
     """
@@ -270,7 +272,13 @@ def _label_task(model: Model, frame, t: int):
     """One frame, as run by a dask worker: ``(t, labels, statistics)``."""
     image = _validated(frame, t)
     labels, grid_labels = label_frame(model, image)
-    return t, labels, frame_statistics(labels, image, model.n_patterns, grid_labels)
+    return t, labels, _statistics(model, image, labels, grid_labels)
+
+
+def _statistics(model: Model, image, labels, grid_labels):
+    full = labels if model.params.upsampling else grid_for(image.shape, model.params).upsample(
+        grid_labels)
+    return frame_statistics(full, image, model.n_patterns, grid_labels)
 
 
 def labels_shape(model: Model, shape: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -338,7 +346,7 @@ def label_frames_steps(
             image = frame_image(series, t)
             labels, grid_labels = label_frame(model, image)
             out[t] = labels
-            stats.set(t, frame_statistics(labels, image, model.n_patterns, grid_labels))
+            stats.set(t, _statistics(model, image, labels, grid_labels))
             yield progress(done, t, labels)
         return out, stats
 

@@ -37,6 +37,8 @@ def frame_statistics(
     mean_intensity : ndarray, float64, (n_patterns,)
         NaN for a pattern absent from the image.
     """
+    if np.shape(labels) != np.shape(image):
+        raise ValueError(f"labels {np.shape(labels)} and image {np.shape(image)} differ in shape")
     lab = np.asarray(labels).ravel()
     counts = np.bincount(lab, minlength=n_patterns)[:n_patterns].astype(np.float64)
     sums = np.bincount(lab, weights=np.asarray(image, np.float64).ravel(), minlength=n_patterns)

@@ -1,0 +1,260 @@
+"""Image series: reference fit, separability selection, consistent frame labels."""
+
+import numpy as np
+import pytest
+
+from napari_symseg.core.params import Params
+from napari_symseg.core.pipeline import descriptor_steps, run, segment, segment_steps
+from napari_symseg.core.stack import (
+    SeriesProgress,
+    check_series,
+    fit_series_steps,
+    label_frames_steps,
+    lazy_labels,
+    segment_series,
+    segment_series_steps,
+    select_operations,
+)
+from napari_symseg.core.synthetic import moving_boundary_series, moving_boundary_truth
+from napari_symseg.core.validation import InputError
+
+SERIES = {"n_frames": 5, "shape": (96, 128), "start": 40, "step": 10}
+PARAMS = Params(patch_x=6, patch_y=6, window_x=9, window_y=9, stride=4, n_selected_operations=8)
+
+
+@pytest.fixture(scope="module")
+def series():
+    return moving_boundary_series(**SERIES)
+
+
+@pytest.fixture(scope="module")
+def result(series):
+    return segment_series(series, PARAMS)
+
+
+class FrameSource:
+    """A series that logs frame reads and refuses to be read as a whole."""
+
+    def __init__(self, data):
+        self.data, self.shape, self.dtype, self.reads = data, data.shape, data.dtype, []
+        self.ndim = data.ndim
+
+    def __getitem__(self, t):
+        self.reads.append(t)
+        return self.data[t]
+
+    def __array__(self, *args, **kwargs):
+        raise AssertionError("the whole series was read at once")
+
+
+def test_series_equals_the_paper_procedure_done_by_hand(series, result):
+    """Full fit on frame 0, rank operations by separability, refit with the best,
+    label every frame with that model: done here with segment()/predict()."""
+    full = segment(series[0], PARAMS)
+    np.testing.assert_allclose(result.fit.separability, full.separability, rtol=1e-6)
+    best = np.argsort(-full.separability, kind="stable")[:8]
+    np.testing.assert_array_equal(result.fit.selected, best)
+    ops = full.operations.subset(best)
+    np.testing.assert_array_equal(result.model.operations.values, ops.values)
+    refit = run(segment_steps(series[0], PARAMS, operations=ops)).model
+    for t in range(len(series)):
+        np.testing.assert_array_equal(result.labels[t], refit.predict(series[t]).labels)
+    assert result.labels.dtype == np.uint8 and result.labels.shape == series.shape
+
+
+def test_labels_follow_the_moving_boundary_consistently(series, result):
+    truth = moving_boundary_truth(**SERIES)
+    edge = 8  # one lattice spacing around the true boundary is not scored
+    cols = np.arange(SERIES["shape"][1])
+    for t in range(len(series)):
+        boundary = SERIES["start"] + SERIES["step"] * t
+        far = np.abs(cols - boundary) > edge
+        right = (result.labels[t][:, far] == truth[t][:, far]).mean()
+        assert right > 0.97, (t, right)
+    # the square phase grows: its fraction increases frame by frame
+    square = result.stats.area_fraction[:, 0]
+    assert np.all(np.diff(square) > 0) and result.stats.done.all()
+
+
+def test_select_operations():
+    sep = np.array([1.0, np.inf, 3.0, np.nan, 3.0, 0.0])
+    np.testing.assert_array_equal(select_operations(sep, 3), [1, 2, 4])
+    np.testing.assert_array_equal(select_operations(sep, 0), [1, 2, 4, 0, 5, 3])
+    np.testing.assert_array_equal(select_operations(sep, 99), [1, 2, 4, 0, 5, 3])
+
+
+def test_all_operations_when_n_is_zero_or_one_pattern(series):
+    fit = run(fit_series_steps(series, PARAMS.replace(n_selected_operations=0)))
+    assert fit.model is fit.full_model
+    assert len(fit.selected) == len(fit.full_model.operations) == 81
+    one = segment_series(series[:2], PARAMS.replace(n_patterns=1))
+    assert np.all(one.labels == 0)
+    assert one.model.operations is one.fit.full_model.operations
+
+
+def test_several_reference_frames_feed_one_fit(series):
+    params = PARAMS.replace(reference_frames=(0, 4), n_selected_operations=0)
+    fit = run(fit_series_steps(series, params))
+    _, d0 = run(descriptor_steps(series[0].astype(float), params))
+    _, d4 = run(descriptor_steps(series[4].astype(float), params))
+    both = np.concatenate([d0.reshape(-1, d0.shape[-1]), d4.reshape(-1, d4.shape[-1])])
+    np.testing.assert_allclose(fit.model.pca.mean, both.mean(axis=0), atol=1e-6)
+    assert fit.reference_frames == (0, 4)
+
+
+def test_frames_are_read_one_at_a_time_and_never_modified(series, result):
+    before = series.copy()
+    source = FrameSource(series)
+    out = segment_series(source, PARAMS)
+    np.testing.assert_array_equal(out.labels, result.labels)
+    assert source.reads == [0, *range(len(series))]  # reference, then every frame once
+    np.testing.assert_array_equal(series, before)
+
+
+def test_memmap_dask_and_zarr_inputs_and_memmap_output(series, result, tmp_path):
+    import dask.array as da
+    import zarr
+
+    mm = np.lib.format.open_memmap(tmp_path / "s.npy", mode="w+", dtype=np.float32,
+                                   shape=series.shape)
+    mm[:] = series
+    mm.flush()
+    z = zarr.open_array(tmp_path / "s.zarr", mode="w", shape=series.shape, dtype="f4",
+                        chunks=(1, *series.shape[1:]))
+    z[:] = series
+    out = np.lib.format.open_memmap(tmp_path / "l.npy", mode="w+", dtype=np.uint8,
+                                    shape=series.shape)
+    for source in (np.load(tmp_path / "s.npy", mmap_mode="r"), da.from_array(series),
+                   zarr.open_array(tmp_path / "s.zarr", mode="r")):
+        r = segment_series(source, PARAMS, out=out)
+        assert r.labels is out
+        np.testing.assert_array_equal(np.asarray(out), result.labels)
+        out[:] = 0
+
+
+def test_progress_per_frame_and_cancel_keeps_finished_frames(series, result):
+    steps = segment_series_steps(series, PARAMS)
+    seen = []
+    for p in steps:
+        assert isinstance(p, SeriesProgress)
+        seen.append(p)
+        if p.stage == "frames" and p.done == 2:
+            break  # cancel
+    steps.close()
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and 0 < fractions[-1] < 1
+    frames = [p for p in seen if p.stage == "frames"]
+    assert [p.frame for p in frames] == [0, 1]
+    for p in frames:
+        np.testing.assert_array_equal(p.labels, result.labels[p.frame])
+        np.testing.assert_allclose(p.area_fraction, result.stats.area_fraction[p.frame])
+    assert "frame 2/5" in str(frames[-1]) and "reference" in str(seen[0])
+    full = list(segment_series_steps(series, PARAMS))
+    assert full[-1].fraction == 1.0 and sum(p.stage == "frames" for p in full) == 5
+
+
+def test_lazy_labels_compute_only_the_frame_asked_for(series, result):
+    source = FrameSource(series)
+    lazy = lazy_labels(result.model, source)
+    assert lazy.shape == series.shape and lazy.dtype == np.uint8
+    assert not _data_reads(source)  # (dask may take an empty slice for its metadata)
+    np.testing.assert_array_equal(lazy[3].compute(), result.labels[3])
+    reads = _data_reads(source)
+    assert reads and all(_touches_only(r, 3) for r in reads), reads
+    np.testing.assert_array_equal(lazy.compute(), result.labels)
+
+
+def _data_reads(source):
+    return [r for r in source.reads if np.asarray(source.data[r]).size]
+
+
+def _touches_only(index, t):
+    first = index[0] if isinstance(index, tuple) else index
+    return first == t or (isinstance(first, slice) and first.start == t and first.stop == t + 1)
+
+
+def test_statistics_of_every_frame(series, result):
+    from scipy import ndimage
+
+    for t in range(len(series)):
+        lab = result.labels[t]
+        for k in range(2):
+            assert result.stats.area_fraction[t, k] == pytest.approx((lab == k).mean())
+            assert result.stats.regions[t, k] == ndimage.label(lab == k)[1]
+            assert result.stats.mean_intensity[t, k] == pytest.approx(
+                series[t][lab == k].astype(float).mean())
+
+
+def test_labels_on_the_grid_without_upsampling(series):
+    r = segment_series(series[:2], PARAMS.replace(upsampling=False))
+    grid_labels = segment(series[1], PARAMS.replace(upsampling=False))
+    assert r.labels.shape == (2, *grid_labels.grid.shape)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda s: s.__setitem__((3, 5, 5), np.nan), "frame 3: image contains 1 NaN"),
+        (lambda s: s.__setitem__(0, 1.0), "frame 0: image is constant"),
+    ],
+)
+def test_bad_frames_name_the_frame(series, change, message):
+    bad = series.copy()
+    change(bad)
+    with pytest.raises(InputError, match=message):
+        segment_series(bad, PARAMS)
+
+
+def test_constant_frame_outside_the_reference_is_labelled(series):
+    blank = series[:3].copy()
+    blank[2] = 0.5
+    r = segment_series(blank, PARAMS)
+    assert len(np.unique(r.labels[2])) == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "params", "message"),
+    [
+        (np.zeros((64, 64)), PARAMS, "must be 3-D"),
+        (np.zeros((2, 2, 64, 64)), PARAMS, "must be 3-D"),
+        (np.zeros((2, 64, 64), complex), PARAMS, "real numbers"),
+        (np.zeros((4, 64, 64, 3)), PARAMS, "must be 3-D"),
+        (np.zeros((8, 64, 3)), PARAMS, "RGB"),
+        (None, PARAMS.replace(reference_frames=(7,)), r"reference frame\(s\) \[7\] do not exist"),
+    ],
+)
+def test_bad_series(series, data, params, message):
+    with pytest.raises(InputError, match=message):
+        segment_series(series if data is None else data, params)
+
+
+def test_check_series_reads_nothing(series):
+    source = FrameSource(series)
+    assert check_series(source) == series.shape and source.reads == []
+
+
+def test_label_frames_out_shape_is_checked(series, result):
+    with pytest.raises(ValueError, match="out has shape"):
+        run(label_frames_steps(result.model, series, out=np.zeros((2, 3, 4), np.uint8)))
+
+
+def test_distributed_cluster_gives_the_in_process_result(series, result):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        from napari_symseg.core.stack import active_client
+
+        assert active_client() is client
+        remote = segment_series(series, PARAMS)
+        np.testing.assert_array_equal(remote.labels, result.labels)
+        np.testing.assert_allclose(remote.stats.area_fraction, result.stats.area_fraction)
+        np.testing.assert_array_equal(remote.stats.regions, result.stats.regions)
+        assert len(client.run(lambda: 1)) == 2  # two worker processes
+        # the lazy route runs on the cluster too
+        np.testing.assert_array_equal(lazy_labels(result.model, series).compute(),
+                                      result.labels)
+        bad = series.copy()
+        bad[2, 3, 3] = np.inf
+        with pytest.raises(InputError, match="frame 2"):
+            segment_series(bad, PARAMS)
