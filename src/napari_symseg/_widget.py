@@ -3,8 +3,10 @@
 The widget is thin on purpose. Its parameter fields are built from the
 `Params` dataclass (types and field metadata) and shown or hidden from the
 descriptor registry (`FAMILIES`, `COMMON_FIELDS`); the computation is
-`segment_steps`, run in a napari thread worker; the results become three
+`segment_steps`, run in a napari thread worker; the results become
 layers that are updated in place when the segmentation is run again.
+A (T, Y, X) layer can be segmented frame by frame with one model
+("segment: all frames", see `_series_widget`).
 """
 
 from __future__ import annotations
@@ -32,8 +34,11 @@ from magicgui.widgets import (
 
 from .core.descriptors.registry import COMMON_FIELDS, FAMILIES
 from .core.descriptors.translation import correlation_map
+from .core.grid import Grid
 from .core.params import Params, ParamsError
 from .core.pipeline import Progress, Result, segment_steps
+from .core.stack import check_series
+from .core.validation import InputError
 
 if TYPE_CHECKING:
     import napari.viewer
@@ -43,6 +48,20 @@ _QT_INT_MAX = 2**31 - 1
 _TYPES = typing.get_type_hints(Params)
 _DEFAULTS = Params()
 METADATA_KEY = "napari_symseg"
+
+
+#: Fields used by image series only: shown for a (T, Y, X) layer in "all frames" mode.
+SERIES_FIELDS = ("n_selected_operations", "reference_frames")
+#: The "segment" choices of a (T, Y, X) layer.
+CURRENT_FRAME, ALL_FRAMES = "current frame", "all frames"
+#: Widget defaults that differ from `Params`: an empty reference_frames field
+#: means "the frame shown now", resolved when the run starts.
+_WIDGET_DEFAULTS = {"reference_frames": None}
+_WIDGET_HELP = {
+    "reference_frames": "series: frames the model is fitted on, e.g. 0 or [0, 40]; "
+    "empty = the current frame (the time slider's)",
+}
+_EXAMPLES = {"reference_frames": "[0, 40]", "rotation_angles": "[90, 180]"}
 
 
 class InvalidLayerError(ValueError):
@@ -84,10 +103,21 @@ class OptionalValue(Container):
 
 
 class TupleEdit(LineEdit):
-    """A tuple-valued parameter typed as JSON, e.g. ``[[0, 8], [8, 0]]``; empty = None."""
+    """A tuple-valued parameter typed as JSON, e.g. ``[[0, 8], [8, 0]]``; empty = None.
 
-    def __init__(self, default: Any, **kwargs: Any) -> None:
+    Parameters
+    ----------
+    default : tuple or None
+        The value shown at start.
+    example : str
+        A valid value, quoted in the error message.
+    **kwargs
+        Passed to `LineEdit` (e.g. ``name``, ``label``, ``tooltip``).
+    """
+
+    def __init__(self, default: Any, example: str = "[[0, 8], [8, 0]]", **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.example = example
         self.show_param(default)
 
     def show_param(self, value: Any) -> None:
@@ -103,7 +133,7 @@ class TupleEdit(LineEdit):
             return json.loads(text)
         except json.JSONDecodeError:
             raise ParamsError(
-                f"{self.name} must be a JSON list such as [[0, 8], [8, 0]]; got {text!r}"
+                f"{self.name} must be a JSON list such as {self.example}; got {text!r}"
             ) from None
 
 
@@ -125,8 +155,9 @@ def _number_widget(kind: type, meta: dict, value: Any, name: str) -> Widget:
 def field_widget(f: dataclasses.Field) -> Widget:
     """A magicgui widget for one `Params` field, built from its type and metadata."""
     kind, meta = _TYPES[f.name], f.metadata
-    default = getattr(_DEFAULTS, f.name)
-    common = {"name": f.name, "label": f.name.replace("_", " "), "tooltip": meta.get("help")}
+    default = _WIDGET_DEFAULTS.get(f.name, getattr(_DEFAULTS, f.name))
+    tooltip = _WIDGET_HELP.get(f.name, meta.get("help"))
+    common = {"name": f.name, "label": f.name.replace("_", " "), "tooltip": tooltip}
     args = typing.get_args(kind)
     optional = isinstance(kind, types.UnionType) and type(None) in args
     base = next((a for a in args if a is not type(None)), kind) if optional else kind
@@ -144,6 +175,8 @@ def field_widget(f: dataclasses.Field) -> Widget:
             return OptionalValue(spin, default is not None, **common)
         spin.name, spin.label, spin.tooltip = f.name, common["label"], common["tooltip"]
         return spin
+    if f.name in _EXAMPLES:
+        common["example"] = _EXAMPLES[f.name]
     return TupleEdit(default, **common)
 
 
@@ -167,16 +200,39 @@ def physical_length(layer, axis: int, pixels: int) -> str | None:
     None when the layer is not calibrated (unit scale in pixels).
     """
     scale = float(layer.scale[axis])
-    unit = str(layer.units[axis]) if getattr(layer, "units", None) is not None else "pixel"
+    unit = axis_unit(layer, axis)
     if unit == "pixel" and scale == 1.0:
         return None
+    return f"{pixels * scale:.3g} {unit_symbol(unit)}"
+
+
+def axis_unit(layer, axis: int) -> str:
+    """The unit of `axis` of `layer` as text (``"pixel"`` when it has none).
+
+    Parameters
+    ----------
+    layer : napari.layers.Layer
+        Any layer (its ``units``).
+    axis : int
+        Layer axis (negative counts from the last).
+    """
+    return str(layer.units[axis]) if getattr(layer, "units", None) is not None else "pixel"
+
+
+def unit_symbol(unit: str) -> str:
+    """The short symbol of a unit, e.g. ``"nanometer"`` -> ``"nm"`` (as given if unknown).
+
+    Parameters
+    ----------
+    unit : str
+        A unit name pint understands (``"second"``, ``"nm"``...).
+    """
     try:
         import pint
 
-        unit = f"{pint.Unit(unit):~}" or unit  # "nanometer" -> "nm"
+        return f"{pint.Unit(unit):~}" or unit
     except Exception:  # a unit pint cannot parse or abbreviate is shown as it is
-        pass
-    return f"{pixels * scale:.3g} {unit}"
+        return unit
 
 
 def _set_value(widget: Widget, value: Any) -> None:
@@ -195,6 +251,20 @@ def frame_of(layer, viewer) -> np.ndarray:
     InvalidLayerError
         For RGB/RGBA, multiscale, and anything not 2-D or 3-D.
     """
+    check_layer(layer)
+    if layer.ndim == 2:
+        return np.asarray(layer.data)
+    return np.asarray(layer.data[frame_index(layer, viewer)])
+
+
+def check_layer(layer) -> None:
+    """Raise `InvalidLayerError` unless `layer` is a grey-scale 2-D or (T, Y, X) image.
+
+    Parameters
+    ----------
+    layer : napari.layers.Image
+        The layer chosen for segmentation.
+    """
     if getattr(layer, "rgb", False):
         raise InvalidLayerError(
             f"layer '{layer.name}' is an RGB/RGBA image; convert it to one grey-scale "
@@ -202,14 +272,11 @@ def frame_of(layer, viewer) -> np.ndarray:
         )
     if getattr(layer, "multiscale", False):
         raise InvalidLayerError(f"layer '{layer.name}' is multiscale; not supported yet")
-    if layer.ndim == 2:
-        return np.asarray(layer.data)
-    if layer.ndim == 3:
-        return np.asarray(layer.data[frame_index(layer, viewer)])
-    raise InvalidLayerError(
-        f"layer '{layer.name}' is {layer.ndim}-D, shape {layer.data.shape}; "
-        "choose a 2-D image (Y, X) or a series (T, Y, X)"
-    )
+    if layer.ndim not in (2, 3):
+        raise InvalidLayerError(
+            f"layer '{layer.name}' is {layer.ndim}-D, shape {layer.data.shape}; "
+            "choose a 2-D image (Y, X) or a series (T, Y, X)"
+        )
 
 
 def frame_index(layer, viewer) -> int | None:
@@ -227,7 +294,7 @@ def _image_layers(viewer) -> list[tuple[str, Any]]:
 
 
 # ---------------------------------------------------------------- output layers
-def _placement(source, result: Result, on_grid: bool, leading: int = 0) -> dict:
+def _placement(source, grid: Grid, on_grid: bool, leading: int = 0) -> dict:
     """Scale / translate / units / axis labels of an output layer.
 
     The last two axes follow the source layer's last two; `on_grid` places
@@ -237,9 +304,9 @@ def _placement(source, result: Result, on_grid: bool, leading: int = 0) -> dict:
     scale = np.asarray(source.scale[-2:], dtype=float)
     translate = np.asarray(source.translate[-2:], dtype=float)
     if on_grid:
-        origin = np.array([result.grid.rows[0], result.grid.cols[0]], dtype=float)
+        origin = np.array([grid.rows[0], grid.cols[0]], dtype=float)
         translate = translate + origin * scale
-        scale = scale * result.grid.stride
+        scale = scale * grid.stride
     return {
         "scale": (*([1.0] * leading), *scale),
         "translate": (*([0.0] * leading), *translate),
@@ -294,7 +361,7 @@ def result_layers(source, result: Result, frame: int | None) -> list[tuple]:
             {
                 "name": f"{source.name} patterns",
                 "metadata": meta,
-                **_placement(source, result, not full),
+                **_placement(source, result.grid, not full),
             },
             "labels",
         ),
@@ -304,7 +371,7 @@ def result_layers(source, result: Result, frame: int | None) -> list[tuple]:
                 "name": f"{source.name} PCA",
                 "metadata": meta,
                 "colormap": "gray",
-                **_placement(source, result, True, leading=1),
+                **_placement(source, result.grid, True, leading=1),
             },
             "image",
         ),
@@ -316,23 +383,23 @@ def result_layers(source, result: Result, frame: int | None) -> list[tuple]:
                 "colormap": "magma",
                 "contrast_limits": (0.0, 1.0),
                 "visible": False,
-                **_placement(source, result, False),
+                **_placement(source, result.grid, False),
             },
             "image",
         ),
-        *_separability_layer(source, result, meta),
+        *_separability_layer(source, result.operations, result.separability, meta),
     ]
 
 
-def _separability_layer(source, result: Result, meta: dict) -> list[tuple]:
-    if result.separability is None:
+def _separability_layer(source, operations, separability, meta: dict) -> list[tuple]:
+    if separability is None:
         return []
-    heat = separability_map(result.operations, result.separability)
+    heat = separability_map(operations, separability)
     meta = {
         METADATA_KEY: {
             **meta[METADATA_KEY],
-            "operations": result.operations.to_dict(),
-            "separability": [float(v) for v in result.separability],
+            "operations": operations.to_dict(),
+            "separability": [float(v) for v in separability],
         }
     }
     return [
@@ -362,15 +429,33 @@ def separability_map(operations, separability: np.ndarray) -> np.ndarray:
     values = np.asarray(separability, dtype=float)
     finite = values[np.isfinite(values)]
     values = np.where(np.isinf(values), finite.max() if finite.size else 0.0, values)
+    cells, shape = separability_cells(operations)
+    out = np.full(shape, np.nan)
+    out[cells[:, 0], cells[:, 1]] = values
+    return out
+
+
+def separability_cells(operations) -> tuple[np.ndarray, tuple[int, int]]:
+    """The cell of every operation in `separability_map`, and the map's shape.
+
+    Parameters
+    ----------
+    operations : Operations
+        The operations whose separability is mapped.
+
+    Returns
+    -------
+    cells : ndarray of int, (n_operations, 2)
+        (row, col) of each operation, in operation order.
+    shape : (int, int)
+    """
+    n = len(operations)
     if operations.kind not in ("translation", "frequency"):
-        return values[None, :]
+        return np.stack([np.zeros(n, dtype=int), np.arange(n)], axis=1), (1, n)
     vec = np.asarray(operations.values, dtype=int).reshape(-1, 2)
     step = max(int(np.gcd.reduce(np.abs(vec).ravel())), 1)
-    lo = vec.min(axis=0) // step
-    idx = vec // step - lo
-    out = np.full(tuple(idx.max(axis=0) + 1), np.nan)
-    out[idx[:, 0], idx[:, 1]] = values
-    return out
+    cells = vec // step - vec.min(axis=0) // step
+    return cells, tuple(int(v) for v in cells.max(axis=0) + 1)
 
 
 def _beside(source, shape: tuple[int, int]) -> dict:
@@ -426,7 +511,8 @@ def probe_shapes(row: int, col: int, params: Params) -> tuple[list[np.ndarray], 
 def _layer_class(layer_type: str) -> type:
     from napari import layers
 
-    return {"image": layers.Image, "labels": layers.Labels, "shapes": layers.Shapes}[layer_type]
+    return {"image": layers.Image, "labels": layers.Labels, "shapes": layers.Shapes,
+            "points": layers.Points}[layer_type]
 
 
 def show_layer(viewer, data: np.ndarray, kwargs: dict, layer_type: str):
@@ -439,13 +525,17 @@ def show_layer(viewer, data: np.ndarray, kwargs: dict, layer_type: str):
         or (METADATA_KEY not in old.metadata)
     ):
         return getattr(viewer, f"add_{layer_type}")(data, **kwargs)
-    ndim = np.shape(data[0])[-1] if layer_type == "shapes" else np.ndim(data)
+    if layer_type in ("shapes", "points"):  # coordinates: the last axis holds the dimensions
+        ndim = np.shape(data[0] if layer_type == "shapes" else data)[-1]
+    else:
+        ndim = np.ndim(data)
     if old.ndim != ndim:
         viewer.layers.remove(old)
         return getattr(viewer, f"add_{layer_type}")(data, **kwargs)
     old.data = data
-    for key in ("scale", "translate", "units", "axis_labels", "metadata"):
-        setattr(old, key, kwargs[key])
+    for key in ("scale", "translate", "units", "axis_labels", "metadata", "features"):
+        if key in kwargs:
+            setattr(old, key, kwargs[key])
     if layer_type == "image" and "contrast_limits" not in kwargs:
         old.reset_contrast_limits()
     return old
@@ -463,7 +553,11 @@ class SymsegWidget(Container):
     Attributes
     ----------
     image : ComboBox
-        The image layer to segment (a (T, Y, X) layer: its current frame).
+        The image layer to segment.
+    segment : ComboBox
+        For a (T, Y, X) layer only: segment the ``"current frame"`` or
+        ``"all frames"`` (one model fitted on the reference frames labels
+        every frame; see `_series_widget`).
     fields : dict of str to Widget
         One widget per `Params` field, built from the dataclass.
     run_button : PushButton
@@ -471,6 +565,8 @@ class SymsegWidget(Container):
     progress : ProgressBar
     worker : GeneratorWorker or None
         The running worker (None when idle).
+    area_plot : AreaFractionPlot or None
+        The docked plot of pattern area fraction versus time (series runs).
     """
 
     def __init__(self, viewer: napari.viewer.Viewer) -> None:
@@ -480,7 +576,15 @@ class SymsegWidget(Container):
         self.image = ComboBox(
             name="image", label="image", choices=lambda _: _image_layers(self.viewer)
         )
+        self.segment = ComboBox(
+            name="segment", label="segment", choices=[CURRENT_FRAME, ALL_FRAMES],
+            value=CURRENT_FRAME,
+            tooltip="series (T, Y, X): the frame shown now, or every frame with one model "
+            "fitted on the reference frame(s)",
+        )
         self.fields = {f.name: field_widget(f) for f in dataclasses.fields(Params)}
+        self.area_plot = None
+        self._series_run = None
         self.probe = CheckBox(
             value=False, name="probe", label="probe",
             tooltip="drag the point: patch, shift window and its local correlation map",
@@ -497,13 +601,16 @@ class SymsegWidget(Container):
         files.margins = (0, 0, 0, 0)
         self.progress = ProgressBar(value=0, min=0, max=100, name="progress", label=" ")
         self.status = Label(value="", name="status", label=" ")
+        series = [self.fields[name] for name in SERIES_FIELDS]
+        others = [w for name, w in self.fields.items() if name not in SERIES_FIELDS]
         self.extend(
-            [self.image, *self.fields.values(), files, self.probe, self.live,
+            [self.image, self.segment, *series, *others, files, self.probe, self.live,
              self.run_button, self.progress, self.status]
         )
         self.progress.visible = False
 
-        self.fields["descriptor_name"].changed.connect(self._update_visible_fields)
+        for widget in (self.fields["descriptor_name"], self.image, self.segment):
+            widget.changed.connect(self._update_visible_fields)
         self.image.changed.connect(self._update_lengths)
         for name in SIZE_AXES:
             self.fields[name].changed.connect(self._update_lengths)
@@ -533,6 +640,13 @@ class SymsegWidget(Container):
         shown = set(self.visible_fields())
         for name, widget in self.fields.items():
             widget.visible = name in shown
+        layer = self.image.value
+        self.segment.visible = layer is not None and layer.ndim == 3
+
+    def series_mode(self) -> bool:
+        """True when Run segments every frame of a (T, Y, X) layer."""
+        layer = self.image.value
+        return layer is not None and layer.ndim == 3 and self.segment.value == ALL_FRAMES
 
     def _update_lengths(self, *_: Any) -> None:
         """Show the physical length next to each size field of a calibrated layer."""
@@ -608,14 +722,25 @@ class SymsegWidget(Container):
                 "source": layer.name, "pixel": [int(row), int(col)]}}, **beside}, "image")
 
     def visible_fields(self) -> list[str]:
-        """Names of the parameter fields shown for the current descriptor."""
+        """Names of the parameter fields shown for the current descriptor (and mode)."""
         family = FAMILIES[self.fields["descriptor_name"].value]
         shown = {"descriptor_name", *family.fields, *COMMON_FIELDS}
+        if self.series_mode():
+            shown.update(SERIES_FIELDS)
         return [name for name in self.fields if name in shown]
 
     def params(self) -> Params:
-        """The `Params` of the current field values (raises `ParamsError`)."""
-        return Params(**{name: _value(widget) for name, widget in self.fields.items()})
+        """The `Params` of the current field values (raises `ParamsError`).
+
+        An empty ``reference_frames`` field becomes the frame shown now
+        (frame 0 for a 2-D layer), so that the layer metadata records it.
+        """
+        values = {name: _value(widget) for name, widget in self.fields.items()}
+        if values["reference_frames"] is None:
+            layer = self.image.value
+            frame = None if layer is None else frame_index(layer, self.viewer)
+            values["reference_frames"] = (0 if frame is None else frame,)
+        return Params(**values)
 
     def set_params(self, params: Params) -> None:
         """Show `params` in the fields."""
@@ -666,7 +791,8 @@ class SymsegWidget(Container):
     def run(self, preview: bool = False):
         """Start segmenting the chosen layer; return the worker (None on bad input).
 
-        A `preview` run uses a stride of at least `PREVIEW_STRIDE`.
+        A `preview` run uses a stride of at least `PREVIEW_STRIDE` and always
+        segments the current frame only (also in "all frames" mode).
         """
         from napari.qt.threading import thread_worker
         from napari.utils.notifications import show_error
@@ -675,22 +801,33 @@ class SymsegWidget(Container):
         if layer is None:
             show_error("Symmetry segmentation: choose an image layer first")
             return None
+        series = self.series_mode() and not preview
         try:
-            image = frame_of(layer, self.viewer)
             params = self.params()
-        except (InvalidLayerError, ParamsError) as err:
+            if series:
+                check_layer(layer)
+                check_series(layer.data)
+            else:
+                image = frame_of(layer, self.viewer)
+        except (InvalidLayerError, InputError, ParamsError) as err:
             show_error(f"Symmetry segmentation: {err}")
             return None
         if preview:
             params = params.replace(stride=max(params.stride, PREVIEW_STRIDE))
         if params.random_state is None:  # draw the seed here so that metadata records it
             params = params.replace(random_state=int(np.random.SeedSequence().entropy % 2**31))
-        frame = frame_index(layer, self.viewer)
-        worker = thread_worker(segment_steps, start_thread=False, ignore_errors=True)(
-            image, params
-        )
-        worker.yielded.connect(self._on_progress)
-        worker.returned.connect(partial(self._on_returned, layer, frame))
+        if series:
+            from ._series_widget import SeriesRun
+
+            self._series_run = SeriesRun(self, layer, params)
+            worker = self._series_run.worker
+        else:
+            frame = frame_index(layer, self.viewer)
+            worker = thread_worker(segment_steps, start_thread=False, ignore_errors=True)(
+                image, params
+            )
+            worker.yielded.connect(self._on_progress)
+            worker.returned.connect(partial(self._on_returned, layer, frame))
         worker.errored.connect(self._on_errored)
         worker.finished.connect(self._on_finished)
         self.worker = worker
@@ -712,10 +849,14 @@ class SymsegWidget(Container):
         self.status.value = str(progress)
 
     def _on_returned(self, layer, frame: int | None, result: Result) -> None:
-        before = len(self.viewer.layers)
+        layers = self.viewer.layers
+        marks = f"{layer.name} selected operations"  # of a series run: not this heatmap's
+        if marks in layers and METADATA_KEY in layers[marks].metadata:
+            layers.remove(marks)
+        before = len(layers)
         for data, kwargs, layer_type in result_layers(layer, result, frame):
             show_layer(self.viewer, data, kwargs, layer_type)
-        if len(self.viewer.layers) > before:  # new layers (e.g. the heatmap beside the
+        if len(layers) > before:  # new layers (e.g. the heatmap beside the
             self.viewer.reset_view()  # image): bring them into view; re-runs keep the zoom
 
     def _on_errored(self, err: Exception) -> None:
@@ -725,9 +866,13 @@ class SymsegWidget(Container):
 
     def _on_finished(self) -> None:
         aborted = self.worker is not None and self.worker.abort_requested
+        if self._series_run is not None:  # a cancelled or failed run leaves no layer
+            self._series_run.close()
+            self._series_run = None
         self.worker = None
         self.run_button.text = "Run"
         self.progress.visible = False
+        self.progress.native.setFormat("%p%")
         self.status.value = "cancelled" if aborted else ""
         if self._preview_pending:  # parameters changed during a preview run
             self._preview_pending = False

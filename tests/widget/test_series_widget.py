@@ -1,0 +1,463 @@
+"""Series mode of the dock widget: every frame of a (T, Y, X) layer with one model."""
+
+import threading
+
+import numpy as np
+import pytest
+from matplotlib.backend_bases import MouseEvent
+from qtpy.QtWidgets import QDockWidget
+
+from napari_symseg import _series_widget
+from napari_symseg._plot import AreaFractionPlot
+from napari_symseg._series_widget import PLOT_DOCK_NAME
+from napari_symseg._widget import ALL_FRAMES, CURRENT_FRAME, METADATA_KEY, SERIES_FIELDS
+from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
+from napari_symseg.core.params import Params
+from napari_symseg.core.pipeline import grid_for
+from napari_symseg.core.stack import segment_series
+from napari_symseg.core.synthetic import moving_boundary_series, two_phase
+
+SMALL = {"patch_x": 6, "patch_y": 6, "window_x": 9, "window_y": 9, "stride": 4,
+         "n_selected_operations": 10}
+SERIES = {"n_frames": 4, "shape": (96, 128), "start": 40, "step": 16}
+PLACE = {"scale": (2.0, 0.02, 0.02), "translate": (10.0, 1.0, 2.0), "units": ("s", "nm", "nm"),
+         "axis_labels": ("t", "y", "x")}
+TIMEOUT = 60_000
+
+
+def set_fields(widget, **values):
+    for name, value in values.items():
+        widget.fields[name].value = value
+
+
+def run_and_wait(qtbot, widget, timeout=TIMEOUT):
+    worker = widget.run()
+    assert worker is not None
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
+    return worker
+
+
+def shown(widget):
+    """Names of the parameter fields the user actually sees."""
+    return {n for n, w in widget.fields.items() if not w.native.isHidden()}
+
+
+@pytest.fixture
+def series_widget(viewer_widget):
+    """A viewer with a calibrated 4-frame series chosen in "all frames" mode."""
+    viewer, widget = viewer_widget
+    series = moving_boundary_series(**SERIES)
+    source = viewer.add_image(series, name="s", **PLACE)
+    widget.image.value = source
+    widget.segment.value = ALL_FRAMES
+    set_fields(widget, **SMALL)
+    return viewer, widget, source
+
+
+def hold_after_first_frame(monkeypatch):
+    """The series run waits after its first frame until the gate opens (mid-series cancel)."""
+    real = _series_widget.segment_series_steps
+    gate = threading.Event()
+
+    def held(series, params, out=None):
+        steps = real(series, params, out)
+        while True:
+            try:
+                progress = next(steps)
+            except StopIteration as stop:
+                return stop.value
+            yield progress
+            if progress.stage == "frames":
+                gate.wait(TIMEOUT / 1000)
+
+    monkeypatch.setattr(_series_widget, "segment_series_steps", held)
+    return gate, real
+
+
+def cancel_after_first_frame(qtbot, widget, gate, check=None):
+    """Click Run, wait for frame 1 of 4, (check), click Cancel; the run stops mid-series."""
+    widget.run_button.changed.emit(True)  # same as a click
+    assert widget.run_button.text == "Cancel"
+    qtbot.waitUntil(lambda: widget.status.value == "frame 1/4", timeout=TIMEOUT)
+    if check is not None:
+        check()
+    widget.run_button.changed.emit(True)
+    gate.set()
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    assert widget.run_button.text == "Run" and widget.status.value == "cancelled"
+
+
+def direct(viewer, name="s patterns"):
+    """segment_series run directly with the parameters the widget recorded."""
+    meta = viewer.layers[name].metadata[METADATA_KEY]
+    return segment_series(viewer.layers["s"].data, Params.from_dict(meta["params"]))
+
+
+# ----------------------------------------------------------------- the fields
+def test_segment_choice_and_series_fields_only_for_series_layers(viewer_widget):
+    viewer, widget = viewer_widget
+    family = FAMILIES["local_correlation_map"]
+    basic = {"descriptor_name", *family.fields, *COMMON_FIELDS}
+    flat = viewer.add_image(two_phase((64, 64)), name="flat")
+    stack = viewer.add_image(moving_boundary_series(**SERIES), name="stack")
+    widget.image.value = flat
+    assert widget.segment.native.isHidden()
+    assert shown(widget) == set(widget.visible_fields()) == basic
+    widget.image.value = stack
+    assert not widget.segment.native.isHidden()
+    assert widget.segment.value == CURRENT_FRAME  # the 2-D behaviour stays the default
+    assert shown(widget) == basic
+    widget.segment.value = ALL_FRAMES
+    assert shown(widget) == set(widget.visible_fields()) == basic | set(SERIES_FIELDS)
+    widget.image.value = flat  # a 2-D layer never shows them, whatever the choice
+    assert widget.segment.native.isHidden()
+    assert shown(widget) == basic
+    assert not widget.series_mode()
+
+
+def test_empty_reference_frames_means_the_current_frame(viewer_widget):
+    viewer, widget = viewer_widget
+    field = widget.fields["reference_frames"]
+    assert field.value == ""  # the default: the frame shown now
+    assert "empty = the current frame" in field.tooltip
+    assert widget.params().reference_frames == (0,)  # no layer yet
+    widget.image.value = viewer.add_image(moving_boundary_series(**SERIES), name="s")
+    viewer.dims.set_current_step(0, 2)
+    assert widget.params().reference_frames == (2,)
+    field.value = "[0, 3]"
+    assert widget.params().reference_frames == (0, 3)
+    field.value = "1"
+    assert widget.params().reference_frames == (1,)
+
+
+# ----------------------------------------------------------------- the result
+def test_all_frames_gives_one_series_layer_equal_to_segment_series(
+    qtbot, series_widget, errors
+):
+    viewer, widget, _ = series_widget
+    viewer.dims.set_current_step(0, 1)  # empty reference frames: this one
+    run_and_wait(qtbot, widget)
+    assert errors == []
+    assert [layer.name for layer in viewer.layers] == [
+        "s", "s patterns", "s separability", "s selected operations"]
+    labels = viewer.layers["s patterns"]
+    assert labels.data.shape == (4, 96, 128)
+    np.testing.assert_allclose(labels.scale, PLACE["scale"])
+    np.testing.assert_allclose(labels.translate, PLACE["translate"])
+    assert [str(u) for u in labels.units] == ["second", "nanometer", "nanometer"]
+    assert tuple(labels.axis_labels) == ("t", "y", "x")
+    meta = labels.metadata[METADATA_KEY]
+    assert meta["reference_frames"] == [1] and meta["params"]["reference_frames"] == [1]
+    assert meta["params"]["n_selected_operations"] == 10 and meta["complete"]
+    assert meta["label_offset"] == 1 and meta["version"] and meta["random_state"] == 0
+    expected = direct(viewer)
+    assert expected.fit.reference_frames == (1,)
+    # every frame, exactly: layer label = pattern + 1
+    np.testing.assert_array_equal(labels.data, expected.labels.astype(int) + 1)
+    assert meta["selected_operations"]["indices"] == expected.fit.selected.tolist()
+    assert len(meta["selected_operations"]["values"]) == 10
+    np.testing.assert_array_equal(meta["area_fraction"], expected.stats.area_fraction)
+    # the boundary moves right 16 px per frame: column 70 flips from hexagonal to square
+    assert [labels.data[t, 48, 70] for t in range(4)] == [2, 2, 1, 1]
+    assert widget.run_button.text == "Run" and widget.status.value == ""
+
+
+def test_time_slider_shows_each_frames_segmentation(qtbot, series_widget):
+    viewer, widget, _ = series_widget
+    run_and_wait(qtbot, widget)
+    labels = viewer.layers["s patterns"]
+    for t in (3, 0, 2):
+        viewer.dims.set_current_step(0, t)
+        # the slice napari draws (private API, the only place the drawn slice is exposed)
+        np.testing.assert_array_equal(labels._slice.image.raw, labels.data[t])
+    assert not np.array_equal(labels.data[0], labels.data[2])
+
+
+def test_frames_appear_in_layer_and_plot_as_they_finish(qtbot, series_widget):
+    viewer, widget, _ = series_widget
+    seen = []
+
+    def look(progress):  # connected after the widget's own handler: sees its result
+        if progress.stage != "frames":
+            return
+        data = viewer.layers["s patterns"].data
+        labelled = [t for t in range(4) if data[t].min() > 0]
+        unlabelled = [t for t in range(4) if data[t].max() == 0]
+        plotted = np.isfinite(widget.area_plot.lines[0].get_ydata())
+        seen.append((progress.frame, labelled, unlabelled, np.flatnonzero(plotted).tolist()))
+
+    worker = widget.run()
+    worker.yielded.connect(look)
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    assert seen == [
+        (0, [0], [1, 2, 3], [0]),
+        (1, [0, 1], [2, 3], [0, 1]),
+        (2, [0, 1, 2], [3], [0, 1, 2]),
+        (3, [0, 1, 2, 3], [], [0, 1, 2, 3]),
+    ]
+
+
+def test_progress_shows_reference_fit_then_frames(qtbot, series_widget):
+    _, widget, _ = series_widget
+    statuses = []
+    worker = widget.run()
+    worker.yielded.connect(lambda _: statuses.append(
+        (widget.status.value, widget.progress.native.text())))
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    assert statuses[0][0].startswith("reference fit: 81 operations")
+    assert "%" not in statuses[0][0]  # the percentage is the bar's
+    assert statuses[0][1].startswith("reference fit")
+    frames = [s for s in statuses if s[0].startswith("frame")]
+    assert frames == [(f"frame {i}/4", f"frame {i}/4") for i in range(1, 5)]
+    assert statuses[-len(frames):] == frames  # the frames come after the reference fit
+
+
+def test_series_without_upsampling_is_placed_on_the_grid(qtbot, series_widget, errors):
+    viewer, widget, _ = series_widget
+    widget.fields["upsampling"].value = False
+    run_and_wait(qtbot, widget)
+    assert errors == []
+    labels = viewer.layers["s patterns"]
+    grid = grid_for(SERIES["shape"], widget.params())
+    assert labels.data.shape == (4, *grid.shape)
+    np.testing.assert_array_equal(labels.data, direct(viewer).labels.astype(int) + 1)
+    np.testing.assert_allclose(labels.scale, (2.0, 0.08, 0.08))
+    np.testing.assert_allclose(
+        labels.translate, (10.0, 1.0 + grid.rows[0] * 0.02, 2.0 + grid.cols[0] * 0.02))
+
+
+# -------------------------------------------------------- separability marks
+def test_selected_operations_are_marked_on_their_heatmap_cells(qtbot, series_widget):
+    viewer, widget, _ = series_widget
+    run_and_wait(qtbot, widget)
+    heat = viewer.layers["s separability"]
+    marks = viewer.layers["s selected operations"]
+    expected = direct(viewer).fit
+    # the heatmap is the full fit's: every operation of the descriptor
+    assert heat.data.shape == (9, 9)  # window 9, at most 100 shifts -> steps of 2
+    shifts = np.asarray(expected.full_model.operations.values)
+    assert len(shifts) == np.isfinite(heat.data).sum() == 81
+    np.testing.assert_allclose(heat.metadata[METADATA_KEY]["separability"],
+                               expected.separability)
+    # same placement as the heatmap
+    np.testing.assert_allclose(marks.scale, heat.scale)
+    np.testing.assert_allclose(marks.translate, heat.translate)
+    # one square per selected operation, on the cell of its shift (m, n) -> (m/2+4, n/2+4)
+    cells = shifts[expected.selected] // 2 + 4
+    np.testing.assert_array_equal(marks.data, cells)
+    assert list(marks.symbol) == ["square"] * 10
+    # ... which are the 10 cells of highest separability
+    values = heat.data[marks.data[:, 0].astype(int), marks.data[:, 1].astype(int)]
+    np.testing.assert_allclose(values, expected.separability[expected.selected])
+    assert values.min() >= np.sort(heat.data[np.isfinite(heat.data)])[-10]
+    assert list(marks.features["rank"]) == list(range(1, 11))
+
+
+def test_rerun_updates_series_layers_in_place(qtbot, series_widget):
+    viewer, widget, _ = series_widget
+    run_and_wait(qtbot, widget)
+    before = list(viewer.layers)
+    plot = widget.area_plot
+    set_fields(widget, n_selected_operations=4, n_patterns=3)
+    run_and_wait(qtbot, widget)
+    assert list(viewer.layers) == before  # same objects, same order
+    marks = viewer.layers["s selected operations"]
+    assert len(marks.data) == 4 and list(marks.features["rank"]) == [1, 2, 3, 4]
+    labels = viewer.layers["s patterns"]
+    assert set(np.unique(labels.data)) == {1, 2, 3}
+    np.testing.assert_array_equal(labels.data, direct(viewer).labels.astype(int) + 1)
+    # one plot, updated: three lines now
+    assert widget.area_plot is plot and len(plot.lines) == 3
+    docks = plot.window().findChildren(QDockWidget)
+    assert [type(d.widget()) for d in docks].count(AreaFractionPlot) == 1
+
+
+def test_all_frames_replaces_a_current_frame_result(qtbot, series_widget):
+    viewer, widget, _ = series_widget
+    widget.segment.value = CURRENT_FRAME
+    run_and_wait(qtbot, widget)
+    assert viewer.layers["s patterns"].data.shape == (96, 128)
+    widget.segment.value = ALL_FRAMES
+    run_and_wait(qtbot, widget)
+    names = [layer.name for layer in viewer.layers]
+    assert names.count("s patterns") == 1 and "s patterns [1]" not in names
+    assert viewer.layers["s patterns"].data.shape == (4, 96, 128)
+    # and back: the marks of the series' selected operations go with it
+    widget.segment.value = CURRENT_FRAME
+    run_and_wait(qtbot, widget)
+    assert viewer.layers["s patterns"].data.shape == (96, 128)
+    assert "s selected operations" not in viewer.layers
+    assert viewer.layers["s separability"].data.shape == (9, 9)
+
+
+def test_live_preview_segments_the_current_frame_only(qtbot, series_widget):
+    viewer, widget, _ = series_widget
+    viewer.dims.set_current_step(0, 2)
+    widget.live.value = True
+    qtbot.waitUntil(lambda: "s patterns" in viewer.layers and widget.worker is None,
+                    timeout=TIMEOUT)
+    labels = viewer.layers["s patterns"]
+    assert labels.data.shape == (96, 128)
+    assert labels.metadata[METADATA_KEY]["frame"] == 2
+    widget.live.value = False
+
+
+# --------------------------------------------------------------------- the plot
+def test_plot_shows_area_fraction_in_pattern_colours(qtbot, series_widget, errors):
+    viewer, widget, _ = series_widget
+    run_and_wait(qtbot, widget)
+    plot = widget.area_plot
+    assert viewer.window.dock_widgets[PLOT_DOCK_NAME] is plot
+    labels = viewer.layers["s patterns"]
+    stats = direct(viewer).stats.area_fraction
+    assert len(plot.lines) == 2
+    for k, line in enumerate(plot.lines):
+        np.testing.assert_array_equal(line.get_ydata(), stats[:, k])
+        np.testing.assert_allclose(line.get_xdata(), [10.0, 12.0, 14.0, 16.0])  # time (s)
+        np.testing.assert_allclose(line.get_color(), labels.get_color(k + 1)[:3])
+    assert plot.axes.get_xlabel() == "time (s)"
+    assert plot.axes.get_ylabel() == "area fraction"
+    # the square phase (pattern 0) grows as the boundary moves right
+    assert np.all(np.diff(stats[:, 0]) > 0.05)
+    # new label colours in the layer: the lines follow
+    old = plot.lines[0].get_color()
+    labels.new_colormap(seed=7)
+    assert not np.allclose(labels.get_color(1)[:3], old)
+    for k, line in enumerate(plot.lines):
+        np.testing.assert_allclose(line.get_color(), labels.get_color(k + 1)[:3])
+    assert errors == []
+
+
+def test_plot_follows_and_moves_the_time_slider(qtbot, series_widget):
+    viewer, widget, _ = series_widget
+    run_and_wait(qtbot, widget)
+    plot = widget.area_plot
+    viewer.dims.set_current_step(0, 2)
+    assert list(plot.current.get_xdata()) == [14.0, 14.0]
+    viewer.dims.set_current_step(0, 0)
+    assert list(plot.current.get_xdata()) == [10.0, 10.0]
+    # a click near t = 16 s (frame 3) in the plot moves the slider there
+    plot.canvas.draw()
+    x, y = plot.axes.transData.transform((15.8, 0.5))
+    event = MouseEvent("button_press_event", plot.canvas, x, y, button=1)
+    plot.canvas.callbacks.process("button_press_event", event)
+    assert viewer.dims.current_step[0] == 3
+    assert list(plot.current.get_xdata()) == [16.0, 16.0]
+
+
+def test_uncalibrated_time_axis_counts_frames(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(moving_boundary_series(**SERIES), name="s")
+    widget.segment.value = ALL_FRAMES
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    plot = widget.area_plot
+    assert plot.axes.get_xlabel() == "frame"
+    np.testing.assert_allclose(plot.lines[0].get_xdata(), [0, 1, 2, 3])
+
+
+# ---------------------------------------------------------------- cancel, errors
+def test_cancel_during_frames_leaves_no_layer(qtbot, series_widget, errors, monkeypatch):
+    viewer, widget, _ = series_widget
+    gate, real = hold_after_first_frame(monkeypatch)
+
+    def half_way():  # the first frame is in the layer and the plot, the last is not
+        assert viewer.layers["s patterns"].data[0].min() == 1
+        assert viewer.layers["s patterns"].data[3].max() == 0
+        assert PLOT_DOCK_NAME in viewer.window.dock_widgets
+
+    cancel_after_first_frame(qtbot, widget, gate, half_way)
+    assert [layer.name for layer in viewer.layers] == ["s"]
+    assert PLOT_DOCK_NAME not in viewer.window.dock_widgets and widget.area_plot is None
+    assert errors == []
+    monkeypatch.setattr(_series_widget, "segment_series_steps", real)
+    run_and_wait(qtbot, widget)  # usable again
+    assert viewer.layers["s patterns"].data.min() == 1  # every frame labelled
+    assert PLOT_DOCK_NAME in viewer.window.dock_widgets
+    assert errors == []
+
+
+def test_cancelled_rerun_keeps_the_previous_result(qtbot, series_widget, errors, monkeypatch):
+    viewer, widget, _ = series_widget
+    run_and_wait(qtbot, widget)
+    labels = viewer.layers["s patterns"]
+    data, meta, layers = labels.data.copy(), dict(labels.metadata), list(viewer.layers)
+    plot = widget.area_plot
+    plotted = plot.area_fraction.copy()
+    gate, _ = hold_after_first_frame(monkeypatch)
+    set_fields(widget, n_patterns=3)
+    cancel_after_first_frame(qtbot, widget, gate)
+    assert list(viewer.layers) == layers  # same layers, same order
+    np.testing.assert_array_equal(labels.data, data)
+    assert labels.metadata == meta and labels.metadata[METADATA_KEY]["params"]["n_patterns"] == 2
+    assert widget.area_plot is plot and viewer.window.dock_widgets[PLOT_DOCK_NAME] is plot
+    np.testing.assert_array_equal(plot.area_fraction, plotted)
+    assert len(plot.lines) == 2
+    np.testing.assert_array_equal(plot.lines[1].get_ydata(), plotted[:, 1])
+    assert errors == []
+
+
+def test_cancelled_series_run_gives_back_the_current_frame_result(
+    qtbot, series_widget, monkeypatch
+):
+    viewer, widget, _ = series_widget
+    widget.segment.value = CURRENT_FRAME
+    run_and_wait(qtbot, widget)
+    single = viewer.layers["s patterns"]
+    layers = list(viewer.layers)
+    widget.segment.value = ALL_FRAMES
+    gate, _ = hold_after_first_frame(monkeypatch)
+    cancel_after_first_frame(qtbot, widget, gate)
+    assert list(viewer.layers) == layers  # the 2-D result is back, at its place
+    assert viewer.layers["s patterns"] is single and single.data.shape == (96, 128)
+
+
+def test_bad_reference_frame_gives_notification(qtbot, series_widget, errors):
+    viewer, widget, _ = series_widget
+    widget.fields["reference_frames"].value = "[7]"  # the series has 4 frames
+    run_and_wait(qtbot, widget)
+    assert len(errors) == 1
+    assert "reference frame(s) [7] do not exist" in errors[0] and "4 frames" in errors[0]
+    assert [layer.name for layer in viewer.layers] == ["s"]
+    assert widget.area_plot is None and widget.run_button.text == "Run"
+    widget.fields["reference_frames"].value = "[-1]"  # caught before the run starts
+    assert widget.run() is None
+    assert len(errors) == 2 and "reference_frames" in errors[1]
+    widget.fields["reference_frames"].value = "[0, 0]"
+    assert widget.run() is None
+    assert len(errors) == 3 and "duplicates" in errors[2]
+    widget.fields["reference_frames"].value = "zero"
+    assert widget.run() is None
+    assert len(errors) == 4 and "[0, 40]" in errors[3]
+    assert [layer.name for layer in viewer.layers] == ["s"]
+
+
+def test_constant_reference_frame_gives_notification(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    series = moving_boundary_series(**SERIES)
+    series[0] = 1.0  # a blanked frame cannot be the reference
+    widget.image.value = viewer.add_image(series, name="s")
+    viewer.dims.set_current_step(0, 0)
+    widget.segment.value = ALL_FRAMES
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    assert len(errors) == 1 and "frame 0" in errors[0] and "constant" in errors[0]
+    assert [layer.name for layer in viewer.layers] == ["s"]
+
+
+def test_bad_frame_mid_series_gives_notification_and_no_layer(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    series = moving_boundary_series(**SERIES)
+    series[2, 10, 10] = np.nan  # found only when frame 2 is labelled
+    widget.image.value = viewer.add_image(series, name="s")
+    widget.segment.value = ALL_FRAMES
+    set_fields(widget, **SMALL, reference_frames="[0]")
+    labelled = []
+    worker = widget.run()
+    worker.yielded.connect(lambda p: p.stage == "frames" and labelled.append(p.frame))
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    assert labelled == [0, 1]  # the layer was there, half-written...
+    assert len(errors) == 1 and "frame 2" in errors[0] and "NaN" in errors[0]
+    assert [layer.name for layer in viewer.layers] == ["s"]  # ... and is gone
+    assert PLOT_DOCK_NAME not in viewer.window.dock_widgets
+    assert widget.run_button.text == "Run"
