@@ -22,9 +22,23 @@ CONFIG is a JSON string or the path of a JSON file. Keys (our parameter names):
   repeats           timed runs (default 3)
   what              "descriptors" (get_descriptors) or "segment" (perform_clustering:
                     descriptors + PCA + k-means + upsampling)   (default "descriptors")
+                    or "series" (IMAGE is a (T, Y, X) .npy; see below)
   optional extras:  translations (list of [dx, dy], for preselected_translations),
                     method ("direct" | "fft"), n_pca_components (default 5),
                     random_state (default 0), upsampling (default true)
+  series only:      n_selected (default 20), reference_frame (default 0),
+                    n_frames (label only the first n_frames frames; default all)
+
+what="series" is pySTEM's own image-series workflow, through its public constructor
+options only: (1) ``perform_clustering`` of the reference frame with
+``local_correlation_map`` and ``separability_analysis=True,
+num_operations_with_best_sep=n_selected`` gives the selected translations; (2) a
+``preselected_translations`` fit of the reference frame gives a PCA and cluster centres;
+(3) every frame is labelled by ``perform_clustering`` with ``preselected_translations``,
+``pca_fitted``, ``kmeans_init_centers`` and ``one_step_kmeans=True`` (descriptors, PCA
+transform, one k-means step from the reference centres, upsampling; labels not re-sorted
+by size, so they keep their meaning). "times" are then the per-frame times of step (3)
+("repeats" passes over the frames) and "reference_time" the time of steps (1) + (2).
 
 Prints ONE line of JSON on stdout:
   {"times": [...], "median": s, "n_features": F, "grid_shape": [gx, gy], "peak_rss_mb": MB, ...}
@@ -79,6 +93,9 @@ OTHER_KEYS = {
     "method",
     "random_state",
     "upsampling",
+    "n_selected",
+    "reference_frame",
+    "n_frames",
 }
 
 
@@ -115,6 +132,100 @@ def load_image(path: str) -> np.ndarray:
         raise UsageError(f"image must be real numeric, got {img.dtype}")
     # pystem works in float32 internally; give it a native-endian contiguous float32 array
     return np.ascontiguousarray(img, dtype=np.float32)
+
+
+def load_series(path: str) -> np.ndarray:
+    """A (T, Y, X) series, memory-mapped (frames are converted one at a time)."""
+    try:
+        series = np.load(path, mmap_mode="r", allow_pickle=False)
+    except Exception as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    if series.ndim != 3:
+        raise UsageError(f"what='series' needs a 3-D (T, Y, X) array, got shape {series.shape}")
+    if not np.issubdtype(series.dtype, np.number) or np.iscomplexobj(series):
+        raise UsageError(f"series must be real numeric, got {series.dtype}")
+    return series
+
+
+def _positive_int(cfg: dict, key: str, default):
+    val = cfg.get(key, default)
+    if val is None:
+        return None
+    if isinstance(val, bool) or not isinstance(val, int) or val < 0:
+        raise UsageError(f"{key} must be a non-negative integer, got {val!r}")
+    return val
+
+
+def run_series(pystem, series: np.ndarray, kwargs: dict, cfg: dict, repeats: int, save_labels):
+    """pySTEM's series workflow (see the module docstring); returns the JSON record."""
+    n_selected = _positive_int(cfg, "n_selected", 20)
+    ref = _positive_int(cfg, "reference_frame", 0)
+    n_frames = _positive_int(cfg, "n_frames", None) or len(series)
+    if ref >= len(series):
+        raise UsageError(f"reference_frame {ref} does not exist ({len(series)} frames)")
+    frame = lambda t: np.ascontiguousarray(series[t], dtype=np.float32)  # noqa: E731
+    base = {k: v for k, v in kwargs.items() if k != "preselected_translations"}
+    image = frame(ref)
+
+    t0 = time.perf_counter()
+    full = pystem.segmentationSTEM(
+        **{**base, "descriptor_name": "local_correlation_map"},
+        separability_analysis=True, num_operations_with_best_sep=n_selected,
+    )
+    full.perform_clustering(image)
+    selected = np.asarray(full._operations_with_best_sep, dtype=np.int32)
+    pre = {**base, "descriptor_name": "preselected_translations",
+           "preselected_translations": selected, "sort_labels_by_pattern_size": False}
+    reference = pystem.segmentationSTEM(**pre)
+    reference.perform_clustering(image)
+    pca, centres = reference._pca, np.array(reference._kmeans.cluster_centers_)
+    reference_time = time.perf_counter() - t0
+    n_full = int(full._descriptors.shape[-1])
+    full = reference = None
+
+    times, cpu_times, labels_all = [], [], None
+    if save_labels:
+        labels_all = np.zeros((n_frames, *series.shape[1:]), dtype=np.uint8)
+    seg = None
+    for _ in range(repeats):
+        for t in range(n_frames):
+            img = frame(t)
+            seg = None
+            seg = pystem.segmentationSTEM(**pre, pca_fitted=pca, kmeans_init_centers=centres,
+                                          one_step_kmeans=True)
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            labels = seg.perform_clustering(img)
+            times.append(time.perf_counter() - t0)
+            cpu_times.append(time.process_time() - c0)
+            if labels_all is not None:
+                labels_all[t] = labels
+    if save_labels:
+        np.save(save_labels, labels_all)
+    import sklearn  # only for the record
+
+    return {
+        "times": times,
+        "median": statistics.median(times),
+        "fps": 1.0 / statistics.median(times),
+        "cpu_times": cpu_times,
+        "cpu_median": statistics.median(cpu_times),
+        "reference_time": reference_time,
+        "n_full_features": n_full,
+        "n_features": int(seg._descriptors.shape[-1]),
+        "grid_shape": [int(n) for n in seg._descriptors.shape[:2]],
+        "selected_translations": selected.tolist(),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
+        "cpu_count": os.cpu_count(),
+        "what": "series",
+        "series_shape": list(series.shape),
+        "n_frames": n_frames,
+        "pystem_version": _version("pystem"),
+        "sklearn_version": sklearn.__version__,
+        "numpy_version": np.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def build_kwargs(cfg: dict, pystem_names) -> dict:
@@ -178,18 +289,21 @@ def main(argv=None) -> int:
 
     try:
         cfg = load_config(args.config)
-        image = load_image(args.image)
+        what = cfg.get("what", "descriptors")
+        if what not in ("descriptors", "segment", "series"):
+            raise UsageError("what must be 'descriptors', 'segment' or 'series'")
+        image = load_series(args.image) if what == "series" else load_image(args.image)
         kwargs = build_kwargs(
             cfg, getattr(stemsegmentation, "descriptors_implemented", DESCRIPTOR_NAMES.values())
         )
-        what = cfg.get("what", "descriptors")
-        if what not in ("descriptors", "segment"):
-            raise UsageError("what must be 'descriptors' or 'segment'")
         repeats = cfg.get("repeats", 3)
         if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
             raise UsageError("repeats must be a positive integer")
-        if args.save_labels and what != "segment":
-            raise UsageError("--save-labels needs what='segment'")
+        if args.save_labels and what not in ("segment", "series"):
+            raise UsageError("--save-labels needs what='segment' or 'series'")
+        if what == "series":
+            print(json.dumps(run_series(pystem, image, kwargs, cfg, repeats, args.save_labels)))
+            return 0
     except UsageError as exc:
         print(f"pystem_runner: {exc}", file=sys.stderr)
         return 2
