@@ -31,6 +31,7 @@ from .io import (
     SeriesLabelsWriter,
     check_output_path,
     read_image,
+    series_frames,
     write_labels,
     write_overlay,
 )
@@ -242,7 +243,8 @@ def cmd_segment(args: argparse.Namespace) -> int:
     save_model = check_output_path(args.save_model, (".json",)) if args.save_model else None
     image = read_image(args.input)
     if np.ndim(image) == 3 and not (image.shape[-1] in (3, 4) and min(image.shape[:2]) > 4):
-        return _segment_series(args, image, output, overlay, save_params, stats, save_model)
+        frames = series_frames(args.input, image)
+        return _segment_series(args, frames, output, overlay, save_params, stats, save_model)
     if np.ndim(image) not in (2, 3):
         as_image(image, allow_series=True)  # raises the clear message
     params = params_from_args(args, image)

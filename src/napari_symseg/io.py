@@ -42,6 +42,66 @@ def read_image(path: str | Path) -> np.ndarray:
         raise FileFormatError(f"cannot read {path}: {err}") from None
 
 
+class NpyFrames:
+    """Frames of a (T, Y, X) ``.npy`` file, read and written with plain file I/O.
+
+    Just enough of an array for a series run (``shape``, ``dtype``,
+    ``frames[t]``, ``frames[t] = labels``) without memory-mapping the file,
+    so the process's resident memory stays that of one frame however long
+    the series (mapped pages of a `numpy.memmap` count as resident until the
+    kernel reclaims them).
+
+    Parameters
+    ----------
+    path : str or Path
+        A C-ordered ``.npy`` file of 3 dimensions.
+    writable : bool
+        Open for ``frames[t] = ...`` too.
+    """
+
+    def __init__(self, path: str | Path, writable: bool = False) -> None:
+        self.path = Path(path)
+        mapped = np.load(self.path, mmap_mode="r")
+        if mapped.ndim != 3 or not mapped.flags.c_contiguous:
+            raise ValueError(f"{self.path.name} is not a C-ordered 3-D array")
+        self.shape, self.dtype, self.offset = mapped.shape, mapped.dtype, mapped.offset
+        del mapped
+        self.ndim = 3
+        self.frame_bytes = int(np.prod(self.shape[1:])) * self.dtype.itemsize
+        self.file = self.path.open("r+b" if writable else "rb")
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _seek(self, t) -> None:
+        if not isinstance(t, int | np.integer) or not 0 <= t < self.shape[0]:
+            raise IndexError(f"frame index must be an integer in 0..{self.shape[0] - 1}")
+        self.file.seek(self.offset + int(t) * self.frame_bytes)
+
+    def __getitem__(self, t: int) -> np.ndarray:
+        self._seek(t)
+        data = np.frombuffer(self.file.read(self.frame_bytes), dtype=self.dtype)
+        return data.reshape(self.shape[1:])
+
+    def __setitem__(self, t: int, frame) -> None:
+        self._seek(t)
+        self.file.write(np.ascontiguousarray(frame, dtype=self.dtype).tobytes())
+
+    def close(self) -> None:
+        """Close the file."""
+        self.file.close()
+
+
+def series_frames(path: str | Path, array):
+    """`array` as read by `read_image`, or an `NpyFrames` reader for a ``.npy`` series."""
+    if Path(path).suffix.lower() == ".npy" and getattr(array, "ndim", 0) == 3:
+        try:
+            return NpyFrames(path)
+        except ValueError:  # Fortran order: keep the memory map
+            return array
+    return array
+
+
 def check_output_path(path: str | Path, suffixes=LABEL_SUFFIXES) -> Path:
     """Check an output path before any work is done (suffix, folder exists)."""
     path = Path(path)
@@ -79,10 +139,10 @@ def write_labels(path: str | Path, labels: np.ndarray, metadata: dict | None = N
 class SeriesLabelsWriter:
     """Labels of a series written frame by frame (memory bounded by one frame).
 
-    Frames go to a temporary ``.npy`` memory map beside `path` (in any
-    order); `finish` turns it into the final ``.npy`` (a rename) or
-    ``.tif`` (page by page) and `discard` removes it, so a failed or
-    interrupted run leaves nothing behind.
+    Frames go to a temporary ``.npy`` file beside `path` (in any order, with
+    plain file I/O: `NpyFrames`); `finish` turns it into the final ``.npy``
+    (a rename) or ``.tif`` (page by page) and `discard` removes it, so a
+    failed or interrupted run leaves nothing behind.
 
     Parameters
     ----------
@@ -98,13 +158,17 @@ class SeriesLabelsWriter:
         self.path = Path(path)
         self.metadata = metadata or {}
         self.tmp = self.path.with_name(f".{self.path.name}.partial.npy")
-        self.array = np.lib.format.open_memmap(self.tmp, mode="w+", dtype=np.uint8, shape=shape)
+        with self.tmp.open("wb") as fh:
+            header = {"descr": "|u1", "fortran_order": False, "shape": tuple(shape)}
+            np.lib.format.write_array_header_2_0(fh, header)
+            fh.truncate(fh.tell() + int(np.prod(shape)))
+        self.array = NpyFrames(self.tmp, writable=True)
 
     def finish(self) -> None:
         """Write the final file and remove the temporary one."""
-        self.array.flush()
+        self.array.file.flush()
         if self.path.suffix.lower() == ".npy":
-            del self.array
+            self.array.close()
             self.tmp.replace(self.path)
             return
         import json
@@ -113,9 +177,9 @@ class SeriesLabelsWriter:
 
         try:
             with tifffile.TiffWriter(self.path) as tif:
-                for t, frame in enumerate(self.array):
+                for t in range(len(self.array)):
                     tif.write(
-                        np.asarray(frame), contiguous=True, photometric="minisblack",
+                        self.array[t], contiguous=True, photometric="minisblack",
                         description=json.dumps(self.metadata) if t == 0 else None,
                         metadata=None,
                     )
@@ -124,7 +188,7 @@ class SeriesLabelsWriter:
 
     def discard(self) -> None:
         """Remove the temporary file."""
-        self.array = None
+        self.array.close()
         self.tmp.unlink(missing_ok=True)
 
 

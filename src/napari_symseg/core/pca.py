@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 CHUNK = 16384
 
@@ -58,7 +58,13 @@ def single_threaded_blas():
     OpenBLAS is up to 50x slower on them than one thread (measured on the
     2-core benchmark machine), and they are memory-bound anyway.
     """
-    return threadpool_limits(limits=1, user_api="blas")
+    global _CONTROLLER
+    if _CONTROLLER is None:  # scanning the loaded libraries costs ~3 ms: do it once
+        _CONTROLLER = ThreadpoolController()
+    return _CONTROLLER.limit(limits=1, user_api="blas")
+
+
+_CONTROLLER: ThreadpoolController | None = None
 
 
 class CovarianceAccumulator:
