@@ -267,40 +267,23 @@ def part_throughput(cfg: dict) -> dict:
     }
 
 
-class NpyFrames:
-    """Frames of a (T, Y, X) .npy file read and written with plain file I/O, no mapping.
-
-    Just enough of an array for `segment_series`: ``shape``, ``dtype``,
-    ``frames[t]`` and ``frames[t] = labels``.
-    """
-
-    def __init__(self, path, mode: str = "r"):
-        self.path = str(path)
-        mm = np.load(self.path, mmap_mode="r")
-        self.shape, self.dtype, self.offset = mm.shape, mm.dtype, mm.offset
-        del mm
-        self.frame_bytes = int(np.prod(self.shape[1:])) * self.dtype.itemsize
-        self.file = open(self.path, "r+b" if "+" in mode else "rb")
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __getitem__(self, t: int) -> np.ndarray:
-        self.file.seek(self.offset + int(t) * self.frame_bytes)
-        data = np.frombuffer(self.file.read(self.frame_bytes), dtype=self.dtype)
-        return data.reshape(self.shape[1:])
-
-    def __setitem__(self, t: int, frame) -> None:
-        self.file.seek(self.offset + int(t) * self.frame_bytes)
-        self.file.write(np.ascontiguousarray(frame, dtype=self.dtype).tobytes())
-
-
 def part_memory(cfg: dict) -> dict:
     """Peak memory of segment_series on a series on disk, labels written to disk."""
     from napari_symseg.core.params import Params
     from napari_symseg.core.stack import segment_series_steps
+    from napari_symseg.io import NpyFrames
 
     before = proc_status()
+    if cfg["mode"] == "cli":  # the command line: plain file I/O in, labels streamed out
+        from napari_symseg.cli import main
+
+        start = time.perf_counter()
+        code = main(["segment", cfg["path"], "-o", cfg["out"], "-q"])
+        after = proc_status()
+        return {"mode": "cli", "n_frames": int(np.load(cfg["path"], mmap_mode="r").shape[0]),
+                "seconds": time.perf_counter() - start, "exit": code,
+                "vm_hwm_mb": after.get("VmHWM"), "rss_anon_peak_mb": after.get("RssAnon"),
+                "rss_file_end_mb": after.get("RssFile"), "rss_before_mb": before.get("VmRSS")}
     if cfg["mode"] == "memmap":
         series = np.load(cfg["path"], mmap_mode="r")
         out = np.lib.format.open_memmap(cfg["out"], mode="w+", dtype=np.uint8,
@@ -309,7 +292,7 @@ def part_memory(cfg: dict) -> dict:
         series = NpyFrames(cfg["path"])
         np.lib.format.open_memmap(cfg["out"], mode="w+", dtype=np.uint8,
                                   shape=series.shape).flush()  # header + zeros, unmapped
-        out = NpyFrames(cfg["out"], "r+")
+        out = NpyFrames(cfg["out"], writable=True)
     anon = before.get("RssAnon", 0.0)
     start = time.perf_counter()
     for progress in segment_series_steps(series, Params(**cfg["params"]), out):
@@ -585,7 +568,7 @@ def main(argv=None) -> int:
         for n in counts:
             path = tmp / f"series{n}.npy"
             write_series_npy(path, n, THROUGHPUT_SERIES)
-            for mode in ("memmap", "file"):
+            for mode in ("memmap", "file", "cli"):
                 print(f"[3] memory: {n} frames, {mode}", flush=True)
                 row = run_part("memory", {"path": str(path), "out": str(tmp / "labels.npy"),
                                           "mode": mode, "params": {}})
@@ -957,10 +940,11 @@ def _markdown(res: dict, argv) -> str:
             "(defaults as above; reference fit included), each run in its own process. "
             "*memmap*: the series is `np.load(path, mmap_mode='r')` and `out` an "
             "`np.lib.format.open_memmap` (uint8). *file*: the same files read and written "
-            "frame by frame with plain file I/O (a 30-line `NpyFrames` class in this script), "
-            "no mapping. Peak RSS is VmHWM; *anonymous* is the largest RssAnon seen after each "
-            "frame (the process's own memory, without mapped file pages); *file pages* is "
-            "RssFile at the end (mapped file pages and shared libraries).",
+            "frame by frame with plain file I/O (`napari_symseg.io.NpyFrames`), no mapping. "
+            "*cli*: `napari-symseg segment series.npy -o labels.npy` (which reads and writes "
+            "frames that way). Peak RSS is VmHWM; *anonymous* is the largest RssAnon seen "
+            "after each frame (the process's own memory, without mapped file pages); "
+            "*file pages* is RssFile at the end (mapped file pages and shared libraries).",
             "",
             "| frames | input / output | peak RSS, VmHWM (MB) | peak anonymous (MB) "
             "| file pages at the end (MB) | time (s) |",
@@ -1097,7 +1081,8 @@ because every page of a mapped file that has been read or written counts in the 
 resident set until the kernel reclaims it (clean input pages at any time, written label pages
 after write-back): about 4 MB of input and 1 MB of labels per 1024² frame. Those pages are page
 cache, not memory the process holds; read through plain file I/O (*file* rows) the same series
-peaks at the same RSS whatever its length. On a machine short of memory the kernel reclaims
+peaks at the same RSS whatever its length, and so does the command line (*cli* rows), which
+reads `.npy` series and writes labels that way. On a machine short of memory the kernel reclaims
 them (after writing the labels back to disk)."""
 
 STM_SOURCE = """\
