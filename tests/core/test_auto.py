@@ -1,25 +1,112 @@
+import math
+
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from napari_symseg import segment
-from napari_symseg.core.auto import dominant_period, suggest_params
+from napari_symseg.core.auto import (
+    _cell_extent,
+    dominant_period,
+    estimate_lattice,
+    suggest_params,
+)
+from napari_symseg.core.params import Params
 from napari_symseg.core.synthetic import lattice, two_phase, two_phase_truth
+from napari_symseg.core.validation import InputError
+
+# (kind, lengths of the two shortest lattice vectors in units of the spacing)
+KINDS = {"square": (1.0, 1.0), "hexagonal": (1.0, 1.0), "rectangular": (1.0, 1.5)}
 
 
-@pytest.mark.parametrize(("spacing", "kind", "angle", "expected"), [
-    (8, "square", 0, 8), (12, "square", 25, 12), (20, "square", 0, 20),
-    (12, "hexagonal", 10, 12 * np.sqrt(3) / 2),  # first ring = (10) plane spacing
-])
-def test_dominant_period_of_noisy_lattices(spacing, kind, angle, expected):
-    rng = np.random.default_rng(0)
-    image = lattice((384, 384), spacing, kind, angle=angle) + 0.3 * rng.normal(size=(384, 384))
-    assert dominant_period(image) == pytest.approx(expected, rel=0.06)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("spacing", [8, 13, 21, 40])
+@pytest.mark.parametrize("angle", [0, 17, 45])
+def test_lattice_vectors_of_noisy_lattices(kind, spacing, angle):
+    rng = np.random.default_rng(spacing + angle)
+    image = lattice((384, 384), spacing, kind, angle=angle) + 0.5 * rng.normal(size=(384, 384))
+    est = estimate_lattice(image)
+    assert len(est.vectors) == 2
+    np.testing.assert_allclose(np.sort(est.lengths), spacing * np.array(KINDS[kind]), rtol=0.04)
+    a, b = est.vectors
+    gamma = math.degrees(math.acos(abs(a @ b) / (np.hypot(*a) * np.hypot(*b))))
+    assert gamma == pytest.approx(60 if kind == "hexagonal" else 90, abs=2)
+    # they are vectors of the true lattice: integer coordinates in its basis
+    t = np.deg2rad(angle)
+    rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
+    second = {"square": (0, 1), "hexagonal": (0.5, np.sqrt(3) / 2), "rectangular": (0, 1.5)}
+    basis = spacing * rot @ np.array([[1.0, 0.0], second[kind]]).T  # columns, (col, row)
+    coords = np.linalg.solve(basis, est.vectors[:, ::-1].T)
+    np.testing.assert_allclose(coords, np.round(coords), atol=0.05)
+
+
+def test_basis_low_dose_and_real_spacing_not_plane_spacing():
+    rng = np.random.default_rng(1)
+    two_atoms = lattice((320, 320), 16, "square", angle=10, basis=((0, 0, 1.0), (0.5, 0.5, 0.6)))
+    np.testing.assert_allclose(estimate_lattice(two_atoms).lengths, 16, rtol=0.03)
+    # equal atoms: a centred cell, whose primitive lattice is the 11.3 px diagonal one
+    centred = lattice((320, 320), 16, "square", angle=10, basis=((0, 0, 1.0), (0.5, 0.5, 1.0)))
+    np.testing.assert_allclose(estimate_lattice(centred).lengths, 16 / np.sqrt(2), rtol=0.03)
+    dose = rng.poisson(5 * lattice((320, 320), 10, "hexagonal", angle=30)).astype(float)
+    np.testing.assert_allclose(estimate_lattice(dose).lengths, 10, rtol=0.03)
+    # the lattice constant, not the (10) plane spacing a*sqrt(3)/2 of the old estimate
+    assert dominant_period(lattice((256, 256), 12.0, "hexagonal")) == pytest.approx(12, rel=0.02)
+
+
+def test_no_lattice_is_an_error_and_stripes_are_one_direction():
+    rng = np.random.default_rng(2)
+    for image in (rng.normal(size=(256, 256)),
+                  ndimage.gaussian_filter(rng.normal(size=(400, 400)), 3)):
+        with pytest.raises(InputError, match="no clear lattice"):
+            estimate_lattice(image)
+        with pytest.raises(InputError, match="no clear lattice"):
+            suggest_params(image)
+    rows = np.arange(256)[:, None] * np.ones((1, 256))
+    stripes = np.cos(2 * np.pi * rows / 9.0) + 0.3 * rng.normal(size=(256, 256))
+    est = estimate_lattice(stripes)
+    assert len(est.vectors) == 1 and est.lengths[0] == pytest.approx(9.0, rel=0.03)
+
+
+def test_mesoscale_structure_is_not_the_lattice():
+    """Particles / thickness blobs 100 px across on a 14 px lattice (like the Au image)."""
+    rng = np.random.default_rng(3)
+    blobs = ndimage.gaussian_filter(rng.normal(size=(512, 512)), 25)
+    blobs = 3 * blobs / blobs.std()
+    image = lattice((512, 512), 14, "square", angle=20) * (1 + 0.3 * blobs) + blobs
+    np.testing.assert_allclose(estimate_lattice(image).lengths, 14, rtol=0.03)
+
+
+def test_cell_extent_is_the_wigner_seitz_width_whatever_the_basis():
+    a, b = np.array([10.0, 0.0]), np.array([0.0, 10.0])
+    assert _cell_extent(a, b) == pytest.approx((10, 10))
+    assert _cell_extent(a, b + a) == pytest.approx((10, 10))  # another basis, same lattice
+    r = 10 / np.sqrt(2)
+    assert _cell_extent(np.array([r, r]), np.array([-r, r])) == pytest.approx((14.142, 14.142),
+                                                                             rel=1e-3)
+    s = np.sqrt(3) / 2
+    hexa = _cell_extent(np.array([0, 12.0]), np.array([12 * s, 6.0]))
+    assert hexa == pytest.approx((2 * 12 / np.sqrt(3), 12))
+    assert _cell_extent(np.array([15.0, 0]), np.array([0, 10.0])) == pytest.approx((15, 10))
+
+
+def test_suggested_sizes_follow_the_rule():
+    image = lattice((300, 300), 10.0, "rectangular")  # 10 px along columns, 15 along rows
+    est = estimate_lattice(image)
+    assert est.extent == pytest.approx((15, 10), rel=0.02)
+    p = suggest_params(image, Params(n_patterns=3, descriptor_name="power_spectrum"))
+    assert (p.n_patterns, p.descriptor_name) == (3, "power_spectrum")  # the rest is kept
+    assert (p.patch_x, p.patch_y) == (math.ceil(1.5 * est.extent[0]),
+                                      math.ceil(1.5 * est.extent[1]))
+    assert (p.window_x, p.window_y) == (p.patch_x, p.patch_y)
+    assert p.radius == math.ceil(1.5 * est.lengths.max())
+    assert p.stride == round(min(est.extent) / 3)
+    step = min(round(est.lengths.min() / 4), min(p.window_x, p.window_y) // 2)
+    assert p.max_num_points == (2 * (p.window_x // step) + 1) * (2 * (p.window_y // step) + 1)
 
 
 def test_auto_params_segment_two_phase_image():
     image = two_phase((300, 300), boundary=140)
     params = suggest_params(image)
-    assert 10 <= params.patch_x <= 18 and params.window_x == params.patch_x
     labels = segment(image, params).labels
     truth = two_phase_truth((300, 300), 140)
     acc = max(np.mean(labels == truth), np.mean(labels != truth))
@@ -27,6 +114,8 @@ def test_auto_params_segment_two_phase_image():
 
 
 def test_auto_shrinks_for_small_images():
-    image = lattice((60, 60), 30.0)
+    image = lattice((60, 60), 18.0) + 0.1 * np.random.default_rng(0).normal(size=(60, 60))
     p = suggest_params(image)
+    assert p.patch_x < math.ceil(1.5 * 18)
     assert 2 * (p.patch_x + p.window_x) + 8 * p.stride <= 60
+    segment(image, p)  # and it runs
