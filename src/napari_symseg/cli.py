@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import os
 import sys
 import time
@@ -189,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
         "intensity; one row per frame and pattern)",
     )
     seg.add_argument(
+        "--confidence", metavar="FILE.tif",
+        help="also write the confidence map (float32, 0..1; low at boundaries and defects)",
+    )
+    seg.add_argument(
         "--save-model", metavar="FILE.json",
         help="write the fitted model (operations, PCA, centres) to apply it elsewhere",
     )
@@ -231,6 +236,10 @@ def _run(image: np.ndarray, params: Params, quiet: bool) -> Result:
     if not quiet:
         print(f"segmented {image.shape[0]}x{image.shape[1]} image in "
               f"{time.perf_counter() - start:.2f} s: {_summary(result)}")
+        hint = result.pattern_count_hint()
+        if hint.suggested != params.n_patterns:
+            print(f"note: {hint} (you asked for {params.n_patterns}; --n-patterns "
+                  f"{hint.suggested} to follow it)")
     return result
 
 
@@ -241,8 +250,12 @@ def cmd_segment(args: argparse.Namespace) -> int:
     save_params = check_output_path(args.save_params, (".json",)) if args.save_params else None
     stats = check_output_path(args.stats, (".csv",)) if args.stats else None
     save_model = check_output_path(args.save_model, (".json",)) if args.save_model else None
+    confidence = check_output_path(args.confidence, (".tif", ".tiff")) if args.confidence \
+        else None
     image = read_image(args.input)
     if np.ndim(image) == 3 and not (image.shape[-1] in (3, 4) and min(image.shape[:2]) > 4):
+        if confidence is not None:
+            raise UsageError("--confidence is for 2-D images (not series) for now")
         frames = series_frames(args.input, image)
         return _segment_series(args, frames, output, overlay, save_params, stats, save_model)
     if np.ndim(image) not in (2, 3):
@@ -255,6 +268,12 @@ def cmd_segment(args: argparse.Namespace) -> int:
     if overlay is not None:
         write_overlay(overlay, np.asarray(image, dtype=np.float64), result.labels)
         written.append(overlay)
+    if confidence is not None:
+        import tifffile
+
+        tifffile.imwrite(confidence, result.confidence_image.astype(np.float32),
+                         description=json.dumps(meta), metadata=None)
+        written.append(confidence)
     if stats is not None:
         from .core.stats import PatternStats, frame_statistics
 

@@ -290,3 +290,21 @@ def test_series_on_a_dask_scheduler(tmp_path, series_npy):
     expected = segment_series(np.load(series_npy), SERIES_PARAMS.replace(
         n_selected_operations=20, reference_frames=(0,)))
     np.testing.assert_array_equal(np.load(out), expected.labels)
+
+
+def test_single_crystal_gets_a_pattern_count_note_and_confidence_map(tmp_path, capsys):
+    from napari_symseg.core.synthetic import lattice
+
+    src = tmp_path / "single.npy"
+    noise = 0.3 * np.random.default_rng(0).normal(size=(160, 160))
+    np.save(src, lattice((160, 160), 10.0) + noise)
+    conf = tmp_path / "c.tif"
+    assert main(["segment", str(src), "-o", str(tmp_path / "l.npy"), *SMALL,
+                 "--confidence", str(conf)]) == 0
+    out = capsys.readouterr().out
+    assert "note: suggested number of patterns: 1" in out and "--n-patterns 1" in out
+    c = tifffile.imread(conf)
+    assert c.shape == (160, 160) and c.dtype == np.float32 and 0 <= c.min() <= c.max() <= 1
+    assert main(["segment", str(src), "-o", str(tmp_path / "l.npy"), *SMALL,
+                 "--n-patterns", "1"]) == 0
+    assert "note:" not in capsys.readouterr().out

@@ -118,6 +118,22 @@ class Result:
         """Confidence upsampled to the image size (nearest grid point)."""
         return self.grid.upsample(self.confidence)
 
+    def pattern_count_hint(self, k_max: int = 6):
+        """How many patterns the features suggest (k = 1 .. k_max; see `pattern_count_hint`).
+
+        Parameters
+        ----------
+        k_max : int
+            Largest number of patterns tried.
+
+        Returns
+        -------
+        PatternCountHint
+        """
+        from .pattern_count import pattern_count_hint
+
+        return pattern_count_hint(self.pca_components, k_max, self.params.random_state)
+
     @property
     def pca_images(self) -> np.ndarray:
         """PCA features as a stack of images, (n_components, n_rows, n_cols)."""
