@@ -6,7 +6,9 @@ descriptor registry (`FAMILIES`, `COMMON_FIELDS`); the computation is
 `segment_steps`, run in a napari thread worker; the results become
 layers that are updated in place when the segmentation is run again.
 A (T, Y, X) layer can be segmented frame by frame with one model
-("segment: all frames", see `_series_widget`).
+("segment: all frames", see `_series_widget`). "Suggest sizes" fills the
+size fields from the image and every run is followed by a
+number-of-patterns hint (both computed in thread workers, see `_hints`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from magicgui.widgets import (
     Widget,
 )
 
+from ._hints import HINT_HELP, HINT_K_MAX, HintPanel, hint_metadata, series_hint, suggestion_steps
 from .core.descriptors.registry import COMMON_FIELDS, FAMILIES
 from .core.descriptors.translation import correlation_map
 from .core.grid import Grid
@@ -62,6 +65,14 @@ _WIDGET_HELP = {
     "empty = the current frame (the time slider's)",
 }
 _EXAMPLES = {"reference_frames": "[0, 40]", "rotation_angles": "[90, 180]"}
+#: What a run adds to the viewer (Run button and status tooltips).
+RESULT_HELP = (
+    "Run adds (or updates) layers named after the image: '<image> patterns' (labels, "
+    "pattern + 1), '<image> PCA' (the PCA features, one slice per component), "
+    "'<image> confidence' (hidden; 0..1 margin between the nearest and second-nearest "
+    "pattern centre: low values mark pattern boundaries, defects and unusual spots; "
+    "magma colours) and '<image> separability' (Fisher separability of every operation)"
+)
 
 
 class InvalidLayerError(ValueError):
@@ -235,6 +246,41 @@ def unit_symbol(unit: str) -> str:
         return unit
 
 
+def suggestion_text(layer, lattice: Any, changed: dict) -> str:
+    """Status line after "Suggest sizes", e.g. ``"lattice 8.0 x 8.0 px, 90°: patch x 12, ..."``.
+
+    Parameters
+    ----------
+    layer : napari.layers.Image
+        The image the sizes come from (its calibration, for the lattice).
+    lattice : LatticeEstimate, float or None
+        What `suggestion_steps` found: a lattice estimate (shown as its text), a
+        period in px, or None ("suggested from the image").
+    changed : dict
+        The fields the suggestion changed, and their new values.
+    """
+    lengths = getattr(lattice, "lengths", None)
+    if lengths is not None:
+        found, shortest = str(lattice), float(np.min(lengths))
+    elif lattice is not None:
+        shortest = float(lattice)
+        found = f"lattice period {shortest:.1f} px"
+    else:
+        found, shortest = "suggested from the image", None
+    length = None if shortest is None else physical_length(layer, -1, shortest)
+    if length:
+        found += f" (shortest {length})"
+    if not changed:
+        return f"{found}: the sizes are already the suggested ones"
+    values, parts = dict(changed), []
+    for pair in ("patch", "window"):  # half sizes along rows x columns
+        x, y = values.pop(f"{pair}_x", None), values.pop(f"{pair}_y", None)
+        if x is not None or y is not None:
+            parts.append(f"{pair} {'' if x is None else x}×{'' if y is None else y}")
+    parts += [f"{name.replace('_', ' ')} {value}" for name, value in values.items()]
+    return f"{found}: " + ", ".join(parts)
+
+
 def _set_value(widget: Widget, value: Any) -> None:
     if isinstance(widget, TupleEdit):
         widget.show_param(value)
@@ -371,6 +417,8 @@ def result_layers(source, result: Result, frame: int | None) -> list[tuple]:
                 "name": f"{source.name} PCA",
                 "metadata": meta,
                 "colormap": "gray",
+                # added above the patterns layer: shown, it would hide them
+                "visible": False,
                 **_placement(source, result.grid, True, leading=1),
             },
             "image",
@@ -567,6 +615,15 @@ class SymsegWidget(Container):
         The running worker (None when idle).
     area_plot : AreaFractionPlot or None
         The docked plot of pattern area fraction versus time (series runs).
+    suggest_button : PushButton
+        "Suggest sizes": fill patch, window, radius and stride (and whatever
+        else `suggest_params` sets) from the image or its current frame.
+    suggest_worker : FunctionWorker or None
+        The running suggestion (None when idle).
+    hint_panel : HintPanel
+        The number-of-patterns hint of the last run (hidden before).
+    hint_worker : FunctionWorker or None
+        The running hint computation (None when idle).
     """
 
     def __init__(self, viewer: napari.viewer.Viewer) -> None:
@@ -593,21 +650,39 @@ class SymsegWidget(Container):
             value=False, name="live_preview", label="live preview",
             tooltip=f"re-run (stride >= {PREVIEW_STRIDE}) whenever a parameter changes",
         )
-        self.run_button = PushButton(text="Run", name="run")
+        self.run_button = PushButton(text="Run", name="run", tooltip=RESULT_HELP)
         self.save_button = PushButton(text="Save parameters…", name="save_params")
         self.load_button = PushButton(text="Load parameters…", name="load_params")
+        self.suggest_button = PushButton(
+            text="Suggest sizes from the image", name="suggest",
+            tooltip="fill patch, window, radius and stride from the lattice period of the "
+            "image (the current frame of a series); edit them afterwards as you like",
+        )
         files = Container(widgets=[self.load_button, self.save_button], layout="horizontal",
                           labels=False, name="param_files", label=" ")
         files.margins = (0, 0, 0, 0)
         self.progress = ProgressBar(value=0, min=0, max=100, name="progress", label=" ")
-        self.status = Label(value="", name="status", label=" ")
+        self.status = Label(value="", name="status", label=" ", tooltip=RESULT_HELP)
+        self.status.native.setWordWrap(True)  # long messages must not widen the dock
+        self.hint_panel = HintPanel(viewer, self.fields["n_patterns"], name="hint",
+                                    label=" ", tooltip=HINT_HELP)
         series = [self.fields[name] for name in SERIES_FIELDS]
         others = [w for name, w in self.fields.items() if name not in SERIES_FIELDS]
+        others.insert(others.index(self.fields["descriptor_name"]) + 1, self.suggest_button)
         self.extend(
             [self.image, self.segment, *series, *others, files, self.probe, self.live,
-             self.run_button, self.progress, self.status]
+             self.run_button, self.progress, self.status, self.hint_panel]
         )
         self.progress.visible = False
+        self.hint_panel.visible = False
+        self.suggest_worker = None
+        self._suggested = {}  # the fields the last suggestion changed
+        self.hint_worker = None
+        self._hint_serial = 0  # the latest hint request; older results are dropped
+        self._hint_pending = None  # requested while another hint was computing
+        # the suggestion and hint workers may finish after the dock (or viewer) is closed
+        self._open = True
+        self.native.destroyed.connect(lambda *_: setattr(self, "_open", False))
 
         for widget in (self.fields["descriptor_name"], self.image, self.segment):
             widget.changed.connect(self._update_visible_fields)
@@ -630,6 +705,7 @@ class SymsegWidget(Container):
         self.run_button.changed.connect(self._on_run_clicked)
         self.save_button.changed.connect(lambda *_: self._ask_path(save=True))
         self.load_button.changed.connect(lambda *_: self._ask_path(save=False))
+        self.suggest_button.changed.connect(lambda *_: self.suggest())
         for event in ("inserted", "removed", "reordered"):
             getattr(viewer.layers.events, event).connect(self._reset_image_choices)
         self._update_visible_fields()
@@ -781,6 +857,126 @@ class SymsegWidget(Container):
     def _reset_image_choices(self, *_: Any) -> None:
         self.image.reset_choices()
 
+    def _while_open(self, slot):
+        """`slot`, called only while the widget exists (for workers that outlive it)."""
+
+        def call(*args: Any) -> None:
+            if self._open:
+                slot(*args)
+
+        return call
+
+    # -- suggested sizes
+    def suggest(self):
+        """Fill the size fields from the chosen image; return the worker (None on bad input).
+
+        ``suggest_params(frame, current parameters)`` runs in a thread worker
+        on the layer's current frame: the lattice estimate (power spectra of
+        1024² tiles) takes about 0.3 s for 1024², 0.45 s for 2048² and 0.9 s
+        for 4096², too long for the GUI thread. The fields are filled as soon
+        as the sizes are known; the status then names the lattice (a second
+        estimate, for the text only).
+        Only the fields it changes are set, all at once, so a live preview
+        runs once afterwards. A failure (e.g. an image without a lattice)
+        becomes an error notification and leaves the fields as they were.
+        """
+        from napari.qt.threading import thread_worker
+        from napari.utils.notifications import show_error
+
+        layer = self.image.value
+        if layer is None:
+            show_error("Symmetry segmentation: choose an image layer first")
+            return None
+        try:
+            params = self.params()
+            image = frame_of(layer, self.viewer)
+        except (InvalidLayerError, ParamsError) as err:
+            show_error(f"Symmetry segmentation: cannot suggest sizes: {err}")
+            return None
+        worker = thread_worker(suggestion_steps, start_thread=False, ignore_errors=True)(
+            image, params
+        )
+        worker.yielded.connect(self._while_open(partial(self._on_suggested, layer, params)))
+        worker.returned.connect(self._while_open(partial(self._on_lattice, layer)))
+        worker.errored.connect(self._while_open(self._on_suggest_failed))
+        worker.finished.connect(self._while_open(self._on_suggest_finished))
+        self.suggest_worker = worker
+        self.suggest_button.enabled = False
+        if self.worker is None:
+            self.status.value = "suggesting sizes…"
+        worker.start()
+        return worker
+
+    def _on_suggested(self, layer, before: Params, params: Params) -> None:
+        old, new = before.to_dict(), params.to_dict()
+        self._suggested = {name: value for name, value in new.items() if value != old[name]}
+        for name, value in self._suggested.items():
+            _set_value(self.fields[name], value)
+        self.status.value = suggestion_text(layer, None, self._suggested)
+
+    def _on_lattice(self, layer, lattice: Any) -> None:
+        if lattice is not None:  # say what the sizes come from
+            self.status.value = suggestion_text(layer, lattice, self._suggested)
+
+    def _on_suggest_failed(self, err: Exception) -> None:
+        from napari.utils.notifications import show_error
+
+        show_error(f"Symmetry segmentation: cannot suggest sizes from this image: {err}")
+        if self.worker is None:
+            self.status.value = "no sizes suggested (see the notification)"
+
+    def _on_suggest_finished(self) -> None:
+        self.suggest_worker = None
+        self.suggest_button.enabled = True
+
+    # -- number-of-patterns hint
+    def _request_hint(self, job, layer_name: str, used: int) -> None:
+        """Compute ``job()`` (a `PatternCountHint`) in a worker, then show and store it.
+
+        At most one hint worker runs; a request made meanwhile waits and
+        replaces any older waiting one, and only the latest request's hint
+        is shown (the layers belong to the latest run).
+        """
+        self._hint_serial += 1
+        request = (self._hint_serial, job, layer_name, used)
+        self.hint_panel.visible = True
+        self.hint_panel.computing()
+        if self.hint_worker is None:
+            self._start_hint(request)
+        else:
+            self._hint_pending = request
+
+    def _start_hint(self, request: tuple) -> None:
+        from napari.qt.threading import thread_worker
+
+        serial, job, layer_name, used = request
+        worker = thread_worker(job, start_thread=False, ignore_errors=True)()
+        worker.returned.connect(self._while_open(partial(self._on_hint, serial, layer_name, used)))
+        worker.errored.connect(self._while_open(partial(self._on_hint_failed, serial)))
+        worker.finished.connect(self._while_open(self._on_hint_finished))
+        self.hint_worker = worker
+        worker.start()
+
+    def _on_hint(self, serial: int, layer_name: str, used: int, hint) -> None:
+        if serial != self._hint_serial:  # a newer run's hint is on its way
+            return
+        self.hint_panel.show_hint(hint, used)
+        layers = self.viewer.layers
+        layer = layers[layer_name] if layer_name in layers else None
+        if layer is not None and METADATA_KEY in layer.metadata:
+            ours = {**layer.metadata[METADATA_KEY], "pattern_count_hint": hint_metadata(hint)}
+            layer.metadata = {**layer.metadata, METADATA_KEY: ours}
+
+    def _on_hint_failed(self, serial: int, err: Exception) -> None:
+        if serial == self._hint_serial:
+            self.hint_panel.failed(f"not available ({err})")
+
+    def _on_hint_finished(self) -> None:
+        self.hint_worker = None
+        if self._hint_pending is not None:
+            request, self._hint_pending = self._hint_pending, None
+            self._start_hint(request)
+
     # -- running
     def _on_run_clicked(self, *_: Any) -> None:
         if self.worker is not None:
@@ -821,6 +1017,8 @@ class SymsegWidget(Container):
 
             self._series_run = SeriesRun(self, layer, params)
             worker = self._series_run.worker
+            # after SeriesRun's own handler (connected first) has made the layer final
+            worker.returned.connect(partial(self._on_series_returned, layer))
         else:
             frame = frame_index(layer, self.viewer)
             worker = thread_worker(segment_steps, start_thread=False, ignore_errors=True)(
@@ -858,6 +1056,18 @@ class SymsegWidget(Container):
             show_layer(self.viewer, data, kwargs, layer_type)
         if len(layers) > before:  # new layers (e.g. the heatmap beside the
             self.viewer.reset_view()  # image): bring them into view; re-runs keep the zoom
+        self._request_hint(  # the CLI's hint too: same features, k_max and seed
+            partial(result.pattern_count_hint, HINT_K_MAX),
+            f"{layer.name} patterns", result.params.n_patterns,
+        )
+
+    def _on_series_returned(self, layer, result) -> None:
+        """Hint of a series: the reference frames' features under the fitted model."""
+        params = result.params
+        self._request_hint(
+            partial(series_hint, layer.data, result.fit, params.random_state),
+            f"{layer.name} patterns", params.n_patterns,
+        )
 
     def _on_errored(self, err: Exception) -> None:
         from napari.utils.notifications import show_error

@@ -1,0 +1,320 @@
+"""Suggested sizes and the number-of-patterns hint in the dock widget."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from napari_symseg import _hints
+from napari_symseg._hints import HINT_K_MAX, hint_metadata
+from napari_symseg._widget import ALL_FRAMES, METADATA_KEY, PREVIEW_STRIDE, SymsegWidget
+from napari_symseg.core.auto import estimate_lattice, suggest_params
+from napari_symseg.core.pattern_count import PatternCountHint, pattern_count_hint
+from napari_symseg.core.synthetic import lattice, moving_boundary_series, two_phase
+from napari_symseg.core.validation import InputError
+
+SMALL = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "stride": 4}
+SIZES = ("patch_x", "patch_y", "window_x", "window_y", "radius", "stride", "max_num_points")
+TIMEOUT = 60_000
+
+
+def set_fields(widget, **values):
+    for name, value in values.items():
+        widget.fields[name].value = value
+
+
+def run_and_wait(qtbot, widget):
+    """Run, wait for the segmentation and its hint; return the `Result`."""
+    results = []
+    worker = widget.run()
+    assert worker is not None
+    worker.returned.connect(results.append)
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: widget.hint_worker is None, timeout=TIMEOUT)
+    assert len(results) == 1
+    return results[0]
+
+
+def suggest_and_wait(qtbot, widget):
+    widget.suggest_button.changed.emit(True)  # same as a click
+    assert widget.suggest_worker is not None
+    assert not widget.suggest_button.enabled  # no second suggestion meanwhile
+    qtbot.waitUntil(lambda: widget.suggest_worker is None, timeout=TIMEOUT)
+    assert widget.suggest_button.enabled
+
+
+def assert_same_hint(shown: PatternCountHint, direct: PatternCountHint):
+    assert shown.suggested == direct.suggested
+    np.testing.assert_array_equal(shown.k, direct.k)
+    np.testing.assert_array_equal(shown.silhouette, direct.silhouette)  # NaN == NaN here
+    np.testing.assert_array_equal(shown.gap, direct.gap)
+    np.testing.assert_array_equal(shown.gap_error, direct.gap_error)
+
+
+def single_crystal(shape=(192, 192)):
+    noise = np.random.default_rng(3).normal(0.0, 0.05, shape)
+    return lattice(shape, 10.0) + noise
+
+
+# ----------------------------------------------------------------- suggested sizes
+def test_suggest_fills_the_fields_with_suggest_params(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    source = viewer.add_image(two_phase((256, 256)), name="tp", scale=(0.02, 0.02),
+                              units=("nm", "nm"))
+    widget.image.value = source
+    before = widget.params()
+    expected = suggest_params(source.data, before)
+    changed = [n for n in SIZES if getattr(expected, n) != getattr(before, n)]
+    assert {"patch_x", "window_x", "stride"} <= set(changed)  # not the defaults already
+    suggest_and_wait(qtbot, widget)
+    assert errors == []
+    assert widget.params() == expected
+    assert widget.fields["reference_frames"].value == ""  # still "the current frame"
+    status = widget.status.value
+    found = estimate_lattice(source.data)
+    assert found.lengths == pytest.approx([10.0, 10.0], abs=0.2)  # the sample's lattice
+    shortest = f"{found.lengths.min() * 0.02:.3g}"
+    assert status.startswith(f"{found} (shortest {shortest} nm): patch ")
+    assert f"patch {expected.patch_x}×{expected.patch_y}" in status
+    assert f"stride {expected.stride}" in status
+    assert widget.fields["patch_x"].label == f"patch x (= {expected.patch_x * 0.02:.3g} nm)"
+
+
+def test_suggest_on_a_series_uses_the_current_frame(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    rng = np.random.default_rng(0)
+    frames = np.stack([lattice((160, 160), a) + rng.normal(0, 0.05, (160, 160))
+                       for a in (8.0, 14.0, 10.0)])
+    source = viewer.add_image(frames, name="s")
+    widget.image.value = source
+    widget.segment.value = ALL_FRAMES
+    viewer.dims.set_current_step(0, 1)
+    before = widget.params()
+    expected = suggest_params(frames[1], before)
+    assert expected != suggest_params(frames[0], before)  # the frame matters
+    suggest_and_wait(qtbot, widget)
+    assert errors == []
+    assert widget.params() == expected
+    assert widget.status.value.startswith(str(estimate_lattice(frames[1])))
+    assert estimate_lattice(frames[1]).lengths.min() == pytest.approx(14.0, abs=0.3)
+
+
+def test_suggest_failure_is_a_notification_and_keeps_the_fields(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    noise = np.random.default_rng(1).normal(size=(128, 128))
+    widget.image.value = viewer.add_image(noise, name="noise")
+    set_fields(widget, **SMALL)
+    before = widget.params()
+    with pytest.raises(InputError):  # what the widget runs into
+        suggest_params(noise, before)
+    suggest_and_wait(qtbot, widget)
+    assert len(errors) == 1 and "cannot suggest sizes" in errors[0]
+    assert "no clear lattice" in errors[0]
+    assert widget.params() == before
+
+
+def test_suggest_failure_with_value_error(qtbot, viewer_widget, errors, monkeypatch):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")
+    before = widget.params()
+
+    def fails(image, params):
+        raise ValueError("image too small to estimate a lattice period")
+
+    monkeypatch.setattr(_hints.auto, "suggest_params", fails)
+    suggest_and_wait(qtbot, widget)
+    assert len(errors) == 1 and "image too small" in errors[0]
+    assert widget.params() == before
+
+
+def test_suggest_without_layer_is_a_notification(viewer_widget, errors):
+    _, widget = viewer_widget
+    assert widget.suggest() is None
+    assert errors == ["Symmetry segmentation: choose an image layer first"]
+
+
+def test_suggest_runs_the_live_preview_once(qtbot, viewer_widget, errors, monkeypatch):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp")
+    set_fields(widget, **SMALL)
+    widget.live.value = True
+    qtbot.waitUntil(lambda: "tp patterns" in viewer.layers and widget.worker is None,
+                    timeout=TIMEOUT)
+    runs = []
+    real_run = SymsegWidget.run
+
+    def counted(self, preview=False):
+        runs.append((preview, self.params()))
+        return real_run(self, preview=preview)
+
+    monkeypatch.setattr(SymsegWidget, "run", counted)
+    expected = suggest_params(viewer.layers["tp"].data, widget.params())
+    n_changed = sum(getattr(expected, n) != getattr(widget.params(), n) for n in SIZES)
+    assert n_changed >= 4  # several fields change one after the other
+    suggest_and_wait(qtbot, widget)
+    qtbot.waitUntil(lambda: len(runs) == 1 and widget.worker is None, timeout=TIMEOUT)
+    qtbot.wait(3 * 300)  # longer than the debounce delay: nothing else starts
+    assert len(runs) == 1 and widget.worker is None
+    assert runs[0] == (True, expected)
+    used = viewer.layers["tp patterns"].metadata[METADATA_KEY]["params"]
+    assert used["patch_x"] == expected.patch_x
+    assert used["stride"] == max(expected.stride, PREVIEW_STRIDE)
+    assert errors == []
+
+
+# ---------------------------------------------------------- number-of-patterns hint
+def test_hint_after_a_run_is_pattern_count_hint_of_its_features(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp")
+    set_fields(widget, **SMALL, random_state=7)
+    result = run_and_wait(qtbot, widget)
+    direct = pattern_count_hint(result.pca_components, k_max=6, random_state=7)
+    assert direct.suggested == 2
+    panel = widget.hint_panel
+    assert not panel.native.isHidden()
+    assert_same_hint(panel.hint, direct)
+    assert panel.text.value == f"hint: 2 patterns (silhouette {direct.silhouette[1]:.2f})"
+    assert panel.use_button.native.isHidden()  # the run used 2 already
+    assert "bold" not in panel.text.native.styleSheet()
+    meta = viewer.layers["tp patterns"].metadata[METADATA_KEY]
+    stored = meta["pattern_count_hint"]
+    assert stored == hint_metadata(direct)
+    assert stored["k"] == list(range(1, HINT_K_MAX + 1)) and stored["suggested"] == 2
+    assert stored["silhouette"][0] is None  # undefined at k = 1: JSON null, not NaN
+    assert stored["silhouette"][1] == pytest.approx(float(direct.silhouette[1]))
+    assert errors == []
+
+
+def test_chart_shows_silhouette_per_k_and_marks_the_suggestion(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp")
+    set_fields(widget, **SMALL, n_patterns=4)
+    run_and_wait(qtbot, widget)
+    hint = widget.hint_panel.hint
+    chart = widget.hint_panel.chart
+    assert not chart.isHidden()
+    bars = chart.axes.patches
+    assert len(bars) == HINT_K_MAX
+    heights = [bar.get_height() for bar in bars]
+    np.testing.assert_allclose(heights[1:], hint.silhouette[1:])
+    colours = {tuple(bar.get_facecolor()) for bar in bars}
+    assert len(colours) == 2  # the suggested bar stands out
+    suggested = bars[hint.suggested - 1]
+    assert sum(tuple(b.get_facecolor()) == tuple(suggested.get_facecolor()) for b in bars) == 1
+    assert bars[3].get_linewidth() > 0 and tuple(bars[3].get_edgecolor())[3] > 0  # used k = 4
+    dark = chart.axes.get_facecolor()
+    viewer.theme = "light"  # the chart follows napari's theme
+    assert chart.axes.get_facecolor() != dark and len(chart.axes.patches) == HINT_K_MAX
+
+
+def test_single_crystal_gives_a_visible_k1_hint_and_use_k_sets_n_patterns(
+    qtbot, viewer_widget, errors
+):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(single_crystal(), name="one")
+    set_fields(widget, **SMALL, n_patterns=2)
+    result = run_and_wait(qtbot, widget)
+    direct = pattern_count_hint(result.pca_components, k_max=6, random_state=0)
+    assert direct.suggested == 1
+    panel = widget.hint_panel
+    assert_same_hint(panel.hint, direct)
+    assert panel.text.value == (
+        "hint: 1 pattern (no cluster structure beyond noise); this run used 2"
+    )
+    assert "bold" in panel.text.native.styleSheet()  # highlighted: differs from the run
+    assert not panel.use_button.native.isHidden()
+    assert panel.use_button.text == "use k = 1"
+    meta = viewer.layers["one patterns"].metadata[METADATA_KEY]
+    assert meta["pattern_count_hint"]["suggested"] == 1
+    panel.use_button.changed.emit(True)  # click
+    assert widget.fields["n_patterns"].value == 1
+    assert widget.params().n_patterns == 1
+    assert panel.use_button.native.isHidden()  # nothing left to set
+    widget.fields["n_patterns"].value = 3
+    assert not panel.use_button.native.isHidden()
+    assert errors == []
+
+
+def test_hint_of_a_series_run_uses_the_reference_fit(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    series = moving_boundary_series(n_frames=3, shape=(96, 128), start=40, step=16)
+    widget.image.value = viewer.add_image(series, name="s")
+    widget.segment.value = ALL_FRAMES
+    set_fields(widget, **SMALL, n_selected_operations=10, reference_frames="[1]")
+    result = run_and_wait(qtbot, widget)
+    fit = result.fit
+    assert fit.reference_frames == (1,)
+    features = fit.model.predict(series[1]).pca_components
+    direct = pattern_count_hint(features, k_max=6, random_state=0)
+    assert_same_hint(widget.hint_panel.hint, direct)
+    assert direct.suggested == 2
+    meta = viewer.layers["s patterns"].metadata[METADATA_KEY]
+    assert meta["complete"] and meta["pattern_count_hint"] == hint_metadata(direct)
+    assert errors == []
+
+
+def test_only_the_latest_runs_hint_is_shown(qtbot, viewer_widget):
+    _, widget = viewer_widget
+    gate = threading.Event()
+    rng = np.random.default_rng(0)
+    one = rng.normal(size=(500, 2))
+    two = np.concatenate([one, one + np.array([10.0, 0.0])])
+
+    def slow_one():
+        gate.wait(TIMEOUT / 1000)
+        return _hints.compute_hint(one, 0)
+
+    widget._request_hint(slow_one, "nowhere", 2)
+    assert widget.hint_panel.text.value == "hint: computing…"
+    widget._request_hint(lambda: _hints.compute_hint(two, 0), "nowhere", 2)
+    widget._request_hint(lambda: _hints.compute_hint(two + 1, 0), "nowhere", 3)
+    gate.set()
+    qtbot.waitUntil(lambda: widget.hint_worker is None and widget._hint_pending is None,
+                    timeout=TIMEOUT)
+    assert widget.hint_panel.used == 3  # the waiting middle request was replaced
+    assert widget.hint_panel.hint.suggested == 2
+
+
+def test_failed_hint_says_so(qtbot, viewer_widget, errors):
+    _, widget = viewer_widget
+
+    def fails():
+        raise ValueError("no features")
+
+    widget._request_hint(fails, "nowhere", 2)
+    qtbot.waitUntil(lambda: widget.hint_worker is None, timeout=TIMEOUT)
+    assert widget.hint_panel.text.value == "hint: not available (no features)"
+    assert widget.hint_panel.hint is None
+    assert errors == []
+
+
+def test_confidence_layer_is_explained_in_the_tooltips(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    layer = viewer.layers["tp confidence"]
+    assert not layer.visible and layer.colormap.name == "magma"
+    assert layer.data.shape == (128, 128)
+    for tooltip in (widget.run_button.tooltip, widget.status.tooltip):
+        assert "'<image> confidence' (hidden" in tooltip and "boundaries" in tooltip
+
+
+def test_hint_finishing_after_the_viewer_closed_is_ignored(qtbot, make_napari_viewer):
+    viewer = make_napari_viewer()
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    gate = threading.Event()
+    features = np.random.default_rng(0).normal(size=(300, 2))
+
+    def slow():
+        gate.wait(TIMEOUT / 1000)
+        return _hints.compute_hint(features, 0)
+
+    widget._request_hint(slow, "nowhere", 2)
+    worker = widget.hint_worker
+    viewer.close()
+    qtbot.waitUntil(lambda: not widget._open, timeout=5000)  # the dock is gone
+    with qtbot.waitSignal(worker.finished, timeout=TIMEOUT):
+        gate.set()
+    qtbot.wait(50)  # the returned hint would be shown now: no deleted-widget error
+    assert widget.hint_panel.hint is None and widget.hint_worker is worker  # ignored
