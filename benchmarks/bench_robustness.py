@@ -1,0 +1,738 @@
+"""Segmentation accuracy under realistic imaging conditions (issue 5, "Robustness").
+
+Usage::
+
+    python benchmarks/bench_robustness.py [--seeds 5] [--size 384] [--only NAME ...]
+        [--markdown docs/robustness.md] [--gallery docs/images/robustness_gallery.png]
+        [--experiments] [--threads 1]
+
+For every scenario of `napari_symseg.core.synthetic` and every seed, the
+parameters are the ``--auto`` ones,
+``suggest_params(image, Params(n_patterns=K, descriptor_name=D))``, with the
+scenario's number of patterns K and descriptor D chosen by the rule in
+`DESCRIPTOR_RULE`; the image is segmented with `napari_symseg.segment`.
+Accuracy is the fraction of pixels labelled right after the best matching
+of labels to true patterns (Hungarian algorithm on the confusion matrix),
+counted only on pixels at least one lattice spacing away from every true
+boundary. Each seed draws a new geometry (boundary position and angle,
+lattice offsets, grain shapes) and new noise.
+
+``--experiments`` adds rows that test remedies for the failures (clearly
+labelled: pre-processing of the image or post-processing of the labels done
+here, in this script; the engine is unchanged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import ndimage
+from scipy.optimize import linear_sum_assignment
+
+HERE = Path(__file__).resolve().parent
+TARGET = 0.97
+LCM = "local_correlation_map"
+REF = "reflection_symmetry_maximum_pooling"
+ROT = "rotational_symmetry_maximum_pooling"
+SHORT = {LCM: "translations", REF: "reflections", ROT: "rotations",
+         "power_spectrum": "power spectrum"}
+
+DESCRIPTOR_RULE = (
+    "Translations (`local_correlation_map`) by default: they separate every pattern that "
+    "differs in its translation lattice, orientation, chemical order or in having a lattice "
+    "at all. Reflections (`reflection_symmetry_maximum_pooling`) where the patterns share "
+    "their autocorrelation and differ only in point symmetry (the mirror-broken basis): "
+    "translations measure the autocorrelation, which is the same on both sides; a "
+    "translation row is kept there as a control."
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One benchmark row: an image generator, its patterns and the descriptor used.
+
+    ``make(seed, size)`` returns ``(image, truth)``; ``spacing`` is the largest
+    lattice spacing (px) in the image, the half width of the excluded band.
+    """
+
+    name: str
+    make: Callable[[int, int], tuple[np.ndarray, np.ndarray]]
+    n_patterns: int
+    spacing: float
+    descriptor: str = LCM
+    control: bool = False
+    note: str = ""
+
+
+def _scenarios() -> list[Scenario]:
+    from napari_symseg.core import synthetic as s
+
+    return [
+        Scenario("low dose, 20 counts/px (square/hexagonal)",
+                 lambda seed, n: s.low_dose((n, n), 20.0, seed=seed), 2, 10.0),
+        Scenario("low dose, 10 counts/px (square/hexagonal)",
+                 lambda seed, n: s.low_dose((n, n), 10.0, seed=seed), 2, 10.0),
+        Scenario("low dose, 5 counts/px (square/hexagonal)",
+                 lambda seed, n: s.low_dose((n, n), 5.0, seed=seed), 2, 10.0),
+        Scenario("low dose, 10 counts/px (grains ±15°)",
+                 lambda seed, n: s.low_dose((n, n), 10.0, "grain_boundary", seed), 2, 9.0),
+        Scenario("low dose, 5 counts/px (grains ±15°)",
+                 lambda seed, n: s.low_dose((n, n), 5.0, "grain_boundary", seed), 2, 9.0),
+        Scenario("low dose, 1 count/px (grains ±15°)",
+                 lambda seed, n: s.low_dose((n, n), 1.0, "grain_boundary", seed), 2, 9.0,
+                 note="beyond the issue's range"),
+        Scenario("thickness wedge, 5x intensity ramp",
+                 lambda seed, n: s.thickness_wedge((n, n), seed=seed), 2, 10.0),
+        Scenario("scan jitter 0.5 px + drift",
+                 lambda seed, n: s.scan_distortions((n, n), jitter=0.5, seed=seed), 2, 10.0),
+        Scenario("scan jitter 1 px + drift",
+                 lambda seed, n: s.scan_distortions((n, n), jitter=1.0, seed=seed), 2, 10.0),
+        Scenario("particle on amorphous support + vacuum",
+                 lambda seed, n: s.particle_on_support((n, n), seed=seed), 3, 9.0),
+        Scenario("ordered precipitate, contrast 0.2",
+                 lambda seed, n: s.superlattice_precipitate((n, n), seed=seed), 2, 8.0),
+        Scenario("ordered precipitate, contrast 0.1",
+                 lambda seed, n: s.superlattice_precipitate((n, n), contrast=0.1, seed=seed),
+                 2, 8.0),
+        Scenario("mirror-broken basis (same autocorrelation)",
+                 lambda seed, n: s.mirror_broken_basis((n, n), seed=seed), 2, 16.0,
+                 descriptor=REF),
+        Scenario("mirror-broken basis (same autocorrelation)",
+                 lambda seed, n: s.mirror_broken_basis((n, n), seed=seed), 2, 16.0,
+                 control=True, note="control: translations cannot work"),
+        Scenario("3 grains, orientation only",
+                 lambda seed, n: s.rotated_grains((n, n), seed=seed), 3, 9.0),
+        Scenario("twin lamellae (3 planes)",
+                 lambda seed, n: s.twin((n, n), seed=seed), 2, 12.0),
+    ]
+
+
+# ------------------------------------------------------------------ experiments
+# Remedies for the failures, done here in the script (the engine is unchanged).
+# A remedy may pre-process the image the descriptors see (`pre`), replace the
+# PCA + k-means stage (`post`) or change the auto parameters (`changes`).
+@dataclass(frozen=True)
+class Remedy:
+    """An experiment: what changes between the plain --auto run and this one.
+
+    ``descriptors``: segment with each of these families (--auto parameters
+    for each) and keep the labels of the largest mean confidence (the
+    engine's margin between nearest and second-nearest cluster centre).
+    """
+
+    name: str
+    what: str
+    pre: Callable | None = None  # pre(image, period) -> image for the descriptors
+    post: Callable | None = None  # post(result, period) -> (labels, grid confidence)
+    changes: Callable | None = None  # changes(params) -> dict of Params changes
+    descriptors: tuple[str, ...] = ()
+
+
+def local_contrast_normalise(image: np.ndarray, sigma: float) -> np.ndarray:
+    """``(I - G*I) / sqrt(G*(I - G*I)^2)`` with a Gaussian G of width `sigma` (px)."""
+    img = np.asarray(image, dtype=np.float64)
+    high = img - ndimage.gaussian_filter(img, sigma)
+    local_var = ndimage.gaussian_filter(high**2, sigma)
+    return high / np.sqrt(local_var + 1e-12 * high.var())
+
+
+def smoothed_descriptor_labels(result, sigma_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """Labels (and grid confidence) after Gaussian smoothing (width `sigma_px`) of every
+    descriptor channel on the grid, then the engine's own PCA and k-means (same sizes and
+    seed)."""
+    from napari_symseg.core.clustering import assign, fit_centres
+    from napari_symseg.core.pca import CovarianceAccumulator
+
+    p = result.params
+    s = sigma_px / p.stride
+    desc = ndimage.gaussian_filter(result.descriptors, (s, s, 0), mode="nearest")
+    acc = CovarianceAccumulator(desc.shape[-1])
+    acc.add(desc)
+    pca = acc.fit(p.n_pca_components, p.pca_variance)
+    feats = pca.transform(desc.reshape(-1, desc.shape[-1])).reshape(*desc.shape[:2], -1)
+    centres = fit_centres(feats.reshape(-1, feats.shape[-1]), p.n_patterns, p.random_state)
+    labels, confidence = assign(feats, centres)
+    return result.grid.upsample(labels), confidence
+
+
+def _scaled_sizes(factor: float):
+    def changes(p):
+        return {name: max(2, round(getattr(p, name) * factor))
+                for name in ("patch_x", "patch_y", "window_x", "window_y", "radius")}
+    return changes
+
+
+CHOICES = (LCM, REF, ROT)
+REMEDIES = [
+    Remedy("LCN", "local contrast normalisation of the image, ``(I - G*I) / sqrt(G*(I - "
+           "G*I)^2)`` with a Gaussian G of σ = a/2 (a = dominant period from `auto`), before "
+           "the descriptors",
+           pre=lambda image, a: local_contrast_normalise(image, a / 2)),
+    Remedy("smooth", "every descriptor channel smoothed on the grid with a Gaussian of "
+           "σ = a (one cell) before PCA and k-means",
+           post=lambda result, a: smoothed_descriptor_labels(result, a)),
+    Remedy("half size", "patch, window and radius × 0.5 (0.75 cells instead of 1.5): the "
+           "border margin without descriptors (patch + window) shrinks from 3 to 1.5 cells",
+           changes=_scaled_sizes(0.5)),
+    Remedy("auto descriptor", "segment with translations, reflections and rotations "
+           "(--auto parameters for each) and keep the labels with the largest "
+           "`mean confidence × (1 − boundary length per cell)`, where the boundary length "
+           "per cell is (pixel pairs with different labels) × a / (pixels): confident and "
+           "spatially coherent. The coherence factor was added after looking at seeds 0–4; "
+           "see the held-out table", descriptors=CHOICES),
+]
+
+
+# ------------------------------------------------------------------ scoring
+def boundary_band(truth: np.ndarray, width: float) -> np.ndarray:
+    """True on pixels closer than `width` px to a boundary between true patterns."""
+    edge = np.zeros(truth.shape, dtype=bool)
+    diff_r = truth[1:] != truth[:-1]
+    diff_c = truth[:, 1:] != truth[:, :-1]
+    edge[1:] |= diff_r
+    edge[:-1] |= diff_r
+    edge[:, 1:] |= diff_c
+    edge[:, :-1] |= diff_c
+    if not edge.any():
+        return edge
+    return ndimage.distance_transform_edt(~edge) < width
+
+
+def boundary_length(labels: np.ndarray) -> int:
+    """Number of 4-neighbour pixel pairs with different labels."""
+    return int(np.sum(labels[1:] != labels[:-1]) + np.sum(labels[:, 1:] != labels[:, :-1]))
+
+
+def accuracy(labels: np.ndarray, truth: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Fraction of (masked) pixels right after the best label permutation.
+
+    Labels are matched one-to-one to true patterns so as to maximise the
+    number of agreeing pixels (`scipy.optimize.linear_sum_assignment`).
+    """
+    mask = np.ones(truth.shape, dtype=bool) if mask is None else mask
+    t, lab = truth[mask].astype(np.int64), labels[mask].astype(np.int64)
+    n = int(max(t.max(), lab.max())) + 1
+    confusion = np.bincount(t * n + lab, minlength=n * n).reshape(n, n)
+    rows, cols = linear_sum_assignment(-confusion)
+    return float(confusion[rows, cols].sum() / mask.sum())
+
+
+# ------------------------------------------------------------------ running
+@dataclass
+class Run:
+    """One scenario on one seed."""
+
+    accuracy: float
+    accuracy_all: float
+    accuracy_grid: float
+    seconds: float
+    seed: int
+    covered: tuple  # ((first row, last row), (first col, last col)) of the descriptor grid
+    params: object
+    image: np.ndarray
+    truth: np.ndarray
+    labels: np.ndarray
+
+
+def run_one(scn: Scenario, seed: int, size: int, remedy: Remedy | None = None) -> Run:
+    """Generate, choose --auto parameters, segment and score one image."""
+    from napari_symseg import Params, segment
+    from napari_symseg.core.auto import dominant_period, suggest_params
+
+    image, truth = scn.make(seed, size)
+    start = time.perf_counter()
+    remedy = Remedy("none", "") if remedy is None else remedy
+    period = dominant_period(image) if (remedy.pre or remedy.post or remedy.descriptors) \
+        else None
+    work = image if remedy.pre is None else remedy.pre(image, period)
+    best = None
+    for descriptor in remedy.descriptors or (scn.descriptor,):
+        params = suggest_params(image, Params(n_patterns=scn.n_patterns,
+                                              descriptor_name=descriptor))
+        if remedy.changes is not None:
+            params = params.replace(**remedy.changes(params))
+        result = segment(work, params)
+        labels, confidence = (result.labels, result.confidence) if remedy.post is None \
+            else remedy.post(result, period)
+        score = confidence.mean()
+        if remedy.descriptors:
+            score *= 1 - boundary_length(labels) * period / labels.size
+        if best is None or score > best[0]:
+            best = (score, labels, result)
+    _, labels, result = best
+    seconds = time.perf_counter() - start
+    keep = ~boundary_band(truth, scn.spacing)
+    g = result.grid
+    covered = np.zeros(truth.shape, dtype=bool)
+    covered[g.rows[0] : g.rows[-1] + 1, g.cols[0] : g.cols[-1] + 1] = True
+    return Run(accuracy(labels, truth, keep), accuracy(labels, truth),
+               accuracy(labels, truth, keep & covered), seconds, seed,
+               ((g.rows[0], g.rows[-1]), (g.cols[0], g.cols[-1])), result.params, image,
+               truth, labels)
+
+
+def describe_params(params_list) -> str:
+    """The auto parameters of all seeds, compactly (ranges where they differ)."""
+    def span(values):
+        lo, hi = min(values), max(values)
+        return f"{lo}" if lo == hi else f"{lo}–{hi}"
+
+    p0 = params_list[0]
+    if p0.is_translation:
+        sizes = (f"patch = window {span([p.patch_x for p in params_list])}×"
+                 f"{span([p.patch_y for p in params_list])}, "
+                 f"{span([p.max_num_points for p in params_list])} shifts")
+    else:
+        sizes = (f"radius {span([p.radius for p in params_list])}, pooling "
+                 f"±{span([p.window_x for p in params_list])}×"
+                 f"{span([p.window_y for p in params_list])}")
+    return f"{sizes}, stride {span([p.stride for p in params_list])}"
+
+
+@dataclass
+class Row:
+    """All seeds of one scenario (with one remedy, or none)."""
+
+    scenario: Scenario
+    runs: list
+    remedy: Remedy | None = None
+
+    @property
+    def accuracies(self) -> list[float]:
+        return [r.accuracy for r in self.runs]
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.accuracies)
+
+    @property
+    def worst(self) -> float:
+        return min(self.accuracies)
+
+    @property
+    def mean_all(self) -> float:
+        return statistics.fmean(r.accuracy_all for r in self.runs)
+
+    @property
+    def worst_grid(self) -> float:
+        return min(r.accuracy_grid for r in self.runs)
+
+    @property
+    def seconds(self) -> float:
+        return statistics.fmean(r.seconds for r in self.runs)
+
+    @property
+    def params(self) -> str:
+        return describe_params([r.params for r in self.runs])
+
+    @property
+    def verdict(self) -> str:
+        if self.scenario.control:
+            return "(control)"
+        if self.worst >= TARGET:
+            return "yes"
+        return "mean only" if self.mean >= TARGET else "**no**"
+
+
+def run_rows(scenarios: list[Scenario], seeds: range, size: int,
+             remedy: Remedy | None = None) -> list[Row]:
+    rows = []
+    for scn in scenarios:
+        runs = []
+        for seed in seeds:
+            runs.append(run_one(scn, seed, size, remedy))
+            r = runs[-1]
+            tag = f" + {remedy.name}" if remedy else ""
+            print(f"  {scn.name} [{SHORT[scn.descriptor]}{tag}] seed {seed}: {r.accuracy:.4f} "
+                  f"(all px {r.accuracy_all:.4f}, grid {r.accuracy_grid:.4f}) {r.seconds:.2f} s",
+                  file=sys.stderr, flush=True)
+        rows.append(Row(scn, runs, remedy))
+    return rows
+
+
+# ------------------------------------------------------------------ output
+def _label(scn: Scenario) -> str:
+    return scn.name + (f" — *{scn.note}*" if scn.note else "")
+
+
+def table(rows: list[Row]) -> str:
+    header = ("| scenario | K | descriptor | mean | worst | ≥ 0.97 | worst, inside grid | "
+              "all px (mean) | auto parameters | s/image |")
+    lines = [header, "|---" * (header.count("|") - 1) + "|"]
+    for row in rows:
+        scn = row.scenario
+        lines.append(
+            f"| {_label(scn)} | {scn.n_patterns} | {SHORT[scn.descriptor]} | {row.mean:.3f} | "
+            f"{row.worst:.3f} | {row.verdict} | {row.worst_grid:.3f} | {row.mean_all:.3f} | "
+            f"{row.params} | {row.seconds:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def experiment_table(base: list[Row], by_remedy: dict[str, list[Row]]) -> str:
+    """Mean / worst accuracy per scenario: plain --auto and every remedy."""
+    names = list(by_remedy)
+    header = "| scenario | descriptor | --auto | " + " | ".join(names) + " |"
+    lines = [header, "|---" * (header.count("|") - 1) + "|"]
+    for i, row in enumerate(base):
+        cells = [f"{row.mean:.3f} / {row.worst:.3f}"]
+        for name in names:
+            other = by_remedy[name][i]
+            cell = f"{other.mean:.3f} / {other.worst:.3f}"
+            if other.remedy is not None and other.remedy.descriptors:
+                picked = [SHORT[r.params.descriptor_name][:3] for r in other.runs]
+                cell += " (" + ", ".join(f"{picked.count(d)}× {d}" for d in
+                                         sorted(set(picked))) + ")"
+            if not row.scenario.control and (other.worst < TARGET) != (row.worst < TARGET):
+                cell = f"**{cell}**"
+            cells.append(cell)
+        lines.append(f"| {_label(row.scenario)} | {SHORT[row.scenario.descriptor]} | "
+                     + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def gallery(rows: list[Row], path: Path) -> None:
+    """The worst seed of every scenario: the image, the predicted patterns (colour tint,
+    yellow boundaries), the true boundaries (cyan, dashed) and the region where
+    descriptors were computed (white dotted; outside it labels are extrapolated)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    tint = ListedColormap(["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"])
+    shown = [r for r in rows if not r.scenario.control]
+    n_cols = 4
+    n_rows = -(-len(shown) // n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(4 * n_cols, 4.4 * n_rows + 0.6))
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, row in zip(axes.flat, shown, strict=False):
+        run = min(row.runs, key=lambda r: r.accuracy)
+        lo, hi = np.percentile(run.image, [0.5, 99.5])
+        ax.imshow(run.image, cmap="gray", vmin=lo, vmax=hi, interpolation="nearest")
+        k = row.scenario.n_patterns
+        ax.imshow(run.labels, cmap=tint, vmin=0, vmax=3, alpha=0.22, interpolation="nearest")
+        if boundary_length(run.labels) * row.scenario.spacing / run.labels.size < 0.3:
+            ax.contour(run.labels, levels=np.arange(k - 1) + 0.5, colors="yellow",
+                       linewidths=0.9)  # (no lines over salt-and-pepper labels: tint only)
+        ax.contour(run.truth, levels=np.arange(k - 1) + 0.5, colors="cyan",
+                   linewidths=1.3, linestyles="dashed")
+        (r0, r1), (c0, c1) = run.covered
+        ax.add_patch(plt.Rectangle((c0 - 0.5, r0 - 0.5), c1 - c0 + 1, r1 - r0 + 1, fill=False,
+                                   edgecolor="white", linestyle=":", linewidth=1.0))
+        ax.set_title(f"{row.scenario.name}\n{SHORT[row.scenario.descriptor]}, seed "
+                     f"{run.seed} (worst of {len(row.runs)}): {run.accuracy:.3f}", fontsize=9)
+    fig.suptitle("Worst seed per scenario, --auto parameters. Tint + yellow: predicted "
+                 "patterns; cyan dashed: true boundaries; white dotted: descriptor grid "
+                 "(labels outside it are extrapolated)", fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.set_dpi(72)
+    fig.canvas.draw()
+    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3]
+    plt.close(fig)
+    from PIL import Image
+
+    # a 256-colour octree palette (keeps the thin coloured lines): 1/3.5 of true colour
+    Image.fromarray(rgb).quantize(256, method=Image.Quantize.FASTOCTREE).save(path,
+                                                                             optimize=True)
+
+
+def warm_up() -> None:
+    """Compile every numba kernel once, so that no timing includes the JIT."""
+    from napari_symseg import Params, segment
+    from napari_symseg.core.synthetic import two_phase
+
+    image = two_phase((96, 96))
+    for descriptor in CHOICES:
+        segment(image, Params(descriptor_name=descriptor, patch_x=6, patch_y=6, window_x=6,
+                              window_y=6, radius=6, stride=4))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, default=5, help="seeds per scenario: 0 .. N-1")
+    parser.add_argument("--size", type=int, default=384, help="image side (px)")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="run the scenarios whose name contains one of these words")
+    parser.add_argument("--markdown", type=Path, help="write the report here")
+    parser.add_argument("--gallery", type=Path, help="write the example figure here")
+    parser.add_argument("--experiments", action="store_true", help="also run the remedies")
+    parser.add_argument("--holdout", action="store_true",
+                        help="run --auto and the remedies again on seeds N .. 2N-1")
+    parser.add_argument("--threads", type=int, default=1, help="numba and BLAS threads")
+    args = parser.parse_args(argv)
+
+    import numba
+    from threadpoolctl import threadpool_limits
+
+    numba.set_num_threads(max(1, min(args.threads, numba.config.NUMBA_NUM_THREADS)))
+    threadpool_limits(args.threads)
+    warm_up()
+    scenarios = _scenarios()
+    if args.only:
+        scenarios = [s for s in scenarios if any(w in s.name for w in args.only)]
+    seeds = range(args.seeds)
+    rows = run_rows(scenarios, seeds, args.size)
+    print(table(rows))
+    experiments = {}
+    if args.experiments:
+        runs = [("seeds", rows, seeds)]
+        if args.holdout:
+            held = range(args.seeds, 2 * args.seeds)
+            runs.append(("held-out seeds", run_rows(scenarios, held, args.size), held))
+        for title, base, seed_range in runs:
+            by_remedy = {r.name: run_rows(scenarios, seed_range, args.size, r)
+                         for r in REMEDIES}
+            experiments[title] = (seed_range, experiment_table(base, by_remedy))
+            print(f"\nExperiments on seeds {seed_range.start}-{seed_range.stop - 1} (remedies "
+                  "done in this script, not in the engine): mean / worst")
+            print(experiments[title][1])
+    if args.gallery:
+        gallery(rows, args.gallery)
+    if args.markdown:
+        args.markdown.write_text(report(rows, experiments, args))
+    return 0
+
+
+def report(rows: list[Row], experiments: dict, args) -> str:
+    """docs/robustness.md: the tables of this run inside the hand-written text `DOC_TEXT`."""
+    import datetime
+    import hashlib
+
+    import napari_symseg
+
+    auto_py = Path(napari_symseg.__file__).parent / "core" / "auto.py"
+    command = (f"python benchmarks/bench_robustness.py --seeds {args.seeds} --size {args.size}"
+               + (" --experiments" if args.experiments else "")
+               + (" --holdout" if args.holdout else "")
+               + f" --markdown {args.markdown}"
+               + (f" --gallery {args.gallery}" if args.gallery else ""))
+    tables = []
+    for title, (seed_range, text) in experiments.items():
+        tables.append(f"**{title.capitalize()} {seed_range.start}–{seed_range.stop - 1}** "
+                      "(mean / worst; bold: the verdict ≥ 0.97 changes; for *auto descriptor* "
+                      "the descriptor picked per seed)\n\n" + text)
+    fills = {
+        "{COMMAND}": command,
+        "{VERSION}": napari_symseg.__version__,
+        "{AUTO_SHA}": hashlib.sha1(auto_py.read_bytes()).hexdigest()[:10],
+        "{DATE}": datetime.date.today().isoformat(),
+        "{N_SEEDS}": str(args.seeds),
+        "{LAST_SEED}": str(args.seeds - 1),
+        "{SIZE}": str(args.size),
+        "{THREADS}": str(args.threads),
+        "{RULE}": DESCRIPTOR_RULE,
+        "{TABLE}": table(rows),
+        "{REMEDIES}": "\n".join(f"- **{r.name}**: {r.what}." for r in REMEDIES),
+        "{EXPERIMENTS}": "\n\n".join(tables) or "(run with `--experiments --holdout`)",
+    }
+    text = DOC_TEXT
+    for key, value in fills.items():
+        text = text.replace(key, value)
+    return text
+
+
+DOC_TEXT = """# Robustness: accuracy under realistic imaging conditions (issue 5)
+
+Can the segmentation, with `--auto` parameters, be trusted on the images microscopists really
+take: low dose, thickness gradients, scan distortions, particles on amorphous supports, weak
+chemical order, regions that differ only in point symmetry, grains and twins? Target of the
+issue: **≥ 0.97 of the pixels right outside a band of one lattice spacing around the true
+boundaries**, on several seeds per scenario (mean and worst reported, nothing tuned to one
+image).
+
+Produced by `{COMMAND}` ({DATE}, napari-symseg {VERSION}, `core/auto.py` sha1 {AUTO_SHA}: the
+`--auto` rule was being rewritten while this ran, so parameters may differ with a later rule).
+The numbers quoted in the text below are from this run; re-running gives the same accuracies
+(everything is seeded) and new timings.
+
+**In short.** Low dose (down to 1 count/px), a 5× thickness wedge, 1 px scan jitter with drift,
+grains that differ only in orientation and the mirror-broken basis (with reflections) all pass
+on every seed. Three scenarios fail, for three different reasons: the **particle on an
+amorphous support** (0.56: translation scores of vacuum and amorphous support are both ~0, and
+k-means spends a cluster on the intensity-step band instead; rotations get 0.98), the **weak
+superlattice** (0.51–0.65 worst: k-means splits by the position inside the unit cell; averaging
+the descriptors over one cell fixes it on every seed) and the **twin lamellae** (0.960 worst:
+every error lies in the border margin where no descriptor is computed and labels are
+extrapolated). Suggested engine changes are at the end.
+
+## How it is measured
+
+**Images** (`napari_symseg.core.synthetic`; every generator returns `(image, truth)`, HAADF-like
+Gaussian atoms on a background, Poisson counts; the seed draws the geometry *and* the noise):
+
+- `low_dose(counts, base="two_phase")`: square 8 px | hexagonal 10 px lattice, vertical
+  boundary at a random column, Poisson noise at 5–20 (and 1) mean counts/px. 2 patterns.
+- `low_dose(counts, base="grain_boundary")`: one square lattice, grains at ±15°, diagonal
+  boundary (only the noise changes with the seed). 2 patterns.
+- `thickness_wedge(low=0.2)`: `two_phase` times a linear ramp 0.2 → 1 at a random angle within
+  30° of the boundary, so that each phase spans the ramp; 100 counts/px. 2 patterns.
+- `scan_distortions(jitter, drift)`: `two_phase` sampled through a raster scan: per-line
+  jitter N(0, jitter²) along the fast axis, 3 % slow-axis stretch, 8 % drift shear; the truth
+  is distorted with the lattice. 2 patterns.
+- `particle_on_support`: a hexagonal particle of a square lattice (9 px, random orientation)
+  on the wavy edge of an amorphous support (hard-core random light atoms, no lattice), vacuum
+  above; intensities add where the particle lies on the support. 3 patterns.
+- `superlattice_precipitate(contrast)`: one square lattice (8 px); atoms 1 ± contrast,
+  checkerboard-ordered in a random ellipse, random in the matrix (same composition). 2
+  patterns.
+- `mirror_broken_basis`: one square lattice (16 px), two four-atom bases with **identical
+  autocorrelation** (`kite_bases`: A = (v∘m) * v and B = (v∘m) * (v∘−1) for a two-atom motif v
+  and the mirror m, so |F_A| = |F_B|); A has a vertical mirror that B breaks (B has a
+  horizontal one instead); straight boundary at a random angle. 2 patterns.
+- `rotated_grains(n_grains=3)`: Voronoi grains of one square lattice (9 px), orientations at
+  least 15° apart. 3 patterns.
+- `twin(n_boundaries=3)`: rectangular lattice (8 × 12 px) at 35.3° to the twin planes, mirrored
+  across each plane (coherent twin lamellae at least 4 cells wide), random plane direction. 2
+  patterns.
+
+**Parameters**: `suggest_params(image, Params(n_patterns=K, descriptor_name=D))` — patch,
+window, radius, stride and number of shifts from the image, everything else at the defaults
+(5 PCA components, k-means++ with `random_state=0`, 10 reflection axes). The parameters used are
+in the table (ranges over the seeds). **Descriptor rule**: {RULE}
+
+**Accuracy**: labels are matched one-to-one to the true patterns so as to maximise agreement
+(Hungarian algorithm on the confusion matrix); the fraction of agreeing pixels is counted on
+pixels at least one lattice spacing (the largest in the image: 8–16 px) away from every true
+boundary. *worst, inside grid*: the same, counting only pixels inside the rectangle where
+descriptors are computed (outside it, in the border margin of patch + window px, labels are
+copied from the nearest grid point). *all px*: every pixel, band included. Time per image:
+`suggest_params` + `segment`, one thread, after a JIT warm-up, {SIZE}² images, {N_SEEDS}
+seeds (0–{LAST_SEED}) per scenario.
+
+## Results
+
+{TABLE}
+
+![worst seed of every scenario](images/robustness_gallery.png)
+
+*The worst seed of every scenario. Tint and yellow lines: predicted patterns (no yellow lines
+where the labels are salt-and-pepper); cyan dashed: true boundaries; white dotted: the
+descriptor grid (labels outside it are extrapolated).*
+
+**What holds, and why.**
+- *Low dose*: no loss down to 5 counts/px, and still ≥ 0.986 at 1 count/px. A patch of
+  ~35 × 35 px averages the shot noise of ~1200 pixels into every score. The small losses on the
+  ±15° grain boundary are in the border margin (inside-grid accuracy 1.000): the diagonal
+  boundary is extrapolated into the corners by the nearest grid point.
+- *Thickness wedge*: a Pearson correlation is invariant to an affine change of intensity within
+  the patch, and a ramp is nearly affine over a patch: a 5× ramp changes nothing.
+- *Scan jitter and drift*: the descriptor compares the image with itself, so drift (a smooth
+  shear and stretch) only moves the lattice vectors a little; 1 px line jitter is averaged over
+  the ~35 rows of a patch. No loss at 1 px jitter (12 % of the 8 px lattice constant).
+- *Mirror-broken basis*: the reflection descriptor separates the two bases (worst 0.995). The
+  translation control fails (0.51–0.64 on ten seeds in a side run, chance level), as it must:
+  the two bases have the same autocorrelation, and a translation score is a local
+  autocorrelation (the Patterson function is centrosymmetric and the same on both sides).
+  Rotations fail too (neither basis has a rotation axis; 0.51–0.79 on the same ten seeds).
+- *Grains by orientation only*: worst 0.997.
+
+## Diagnosis of the failures
+
+**Particle on amorphous support + vacuum (0.56–0.58 on every seed) — a limitation of
+translation descriptors + k-means with Pearson-normalised scores.** The three clusters go to
+(1) the crystal, (2) a band about one patch wide along the particle rim and along the vacuum |
+support edge, (3) vacuum *and* support together. Vacuum and the amorphous support both lack
+long-range order, so all their long-shift scores are ~0; they differ only at shifts shorter
+than an atom (mean score at |t| ≤ 3 px: support 0.45, vacuum 0.06, a handful of the ~300
+features). A patch that straddles an intensity step (vacuum → support, or the particle edge) has
+its variance dominated by the step, and every shift parallel to the edge then correlates
+strongly: a distinct, strong direction in feature space that k-means prefers. In the PCA
+features of seed 0, vacuum and support do separate on the third component (means −0.74 and
++0.72, sd ≈ 0.2), but the edge band owns the second. Asked for K = 4, seeds 1 and 2 split the
+edge band into two clusters (rim, support edge) and separate vacuum from support only at K = 5
+(seed 0 separates them at K = 4). Parameters are not the
+cause (the patch size changes the band width, not its existence, see the *half size* row on the
+held-out seeds); the **rotation descriptor works** (worst 0.988 / 0.980 on the two seed sets):
+max-pooling hands the edge band to the neighbour with the higher score, and vacuum (noise) and
+the amorphous support (random atoms) have different pooled rotation scores.
+
+**Ordered precipitate, weak contrast (contrast 0.2: worst 0.649 on seeds 0–4 but 0.999 on
+seeds 5–9; contrast 0.1: worst 0.51) — the parameters/pipeline, not the information.**
+k-means splits by the *position within the unit cell* instead of by order: the labels form
+stripes (a moiré between the stride grid and the lattice, see the gallery). Scores of shifts
+that are not lattice vectors vary strongly with the position in the cell; the ordering signal
+(scores of lattice vectors differ by ~contrast² between the checkerboard and the random
+matrix) is smaller than that variation, so PCA's largest components carry the position, and
+k-means splits along them. A stride of 1 does not help (contrast 0.1, seeds 1 and 4: 0.515 and
+0.553 at stride 1 — the stripes are not aliasing, they are the position in the cell). Averaging
+every descriptor over one cell before PCA (*smooth*) removes the position and keeps the order:
+worst 1.000 / 0.996 (0.2 / 0.1) on seeds 0–4 and 1.000 / 1.000 on seeds 5–9.
+
+**Twin lamellae (mean 0.980, worst 0.960) — the border margin.** Inside the descriptor grid
+every seed is 1.000 right; all errors are outside it. `--auto` takes patch = window = 1.5 cells
+(~23 px for this lattice), so descriptors start ~46 px from every border: at 384² **36–44 % of
+the image is labelled by copying the nearest grid point**. A lamella that only crosses a corner of
+the image, or a boundary that bends in the margin, is lost. With half the sizes the twin is
+right (worst 0.998 / 0.997) — but half sizes break the reflection descriptor (the pooling
+window no longer covers a cell: mirror 0.54) and the weak superlattice, so the fix must be at
+the border, not a smaller patch everywhere. (The same margin costs the ±15° low-dose grains
+their 0.5–1.4 %.)
+
+## Experiments (remedies done in the benchmark script; the engine is unchanged)
+
+{REMEDIES}
+
+Every remedy was chosen after looking at seeds 0–4 (σ = a/2 for LCN was the best of five widths
+tried on the particle), so the **held-out seeds 5–9 are the fair test**.
+
+{EXPERIMENTS}
+
+Reading:
+- *smooth* fixes the weak superlattice on both seed sets (worst 0.996 / 1.000 at contrast 0.1)
+  and breaks nothing; its largest cost is the twin (worst −0.013, still failing for the margin
+  reason).
+- *LCN* fixed the particle on seeds 0–4 (worst 0.995) but **not on the held-out seeds** (worst
+  0.549): it was tuned. It also equalises the intensity of neighbouring atomic columns, which
+  erases Z-contrast order (weak superlattice 0.508 on seeds 0–4).
+- *half size* fixes the twin (border margin) on both seed sets, but not the particle
+  (held-out 0.563), and it breaks reflections (mirror 0.54 / 0.51) and the weak superlattice.
+- *auto descriptor* (confidence × coherence) picks rotations for the particle on all ten seeds
+  (worst 0.988 / 0.980) and keeps translations where they are right, but picks rotations once
+  for the mirror-broken basis on the held-out seeds (0.538) and is unreliable for the weak
+  superlattice (0.620 / 0.944). Plain mean confidence (without the coherence factor) was worse
+  in a side run (held-out particle worst 0.561, twin 0.858).
+
+## Suggested engine changes
+
+1. **Cell-averaged descriptors (`smooth`)**: after the descriptors, a Gaussian of σ = one
+   lattice period (from `auto`) over the grid, per channel, before PCA and k-means. It fixes
+   weak chemical order (worst 0.51 → 0.996) and costs ≤ 0.013 elsewhere in this benchmark; a
+   candidate for the default with `--auto`. In the chunked pipeline it needs a halo of ~3σ /
+   stride grid rows per chunk. Boundaries blur by about σ, which the band of one lattice spacing
+   absorbs.
+2. **Descriptors up to the border**: compute scores in the margin with the patch and window
+   clipped to the image (the Pearson correlation is defined on the overlap), or at least set the
+   confidence of extrapolated margin pixels to 0 so that the widget and the statistics can show
+   them as unknown. The margin is ~40 % of a 384² image with `--auto` sizes; all twin errors and
+   the low-dose grain-boundary losses are there. Also worth checking in `auto`: the window only
+   needs to reach ±a1, ±a2 (≈ 1.0–1.1 cells), not 1.5 cells.
+3. **Crystal + amorphous + vacuum**: document that rotations (not translations) are the
+   descriptor for particles on supports, and offer a *compare descriptors* hint (like the
+   pattern-count hint): segment with each family and show confidence × coherence per family.
+   Do not choose the descriptor silently: the rule above fails on the mirror-broken basis on one
+   held-out seed in five. A cheap K + 1 trick (fit one extra cluster, drop the one without
+   interior, fill by the nearest label) helped on one seed in five in a side run: not pursued.
+4. **No local contrast normalisation by default**: it helps vacuum/support images on some
+   seeds, but erases column-intensity (Z-contrast) order; if offered, as an explicit option.
+5. Confidence-based cleanup would not fix any failure seen here: the failing segmentations are
+   confident and spatially coherent (the particle's edge band is a compact, confident
+   cluster; the superlattice stripes are everywhere), so there is nothing local to clean.
+6. For the `auto` rewrite: on the noisy ±15° grain boundary and on jittered images the
+   suggested patch varies between seeds (15–28 px, 12–27 px) for the same lattice; accuracy
+   holds, but it suggests the lattice estimate sometimes mixes the two grains' reflections.
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
