@@ -551,8 +551,8 @@ issue: **≥ 0.97 of the pixels right outside a band of one lattice spacing arou
 boundaries**, on several seeds per scenario (mean and worst reported, nothing tuned to one
 image).
 
-Produced by `{COMMAND}` ({DATE}, napari-symseg {VERSION}, `core/auto.py` sha1 {AUTO_SHA}: the
-`--auto` rule was being rewritten while this ran, so parameters may differ with a later rule).
+Produced by `{COMMAND}` ({DATE}, napari-symseg {VERSION}, `core/auto.py` sha1 {AUTO_SHA};
+parameters change with the `--auto` rule, so re-run after changing it).
 The numbers quoted in the text below are from this run; re-running gives the same accuracies
 (everything is seeded) and new timings.
 
