@@ -25,7 +25,7 @@ import numpy as np
 from .core.clustering import ClusteringError
 from .core.grid import ImageTooSmallError
 from .core.params import Params, ParamsError
-from .core.pipeline import Result, run, segment_steps
+from .core.pipeline import Result, relay, run, segment_steps
 from .core.validation import InputError, as_image
 from .io import (
     FileFormatError,
@@ -367,15 +367,14 @@ def _connect(address: str):
 
 def _printing(steps, quiet: bool):
     """Re-yield progress, showing it on one refreshed line of a terminal's stderr."""
-    show = not quiet and sys.stderr.isatty()
-    while True:
-        try:
-            p = next(steps)
-        except StopIteration as stop:
-            return stop.value
-        if show:
-            print(f"\r{p}".ljust(60), end="", file=sys.stderr, flush=True)
-        yield p
+    if quiet or not sys.stderr.isatty():
+        return steps
+
+    def show(p):
+        print(f"\r{p}".ljust(60), end="", file=sys.stderr, flush=True)
+        return p
+
+    return relay(steps, show)
 
 
 def _clear_progress() -> None:

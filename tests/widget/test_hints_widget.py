@@ -13,14 +13,10 @@ from napari_symseg.core.pattern_count import PatternCountHint, pattern_count_hin
 from napari_symseg.core.synthetic import lattice, moving_boundary_series, two_phase
 from napari_symseg.core.validation import InputError
 
+from .helpers import TIMEOUT, set_fields
+
 SMALL = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "stride": 4}
 SIZES = ("patch_x", "patch_y", "window_x", "window_y", "radius", "stride", "max_num_points")
-TIMEOUT = 60_000
-
-
-def set_fields(widget, **values):
-    for name, value in values.items():
-        widget.fields[name].value = value
 
 
 def run_and_wait(qtbot, widget):

@@ -17,24 +17,13 @@ from napari_symseg.core.pipeline import grid_for
 from napari_symseg.core.stack import segment_series
 from napari_symseg.core.synthetic import moving_boundary_series, two_phase
 
+from .helpers import TIMEOUT, run_and_wait, set_fields
+
 SMALL = {"patch_x": 6, "patch_y": 6, "window_x": 9, "window_y": 9, "stride": 4,
          "n_selected_operations": 10}
 SERIES = {"n_frames": 4, "shape": (96, 128), "start": 40, "step": 16}
 PLACE = {"scale": (2.0, 0.02, 0.02), "translate": (10.0, 1.0, 2.0), "units": ("s", "nm", "nm"),
          "axis_labels": ("t", "y", "x")}
-TIMEOUT = 60_000
-
-
-def set_fields(widget, **values):
-    for name, value in values.items():
-        widget.fields[name].value = value
-
-
-def run_and_wait(qtbot, widget, timeout=TIMEOUT):
-    worker = widget.run()
-    assert worker is not None
-    qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
-    return worker
 
 
 def shown(widget):

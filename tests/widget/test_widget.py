@@ -7,21 +7,10 @@ from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
 from napari_symseg.core.pipeline import grid_for
 from napari_symseg.core.synthetic import two_phase
 
+from .helpers import TIMEOUT, run_and_wait, set_fields
+
 SMALL = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "stride": 4}
 SCALE = (0.02, 0.02)
-TIMEOUT = 60_000
-
-
-def set_fields(widget, **values):
-    for name, value in values.items():
-        widget.fields[name].value = value
-
-
-def run_and_wait(qtbot, widget, timeout=TIMEOUT):
-    worker = widget.run()
-    assert worker is not None
-    qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
-    return worker
 
 
 def test_docks_from_manifest(viewer_widget):

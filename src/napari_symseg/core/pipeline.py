@@ -395,6 +395,22 @@ def predict_steps(model: Model, image) -> Generator[Progress, None, Result]:
     return result
 
 
+def relay(steps: Generator, convert) -> Generator:
+    """Re-yield ``convert(p)`` for every progress step `p` of `steps`; return its value.
+
+    Closing the relay (a cancel) closes `steps` too.
+    """
+    try:
+        while True:
+            try:
+                p = next(steps)
+            except StopIteration as stop:
+                return stop.value
+            yield convert(p)
+    finally:
+        steps.close()
+
+
 def run(steps: Generator) -> Result:
     """Drive a progress generator to completion and return its result."""
     while True:
@@ -449,6 +465,7 @@ __all__ = [
     "fit_steps",
     "grid_for",
     "predict_steps",
+    "relay",
     "run",
     "segment",
     "segment_steps",

@@ -27,7 +27,7 @@ from .clustering import assign
 from .descriptors.registry import get_family
 from .model import Model
 from .params import Params
-from .pipeline import _Chunks, _project, fit_steps, grid_for, run
+from .pipeline import _Chunks, _project, fit_steps, grid_for, relay, run
 from .separability import SeparabilityAccumulator
 from .stats import PatternStats, frame_statistics
 from .validation import InputError, as_image
@@ -222,13 +222,11 @@ def fit_series_steps(
     share = len(operations) / (len(operations) + (n_sel if selecting else 0))
 
     def report(steps, start, width, what):
-        while True:
-            try:
-                p = next(steps)
-            except StopIteration as stop:
-                return stop.value
+        def convert(p):
             frac = start + width * p.fraction
-            yield SeriesProgress("reference", round(100 * frac), 100, frac, detail=f"{what} {p}")
+            return SeriesProgress("reference", round(100 * frac), 100, frac, detail=f"{what} {p}")
+
+        return relay(steps, convert)
 
     full = yield from report(
         fit_steps(images, params, operations), 0.0, share, f"{len(operations)} operations,"
@@ -269,7 +267,7 @@ def label_frame(model: Model, image: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _label_task(model: Model, frame, t: int):
-    """One frame, as run by a dask worker: ``(t, labels, statistics)``."""
+    """One frame, in-process or on a dask worker: ``(t, labels, statistics)``."""
     image = _validated(frame, t)
     labels, grid_labels = label_frame(model, image)
     return t, labels, _statistics(model, image, labels, grid_labels)
@@ -343,10 +341,9 @@ def label_frames_steps(
     client = active_client()
     if client is None:
         for done, t in enumerate(frames, 1):
-            image = frame_image(series, t)
-            labels, grid_labels = label_frame(model, image)
+            _, labels, row = _label_task(model, series[t], t)  # what a cluster worker does
             out[t] = labels
-            stats.set(t, _statistics(model, image, labels, grid_labels))
+            stats.set(t, row)
             yield progress(done, t, labels)
         return out, stats
 
@@ -456,13 +453,8 @@ def _reference_share(params: Params, shape, n_selected: int | None = None) -> fl
 
 
 def _scaled(steps, width: float):
-    while True:
-        try:
-            p = next(steps)
-        except StopIteration as stop:
-            return stop.value
-        frac = width * p.fraction
-        yield SeriesProgress("reference", p.done, p.total, frac, detail=p.detail)
+    return relay(steps, lambda p: SeriesProgress(
+        "reference", p.done, p.total, width * p.fraction, detail=p.detail))
 
 
 def segment_series(series, params: Params | None = None, out=None, **changes) -> SeriesResult:

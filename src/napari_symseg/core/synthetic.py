@@ -44,34 +44,8 @@ def lattice(
     -------
     ndarray, float64
     """
-    a1 = np.array([1.0, 0.0])
-    a2 = {
-        "square": np.array([0.0, 1.0]),
-        "hexagonal": np.array([0.5, np.sqrt(3) / 2]),
-        "rectangular": np.array([0.0, 1.5]),
-    }[kind]
-    t = np.deg2rad(angle)
-    rot = np.array([[np.cos(t), -np.sin(t)], [np.sin(t), np.cos(t)]])
-    a1, a2 = spacing * rot @ a1, spacing * rot @ a2  # (col, row) vectors
-    sigma = spacing / 5 if sigma is None else sigma
     rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float64)
-    # fractional coordinates of every pixel
-    basis_m = np.array([a1, a2]).T  # columns are lattice vectors in (x=col, y=row)
-    inv = np.linalg.inv(basis_m)
-    x = cols - offset[1]
-    y = rows - offset[0]
-    out = np.zeros(shape)
-    for fa, fb, weight in basis:
-        f = inv @ np.stack([x.ravel(), y.ravel()])
-        f = f - np.array([[fa], [fb]])
-        f -= np.round(f)
-        # sum over the nearest images of the atom (3x3 cells is enough)
-        for da in (-1, 0, 1):
-            for db in (-1, 0, 1):
-                d = basis_m @ (f + np.array([[da], [db]]))
-                r2 = (d**2).sum(axis=0).reshape(shape)
-                out += weight * np.exp(-r2 / (2 * sigma**2))
-    return out
+    return sample_lattice(rows, cols, spacing, kind, angle, sigma, offset, basis)
 
 
 def two_phase(
