@@ -31,7 +31,7 @@ from .io import (
     FileFormatError,
     SeriesLabelsWriter,
     check_output_path,
-    read_image,
+    read_calibrated,
     series_frames,
     write_labels,
     write_overlay,
@@ -252,7 +252,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
     save_model = check_output_path(args.save_model, (".json",)) if args.save_model else None
     confidence = check_output_path(args.confidence, (".tif", ".tiff")) if args.confidence \
         else None
-    image = read_image(args.input)
+    image, calibration = read_calibrated(args.input)
     if np.ndim(image) == 3 and not (image.shape[-1] in (3, 4) and min(image.shape[:2]) > 4):
         if confidence is not None:
             raise UsageError("--confidence is for 2-D images (not series) for now")

@@ -42,6 +42,22 @@ def read_image(path: str | Path) -> np.ndarray:
         raise FileFormatError(f"cannot read {path}: {err}") from None
 
 
+def read_calibrated(path: str | Path):
+    """Read an image or series with its pixel size and units.
+
+    Returns
+    -------
+    data : array-like
+        As `read_image` returns it.
+    calibration : Calibration
+        From the file's metadata where the format has it; 1 pixel per pixel otherwise.
+    """
+    from .calibration import Calibration
+
+    data = read_image(path)
+    return data, Calibration.pixels(np.ndim(data))
+
+
 class NpyFrames:
     """Frames of a (T, Y, X) ``.npy`` file, read and written with plain file I/O.
 

@@ -1,0 +1,86 @@
+"""Pixel size and units of an image, carried from the file to every output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Pixel size and units per axis of an image or image series.
+
+    One entry per array axis, in array order (``(y, x)`` for an image,
+    ``(t, y, x)`` for a series). ``units`` entries are napari/pint unit
+    strings (``"nm"``, ``"angstrom"``, ``"s"``) or ``"pixel"`` for an
+    uncalibrated axis.
+
+    Attributes
+    ----------
+    scale : tuple of float
+        Pixel (or frame) size along each axis.
+    units : tuple of str
+        Unit of each axis.
+    axis_labels : tuple of str
+        Names of the axes (``"y"``, ``"x"``, ``"t"``).
+    origin : tuple of float
+        Coordinate of the first pixel along each axis (napari's ``translate``).
+    source : str
+        Where the calibration came from (``"ImageJ TIFF"``, ``"none"``...), for messages.
+    metadata : dict
+        JSON-compatible extra metadata read from the file (instrument, voltage...).
+    """
+
+    scale: tuple[float, ...]
+    units: tuple[str, ...]
+    axis_labels: tuple[str, ...]
+    origin: tuple[float, ...] = ()
+    source: str = "none"
+    metadata: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.scale)
+        if not self.origin:
+            object.__setattr__(self, "origin", (0.0,) * n)
+        if not (len(self.units) == len(self.axis_labels) == len(self.origin) == n):
+            raise ValueError("scale, units, axis_labels and origin need one entry per axis")
+
+    @classmethod
+    def pixels(cls, ndim: int) -> Calibration:
+        """An uncalibrated calibration (1 pixel per pixel) for `ndim` axes."""
+        labels = ("t", "y", "x")[-ndim:] if ndim <= 3 else tuple(f"axis{i}" for i in range(ndim))
+        return cls((1.0,) * ndim, ("pixel",) * ndim, labels)
+
+    @property
+    def calibrated(self) -> bool:
+        """True when at least one axis has a physical unit."""
+        return any(u != "pixel" for u in self.units)
+
+    def layer_kwargs(self) -> dict:
+        """``scale`` / ``translate`` / ``units`` / ``axis_labels`` for a napari layer."""
+        return {
+            "scale": self.scale,
+            "translate": self.origin,
+            "units": self.units,
+            "axis_labels": self.axis_labels,
+        }
+
+    def to_dict(self) -> dict:
+        """JSON-compatible form (stored beside results)."""
+        return {
+            "scale": list(self.scale),
+            "units": list(self.units),
+            "axis_labels": list(self.axis_labels),
+            "origin": list(self.origin),
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Calibration:
+        """Inverse of `to_dict`."""
+        return cls(
+            tuple(float(s) for s in data["scale"]),
+            tuple(str(u) for u in data["units"]),
+            tuple(str(a) for a in data["axis_labels"]),
+            tuple(float(o) for o in data.get("origin", ())),
+            str(data.get("source", "none")),
+        )
