@@ -35,7 +35,11 @@ The rule (also in docs/parameters.md):
    - ``max_num_points``: the translation grid spacing
      ``d = max(1, round(|a|_min / 4))`` samples every cell about four times
      per axis (at most half the window: at least 2 shifts each way);
-     max_num_points is the size of that grid in the window.
+     max_num_points is the size of that grid in the window;
+   - ``smoothing = |a|_min``: every descriptor is averaged over about one
+     cell (Gaussian sigma) before PCA, so the clusters follow what differs
+     between regions, not the position inside the unit cell (needed for
+     weak chemical order; docs/robustness.md).
 4. Everything shrinks together if the image cannot hold the descriptor and
    at least 8 grid points per axis.
 """
@@ -316,6 +320,7 @@ def params_for_lattice(lattice: LatticeEstimate, image_shape, params: Params) ->
     return params.replace(
         patch_x=patch[0], patch_y=patch[1], window_x=patch[0], window_y=patch[1],
         radius=radius, stride=stride, max_num_points=int(min(points, 10_000)),
+        smoothing=round(float(lengths.min()), 1),
     )
 
 

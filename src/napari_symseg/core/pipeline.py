@@ -11,6 +11,7 @@ from collections.abc import Generator
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import ndimage
 
 from .clustering import assign, fit_centres, size_order
 from .descriptors.operations import Operations
@@ -30,6 +31,8 @@ MAX_CHUNKS = 32
 #: chunk in two or three passes (covariance, PCA features, separability)
 #: and never held at once; `Result.descriptors` is then None.
 DESCRIPTOR_BUDGET = 128 * 2**20
+#: The descriptor smoothing's Gaussian is cut at this many sigmas.
+SMOOTHING_TRUNCATE = 3.0
 
 # share of the total run time of each stage, for an overall progress fraction
 _WEIGHTS = {"descriptors": 0.85, "pca": 0.05, "kmeans": 0.07, "labels": 0.03}
@@ -140,6 +143,12 @@ class Result:
         return np.moveaxis(self.pca_components, -1, 0)
 
 
+def smoothing_reach(sigma: float) -> int:
+    """Grid rows on each side that the descriptor smoothing of width `sigma`
+    (grid units) reads: scipy's Gaussian radius at `SMOOTHING_TRUNCATE`."""
+    return int(SMOOTHING_TRUNCATE * sigma + 0.5)
+
+
 def _n_chunks(grid: Grid, margin_rows: int) -> int:
     """Chunks of about CHUNK_POINTS grid points, but each at least four
     margins tall: every chunk re-reads about one margin of rows on each
@@ -187,7 +196,9 @@ class _Chunks:
         self.family = get_family(params.descriptor_name)
         self.image, self.params, self.operations = image, params, operations
         self.grid = grid_for(image.shape, params)
-        self.slices = self.grid.row_chunks(_n_chunks(self.grid, self.family.margin(params)[0]))
+        reach = self.family.margin(params)[0] + self.grid.stride * smoothing_reach(
+            params.smoothing / self.grid.stride)
+        self.slices = self.grid.row_chunks(_n_chunks(self.grid, reach))
         self.stream = self.nbytes(self.grid, operations) > DESCRIPTOR_BUDGET if stream is None \
             else stream
         self.tally = _Tally() if tally is None else tally
@@ -200,9 +211,24 @@ class _Chunks:
         return grid.size * len(operations) * 4
 
     def _compute(self, sl: slice, out: np.ndarray) -> np.ndarray:
-        return self.family.compute(
-            self.image, self.params, self.operations, self.grid.rows[sl], self.grid.cols, out=out
+        sigma = self.params.smoothing / self.grid.stride
+        if sigma <= 0:
+            return self.family.compute(
+                self.image, self.params, self.operations, self.grid.rows[sl], self.grid.cols,
+                out=out,
+            )
+        # smoothed: compute the chunk with a halo of grid rows, filter, crop. The halo
+        # covers the filter's reach, so chunks give exactly the whole-grid filter.
+        halo = smoothing_reach(sigma)
+        lo, hi = max(0, sl.start - halo), min(self.grid.shape[0], sl.stop + halo)
+        block = self.family.compute(
+            self.image, self.params, self.operations, self.grid.rows[lo:hi], self.grid.cols
         )
+        ndimage.gaussian_filter(
+            block, (sigma, sigma, 0), mode="nearest", truncate=SMOOTHING_TRUNCATE, output=block
+        )
+        out[...] = block[sl.start - lo : sl.stop - lo]
+        return out
 
     def keep_all(self) -> Generator[Progress, None, np.ndarray]:
         """Compute and keep every descriptor (only when not streaming)."""

@@ -100,6 +100,7 @@ COMMON_FIELDS = (
     "n_pca_components",
     "pca_variance",
     "stride",
+    "smoothing",
     "upsampling",
     "separability_analysis",
     "random_state",
