@@ -72,8 +72,8 @@ def test_params_file_round_trip_and_precedence(tmp_path, image_npy):
 def test_tiff_output_carries_parameters(tmp_path, image_npy):
     out = tmp_path / "l.tif"
     assert main(["segment", str(image_npy), "-o", str(out), *SMALL]) == 0
-    with tifffile.TiffFile(out) as tif:
-        meta = json.loads(tif.pages[0].description)
+    with tifffile.TiffFile(out) as tif:  # the JSON record: ImageJ's Info property
+        meta = json.loads(tif.imagej_metadata["Info"])
     assert meta["params"]["patch_x"] == 6 and "napari_symseg" in meta
 
 
@@ -98,7 +98,7 @@ def _with_nan_frame(t):
         (lambda: np.random.default_rng(0).random(50), [], "2-D"),
         (lambda: np.full((80, 80), 2.0), [], "constant"),
         (lambda: np.where(np.eye(80) > 0, np.nan, 1.0), [], "NaN"),
-        (lambda: two_phase((50, 50)), ["--patch-x", "20", "--window-x", "21"], "too small"),
+        (lambda: two_phase((40, 40)), ["--patch-x", "20", "--window-x", "21"], "too small"),
         (lambda: two_phase((80, 80)), ["--patch-x", "0"], "patch_x must be >= 1"),
         (lambda: two_phase((80, 80)), ["--stride", "-2"], "stride must be >= 1"),
         (lambda: two_phase((80, 80)), ["--n-patterns", "5000"], "n_patterns"),
@@ -240,7 +240,8 @@ def test_series_is_fitted_once_and_every_frame_labelled(tmp_path, series_npy, su
     if suffix == ".tif":
         with tifffile.TiffFile(out) as tif:
             assert len(tif.pages) == 4
-            assert json.loads(tif.pages[0].description)["params"]["reference_frames"] == [0, 2]
+            meta = json.loads(tif.imagej_metadata["Info"])
+            assert meta["params"]["reference_frames"] == [0, 2]
     import csv
 
     rows = list(csv.DictReader(stats.open()))

@@ -41,14 +41,14 @@ def test_nan_and_inf(bad):
     np.testing.assert_array_equal(image, before)  # nothing lost
 
 
-def test_image_smaller_than_patch_plus_window():
-    with pytest.raises(ImageTooSmallError, match=r"too small.*needs at least 83 px"):
-        segment(two_phase((60, 200)))  # default patch 20 + window 21
+def test_image_smaller_than_two_shift_windows():
+    with pytest.raises(ImageTooSmallError, match=r"too small.*needs at least 43 px"):
+        segment(two_phase((40, 200)))  # default window 21 (patches are clipped, not windows)
 
 
 def test_too_many_patterns_for_the_grid():
     with pytest.raises(ClusteringError, match="larger than the number of descriptor grid"):
-        segment(two_phase((40, 40)), n_patterns=100, **SMALL)
+        segment(two_phase((30, 30)), n_patterns=100, **SMALL)
 
 
 @pytest.mark.parametrize(

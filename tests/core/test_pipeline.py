@@ -41,11 +41,16 @@ def test_vertical_boundary_found_at_true_column(name, stride):
     truth = two_phase_truth(shape, boundary)
     if np.mean(labels == truth) < 0.5:
         truth = 1 - truth
-    # every row: the label switches within one stride of the true column
-    for row in labels[::7]:
-        changes = _first_changes(row)
+    # every row: the label switches within one stride of the true column; rows where
+    # translation patches are clipped by the border (closer than patch + window) hold less
+    # of the image, so there within a quarter of a lattice spacing more
+    clipped = params.patch_x + params.window_x if "translation" in name else 0
+    for r in range(0, shape[0], 7):
+        changes = _first_changes(labels[r])
         assert len(changes) >= 1, f"{name}: no boundary found"
-        assert np.abs(changes - boundary).min() <= stride, (name, changes)
+        near_border = min(r, shape[0] - 1 - r) < clipped
+        tolerance = stride + (2 if near_border else 0)
+        assert np.abs(changes - boundary).min() <= tolerance, (name, r, changes)
     far = np.abs(np.arange(shape[1]) - boundary) > 12
     assert np.mean(labels[:, far] == truth[:, far]) > 0.97
 
@@ -75,12 +80,14 @@ def test_band_is_centred_for_every_family(name, stride):
     params = Params(descriptor_name=name, stride=stride, **FAMILY_PARAMS[name])
     labels = segment(image, params).labels
     tolerance = max(stride, 3) + (params.radius if name in POOLED else 0)
+    clipped = params.patch_x + params.window_x if "translation" in name else 0
     mids = []
-    for row in labels[::6]:
-        changes = _first_changes(row)
+    for r in range(0, shape[0], 6):
+        changes = _first_changes(labels[r])
         assert len(changes) == 2, (name, changes)
-        assert abs(changes[0] - c1) <= tolerance and abs(changes[1] - c2) <= tolerance, (
-            name, changes)
+        slack = 2 if min(r, shape[0] - 1 - r) < clipped else 0  # clipped patches (above)
+        assert abs(changes[0] - c1) <= tolerance + slack, (name, r, changes)
+        assert abs(changes[1] - c2) <= tolerance + slack, (name, r, changes)
         mids.append(changes.mean())
     assert abs(np.median(mids) - (c1 + c2) / 2) <= stride, (name, np.median(mids))
 

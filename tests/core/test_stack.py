@@ -95,9 +95,15 @@ def test_all_operations_when_n_is_zero_or_one_pattern(series):
 def test_several_reference_frames_feed_one_fit(series):
     params = PARAMS.replace(reference_frames=(0, 4), n_selected_operations=0)
     fit = run(fit_series_steps(series, params))
-    _, d0 = run(descriptor_steps(series[0].astype(float), params))
+    grid, d0 = run(descriptor_steps(series[0].astype(float), params))
     _, d4 = run(descriptor_steps(series[4].astype(float), params))
-    both = np.concatenate([d0.reshape(-1, d0.shape[-1]), d4.reshape(-1, d4.shape[-1])])
+    # the PCA is fitted on the points whose translation patches are not clipped
+    (h, w), mx, my = grid.image_shape, params.patch_x + params.window_x, \
+        params.patch_y + params.window_y
+    rows = (grid.rows >= mx) & (grid.rows < h - mx)
+    cols = (grid.cols >= my) & (grid.cols < w - my)
+    assert 0 < rows.sum() < len(rows) and 0 < cols.sum() < len(cols)
+    both = np.concatenate([d[rows][:, cols].reshape(-1, d.shape[-1]) for d in (d0, d4)])
     np.testing.assert_allclose(fit.model.pca.mean, both.mean(axis=0), atol=1e-6)
     assert fit.reference_frames == (0, 4)
 

@@ -123,3 +123,40 @@ def test_correlation_map_of_one_pixel():
     # a pixel too close to the border is moved inside
     np.testing.assert_allclose(correlation_map(image, 3, 2, 4, 5, 0, 0),
                                correlation_map(image, 3, 2, 4, 5, 7, 7), atol=0)
+
+
+@pytest.mark.parametrize(("shape", "px", "py", "wx", "wy", "stride"), CASES)
+def test_clipped_patches_match_reference_up_to_the_border(shape, px, py, wx, wy, stride):
+    """Grid points from one window off the border: patches clipped to the image."""
+    from .translation_reference import reference_clipped_correlations
+
+    image, shifts, _, _ = _setup(shape, px, py, wx, wy, stride, seed=11)
+    rows = np.arange(wx, shape[0] - wx, stride)
+    cols = np.arange(wy, shape[1] - wy, stride)
+    want = reference_clipped_correlations(image, shifts, px, py, rows, cols)
+    p = Params(patch_x=px, patch_y=py, window_x=wx, window_y=wy,
+               max_num_points=(2 * wx + 1) * (2 * wy + 1))
+    ops = grid_operations(p)
+    np.testing.assert_array_equal(ops.values, shifts)
+    for method in ("direct", "fft"):
+        got = translation.compute(image, p.replace(method=method), ops, rows, cols)
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    whole = translation.clipped_correlations(image, shifts, px, py, rows, cols)
+    np.testing.assert_allclose(whole, want, atol=1e-5)  # also the interior points
+    assert np.abs(want).max() > 0.3
+
+
+def test_clipped_patches_score_constant_corners_zero():
+    image = np.random.default_rng(2).normal(size=(30, 30))
+    image[:8, :8] = 4.0  # a constant corner
+    shifts = np.array([(m, n) for m in range(-3, 4) for n in range(-3, 4)])
+    got = translation.clipped_correlations(image, shifts, 2, 2, np.array([3]), np.array([3]))
+    assert np.all(np.isfinite(got))
+    assert np.all(got[0, 0] == 0)
+
+
+def test_points_must_keep_one_window_from_the_border():
+    image = np.random.default_rng(2).normal(size=(30, 30))
+    with pytest.raises(ValueError, match="closer to the border"):
+        translation.clipped_correlations(image, np.array([[3, 0]]), 2, 2, np.array([2]),
+                                         np.array([10]))

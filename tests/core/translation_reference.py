@@ -43,3 +43,27 @@ def reference_correlations(image, shifts, patch_x, patch_y, rows, cols) -> np.nd
                     continue
                 out[a, b, k] = np.corrcoef(p0, p1)[0, 1]
     return out
+
+
+def reference_clipped_correlations(image, shifts, patch_x, patch_y, rows, cols) -> np.ndarray:
+    """Scores with patches clipped to the image, by looping: for point p and shift t, the
+    Pearson correlation of I(x) and I(x + t) over every x of the patch around p with both x
+    and x + t inside the image (0 if either side is constant, as above)."""
+    image = np.asarray(image, dtype=np.float64)
+    h, w = image.shape
+    shifts = np.asarray(shifts, dtype=np.int64).reshape(-1, 2)
+    threshold = ZERO_VARIANCE * image.var()
+    out = np.zeros((len(rows), len(cols), len(shifts)))
+    for a, r in enumerate(rows):
+        for b, c in enumerate(cols):
+            for k, (m, n) in enumerate(shifts):
+                xs = [x for x in range(r - patch_x, r + patch_x + 1)
+                      if 0 <= x < h and 0 <= x + m < h]
+                ys = [y for y in range(c - patch_y, c + patch_y + 1)
+                      if 0 <= y < w and 0 <= y + n < w]
+                p0 = image[np.ix_(xs, ys)].ravel()
+                p1 = image[np.ix_([x + m for x in xs], [y + n for y in ys])].ravel()
+                if _is_constant(p0, threshold) or _is_constant(p1, threshold):
+                    continue
+                out[a, b, k] = np.corrcoef(p0, p1)[0, 1]
+    return out

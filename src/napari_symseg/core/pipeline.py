@@ -149,6 +149,13 @@ def smoothing_reach(sigma: float) -> int:
     return int(SMOOTHING_TRUNCATE * sigma + 0.5)
 
 
+def _inside(coords: np.ndarray, margin: int, size: int) -> slice:
+    """Grid indices of the sorted `coords` at least `margin` px from both ends of
+    ``[0, size)``."""
+    return slice(int(np.searchsorted(coords, margin)),
+                 int(np.searchsorted(coords, size - margin)))
+
+
 def _n_chunks(grid: Grid, margin_rows: int) -> int:
     """Chunks of about CHUNK_POINTS grid points, but each at least four
     margins tall: every chunk re-reads about one margin of rows on each
@@ -201,9 +208,21 @@ class _Chunks:
         self.slices = self.grid.row_chunks(_n_chunks(self.grid, reach))
         self.stream = self.nbytes(self.grid, operations) > DESCRIPTOR_BUDGET if stream is None \
             else stream
+        fit_rows, fit_cols = self.family.fit_margin(params)
+        self.fit_area = (_inside(self.grid.rows, fit_rows, self.grid.image_shape[0]),
+                         _inside(self.grid.cols, fit_cols, self.grid.image_shape[1]))
         self.tally = _Tally() if tally is None else tally
         self.tally.total += len(self.slices) * (passes if self.stream else 1)
         self.kept = None
+
+    def fit_part(self, values: np.ndarray, sl: slice | None = None) -> np.ndarray:
+        """The part of grid `values` (all rows, or the chunk `sl`) the model is fitted on:
+        points whose descriptors are unclipped (all points if there are none)."""
+        rows, cols = self.fit_area
+        if rows.stop <= rows.start or cols.stop <= cols.start:
+            return values
+        start = 0 if sl is None else sl.start
+        return values[max(rows.start - start, 0) : max(rows.stop - start, 0), cols]
 
     @staticmethod
     def nbytes(grid: Grid, operations: Operations) -> int:
@@ -336,9 +355,9 @@ def fit_steps(
     acc = CovarianceAccumulator(len(operations))
     for c in chunks:
         if stream:
-            yield from c.each(lambda sl, block: acc.add(block))
+            yield from c.each(lambda sl, block, c=c: acc.add(c.fit_part(block, sl)))
         else:
-            acc.add((yield from c.keep_all()))
+            acc.add(c.fit_part((yield from c.keep_all())))
     if not stream:  # (a streamed run's projection pass is still descriptor work)
         yield Progress("pca", 0, 1)
     pca = acc.fit(params.n_pca_components, params.pca_variance)
@@ -348,7 +367,8 @@ def fit_steps(
     yield Progress("pca", 1, 1)
 
     yield Progress("kmeans", 0, 1)
-    flat = np.concatenate([f.reshape(-1, f.shape[-1]) for f in features])
+    flat = np.concatenate([c.fit_part(f).reshape(-1, f.shape[-1])
+                           for c, f in zip(chunks, features, strict=True)])
     centres = fit_centres(flat, params.n_patterns, params.random_state)
     assigned = [assign(f, centres) for f in features]
     if params.sort_labels_by_pattern_size:

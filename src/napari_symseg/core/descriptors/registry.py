@@ -12,6 +12,12 @@ Every family is three plain functions plus the `Params` fields it uses:
   spaced by ``params.stride`` and lie at least ``margin`` from the border.
   ``operations`` may be any subset of ``operations(params)`` (this is how a
   model restricted to the most separable operations is applied).
+
+Optionally ``full_margin(params)``: a family that clips what it reads at the
+border (translations clip their patches) computes descriptors from `margin`
+on, but only points at least `full_margin` from the border read a full patch;
+the PCA and k-means are fitted on those, and the clipped points are only
+labelled with that model.
 """
 
 from __future__ import annotations
@@ -47,6 +53,11 @@ class DescriptorFamily:
     margin: Callable
     operations: Callable
     compute: Callable
+    full_margin: Callable | None = None
+
+    def fit_margin(self, params) -> tuple[int, int]:
+        """Distance from the border from which descriptors are unclipped (fit points)."""
+        return (self.full_margin or self.margin)(params)
 
 
 FAMILIES: dict[str, DescriptorFamily] = {
@@ -59,6 +70,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             translation.margin,
             translation.grid_operations,
             translation.compute,
+            translation.full_margin,
         ),
         DescriptorFamily(
             "preselected_translations",
@@ -67,6 +79,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             translation.margin,
             translation.preselected_operations,
             translation.compute,
+            translation.full_margin,
         ),
         DescriptorFamily(
             "rotational_symmetry_maximum_pooling",

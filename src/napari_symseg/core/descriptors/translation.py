@@ -37,7 +37,17 @@ ZERO_VARIANCE = 1e-10
 
 
 def margin(params) -> tuple[int, int]:
-    """Rows/cols a grid point must keep from the border: patch + shift window."""
+    """Rows/cols a grid point must keep from the border: the shift window.
+
+    Closer than patch + window to the border, patches are clipped to the
+    image (`clipped_correlations`); a margin of one window keeps the point
+    itself in every overlap, so at least a quarter of the patch is scored.
+    """
+    return (params.window_x, params.window_y)
+
+
+def full_margin(params) -> tuple[int, int]:
+    """From this far off the border no patch is clipped: patch + shift window."""
     return (params.patch_x + params.window_x, params.patch_y + params.window_y)
 
 
@@ -78,18 +88,53 @@ def preselected_operations(params) -> Operations:
 def compute(image, params, operations: Operations, rows, cols, out=None) -> np.ndarray:
     """Translation scores at the grid points ``rows x cols`` (float32, (nr, nc, n)).
 
-    Written into `out` (a C-contiguous float32 array of that shape) if given.
+    Points whose patch and shifted patches lie inside the image go through
+    the chosen route (``params.method``); the others, near the border, through
+    `clipped_correlations`. Written into `out` (a C-contiguous float32 array
+    of that shape) if given.
     """
     shifts = np.asarray(operations.values, dtype=np.int64).reshape(-1, 2)
-    if params.method == "fft":
-        from .translation_fft import correlations_fft
-
-        result = correlations_fft(image, shifts, params.patch_x, params.patch_y, rows, cols)
-        if out is None:
-            return result
-        out[...] = result
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    px, py = params.patch_x, params.patch_y
+    shape = (len(rows), len(cols), len(shifts))
+    if out is None:
+        out = np.empty(shape, dtype=np.float32)
+    if out.size == 0:
         return out
-    return correlations_direct(image, shifts, params.patch_x, params.patch_y, rows, cols, out)
+    wx, wy = (int(np.abs(shifts[:, i]).max()) for i in (0, 1))
+    i0, i1 = _inside(rows, px + wx, np.shape(image)[0])
+    j0, j1 = _inside(cols, py + wy, np.shape(image)[1])
+    if i1 > i0 and j1 > j0:
+        whole = (i0, i1, j0, j1) == (0, shape[0], 0, shape[1])
+        target = out if whole else np.empty((i1 - i0, j1 - j0, shape[2]), np.float32)
+        if params.method == "fft":
+            from .translation_fft import correlations_fft
+
+            target[...] = correlations_fft(image, shifts, px, py, rows[i0:i1], cols[j0:j1])
+        else:
+            correlations_direct(image, shifts, px, py, rows[i0:i1], cols[j0:j1], target)
+        if whole:
+            return out
+        out[i0:i1, j0:j1] = target
+        frame = [(0, i0, 0, shape[1]), (i1, shape[0], 0, shape[1]),
+                 (i0, i1, 0, j0), (i0, i1, j1, shape[1])]
+    else:
+        frame = [(0, shape[0], 0, shape[1])]
+    for a0, a1, b0, b1 in frame:
+        if a1 > a0 and b1 > b0:
+            out[a0:a1, b0:b1] = clipped_correlations(
+                image, shifts, px, py, rows[a0:a1], cols[b0:b1]
+            )
+    return out
+
+
+def _inside(coords: np.ndarray, reach: int, size: int) -> tuple[int, int]:
+    """Index range ``[i0, i1)`` of the sorted `coords` at least `reach` px from both ends
+    of ``[0, size)`` (empty range: ``(0, 0)``)."""
+    i0 = int(np.searchsorted(coords, reach))
+    i1 = int(np.searchsorted(coords, size - reach))
+    return (i0, i1) if i1 > i0 else (0, 0)
 
 
 def standardise(region: np.ndarray) -> np.ndarray:
@@ -200,6 +245,95 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -
         out,
     )
     return out
+
+
+def clipped_correlations(image, shifts, patch_x, patch_y, rows, cols) -> np.ndarray:
+    """Translation scores with patches clipped to the image (for points near the border).
+
+    The score of shift t at p is the Pearson correlation of I(x) and I(x + t)
+    over the x of the patch B(p) for which both x and x + t lie in the image
+    (a rectangle); inside the image it is the usual score. Every sum is a box
+    sum of an integral image: of I and I^2 once, of I * I(. + t) per shift.
+
+    Parameters
+    ----------
+    image : ndarray, 2-D
+        The whole image.
+    shifts : ndarray of int, shape (n, 2)
+        Translations (row, col).
+    patch_x, patch_y : int
+        Patch half height / half width.
+    rows, cols : ndarray of int
+        Image rows / columns of the points (inside the image; every point
+        must lie at least max |shift| from the border, so that it is in its
+        own overlap).
+
+    Returns
+    -------
+    ndarray, float32, shape (len(rows), len(cols), n)
+    """
+    image = np.asarray(image, dtype=np.float64)
+    shifts = np.ascontiguousarray(shifts, dtype=np.int64).reshape(-1, 2)
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    h, w = image.shape
+    wx = int(np.abs(shifts[:, 0]).max())
+    wy = int(np.abs(shifts[:, 1]).max())
+    if rows.min() < wx or rows.max() >= h - wx or cols.min() < wy or cols.max() >= w - wy:
+        raise ValueError("points closer to the border than the largest shift")
+    r0, r1 = max(0, int(rows[0]) - patch_x - wx), min(h, int(rows[-1]) + patch_x + wx + 1)
+    c0, c1 = max(0, int(cols[0]) - patch_y - wy), min(w, int(cols[-1]) + patch_y + wy + 1)
+    region = np.ascontiguousarray(standardise(image[r0:r1, c0:c1]))
+    sums = np.zeros((2, r1 - r0 + 1, c1 - c0 + 1))
+    sums[0, 1:, 1:] = region.cumsum(0).cumsum(1)
+    sums[1, 1:, 1:] = (region * region).cumsum(0).cumsum(1)
+    out = np.empty((len(rows), len(cols), len(shifts)), dtype=np.float32)
+    _clipped_kernel(region, sums, shifts, rows - r0, cols - c0, patch_x, patch_y,
+                    ZERO_VARIANCE, out)
+    return out
+
+
+@numba.njit(cache=True)
+def _box(table, x0, x1, y0, y1):  # pragma: no cover - compiled
+    return table[x1, y1] - table[x0, y1] - table[x1, y0] + table[x0, y0]
+
+
+@numba.njit(cache=True, parallel=True)
+def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, out):  # pragma: no cover
+    """Kernel of `clipped_correlations`; `rows`/`cols` index `img` (the region). The
+    region holds every pixel the points read, and its edges are the image's edges
+    wherever a patch is clipped, so clipping to the region is clipping to the image."""
+    h, w = img.shape
+    for k in numba.prange(shifts.shape[0]):
+        m = shifts[k, 0]
+        n = shifts[k, 1]
+        prod = np.zeros((h + 1, w + 1))
+        for i in range(h):
+            acc = 0.0
+            i2 = i + m
+            for j in range(w):
+                j2 = j + n
+                if 0 <= i2 < h and 0 <= j2 < w:
+                    acc += img[i, j] * img[i2, j2]
+                prod[i + 1, j + 1] = prod[i, j + 1] + acc
+        for a in range(rows.shape[0]):
+            r = rows[a]
+            x0 = max(r - px, 0, -m)
+            x1 = min(r + px + 1, h, h - m)
+            for b in range(cols.shape[0]):
+                c = cols[b]
+                y0 = max(c - py, 0, -n)
+                y1 = min(c + py + 1, w, w - n)
+                count = (x1 - x0) * (y1 - y0)
+                mu0 = _box(sums[0], x0, x1, y0, y1) / count
+                mu1 = _box(sums[0], x0 + m, x1 + m, y0 + n, y1 + n) / count
+                v0 = _box(sums[1], x0, x1, y0, y1) / count - mu0 * mu0
+                v1 = _box(sums[1], x0 + m, x1 + m, y0 + n, y1 + n) / count - mu1 * mu1
+                if v0 <= eps or v1 <= eps:
+                    out[a, b, k] = 0.0
+                else:
+                    cov = _box(prod, x0, x1, y0, y1) / count - mu0 * mu1
+                    out[a, b, k] = cov / np.sqrt(v0 * v1)
 
 
 def _pair_jobs(shifts, step_r, step_c, n_rows, n_cols) -> np.ndarray:
