@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+.venv/bin/python scripts/fetch_test_data.py  # real EM files (GPL, not in the repo)
 export QT_API=pyqt6 PYTEST_QT_API=pyqt6
 unset QT_QPA_PLATFORM
 exec xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python -m pytest "$@"

@@ -42,6 +42,8 @@ from ._widget import (
 )
 from .core.pipeline import grid_for
 from .core.stack import SeriesProgress, SeriesResult, check_series, segment_series_steps
+from .export import features_table, layer_calibration
+from .figure import label_colour_dict
 
 if TYPE_CHECKING:
     from ._widget import SymsegWidget
@@ -51,6 +53,8 @@ if TYPE_CHECKING:
 #: Name of the dock holding the area-fraction plot.
 PLOT_DOCK_NAME = "Pattern area fraction"
 _PLACEMENT_KEYS = ("scale", "translate", "units", "axis_labels")
+#: What a run sets on a previous run's layer (and a cancelled run puts back), besides data.
+_UPDATED_KEYS = (*_PLACEMENT_KEYS, "colormap")
 
 
 def series_placement(source, grid: Grid, on_grid: bool) -> dict:
@@ -264,6 +268,7 @@ class SeriesRun:
         kwargs = {
             "name": name,
             "metadata": series_metadata(self.source, self.params),
+            "colormap": label_colour_dict(self.params.n_patterns, LABEL_OFFSET),
             **series_placement(self.source, self.grid, not self.params.upsampling),
         }
         from napari.layers import Labels
@@ -272,10 +277,10 @@ class SeriesRun:
         old = layers[name] if name in layers else None
         ours = old is not None and METADATA_KEY in old.metadata
         if ours and old.ndim == 3 and isinstance(old, Labels):  # update in place
-            saved = {key: getattr(old, key) for key in ("data", *_PLACEMENT_KEYS)}
+            saved = {key: getattr(old, key) for key in ("data", *_UPDATED_KEYS)}
             saved["metadata"] = dict(old.metadata)  # napari updates the dict in place
             old.data = self.data
-            for key in (*_PLACEMENT_KEYS, "metadata"):
+            for key in (*_UPDATED_KEYS, "metadata"):
                 setattr(old, key, kwargs[key])
             self.layer = old
             self._undo.append(lambda: [setattr(old, k, v) for k, v in saved.items()])
@@ -319,6 +324,9 @@ class SeriesRun:
         if self.layer is None or self.layer not in layers:  # removed by the user meanwhile
             self._show_layer()
         self.layer.metadata = meta
+        # statistics of the whole series (means over the frames; per frame: the plot, the CSV)
+        self.layer.features = features_table(
+            result.stats, layer_calibration(self.source), self.source.data.shape, LABEL_OFFSET)
         self.layer.refresh()
         self._show_plot(result.stats.area_fraction)
         self._undo.clear()

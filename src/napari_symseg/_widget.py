@@ -9,12 +9,16 @@ A (T, Y, X) layer can be segmented frame by frame with one model
 ("segment: all frames", see `_series_widget`). "Suggest sizes" fills the
 size fields from the image and every run is followed by a
 number-of-patterns hint (both computed in thread workers, see `_hints`).
+The pattern layer carries per-pattern statistics as its ``features`` and
+"Export results…" writes labels, parameters, statistics and an overlay
+figure (see `export`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import types
 import typing
 from functools import partial
@@ -35,6 +39,7 @@ from magicgui.widgets import (
 )
 
 from ._hints import HINT_HELP, HINT_K_MAX, HintPanel, hint_metadata, series_hint, suggestion_steps
+from .calibration import unit_symbol
 from .core.descriptors.registry import COMMON_FIELDS, FAMILIES
 from .core.descriptors.translation import correlation_map
 from .core.grid import Grid
@@ -42,6 +47,8 @@ from .core.params import Params, ParamsError
 from .core.pipeline import Progress, Result, segment_steps
 from .core.stack import check_series
 from .core.validation import InputError
+from .export import ExportError, export_layer_result, result_features
+from .figure import label_colour_dict
 
 if TYPE_CHECKING:
     import napari.viewer
@@ -57,6 +64,13 @@ METADATA_KEY = "napari_symseg"
 SERIES_FIELDS = ("n_selected_operations", "reference_frames")
 #: The "segment" choices of a (T, Y, X) layer.
 CURRENT_FRAME, ALL_FRAMES = "current frame", "all frames"
+#: What "Export results…" writes (button tooltip).
+EXPORT_HELP = (
+    "Export the chosen image's segmentation: BASE_labels.tif (patterns 0..k-1, calibrated "
+    "ImageJ TIFF with the parameters), BASE_params.json (Load parameters… reads it), "
+    "BASE_stats.csv (per pattern and frame: area fraction, area, regions, mean intensity) "
+    "and BASE_overlay.png (image + patterns + scale bar; the current frame of a series)"
+)
 #: Widget defaults that differ from `Params`: an empty reference_frames field
 #: means "the frame shown now", resolved when the run starts.
 _WIDGET_DEFAULTS = {"reference_frames": None}
@@ -230,22 +244,6 @@ def axis_unit(layer, axis: int) -> str:
     return str(layer.units[axis]) if getattr(layer, "units", None) is not None else "pixel"
 
 
-def unit_symbol(unit: str) -> str:
-    """The short symbol of a unit, e.g. ``"nanometer"`` -> ``"nm"`` (as given if unknown).
-
-    Parameters
-    ----------
-    unit : str
-        A unit name pint understands (``"second"``, ``"nm"``...).
-    """
-    try:
-        import pint
-
-        return f"{pint.Unit(unit):~}" or unit
-    except Exception:  # a unit pint cannot parse or abbreviate is shown as it is
-        return unit
-
-
 def suggestion_text(layer, lattice: Any, changed: dict) -> str:
     """Status line after "Suggest sizes", e.g. ``"lattice 8.0 x 8.0 px, 90°: patch x 12, ..."``.
 
@@ -407,6 +405,9 @@ def result_layers(source, result: Result, frame: int | None) -> list[tuple]:
             {
                 "name": f"{source.name} patterns",
                 "metadata": meta,
+                # the colours of the overlay figures (CLI and export)
+                "colormap": label_colour_dict(params.n_patterns, LABEL_OFFSET),
+                "features": result_features(source, result, frame, LABEL_OFFSET),
                 **_placement(source, result.grid, not full),
             },
             "labels",
@@ -581,7 +582,8 @@ def show_layer(viewer, data: np.ndarray, kwargs: dict, layer_type: str):
         viewer.layers.remove(old)
         return getattr(viewer, f"add_{layer_type}")(data, **kwargs)
     old.data = data
-    for key in ("scale", "translate", "units", "axis_labels", "metadata", "features"):
+    for key in ("scale", "translate", "units", "axis_labels", "metadata", "features",
+                "colormap"):
         if key in kwargs:
             setattr(old, key, kwargs[key])
     if layer_type == "image" and "contrast_limits" not in kwargs:
@@ -624,6 +626,8 @@ class SymsegWidget(Container):
         The number-of-patterns hint of the last run (hidden before).
     hint_worker : FunctionWorker or None
         The running hint computation (None when idle).
+    export_button : PushButton
+        "Export results…": asks for a base file name, then `export`.
     """
 
     def __init__(self, viewer: napari.viewer.Viewer) -> None:
@@ -651,6 +655,9 @@ class SymsegWidget(Container):
             tooltip=f"re-run (stride >= {PREVIEW_STRIDE}) whenever a parameter changes",
         )
         self.run_button = PushButton(text="Run", name="run", tooltip=RESULT_HELP)
+        self.export_button = PushButton(
+            text="Export results…", name="export", tooltip=EXPORT_HELP
+        )
         self.save_button = PushButton(text="Save parameters…", name="save_params")
         self.load_button = PushButton(text="Load parameters…", name="load_params")
         self.suggest_button = PushButton(
@@ -671,7 +678,8 @@ class SymsegWidget(Container):
         others.insert(others.index(self.fields["descriptor_name"]) + 1, self.suggest_button)
         self.extend(
             [self.image, self.segment, *series, *others, files, self.probe, self.live,
-             self.run_button, self.progress, self.status, self.hint_panel]
+             self.run_button, self.export_button, self.progress, self.status,
+             self.hint_panel]
         )
         self.progress.visible = False
         self.hint_panel.visible = False
@@ -705,6 +713,7 @@ class SymsegWidget(Container):
         self.run_button.changed.connect(self._on_run_clicked)
         self.save_button.changed.connect(lambda *_: self._ask_path(save=True))
         self.load_button.changed.connect(lambda *_: self._ask_path(save=False))
+        self.export_button.changed.connect(lambda *_: self._ask_export())
         self.suggest_button.changed.connect(lambda *_: self.suggest())
         for event in ("inserted", "removed", "reordered"):
             getattr(viewer.layers.events, event).connect(self._reset_image_choices)
@@ -853,6 +862,62 @@ class SymsegWidget(Container):
         path, _ = dialog(self.native, "Segmentation parameters", "", "JSON (*.json)")
         if path:
             (self.save_params if save else self.load_params)(path)
+
+    # -- export
+    def result_layer(self):
+        """The ``"<image> patterns"`` layer of the chosen image (None before a run)."""
+        from napari.layers import Labels
+
+        layer = self.image.value
+        name = None if layer is None else f"{layer.name} patterns"
+        found = self.viewer.layers[name] if name in self.viewer.layers else None
+        ours = isinstance(found, Labels) and METADATA_KEY in found.metadata
+        return found if ours else None
+
+    def export(self, base) -> list | None:
+        """Write the chosen image's result files; return their paths (None on failure).
+
+        ``BASE_labels.tif``, ``BASE_params.json``, ``BASE_stats.csv`` and
+        ``BASE_overlay.png`` (see `export.export_result`). The labels are
+        those of its pattern layer (every frame of a series, with any edit
+        made in napari), calibrated from the image layer's scale and units;
+        the overlay shows the current frame of a series in the layer's
+        colours. The status line lists the files; a failure (no result yet,
+        a folder that does not exist or cannot be written) is an error
+        message, never an exception.
+
+        Parameters
+        ----------
+        base : str or Path
+            Base file name (a suffix such as ``.tif`` is dropped).
+        """
+        from napari.utils.notifications import show_error, show_info
+
+        source, patterns = self.image.value, self.result_layer()
+        try:
+            if source is None or patterns is None:
+                raise ExportError("run a segmentation of the chosen image first")
+            frame = frame_index(source, self.viewer) if patterns.ndim == 3 else None
+            written = export_layer_result(base, source, patterns, frame, METADATA_KEY)
+        except (ExportError, ParamsError, OSError) as err:
+            self.status.value = f"not exported: {err}"
+            show_error(f"Symmetry segmentation: cannot export: {err}")
+            return None
+        names = ", ".join(path.name for path in written)
+        self.status.value = f"exported {names} to {written[0].parent}"
+        show_info(f"Symmetry segmentation: wrote {names}")
+        return written
+
+    def _ask_export(self) -> None:
+        from qtpy.QtWidgets import QFileDialog
+
+        layer = self.image.value
+        suggestion = "" if layer is None else re.sub(r"[^\w.-]+", "_", layer.name)
+        base, _ = QFileDialog.getSaveFileName(
+            self.native, "Export results: base file name", suggestion, "All files (*)"
+        )
+        if base:
+            self.export(base)
 
     def _reset_image_choices(self, *_: Any) -> None:
         self.image.reset_choices()

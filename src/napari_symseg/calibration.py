@@ -84,3 +84,19 @@ class Calibration:
             tuple(float(o) for o in data.get("origin", ())),
             str(data.get("source", "none")),
         )
+
+
+def unit_symbol(unit: str) -> str:
+    """The short symbol of a unit, e.g. ``"nanometer"`` -> ``"nm"`` (as given if unknown).
+
+    Parameters
+    ----------
+    unit : str
+        A unit name pint understands (``"second"``, ``"nm"``...).
+    """
+    try:
+        import pint
+
+        return f"{pint.Unit(unit):~}" or unit
+    except Exception:  # a unit pint cannot parse or abbreviate is shown as it is
+        return unit

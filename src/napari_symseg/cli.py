@@ -22,11 +22,20 @@ from pathlib import Path
 
 import numpy as np
 
+from .calibration import Calibration
 from .core.clustering import ClusteringError
 from .core.grid import ImageTooSmallError
 from .core.params import Params, ParamsError
 from .core.pipeline import Result, relay, run, segment_steps
 from .core.validation import InputError, as_image
+from .export import (
+    full_labels,
+    labels_calibration,
+    params_record,
+    pattern_statistics,
+    write_params,
+    write_stats_csv,
+)
 from .io import (
     FileFormatError,
     SeriesLabelsWriter,
@@ -172,12 +181,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     seg = sub.add_parser("segment", help="segment an image file and write its labels")
     seg.add_argument(
-        "input", metavar="INPUT", help="2-D image or (T, Y, X) series, .npy or .tif/.tiff"
+        "input", metavar="INPUT",
+        help="2-D image or (T, Y, X) series: .npy, .tif/.tiff (ImageJ/OME calibration read), "
+             "or a microscope file .dm3/.dm4/.emd/.ser/.mrc/.mrcs with its pixel size "
+             "(pip install 'napari-symseg[em]')",
     )
     seg.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="labels .npy/.tif")
     seg.add_argument("--params", metavar="FILE.json", help="load parameters from JSON")
     seg.add_argument("--save-params", metavar="FILE.json", help="write the parameters used")
-    seg.add_argument("--overlay", metavar="FILE.png", help="also write image + labels as PNG")
+    seg.add_argument(
+        "--overlay", metavar="FILE.png",
+        help="also write a figure: image + pattern colours + boundaries + scale bar + legend, "
+        "one PNG pixel per image pixel (a series: its first reference frame)",
+    )
     seg.add_argument(
         "--auto",
         action="store_true",
@@ -257,46 +273,51 @@ def cmd_segment(args: argparse.Namespace) -> int:
         if confidence is not None:
             raise UsageError("--confidence is for 2-D images (not series) for now")
         frames = series_frames(args.input, image)
-        return _segment_series(args, frames, output, overlay, save_params, stats, save_model)
+        return _segment_series(args, frames, output, overlay, save_params, stats, save_model,
+                               calibration)
     if np.ndim(image) not in (2, 3):
         as_image(image, allow_series=True)  # raises the clear message
     params = params_from_args(args, image)
     result = _run(image, params, args.quiet)
-    meta = {"napari_symseg": result.model.version, "params": params.to_dict()}
-    write_labels(output, result.labels, meta)
+    # the calibration goes into every file: TIFF resolution / unit, the JSON record,
+    # the scale bar, the CSV's area column
+    meta = params_record(params, calibration, result.model.version)
+    write_labels(output, result.labels, meta,
+                 labels_calibration(calibration, np.shape(image), result.labels.shape, params))
     written = [output]
     if overlay is not None:
-        write_overlay(overlay, np.asarray(image, dtype=np.float64), result.labels)
+        write_overlay(overlay, np.asarray(image, dtype=np.float64),
+                      full_labels(result.labels, np.shape(image), params), calibration,
+                      n_patterns=params.n_patterns)
         written.append(overlay)
     if confidence is not None:
-        import tifffile
+        from .tiff import write_tiff
 
-        tifffile.imwrite(confidence, result.confidence_image.astype(np.float32),
-                         description=json.dumps(meta), metadata=None)
+        write_tiff(confidence, result.confidence_image.astype(np.float32), calibration,
+                   json.dumps(meta))
         written.append(confidence)
     if stats is not None:
-        from .core.stats import PatternStats, frame_statistics
-
-        table = PatternStats.empty(1, result.model.n_patterns)
-        table.set(0, frame_statistics(result.labels, as_image(image), result.model.n_patterns))
-        table.to_csv(stats)
+        table = pattern_statistics(result.labels, as_image(image), params)
+        write_stats_csv(stats, table, calibration, np.shape(image))
         written.append(stats)
-    _write_params_and_model(params, result.model, save_params, save_model, written)
+    _write_params_and_model(params, result.model, save_params, save_model, written, calibration)
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
 
-def _write_params_and_model(params, model, save_params, save_model, written) -> None:
-    if save_params is not None:
-        params.to_json(save_params)
+def _write_params_and_model(params, model, save_params, save_model, written,
+                            calibration=None) -> None:
+    if save_params is not None:  # loadable by --params; the calibration is information
+        write_params(save_params, params, calibration, model.version)
         written.append(save_params)
     if save_model is not None:
         model.save(save_model)
         written.append(save_model)
 
 
-def _segment_series(args, series, output, overlay, save_params, stats, save_model) -> int:
+def _segment_series(args, series, output, overlay, save_params, stats, save_model,
+                    calibration=None) -> int:
     """Fit on the reference frame(s), label every frame, stream labels to `output`."""
     from .core import stack
 
@@ -314,15 +335,19 @@ def _segment_series(args, series, output, overlay, save_params, stats, save_mode
         fitted = time.perf_counter() - start
         from . import __version__
 
-        meta = {"napari_symseg": __version__, "params": params.to_dict()}
-        writer = SeriesLabelsWriter(output, stack.labels_shape(fit.model, shape), meta)
+        meta = params_record(params, calibration, __version__)
+        out_shape = stack.labels_shape(fit.model, shape)
+        writer = SeriesLabelsWriter(output, out_shape, meta, labels_calibration(
+            calibration or Calibration.pixels(3), shape, out_shape, params))
         try:
             labels, table = run(_printing(
                 stack.label_frames_steps(fit.model, series, out=writer.array), args.quiet))
             elapsed = time.perf_counter() - start
             if overlay is not None:
                 t = fit.reference_frames[0]
-                write_overlay(overlay, stack.frame_image(series, t), np.asarray(labels[t]))
+                frame = stack.frame_image(series, t)
+                write_overlay(overlay, frame, full_labels(labels[t], frame.shape, params),
+                              calibration, n_patterns=params.n_patterns)
             writer.finish()
         except BaseException:
             writer.discard()
@@ -334,9 +359,9 @@ def _segment_series(args, series, output, overlay, save_params, stats, save_mode
     if overlay is not None:
         written.append(overlay)
     if stats is not None:
-        table.to_csv(stats)
+        write_stats_csv(stats, table, calibration, shape)
         written.append(stats)
-    _write_params_and_model(params, fit.model, save_params, save_model, written)
+    _write_params_and_model(params, fit.model, save_params, save_model, written, calibration)
     if not args.quiet:
         _clear_progress()
         first, last = table.area_fraction[0], table.area_fraction[-1]

@@ -15,17 +15,29 @@ class FileFormatError(ValueError):
 
 
 def read_image(path: str | Path) -> np.ndarray:
-    """Read an image or image series from ``.npy`` or ``.tif/.tiff``.
+    """Read an image or image series from ``.npy``, ``.tif/.tiff`` or a microscope file.
 
     Returns the array as stored (no conversion); validation happens later.
     ``.npy`` files, and TIFF files whose pixels are stored contiguously, are
     memory-mapped (read-only), so a long series is read frame by frame.
+    Microscope files (``.dm3``, ``.dm4``, ``.emd``, ``.ser``, ``.mrc``) are
+    read by `napari_symseg.formats.read_em`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
     """
+    from .formats import EM_SUFFIXES, read_em
+
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix in EM_SUFFIXES:
+        return read_em(path)[0]
     if suffix not in IMAGE_SUFFIXES:
         raise FileFormatError(
-            f"cannot read {path.name}: supported inputs are {', '.join(IMAGE_SUFFIXES)}"
+            f"cannot read {path.name}: supported inputs are "
+            f"{', '.join(IMAGE_SUFFIXES + EM_SUFFIXES)}"
         )
     if not path.is_file():
         raise FileFormatError(f"input file not found: {path}")
@@ -45,6 +57,14 @@ def read_image(path: str | Path) -> np.ndarray:
 def read_calibrated(path: str | Path):
     """Read an image or series with its pixel size and units.
 
+    Microscope files get theirs from `napari_symseg.formats.read_em`, ImageJ
+    and OME TIFFs from `napari_symseg.formats.tiff_calibration`.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.npy``, ``.tif/.tiff`` or a microscope file.
+
     Returns
     -------
     data : array-like
@@ -53,8 +73,14 @@ def read_calibrated(path: str | Path):
         From the file's metadata where the format has it; 1 pixel per pixel otherwise.
     """
     from .calibration import Calibration
+    from .formats import EM_SUFFIXES, TIFF_SUFFIXES, read_em, tiff_calibration
 
+    suffix = Path(path).suffix.lower()
+    if suffix in EM_SUFFIXES:
+        return read_em(path)
     data = read_image(path)
+    if suffix in TIFF_SUFFIXES:
+        return data, tiff_calibration(path, np.ndim(data))
     return data, Calibration.pixels(np.ndim(data))
 
 
@@ -130,26 +156,54 @@ def check_output_path(path: str | Path, suffixes=LABEL_SUFFIXES) -> Path:
     return path
 
 
-def write_labels(path: str | Path, labels: np.ndarray, metadata: dict | None = None) -> None:
-    """Write integer labels as ``.npy`` or ``.tif`` (parameters in the TIFF description)."""
+def labels_dtype(labels: np.ndarray) -> np.dtype:
+    """The smallest of uint8, uint16 (ImageJ types) and int32 that holds `labels`.
+
+    Parameters
+    ----------
+    labels : ndarray of int
+        Any integer labels.
+    """
+    lo, hi = np.min(labels, initial=0), np.max(labels, initial=0)
+    if lo >= 0 and hi < 2**8:
+        return np.dtype(np.uint8)
+    return np.dtype(np.uint16 if lo >= 0 and hi < 2**16 else np.int32)
+
+
+def write_labels(
+    path: str | Path, labels: np.ndarray, metadata: dict | None = None, calibration=None
+) -> None:
+    """Write integer labels as ``.npy`` or as a calibrated ImageJ ``.tif``.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.npy`` (the array only) or ``.tif/.tiff``.
+    labels : ndarray of int, (Y, X) or (T, Y, X)
+        Stored as uint8 (or uint16 / int32 when needed).
+    metadata : dict, optional
+        JSON-compatible (parameters, version); in a TIFF, ImageJ's ``Info``
+        property (see `napari_symseg.tiff`).
+    calibration : Calibration, optional
+        Pixel size, unit and frame interval of `labels`, written so that
+        Fiji/ImageJ and tifffile read them (TIFF only).
+    """
     path = Path(path)
     labels = np.asarray(labels)
-    dtype = np.uint8 if labels.max(initial=0) < 256 and labels.min(initial=0) >= 0 else np.int32
-    labels = labels.astype(dtype)
+    labels = labels.astype(labels_dtype(labels))
     if path.suffix.lower() == ".npy":
         np.save(path, labels)
         return
     import json
 
-    import tifffile
+    from .tiff import write_tiff
 
-    tifffile.imwrite(
-        path,
-        labels,
-        description=json.dumps(metadata or {}),
-        metadata=None,
-        photometric="minisblack",
-    )
+    write_tiff(path, labels, calibration, json.dumps(metadata or {}, default=_jsonable))
+
+
+def _jsonable(value):
+    """numpy numbers and arrays as JSON numbers and lists; anything else as text."""
+    return value.tolist() if hasattr(value, "tolist") else str(value)
 
 
 class SeriesLabelsWriter:
@@ -167,12 +221,17 @@ class SeriesLabelsWriter:
     shape : (int, int, int)
         (T, Y, X) of the labels.
     metadata : dict, optional
-        JSON-compatible; stored in the TIFF description.
+        JSON-compatible; stored in ImageJ's ``Info`` property of the TIFF.
+    calibration : Calibration, optional
+        Frame interval, pixel size and unit of the (T, Y, X) labels (TIFF only).
     """
 
-    def __init__(self, path: str | Path, shape: tuple[int, int, int], metadata=None) -> None:
+    def __init__(
+        self, path: str | Path, shape: tuple[int, int, int], metadata=None, calibration=None
+    ) -> None:
         self.path = Path(path)
         self.metadata = metadata or {}
+        self.calibration = calibration
         self.tmp = self.path.with_name(f".{self.path.name}.partial.npy")
         with self.tmp.open("wb") as fh:
             header = {"descr": "|u1", "fortran_order": False, "shape": tuple(shape)}
@@ -189,16 +248,12 @@ class SeriesLabelsWriter:
             return
         import json
 
-        import tifffile
+        from .tiff import write_tiff
 
+        frames = (self.array[t] for t in range(len(self.array)))
         try:
-            with tifffile.TiffWriter(self.path) as tif:
-                for t in range(len(self.array)):
-                    tif.write(
-                        self.array[t], contiguous=True, photometric="minisblack",
-                        description=json.dumps(self.metadata) if t == 0 else None,
-                        metadata=None,
-                    )
+            write_tiff(self.path, frames, self.calibration, json.dumps(self.metadata),
+                       shape=self.array.shape, dtype=self.array.dtype)
         finally:
             self.discard()
 
@@ -208,40 +263,6 @@ class SeriesLabelsWriter:
         self.tmp.unlink(missing_ok=True)
 
 
-# A colour-blind-friendly qualitative palette (Okabe-Ito), then repeats.
-_PALETTE = np.array(
-    [
-        (230, 159, 0),
-        (86, 180, 233),
-        (0, 158, 115),
-        (240, 228, 66),
-        (0, 114, 178),
-        (213, 94, 0),
-        (204, 121, 167),
-        (153, 153, 153),
-    ],
-    dtype=np.float64,
-)
-
-
-def overlay_rgb(image: np.ndarray, labels: np.ndarray, alpha: float = 0.35) -> np.ndarray:
-    """Grey image (1-99 percentile stretch) blended with coloured labels, uint8 RGB."""
-    img = np.asarray(image, dtype=np.float64)
-    lo, hi = np.percentile(img, (1, 99))
-    grey = np.clip((img - lo) / (hi - lo if hi > lo else 1.0), 0, 1)[..., None] * 255
-    colours = _PALETTE[np.asarray(labels) % len(_PALETTE)]
-    rgb = (1 - alpha) * grey + alpha * colours
-    # mark pattern boundaries in white so they stay visible on any image
-    lab = np.asarray(labels)
-    edge = np.zeros(lab.shape, bool)
-    edge[:-1] |= lab[:-1] != lab[1:]
-    edge[:, :-1] |= lab[:, :-1] != lab[:, 1:]
-    rgb[edge] = 255
-    return rgb.round().astype(np.uint8)
-
-
-def write_overlay(path: str | Path, image: np.ndarray, labels: np.ndarray) -> None:
-    """Save `overlay_rgb` as a PNG."""
-    from PIL import Image
-
-    Image.fromarray(overlay_rgb(image, labels)).save(Path(path))
+# The overlay figure (image + pattern colours + scale bar + legend) lives in `figure`;
+# these names stay importable from here.
+from .figure import overlay_rgb, write_overlay  # noqa: E402, F401

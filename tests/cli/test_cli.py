@@ -309,3 +309,64 @@ def test_single_crystal_gets_a_pattern_count_note_and_confidence_map(tmp_path, c
     assert main(["segment", str(src), "-o", str(tmp_path / "l.npy"), *SMALL,
                  "--n-patterns", "1"]) == 0
     assert "note:" not in capsys.readouterr().out
+
+
+def _imagej_calibration(path):
+    with tifffile.TiffFile(path) as tif:
+        x, y = tif.pages[0].get_resolution()
+        return 1 / x, 1 / y, tif.imagej_metadata
+
+
+def test_calibrated_input_gives_calibrated_outputs_and_params_reload(tmp_path, capsys):
+    src = tmp_path / "img.tif"
+    image = two_phase((120, 140)).astype(np.float32)
+    tifffile.imwrite(src, image, imagej=True, resolution=(1 / 0.0127, 1 / 0.0127),
+                     metadata={"unit": "nm", "axes": "YX"})
+    out, conf, png = tmp_path / "l.tif", tmp_path / "c.tif", tmp_path / "o.png"
+    stats, saved = tmp_path / "s.csv", tmp_path / "p.json"
+    assert main(["segment", str(src), "-o", str(out), *SMALL, "--confidence", str(conf),
+                 "--overlay", str(png), "--stats", str(stats), "--save-params",
+                 str(saved)]) == 0
+    for path in (out, conf):
+        sx, sy, meta = _imagej_calibration(path)
+        assert meta["unit"] == "nm" and (sx, sy) == (pytest.approx(0.0127), pytest.approx(0.0127))
+        assert json.loads(meta["Info"])["calibration"]["units"] == ["nm", "nm"]
+    record = json.loads(saved.read_text())
+    assert record["calibration"]["scale"] == pytest.approx([0.0127, 0.0127])
+    import csv
+
+    rows = list(csv.DictReader(stats.open()))
+    for row in rows:
+        area = float(row["area_fraction"]) * 120 * 140 * 0.0127**2
+        assert float(row["area_nm2"]) == pytest.approx(area)
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(png))
+    assert rgb.shape == (120, 140, 3)
+    # 140 px * 0.0127 nm / 5 = 0.356 nm -> a 0.2 nm bar of 16 px, in the bottom right
+    white = np.all(rgb == 255, axis=-1)[90:, 70:]
+    assert max(len(run) for r in white for run in np.split(
+        np.flatnonzero(r), np.flatnonzero(np.diff(np.flatnonzero(r)) > 1) + 1)) == 16
+    # the saved parameters give the same labels
+    out2 = tmp_path / "l2.tif"
+    assert main(["segment", str(src), "-o", str(out2), "--params", str(saved)]) == 0
+    np.testing.assert_array_equal(tifffile.imread(out), tifffile.imread(out2))
+
+
+def test_calibrated_series_writes_frame_interval_and_time_column(tmp_path):
+    series = moving_boundary_series(n_frames=3, shape=(96, 120), start=40, step=10)
+    src = tmp_path / "series.tif"
+    tifffile.imwrite(src, series.astype(np.float32), imagej=True, resolution=(10.0, 10.0),
+                     metadata={"unit": "nm", "axes": "TYX", "finterval": 0.25})
+    out, stats = tmp_path / "l.tif", tmp_path / "s.csv"
+    assert main(["segment", str(src), "-o", str(out), *SMALL, "-q", "--stats",
+                 str(stats)]) == 0
+    sx, sy, meta = _imagej_calibration(out)
+    assert (sx, sy) == (pytest.approx(0.1), pytest.approx(0.1)) and meta["unit"] == "nm"
+    assert meta["finterval"] == pytest.approx(0.25) and meta["frames"] == 3
+    import csv
+
+    rows = list(csv.DictReader(stats.open()))
+    assert list(rows[0]) == ["frame", "time_s", "pattern", "area_fraction", "area_nm2",
+                             "regions", "mean_intensity"]
+    assert [float(r["time_s"]) for r in rows[::2]] == [0.0, 0.25, 0.5]

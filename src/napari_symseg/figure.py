@@ -1,0 +1,311 @@
+"""The overlay figure: image + pattern colours + boundaries + scale bar + legend, as a PNG.
+
+One image pixel is one PNG pixel (`matplotlib.figure.Figure.figimage`
+places the RGB overlay without resampling); matplotlib (already a
+dependency, no pyplot state, safe in a worker thread) draws the scale bar
+label and the legend on top with its own fonts and layout. The scale bar is
+drawn as a filled rectangle on whole pixels, so its length is exact to the
+pixel; its length is the largest 1-2-5 number not above a fifth of the
+image width, in the calibration's unit (pixels when uncalibrated).
+matplotlib-scalebar would add a dependency for one rectangle and a label,
+and it rounds lengths to its own unit prefixes (Å instead of the file's nm),
+so we keep to matplotlib.
+
+Pattern colours are `pattern_colours`: the Okabe-Ito palette (safe for
+colour-blind readers), also used by the widget's pattern layer, so a figure
+written by the CLI or the widget shows each pattern in the colour it has
+in napari.
+"""
+
+from __future__ import annotations
+
+import colorsys
+from pathlib import Path
+
+import numpy as np
+
+#: Okabe-Ito colours (orange, sky blue, bluish green, yellow, blue, vermillion,
+#: reddish purple, grey): patterns 0..7; further patterns get spread hues.
+OKABE_ITO = (
+    (230, 159, 0),
+    (86, 180, 233),
+    (0, 158, 115),
+    (240, 228, 66),
+    (0, 114, 178),
+    (213, 94, 0),
+    (204, 121, 167),
+    (153, 153, 153),
+)
+#: Patterns named in the legend at most (a legend of more would hide the image).
+MAX_LEGEND = 12
+#: Colour of the scale bar and its label (on a dark translucent box).
+BAR_COLOUR = (255, 255, 255)
+_DPI = 100.0
+_GOLDEN = 0.618033988749895
+
+
+def pattern_colours(n: int) -> np.ndarray:
+    """RGB colours (uint8, (n, 3)) of patterns ``0 .. n - 1``.
+
+    Parameters
+    ----------
+    n : int
+        Number of patterns.
+
+    Returns
+    -------
+    ndarray of uint8, (n, 3)
+        Okabe-Ito for the first eight, then hues spaced by the golden ratio.
+    """
+    extra = [
+        tuple(round(255 * c) for c in colorsys.hsv_to_rgb((0.1 + k * _GOLDEN) % 1, 0.7, 0.9))
+        for k in range(max(0, n - len(OKABE_ITO)))
+    ]
+    return np.array([*OKABE_ITO, *extra][:n], dtype=np.uint8).reshape(n, 3)
+
+
+def label_colour_dict(n: int, offset: int = 1) -> dict:
+    """Colours for a napari Labels layer showing pattern ``k`` as label ``k + offset``.
+
+    Parameters
+    ----------
+    n : int
+        Number of patterns.
+    offset : int
+        Label value of pattern 0 (napari keeps 0 as transparent background).
+
+    Returns
+    -------
+    dict
+        ``{None: transparent, k + offset: (r, g, b, 1.0)}``, the ``colormap``
+        argument of `napari.layers.Labels` (a direct label colormap).
+    """
+    colours = pattern_colours(n) / 255.0
+    return {None: (0.0, 0.0, 0.0, 0.0)} | {
+        k + offset: (*(float(c) for c in colours[k]), 1.0) for k in range(n)
+    }
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    """`image` stretched to 0..255 between its 1st and 99th percentiles (float64)."""
+    img = np.asarray(image, dtype=np.float64)
+    finite = img[np.isfinite(img)]
+    lo, hi = np.percentile(finite, (1, 99)) if finite.size else (0.0, 1.0)
+    grey = np.clip((img - lo) / (hi - lo if hi > lo else 1.0), 0, 1) * 255
+    return np.nan_to_num(grey)
+
+
+def pattern_boundaries(labels: np.ndarray) -> np.ndarray:
+    """Pixels (bool) whose right or lower neighbour has another label.
+
+    Parameters
+    ----------
+    labels : ndarray of int, (Y, X)
+        Pattern of every pixel.
+    """
+    lab = np.asarray(labels)
+    edge = np.zeros(lab.shape, bool)
+    edge[:-1] |= lab[:-1] != lab[1:]
+    edge[:, :-1] |= lab[:, :-1] != lab[:, 1:]
+    return edge
+
+
+def overlay_rgb(
+    image: np.ndarray, labels: np.ndarray, alpha: float = 0.35, colours: np.ndarray | None = None
+) -> np.ndarray:
+    """Grey image (1-99 percentile stretch) blended with coloured labels, uint8 RGB.
+
+    Parameters
+    ----------
+    image : ndarray, (Y, X)
+        The segmented image.
+    labels : ndarray of int, (Y, X)
+        Pattern of every pixel; values without a colour stay grey.
+    alpha : float
+        Weight of the pattern colour.
+    colours : ndarray, (n, 3), optional
+        RGB (0..255) of patterns ``0 .. n - 1``; `pattern_colours` by default.
+
+    Returns
+    -------
+    ndarray of uint8, (Y, X, 3)
+        With the pattern boundaries in white.
+    """
+    lab = np.asarray(labels)
+    if np.shape(image) != lab.shape:
+        raise ValueError(f"image {np.shape(image)} and labels {lab.shape} differ in shape")
+    if colours is None:
+        colours = pattern_colours(int(lab.max(initial=0)) + 1)
+    colours = np.asarray(colours, dtype=np.float64).reshape(-1, 3)
+    grey = _grey(image)[..., None]
+    coloured = (lab >= 0) & (lab < len(colours))
+    rgb = np.repeat(grey, 3, axis=-1)
+    rgb[coloured] = (1 - alpha) * rgb[coloured] + alpha * colours[lab[coloured]]
+    rgb[pattern_boundaries(lab)] = 255  # visible on any image
+    return rgb.round().astype(np.uint8)
+
+
+def nice_length(target: float) -> float:
+    """The largest number of the 1-2-5 series (…, 0.5, 1, 2, 5, 10, …) not above `target`.
+
+    Parameters
+    ----------
+    target : float
+        A positive length.
+
+    Examples
+    --------
+    >>> nice_length(204.8), nice_length(1.3), nice_length(0.07)
+    (200.0, 1.0, 0.05)
+    """
+    if not target > 0:
+        raise ValueError(f"target must be positive; got {target}")
+    power = 10.0 ** np.floor(np.log10(target))
+    mantissa = max(m for m in (1, 2, 5, 10) if m * power <= target * (1 + 1e-9))
+    return float(f"{mantissa * power:.12g}")
+
+
+def scale_bar(width: int, calibration=None, fraction: float = 0.2) -> tuple[int, str]:
+    """Length in pixels and label of the scale bar of an image `width` pixels wide.
+
+    Parameters
+    ----------
+    width : int
+        Image width in pixels.
+    calibration : Calibration, optional
+        Of the image; its last axis (x) gives the pixel size and unit.
+    fraction : float
+        The bar is the longest 1-2-5 length up to this fraction of the width.
+
+    Returns
+    -------
+    pixels : int
+        Bar length in (whole) pixels.
+    label : str
+        E.g. ``"2 nm"``, or ``"200 px"`` when uncalibrated.
+    """
+    from .calibration import unit_symbol
+
+    size, unit = 1.0, "pixel"
+    if calibration is not None and str(calibration.units[-1]) != "pixel":
+        size, unit = float(calibration.scale[-1]), str(calibration.units[-1])
+    length = nice_length(max(fraction * width, 1.0) * size)
+    symbol = "px" if unit == "pixel" else unit_symbol(unit)
+    return max(1, round(length / size)), f"{length:g} {symbol}"
+
+
+def overlay_figure(
+    image: np.ndarray,
+    labels: np.ndarray,
+    calibration=None,
+    colours: np.ndarray | None = None,
+    n_patterns: int | None = None,
+    alpha: float = 0.35,
+    legend: bool = True,
+) -> np.ndarray:
+    """The overlay with boundaries, scale bar and legend, as an RGB image of the image's size.
+
+    Parameters
+    ----------
+    image : ndarray, (Y, X)
+        The segmented image.
+    labels : ndarray of int, (Y, X)
+        Patterns ``0 .. n_patterns - 1`` (other values stay grey).
+    calibration : Calibration, optional
+        Of the image (the scale bar's unit); pixels when None.
+    colours : ndarray, (n, 3), optional
+        RGB (0..255) of every pattern; `pattern_colours` by default.
+    n_patterns : int, optional
+        Patterns named in the legend (default: the largest label + 1).
+    alpha : float
+        Weight of the pattern colours.
+    legend : bool
+        Name the pattern colours (up to `MAX_LEGEND` patterns) in the upper
+        right corner.
+
+    Returns
+    -------
+    ndarray of uint8, (Y, X, 3)
+        One pixel per image pixel; the scale bar in `BAR_COLOUR` in the lower
+        right corner.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
+
+    lab = np.asarray(labels)
+    n = int(lab.max(initial=0)) + 1 if n_patterns is None else int(n_patterns)
+    colours = pattern_colours(n) if colours is None else np.asarray(colours).reshape(-1, 3)
+    rgb = overlay_rgb(image, lab, alpha, colours)
+    height, width = lab.shape
+    fig = Figure(figsize=(width / _DPI, height / _DPI), dpi=_DPI)
+    FigureCanvasAgg(fig)
+    # pixel for pixel, never resampled; below the axes that hold the scale bar and legend
+    fig.figimage(rgb, xo=0, yo=0, origin="upper", zorder=-1)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_axis_off()
+    ax.set_xlim(0, width)  # axes units = pixel edges, y down like the image
+    ax.set_ylim(height, 0)
+    font = float(np.clip(round(min(height, width) / 32), 7, 40))  # pixels
+    points = font * 72.0 / _DPI
+    bar_px, label = scale_bar(width, calibration)
+    thick = max(2, round(font / 4))
+    margin, pad = max(2, round(font * 0.8)), max(2, round(font / 3))
+    # a translucent box in the lower right corner: the bar (on whole pixels) under its label
+    box_w = max(bar_px, 0.62 * font * len(label)) + 2 * pad
+    box_h = thick + 1.35 * font + 2 * pad
+    right, bottom = width - margin + pad, height - margin + pad
+    centre = right - box_w / 2
+    x0, y0 = round(centre - bar_px / 2), height - margin - thick
+    ax.add_patch(Rectangle((right - box_w, bottom - box_h), box_w, box_h,
+                           facecolor="black", alpha=0.55, edgecolor="none"))
+    bar = np.array(BAR_COLOUR) / 255
+    ax.add_patch(Rectangle((x0, y0), bar_px, thick, facecolor=bar, edgecolor="none",
+                           antialiased=False))
+    ax.text(centre, y0 - 0.25 * font, label, color=bar, fontsize=points,
+            ha="center", va="bottom")
+    if legend and 0 < n <= MAX_LEGEND:
+        handles = [Patch(facecolor=colours[k] / 255, edgecolor="white", linewidth=0.5,
+                         label=f"pattern {k}") for k in range(n)]
+        ax.legend(handles=handles, loc="upper right", fontsize=0.8 * points, frameon=True,
+                  facecolor="black", edgecolor="none", framealpha=0.55, labelcolor="white",
+                  borderaxespad=margin / font, handlelength=1.0, handleheight=1.0)
+    fig.canvas.draw()
+    out = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    if out.shape[:2] != (height, width):  # rounding of the figure size: never resample
+        raise RuntimeError(f"figure is {out.shape[:2]}, expected {(height, width)}")
+    return out
+
+
+def write_overlay(
+    path: str | Path,
+    image: np.ndarray,
+    labels: np.ndarray,
+    calibration=None,
+    colours: np.ndarray | None = None,
+    n_patterns: int | None = None,
+    alpha: float = 0.35,
+) -> None:
+    """Save `overlay_figure` as a PNG (one image pixel = one PNG pixel).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.png`` file.
+    image : ndarray, (Y, X)
+        The segmented image.
+    labels : ndarray of int, (Y, X)
+        Pattern of every pixel.
+    calibration : Calibration, optional
+        Of the image: the scale bar's length and unit.
+    colours : ndarray, (n, 3), optional
+        RGB (0..255) of every pattern; `pattern_colours` by default.
+    n_patterns : int, optional
+        Patterns named in the legend.
+    alpha : float
+        Weight of the pattern colours.
+    """
+    from PIL import Image
+
+    rgb = overlay_figure(image, labels, calibration, colours, n_patterns, alpha)
+    Image.fromarray(rgb).save(Path(path))

@@ -1,0 +1,162 @@
+"""The widget's "Export results…", the pattern layer's features and napari's File > Save."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+import tifffile
+from PIL import Image
+
+from napari_symseg._widget import ALL_FRAMES, METADATA_KEY
+from napari_symseg.core.params import Params
+from napari_symseg.core.stats import frame_statistics
+from napari_symseg.core.synthetic import moving_boundary_series, two_phase
+from napari_symseg.figure import OKABE_ITO, overlay_rgb
+
+from .helpers import run_and_wait, set_fields
+
+SMALL = {"patch_x": 6, "patch_y": 6, "window_x": 8, "window_y": 8, "stride": 4}
+NM = {"scale": (0.0127, 0.0127), "units": ("nm", "nm")}
+
+
+def _resolution(path):
+    with tifffile.TiffFile(path) as tif:
+        x, y = tif.pages[0].get_resolution()
+        return 1 / x, 1 / y, tif.imagej_metadata, tif.asarray()
+
+
+@pytest.fixture
+def segmented(qtbot, viewer_widget):
+    """A calibrated two-phase image segmented by the widget."""
+    viewer, widget = viewer_widget
+    image = two_phase((120, 140))
+    source = viewer.add_image(image, name="img", **NM)
+    widget.image.value = source
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    return viewer, widget, image, viewer.layers["img patterns"]
+
+
+def test_pattern_layer_colours_and_features(segmented):
+    _, _, image, patterns = segmented
+    for k in range(2):  # the overlay figures' palette
+        np.testing.assert_allclose(np.asarray(patterns.get_color(k + 1))[:3] * 255,
+                                   OKABE_ITO[k], atol=0.5)
+    features = patterns.features
+    labels = np.asarray(patterns.data) - 1
+    fractions, regions, means = frame_statistics(labels, image, 2)
+    assert list(features["index"]) == [1, 2]  # the layer's label values (pattern + 1)
+    assert list(features["pattern"]) == [0, 1]
+    np.testing.assert_allclose(features["area_fraction"], fractions)
+    np.testing.assert_array_equal(features["regions"], regions)
+    np.testing.assert_allclose(features["mean_intensity"], means)
+    np.testing.assert_allclose(features["area_nm2"], fractions * 120 * 140 * 0.0127**2)
+    assert sorted(np.unique(labels)) == [0, 1] and 0.3 < fractions[0] < 0.7
+
+
+def test_export_writes_the_four_files(segmented, tmp_path, errors):
+    _, widget, image, patterns = segmented
+    written = widget.export(tmp_path / "run")
+    assert [p.name for p in written] == ["run_labels.tif", "run_params.json", "run_stats.csv",
+                                         "run_overlay.png"]
+    assert not errors
+    assert "run_labels.tif" in widget.status.value and "run_overlay.png" in widget.status.value
+    labels = np.asarray(patterns.data) - 1
+    sx, sy, meta, data = _resolution(written[0])
+    assert (sx, sy) == (pytest.approx(0.0127), pytest.approx(0.0127)) and meta["unit"] == "nm"
+    np.testing.assert_array_equal(data, labels)  # patterns 0..k-1, as the CLI writes them
+    record = json.loads(meta["Info"])
+    run_params = patterns.metadata[METADATA_KEY]["params"]
+    assert record["params"] == run_params and record["source"] == "img"
+    assert Params.from_json(written[1]) == Params.from_dict(run_params)
+    rows = list(csv.DictReader(written[2].open()))
+    fractions, regions, means = frame_statistics(labels, image, 2)
+    assert [int(r["pattern"]) for r in rows] == [0, 1]
+    for k, row in enumerate(rows):
+        assert float(row["area_fraction"]) == pytest.approx(fractions[k])
+        assert float(row["area_nm2"]) == pytest.approx(fractions[k] * 120 * 140 * 0.0127**2)
+        assert int(row["regions"]) == regions[k]
+        assert float(row["mean_intensity"]) == pytest.approx(means[k])
+    rgb = np.asarray(Image.open(written[3]))
+    assert rgb.shape == (120, 140, 3)
+    # top left: the overlay itself, in the layer's colours (legend upper right, bar lower right)
+    ref = overlay_rgb(image, labels, colours=np.array(OKABE_ITO[:2]))
+    np.testing.assert_array_equal(rgb[:60, :70], ref[:60, :70])
+
+
+def test_export_follows_the_layer_colours(segmented, tmp_path):
+    _, widget, image, patterns = segmented
+    patterns.colormap = {None: (0, 0, 0, 0), 1: (1.0, 0.0, 0.0, 1.0), 2: (0.0, 0.0, 1.0, 1.0)}
+    written = widget.export(tmp_path / "red")
+    rgb = np.asarray(Image.open(written[3]))
+    ref = overlay_rgb(image, np.asarray(patterns.data) - 1,
+                      colours=np.array([(255, 0, 0), (0, 0, 255)]))
+    np.testing.assert_array_equal(rgb[:60, :70], ref[:60, :70])
+
+
+def test_export_errors_are_messages(qtbot, viewer_widget, tmp_path, errors):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((120, 140)), name="img")
+    assert widget.export(tmp_path / "run") is None
+    assert "run a segmentation" in errors[-1] and "not exported" in widget.status.value
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    assert widget.export(tmp_path / "no" / "such" / "run") is None
+    assert "folder does not exist" in errors[-1]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_load_parameters_fills_the_fields_from_an_export(segmented, tmp_path, errors):
+    _, widget, _, _ = segmented
+    written = widget.export(tmp_path / "run")
+    set_fields(widget, patch_x=11, stride=7, n_patterns=4)
+    assert widget.load_params(written[1])
+    assert widget.fields["patch_x"].value == 6 and widget.fields["stride"].value == 4
+    assert widget.fields["n_patterns"].value == 2 and not errors
+
+
+def test_napari_file_save_writes_calibrated_labels(segmented, tmp_path):
+    viewer, _, _, patterns = segmented
+    viewer.layers.selection = {patterns}
+    path = tmp_path / "saved.tif"
+    assert viewer.layers.save(str(path), selected=True) == [str(path)]
+    sx, sy, meta, data = _resolution(path)
+    np.testing.assert_array_equal(data, patterns.data)  # the layer's own values
+    assert (sx, sy) == (pytest.approx(0.0127), pytest.approx(0.0127)) and meta["unit"] == "nm"
+    assert json.loads(meta["Info"])["label_offset"] == 1
+    reopened = viewer.open(str(path), layer_type="labels")[0]
+    np.testing.assert_array_equal(reopened.data, patterns.data)
+
+
+def test_series_export_features_and_current_frame_overlay(qtbot, viewer_widget, tmp_path):
+    viewer, widget = viewer_widget
+    series = moving_boundary_series(n_frames=4, shape=(96, 128), start=40, step=16)
+    source = viewer.add_image(series, name="s", scale=(0.5, 0.1, 0.1),
+                              units=("s", "nm", "nm"), axis_labels=("t", "y", "x"))
+    widget.image.value = source
+    widget.segment.value = ALL_FRAMES
+    set_fields(widget, **SMALL, n_selected_operations=10)
+    run_and_wait(qtbot, widget)
+    patterns = viewer.layers["s patterns"]
+    labels = np.asarray(patterns.data) - 1
+    stats = [frame_statistics(labels[t], series[t], 2) for t in range(4)]
+    features = patterns.features  # means over the frames
+    np.testing.assert_allclose(features["area_fraction"], np.mean([s[0] for s in stats], 0))
+    np.testing.assert_allclose(features["regions"], np.mean([s[1] for s in stats], 0))
+    viewer.dims.set_current_step(0, 2)
+    written = widget.export(tmp_path / "s")
+    sx, _, meta, data = _resolution(written[0])
+    np.testing.assert_array_equal(data, labels)
+    assert sx == pytest.approx(0.1) and meta["finterval"] == pytest.approx(0.5)
+    rows = list(csv.DictReader(written[2].open()))
+    assert len(rows) == 8 and [float(r["time_s"]) for r in rows[::2]] == [0, 0.5, 1.0, 1.5]
+    for row in rows:
+        t, k = int(row["frame"]), int(row["pattern"])
+        assert float(row["area_fraction"]) == pytest.approx(stats[t][0][k])
+    rgb = np.asarray(Image.open(written[3]))
+    ref = overlay_rgb(series[2], labels[2], colours=np.array(OKABE_ITO[:2]))
+    np.testing.assert_array_equal(rgb[:48, :64], ref[:48, :64])
+    assert not np.array_equal(ref[:48, :64], overlay_rgb(series[0], labels[0],
+                                                         colours=np.array(OKABE_ITO[:2]))
+                              [:48, :64])
