@@ -77,6 +77,13 @@ _WIDGET_DEFAULTS = {"reference_frames": None}
 _WIDGET_HELP = {
     "reference_frames": "series: frames the model is fitted on, e.g. 0 or [0, 40]; "
     "empty = the current frame (the time slider's)",
+    "descriptor_name": "translations (default): regions that differ in lattice, orientation "
+    "(grains, twins), chemical order or in having a lattice at all; rotations: crystal next to "
+    "amorphous support or vacuum; reflections: same lattice and orientation, different point "
+    "symmetry (a mirror broken on one side). See docs/parameters.md",
+    "smoothing": "average every descriptor over this Gaussian sigma (px) before PCA: about "
+    "one lattice period (what Suggest sets) lets weak differences such as chemical order "
+    "win over the position inside the unit cell; 0 = as in the paper",
 }
 _EXAMPLES = {"reference_frames": "[0, 40]", "rotation_angles": "[90, 180]"}
 #: What a run adds to the viewer (Run button and status tooltips).
