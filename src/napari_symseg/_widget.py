@@ -223,6 +223,7 @@ PREVIEW_DELAY_MS = 300
 #: Size fields and the image axis (-2 rows, -1 columns) that calibrates them.
 SIZE_AXES = {
     "patch_x": -2, "patch_y": -1, "window_x": -2, "window_y": -1, "radius": -1, "stride": -1,
+    "smoothing": -1,
 }
 
 

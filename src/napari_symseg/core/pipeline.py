@@ -30,7 +30,7 @@ MAX_CHUNKS = 32
 #: Descriptor arrays larger than this (bytes) are streamed: computed chunk by
 #: chunk in two or three passes (covariance, PCA features, separability)
 #: and never held at once; `Result.descriptors` is then None.
-DESCRIPTOR_BUDGET = 128 * 2**20
+DESCRIPTOR_BUDGET = 256 * 2**20
 #: The descriptor smoothing's Gaussian is cut at this many sigmas.
 SMOOTHING_TRUNCATE = 3.0
 
