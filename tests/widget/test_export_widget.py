@@ -117,10 +117,17 @@ def test_load_parameters_fills_the_fields_from_an_export(segmented, tmp_path, er
 
 
 def test_napari_file_save_writes_calibrated_labels(segmented, tmp_path):
+    """napari's File > Save: whichever .tif writer napari picks (the order of plugins is not
+    fixed) writes the labels; ours, chosen by name as in the Save dialog, keeps calibration."""
+    import tifffile
+
     viewer, _, _, patterns = segmented
     viewer.layers.selection = {patterns}
+    plain = tmp_path / "plain.tif"
+    assert viewer.layers.save(str(plain), selected=True) == [str(plain)]
+    np.testing.assert_array_equal(tifffile.imread(plain), patterns.data)
     path = tmp_path / "saved.tif"
-    assert viewer.layers.save(str(path), selected=True) == [str(path)]
+    assert viewer.layers.save(str(path), selected=True, plugin="napari-symseg") == [str(path)]
     sx, sy, meta, data = _resolution(path)
     np.testing.assert_array_equal(data, patterns.data)  # the layer's own values
     assert (sx, sy) == (pytest.approx(0.0127), pytest.approx(0.0127)) and meta["unit"] == "nm"
