@@ -430,27 +430,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("opening napari with the sample image and the Symmetry segmentation widget")
         open_napari_demo()
         return 0
-    from .core.synthetic import two_phase
+    from ._sample_data import make_two_phase_sample
+    from .calibration import Calibration
+    from .export import export_result
+    from .tiff import write_tiff
 
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    image = two_phase((512, 512))
+    image, kwargs, _ = make_two_phase_sample()[0]  # the widget's sample, calibrated in nm
+    calibration = Calibration(kwargs["scale"], kwargs["units"], ("y", "x"), source="sample")
     params = Params()
     result = _run(image, params, quiet=False)
-    paths = {
-        "image": out / "sample_two_phase.tif",
-        "labels": out / "sample_two_phase_labels.tif",
-        "overlay": out / "sample_two_phase_overlay.png",
-        "params": out / "sample_two_phase_params.json",
-    }
-    import tifffile
-
-    tifffile.imwrite(paths["image"], image)
-    meta = {"napari_symseg": result.model.version, "params": params.to_dict()}
-    write_labels(paths["labels"], result.labels, meta)
-    write_overlay(paths["overlay"], image, result.labels)
-    params.to_json(paths["params"])
-    for what, path in paths.items():
+    base = out / "sample_two_phase"
+    image_path = base.with_suffix(".tif")
+    write_tiff(image_path, image.astype(np.float32), calibration)
+    written = export_result(base, image, result.labels, params, calibration)
+    for path in (image_path, *written):
+        what = "image" if path == image_path else path.stem.rsplit("_", 1)[-1]
         print(f"{what:>8}: {path.resolve()}")
     return 0
 

@@ -156,7 +156,15 @@ def test_demo_writes_labels_overlay_and_params(tmp_path, capsys):
     from PIL import Image
 
     assert Image.open(tmp_path / "demo" / "sample_two_phase_overlay.png").size == (512, 512)
-    assert "overlay" in out and "labels" in out
+    assert "overlay" in out and "labels" in out and "stats" in out
+    from napari_symseg.io import read_calibrated
+
+    for name in ("sample_two_phase.tif", "sample_two_phase_labels.tif"):
+        _, calibration = read_calibrated(tmp_path / "demo" / name)  # the sample's nm
+        assert calibration.scale == pytest.approx((0.02, 0.02)) and calibration.units == (
+            "nm", "nm")
+    params = json.loads((tmp_path / "demo" / "sample_two_phase_params.json").read_text())
+    assert Params.from_dict(params["params"]) == Params()
 
 
 def test_auto_flag_and_explicit_override(tmp_path, image_npy):
