@@ -369,6 +369,9 @@ def test_cancel_during_frames_leaves_no_layer(qtbot, series_widget, errors, monk
 def test_cancelled_rerun_keeps_the_previous_result(qtbot, series_widget, errors, monkeypatch):
     viewer, widget, _ = series_widget
     run_and_wait(qtbot, widget)
+    # the number-of-patterns hint lands in the metadata from its own worker: wait for it
+    qtbot.waitUntil(lambda: widget.hint_worker is None and widget._hint_pending is None,
+                    timeout=TIMEOUT)
     labels = viewer.layers["s patterns"]
     data, meta, layers = labels.data.copy(), dict(labels.metadata), list(viewer.layers)
     plot = widget.area_plot
