@@ -1,8 +1,9 @@
 """The strided grid of pixels at which descriptors are computed.
 
-Descriptors are only computed where everything they look at lies inside
-the image (a margin of e.g. ``patch + window`` pixels on each side), on
-every ``stride``-th pixel. The grid is centred in that valid region so
+Descriptors are computed on every ``stride``-th pixel at least a family's
+margin from the border (the shift window for translations, whose patches
+are clipped to the image nearer the border; radius + pooling reach for
+rotations and reflections). The grid is centred in that valid region so
 that the unused remainder is split evenly between both sides. Labels are
 brought back to full size by nearest-neighbour upsampling: every pixel gets
 the label of the nearest grid point, border pixels included.
@@ -14,6 +15,13 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+
+
+def inside(coords: np.ndarray, margin: int, size: int) -> slice:
+    """Indices of the sorted `coords` at least `margin` px from both ends of ``[0, size)``
+    (an empty slice when there are none)."""
+    return slice(int(np.searchsorted(coords, margin)),
+                 int(np.searchsorted(coords, size - margin)))
 
 
 class ImageTooSmallError(ValueError):

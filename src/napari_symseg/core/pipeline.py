@@ -16,7 +16,7 @@ from scipy import ndimage
 from .clustering import assign, fit_centres, size_order
 from .descriptors.operations import Operations
 from .descriptors.registry import get_family
-from .grid import Grid
+from .grid import Grid, inside
 from .model import Model
 from .params import Params
 from .pca import CovarianceAccumulator, PCAModel
@@ -149,13 +149,6 @@ def smoothing_reach(sigma: float) -> int:
     return int(SMOOTHING_TRUNCATE * sigma + 0.5)
 
 
-def _inside(coords: np.ndarray, margin: int, size: int) -> slice:
-    """Grid indices of the sorted `coords` at least `margin` px from both ends of
-    ``[0, size)``."""
-    return slice(int(np.searchsorted(coords, margin)),
-                 int(np.searchsorted(coords, size - margin)))
-
-
 def _n_chunks(grid: Grid, margin_rows: int) -> int:
     """Chunks of about CHUNK_POINTS grid points, but each at least four
     margins tall: every chunk re-reads about one margin of rows on each
@@ -209,8 +202,8 @@ class _Chunks:
         self.stream = self.nbytes(self.grid, operations) > DESCRIPTOR_BUDGET if stream is None \
             else stream
         fit_rows, fit_cols = self.family.fit_margin(params)
-        self.fit_area = (_inside(self.grid.rows, fit_rows, self.grid.image_shape[0]),
-                         _inside(self.grid.cols, fit_cols, self.grid.image_shape[1]))
+        self.fit_area = (inside(self.grid.rows, fit_rows, self.grid.image_shape[0]),
+                         inside(self.grid.cols, fit_cols, self.grid.image_shape[1]))
         self.tally = _Tally() if tally is None else tally
         self.tally.total += len(self.slices) * (passes if self.stream else 1)
         self.kept = None

@@ -29,6 +29,7 @@ import numba
 import numpy as np
 from scipy import ndimage
 
+from ..grid import inside
 from .operations import Operations
 
 #: Patches whose variance is below this fraction of the image variance
@@ -103,8 +104,9 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
     if out.size == 0:
         return out
     wx, wy = (int(np.abs(shifts[:, i]).max()) for i in (0, 1))
-    i0, i1 = _inside(rows, px + wx, np.shape(image)[0])
-    j0, j1 = _inside(cols, py + wy, np.shape(image)[1])
+    inner_rows = inside(rows, px + wx, np.shape(image)[0])
+    inner_cols = inside(cols, py + wy, np.shape(image)[1])
+    i0, i1, j0, j1 = inner_rows.start, inner_rows.stop, inner_cols.start, inner_cols.stop
     if i1 > i0 and j1 > j0:
         whole = (i0, i1, j0, j1) == (0, shape[0], 0, shape[1])
         target = out if whole else np.empty((i1 - i0, j1 - j0, shape[2]), np.float32)
@@ -127,14 +129,6 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
                 image, shifts, px, py, rows[a0:a1], cols[b0:b1]
             )
     return out
-
-
-def _inside(coords: np.ndarray, reach: int, size: int) -> tuple[int, int]:
-    """Index range ``[i0, i1)`` of the sorted `coords` at least `reach` px from both ends
-    of ``[0, size)`` (empty range: ``(0, 0)``)."""
-    i0 = int(np.searchsorted(coords, reach))
-    i1 = int(np.searchsorted(coords, size - reach))
-    return (i0, i1) if i1 > i0 else (0, 0)
 
 
 def standardise(region: np.ndarray) -> np.ndarray:
