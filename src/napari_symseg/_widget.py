@@ -47,7 +47,7 @@ from .core.params import Params, ParamsError
 from .core.pipeline import Progress, Result, segment_steps
 from .core.stack import check_series
 from .core.validation import InputError
-from .export import ExportError, export_layer_result, result_features
+from .export import ExportError, export_layer_result, layer_calibration, result_features
 from .figure import label_colour_dict
 
 if TYPE_CHECKING:
@@ -353,12 +353,10 @@ def _placement(source, grid: Grid, on_grid: bool, leading: int = 0) -> dict:
     data of the descriptor-grid shape on the grid points; `leading` adds
     that many unitless axes in front (the PCA component axis).
     """
-    scale = np.asarray(source.scale[-2:], dtype=float)
-    translate = np.asarray(source.translate[-2:], dtype=float)
+    calibration = layer_calibration(source, 2)
     if on_grid:
-        origin = np.array([grid.rows[0], grid.cols[0]], dtype=float)
-        translate = translate + origin * scale
-        scale = scale * grid.stride
+        calibration = calibration.on_grid(grid)
+    scale, translate = calibration.scale, calibration.origin
     return {
         "scale": (*([1.0] * leading), *scale),
         "translate": (*([0.0] * leading), *translate),

@@ -55,6 +55,16 @@ class Calibration:
         """True when at least one axis has a physical unit."""
         return any(u != "pixel" for u in self.units)
 
+    def on_grid(self, grid) -> Calibration:
+        """The calibration of values on a descriptor `grid` (its last two axes): one grid
+        step is ``stride`` pixels and the first value sits on the first grid point."""
+        scale, origin = list(self.scale), list(self.origin)
+        for axis, first in ((-2, grid.rows[0]), (-1, grid.cols[0])):
+            origin[axis] += float(first) * scale[axis]
+            scale[axis] *= grid.stride
+        return Calibration(tuple(scale), self.units, self.axis_labels, tuple(origin),
+                           self.source, self.metadata)
+
     def layer_kwargs(self) -> dict:
         """``scale`` / ``translate`` / ``units`` / ``axis_labels`` for a napari layer."""
         return {

@@ -121,13 +121,7 @@ def labels_calibration(calibration: Calibration, image_shape, labels_shape, para
         return calibration
     from .core.pipeline import grid_for
 
-    grid = grid_for(tuple(image_shape[-2:]), params)
-    scale, origin = list(calibration.scale), list(calibration.origin)
-    for axis, first in ((-2, grid.rows[0]), (-1, grid.cols[0])):
-        origin[axis] = origin[axis] + float(first) * scale[axis]
-        scale[axis] = scale[axis] * grid.stride
-    return Calibration(tuple(scale), calibration.units, calibration.axis_labels, tuple(origin),
-                       calibration.source)
+    return calibration.on_grid(grid_for(tuple(image_shape[-2:]), params))
 
 
 # ------------------------------------------------------------------ statistics
