@@ -244,7 +244,7 @@ class Run:
 def run_one(scn: Scenario, seed: int, size: int, remedy: Remedy | None = None) -> Run:
     """Generate, choose --auto parameters, segment and score one image."""
     from napari_symseg import Params, segment
-    from napari_symseg.core.auto import dominant_period, suggest_params
+    from napari_symseg.core.suggest import dominant_period, suggest_params
 
     image, truth = scn.make(seed, size)
     start = time.perf_counter()

@@ -120,7 +120,7 @@ def timed_frames(steps) -> tuple[list[float], object]:
 def warm_up(series, params) -> None:
     """Load the numba cache and touch every code path once (small crop, not timed)."""
     from napari_symseg.core.pipeline import run
-    from napari_symseg.core.stack import fit_series_steps, label_frames_steps
+    from napari_symseg.core.series import fit_series_steps, label_frames_steps
 
     m = params.patch_x + params.window_x, params.patch_y + params.window_y
     crop = series[:2, : 2 * m[0] + 40, : 2 * m[1] + 40]
@@ -148,7 +148,7 @@ def part_fig7(cfg: dict) -> dict:
     """Fig. 7: fit on frame 0 with every operation, label with the n best."""
     from napari_symseg.core.params import Params
     from napari_symseg.core.pipeline import run
-    from napari_symseg.core.stack import fit_series_steps, label_frames_steps
+    from napari_symseg.core.series import fit_series_steps, label_frames_steps
 
     series_args = cfg["series"]
     n_frames = cfg["n_frames"]
@@ -208,7 +208,7 @@ def part_sweep(cfg: dict) -> dict:
     """Agreement vs n for several noise levels (no timing)."""
     from napari_symseg.core.params import Params
     from napari_symseg.core.pipeline import run
-    from napari_symseg.core.stack import fit_series_steps, label_frames_steps
+    from napari_symseg.core.series import fit_series_steps, label_frames_steps
 
     n_frames, base = cfg["n_frames"], Params(**cfg["params"])
     out = []
@@ -237,7 +237,7 @@ def part_throughput(cfg: dict) -> dict:
     """Frames per second of label_frames_steps (statistics included), 1024^2."""
     from napari_symseg.core.params import Params
     from napari_symseg.core.pipeline import run
-    from napari_symseg.core.stack import fit_series_steps, label_frames_steps
+    from napari_symseg.core.series import fit_series_steps, label_frames_steps
 
     series = np.load(cfg["path"])
     params = Params(**cfg["params"])
@@ -270,7 +270,7 @@ def part_throughput(cfg: dict) -> dict:
 def part_memory(cfg: dict) -> dict:
     """Peak memory of segment_series on a series on disk, labels written to disk."""
     from napari_symseg.core.params import Params
-    from napari_symseg.core.stack import segment_series_steps
+    from napari_symseg.core.series import segment_series_steps
     from napari_symseg.io import NpyFrames
 
     before = proc_status()
@@ -310,7 +310,7 @@ def part_stm(cfg: dict) -> dict:
     from scipy import ndimage
 
     from napari_symseg.core.params import Params
-    from napari_symseg.core.stack import segment_series_steps
+    from napari_symseg.core.series import segment_series_steps
 
     movie = np.load(cfg["path"], mmap_mode="r")
     params = Params(**cfg["params"])
@@ -972,7 +972,7 @@ def _markdown(res: dict, argv) -> str:
             "",
             "```python",
             "import numpy as np",
-            "from napari_symseg.core.stack import segment_series",
+            "from napari_symseg.core.series import segment_series",
             "movie = np.load('pyfastspm_STM_movie_F20190424.npy', mmap_mode='r')",
             "result = segment_series(movie, patch_x=10, patch_y=5, window_x=20, window_y=10,",
             "                        stride=2, reference_frames=(0, 1))",
@@ -1031,7 +1031,7 @@ Python:
 
 ```python
 import numpy as np
-from napari_symseg.core.stack import segment_series
+from napari_symseg.core.series import segment_series
 
 series = np.load("series.npy", mmap_mode="r")          # (T, Y, X), never loaded at once
 result = segment_series(series, reference_frames=(0,), n_selected_operations=20)

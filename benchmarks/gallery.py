@@ -8,7 +8,7 @@ Usage::
 Every image ``NAME.npy`` of the data folder (with ``NAME.json``: source,
 licence, pixel size, notes; and the folder's README.md, which says what a
 microscopist would draw) is segmented the way a user would do it: the
-command line's ``--auto`` (`napari_symseg.core.auto.suggest_params`) with a
+command line's ``--auto`` (`napari_symseg.core.suggest.suggest_params`) with a
 number of patterns read from the README and the descriptor a user would pick
 (translations; rotations as a second try where particles sit on a support).
 The STM movie is a series: `napari_symseg.segment_series` with the
@@ -413,7 +413,7 @@ def load(data: Path, name: str) -> tuple[np.ndarray, dict]:
 def run_image(case: Case, data: Path, cli_check: bool) -> dict:
     """Segment a 2-D image like ``napari-symseg segment NAME.npy --auto ...``."""
     from napari_symseg import Params, segment
-    from napari_symseg.core.auto import estimate_lattice, suggest_params
+    from napari_symseg.core.suggest import estimate_lattice, suggest_params
 
     mapped, meta = load(data, case.name)
     image = np.asarray(mapped)
@@ -489,7 +489,7 @@ def run_series(case: Case, data: Path, cli_check: bool) -> dict:
     """Segment the movie with `segment_series_steps` (fit on the reference frames, then
     label every frame with the one model), like ``napari-symseg segment NAME.npy ...``."""
     from napari_symseg import Params, segment_series_steps
-    from napari_symseg._hints import series_hint
+    from napari_symseg._qt.hints import series_hint
 
     movie, meta = load(data, case.name)
     params = Params(n_patterns=case.n_patterns, **case.series)

@@ -182,7 +182,7 @@ def two_phase_steps(s: Shooter) -> None:
 
 def series_steps(s: Shooter) -> None:
     """Shot 08: the in-situ series sample, "segment: all frames", frame 5 shown."""
-    from napari_symseg._widget import ALL_FRAMES
+    from napari_symseg._qt.widget import ALL_FRAMES
 
     viewer, widget = s.viewer, s.widget
     viewer.open_sample("napari-symseg", "insitu_series")

@@ -4,11 +4,11 @@ import doctest
 
 import pytest
 
-import napari_symseg.core.auto
 import napari_symseg.core.model
 import napari_symseg.core.pipeline
 import napari_symseg.core.separability
-import napari_symseg.core.stack
+import napari_symseg.core.series
+import napari_symseg.core.suggest
 
 
 @pytest.mark.parametrize(
@@ -17,8 +17,8 @@ import napari_symseg.core.stack
         napari_symseg.core.pipeline,
         napari_symseg.core.model,
         napari_symseg.core.separability,
-        napari_symseg.core.auto,
-        napari_symseg.core.stack,
+        napari_symseg.core.suggest,
+        napari_symseg.core.series,
     ],
 )
 def test_examples(module):

@@ -1,7 +1,7 @@
 """napari reader for microscope files: the image with its pixel size and units.
 
 Claims ``.dm3``, ``.dm4``, ``.emd``, ``.ser``, ``.mrc`` and ``.mrcs`` (see
-`napari_symseg.formats` for the libraries). TIFF stays with napari's own
+`napari_symseg.io.formats` for the libraries). TIFF stays with napari's own
 reader: claiming ``*.tif`` would make napari ask which plugin to use for
 every TIFF; the CLI and `napari_symseg.io.read_calibrated` read ImageJ and
 OME TIFF calibrations.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .formats import EM_SUFFIXES, read_em
+from .io.formats import EM_SUFFIXES, read_em
 
 
 def napari_get_reader(path):

@@ -2,7 +2,7 @@
 
 napari's own labels writer keeps only the pixels (uint32, no pixel size);
 this one keeps the layer's scale, units, origin and frame interval (see
-`napari_symseg.tiff`) and, for a segmentation, the run's record (parameters,
+`napari_symseg.io.tiff`) and, for a segmentation, the run's record (parameters,
 version) in ImageJ's ``Info`` property. The values are the layer's own
 (pattern + 1 for a segmentation, 0 = no pattern): napari reopens the file as
 the same layer. The widget's "Export…" and the CLI write patterns 0..k-1.
@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .calibration import Calibration
-from .io import write_labels
+from .io.calibration import Calibration
+from .io.files import write_labels
 
 
 def _calibration(meta: dict, ndim: int) -> Calibration | None:

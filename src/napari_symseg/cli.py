@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .calibration import Calibration
 from .core.clustering import ClusteringError
 from .core.grid import ImageTooSmallError
 from .core.params import Params, ParamsError
 from .core.pipeline import Result, relay, run, segment_steps
 from .core.validation import InputError, as_image
-from .export import (
+from .io.calibration import Calibration
+from .io.export import (
     full_labels,
     labels_calibration,
     params_record,
@@ -36,14 +36,14 @@ from .export import (
     write_params,
     write_stats_csv,
 )
-from .io import (
+from .io.figure import write_overlay
+from .io.files import (
     FileFormatError,
     SeriesLabelsWriter,
     check_output_path,
     read_calibrated,
     series_frames,
     write_labels,
-    write_overlay,
 )
 
 USER_ERRORS = (ParamsError, InputError, ImageTooSmallError, ClusteringError, FileFormatError)
@@ -141,7 +141,7 @@ def params_from_args(args: argparse.Namespace, image=None) -> Params:
     """Defaults < ``--params`` file < ``--auto`` (from `image`) < explicit flags."""
     base = Params.from_json(args.params) if args.params else Params()
     if getattr(args, "auto", False):
-        from .core.auto import suggest_params
+        from .core.suggest import suggest_params
 
         base = suggest_params(image, base)  # validates the image itself
     base = base.to_dict()
@@ -291,7 +291,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
                       n_patterns=params.n_patterns)
         written.append(overlay)
     if confidence is not None:
-        from .tiff import write_tiff
+        from .io.tiff import write_tiff
 
         write_tiff(confidence, result.confidence_image.astype(np.float32), calibration,
                    json.dumps(meta))
@@ -319,7 +319,7 @@ def _write_params_and_model(params, model, save_params, save_model, written,
 def _segment_series(args, series, output, overlay, save_params, stats, save_model,
                     calibration=None) -> int:
     """Fit on the reference frame(s), label every frame, stream labels to `output`."""
-    from .core import stack
+    from .core import series as stack
 
     shape = stack.check_series(series)
     if getattr(args, "auto", False):
@@ -431,9 +431,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         open_napari_demo()
         return 0
     from ._sample_data import make_two_phase_sample
-    from .calibration import Calibration
-    from .export import export_result
-    from .tiff import write_tiff
+    from .io.calibration import Calibration
+    from .io.export import export_result
+    from .io.tiff import write_tiff
 
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import tifffile
 
 from napari_symseg.cli import main
 from napari_symseg.core.params import Params
-from napari_symseg.core.stack import segment_series
+from napari_symseg.core.series import segment_series
 from napari_symseg.core.synthetic import moving_boundary_series, two_phase
 
 SMALL = ["--patch-x", "6", "--patch-y", "6", "--window-x", "8", "--window-y", "8",
@@ -270,7 +270,7 @@ def test_series_is_fitted_once_and_every_frame_labelled(tmp_path, series_npy, su
 
 
 def test_interrupted_series_writes_nothing(tmp_path, series_npy, monkeypatch, capsys):
-    import napari_symseg.core.stack as stack
+    import napari_symseg.core.series as stack
 
     real = stack.label_frame
     calls = []

@@ -289,7 +289,7 @@ def test_smoothing_separates_weak_chemical_order():
     """An ordered precipitate of contrast 0.1 in a disordered matrix of the same lattice:
     the plain descriptors split by the position in the cell, one cell of smoothing by order
     (the robustness study's failure, seed 0)."""
-    from napari_symseg.core.auto import dominant_period, suggest_params
+    from napari_symseg.core.suggest import dominant_period, suggest_params
     from napari_symseg.core.synthetic import superlattice_precipitate
 
     image, truth = superlattice_precipitate((256, 256), contrast=0.1, seed=1)

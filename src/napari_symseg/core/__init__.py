@@ -5,7 +5,7 @@ from .grid import Grid, ImageTooSmallError
 from .model import Model
 from .params import Params, ParamsError
 from .pipeline import Progress, Result, predict_steps, segment, segment_steps
-from .stack import SeriesProgress, SeriesResult, segment_series, segment_series_steps
+from .series import SeriesProgress, SeriesResult, segment_series, segment_series_steps
 from .validation import InputError
 
 __all__ = [

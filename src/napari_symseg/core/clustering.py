@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.cluster import KMeans
 
+from ..errors import ClusteringError
 from .pca import single_threaded_blas
 
 #: k-means is fitted on at most this many grid points (randomly drawn);
@@ -14,8 +15,6 @@ N_INIT = 4
 CHUNK = 16384
 
 
-class ClusteringError(ValueError):
-    """k-means cannot be run as asked."""
 
 
 def fit_centres(features: np.ndarray, n_patterns: int, random_state) -> np.ndarray:

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import ImageTooSmallError
+
 
 def inside(coords: np.ndarray, margin: int, size: int) -> slice:
     """Indices of the sorted `coords` at least `margin` px from both ends of ``[0, size)``
@@ -24,8 +26,6 @@ def inside(coords: np.ndarray, margin: int, size: int) -> slice:
                  int(np.searchsorted(coords, size - margin)))
 
 
-class ImageTooSmallError(ValueError):
-    """The image has no pixel where the descriptor fits entirely."""
 
 
 def _axis(size: int, margin: int, stride: int, axis_name: str, what: str) -> np.ndarray:

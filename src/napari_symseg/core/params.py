@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import ParamsError
+
 DESCRIPTOR_NAMES = (
     "local_correlation_map",
     "preselected_translations",
@@ -27,8 +29,6 @@ METHODS = ("direct", "fft")
 ALLOWED_ROTATION_ANGLES = (60, 90, 120, 180)
 
 
-class ParamsError(ValueError):
-    """A parameter (or a parameter combination) is invalid."""
 
 
 def _meta(help: str, lo: float | None = None, hi: float | None = None, **extra: Any) -> dict:

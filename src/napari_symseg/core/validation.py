@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-class InputError(ValueError):
-    """The input image cannot be segmented as given."""
+from ..errors import InputError
 
 
 def as_image(image, allow_series: bool = False, allow_constant: bool = False) -> np.ndarray:

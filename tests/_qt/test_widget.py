@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from qtpy.QtCore import QTimer
 
-from napari_symseg._widget import METADATA_KEY, SymsegWidget
+from napari_symseg._qt.widget import METADATA_KEY, SymsegWidget
 from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
 from napari_symseg.core.pipeline import grid_for
 from napari_symseg.core.synthetic import two_phase
@@ -359,7 +359,7 @@ def test_probe_shows_circular_patch_for_rotations(viewer_widget, errors):
 
 
 def test_live_preview_reruns_on_changes_with_the_latest_parameters(qtbot, viewer_widget, errors):
-    from napari_symseg._widget import PREVIEW_STRIDE
+    from napari_symseg._qt.widget import PREVIEW_STRIDE
 
     viewer, widget = viewer_widget
     widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp")

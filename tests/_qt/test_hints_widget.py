@@ -5,11 +5,11 @@ import threading
 import numpy as np
 import pytest
 
-from napari_symseg import _hints
-from napari_symseg._hints import HINT_K_MAX, hint_metadata
-from napari_symseg._widget import ALL_FRAMES, METADATA_KEY, PREVIEW_STRIDE, SymsegWidget
-from napari_symseg.core.auto import estimate_lattice, suggest_params
+from napari_symseg._qt import hints as _hints
+from napari_symseg._qt.hints import HINT_K_MAX, hint_metadata
+from napari_symseg._qt.widget import ALL_FRAMES, METADATA_KEY, PREVIEW_STRIDE, SymsegWidget
 from napari_symseg.core.pattern_count import PatternCountHint, pattern_count_hint
+from napari_symseg.core.suggest import estimate_lattice, suggest_params
 from napari_symseg.core.synthetic import lattice, moving_boundary_series, two_phase
 from napari_symseg.core.validation import InputError
 
@@ -117,7 +117,7 @@ def test_suggest_failure_with_value_error(qtbot, viewer_widget, errors, monkeypa
     def fails(image, params):
         raise ValueError("image too small to estimate a lattice period")
 
-    monkeypatch.setattr(_hints.auto, "suggest_params", fails)
+    monkeypatch.setattr(_hints.suggest, "suggest_params", fails)
     suggest_and_wait(qtbot, widget)
     assert len(errors) == 1 and "image too small" in errors[0]
     assert widget.params() == before

@@ -30,7 +30,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from napari.qt.threading import thread_worker
 
-from ._widget import (
+from ..core.pipeline import grid_for
+from ..core.series import SeriesProgress, SeriesResult, check_series, segment_series_steps
+from ..io.export import features_table, layer_calibration
+from ..io.figure import label_colour_dict
+from .widget import (
     LABEL_OFFSET,
     METADATA_KEY,
     _beside,
@@ -40,15 +44,11 @@ from ._widget import (
     separability_cells,
     show_layer,
 )
-from .core.pipeline import grid_for
-from .core.stack import SeriesProgress, SeriesResult, check_series, segment_series_steps
-from .export import features_table, layer_calibration
-from .figure import label_colour_dict
 
 if TYPE_CHECKING:
-    from ._widget import SymsegWidget
-    from .core.grid import Grid
-    from .core.params import Params
+    from ..core.grid import Grid
+    from ..core.params import Params
+    from .widget import SymsegWidget
 
 #: Name of the dock holding the area-fraction plot.
 PLOT_DOCK_NAME = "Pattern area fraction"
@@ -297,7 +297,7 @@ class SeriesRun:
 
     def _show_plot(self, area_fraction: np.ndarray) -> None:
         """Show this series in the docked plot (docked now if it is not)."""
-        from ._plot import AreaFractionPlot
+        from .plot import AreaFractionPlot
 
         widget = self.widget
         plot = widget.area_plot

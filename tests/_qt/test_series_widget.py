@@ -7,14 +7,14 @@ import pytest
 from matplotlib.backend_bases import MouseEvent
 from qtpy.QtWidgets import QDockWidget
 
-from napari_symseg import _series_widget
-from napari_symseg._plot import AreaFractionPlot
-from napari_symseg._series_widget import PLOT_DOCK_NAME
-from napari_symseg._widget import ALL_FRAMES, CURRENT_FRAME, METADATA_KEY, SERIES_FIELDS
+from napari_symseg._qt import series as _series_widget
+from napari_symseg._qt.plot import AreaFractionPlot
+from napari_symseg._qt.series import PLOT_DOCK_NAME
+from napari_symseg._qt.widget import ALL_FRAMES, CURRENT_FRAME, METADATA_KEY, SERIES_FIELDS
 from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
 from napari_symseg.core.params import Params
 from napari_symseg.core.pipeline import grid_for
-from napari_symseg.core.stack import segment_series
+from napari_symseg.core.series import segment_series
 from napari_symseg.core.synthetic import moving_boundary_series, two_phase
 
 from .helpers import TIMEOUT, run_and_wait, set_fields

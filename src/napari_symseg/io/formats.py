@@ -79,7 +79,7 @@ from pathlib import Path
 import numpy as np
 
 from .calibration import Calibration
-from .io import FileFormatError
+from .files import FileFormatError
 
 EM_SUFFIXES = (".dm3", ".dm4", ".emd", ".ser", ".mrc", ".mrcs")
 TIFF_SUFFIXES = (".tif", ".tiff")

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import FileFormatError
+
 IMAGE_SUFFIXES = (".npy", ".tif", ".tiff")
 LABEL_SUFFIXES = (".npy", ".tif", ".tiff")
 
 
-class FileFormatError(ValueError):
-    """A file cannot be read or written in the requested format."""
 
 
 def read_image(path: str | Path) -> np.ndarray:
@@ -21,7 +21,7 @@ def read_image(path: str | Path) -> np.ndarray:
     ``.npy`` files, and TIFF files whose pixels are stored contiguously, are
     memory-mapped (read-only), so a long series is read frame by frame.
     Microscope files (``.dm3``, ``.dm4``, ``.emd``, ``.ser``, ``.mrc``) are
-    read by `napari_symseg.formats.read_em`.
+    read by `napari_symseg.io.formats.read_em`.
 
     Parameters
     ----------
@@ -57,8 +57,8 @@ def read_image(path: str | Path) -> np.ndarray:
 def read_calibrated(path: str | Path):
     """Read an image or series with its pixel size and units.
 
-    Microscope files get theirs from `napari_symseg.formats.read_em`, ImageJ
-    and OME TIFFs from `napari_symseg.formats.tiff_calibration`.
+    Microscope files get theirs from `napari_symseg.io.formats.read_em`, ImageJ
+    and OME TIFFs from `napari_symseg.io.formats.tiff_calibration`.
 
     Parameters
     ----------
@@ -183,7 +183,7 @@ def write_labels(
         Stored as uint8 (or uint16 / int32 when needed).
     metadata : dict, optional
         JSON-compatible (parameters, version); in a TIFF, ImageJ's ``Info``
-        property (see `napari_symseg.tiff`).
+        property (see `napari_symseg.io.tiff`).
     calibration : Calibration, optional
         Pixel size, unit and frame interval of `labels`, written so that
         Fiji/ImageJ and tifffile read them (TIFF only).
@@ -265,4 +265,3 @@ class SeriesLabelsWriter:
 
 # The overlay figure (image + pattern colours + scale bar + legend) lives in `figure`;
 # these names stay importable from here.
-from .figure import overlay_rgb, write_overlay  # noqa: E402, F401

@@ -17,7 +17,7 @@ from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
-from ._widget import LABEL_OFFSET, axis_unit, frame_index, unit_symbol
+from .widget import LABEL_OFFSET, axis_unit, frame_index, unit_symbol
 
 
 @dataclass

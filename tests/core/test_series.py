@@ -5,7 +5,7 @@ import pytest
 
 from napari_symseg.core.params import Params
 from napari_symseg.core.pipeline import descriptor_steps, run, segment, segment_steps
-from napari_symseg.core.stack import (
+from napari_symseg.core.series import (
     SeriesProgress,
     check_series,
     fit_series_steps,
@@ -249,7 +249,7 @@ def test_distributed_cluster_gives_the_in_process_result(series, result):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        from napari_symseg.core.stack import active_client
+        from napari_symseg.core.series import active_client
 
         assert active_client() is client
         remote = segment_series(series, PARAMS)

@@ -8,11 +8,12 @@ import pytest
 import tifffile
 from PIL import Image
 
-from napari_symseg.calibration import Calibration
 from napari_symseg.core.params import Params
 from napari_symseg.core.stats import frame_statistics
 from napari_symseg.core.synthetic import two_phase
-from napari_symseg.export import (
+from napari_symseg.io import SeriesLabelsWriter, write_labels
+from napari_symseg.io.calibration import Calibration
+from napari_symseg.io.export import (
     NO_PATTERN,
     ExportError,
     export_result,
@@ -23,7 +24,7 @@ from napari_symseg.export import (
     write_params,
     write_stats_csv,
 )
-from napari_symseg.figure import (
+from napari_symseg.io.figure import (
     BAR_COLOUR,
     OKABE_ITO,
     nice_length,
@@ -32,7 +33,6 @@ from napari_symseg.figure import (
     pattern_colours,
     scale_bar,
 )
-from napari_symseg.io import SeriesLabelsWriter, write_labels
 
 NM = Calibration((0.0127, 0.0127), ("nm", "nm"), ("y", "x"))
 

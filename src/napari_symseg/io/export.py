@@ -31,9 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.params import Params
+from ..core.stats import PatternStats, frame_statistics
+from ..errors import ExportError
 from .calibration import Calibration, unit_symbol
-from .core.params import Params
-from .core.stats import PatternStats, frame_statistics
 
 #: Label written for pixels that have no pattern (0 in the napari layer).
 NO_PATTERN = 255
@@ -46,8 +47,6 @@ EXPORT_SUFFIXES = {
 }
 
 
-class ExportError(ValueError):
-    """The results cannot be exported (nothing to export, folder not writable...)."""
 
 
 # ----------------------------------------------------------------- calibration
@@ -119,7 +118,7 @@ def labels_calibration(calibration: Calibration, image_shape, labels_shape, para
     """
     if tuple(image_shape) == tuple(labels_shape):
         return calibration
-    from .core.pipeline import grid_for
+    from ..core.pipeline import grid_for
 
     return calibration.on_grid(grid_for(tuple(image_shape[-2:]), params))
 
@@ -140,7 +139,7 @@ def full_labels(labels: np.ndarray, image_shape, params: Params) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.shape == tuple(image_shape):
         return labels
-    from .core.pipeline import grid_for
+    from ..core.pipeline import grid_for
 
     return grid_for(tuple(image_shape), params).upsample(labels)
 
@@ -297,7 +296,7 @@ def params_record(params: Params, calibration: Calibration | None = None,
         Package version (default: this one).
     """
     if version is None:
-        from . import __version__ as version
+        from .. import __version__ as version
     record = {"params": params.to_dict(), "napari_symseg": version}
     if calibration is not None:
         record["calibration"] = calibration.to_dict()
@@ -387,7 +386,7 @@ def export_result(
         The folder does not exist or cannot be written; nothing is left behind.
     """
     from .figure import write_overlay
-    from .io import write_labels
+    from .files import write_labels
 
     paths = export_paths(base)
     folder = paths["labels"].parent

@@ -38,17 +38,17 @@ from magicgui.widgets import (
     Widget,
 )
 
-from ._hints import HINT_HELP, HINT_K_MAX, HintPanel, hint_metadata, series_hint, suggestion_steps
-from .calibration import unit_symbol
-from .core.descriptors.registry import COMMON_FIELDS, FAMILIES
-from .core.descriptors.translation import correlation_map
-from .core.grid import Grid
-from .core.params import Params, ParamsError
-from .core.pipeline import Progress, Result, segment_steps
-from .core.stack import check_series
-from .core.validation import InputError
-from .export import ExportError, export_layer_result, layer_calibration, result_features
-from .figure import label_colour_dict
+from ..core.descriptors.registry import COMMON_FIELDS, FAMILIES
+from ..core.descriptors.translation import correlation_map
+from ..core.grid import Grid
+from ..core.params import Params, ParamsError
+from ..core.pipeline import Progress, Result, segment_steps
+from ..core.series import check_series
+from ..core.validation import InputError
+from ..io.calibration import unit_symbol
+from ..io.export import ExportError, export_layer_result, layer_calibration, result_features
+from ..io.figure import label_colour_dict
+from .hints import HINT_HELP, HINT_K_MAX, HintPanel, hint_metadata, series_hint, suggestion_steps
 
 if TYPE_CHECKING:
     import napari.viewer
@@ -1084,7 +1084,7 @@ class SymsegWidget(Container):
         if params.random_state is None:  # draw the seed here so that metadata records it
             params = params.replace(random_state=int(np.random.SeedSequence().entropy % 2**31))
         if series:
-            from ._series_widget import SeriesRun
+            from .series import SeriesRun
 
             self._series_run = SeriesRun(self, layer, params)
             worker = self._series_run.worker

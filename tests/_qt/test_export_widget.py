@@ -8,11 +8,11 @@ import pytest
 import tifffile
 from PIL import Image
 
-from napari_symseg._widget import ALL_FRAMES, METADATA_KEY
+from napari_symseg._qt.widget import ALL_FRAMES, METADATA_KEY
 from napari_symseg.core.params import Params
 from napari_symseg.core.stats import frame_statistics
 from napari_symseg.core.synthetic import moving_boundary_series, two_phase
-from napari_symseg.figure import OKABE_ITO, overlay_rgb
+from napari_symseg.io.figure import OKABE_ITO, overlay_rgb
 
 from .helpers import run_and_wait, set_fields
 

@@ -7,13 +7,12 @@ import numpy as np
 import pytest
 import tifffile
 
-from napari_symseg import formats
 from napari_symseg.cli import main
 from napari_symseg.core.synthetic import two_phase
-from napari_symseg.formats import normalise_unit, read_em, tiff_calibration
-from napari_symseg.io import FileFormatError, read_calibrated, read_image
+from napari_symseg.io import FileFormatError, formats, read_calibrated, read_image
+from napari_symseg.io.formats import normalise_unit, read_em, tiff_calibration
 
-from .data import DATA, HYPERSPY
+from ..data import DATA, HYPERSPY
 
 HS = HYPERSPY
 needs_ncempy = pytest.mark.skipif(find_spec("ncempy") is None, reason="ncempy not installed")

@@ -4,7 +4,7 @@ Two helpers for choosing parameters, both computed in thread workers by
 `SymsegWidget`:
 
 - **Suggest** fills the size fields from the image
-  (`napari_symseg.core.auto.suggest_params`); `suggestion_steps` also
+  (`napari_symseg.core.suggest.suggest_params`); `suggestion_steps` also
   says what was found (the lattice) for the status line.
 - **Number-of-patterns hint** after every run
   (`napari_symseg.core.pattern_count.pattern_count_hint` on the run's PCA
@@ -26,10 +26,10 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from .core import auto
-from .core.params import Params
-from .core.pattern_count import PatternCountHint, pattern_count_hint
-from .core.stack import frame_image
+from ..core import suggest
+from ..core.params import Params
+from ..core.pattern_count import PatternCountHint, pattern_count_hint
+from ..core.series import frame_image
 
 #: Largest number of patterns the hint tries.
 HINT_K_MAX = 6
@@ -180,9 +180,9 @@ def suggestion_steps(image: np.ndarray, params: Params) -> Generator[Params, Non
     InputError, ValueError
         The image has no lattice to measure (from `suggest_params`).
     """
-    yield auto.suggest_params(image, params)
+    yield suggest.suggest_params(image, params)
     for name in ("estimate_lattice", "dominant_period"):
-        estimate = getattr(auto, name, None)
+        estimate = getattr(suggest, name, None)
         if estimate is None:
             continue
         try:
