@@ -51,7 +51,7 @@ CONFIGS = [
 
 def make_image(size: int):
     """The benchmark image: the two-phase synthetic lattice at `size`^2."""
-    from napari_symseg.core.synthetic import two_phase
+    from napari_symseg.core.samples import two_phase
 
     return two_phase((size, size), noise=0.1, seed=0)
 
@@ -110,7 +110,7 @@ def compile_time() -> dict:
     """First call with an empty numba cache vs the warm call."""
     code = (
         "import time, numpy as np\n"
-        "from napari_symseg.core.synthetic import two_phase\n"
+        "from napari_symseg.core.samples import two_phase\n"
         "from napari_symseg import segment\n"
         "img = two_phase((128, 128))\n"
         "out = {}\n"

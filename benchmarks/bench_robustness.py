@@ -6,7 +6,7 @@ Usage::
         [--markdown docs/robustness.md] [--gallery docs/images/robustness_gallery.png]
         [--experiments] [--threads 1]
 
-For every scenario of `napari_symseg.core.synthetic` and every seed, the
+For every scenario of `benchmarks/scenarios.py` and every seed, the
 parameters are the ``--auto`` ones,
 ``suggest_params(image, Params(n_patterns=K, descriptor_name=D))``, with the
 scenario's number of patterns K and descriptor D chosen by the rule in
@@ -37,6 +37,8 @@ from scipy import ndimage
 from scipy.optimize import linear_sum_assignment
 
 HERE = Path(__file__).resolve().parent
+if __package__ in (None, ""):  # run as a script: the repository root makes `benchmarks` importable
+    sys.path.insert(0, str(HERE.parent))
 TARGET = 0.97
 LCM = "local_correlation_map"
 REF = "reflection_symmetry_maximum_pooling"
@@ -74,7 +76,7 @@ class Scenario:
 
 
 def _scenarios() -> list[Scenario]:
-    from napari_symseg.core import synthetic as s
+    from benchmarks import scenarios as s
 
     return [
         Scenario("low dose, 20 counts/px (square/hexagonal)",
@@ -450,7 +452,7 @@ def gallery(rows: list[Row], path: Path) -> None:
 def warm_up() -> None:
     """Compile every numba kernel once, so that no timing includes the JIT."""
     from napari_symseg import Params, segment
-    from napari_symseg.core.synthetic import two_phase
+    from napari_symseg.core.samples import two_phase
 
     image = two_phase((96, 96))
     for descriptor in CHOICES:
@@ -511,7 +513,7 @@ def report(rows: list[Row], experiments: dict, args) -> str:
 
     import napari_symseg
 
-    auto_py = Path(napari_symseg.__file__).parent / "core" / "auto.py"
+    auto_py = Path(napari_symseg.__file__).parent / "core" / "suggest.py"
     command = (f"python benchmarks/bench_robustness.py --seeds {args.seeds} --size {args.size}"
                + (" --experiments" if args.experiments else "")
                + (" --holdout" if args.holdout else "")
@@ -551,7 +553,7 @@ issue: **≥ 0.97 of the pixels right outside a band of one lattice spacing arou
 boundaries**, on several seeds per scenario (mean and worst reported, nothing tuned to one
 image).
 
-Produced by `{COMMAND}` ({DATE}, napari-symseg {VERSION}, `core/auto.py` sha1 {AUTO_SHA};
+Produced by `{COMMAND}` ({DATE}, napari-symseg {VERSION}, `core/suggest.py` sha1 {AUTO_SHA};
 parameters change with the `--auto` rule, so re-run after changing it).
 The numbers quoted in the text below are from this run; re-running gives the same accuracies
 (everything is seeded) and new timings.
@@ -569,7 +571,7 @@ that show why the rule below picks another family there.
 
 ## How it is measured
 
-**Images** (`napari_symseg.core.synthetic`; every generator returns `(image, truth)`, HAADF-like
+**Images** (`benchmarks/scenarios.py`; every generator returns `(image, truth)`, HAADF-like
 Gaussian atoms on a background, Poisson counts; the seed draws the geometry *and* the noise):
 
 - `low_dose(counts, base="two_phase")`: square 8 px | hexagonal 10 px lattice, vertical

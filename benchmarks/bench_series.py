@@ -131,14 +131,14 @@ def warm_up(series, params) -> None:
 def make_series(n_frames: int, shape, start: int, step: int, noise: float, seed: int,
                 t0: int = 0) -> np.ndarray:
     """Frames t0 .. t0 + n_frames - 1 of a moving-boundary series (own noise seed)."""
-    from napari_symseg.core.synthetic import moving_boundary_series
+    from napari_symseg.core.samples import moving_boundary_series
 
     return moving_boundary_series(n_frames, tuple(shape), start + step * t0, step, noise,
                                   seed + t0)
 
 
 def make_truth(n_frames: int, shape, start: int, step: int, **_) -> np.ndarray:
-    from napari_symseg.core.synthetic import moving_boundary_truth
+    from napari_symseg.core.samples import moving_boundary_truth
 
     return moving_boundary_truth(n_frames, tuple(shape), start, step)
 

@@ -578,7 +578,7 @@ def warm_up() -> float:
     """Compile the numba kernels once (translations and rotations), so that no timing
     includes the JIT; returns the seconds it took."""
     from napari_symseg import Params, segment
-    from napari_symseg.core.synthetic import two_phase
+    from napari_symseg.core.samples import two_phase
 
     start = time.perf_counter()
     image = two_phase((96, 96))

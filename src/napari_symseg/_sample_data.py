@@ -7,7 +7,7 @@ about a HAADF-STEM image at high magnification).
 
 from __future__ import annotations
 
-from .core.synthetic import grain_boundary, moving_boundary_series, two_phase
+from .core.samples import grain_boundary, moving_boundary_series, two_phase
 
 #: physical pixel size (nm) of the samples
 PIXEL_SIZE_NM = 0.02

@@ -10,8 +10,8 @@ from PIL import Image
 
 from napari_symseg._qt.widget import ALL_FRAMES, METADATA_KEY
 from napari_symseg.core.params import Params
+from napari_symseg.core.samples import moving_boundary_series, two_phase
 from napari_symseg.core.stats import frame_statistics
-from napari_symseg.core.synthetic import moving_boundary_series, two_phase
 from napari_symseg.io.figure import OKABE_ITO, overlay_rgb
 
 from .helpers import run_and_wait, set_fields

@@ -9,8 +9,8 @@ from napari_symseg._qt import hints as _hints
 from napari_symseg._qt.hints import HINT_K_MAX, hint_metadata
 from napari_symseg._qt.widget import ALL_FRAMES, METADATA_KEY, PREVIEW_STRIDE, SymsegWidget
 from napari_symseg.core.pattern_count import PatternCountHint, pattern_count_hint
+from napari_symseg.core.samples import lattice, moving_boundary_series, two_phase
 from napari_symseg.core.suggest import estimate_lattice, suggest_params
-from napari_symseg.core.synthetic import lattice, moving_boundary_series, two_phase
 from napari_symseg.core.validation import InputError
 
 from .helpers import TIMEOUT, set_fields

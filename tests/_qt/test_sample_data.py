@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from napari_symseg import _sample_data
-from napari_symseg.core.synthetic import moving_boundary_series, two_phase
+from napari_symseg.core.samples import moving_boundary_series, two_phase
 
 SAMPLES = {
     "two_phase": (_sample_data.make_two_phase_sample, (512, 512)),

@@ -14,8 +14,8 @@ from napari_symseg._qt.widget import ALL_FRAMES, CURRENT_FRAME, METADATA_KEY, SE
 from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
 from napari_symseg.core.params import Params
 from napari_symseg.core.pipeline import grid_for
+from napari_symseg.core.samples import moving_boundary_series, two_phase
 from napari_symseg.core.series import segment_series
-from napari_symseg.core.synthetic import moving_boundary_series, two_phase
 
 from .helpers import TIMEOUT, run_and_wait, set_fields
 

@@ -10,8 +10,8 @@ import tifffile
 
 from napari_symseg.cli import main
 from napari_symseg.core.params import Params
+from napari_symseg.core.samples import moving_boundary_series, two_phase
 from napari_symseg.core.series import segment_series
-from napari_symseg.core.synthetic import moving_boundary_series, two_phase
 
 SMALL = ["--patch-x", "6", "--patch-y", "6", "--window-x", "8", "--window-y", "8",
          "--stride", "4"]
@@ -302,7 +302,7 @@ def test_series_on_a_dask_scheduler(tmp_path, series_npy):
 
 
 def test_single_crystal_gets_a_pattern_count_note_and_confidence_map(tmp_path, capsys):
-    from napari_symseg.core.synthetic import lattice
+    from napari_symseg.core.samples import lattice
 
     src = tmp_path / "single.npy"
     noise = 0.3 * np.random.default_rng(0).normal(size=(160, 160))

@@ -6,7 +6,7 @@ import pytest
 from napari_symseg import InputError, ParamsError, segment
 from napari_symseg.core.clustering import ClusteringError
 from napari_symseg.core.grid import ImageTooSmallError
-from napari_symseg.core.synthetic import two_phase
+from napari_symseg.core.samples import two_phase
 
 SMALL = {"patch_x": 4, "patch_y": 4, "window_x": 5, "window_y": 5, "stride": 3}
 

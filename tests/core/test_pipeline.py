@@ -3,7 +3,7 @@ import pytest
 
 from napari_symseg import Model, Params, segment, segment_steps
 from napari_symseg.core.pipeline import Progress, predict_steps
-from napari_symseg.core.synthetic import grain_boundary, two_phase, two_phase_truth
+from napari_symseg.core.samples import grain_boundary, two_phase, two_phase_truth
 
 SMALL = {"patch_x": 6, "patch_y": 6, "window_x": 8, "window_y": 8, "stride": 3}
 
@@ -69,7 +69,7 @@ def test_band_is_centred_for_every_family(name, stride):
     lattices), so there each boundary may move by up to
     that + radius, symmetrically.
     """
-    from napari_symseg.core.synthetic import lattice
+    from napari_symseg.core.samples import lattice
 
     shape, c1, c2 = (90, 240), 93, 163  # band columns [c1, c2), off-centre
     a = lattice(shape, 8.0, "square")
@@ -289,8 +289,9 @@ def test_smoothing_separates_weak_chemical_order():
     """An ordered precipitate of contrast 0.1 in a disordered matrix of the same lattice:
     the plain descriptors split by the position in the cell, one cell of smoothing by order
     (the robustness study's failure, seed 0)."""
+    from benchmarks.scenarios import superlattice_precipitate
+
     from napari_symseg.core.suggest import dominant_period, suggest_params
-    from napari_symseg.core.synthetic import superlattice_precipitate
 
     image, truth = superlattice_precipitate((256, 256), contrast=0.1, seed=1)
     params = suggest_params(image, Params(n_patterns=2))

@@ -5,6 +5,7 @@ import pytest
 
 from napari_symseg.core.params import Params
 from napari_symseg.core.pipeline import descriptor_steps, run, segment, segment_steps
+from napari_symseg.core.samples import moving_boundary_series, moving_boundary_truth
 from napari_symseg.core.series import (
     SeriesProgress,
     check_series,
@@ -15,7 +16,6 @@ from napari_symseg.core.series import (
     segment_series_steps,
     select_operations,
 )
-from napari_symseg.core.synthetic import moving_boundary_series, moving_boundary_truth
 from napari_symseg.core.validation import InputError
 
 SERIES = {"n_frames": 5, "shape": (96, 128), "start": 40, "step": 10}

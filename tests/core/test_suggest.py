@@ -6,13 +6,13 @@ from scipy import ndimage
 
 from napari_symseg import segment
 from napari_symseg.core.params import Params
+from napari_symseg.core.samples import lattice, two_phase, two_phase_truth
 from napari_symseg.core.suggest import (
     _cell_extent,
     dominant_period,
     estimate_lattice,
     suggest_params,
 )
-from napari_symseg.core.synthetic import lattice, two_phase, two_phase_truth
 from napari_symseg.core.validation import InputError
 
 # (kind, lengths of the two shortest lattice vectors in units of the spacing)

@@ -9,8 +9,8 @@ import tifffile
 from PIL import Image
 
 from napari_symseg.core.params import Params
+from napari_symseg.core.samples import two_phase
 from napari_symseg.core.stats import frame_statistics
-from napari_symseg.core.synthetic import two_phase
 from napari_symseg.io import SeriesLabelsWriter, write_labels
 from napari_symseg.io.calibration import Calibration
 from napari_symseg.io.export import (

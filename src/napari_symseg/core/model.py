@@ -46,7 +46,7 @@ class Model:
         Examples
         --------
         >>> from napari_symseg import segment
-        >>> from napari_symseg.core.synthetic import two_phase
+        >>> from napari_symseg.core.samples import two_phase
         >>> fitted = segment(two_phase((128, 128)), patch_x=6, patch_y=6,
         ...                  window_x=9, window_y=9, stride=4).model
         >>> fitted.predict(two_phase((128, 128), seed=5)).labels.shape

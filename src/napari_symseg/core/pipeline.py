@@ -481,7 +481,7 @@ def segment(image, params: Params | None = None, **changes) -> Result:
     Examples
     --------
     >>> from napari_symseg import segment
-    >>> from napari_symseg.core.synthetic import two_phase
+    >>> from napari_symseg.core.samples import two_phase
     >>> image = two_phase((160, 160))
     >>> result = segment(image, patch_x=8, patch_y=8, window_x=10, window_y=10, stride=4)
     >>> result.labels.shape

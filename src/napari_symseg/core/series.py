@@ -480,7 +480,7 @@ def segment_series(series, params: Params | None = None, out=None, **changes) ->
     Examples
     --------
     >>> from napari_symseg.core.series import segment_series
-    >>> from napari_symseg.core.synthetic import moving_boundary_series
+    >>> from napari_symseg.core.samples import moving_boundary_series
     >>> series = moving_boundary_series(n_frames=3, shape=(96, 128), start=40, step=16)
     >>> result = segment_series(series, patch_x=6, patch_y=6, window_x=9, window_y=9,
     ...                         stride=4, n_selected_operations=10)

@@ -229,7 +229,7 @@ def estimate_lattice(image) -> LatticeEstimate:
 
     Examples
     --------
-    >>> from napari_symseg.core.synthetic import lattice
+    >>> from napari_symseg.core.samples import lattice
     >>> est = estimate_lattice(lattice((256, 256), 12.0, "square", angle=20))
     >>> [round(float(v), 1) for v in est.lengths]
     [12.0, 12.0]
@@ -296,7 +296,7 @@ def dominant_period(image) -> float:
 
     Examples
     --------
-    >>> from napari_symseg.core.synthetic import lattice
+    >>> from napari_symseg.core.samples import lattice
     >>> round(dominant_period(lattice((256, 256), 12.0)))
     12
     """
@@ -340,7 +340,7 @@ def suggest_params(image, params: Params | None = None) -> Params:
 
     Examples
     --------
-    >>> from napari_symseg.core.synthetic import lattice
+    >>> from napari_symseg.core.samples import lattice
     >>> p = suggest_params(lattice((256, 256), 10.0, "rectangular"))  # 10 x 15 px cells
     >>> (p.patch_x, p.patch_y, p.stride, p.max_num_points)
     (23, 16, 3, 165)

@@ -1,10 +1,11 @@
-"""The robustness scenarios of core.synthetic: shapes, determinism and real properties."""
+"""The robustness scenarios of benchmarks/scenarios.py: shapes, determinism and real properties."""
 
 import numpy as np
 import pytest
 from scipy import ndimage
 
-from napari_symseg.core import synthetic as s
+from benchmarks import scenarios as s
+from napari_symseg.core.samples import lattice, two_phase, two_phase_truth
 
 SHAPE = (192, 192)
 
@@ -69,14 +70,6 @@ def test_generators_are_seeded_haadf_like_with_labels(name, make, k):
     assert np.array_equal(truth, truth_clean)  # the noise does not move the geometry
 
 
-def test_sample_lattice_is_lattice_on_the_pixel_grid():
-    basis = ((0.0, 0.0, 1.0), (0.3, 0.2, 0.5))
-    rows, cols = np.mgrid[0:40, 0:50]
-    expected = s.lattice((40, 50), 7.5, "hexagonal", 20.0, 1.4, (2.0, 3.0), basis)
-    got = s.sample_lattice(rows, cols, 7.5, "hexagonal", 20.0, 1.4, (2.0, 3.0), basis)
-    np.testing.assert_allclose(got, expected, atol=1e-12)
-
-
 def test_apply_dose_has_poisson_statistics():
     flat = np.full((200, 200), 3.7)
     for counts in (5.0, 20.0):
@@ -103,9 +96,9 @@ def test_two_phase_based_truth_is_the_boundary_of_the_lattices():
     clean, truth = s.low_dose(SHAPE, None, seed=2)
     boundary = int(np.argmax(truth[0]))
     assert 0.35 * SHAPE[1] <= boundary <= 0.65 * SHAPE[1]
-    expected = s.two_phase(SHAPE, boundary, noise=0.0) + s.BACKGROUND
+    expected = two_phase(SHAPE, boundary, noise=0.0) + s.BACKGROUND
     np.testing.assert_allclose(clean, expected, rtol=1e-6)
-    np.testing.assert_array_equal(truth, s.two_phase_truth(SHAPE, boundary))
+    np.testing.assert_array_equal(truth, two_phase_truth(SHAPE, boundary))
     flat, _ = s.thickness_wedge(SHAPE, low=1.0, counts=None, seed=2)
     np.testing.assert_allclose(flat, expected, rtol=1e-6)  # no ramp: the same image
 
@@ -123,7 +116,7 @@ def test_scan_distortions_shear_and_jitter_the_boundary_with_the_lattice():
     clean, truth = s.scan_distortions(SHAPE, jitter=0.0, drift=(0.0, 0.0), counts=None, seed=5)
     boundary = int(np.argmax(truth[0]))
     np.testing.assert_allclose(
-        clean, s.two_phase(SHAPE, boundary, noise=0.0) + s.BACKGROUND, rtol=1e-5, atol=1e-6
+        clean, two_phase(SHAPE, boundary, noise=0.0) + s.BACKGROUND, rtol=1e-5, atol=1e-6
     )
     _, sheared = s.scan_distortions(SHAPE, jitter=0.0, drift=(0.0, 0.1), counts=None, seed=5)
     edge = np.argmax(sheared, axis=1)
@@ -170,8 +163,8 @@ def test_superlattice_order_only_inside_the_precipitate():
 
 def test_kite_bases_share_the_autocorrelation_but_not_the_mirror():
     a_basis, b_basis = s.kite_bases()
-    a = s.lattice((128, 128), 16.0, sigma=16 / 13, basis=a_basis)  # 8 x 8 periods
-    b = s.lattice((128, 128), 16.0, sigma=16 / 13, basis=b_basis)
+    a = lattice((128, 128), 16.0, sigma=16 / 13, basis=a_basis)  # 8 x 8 periods
+    b = lattice((128, 128), 16.0, sigma=16 / 13, basis=b_basis)
     power_a, power_b = np.abs(np.fft.fft2(a)) ** 2, np.abs(np.fft.fft2(b)) ** 2
     # equal power spectra = equal autocorrelations (up to pixel aliasing, ~1e-4)
     assert np.abs(power_a - power_b).max() < 1e-3 * power_a.max()
@@ -202,7 +195,7 @@ def test_rotated_grains_differ_only_in_orientation():
     window = np.outer(*[np.hanning(48)] * 2)
     angles = np.arange(0, 90, 0.5)
     refs = [np.abs(np.fft.fft2((x - x.mean()) * window))
-            for x in (s.lattice((48, 48), 9.0, angle=t) for t in angles)]
+            for x in (lattice((48, 48), 9.0, angle=t) for t in angles)]
     found = []
     for k in range(3):
         crop = centre_crop(clean, truth, k, 24)
