@@ -76,8 +76,10 @@ def run_one(image_path: str, params: dict, what: str, repeats: int) -> dict:
     """Time one configuration in this process (called in a subprocess)."""
     import numpy as np
 
+    from napari_symseg.core.chunks import descriptor_steps
     from napari_symseg.core.params import Params
-    from napari_symseg.core.pipeline import descriptor_steps, run, segment_steps
+    from napari_symseg.core.pipeline import segment_steps
+    from napari_symseg.core.progress import run
     from napari_symseg.core.validation import as_image
 
     image = np.load(image_path)

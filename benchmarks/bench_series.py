@@ -119,7 +119,7 @@ def timed_frames(steps) -> tuple[list[float], object]:
 
 def warm_up(series, params) -> None:
     """Load the numba cache and touch every code path once (small crop, not timed)."""
-    from napari_symseg.core.pipeline import run
+    from napari_symseg.core.progress import run
     from napari_symseg.core.series import fit_series_steps, label_frames_steps
 
     m = params.patch_x + params.window_x, params.patch_y + params.window_y
@@ -147,7 +147,7 @@ def make_truth(n_frames: int, shape, start: int, step: int, **_) -> np.ndarray:
 def part_fig7(cfg: dict) -> dict:
     """Fig. 7: fit on frame 0 with every operation, label with the n best."""
     from napari_symseg.core.params import Params
-    from napari_symseg.core.pipeline import run
+    from napari_symseg.core.progress import run
     from napari_symseg.core.series import fit_series_steps, label_frames_steps
 
     series_args = cfg["series"]
@@ -207,7 +207,7 @@ def part_fig7(cfg: dict) -> dict:
 def part_sweep(cfg: dict) -> dict:
     """Agreement vs n for several noise levels (no timing)."""
     from napari_symseg.core.params import Params
-    from napari_symseg.core.pipeline import run
+    from napari_symseg.core.progress import run
     from napari_symseg.core.series import fit_series_steps, label_frames_steps
 
     n_frames, base = cfg["n_frames"], Params(**cfg["params"])
@@ -236,7 +236,7 @@ def part_sweep(cfg: dict) -> dict:
 def part_throughput(cfg: dict) -> dict:
     """Frames per second of label_frames_steps (statistics included), 1024^2."""
     from napari_symseg.core.params import Params
-    from napari_symseg.core.pipeline import run
+    from napari_symseg.core.progress import run
     from napari_symseg.core.series import fit_series_steps, label_frames_steps
 
     series = np.load(cfg["path"])

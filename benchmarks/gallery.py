@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from napari_symseg.core.pipeline import DESCRIPTOR_BUDGET
+from napari_symseg.core.chunks import DESCRIPTOR_BUDGET
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

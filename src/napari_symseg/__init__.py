@@ -3,23 +3,16 @@
 Local symmetry descriptors (Pearson scores of translations, rotations and
 reflections of local patches), PCA and k-means, after Wang et al.,
 Microscopy and Microanalysis 27 (2021).
+
+Every error the package raises on purpose is a `SymsegError` (see
+`napari_symseg.errors`): bad input or parameters, a file that cannot be read
+or written.
 """
 
-try:
-    from ._version import version as __version__
-except ImportError:  # pragma: no cover - not installed from a build
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        __version__ = version("napari-symseg")
-    except PackageNotFoundError:
-        __version__ = "0.0.0"
-
+from ._meta import __version__
 from .core import (
-    InputError,
     Model,
     Params,
-    ParamsError,
     Progress,
     Result,
     SeriesProgress,
@@ -30,8 +23,21 @@ from .core import (
     segment_series_steps,
     segment_steps,
 )
+from .errors import (
+    ClusteringError,
+    ExportError,
+    FileFormatError,
+    ImageTooSmallError,
+    InputError,
+    ParamsError,
+    SymsegError,
+)
 
 __all__ = [
+    "ClusteringError",
+    "ExportError",
+    "FileFormatError",
+    "ImageTooSmallError",
     "InputError",
     "Model",
     "Params",
@@ -40,6 +46,7 @@ __all__ = [
     "Result",
     "SeriesProgress",
     "SeriesResult",
+    "SymsegError",
     "__version__",
     "predict_steps",
     "segment",

@@ -25,7 +25,9 @@ import numpy as np
 from .core.clustering import ClusteringError
 from .core.grid import ImageTooSmallError
 from .core.params import Params, ParamsError
-from .core.pipeline import Result, relay, run, segment_steps
+from .core.pipeline import segment_steps
+from .core.progress import relay, run
+from .core.result import Result
 from .core.validation import InputError, as_image
 from .io.calibration import Calibration
 from .io.export import (

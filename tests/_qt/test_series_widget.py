@@ -11,9 +11,9 @@ from napari_symseg._qt import series as _series_widget
 from napari_symseg._qt.plot import AreaFractionPlot
 from napari_symseg._qt.series import PLOT_DOCK_NAME
 from napari_symseg._qt.widget import ALL_FRAMES, CURRENT_FRAME, METADATA_KEY, SERIES_FIELDS
+from napari_symseg.core.chunks import grid_for
 from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
 from napari_symseg.core.params import Params
-from napari_symseg.core.pipeline import grid_for
 from napari_symseg.core.samples import moving_boundary_series, two_phase
 from napari_symseg.core.series import segment_series
 

@@ -3,8 +3,8 @@ import pytest
 from qtpy.QtCore import QTimer
 
 from napari_symseg._qt.widget import METADATA_KEY, SymsegWidget
+from napari_symseg.core.chunks import grid_for
 from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
-from napari_symseg.core.pipeline import grid_for
 from napari_symseg.core.samples import two_phase
 
 from .helpers import TIMEOUT, run_and_wait, set_fields

@@ -270,7 +270,7 @@ def test_series_is_fitted_once_and_every_frame_labelled(tmp_path, series_npy, su
 
 
 def test_interrupted_series_writes_nothing(tmp_path, series_npy, monkeypatch, capsys):
-    import napari_symseg.core.series as stack
+    import napari_symseg.core.frame_labels as stack
 
     real = stack.label_frame
     calls = []

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from napari_symseg import Model, Params, segment, segment_steps
-from napari_symseg.core.pipeline import Progress, predict_steps
+from napari_symseg.core.labelling import predict_steps
+from napari_symseg.core.progress import Progress
 from napari_symseg.core.samples import grain_boundary, two_phase, two_phase_truth
 
 SMALL = {"patch_x": 6, "patch_y": 6, "window_x": 8, "window_y": 8, "stride": 3}
@@ -206,13 +207,13 @@ def test_single_pattern():
 
 def test_streamed_descriptors_give_the_same_segmentation(monkeypatch):
     """Above the memory budget descriptors are streamed (never all in memory)."""
-    from napari_symseg.core import pipeline
+    from napari_symseg.core import chunks
 
     image = grain_boundary((200, 200))
     params = Params(n_patterns=3, stride=2, patch_x=6, patch_y=6, window_x=8, window_y=8)
     kept = segment(image, params)
-    monkeypatch.setattr(pipeline, "DESCRIPTOR_BUDGET", 1000)
-    monkeypatch.setattr(pipeline, "CHUNK_POINTS", 2000)
+    monkeypatch.setattr(chunks, "DESCRIPTOR_BUDGET", 1000)
+    monkeypatch.setattr(chunks, "CHUNK_POINTS", 2000)
     steps = segment_steps(image, params)
     progress = []
     while True:
@@ -256,29 +257,29 @@ def _gaussian_reference(values: np.ndarray, sigma: float, truncate: float) -> np
 def test_smoothing_averages_every_descriptor_over_sigma(monkeypatch, chunk_points):
     """`smoothing` = the plain descriptors Gaussian-filtered on the grid (sigma/stride grid
     points), also when the grid is cut into chunks shorter than the filter's reach."""
-    from napari_symseg.core import pipeline
+    from napari_symseg.core import chunks
 
     image = grain_boundary((150, 140))
     params = Params(stride=3, **{k: v for k, v in SMALL.items() if k != "stride"})
     plain = segment(image, params).descriptors
     if chunk_points:
-        monkeypatch.setattr(pipeline, "CHUNK_POINTS", chunk_points)
-        monkeypatch.setattr(pipeline, "_n_chunks", lambda grid, margin: 8)
+        monkeypatch.setattr(chunks, "CHUNK_POINTS", chunk_points)
+        monkeypatch.setattr(chunks, "_n_chunks", lambda grid, margin: 8)
     smoothed = segment(image, params.replace(smoothing=7.5))
-    expected = _gaussian_reference(plain, 7.5 / 3, pipeline.SMOOTHING_TRUNCATE)
+    expected = _gaussian_reference(plain, 7.5 / 3, chunks.SMOOTHING_TRUNCATE)
     np.testing.assert_allclose(smoothed.descriptors, expected, atol=2e-6)
     assert np.abs(smoothed.descriptors - plain).max() > 0.1  # it did smooth
 
 
 def test_smoothed_streamed_run_equals_kept_run(monkeypatch):
-    from napari_symseg.core import pipeline
+    from napari_symseg.core import chunks
 
     image = grain_boundary((200, 200))
     params = Params(n_patterns=2, stride=2, smoothing=6.0, **{k: v for k, v in SMALL.items()
                                                              if k != "stride"})
     kept = segment(image, params)
-    monkeypatch.setattr(pipeline, "DESCRIPTOR_BUDGET", 1000)
-    monkeypatch.setattr(pipeline, "CHUNK_POINTS", 2000)
+    monkeypatch.setattr(chunks, "DESCRIPTOR_BUDGET", 1000)
+    monkeypatch.setattr(chunks, "CHUNK_POINTS", 2000)
     streamed = segment(image, params)
     assert streamed.descriptors is None
     np.testing.assert_array_equal(streamed.labels, kept.labels)

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
+from napari_symseg.core.chunks import descriptor_steps
 from napari_symseg.core.params import Params
-from napari_symseg.core.pipeline import descriptor_steps, run, segment, segment_steps
+from napari_symseg.core.pipeline import segment, segment_steps
+from napari_symseg.core.progress import SeriesProgress, run
 from napari_symseg.core.samples import moving_boundary_series, moving_boundary_truth
 from napari_symseg.core.series import (
-    SeriesProgress,
-    check_series,
     fit_series_steps,
     label_frames_steps,
     lazy_labels,
@@ -16,7 +16,7 @@ from napari_symseg.core.series import (
     segment_series_steps,
     select_operations,
 )
-from napari_symseg.core.validation import InputError
+from napari_symseg.core.validation import InputError, check_series
 
 SERIES = {"n_frames": 5, "shape": (96, 128), "start": 40, "step": 10}
 PARAMS = Params(patch_x=6, patch_y=6, window_x=9, window_y=9, stride=4, n_selected_operations=8)
@@ -249,7 +249,7 @@ def test_distributed_cluster_gives_the_in_process_result(series, result):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster) as client:
-        from napari_symseg.core.series import active_client
+        from napari_symseg.core.cluster import active_client
 
         assert active_client() is client
         remote = segment_series(series, PARAMS)

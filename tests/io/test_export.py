@@ -245,7 +245,7 @@ def test_series_stats_have_time_column_and_features_are_means():
 
 def test_grid_labels_statistics_and_calibration():
     params = Params(patch_x=4, patch_y=4, window_x=5, window_y=5, stride=4, upsampling=False)
-    from napari_symseg.core.pipeline import grid_for
+    from napari_symseg.core.chunks import grid_for
 
     grid = grid_for((60, 80), params)
     grid_labels = np.zeros(grid.shape, int)

@@ -29,7 +29,7 @@ from matplotlib.ticker import MaxNLocator
 from ..core import suggest
 from ..core.params import Params
 from ..core.pattern_count import PatternCountHint, pattern_count_hint
-from ..core.series import frame_image
+from ..core.validation import frame_image
 
 #: Largest number of patterns the hint tries.
 HINT_K_MAX = 6

@@ -30,8 +30,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from napari.qt.threading import thread_worker
 
-from ..core.pipeline import grid_for
-from ..core.series import SeriesProgress, SeriesResult, check_series, segment_series_steps
+from ..core.chunks import grid_for
+from ..core.progress import SeriesProgress
+from ..core.series import SeriesResult, segment_series_steps
+from ..core.validation import check_series
 from ..io.export import features_table, layer_calibration
 from ..io.figure import label_colour_dict
 from .widget import (

@@ -42,9 +42,10 @@ from ..core.descriptors.registry import COMMON_FIELDS, FAMILIES
 from ..core.descriptors.translation import correlation_map
 from ..core.grid import Grid
 from ..core.params import Params, ParamsError
-from ..core.pipeline import Progress, Result, segment_steps
-from ..core.series import check_series
-from ..core.validation import InputError
+from ..core.pipeline import segment_steps
+from ..core.progress import Progress
+from ..core.result import Result
+from ..core.validation import InputError, check_series
 from ..io.calibration import unit_symbol
 from ..io.export import ExportError, export_layer_result, layer_calibration, result_features
 from ..io.figure import label_colour_dict

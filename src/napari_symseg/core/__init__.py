@@ -1,14 +1,18 @@
 """Compute core: pure numpy / numba / scikit-learn, no GUI imports."""
 
+from ..errors import ClusteringError, ImageTooSmallError, InputError, ParamsError, SymsegError
 from .descriptors.operations import Operations
-from .grid import Grid, ImageTooSmallError
+from .grid import Grid
+from .labelling import predict_steps
 from .model import Model
-from .params import Params, ParamsError
-from .pipeline import Progress, Result, predict_steps, segment, segment_steps
-from .series import SeriesProgress, SeriesResult, segment_series, segment_series_steps
-from .validation import InputError
+from .params import Params
+from .pipeline import segment, segment_steps
+from .progress import Progress, SeriesProgress
+from .result import Result
+from .series import SeriesResult, segment_series, segment_series_steps
 
 __all__ = [
+    "ClusteringError",
     "Grid",
     "ImageTooSmallError",
     "InputError",
@@ -20,6 +24,7 @@ __all__ = [
     "Result",
     "SeriesProgress",
     "SeriesResult",
+    "SymsegError",
     "predict_steps",
     "segment",
     "segment_series",

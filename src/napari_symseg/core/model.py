@@ -52,7 +52,8 @@ class Model:
         >>> fitted.predict(two_phase((128, 128), seed=5)).labels.shape
         (128, 128)
         """
-        from .pipeline import predict_steps, run
+        from .labelling import predict_steps
+        from .progress import run
 
         return run(predict_steps(self, image))
 

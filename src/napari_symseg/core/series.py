@@ -12,69 +12,33 @@ descriptors, whatever the number of frames. The series may be a numpy
 array, a memory map, a dask array or a zarr array (anything with
 ``shape``, ``dtype`` and ``series[t]``). When a dask.distributed `Client`
 is active, frames are labelled on the cluster (one task per frame, the
-model sent to each worker once).
+model sent to each worker once; `cluster`). One frame is labelled by
+`frame_labels`.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .clustering import assign
+from ..errors import InputError
+from .cluster import active_client, label_on_cluster
 from .descriptors.registry import get_family
+from .frame_labels import label_frame, label_task, labels_shape
 from .model import Model
 from .params import Params
-from .pipeline import _Chunks, _project, fit_steps, grid_for, relay, run
+from .pipeline import fit_steps
+from .progress import SeriesProgress, relay, run
 from .separability import SeparabilityAccumulator
-from .stats import PatternStats, frame_statistics
-from .validation import InputError, as_image
+from .stats import PatternStats
+from .validation import as_frame, check_series, frame_image
 
 #: share of a frame's run time spent outside the descriptors (validation,
 #: projection, upsampling, statistics), in units of one operation's descriptor
 _FRAME_OVERHEAD_OPS = 4
-
-
-@dataclass(frozen=True)
-class SeriesProgress:
-    """One step of a running series segmentation.
-
-    Attributes
-    ----------
-    stage : str
-        ``"reference"`` while the model is fitted on the reference frame(s),
-        ``"frames"`` while frames are labelled.
-    done, total : int
-        Frames labelled so far / in all (stage ``"frames"``), or the
-        reference fit's own progress in percent.
-    fraction : float
-        Overall progress in [0, 1].
-    frame : int or None
-        The frame just labelled (stage ``"frames"``; frames finish in order
-        in-process, in any order on a cluster).
-    labels : ndarray or None
-        Its labels.
-    area_fraction : ndarray or None
-        Its pattern area fractions, (n_patterns,).
-    detail : str
-        What the reference fit is doing.
-    """
-
-    stage: str
-    done: int
-    total: int
-    fraction: float
-    frame: int | None = None
-    labels: np.ndarray | None = field(default=None, repr=False)
-    area_fraction: np.ndarray | None = None
-    detail: str = ""
-
-    def __str__(self) -> str:
-        if self.stage == "reference":
-            return f"reference fit: {self.detail} ({100 * self.fraction:.0f} %)"
-        return f"frame {self.done}/{self.total} ({100 * self.fraction:.0f} %)"
 
 
 @dataclass(frozen=True)
@@ -130,48 +94,6 @@ class SeriesResult:
         return self.fit.model
 
 
-# ------------------------------------------------------------------ input checks
-def check_series(series) -> tuple[int, int, int]:
-    """Check that `series` is a (T, Y, X) array of real numbers; returns its shape.
-
-    Nothing is read or copied (a memory map or a dask array stays lazy).
-    """
-    if not (hasattr(series, "shape") and hasattr(series, "dtype")):
-        series = np.asarray(series)  # a nested list: small enough to convert
-    shape = tuple(int(n) for n in series.shape)
-    dtype = np.dtype(series.dtype)
-    if dtype.kind not in "iuf":
-        raise InputError(f"series must hold real numbers; got dtype {dtype}")
-    if len(shape) != 3:
-        raise InputError(
-            f"an image series must be 3-D (T, Y, X); got {len(shape)}-D array of shape {shape}"
-        )
-    if shape[-1] in (3, 4) and min(shape[:2]) > 4:
-        raise InputError(
-            f"series looks like RGB/RGBA colour data, shape {shape}; convert it to a single "
-            "grey-scale channel first"
-        )
-    if 0 in shape:
-        raise InputError(f"series is empty, shape {shape}")
-    return shape
-
-
-def frame_image(series, t: int, allow_constant: bool = True) -> np.ndarray:
-    """Frame `t` of `series`, validated, as a float64 array (errors name the frame).
-
-    A constant frame (e.g. a blanked beam) is labelled like any other
-    unless `allow_constant` is False (reference frames must show a pattern).
-    """
-    return _validated(series[t], t, allow_constant)
-
-
-def _validated(frame, t: int, allow_constant: bool = True) -> np.ndarray:
-    try:
-        return as_image(np.asarray(frame), allow_constant=allow_constant)
-    except InputError as err:
-        raise InputError(f"frame {t}: {err}") from None
-
-
 def _reference_frames(params: Params, n_frames: int) -> tuple[int, ...]:
     bad = [t for t in params.reference_frames if t >= n_frames]
     if bad:
@@ -187,6 +109,17 @@ def select_operations(separability: np.ndarray, n: int) -> np.ndarray:
     """Indices of the `n` operations of best separability, best first (0 = all).
 
     Ties keep the operations' order; NaN counts as no separability.
+
+    Parameters
+    ----------
+    separability : array_like, (n_operations,)
+        Fisher separability of every operation.
+    n : int
+        How many to keep (0, or at least all: every operation).
+
+    Returns
+    -------
+    ndarray of int
     """
     sep = np.nan_to_num(np.asarray(separability, dtype=np.float64), nan=-np.inf)
     order = np.argsort(-sep, kind="stable")
@@ -251,53 +184,6 @@ def fit_series_steps(
 
 
 # ----------------------------------------------------------------------- labelling
-def label_frame(model: Model, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Labels of one validated frame: ``(labels, grid_labels)``, both uint8.
-
-    `labels` has the frame's shape (the grid's without upsampling).
-    """
-    chunks = _Chunks(image, model.params, model.operations, passes=1)
-    if not chunks.stream:
-        run(chunks.keep_all())
-    features = run(_project(chunks, model.pca))
-    grid_labels, _ = assign(features, model.centres)
-    grid_labels = grid_labels.astype(np.uint8)
-    labels = chunks.grid.upsample(grid_labels) if model.params.upsampling else grid_labels
-    return labels, grid_labels
-
-
-def _label_task(model: Model, frame, t: int):
-    """One frame, in-process or on a dask worker: ``(t, labels, statistics)``."""
-    image = _validated(frame, t)
-    labels, grid_labels = label_frame(model, image)
-    return t, labels, _statistics(model, image, labels, grid_labels)
-
-
-def _statistics(model: Model, image, labels, grid_labels):
-    full = labels if model.params.upsampling else grid_for(image.shape, model.params).upsample(
-        grid_labels)
-    return frame_statistics(full, image, model.n_patterns, grid_labels)
-
-
-def labels_shape(model: Model, shape: tuple[int, int, int]) -> tuple[int, int, int]:
-    """Shape of a series' labels: the frames', or the grid's without upsampling."""
-    if model.params.upsampling:
-        return shape
-    return (shape[0], *grid_for(shape[1:], model.params).shape)
-
-
-def active_client():
-    """The active dask.distributed `Client`, or None (none, or distributed not installed)."""
-    try:
-        from distributed import default_client
-    except ImportError:
-        return None
-    try:
-        return default_client()
-    except ValueError:
-        return None
-
-
 def label_frames_steps(
     model: Model, series, out=None, frames=None, start: float = 0.0
 ) -> Generator[SeriesProgress, None, tuple[np.ndarray, PatternStats]]:
@@ -328,7 +214,7 @@ def label_frames_steps(
     if out is None:
         out = np.zeros(want, dtype=np.uint8)
     elif tuple(out.shape) != want:
-        raise ValueError(f"out has shape {tuple(out.shape)}; the labels need {want}")
+        raise InputError(f"out has shape {tuple(out.shape)}; the labels need {want}")
     frames = range(shape[0]) if frames is None else [int(t) for t in frames]
     stats = PatternStats.empty(shape[0], model.n_patterns)
     total = len(frames)
@@ -341,53 +227,19 @@ def label_frames_steps(
     client = active_client()
     if client is None:
         for done, t in enumerate(frames, 1):
-            _, labels, row = _label_task(model, series[t], t)  # what a cluster worker does
+            _, labels, row = label_task(model, series[t], t)  # what a cluster worker does
             out[t] = labels
             stats.set(t, row)
             yield progress(done, t, labels)
         return out, stats
 
-    yield from _label_on_cluster(client, model, series, frames, out, stats, progress)
+    yield from label_on_cluster(client, model, series, frames, out, stats, progress)
     return out, stats
-
-
-def _label_on_cluster(client, model, series, frames, out, stats, progress):
-    """Frames as tasks on a dask cluster; a bounded number in flight at once."""
-    from distributed import as_completed
-
-    model_future = client.scatter(model, broadcast=True, hash=False)
-    in_flight = 2 * max(sum(client.nthreads().values()), 1)
-    todo = iter(frames)
-
-    def submit(t):
-        frame = series[t]
-        if hasattr(frame, "dask"):  # a dask array: computed on the cluster, not here
-            frame = client.compute(frame)
-        else:
-            frame = np.asarray(frame)
-        return client.submit(_label_task, model_future, frame, t, pure=False)
-
-    first = [submit(t) for _, t in zip(range(in_flight), todo, strict=False)]
-    pending = as_completed(first)
-    done = 0
-    try:
-        for future in pending:
-            t, labels, row = future.result()
-            future.release()
-            out[t] = labels
-            stats.set(t, row)
-            done += 1
-            yield progress(done, t, labels)
-            nxt = next(todo, None)
-            if nxt is not None:
-                pending.add(submit(nxt))
-    finally:
-        client.cancel(list(pending.futures))
 
 
 def _label_block(block: np.ndarray, model: Model, block_info=None) -> np.ndarray:
     t = block_info[0]["chunk-location"][0] if block_info else 0
-    labels, _ = label_frame(model, _validated(block[0], t))
+    labels, _ = label_frame(model, as_frame(block[0], t))
     return labels[None]
 
 
@@ -432,6 +284,20 @@ def segment_series_steps(
 
     Iterate it (e.g. in a GUI thread worker) and stop iterating to cancel;
     frames already labelled stay in `out`. See `segment_series`.
+
+    Parameters
+    ----------
+    series : array_like, (T, Y, X)
+        The frames (read one at a time, never modified).
+    params : Params, optional
+        Parameters (see `segment_series`).
+    out : array, optional
+        Destination of the labels (see `label_frames_steps`).
+
+    Returns
+    -------
+    SeriesResult
+        (the generator's return value)
     """
     params = Params() if params is None else params
     shape = check_series(series)
@@ -498,15 +364,9 @@ def segment_series(series, params: Params | None = None, out=None, **changes) ->
 
 __all__ = [
     "SeriesFit",
-    "SeriesProgress",
     "SeriesResult",
-    "active_client",
-    "check_series",
     "fit_series_steps",
-    "frame_image",
-    "label_frame",
     "label_frames_steps",
-    "labels_shape",
     "lazy_labels",
     "segment_series",
     "segment_series_steps",

@@ -1,4 +1,4 @@
-"""Input checks: every bad input gets one clear message, nothing is modified."""
+"""Input checks of images and series: one clear message per bad input, nothing modified."""
 
 from __future__ import annotations
 
@@ -72,3 +72,89 @@ def as_image(image, allow_series: bool = False, allow_constant: bool = False) ->
                 "to segment"
             )
     return out
+
+
+def check_series(series) -> tuple[int, int, int]:
+    """Check that `series` is a (T, Y, X) array of real numbers; returns its shape.
+
+    Nothing is read or copied (a memory map or a dask array stays lazy).
+
+    Parameters
+    ----------
+    series : array_like
+        numpy array, memory map, dask or zarr array (anything with ``shape``
+        and ``dtype``), or a nested list.
+
+    Returns
+    -------
+    (int, int, int)
+        The shape (T, Y, X).
+
+    Raises
+    ------
+    InputError
+        For non-real data, arrays that are not 3-D, RGB/RGBA data and empty
+        series.
+    """
+    if not (hasattr(series, "shape") and hasattr(series, "dtype")):
+        series = np.asarray(series)  # a nested list: small enough to convert
+    shape = tuple(int(n) for n in series.shape)
+    dtype = np.dtype(series.dtype)
+    if dtype.kind not in "iuf":
+        raise InputError(f"series must hold real numbers; got dtype {dtype}")
+    if len(shape) != 3:
+        raise InputError(
+            f"an image series must be 3-D (T, Y, X); got {len(shape)}-D array of shape {shape}"
+        )
+    if shape[-1] in (3, 4) and min(shape[:2]) > 4:
+        raise InputError(
+            f"series looks like RGB/RGBA colour data, shape {shape}; convert it to a single "
+            "grey-scale channel first"
+        )
+    if 0 in shape:
+        raise InputError(f"series is empty, shape {shape}")
+    return shape
+
+
+def as_frame(frame, t: int, allow_constant: bool = True) -> np.ndarray:
+    """`as_image` for frame `t` of a series: its errors name the frame.
+
+    A constant frame (e.g. a blanked beam) is labelled like any other
+    unless `allow_constant` is False (reference frames must show a pattern).
+
+    Parameters
+    ----------
+    frame : array_like, 2-D
+        The frame's pixels.
+    t : int
+        Its index in the series.
+    allow_constant : bool
+        Accept a constant frame.
+
+    Returns
+    -------
+    ndarray, float64
+    """
+    try:
+        return as_image(np.asarray(frame), allow_constant=allow_constant)
+    except InputError as err:
+        raise InputError(f"frame {t}: {err}") from None
+
+
+def frame_image(series, t: int, allow_constant: bool = True) -> np.ndarray:
+    """Frame `t` of `series`, validated, as a float64 array (errors name the frame).
+
+    Parameters
+    ----------
+    series : array_like, (T, Y, X)
+        The series (only frame `t` is read).
+    t : int
+        The frame.
+    allow_constant : bool
+        Accept a constant frame (see `as_frame`).
+
+    Returns
+    -------
+    ndarray, float64
+    """
+    return as_frame(series[t], t, allow_constant)

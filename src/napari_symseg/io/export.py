@@ -118,7 +118,7 @@ def labels_calibration(calibration: Calibration, image_shape, labels_shape, para
     """
     if tuple(image_shape) == tuple(labels_shape):
         return calibration
-    from ..core.pipeline import grid_for
+    from ..core.chunks import grid_for
 
     return calibration.on_grid(grid_for(tuple(image_shape[-2:]), params))
 
@@ -139,7 +139,7 @@ def full_labels(labels: np.ndarray, image_shape, params: Params) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.shape == tuple(image_shape):
         return labels
-    from ..core.pipeline import grid_for
+    from ..core.chunks import grid_for
 
     return grid_for(tuple(image_shape), params).upsample(labels)
 

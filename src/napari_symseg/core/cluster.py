@@ -1,0 +1,80 @@
+"""Frames of a series as tasks on a dask.distributed cluster.
+
+distributed is imported only when used, so the core works without it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .frame_labels import label_task
+from .model import Model
+
+
+def active_client():
+    """The active dask.distributed `Client`, or None (none, or distributed not installed)."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return None
+    try:
+        return default_client()
+    except ValueError:
+        return None
+
+
+def label_on_cluster(client, model: Model, series, frames, out, stats, progress):
+    """Label `frames` as tasks on a dask cluster, a bounded number in flight at once.
+
+    Parameters
+    ----------
+    client : distributed.Client
+        The cluster.
+    model : Model
+        The fitted model (sent to every worker once).
+    series : array_like, (T, Y, X)
+        The frames; a dask array's frames are computed on the cluster.
+    frames : iterable of int
+        Frames to label.
+    out : array
+        Where each frame's labels go (``out[t]``).
+    stats : PatternStats
+        Where each frame's statistics go.
+    progress : callable
+        ``progress(done, t, labels)`` makes the step yielded after frame `t`.
+
+    Yields
+    ------
+    SeriesProgress
+        After every frame, in the order frames finish.
+    """
+    from distributed import as_completed
+
+    model_future = client.scatter(model, broadcast=True, hash=False)
+    in_flight = 2 * max(sum(client.nthreads().values()), 1)
+    todo = iter(frames)
+
+    def submit(t):
+        frame = series[t]
+        if hasattr(frame, "dask"):  # a dask array: computed on the cluster, not here
+            frame = client.compute(frame)
+        else:
+            frame = np.asarray(frame)
+        return client.submit(label_task, model_future, frame, t, pure=False)
+
+    first = [submit(t) for _, t in zip(range(in_flight), todo, strict=False)]
+    pending = as_completed(first)
+    done = 0
+    try:
+        for future in pending:
+            t, labels, row = future.result()
+            future.release()
+            out[t] = labels
+            stats.set(t, row)
+            done += 1
+            yield progress(done, t, labels)
+            nxt = next(todo, None)
+            if nxt is not None:
+                pending.add(submit(nxt))
+    finally:
+        client.cancel(list(pending.futures))

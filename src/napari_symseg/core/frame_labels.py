@@ -1,0 +1,82 @@
+"""Labelling one frame of a series with a fitted model (in-process or on a dask worker)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .chunks import DescriptorChunks, grid_for, project
+from .clustering import assign
+from .model import Model
+from .progress import run
+from .stats import frame_statistics
+from .validation import as_frame
+
+
+def label_frame(model: Model, image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Labels of one validated frame: ``(labels, grid_labels)``, both uint8.
+
+    Parameters
+    ----------
+    model : Model
+        A fitted model.
+    image : ndarray, 2-D float64
+        The validated frame (`as_frame`).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        `labels` has the frame's shape (the grid's without upsampling);
+        `grid_labels` the grid's.
+    """
+    chunks = DescriptorChunks(image, model.params, model.operations, passes=1)
+    if not chunks.stream:
+        run(chunks.keep_all())
+    features = run(project(chunks, model.pca))
+    grid_labels, _ = assign(features, model.centres)
+    grid_labels = grid_labels.astype(np.uint8)
+    labels = chunks.grid.upsample(grid_labels) if model.params.upsampling else grid_labels
+    return labels, grid_labels
+
+
+def label_task(model: Model, frame, t: int):
+    """One frame, in-process or on a dask worker: ``(t, labels, statistics)``.
+
+    Parameters
+    ----------
+    model : Model
+        A fitted model.
+    frame : array_like, 2-D
+        The frame's pixels (validated here).
+    t : int
+        Its index in the series.
+
+    Returns
+    -------
+    (int, ndarray, tuple)
+        The index, the labels (`label_frame`) and the frame's statistics
+        (`frame_statistics`).
+    """
+    image = as_frame(frame, t)
+    labels, grid_labels = label_frame(model, image)
+    full = labels if model.params.upsampling else grid_for(image.shape, model.params).upsample(
+        grid_labels)
+    return t, labels, frame_statistics(full, image, model.n_patterns, grid_labels)
+
+
+def labels_shape(model: Model, shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """Shape of a series' labels: the frames', or the grid's without upsampling.
+
+    Parameters
+    ----------
+    model : Model
+        A fitted model.
+    shape : (int, int, int)
+        The series' shape (T, Y, X).
+
+    Returns
+    -------
+    (int, int, int)
+    """
+    if model.params.upsampling:
+        return shape
+    return (shape[0], *grid_for(shape[1:], model.params).shape)

@@ -1,0 +1,93 @@
+"""What a segmentation of one image produced: the `Result`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .descriptors.operations import Operations
+from .grid import Grid
+from .params import Params
+
+if TYPE_CHECKING:  # Model applies itself through labelling.py, which builds Results
+    from .model import Model
+    from .pattern_count import PatternCountHint
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything a segmentation produced.
+
+    Attributes
+    ----------
+    labels : ndarray of int32
+        Pattern label per pixel, shape of the image (or of the grid when
+        ``params.upsampling`` is False).
+    grid_labels : ndarray of int32, (n_rows, n_cols)
+        Labels on the descriptor grid.
+    confidence : ndarray of float32, (n_rows, n_cols)
+        Margin between nearest and second-nearest cluster centre, in [0, 1];
+        low values mark pattern boundaries, defects and unusual spots.
+    descriptors : ndarray of float32, (n_rows, n_cols, n_features), or None
+        Raw descriptors on the grid; None when they were too large to keep
+        (more than `DESCRIPTOR_BUDGET` bytes) and were streamed instead.
+    pca_components : ndarray of float32, (n_rows, n_cols, n_components)
+        The PCA features as images on the grid.
+    explained_variance_ratio : ndarray, (n_components,)
+    operations : Operations
+        The symmetry operation behind each descriptor feature.
+    separability : ndarray or None, (n_features,)
+        Fisher separability of every raw feature (None if not computed).
+    pca_separability : ndarray or None, (n_components,)
+        Fisher separability of every PCA component.
+    cluster_centres : ndarray, (n_patterns, n_components)
+        In label order.
+    grid : Grid
+        Where the descriptors were computed.
+    model : Model
+        The fitted model: applies the same operations, PCA and centres to
+        another image (``result.model.predict(other)``).
+    params : Params
+    """
+
+    labels: np.ndarray
+    grid_labels: np.ndarray
+    confidence: np.ndarray
+    descriptors: np.ndarray
+    pca_components: np.ndarray
+    explained_variance_ratio: np.ndarray
+    operations: Operations
+    separability: np.ndarray | None
+    pca_separability: np.ndarray | None
+    cluster_centres: np.ndarray
+    grid: Grid
+    model: Model
+    params: Params
+
+    @property
+    def confidence_image(self) -> np.ndarray:
+        """Confidence upsampled to the image size (nearest grid point)."""
+        return self.grid.upsample(self.confidence)
+
+    def pattern_count_hint(self, k_max: int = 6) -> PatternCountHint:
+        """How many patterns the features suggest (k = 1 .. k_max; see `pattern_count_hint`).
+
+        Parameters
+        ----------
+        k_max : int
+            Largest number of patterns tried.
+
+        Returns
+        -------
+        PatternCountHint
+        """
+        from .pattern_count import pattern_count_hint
+
+        return pattern_count_hint(self.pca_components, k_max, self.params.random_state)
+
+    @property
+    def pca_images(self) -> np.ndarray:
+        """PCA features as a stack of images, (n_components, n_rows, n_cols)."""
+        return np.moveaxis(self.pca_components, -1, 0)
