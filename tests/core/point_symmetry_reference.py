@@ -15,7 +15,7 @@ import math
 import numpy as np
 from scipy import ndimage
 
-#: Same meaning as ``point_symmetry.ZERO_VARIANCE``.
+#: Same meaning as ``point_symmetry_scores.ZERO_VARIANCE``.
 ZERO_VARIANCE = 1e-12
 
 

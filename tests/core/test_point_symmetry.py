@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from napari_symseg.core.descriptors import point_symmetry as ps
+from napari_symseg.core.descriptors import polar_patch
 from napari_symseg.core.descriptors.operations import Operations
+from napari_symseg.core.descriptors.point_symmetry_scores import raw_scores
 from napari_symseg.core.descriptors.registry import get_family
 from napari_symseg.core.grid import Grid
 from napari_symseg.core.params import Params
@@ -85,10 +87,10 @@ def test_unpooled_scores_match_reference_with_large_offset_and_scale():
     rng = np.random.default_rng(2)
     image = 1e6 + 1e-3 * rng.normal(size=(30, 33))
     params = _params(ROT, 4, 1, 1, 1, 10)
-    n_r, n_t = ps.polar_grid_size(4, 12)
-    sigma = ps.ring_permutations(_operations(params), n_t)
+    n_r, n_t = polar_patch.polar_grid_size(4, 12)
+    sigma = polar_patch.ring_permutations(_operations(params), n_t)
     rows, cols = np.arange(5, 25, 3), np.arange(5, 28, 2)
-    got = ps.raw_scores(image, 4, n_r, n_t, sigma, rows, cols)
+    got = raw_scores(image, 4, n_r, n_t, sigma, rows, cols)
     want = raw_score_maps(image, 4, 12, "rotation", params.rotation_angles, rows, cols)
     np.testing.assert_allclose(got, want, atol=1e-5)
 
@@ -116,12 +118,12 @@ def test_operations_and_margin():
 @pytest.mark.parametrize("radius", [2, 3, 7, 20])
 @pytest.mark.parametrize("base", [12, 10, 7])
 def test_polar_grid_density_and_stencil_reach(radius, base):
-    n_r, n_t = ps.polar_grid_size(radius, base)
+    n_r, n_t = polar_patch.polar_grid_size(radius, base)
     assert n_t % base == 0 and n_t >= 2 * math.pi * radius / 1.5 > n_t - base
     assert n_r == max(2, radius)
-    d_row, d_col, _ = ps.polar_samples(radius, n_r, n_t)
+    d_row, d_col, _ = polar_patch.polar_samples(radius, n_r, n_t)
     for d in (d_row, d_col):
-        first, weights = ps.spline_stencil(d)
+        first, weights = polar_patch.spline_stencil(d)
         taps = first[:, None] + np.arange(4)
         used = np.abs(taps[weights > 0])
         # the margin's "radius + 1" is needed and enough
@@ -167,8 +169,9 @@ def test_square_lattice_has_fourfold_symmetry():
     image = _gaussians((2 * c + 1, 2 * c + 1), centres)
     params = _params(ROT, 12, 1, 1, 1, 10)
     ops = _operations(params)  # 60, 90, 120, 180
-    n_r, n_t = ps.polar_grid_size(12, 12)
-    raw = ps.raw_scores(image, 12, n_r, n_t, ps.ring_permutations(ops, n_t), [c], [c])[0, 0]
+    n_r, n_t = polar_patch.polar_grid_size(12, 12)
+    sigma = polar_patch.ring_permutations(ops, n_t)
+    raw = raw_scores(image, 12, n_r, n_t, sigma, [c], [c])[0, 0]
     np.testing.assert_allclose(raw[[1, 3]], 1.0, atol=1e-6)
     assert raw[0] < 0.5 and raw[2] < 0.5
     pooled = ps.compute(image, params, ops, np.array([c]), np.array([c]))[0, 0]
@@ -182,9 +185,10 @@ def test_hexagonal_lattice_has_sixfold_symmetry():
         tuple(np.array([c, c]) + i * v1 + j * v2) for i in range(-9, 10) for j in range(-9, 10)
     ]
     image = _gaussians((2 * c + 1, 2 * c + 1), centres)
-    n_r, n_t = ps.polar_grid_size(12, 12)
+    n_r, n_t = polar_patch.polar_grid_size(12, 12)
     ops = Operations("rotation", np.array([60.0, 90.0, 120.0, 180.0]))
-    raw = ps.raw_scores(image, 12, n_r, n_t, ps.ring_permutations(ops, n_t), [c], [c])[0, 0]
+    sigma = polar_patch.ring_permutations(ops, n_t)
+    raw = raw_scores(image, 12, n_r, n_t, sigma, [c], [c])[0, 0]
     assert raw[0] > 0.95 and raw[2] > 0.95 and raw[3] > 0.95
     assert raw[1] < 0.5
 
@@ -201,8 +205,9 @@ def test_reflection_axis_angle_is_counter_clockwise_on_screen():
     image = _gaussians((2 * c + 1, 2 * c + 1), [at(6, 70), at(6, -10), at(8, 30)])
     params = _params(REF, 11, 1, 1, 1, 12)  # axes every 15 degrees
     ops = _operations(params)
-    n_r, n_t = ps.polar_grid_size(11, 12)
-    raw = ps.raw_scores(image, 11, n_r, n_t, ps.ring_permutations(ops, n_t), [c], [c])[0, 0]
+    n_r, n_t = polar_patch.polar_grid_size(11, 12)
+    sigma = polar_patch.ring_permutations(ops, n_t)
+    raw = raw_scores(image, 11, n_r, n_t, sigma, [c], [c])[0, 0]
     angles = list(ops.values)
     k30, k150 = angles.index(30.0), angles.index(150.0)
     assert np.argmax(raw) == k30 and raw[k30] > 0.95

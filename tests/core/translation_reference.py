@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Same meaning as ``translation.ZERO_VARIANCE``: a patch whose variance is at
+#: Same meaning as ``pearson.ZERO_VARIANCE``: a patch whose variance is at
 #: most this fraction of the image variance counts as constant (score 0).
 ZERO_VARIANCE = 1e-10
 

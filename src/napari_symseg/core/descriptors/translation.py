@@ -31,10 +31,8 @@ from scipy import ndimage
 
 from ..grid import inside
 from .operations import Operations
-
-#: Patches whose variance is below this fraction of the image variance
-#: (the image is scaled to unit variance) count as constant: score 0.
-ZERO_VARIANCE = 1e-10
+from .pearson import ZERO_VARIANCE, standardise
+from .translation_fft import correlations_fft
 
 
 def margin(params) -> tuple[int, int]:
@@ -111,8 +109,6 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
         whole = (i0, i1, j0, j1) == (0, shape[0], 0, shape[1])
         target = out if whole else np.empty((i1 - i0, j1 - j0, shape[2]), np.float32)
         if params.method == "fft":
-            from .translation_fft import correlations_fft
-
             target[...] = correlations_fft(image, shifts, px, py, rows[i0:i1], cols[j0:j1])
         else:
             correlations_direct(image, shifts, px, py, rows[i0:i1], cols[j0:j1], target)
@@ -129,17 +125,6 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
                 image, shifts, px, py, rows[a0:a1], cols[b0:b1]
             )
     return out
-
-
-def standardise(region: np.ndarray) -> np.ndarray:
-    """Copy of `region` centred and scaled to unit variance (if not constant).
-
-    Pearson scores are invariant to affine intensity changes; this keeps the
-    sums of both translation routes small and well conditioned, and makes
-    `ZERO_VARIANCE` a fraction of the region's variance.
-    """
-    scale = region.std()
-    return (region - region.mean()) / (scale if scale > 0 else 1.0)
 
 
 def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds) -> tuple:

@@ -48,7 +48,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft as sfft
 
-from .translation import ZERO_VARIANCE, standardise
+from .pearson import ZERO_VARIANCE, standardise
 
 #: Approximate memory budget of one block of grid points, in bytes (blocks that
 #: stay small were faster than 200 MB ones: less memory traffic).
