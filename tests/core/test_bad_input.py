@@ -3,9 +3,19 @@
 import numpy as np
 import pytest
 
-from napari_symseg import InputError, ParamsError, segment
-from napari_symseg.core.clustering import ClusteringError
-from napari_symseg.core.grid import ImageTooSmallError
+import napari_symseg
+from napari_symseg import (
+    ClusteringError,
+    ImageTooSmallError,
+    InputError,
+    Params,
+    ParamsError,
+    SymsegError,
+    segment,
+    segment_steps,
+)
+from napari_symseg.core.descriptors.operations import Operations
+from napari_symseg.core.progress import run
 from napari_symseg.core.samples import two_phase
 
 SMALL = {"patch_x": 4, "patch_y": 4, "window_x": 5, "window_y": 5, "stride": 3}
@@ -64,3 +74,34 @@ def test_translation_outside_window():
     with pytest.raises(ParamsError, match="outside the shift window"):
         segment(two_phase((64, 64)), descriptor_name="preselected_translations",
                 preselected_translations=[(0, 9)], **SMALL)
+
+
+@pytest.mark.parametrize(
+    ("descriptor", "operations", "message"),
+    [
+        ("local_correlation_map", Operations("rotation", np.array([90.0])),
+         "scores translation operations; got rotation"),
+        ("rotational_symmetry_maximum_pooling", Operations("rotation", np.array([45.0])),
+         r"rotation angle\(s\) \[45.0\] do not map the polar grid"),
+        ("power_spectrum", Operations("translation", np.array([[0, 1]])),
+         "scores frequency operations; got translation"),
+    ],
+)
+def test_operations_that_do_not_fit_the_descriptor(descriptor, operations, message):
+    params = Params(descriptor_name=descriptor, radius=6, **SMALL)
+    with pytest.raises(ParamsError, match=message):
+        run(segment_steps(two_phase((64, 64)), params, operations))
+
+
+def test_every_error_is_a_symseg_error_exported_at_the_top():
+    from napari_symseg import errors
+
+    kinds = [errors.ParamsError, errors.InputError, errors.ImageTooSmallError,
+             errors.ClusteringError, errors.FileFormatError, errors.ExportError]
+    for kind in kinds:
+        assert issubclass(kind, SymsegError) and issubclass(kind, ValueError)
+        assert getattr(napari_symseg, kind.__name__) is kind
+    assert ClusteringError is errors.ClusteringError and InputError is errors.InputError
+    assert ImageTooSmallError is errors.ImageTooSmallError
+    with pytest.raises(SymsegError):
+        segment(np.full((64, 64), 1.0), **SMALL)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._meta import __version__
+from ..errors import ParamsError
 from .chunks import DescriptorChunks, Tally, exceeds_budget, grid_for, project
 from .clustering import assign, fit_centres, size_order
 from .descriptors.operations import Operations
@@ -74,15 +75,24 @@ def fit_steps(
     params : Params
         Descriptor, PCA and k-means parameters.
     operations : Operations, optional
-        Replaces the descriptor family's default operations.
+        Replaces the descriptor family's default operations (of the same kind).
 
     Returns
     -------
     Fit
+
+    Raises
+    ------
+    ParamsError
+        If `operations` are not of the kind the descriptor family scores.
         (the generator's return value)
     """
-    operations = get_family(params.descriptor_name).operations(params) \
-        if operations is None else operations
+    default = get_family(params.descriptor_name).operations(params)
+    if operations is None:
+        operations = default
+    elif operations.kind != default.kind:
+        raise ParamsError(f"{params.descriptor_name} scores {default.kind} operations; got "
+                          f"{operations.kind} operations")
     grid = grid_for(images[0].shape, params)
     stream = exceeds_budget(len(images) * DescriptorChunks.nbytes(grid, operations))
     tally = Tally()

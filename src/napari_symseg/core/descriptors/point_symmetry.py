@@ -78,6 +78,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from ...errors import ParamsError
 from .operations import Operations
 from .point_symmetry_scores import raw_scores
 from .polar_patch import polar_grid_size, ring_permutations
@@ -133,7 +134,7 @@ def polar_base(params, kind: str) -> int:
         return ROTATION_BASE
     if kind == "reflection":
         return int(params.num_reflection_plane)
-    raise ValueError(f"point-symmetry operations must be rotations or reflections; got {kind!r}")
+    raise ParamsError(f"point-symmetry operations must be rotations or reflections; got {kind!r}")
 
 
 def pooling_step(params) -> int:

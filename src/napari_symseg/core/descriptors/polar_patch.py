@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from ...errors import ParamsError
 from .operations import Operations
 
 #: Largest spacing (px) between polar samples along a radius.
@@ -108,7 +109,7 @@ def ring_permutations(operations: Operations, n_t: int) -> np.ndarray:
 
     Raises
     ------
-    ValueError
+    ParamsError
         If an operation does not map the polar grid onto itself.
     """
     angles = np.asarray(operations.values, dtype=float).reshape(-1)
@@ -117,13 +118,13 @@ def ring_permutations(operations: Operations, n_t: int) -> np.ndarray:
     elif operations.kind == "reflection":
         steps, sign = angles * n_t / 180.0, -1
     else:
-        raise ValueError(
+        raise ParamsError(
             f"point-symmetry operations must be rotations or reflections; got {operations.kind!r}"
         )
     shift = np.round(steps)
     bad = np.abs(steps - shift) > 1e-6
     if bad.any():
-        raise ValueError(
+        raise ParamsError(
             f"{operations.kind} angle(s) {angles[bad].tolist()} do not map the polar grid of "
             f"{n_t} angles onto itself"
         )

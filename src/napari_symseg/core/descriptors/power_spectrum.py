@@ -33,6 +33,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft as sfft
 from scipy.signal import windows as sig_windows
 
+from ...errors import ParamsError
 from .operations import Operations
 
 #: Approximate memory budget of one batch of windows, in bytes.
@@ -95,7 +96,7 @@ def compute(image, params, operations: Operations, rows, cols) -> np.ndarray:
     ndarray, float32, shape (len(rows), len(cols), len(operations))
     """
     if operations.kind != "frequency":
-        raise ValueError(f"power_spectrum needs frequency operations; got {operations.kind!r}")
+        raise ParamsError(f"power_spectrum needs frequency operations; got {operations.kind!r}")
     return power_spectrum_features(
         image, operations.values, params.window_x, params.window_y, rows, cols
     )
