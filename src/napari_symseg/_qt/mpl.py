@@ -1,0 +1,244 @@
+"""matplotlib figures for the results dock: theme colours, compact fonts, hover readout.
+
+matplotlib draws through ``backend_qtagg``, which uses the Qt binding napari
+already runs on (qtpy / the ``QT_API`` variable): no binding is imported
+here by name. Every plot of the dock is a `ThemedPlot`: one figure in
+napari's theme colours (dark or light, following theme changes), fonts
+small enough for a bottom dock of about 220 px, and a readout of the value
+under the mouse (in the axes title and the tooltip).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from qtpy.QtWidgets import QVBoxLayout, QWidget
+
+from ..io.calibration import unit_symbol
+
+#: Font size (points) of labels and titles; tick labels are one point smaller.
+FONT_SIZE = 8
+#: Smallest height (px) of a plot canvas: the dock fits 1366x768 windows.
+MIN_HEIGHT = 130
+
+
+def theme_colours(viewer) -> tuple[str, str]:
+    """Background and text colour of the viewer's napari theme, as hex strings.
+
+    Parameters
+    ----------
+    viewer : napari.viewer.Viewer
+        Its ``theme`` (``"dark"``, ``"light"`` or a registered one).
+
+    Returns
+    -------
+    background, text : str
+        matplotlib's white and black for a theme napari does not know.
+    """
+    from napari.utils.theme import get_theme
+
+    try:
+        theme = get_theme(viewer.theme)
+        return theme.background.as_hex(), theme.text.as_hex()
+    except (ValueError, AttributeError):
+        return "white", "black"
+
+
+def axis_calibration(source, axis: int) -> tuple[float, str] | None:
+    """Pixel size and unit symbol of one image axis of a calibrated layer.
+
+    Parameters
+    ----------
+    source : napari.layers.Layer or None
+        The image (its ``scale`` and ``units``).
+    axis : int
+        Layer axis, negative from the last (-2 rows, -1 columns).
+
+    Returns
+    -------
+    (float, str) or None
+        ``(0.02, "nm")``; None without a layer or for a layer in pixels
+        (unit scale, no unit).
+    """
+    if source is None:
+        return None
+    scale = float(source.scale[axis])
+    units = getattr(source, "units", None)
+    unit = "pixel" if units is None else str(units[axis])
+    if unit == "pixel" and scale == 1.0:
+        return None
+    return scale, ("px" if unit == "pixel" else unit_symbol(unit))
+
+
+def shift_axes(axes, source, what: str = "shift", unit: str = "px") -> None:
+    """Label `axes` as a (row, col) shift map; add axes in the source's unit if calibrated.
+
+    The map's x axis is the column shift, its y axis the row shift (rows
+    grow downward, as in the image). For a calibrated `source` a secondary
+    axis on top (columns) and on the right (rows) gives the same shifts in
+    its unit, e.g. nm.
+
+    Parameters
+    ----------
+    axes : matplotlib.axes.Axes
+        The map's axes (data coordinates: shifts in px).
+    source : napari.layers.Image or None
+        The image whose pixel size converts px.
+    what : str
+        The quantity (``"shift"``, ``"frequency"``).
+    unit : str
+        The unit of the data coordinates.
+    """
+    axes.set_xlabel(f"{what} along columns ({unit})", fontsize=FONT_SIZE)
+    axes.set_ylabel(f"{what} along rows ({unit})", fontsize=FONT_SIZE)
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+    if what != "shift":
+        return
+    for axis, side, secondary in ((-1, "top", axes.secondary_xaxis),
+                                  (-2, "right", axes.secondary_yaxis)):
+        calibration = axis_calibration(source, axis)
+        if calibration is None or calibration[1] == "px":
+            continue
+        size, symbol = calibration
+        extra = secondary(side, functions=(lambda v, s=size: v * s, lambda v, s=size: v / s))
+        if axis == -1:
+            extra.set_xlabel(f"along columns ({symbol})", fontsize=FONT_SIZE)
+        else:
+            extra.set_ylabel(f"along rows ({symbol})", fontsize=FONT_SIZE)
+
+
+def _all_axes(figure) -> list:
+    out = []
+    for axes in figure.axes:
+        out += [axes, *getattr(axes, "child_axes", [])]
+    return out
+
+
+class ThemedPlot(QWidget):
+    """A matplotlib figure in napari's theme colours with a hover readout.
+
+    Subclasses draw into ``self.axes`` and give `describe` (the text for a
+    point of the axes); `title` is shown when the mouse is elsewhere.
+
+    Parameters
+    ----------
+    viewer : napari.viewer.Viewer
+        Its theme colours the figure.
+    parent : QWidget, optional
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+    canvas : FigureCanvasQTAgg
+    axes : matplotlib.axes.Axes or None
+        The main axes (None while only a message is shown).
+    title : str
+        The axes title when the mouse is not over a value.
+    readout : str or None
+        What the mouse points at now (None when not over a value).
+    """
+
+    def __init__(self, viewer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.viewer = viewer
+        self.figure = Figure(figsize=(6, 2.0), layout="constrained")
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas.setMinimumHeight(MIN_HEIGHT)
+        self.axes = None
+        self.title = ""
+        self.readout = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.canvas)
+        self.background, self.text_colour = theme_colours(viewer)
+        self.canvas.mpl_connect("motion_notify_event", self._on_motion)
+        self.canvas.mpl_connect("axes_leave_event", lambda _: self._set_readout(None))
+        viewer.events.theme.connect(self._apply_theme)
+
+    # -- content
+    def message(self, text: str) -> None:
+        """Show only `text` (what to do to see a plot here)."""
+        self.figure.clear()
+        self.axes = None
+        self.readout = None
+        self.figure.text(0.5, 0.5, text, ha="center", va="center", wrap=True,
+                         fontsize=FONT_SIZE + 1, color=self.text_colour, alpha=0.7)
+        self.restyle()
+
+    def describe(self, x: float, y: float) -> str | None:
+        """The text for data point (x, y) of ``self.axes`` (None: nothing there)."""
+        return None
+
+    def set_title(self, title: str) -> None:
+        """Set the title shown when the mouse is not over a value."""
+        self.title = title
+        if self.axes is not None and self.readout is None:
+            self.axes.set_title(title, fontsize=FONT_SIZE + 1, color=self.text_colour)
+
+    # -- mouse
+    def _on_motion(self, event) -> None:
+        text = None
+        if self.axes is not None and event.x is not None \
+                and self.axes.contains_point((event.x, event.y)):
+            x, y = self.axes.transData.inverted().transform((event.x, event.y))
+            text = self.describe(float(x), float(y))
+        self._set_readout(text)
+
+    def _set_readout(self, text: str | None) -> None:
+        if text == self.readout:
+            return
+        self.readout = text
+        self.canvas.setToolTip(text or "")
+        self.show_readout(text)
+        self.canvas.draw_idle()
+
+    def show_readout(self, text: str | None) -> None:
+        """Show the hover text (None: the mouse left); here in place of the title."""
+        if self.axes is not None:
+            self.axes.set_title(text or self.title, fontsize=FONT_SIZE + 1,
+                                color=self.text_colour)
+
+    # -- colours
+    def restyle(self) -> None:
+        """Colour every axes, colour bar and text of the figure for the theme; redraw."""
+        text, background = self.text_colour, self.background
+        self.figure.set_facecolor(background)
+        for axes in _all_axes(self.figure):
+            axes.set_facecolor(background)
+            for spine in axes.spines.values():
+                spine.set_color(text)
+            axes.tick_params(colors=text, which="both", labelsize=FONT_SIZE - 1)
+            for label in (axes.xaxis.label, axes.yaxis.label, axes.title):
+                label.set_color(text)
+        for artist in self.figure.texts:
+            artist.set_color(text)
+        self.canvas.draw_idle()
+
+    def _apply_theme(self, *_: Any) -> None:
+        self.background, self.text_colour = theme_colours(self.viewer)
+        self.restyle()
+
+
+def finite_or_max(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """`values` with +inf replaced by the largest finite value; and how many were.
+
+    Parameters
+    ----------
+    values : array_like of float
+        May hold NaN (kept) and +inf (perfect separation).
+
+    Returns
+    -------
+    shown : ndarray of float
+    n_infinite : int
+    """
+    values = np.asarray(values, dtype=float)
+    infinite = np.isinf(values)
+    finite = values[np.isfinite(values)]
+    top = float(finite.max()) if finite.size else 0.0
+    return np.where(infinite, top, values), int(infinite.sum())

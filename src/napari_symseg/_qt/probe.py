@@ -1,0 +1,229 @@
+"""The probe in the viewer: a point to drag, what the descriptor reads there, its map.
+
+`Probe` owns two layers on top of the layer list, ``"<image> probe"`` (one
+point, the active layer in select mode: dragging it moves it at once) and
+``"<image> probe window"`` (the patch and what the shifts or the pooling
+read, redrawn on the GUI thread: cheap). The pixel's local correlation map
+is computed in a napari thread worker and handed to a display callback;
+requests made while one is computing replace each other, so that dragging
+never queues computations (the latest request wins) and the event loop is
+never blocked by it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..controller import METADATA_KEY
+from ..controller.probe import (
+    PROBE_ROLE,
+    probe_centre,
+    probe_frame,
+    probe_map,
+    probe_pixel,
+    probe_placement,
+    probe_shapes,
+)
+from ..core.params import ParamsError
+
+#: Colours of the shapes: the patch, then what the shifts / pooling read.
+SHAPE_COLOURS = ("yellow", "cyan")
+
+
+def _compute(data, frame: int | None, params, row: int, col: int):
+    """Worker body: the map and the pixel it belongs to (reads only what it needs)."""
+    image = data if frame is None else data[frame]
+    pixel = probe_pixel(np.shape(image), params, row, col)
+    return probe_map(image, params, row, col), pixel
+
+
+class Probe:
+    """A draggable probe over the chosen image with its local correlation map.
+
+    Parameters
+    ----------
+    viewer : napari.viewer.Viewer
+    get_source : callable
+        ``get_source()`` -> the chosen Image layer, or None.
+    get_params : callable
+        ``get_params()`` -> `Params`; may raise `ParamsError` (then nothing
+        is redrawn).
+    show_map : callable
+        ``show_map(cmap, pixel, source)``: display a map (e.g.
+        `ResultsDock.show_probe`), called on the GUI thread.
+
+    Attributes
+    ----------
+    point : napari.layers.Points or None
+        ``"<image> probe"``, while enabled and an image is chosen.
+    window : napari.layers.Shapes or None
+        ``"<image> probe window"``.
+    source : napari.layers.Image or None
+        The image the probe is on.
+    worker : FunctionWorker or None
+        The map computation running now.
+    pixel : (int, int) or None
+        The probe's pixel (data coordinates of the image's last two axes).
+    """
+
+    def __init__(self, viewer, get_source: Callable, get_params: Callable,
+                 show_map: Callable) -> None:
+        self.viewer = viewer
+        self.get_source = get_source
+        self.get_params = get_params
+        self.show_map = show_map
+        self.point = self.window = self.source = self.worker = self.pixel = None
+        self._enabled = False
+        self._pending = None  # the latest request made while a worker runs
+        self._serial = 0  # requests made
+        self._shown = 0  # the request whose map is shown
+        self._closed = False
+        viewer.layers.events.removed.connect(self._on_removed)
+        viewer.dims.events.current_step.connect(self._on_step)
+
+    # -- on / off
+    @property
+    def enabled(self) -> bool:
+        """Whether the probe is shown (its layers exist while an image is chosen)."""
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        value = bool(value)
+        if value == self._enabled:
+            return
+        self._enabled = value
+        if value:
+            self.refresh()
+        else:
+            self._remove_layers()
+
+    def refresh(self) -> None:
+        """Redraw after a change of parameters or of the chosen image.
+
+        A new image gets the probe at its centre; no image (or the probe
+        switched off) removes the probe's layers.
+        """
+        if not self._enabled or self._closed:
+            return
+        source = self.get_source()
+        if source is not self.source or (source is not None and self.point is None):
+            self._remove_layers()
+            if source is not None:
+                self._add_layers(source)
+        if self.source is None:
+            return
+        self._redraw()
+
+    def close(self) -> None:
+        """Remove the layers and stop listening (a running computation is ignored)."""
+        self._remove_layers()
+        self._closed = True
+        self._pending = None
+        self.viewer.layers.events.removed.disconnect(self._on_removed)
+        self.viewer.dims.events.current_step.disconnect(self._on_step)
+
+    # -- layers
+    def _add_layers(self, source) -> None:
+        place = probe_placement(source)
+        self.source = source
+        self.pixel = tuple(round(v) for v in probe_centre(source))
+        # the window first, the point above it: both above every other layer
+        self.window = self.viewer.add_shapes(
+            name=f"{source.name} probe window", face_color="transparent",
+            edge_width=1.5, **place)
+        self.point = self.viewer.add_points(
+            [self.pixel], name=f"{source.name} probe", size=10, face_color="yellow",
+            border_color="black", **place)
+        self.point.events.data.connect(self._on_moved)
+        self.viewer.layers.selection.active = self.point
+        self.point.mode = "select"  # a drag moves the point, it does not pan
+
+    def _remove_layers(self) -> None:
+        point, window = self.point, self.window
+        self.point = self.window = self.source = None
+        if point is not None:
+            point.events.data.disconnect(self._on_moved)
+        for layer in (window, point):
+            if layer is not None and layer in self.viewer.layers:
+                self.viewer.layers.remove(layer)
+
+    def _on_removed(self, event) -> None:
+        """The user deleted one of the probe's layers: remove the other one too."""
+        if event.value is self.point or event.value is self.window:
+            self._remove_layers()
+
+    # -- redrawing
+    def _on_moved(self, event=None) -> None:
+        if str(getattr(event, "action", "changed")).endswith("ing"):
+            return  # "changing", "adding": the data is not set yet
+        if self.point is None or len(self.point.data) == 0:
+            return
+        self.pixel = tuple(int(v) for v in np.round(self.point.data[-1][-2:]))
+        self._redraw()
+
+    def _on_step(self, *_: Any) -> None:
+        if self.source is not None and self.source.ndim == 3:
+            self._redraw(shapes=False)  # another frame under the probe
+
+    def _redraw(self, shapes: bool = True) -> None:
+        try:
+            params = self.get_params()
+        except ParamsError:
+            return
+        if shapes:
+            self._draw_shapes(params)
+        frame = probe_frame(self.source, self.viewer.dims.point)
+        self._request((self.source, frame, params, *self.pixel))
+
+    def _draw_shapes(self, params) -> None:
+        data, kinds = probe_shapes(*self.pixel, params)
+        colours = list(SHAPE_COLOURS[: len(kinds)]) if len(kinds) > 1 else [SHAPE_COLOURS[1]]
+        window = self.window
+        window.data = list(zip(data, kinds, strict=True))
+        window.edge_color = colours
+        window.face_color = "transparent"
+        window.metadata = {METADATA_KEY: {**window.metadata[METADATA_KEY],
+                                          "pixel": list(self.pixel)}}
+
+    # -- the map, latest request wins
+    def _request(self, request: tuple) -> None:
+        self._serial += 1
+        if self.worker is None:
+            self._start(self._serial, request)
+        else:
+            self._pending = (self._serial, request)
+
+    def _start(self, serial: int, request: tuple) -> None:
+        from napari.qt.threading import thread_worker
+
+        source, frame, params, row, col = request
+        worker = thread_worker(_compute, start_thread=False, ignore_errors=True)(
+            source.data, frame, params, row, col)
+        worker.returned.connect(lambda out: self._on_map(serial, source, out))
+        worker.finished.connect(self._on_finished)
+        self.worker = worker
+        worker.start()
+
+    def _on_map(self, serial: int, source, out: tuple) -> None:
+        # while dragging, each map shown is newer than the last one (workers run in
+        # turn); a map of another image, or after the probe was closed, is dropped
+        if self._closed or serial <= self._shown or source is not self.source:
+            return
+        self._shown = serial
+        cmap, pixel = out
+        self.show_map(cmap, pixel, source)
+
+    def _on_finished(self) -> None:
+        self.worker = None
+        if self._pending is not None and not self._closed:
+            (serial, request), self._pending = self._pending, None
+            self._start(serial, request)
+
+    @staticmethod
+    def is_probe_layer(layer) -> bool:
+        """True for the probe's point and window layers (their metadata says so)."""
+        return layer.metadata.get(METADATA_KEY, {}).get("role") == PROBE_ROLE

@@ -1,0 +1,359 @@
+"""The separability plot (paper Fig. 1f) and the probe's local correlation map (Fig. 3).
+
+Translations (and the power spectrum's frequencies) are drawn on their
+(row, col) grid with real shift values on the axes, in px and, for a
+calibrated image, in its unit; rotations and reflections as one bar per
+operation labelled by its angle. Hovering names the operation and its
+value, e.g. ``"T(5,-10): S = 3.2"``.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+from matplotlib.patches import Rectangle
+
+from .mpl import FONT_SIZE, ThemedPlot, axis_calibration, finite_or_max, shift_axes
+
+#: Colour of the operations selected for a series (squares, bar outlines, ranks).
+SELECTED_COLOUR = "red"
+#: The heatmap's colours; cells of operations not used (NaN) stay blank.
+BLANK_NAN = matplotlib.colormaps["viridis"].with_extremes(bad=(0.0, 0.0, 0.0, 0.0))
+
+
+def shift_grid(values) -> tuple[np.ndarray, tuple[int, int], int, np.ndarray]:
+    """The cell of every (row, col) vector on the smallest grid that holds them all.
+
+    Parameters
+    ----------
+    values : array_like of int, (n, 2)
+        Shift vectors (or frequency indices).
+
+    Returns
+    -------
+    cells : ndarray of int, (n, 2)
+        (row, col) cell of each vector.
+    shape : (int, int)
+        The grid's shape.
+    step : int
+        Spacing of the grid: the greatest common divisor of the vectors.
+    low : ndarray of int, (2,)
+        The vector of cell (0, 0): cell (i, j) is ``low + step * (i, j)``.
+    """
+    vec = np.asarray(values, dtype=np.int64).reshape(-1, 2)
+    step = max(int(np.gcd.reduce(np.abs(vec).ravel())), 1) if vec.size else 1
+    low = vec.min(axis=0) if vec.size else np.zeros(2, np.int64)
+    cells = (vec - low) // step
+    shape = tuple(int(v) for v in cells.max(axis=0) + 1) if vec.size else (0, 0)
+    return cells, shape, step, low
+
+
+def operation_names(operations) -> list[str]:
+    """Names for axes and readouts: ``"T(5,-10)"``, ``"R 90°"``, ``"M 30°"``.
+
+    Parameters
+    ----------
+    operations : Operations
+        Any kind; rotations and reflections are named by their angle.
+    """
+    if operations.kind in ("rotation", "reflection"):
+        letter = "R" if operations.kind == "rotation" else "M"
+        return [f"{letter} {float(a):g}°" for a in np.asarray(operations.values)]
+    return list(operations.labels)
+
+
+def _format(value: float) -> str:
+    return "∞" if np.isinf(value) else ("n/a" if np.isnan(value) else f"{value:.3g}")
+
+
+class PanelPlot(ThemedPlot):
+    """A plot on the left and a text panel on the right (hover readout, then a summary).
+
+    Attributes
+    ----------
+    colorbar : matplotlib.colorbar.Colorbar or None
+    hover : matplotlib.text.Text or None
+        First line of the panel: what the mouse points at, or how to use the plot.
+    info : matplotlib.text.Text or None
+        The summary below it.
+    """
+
+    #: the panel's first line when the mouse is not over a value
+    HOVER_HELP = "hover for values"
+
+    def _layout(self, colorbar: bool) -> None:
+        """New axes: the plot (and a colour bar axes ``self._cax``), the panel."""
+        self.figure.clear()
+        ratios = (3.0, 0.12, 4.0) if colorbar else (4.0, 3.0)
+        grid = self.figure.add_gridspec(1, len(ratios), width_ratios=ratios)
+        self.axes = self.figure.add_subplot(grid[0])
+        self.axes.set_anchor("E")  # a square map hugs its colour bar
+        self._cax = self.figure.add_subplot(grid[1]) if colorbar else None
+        panel = self.figure.add_subplot(grid[-1])
+        panel.axis("off")
+        self.hover = panel.text(0.0, 1.0, self.HOVER_HELP, va="top", ha="left",
+                                fontsize=FONT_SIZE, fontweight="bold",
+                                transform=panel.transAxes)
+        self.info = panel.text(0.0, 0.84, "", va="top", ha="left", fontsize=FONT_SIZE - 1,
+                               transform=panel.transAxes, linespacing=1.4)
+        self.readout = None
+
+    def _colorbar(self, mappable, label: str) -> None:
+        self.colorbar = self.figure.colorbar(mappable, cax=self._cax)
+        self.colorbar.set_label(label, fontsize=FONT_SIZE)
+
+    def set_title(self, title: str) -> None:
+        """The axes title (the hover text goes to the panel, not there)."""
+        self.title = title
+        if self.axes is not None:
+            self.axes.set_title(title, fontsize=FONT_SIZE, color=self.text_colour)
+
+    def show_readout(self, text: str | None) -> None:
+        """The hover text on the panel's first line."""
+        if getattr(self, "hover", None) is not None and self.axes is not None:
+            self.hover.set_text(text or self.HOVER_HELP)
+
+    def restyle(self) -> None:
+        """Theme colours, the panel's texts too."""
+        for text in (getattr(self, "hover", None), getattr(self, "info", None)):
+            if text is not None and self.axes is not None:
+                text.set_color(self.text_colour)
+        super().restyle()
+
+    def message(self, text: str) -> None:
+        """Show only `text`; no panel."""
+        self.hover = self.info = self.colorbar = None
+        super().message(text)
+
+
+class SeparabilityPlot(PanelPlot):
+    """Fisher separability of every operation of the last fit.
+
+    Attributes
+    ----------
+    operations : Operations or None
+    separability : ndarray or None
+        As given (with NaN and +inf).
+    selected : ndarray of int or None
+        Indices of the operations kept for a series, best first.
+    grid : ndarray or None
+        The heatmap (translations, frequencies): separability on the shift
+        grid, NaN where no operation was used, +inf drawn as the largest
+        finite value.
+    image : matplotlib.image.AxesImage or None
+    bars : matplotlib.container.BarContainer or None
+        One bar per rotation / reflection.
+    marks : list of matplotlib.artist.Artist
+        The red squares or outlines of the selected operations, and their ranks.
+    """
+
+    HOVER_HELP = "hover over an operation for its S"
+
+    def __init__(self, viewer, parent=None) -> None:
+        super().__init__(viewer, parent)
+        self.clear()
+
+    def clear(self) -> None:
+        """Show nothing (an image without results)."""
+        self.operations = self.separability = self.selected = self.grid = None
+        self.image = self.bars = None
+        self.marks = []
+        self._cells = None
+        self.message("Fisher separability of every operation: after a run with "
+                     "'separability analysis' on")
+
+    def show(self, operations, separability, selected=None, source=None) -> None:
+        """Draw the separability of `operations`.
+
+        Parameters
+        ----------
+        operations : Operations
+            The operations of the fit (all of them, also for a series).
+        separability : ndarray, (n_operations,)
+            Fisher separability of each; NaN (constant feature) and +inf
+            (perfect separation) allowed.
+        selected : array_like of int, optional
+            Operations kept for a series, best first: marked with their rank.
+        source : napari.layers.Image, optional
+            The segmented image: shift axes in its unit when calibrated.
+        """
+        self.operations = operations
+        self.separability = np.asarray(separability, dtype=float)
+        self.selected = None if selected is None else np.asarray(selected, dtype=int)
+        self.image = self.bars = None
+        self.marks = []
+        shown, n_inf = finite_or_max(self.separability)
+        heatmap = operations.kind in ("translation", "frequency")
+        self._layout(colorbar=heatmap)
+        if heatmap:
+            self._heatmap(shown, source)
+        else:
+            self._bars(shown)
+        self.set_title(f"Fisher separability S of each {operations.kind}")
+        self.info.set_text(self._summary(n_inf))
+        self.restyle()
+
+    def _summary(self, n_inf: int) -> str:
+        values, names = self.separability, operation_names(self.operations)
+        finite = values[np.isfinite(values)]
+        lines = [f"{len(values)} operations"
+                 + (f", S from {finite.min():.3g} to {finite.max():.3g}" if finite.size else "")]
+        if n_inf:
+            lines.append(f"S = ∞ (perfect separation) for {n_inf}: drawn as the largest "
+                         "finite S" + (", hatched" if self.bars is not None else ""))
+        if self.grid is not None and np.isnan(self.grid).any():
+            lines.append("blank cells: shifts not used")
+        if self.selected is not None and len(self.selected):
+            lines.append(f"red: the {len(self.selected)} selected for the series, best first:")
+            ranked = [f"{rank} {names[i]} {_format(values[i])}"
+                      for rank, i in enumerate(self.selected, 1)]
+        else:
+            lines.append("highest S:")
+            order = np.argsort(-np.nan_to_num(values, nan=-np.inf), kind="stable")[:5]
+            ranked = [f"{names[i]} {_format(values[i])}" for i in order]
+        rows = [" · ".join(ranked[i:i + 5]) for i in range(0, min(len(ranked), 20), 5)]
+        if len(ranked) > 20:
+            rows[-1] += " …"
+        return "\n".join(lines + rows)
+
+    def _heatmap(self, shown: np.ndarray, source) -> None:
+        cells, shape, step, low = shift_grid(self.operations.values)
+        self.grid = np.full(shape, np.nan)
+        self.grid[cells[:, 0], cells[:, 1]] = shown
+        self._cells = (cells, shape, step, low)
+        extent = (low[1] - step / 2, low[1] + (shape[1] - 0.5) * step,
+                  low[0] + (shape[0] - 0.5) * step, low[0] - step / 2)
+        self.image = self.axes.imshow(self.grid, cmap=BLANK_NAN, extent=extent,
+                                      interpolation="nearest", origin="upper")
+        self._colorbar(self.image, "Fisher separability S")
+        what = "shift" if self.operations.kind == "translation" else "frequency"
+        shift_axes(self.axes, source, what, "px" if what == "shift" else "index")
+        for rank, index in enumerate([] if self.selected is None else self.selected, 1):
+            r, c = low + step * cells[index]
+            self.marks.append(self.axes.add_patch(Rectangle(
+                (c - step / 2, r - step / 2), step, step, fill=False,
+                edgecolor=SELECTED_COLOUR, linewidth=1.5)))
+            self.marks.append(self.axes.text(c, r, str(rank), ha="center", va="center",
+                                             color=SELECTED_COLOUR, fontsize=FONT_SIZE - 2,
+                                             fontweight="bold"))
+
+    def _bars(self, shown: np.ndarray) -> None:
+        names = operation_names(self.operations)
+        x = np.arange(len(names))
+        self.grid = None
+        self.colorbar = None
+        self.bars = self.axes.bar(x, np.nan_to_num(shown), color="#3b8ede", width=0.6)
+        for bar, value in zip(self.bars, self.separability, strict=True):
+            if np.isinf(value):
+                bar.set_hatch("//")
+        self.axes.set_xticks(x, names, fontsize=FONT_SIZE - 1,
+                             rotation=0 if len(names) <= 12 else 90)
+        self.axes.set_ylabel("Fisher separability S", fontsize=FONT_SIZE)
+        self.axes.set_xlim(-0.6, len(names) - 0.4)
+        top = float(np.nanmax(shown)) if np.isfinite(shown).any() else 1.0
+        self.axes.set_ylim(0, 1.2 * top if top > 0 else 1.0)
+        for rank, index in enumerate([] if self.selected is None else self.selected, 1):
+            bar = self.bars[index]
+            bar.set_edgecolor(SELECTED_COLOUR)
+            bar.set_linewidth(2.0)
+            self.marks.append(self.axes.text(
+                index, bar.get_height(), f"#{rank}", ha="center", va="bottom",
+                color=SELECTED_COLOUR, fontsize=FONT_SIZE - 1))
+
+    def index_at(self, x: float, y: float) -> int | None:
+        """The operation drawn at data point (x, y), or None."""
+        if self.operations is None:
+            return None
+        if self.bars is not None:
+            i = round(x)
+            return i if 0 <= i < len(self.operations) and abs(x - i) <= 0.3 else None
+        cells, shape, step, low = self._cells
+        cell = np.round((np.array([y, x]) - low) / step).astype(int)
+        if np.any(cell < 0) or np.any(cell >= shape):
+            return None
+        hit = np.flatnonzero((cells == cell).all(axis=1))
+        return int(hit[0]) if hit.size else None
+
+    def describe(self, x: float, y: float) -> str | None:
+        """``"T(5,-10): S = 3.2"`` (with its rank if selected) for the cell at (x, y)."""
+        index = self.index_at(x, y)
+        if index is None:
+            return None
+        text = f"{operation_names(self.operations)[index]}: " \
+               f"S = {_format(self.separability[index])}"
+        if self.selected is not None and index in self.selected:
+            text += f" (selected, rank {int(np.flatnonzero(self.selected == index)[0]) + 1})"
+        return text
+
+
+class ProbePlot(PanelPlot):
+    """The probe pixel's local correlation map on shift axes (paper Fig. 3).
+
+    Attributes
+    ----------
+    cmap : ndarray or None
+        The map, (2 window_x + 1, 2 window_y + 1); the centre is the zero shift.
+    pixel : (int, int) or None
+        The image pixel (row, col) it belongs to.
+    image : matplotlib.image.AxesImage or None
+    """
+
+    HOVER_HELP = "hover over the map for the correlation of a shift"
+
+    def __init__(self, viewer, parent=None) -> None:
+        super().__init__(viewer, parent)
+        self.clear()
+
+    def clear(self) -> None:
+        """Show nothing (probe off)."""
+        self.cmap = self.pixel = self.image = None
+        self._key = None
+        self.message("local correlation map: tick 'probe' and drag its point over the image")
+
+    def show(self, cmap: np.ndarray, pixel, source=None) -> None:
+        """Draw the local correlation map `cmap` of image pixel `pixel` = (row, col).
+
+        Redraws only the values when the shape and calibration are those of
+        the last map (the probe being dragged).
+        """
+        self.cmap = np.asarray(cmap, dtype=float)
+        self.pixel = (int(pixel[0]), int(pixel[1]))
+        key = (self.cmap.shape, None if source is None else
+               (tuple(np.asarray(source.scale[-2:], float)), tuple(map(str, source.units[-2:]))))
+        if key != self._key or self.image is None:
+            self._key = key
+            hx, hy = (np.asarray(self.cmap.shape) - 1) // 2
+            self._layout(colorbar=True)
+            self.image = self.axes.imshow(
+                self.cmap, cmap="RdBu_r", vmin=-1.0, vmax=1.0, interpolation="nearest",
+                extent=(-hy - 0.5, hy + 0.5, hx + 0.5, -hx - 0.5), origin="upper")
+            self._colorbar(self.image, "correlation ρ")
+            shift_axes(self.axes, source)
+            self.image.set_data(self.cmap)
+            self._describe_pixel(source)
+            self.restyle()
+            return
+        self.image.set_data(self.cmap)
+        self._describe_pixel(source)
+        self.canvas.draw_idle()
+
+    def _describe_pixel(self, source) -> None:
+        row, col = self.pixel
+        self.set_title(f"local correlation map at ({row}, {col})")
+        where = f"pixel row {row}, column {col}"
+        rows, cols = axis_calibration(source, -2), axis_calibration(source, -1)
+        if rows is not None and cols is not None:
+            where += f" (y {row * rows[0]:.3g} {rows[1]}, x {col * cols[0]:.3g} {cols[1]})"
+        self.info.set_text(
+            f"{where}\nρ: Pearson correlation of the patch with itself shifted;\n"
+            "1 at zero shift; red spots repeat the patch (the lattice)")
+
+    def describe(self, x: float, y: float) -> str | None:
+        """``"T(m,n): ρ = 0.53"`` for the shift under data point (x, y)."""
+        if self.cmap is None:
+            return None
+        hx, hy = (np.asarray(self.cmap.shape) - 1) // 2
+        m, n = round(y), round(x)
+        if abs(m) > hx or abs(n) > hy:
+            return None
+        return f"T({m},{n}): ρ = {self.cmap[m + hx, n + hy]:.3g}"

@@ -1,0 +1,189 @@
+"""The probe, without Qt: what a descriptor reads at one pixel, and its local correlation map.
+
+The probe is a point the user drags over the image. Around it the widget
+draws what the chosen descriptor reads there (`probe_shapes`) and shows
+that pixel's local correlation map (paper Fig. 3, `probe_map`), computed
+from the patch `probe_patch` gives: the translations' own patch, the
+circular patch's radius for rotations and reflections, half the window for
+the power spectrum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.descriptors.translation import correlation_map
+from ..core.params import Params
+from . import METADATA_KEY
+
+#: ``metadata[METADATA_KEY]["role"]`` of the probe's point and window layers.
+PROBE_ROLE = "probe"
+
+
+def probe_patch(params: Params) -> tuple[int, int]:
+    """Patch half sizes of the probe's local correlation map.
+
+    Parameters
+    ----------
+    params : Params
+        The descriptor and its sizes.
+
+    Returns
+    -------
+    (int, int)
+        The descriptor's own patch for translations, the circular patch's
+        radius for rotations/reflections, half the FFT window for the power
+        spectrum.
+    """
+    if params.is_translation:
+        return params.patch_x, params.patch_y
+    if params.descriptor_name == "power_spectrum":
+        return max(1, params.window_x // 2), max(1, params.window_y // 2)
+    return params.radius, params.radius
+
+
+def probe_shapes(row: int, col: int, params: Params) -> tuple[list[np.ndarray], list[str]]:
+    """Shapes (data coordinates) showing what the descriptor reads at a pixel.
+
+    Translations: the patch and everything the translated patches cover
+    (patch + shift window), as rectangles on pixel edges. Rotations and
+    reflections: the circular patch and everything the max-pooling reads
+    (pooling window + radius). Power spectrum: the FFT window.
+
+    Parameters
+    ----------
+    row, col : int
+        The pixel (data coordinates of the image's last two axes).
+    params : Params
+        The descriptor and its sizes.
+
+    Returns
+    -------
+    shapes : list of ndarray
+        Corner points of each shape, (row, col).
+    kinds : list of str
+        napari shape types (``"rectangle"``, ``"ellipse"``), one per shape.
+    """
+
+    def box(hx, hy):
+        return np.array([[row - hx - 0.5, col - hy - 0.5], [row + hx + 0.5, col + hy + 0.5]])
+
+    if params.is_translation or params.descriptor_name == "power_spectrum":
+        hx, hy = (0, 0) if not params.is_translation else (params.patch_x, params.patch_y)
+        shapes = [box(hx + params.window_x, hy + params.window_y)]
+        return ([box(hx, hy), *shapes], ["rectangle", "rectangle"]) if hx else (
+            shapes, ["rectangle"])
+    r = params.radius
+    circle = np.array([[row - r, col - r], [row - r, col + r], [row + r, col + r],
+                       [row + r, col - r]], dtype=float)
+    return [circle, box(r + params.window_x, r + params.window_y)], ["ellipse", "rectangle"]
+
+
+def probe_pixel(shape: tuple[int, int], params: Params, row: int, col: int) -> tuple[int, int]:
+    """The pixel whose map `probe_map` computes: (row, col) moved inside by the least amount.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        The image's shape.
+    params : Params
+        The descriptor and its sizes (see `probe_patch`).
+    row, col : int
+        The probe's pixel (may lie anywhere, even outside the image).
+
+    Raises
+    ------
+    ValueError
+        When the image is smaller than one patch plus the window.
+    """
+    (px, py), wx, wy = probe_patch(params), params.window_x, params.window_y
+    h, w = shape
+    if h < 2 * (px + wx) + 1 or w < 2 * (py + wy) + 1:
+        raise ValueError(f"image {h} x {w} px is smaller than the probe's patch and window "
+                         f"({2 * (px + wx) + 1} x {2 * (py + wy) + 1} px)")
+    return (int(np.clip(row, px + wx, h - 1 - px - wx)),
+            int(np.clip(col, py + wy, w - 1 - py - wy)))
+
+
+def probe_map(image, params: Params, row: int, col: int) -> np.ndarray:
+    """The local correlation map of one pixel (paper Fig. 3) for the chosen descriptor.
+
+    Only the pixels the map reads are taken from `image` (and converted to
+    float), so this costs the same for a 4096² image, a memory map or a dask
+    frame as for a small one.
+
+    Parameters
+    ----------
+    image : array_like, 2-D
+        The image (any array that slices: numpy, memory map, dask).
+    params : Params
+        The descriptor and its sizes (`probe_patch`, ``window_x``, ``window_y``).
+    row, col : int
+        The pixel; moved inside the image as `probe_pixel` says.
+
+    Returns
+    -------
+    ndarray, float32, (2 window_x + 1, 2 window_y + 1)
+        Equal to `correlation_map` of the whole image at `probe_pixel`.
+
+    Raises
+    ------
+    ValueError
+        When the image is smaller than one patch plus the window.
+    """
+    (px, py), wx, wy = probe_patch(params), params.window_x, params.window_y
+    row, col = probe_pixel(np.shape(image), params, row, col)
+    rx, ry = px + wx, py + wy
+    crop = np.asarray(image[row - rx: row + rx + 1, col - ry: col + ry + 1], dtype=np.float64)
+    return correlation_map(crop, px, py, wx, wy, rx, ry)
+
+
+def probe_centre(source) -> tuple[float, float]:
+    """The centre of the image's last two axes, in data coordinates (row, col).
+
+    Parameters
+    ----------
+    source : napari.layers.Image
+        The probed image (2-D or a (T, Y, X) series).
+    """
+    h, w = np.shape(source.data)[-2:]
+    return (h - 1) / 2, (w - 1) / 2
+
+
+def probe_placement(source) -> dict:
+    """Layer keywords that put a 2-D overlay on the last two axes of `source`.
+
+    Parameters
+    ----------
+    source : napari.layers.Image
+        The probed image (2-D or a (T, Y, X) series).
+
+    Returns
+    -------
+    dict
+        ``scale``, ``translate``, ``units``, ``axis_labels`` and ``metadata``
+        (``{METADATA_KEY: {"role": "probe", "source": name}}``).
+    """
+    return {
+        "scale": tuple(float(v) for v in source.scale[-2:]),
+        "translate": tuple(float(v) for v in source.translate[-2:]),
+        "units": tuple(str(u) for u in source.units[-2:]),
+        "axis_labels": tuple(source.axis_labels[-2:]),
+        "metadata": {METADATA_KEY: {"role": PROBE_ROLE, "source": source.name}},
+    }
+
+
+def probe_frame(source, world_point) -> int | None:
+    """The frame of a (T, Y, X) source under the time slider (None for 2-D).
+
+    Parameters
+    ----------
+    source : napari.layers.Image
+        The probed image.
+    world_point : sequence of float
+        ``viewer.dims.point``.
+    """
+    if source.ndim != 3:
+        return None
+    t = source.world_to_data(world_point)[0]
+    return int(np.clip(round(t), 0, source.data.shape[0] - 1))

@@ -1,0 +1,213 @@
+"""The results dock: area fraction, separability (Fig. 1f) and probe map (Fig. 3) tabs."""
+
+import numpy as np
+import pytest
+from matplotlib.backend_bases import MouseEvent
+
+from napari_symseg._qt.plots import TABS, ResultsDock, time_axis
+from napari_symseg._qt.shift_maps import operation_names, shift_grid
+from napari_symseg.core.descriptors.operations import Operations
+from napari_symseg.core.descriptors.translation import grid_operations
+from napari_symseg.core.params import Params
+
+CAL = {"scale": (0.02, 0.05), "units": ("nm", "nm")}
+
+
+@pytest.fixture
+def dock(make_napari_viewer):
+    viewer = make_napari_viewer()
+    results = ResultsDock(viewer)
+    viewer.window.add_dock_widget(results, area="bottom", name="results")
+    return viewer, results
+
+
+def hover(plot, x, y, kind="motion_notify_event", button=None):
+    """Send a mouse event at data point (x, y) of the plot's main axes."""
+    plot.canvas.draw()
+    px, py = plot.axes.transData.transform((x, y))
+    event = MouseEvent(kind, plot.canvas, px, py, button=button)
+    plot.canvas.callbacks.process(kind, event)
+
+
+def translations():
+    """The 7 x 7 grid of shifts -9..9 step 3 (window 9, 49 points)."""
+    return grid_operations(Params(window_x=9, window_y=9, max_num_points=49))
+
+
+# ------------------------------------------------------------------------ layout
+def test_shift_grid_places_each_vector_on_its_cell():
+    cells, shape, step, low = shift_grid([[0, 0], [5, -10], [-5, 10], [10, 0]])
+    assert step == 5 and shape == (4, 5)
+    np.testing.assert_array_equal(low, [-5, -10])
+    np.testing.assert_array_equal(cells, [[1, 2], [2, 0], [0, 4], [3, 2]])
+
+
+def test_operation_names_give_angles_for_rotations_and_reflections():
+    assert operation_names(Operations("rotation", np.array([90.0, 180.0]))) == ["R 90°", "R 180°"]
+    assert operation_names(Operations("reflection", np.array([0.0, 30.0]))) == ["M 0°", "M 30°"]
+    assert operation_names(Operations("translation", np.array([[5, -10]]))) == ["T(5,-10)"]
+
+
+def test_dock_has_three_tabs_and_starts_empty(dock):
+    _, results = dock
+    assert [results.tabs.tabText(i) for i in range(results.tabs.count())] == list(TABS)
+    assert results.area_plot.state is None
+    assert results.separability_plot.operations is None
+    assert results.probe_plot.cmap is None
+    results.select("probe")
+    assert results.current_tab == "probe"
+    # fits a bottom dock of a 1366x768 window
+    assert results.minimumSizeHint().height() <= 220
+
+
+# ------------------------------------------------------------------ separability
+def test_translation_heatmap_has_shift_axes_colour_bar_and_hover(dock):
+    viewer, results = dock
+    source = viewer.add_image(np.zeros((64, 64)), name="img", **CAL)
+    ops = translations()
+    values = np.arange(len(ops), dtype=float) / 10
+    values[24] = 0.0  # the zero shift
+    values[3] = np.inf
+    values[5] = np.nan
+    results.show_separability(ops, values, source=source)
+    plot = results.separability_plot
+    assert results.current_tab == "separability"
+    # the grid in shift order, inf drawn as the largest finite value
+    assert plot.grid.shape == (7, 7)
+    assert plot.grid[0, 0] == pytest.approx(0.0)  # T(-9,-9)
+    assert plot.grid[0, 3] == plot.grid[6, 6] == pytest.approx(4.8)  # inf -> max finite
+    assert np.isnan(plot.grid[0, 5])
+    # real shift values on the axes, rows growing downward like the image
+    np.testing.assert_allclose(plot.image.get_extent(), (-10.5, 10.5, 10.5, -10.5))
+    assert plot.axes.get_xlabel() == "shift along columns (px)"
+    assert plot.axes.get_ylabel() == "shift along rows (px)"
+    top, right = plot.axes.child_axes
+    assert top.get_xlabel() == "along columns (nm)" and right.get_ylabel() == "along rows (nm)"
+    assert plot.colorbar.ax.get_ylabel() == "Fisher separability S"
+    assert "1: drawn as the largest finite S" in plot.info.get_text()
+    # hovering names the operation and its value
+    hover(plot, -6, 3)  # column shift -6, row shift 3
+    assert plot.readout == f"T(3,-6): S = {values[29]:.3g}"  # cell (4, 1)
+    assert plot.canvas.toolTip() == plot.readout and plot.hover.get_text() == plot.readout
+    hover(plot, 0, -9)
+    assert plot.readout == "T(-9,0): S = ∞"
+    hover(plot, 6, -9)
+    assert plot.readout == "T(-9,6): S = n/a"
+
+
+def test_uncalibrated_heatmap_has_pixel_axes_only(dock):
+    viewer, results = dock
+    source = viewer.add_image(np.zeros((64, 64)), name="img")
+    results.show_separability(translations(), np.ones(49), source=source)
+    assert results.separability_plot.axes.child_axes == []
+
+
+def test_selected_operations_are_red_squares_with_their_rank(dock):
+    _, results = dock
+    ops = Operations("translation", np.array([[0, 0], [5, -10], [-5, 10], [10, 0]]))
+    results.show_separability(ops, np.array([0.0, 3.2, 1.0, 2.0]), selected=[1, 3])
+    plot = results.separability_plot
+    squares = plot.marks[0::2]
+    ranks = [text.get_text() for text in plot.marks[1::2]]
+    assert ranks == ["1", "2"]
+    assert squares[0].get_xy() == (-12.5, 2.5)  # around column -10, row 5
+    assert np.isnan(plot.grid[0, 0])  # no operation at T(-5,-10): blank
+    hover(plot, -10, 5)
+    assert plot.readout == "T(5,-10): S = 3.2 (selected, rank 1)"
+    assert "red: the 2 selected for the series" in plot.info.get_text()
+
+
+def test_rotations_and_reflections_are_bars_labelled_by_angle(dock):
+    _, results = dock
+    rot = Operations("rotation", np.array([60.0, 90.0, 120.0, 180.0]))
+    results.show_separability(rot, np.array([1.0, 3.0, np.inf, 0.5]), selected=[2, 1])
+    plot = results.separability_plot
+    assert plot.grid is None and len(plot.bars) == 4
+    assert [t.get_text() for t in plot.axes.get_xticklabels()] == [
+        "R 60°", "R 90°", "R 120°", "R 180°"]
+    assert [bar.get_height() for bar in plot.bars] == [1.0, 3.0, 3.0, 0.5]
+    assert plot.bars[2].get_hatch() == "//"  # infinite: hatched at the largest finite S
+    assert plot.bars[2].get_edgecolor()[:3] == (1.0, 0.0, 0.0)
+    assert [t.get_text() for t in plot.marks] == ["#1", "#2"]
+    hover(plot, 1, 1.0)
+    assert plot.readout == "R 90°: S = 3 (selected, rank 2)"
+    ref = Operations("reflection", np.arange(6) * 30.0)
+    results.show_separability(ref, np.arange(6.0))
+    plot = results.separability_plot
+    assert plot.marks == []
+    assert plot.axes.get_xticklabels()[1].get_text() == "M 30°"
+
+
+# ------------------------------------------------------------------------- probe
+def test_probe_map_on_shift_axes_updates_in_place(dock):
+    viewer, results = dock
+    source = viewer.add_image(np.zeros((64, 64)), name="img", **CAL)
+    cmap = np.linspace(-1, 1, 7 * 9).reshape(7, 9)
+    results.show_probe(cmap, (30, 40), source)
+    plot = results.probe_plot
+    assert results.current_tab == "probe"
+    assert plot.axes.get_title() == "local correlation map at (30, 40)"
+    assert plot.image.get_clim() == (-1.0, 1.0)
+    np.testing.assert_allclose(plot.image.get_extent(), (-4.5, 4.5, 3.5, -3.5))
+    assert plot.colorbar.ax.get_ylabel() == "correlation ρ"
+    assert "y 0.6 nm, x 2 nm" in plot.info.get_text()
+    hover(plot, 4, -3)
+    assert plot.readout == f"T(-3,4): ρ = {cmap[0, 8]:.3g}"
+    # the probe dragged: same artists, new values and title
+    image = plot.image
+    results.select("separability")
+    results.show_probe(-cmap, (31, 40), source)
+    assert plot.image is image
+    np.testing.assert_allclose(plot.image.get_array(), -cmap)
+    assert plot.axes.get_title() == "local correlation map at (31, 40)"
+    assert results.current_tab == "separability"  # an update does not steal the tab
+    results.clear()
+    assert plot.cmap is None and plot.axes is None
+
+
+# -------------------------------------------------------------------- area plot
+def test_area_fraction_follows_labels_colours_and_time_slider(dock):
+    viewer, results = dock
+    source = viewer.add_image(np.zeros((4, 32, 32)), name="s", scale=(2.0, 1, 1),
+                              translate=(10.0, 0, 0), units=("s", "pixel", "pixel"))
+    labels = viewer.add_labels(np.zeros((4, 32, 32), int), name="s patterns",
+                               scale=(2.0, 1, 1), translate=(10.0, 0, 0),
+                               units=("s", "pixel", "pixel"))
+    fractions = np.array([[0.2, 0.8], [0.3, 0.7], [np.nan, np.nan], [np.nan, np.nan]])
+    results.show_area_fraction(source, labels, fractions)
+    plot = results.area_plot
+    assert results.current_tab == "area fraction"
+    np.testing.assert_allclose(plot.lines[0].get_xdata(), [10, 12, 14, 16])
+    np.testing.assert_allclose(plot.lines[1].get_color(), labels.get_color(2)[:3])
+    assert plot.axes.get_xlabel() == "time (s)"
+    results.set_frame(2, np.array([0.4, 0.6]))
+    assert plot.lines[0].get_ydata()[2] == pytest.approx(0.4)
+    viewer.dims.set_current_step(0, 2)
+    assert list(plot.current.get_xdata()) == [14.0, 14.0]
+    hover(plot, 14.1, 0.5)
+    assert plot.readout == "frame 2 (time 14): pattern 0 40 %, pattern 1 60 %"
+    hover(plot, 15.8, 0.5, "button_press_event", button=1)  # a click moves the slider
+    assert viewer.dims.current_step[0] == 3
+    labels.new_colormap(seed=7)
+    np.testing.assert_allclose(plot.lines[0].get_color(), labels.get_color(1)[:3])
+    results.clear()
+    assert plot.state is None and plot.lines == [] and not plot.axes.get_visible()
+
+
+def test_time_axis_counts_frames_when_uncalibrated(make_napari_viewer):
+    viewer = make_napari_viewer()
+    layer = viewer.add_image(np.zeros((3, 8, 8)))
+    times, label = time_axis(layer)
+    assert label == "frame"
+    np.testing.assert_allclose(times, [0, 1, 2])
+
+
+def test_plots_follow_the_theme(dock):
+    viewer, results = dock
+    results.show_separability(translations(), np.ones(49))
+    viewer.theme = "light"
+    light = results.separability_plot.figure.get_facecolor()
+    viewer.theme = "dark"
+    dark = results.separability_plot.figure.get_facecolor()
+    assert sum(light[:3]) > 2.5 and sum(dark[:3]) < 1.0
+    assert sum(results.area_plot.figure.get_facecolor()[:3]) < 1.0

@@ -1,0 +1,149 @@
+"""The probe in the viewer: layers on top, draggable at once, its map from a worker."""
+
+import numpy as np
+import pytest
+
+from napari_symseg._qt.probe import Probe
+from napari_symseg.controller import METADATA_KEY
+from napari_symseg.core.descriptors.translation import correlation_map
+from napari_symseg.core.params import Params, ParamsError
+from napari_symseg.core.samples import two_phase
+
+from .helpers import TIMEOUT
+
+SCALE = (0.02, 0.05)
+
+
+class Harness:
+    """What the widget gives the probe: the chosen image, the parameters, a display."""
+
+    def __init__(self, viewer, source, params):
+        self.viewer, self.source, self.params = viewer, source, params
+        self.shown = []  # (cmap, pixel, source) in order
+        self.probe = Probe(viewer, lambda: self.source, self.get_params, self.show)
+
+    def get_params(self):
+        if isinstance(self.params, Exception):
+            raise self.params
+        return self.params
+
+    def show(self, cmap, pixel, source):
+        self.shown.append((cmap, pixel, source))
+
+    def wait_idle(self, qtbot):
+        qtbot.waitUntil(lambda: self.probe.worker is None and self.probe._pending is None,
+                        timeout=TIMEOUT)
+
+
+@pytest.fixture
+def harness(make_napari_viewer):
+    viewer = make_napari_viewer()
+    viewer.add_image(np.zeros((32, 32)), name="other")
+    source = viewer.add_image(two_phase((128, 160)), name="tp", scale=SCALE,
+                              translate=(1.0, 2.0))
+    viewer.add_labels(np.zeros((128, 160), int), name="tp patterns", scale=SCALE,
+                      translate=(1.0, 2.0))
+    return Harness(viewer, source, Params(patch_x=6, patch_y=5, window_x=8, window_y=9))
+
+
+def test_enabling_adds_point_and_window_on_top_point_active_in_select_mode(qtbot, harness):
+    viewer, probe = harness.viewer, harness.probe
+    probe.enabled = True
+    names = [layer.name for layer in viewer.layers]
+    assert names[-2:] == ["tp probe window", "tp probe"]  # above the result layers
+    point, window = viewer.layers["tp probe"], viewer.layers["tp probe window"]
+    assert viewer.layers.selection.active is point and point.mode == "select"
+    assert point.metadata[METADATA_KEY] == {"role": "probe", "source": "tp"}
+    assert window.metadata[METADATA_KEY]["role"] == "probe"
+    assert Probe.is_probe_layer(point) and not Probe.is_probe_layer(harness.source)
+    np.testing.assert_allclose(point.data, [[64, 80]])  # the image centre (data coordinates)
+    np.testing.assert_allclose(point.scale, SCALE)
+    np.testing.assert_allclose(window.translate, (1.0, 2.0))
+    # patch, then patch + shift window, on pixel edges
+    np.testing.assert_allclose(window.data[0].min(0), (64 - 6.5, 80 - 5.5))
+    np.testing.assert_allclose(window.data[1].max(0), (64 + 14.5, 80 + 14.5))
+    harness.wait_idle(qtbot)
+    cmap, pixel, source = harness.shown[-1]
+    assert pixel == (64, 80) and source is harness.source
+    np.testing.assert_array_equal(cmap, correlation_map(source.data, 6, 5, 8, 9, 64, 80))
+    probe.enabled = False
+    assert [layer.name for layer in viewer.layers] == ["other", "tp", "tp patterns"]
+
+
+def test_dragging_redraws_shapes_at_once_and_computes_only_the_latest_map(qtbot, harness):
+    viewer, probe = harness.viewer, harness.probe
+    probe.enabled = True
+    harness.wait_idle(qtbot)
+    point, window = viewer.layers["tp probe"], viewer.layers["tp probe window"]
+    before = len(harness.shown)
+    for row in range(30, 60):  # a fast drag: 30 moves before the loop runs again
+        point.data = np.array([[float(row), 120.0]])
+        np.testing.assert_allclose(window.data[0].min(0), (row - 6.5, 120 - 5.5))
+    assert probe._pending is not None or probe.worker is not None
+    harness.wait_idle(qtbot)
+    maps = harness.shown[before:]
+    assert 1 <= len(maps) <= 2  # not 30: requests made meanwhile replace each other
+    cmap, pixel, _ = maps[-1]
+    assert pixel == (59, 120)
+    np.testing.assert_array_equal(cmap, correlation_map(harness.source.data, 6, 5, 8, 9,
+                                                        59, 120))
+
+
+def test_refresh_follows_parameters_and_the_chosen_image(qtbot, harness):
+    viewer, probe = harness.viewer, harness.probe
+    probe.enabled = True
+    harness.wait_idle(qtbot)
+    harness.params = Params(descriptor_name="rotational_symmetry_maximum_pooling", radius=7,
+                            window_x=3, window_y=4)
+    probe.refresh()
+    window = viewer.layers["tp probe window"]
+    assert list(window.shape_type) == ["ellipse", "rectangle"]
+    np.testing.assert_allclose(window.data[0].min(0), (64 - 7, 80 - 7))
+    harness.wait_idle(qtbot)
+    assert harness.shown[-1][0].shape == (7, 9)
+    harness.params = ParamsError("bad field")  # invalid parameters: nothing changes
+    probe.refresh()
+    assert list(viewer.layers["tp probe window"].shape_type) == ["ellipse", "rectangle"]
+    # another image: the probe moves to its centre
+    other = viewer.layers["other"]
+    harness.source, harness.params = other, Params(patch_x=3, patch_y=3, window_x=4,
+                                                   window_y=4)
+    probe.refresh()
+    assert "tp probe" not in viewer.layers and "tp probe window" not in viewer.layers
+    np.testing.assert_allclose(viewer.layers["other probe"].data, [[16, 16]])
+    harness.wait_idle(qtbot)
+    assert harness.shown[-1][2] is other and harness.shown[-1][1] == (16, 16)
+    harness.source = None  # no image: no probe layers
+    probe.refresh()
+    assert [layer.name for layer in viewer.layers] == ["other", "tp", "tp patterns"]
+
+
+def test_series_probe_follows_the_time_slider(qtbot, make_napari_viewer):
+    viewer = make_napari_viewer()
+    frames = np.stack([two_phase((96, 96)), np.rot90(two_phase((96, 96)))])
+    source = viewer.add_image(frames, name="s")
+    harness = Harness(viewer, source, Params(patch_x=4, patch_y=4, window_x=6, window_y=6))
+    harness.probe.enabled = True
+    harness.wait_idle(qtbot)
+    viewer.dims.set_current_step(0, 1)
+    harness.wait_idle(qtbot)
+    cmap, pixel, _ = harness.shown[-1]
+    assert harness.probe.point.ndim == 2
+    np.testing.assert_array_equal(cmap, correlation_map(frames[1], 4, 4, 6, 6, *pixel))
+
+
+def test_deleting_a_probe_layer_removes_both_and_close_stops(qtbot, harness):
+    viewer, probe = harness.viewer, harness.probe
+    probe.enabled = True
+    harness.wait_idle(qtbot)
+    viewer.layers.remove("tp probe")
+    assert "tp probe window" not in viewer.layers and probe.point is None
+    probe.refresh()  # still enabled: back at the centre
+    assert "tp probe" in viewer.layers
+    harness.wait_idle(qtbot)
+    probe.close()
+    assert "tp probe" not in viewer.layers
+    n = len(harness.shown)
+    probe.enabled = True  # closed: nothing happens any more
+    probe.refresh()
+    assert len(harness.shown) == n and "tp probe" not in viewer.layers
