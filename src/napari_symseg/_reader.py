@@ -1,21 +1,62 @@
-"""napari reader for microscope files: the image with its pixel size and units.
+"""napari readers: microscope files with their pixel size, and the package's own labels TIFFs.
 
-Claims ``.dm3``, ``.dm4``, ``.emd``, ``.ser``, ``.mrc`` and ``.mrcs`` (see
-`napari_symseg.io.formats` for the libraries). TIFF stays with napari's own
-reader: claiming ``*.tif`` would make napari ask which plugin to use for
-every TIFF; the CLI and `napari_symseg.io.read_calibrated` read ImageJ and
-OME TIFF calibrations.
+Microscope files (``.dm3``, ``.dm4``, ``.emd``, ``.ser``, ``.mrc``,
+``.mrcs``; see `napari_symseg.io.formats`) open as a calibrated Image layer.
+
+A labels TIFF written by this package (the CLI's output, *Export results…*,
+napari's *File > Save* with this plugin's writer; recognised by the JSON
+record inside, see `napari_symseg.io.labels`) opens as a **Labels** layer
+with the values, scale, translate, units and axis labels it was saved from
+(pattern + 1, 0 where no pattern) and the run's record back in
+``metadata["napari_symseg"]``.
+
+Why the manifest claims ``*_labels.tif`` / ``*_labels.tiff`` and not ``*.tif``
+------------------------------------------------------------------------------
+napari (0.9) chooses a reader from the **file name alone**: npe2 matches
+the manifest's ``filename_patterns`` before any reader code runs, and when
+more than one plugin matches and no preference is saved, *File > Open*
+raises ``MultipleReaderError`` and shows the "Choose reader" dialog. napari's
+built-in reader claims ``*.tif`` and ``*.tiff``, so a ``*.tif`` pattern here
+made napari ask for **every** TIFF, also plain ones, however quickly
+`napari_get_reader` returned None (tried with napari 0.9.2 and this manifest
+plus ``*.tif``: *File > Open* of a plain ``image.tif`` opened the dialog). No pattern ending in
+``.tif`` avoids the built-in reader, and an explicit ``plugin=`` choice is
+refused for a name no pattern of the plugin matches, so the package's files
+need a name of their own: ``*_labels.tif``, which *Export results…* writes
+(``BASE_labels.tif``) and the docs recommend for ``-o`` and *File > Save*.
+
+- A plain TIFF (``image.tif``) matches only napari's reader: it opens as
+  before, no dialog.
+- ``run_labels.tif``: napari offers both readers; choose *Symmetry
+  segmentation* (or ``viewer.open(path, plugin="napari-symseg")``).
+- A ``*_labels.tif`` without the package's record (another tool's labels) is
+  read by napari's built-in reader through this one, so choosing this
+  plugin -- even remembered as the ``.tif`` preference -- never changes how
+  other TIFFs open (napari then warns once that the preference does not
+  apply to a plain name, and uses its own reader).
 """
 
 from __future__ import annotations
 
+from fnmatch import fnmatch
 from pathlib import Path
 
 from .io.formats import EM_SUFFIXES, read_em
 
+#: File name patterns of the labels TIFF reader (as in napari.yaml).
+LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff")
+
+
+def _one_path(path):
+    if isinstance(path, list | tuple):
+        if len(path) != 1:
+            return None
+        path = path[0]
+    return path if isinstance(path, str | Path) else None
+
 
 def napari_get_reader(path):
-    """The reader function for `path`, or None when it is not a microscope file.
+    """The reader function for `path` (the manifest's one reader command).
 
     Parameters
     ----------
@@ -25,16 +66,17 @@ def napari_get_reader(path):
     Returns
     -------
     callable or None
-        `read_microscope_file`, or None for other files, folders and lists of
-        several files.
+        `read_microscope_file` for a microscope file, `read_labels_file` for
+        a file named as `LABELS_PATTERNS`; None for other files, missing
+        files, folders and lists of several files.
     """
-    if isinstance(path, list | tuple):
-        if len(path) != 1:
-            return None
-        path = path[0]
-    if not isinstance(path, str | Path) or Path(path).suffix.lower() not in EM_SUFFIXES:
+    path = _one_path(path)
+    if path is None or not Path(path).is_file():
         return None
-    return read_microscope_file if Path(path).is_file() else None
+    name = Path(path).name.lower()
+    if Path(name).suffix in EM_SUFFIXES:
+        return read_microscope_file
+    return read_labels_file if any(fnmatch(name, p) for p in LABELS_PATTERNS) else None
 
 
 def read_microscope_file(path) -> list[tuple]:
@@ -67,3 +109,40 @@ def read_microscope_file(path) -> list[tuple]:
     }
     kwargs = {"name": Path(path).stem, **calibration.layer_kwargs(), "metadata": metadata}
     return [(data, kwargs, "image")]
+
+
+def read_labels_file(path) -> list[tuple]:
+    """Read a labels TIFF as napari's Labels layer (the package's files) or image.
+
+    Parameters
+    ----------
+    path : str, Path or list of one of them
+        A ``.tif/.tiff`` file.
+
+    Returns
+    -------
+    list of (data, kwargs, layer type)
+        A package labels file: one ``"labels"`` layer, values ``file +
+        label_offset`` (0 where no pattern), the file's calibration as
+        ``scale`` / ``translate`` / ``units`` / ``axis_labels``, the pattern
+        colours, and ``metadata["napari_symseg"]`` (`layer_metadata`). Any
+        other TIFF: what napari's built-in reader returns.
+    """
+    from .controller.layer_io import layer_colormap, layer_metadata
+    from .io.labels import file_to_layer, read_labels
+
+    if isinstance(path, list | tuple):
+        path = path[0]
+    values, record, calibration = read_labels(path)
+    if record is None:
+        from napari_builtins.io import napari_get_reader as builtin_reader
+
+        return builtin_reader(str(path))(str(path))
+    labels = record["labels"]
+    data = file_to_layer(values, int(labels["label_offset"]), labels.get("no_pattern"))
+    kwargs = {"name": Path(path).stem, **calibration.layer_kwargs(),
+              "metadata": layer_metadata(record, path)}
+    colormap = layer_colormap(record)
+    if colormap is not None:
+        kwargs["colormap"] = colormap
+    return [(data, kwargs, "labels")]

@@ -201,13 +201,13 @@ def test_four_dimensional_input_is_rejected(tmp_path, capsys):
 
 
 def test_interrupted_run_writes_nothing(tmp_path, image_npy, monkeypatch, capsys):
-    import napari_symseg.cli as cli
+    import napari_symseg.cli.segment as segment_command
 
     def interrupted(steps):
         next(steps)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "run", interrupted)
+    monkeypatch.setattr(segment_command, "run", interrupted)
     out = tmp_path / "l.tif"
     assert main(["segment", str(image_npy), "-o", str(out), "--overlay",
                  str(tmp_path / "o.png"), *SMALL]) == 130

@@ -11,19 +11,10 @@ from PIL import Image
 from napari_symseg.core.params import Params
 from napari_symseg.core.samples import two_phase
 from napari_symseg.core.stats import frame_statistics
+from napari_symseg.errors import ExportError
 from napari_symseg.io import SeriesLabelsWriter, write_labels
 from napari_symseg.io.calibration import Calibration
-from napari_symseg.io.export import (
-    NO_PATTERN,
-    ExportError,
-    export_result,
-    features_table,
-    labels_calibration,
-    pattern_statistics,
-    stats_rows,
-    write_params,
-    write_stats_csv,
-)
+from napari_symseg.io.export import export_result, labels_calibration, write_params
 from napari_symseg.io.figure import (
     BAR_COLOUR,
     OKABE_ITO,
@@ -32,6 +23,12 @@ from napari_symseg.io.figure import (
     overlay_rgb,
     pattern_colours,
     scale_bar,
+)
+from napari_symseg.io.statistics import (
+    features_table,
+    pattern_statistics,
+    stats_rows,
+    write_stats_csv,
 )
 
 NM = Calibration((0.0127, 0.0127), ("nm", "nm"), ("y", "x"))
@@ -51,7 +48,10 @@ def test_labels_tiff_round_trip_2d(tmp_path):
     write_labels(path, labels, {"params": {"n_patterns": 3}}, NM)
     unit, sx, sy, meta = _resolution(path)
     assert unit == "nm" and sx == pytest.approx(0.0127) and sy == pytest.approx(0.0127)
-    assert json.loads(meta["Info"]) == {"params": {"n_patterns": 3}}
+    record = json.loads(meta["Info"])
+    assert record["params"] == {"n_patterns": 3} and "napari_symseg" in record
+    assert record["labels"] == {"label_offset": 1, "no_pattern": 255,
+                                "calibration": NM.to_dict()}
     with tifffile.TiffFile(path) as tif:
         assert tif.is_imagej and tif.series[0].axes == "YX"
         data = tif.asarray()
@@ -82,7 +82,7 @@ def test_non_square_pixels_and_uncalibrated(tmp_path):
     write_labels(tmp_path / "b.tif", np.zeros((8, 9), int), {"a": 1})
     with tifffile.TiffFile(tmp_path / "b.tif") as tif:
         assert "unit" not in tif.imagej_metadata
-        assert json.loads(tif.imagej_metadata["Info"]) == {"a": 1}
+        assert json.loads(tif.imagej_metadata["Info"])["a"] == 1
 
 
 def test_series_tiff_round_trip_with_frame_interval(tmp_path):
@@ -104,11 +104,14 @@ def test_series_tiff_round_trip_with_frame_interval(tmp_path):
 
 
 def test_labels_beyond_imagej_types_get_a_plain_tiff(tmp_path):
-    labels = np.array([[-1, 0], [70000, 3]])
+    labels = np.array([[65535, 0], [70000, 3]])
     write_labels(tmp_path / "l.tif", labels, {"k": 2}, NM)
     with tifffile.TiffFile(tmp_path / "l.tif") as tif:
-        assert not tif.is_imagej and json.loads(tif.pages[0].description) == {"k": 2}
+        record = json.loads(tif.pages[0].description)
+        assert not tif.is_imagej and record["k"] == 2
+        assert record["labels"]["no_pattern"] == 2**32 - 1
         assert 1 / tif.pages[0].get_resolution()[0] == pytest.approx(0.0127)
+        assert tif.asarray().dtype == np.uint32
         np.testing.assert_array_equal(tif.asarray(), labels)
 
 
@@ -193,7 +196,7 @@ def test_overlay_colours_are_the_palette_and_boundaries_white():
     image = np.zeros((20, 30))
     labels = np.zeros((20, 30), int)
     labels[:, 15:] = 1
-    labels[4:7, 4:7] = NO_PATTERN
+    labels[4:7, 4:7] = 255  # no pattern
     rgb = overlay_rgb(image, labels, alpha=0.5, colours=pattern_colours(2))
     assert rgb[10, 5].tolist() == [round(0.5 * c) for c in OKABE_ITO[0]]
     assert rgb[10, 25].tolist() == [round(0.5 * c) for c in OKABE_ITO[1]]

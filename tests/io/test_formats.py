@@ -10,7 +10,8 @@ import tifffile
 from napari_symseg.cli import main
 from napari_symseg.core.samples import two_phase
 from napari_symseg.io import FileFormatError, formats, read_calibrated, read_image
-from napari_symseg.io.formats import normalise_unit, read_em, tiff_calibration
+from napari_symseg.io.formats import normalise_unit, read_em
+from napari_symseg.io.tiff import tiff_calibration
 
 from ..data import DATA, HYPERSPY
 

@@ -34,7 +34,8 @@ from ..core.chunks import grid_for
 from ..core.progress import SeriesProgress
 from ..core.series import SeriesResult, segment_series_steps
 from ..core.validation import check_series
-from ..io.export import features_table, layer_calibration
+from ..controller.layer_io import layer_calibration
+from ..io.statistics import features_table
 from ..io.figure import label_colour_dict
 from .widget import (
     LABEL_OFFSET,

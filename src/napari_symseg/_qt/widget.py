@@ -47,7 +47,8 @@ from ..core.progress import Progress
 from ..core.result import Result
 from ..core.validation import InputError, check_series
 from ..io.calibration import unit_symbol
-from ..io.export import ExportError, export_layer_result, layer_calibration, result_features
+from ..controller.layer_io import export_layer_result, layer_calibration, result_features
+from ..errors import ExportError
 from ..io.figure import label_colour_dict
 from .hints import HINT_HELP, HINT_K_MAX, HintPanel, hint_metadata, series_hint, suggestion_steps
 

@@ -1,23 +1,27 @@
-"""Files in and out, without Qt: images and series, calibration, labels, exports.
+"""Files in and out, without Qt or napari: images and series, calibration, labels, exports.
 
-- `files`: read images and series (``.npy``, TIFF, microscope files), write labels;
-- `formats`: microscope files (DM, SER, EMD, MRC) and TIFF calibration;
+One job per module:
+
+- `files`: read images and series (``.npy``, TIFF, microscope files) with
+  their calibration;
+- `formats` (+ `em_readers`, `metadata`): microscope files (DM, SER, EMD,
+  MRC) through their reader libraries, units;
+- `tiff`: calibrated ImageJ TIFFs written, and TIFF calibration and the
+  package's JSON record read;
 - `calibration`: pixel size and units carried from the file to every output;
-- `tiff`: calibrated ImageJ TIFF writing;
-- `export`: the result files (labels, parameters, statistics, overlay);
-- `figure`: the overlay figure with scale bar and legend.
+- `labels`: the label convention of every labels file, written and read;
+- `frames`: series frames on disk (read frame by frame, labels streamed);
+- `statistics`: the statistics CSV and the layer's features table;
+- `export`: the result files of one run (labels, parameters, statistics,
+  overlay);
+- `figure`: the overlay figure and the one colour table of the patterns.
 """
 
+from ..errors import FileFormatError
 from .figure import overlay_rgb, write_overlay
-from .files import (
-    FileFormatError,
-    NpyFrames,
-    SeriesLabelsWriter,
-    read_calibrated,
-    read_image,
-    series_frames,
-    write_labels,
-)
+from .files import read_calibrated, read_image
+from .frames import NpyFrames, SeriesLabelsWriter, series_frames
+from .labels import read_labels, write_labels
 
 __all__ = [
     "FileFormatError",
@@ -26,6 +30,7 @@ __all__ = [
     "overlay_rgb",
     "read_calibrated",
     "read_image",
+    "read_labels",
     "series_frames",
     "write_labels",
     "write_overlay",

@@ -1,4 +1,4 @@
-"""Calibrated TIFF files: ImageJ hyperstacks that Fiji and tifffile open with their pixel size.
+"""Calibrated TIFF files, written and read: ImageJ hyperstacks that Fiji and tifffile open.
 
 Labels (uint8/uint16) and maps (float32) are written in ImageJ's hyperstack
 format with tifffile: the pixel size in the X/YResolution tags, its unit,
@@ -11,6 +11,10 @@ Lengths are written in ``nm`` (or ``micron`` from 1 µm up), whatever unit the
 calibration uses (Å, pm...): ImageJ understands both without ambiguity. A
 dtype ImageJ cannot hold (e.g. int32) gives a plain TIFF with the same
 resolution tags and the JSON text as its description.
+
+Reading: `tiff_calibration` gives the pixel size, units and frame interval
+of ImageJ and OME TIFFs (from whatever software), `read_record` the JSON
+text this package wrote.
 """
 
 from __future__ import annotations
@@ -19,6 +23,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+
+from .calibration import Calibration
+from .metadata import finite_number, library_version, normalise_unit
 
 #: dtypes of ImageJ hyperstacks (8-bit, 16-bit, 32-bit float)
 IMAGEJ_DTYPES = (np.uint8, np.uint16, np.float32)
@@ -139,3 +146,129 @@ def write_tiff(
         path, data, photometric="minisblack", **frames,
         resolution=kwargs["resolution"], **extra,
     )
+
+
+# ------------------------------------------------------------------ reading
+def tiff_calibration(path: str | Path, ndim: int) -> Calibration:
+    """Pixel size and units of an ImageJ or OME TIFF, read with tifffile.
+
+    ImageJ: ``X/YResolution`` tags (pixels per unit) with the ``unit`` (and
+    ``yunit``) of the ImageJ description, ``finterval`` (s) for a time axis,
+    ``spacing`` for a z axis, ``xorigin`` / ``yorigin`` (pixels). OME:
+    ``PhysicalSizeX/Y/Z`` with their units, ``TimeIncrement``. Any other
+    TIFF (its resolution tags are usually a printer's dots per inch) is
+    uncalibrated.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.tif/.tiff`` file.
+    ndim : int
+        Dimensions of the array read from it (as `read_image` returns it).
+
+    Returns
+    -------
+    Calibration
+        One entry per axis; `Calibration.pixels` when nothing is known.
+    """
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            axes = tif.series[0].axes
+            if len(axes) != ndim or not axes.endswith("YX"):
+                return Calibration.pixels(ndim)
+            if tif.is_imagej:
+                sizes, origin, source = _imagej_sizes(tif)
+            elif tif.is_ome:
+                sizes, origin, source = _ome_sizes(tif), {}, "OME TIFF"
+            else:
+                return Calibration.pixels(ndim)
+    except Exception:  # unreadable metadata: the pixels are still usable
+        return Calibration.pixels(ndim)
+    scale, units, labels = [], [], []
+    for code in axes:
+        size, unit = sizes.get(code, (None, ""))
+        name, factor, kind = normalise_unit(unit)
+        value = finite_number(size, factor)
+        if kind in ("pixel", "other") or not value or value <= 0:
+            name, value = "pixel", 1.0
+        scale.append(value)
+        units.append(name)
+        labels.append(code.lower())
+    origins = tuple(-origin[code] * s if origin.get(code) else 0.0
+                    for code, s in zip(axes, scale, strict=True))
+    meta = {"format": source, "reader": library_version("tifffile")}
+    return Calibration(tuple(scale), tuple(units), tuple(labels), origins, source, meta)
+
+
+def _imagej_sizes(tif) -> tuple[dict, dict, str]:
+    """``{axis code: (size, unit)}``, ``{code: origin in pixels}`` of an ImageJ TIFF."""
+    meta = tif.imagej_metadata or {}
+    tags = tif.pages[0].tags
+    unit = str(meta.get("unit", "")).replace("\\u00B5", "µ")
+    sizes = {}
+    for code, tag, axis_unit in (("X", "XResolution", unit),
+                                 ("Y", "YResolution", meta.get("yunit", unit))):
+        if tag in tags:
+            num, den = tags[tag].value
+            sizes[code] = (den / num if num else None, str(axis_unit).replace("\\u00B5", "µ"))
+    if "finterval" in meta:
+        sizes["T"] = (meta["finterval"], str(meta.get("tunit", "s")))
+    if "spacing" in meta:
+        sizes["Z"] = (meta["spacing"], str(meta.get("zunit", unit)))
+    origin = {c: float(meta[k]) for c, k in (("X", "xorigin"), ("Y", "yorigin")) if k in meta}
+    return sizes, origin, "ImageJ TIFF"
+
+
+def _ome_sizes(tif) -> dict:
+    """``{axis code: (size, unit)}`` of the first image of an OME TIFF."""
+    import tifffile
+
+    image = tifffile.xml2dict(tif.ome_metadata)["OME"]["Image"]
+    pixels = (image[0] if isinstance(image, list) else image)["Pixels"]
+    sizes = {}
+    for code in "XYZ":
+        if f"PhysicalSize{code}" in pixels:
+            sizes[code] = (pixels[f"PhysicalSize{code}"],
+                           pixels.get(f"PhysicalSize{code}Unit", "µm"))
+    if "TimeIncrement" in pixels:
+        sizes["T"] = (pixels["TimeIncrement"], pixels.get("TimeIncrementUnit", "s"))
+    return sizes
+
+
+def read_record(path: str | Path) -> dict | None:
+    """The JSON record this package wrote into a TIFF, or None.
+
+    Looked for in ImageJ's ``Info`` property (ImageJ hyperstacks) and in the
+    first page's description (plain TIFFs, see `write_tiff`).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.tif/.tiff`` file.
+
+    Returns
+    -------
+    dict or None
+        None when the file holds no JSON object there (any other TIFF) or
+        cannot be read as a TIFF.
+    """
+    import json
+
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            texts = [(tif.imagej_metadata or {}).get("Info"), tif.pages[0].description]
+    except Exception:  # not a TIFF, or unreadable: no record
+        return None
+    for text in texts:
+        if isinstance(text, str) and text.lstrip().startswith("{"):
+            try:
+                record = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(record, dict):
+                return record
+    return None

@@ -1,0 +1,196 @@
+"""``napari-symseg segment``: an image or a (T, Y, X) series to labels and result files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+
+from ..core.frame_labels import labels_shape
+from ..core.params import Params
+from ..core.pipeline import segment_steps
+from ..core.progress import relay, run
+from ..core.result import Result
+from ..core.series import _reference_frames, fit_series_steps, label_frames_steps
+from ..core.validation import as_image, check_series, frame_image
+from ..io.calibration import Calibration
+from ..io.export import labels_calibration, params_record, write_params
+from ..io.figure import write_overlay
+from ..io.files import check_output_path, read_calibrated
+from ..io.frames import SeriesLabelsWriter, series_frames
+from ..io.labels import pattern_dtype, write_labels
+from ..io.statistics import full_labels, pattern_statistics, write_stats_csv
+from ..io.tiff import write_tiff
+from .args import UsageError, params_from_args
+
+
+def _summary(result: Result) -> str:
+    counts = np.bincount(result.labels.ravel(), minlength=result.params.n_patterns)
+    fractions = " / ".join(f"{100 * c / counts.sum():.1f} %" for c in counts)
+    return (
+        f"{result.params.n_patterns} patterns ({fractions}), "
+        f"{len(result.operations)} {result.params.descriptor_name} features on a "
+        f"{result.grid.shape[0]}x{result.grid.shape[1]} grid"
+    )
+
+
+def run_image(image: np.ndarray, params: Params, quiet: bool) -> Result:
+    steps = segment_steps(image, params)
+    start = time.perf_counter()
+    result = run(steps)
+    if not quiet:
+        print(f"segmented {image.shape[0]}x{image.shape[1]} image in "
+              f"{time.perf_counter() - start:.2f} s: {_summary(result)}")
+        hint = result.pattern_count_hint()
+        if hint.suggested != params.n_patterns:
+            print(f"note: {hint} (you asked for {params.n_patterns}; --n-patterns "
+                  f"{hint.suggested} to follow it)")
+    return result
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    """``napari-symseg segment``: a 2-D image, or a (T, Y, X) series."""
+    output = check_output_path(args.output)
+    overlay = check_output_path(args.overlay, (".png",)) if args.overlay else None
+    save_params = check_output_path(args.save_params, (".json",)) if args.save_params else None
+    stats = check_output_path(args.stats, (".csv",)) if args.stats else None
+    save_model = check_output_path(args.save_model, (".json",)) if args.save_model else None
+    confidence = check_output_path(args.confidence, (".tif", ".tiff")) if args.confidence \
+        else None
+    image, calibration = read_calibrated(args.input)
+    if np.ndim(image) == 3 and not (image.shape[-1] in (3, 4) and min(image.shape[:2]) > 4):
+        if confidence is not None:
+            raise UsageError("--confidence is for 2-D images (not series) for now")
+        frames = series_frames(args.input, image)
+        return _segment_series(args, frames, output, overlay, save_params, stats, save_model,
+                               calibration)
+    if np.ndim(image) not in (2, 3):
+        as_image(image, allow_series=True)  # raises the clear message
+    params = params_from_args(args, image)
+    result = run_image(image, params, args.quiet)
+    # the calibration goes into every file: TIFF resolution / unit, the JSON record,
+    # the scale bar, the CSV's area column
+    meta = params_record(params, calibration, result.model.version)
+    write_labels(output, result.labels, meta,
+                 labels_calibration(calibration, np.shape(image), result.labels.shape, params))
+    written = [output]
+    if overlay is not None:
+        write_overlay(overlay, np.asarray(image, dtype=np.float64),
+                      full_labels(result.labels, np.shape(image), params), calibration,
+                      n_patterns=params.n_patterns)
+        written.append(overlay)
+    if confidence is not None:
+        write_tiff(confidence, result.confidence_image.astype(np.float32), calibration,
+                   json.dumps(meta))
+        written.append(confidence)
+    if stats is not None:
+        table = pattern_statistics(result.labels, as_image(image), params)
+        write_stats_csv(stats, table, calibration, np.shape(image))
+        written.append(stats)
+    _write_params_and_model(params, result.model, save_params, save_model, written, calibration)
+    if not args.quiet:
+        print("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def _write_params_and_model(params, model, save_params, save_model, written,
+                            calibration=None) -> None:
+    if save_params is not None:  # loadable by --params; the calibration is information
+        write_params(save_params, params, calibration, model.version)
+        written.append(save_params)
+    if save_model is not None:
+        model.save(save_model)
+        written.append(save_model)
+
+
+def _segment_series(args, series, output, overlay, save_params, stats, save_model,
+                    calibration=None) -> int:
+    """Fit on the reference frame(s), label every frame, stream labels to `output`."""
+    shape = check_series(series)
+    if getattr(args, "auto", False):
+        refs = params_from_args(argparse.Namespace(**{**vars(args), "auto": False}))
+        first = frame_image(series, _reference_frames(refs, shape[0])[0], False)
+        params = params_from_args(args, first)
+    else:
+        params = params_from_args(args)
+    client = _connect(args.dask_scheduler) if args.dask_scheduler else None
+    try:
+        start = time.perf_counter()
+        fit = run(_printing(fit_series_steps(series, params), args.quiet))
+        fitted = time.perf_counter() - start
+        from .. import __version__
+
+        meta = params_record(params, calibration, __version__)
+        out_shape = labels_shape(fit.model, shape)
+        writer = SeriesLabelsWriter(output, out_shape, meta, labels_calibration(
+            calibration or Calibration.pixels(3), shape, out_shape, params),
+            pattern_dtype(params.n_patterns - 1))
+        try:
+            labels, table = run(_printing(
+                label_frames_steps(fit.model, series, out=writer.array), args.quiet))
+            elapsed = time.perf_counter() - start
+            if overlay is not None:
+                t = fit.reference_frames[0]
+                frame = frame_image(series, t)
+                write_overlay(overlay, frame, full_labels(labels[t], frame.shape, params),
+                              calibration, n_patterns=params.n_patterns)
+            writer.finish()
+        except BaseException:
+            writer.discard()
+            raise
+    finally:
+        if client is not None:
+            client.close()
+    written = [output]
+    if overlay is not None:
+        written.append(overlay)
+    if stats is not None:
+        write_stats_csv(stats, table, calibration, shape)
+        written.append(stats)
+    _write_params_and_model(params, fit.model, save_params, save_model, written, calibration)
+    if not args.quiet:
+        _clear_progress()
+        first, last = table.area_fraction[0], table.area_fraction[-1]
+        pct = lambda f: " / ".join(f"{100 * v:.1f} %" for v in f)  # noqa: E731
+        print(
+            f"segmented {shape[0]} frames of {shape[1]}x{shape[2]} in {elapsed:.2f} s "
+            f"({shape[0] / max(elapsed - fitted, 1e-9):.1f} frames/s after a {fitted:.2f} s fit "
+            f"on frame(s) {list(fit.reference_frames)}): {len(fit.model.operations)} of "
+            f"{len(fit.full_model.operations)} {params.descriptor_name} operations kept; "
+            f"pattern fractions frame 0: {pct(first)}, frame {shape[0] - 1}: {pct(last)}"
+        )
+        print("wrote " + ", ".join(str(p) for p in written))
+    return 0
+
+
+def _connect(address: str):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UsageError(
+            "--dask-scheduler needs the 'distributed' package: pip install distributed"
+        ) from None
+    try:
+        return Client(address, timeout="10s")
+    except OSError as err:
+        raise UsageError(f"cannot reach the dask scheduler at {address}: {err}") from None
+
+
+def _printing(steps, quiet: bool):
+    """Re-yield progress, showing it on one refreshed line of a terminal's stderr."""
+    if quiet or not sys.stderr.isatty():
+        return steps
+
+    def show(p):
+        print(f"\r{p}".ljust(60), end="", file=sys.stderr, flush=True)
+        return p
+
+    return relay(steps, show)
+
+
+def _clear_progress() -> None:
+    if sys.stderr.isatty():
+        print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)
