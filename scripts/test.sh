@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install (if needed) and run the whole test suite headless under Xvfb.
+# Install (if needed) and run the whole test suite headless under Xvfb. The layering
+# (import-linter contracts, import cycles) and packaging (wheel in a fresh venv, npe2
+# validate) tests are part of it; -m "not packaging" skips the ~30 s packaging test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
