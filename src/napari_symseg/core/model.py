@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import FileFormatError, SymsegError
 from .descriptors.operations import Operations
 from .params import Params
 from .pca import PCAModel
@@ -103,5 +104,95 @@ class Model:
 
     @classmethod
     def load(cls, path: str | Path) -> Model:
-        """Read a model written by `save`."""
-        return cls.from_dict(json.loads(Path(path).read_text()))
+        """Read a model written by `save`, checking the whole file first.
+
+        Parameters
+        ----------
+        path : str or Path
+            A ``.json`` file written by `save` (or ``--save-model``).
+
+        Raises
+        ------
+        FileFormatError
+            The file cannot be read, is not JSON (e.g. truncated), is not a
+            model file, or has a missing, null, non-finite or wrong-shaped
+            entry; the message says which.
+        """
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as err:
+            raise FileFormatError(f"cannot read model file {path}: {err.strerror}") from None
+        except UnicodeDecodeError:
+            raise FileFormatError(f"{path.name} is not a model file (not JSON text)") from None
+        except (ValueError, RecursionError) as err:
+            raise FileFormatError(f"{path.name} is not valid JSON (truncated?): {err}") from None
+        try:
+            _check_model_data(data)
+            return cls.from_dict(data)
+        except (SymsegError, KeyError, TypeError, ValueError) as err:
+            raise FileFormatError(f"{path.name} is not a valid napari-symseg model: "
+                                  f"{err}") from None
+
+
+#: Operation kind of each descriptor family's features.
+_KINDS = {"local_correlation_map": "translation", "preselected_translations": "translation",
+          "rotational_symmetry_maximum_pooling": "rotation",
+          "reflection_symmetry_maximum_pooling": "reflection", "power_spectrum": "frequency"}
+
+
+def _array(data: dict, key: str, ndim: int, where: str) -> np.ndarray:
+    """``data[key]`` as a finite float array of `ndim` axes, or FileFormatError."""
+    if not isinstance(data, dict) or data.get(key) is None:
+        raise FileFormatError(f"{where}{key} is missing or null")
+    try:
+        array = np.asarray(data[key], dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise FileFormatError(f"{where}{key} is not an array of numbers") from None
+    if array.ndim != ndim or 0 in array.shape:
+        raise FileFormatError(f"{where}{key} must be a non-empty {ndim}-D array; got shape "
+                              f"{array.shape}")
+    if not np.isfinite(array).all():
+        raise FileFormatError(f"{where}{key} holds NaN or infinite values")
+    return array
+
+
+def _check_model_data(data) -> None:
+    """Raise `FileFormatError` (or `ParamsError`) naming the first bad entry of a model file."""
+    if not isinstance(data, dict) or data.get("napari_symseg_model") != 1:
+        raise FileFormatError("not a napari-symseg model file (no \"napari_symseg_model\": 1)")
+    for key in ("version", "params", "operations", "pca", "centres"):
+        if data.get(key) is None:
+            raise FileFormatError(f"{key} is missing or null")
+    if not isinstance(data["version"], str):
+        raise FileFormatError("version must be text")
+    params = Params.from_dict(data["params"])
+    operations = data["operations"]
+    if not isinstance(operations, dict):
+        raise FileFormatError("operations must be a JSON object")
+    kind = operations.get("kind")
+    if kind != _KINDS[params.descriptor_name]:
+        raise FileFormatError(f"operations.kind {kind!r} does not fit descriptor "
+                              f"{params.descriptor_name!r}")
+    values = _array(operations, "values", 2 if kind in ("translation", "frequency") else 1,
+                    "operations.")
+    if values.ndim == 2 and (values.shape[1] != 2 or (values != np.round(values)).any()):
+        raise FileFormatError("operations.values must be (n, 2) whole numbers")
+    n_features = len(values)
+    mean = _array(data["pca"], "mean", 1, "pca.")
+    components = _array(data["pca"], "components", 2, "pca.")
+    variance = _array(data["pca"], "explained_variance", 1, "pca.")
+    ratio = _array(data["pca"], "explained_variance_ratio", 1, "pca.")
+    centres = _array(data, "centres", 2, "")
+    n_components = len(components)
+    checks = [(len(mean) == n_features, f"pca.mean has {len(mean)} entries, not one per "
+               f"operation ({n_features})"),
+              (components.shape[1] == n_features, f"pca.components has shape "
+               f"{components.shape}, not (n, {n_features})"),
+              (len(variance) == len(ratio) == n_components, "pca.explained_variance(_ratio) "
+               f"need {n_components} entries (one per component)"),
+              (centres.shape[1] == n_components, f"centres has shape {centres.shape}, not "
+               f"(k, {n_components})")]
+    for ok, message in checks:
+        if not ok:
+            raise FileFormatError(message)

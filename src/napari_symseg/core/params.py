@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,11 @@ DESCRIPTOR_NAMES = (
 )
 METHODS = ("direct", "fft")
 ALLOWED_ROTATION_ANGLES = (60, 90, 120, 180)
+#: Most reference frames a series model can be fitted on (a longer list is refused
+#: before it is built: ``--reference-frames 0-99999999``).
+MAX_REFERENCE_FRAMES = 100_000
+#: Most preselected translations (the shift window holds at most 1025 x 1025).
+MAX_TRANSLATIONS = 1_050_625
 
 
 
@@ -149,15 +156,24 @@ class Params:
     )
 
     def __post_init__(self) -> None:
+        # numpy numbers (from arrays, widgets) as Python numbers; NaN/inf are refused below
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, numbers.Integral) and not isinstance(value, bool | int):
+                object.__setattr__(self, f.name, int(value))
+            elif isinstance(value, numbers.Real) and not isinstance(value, int | float):
+                object.__setattr__(self, f.name, float(value))
         # Normalise containers (lists from JSON / CLI) to hashable tuples.
         if self.preselected_translations is not None:
             object.__setattr__(
                 self, "preselected_translations", _as_translations(self.preselected_translations)
             )
-        object.__setattr__(self, "rotation_angles", _as_int_tuple(self.rotation_angles))
+        object.__setattr__(self, "rotation_angles",
+                           _as_int_tuple(self.rotation_angles, "rotation_angles", 16))
         frames = self.reference_frames
-        frames = (frames,) if isinstance(frames, int) else frames
-        object.__setattr__(self, "reference_frames", _as_int_tuple(frames))
+        frames = (frames,) if isinstance(frames, int) and not isinstance(frames, bool) else frames
+        object.__setattr__(self, "reference_frames", _as_int_tuple(frames, "reference_frames",
+                                                                   MAX_REFERENCE_FRAMES))
         self.validate()
 
     # ------------------------------------------------------------------ checks
@@ -183,6 +199,8 @@ class Params:
             if f.type in ("float", "float | None") and value is not None:
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise ParamsError(f"{f.name} must be a number; got {value!r}")
+                if not math.isfinite(value):
+                    raise ParamsError(f"{f.name} must be a finite number; got {value}")
             if value is None or not isinstance(value, int | float) or isinstance(value, bool):
                 continue
             if lo is not None and value < lo:
@@ -222,7 +240,19 @@ class Params:
 
     # --------------------------------------------------------------- helpers
     def replace(self, **changes: Any) -> Params:
-        """Return a copy with some fields changed (validated)."""
+        """Return a copy with some fields changed (validated).
+
+        Parameters
+        ----------
+        **changes
+            New values of `Params` fields.
+
+        Raises
+        ------
+        ParamsError
+            An unknown name or an invalid value.
+        """
+        _check_names(changes)
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
@@ -239,11 +269,13 @@ class Params:
         """Build from a dictionary, rejecting unknown keys with a clear message."""
         if not isinstance(data, dict):
             raise ParamsError(f"parameters must be a JSON object; got {type(data).__name__}")
-        data = dict(data.get("params", data)) if "params" in data else dict(data)
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - names)
-        if unknown:
-            raise ParamsError(f"unknown parameter(s): {', '.join(unknown)}")
+        if "params" in data:
+            data = data["params"]
+            if not isinstance(data, dict):
+                raise ParamsError(
+                    f'"params" must be a JSON object of parameters; got {type(data).__name__}'
+                )
+        _check_names(data)
         return cls(**data)
 
     def to_json(self, path: str | Path | None = None) -> str:
@@ -260,12 +292,14 @@ class Params:
         if not text.lstrip().startswith("{"):
             path = Path(source)
             try:
-                text = path.read_text()
+                text = path.read_text(encoding="utf-8")
             except OSError as err:
                 raise ParamsError(f"cannot read parameter file {path}: {err.strerror}") from None
+            except UnicodeDecodeError:
+                raise ParamsError(f"parameter file {path} is not UTF-8 text (JSON)") from None
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as err:
+        except (json.JSONDecodeError, RecursionError) as err:
             raise ParamsError(f"parameter file is not valid JSON: {err}") from None
         return cls.from_dict(data)
 
@@ -276,26 +310,59 @@ class Params:
         return self.descriptor_name in ("local_correlation_map", "preselected_translations")
 
 
-def _as_int_tuple(values: Any) -> tuple[int, ...]:
+def _check_names(changes: dict) -> None:
+    """Refuse keys that are not `Params` fields (one message naming them)."""
+    names = {f.name for f in dataclasses.fields(Params)}
+    unknown = sorted(str(k) for k in set(changes) - names)
+    if unknown:
+        raise ParamsError(f"unknown parameter(s): {', '.join(unknown)}")
+
+
+def _short(values: Any) -> str:
+    text = repr(values)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _whole(value: Any) -> int:
+    """`value` as an int if it is a whole, finite number (bools and text refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if not math.isfinite(value) or float(value) != int(value):
+        raise ValueError
+    return int(value)
+
+
+def _as_int_tuple(values: Any, name: str = "value", limit: int = MAX_REFERENCE_FRAMES
+                  ) -> tuple[int, ...]:
+    if isinstance(values, str | bytes | dict) or not hasattr(values, "__len__"):
+        raise ParamsError(f"{name} must be a list of integers; got {_short(values)}")
+    if len(values) > limit:
+        raise ParamsError(f"{name} has {len(values)} entries; at most {limit}")
     try:
-        return tuple(int(v) if float(v) == int(v) else v for v in values)
-    except (TypeError, ValueError):
-        raise ParamsError(f"expected a list of integers; got {values!r}") from None
+        return tuple(_whole(v) for v in values)
+    except (TypeError, ValueError, OverflowError):
+        raise ParamsError(f"{name} must be a list of integers; got {_short(values)}") from None
 
 
 def _as_translations(values: Any) -> tuple[tuple[int, int], ...]:
+    message = ("preselected_translations must be a list of integer (row, col) pairs, "
+               f"shape (n, 2); got {_short(values)}")
+    if isinstance(values, str | bytes | dict) or not hasattr(values, "__len__"):
+        raise ParamsError(message)
+    if len(values) > MAX_TRANSLATIONS:
+        raise ParamsError(f"preselected_translations has {len(values)} entries; at most "
+                          f"{MAX_TRANSLATIONS}")
     try:
         out = []
         for v in values:
-            row, col = v
-            if float(row) != int(row) or float(col) != int(col):
+            if isinstance(v, str | bytes | dict):
                 raise ValueError
-            out.append((int(row), int(col)))
-    except (TypeError, ValueError):
-        raise ParamsError(
-            "preselected_translations must be a list of integer (row, col) pairs, "
-            f"shape (n, 2); got {values!r}"
-        ) from None
+            row, col = v
+            out.append((_whole(row), _whole(col)))
+    except (TypeError, ValueError, OverflowError):
+        raise ParamsError(message) from None
     return tuple(out)
 
 
