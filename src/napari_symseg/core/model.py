@@ -78,7 +78,7 @@ class Model:
     def from_dict(cls, data: dict) -> Model:
         """Inverse of `to_dict`."""
         if data.get("napari_symseg_model") != 1:
-            raise ValueError("not a napari-symseg model file")
+            raise FileFormatError("not a napari-symseg model (no \"napari_symseg_model\": 1)")
         pca = data["pca"]
         return cls(
             params=Params.from_dict(data["params"]),
