@@ -9,6 +9,7 @@ Every error the package raises on purpose is a `SymsegError` (see
 or written.
 """
 
+from . import _startup  # noqa: F401 - first: numba's cache folder (see _startup)
 from ._meta import __version__
 from .core import (
     Model,

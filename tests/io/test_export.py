@@ -288,12 +288,23 @@ def test_export_result_writes_four_files(tmp_path):
     assert Image.open(written[3]).size == (100, 80)
 
 
-def test_export_failure_leaves_nothing(tmp_path):
+def test_export_failure_leaves_nothing(tmp_path, monkeypatch):
     image = two_phase((40, 50))
     labels = np.zeros((40, 50), int)
     with pytest.raises(ExportError, match="folder does not exist"):
         export_result(tmp_path / "nope" / "run", image, labels, Params(), NM)
-    (tmp_path / "run_overlay.png").mkdir()  # the last file cannot be written
-    with pytest.raises(ExportError, match="cannot write"):
+    (tmp_path / "run_overlay.png").mkdir()  # refused before any work
+    with pytest.raises(ExportError, match="is a folder"):
         export_result(tmp_path / "run", image, labels, Params(), NM)
     assert [p.name for p in tmp_path.iterdir()] == ["run_overlay.png"]
+    (tmp_path / "run_overlay.png").rmdir()
+    (tmp_path / "run_labels.tif").write_bytes(b"an earlier export")
+
+    def disk_full(path, *args, **kwargs):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr("napari_symseg.io.export.write_overlay", disk_full)  # the last file
+    with pytest.raises(ExportError, match="No space left"):
+        export_result(tmp_path / "run", image, labels, Params(), NM)
+    assert [p.name for p in tmp_path.iterdir()] == ["run_labels.tif"]  # no temporary left
+    assert (tmp_path / "run_labels.tif").read_bytes() == b"an earlier export"

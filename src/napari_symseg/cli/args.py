@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from ..core.params import Params
+from ..core.params import MAX_REFERENCE_FRAMES, Params
 from ..errors import ParamsError, SymsegError
 
 # CLI flag -> Params field where the contract's flag name differs from the field name
@@ -88,17 +88,23 @@ def _parse_ints(text: str) -> list[int]:
 
 
 def _parse_frames(text: str) -> list[int]:
-    """'0-4,10' -> [0, 1, 2, 3, 4, 10]."""
+    """'0-4,10' -> [0, 1, 2, 3, 4, 10]; a range too long is refused before it is built."""
     frames: list[int] = []
-    try:
-        for part in (p.strip() for p in text.split(",")):
-            if not part:
-                continue
-            lo, sep, hi = part.partition("-")
-            frames += list(range(int(lo), int(hi) + 1)) if sep else [int(lo)]
-    except ValueError:
-        raise ParamsError(f"--reference-frames must look like '0' or '0-4,10'; got {text!r}") \
-            from None
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        try:
+            first, last = int(lo), int(hi) if sep else int(lo)
+        except ValueError:
+            raise ParamsError(
+                f"--reference-frames must look like '0' or '0-4,10'; got {text!r}") from None
+        if last < first:
+            raise ParamsError(f"--reference-frames: the range {part} is empty")
+        if last - first + 1 > MAX_REFERENCE_FRAMES - len(frames):
+            raise ParamsError(f"--reference-frames {text}: at most {MAX_REFERENCE_FRAMES} "
+                              "frames")
+        frames += range(first, last + 1)
     return frames
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.params import Params
+from .args import UsageError
 from .segment import run_image
 
 
@@ -41,7 +42,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ..io.tiff import write_tiff
 
     out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--output-dir {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"cannot make the folder {out}: {err.strerror}") from None
     image, kwargs, _ = make_two_phase_sample()[0]  # the widget's sample, calibrated in nm
     calibration = Calibration(kwargs["scale"], kwargs["units"], ("y", "x"), source="sample")
     params = Params()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -16,12 +18,14 @@ from ..core.progress import relay, run
 from ..core.result import Result
 from ..core.series import _reference_frames, fit_series_steps, label_frames_steps
 from ..core.validation import as_image, check_series, frame_image
+from ..errors import ExportError
 from ..io.calibration import Calibration
 from ..io.export import labels_calibration, params_record, write_params
 from ..io.figure import write_overlay
-from ..io.files import check_output_path, read_calibrated
+from ..io.files import read_calibrated
 from ..io.frames import SeriesLabelsWriter, series_frames
-from ..io.labels import pattern_dtype, write_labels
+from ..io.labels import LABEL_SUFFIXES, pattern_dtype, write_labels
+from ..io.output import Outputs, check_suffix, write_text
 from ..io.statistics import full_labels, pattern_statistics, write_stats_csv
 from ..io.tiff import write_tiff
 from .args import UsageError, params_from_args
@@ -51,64 +55,110 @@ def run_image(image: np.ndarray, params: Params, quiet: bool) -> Result:
     return result
 
 
+def output_targets(args: argparse.Namespace) -> dict[str, Path]:
+    """The files ``segment`` will write, by option, their suffixes checked.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``segment`` arguments.
+    """
+    wanted = {"labels": (args.output, LABEL_SUFFIXES), "overlay": (args.overlay, (".png",)),
+              "confidence": (args.confidence, (".tif", ".tiff")),
+              "stats": (args.stats, (".csv",)), "params": (args.save_params, (".json",)),
+              "model": (args.save_model, (".json",))}
+    return {key: check_suffix(path, suffixes) for key, (path, suffixes) in wanted.items()
+            if path is not None}
+
+
+def input_files(args: argparse.Namespace) -> list[str]:
+    """The files ``segment`` reads (never overwritten): the image and a ``--params`` file.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``segment`` arguments.
+    """
+    files = [args.input]
+    if args.params and not str(args.params).lstrip().startswith("{"):
+        files.append(args.params)
+    return files
+
+
+@contextlib.contextmanager
+def _writing(target: Path):
+    """An OSError while writing `target` as one clear message."""
+    try:
+        yield
+    except OSError as err:
+        raise ExportError(f"cannot write {target}: {err.strerror or err}") from None
+
+
 def cmd_segment(args: argparse.Namespace) -> int:
-    """``napari-symseg segment``: a 2-D image, or a (T, Y, X) series."""
-    output = check_output_path(args.output)
-    overlay = check_output_path(args.overlay, (".png",)) if args.overlay else None
-    save_params = check_output_path(args.save_params, (".json",)) if args.save_params else None
-    stats = check_output_path(args.stats, (".csv",)) if args.stats else None
-    save_model = check_output_path(args.save_model, (".json",)) if args.save_model else None
-    confidence = check_output_path(args.confidence, (".tif", ".tiff")) if args.confidence \
-        else None
-    image, calibration = read_calibrated(args.input)
-    if np.ndim(image) == 3 and not (image.shape[-1] in (3, 4) and min(image.shape[:2]) > 4):
-        if confidence is not None:
-            raise UsageError("--confidence is for 2-D images (not series) for now")
-        frames = series_frames(args.input, image)
-        return _segment_series(args, frames, output, overlay, save_params, stats, save_model,
-                               calibration)
-    if np.ndim(image) not in (2, 3):
-        as_image(image, allow_series=True)  # raises the clear message
-    params = params_from_args(args, image)
-    result = run_image(image, params, args.quiet)
-    # the calibration goes into every file: TIFF resolution / unit, the JSON record,
-    # the scale bar, the CSV's area column
-    meta = params_record(params, calibration, result.model.version)
-    write_labels(output, result.labels, meta,
-                 labels_calibration(calibration, np.shape(image), result.labels.shape, params))
-    written = [output]
-    if overlay is not None:
-        write_overlay(overlay, np.asarray(image, dtype=np.float64),
-                      full_labels(result.labels, np.shape(image), params), calibration,
-                      n_patterns=params.n_patterns)
-        written.append(overlay)
-    if confidence is not None:
-        write_tiff(confidence, result.confidence_image.astype(np.float32), calibration,
-                   json.dumps(meta))
-        written.append(confidence)
-    if stats is not None:
-        table = pattern_statistics(result.labels, as_image(image), params)
-        write_stats_csv(stats, table, calibration, np.shape(image))
-        written.append(stats)
-    _write_params_and_model(params, result.model, save_params, save_model, written, calibration)
+    """``napari-symseg segment``: a 2-D image, or a (T, Y, X) series.
+
+    Every output is checked before any work (`napari_symseg.io.output`):
+    none may be an input or another output, folders must exist and be
+    writable. All are written to temporary files and renamed together at the
+    end, so they appear whole, or not at all on an error, Ctrl-C or signal.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``segment`` arguments.
+    """
+    targets = output_targets(args)
+    with Outputs(targets.values(), input_files(args)) as outputs:
+        image, calibration = read_calibrated(args.input)
+        if np.ndim(image) == 3 and not (image.shape[-1] in (3, 4) and min(image.shape[:2]) > 4):
+            if "confidence" in targets:
+                raise UsageError("--confidence is for 2-D images (not series) for now")
+            frames = series_frames(args.input, image)
+            return _segment_series(args, frames, targets, outputs, calibration)
+        if np.ndim(image) not in (2, 3):
+            as_image(image, allow_series=True)  # raises the clear message
+        params = params_from_args(args, image)
+        result = run_image(image, params, args.quiet)
+        # the calibration goes into every file: TIFF resolution / unit, the JSON record,
+        # the scale bar, the CSV's area column
+        meta = params_record(params, calibration, result.model.version)
+        shape = np.shape(image)
+        with _writing(targets["labels"]):
+            write_labels(outputs.temp(targets["labels"]), result.labels, meta,
+                         labels_calibration(calibration, shape, result.labels.shape, params))
+        if "overlay" in targets:
+            with _writing(targets["overlay"]):
+                write_overlay(outputs.temp(targets["overlay"]),
+                              np.asarray(image, dtype=np.float64),
+                              full_labels(result.labels, shape, params), calibration,
+                              n_patterns=params.n_patterns)
+        if "confidence" in targets:
+            with _writing(targets["confidence"]):
+                write_tiff(outputs.temp(targets["confidence"]),
+                           result.confidence_image.astype(np.float32), calibration,
+                           json.dumps(meta))
+        if "stats" in targets:
+            table = pattern_statistics(result.labels, as_image(image), params)
+            with _writing(targets["stats"]):
+                write_stats_csv(outputs.temp(targets["stats"]), table, calibration, shape)
+        _write_params_and_model(params, result.model, targets, outputs, calibration)
+        written = outputs.commit()
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written))
     return 0
 
 
-def _write_params_and_model(params, model, save_params, save_model, written,
-                            calibration=None) -> None:
-    if save_params is not None:  # loadable by --params; the calibration is information
-        write_params(save_params, params, calibration, model.version)
-        written.append(save_params)
-    if save_model is not None:
-        model.save(save_model)
-        written.append(save_model)
+def _write_params_and_model(params, model, targets, outputs, calibration=None) -> None:
+    if "params" in targets:  # loadable by --params; the calibration is information
+        with _writing(targets["params"]):
+            write_params(outputs.temp(targets["params"]), params, calibration, model.version)
+    if "model" in targets:
+        with _writing(targets["model"]):
+            write_text(outputs.temp(targets["model"]), json.dumps(model.to_dict()))
 
 
-def _segment_series(args, series, output, overlay, save_params, stats, save_model,
-                    calibration=None) -> int:
-    """Fit on the reference frame(s), label every frame, stream labels to `output`."""
+def _segment_series(args, series, targets, outputs, calibration=None) -> int:
+    """Fit on the reference frame(s), label every frame, stream labels to the output."""
     shape = check_series(series)
     if getattr(args, "auto", False):
         refs = params_from_args(argparse.Namespace(**{**vars(args), "auto": False}))
@@ -125,32 +175,32 @@ def _segment_series(args, series, output, overlay, save_params, stats, save_mode
 
         meta = params_record(params, calibration, __version__)
         out_shape = labels_shape(fit.model, shape)
-        writer = SeriesLabelsWriter(output, out_shape, meta, labels_calibration(
-            calibration or Calibration.pixels(3), shape, out_shape, params),
-            pattern_dtype(params.n_patterns - 1))
-        try:
-            labels, table = run(_printing(
-                label_frames_steps(fit.model, series, out=writer.array), args.quiet))
-            elapsed = time.perf_counter() - start
-            if overlay is not None:
-                t = fit.reference_frames[0]
-                frame = frame_image(series, t)
-                write_overlay(overlay, frame, full_labels(labels[t], frame.shape, params),
-                              calibration, n_patterns=params.n_patterns)
+        with _writing(targets["labels"]):
+            writer = SeriesLabelsWriter(
+                targets["labels"], out_shape, meta,
+                labels_calibration(calibration or Calibration.pixels(3), shape, out_shape,
+                                   params),
+                pattern_dtype(params.n_patterns - 1), outputs=outputs)
+        labels, table = run(_printing(
+            label_frames_steps(fit.model, series, out=writer.array), args.quiet))
+        elapsed = time.perf_counter() - start
+        if "overlay" in targets:
+            t = fit.reference_frames[0]
+            frame = frame_image(series, t)
+            with _writing(targets["overlay"]):
+                write_overlay(outputs.temp(targets["overlay"]), frame,
+                              full_labels(labels[t], frame.shape, params), calibration,
+                              n_patterns=params.n_patterns)
+        with _writing(targets["labels"]):
             writer.finish()
-        except BaseException:
-            writer.discard()
-            raise
     finally:
         if client is not None:
             client.close()
-    written = [output]
-    if overlay is not None:
-        written.append(overlay)
-    if stats is not None:
-        write_stats_csv(stats, table, calibration, shape)
-        written.append(stats)
-    _write_params_and_model(params, fit.model, save_params, save_model, written, calibration)
+    if "stats" in targets:
+        with _writing(targets["stats"]):
+            write_stats_csv(outputs.temp(targets["stats"]), table, calibration, shape)
+    _write_params_and_model(params, fit.model, targets, outputs, calibration)
+    written = outputs.commit()
     if not args.quiet:
         _clear_progress()
         first, last = table.area_fraction[0], table.area_fraction[-1]

@@ -197,8 +197,10 @@ def export_layer_result(base: str | Path, source, patterns, frame: int | None = 
         calibration = layer_calibration(source, 2)
     colours = layer_colours(patterns, params.n_patterns, offset)
     extra = {"source": source.name, **file_record(meta, patterns.name)}
+    source_file = getattr(getattr(source, "source", None), "path", None)
     return export_result(base, image, labels, params, calibration, frame=frame,
-                         colours=colours, metadata=extra, no_pattern=no_pattern)
+                         colours=colours, metadata=extra, no_pattern=no_pattern,
+                         inputs=[source_file])
 
 
 def layer_colours(labels_layer, n: int, offset: int = LABEL_OFFSET) -> np.ndarray:

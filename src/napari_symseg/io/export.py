@@ -32,6 +32,7 @@ from ..errors import ExportError
 from .calibration import Calibration
 from .figure import write_overlay
 from .labels import write_labels
+from .output import Outputs, write_text
 from .statistics import full_labels, pattern_statistics, write_stats_csv
 
 #: Suffixes of the files of one export, after the base name.
@@ -108,7 +109,7 @@ def write_params(path: str | Path, params: Params, calibration=None, version=Non
         Package version (default: this one).
     """
     text = json.dumps(params_record(params, calibration, version), indent=2)
-    Path(path).write_text(text + "\n")
+    write_text(path, text + "\n")
 
 
 # ---------------------------------------------------------------------- export
@@ -142,6 +143,7 @@ def export_result(
     colours: np.ndarray | None = None,
     metadata: dict | None = None,
     no_pattern: int | None = None,
+    inputs=(),
 ) -> list[Path]:
     """Write labels TIFF, parameters JSON, statistics CSV and overlay PNG of one result.
 
@@ -168,6 +170,8 @@ def export_result(
     no_pattern : int, optional
         `labels` are in a labels file's form (`napari_symseg.io.labels.layer_to_file`)
         with this value where a pixel has no pattern.
+    inputs : iterable of str or Path, optional
+        Files the result came from (the image's file): never overwritten.
 
     Returns
     -------
@@ -177,12 +181,13 @@ def export_result(
     Raises
     ------
     ExportError
-        The folder does not exist or cannot be written; nothing is left behind.
+        Before any work: a file would replace an input, the folder does not
+        exist or cannot be written. Files are written by the output policy
+        (`napari_symseg.io.output`): all four appear at the end, or none,
+        and earlier files of the same names stay as they were on a failure.
     """
     paths = export_paths(base)
-    folder = paths["labels"].parent
-    if not folder.is_dir():
-        raise ExportError(f"folder does not exist: {folder}")
+    outputs = Outputs(paths.values(), inputs)
     shape = tuple(np.shape(image))
     labels = np.asarray(labels)
     if labels.ndim != len(shape):
@@ -194,22 +199,19 @@ def export_result(
     image_frame = np.asarray(image[t] if len(shape) == 3 else image, dtype=np.float64)
     labels_frame = full_labels(labels[t] if len(shape) == 3 else labels, image_frame.shape,
                                params)
-    written: list[Path] = []
-    try:
-        write_labels(paths["labels"], labels, {**record, **(metadata or {})},
-                     labels_calibration(calibration, shape, labels.shape, params),
-                     no_pattern=no_pattern)
-        written.append(paths["labels"])
-        write_params(paths["params"], params, calibration, record["napari_symseg"])
-        written.append(paths["params"])
-        write_stats_csv(paths["stats"], stats, calibration, shape)
-        written.append(paths["stats"])
-        write_overlay(paths["overlay"], image_frame, labels_frame, calibration,
-                      colours, params.n_patterns)
-        written.append(paths["overlay"])
-    except OSError as err:
-        for path in written:
-            path.unlink(missing_ok=True)
-        raise ExportError(f"cannot write {err.filename or folder}: {err.strerror}") from None
-    return written
+    with outputs:
+        try:
+            write_labels(outputs.temp(paths["labels"]), labels,
+                         {**record, **(metadata or {})},
+                         labels_calibration(calibration, shape, labels.shape, params),
+                         no_pattern=no_pattern)
+            write_params(outputs.temp(paths["params"]), params, calibration,
+                         record["napari_symseg"])
+            write_stats_csv(outputs.temp(paths["stats"]), stats, calibration, shape)
+            write_overlay(outputs.temp(paths["overlay"]), image_frame, labels_frame,
+                          calibration, colours, params.n_patterns)
+            return outputs.commit()
+        except OSError as err:
+            where = err.filename or paths["labels"].parent
+            raise ExportError(f"cannot write {where}: {err.strerror}") from None
 

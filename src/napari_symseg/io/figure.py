@@ -307,5 +307,8 @@ def write_overlay(
     """
     from PIL import Image
 
+    from .output import replacing
+
     rgb = overlay_figure(image, labels, calibration, colours, n_patterns, alpha)
-    Image.fromarray(rgb).save(Path(path))
+    with replacing(Path(path)) as tmp:
+        Image.fromarray(rgb).save(tmp)

@@ -9,7 +9,6 @@ import numpy as np
 from ..errors import FileFormatError
 from .calibration import Calibration
 from .formats import EM_SUFFIXES, read_em
-from .labels import LABEL_SUFFIXES
 from .tiff import tiff_calibration
 
 IMAGE_SUFFIXES = (".npy", ".tif", ".tiff")
@@ -79,15 +78,3 @@ def read_calibrated(path: str | Path):
     if suffix in TIFF_SUFFIXES:
         return data, tiff_calibration(path, np.ndim(data))
     return data, Calibration.pixels(np.ndim(data))
-
-
-def check_output_path(path: str | Path, suffixes=LABEL_SUFFIXES) -> Path:
-    """Check an output path before any work is done (suffix, folder exists)."""
-    path = Path(path)
-    if path.suffix.lower() not in suffixes:
-        raise FileFormatError(
-            f"cannot write {path.name}: supported outputs are {', '.join(suffixes)}"
-        )
-    if not path.parent.exists():
-        raise FileFormatError(f"output folder does not exist: {path.parent}")
-    return path

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .labels import labels_record
+from .output import Outputs
 
 
 class NpyFrames:
@@ -79,10 +80,14 @@ def series_frames(path: str | Path, array):
 class SeriesLabelsWriter:
     """Labels of a series written frame by frame (memory bounded by one frame).
 
-    Frames go to a temporary ``.npy`` file beside `path` (in any order, with
-    plain file I/O: `NpyFrames`); `finish` turns it into the final ``.npy``
-    (a rename) or ``.tif`` (page by page) and `discard` removes it, so a
-    failed or interrupted run leaves nothing behind.
+    Frames go, in any order and with plain file I/O (`NpyFrames`), to a
+    unique temporary ``.npy`` file in the target's folder (the output policy
+    of `napari_symseg.io.output`): for a ``.npy`` target that file is renamed
+    at the end; for a ``.tif`` target `finish` writes the TIFF page by page
+    (itself to a temporary file) and removes it. `discard` removes every
+    temporary, so a failed, interrupted or terminated run leaves nothing
+    behind and an earlier file of the same name untouched; two runs writing
+    the same target never share a temporary.
 
     Parameters
     ----------
@@ -97,42 +102,61 @@ class SeriesLabelsWriter:
     dtype : dtype
         Of the labels file (`napari_symseg.io.labels.pattern_dtype` of the
         largest pattern).
+    outputs : Outputs, optional
+        The run's outputs (`path` among them): `finish` then only writes the
+        temporary file and the caller commits every output together.
     """
 
     def __init__(
         self, path: str | Path, shape: tuple[int, int, int], metadata=None, calibration=None,
-        dtype=np.uint8,
+        dtype=np.uint8, outputs: Outputs | None = None,
     ) -> None:
         self.path = Path(path)
         self.calibration = calibration
         dtype = np.dtype(dtype)
         self.metadata = labels_record(metadata, calibration, dtype)
-        self.tmp = self.path.with_name(f".{self.path.name}.partial.npy")
-        with self.tmp.open("wb") as fh:
-            header = {"descr": dtype.str, "fortran_order": False, "shape": tuple(shape)}
-            np.lib.format.write_array_header_2_0(fh, header)
-            fh.truncate(fh.tell() + int(np.prod(shape)) * dtype.itemsize)
-        self.array = NpyFrames(self.tmp, writable=True)
+        self._own = outputs is None
+        self.outputs = Outputs([self.path]) if outputs is None else outputs
+        self._npy = self.path.suffix.lower() == ".npy"
+        self.tmp = (self.outputs.temp(self.path) if self._npy
+                    else self.outputs.scratch(self.path, ".npy"))
+        try:
+            with self.tmp.open("r+b") as fh:
+                header = {"descr": dtype.str, "fortran_order": False, "shape": tuple(shape)}
+                np.lib.format.write_array_header_2_0(fh, header)
+                fh.truncate(fh.tell() + int(np.prod(shape)) * dtype.itemsize)
+            self.array = NpyFrames(self.tmp, writable=True)
+        except BaseException:
+            self.discard()
+            raise
 
     def finish(self) -> None:
-        """Write the final file and remove the temporary one."""
+        """Write the final file (or its temporary, when the outputs are shared)."""
         self.array.file.flush()
-        if self.path.suffix.lower() == ".npy":
-            self.array.close()
-            self.tmp.replace(self.path)
-            return
-        from .tiff import write_tiff
-
-        frames = (self.array[t] for t in range(len(self.array)))
+        self.array.close()
         try:
-            write_tiff(self.path, frames, self.calibration, json.dumps(self.metadata),
-                       shape=self.array.shape, dtype=self.array.dtype)
-        finally:
+            if not self._npy:
+                from .tiff import write_tiff
+
+                frames = NpyFrames(self.tmp)
+                try:
+                    pages = (frames[t] for t in range(len(frames)))
+                    write_tiff(self.outputs.temp(self.path), pages, self.calibration,
+                               json.dumps(self.metadata), shape=frames.shape,
+                               dtype=frames.dtype)
+                finally:
+                    frames.close()
+            if self._own:
+                self.outputs.commit()
+        except BaseException:
             self.discard()
+            raise
 
     def discard(self) -> None:
-        """Remove the temporary file."""
-        self.array.close()
-        self.tmp.unlink(missing_ok=True)
-
-
+        """Remove the temporary files (the target is left as it was)."""
+        if hasattr(self, "array"):
+            self.array.close()
+        if self._own:
+            self.outputs.discard()
+        else:
+            self.tmp.unlink(missing_ok=True)

@@ -237,11 +237,19 @@ def write_labels(path: str | Path, labels, metadata: dict | None = None, calibra
         `labels` are already in a file's form with this no-pattern value.
     offset : int
         The ``label_offset`` napari adds to show the file.
+
+    Notes
+    -----
+    Written by the output policy of `napari_symseg.io.output` (a temporary
+    file renamed at the end: the file appears whole or not at all).
     """
     path = Path(path)
     values = as_file_labels(labels, no_pattern)
     if path.suffix.lower() == ".npy":
-        np.save(path, values)
+        from .output import replacing
+
+        with replacing(path) as tmp:
+            np.save(tmp, values)
         return
     from .tiff import write_tiff
 

@@ -173,10 +173,12 @@ def write_stats_csv(path: str | Path, stats: PatternStats, calibration=None,
     image_shape : tuple of int, optional
         (Y, X) or (T, Y, X) of the image.
     """
+    from .output import replacing
+
     rows = stats_rows(stats, calibration, image_shape)
     fields = list(rows[0]) if rows else ["frame", "pattern", "area_fraction", "regions",
                                          "mean_intensity"]
-    with Path(path).open("w", newline="") as fh:
+    with replacing(path) as tmp, tmp.open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)

@@ -129,8 +129,15 @@ def write_tiff(
         Shape of `data` when it is an iterable of frames.
     dtype : dtype, optional
         dtype of `data` when it is an iterable of frames.
+
+    Notes
+    -----
+    Written by the output policy of `napari_symseg.io.output`: a temporary
+    file beside `path`, renamed at the end.
     """
     import tifffile
+
+    from .output import replacing
 
     frames = {} if isinstance(data, np.ndarray) else {"shape": shape, "dtype": dtype}
     if isinstance(data, np.ndarray):
@@ -142,10 +149,11 @@ def write_tiff(
         extra = {"imagej": True, "metadata": meta}
     else:  # not an ImageJ type: plain TIFF, JSON in the description
         extra = {"description": info, "metadata": None}
-    tifffile.imwrite(
-        path, data, photometric="minisblack", **frames,
-        resolution=kwargs["resolution"], **extra,
-    )
+    with replacing(path) as tmp:
+        tifffile.imwrite(
+            tmp, data, photometric="minisblack", **frames,
+            resolution=kwargs["resolution"], **extra,
+        )
 
 
 # ------------------------------------------------------------------ reading
