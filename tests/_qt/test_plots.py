@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from matplotlib.backend_bases import MouseEvent
 
-from napari_symseg._qt.plots import TABS, ResultsDock, time_axis
+from napari_symseg._qt.plots import HOVER_HELP, TABS, ResultsDock, time_axis
 from napari_symseg._qt.shift_maps import operation_names, shift_grid
+from napari_symseg._qt.stall import EventLoopWatch
 from napari_symseg.core.descriptors.operations import Operations
 from napari_symseg.core.descriptors.translation import grid_operations
 from napari_symseg.core.params import Params
@@ -79,16 +80,20 @@ def test_translation_heatmap_has_shift_axes_colour_bar_and_hover(dock):
     assert np.isnan(plot.grid[0, 5])
     # real shift values on the axes, rows growing downward like the image
     np.testing.assert_allclose(plot.image.get_extent(), (-10.5, 10.5, 10.5, -10.5))
-    assert plot.axes.get_xlabel() == "shift along columns (px)"
-    assert plot.axes.get_ylabel() == "shift along rows (px)"
-    top, right = plot.axes.child_axes
-    assert top.get_xlabel() == "along columns (nm)" and right.get_ylabel() == "along rows (nm)"
+    # calibrated: every tick in px and nm (rows 0.02 nm/px, columns 0.05 nm/px)
+    assert plot.axes.get_xlabel() == "shift along columns, px (nm)"
+    assert plot.axes.get_ylabel() == "shift along rows, px (nm)"
+    for axis, size in ((plot.axes.xaxis, 0.05), (plot.axes.yaxis, 0.02)):
+        ticks, labels = axis.get_ticklocs(), [t.get_text() for t in axis.get_ticklabels()]
+        assert len(ticks) >= 3 and all(t == int(t) for t in ticks)  # whole pixels
+        assert labels == [f"{t:g} ({t * size:.2g})".replace("-", "−") for t in ticks]
+    assert "0 (0)" in labels
     assert plot.colorbar.ax.get_ylabel() == "Fisher separability S"
     assert "1: drawn as the largest finite S" in plot.info.get_text()
     # hovering names the operation and its value
     hover(plot, -6, 3)  # column shift -6, row shift 3
     assert plot.readout == f"T(3,-6): S = {values[29]:.3g}"  # cell (4, 1)
-    assert plot.canvas.toolTip() == plot.readout and plot.hover.get_text() == plot.readout
+    assert plot.canvas.toolTip() == plot.readout == results.readout.text()
     hover(plot, 0, -9)
     assert plot.readout == "T(-9,0): S = ∞"
     hover(plot, 6, -9)
@@ -99,7 +104,9 @@ def test_uncalibrated_heatmap_has_pixel_axes_only(dock):
     viewer, results = dock
     source = viewer.add_image(np.zeros((64, 64)), name="img")
     results.show_separability(translations(), np.ones(49), source=source)
-    assert results.separability_plot.axes.child_axes == []
+    plot = results.separability_plot
+    assert plot.axes.get_xlabel() == "shift along columns (px)"
+    assert [t.get_text() for t in plot.axes.get_xticklabels()][:2] == ["−9", "−6"]
 
 
 def test_selected_operations_are_red_squares_with_their_rank(dock):
@@ -211,3 +218,59 @@ def test_plots_follow_the_theme(dock):
     dark = results.separability_plot.figure.get_facecolor()
     assert sum(light[:3]) > 2.5 and sum(dark[:3]) < 1.0
     assert sum(results.area_plot.figure.get_facecolor()[:3]) < 1.0
+
+
+# --------------------------------------------------------------- off the GUI thread
+def rendered(qtbot, plot, before=0):
+    """Wait for the plot's background render (the canvas must be shown)."""
+    qtbot.waitUntil(lambda: plot.canvas.renders > before and not plot.canvas.busy,
+                    timeout=30_000)
+
+
+def test_figures_render_in_the_background_and_scrubbing_only_repaints(qtbot,
+                                                                      make_napari_viewer,
+                                                                      monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    drawn_here = []  # matplotlib draws in this process (the GUI thread)
+    real_draw = FigureCanvasAgg.draw
+    monkeypatch.setattr(FigureCanvasAgg, "draw",
+                        lambda canvas: (drawn_here.append(canvas), real_draw(canvas))[1])
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(1366, 768)
+    results = ResultsDock(viewer)
+    viewer.window.add_dock_widget(results, area="bottom", name="results")
+    source = viewer.add_image(np.zeros((8, 32, 32)), name="s")
+    fractions = np.linspace(0, 1, 16).reshape(8, 2)
+    with EventLoopWatch() as watch:
+        results.show_area_fraction(source, None, fractions)
+        plot = results.area_plot
+        rendered(qtbot, plot)
+        renders = plot.canvas.renders
+        for t in [1, 2, 3, 4, 5, 6, 7, 6, 5, 4]:  # scrubbing: the line moves, no render
+            viewer.dims.set_current_step(0, t)
+            qtbot.wait(20)
+        assert plot.canvas.renders == renders
+        results.show_separability(translations(), np.arange(49.0))
+        assert results.current_tab == "area fraction"  # a series keeps its plot in front
+        assert results.separability_plot.canvas.renders == 0  # hidden: not rendered yet
+        results.select("separability")
+        rendered(qtbot, results.separability_plot)
+        results.select("area fraction")
+        qtbot.wait(100)
+    assert drawn_here == []  # every figure was drawn by the renderer process
+    print(f"\nplots shown, rendered, scrubbed: {watch.summary()}")
+    # the line is painted by Qt at frame 4, over the rendered figure
+    image = plot.canvas.grab().toImage()
+    ratio = plot.canvas.device_pixel_ratio
+    x = plot.axes.transData.transform((4.0, 0.5))
+    column = round(x[0] / ratio)
+    row = round((plot.figure.bbox.height - x[1]) / ratio)
+    colours = {image.pixelColor(column + dx, row + dy).name() for dx in (-1, 0, 1)
+               for dy in range(-6, 7)}
+    assert plot.text_colour.lower() in colours  # the dashed line in the theme's text colour
+    # the hidden tab was rendered when shown, not before
+    assert results.probe_plot.canvas.renders == 0
+    results.show_probe(np.zeros((5, 5)), (3, 3))
+    rendered(qtbot, results.probe_plot)
+    assert results.readout.text() == HOVER_HELP

@@ -1,11 +1,10 @@
 """matplotlib figures for the results dock: theme colours, compact fonts, hover readout.
 
-matplotlib draws through ``backend_qtagg``, which uses the Qt binding napari
-already runs on (qtpy / the ``QT_API`` variable): no binding is imported
-here by name. Every plot of the dock is a `ThemedPlot`: one figure in
-napari's theme colours (dark or light, following theme changes), fonts
-small enough for a bottom dock of about 220 px, and a readout of the value
-under the mouse (in the axes title and the tooltip).
+Every plot of the dock is a `ThemedPlot`: one figure in napari's theme
+colours (dark or light, following theme changes), fonts small enough for a
+bottom dock of about 220 px, a readout of the value under the mouse (a
+callback: the dock shows it in its tab bar, and the tooltip), drawn by an
+`AsyncCanvas` off the GUI thread.
 """
 
 from __future__ import annotations
@@ -13,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from qtpy.QtWidgets import QVBoxLayout, QWidget
 
 from ..io.calibration import unit_symbol
+from .canvas import AsyncCanvas
 
 #: Font size (points) of labels and titles; tick labels are one point smaller.
 FONT_SIZE = 8
@@ -74,18 +73,21 @@ def axis_calibration(source, axis: int) -> tuple[float, str] | None:
     return scale, ("px" if unit == "pixel" else unit_symbol(unit))
 
 
-def shift_axes(axes, source, what: str = "shift", unit: str = "px") -> None:
-    """Label `axes` as a (row, col) shift map; add axes in the source's unit if calibrated.
+def shift_axes(axes, limits, source, what: str = "shift", unit: str = "px") -> None:
+    """Label `axes` as a (row, col) shift map, in px and in the source's unit if calibrated.
 
     The map's x axis is the column shift, its y axis the row shift (rows
-    grow downward, as in the image). For a calibrated `source` a secondary
-    axis on top (columns) and on the right (rows) gives the same shifts in
-    its unit, e.g. nm.
+    grow downward, as in the image). Ticks are whole pixels; for a
+    calibrated `source` each tick also gives the shift in its unit, e.g.
+    ``"-10 (-0.2)"`` and the axis label says ``"px (nm)"``. (Fixed tick
+    labels rather than secondary axes: they cost nothing to lay out.)
 
     Parameters
     ----------
     axes : matplotlib.axes.Axes
         The map's axes (data coordinates: shifts in px).
+    limits : tuple of float
+        ``(col_low, col_high, row_low, row_high)``: the shifts shown.
     source : napari.layers.Image or None
         The image whose pixel size converts px.
     what : str
@@ -93,23 +95,23 @@ def shift_axes(axes, source, what: str = "shift", unit: str = "px") -> None:
     unit : str
         The unit of the data coordinates.
     """
-    axes.set_xlabel(f"{what} along columns ({unit})", fontsize=FONT_SIZE)
-    axes.set_ylabel(f"{what} along rows ({unit})", fontsize=FONT_SIZE)
-    axes.xaxis.set_major_locator(MaxNLocator(nbins=7, integer=True))
-    axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-    if what != "shift":
-        return
-    for axis, side, secondary in ((-1, "top", axes.secondary_xaxis),
-                                  (-2, "right", axes.secondary_yaxis)):
-        calibration = axis_calibration(source, axis)
-        if calibration is None or calibration[1] == "px":
-            continue
-        size, symbol = calibration
-        extra = secondary(side, functions=(lambda v, s=size: v * s, lambda v, s=size: v / s))
-        if axis == -1:
-            extra.set_xlabel(f"along columns ({symbol})", fontsize=FONT_SIZE)
-        else:
-            extra.set_ylabel(f"along rows ({symbol})", fontsize=FONT_SIZE)
+    for axis, (low, high), name, bins in ((-1, limits[:2], "columns", 6),
+                                          (-2, limits[2:], "rows", 5)):
+        calibration = axis_calibration(source, axis) if what == "shift" else None
+        if calibration is not None and calibration[1] == "px":
+            calibration = None
+        ticks = MaxNLocator(nbins=bins, integer=True).tick_values(low, high)
+        ticks = ticks[(ticks >= low) & (ticks <= high)]
+        labels = [f"{t:g}" for t in ticks]
+        label = f"{what} along {name} ({unit})"
+        if calibration is not None:
+            size, symbol = calibration
+            labels = [f"{t:g} ({t * size:.2g})" for t in ticks]
+            label = f"{what} along {name}, {unit} ({symbol})"
+        labels = [text.replace("-", "\N{MINUS SIGN}") for text in labels]
+        setter = axes.set_xticks if axis == -1 else axes.set_yticks
+        setter(ticks, labels)
+        (axes.set_xlabel if axis == -1 else axes.set_ylabel)(label, fontsize=FONT_SIZE)
 
 
 def _all_axes(figure) -> list:
@@ -123,7 +125,7 @@ class ThemedPlot(QWidget):
     """A matplotlib figure in napari's theme colours with a hover readout.
 
     Subclasses draw into ``self.axes`` and give `describe` (the text for a
-    point of the axes); `title` is shown when the mouse is elsewhere.
+    point of the axes).
 
     Parameters
     ----------
@@ -134,24 +136,27 @@ class ThemedPlot(QWidget):
     Attributes
     ----------
     figure : matplotlib.figure.Figure
-    canvas : FigureCanvasQTAgg
+    canvas : AsyncCanvas
     axes : matplotlib.axes.Axes or None
         The main axes (None while only a message is shown).
     title : str
-        The axes title when the mouse is not over a value.
+        The axes title.
     readout : str or None
         What the mouse points at now (None when not over a value).
+    on_readout : callable or None
+        ``on_readout(text or None)`` when `readout` changes.
     """
 
     def __init__(self, viewer, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.viewer = viewer
         self.figure = Figure(figsize=(6, 2.0), layout="constrained")
-        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.canvas = AsyncCanvas(self.figure)
         self.canvas.setMinimumHeight(MIN_HEIGHT)
         self.axes = None
         self.title = ""
         self.readout = None
+        self.on_readout = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
@@ -165,7 +170,7 @@ class ThemedPlot(QWidget):
         """Show only `text` (what to do to see a plot here)."""
         self.figure.clear()
         self.axes = None
-        self.readout = None
+        self._set_readout(None)
         self.figure.text(0.5, 0.5, text, ha="center", va="center", wrap=True,
                          fontsize=FONT_SIZE + 1, color=self.text_colour, alpha=0.7)
         self.restyle()
@@ -175,10 +180,10 @@ class ThemedPlot(QWidget):
         return None
 
     def set_title(self, title: str) -> None:
-        """Set the title shown when the mouse is not over a value."""
+        """Set the axes title."""
         self.title = title
-        if self.axes is not None and self.readout is None:
-            self.axes.set_title(title, fontsize=FONT_SIZE + 1, color=self.text_colour)
+        if self.axes is not None:
+            self.axes.set_title(title, fontsize=FONT_SIZE, color=self.text_colour)
 
     # -- mouse
     def _on_motion(self, event) -> None:
@@ -190,18 +195,13 @@ class ThemedPlot(QWidget):
         self._set_readout(text)
 
     def _set_readout(self, text: str | None) -> None:
+        """No redraw: the readout is shown by Qt (tooltip, `on_readout`)."""
         if text == self.readout:
             return
         self.readout = text
         self.canvas.setToolTip(text or "")
-        self.show_readout(text)
-        self.canvas.draw_idle()
-
-    def show_readout(self, text: str | None) -> None:
-        """Show the hover text (None: the mouse left); here in place of the title."""
-        if self.axes is not None:
-            self.axes.set_title(text or self.title, fontsize=FONT_SIZE + 1,
-                                color=self.text_colour)
+        if self.on_readout is not None:
+            self.on_readout(text)
 
     # -- colours
     def restyle(self) -> None:

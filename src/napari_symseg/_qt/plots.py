@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from qtpy.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from qtpy.QtCore import QPointF, Qt
+from qtpy.QtGui import QColor, QPen
+from qtpy.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from ..controller import LABEL_OFFSET
 from ..io.calibration import unit_symbol
@@ -24,6 +26,8 @@ from .shift_maps import ProbePlot, SeparabilityPlot
 
 #: The tabs of the dock, in order.
 TABS = ("area fraction", "separability", "probe")
+#: The readout right of the tabs when the mouse is not over a value.
+HOVER_HELP = "hover over a plot for its values"
 
 
 @dataclass
@@ -93,7 +97,8 @@ class AreaFractionPlot(ThemedPlot):
     lines : list of matplotlib.lines.Line2D
         One per pattern, in pattern order.
     current : matplotlib.lines.Line2D
-        The vertical line at the current frame.
+        The vertical line at the current frame (its x data; Qt paints it over
+        the rendered figure, so that it follows the slider at once).
     state : PlotState or None
         What is shown (None before the first series and after `clear`).
     """
@@ -102,7 +107,9 @@ class AreaFractionPlot(ThemedPlot):
         super().__init__(viewer, parent)
         self.axes = self.figure.add_subplot()
         self.lines = []
-        self.current = self.axes.axvline(np.nan, linestyle="--", linewidth=1.2, alpha=0.8)
+        self.current = self.axes.axvline(np.nan, linestyle="--", linewidth=1.2, alpha=0.8,
+                                         visible=False)
+        self.canvas.overlays.append(self._paint_current)
         self.state = None
         self._note = self.figure.text(
             0.5, 0.5, "area fraction of each pattern per frame: run 'all frames' on a series",
@@ -207,7 +214,23 @@ class AreaFractionPlot(ThemedPlot):
         x = time_axis(source)[0][_frame_shown(source, self.viewer)] if source.ndim == 3 \
             else np.nan
         self.current.set_xdata([x, x])
-        self.canvas.draw_idle()
+        self.canvas.update()  # a repaint of the line, no redraw of the figure
+
+    def _paint_current(self, painter) -> None:
+        """The current-frame line, by Qt over the rendered figure."""
+        x = self.current.get_xdata()[0]
+        if self.state is None or not np.isfinite(x):
+            return
+        ratio = self.canvas.device_pixel_ratio
+        height = self.figure.bbox.height
+        box = self.axes.bbox
+        px = self.axes.transData.transform((x, 0.0))[0] / ratio
+        pen = QPen(QColor(self.text_colour))
+        pen.setStyle(Qt.PenStyle.DashLine)
+        pen.setWidthF(1.2)
+        painter.setPen(pen)
+        painter.drawLine(QPointF(px, (height - box.y1) / ratio),
+                         QPointF(px, (height - box.y0) / ratio))
 
     def _on_mouse(self, event) -> None:
         """A click or a drag with the left button moves the time slider there."""
@@ -254,6 +277,8 @@ class ResultsDock(QWidget):
     ----------
     tabs : QTabWidget
         One tab per name in `TABS`.
+    readout : QLabel
+        Right of the tabs: the value under the mouse in the plot shown.
     area_plot : AreaFractionPlot
     separability_plot : SeparabilityPlot
     probe_plot : ProbePlot
@@ -267,8 +292,12 @@ class ResultsDock(QWidget):
         self.probe_plot = ProbePlot(viewer)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self.readout = QLabel(HOVER_HELP)
+        self.readout.setContentsMargins(0, 0, 8, 0)
+        self.tabs.setCornerWidget(self.readout, Qt.Corner.TopRightCorner)
         for name, plot in zip(TABS, self._plots(), strict=True):
             self.tabs.addTab(plot, name)
+            plot.on_readout = self._show_readout
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -276,6 +305,9 @@ class ResultsDock(QWidget):
 
     def _plots(self) -> tuple:
         return self.area_plot, self.separability_plot, self.probe_plot
+
+    def _show_readout(self, text: str | None) -> None:
+        self.readout.setText(text or HOVER_HELP)
 
     def show_area_fraction(self, source, labels_layer, area_fraction: np.ndarray) -> None:
         """Plot the area fraction of every pattern versus time for series `source`.

@@ -67,63 +67,48 @@ def _format(value: float) -> str:
 
 
 class PanelPlot(ThemedPlot):
-    """A plot on the left and a text panel on the right (hover readout, then a summary).
+    """A plot on the left, a summary text on the right; the layout is kept between updates.
+
+    Building axes costs tens of milliseconds each on the GUI thread, so a
+    new result of the same kind (same grid, same calibration) only changes
+    the data of the existing artists.
 
     Attributes
     ----------
     colorbar : matplotlib.colorbar.Colorbar or None
-    hover : matplotlib.text.Text or None
-        First line of the panel: what the mouse points at, or how to use the plot.
     info : matplotlib.text.Text or None
-        The summary below it.
+        The summary.
     """
 
-    #: the panel's first line when the mouse is not over a value
-    HOVER_HELP = "hover for values"
-
-    def _layout(self, colorbar: bool) -> None:
-        """New axes: the plot (and a colour bar axes ``self._cax``), the panel."""
+    def _layout(self, key, colorbar: bool) -> bool:
+        """Axes for `key` (kind, shape, calibration): True when they were made anew."""
+        if key == getattr(self, "_key", None) and self.axes is not None:
+            return False
+        self._key = key
         self.figure.clear()
         ratios = (3.0, 0.12, 4.0) if colorbar else (4.0, 3.0)
         grid = self.figure.add_gridspec(1, len(ratios), width_ratios=ratios)
         self.axes = self.figure.add_subplot(grid[0])
         self.axes.set_anchor("E")  # a square map hugs its colour bar
-        self._cax = self.figure.add_subplot(grid[1]) if colorbar else None
-        panel = self.figure.add_subplot(grid[-1])
-        panel.axis("off")
-        self.hover = panel.text(0.0, 1.0, self.HOVER_HELP, va="top", ha="left",
-                                fontsize=FONT_SIZE, fontweight="bold",
-                                transform=panel.transAxes)
-        self.info = panel.text(0.0, 0.84, "", va="top", ha="left", fontsize=FONT_SIZE - 1,
-                               transform=panel.transAxes, linespacing=1.4)
-        self.readout = None
+        cax = self.figure.add_subplot(grid[1]) if colorbar else None
+        self.colorbar = None if cax is None else self.figure.colorbar(
+            self.axes.imshow(np.zeros((1, 1))), cax=cax)
+        x0 = grid[-1].get_position(self.figure).x0 + 0.02
+        self.info = self.figure.text(x0, 0.92, "", va="top", ha="left",
+                                     fontsize=FONT_SIZE - 1, linespacing=1.4)
+        self._set_readout(None)
+        return True
 
-    def _colorbar(self, mappable, label: str) -> None:
-        self.colorbar = self.figure.colorbar(mappable, cax=self._cax)
-        self.colorbar.set_label(label, fontsize=FONT_SIZE)
-
-    def set_title(self, title: str) -> None:
-        """The axes title (the hover text goes to the panel, not there)."""
-        self.title = title
-        if self.axes is not None:
-            self.axes.set_title(title, fontsize=FONT_SIZE, color=self.text_colour)
-
-    def show_readout(self, text: str | None) -> None:
-        """The hover text on the panel's first line."""
-        if getattr(self, "hover", None) is not None and self.axes is not None:
-            self.hover.set_text(text or self.HOVER_HELP)
+    def clear(self) -> None:
+        """Show nothing; the next plot builds its axes again."""
+        self._key = None
+        self.info = self.colorbar = None
 
     def restyle(self) -> None:
-        """Theme colours, the panel's texts too."""
-        for text in (getattr(self, "hover", None), getattr(self, "info", None)):
-            if text is not None and self.axes is not None:
-                text.set_color(self.text_colour)
+        """Theme colours, the colour bar too."""
+        if getattr(self, "colorbar", None) is not None:
+            self.colorbar.outline.set_edgecolor(self.text_colour)
         super().restyle()
-
-    def message(self, text: str) -> None:
-        """Show only `text`; no panel."""
-        self.hover = self.info = self.colorbar = None
-        super().message(text)
 
 
 class SeparabilityPlot(PanelPlot):
@@ -147,14 +132,13 @@ class SeparabilityPlot(PanelPlot):
         The red squares or outlines of the selected operations, and their ranks.
     """
 
-    HOVER_HELP = "hover over an operation for its S"
-
     def __init__(self, viewer, parent=None) -> None:
         super().__init__(viewer, parent)
         self.clear()
 
     def clear(self) -> None:
         """Show nothing (an image without results)."""
+        super().clear()
         self.operations = self.separability = self.selected = self.grid = None
         self.image = self.bars = None
         self.marks = []
@@ -180,12 +164,11 @@ class SeparabilityPlot(PanelPlot):
         self.operations = operations
         self.separability = np.asarray(separability, dtype=float)
         self.selected = None if selected is None else np.asarray(selected, dtype=int)
-        self.image = self.bars = None
+        for mark in self.marks:
+            mark.remove()
         self.marks = []
         shown, n_inf = finite_or_max(self.separability)
-        heatmap = operations.kind in ("translation", "frequency")
-        self._layout(colorbar=heatmap)
-        if heatmap:
+        if operations.kind in ("translation", "frequency"):
             self._heatmap(shown, source)
         else:
             self._bars(shown)
@@ -223,11 +206,22 @@ class SeparabilityPlot(PanelPlot):
         self._cells = (cells, shape, step, low)
         extent = (low[1] - step / 2, low[1] + (shape[1] - 0.5) * step,
                   low[0] + (shape[0] - 0.5) * step, low[0] - step / 2)
-        self.image = self.axes.imshow(self.grid, cmap=BLANK_NAN, extent=extent,
-                                      interpolation="nearest", origin="upper")
-        self._colorbar(self.image, "Fisher separability S")
-        what = "shift" if self.operations.kind == "translation" else "frequency"
-        shift_axes(self.axes, source, what, "px" if what == "shift" else "index")
+        calibration = (axis_calibration(source, -2), axis_calibration(source, -1))
+        if self._layout(("heatmap", self.operations.kind, shape, step, tuple(low),
+                         calibration), colorbar=True):
+            self.image = self.axes.images[0]
+            self.image.set(cmap=BLANK_NAN, interpolation="nearest", extent=extent)
+            self.axes.set_xlim(extent[:2])
+            self.axes.set_ylim(extent[2:])
+            self.colorbar.set_label("Fisher separability S", fontsize=FONT_SIZE)
+            what = "shift" if self.operations.kind == "translation" else "frequency"
+            shift_axes(self.axes, (low[1], low[1] + (shape[1] - 1) * step,
+                                   low[0], low[0] + (shape[0] - 1) * step),
+                       source, what, "px" if what == "shift" else "index")
+            self.bars = None
+        self.image.set_data(self.grid)
+        finite = self.grid[np.isfinite(self.grid)]
+        self.image.set_clim(*(finite.min(), finite.max()) if finite.size else (0.0, 1.0))
         for rank, index in enumerate([] if self.selected is None else self.selected, 1):
             r, c = low + step * cells[index]
             self.marks.append(self.axes.add_patch(Rectangle(
@@ -240,16 +234,19 @@ class SeparabilityPlot(PanelPlot):
     def _bars(self, shown: np.ndarray) -> None:
         names = operation_names(self.operations)
         x = np.arange(len(names))
-        self.grid = None
-        self.colorbar = None
-        self.bars = self.axes.bar(x, np.nan_to_num(shown), color="#3b8ede", width=0.6)
-        for bar, value in zip(self.bars, self.separability, strict=True):
-            if np.isinf(value):
-                bar.set_hatch("//")
-        self.axes.set_xticks(x, names, fontsize=FONT_SIZE - 1,
-                             rotation=0 if len(names) <= 12 else 90)
-        self.axes.set_ylabel("Fisher separability S", fontsize=FONT_SIZE)
-        self.axes.set_xlim(-0.6, len(names) - 0.4)
+        self.grid = self.image = None
+        if self._layout(("bars", tuple(names)), colorbar=False):
+            self.bars = self.axes.bar(x, np.zeros(len(names)), color="#3b8ede", width=0.6)
+            self.axes.set_xticks(x, names, fontsize=FONT_SIZE - 1,
+                                 rotation=0 if len(names) <= 12 else 90)
+            self.axes.set_ylabel("Fisher separability S", fontsize=FONT_SIZE)
+            self.axes.set_xlim(-0.6, len(names) - 0.4)
+        for bar, height, value in zip(self.bars, np.nan_to_num(shown), self.separability,
+                                      strict=True):
+            bar.set_height(height)
+            bar.set_hatch("//" if np.isinf(value) else None)
+            bar.set_edgecolor("none")
+            bar.set_linewidth(0.0)
         top = float(np.nanmax(shown)) if np.isfinite(shown).any() else 1.0
         self.axes.set_ylim(0, 1.2 * top if top > 0 else 1.0)
         for rank, index in enumerate([] if self.selected is None else self.selected, 1):
@@ -264,7 +261,7 @@ class SeparabilityPlot(PanelPlot):
         """The operation drawn at data point (x, y), or None."""
         if self.operations is None:
             return None
-        if self.bars is not None:
+        if self.grid is None:
             i = round(x)
             return i if 0 <= i < len(self.operations) and abs(x - i) <= 0.3 else None
         cells, shape, step, low = self._cells
@@ -298,50 +295,53 @@ class ProbePlot(PanelPlot):
     image : matplotlib.image.AxesImage or None
     """
 
-    HOVER_HELP = "hover over the map for the correlation of a shift"
-
     def __init__(self, viewer, parent=None) -> None:
         super().__init__(viewer, parent)
         self.clear()
 
     def clear(self) -> None:
         """Show nothing (probe off)."""
+        super().clear()
         self.cmap = self.pixel = self.image = None
-        self._key = None
         self.message("local correlation map: tick 'probe' and drag its point over the image")
 
     def show(self, cmap: np.ndarray, pixel, source=None) -> None:
         """Draw the local correlation map `cmap` of image pixel `pixel` = (row, col).
 
-        Redraws only the values when the shape and calibration are those of
-        the last map (the probe being dragged).
+        Only the values and texts change when the shape and calibration are
+        those of the last map (the probe being dragged).
+
+        Parameters
+        ----------
+        cmap : ndarray, (2 window_x + 1, 2 window_y + 1)
+            Pearson correlation of the patch with itself shifted.
+        pixel : (int, int)
+            The image pixel (row, col) of the map.
+        source : napari.layers.Image, optional
+            The probed image: shift axes in its unit when calibrated.
         """
         self.cmap = np.asarray(cmap, dtype=float)
         self.pixel = (int(pixel[0]), int(pixel[1]))
-        key = (self.cmap.shape, None if source is None else
-               (tuple(np.asarray(source.scale[-2:], float)), tuple(map(str, source.units[-2:]))))
-        if key != self._key or self.image is None:
-            self._key = key
-            hx, hy = (np.asarray(self.cmap.shape) - 1) // 2
-            self._layout(colorbar=True)
-            self.image = self.axes.imshow(
-                self.cmap, cmap="RdBu_r", vmin=-1.0, vmax=1.0, interpolation="nearest",
-                extent=(-hy - 0.5, hy + 0.5, hx + 0.5, -hx - 0.5), origin="upper")
-            self._colorbar(self.image, "correlation ρ")
-            shift_axes(self.axes, source)
-            self.image.set_data(self.cmap)
-            self._describe_pixel(source)
+        hx, hy = (np.asarray(self.cmap.shape) - 1) // 2
+        calibration = (axis_calibration(source, -2), axis_calibration(source, -1))
+        if self._layout(("probe", self.cmap.shape, calibration), colorbar=True):
+            self.image = self.axes.images[0]
+            self.image.set(cmap="RdBu_r", clim=(-1.0, 1.0), interpolation="nearest",
+                           extent=(-hy - 0.5, hy + 0.5, hx + 0.5, -hx - 0.5))
+            self.axes.set_xlim(-hy - 0.5, hy + 0.5)
+            self.axes.set_ylim(hx + 0.5, -hx - 0.5)
+            self.colorbar.set_label("correlation ρ", fontsize=FONT_SIZE)
+            shift_axes(self.axes, (-hy, hy, -hx, hx), source)
             self.restyle()
-            return
         self.image.set_data(self.cmap)
-        self._describe_pixel(source)
+        self._describe_pixel(calibration)
         self.canvas.draw_idle()
 
-    def _describe_pixel(self, source) -> None:
+    def _describe_pixel(self, calibration) -> None:
         row, col = self.pixel
         self.set_title(f"local correlation map at ({row}, {col})")
         where = f"pixel row {row}, column {col}"
-        rows, cols = axis_calibration(source, -2), axis_calibration(source, -1)
+        rows, cols = calibration
         if rows is not None and cols is not None:
             where += f" (y {row * rows[0]:.3g} {rows[1]}, x {col * cols[0]:.3g} {cols[1]})"
         self.info.set_text(
