@@ -1,4 +1,4 @@
-"""Helpers shared by the widget tests."""
+"""Helpers shared by the widget tests (public API of the widget and its controller only)."""
 
 TIMEOUT = 60_000
 
@@ -9,9 +9,38 @@ def set_fields(widget, **values):
         widget.fields[name].value = value
 
 
-def run_and_wait(qtbot, widget, timeout=TIMEOUT):
-    """Start a run and wait until its worker is done; returns the worker."""
-    worker = widget.run()
+def run_and_wait(qtbot, widget, preview=False, timeout=TIMEOUT):
+    """Start a run and wait until it is done (worker finished, layers in); return the worker."""
+    worker = widget.run(preview=preview)
     assert worker is not None
     qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
     return worker
+
+
+def suggest_and_wait(qtbot, widget):
+    """Click "Suggest sizes" and wait for the suggestion."""
+    widget.suggest_button.changed.emit(True)  # same as a click
+    assert widget.suggest_worker is not None
+    assert not widget.suggest_button.enabled  # no second suggestion meanwhile
+    qtbot.waitUntil(lambda: widget.suggest_worker is None, timeout=TIMEOUT)
+    assert widget.suggest_button.enabled
+
+
+def shown(widget):
+    """Names of the parameter fields the user can see (possibly in the collapsed section)."""
+    return {n for n, w in widget.fields.items() if not w.native.isHidden()}
+
+
+def pca_features(record):
+    """The PCA features (rows, cols, n_components) of a run's record."""
+    import numpy as np
+
+    return np.moveaxis(record.pca_images, 0, -1)
+
+
+def live_preview_and_wait(qtbot, widget, source_name):
+    """Switch live preview on and wait for the ``"<source_name> preview"`` layer."""
+    widget.live.value = True
+    qtbot.waitUntil(lambda: f"{source_name} preview" in widget.viewer.layers
+                    and widget.worker is None, timeout=TIMEOUT)
+    return widget.viewer.layers[f"{source_name} preview"]

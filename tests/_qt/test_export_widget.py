@@ -118,21 +118,23 @@ def test_load_parameters_fills_the_fields_from_an_export(segmented, tmp_path, er
 
 def test_napari_file_save_writes_calibrated_labels(segmented, tmp_path):
     """napari's File > Save: whichever .tif writer napari picks (the order of plugins is not
-    fixed) writes the labels; ours, chosen by name as in the Save dialog, keeps calibration."""
+    fixed) writes the labels; ours, chosen by name as in the Save dialog, keeps calibration
+    and writes the patterns (layer value - 1), as Export does."""
     import tifffile
 
     viewer, _, _, patterns = segmented
     viewer.layers.selection = {patterns}
     plain = tmp_path / "plain.tif"
     assert viewer.layers.save(str(plain), selected=True) == [str(plain)]
-    np.testing.assert_array_equal(tifffile.imread(plain), patterns.data)
-    path = tmp_path / "saved.tif"
+    plain_data = tifffile.imread(plain)  # napari's writer: the layer; ours: the patterns
+    assert any(np.array_equal(plain_data, patterns.data - k) for k in (0, 1))
+    path = tmp_path / "saved_labels.tif"
     assert viewer.layers.save(str(path), selected=True, plugin="napari-symseg") == [str(path)]
     sx, sy, meta, data = _resolution(path)
-    np.testing.assert_array_equal(data, patterns.data)  # the layer's own values
+    np.testing.assert_array_equal(data, patterns.data - 1)  # the patterns 0..k-1
     assert (sx, sy) == (pytest.approx(0.0127), pytest.approx(0.0127)) and meta["unit"] == "nm"
-    assert json.loads(meta["Info"])["label_offset"] == 1
-    reopened = viewer.open(str(path), layer_type="labels")[0]
+    assert json.loads(meta["Info"])["labels"]["label_offset"] == 1
+    (reopened,) = viewer.open(str(path), plugin="napari-symseg")  # the plugin adds 1 back
     np.testing.assert_array_equal(reopened.data, patterns.data)
 
 

@@ -5,38 +5,26 @@ import threading
 import numpy as np
 import pytest
 
-from napari_symseg._qt import hints as _hints
-from napari_symseg._qt.hints import HINT_K_MAX, hint_metadata
-from napari_symseg._qt.widget import ALL_FRAMES, METADATA_KEY, PREVIEW_STRIDE, SymsegWidget
+from napari_symseg._qt.widget import ALL_FRAMES, PREVIEW_STRIDE, SymsegWidget
+from napari_symseg.controller import METADATA_KEY
+from napari_symseg.controller import hints as controller_hints
+from napari_symseg.controller.hints import HINT_K_MAX, hint_metadata
 from napari_symseg.core.pattern_count import PatternCountHint, pattern_count_hint
 from napari_symseg.core.samples import lattice, moving_boundary_series, two_phase
 from napari_symseg.core.suggest import estimate_lattice, suggest_params
-from napari_symseg.core.validation import InputError
+from napari_symseg.errors import InputError
 
-from .helpers import TIMEOUT, set_fields
+from .helpers import TIMEOUT, live_preview_and_wait, pca_features, set_fields, suggest_and_wait
+from .helpers import run_and_wait as run_only
 
 SMALL = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "stride": 4}
 SIZES = ("patch_x", "patch_y", "window_x", "window_y", "radius", "stride", "max_num_points")
 
 
 def run_and_wait(qtbot, widget):
-    """Run, wait for the segmentation and its hint; return the `Result`."""
-    results = []
-    worker = widget.run()
-    assert worker is not None
-    worker.returned.connect(results.append)
-    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: widget.hint_worker is None, timeout=TIMEOUT)
-    assert len(results) == 1
-    return results[0]
-
-
-def suggest_and_wait(qtbot, widget):
-    widget.suggest_button.changed.emit(True)  # same as a click
-    assert widget.suggest_worker is not None
-    assert not widget.suggest_button.enabled  # no second suggestion meanwhile
-    qtbot.waitUntil(lambda: widget.suggest_worker is None, timeout=TIMEOUT)
-    assert widget.suggest_button.enabled
+    """Run, wait for the segmentation and its hint; return the run's record."""
+    run_only(qtbot, widget)
+    return widget.controller.current()
 
 
 def assert_same_hint(shown: PatternCountHint, direct: PatternCountHint):
@@ -73,7 +61,9 @@ def test_suggest_fills_the_fields_with_suggest_params(qtbot, viewer_widget, erro
     assert status.startswith(f"{found} (shortest {shortest} nm): patch ")
     assert f"patch {expected.patch_x}×{expected.patch_y}" in status
     assert f"stride {expected.stride}" in status
-    assert widget.fields["patch_x"].label == f"patch x (= {expected.patch_x * 0.02:.3g} nm)"
+    total = 2 * expected.patch_x + 1
+    assert widget.fields["patch_x"].label == (
+        f"patch half-height ({total} px = {total * 0.02:.3g} nm)")
 
 
 def test_suggest_on_a_series_uses_the_current_frame(qtbot, viewer_widget, errors):
@@ -117,7 +107,7 @@ def test_suggest_failure_with_value_error(qtbot, viewer_widget, errors, monkeypa
     def fails(image, params):
         raise ValueError("image too small to estimate a lattice period")
 
-    monkeypatch.setattr(_hints.suggest, "suggest_params", fails)
+    monkeypatch.setattr(controller_hints.suggest, "suggest_params", fails)
     suggest_and_wait(qtbot, widget)
     assert len(errors) == 1 and "image too small" in errors[0]
     assert widget.params() == before
@@ -126,16 +116,15 @@ def test_suggest_failure_with_value_error(qtbot, viewer_widget, errors, monkeypa
 def test_suggest_without_layer_is_a_notification(viewer_widget, errors):
     _, widget = viewer_widget
     assert widget.suggest() is None
-    assert errors == ["Symmetry segmentation: choose an image layer first"]
+    assert errors == ["Symmetry segmentation: cannot suggest sizes: choose an image layer first"]
+    assert widget.status.value == "cannot suggest sizes: choose an image layer first"
 
 
 def test_suggest_runs_the_live_preview_once(qtbot, viewer_widget, errors, monkeypatch):
     viewer, widget = viewer_widget
     widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp")
     set_fields(widget, **SMALL)
-    widget.live.value = True
-    qtbot.waitUntil(lambda: "tp patterns" in viewer.layers and widget.worker is None,
-                    timeout=TIMEOUT)
+    live_preview_and_wait(qtbot, widget, "tp")
     runs = []
     real_run = SymsegWidget.run
 
@@ -152,7 +141,7 @@ def test_suggest_runs_the_live_preview_once(qtbot, viewer_widget, errors, monkey
     qtbot.wait(3 * 300)  # longer than the debounce delay: nothing else starts
     assert len(runs) == 1 and widget.worker is None
     assert runs[0] == (True, expected)
-    used = viewer.layers["tp patterns"].metadata[METADATA_KEY]["params"]
+    used = viewer.layers["tp preview"].metadata[METADATA_KEY]["params"]
     assert used["patch_x"] == expected.patch_x
     assert used["stride"] == max(expected.stride, PREVIEW_STRIDE)
     assert errors == []
@@ -163,8 +152,8 @@ def test_hint_after_a_run_is_pattern_count_hint_of_its_features(qtbot, viewer_wi
     viewer, widget = viewer_widget
     widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp")
     set_fields(widget, **SMALL, random_state=7)
-    result = run_and_wait(qtbot, widget)
-    direct = pattern_count_hint(result.pca_components, k_max=6, random_state=7)
+    record = run_and_wait(qtbot, widget)
+    direct = pattern_count_hint(pca_features(record), k_max=6, random_state=7)
     assert direct.suggested == 2
     panel = widget.hint_panel
     assert not panel.native.isHidden()
@@ -209,8 +198,8 @@ def test_single_crystal_gives_a_visible_k1_hint_and_use_k_sets_n_patterns(
     viewer, widget = viewer_widget
     widget.image.value = viewer.add_image(single_crystal(), name="one")
     set_fields(widget, **SMALL, n_patterns=2)
-    result = run_and_wait(qtbot, widget)
-    direct = pattern_count_hint(result.pca_components, k_max=6, random_state=0)
+    record = run_and_wait(qtbot, widget)
+    direct = pattern_count_hint(pca_features(record), k_max=6, random_state=0)
     assert direct.suggested == 1
     panel = widget.hint_panel
     assert_same_hint(panel.hint, direct)
@@ -237,50 +226,19 @@ def test_hint_of_a_series_run_uses_the_reference_fit(qtbot, viewer_widget, error
     widget.image.value = viewer.add_image(series, name="s")
     widget.segment.value = ALL_FRAMES
     set_fields(widget, **SMALL, n_selected_operations=10, reference_frames="[1]")
-    result = run_and_wait(qtbot, widget)
-    fit = result.fit
-    assert fit.reference_frames == (1,)
+    run_and_wait(qtbot, widget)
+    meta = viewer.layers["s patterns"].metadata[METADATA_KEY]
+    assert meta["reference_frames"] == [1]
+    from napari_symseg.core.params import Params
+    from napari_symseg.core.series import segment_series
+
+    fit = segment_series(series, Params.from_dict(meta["params"])).fit
     features = fit.model.predict(series[1]).pca_components
     direct = pattern_count_hint(features, k_max=6, random_state=0)
     assert_same_hint(widget.hint_panel.hint, direct)
     assert direct.suggested == 2
     meta = viewer.layers["s patterns"].metadata[METADATA_KEY]
     assert meta["complete"] and meta["pattern_count_hint"] == hint_metadata(direct)
-    assert errors == []
-
-
-def test_only_the_latest_runs_hint_is_shown(qtbot, viewer_widget):
-    _, widget = viewer_widget
-    gate = threading.Event()
-    rng = np.random.default_rng(0)
-    one = rng.normal(size=(500, 2))
-    two = np.concatenate([one, one + np.array([10.0, 0.0])])
-
-    def slow_one():
-        gate.wait(TIMEOUT / 1000)
-        return _hints.compute_hint(one, 0)
-
-    widget._request_hint(slow_one, "nowhere", 2)
-    assert widget.hint_panel.text.value == "hint: computing…"
-    widget._request_hint(lambda: _hints.compute_hint(two, 0), "nowhere", 2)
-    widget._request_hint(lambda: _hints.compute_hint(two + 1, 0), "nowhere", 3)
-    gate.set()
-    qtbot.waitUntil(lambda: widget.hint_worker is None and widget._hint_pending is None,
-                    timeout=TIMEOUT)
-    assert widget.hint_panel.used == 3  # the waiting middle request was replaced
-    assert widget.hint_panel.hint.suggested == 2
-
-
-def test_failed_hint_says_so(qtbot, viewer_widget, errors):
-    _, widget = viewer_widget
-
-    def fails():
-        raise ValueError("no features")
-
-    widget._request_hint(fails, "nowhere", 2)
-    qtbot.waitUntil(lambda: widget.hint_worker is None, timeout=TIMEOUT)
-    assert widget.hint_panel.text.value == "hint: not available (no features)"
-    assert widget.hint_panel.hint is None
     assert errors == []
 
 
@@ -296,21 +254,60 @@ def test_confidence_layer_is_explained_in_the_tooltips(qtbot, viewer_widget):
         assert "'<image> confidence' (hidden" in tooltip and "boundaries" in tooltip
 
 
-def test_hint_finishing_after_the_viewer_closed_is_ignored(qtbot, make_napari_viewer):
+def test_failed_hint_says_so(qtbot, viewer_widget, errors, monkeypatch):
+    from napari_symseg.core.result import Result
+
+    def fails(self, k_max=6):
+        raise ValueError("no features")
+
+    monkeypatch.setattr(Result, "pattern_count_hint", fails)
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")
+    set_fields(widget, **SMALL)
+    record = run_and_wait(qtbot, widget)
+    assert "tp patterns" in viewer.layers  # the run is fine, only its hint is missing
+    assert widget.hint_panel.text.value == "hint: not available (no features)"
+    assert widget.hint_panel.hint is None and record.hint is None
+    assert errors == []
+
+
+def test_hint_says_computing_during_the_next_run(qtbot, viewer_widget, monkeypatch):
+    from napari_symseg.core.result import Result
+
+    gate = threading.Event()
+    real = Result.pattern_count_hint
+
+    def slow(self, k_max=6):
+        gate.wait(TIMEOUT / 1000)
+        return real(self, k_max)
+
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    assert widget.hint_panel.hint is not None and widget.hint_panel.use_button.text
+    monkeypatch.setattr(Result, "pattern_count_hint", slow)
+    widget.fields["n_patterns"].value = 3
+    widget.run()
+    # the old hint (and its "use k" button) no longer applies while the next run goes on
+    assert widget.hint_panel.text.value == "hint: computing…"
+    assert widget.hint_panel.use_button.native.isHidden() and widget.hint_panel.hint is None
+    qtbot.waitUntil(lambda: "3 patterns" in str(
+        viewer.layers["tp patterns"].metadata[METADATA_KEY]["params"]["n_patterns"]) or
+        viewer.layers["tp patterns"].metadata[METADATA_KEY]["params"]["n_patterns"] == 3,
+        timeout=TIMEOUT)
+    assert widget.hint_panel.text.value == "hint: computing…"  # layers in, hint on its way
+    gate.set()
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    assert widget.hint_panel.used == 3 and widget.hint_panel.hint.suggested == 2
+
+
+def test_run_finishing_after_the_viewer_closed_is_ignored(qtbot, make_napari_viewer):
     viewer = make_napari_viewer()
     _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
-    gate = threading.Event()
-    features = np.random.default_rng(0).normal(size=(300, 2))
-
-    def slow():
-        gate.wait(TIMEOUT / 1000)
-        return _hints.compute_hint(features, 0)
-
-    widget._request_hint(slow, "nowhere", 2)
-    worker = widget.hint_worker
+    widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp")
+    set_fields(widget, **SMALL)
+    worker = widget.run()
     viewer.close()
-    qtbot.waitUntil(lambda: not widget._open, timeout=5000)  # the dock is gone
-    with qtbot.waitSignal(worker.finished, timeout=TIMEOUT):
-        gate.set()
-    qtbot.wait(50)  # the returned hint would be shown now: no deleted-widget error
-    assert widget.hint_panel.hint is None and widget.hint_worker is worker  # ignored
+    qtbot.waitUntil(lambda: not worker.is_running, timeout=TIMEOUT)
+    qtbot.wait(100)  # the result would be shown now: no deleted-widget error

@@ -1,13 +1,20 @@
+"""The dock widget on single images: fields, runs, layers, errors, live preview."""
+
+import time
+
 import numpy as np
 import pytest
 from qtpy.QtCore import QTimer
 
-from napari_symseg._qt.widget import METADATA_KEY, SymsegWidget
+from napari_symseg._qt.widget import PREVIEW_STRIDE, SymsegWidget
+from napari_symseg.controller import LABEL_OFFSET, METADATA_KEY
+from napari_symseg.controller.fields import ADVANCED_FIELDS
 from napari_symseg.core.chunks import grid_for
 from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
+from napari_symseg.core.params import Params
 from napari_symseg.core.samples import two_phase
 
-from .helpers import TIMEOUT, run_and_wait, set_fields
+from .helpers import TIMEOUT, live_preview_and_wait, run_and_wait, set_fields, shown
 
 SMALL = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "stride": 4}
 SCALE = (0.02, 0.02)
@@ -17,41 +24,50 @@ def test_docks_from_manifest(viewer_widget):
     _, widget = viewer_widget
     assert isinstance(widget, SymsegWidget)
     assert widget.run_button.text == "Run"
+    assert widget.worker is None and widget.controller.source is None
+    assert LABEL_OFFSET == 1 and METADATA_KEY == "napari_symseg"
 
 
-def test_run_adds_result_layers(qtbot, viewer_widget, errors):
+def test_run_adds_result_layers_above_the_image(qtbot, viewer_widget, errors):
     viewer, widget = viewer_widget
     image = two_phase((256, 256))
-    source = viewer.add_image(
-        image, name="tp", scale=SCALE, translate=(1.0, 2.0), units=("nm", "nm")
-    )
+    source = viewer.add_image(image, name="tp", scale=SCALE, translate=(1.0, 2.0),
+                              units=("nm", "nm"))
+    other = viewer.add_image(np.zeros((8, 8)), name="on top")
     widget.image.value = source
     set_fields(widget, **SMALL)
     run_and_wait(qtbot, widget)
     assert errors == []
+    # directly above the image, in this order; layers above it stay above
     assert [layer.name for layer in viewer.layers] == [
-        "tp",
-        "tp patterns",
-        "tp PCA",
-        "tp confidence",
-        "tp separability",
-    ]
+        "tp", "tp patterns", "tp PCA", "tp confidence", "on top"]
+    assert viewer.layers[-1] is other
     labels, pca, confidence = (viewer.layers[f"tp {k}"] for k in ("patterns", "PCA", "confidence"))
     grid = grid_for(image.shape, widget.params())
     assert labels.data.shape == confidence.data.shape == image.shape
-    assert labels.data.dtype == np.int32
-    assert pca.data.shape == (5, *grid.shape)
+    assert labels.data.dtype == np.uint8  # napari maps uint8 labels fastest
+    # PCA: one RGB image of the first three components, hidden: no component slider
+    assert pca.rgb and pca.data.shape == (*grid.shape, 3) and not pca.visible
+    assert viewer.dims.ndim == 2
+    assert tuple(pca.contrast_limits) == (0.0, 1.0) and tuple(confidence.contrast_limits) == (0, 1)
+    assert 0.0 <= pca.data.min() and pca.data.max() <= 1.0
     for layer in (labels, confidence):
         np.testing.assert_allclose(layer.scale, SCALE)
         np.testing.assert_allclose(layer.translate, (1.0, 2.0))
         assert [str(u) for u in layer.units] == ["nanometer", "nanometer"]
-    np.testing.assert_allclose(pca.scale[1:], np.array(SCALE) * 4)
-    np.testing.assert_allclose(
-        pca.translate[1:], (1.0 + grid.rows[0] * 0.02, 2.0 + grid.cols[0] * 0.02)
-    )
+    np.testing.assert_allclose(pca.scale, np.array(SCALE) * 4)
+    np.testing.assert_allclose(pca.translate, (1.0 + grid.rows[0] * 0.02,
+                                               2.0 + grid.cols[0] * 0.02))
     meta = labels.metadata[METADATA_KEY]
     assert meta["params"]["stride"] == 4 and meta["params"]["patch_x"] == 8
-    assert meta["random_state"] == 0 and meta["version"]
+    assert meta["random_state"] == 0 and meta["version"] and meta["role"] == "patterns"
+    assert meta["source"] == "tp" and meta["frame"] is None and not meta["preview"]
+    assert pca.metadata[METADATA_KEY]["role"] == "PCA"
+    assert confidence.metadata[METADATA_KEY]["role"] == "confidence"
+    # every PCA component stays available through the controller
+    record = widget.controller.current()
+    assert record.pca_images.shape == (5, *grid.shape)
+    assert record.separability.shape == (len(record.operations),)
     # two phases: left and right halves get different labels
     left, right = labels.data[:, 30:110], labels.data[:, 146:226]
     assert np.bincount(left.ravel()).argmax() != np.bincount(right.ravel()).argmax()
@@ -59,6 +75,30 @@ def test_run_adds_result_layers(qtbot, viewer_widget, errors):
     assert (right == np.bincount(right.ravel()).argmax()).mean() > 0.95
     # every pattern is drawn: no pattern is napari's transparent background label 0
     assert set(np.unique(labels.data)) == {1, 2} and meta["label_offset"] == 1
+
+
+def test_status_line_summarises_the_run_and_scale_bar_is_on(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp", scale=SCALE,
+                                          units=("nm", "nm"))
+    set_fields(widget, **SMALL)
+    assert not viewer.canvas.overlays["scale_bar"].visible
+    run_and_wait(qtbot, widget)
+    fractions = widget.controller.current().area_fraction
+    np.testing.assert_allclose(fractions, viewer.layers["tp patterns"].features["area_fraction"])
+    parts = widget.status.value.split(" · ")
+    assert parts[0].endswith(" s") and float(parts[0][:-2]) > 0
+    assert parts[1] == f"2 patterns: {100 * fractions[0]:.0f} %"
+    assert parts[2] == f"{100 * fractions[1]:.0f} %"
+    assert viewer.canvas.overlays["scale_bar"].visible  # calibrated: the bar shows nm
+
+
+def test_uncalibrated_image_leaves_the_scale_bar_off(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    assert not viewer.canvas.overlays["scale_bar"].visible
 
 
 def test_rerun_updates_layers_in_place(qtbot, viewer_widget):
@@ -70,25 +110,9 @@ def test_rerun_updates_layers_in_place(qtbot, viewer_widget):
     set_fields(widget, stride=8, n_patterns=3)
     run_and_wait(qtbot, widget)
     assert list(viewer.layers) == before  # same objects, same order
-    pca = viewer.layers["tp PCA"]
-    assert pca.scale[-1] == 8
+    assert viewer.layers["tp PCA"].scale[-1] == 8
     assert viewer.layers["tp patterns"].metadata[METADATA_KEY]["params"]["n_patterns"] == 3
     assert len(np.unique(viewer.layers["tp patterns"].data)) == 3
-
-
-def test_series_uses_current_frame(qtbot, viewer_widget):
-    viewer, widget = viewer_widget
-    series = np.stack([two_phase((128, 128), boundary=b) for b in (40, 90)])
-    source = viewer.add_image(series, name="s", scale=(1.0, *SCALE))
-    widget.image.value = source
-    set_fields(widget, **SMALL)
-    viewer.dims.set_current_step(0, 1)
-    run_and_wait(qtbot, widget)
-    labels = viewer.layers["s patterns"]
-    assert labels.data.shape == (128, 128)
-    assert labels.metadata[METADATA_KEY]["frame"] == 1
-    row = labels.data[64]
-    assert row[70] == row[20] != row[110]  # boundary of frame 1 is at column 90
 
 
 def test_cancel_adds_no_layer(qtbot, viewer_widget):
@@ -99,8 +123,6 @@ def test_cancel_adds_no_layer(qtbot, viewer_widget):
     assert widget.worker is not None
     assert widget.run_button.text == "Cancel"
     qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
-    import time
-
     start = time.perf_counter()
     widget.run_button.changed.emit(True)
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
@@ -110,6 +132,7 @@ def test_cancel_adds_no_layer(qtbot, viewer_widget):
     assert [layer.name for layer in viewer.layers] == ["big"]
     assert widget.run_button.text == "Run"
     assert widget.status.value == "cancelled"
+    assert not widget.hint_panel.visible  # no run of this image, no hint
 
 
 def test_event_loop_runs_during_segmentation(qtbot, viewer_widget):
@@ -129,12 +152,13 @@ def test_event_loop_runs_during_segmentation(qtbot, viewer_widget):
     assert "tp patterns" in viewer.layers
 
 
-def test_rgb_layer_gives_error_notification(viewer_widget, errors):
+def test_rgb_layer_gives_one_notification_and_the_status(viewer_widget, errors):
     viewer, widget = viewer_widget
     rng = np.random.default_rng(0)
     widget.image.value = viewer.add_image(rng.random((64, 64, 3)), rgb=True, name="rgb")
     assert widget.run() is None
     assert len(errors) == 1 and "RGB" in errors[0]
+    assert "RGB" in widget.status.value
     assert len(viewer.layers) == 1
     assert widget.run_button.text == "Run"
 
@@ -146,12 +170,19 @@ def test_4d_layer_gives_error_notification(viewer_widget, errors):
     assert len(errors) == 1 and "4-D" in errors[0]
 
 
-def test_error_in_worker_gives_notification(qtbot, viewer_widget, errors):
+def test_no_image_gives_error_notification(viewer_widget, errors):
+    _, widget = viewer_widget
+    assert widget.run() is None
+    assert errors == ["Symmetry segmentation: choose an image layer first"]
+
+
+def test_error_in_worker_gives_one_notification(qtbot, viewer_widget, errors):
     viewer, widget = viewer_widget
     widget.image.value = viewer.add_image(np.ones((64, 64)), name="flat")
     set_fields(widget, **SMALL)
     run_and_wait(qtbot, widget)
     assert len(errors) == 1 and "constant" in errors[0]
+    assert widget.status.value.startswith("failed: ") and "constant" in widget.status.value
     assert len(viewer.layers) == 1
     assert widget.run_button.text == "Run"
 
@@ -165,15 +196,33 @@ def test_invalid_params_give_notification(viewer_widget, errors):
 
 
 @pytest.mark.parametrize("name", FAMILIES)
-def test_descriptor_shows_its_fields(viewer_widget, name):
+def test_descriptor_shows_its_fields_essentials_first(viewer_widget, name):
     _, widget = viewer_widget
     widget.fields["descriptor_name"].value = name
     expected = {"descriptor_name", *FAMILIES[name].fields, *COMMON_FIELDS}
     assert set(widget.visible_fields()) == expected
-    shown = {n for n, w in widget.fields.items() if not w.native.isHidden()}
-    assert shown == expected  # what the user actually sees
+    assert shown(widget) == expected  # what the user can see (some in the Advanced section)
+    # the essentials are outside the collapsed section: sizes, patterns, stride
+    essentials = {n for n in expected if n not in ADVANCED_FIELDS}
+    assert {"descriptor_name", "n_patterns", "stride"} <= essentials
+    advanced = widget.advanced.content()
+    for n in expected:
+        assert advanced.isAncestorOf(widget.fields[n].native) == (n in ADVANCED_FIELDS), n
     widget.fields["preselected_translations"].value = "[[0, 8]]"
     assert widget.params().descriptor_name == name
+
+
+def test_advanced_section_is_collapsed_and_holds_files_live_and_probe(viewer_widget):
+    _, widget = viewer_widget
+    assert not widget.advanced.isExpanded()
+    content = widget.advanced.content()
+    for w in (widget.live, widget.probe):
+        assert content.isAncestorOf(w.native)
+    for w in (widget.image, widget.fields["patch_x"], widget.run_button, widget.status,
+              widget.suggest_button, widget.export_button, widget.hint_panel):
+        assert not content.isAncestorOf(w.native)
+    assert {"method", "upsampling", "sort_labels_by_pattern_size", "pca_variance",
+            "random_state", "smoothing", "max_num_points"} <= ADVANCED_FIELDS
 
 
 def test_descriptor_choices_show_titles(viewer_widget):
@@ -196,51 +245,52 @@ def test_optional_and_tuple_fields(viewer_widget):
     assert params.rotation_angles == (90, 180)
 
 
-def test_image_choices_follow_layers(viewer_widget):
+def test_size_labels_say_half_size_total_and_length(viewer_widget):
+    viewer, widget = viewer_widget
+    plain = viewer.add_image(two_phase((64, 64)), name="plain")
+    calibrated = viewer.add_image(two_phase((64, 64)), name="cal", scale=(0.02, 0.05),
+                                  units=("nm", "nm"))
+    widget.image.value = calibrated
+    set_fields(widget, patch_x=12, patch_y=8, window_x=10, stride=5)
+    label = widget.fields
+    assert label["patch_x"].label == "patch half-height (25 px = 0.5 nm)"
+    assert label["patch_y"].label == "patch half-width (17 px = 0.85 nm)"
+    assert label["window_x"].label == "shift window half-height (21 px = 0.42 nm)"
+    assert label["stride"].label == "stride (= 0.25 nm)"
+    assert "rows" in label["patch_x"].tooltip and "patch_x" in label["patch_x"].tooltip
+    widget.fields["patch_x"].value = 10  # follows the value
+    assert label["patch_x"].label == "patch half-height (21 px = 0.42 nm)"
+    widget.fields["descriptor_name"].value = "rotational_symmetry_maximum_pooling"
+    set_fields(widget, radius=8)
+    assert label["window_x"].label.startswith("pooling window half-height (21 px")
+    assert label["radius"].label == "patch radius (⌀ 17 px = 0.85 nm)"
+    widget.image.value = plain  # uncalibrated: pixels only
+    assert label["radius"].label == "patch radius (⌀ 17 px)"
+    assert label["stride"].label == "stride"
+    assert Params().to_dict().keys() == widget.params().to_dict().keys()  # JSON names stay
+
+
+def test_image_choices_follow_layers_and_never_offer_results(qtbot, viewer_widget):
     viewer, widget = viewer_widget
     assert widget.image.choices == ()
-    layer = viewer.add_image(np.zeros((8, 8)), name="a")
+    layer = viewer.add_image(two_phase((96, 96)), name="a")
     viewer.add_labels(np.zeros((8, 8), dtype=int), name="not an image")
+    probe_like = viewer.add_image(np.zeros((8, 8)), name="a probe map",
+                                  metadata={METADATA_KEY: {"role": "probe"}})
     assert widget.image.choices == (layer,)
+    widget.image.value = layer
+    set_fields(widget, patch_x=6, patch_y=6, window_x=8, window_y=8, stride=4)
+    run_and_wait(qtbot, widget)
+    assert "a PCA" in viewer.layers and "a confidence" in viewer.layers
+    assert widget.image.choices == (layer,)  # PCA and confidence are images, not inputs
+    layer.name = "renamed"
+    assert widget.image.native.currentText() == "renamed"
+    viewer.layers.remove(probe_like)
     viewer.layers.remove(layer)
-    assert widget.image.choices == ()
-
-
-def test_separability_heatmap_on_translation_grid_beside_image(qtbot, viewer_widget):
-    viewer, widget = viewer_widget
-    source = viewer.add_image(two_phase((256, 256)), name="tp", scale=SCALE, units=("nm", "nm"))
-    widget.image.value = source
-    set_fields(widget, **SMALL)
-    run_and_wait(qtbot, widget)
-    heat = viewer.layers["tp separability"]
-    meta = heat.metadata[METADATA_KEY]
-    shifts = np.array(meta["operations"]["values"])
-    step = 3  # window 10, at most 100 shifts -> (3i, 3j), 7 x 7
-    assert heat.data.shape == (7, 7)
-    # the map is laid out on the shift grid: entry (i, j) is the shift (3(i-3), 3(j-3))
-    for (m, n), value in zip(shifts, meta["separability"], strict=True):
-        assert heat.data[m // step + 3, n // step + 3] == pytest.approx(value)
-    assert heat.data[3, 3] == 0.0  # the zero shift is always 1: no separability
-    # beside the image, not over it
-    right_edge = source.translate[1] + 256 * SCALE[1]
-    assert heat.translate[1] > right_edge
-    assert heat.scale[0] * 7 <= 256 * SCALE[0]
-
-
-def test_separability_of_rotations_is_one_row(qtbot, viewer_widget):
-    viewer, widget = viewer_widget
-    widget.image.value = viewer.add_image(two_phase((160, 160)), name="tp")
-    widget.descriptor_name.value = "rotational_symmetry_maximum_pooling"
-    set_fields(widget, radius=8, window_x=4, window_y=4, stride=4)
-    run_and_wait(qtbot, widget)
-    heat = viewer.layers["tp separability"]
-    assert heat.data.shape == (1, 4)
-    assert np.all(np.isfinite(heat.data)) and heat.data.max() > 1
+    assert widget.image.choices == () and widget.image.value is None
 
 
 def test_save_and_load_parameters(tmp_path, viewer_widget, errors):
-    from napari_symseg.core.params import Params
-
     _, widget = viewer_widget
     widget.fields["descriptor_name"].value = "preselected_translations"
     set_fields(widget, patch_x=7, stride=3, n_patterns=3)
@@ -261,6 +311,7 @@ def test_save_and_load_parameters(tmp_path, viewer_widget, errors):
     bad.write_text('{"params": {"patch_x": 0}}')
     assert not widget.load_params(bad)
     assert len(errors) == 1 and "patch_x must be >= 1" in errors[0]
+    assert "patch_x must be >= 1" in widget.status.value
     assert widget.params() == saved  # nothing changed by the failed load
 
 
@@ -273,55 +324,6 @@ def test_widget_is_in_the_layers_segment_menu():
     assert any(getattr(i, "command", "") == "napari-symseg.make_widget" for i in items)
 
 
-def test_sizes_show_physical_length_for_calibrated_layers(viewer_widget):
-    viewer, widget = viewer_widget
-    plain = viewer.add_image(two_phase((64, 64)), name="plain")
-    calibrated = viewer.add_image(
-        two_phase((64, 64)), name="cal", scale=(0.02, 0.05), units=("nm", "nm")
-    )
-    widget.image.value = calibrated
-    set_fields(widget, patch_x=8, patch_y=8)
-    assert widget.fields["patch_x"].label == "patch x (= 0.16 nm)"
-    assert widget.fields["patch_y"].label == "patch y (= 0.4 nm)"
-    widget.fields["patch_x"].value = 10  # follows the value
-    assert widget.fields["patch_x"].label == "patch x (= 0.2 nm)"
-    widget.image.value = plain  # uncalibrated: pixels only
-    assert widget.fields["patch_x"].label == "patch x"
-
-
-def test_probe_shows_patch_window_and_local_correlation_map(viewer_widget, errors):
-    from napari_symseg.core.descriptors.translation import correlation_map
-
-    viewer, widget = viewer_widget
-    image = two_phase((128, 160))
-    source = viewer.add_image(image, name="tp", scale=SCALE, translate=(1.0, 2.0))
-    widget.image.value = source
-    set_fields(widget, patch_x=6, patch_y=5, window_x=8, window_y=9)
-    widget.probe.value = True
-    point = viewer.layers["tp probe"]
-    boxes = viewer.layers["tp probe window"]
-    cmap = viewer.layers["tp local correlation map"]
-    row, col = cmap.metadata[METADATA_KEY]["pixel"]
-    assert (row, col) == (64, 80)  # starts at the image centre
-    assert cmap.data.shape == (17, 19) and cmap.data[8, 9] == pytest.approx(1.0)
-    np.testing.assert_allclose(cmap.data, correlation_map(image, 6, 5, 8, 9, row, col))
-    # rectangles in data coordinates on the source's scale: patch, then patch + window
-    np.testing.assert_allclose(boxes.scale, SCALE)
-    np.testing.assert_allclose(boxes.data[0].min(0), (64 - 6.5, 80 - 5.5))
-    np.testing.assert_allclose(boxes.data[1].max(0), (64 + 14.5, 80 + 14.5))
-    # dragging the point (data coordinates) updates map and rectangles
-    point.data = np.array([[40.0, 120.0]])
-    assert cmap.metadata[METADATA_KEY]["pixel"] == [40, 120]
-    np.testing.assert_allclose(cmap.data, correlation_map(image, 6, 5, 8, 9, 40, 120))
-    np.testing.assert_allclose(boxes.data[0].min(0), (40 - 6.5, 120 - 5.5))
-    # changing a size recomputes (same layers, new shape)
-    widget.fields["window_x"].value = 4
-    assert viewer.layers["tp local correlation map"] is cmap and cmap.data.shape == (9, 19)
-    # the map sits beside the image, not over it
-    assert cmap.translate[1] > source.translate[1] + 160 * SCALE[1]
-    assert errors == []
-
-
 @pytest.mark.parametrize("key", ["two_phase", "grain_boundary", "insitu_series"])
 def test_run_on_each_sample(qtbot, viewer_widget, errors, key):
     viewer, widget = viewer_widget
@@ -330,56 +332,65 @@ def test_run_on_each_sample(qtbot, viewer_widget, errors, key):
     set_fields(widget, patch_x=8, patch_y=8, window_x=10, window_y=10, stride=6)
     run_and_wait(qtbot, widget)
     assert errors == []
-    labels = viewer.layers[f"{source.name} patterns"]
+    labels = widget.controller.results().layer_of(widget.controller.current())
+    frame = None if source.ndim == 2 else widget.controller.frame_index(source)
+    suffix = "" if frame is None else f" (frame {frame})"
+    assert labels.name == f"{source.name} patterns{suffix}"
     assert labels.data.shape == source.data.shape[-2:]
     assert set(np.unique(labels.data)) == {1, 2}  # two patterns, both coloured
     np.testing.assert_allclose(labels.scale, source.scale[-2:])
     assert [str(u) for u in labels.units] == [str(u) for u in source.units[-2:]]
 
 
-def test_probe_shows_circular_patch_for_rotations(viewer_widget, errors):
-    viewer, widget = viewer_widget
-    widget.image.value = viewer.add_image(two_phase((128, 160)), name="tp")
-    widget.probe.value = True
-    assert list(viewer.layers["tp probe window"].shape_type) == ["rectangle", "rectangle"]
-    widget.fields["descriptor_name"].value = "rotational_symmetry_maximum_pooling"
-    set_fields(widget, radius=7, window_x=3, window_y=4)
-    boxes = viewer.layers["tp probe window"]
-    assert list(boxes.shape_type) == ["ellipse", "rectangle"]
-    np.testing.assert_allclose(boxes.data[0].min(0), (64 - 7, 80 - 7))
-    np.testing.assert_allclose(boxes.data[1].max(0), (64 + 10.5, 80 + 11.5))
-    # the local correlation map uses the radius as patch and the pooling window
-    from napari_symseg.core.descriptors.translation import correlation_map
-
-    cmap = viewer.layers["tp local correlation map"]
-    assert cmap.data.shape == (7, 9)
-    np.testing.assert_allclose(
-        cmap.data, correlation_map(viewer.layers["tp"].data, 7, 7, 3, 4, 64, 80))
-    assert errors == []
+# ---------------------------------------------------------------------- live preview
+def preview_params(viewer):
+    return viewer.layers["tp preview"].metadata[METADATA_KEY]["params"]
 
 
-def test_live_preview_reruns_on_changes_with_the_latest_parameters(qtbot, viewer_widget, errors):
-    from napari_symseg._qt.widget import PREVIEW_STRIDE
-
+def test_live_preview_is_its_own_marked_layer_with_the_latest_parameters(
+        qtbot, viewer_widget, errors):
     viewer, widget = viewer_widget
     widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp")
     set_fields(widget, **SMALL)
-    assert "tp patterns" not in viewer.layers  # no preview unless asked for
-    widget.live.value = True
-    qtbot.waitUntil(lambda: "tp patterns" in viewer.layers, timeout=TIMEOUT)
-    labels = viewer.layers["tp patterns"]
-
-    def used():
-        return labels.metadata[METADATA_KEY]["params"]
-
-    assert used()["stride"] == max(SMALL["stride"], PREVIEW_STRIDE)
+    assert "tp preview" not in viewer.layers  # no preview unless asked for
+    live_preview_and_wait(qtbot, widget, "tp")
+    preview = viewer.layers["tp preview"]
+    meta = preview.metadata[METADATA_KEY]
+    assert meta["preview"] and meta["role"] == "preview" and preview.opacity < 1
+    assert preview_params(viewer)["stride"] == max(SMALL["stride"], PREVIEW_STRIDE)
+    assert widget.status.value.startswith(f"preview, stride {PREVIEW_STRIDE} · ")
+    assert "tp patterns" not in viewer.layers  # a preview is not a run
+    assert widget.controller.current() is None and not widget.hint_panel.visible
     for value in (7, 9, 6):  # quick changes: debounced, outdated runs cancelled
         widget.fields["patch_x"].value = value
         qtbot.wait(20)
-    qtbot.waitUntil(lambda: used()["patch_x"] == 6 and widget.worker is None, timeout=TIMEOUT)
-    assert viewer.layers["tp patterns"] is labels  # updated in place
-    widget.live.value = False
+    qtbot.waitUntil(lambda: preview_params(viewer)["patch_x"] == 6 and widget.worker is None,
+                    timeout=TIMEOUT)
+    assert viewer.layers["tp preview"] is preview  # updated in place
     widget.fields["patch_x"].value = 8
+    widget.live.value = False  # off: nothing re-runs, the preview goes
     qtbot.wait(600)
-    assert used()["patch_x"] == 6  # preview off: nothing re-runs
+    assert "tp preview" not in viewer.layers and widget.worker is None
     assert errors == []
+
+
+def test_a_full_run_replaces_the_preview_and_export_never_takes_it(
+        qtbot, viewer_widget, tmp_path, errors):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp")
+    set_fields(widget, **SMALL)
+    live_preview_and_wait(qtbot, widget, "tp")
+    assert widget.export(tmp_path / "p") is None  # only a preview: nothing to export
+    assert "run a segmentation" in errors[-1] and list(tmp_path.iterdir()) == []
+    widget.live.value = False
+    run_and_wait(qtbot, widget)
+    assert "tp preview" not in viewer.layers and "tp patterns" in viewer.layers
+    widget.live.value = True  # a preview after the run: the run is still what is exported
+    qtbot.waitUntil(lambda: "tp preview" in viewer.layers and widget.worker is None,
+                    timeout=TIMEOUT)
+    written = widget.export(tmp_path / "run")
+    import json
+
+    record = json.loads(written[1].read_text())
+    assert record["params"]["stride"] == SMALL["stride"] != PREVIEW_STRIDE
+    widget.live.value = False

@@ -1,22 +1,15 @@
-"""Hints of the dock widget: suggested sizes and the number-of-patterns hint.
+"""The number-of-patterns hint panel of the dock widget.
 
-Two helpers for choosing parameters, both computed in thread workers by
-`SymsegWidget`:
-
-- **Suggest** fills the size fields from the image
-  (`napari_symseg.core.suggest.suggest_params`); `suggestion_steps` also
-  says what was found (the lattice) for the status line.
-- **Number-of-patterns hint** after every run
-  (`napari_symseg.core.pattern_count.pattern_count_hint` on the run's PCA
-  features; for a series, on the reference frames' features under the
-  fitted model, see `series_features`). `HintPanel` shows it: one line of
-  text, a small bar chart of the mean silhouette versus k, and a button
-  that sets ``n_patterns`` to the suggestion when it differs.
+The hint itself is computed in the run's worker (see
+`napari_symseg.controller.hints`); `HintPanel` shows the hint of the
+chosen image's current run: one line of text, a small bar chart of the
+mean silhouette versus k, and a button that sets ``n_patterns`` to the
+suggestion when it differs. It shows nothing for an image without a run,
+and "computing…" while a run of that image goes on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import Any
 
 import numpy as np
@@ -25,175 +18,12 @@ from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from qtpy.QtWidgets import QSizePolicy
 
-from ..core import suggest
-from ..core.params import Params
-from ..core.pattern_count import PatternCountHint, pattern_count_hint
-from ..core.validation import frame_image
-
-#: Largest number of patterns the hint tries.
-HINT_K_MAX = 6
-#: What the pattern-count hint means, for tooltips.
-HINT_HELP = (
-    "number-of-patterns hint from the run's PCA features (random subsample): "
-    "k = 1 when two patterns explain the features no better than noise (gap statistic), "
-    "otherwise the k of the largest mean silhouette (bars; 1 = perfectly separated "
-    "patterns, 0 = overlapping)"
-)
+from ..controller.hints import HINT_HELP, hint_text
+from ..core.pattern_count import PatternCountHint
 
 
-# ------------------------------------------------------------------ computation
-def compute_hint(features: np.ndarray, random_state: int | None) -> PatternCountHint:
-    """The widget's number-of-patterns hint of some PCA features.
-
-    Parameters
-    ----------
-    features : ndarray, (..., n_components)
-        PCA features, e.g. ``result.pca_components``.
-    random_state : int or None
-        Seed of the subsample and of k-means (the run's seed).
-
-    Returns
-    -------
-    PatternCountHint
-        ``pattern_count_hint(features, k_max=HINT_K_MAX, random_state=random_state)``.
-    """
-    return pattern_count_hint(features, k_max=HINT_K_MAX, random_state=random_state)
-
-
-def series_features(series, fit) -> np.ndarray:
-    """PCA features of the reference frames of a series fit, (n_points, n_components).
-
-    `SeriesFit` keeps the model, not the features it was fitted on; the
-    model (its operations and PCA) applied again to the reference frames
-    gives back exactly those features.
-
-    Parameters
-    ----------
-    series : array_like, (T, Y, X)
-        The series that was segmented.
-    fit : SeriesFit
-        Its reference fit (``SeriesResult.fit``).
-
-    Returns
-    -------
-    ndarray
-        The features of every grid point of every reference frame.
-    """
-    import dataclasses
-
-    model = fit.model
-    # features only: no separability pass
-    model = dataclasses.replace(model, params=model.params.replace(separability_analysis=False))
-    parts = [model.predict(frame_image(series, t)).pca_components for t in fit.reference_frames]
-    return np.concatenate([p.reshape(-1, p.shape[-1]) for p in parts])
-
-
-def series_hint(series, fit, random_state: int | None) -> PatternCountHint:
-    """`compute_hint` of the reference frames' features (`series_features`).
-
-    Parameters
-    ----------
-    series : array_like, (T, Y, X)
-        The series that was segmented.
-    fit : SeriesFit
-        Its reference fit.
-    random_state : int or None
-        The run's seed.
-
-    Returns
-    -------
-    PatternCountHint
-    """
-    return compute_hint(series_features(series, fit), random_state)
-
-
-def hint_metadata(hint: PatternCountHint) -> dict:
-    """The hint as JSON-compatible layer metadata (NaN becomes None).
-
-    Parameters
-    ----------
-    hint : PatternCountHint
-        A hint (`compute_hint`).
-
-    Returns
-    -------
-    dict
-        ``{"k": [...], "silhouette": [...], "gap": [...], "gap_error": [...],
-        "suggested": int}``.
-    """
-
-    def floats(values):
-        return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, float)]
-
-    return {
-        "k": [int(k) for k in hint.k],
-        "silhouette": floats(hint.silhouette),
-        "gap": floats(hint.gap),
-        "gap_error": floats(hint.gap_error),
-        "suggested": int(hint.suggested),
-    }
-
-
-def hint_text(hint: PatternCountHint) -> str:
-    """One short line, e.g. ``"hint: 2 patterns (silhouette 0.86)"``.
-
-    Parameters
-    ----------
-    hint : PatternCountHint
-        A hint (`compute_hint`).
-    """
-    if hint.suggested == 1:
-        return "hint: 1 pattern (no cluster structure beyond noise)"
-    best = hint.silhouette[hint.suggested - 1]
-    return f"hint: {hint.suggested} patterns (silhouette {best:.2f})"
-
-
-def suggestion_steps(image: np.ndarray, params: Params) -> Generator[Params, None, Any]:
-    """Yield `suggest_params` of an image, then return the lattice it found.
-
-    A generator so that a GUI can fill the fields as soon as the sizes are
-    known and describe the lattice when a second estimate (for the text
-    only) has finished.
-
-    Parameters
-    ----------
-    image : ndarray, 2-D
-        The image (the current frame of a series).
-    params : Params
-        The current parameters (everything but the sizes is kept).
-
-    Yields
-    ------
-    Params
-        ``suggest_params(image, params)``, once.
-
-    Returns
-    -------
-    LatticeEstimate, float or None
-        ``estimate_lattice(image)`` (or the ``dominant_period`` in px of an
-        older core); None when the core offers neither or it fails. Only
-        for the status text: the sizes come from `suggest_params` alone.
-
-    Raises
-    ------
-    InputError, ValueError
-        The image has no lattice to measure (from `suggest_params`).
-    """
-    yield suggest.suggest_params(image, params)
-    for name in ("estimate_lattice", "dominant_period"):
-        estimate = getattr(suggest, name, None)
-        if estimate is None:
-            continue
-        try:
-            found = estimate(image)
-        except (ValueError, ArithmeticError):  # the sizes are there; the text is optional
-            return None
-        return found if name == "estimate_lattice" else float(found)
-    return None
-
-
-# ------------------------------------------------------------------ the panel
 class SilhouetteChart(FigureCanvasQTAgg):
     """A small bar chart: mean silhouette versus the number of patterns k.
 
@@ -218,6 +48,9 @@ class SilhouetteChart(FigureCanvasQTAgg):
         super().__init__(self.figure)
         self.viewer = viewer
         self.setFixedHeight(100)
+        # the dock's width is not the chart's business: it takes what it gets
+        self.setMinimumWidth(60)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.axes = self.figure.add_subplot()
         self._shown: tuple[PatternCountHint, int] | None = None
         viewer.events.theme.connect(self._redraw)
@@ -279,9 +112,10 @@ class SilhouetteChart(FigureCanvasQTAgg):
 class HintPanel(Container):
     """The number-of-patterns hint: a line of text, a chart and "use k = ...".
 
-    Hidden until the first hint. The text is highlighted when the hint
-    differs from the number of patterns the run used; the button (shown
-    while the ``n_patterns`` field differs from the hint) sets it.
+    Hidden until there is something to show. The text is highlighted when
+    the hint differs from the number of patterns the run used; the button
+    (shown while the ``n_patterns`` field differs from the hint) sets it.
+    The text wraps: a long hint never widens the dock.
 
     Parameters
     ----------
@@ -313,6 +147,9 @@ class HintPanel(Container):
         super().__init__(widgets=[row], labels=False, **kwargs)
         self.margins = (0, 0, 0, 0)
         self.text.native.setWordWrap(True)
+        self.text.native.setMinimumWidth(40)
+        self.text.native.setSizePolicy(QSizePolicy.Policy.Ignored,
+                                       QSizePolicy.Policy.Preferred)
         self.chart = SilhouetteChart(viewer)
         self.chart.setToolTip(HINT_HELP)
         self.native.layout().addWidget(self.chart)
@@ -321,16 +158,28 @@ class HintPanel(Container):
         self.use_button.changed.connect(self._use)
         n_patterns.changed.connect(self._update_button)
         self.use_button.visible = False
+        self.visible = False
+
+    def clear(self) -> None:
+        """Show nothing (an image without a run): the panel hides."""
+        self.hint = self.used = None
+        self.text.value = ""
+        self.use_button.visible = False
+        self.visible = False
 
     def computing(self) -> None:
         """Say that a new hint is being computed (the old one no longer applies)."""
+        self.hint = self.used = None
+        self.visible = True
         self.text.value = "hint: computing…"
         self.text.native.setStyleSheet("")
+        self.chart.setVisible(False)
         self.use_button.visible = False
 
     def failed(self, message: str) -> None:
         """Show that no hint could be computed (and why)."""
         self.hint = self.used = None
+        self.visible = True
         self.text.value = f"hint: {message}"
         self.text.native.setStyleSheet("")
         self.chart.setVisible(False)
@@ -339,6 +188,7 @@ class HintPanel(Container):
     def show_hint(self, hint: PatternCountHint, used: int) -> None:
         """Show `hint` of a run that used `used` patterns."""
         self.hint, self.used = hint, int(used)
+        self.visible = True
         differs = hint.suggested != self.used
         self.text.value = hint_text(hint) + (f"; this run used {self.used}" if differs else "")
         self.text.native.setStyleSheet(
@@ -348,6 +198,27 @@ class HintPanel(Container):
         self.chart.show_hint(hint, self.used)
         self.use_button.text = f"use k = {hint.suggested}"
         self._update_button()
+
+    def show_record(self, record, running: bool = False) -> None:
+        """Show the hint of a run's record (`RunRecord`), "computing…" or nothing.
+
+        Parameters
+        ----------
+        record : RunRecord or None
+            The chosen image's current run.
+        running : bool
+            A run of that image is going on: its hint will replace this one.
+        """
+        if running:
+            self.computing()
+        elif record is None:
+            self.clear()
+        elif record.hint is not None:
+            self.show_hint(record.hint, record.params.n_patterns)
+        elif record.hint_error is not None:
+            self.failed(f"not available ({record.hint_error})")
+        else:
+            self.computing()
 
     def _update_button(self, *_: Any) -> None:
         self.use_button.visible = (

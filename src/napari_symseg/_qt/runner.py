@@ -1,0 +1,166 @@
+"""Controller jobs in napari thread workers: progress, layers between events, cancel.
+
+`JobRunner` iterates a controller `Job`'s generator in a napari thread
+worker and hands its messages to the job on the GUI thread: progress
+steps (`Job.progress`, shown by the widget), then `Ready`, whose layers
+`Job.apply` adds one per turn of the Qt event loop (a result of three
+layers never blocks the loop for the time of three), then the returned
+hint. `start_worker` runs a plain function or generator the same way
+(Suggest), `warm_up_once` compiles the numba kernels once per process in
+the background when the widget opens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from napari.qt.threading import thread_worker
+from qtpy.QtCore import QTimer
+
+from ..controller.runs import Job, Ready, Status
+
+_NOTHING = object()
+_WARMED = []
+
+
+def start_worker(function: Callable, *args: Any, alive: Callable[[], bool] = lambda: True,
+                 **handlers: Callable) -> Any:
+    """Run ``function(*args)`` in a napari thread worker; connect and start it.
+
+    Parameters
+    ----------
+    function : callable
+        A function or generator function.
+    *args
+        Its arguments.
+    alive : callable
+        Returns False once the widget is gone: handlers are then skipped.
+    **handlers : callable
+        ``yielded``, ``returned``, ``errored``, ``finished``: slots of the
+        worker's signals of the same names.
+
+    Returns
+    -------
+    FunctionWorker or GeneratorWorker
+        The started worker.
+    """
+    worker = thread_worker(function, start_thread=False, ignore_errors=True)(*args)
+    for signal, slot in handlers.items():
+        getattr(worker, signal).connect(_guarded(slot, alive))
+    worker.start()
+    return worker
+
+
+def _guarded(slot: Callable, alive: Callable[[], bool]) -> Callable:
+    def call(*args: Any) -> None:
+        if alive():
+            slot(*args)
+
+    return call
+
+
+def warm_up_once(alive: Callable[[], bool] = lambda: True):
+    """Compile the numba kernels (the core's and napari's label colours) in a worker.
+
+    Only the first call in a process starts a worker (the kernels are then
+    cached); later calls return None.
+    """
+    if _WARMED:
+        return None
+    _WARMED.append(True)
+    from ..controller.warmup import warm_up
+
+    return start_worker(warm_up, alive=alive)
+
+
+class JobRunner:
+    """Runs one controller `Job` in a thread worker.
+
+    Parameters
+    ----------
+    job : Job
+        Not started.
+    on_status : callable
+        ``on_status(Status)`` for each progress step.
+    on_error : callable
+        ``on_error(message)`` when the run raised (once per failure).
+    on_done : callable
+        ``on_done(final_status_text)`` when the worker is finished and every
+        layer of the result is in the viewer (or taken back).
+    alive : callable
+        Returns False once the widget is gone.
+
+    Attributes
+    ----------
+    job : Job
+    worker : GeneratorWorker
+    done : bool
+    """
+
+    def __init__(self, job: Job, on_status: Callable[[Status], None],
+                 on_error: Callable[[str], None], on_done: Callable[[str], None],
+                 alive: Callable[[], bool] = lambda: True) -> None:
+        self.job = job
+        self._on_status, self._on_error, self._on_done = on_status, on_error, on_done
+        self._alive = alive
+        self._applying = None
+        self._returned = _NOTHING
+        self._worker_done = False
+        self.done = False
+        self.worker = thread_worker(job.steps, start_thread=False, ignore_errors=True)()
+        self.worker.yielded.connect(_guarded(self._on_yielded, alive))
+        self.worker.returned.connect(_guarded(self._on_returned, alive))
+        self.worker.errored.connect(_guarded(self._on_errored, alive))
+        self.worker.finished.connect(_guarded(self._on_finished, alive))
+
+    def start(self) -> None:
+        """Start the worker."""
+        self.worker.start()
+
+    def cancel(self) -> None:
+        """Stop the run at its next step (a result already computed is still added)."""
+        self.job.cancel()
+        self.worker.quit()
+
+    # -- worker signals
+    def _on_yielded(self, step: Any) -> None:
+        if isinstance(step, Ready):
+            self._applying = self.job.apply(step)
+            QTimer.singleShot(0, self._apply_next)
+            return
+        status = self.job.progress(step)
+        if status is not None:
+            self._on_status(status)
+
+    def _apply_next(self) -> None:
+        if not self._alive() or self._applying is None:
+            return
+        try:
+            next(self._applying)
+        except StopIteration:
+            self._applying = None
+            if self._returned is not _NOTHING:
+                self.job.returned(self._returned)
+            self._maybe_done()
+            return
+        QTimer.singleShot(0, self._apply_next)
+
+    def _on_returned(self, value: Any) -> None:
+        if self._applying is None:
+            self.job.returned(value)
+        else:  # the layers are still going in: the hint after them
+            self._returned = value
+
+    def _on_errored(self, err: Exception) -> None:
+        self._on_error(self.job.failed(err))
+
+    def _on_finished(self) -> None:
+        self._worker_done = True
+        self._maybe_done()
+
+    def _maybe_done(self) -> None:
+        if self.done or not self._worker_done or self._applying is not None:
+            return
+        self.done = True
+        self._on_done(self.job.session.job_done(self.job))

@@ -1,0 +1,186 @@
+"""The number-of-patterns hint and the suggested sizes, without Qt.
+
+Two helpers for choosing parameters, both computed in thread workers:
+
+- **Suggest** fills the size fields from the image
+  (`napari_symseg.core.suggest.suggest_params`); `suggestion_steps` also
+  says what was found (the lattice) for the status line.
+- **Number-of-patterns hint** after every run
+  (`napari_symseg.core.pattern_count.pattern_count_hint` on the run's PCA
+  features; for a series, on the reference frames' features under the
+  fitted model, see `series_features`). `napari_symseg._qt.hints.HintPanel`
+  shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+
+from ..core import suggest
+from ..core.params import Params
+from ..core.pattern_count import PatternCountHint, pattern_count_hint
+from ..core.validation import frame_image
+
+#: Largest number of patterns the hint tries.
+HINT_K_MAX = 6
+#: What the pattern-count hint means, for tooltips.
+HINT_HELP = (
+    "number-of-patterns hint from the run's PCA features (random subsample): "
+    "k = 1 when two patterns explain the features no better than noise (gap statistic), "
+    "otherwise the k of the largest mean silhouette (bars; 1 = perfectly separated "
+    "patterns, 0 = overlapping)"
+)
+
+
+# ------------------------------------------------------------------ computation
+def compute_hint(features: np.ndarray, random_state: int | None) -> PatternCountHint:
+    """The widget's number-of-patterns hint of some PCA features.
+
+    Parameters
+    ----------
+    features : ndarray, (..., n_components)
+        PCA features, e.g. ``result.pca_components``.
+    random_state : int or None
+        Seed of the subsample and of k-means (the run's seed).
+
+    Returns
+    -------
+    PatternCountHint
+        ``pattern_count_hint(features, k_max=HINT_K_MAX, random_state=random_state)``.
+    """
+    return pattern_count_hint(features, k_max=HINT_K_MAX, random_state=random_state)
+
+
+def series_features(series, fit) -> np.ndarray:
+    """PCA features of the reference frames of a series fit, (n_points, n_components).
+
+    `SeriesFit` keeps the model, not the features it was fitted on; the
+    model (its operations and PCA) applied again to the reference frames
+    gives back exactly those features.
+
+    Parameters
+    ----------
+    series : array_like, (T, Y, X)
+        The series that was segmented.
+    fit : SeriesFit
+        Its reference fit (``SeriesResult.fit``).
+
+    Returns
+    -------
+    ndarray
+        The features of every grid point of every reference frame.
+    """
+    import dataclasses
+
+    model = fit.model
+    # features only: no separability pass
+    model = dataclasses.replace(model, params=model.params.replace(separability_analysis=False))
+    parts = [model.predict(frame_image(series, t)).pca_components for t in fit.reference_frames]
+    return np.concatenate([p.reshape(-1, p.shape[-1]) for p in parts])
+
+
+def series_hint(series, fit, random_state: int | None) -> PatternCountHint:
+    """`compute_hint` of the reference frames' features (`series_features`).
+
+    Parameters
+    ----------
+    series : array_like, (T, Y, X)
+        The series that was segmented.
+    fit : SeriesFit
+        Its reference fit.
+    random_state : int or None
+        The run's seed.
+
+    Returns
+    -------
+    PatternCountHint
+    """
+    return compute_hint(series_features(series, fit), random_state)
+
+
+def hint_metadata(hint: PatternCountHint) -> dict:
+    """The hint as JSON-compatible layer metadata (NaN becomes None).
+
+    Parameters
+    ----------
+    hint : PatternCountHint
+        A hint (`compute_hint`).
+
+    Returns
+    -------
+    dict
+        ``{"k": [...], "silhouette": [...], "gap": [...], "gap_error": [...],
+        "suggested": int}``.
+    """
+
+    def floats(values):
+        return [None if not np.isfinite(v) else float(v) for v in np.asarray(values, float)]
+
+    return {
+        "k": [int(k) for k in hint.k],
+        "silhouette": floats(hint.silhouette),
+        "gap": floats(hint.gap),
+        "gap_error": floats(hint.gap_error),
+        "suggested": int(hint.suggested),
+    }
+
+
+def hint_text(hint: PatternCountHint) -> str:
+    """One short line, e.g. ``"hint: 2 patterns (silhouette 0.86)"``.
+
+    Parameters
+    ----------
+    hint : PatternCountHint
+        A hint (`compute_hint`).
+    """
+    if hint.suggested == 1:
+        return "hint: 1 pattern (no cluster structure beyond noise)"
+    best = hint.silhouette[hint.suggested - 1]
+    return f"hint: {hint.suggested} patterns (silhouette {best:.2f})"
+
+
+def suggestion_steps(image: np.ndarray, params: Params) -> Generator[Params, None, Any]:
+    """Yield `suggest_params` of an image, then return the lattice it found.
+
+    A generator so that a GUI can fill the fields as soon as the sizes are
+    known and describe the lattice when a second estimate (for the text
+    only) has finished.
+
+    Parameters
+    ----------
+    image : ndarray, 2-D
+        The image (the current frame of a series).
+    params : Params
+        The current parameters (everything but the sizes is kept).
+
+    Yields
+    ------
+    Params
+        ``suggest_params(image, params)``, once.
+
+    Returns
+    -------
+    LatticeEstimate, float or None
+        ``estimate_lattice(image)`` (or the ``dominant_period`` in px of an
+        older core); None when the core offers neither or it fails. Only
+        for the status text: the sizes come from `suggest_params` alone.
+
+    Raises
+    ------
+    InputError, ValueError
+        The image has no lattice to measure (from `suggest_params`).
+    """
+    yield suggest.suggest_params(image, params)
+    for name in ("estimate_lattice", "dominant_period"):
+        estimate = getattr(suggest, name, None)
+        if estimate is None:
+            continue
+        try:
+            found = estimate(image)
+        except (ValueError, ArithmeticError):  # the sizes are there; the text is optional
+            return None
+        return found if name == "estimate_lattice" else float(found)
+    return None

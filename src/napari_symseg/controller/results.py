@@ -1,0 +1,234 @@
+"""Which results belong to which image: one `ResultSet` per source layer, without Qt.
+
+A `ResultSet` keeps, for one source Image layer, the last *full* run of the
+image (or of each frame of a series, and of all frames), the live preview,
+the number-of-patterns hints, the parameters its last run used or Suggest
+gave, and the result layers that show them. The `ResultStore` holds the
+sets of a viewer's layers, keyed by the layer object: it follows renames
+(result layers are renamed with their source) and forgets removed layers.
+
+Which run is "the" result of an image -- the one the hint, the plots, the
+status line and *Export results…* take -- depends on the segment mode
+(`ResultSet.current`): in "all frames" mode the series run, otherwise the
+run of the image or the latest run of one frame (each falls back to the
+other when it is missing). A preview is never one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..core.params import Params
+from . import METADATA_KEY
+from .layers import layer_name
+
+
+@dataclass
+class RunRecord:
+    """One finished run: what it used and produced (the layers hold the big arrays).
+
+    Attributes
+    ----------
+    params : Params
+        As used (seed and reference frames resolved).
+    slot : str
+        ``"patterns"`` (an image or one frame), ``"series"`` or ``"preview"``.
+    frame : int or None
+        The frame of a series that was segmented (None: an image, or every frame).
+    seconds : float
+        Wall time.
+    area_fraction : ndarray
+        (n_patterns,) for an image or frame; (T, n_patterns) for a series
+        (NaN for frames not labelled yet while it runs).
+    operations : Operations or None
+        The operations whose separability was measured.
+    separability : ndarray or None
+        Fisher separability of each of `operations`.
+    selected : ndarray or None
+        A series: indices of the operations kept for labelling the frames.
+    pca_images : ndarray or None
+        Every PCA component on the grid, (n_components, rows, cols).
+    explained_variance_ratio : ndarray or None
+    hint : PatternCountHint or None
+        Set when the hint has been computed.
+    hint_error : str or None
+        Why there is no hint.
+    summary : str
+        The status line of the run (see `run_summary`).
+    """
+
+    params: Params
+    slot: str
+    frame: int | None = None
+    seconds: float = 0.0
+    area_fraction: np.ndarray | None = field(default=None, repr=False)
+    operations: Any = field(default=None, repr=False)
+    separability: np.ndarray | None = field(default=None, repr=False)
+    selected: np.ndarray | None = None
+    pca_images: np.ndarray | None = field(default=None, repr=False)
+    explained_variance_ratio: np.ndarray | None = None
+    hint: Any = None
+    hint_error: str | None = None
+    summary: str = ""
+
+    @property
+    def preview(self) -> bool:
+        """True for a live-preview run."""
+        return self.slot == "preview"
+
+
+@dataclass
+class Remembered:
+    """Parameters remembered for an image: those of its last run, or what Suggest gave.
+
+    Attributes
+    ----------
+    params : Params
+        With the seed as the fields had it (None = a new one each run).
+    origin : str
+        ``"run"`` or ``"suggest"``.
+    follow_slider : bool
+        The reference frames field was empty (the frame under the time slider).
+    """
+
+    params: Params
+    origin: str
+    follow_slider: bool = True
+
+
+class ResultSet:
+    """The results of one source layer.
+
+    Parameters
+    ----------
+    source : napari.layers.Image
+
+    Attributes
+    ----------
+    source : napari.layers.Image
+    image : RunRecord or None
+        The last full run of a 2-D image.
+    frames : dict of int to RunRecord
+        The last full run of each frame of a series ("current frame" mode).
+    series : RunRecord or None
+        The last run of every frame.
+    preview : RunRecord or None
+        The last live preview.
+    last_frame : int or None
+        The frame of the latest frame run (its layers show it).
+    remembered : Remembered or None
+    layers : dict of str to napari.layers.Layer
+        The result layers by slot (``"patterns"``, ``"PCA"``, ``"confidence"``,
+        ``"series"``, ``"preview"``).
+    """
+
+    def __init__(self, source) -> None:
+        self.source = source
+        self.image: RunRecord | None = None
+        self.frames: dict[int, RunRecord] = {}
+        self.series: RunRecord | None = None
+        self.preview: RunRecord | None = None
+        self.last_frame: int | None = None
+        self.remembered: Remembered | None = None
+        self.layers: dict[str, Any] = {}
+
+    def store(self, record: RunRecord) -> None:
+        """Keep `record` as the latest run of its kind."""
+        if record.slot == "preview":
+            self.preview = record
+        elif record.slot == "series":
+            self.series = record
+        elif record.frame is None:
+            self.image = record
+        else:
+            self.frames[record.frame] = record
+            self.last_frame = record.frame
+
+    def current(self, series_mode: bool = False) -> RunRecord | None:
+        """The full run the hint, plots, summary and Export take (see the module)."""
+        single = self.image or self.frames.get(self.last_frame)
+        return (self.series or single) if series_mode else (single or self.series)
+
+    def layer_of(self, record: RunRecord | None):
+        """The patterns layer showing `record` (None if there is none, e.g. deleted)."""
+        if record is None:
+            return None
+        return self.layers.get("series" if record.slot == "series" else record.slot)
+
+    def result_layers(self) -> list:
+        """Every result layer of this source."""
+        return list(self.layers.values())
+
+    def rename(self) -> None:
+        """Name the result layers after the source's current name."""
+        for slot, layer in self.layers.items():
+            frame = self.last_frame if slot in ("patterns", "PCA", "confidence") else None
+            layer.name = layer_name(self.source.name, slot, frame)
+            meta = layer.metadata.get(METADATA_KEY)
+            if isinstance(meta, dict):
+                layer.metadata = {**layer.metadata, METADATA_KEY: {**meta,
+                                                                   "source": self.source.name}}
+
+
+class ResultStore:
+    """The result sets of the layers of a viewer, keyed by the source layer object.
+
+    Parameters
+    ----------
+    layers : napari.components.LayerList
+        Removed layers are forgotten; renamed sources rename their results.
+    """
+
+    def __init__(self, layers) -> None:
+        self.layers = layers
+        self._sets: dict[int, ResultSet] = {}
+        layers.events.removed.connect(self._on_removed)
+
+    def get(self, source) -> ResultSet:
+        """The result set of `source` (a new, empty one the first time)."""
+        found = self._sets.get(id(source))
+        if found is None or found.source is not source:
+            found = self._sets[id(source)] = ResultSet(source)
+            source.events.name.connect(self._on_renamed)
+        return found
+
+    def find(self, source) -> ResultSet | None:
+        """The result set of `source`, None if it has none."""
+        found = self._sets.get(id(source))
+        return found if found is not None and found.source is source else None
+
+    def owner(self, layer) -> ResultSet | None:
+        """The result set that `layer` is a result layer of."""
+        for results in self._sets.values():
+            if any(layer is shown for shown in results.layers.values()):
+                return results
+        return None
+
+    def __iter__(self):
+        return iter(list(self._sets.values()))
+
+    def _on_renamed(self, event) -> None:
+        results = self.find(event.source)
+        if results is not None:
+            results.rename()
+
+    def _on_removed(self, event) -> None:
+        layer = event.value
+        results = self.find(layer)
+        if results is not None:
+            layer.events.name.disconnect(self._on_renamed)
+            del self._sets[id(layer)]
+        for results in self._sets.values():
+            for slot, shown in list(results.layers.items()):
+                if shown is layer:
+                    del results.layers[slot]
+
+    def close(self) -> None:
+        """Stop following the viewer's layers."""
+        self.layers.events.removed.disconnect(self._on_removed)
+        for results in self._sets.values():
+            results.source.events.name.disconnect(self._on_renamed)
+        self._sets.clear()

@@ -1,0 +1,258 @@
+"""The plugin's controller, without Qt: the chosen image, its runs and its results.
+
+`Session` is what the dock widget holds (napari-animation's model/widget
+split): the widget builds fields and wires signals; the session decides
+what a run is (`start_run` returns a `Job` whose generator a Qt thread
+worker iterates), keeps every image's results (`ResultStore`), suggests
+sizes (`start_suggest`), exports (`export`) and tells the widget when the
+results of an image change (``events.changed``) or a frame of a series
+is labelled (``events.frame``). Deleting the image of a running job
+cancels it; renaming it renames its result layers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from napari.utils.events import EmitterGroup
+
+from ..core.params import Params
+from ..core.validation import check_series
+from ..errors import ExportError, InputError
+from . import METADATA_KEY
+from .hints import hint_metadata, suggestion_steps
+from .results import Remembered, ResultStore, RunRecord
+from .runs import ImageJob, Job
+from .series import SeriesJob
+from .sources import check_layer, frame_index, frame_of, source_layers
+from .text import suggestion_text
+
+#: Live preview: at least this stride.
+PREVIEW_STRIDE = 6
+
+
+class SuggestJob:
+    """Suggest sizes for one image: a generator for the worker, handlers for the GUI.
+
+    Parameters
+    ----------
+    session : Session
+    source : napari.layers.Image
+    params : Params
+        The current parameters (everything but the sizes is kept).
+    image : ndarray
+        The image or current frame.
+    follow_slider : bool
+        The reference frames field is empty (kept so when remembered).
+
+    Attributes
+    ----------
+    changed : dict
+        The fields the suggestion changed, and their new values.
+    """
+
+    def __init__(self, session: Session, source, params: Params, image,
+                 follow_slider: bool = True) -> None:
+        self.session, self.source, self.params = session, source, params
+        self.image = image
+        self.follow_slider = follow_slider
+        self.changed: dict = {}
+
+    def steps(self):
+        """`suggestion_steps`: yields the suggested `Params`, returns the lattice."""
+        return (yield from suggestion_steps(self.image, self.params))
+
+    def suggested(self, params: Params) -> str:
+        """The sizes are known: remember them for the image; the status text."""
+        old, new = self.params.to_dict(), params.to_dict()
+        self.changed = {name: value for name, value in new.items() if value != old[name]}
+        if self.source in self.session.viewer.layers:
+            self.session.store.get(self.source).remembered = Remembered(
+                params, "suggest", self.follow_slider)
+        return suggestion_text(self.source, None, self.changed)
+
+    def lattice(self, found) -> str | None:
+        """The status text naming the lattice found (None: keep the text)."""
+        return None if found is None else suggestion_text(self.source, found, self.changed)
+
+
+class Session:
+    """The chosen image, its runs and the results of every image of a viewer.
+
+    Parameters
+    ----------
+    viewer : napari.components.ViewerModel
+        Its layers (sources and results), time slider and scale bar.
+
+    Attributes
+    ----------
+    viewer : napari.components.ViewerModel
+    store : ResultStore
+        The result set of every source layer.
+    source : napari.layers.Image or None
+        The chosen image (set by the widget's chooser).
+    series_mode : bool
+        "all frames" is chosen for a (T, Y, X) source.
+    job : Job or None
+        The running job.
+    events : EmitterGroup
+        ``changed(layer)``: the results of image `layer` changed (a run ended,
+        its hint came, a series layer appeared...); ``frame(layer, frame,
+        fractions)``: a frame of a running series was labelled.
+    """
+
+    def __init__(self, viewer) -> None:
+        self.viewer = viewer
+        self.store = ResultStore(viewer.layers)
+        self.source = None
+        self.series_mode = False
+        self.job: Job | None = None
+        self.events = EmitterGroup(source=self, changed=None, frame=None)
+        viewer.layers.events.removed.connect(self._on_removed)
+
+    # -- sources and results
+    def sources(self) -> list:
+        """The layers that may be segmented (`source_layers`)."""
+        return source_layers(self.viewer.layers)
+
+    def frame_index(self, layer) -> int | None:
+        """The frame of a (T, Y, X) `layer` under the time slider (None for 2-D)."""
+        return frame_index(layer, self.viewer)
+
+    def is_series(self) -> bool:
+        """True when Run segments every frame of the chosen (T, Y, X) layer."""
+        return self.source is not None and self.source.ndim == 3 and self.series_mode
+
+    def results(self, layer=None):
+        """The `ResultSet` of `layer` (default: the chosen image), None without results."""
+        layer = self.source if layer is None else layer
+        return None if layer is None else self.store.find(layer)
+
+    def current(self, layer=None) -> RunRecord | None:
+        """The full run of `layer` (default: the chosen image) for the segment mode."""
+        results = self.results(layer)
+        return None if results is None else results.current(self.is_series())
+
+    def running_for(self, layer) -> Job | None:
+        """The running job of `layer` (None if none)."""
+        job = self.job
+        return job if job is not None and job.source is layer and not job.complete else None
+
+    def changed(self, source) -> None:
+        """Tell the widget that the results of `source` changed."""
+        self.events.changed(layer=source)
+
+    def remember_run(self, source, job: Job) -> None:
+        """Remember the parameters of a full run of `source` (shown when it is chosen again)."""
+        self.store.get(source).remembered = Remembered(job.field_params, "run",
+                                                       job.follow_slider)
+
+    def store_hint(self, source, record: RunRecord) -> None:
+        """Put the hint of `record` into its patterns layer's metadata."""
+        results = self.store.find(source)
+        layer = None if results is None else results.layer_of(record)
+        if layer is not None and METADATA_KEY in layer.metadata:
+            ours = {**layer.metadata[METADATA_KEY], "pattern_count_hint": hint_metadata(
+                record.hint)}
+            layer.metadata = {**layer.metadata, METADATA_KEY: ours}
+
+    # -- runs
+    def start_run(self, params: Params, preview: bool = False, *,
+                  follow_slider: bool = False) -> Job:
+        """A job segmenting the chosen image (not started: a worker iterates `Job.steps`).
+
+        Parameters
+        ----------
+        params : Params
+            From the fields (reference frames resolved; a seed of None draws one).
+        preview : bool
+            A live preview: the current frame only, a stride of at least
+            `PREVIEW_STRIDE`, shown as ``"<image> preview"``.
+        follow_slider : bool
+            The reference frames field is empty (remembered so).
+
+        Raises
+        ------
+        SymsegError
+            No image chosen, an image that cannot be segmented, bad parameters.
+        """
+        layer = self.source
+        if layer is None or layer not in self.viewer.layers:
+            raise InputError("choose an image layer first")
+        field_params = params
+        series = self.is_series() and not preview
+        if series:
+            check_layer(layer)
+            check_series(layer.data)
+        else:
+            image = frame_of(layer, self.viewer)
+        if preview:
+            params = params.replace(stride=max(params.stride, PREVIEW_STRIDE))
+        if params.random_state is None:  # draw the seed here so that metadata records it
+            params = params.replace(random_state=int(np.random.SeedSequence().entropy % 2**31))
+        if series:
+            job = SeriesJob(self, layer, params)
+        else:
+            job = ImageJob(self, layer, params, image, self.frame_index(layer), preview)
+        job.field_params, job.follow_slider = field_params, follow_slider
+        self.job = job
+        self.changed(layer)
+        return job
+
+    def job_done(self, job: Job) -> str:
+        """The worker of `job` finished (and its layers are in): the final status."""
+        status = job.finish()
+        if self.job is job:
+            self.job = None
+        self.changed(job.source)
+        return status
+
+    def start_suggest(self, params: Params, *, follow_slider: bool = True) -> SuggestJob:
+        """A job suggesting sizes for the chosen image (its current frame).
+
+        Raises
+        ------
+        SymsegError
+            No image chosen, or one that cannot be segmented.
+        """
+        layer = self.source
+        if layer is None or layer not in self.viewer.layers:
+            raise InputError("choose an image layer first")
+        return SuggestJob(self, layer, params, frame_of(layer, self.viewer), follow_slider)
+
+    def _on_removed(self, event) -> None:
+        job = self.job
+        if job is not None and event.value is job.source:
+            job.cancel(source_removed=True)
+
+    # -- export
+    def export(self, base) -> list:
+        """Write the chosen image's last full run (never a preview); return the paths.
+
+        ``BASE_labels.tif``, ``BASE_params.json``, ``BASE_stats.csv`` and
+        ``BASE_overlay.png`` (see `napari_symseg.io.export.export_result`),
+        from its patterns layer (with any edit made in napari); a series'
+        overlay shows the frame under the time slider.
+
+        Raises
+        ------
+        SymsegError
+            No result yet (or its patterns layer was deleted), a file that
+            cannot be written.
+        """
+        from .layer_io import export_layer_result
+
+        source = self.source
+        results = self.results()
+        record = self.current()
+        patterns = None if record is None else results.layer_of(record)
+        if source is None or patterns is None:
+            raise ExportError("run a segmentation of the chosen image first")
+        frame = self.frame_index(source) if patterns.ndim == 3 else None
+        return export_layer_result(base, source, patterns, frame, METADATA_KEY)
+
+    def close(self) -> None:
+        """Cancel the running job and stop following the viewer."""
+        if self.job is not None:
+            self.job.cancel()
+        self.viewer.layers.events.removed.disconnect(self._on_removed)
+        self.store.close()

@@ -1,0 +1,230 @@
+"""What the widget says, without Qt: lengths, field labels, suggestions, run summaries.
+
+Sizes in `Params` are half sizes in pixels along rows (``*_x``) and columns
+(``*_y``), as in the paper and pySTEM; people used to Fiji think in total
+sizes and calibrated lengths. The labels built here say both, e.g.
+``"patch half-height (25 px = 0.50 nm)"`` for ``patch_x = 12`` on a
+0.02 nm/px image; the parameter names in JSON files and on the command
+line stay the paper's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..io.calibration import unit_symbol
+
+#: What a half size, a radius or a length adds to its field's label.
+#: ``"half"``: total size 2h + 1 px; ``"radius"``: diameter 2r + 1 px;
+#: ``"length"``: the value itself as a calibrated length (stride, sigma).
+SIZE_KINDS = {
+    "patch_x": ("half", -2), "patch_y": ("half", -1),
+    "window_x": ("half", -2), "window_y": ("half", -1),
+    "radius": ("radius", -1), "stride": ("length", -1), "smoothing": ("length", -1),
+}
+
+#: Field labels (the paper's names stay in JSON, the CLI and the tooltips).
+LABELS = {
+    "descriptor_name": "descriptor",
+    "patch_x": "patch half-height",
+    "patch_y": "patch half-width",
+    "max_num_points": "max number of shifts",
+    "method": "translation method",
+    "preselected_translations": "translations [[row, col], ...]",
+    "radius": "patch radius",
+    "num_reflection_plane": "mirror axes",
+    "rotation_angles": "rotation angles (°)",
+    "n_patterns": "number of patterns",
+    "n_pca_components": "PCA components",
+    "pca_variance": "PCA variance fraction",
+    "stride": "stride",
+    "smoothing": "smoothing sigma",
+    "upsampling": "labels at full size",
+    "separability_analysis": "separability analysis",
+    "random_state": "random seed",
+    "sort_labels_by_pattern_size": "sort patterns by size",
+    "n_selected_operations": "selected operations",
+    "reference_frames": "reference frames",
+}
+#: What the ``window_*`` fields are for each descriptor family.
+WINDOW_NAMES = {
+    "local_correlation_map": "shift window",
+    "preselected_translations": "shift window",
+    "rotational_symmetry_maximum_pooling": "pooling window",
+    "reflection_symmetry_maximum_pooling": "pooling window",
+    "power_spectrum": "FFT window",
+}
+
+
+def axis_unit(layer, axis: int) -> str:
+    """The unit of `axis` of `layer` as text (``"pixel"`` when it has none).
+
+    Parameters
+    ----------
+    layer : napari.layers.Layer
+        Any layer (its ``units``).
+    axis : int
+        Layer axis (negative counts from the last).
+    """
+    return str(layer.units[axis]) if getattr(layer, "units", None) is not None else "pixel"
+
+
+def physical_length(layer, axis: int, pixels: float) -> str | None:
+    """``pixels`` along image `axis` of `layer` as a length, e.g. ``"0.16 nm"``.
+
+    Parameters
+    ----------
+    layer : napari.layers.Layer
+        Its ``scale`` and ``units`` calibrate the axis.
+    axis : int
+        Layer axis (negative counts from the last).
+    pixels : float
+        A length in pixels.
+
+    Returns
+    -------
+    str or None
+        None when the layer is not calibrated (unit scale in pixels).
+    """
+    scale = float(layer.scale[axis])
+    unit = axis_unit(layer, axis)
+    if unit == "pixel" and scale == 1.0:
+        return None
+    return f"{pixels * scale:.3g} {unit_symbol(unit)}"
+
+
+def calibrated(layer) -> bool:
+    """True when the last two axes of `layer` have a unit or a scale other than 1 px."""
+    return layer is not None and any(
+        physical_length(layer, axis, 1.0) is not None for axis in (-2, -1)
+    )
+
+
+def field_label(name: str, value: Any = None, layer=None, descriptor: str | None = None) -> str:
+    """The label of a parameter field, with the size it stands for.
+
+    Parameters
+    ----------
+    name : str
+        A `Params` field.
+    value : int or float, optional
+        Its value (sizes only: adds the total size in px and, for a
+        calibrated `layer`, its length).
+    layer : napari.layers.Image, optional
+        The chosen image.
+    descriptor : str, optional
+        The descriptor family (names the ``window_*`` fields).
+
+    Returns
+    -------
+    str
+        E.g. ``"shift window half-height (43 px = 0.86 nm)"``, ``"stride (= 0.1 nm)"``.
+    """
+    if name.startswith("window_"):
+        window = WINDOW_NAMES.get(descriptor or "", "window")
+        base = f"{window} half-{'height' if name.endswith('_x') else 'width'}"
+    else:
+        base = LABELS.get(name, name.replace("_", " "))
+    kind, axis = SIZE_KINDS.get(name, (None, -1))
+    if kind is None or value is None:
+        return base
+    length = None if layer is None else physical_length(layer, axis, _size(kind, value))
+    if kind == "length":
+        return f"{base} (= {length})" if length and value else base
+    total = f"{_size(kind, value)} px"
+    if kind == "radius":
+        total = "⌀ " + total
+    return f"{base} ({total} = {length})" if length else f"{base} ({total})"
+
+
+def _size(kind: str, value: float) -> float:
+    return 2 * int(value) + 1 if kind in ("half", "radius") else value
+
+
+def field_tooltip(name: str, help_text: str | None) -> str:
+    """The tooltip of a field: its help, its meaning for Fiji users and its JSON/CLI name."""
+    kind = SIZE_KINDS.get(name, (None,))[0]
+    parts = [help_text or ""]
+    if kind == "half":
+        along = "rows (vertical)" if name.endswith("_x") else "columns (horizontal)"
+        parts.append(f"half size along {along}: the total is 2 × value + 1 px")
+    elif kind == "radius":
+        parts.append("the circular patch spans 2 × radius + 1 px")
+    parts.append(f"JSON and command line: {name}")
+    return "; ".join(p for p in parts if p)
+
+
+def suggestion_text(layer, lattice: Any, changed: dict) -> str:
+    """Status line after "Suggest sizes", e.g. ``"lattice 8.0 x 8.0 px, 90°: patch 12×12, ..."``.
+
+    Parameters
+    ----------
+    layer : napari.layers.Image
+        The image the sizes come from (its calibration, for the lattice).
+    lattice : LatticeEstimate, float or None
+        What `suggestion_steps` found: a lattice estimate (shown as its text), a
+        period in px, or None ("suggested from the image").
+    changed : dict
+        The fields the suggestion changed, and their new values.
+    """
+    lengths = getattr(lattice, "lengths", None)
+    if lengths is not None:
+        found, shortest = str(lattice), float(np.min(lengths))
+    elif lattice is not None:
+        shortest = float(lattice)
+        found = f"lattice period {shortest:.1f} px"
+    else:
+        found, shortest = "suggested from the image", None
+    length = None if shortest is None else physical_length(layer, -1, shortest)
+    if length:
+        found += f" (shortest {length})"
+    if not changed:
+        return f"{found}: the sizes are already the suggested ones"
+    values, parts = dict(changed), []
+    for pair in ("patch", "window"):  # half sizes along rows x columns
+        x, y = values.pop(f"{pair}_x", None), values.pop(f"{pair}_y", None)
+        if x is not None or y is not None:
+            parts.append(f"{pair} {'' if x is None else x}×{'' if y is None else y}")
+    parts += [f"{name.replace('_', ' ')} {value}" for name, value in values.items()]
+    return f"{found}: " + ", ".join(parts)
+
+
+def fractions_text(area_fraction) -> str:
+    """Area fractions as percentages, e.g. ``"52 % · 31 % · 17 %"``."""
+    values = np.asarray(area_fraction, dtype=float)
+    return " · ".join("–" if not np.isfinite(v) else f"{100 * v:.0f} %" for v in values)
+
+
+def run_summary(seconds: float, n_patterns: int, area_fraction, *, frame: int | None = None,
+                n_frames: int | None = None, preview_stride: int | None = None) -> str:
+    """The status line after a run, e.g. ``"2.3 s · 3 patterns: 52 % · 31 % · 17 %"``.
+
+    Parameters
+    ----------
+    seconds : float
+        Wall time of the run.
+    n_patterns : int
+        Number of patterns of the run.
+    area_fraction : array_like, (n_patterns,)
+        Of the image, of the frame, or the mean over a series' frames.
+    frame : int, optional
+        The frame of a series that was segmented.
+    n_frames : int, optional
+        A series run: its number of frames (the fractions are means).
+    preview_stride : int, optional
+        A live preview run and its stride.
+    """
+    parts = []
+    if preview_stride is not None:
+        parts.append(f"preview, stride {preview_stride}")
+    if frame is not None:
+        parts.append(f"frame {frame}")
+    parts.append(f"{seconds:.1f} s")
+    if n_frames is not None:
+        parts.append(f"{n_frames} frames")
+    what = f"{n_patterns} pattern{'s' if n_patterns != 1 else ''}"
+    mean = " (mean over frames)" if n_frames is not None else ""
+    parts.append(f"{what}{mean}: {fractions_text(area_fraction)}")
+    return " · ".join(parts)

@@ -1,0 +1,35 @@
+"""Compile the numba kernels a first run needs before it needs them (no Qt).
+
+The first run of a process used to freeze napari for seconds: the core's
+kernels and napari's own label-colour kernels are compiled on first use.
+`warm_up` compiles both; the widget runs it once per process in a thread
+worker when it opens.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..io.figure import label_colour_dict
+from . import LABEL_OFFSET
+
+
+def warm_up_napari() -> None:
+    """Compile napari's kernels that map uint8 labels through a direct colormap.
+
+    A small Labels layer with the patterns layer's colormap and dtype,
+    refreshed once (model only: nothing is drawn).
+    """
+    from napari.layers import Labels
+
+    data = np.arange(4, dtype=np.uint8).reshape(2, 2)
+    layer = Labels(data, colormap=label_colour_dict(3, LABEL_OFFSET))
+    layer.refresh()
+
+
+def warm_up() -> None:
+    """Compile the core's kernels (`napari_symseg.core.warmup`) and napari's label kernels."""
+    from ..core.warmup import warm_up as warm_up_core
+
+    warm_up_core()
+    warm_up_napari()

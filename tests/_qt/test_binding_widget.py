@@ -1,0 +1,104 @@
+"""Results bound to their image: hints, plots, sizes, deleting and renaming mid-run."""
+
+import numpy as np
+
+from napari_symseg.controller import METADATA_KEY
+from napari_symseg.core.samples import lattice, two_phase
+
+from .helpers import TIMEOUT, run_and_wait, set_fields, suggest_and_wait
+
+SMALL = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "stride": 4}
+
+
+def single_crystal(shape=(160, 160)):
+    return lattice(shape, 10.0) + np.random.default_rng(3).normal(0.0, 0.05, shape)
+
+
+def test_switching_image_shows_that_images_hint_and_plots_or_none(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    a = viewer.add_image(two_phase((192, 192)), name="a")
+    b = viewer.add_image(single_crystal(), name="b")
+    c = viewer.add_image(two_phase((128, 128)), name="c")
+    widget.image.value = a
+    set_fields(widget, **SMALL, n_patterns=2)
+    run_and_wait(qtbot, widget)
+    widget.image.value = b
+    set_fields(widget, **SMALL, n_patterns=3)
+    run_and_wait(qtbot, widget)
+    panel, dock = widget.hint_panel, widget.results_dock
+    assert panel.hint.suggested == 1 and panel.used == 3
+    assert not panel.use_button.native.isHidden()  # "use k = 1" for b
+    b_ops = dock.separability_plot.separability.copy()
+    widget.image.value = a  # a's own hint: 2 patterns, used 2, nothing to click
+    assert panel.used == 2 and panel.hint.suggested == 2
+    assert panel.use_button.native.isHidden()
+    assert panel.text.value.startswith("hint: 2 patterns")
+    assert not np.array_equal(dock.separability_plot.separability, b_ops)
+    np.testing.assert_allclose(dock.separability_plot.separability,
+                               widget.controller.current().separability)
+    widget.image.value = c  # never run: no hint, no plots, never another image's "use k"
+    assert not panel.visible and panel.hint is None
+    assert dock.separability_plot.operations is None
+    assert "sizes not suggested for this image" in widget.status.value
+    widget.image.value = b
+    assert panel.hint.suggested == 1 and panel.used == 3
+    assert errors == []
+
+
+def test_switching_image_restores_its_remembered_sizes(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    a = viewer.add_image(two_phase((256, 256)), name="a", scale=(0.02, 0.02),
+                         units=("nm", "nm"))
+    b = viewer.add_image(two_phase((128, 128)), name="b")
+    widget.image.value = a
+    suggest_and_wait(qtbot, widget)
+    suggested = widget.params()
+    widget.image.value = b  # nothing known about b: the fields stay, the status says so
+    assert widget.params() == suggested
+    assert widget.status.value == (
+        "b: sizes not suggested for this image (Suggest sizes, or keep these)")
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    widget.image.value = a
+    assert widget.params() == suggested
+    assert "sizes suggested for this image" in widget.status.value
+    assert widget.fields["reference_frames"].value == ""  # still "the current frame"
+    widget.image.value = b  # b's last run
+    assert widget.params().patch_x == SMALL["patch_x"]
+    assert widget.status.value.startswith("b: ") and "parameters of its last run" in (
+        widget.status.value)
+    assert errors == []
+
+
+def test_deleting_the_image_mid_run_cancels_and_adds_nothing(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    other = viewer.add_image(two_phase((64, 64)), name="other")
+    big = viewer.add_image(two_phase((1024, 1024)), name="big")
+    widget.image.value = big
+    set_fields(widget, **{**SMALL, "stride": 1})
+    widget.run()
+    qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
+    viewer.layers.remove(big)
+    assert widget.image.value is other  # the chooser moves to an image, never to a result
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    qtbot.wait(100)
+    assert [layer.name for layer in viewer.layers] == ["other"]
+    assert widget.status.value == "cancelled: the image layer was deleted"
+    assert widget.run_button.text == "Run" and errors == []
+
+
+def test_renaming_the_image_mid_run_follows_it(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    source = viewer.add_image(two_phase((512, 512)), name="img")
+    widget.image.value = source
+    set_fields(widget, **{**SMALL, "stride": 2})
+    widget.run()
+    qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
+    source.name = "renamed"
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    assert [layer.name for layer in viewer.layers] == [
+        "renamed", "renamed patterns", "renamed PCA", "renamed confidence"]
+    assert viewer.layers["renamed patterns"].metadata[METADATA_KEY]["source"] == "renamed"
+    assert widget.image.value is source and widget.image.native.currentText() == "renamed"
+    source.name = "later"  # after the run too
+    assert "later patterns" in viewer.layers and errors == []

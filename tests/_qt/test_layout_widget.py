@@ -1,0 +1,75 @@
+"""The dock on a 1366x768 laptop: it scrolls, keeps its width, the plots dock comes back."""
+
+from qtpy.QtWidgets import QScrollArea
+
+from napari_symseg._qt.widget import ALL_FRAMES, PLOTS_DOCK_NAME
+from napari_symseg.core.samples import moving_boundary_series, two_phase
+
+from .helpers import run_and_wait, set_fields
+
+SMALL = {"patch_x": 6, "patch_y": 6, "window_x": 9, "window_y": 9, "stride": 4,
+         "n_selected_operations": 10}
+
+
+def test_everything_scrolls_inside_the_dock(viewer_widget):
+    _, widget = viewer_widget
+    assert isinstance(widget.scroll, QScrollArea) and widget.scroll.widgetResizable()
+    content = widget.scroll.widget()
+    for part in (widget.image, widget.fields["patch_x"], widget.run_button, widget.status,
+                 widget.hint_panel, widget.live, widget.probe, widget.fields["method"]):
+        assert content.isAncestorOf(part.native)
+    assert content.isAncestorOf(widget.advanced)
+
+
+def test_window_fits_1366x768_with_hint_and_plots_docked(qtbot, make_napari_viewer):
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(1366, 768)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    source = viewer.add_image(moving_boundary_series(n_frames=3, shape=(96, 128), start=40,
+                                                     step=16), name="s")
+    widget.image.value = source
+    widget.segment.value = ALL_FRAMES
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    widget.advanced.expand(animate=False)  # even with every expert field open
+    qtbot.wait(100)
+    assert widget.hint_panel.visible and widget.hint_panel.hint is not None
+    assert PLOTS_DOCK_NAME in viewer.window.dock_widgets
+    minimum = viewer.window._qt_window.minimumSizeHint()
+    print(f"\nmain window minimum size with widget, hint and plots: "
+          f"{minimum.width()} x {minimum.height()}")
+    assert minimum.height() <= 768 and minimum.width() <= 1366
+
+
+def test_width_is_stable_when_texts_grow(qtbot, make_napari_viewer):
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(1366, 768)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    widget.image.value = viewer.add_image(two_phase((64, 64)), name="tp")
+    qtbot.wait(100)
+    width, minimum = widget.width(), widget.minimumSizeHint().width()
+    widget.hint_panel.failed("not available " + "because of a very long reason " * 20)
+    widget.status.value = "a long status line " * 30
+    widget.image.value = viewer.add_image(two_phase((64, 64)), name="calibrated image " * 4,
+                                          scale=(0.0213, 0.0213), units=("nm", "nm"))
+    set_fields(widget, patch_x=123, window_x=456)  # longer size labels (px and nm)
+    qtbot.wait(100)
+    assert widget.width() == width
+    assert widget.minimumSizeHint().width() == minimum
+
+
+def test_plots_dock_closes_and_comes_back(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    dock = viewer.window.dock_widgets[PLOTS_DOCK_NAME]
+    assert dock is widget.results_dock and dock.separability_plot.operations is not None
+    viewer.window.remove_dock_widget(dock)  # what the dock's close button does
+    assert PLOTS_DOCK_NAME not in viewer.window.dock_widgets
+    set_fields(widget, n_patterns=3)
+    run_and_wait(qtbot, widget)
+    assert PLOTS_DOCK_NAME not in viewer.window.dock_widgets  # closed stays closed
+    widget.plots_button.changed.emit(True)  # "Plots"
+    assert viewer.window.dock_widgets[PLOTS_DOCK_NAME] is widget.results_dock
+    assert widget.results_dock.separability_plot.operations is not None

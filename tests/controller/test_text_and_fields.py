@@ -1,0 +1,78 @@
+"""What the widget says and which fields it shows, without Qt."""
+
+import numpy as np
+import pytest
+from napari.layers import Image
+
+from napari_symseg.controller.fields import (
+    ADVANCED_FIELDS,
+    FIELD_NAMES,
+    SERIES_FIELDS,
+    essential_fields,
+    visible_fields,
+)
+from napari_symseg.controller.text import (
+    calibrated,
+    field_label,
+    fractions_text,
+    physical_length,
+    run_summary,
+    suggestion_text,
+)
+from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
+
+
+@pytest.fixture
+def nm_layer():
+    return Image(np.zeros((8, 8)), scale=(0.02, 0.05), units=("nm", "nm"))
+
+
+def test_lengths_of_calibrated_and_plain_layers(nm_layer):
+    plain = Image(np.zeros((8, 8)))
+    assert physical_length(nm_layer, -2, 8) == "0.16 nm"
+    assert physical_length(nm_layer, -1, 8) == "0.4 nm"
+    assert physical_length(plain, -1, 8) is None
+    assert calibrated(nm_layer) and not calibrated(plain) and not calibrated(None)
+
+
+def test_field_labels_say_what_the_half_sizes_mean(nm_layer):
+    assert field_label("patch_x", 12, nm_layer) == "patch half-height (25 px = 0.5 nm)"
+    assert field_label("patch_y", 12, nm_layer) == "patch half-width (25 px = 1.25 nm)"
+    assert field_label("patch_x", 12) == "patch half-height (25 px)"
+    assert field_label("window_y", 3, None, "power_spectrum") == "FFT window half-width (7 px)"
+    assert field_label("window_x", 3, None, "local_correlation_map") == (
+        "shift window half-height (7 px)")
+    assert field_label("radius", 4, nm_layer) == "patch radius (⌀ 9 px = 0.45 nm)"
+    assert field_label("stride", 4, nm_layer) == "stride (= 0.2 nm)"
+    assert field_label("smoothing", 0.0, nm_layer) == "smoothing sigma"  # off
+    assert field_label("n_patterns", 3) == "number of patterns"
+
+
+def test_run_summary_and_fractions():
+    assert run_summary(2.34, 3, [0.52, 0.31, 0.17]) == "2.3 s · 3 patterns: 52 % · 31 % · 17 %"
+    assert run_summary(0.1, 1, [1.0], frame=5) == "frame 5 · 0.1 s · 1 pattern: 100 %"
+    assert run_summary(0.5, 2, [0.5, 0.5], preview_stride=6).startswith("preview, stride 6 · ")
+    assert "4 frames · 2 patterns (mean over frames)" in run_summary(
+        1.0, 2, [0.4, 0.6], n_frames=4)
+    assert fractions_text([0.5, np.nan]) == "50 % · –"
+
+
+def test_suggestion_text_names_what_changed(nm_layer):
+    text = suggestion_text(nm_layer, 10.0, {"patch_x": 12, "patch_y": 12, "stride": 3})
+    assert text == "lattice period 10.0 px (shortest 0.5 nm): patch 12×12, stride 3"
+    assert suggestion_text(nm_layer, None, {}).endswith("the sizes are already the suggested ones")
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_fields_of_each_family_essentials_first(name):
+    family = FAMILIES[name]
+    assert set(visible_fields(name)) == {"descriptor_name", *family.fields, *COMMON_FIELDS}
+    assert set(visible_fields(name, series=True)) - set(visible_fields(name)) == set(
+        SERIES_FIELDS)
+    essentials = essential_fields(name)
+    assert essentials[0] == "descriptor_name"
+    assert {"n_patterns", "stride"} <= set(essentials)
+    assert not set(essentials) & ADVANCED_FIELDS
+    sizes = {"patch_x", "patch_y", "window_x", "window_y", "radius"} & set(family.fields)
+    assert sizes <= set(essentials)  # the family's sizes are never hidden away
+    assert visible_fields(name) == [n for n in FIELD_NAMES if n in visible_fields(name)]
