@@ -47,7 +47,8 @@ class Calibration:
     @classmethod
     def pixels(cls, ndim: int) -> Calibration:
         """An uncalibrated calibration (1 pixel per pixel) for `ndim` axes."""
-        labels = ("t", "y", "x")[-ndim:] if ndim <= 3 else tuple(f"axis{i}" for i in range(ndim))
+        labels = ("t", "y", "x")[3 - ndim:] if ndim <= 3 else \
+            tuple(f"axis{i}" for i in range(ndim))
         return cls((1.0,) * ndim, ("pixel",) * ndim, labels)
 
     @property
