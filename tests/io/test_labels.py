@@ -101,6 +101,10 @@ def test_other_tiffs_have_no_record(tmp_path):
     assert read_record(plain) == {"a": 1} and not package_record(read_record(plain))
     values, record, calibration = read_labels(plain)
     assert record is None and calibration == Calibration.pixels(2) and values.shape == (4, 4)
+    for bad in ({"napari_symseg": "1", "labels": {"label_offset": "1"}},
+                {"napari_symseg": "1", "labels": {"label_offset": 1, "no_pattern": 2.5}},
+                {"labels": {"label_offset": 1}}):
+        assert not package_record(bad)  # a damaged record: read as any TIFF
     (tmp_path / "bad.tif").write_bytes(b"not a tiff")
     assert read_record(tmp_path / "bad.tif") is None
     with pytest.raises(FileFormatError, match="cannot read"):

@@ -271,7 +271,11 @@ def package_record(record) -> bool:
         As `napari_symseg.io.tiff.read_record` returns it.
     """
     labels = record.get("labels") if isinstance(record, dict) else None
-    return isinstance(labels, dict) and "label_offset" in labels and "napari_symseg" in record
+    if not isinstance(labels, dict) or "napari_symseg" not in record:
+        return False
+    offset, no_pattern = labels.get("label_offset"), labels.get("no_pattern")
+    return (isinstance(offset, int) and not isinstance(offset, bool) and offset >= 0
+            and (no_pattern is None or isinstance(no_pattern, int)))
 
 
 def read_labels(path: str | Path) -> tuple[np.ndarray, dict | None, Calibration]:
