@@ -81,12 +81,12 @@ def test_translation_heatmap_has_shift_axes_colour_bar_and_hover(dock):
     # real shift values on the axes, rows growing downward like the image
     np.testing.assert_allclose(plot.image.get_extent(), (-10.5, 10.5, 10.5, -10.5))
     # calibrated: every tick in px and nm (rows 0.02 nm/px, columns 0.05 nm/px)
-    assert plot.axes.get_xlabel() == "shift along columns, px (nm)"
-    assert plot.axes.get_ylabel() == "shift along rows, px (nm)"
-    for axis, size in ((plot.axes.xaxis, 0.05), (plot.axes.yaxis, 0.02)):
+    assert plot.axes.get_xlabel() == "column shift, px (nm)"
+    assert plot.axes.get_ylabel() == "row shift, px (nm)"
+    for axis, size, gap in ((plot.axes.xaxis, 0.05, "\n"), (plot.axes.yaxis, 0.02, " ")):
         ticks, labels = axis.get_ticklocs(), [t.get_text() for t in axis.get_ticklabels()]
         assert len(ticks) >= 3 and all(t == int(t) for t in ticks)  # whole pixels
-        assert labels == [f"{t:g} ({t * size:.2g})".replace("-", "−") for t in ticks]
+        assert labels == [f"{t:g}{gap}({t * size:.2g})".replace("-", "−") for t in ticks]
     assert "0 (0)" in labels
     assert plot.colorbar.ax.get_ylabel() == "Fisher separability S"
     assert "1: drawn as the largest finite S" in plot.info.get_text()
@@ -105,8 +105,8 @@ def test_uncalibrated_heatmap_has_pixel_axes_only(dock):
     source = viewer.add_image(np.zeros((64, 64)), name="img")
     results.show_separability(translations(), np.ones(49), source=source)
     plot = results.separability_plot
-    assert plot.axes.get_xlabel() == "shift along columns (px)"
-    assert [t.get_text() for t in plot.axes.get_xticklabels()][:2] == ["−9", "−6"]
+    assert plot.axes.get_xlabel() == "column shift (px)"
+    assert [t.get_text() for t in plot.axes.get_xticklabels()] == ["−5", "0", "5"]
 
 
 def test_selected_operations_are_red_squares_with_their_rank(dock):

@@ -12,6 +12,18 @@ from napari_symseg.core.samples import two_phase
 from .helpers import TIMEOUT
 
 SCALE = (0.02, 0.05)
+TRANSLATE = (1.0, 2.0)
+
+
+def world(row, col):
+    """World coordinates of image data coordinates (row, col) of the "tp" image."""
+    return np.asarray(TRANSLATE) + np.asarray(SCALE) * (row, col)
+
+
+def world_box(layer, index, side):
+    """The min or max corner of shape `index` of `layer`, in world coordinates."""
+    corner = getattr(layer.data[index], side)(axis=0)
+    return np.asarray(layer.translate) + np.asarray(layer.scale) * corner
 
 
 class Harness:
@@ -40,9 +52,9 @@ def harness(make_napari_viewer):
     viewer = make_napari_viewer()
     viewer.add_image(np.zeros((32, 32)), name="other")
     source = viewer.add_image(two_phase((128, 160)), name="tp", scale=SCALE,
-                              translate=(1.0, 2.0))
+                              translate=TRANSLATE)
     viewer.add_labels(np.zeros((128, 160), int), name="tp patterns", scale=SCALE,
-                      translate=(1.0, 2.0))
+                      translate=TRANSLATE)
     return Harness(viewer, source, Params(patch_x=6, patch_y=5, window_x=8, window_y=9))
 
 
@@ -58,10 +70,9 @@ def test_enabling_adds_point_and_window_on_top_point_active_in_select_mode(qtbot
     assert Probe.is_probe_layer(point) and not Probe.is_probe_layer(harness.source)
     np.testing.assert_allclose(point.data, [[64, 80]])  # the image centre (data coordinates)
     np.testing.assert_allclose(point.scale, SCALE)
-    np.testing.assert_allclose(window.translate, (1.0, 2.0))
-    # patch, then patch + shift window, on pixel edges
-    np.testing.assert_allclose(window.data[0].min(0), (64 - 6.5, 80 - 5.5))
-    np.testing.assert_allclose(window.data[1].max(0), (64 + 14.5, 80 + 14.5))
+    # patch, then patch + shift window, on pixel edges, around the probe's pixel
+    np.testing.assert_allclose(world_box(window, 0, "min"), world(64 - 6.5, 80 - 5.5))
+    np.testing.assert_allclose(world_box(window, 1, "max"), world(64 + 14.5, 80 + 14.5))
     harness.wait_idle(qtbot)
     cmap, pixel, source = harness.shown[-1]
     assert pixel == (64, 80) and source is harness.source
@@ -78,7 +89,7 @@ def test_dragging_redraws_shapes_at_once_and_computes_only_the_latest_map(qtbot,
     before = len(harness.shown)
     for row in range(30, 60):  # a fast drag: 30 moves before the loop runs again
         point.data = np.array([[float(row), 120.0]])
-        np.testing.assert_allclose(window.data[0].min(0), (row - 6.5, 120 - 5.5))
+        np.testing.assert_allclose(world_box(window, 0, "min"), world(row - 6.5, 120 - 5.5))
     assert probe._pending is not None or probe.worker is not None
     harness.wait_idle(qtbot)
     maps = harness.shown[before:]
@@ -98,7 +109,7 @@ def test_refresh_follows_parameters_and_the_chosen_image(qtbot, harness):
     probe.refresh()
     window = viewer.layers["tp probe window"]
     assert list(window.shape_type) == ["ellipse", "rectangle"]
-    np.testing.assert_allclose(window.data[0].min(0), (64 - 7, 80 - 7))
+    np.testing.assert_allclose(world_box(window, 0, "min"), world(64 - 7, 80 - 7))
     harness.wait_idle(qtbot)
     assert harness.shown[-1][0].shape == (7, 9)
     harness.params = ParamsError("bad field")  # invalid parameters: nothing changes

@@ -241,3 +241,37 @@ def test_no_stall_on_the_first_action_of_a_fresh_process(first):
     record(f"fresh process, first {first}", values)
     worst = max(values["after open"]["max_ms"], values[first]["max_ms"])
     assert worst < LIMIT_MS, values
+
+
+def test_baseline_napari_alone(qtbot, make_napari_viewer):
+    """napari without the plugin on this machine: adding layers, moving a point, scrubbing.
+
+    Recorded for comparison (drawing goes through Mesa's software OpenGL
+    under Xvfb, and a busy machine slows everything); nothing is asserted.
+    """
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(1366, 768)
+    qtbot.wait(300)
+    values = {}
+    with EventLoopWatch() as watch:
+        viewer.add_image(tiled(2048), name="big")
+        qtbot.wait(500)
+    values["add 2048² image"] = watch.summary()["max_ms"]
+    with EventLoopWatch() as watch:
+        points = viewer.add_points([[1000.0, 1000.0]], size=30)
+        viewer.add_shapes([np.array([[900.0, 900.0], [1100.0, 1100.0]])],
+                          shape_type="rectangle", face_color="transparent")
+        qtbot.wait(500)
+    values["add points + shapes"] = watch.summary()["max_ms"]
+    with EventLoopWatch() as watch:
+        for step in range(30):
+            points.data = np.array([[600.0 + 10 * step, 500.0 + 12 * step]])
+            qtbot.wait(16)
+    values["move a point 30x"] = watch.summary()["max_ms"]
+    viewer.add_image(np.random.default_rng(0).random((8, 256, 256)), name="series")
+    with EventLoopWatch() as watch:
+        for t in [1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0]:
+            viewer.dims.set_current_step(0, t)
+            qtbot.wait(30)
+    values["scrub 8 x 256²"] = watch.summary()["max_ms"]
+    record("baseline: napari alone (max gap ms)", values)

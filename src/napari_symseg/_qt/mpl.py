@@ -79,8 +79,9 @@ def shift_axes(axes, limits, source, what: str = "shift", unit: str = "px") -> N
     The map's x axis is the column shift, its y axis the row shift (rows
     grow downward, as in the image). Ticks are whole pixels; for a
     calibrated `source` each tick also gives the shift in its unit, e.g.
-    ``"-10 (-0.2)"`` and the axis label says ``"px (nm)"``. (Fixed tick
-    labels rather than secondary axes: they cost nothing to lay out.)
+    ``"-10 (-0.2)"`` (on two lines for columns) and the axis label says
+    ``"column shift, px (nm)"``. (Fixed tick labels rather than secondary
+    axes: they cost nothing to lay out.)
 
     Parameters
     ----------
@@ -95,19 +96,20 @@ def shift_axes(axes, limits, source, what: str = "shift", unit: str = "px") -> N
     unit : str
         The unit of the data coordinates.
     """
-    for axis, (low, high), name, bins in ((-1, limits[:2], "columns", 6),
-                                          (-2, limits[2:], "rows", 5)):
+    for axis, (low, high), name, bins in ((-1, limits[:2], "column", 4),
+                                          (-2, limits[2:], "row", 4)):
         calibration = axis_calibration(source, axis) if what == "shift" else None
         if calibration is not None and calibration[1] == "px":
             calibration = None
         ticks = MaxNLocator(nbins=bins, integer=True).tick_values(low, high)
         ticks = ticks[(ticks >= low) & (ticks <= high)]
         labels = [f"{t:g}" for t in ticks]
-        label = f"{what} along {name} ({unit})"
-        if calibration is not None:
+        label = f"{name} {what} ({unit})"
+        if calibration is not None:  # columns: nm under px (narrow); rows: nm beside px
             size, symbol = calibration
-            labels = [f"{t:g} ({t * size:.2g})" for t in ticks]
-            label = f"{what} along {name}, {unit} ({symbol})"
+            gap = "\n" if axis == -1 else " "
+            labels = [f"{t:g}{gap}({t * size:.2g})" for t in ticks]
+            label = f"{name} {what}, {unit} ({symbol})"
         labels = [text.replace("-", "\N{MINUS SIGN}") for text in labels]
         setter = axes.set_xticks if axis == -1 else axes.set_yticks
         setter(ticks, labels)

@@ -15,17 +15,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from qtpy.QtCore import QPointF, Qt
+from qtpy.QtCore import QPointF, QSize, Qt
 from qtpy.QtGui import QColor, QPen
 from qtpy.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from ..controller import LABEL_OFFSET
 from ..io.calibration import unit_symbol
+from .canvas import renderer
 from .mpl import FONT_SIZE, MIN_HEIGHT, ThemedPlot
 from .shift_maps import ProbePlot, SeparabilityPlot
 
 #: The tabs of the dock, in order.
 TABS = ("area fraction", "separability", "probe")
+#: Height (px) the dock asks for.
+PREFERRED_HEIGHT = 220
 #: The readout right of the tabs when the mouse is not over a value.
 HOVER_HELP = "hover over a plot for its values"
 
@@ -302,6 +305,11 @@ class ResultsDock(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         self.setMinimumHeight(MIN_HEIGHT + 30)
+        renderer()  # start the renderer process now: the first plot is then quick
+
+    def sizeHint(self) -> QSize:
+        """About 220 px high: a bottom dock that leaves the canvas most of 768 px."""
+        return QSize(800, PREFERRED_HEIGHT)
 
     def _plots(self) -> tuple:
         return self.area_plot, self.separability_plot, self.probe_plot

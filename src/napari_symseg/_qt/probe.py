@@ -3,7 +3,8 @@
 `Probe` owns two layers on top of the layer list, ``"<image> probe"`` (one
 point, the active layer in select mode: dragging it moves it at once) and
 ``"<image> probe window"`` (the patch and what the shifts or the pooling
-read, redrawn on the GUI thread: cheap). The pixel's local correlation map
+read, drawn around pixel (0, 0) and moved by the layer's translate: a drag
+builds no new shapes). The pixel's local correlation map
 is computed in a napari thread worker and handed to a display callback;
 requests made while one is computing replace each other, so that dragging
 never queues computations (the latest request wins) and the event loop is
@@ -132,12 +133,17 @@ class Probe:
         self.source = source
         self.pixel = tuple(round(v) for v in probe_centre(source))
         # the window first, the point above it: both above every other layer
+        # sizes are in data pixels: proportional to the image, so that the point and
+        # the lines stay visible (about 10 and 1.5 screen px) when it is shown whole
+        extent = max(np.shape(source.data)[-2:])
+        self._edge = max(1.5, extent / 400)
+        self._shapes_key = None
         self.window = self.viewer.add_shapes(
             name=f"{source.name} probe window", face_color="transparent",
-            edge_width=1.5, **place)
+            edge_width=self._edge, **place)
         self.point = self.viewer.add_points(
-            [self.pixel], name=f"{source.name} probe", size=10, face_color="yellow",
-            border_color="black", **place)
+            [self.pixel], name=f"{source.name} probe", size=max(10.0, extent / 60),
+            face_color="yellow", border_color="black", border_width=0.15, **place)
         self.point.events.data.connect(self._on_moved)
         self.viewer.layers.selection.active = self.point
         self.point.mode = "select"  # a drag moves the point, it does not pan
@@ -180,12 +186,25 @@ class Probe:
         self._request((self.source, frame, params, *self.pixel))
 
     def _draw_shapes(self, params) -> None:
-        data, kinds = probe_shapes(*self.pixel, params)
-        colours = list(SHAPE_COLOURS[: len(kinds)]) if len(kinds) > 1 else [SHAPE_COLOURS[1]]
+        """The shapes around pixel (0, 0), moved to the probe by the layer's translate.
+
+        Dragging only changes the translate (no new meshes: cheap); new sizes
+        or another descriptor change the shapes themselves.
+        """
+        data, kinds = probe_shapes(0, 0, params)
         window = self.window
-        window.data = list(zip(data, kinds, strict=True))
-        window.edge_color = colours
-        window.face_color = "transparent"
+        key = (tuple(kinds), tuple(np.concatenate(data).ravel()))
+        if key != self._shapes_key:
+            self._shapes_key = key
+            colours = list(SHAPE_COLOURS[: len(kinds)]) if len(kinds) > 1 else \
+                [SHAPE_COLOURS[1]]
+            window.data = list(zip(data, kinds, strict=True))
+            window.edge_width = self._edge
+            window.edge_color = colours
+            window.face_color = "transparent"
+        scale = np.asarray(self.source.scale[-2:], dtype=float)
+        window.translate = tuple(np.asarray(self.source.translate[-2:], dtype=float)
+                                 + scale * np.asarray(self.pixel))
         window.metadata = {METADATA_KEY: {**window.metadata[METADATA_KEY],
                                           "pixel": list(self.pixel)}}
 
