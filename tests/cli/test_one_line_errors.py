@@ -89,9 +89,6 @@ def test_a_real_process_prints_no_traceback(folder):
                                    "got nan")
 
 
-@pytest.mark.xfail(strict=True, reason="core/validation.as_image does not check that the value "
-                   "range is finite (owner of core/validation.py to fix); today the labels "
-                   "come out of a scikit-learn NaN error, reported as a bug")
 def test_values_near_the_float_maximum_are_a_clear_input_error(folder, capsys):
     image = two_phase((80, 80)).astype(np.float64)
     huge = (image - image.mean()) / np.ptp(image) * 1.7e308

@@ -34,9 +34,6 @@ def test_non_finite_numbers_and_huge_lists_are_params_errors(changes, message):
     assert message in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="core/validation.check_series calls "
-                   "np.asarray on a nested list without catching numpy's ragged-array error "
-                   "(owner of core/validation.py to fix)")
 def test_ragged_list_is_an_input_error():
     with pytest.raises(InputError, match="same shape"):
         segment_series([np.zeros((40, 40)), np.zeros((30, 40))], **SMALL)

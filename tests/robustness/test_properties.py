@@ -64,10 +64,11 @@ dtypes = st.sampled_from([np.uint8, np.int16, np.int32, np.float32, np.float64, 
 shapes = st.one_of(hnp.array_shapes(min_dims=2, max_dims=2, min_side=6, max_side=48),
                    hnp.array_shapes(min_dims=2, max_dims=2, min_side=6, max_side=48),
                    hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=12))
-# finite values mostly; NaN / inf sometimes (float32 range: values near the float64 maximum
-# are the strict xfail in tests/cli/test_one_line_errors.py, a core/validation issue)
+# finite values mostly; NaN / inf sometimes; now and then the whole float64 range (values
+# beyond core.validation.MAX_ABS_VALUE are an InputError)
 values = st.one_of(st.floats(-1e6, 1e6, width=32), st.integers(-300, 300),
-                   st.floats(allow_nan=True, allow_infinity=True, width=32))
+                   st.floats(allow_nan=True, allow_infinity=True, width=32),
+                   st.floats(allow_nan=False, allow_infinity=False, width=64))
 small_params = st.fixed_dictionaries({
     "descriptor_name": st.sampled_from(DESCRIPTOR_NAMES),
     "patch_x": st.integers(1, 6), "patch_y": st.integers(1, 6),

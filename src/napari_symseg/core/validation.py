@@ -6,6 +6,9 @@ import numpy as np
 
 from ..errors import InputError
 
+#: Largest pixel magnitude accepted: squares and box sums of a 4096² image stay finite.
+MAX_ABS_VALUE = 1e100
+
 
 def as_image(image, allow_series: bool = False, allow_constant: bool = False) -> np.ndarray:
     """Validate `image` and return a float64 copy (the input is never modified).
@@ -30,8 +33,8 @@ def as_image(image, allow_series: bool = False, allow_constant: bool = False) ->
     ------
     InputError
         For RGB/RGBA, 1-D or 4-D+ arrays, 3-D series when not allowed,
-        complex, boolean or non-numeric data, empty arrays, NaN/inf pixels
-        and constant images.
+        complex, boolean or non-numeric data, empty arrays, NaN/inf pixels,
+        values beyond `MAX_ABS_VALUE` and constant images.
     """
     arr = np.asarray(image)
     if arr.dtype.kind not in "iuf":
@@ -63,6 +66,13 @@ def as_image(image, allow_series: bool = False, allow_constant: bool = False) ->
             f"image contains {int(bad.sum())} NaN or infinite pixel(s); replace them "
             "(e.g. with the median) or crop them away"
         )
+    largest = float(np.abs(out).max())
+    if largest > MAX_ABS_VALUE:
+        raise InputError(
+            f"image values reach {largest:.3g}, too large to compute squares and sums with; "
+            f"rescale the image (e.g. divide it by its maximum) so that values stay below "
+            f"{MAX_ABS_VALUE:g}"
+        )
     frames = out.reshape((-1, *out.shape[-2:]))
     for t, frame in enumerate([] if allow_constant else frames):
         if frame.max() == frame.min():
@@ -93,11 +103,17 @@ def check_series(series) -> tuple[int, int, int]:
     Raises
     ------
     InputError
-        For non-real data, arrays that are not 3-D, RGB/RGBA data and empty
-        series.
+        For non-real data, arrays that are not 3-D, RGB/RGBA data, empty
+        series and lists of frames of different shapes.
     """
     if not (hasattr(series, "shape") and hasattr(series, "dtype")):
-        series = np.asarray(series)  # a nested list: small enough to convert
+        try:
+            series = np.asarray(series)  # a nested list: small enough to convert
+        except ValueError:  # numpy refuses ragged nesting
+            raise InputError(
+                "the frames of a series must all have the same shape (a (T, Y, X) array); "
+                "got a list of frames of different shapes"
+            ) from None
     shape = tuple(int(n) for n in series.shape)
     dtype = np.dtype(series.dtype)
     if dtype.kind not in "iuf":
