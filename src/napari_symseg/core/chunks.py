@@ -16,6 +16,7 @@ from collections.abc import Generator
 import numpy as np
 from scipy import ndimage
 
+from .descriptors.contrast import image_level, local_contrast, n_channels
 from .descriptors.operations import Operations
 from .descriptors.registry import get_family
 from .grid import Grid, inside
@@ -108,6 +109,9 @@ class DescriptorChunks:
     ----------
     grid : Grid
         Where the descriptors are computed.
+    n_features : int
+        Features per grid point: one score per operation, then the contrast
+        channels (`descriptors.contrast`) when ``params.contrast_features``.
     stream : bool
         Whether the descriptors are streamed rather than kept.
     kept : ndarray or None
@@ -126,10 +130,12 @@ class DescriptorChunks:
         self.family = get_family(params.descriptor_name)
         self.image, self.params, self.operations = image, params, operations
         self.grid = grid_for(image.shape, params)
+        self.n_features = len(operations) + n_channels(params)
+        self.level = image_level(image) if n_channels(params) else (0.0, 1.0)
         reach = self.family.margin(params)[0] + self.grid.stride * smoothing_reach(
             params.smoothing / self.grid.stride)
         self.slices = self.grid.row_chunks(_n_chunks(self.grid, reach))
-        self.stream = exceeds_budget(self.nbytes(self.grid, operations)) if stream is None \
+        self.stream = exceeds_budget(self.nbytes(self.grid, self.n_features)) if stream is None \
             else stream
         fit_rows, fit_cols = self.family.fit_margin(params)
         self.fit_area = (inside(self.grid.rows, fit_rows, self.grid.image_shape[0]),
@@ -148,24 +154,34 @@ class DescriptorChunks:
         return values[max(rows.start - start, 0) : max(rows.stop - start, 0), cols]
 
     @staticmethod
-    def nbytes(grid: Grid, operations: Operations) -> int:
-        """Size of the float32 descriptor array of `operations` on `grid`."""
-        return grid.size * len(operations) * 4
+    def nbytes(grid: Grid, n_features: int) -> int:
+        """Size of the float32 descriptor array of `n_features` features on `grid`."""
+        return grid.size * n_features * 4
+
+    def _features(self, rows: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Scores (and contrast channels) at the grid rows `rows`, all grid columns."""
+        cols, n_ops = self.grid.cols, len(self.operations)
+        if out is None:
+            out = np.empty((len(rows), len(cols), self.n_features), dtype=np.float32)
+        if self.n_features == n_ops:
+            return self.family.compute(self.image, self.params, self.operations, rows, cols,
+                                       out=out)
+        # (the families write only into contiguous arrays: the scores' slice is not one)
+        out[..., :n_ops] = self.family.compute(self.image, self.params, self.operations, rows,
+                                               cols)
+        local_contrast(self.image, self.family.box(self.params), rows, cols, self.level,
+                       out=out[..., n_ops:])
+        return out
 
     def _compute(self, sl: slice, out: np.ndarray) -> np.ndarray:
         sigma = self.params.smoothing / self.grid.stride
         if sigma <= 0:
-            return self.family.compute(
-                self.image, self.params, self.operations, self.grid.rows[sl], self.grid.cols,
-                out=out,
-            )
+            return self._features(self.grid.rows[sl], out)
         # smoothed: compute the chunk with a halo of grid rows, filter, crop. The halo
         # covers the filter's reach, so chunks give exactly the whole-grid filter.
         halo = smoothing_reach(sigma)
         lo, hi = max(0, sl.start - halo), min(self.grid.shape[0], sl.stop + halo)
-        block = self.family.compute(
-            self.image, self.params, self.operations, self.grid.rows[lo:hi], self.grid.cols
-        )
+        block = self._features(self.grid.rows[lo:hi])
         ndimage.gaussian_filter(
             block, (sigma, sigma, 0), mode="nearest", truncate=SMOOTHING_TRUNCATE, output=block
         )
@@ -174,7 +190,7 @@ class DescriptorChunks:
 
     def keep_all(self) -> Generator[Progress, None, np.ndarray]:
         """Compute and keep every descriptor (only when not streaming)."""
-        out = np.empty((*self.grid.shape, len(self.operations)), dtype=np.float32)
+        out = np.empty((*self.grid.shape, self.n_features), dtype=np.float32)
         tally = self.tally
         yield Progress("descriptors", tally.done, tally.total)
         for sl in self.slices:
@@ -194,8 +210,9 @@ class DescriptorChunks:
             for sl in self.slices:
                 consume(sl, self.kept[sl])
             return
-        n_cols, n_ops = self.grid.shape[1], len(self.operations)
-        buffer = np.empty((max(s.stop - s.start for s in self.slices), n_cols, n_ops), np.float32)
+        n_cols = self.grid.shape[1]
+        buffer = np.empty((max(s.stop - s.start for s in self.slices), n_cols, self.n_features),
+                          np.float32)
         for i, sl in enumerate(self.slices):
             block = self._compute(sl, buffer[: sl.stop - sl.start])
             consume(sl, block)

@@ -50,8 +50,10 @@ def label_steps(
     labels = grid.upsample(grid_labels) if params.upsampling else grid_labels
     sep = pca_sep = None
     if params.separability_analysis and model.n_patterns > 1:
-        acc = SeparabilityAccumulator(len(model.operations), model.n_patterns)
-        yield from chunks.each(lambda sl, block: acc.add(block, grid_labels[sl]), "labels")
+        n_ops = len(model.operations)  # (contrast channels, if any, come after the scores)
+        acc = SeparabilityAccumulator(n_ops, model.n_patterns)
+        yield from chunks.each(lambda sl, block: acc.add(block[..., :n_ops], grid_labels[sl]),
+                               "labels")
         sep = acc.result()
         pca_sep = fisher_separability(features, grid_labels)
     yield Progress("labels", 1, 1)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FileFormatError, SymsegError
+from .descriptors.contrast import n_channels
 from .descriptors.operations import Operations
 from .params import Params
 from .pca import PCAModel
@@ -178,7 +179,7 @@ def _check_model_data(data) -> None:
                     "operations.")
     if values.ndim == 2 and (values.shape[1] != 2 or (values != np.round(values)).any()):
         raise FileFormatError("operations.values must be (n, 2) whole numbers")
-    n_features = len(values)
+    n_features = len(values) + n_channels(params)  # scores, then contrast channels
     mean = _array(data["pca"], "mean", 1, "pca.")
     components = _array(data["pca"], "components", 2, "pca.")
     variance = _array(data["pca"], "explained_variance", 1, "pca.")
@@ -186,7 +187,7 @@ def _check_model_data(data) -> None:
     centres = _array(data, "centres", 2, "")
     n_components = len(components)
     checks = [(len(mean) == n_features, f"pca.mean has {len(mean)} entries, not one per "
-               f"operation ({n_features})"),
+               f"feature ({n_features})"),
               (components.shape[1] == n_features, f"pca.components has shape "
                f"{components.shape}, not (n, {n_features})"),
               (len(variance) == len(ratio) == n_components, "pca.explained_variance(_ratio) "

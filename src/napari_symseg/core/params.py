@@ -89,6 +89,19 @@ class Params:
         scores with the position inside the unit cell, so weak differences
         (chemical order) are not drowned by it; boundaries blur by about
         sigma. `suggest_params` (``--auto``) sets the shortest lattice period.
+    contrast_features : bool
+        Add two contrast channels to every descriptor: the local mean
+        intensity and the local standard deviation over the descriptor's
+        own scale (patch, radius or window), both divided by the image's
+        mean intensity. Pearson scores ignore both; they are what tells
+        vacuum from an amorphous film, or a weak superlattice of darker
+        columns. `suggest_params` (``--auto``) turns them on when part of
+        the image shows no lattice (docs/parameters.md).
+    contrast_weight : float
+        How strongly the contrast channels enter the PCA: their strongest
+        direction gets this many times the variance of the symmetry scores'
+        strongest direction (1: on a par with the first principal component
+        of the scores).
     upsampling : bool
         Bring labels back to the full image size by nearest-neighbour
         upsampling (otherwise labels stay on the strided grid).
@@ -138,6 +151,14 @@ class Params:
     stride: int = field(default=5, metadata=_meta("stride (px)", 1, 512))
     smoothing: float = field(
         default=0.0, metadata=_meta("descriptor smoothing sigma (px), 0 = off", 0.0, 512.0)
+    )
+    contrast_features: bool = field(
+        default=False, metadata=_meta("add local mean and contrast channels")
+    )
+    contrast_weight: float = field(
+        default=1.0,
+        metadata=_meta("contrast channels' weight vs the strongest symmetry component",
+                       0.01, 100.0),
     )
     upsampling: bool = field(default=True, metadata=_meta("upsample labels to full size"))
     separability_analysis: bool = field(

@@ -23,7 +23,10 @@ class PCAModel:
     ----------
     mean : ndarray, (n_features,)
     components : ndarray, (n_components, n_features)
-        Orthonormal principal axes, by decreasing variance.
+        Principal axes, by decreasing variance: orthonormal, unless the
+        features were weighted (contrast channels, `CovarianceAccumulator.fit`
+        with `scales`): then each axis is multiplied by the features'
+        weights, so that `transform` applies them.
     explained_variance : ndarray, (n_components,)
     explained_variance_ratio : ndarray, (n_components,)
         Fraction of the total variance of each kept component.
@@ -96,12 +99,24 @@ class CovarianceAccumulator:
                 self.cross += c.T @ c
         self.n += len(flat)
 
-    def fit(self, n_components: int | None = None, variance: float | None = None):
-        """The PCA of everything added so far (see `fit_pca`)."""
-        n, d = self.n, len(self.total)
+    def covariance(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and covariance of everything added so far."""
+        n = self.n
         m = self.total / n
-        mean = self.shift + m
-        cov = (self.cross - n * np.outer(m, m)) / max(n - 1, 1)
+        return self.shift + m, (self.cross - n * np.outer(m, m)) / max(n - 1, 1)
+
+    def fit(self, n_components: int | None = None, variance: float | None = None,
+            scales: np.ndarray | None = None):
+        """The PCA of everything added so far (see `fit_pca`).
+
+        With `scales`, the PCA of the features multiplied by them (feature i
+        by ``scales[i]``); the weights are folded into the components, so the
+        model's `PCAModel.transform` takes the unweighted features.
+        """
+        d = len(self.total)
+        mean, cov = self.covariance()
+        if scales is not None:
+            cov = cov * np.outer(scales, scales)
         evals, evecs = np.linalg.eigh(cov)
         order = np.argsort(evals)[::-1]
         evals = np.clip(evals[order], 0.0, None)
@@ -116,7 +131,8 @@ class CovarianceAccumulator:
         else:
             k = n_components if n_components is not None else d
         k = max(1, min(k, d))
-        return PCAModel(mean, evecs[:k], evals[:k], ratio[:k])
+        axes = evecs[:k] if scales is None else evecs[:k] * scales[None, :]
+        return PCAModel(mean, axes, evals[:k], ratio[:k])
 
 
 def fit_pca(x: np.ndarray, n_components: int | None = None, variance: float | None = None):

@@ -18,6 +18,7 @@ from .._meta import __version__
 from ..errors import ParamsError
 from .chunks import DescriptorChunks, Tally, exceeds_budget, grid_for, project
 from .clustering import assign, fit_centres, size_order
+from .descriptors.contrast import contrast_scales, n_channels
 from .descriptors.operations import Operations
 from .descriptors.registry import get_family
 from .grid import Grid
@@ -94,11 +95,12 @@ def fit_steps(
         raise ParamsError(f"{params.descriptor_name} scores {default.kind} operations; got "
                           f"{operations.kind} operations")
     grid = grid_for(images[0].shape, params)
-    stream = exceeds_budget(len(images) * DescriptorChunks.nbytes(grid, operations))
+    n_features = len(operations) + n_channels(params)
+    stream = exceeds_budget(len(images) * DescriptorChunks.nbytes(grid, n_features))
     tally = Tally()
     chunks = [DescriptorChunks(img, params, operations, 2, stream, tally) for img in images]
 
-    acc = CovarianceAccumulator(len(operations))
+    acc = CovarianceAccumulator(n_features)
     for c in chunks:
         if stream:
             yield from c.each(lambda sl, block, c=c: acc.add(c.fit_part(block, sl)))
@@ -106,7 +108,10 @@ def fit_steps(
             acc.add(c.fit_part((yield from c.keep_all())))
     if not stream:  # (a streamed run's projection pass is still descriptor work)
         yield Progress("pca", 0, 1)
-    pca = acc.fit(params.n_pca_components, params.pca_variance)
+    scales = None
+    if n_features > len(operations):  # contrast channels: weighted by the documented rule
+        scales = contrast_scales(acc.covariance()[1], len(operations), params.contrast_weight)
+    pca = acc.fit(params.n_pca_components, params.pca_variance, scales)
     features = []
     for c in chunks:
         features.append((yield from project(c, pca)))

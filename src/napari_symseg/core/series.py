@@ -167,7 +167,12 @@ def fit_series_steps(
     model = full.model
     acc = SeparabilityAccumulator(len(operations), model.n_patterns)
     for chunks, (labels, _) in zip(full.chunks, full.assigned, strict=True):
-        for _ in chunks.each(lambda sl, block, lab=labels: acc.add(block, lab[sl]), "labels"):
+        n_ops = len(operations)  # (the contrast channels are never selected away)
+
+        def add(sl, block, lab=labels, n_ops=n_ops):
+            acc.add(block[..., :n_ops], lab[sl])
+
+        for _ in chunks.each(add, "labels"):
             yield SeriesProgress("reference", round(100 * share), 100, share,
                                  detail="separability of every operation")
     separability = acc.result() if model.n_patterns > 1 else np.zeros(len(operations))

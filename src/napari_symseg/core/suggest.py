@@ -42,6 +42,9 @@ The rule (also in docs/parameters.md):
      weak chemical order; docs/robustness.md).
 4. Everything shrinks together if the image cannot hold the descriptor and
    at least 8 grid points per axis.
+5. **Contrast channels** (``contrast_features``) on when at least 5 % of
+   the image shows no lattice (vacuum, amorphous film), off otherwise
+   (`coverage`); `suggest_with_reasons` says which and why.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from .coverage import suggest_contrast
 from .params import Params
 from .validation import InputError, as_image
 
@@ -324,8 +328,32 @@ def params_for_lattice(lattice: LatticeEstimate, image_shape, params: Params) ->
     )
 
 
+def suggest_with_reasons(image, params: Params | None = None) -> tuple[Params, tuple[str, ...]]:
+    """`suggest_params` and one line per choice that is not a plain size (why).
+
+    Parameters
+    ----------
+    image : array_like, 2-D
+        The image.
+    params : Params, optional
+        Everything else (descriptor, number of patterns, ...) is kept.
+
+    Returns
+    -------
+    (Params, tuple of str)
+        The parameters and the reasons (the lattice found, the contrast rule).
+    """
+    params = Params() if params is None else params
+    img = as_image(image)
+    lattice = estimate_lattice(img)
+    sized = params_for_lattice(lattice, img.shape, params)
+    contrast, why = suggest_contrast(img, sized, float(lattice.lengths.min()))
+    return sized.replace(contrast_features=contrast), (str(lattice), why)
+
+
 def suggest_params(image, params: Params | None = None) -> Params:
-    """`params` with patch, window, radius, stride and max_num_points chosen from the image.
+    """`params` with patch, window, radius, stride, max_num_points, smoothing and the
+    contrast channels chosen from the image (module docstring).
 
     Parameters
     ----------
@@ -345,6 +373,4 @@ def suggest_params(image, params: Params | None = None) -> Params:
     >>> (p.patch_x, p.patch_y, p.stride, p.max_num_points)
     (23, 16, 3, 165)
     """
-    params = Params() if params is None else params
-    img = as_image(image)
-    return params_for_lattice(estimate_lattice(img), img.shape, params)
+    return suggest_with_reasons(image, params)[0]

@@ -13,6 +13,10 @@ Every family is three plain functions plus the `Params` fields it uses:
   ``operations`` may be any subset of ``operations(params)`` (this is how a
   model restricted to the most separable operations is applied).
 
+``box(params) -> (rows, cols)``: the half sizes of the descriptor's own
+scale (patch, radius or window), over which the optional contrast channels
+(`contrast`) are measured.
+
 Optionally ``full_margin(params)``: a family that clips what it reads at the
 border (translations clip their patches) computes descriptors from `margin`
 on, but only points at least `full_margin` from the border read a full patch;
@@ -53,11 +57,24 @@ class DescriptorFamily:
     margin: Callable
     operations: Callable
     compute: Callable
+    box: Callable
     full_margin: Callable | None = None
 
     def fit_margin(self, params) -> tuple[int, int]:
         """Distance from the border from which descriptors are unclipped (fit points)."""
         return (self.full_margin or self.margin)(params)
+
+
+def _patch_box(params) -> tuple[int, int]:
+    return (params.patch_x, params.patch_y)
+
+
+def _radius_box(params) -> tuple[int, int]:
+    return (params.radius, params.radius)
+
+
+def _window_box(params) -> tuple[int, int]:
+    return (params.window_x, params.window_y)
 
 
 FAMILIES: dict[str, DescriptorFamily] = {
@@ -70,6 +87,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             translation.margin,
             translation.grid_operations,
             translation.compute,
+            _patch_box,
             translation.full_margin,
         ),
         DescriptorFamily(
@@ -79,6 +97,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             translation.margin,
             translation.preselected_operations,
             translation.compute,
+            _patch_box,
             translation.full_margin,
         ),
         DescriptorFamily(
@@ -88,6 +107,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             point_symmetry.margin,
             point_symmetry.rotation_operations,
             _writing_into(point_symmetry.compute),
+            _radius_box,
         ),
         DescriptorFamily(
             "reflection_symmetry_maximum_pooling",
@@ -96,6 +116,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             point_symmetry.margin,
             point_symmetry.reflection_operations,
             _writing_into(point_symmetry.compute),
+            _radius_box,
         ),
         DescriptorFamily(
             "power_spectrum",
@@ -104,6 +125,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             power_spectrum.margin,
             power_spectrum.operations,
             _writing_into(power_spectrum.compute),
+            _window_box,
         ),
     )
 }
@@ -114,6 +136,8 @@ COMMON_FIELDS = (
     "pca_variance",
     "stride",
     "smoothing",
+    "contrast_features",
+    "contrast_weight",
     "upsampling",
     "separability_analysis",
     "random_state",
