@@ -274,3 +274,22 @@ def test_figures_render_in_the_background_and_scrubbing_only_repaints(qtbot,
     results.show_probe(np.zeros((5, 5)), (3, 3))
     rendered(qtbot, results.probe_plot)
     assert results.readout.text() == HOVER_HELP
+
+
+def test_switching_kinds_and_clearing_leaves_no_stale_artists(dock):
+    _, results = dock
+    plot = results.separability_plot
+    ops = translations()
+    results.show_separability(ops, np.arange(49.0), selected=[48, 47, 46])
+    assert len(plot.axes.patches) == 3 and len(plot.axes.texts) == 3
+    rot = Operations("rotation", np.array([90.0, 180.0]))
+    results.show_separability(rot, np.array([1.0, 2.0]), selected=[1])
+    assert len(plot.axes.patches) == 2 and [t.get_text() for t in plot.axes.texts] == ["#1"]
+    results.show_separability(ops, np.arange(49.0))
+    assert len(plot.axes.patches) == 0 and len(plot.axes.texts) == 0
+    results.show_separability(ops, np.arange(49.0), selected=[0])
+    results.clear()
+    assert plot.axes is None and plot.operations is None
+    results.show_separability(ops, np.ones(49))
+    assert len(plot.axes.patches) == 0 and len(plot.axes.texts) == 0
+    assert plot.grid.shape == (7, 7)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from qtpy.QtCore import QPointF, QSize, Qt
+from qtpy.QtCore import QPointF, QSize, Qt, QTimer
 from qtpy.QtGui import QColor, QPen
 from qtpy.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
@@ -306,6 +306,9 @@ class ResultsDock(QWidget):
         layout.addWidget(self.tabs)
         self.setMinimumHeight(MIN_HEIGHT + 30)
         renderer()  # start the renderer process now: the first plot is then quick
+        # make the maps' axes in idle turns of the event loop, one plot per turn
+        for plot in (self.separability_plot, self.probe_plot):
+            QTimer.singleShot(0, lambda plot=plot: plot.prepare("map"))
 
     def sizeHint(self) -> QSize:
         """About 220 px high: a bottom dock that leaves the canvas most of 768 px."""

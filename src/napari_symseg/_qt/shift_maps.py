@@ -67,11 +67,12 @@ def _format(value: float) -> str:
 
 
 class PanelPlot(ThemedPlot):
-    """A plot on the left, a summary text on the right; the layout is kept between updates.
+    """A plot on the left, a summary text on the right; the axes are kept between updates.
 
-    Building axes costs tens of milliseconds each on the GUI thread, so a
-    new result of the same kind (same grid, same calibration) only changes
-    the data of the existing artists.
+    Making axes costs tens of milliseconds each on the GUI thread, so they
+    are made once per kind of plot (``"map"``: an image with a colour bar;
+    ``"bars"``), possibly ahead of time (`prepare`, while napari is idle),
+    and later results only change the data, limits and ticks.
 
     Attributes
     ----------
@@ -80,33 +81,68 @@ class PanelPlot(ThemedPlot):
         The summary.
     """
 
-    def _layout(self, key, colorbar: bool) -> bool:
-        """Axes for `key` (kind, shape, calibration): True when they were made anew."""
-        if key == getattr(self, "_key", None) and self.axes is not None:
-            return False
-        self._key = key
+    def __init__(self, viewer, parent=None) -> None:
+        self._kind = None
+        self._parts = []
+        self._note = self._axes = self.info = self.colorbar = None
+        self._message = ""
+        super().__init__(viewer, parent)
+
+    def prepare(self, kind: str) -> None:
+        """Make the axes of `kind` now (hidden behind the current message)."""
+        if self._kind != kind:
+            self._build(kind)
+            self.message(self._message)
+
+    def _build(self, kind: str) -> None:
         self.figure.clear()
-        ratios = (3.0, 0.12, 4.0) if colorbar else (4.0, 3.0)
+        ratios = (3.0, 0.12, 4.0) if kind == "map" else (4.0, 3.0)
         grid = self.figure.add_gridspec(1, len(ratios), width_ratios=ratios)
-        self.axes = self.figure.add_subplot(grid[0])
-        self.axes.set_anchor("E")  # a square map hugs its colour bar
-        cax = self.figure.add_subplot(grid[1]) if colorbar else None
-        self.colorbar = None if cax is None else self.figure.colorbar(
-            self.axes.imshow(np.zeros((1, 1))), cax=cax)
+        self._axes = self.figure.add_subplot(grid[0])
+        self._axes.set_anchor("E")  # a square map hugs its colour bar
+        self._parts = [self._axes]
+        self.colorbar = None
+        if kind == "map":
+            cax = self.figure.add_subplot(grid[1])
+            self.colorbar = self.figure.colorbar(self._axes.imshow(np.zeros((1, 1))), cax=cax)
+            self._parts.append(cax)
         x0 = grid[-1].get_position(self.figure).x0 + 0.02
         self.info = self.figure.text(x0, 0.92, "", va="top", ha="left",
                                      fontsize=FONT_SIZE - 1, linespacing=1.4)
-        self._set_readout(None)
-        return True
+        self._note = self.figure.text(0.5, 0.5, "", ha="center", va="center",
+                                      fontsize=FONT_SIZE + 1, alpha=0.7)
+        self._parts.append(self.info)
+        self._kind = kind
 
-    def clear(self) -> None:
-        """Show nothing; the next plot builds its axes again."""
-        self._key = None
-        self.info = self.colorbar = None
+    def _layout(self, kind: str) -> bool:
+        """Show the axes of `kind` (made if needed): True when they were made now."""
+        built = self._kind != kind
+        if built:
+            self._build(kind)
+        for part in self._parts:
+            part.set_visible(True)
+        self._note.set_visible(False)
+        self.axes = self._axes
+        self._set_readout(None)
+        return built
+
+    def message(self, text: str) -> None:
+        """Show only `text`; the axes stay, hidden."""
+        self._message = text
+        if self._kind is None:
+            super().message(text)
+            return
+        self.axes = None
+        self._set_readout(None)
+        for part in self._parts:
+            part.set_visible(False)
+        self._note.set_text(text)
+        self._note.set_visible(True)
+        self.restyle()
 
     def restyle(self) -> None:
         """Theme colours, the colour bar too."""
-        if getattr(self, "colorbar", None) is not None:
+        if self.colorbar is not None:
             self.colorbar.outline.set_edgecolor(self.text_colour)
         super().restyle()
 
@@ -133,15 +169,24 @@ class SeparabilityPlot(PanelPlot):
     """
 
     def __init__(self, viewer, parent=None) -> None:
+        self.marks, self.bars = [], None
         super().__init__(viewer, parent)
         self.clear()
 
+    def _drop_artists(self) -> None:
+        """Remove the marks and bars of the last plot from the axes."""
+        for artist in [*self.marks, *(self.bars or [])]:
+            try:
+                artist.remove()
+            except (NotImplementedError, ValueError):  # its axes were cleared already
+                pass
+        self.marks, self.bars = [], None
+
     def clear(self) -> None:
         """Show nothing (an image without results)."""
-        super().clear()
+        self._drop_artists()
         self.operations = self.separability = self.selected = self.grid = None
-        self.image = self.bars = None
-        self.marks = []
+        self.image = None
         self._cells = None
         self.message("Fisher separability of every operation: after a run with "
                      "'separability analysis' on")
@@ -161,12 +206,11 @@ class SeparabilityPlot(PanelPlot):
         source : napari.layers.Image, optional
             The segmented image: shift axes in its unit when calibrated.
         """
+        self._drop_artists()
         self.operations = operations
         self.separability = np.asarray(separability, dtype=float)
         self.selected = None if selected is None else np.asarray(selected, dtype=int)
-        for mark in self.marks:
-            mark.remove()
-        self.marks = []
+        self.image = None
         shown, n_inf = finite_or_max(self.separability)
         if operations.kind in ("translation", "frequency"):
             self._heatmap(shown, source)
@@ -206,19 +250,16 @@ class SeparabilityPlot(PanelPlot):
         self._cells = (cells, shape, step, low)
         extent = (low[1] - step / 2, low[1] + (shape[1] - 0.5) * step,
                   low[0] + (shape[0] - 0.5) * step, low[0] - step / 2)
-        calibration = (axis_calibration(source, -2), axis_calibration(source, -1))
-        if self._layout(("heatmap", self.operations.kind, shape, step, tuple(low),
-                         calibration), colorbar=True):
-            self.image = self.axes.images[0]
-            self.image.set(cmap=BLANK_NAN, interpolation="nearest", extent=extent)
-            self.axes.set_xlim(extent[:2])
-            self.axes.set_ylim(extent[2:])
-            self.colorbar.set_label("Fisher separability S", fontsize=FONT_SIZE)
-            what = "shift" if self.operations.kind == "translation" else "frequency"
-            shift_axes(self.axes, (low[1], low[1] + (shape[1] - 1) * step,
-                                   low[0], low[0] + (shape[0] - 1) * step),
-                       source, what, "px" if what == "shift" else "index")
-            self.bars = None
+        self._layout("map")
+        self.colorbar.set_label("Fisher separability S", fontsize=FONT_SIZE)
+        self.image = self.axes.images[0]
+        self.image.set(cmap=BLANK_NAN, interpolation="nearest", extent=extent)
+        self.axes.set_xlim(extent[:2])
+        self.axes.set_ylim(extent[2:])
+        what = "shift" if self.operations.kind == "translation" else "frequency"
+        shift_axes(self.axes, (low[1], low[1] + (shape[1] - 1) * step,
+                               low[0], low[0] + (shape[0] - 1) * step),
+                   source, what, "px" if what == "shift" else "index")
         self.image.set_data(self.grid)
         finite = self.grid[np.isfinite(self.grid)]
         self.image.set_clim(*(finite.min(), finite.max()) if finite.size else (0.0, 1.0))
@@ -235,12 +276,12 @@ class SeparabilityPlot(PanelPlot):
         names = operation_names(self.operations)
         x = np.arange(len(names))
         self.grid = self.image = None
-        if self._layout(("bars", tuple(names)), colorbar=False):
-            self.bars = self.axes.bar(x, np.zeros(len(names)), color="#3b8ede", width=0.6)
-            self.axes.set_xticks(x, names, fontsize=FONT_SIZE - 1,
-                                 rotation=0 if len(names) <= 12 else 90)
-            self.axes.set_ylabel("Fisher separability S", fontsize=FONT_SIZE)
-            self.axes.set_xlim(-0.6, len(names) - 0.4)
+        self._layout("bars")
+        self.bars = self.axes.bar(x, np.zeros(len(names)), color="#3b8ede", width=0.6)
+        self.axes.set_xticks(x, names, fontsize=FONT_SIZE - 1,
+                             rotation=0 if len(names) <= 12 else 90)
+        self.axes.set_ylabel("Fisher separability S", fontsize=FONT_SIZE)
+        self.axes.set_xlim(-0.6, len(names) - 0.4)
         for bar, height, value in zip(self.bars, np.nan_to_num(shown), self.separability,
                                       strict=True):
             bar.set_height(height)
@@ -301,8 +342,7 @@ class ProbePlot(PanelPlot):
 
     def clear(self) -> None:
         """Show nothing (probe off)."""
-        super().clear()
-        self.cmap = self.pixel = self.image = None
+        self.cmap = self.pixel = self.image = self._key = None
         self.message("local correlation map: tick 'probe' and drag its point over the image")
 
     def show(self, cmap: np.ndarray, pixel, source=None) -> None:
@@ -324,13 +364,15 @@ class ProbePlot(PanelPlot):
         self.pixel = (int(pixel[0]), int(pixel[1]))
         hx, hy = (np.asarray(self.cmap.shape) - 1) // 2
         calibration = (axis_calibration(source, -2), axis_calibration(source, -1))
-        if self._layout(("probe", self.cmap.shape, calibration), colorbar=True):
+        key = (self.cmap.shape, calibration)
+        if self._layout("map") or key != self._key:
+            self._key = key
+            self.colorbar.set_label("correlation ρ", fontsize=FONT_SIZE)
             self.image = self.axes.images[0]
             self.image.set(cmap="RdBu_r", clim=(-1.0, 1.0), interpolation="nearest",
                            extent=(-hy - 0.5, hy + 0.5, hx + 0.5, -hx - 0.5))
             self.axes.set_xlim(-hy - 0.5, hy + 0.5)
             self.axes.set_ylim(hx + 0.5, -hx - 0.5)
-            self.colorbar.set_label("correlation ρ", fontsize=FONT_SIZE)
             shift_axes(self.axes, (-hy, hy, -hx, hx), source)
             self.restyle()
         self.image.set_data(self.cmap)
