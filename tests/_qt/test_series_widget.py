@@ -348,7 +348,7 @@ def test_cancel_during_frames_leaves_no_layer(qtbot, series_widget, errors, monk
     def half_way():  # the first frame is in the layer and the plot, the last is not
         assert viewer.layers["s patterns"].data[0].min() == 1
         assert viewer.layers["s patterns"].data[3].max() == 0
-        assert PLOTS_DOCK_NAME in viewer.window.dock_widgets
+        qtbot.waitUntil(lambda: PLOTS_DOCK_NAME in viewer.window.dock_widgets, timeout=TIMEOUT)
         assert widget.results_dock.area_plot.state is not None
 
     cancel_after_first_frame(qtbot, widget, gate, half_way)

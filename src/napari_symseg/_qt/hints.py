@@ -53,8 +53,10 @@ class SilhouetteChart(FigureCanvasQTAgg):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.axes = self.figure.add_subplot()
         self._shown: tuple[PatternCountHint, int] | None = None
-        viewer.events.theme.connect(self._redraw)
-        self.destroyed.connect(lambda *_: viewer.events.theme.disconnect(self._redraw))
+        self._bars = self._dot = None  # built once, then updated (clearing axes is slow)
+        self._style()
+        viewer.events.theme.connect(self._on_theme)
+        self.destroyed.connect(lambda *_: viewer.events.theme.disconnect(self._on_theme))
 
     def show_hint(self, hint: PatternCountHint, used: int) -> None:
         """Draw `hint`, marking the number of patterns `used` by the run."""
@@ -66,46 +68,62 @@ class SilhouetteChart(FigureCanvasQTAgg):
 
         try:
             theme = get_theme(self.viewer.theme)
-            return {"bg": theme.background.as_hex(), "fg": theme.text.as_hex(),
-                    "hi": theme.current.as_hex(), "warn": theme.warning.as_hex()}
+            c = {"bg": theme.background.as_hex(), "fg": theme.text.as_hex(),
+                 "hi": theme.current.as_hex(), "warn": theme.warning.as_hex()}
         except (ValueError, AttributeError):  # an unknown theme: plain colours
-            return {"bg": "white", "fg": "black", "hi": "tab:blue", "warn": "tab:orange"}
-
-    def _redraw(self, *_: Any) -> None:
-        c = self._colours()
+            c = {"bg": "white", "fg": "black", "hi": "tab:blue", "warn": "tab:orange"}
         c["bar"] = to_rgba(c["fg"], 0.35)
+        return c
+
+    def _on_theme(self, *_: Any) -> None:
+        self._style()
+        self._redraw()
+
+    def _style(self) -> None:
+        """Theme colours, labels and spines (what does not depend on the hint)."""
+        c = self._colours()
         ax = self.axes
-        ax.clear()
         self.figure.set_facecolor(c["bg"])
         ax.set_facecolor(c["bg"])
         ax.yaxis.set_major_locator(MaxNLocator(2))
         ax.tick_params(colors=c["fg"], labelsize=7, length=2, pad=1)
-        if self._shown is not None:
-            hint, used = self._shown
-            ks = np.asarray(hint.k, int)
-            sil = np.nan_to_num(np.asarray(hint.silhouette, float), nan=0.0)
-            fill = [c["hi"] if k == hint.suggested else c["bar"] for k in ks]
-            edge = [c["warn"] if k == used != hint.suggested else "none" for k in ks]
-            ax.bar(ks, np.where(ks > 1, sil, 0.0), width=0.7, color=fill, edgecolor=edge,
-                   linewidth=1.8)
-            one = hint.suggested == 1
-            ax.plot([1], [0.06], "o", markersize=6, color=c["hi"] if one else c["fg"],
-                    markerfacecolor=c["hi"] if one else "none", clip_on=False)
-            ax.set_xticks(ks)
-            ax.set_xlim(0.4, ks[-1] + 0.6)
-            top = max(0.5, float(sil.max()))
-            ax.set_ylim(min(0.0, 1.1 * float(sil.min())), min(1.0, 1.1 * top))
-            for k, label in zip(ks, ax.get_xticklabels(), strict=True):
-                if k == hint.suggested:
-                    label.set_color(c["hi"])
-                    label.set_fontweight("bold")
-                elif k == used:
-                    label.set_color(c["warn"])
         ax.set_ylabel("silhouette", color=c["fg"], fontsize=7)
         ax.set_xlabel("k patterns", color=c["fg"], fontsize=7, labelpad=1)
         for side, spine in ax.spines.items():
             spine.set_color(c["fg"])
             spine.set_visible(side in ("left", "bottom"))
+
+    def _redraw(self, *_: Any) -> None:
+        if self._shown is None:
+            self.draw_idle()
+            return
+        c = self._colours()
+        ax = self.axes
+        hint, used = self._shown
+        ks = np.asarray(hint.k, int)
+        sil = np.nan_to_num(np.asarray(hint.silhouette, float), nan=0.0)
+        heights = np.where(ks > 1, sil, 0.0)
+        if self._bars is None or len(self._bars) != len(ks):
+            if self._bars is not None:
+                self._bars.remove()
+                self._dot.remove()
+            self._bars = ax.bar(ks, heights, width=0.7, linewidth=1.8)
+            (self._dot,) = ax.plot([1], [0.06], "o", markersize=6, clip_on=False)
+            ax.set_xticks(ks)
+            ax.set_xlim(0.4, ks[-1] + 0.6)
+        one = hint.suggested == 1
+        for k, bar, height in zip(ks, self._bars, heights, strict=True):
+            bar.set_height(height)
+            bar.set_facecolor(c["hi"] if k == hint.suggested else c["bar"])
+            bar.set_edgecolor(c["warn"] if k == used != hint.suggested else "none")
+        self._dot.set_color(c["hi"] if one else c["fg"])
+        self._dot.set_markerfacecolor(c["hi"] if one else "none")
+        top = max(0.5, float(sil.max()))
+        ax.set_ylim(min(0.0, 1.1 * float(sil.min())), min(1.0, 1.1 * top))
+        for k, label in zip(ks, ax.get_xticklabels(), strict=True):
+            label.set_color(c["hi"] if k == hint.suggested else c["warn"] if k == used
+                            else c["fg"])
+            label.set_fontweight("bold" if k == hint.suggested else "normal")
         self.draw_idle()
 
 
@@ -159,6 +177,7 @@ class HintPanel(Container):
         n_patterns.changed.connect(self._update_button)
         self.use_button.visible = False
         self.visible = False
+        self._shown_key = None
 
     def clear(self) -> None:
         """Show nothing (an image without a run): the panel hides."""
@@ -209,6 +228,11 @@ class HintPanel(Container):
         running : bool
             A run of that image is going on: its hint will replace this one.
         """
+        key = (running, id(record), None if record is None else (id(record.hint),
+                                                                 record.hint_error))
+        if key == self._shown_key:  # a chart redraw costs tens of milliseconds
+            return
+        self._shown_key = key
         if running:
             self.computing()
         elif record is None:

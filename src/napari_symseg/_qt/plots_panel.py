@@ -68,6 +68,25 @@ class PlotsPanel:
             return None
         return self.show()
 
+    def _keys(self, source, series, series_layer, record, series_done) -> tuple:
+        area = None if series is None else (id(source), id(series), id(series_layer),
+                                            series_done)
+        has_sep = record is not None and record.separability is not None
+        return area, ((id(source), id(record)) if has_sep else None)
+
+    def needs_docking(self, source, series, series_layer, record, series_done=True) -> bool:
+        """True when `show_results` would dock the plots first (new content, not docked).
+
+        The widget docks them in one turn of the event loop and draws in the next.
+        """
+        area, sep = self._keys(source, series, series_layer, record, series_done)
+        if (area is None and sep is None) or (area, sep) == (
+                self._shown.get("area"), self._shown.get("sep")):
+            return False
+        if self._docked_once and not self.is_docked():
+            self.closed_by_user = True
+        return not self.closed_by_user and not self.is_docked()
+
     def show_results(self, source, series, series_layer, record, series_done=True) -> None:
         """Show the area fraction of `series` and the separability of `record`.
 
@@ -85,10 +104,7 @@ class PlotsPanel:
         series_done : bool
             The series run is finished (its final statistics are drawn again).
         """
-        area = None if series is None else (id(source), id(series), id(series_layer),
-                                            series_done)
-        has_sep = record is not None and record.separability is not None
-        sep = (id(source), id(record)) if has_sep else None
+        area, sep = self._keys(source, series, series_layer, record, series_done)
         if area is None and sep is None:
             self.clear()
             return

@@ -33,6 +33,7 @@ from .hints import HintPanel
 from .layout import scrolling_column, wrapping
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .preview import LivePreview
+from .results_view import ResultsView
 from .runner import JobRunner, warm_up_once
 from .suggest import start_suggestion
 
@@ -95,6 +96,7 @@ class SymsegWidget(QWidget):
         self._open = True
         self._build()
         self._plots = PlotsPanel(viewer)
+        self._view = ResultsView(self.controller, self.hint_panel, self._plots, self.alive)
         self._probe = self._make_probe()
         self._wire()
         self._on_image_changed()
@@ -172,8 +174,6 @@ class SymsegWidget(QWidget):
         for layer in self.viewer.layers:
             layer.events.name.connect(self._reset_image_choices)
         events.inserted.connect(self._on_layer_inserted)
-        self.controller.events.changed.connect(self._on_results_changed)
-        self.controller.events.frame.connect(self._on_frame_done)
         self.destroyed.connect(lambda *_: self._close())
 
     # ------------------------------------------------------------------ state
@@ -229,7 +229,7 @@ class SymsegWidget(QWidget):
         self._update_visible_fields()
         self._update_labels()
         if layer is None or layer is previous:
-            self._show_results()
+            self._view.show_now()
             return
         results = self.controller.results(layer)
         remembered = None if results is None else results.remembered
@@ -241,7 +241,7 @@ class SymsegWidget(QWidget):
                     else "sizes suggested for this image")
         else:
             note = "sizes not suggested for this image (Suggest sizes, or keep these)"
-        self._show_results()
+        self._view.show_now()
         record = self.controller.current()
         summary = "" if record is None or self.worker is not None else record.summary
         if self.worker is None:
@@ -250,31 +250,7 @@ class SymsegWidget(QWidget):
     def _on_segment_changed(self, *_: Any) -> None:
         self.controller.series_mode = self.segment.value == ALL_FRAMES
         self._update_visible_fields()
-        self._show_results()
-
-    def _on_results_changed(self, event) -> None:
-        if event.layer is self.controller.source:
-            self._show_results()
-
-    def _show_results(self) -> None:
-        """The chosen image's hint and plots (nothing for an image without results)."""
-        session = self.controller
-        source = session.source
-        job = session.running_for(source) if source is not None else None
-        record = session.current()
-        self.hint_panel.show_record(record, running=job is not None and not job.preview)
-        results = session.results()
-        series = series_layer = None
-        done = True
-        if job is not None and job.series and job.layer is not None:
-            series, series_layer, done = job.area_fraction, job.layer, False
-        elif results is not None and results.series is not None:
-            series, series_layer = results.series.area_fraction, results.layers.get("series")
-        self._plots.show_results(source, series, series_layer, record, done)
-
-    def _on_frame_done(self, event) -> None:
-        if event.layer is self.controller.source:
-            self._plots.set_frame(event.frame, event.fractions)
+        self._view.show_now()
 
     # ------------------------------------------------------------------ parameters
     def params(self) -> Params:
@@ -340,6 +316,7 @@ class SymsegWidget(QWidget):
         self.progress.native.setFormat("%p%")
         self.progress.visible = True
         self.status.value = "preview: starting" if preview else "starting"
+        self._view.show_now()  # "computing…": the last hint no longer applies
         runner.start()
         return runner.worker
 
@@ -367,12 +344,16 @@ class SymsegWidget(QWidget):
         self.status.value = message
 
     def _on_done(self, status: str) -> None:
-        self._runner = self.worker = None
-        self.run_button.text = "Run"
-        self.progress.visible = False
-        self.status.value = status
-        self._show_results()
-        self._preview.run_ended()
+        """The run ended: idle (``worker`` None) once its results are shown."""
+
+        def idle() -> None:
+            self._runner = self.worker = None
+            self.run_button.text = "Run"
+            self.progress.visible = False
+            self.status.value = status
+            self._preview.run_ended()
+
+        self._view.request(then=idle)
 
     # ------------------------------------------------------------------ suggest
     def suggest(self):
@@ -402,5 +383,5 @@ class SymsegWidget(QWidget):
     def show_plots(self):
         """Dock the plots again (after the user closed them); returns the `ResultsDock`."""
         dock = self._plots.show()
-        self._show_results()
+        self._view.show_now()
         return dock

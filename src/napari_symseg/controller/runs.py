@@ -16,6 +16,7 @@ deleted): the generator stops at its next step and nothing is added.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +35,10 @@ from .text import calibrated, run_summary
 if TYPE_CHECKING:
     from ..core.params import Params
     from .session import Session
+
+
+#: How long the worker waits for the layers to be in before computing the hint (s).
+_APPLY_WAIT_S = 30.0
 
 
 @dataclass
@@ -122,6 +127,9 @@ class Job:
         self.error: str | None = None
         self.field_params = params
         self.follow_slider = False
+        # set when the layers are in (or will never be): the hint waits for it, so that the
+        # GUI thread adding layers does not compete with it for the interpreter
+        self.applied = threading.Event()
 
     # -- worker thread
     def steps(self) -> Generator[Any, None, Any]:
@@ -144,6 +152,9 @@ class Job:
             steps.close()
 
     def _hint(self, compute) -> Any:
+        self.applied.wait(_APPLY_WAIT_S)
+        if self.cancelled:
+            return None
         try:
             return compute()
         except (SymsegError, ValueError, ArithmeticError) as err:
@@ -154,6 +165,7 @@ class Job:
         """Stop at the next step; nothing of the run is added."""
         self.cancelled = True
         self.source_removed = self.source_removed or source_removed
+        self.applied.set()
 
     def progress(self, step) -> Status | None:
         """Handle one progress step; returns what the progress bar shows."""
@@ -169,6 +181,7 @@ class Job:
                 for layer in added:
                     if layer in layers:
                         layers.remove(layer)
+                self.applied.set()
                 return
             old = results.layers.get(spec.slot)
             layer = apply_spec(layers, self.source, spec, old, results.result_layers())
@@ -191,6 +204,7 @@ class Job:
             if calibrated(self.source):
                 self.session.viewer.canvas.overlays["scale_bar"].visible = True
         self.complete = True
+        self.applied.set()
         self.session.changed(self.source)
 
     def returned(self, value: Any) -> None:

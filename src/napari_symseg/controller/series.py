@@ -228,6 +228,7 @@ class SeriesJob(Job):
         """The run completed: final metadata, features, plot from the statistics."""
         layers = self.session.viewer.layers
         if self.source not in layers:
+            self.applied.set()
             return
         if self.layer is None or self.layer not in layers:  # removed by the user meanwhile
             self._show_layer()
