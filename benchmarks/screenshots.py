@@ -2,24 +2,27 @@
 
 Usage (a real napari window; headless under Xvfb)::
 
-    QT_API=pyqt6 xvfb-run -a -s "-screen 0 1400x900x24" \\
+    QT_API=pyqt6 xvfb-run -a -s "-screen 0 1920x1080x24" \\
         python benchmarks/screenshots.py [--out docs/images/guide] [--data ../shared/data/real]
 
-Opens napari, loads the package's samples (File > Open Sample), docks the
-*Symmetry segmentation* widget and drives it through its public behaviour
-(parameter fields, Suggest, Run, the probe and live-preview check boxes,
-"segment: all frames"), waiting for the widget's own workers
-(``widget.suggest_worker``, ``widget.worker``, ``widget.hint_worker``) to
-finish, never for a guessed time. Each step saves a numbered PNG (256 colours).
+Opens napari in a 1366x768 window (a laptop), loads the package's samples
+(File > Open Sample), docks the *Symmetry segmentation* widget and drives it
+through its public behaviour (parameter fields, Suggest, Run, the probe and
+live-preview check boxes, "segment: all frames"), waiting for the widget's
+own workers (``widget.suggest_worker``, ``widget.worker``) and for the plots
+dock (``widget.results_dock``) to finish drawing, never for a guessed time.
+Each step saves a numbered PNG (256 colours). `benchmarks/gui_session.py`
+takes the 1366x768 and 1920x1080 shots of a whole session.
 The last shot uses a real, calibrated image of the data folder (the MoS2
 monolayer of docs/gallery.md) when it is there; the image is not stored,
 only the screenshot.
 
 Shots: 01 the widget docked on the two-phase sample, 02 the descriptor
 choice (rotations: other fields), 03 after Suggest sizes, 04 after Run
-(patterns, separability, hint), 05 the confidence layer, 06 the hint
-offering another k, 07 the probe with live preview, 08 series mode with the
-area-fraction plot, 09 a real calibrated image (the hint says 1 pattern).
+(patterns, the separability plot, hint), 05 the confidence layer, 06 the hint
+offering another k, 07 the probe with live preview (its map in the plots
+dock), 08 series mode with the area-fraction plot, 09 a real calibrated
+image (the hint says 1 pattern).
 Each scene (01-07, 08, 09) has its own fresh viewer.
 """
 
@@ -37,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_OUT = ROOT / "docs" / "images" / "guide"
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "real"
-WINDOW = (1400, 900)
+WINDOW = (1366, 768)
 #: longest wait for one worker (s); the machine may be busy with other jobs
 TIMEOUT = 300.0
 
@@ -81,9 +84,15 @@ class Shooter:
         self.settle()
 
     def idle(self) -> bool:
-        """No segmentation, suggestion or hint running in the widget."""
+        """No segmentation or suggestion running, no plot waiting for its drawing."""
         w = self.widget
-        return w.worker is None and w.suggest_worker is None and w.hint_worker is None
+        return w.worker is None and w.suggest_worker is None and self.plots_drawn()
+
+    def plots_drawn(self) -> bool:
+        """Every plot of the plots dock shows its latest figure."""
+        dock = self.widget.results_dock
+        return not any(plot.canvas.busy for plot in
+                       (dock.area_plot, dock.separability_plot, dock.probe_plot))
 
     def suggest(self) -> None:
         assert self.widget.suggest() is not None, "Suggest refused to start"
@@ -91,9 +100,7 @@ class Shooter:
 
     def run(self) -> None:
         assert self.widget.run() is not None, "Run refused to start: " + self.widget.status.value
-        # the hint worker starts when the run returns: wait for both
-        self.wait(lambda: self.widget.worker is None, "the segmentation")
-        self.wait(self.idle, "the number-of-patterns hint")
+        self.wait(self.idle, "the segmentation and its plots")
         self.viewer.reset_view()
 
     # -- saving
@@ -105,6 +112,7 @@ class Shooter:
         window = self.viewer.window._qt_window
         window.resize(*WINDOW)  # new docks and longer texts may have grown it
         self.settle()
+        self.wait(self.plots_drawn, "the plots")  # redrawn for the window's size
         target = window if what == "window" else self.dock
         pixmap = target.grab()
         buffer = QBuffer()
@@ -149,35 +157,42 @@ def two_phase_steps(s: Shooter) -> None:
     s.run()
     s.shot("04-run-patterns")
 
-    s.only("Two phases", "Two phases confidence", "Two phases separability")
+    s.only("Two phases", "Two phases confidence")
     viewer.layers.selection.active = viewer.layers["Two phases confidence"]
     s.shot("05-confidence")
 
-    s.only("Two phases", "Two phases patterns", "Two phases separability")
+    s.only("Two phases", "Two phases patterns")
     widget.fields["n_patterns"].value = 3
     s.run()
     viewer.layers.selection.active = viewer.layers["Two phases patterns"]
     s.shot("06-hint-use-k")
 
     # the probe, dragged next to the boundary, with live preview on: changing a
-    # size re-runs the segmentation (stride >= 6) and updates the probe
+    # size re-runs the segmentation (stride >= 6, the "<image> preview" layer)
+    # and updates the probe's shapes and map (in the plots dock)
     widget.fields["n_patterns"].value = 2
+    widget.advanced.expand(animate=False)  # the probe and live preview are in there
     widget.probe.value = True
-    s.wait(lambda: "Two phases local correlation map" in viewer.layers, "the probe")
+    probe_plot = widget.results_dock.probe_plot
+    s.wait(lambda: probe_plot.cmap is not None, "the probe's map")
     viewer.layers["Two phases probe"].data = np.array([[256.0, 236.0]])  # pixels
+    s.wait(lambda: probe_plot.pixel == (256, 236), "the probe's map after the drag")
     widget.live.value = True
     patch = widget.fields["patch_x"].value + 2
     widget.fields["patch_x"].value = patch
 
-    def previewed() -> bool:  # the patterns layer records the parameters of its run
-        used = viewer.layers["Two phases patterns"].metadata["napari_symseg"]["params"]
+    def previewed() -> bool:  # the preview layer records the parameters of its run
+        if "Two phases preview" not in viewer.layers:
+            return False
+        used = viewer.layers["Two phases preview"].metadata["napari_symseg"]["params"]
         return used["patch_x"] == patch and s.idle()
 
     s.wait(previewed, "the live preview")
-    viewer.layers["Two phases patterns"].opacity = 0.35
+    s.only("Two phases", "Two phases preview", "Two phases probe", "Two phases probe window")
     viewer.layers.selection.active = viewer.layers["Two phases probe"]
     viewer.reset_view()
     s.shot("07-probe-live-preview")
+    widget.live.value = False
 
 
 def series_steps(s: Shooter) -> None:
@@ -192,6 +207,7 @@ def series_steps(s: Shooter) -> None:
     s.suggest()
     s.run()
     viewer.dims.set_current_step(0, 5)  # the time slider at frame 5
+    widget.results_dock.select("area fraction")
     s.shot("08-series")
 
 

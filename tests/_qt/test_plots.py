@@ -80,24 +80,25 @@ def test_translation_heatmap_has_shift_axes_colour_bar_and_hover(dock):
     assert np.isnan(plot.grid[0, 5])
     # real shift values on the axes, rows growing downward like the image
     np.testing.assert_allclose(plot.image.get_extent(), (-10.5, 10.5, 10.5, -10.5))
-    # calibrated: every tick in px and nm (rows 0.02 nm/px, columns 0.05 nm/px)
-    assert plot.axes.get_xlabel() == "column shift, px (nm)"
-    assert plot.axes.get_ylabel() == "row shift, px (nm)"
-    for axis, size, gap in ((plot.axes.xaxis, 0.05, "\n"), (plot.axes.yaxis, 0.02, " ")):
+    # whole-pixel ticks; calibrated: the pixel size in the x label (rows 0.02, cols 0.05 nm)
+    assert plot.axes.get_xlabel() == (
+        "column shift (px), 1 px = 0.02 × 0.05 nm (rows × columns)")
+    assert plot.axes.get_ylabel() == "row shift (px)"
+    for axis in (plot.axes.xaxis, plot.axes.yaxis):
         ticks, labels = axis.get_ticklocs(), [t.get_text() for t in axis.get_ticklabels()]
-        assert len(ticks) >= 3 and all(t == int(t) for t in ticks)  # whole pixels
-        assert labels == [f"{t:g}{gap}({t * size:.2g})".replace("-", "−") for t in ticks]
-    assert "0 (0)" in labels
-    assert plot.colorbar.ax.get_ylabel() == "Fisher separability S"
+        assert len(ticks) >= 3 and all(t == int(t) for t in ticks)
+        assert labels == [f"{t:g}".replace("-", "−") for t in ticks]
+    assert plot.colorbar.ax.get_ylabel() == "S"
+    assert plot.axes.get_title() == "Fisher separability S of each translation"
     assert "1: drawn as the largest finite S" in plot.info.get_text()
     # hovering names the operation and its value
     hover(plot, -6, 3)  # column shift -6, row shift 3
-    assert plot.readout == f"T(3,-6): S = {values[29]:.3g}"  # cell (4, 1)
+    assert plot.readout == f"T(3,-6) = (0.06, −0.3) nm: S = {values[29]:.3g}"  # cell (4, 1)
     assert plot.canvas.toolTip() == plot.readout == results.readout.text()
     hover(plot, 0, -9)
-    assert plot.readout == "T(-9,0): S = ∞"
+    assert plot.readout == "T(-9,0) = (−0.18, 0) nm: S = ∞"
     hover(plot, 6, -9)
-    assert plot.readout == "T(-9,6): S = n/a"
+    assert plot.readout == "T(-9,6) = (−0.18, 0.3) nm: S = n/a"
 
 
 def test_uncalibrated_heatmap_has_pixel_axes_only(dock):
@@ -156,10 +157,16 @@ def test_probe_map_on_shift_axes_updates_in_place(dock):
     assert plot.axes.get_title() == "local correlation map at (30, 40)"
     assert plot.image.get_clim() == (-1.0, 1.0)
     np.testing.assert_allclose(plot.image.get_extent(), (-4.5, 4.5, 3.5, -3.5))
-    assert plot.colorbar.ax.get_ylabel() == "correlation ρ"
+    assert plot.colorbar.ax.get_ylabel() == "ρ"
     assert "y 0.6 nm, x 2 nm" in plot.info.get_text()
     hover(plot, 4, -3)
-    assert plot.readout == f"T(-3,4): ρ = {cmap[0, 8]:.3g}"
+    assert plot.readout == f"T(-3,4) = (−0.06, 0.2) nm: ρ = {cmap[0, 8]:.3g}"
+    iso = viewer.add_image(np.zeros((64, 64)), name="iso", scale=(0.02, 0.02),
+                           units=("nm", "nm"))
+    results.show_probe(cmap, (30, 40), iso)  # one pixel size: the shift in nm too
+    hover(plot, 4, -3)
+    assert plot.readout == f"T(-3,4) = (−0.06, 0.08) nm: ρ = {cmap[0, 8]:.3g}"
+    assert plot.axes.get_xlabel() == "column shift (px), 1 px = 0.02 nm"
     # the probe dragged: same artists, new values and title
     image = plot.image
     results.select("separability")

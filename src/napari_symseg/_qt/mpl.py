@@ -21,7 +21,8 @@ from .canvas import AsyncCanvas
 
 #: Font size (points) of labels and titles; tick labels are one point smaller.
 FONT_SIZE = 8
-#: Smallest height (px) of a plot canvas: the dock fits 1366x768 windows.
+#: Smallest height (px) of a plot canvas: with its tab bar the dock still lets napari's
+#: window be 768 px high (a higher minimum made it grow to 805 px).
 MIN_HEIGHT = 130
 
 
@@ -73,15 +74,31 @@ def axis_calibration(source, axis: int) -> tuple[float, str] | None:
     return scale, ("px" if unit == "pixel" else unit_symbol(unit))
 
 
+def pixel_size_text(source) -> str | None:
+    """``"1 px = 0.02 nm"`` (``"1 px = 0.02 × 0.05 nm (rows × columns)"``) or None.
+
+    Parameters
+    ----------
+    source : napari.layers.Image or None
+        None, or a layer in pixels, gives None.
+    """
+    rows, cols = calibration_of(source)
+    if rows is None or cols is None or "px" in (rows[1], cols[1]):
+        return None
+    if rows == cols:
+        return f"1 px = {rows[0]:.3g} {rows[1]}"
+    if rows[1] == cols[1]:
+        return f"1 px = {rows[0]:.3g} × {cols[0]:.3g} {rows[1]} (rows × columns)"
+    return f"1 px = {rows[0]:.3g} {rows[1]} × {cols[0]:.3g} {cols[1]} (rows × columns)"
+
+
 def shift_axes(axes, limits, source, what: str = "shift", unit: str = "px") -> None:
-    """Label `axes` as a (row, col) shift map, in px and in the source's unit if calibrated.
+    """Label `axes` as a (row, col) shift map: whole-pixel ticks, the pixel size said once.
 
     The map's x axis is the column shift, its y axis the row shift (rows
-    grow downward, as in the image). Ticks are whole pixels; for a
-    calibrated `source` each tick also gives the shift in its unit, e.g.
-    ``"-10 (-0.2)"`` (on two lines for columns) and the axis label says
-    ``"column shift, px (nm)"``. (Fixed tick labels rather than secondary
-    axes: they cost nothing to lay out.)
+    grow downward, as in the image). For a calibrated `source` the x label
+    also gives the pixel size (``"column shift (px), 1 px = 0.02 nm"``): in
+    a dock 220 px high, ticks in two units or secondary axes do not fit.
 
     Parameters
     ----------
@@ -96,24 +113,42 @@ def shift_axes(axes, limits, source, what: str = "shift", unit: str = "px") -> N
     unit : str
         The unit of the data coordinates.
     """
-    for axis, (low, high), name, bins in ((-1, limits[:2], "column", 4),
-                                          (-2, limits[2:], "row", 4)):
-        calibration = axis_calibration(source, axis) if what == "shift" else None
-        if calibration is not None and calibration[1] == "px":
-            calibration = None
+    for axis, (low, high), bins in ((axes.xaxis, limits[:2], 4), (axes.yaxis, limits[2:], 4)):
         ticks = MaxNLocator(nbins=bins, integer=True).tick_values(low, high)
         ticks = ticks[(ticks >= low) & (ticks <= high)]
-        labels = [f"{t:g}" for t in ticks]
-        label = f"{name} {what} ({unit})"
-        if calibration is not None:  # columns: nm under px (narrow); rows: nm beside px
-            size, symbol = calibration
-            gap = "\n" if axis == -1 else " "
-            labels = [f"{t:g}{gap}({t * size:.2g})" for t in ticks]
-            label = f"{name} {what}, {unit} ({symbol})"
-        labels = [text.replace("-", "\N{MINUS SIGN}") for text in labels]
-        setter = axes.set_xticks if axis == -1 else axes.set_yticks
-        setter(ticks, labels)
-        (axes.set_xlabel if axis == -1 else axes.set_ylabel)(label, fontsize=FONT_SIZE)
+        axis.set_ticks(ticks, [f"{t:g}".replace("-", "\N{MINUS SIGN}") for t in ticks])
+    size = pixel_size_text(source) if what == "shift" else None
+    axes.set_xlabel(f"column {what} ({unit})" + (f", {size}" if size else ""),
+                    fontsize=FONT_SIZE)
+    axes.set_ylabel(f"row {what} ({unit})", fontsize=FONT_SIZE)
+
+
+def calibration_of(source) -> tuple:
+    """``(axis_calibration(source, -2), axis_calibration(source, -1))``: rows, columns.
+
+    Parameters
+    ----------
+    source : napari.layers.Image or None
+        The image (None: not calibrated).
+    """
+    return axis_calibration(source, -2), axis_calibration(source, -1)
+
+
+def shift_in_units(calibration: tuple, row: float, col: float) -> str:
+    """``" = (0.1, −0.2) nm"`` for a calibration in one unit, else ``""``.
+
+    Parameters
+    ----------
+    calibration : tuple
+        `calibration_of` the image.
+    row, col : float
+        A shift in px.
+    """
+    rows, cols = calibration
+    if rows is None or cols is None or rows[1] != cols[1] or rows[1] == "px":
+        return ""
+    text = f" = ({row * rows[0]:.3g}, {col * cols[0]:.3g}) {rows[1]}"
+    return text.replace("-", "\N{MINUS SIGN}")
 
 
 def _all_axes(figure) -> list:

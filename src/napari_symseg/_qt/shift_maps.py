@@ -13,7 +13,14 @@ import matplotlib
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from .mpl import FONT_SIZE, ThemedPlot, axis_calibration, finite_or_max, shift_axes
+from .mpl import (
+    FONT_SIZE,
+    ThemedPlot,
+    calibration_of,
+    finite_or_max,
+    shift_axes,
+    shift_in_units,
+)
 
 #: Colour of the operations selected for a series (squares, bar outlines, ranks).
 SELECTED_COLOUR = "red"
@@ -244,6 +251,7 @@ class SeparabilityPlot(PanelPlot):
         return "\n".join(lines + rows)
 
     def _heatmap(self, shown: np.ndarray, source) -> None:
+        self._calibration = calibration_of(source)
         cells, shape, step, low = shift_grid(self.operations.values)
         self.grid = np.full(shape, np.nan)
         self.grid[cells[:, 0], cells[:, 1]] = shown
@@ -251,7 +259,7 @@ class SeparabilityPlot(PanelPlot):
         extent = (low[1] - step / 2, low[1] + (shape[1] - 0.5) * step,
                   low[0] + (shape[0] - 0.5) * step, low[0] - step / 2)
         self._layout("map")
-        self.colorbar.set_label("Fisher separability S", fontsize=FONT_SIZE)
+        self.colorbar.set_label("S", fontsize=FONT_SIZE)  # the title says what S is
         self.image = self.axes.images[0]
         self.image.set(cmap=BLANK_NAN, interpolation="nearest", extent=extent)
         self.axes.set_xlim(extent[:2])
@@ -313,12 +321,14 @@ class SeparabilityPlot(PanelPlot):
         return int(hit[0]) if hit.size else None
 
     def describe(self, x: float, y: float) -> str | None:
-        """``"T(5,-10): S = 3.2"`` (with its rank if selected) for the cell at (x, y)."""
+        """``"T(5,-10) = (0.1, −0.2) nm: S = 3.2"`` (nm when calibrated; rank if selected)."""
         index = self.index_at(x, y)
         if index is None:
             return None
-        text = f"{operation_names(self.operations)[index]}: " \
-               f"S = {_format(self.separability[index])}"
+        name = operation_names(self.operations)[index]
+        if self.operations.kind == "translation":
+            name += shift_in_units(self._calibration, *self.operations.values[index])
+        text = f"{name}: S = {_format(self.separability[index])}"
         if self.selected is not None and index in self.selected:
             text += f" (selected, rank {int(np.flatnonzero(self.selected == index)[0]) + 1})"
         return text
@@ -363,11 +373,11 @@ class ProbePlot(PanelPlot):
         self.cmap = np.asarray(cmap, dtype=float)
         self.pixel = (int(pixel[0]), int(pixel[1]))
         hx, hy = (np.asarray(self.cmap.shape) - 1) // 2
-        calibration = (axis_calibration(source, -2), axis_calibration(source, -1))
+        calibration = self._calibration = calibration_of(source)
         key = (self.cmap.shape, calibration)
         if self._layout("map") or key != self._key:
             self._key = key
-            self.colorbar.set_label("correlation ρ", fontsize=FONT_SIZE)
+            self.colorbar.set_label("ρ", fontsize=FONT_SIZE)  # the panel says what ρ is
             self.image = self.axes.images[0]
             self.image.set(cmap="RdBu_r", clim=(-1.0, 1.0), interpolation="nearest",
                            extent=(-hy - 0.5, hy + 0.5, hx + 0.5, -hx - 0.5))
@@ -391,11 +401,12 @@ class ProbePlot(PanelPlot):
             "1 at zero shift; red spots repeat the patch (the lattice)")
 
     def describe(self, x: float, y: float) -> str | None:
-        """``"T(m,n): ρ = 0.53"`` for the shift under data point (x, y)."""
+        """``"T(m,n) = (…) nm: ρ = 0.53"`` for the shift under data point (x, y)."""
         if self.cmap is None:
             return None
         hx, hy = (np.asarray(self.cmap.shape) - 1) // 2
         m, n = round(y), round(x)
         if abs(m) > hx or abs(n) > hy:
             return None
-        return f"T({m},{n}): ρ = {self.cmap[m + hx, n + hy]:.3g}"
+        where = shift_in_units(self._calibration, m, n)
+        return f"T({m},{n}){where}: ρ = {self.cmap[m + hx, n + hy]:.3g}"
