@@ -22,8 +22,8 @@ channels independent of the dose (and of the frame's dose in a series).
 The box is the descriptor's own scale (`DescriptorFamily.box`: the patch for
 translations, the radius for rotations and reflections, the window for the
 power spectrum); near the border it is clipped to the image. Both come from
-box sums of the image and its square over a summed-area table, so the cost
-per grid point does not depend on the box size.
+box sums of the image and its square (running sums along rows, then along
+columns), so the cost does not depend on the box size.
 
 How much they weigh in the PCA is decided when the model is fitted
 (`contrast_scales`), not here.
@@ -100,22 +100,23 @@ def local_contrast(image: np.ndarray, box: tuple[int, int], rows, cols,
     top, bottom = max(int(rows.min()) - bx, 0), min(int(rows.max()) + bx + 1, h)
     part = image[top:bottom]
     centre = float(part.mean())
-    sums = np.zeros((bottom - top + 1, w + 1))
-    squares = np.zeros_like(sums)
     shifted = part - centre  # box sums of the centred image: no cancellation in var
-    np.cumsum(np.cumsum(shifted, axis=0), axis=1, out=sums[1:, 1:])
-    np.cumsum(np.cumsum(shifted * shifted, axis=0), axis=1, out=squares[1:, 1:])
-    r0 = (np.clip(rows - bx, 0, h) - top)[:, None]
-    r1 = (np.clip(rows + bx + 1, 0, h) - top)[:, None]
-    c0 = np.clip(cols - by, 0, w)[None, :]
-    c1 = np.clip(cols + by + 1, 0, w)[None, :]
-    count = (r1 - r0) * (c1 - c0)
+    r0, r1 = np.clip(rows - bx, 0, h) - top, np.clip(rows + bx + 1, 0, h) - top
+    c0, c1 = np.clip(cols - by, 0, w), np.clip(cols + by + 1, 0, w)
+    count = (r1 - r0)[:, None] * (c1 - c0)[None, :]
 
-    def box_sum(table):
-        return table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0]
+    def box_sum(values):
+        # separable running sums, both along contiguous axes: first along each row,
+        # read at the grid columns only, then (transposed) along the columns
+        along_rows = np.zeros((len(values), w + 1))
+        np.cumsum(values, axis=1, out=along_rows[:, 1:])
+        strips = np.ascontiguousarray((along_rows[:, c1] - along_rows[:, c0]).T)
+        down = np.zeros((len(cols), len(values) + 1))
+        np.cumsum(strips, axis=1, out=down[:, 1:])
+        return (down[:, r1] - down[:, r0]).T
 
-    mean = box_sum(sums) / count
-    var = np.clip(box_sum(squares) / count - mean * mean, 0.0, None)
+    mean = box_sum(shifted) / count
+    var = np.clip(box_sum(shifted * shifted) / count - mean * mean, 0.0, None)
     if out is None:
         out = np.empty((len(rows), len(cols), 2), dtype=np.float32)
     zero, unit = level
