@@ -169,6 +169,7 @@ def test_probe_map_on_shift_axes_updates_in_place(dock):
     assert plot.axes.get_xlabel() == "column shift (px), 1 px = 0.02 nm"
     # the probe dragged: same artists, new values and title
     image = plot.image
+    results.show_separability(translations(), np.ones(49))
     results.select("separability")
     results.show_probe(-cmap, (31, 40), source)
     assert plot.image is image
@@ -300,3 +301,20 @@ def test_switching_kinds_and_clearing_leaves_no_stale_artists(dock):
     results.show_separability(ops, np.ones(49))
     assert len(plot.axes.patches) == 0 and len(plot.axes.texts) == 0
     assert plot.grid.shape == (7, 7)
+
+
+def test_an_empty_tab_never_stays_in_front(dock):
+    viewer, results = dock
+    series = viewer.add_image(np.zeros((3, 16, 16)), name="s")
+    results.show_area_fraction(series, None, np.full((3, 2), 0.5))
+    results.show_separability(translations(), np.ones(49))
+    assert results.current_tab == "area fraction"  # the series' plot stays in front
+    results.clear("area fraction")  # another image, without a series
+    assert results.current_tab == "separability"
+    results.show_separability(translations(), np.ones(49) * 2)  # its own result
+    assert results.current_tab == "separability"
+    results.select("probe")  # nothing there: the next result is shown instead
+    results.show_separability(translations(), np.ones(49) * 3)
+    assert results.current_tab == "separability"
+    results.clear()
+    assert results.current_tab == "separability"  # nothing anywhere: left as it is

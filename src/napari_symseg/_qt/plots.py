@@ -266,9 +266,11 @@ class ResultsDock(QWidget):
     """The plots of the chosen image's results, in tabs.
 
     Each ``show_*`` call brings its tab to the front when that tab showed
-    nothing before (new content appears in view); updates of a tab that
-    already shows something leave the current tab alone (dragging the probe
-    does not take the area plot away).
+    nothing before (new content appears in view; a new separability plot
+    leaves a series' area plot in front), or when the tab in front is empty;
+    updates of a tab that already shows something leave the current tab
+    alone (dragging the probe does not take the area plot away). An empty
+    tab is never left in front while another shows something.
 
     Parameters
     ----------
@@ -334,8 +336,7 @@ class ResultsDock(QWidget):
         """
         empty = self.area_plot.state is None
         self.area_plot.show_series(source, labels_layer, area_fraction)
-        if empty:
-            self.select("area fraction")
+        self._bring("area fraction", empty)
 
     def set_frame(self, frame: int, fractions: np.ndarray) -> None:
         """Fill in the area fractions (n_patterns,) of one frame of the shown series."""
@@ -345,21 +346,41 @@ class ResultsDock(QWidget):
         """Show the Fisher separability of every operation (see `SeparabilityPlot.show`)."""
         empty = self.separability_plot.operations is None
         self.separability_plot.show(operations, separability, selected, source)
-        if empty and self.area_plot.state is None:  # a series keeps its area plot in front
-            self.select("separability")
+        self._bring("separability", empty and not self._front_filled("area fraction"))
 
     def show_probe(self, cmap: np.ndarray, pixel, source=None) -> None:
         """Show the probe pixel's local correlation map (see `ProbePlot.show`)."""
         empty = self.probe_plot.cmap is None
         self.probe_plot.show(cmap, pixel, source)
-        if empty:
-            self.select("probe")
+        self._bring("probe", empty)
 
     def clear(self, tab: str | None = None) -> None:
-        """Show nothing in every tab (an image without results), or in `tab` only."""
+        """Show nothing in every tab (an image without results), or in `tab` only.
+
+        When the tab in front is then empty, the first tab that shows
+        something comes to the front (e.g. back on an image without a
+        series: its separability rather than an empty area plot).
+        """
         for name, plot in zip(TABS, self._plots(), strict=True):
             if tab is None or tab == name:
                 plot.clear()
+        shown = [name for name, full in zip(TABS, self._filled(), strict=True) if full]
+        if shown and not self._front_filled():
+            self.select(shown[0])
+
+    def _front_filled(self, tab: str | None = None) -> bool:
+        """The tab in front shows something (and is `tab`, if given)."""
+        filled = dict(zip(TABS, self._filled(), strict=True))[self.current_tab]
+        return filled and (tab is None or self.current_tab == tab)
+
+    def _bring(self, tab: str, new: bool) -> None:
+        """`tab` to the front when its content is new, or when the front tab is empty."""
+        if new or not self._front_filled():
+            self.select(tab)
+
+    def _filled(self) -> tuple[bool, bool, bool]:
+        return (self.area_plot.state is not None, self.separability_plot.operations is not None,
+                self.probe_plot.cmap is not None)
 
     def select(self, tab_name: str) -> None:
         """Bring the tab called `tab_name` (one of `TABS`) to the front."""
