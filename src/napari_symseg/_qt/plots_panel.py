@@ -74,6 +74,11 @@ class PlotsPanel:
         has_sep = record is not None and record.separability is not None
         return area, ((id(source), id(record)) if has_sep else None)
 
+    def showing(self, source, series, series_layer, record, series_done=True) -> bool:
+        """True when the dock already shows this content (see `show_results`)."""
+        keys = self._keys(source, series, series_layer, record, series_done)
+        return keys == (self._shown.get("area"), self._shown.get("sep"))
+
     def needs_docking(self, source, series, series_layer, record, series_done=True) -> bool:
         """True when `show_results` would dock the plots first (new content, not docked).
 

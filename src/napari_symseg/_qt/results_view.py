@@ -55,9 +55,12 @@ class ResultsView:
             self.request()
 
     def _on_frame(self, event) -> None:
-        if event.layer is self.session.source:
-            self.plots.show_results(*self.plot_args())  # a series' first frame: its plot
+        if event.layer is not self.session.source:
+            return
+        if self.plots.showing(*self.plot_args()):
             self.plots.set_frame(event.frame, event.fractions)
+        else:  # the series' first frame: its plot (with every frame so far) a turn later
+            self.request()
 
     def _show_hint(self) -> None:
         if self._alive():
