@@ -1,5 +1,6 @@
 """The dock on a 1366x768 laptop: it scrolls, keeps its width, the plots dock comes back."""
 
+from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QScrollArea
 
 from napari_symseg._qt.widget import ALL_FRAMES, PLOTS_DOCK_NAME
@@ -39,6 +40,11 @@ def test_window_fits_1366x768_with_hint_and_plots_docked(qtbot, make_napari_view
     print(f"\nmain window minimum size with widget, hint and plots: "
           f"{minimum.width()} x {minimum.height()}")
     assert minimum.height() <= 768 and minimum.width() <= 1366
+    # nothing is clipped at the right and there is no horizontal scroll bar
+    scroll = widget.scroll
+    assert scroll.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    assert scroll.widget().width() <= scroll.viewport().width()
+    assert scroll.widget().minimumSizeHint().width() <= scroll.viewport().width()
 
 
 def test_width_is_stable_when_texts_grow(qtbot, make_napari_viewer):

@@ -2,14 +2,15 @@
 
 First the essential fields, then the buttons, progress, status and hint,
 then a collapsed *Advanced* section. Everything scrolls vertically; a long
-label or status text wraps or scrolls horizontally instead of widening the
-dock, so the dock keeps the width it was given.
+status or hint text wraps instead of widening the dock; there is no
+horizontal scrolling: the dock is as wide as its labelled fields need.
 """
 
 from __future__ import annotations
 
 from magicgui.widgets import Container
-from qtpy.QtWidgets import QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from qtpy.QtCore import QEvent, QObject, Qt
+from qtpy.QtWidgets import QComboBox, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 from superqt import QCollapsible
 
 
@@ -56,10 +57,43 @@ def scrolling_column(host: QWidget, essentials: list, buttons: list, below: list
     for part in (main.native, row.native, *(w.native for w in below), collapsible):
         layout.addWidget(part)
     layout.addStretch(1)
+    for combo in content.findChildren(QComboBox):  # a long choice must not widen the dock
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(12)
     scroll = QScrollArea()
     scroll.setWidgetResizable(True)
     scroll.setWidget(content)
+    # vertical scrolling only: the dock is as wide as the column needs, never clipped
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll._fit = _FitWidth(scroll, content)  # kept alive with the scroll area
     outer = QVBoxLayout(host)
     outer.setContentsMargins(0, 0, 0, 0)
     outer.addWidget(scroll)
     return scroll, collapsible, (main, row, expert)
+
+
+class _FitWidth(QObject):
+    """Keep a scroll area at least as wide as its column's minimum width.
+
+    The width only grows (a field label that gets longer, e.g. a length in
+    nm with more digits), never shrinks, so the dock does not jump back and
+    forth; texts that can grow without bound (status, hint) wrap instead.
+    """
+
+    def __init__(self, scroll: QScrollArea, content: QWidget) -> None:
+        super().__init__(scroll)
+        self.scroll, self.content = scroll, content
+        content.installEventFilter(self)
+        self.fit()
+
+    def fit(self) -> None:
+        scroll = self.scroll
+        need = (self.content.minimumSizeHint().width()
+                + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth())
+        if need > scroll.minimumWidth():
+            scroll.setMinimumWidth(need)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.fit()
+        return False
