@@ -12,6 +12,7 @@ the background when the widget opens.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -60,18 +61,22 @@ def _guarded(slot: Callable, alive: Callable[[], bool]) -> Callable:
     return call
 
 
-def warm_up_once(alive: Callable[[], bool] = lambda: True):
-    """Compile the numba kernels (the core's and napari's label colours) in a worker.
+def warm_up_once() -> threading.Thread | None:
+    """Compile the numba kernels (the core's and napari's label colours) in the background.
 
-    Only the first call in a process starts a worker (the kernels are then
-    cached); later calls return None.
+    Only the first call in a process starts a thread (the kernels are then
+    cached); later calls return None. A plain daemon thread, not a Qt
+    worker: nothing reports back, and closing napari while it still
+    compiles neither waits for it nor touches deleted Qt objects.
     """
     if _WARMED:
         return None
     _WARMED.append(True)
     from ..controller.warmup import warm_up
 
-    return start_worker(warm_up, alive=alive)
+    thread = threading.Thread(target=warm_up, name="napari-symseg warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 class JobRunner:

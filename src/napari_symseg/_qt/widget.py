@@ -100,7 +100,7 @@ class SymsegWidget(QWidget):
         self._probe = self._make_probe()
         self._wire()
         self._on_image_changed()
-        warm_up_once(self.alive)
+        warm_up_once()
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
