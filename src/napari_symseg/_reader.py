@@ -27,8 +27,12 @@ need a name of their own: ``*_labels.tif``, which *Export results…* writes
 
 - A plain TIFF (``image.tif``) matches only napari's reader: it opens as
   before, no dialog.
-- ``run_labels.tif``: napari offers both readers; choose *Symmetry
-  segmentation* (or ``viewer.open(path, plugin="napari-symseg")``).
+- ``run_labels.tif``: napari offers both readers. Once the widget has been
+  opened, napari's reader preferences say *napari-symseg* for
+  ``*_labels.tif`` (`controller.layer_io.prefer_own_labels_reader`, never
+  over a choice the user made), so *File > Open* reads it as Labels without
+  asking; otherwise choose *Symmetry segmentation* in the dialog (or
+  ``viewer.open(path, plugin="napari-symseg")``).
 - A ``*_labels.tif`` without the package's record (another tool's labels) is
   read by napari's built-in reader through this one, so choosing this
   plugin -- even remembered as the ``.tif`` preference -- never changes how

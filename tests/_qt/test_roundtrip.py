@@ -169,3 +169,27 @@ def test_remembered_plugin_choice_does_not_capture_plain_tiffs(make_napari_viewe
     finally:
         settings.extension2reader = before
     assert isinstance(layer, Image) and layer.data.shape == (6, 7)
+
+
+def test_with_the_widget_open_file_open_needs_no_reader_choice(segmented, tmp_path):
+    """The widget records the reader choice for *_labels.tif only, once, never over the user's."""
+    from napari.settings import get_settings
+
+    from napari_symseg.controller.layer_io import OWN_LABELS_PATTERNS, prefer_own_labels_reader
+
+    viewer, source, patterns, _ = segmented
+    settings = get_settings().plugins
+    before = dict(settings.extension2reader)
+    try:
+        settings.extension2reader = {"*_labels.tiff": "napari"}  # the user's own choice
+        viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+        assert settings.extension2reader == {"*_labels.tiff": "napari",
+                                             "*_labels.tif": "napari-symseg"}
+        assert prefer_own_labels_reader() == []
+        [path] = [p for p in export_layer_result(tmp_path / "run", source, patterns)
+                  if p.name.endswith("_labels.tif")]
+        [reopened] = viewer.open(str(path), plugin=None)  # as File > Open: preferences
+        _assert_same_layer(reopened, patterns)
+    finally:
+        settings.extension2reader = before
+    assert set(OWN_LABELS_PATTERNS) == {"*_labels.tif", "*_labels.tiff"}

@@ -23,6 +23,7 @@ from qtpy.QtWidgets import QWidget
 from ..controller import LABEL_OFFSET, METADATA_KEY
 from ..controller.fields import is_advanced, visible_fields
 from ..controller.hints import HINT_HELP
+from ..controller.layer_io import prefer_own_labels_reader
 from ..controller.session import PREVIEW_STRIDE
 from ..controller.text import SIZE_KINDS, field_label
 from ..core.params import Params
@@ -101,6 +102,7 @@ class SymsegWidget(QWidget):
         self._wire()
         self._on_image_changed()
         warm_up_once()
+        prefer_own_labels_reader()  # exported *_labels.tif reopen without a reader dialog
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:

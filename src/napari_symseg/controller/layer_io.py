@@ -223,3 +223,33 @@ def layer_colours(labels_layer, n: int, offset: int = LABEL_OFFSET) -> np.ndarra
         if colour is not None and np.asarray(colour)[3] > 0:
             colours[k] = np.asarray(colour, dtype=np.float64)[:3] * 255
     return colours.round()
+
+
+#: File names of the package's labels TIFFs (the reader's patterns in napari.yaml).
+OWN_LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff")
+
+
+def prefer_own_labels_reader() -> list[str]:
+    """Make napari open ``*_labels.tif`` files with this plugin's reader, without asking.
+
+    napari's built-in reader also claims every ``.tif``, so *File > Open* of an
+    exported ``BASE_labels.tif`` would show the "Choose reader" dialog. This
+    records the choice a user would make there (napari's reader preferences,
+    ``plugins.extension2reader``) for the package's own file names only, and
+    only where the user has made no choice yet. It is safe for other tools'
+    ``*_labels.tif`` files: the reader hands any TIFF without the package's
+    record to napari's own reader.
+
+    Returns
+    -------
+    list of str
+        The patterns added (empty when they were already set).
+    """
+    from napari.settings import get_settings
+
+    settings = get_settings().plugins
+    current = dict(settings.extension2reader)
+    added = [pattern for pattern in OWN_LABELS_PATTERNS if pattern not in current]
+    if added:
+        settings.extension2reader = {**current, **dict.fromkeys(added, "napari-symseg")}
+    return added
