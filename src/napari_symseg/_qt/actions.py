@@ -67,11 +67,17 @@ class FileActions:
         self.widget.status.value = message
 
     def save_params(self, path) -> bool:
-        """Write the current parameters as JSON (the CLI's ``--params`` format)."""
+        """Write the current parameters as JSON (the CLI's ``--params`` format).
+
+        Through the package's one output policy (`io.export.write_params`):
+        the file appears whole or not at all.
+        """
         from napari.utils.notifications import show_info
 
+        from ..io.export import write_params
+
         try:
-            self.widget.params().to_json(path)
+            write_params(path, self.widget.params())
         except (SymsegError, OSError) as err:
             self._error(f"cannot save parameters: {err}")
             return False

@@ -22,7 +22,7 @@ and wire signals to them (napari-animation's model/widget split).
   files.
 """
 
+from ..io.labels import LABEL_OFFSET  # noqa: F401 (one definition, with the file convention)
+
 #: Key of the package's entry in a layer's ``metadata``.
 METADATA_KEY = "napari_symseg"
-#: A Labels layer shows pattern i as label i + 1 (napari draws 0 as transparent).
-LABEL_OFFSET = 1
