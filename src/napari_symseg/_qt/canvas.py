@@ -26,6 +26,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 
@@ -35,6 +36,9 @@ from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.transforms import Bbox
 from qtpy.QtCore import QObject, QTimer, Signal
 from qtpy.QtGui import QColor, QImage, QPainter
+
+#: Least time (ms) between the starts of two renders of one canvas.
+MIN_INTERVAL_MS = 250
 
 
 def render(payload: bytes) -> tuple[np.ndarray, list[tuple[float, ...]]]:
@@ -223,22 +227,37 @@ class AsyncCanvas(FigureCanvasQTAgg):
         self._running = False
         self._again = False
         self._stale = True
+        self._deferred = False  # a render waits for MIN_INTERVAL_MS
+        self._started = -1e9
         self._relay = _Relay(self)
         self._relay.done.connect(self._on_rendered)
 
     @property
     def busy(self) -> bool:
         """True while a render runs or waits to run."""
-        return self._running or (self._stale and self.isVisible())
+        return self._running or self._deferred or (self._stale and self.isVisible())
 
     def draw_idle(self) -> None:
-        """Render the figure in the background (again when the running render ends)."""
+        """Render the figure in the background (again when the running render ends).
+
+        Renders start at most every `MIN_INTERVAL_MS` (a dragged probe asks
+        for one per mouse move; the renderer's CPU is the canvas's too).
+        """
         if not self.isVisible() or self.width() <= 1 or self.height() <= 1:
             self._stale = True  # rendered when shown
         elif self._running:
             self._again = True
-        else:
-            self._start()
+        elif not self._deferred:
+            wait = MIN_INTERVAL_MS - 1000 * (time.perf_counter() - self._started)
+            if wait > 0:
+                self._deferred = True
+                QTimer.singleShot(int(wait) + 1, self._after_wait)
+            else:
+                self._start()
+
+    def _after_wait(self) -> None:
+        self._deferred = False
+        self.draw_idle()
 
     def draw(self) -> None:
         """Render the figure here and now (the layout is then up to date)."""
@@ -247,6 +266,7 @@ class AsyncCanvas(FigureCanvasQTAgg):
 
     def _start(self) -> None:
         self._stale = self._again = False
+        self._started = time.perf_counter()
         try:
             payload = pickle.dumps(self.figure)
         except Exception:  # an artist that does not pickle: draw here
