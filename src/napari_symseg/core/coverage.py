@@ -80,16 +80,14 @@ def lattice_coverage(image: np.ndarray, params: Params, shortest: float) -> Cove
                          indexing="ij")
     half = (dr > 0) | ((dr == 0) & (dc > 0))  # rho(-t) at p is rho(t) at p - t: one of each
     keep = half & (np.hypot(dr, dc) >= MIN_SHIFT * shortest)
-    if not keep.any():  # a window shrunk below one spacing (tiny image): every shift
-        keep = half
+    if not keep.any():  # a window shrunk below one spacing (tiny image): cannot tell
+        return Coverage(np.zeros((0, 0)), 0.0, 0.0)
     shifts = np.stack([dr[keep], dc[keep]], axis=1)
     stride = max(2, min(params.patch_x, params.patch_y))
     try:
         grid = Grid.for_margin(image.shape, (wx, wy), stride, what="the lattice coverage")
     except ImageTooSmallError:
         return Coverage(np.zeros((0, 0)), 0.0, 0.0)
-    if len(shifts) == 0:
-        return Coverage(np.zeros(grid.shape), 0.0, 0.0)
     probe = params.replace(descriptor_name="local_correlation_map", method="direct")
     ops = Operations("translation", shifts)
     scores = translation.compute(image, probe, ops, grid.rows, grid.cols).max(axis=-1)

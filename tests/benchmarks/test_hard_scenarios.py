@@ -1,0 +1,84 @@
+"""The issue-13 scenario generators: seeded, Poisson, and the physics they claim."""
+
+import numpy as np
+import pytest
+from scipy import ndimage
+
+from benchmarks import fft_baseline as fb
+from benchmarks import hard_scenarios as h
+
+SHAPE = (160, 160)
+
+GENERATORS = [
+    ("nanoparticle", lambda seed, c=20.0: h.nanoparticle_on_carbon(SHAPE, c, seed), 3),
+    ("l12", lambda seed, c=20.0: h.l12_cuboids((256, 256), c, seed), 2),
+    ("perovskite", lambda seed, c=200.0: h.polar_perovskite(SHAPE, c, seed), 2),
+    ("single", lambda seed, c=100.0: h.single_crystal_slow(SHAPE, c, "metal", seed), 1),
+]
+
+
+@pytest.mark.parametrize(("name", "make", "k"), GENERATORS, ids=[g[0] for g in GENERATORS])
+def test_generators_are_seeded_poisson_with_labels(name, make, k):
+    image, truth = make(0)
+    assert image.dtype == np.float32 and truth.dtype == np.int32
+    assert image.shape == truth.shape and image.min() >= 0
+    assert np.array_equal(image, np.round(image))
+    assert sorted(np.unique(truth)) == list(range(k))
+    again, truth_again = make(0)
+    assert np.array_equal(image, again) and np.array_equal(truth, truth_again)
+    assert not np.array_equal(image, make(1)[0])
+    _, truth_clean = make(0, None)
+    assert np.array_equal(truth, truth_clean)
+
+
+def test_nanoparticle_vacuum_is_darker_than_carbon_darker_than_particle():
+    for seed in (0, 1):
+        clean, truth = h.nanoparticle_on_carbon(SHAPE, None, seed)
+        means = [clean[ndimage.binary_erosion(truth == k, iterations=8)].mean()
+                 for k in range(3)]
+        assert means[0] < 0.5 * means[1] and means[1] < 0.5 * means[2]
+
+
+def test_l12_cuboids_have_dark_minority_columns_on_one_sublattice():
+    # the noise-free image: inside the cuboids the column maxima split into a dark
+    # quarter and a bright rest; in the matrix they do not
+    clean, truth = h.l12_cuboids((256, 256), None, 0)
+    peaks = (clean == ndimage.maximum_filter(clean, 5)) & (clean > np.percentile(clean, 60))
+    inside = peaks & ndimage.binary_erosion(truth == 1, iterations=6)
+    outside = peaks & ndimage.binary_erosion(truth == 0, iterations=6)
+    def spread(mask):
+        values = clean[mask]
+        return np.percentile(values, 10) / np.median(values)
+    assert spread(inside) < spread(outside) - 0.1
+
+
+def test_polar_region_breaks_the_mirror_the_other_keeps():
+    clean, truth = h.polar_perovskite((256, 256), None, 3)
+    assert 0.2 < truth.mean() < 0.8
+    # the two regions have the same mean intensity (same lattice and columns)
+    m0, m1 = (clean[ndimage.binary_erosion(truth == k, iterations=20)].mean() for k in (0, 1))
+    assert m0 == pytest.approx(m1, rel=0.05)
+
+
+def test_twin_video_boundary_moves_and_drifts():
+    series, truth = h.twin_video(6, (128, 128), 20.0, 0.3, seed=0)
+    assert series.shape == truth.shape == (6, 128, 128)
+    assert series.dtype == np.float32 and set(np.unique(truth)) == {0, 1}
+    assert not np.array_equal(truth[0], truth[-1])  # the boundary (and the drift) moved
+    _, truth_clean = h.twin_video(6, (128, 128), None, 0.3, seed=0)
+    assert np.array_equal(truth, truth_clean)
+
+
+def test_single_crystal_truth_is_one_pattern():
+    _, truth = h.single_crystal_slow(SHAPE, 100.0, "hexagonal", 2)
+    assert not truth.any()
+
+
+def test_fft_baseline_separates_vacuum_from_a_lattice():
+    rng = np.random.default_rng(0)
+    clean, _ = h.nanoparticle_on_carbon(SHAPE, None, 0)
+    labels = fb.fft_baseline(rng.poisson(clean / clean.mean() * 50).astype(float), 3, period=10.0)
+    assert labels.shape == SHAPE and labels.dtype == np.int32
+    video = fb.fft_baseline(np.stack([clean, clean]), 2, period=10.0, stride=8)
+    assert video.shape == (2, *SHAPE)
+    assert np.array_equal(video[0], video[1])  # the same frame, the same labels
