@@ -82,3 +82,19 @@ def test_fft_baseline_separates_vacuum_from_a_lattice():
     video = fb.fft_baseline(np.stack([clean, clean]), 2, period=10.0, stride=8)
     assert video.shape == (2, *SHAPE)
     assert np.array_equal(video[0], video[1])  # the same frame, the same labels
+
+
+def test_choose_descriptor_finds_reflections_on_the_mirror_broken_basis():
+    # translations cannot tell the two bases apart (same autocorrelation): the
+    # criterion must see that their split is not separated and the reflections' is
+    from benchmarks import scenarios as s
+    from napari_symseg import Params
+    from napari_symseg.core.choose import choose_descriptor
+
+    image, truth = s.mirror_broken_basis((256, 256), seed=3)
+    picked = choose_descriptor(image, Params(n_patterns=2))
+    assert picked.params.descriptor_name == "reflection_symmetry_maximum_pooling"
+    far = ndimage.distance_transform_edt(truth == 0) + ndimage.distance_transform_edt(truth == 1)
+    keep = far > 16
+    agree = (picked.result.labels == truth)[keep].mean()
+    assert max(agree, 1 - agree) > 0.95

@@ -43,7 +43,10 @@ def _add_param_flags(parser: argparse.ArgumentParser) -> None:
         if f.type == "bool":
             target.add_argument(flag, action=argparse.BooleanOptionalAction, **kwargs)
         elif f.type == "str":
-            target.add_argument(flag, choices=f.metadata.get("choices"), **kwargs)
+            choices = f.metadata.get("choices")
+            if f.name == "descriptor_name":  # the contract's --descriptor auto (core/choose.py)
+                choices = (*choices, "auto")
+            target.add_argument(flag, choices=choices, **kwargs)
         elif f.type.startswith("float"):
             target.add_argument(flag, type=float, metavar="F", **kwargs)
         else:
@@ -116,6 +119,7 @@ def params_from_args(args: argparse.Namespace, image=None) -> Params:
 
         base = suggest_params(image, base)  # validates the image itself
     base = base.to_dict()
+    explicit = {}
     for f in dataclasses.fields(Params):
         value = getattr(args, f.name, None)
         if value is None:
@@ -126,7 +130,9 @@ def params_from_args(args: argparse.Namespace, image=None) -> Params:
             value = _parse_ints(value)
         elif f.name == "reference_frames":
             value = _parse_frames(value)
-        base[f.name] = value
+        base[f.name] = explicit[f.name] = value
+    if base["descriptor_name"] == "auto":
+        base = _auto_descriptor(args, image, base, explicit)
     if args.n_pca_components is not None:
         base["pca_variance"] = None
     if (
@@ -136,6 +142,21 @@ def params_from_args(args: argparse.Namespace, image=None) -> Params:
     ):
         base["descriptor_name"] = "preselected_translations"
     return Params.from_dict(base)
+
+
+def _auto_descriptor(args, image, base: dict, explicit: dict) -> dict:
+    """``--descriptor auto``: the family `core.choose` picks, its --auto sizes, then the
+    explicit flags; the reason is printed (one line)."""
+    if image is None:
+        raise ParamsError("--descriptor auto needs the image: for a series, add --auto")
+    from ..core.choose import choose_descriptor
+
+    chosen = choose_descriptor(image, Params.from_dict(
+        {**base, "descriptor_name": "local_correlation_map"}))
+    if not getattr(args, "quiet", False):
+        print(chosen.reason)
+    explicit.pop("descriptor_name", None)
+    return {**chosen.params.to_dict(), **explicit}
 
 
 def build_parser() -> argparse.ArgumentParser:

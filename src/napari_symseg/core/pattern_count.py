@@ -101,7 +101,8 @@ def _log_dispersion(x: np.ndarray, k: int, seed: int) -> float:
     return float(np.log(_kmeans(x, k, seed).inertia_ + 1e-300))
 
 
-def split_separation(features: np.ndarray, centres: np.ndarray) -> float:
+def split_separation(features: np.ndarray, centres: np.ndarray,
+                     mask: np.ndarray | None = None) -> float:
     """Separation (sharpness / dip) of the two-pattern split by `centres` (module docstring).
 
     Parameters
@@ -110,6 +111,9 @@ def split_separation(features: np.ndarray, centres: np.ndarray) -> float:
         PCA features on the grid (flat: no spatial sharpness, taken as 1).
     centres : ndarray, (2, n_components)
         The two cluster centres.
+    mask : ndarray of bool, optional
+        Only these points (and neighbour pairs of them) count, e.g. the
+        points of two patterns out of more.
 
     Returns
     -------
@@ -131,16 +135,23 @@ def split_separation(features: np.ndarray, centres: np.ndarray) -> float:
     if not np.any(d):
         return 0.0
     t = (x - centres[0]) @ d / (d @ d)
-    near = min(np.mean(np.abs(t) < 0.1), np.mean(np.abs(t - 1) < 0.1))
-    dip = np.mean(np.abs(t - 0.5) < 0.1) / max(near, 1.0 / t.size)
+    mask = np.ones(t.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return 0.0
+    inside = t[mask]
+    near = min(np.mean(np.abs(inside) < 0.1), np.mean(np.abs(inside - 1) < 0.1))
+    dip = np.mean(np.abs(inside - 0.5) < 0.1) / max(near, 1.0 / inside.size)
     sharpness = 1.0
     if t.ndim == 2 and min(t.shape) > 1:
         label = t > 0.5
-        steps, across = [], []
+        steps, across, both = [], [], []
         for axis in (0, 1):
             steps.append(np.abs(np.diff(t, axis=axis)).ravel())
             across.append(np.diff(label, axis=axis).ravel())
-        steps, across = np.concatenate(steps), np.concatenate(across)
+            pair = mask[1:] & mask[:-1] if axis == 0 else mask[:, 1:] & mask[:, :-1]
+            both.append(pair.ravel())
+        both = np.concatenate(both)
+        steps, across = np.concatenate(steps)[both], np.concatenate(across)[both]
         if across.any() and (~across).any():
             sharpness = steps[across].mean() / max(steps[~across].mean(), 1e-300)
     return float(sharpness / max(dip, 1e-300))

@@ -1,0 +1,61 @@
+"""--descriptor auto: every candidate is tried, the best separated patterns win."""
+
+import numpy as np
+import pytest
+
+from napari_symseg import Params, segment
+from napari_symseg.core import choose
+from napari_symseg.core.choose import CANDIDATES, choose_descriptor, separation
+from napari_symseg.core.samples import two_phase
+from napari_symseg.core.suggest import suggest_params
+
+
+def _image(seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.poisson(40 * (two_phase((160, 160), noise=0.0) + 0.1)).astype(np.float32)
+
+
+def test_separation_of_a_clean_split_is_large_and_of_a_forced_split_small():
+    image = _image()
+    two = segment(image, suggest_params(image, Params(n_patterns=2)))
+    three = segment(image, suggest_params(image, Params(n_patterns=3)))
+    # two patterns: a gap and a sharp boundary; a third cluster cuts one phase in two
+    assert separation(two) > 8
+    assert separation(three) < separation(two) / 3
+    one = segment(image, suggest_params(image, Params(n_patterns=1)))
+    assert separation(one) == np.inf
+
+
+def test_choose_keeps_the_best_scored_family_and_says_why(monkeypatch):
+    image = _image(1)
+    fixed = {CANDIDATES[0]: 2.0, CANDIDATES[1]: 9.0, CANDIDATES[2]: 5.0}
+    monkeypatch.setattr(choose, "separation", lambda r: fixed[r.params.descriptor_name])
+    picked = choose_descriptor(image, Params(n_patterns=2))
+    assert picked.params.descriptor_name == CANDIDATES[1]
+    assert picked.result.params == picked.params
+    assert picked.scores == fixed
+    assert "rotations" in picked.reason and "translations 2.0" in picked.reason
+
+
+def test_choose_on_two_phases_separates_them():
+    image = _image(2)
+    picked = choose_descriptor(image, Params(n_patterns=2))
+    labels = picked.result.labels
+    left, right = labels[:, 20:60], labels[:, 100:140]
+    assert np.bincount(left.ravel()).argmax() != np.bincount(right.ravel()).argmax()
+    assert set(picked.scores) == set(CANDIDATES)
+    assert picked.scores[picked.params.descriptor_name] == pytest.approx(
+        max(picked.scores.values()))
+
+
+def test_cli_descriptor_auto_picks_a_family_and_explicit_flags_still_win(capsys):
+    from napari_symseg.cli.args import build_parser, params_from_args
+
+    image = _image(3)
+    args = build_parser().parse_args(["segment", "in.npy", "-o", "out.npy", "--descriptor",
+                                      "auto", "--stride", "7"])
+    params = params_from_args(args, image)
+    assert params.descriptor_name in CANDIDATES and params.stride == 7
+    assert "descriptor:" in capsys.readouterr().out
+    with pytest.raises(Exception, match="needs the image"):
+        params_from_args(args, None)
