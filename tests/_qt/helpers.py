@@ -31,13 +31,6 @@ def shown(widget):
     return {n for n, w in widget.fields.items() if not w.native.isHidden()}
 
 
-def pca_features(record):
-    """The PCA features (rows, cols, n_components) of a run's record."""
-    import numpy as np
-
-    return np.moveaxis(record.pca_images, 0, -1)
-
-
 def live_preview_and_wait(qtbot, widget, source_name):
     """Switch live preview on and wait for the ``"<source_name> preview"`` layer."""
     widget.live.value = True
