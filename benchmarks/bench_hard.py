@@ -16,9 +16,12 @@ controls for the number-of-patterns hint). Methods:
 - ``rule``: the same with the family docs/parameters.md recommends for the
   case (rotations next to amorphous regions, reflections for point symmetry);
 - ``fft``: the baseline of `benchmarks/fft_baseline.py`;
-- ``new``: whatever ``--auto`` does now (`suggest_params` with the image; the
-  descriptor family and contrast features it chooses); same as ``auto`` until
-  the engine chooses more.
+- ``choose``: ``--descriptor auto`` (`core.choose.choose_descriptor`: the
+  family with the best separated patterns, ``--auto`` sizes and contrast rule).
+
+``auto`` and ``rule`` include the ``--auto`` contrast rule (`core.coverage`)
+from issue 13 on; the "before" numbers of docs/robustness.md were taken with
+the code before it.
 
 Accuracy: `bench_robustness.accuracy` outside a band of one lattice spacing
 (the superlattice spacing for the cuboids) around the true boundaries. The
@@ -109,17 +112,11 @@ def params_for(image, case: Case, method: str):
         return suggest_params(image, Params(n_patterns=k))
     if method == "rule":
         return suggest_params(image, Params(n_patterns=k, descriptor_name=case.rule))
-    if method == "new":
-        return new_auto(image, k)
+    if method == "choose":
+        from napari_symseg.core.choose import choose_descriptor
+
+        return choose_descriptor(image, Params(n_patterns=k)).params
     raise ValueError(method)
-
-
-def new_auto(image, k: int):
-    """What ``--auto`` does now (extended when the engine learns more)."""
-    from napari_symseg import Params
-    from napari_symseg.core.suggest import suggest_params
-
-    return suggest_params(image, Params(n_patterns=k))
 
 
 def labels_still(image, case: Case, method: str) -> tuple[np.ndarray, str, object]:
