@@ -56,7 +56,7 @@ def test_stop_counts_the_time_since_the_last_tick(qtbot):
 #: The longest stall allowed (ms).
 LIMIT_MS = 200
 #: A stall this long is a freeze on any machine: always a failure (ms).
-FREEZE_MS = 5000
+FREEZE_MS = 8000
 #: Where the measured gaps are written (merged with earlier runs, one key per test).
 STALLS_JSON = Path(tempfile.gettempdir()) / "symseg_stalls.json"
 #: Sizes every large-image run uses: few translations, a coarse grid (the run is short,
@@ -86,8 +86,12 @@ def tiled(size: int) -> np.ndarray:
     return np.tile(tile, (size // tile.shape[0], size // tile.shape[1]))
 
 
-@pytest.fixture(scope="module")
-def napari_alone(qapp):
+#: napari's own stalls, measured once per test session (`napari_alone`).
+_NAPARI_ALONE: dict = {}
+
+
+@pytest.fixture
+def napari_alone(make_napari_viewer):
     """napari's own stalls on this machine (no plugin): the yardstick of the checks below.
 
     Adding a 2048² image, adding a Points and a Shapes layer, moving a point
@@ -95,10 +99,13 @@ def napari_alone(qapp):
     software OpenGL, and a busy machine slows everything: where napari alone
     stalls beyond `LIMIT_MS`, the limit cannot hold for the plugin either.
     """
-    import napari
     from qtpy.QtTest import QTest
 
-    viewer = napari.Viewer(show=True)
+    if _NAPARI_ALONE:
+        return _NAPARI_ALONE
+    # napari's own test fixture: a bare napari.Viewer() here registered the plugins a
+    # second time after other tests ("Command ... already registered")
+    viewer = make_napari_viewer(show=True)
     viewer.window._qt_window.resize(1366, 768)
     QTest.qWait(300)
     values = {}
@@ -123,9 +130,9 @@ def napari_alone(qapp):
             viewer.dims.set_current_step(0, t)
             QTest.qWait(30)
     values["scrub"] = watch.summary()["max_ms"]
-    viewer.close()
     record("baseline: napari alone (max gap ms)", values)
-    return values
+    _NAPARI_ALONE.update(values)
+    return _NAPARI_ALONE
 
 
 def check_stall(measured: float, napari_ms: float, values: dict) -> None:
@@ -221,8 +228,8 @@ def test_no_stall_when_the_probe_is_ticked_and_dragged(qtbot, shown_widget, napa
     values = {"tick_max_ms": tick.summary()["max_ms"], "drag_max_ms": drag.summary()["max_ms"],
               "drag_p99_ms": drag.summary()["p99_ms"]}
     record("probe on + drag (2048²)", values)
-    check_stall(drag.max_gap_ms, napari_alone["move a point"], values)
-    check_stall(tick.max_gap_ms, napari_alone["add points + shapes"], values)
+    check_stall(max(tick.max_gap_ms, drag.max_gap_ms),
+                max(napari_alone["add points + shapes"], napari_alone["move a point"]), values)
 
 
 def test_no_stall_while_scrubbing_during_a_series_run(qtbot, shown_widget, napari_alone):
