@@ -100,8 +100,10 @@ class Model:
         )
 
     def save(self, path: str | Path) -> None:
-        """Write the model as JSON (floats round-trip exactly)."""
-        Path(path).write_text(json.dumps(self.to_dict()))
+        """Write the model as JSON (floats round-trip exactly; whole or not at all)."""
+        from .._atomic import write_text_atomic
+
+        write_text_atomic(path, json.dumps(self.to_dict()))
 
     @classmethod
     def load(cls, path: str | Path) -> Model:

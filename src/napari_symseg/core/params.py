@@ -300,10 +300,12 @@ class Params:
         return cls(**data)
 
     def to_json(self, path: str | Path | None = None) -> str:
-        """Serialise to JSON text; also write it to `path` if given."""
+        """Serialise to JSON text; also write it to `path` if given (whole or not at all)."""
+        from .._atomic import write_text_atomic
+
         text = json.dumps({"params": self.to_dict()}, indent=2)
         if path is not None:
-            Path(path).write_text(text + "\n")
+            write_text_atomic(path, text + "\n")
         return text
 
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,10 +117,13 @@ class PatternStats:
         time_step : float, optional
             Time between frames; adds a ``time`` column.
         """
+        from .._atomic import write_text_atomic
+
         rows = self.rows(time_step)
         fields = ["frame", *(["time"] if time_step is not None else []), "pattern",
                   "area_fraction", "regions", "mean_intensity"]
-        with Path(path).open("w", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
+        text = io.StringIO(newline="")
+        writer = csv.DictWriter(text, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+        write_text_atomic(path, text.getvalue(), newline="")
