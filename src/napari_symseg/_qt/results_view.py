@@ -78,6 +78,8 @@ class ResultsView:
         self._due = False
         self.plots.show_results(*args)
         then, self._then = self._then, []
+        if then:  # a run may have ended since the hint was shown: show its final state
+            self._update_hint()
         for call in then:
             call()
 

@@ -221,7 +221,7 @@ def run_summary(seconds: float, n_patterns: int, area_fraction, *, frame: int | 
         parts.append(f"preview, stride {preview_stride}")
     if frame is not None:
         parts.append(f"frame {frame}")
-    parts.append(f"{seconds:.1f} s")
+    parts.append(f"{seconds:.1f} s" if seconds >= 0.095 else f"{1000 * seconds:.0f} ms")
     if n_frames is not None:
         parts.append(f"{n_frames} frames")
     what = f"{n_patterns} pattern{'s' if n_patterns != 1 else ''}"
