@@ -369,6 +369,8 @@ def twin_video(
     counts: float | None = 20.0,
     drift: float = 0.3,
     seed: int = 0,
+    a_range: tuple[float, float] = (14.0, 20.0),
+    appears: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """An in-situ video of a Sigma-3 twin boundary in fcc [110] migrating plane by plane.
 
@@ -390,7 +392,7 @@ def twin_video(
     """
     rng = np.random.default_rng(seed)
     h, w = shape
-    a = rng.uniform(14.0, 20.0)
+    a = rng.uniform(*a_range)
     angle = rng.uniform(0, 180)
     a1, a2, basis = fcc_projection("110", a, angle)
     # the edge-on (1-11) plane: normal at 54.74 degrees from [001] (a1) towards [1-10] (a2)
@@ -409,7 +411,7 @@ def twin_video(
     shifts = np.arange(n_frames)[:, None] * steps + walk
     reach = np.hypot(h, w) / 2 + 2 * a
     speed = planes_moved * 2 * reach / n_frames  # ledge speed along the boundary (px/frame)
-    sigma = a * rng.uniform(0.06, 0.08)
+    sigma = max(0.8, a * rng.uniform(0.06, 0.08))  # the probe: at least ~0.8 px
     tail = (rng.uniform(0.1, 0.25), rng.uniform(5.0, 10.0))
     bg = rng.uniform(0.05, 0.15)
     pos, _, _ = crystal_columns(shape, a1, a2, basis, origin, margin=3 * reach)
@@ -428,6 +430,8 @@ def twin_video(
         rel = pos - origin
         s, along = rel @ n_hat, rel @ t_hat
         cut = plane_of(along)
+        if t < appears:  # not nucleated yet: the matrix everywhere
+            cut = np.full_like(cut, sign * 1e9)
         matrix = pos[s * sign <= cut * sign + 1e-6]
         mirror = pos - 2 * ((s - cut)[:, None] * n_hat[None, :])
         # every mirrored column that lands on the twin side is a twin column
@@ -441,7 +445,7 @@ def twin_video(
         series[t] = apply_dose(clean, counts, rng)
         pr, pc = rows - origin[0] - shifts[t][0], cols - origin[1] - shifts[t][1]
         ps, palong = pr * n_hat[0] + pc * n_hat[1], pr * t_hat[0] + pc * t_hat[1]
-        truth[t] = (ps * sign > plane_of(palong) * sign).astype(np.int32)
+        truth[t] = (ps * sign > plane_of(palong) * sign).astype(np.int32) * (t >= appears)
     return series, truth
 
 

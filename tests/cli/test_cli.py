@@ -297,7 +297,7 @@ def test_series_on_a_dask_scheduler(tmp_path, series_npy):
         assert main(["segment", str(series_npy), "-o", str(out), *SMALL, "-q",
                      "--dask-scheduler", cluster.scheduler_address]) == 0
     expected = segment_series(np.load(series_npy), SERIES_PARAMS.replace(
-        n_selected_operations=20, reference_frames=(0,)))
+        n_selected_operations=20, reference_frames="auto"))
     np.testing.assert_array_equal(np.load(out), expected.labels)
 
 

@@ -84,7 +84,8 @@ def test_every_descriptor_name_is_valid():
 
 @pytest.mark.parametrize(
     ("value", "message"),
-    [([], "non-empty"), ([-1], ">= 0"), ([0, 0], "duplicates"), (["a"], "integers")],
+    [([], "non-empty"), ([-1], ">= 0"), ([0, 0], "duplicates"), (["a"], "integers"),
+     ("first", '"auto" or a list')],
 )
 def test_reference_frames_are_checked(value, message):
     with pytest.raises(ParamsError, match=message):
@@ -95,5 +96,7 @@ def test_series_fields_round_trip_through_json():
     p = Params(reference_frames=[3, 1], n_selected_operations=0)
     assert p.reference_frames == (3, 1) and Params(reference_frames=4).reference_frames == (4,)
     assert Params.from_json(p.to_json()) == p
+    assert Params().reference_frames == "auto" and Params().to_dict()["reference_frames"] == "auto"
+    assert Params.from_json(Params().to_json()) == Params()
     with pytest.raises(ParamsError, match="n_selected_operations must be >= 0"):
         Params(n_selected_operations=-1)

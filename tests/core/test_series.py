@@ -13,13 +13,17 @@ from napari_symseg.core.series import (
     label_frames_steps,
     lazy_labels,
     segment_series,
+    auto_reference_frames,
+    reference_frames,
     segment_series_steps,
     select_operations,
 )
 from napari_symseg.core.validation import InputError, check_series
 
 SERIES = {"n_frames": 5, "shape": (96, 128), "start": 40, "step": 10}
-PARAMS = Params(patch_x=6, patch_y=6, window_x=9, window_y=9, stride=4, n_selected_operations=8)
+# frame 0 as the paper's reference: the tests below redo its procedure by hand
+PARAMS = Params(patch_x=6, patch_y=6, window_x=9, window_y=9, stride=4, n_selected_operations=8,
+                reference_frames=(0,))
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +268,34 @@ def test_distributed_cluster_gives_the_in_process_result(series, result):
         bad[2, 3, 3] = np.inf
         with pytest.raises(InputError, match="frame 2"):
             segment_series(bad, PARAMS)
+
+
+@pytest.mark.parametrize(("n_frames", "expected"), [
+    (40, (0, 10, 20, 29, 39)), (5, (0, 1, 2, 3, 4)), (3, (0, 1, 2)), (1, (0,)),
+    (6, (0, 1, 2, 4, 5)),
+])
+def test_auto_reference_frames_spread_over_the_series(n_frames, expected):
+    assert auto_reference_frames(n_frames) == expected
+    assert reference_frames(Params(), n_frames) == expected  # "auto" is the default
+
+
+def test_auto_reference_frames_find_a_pattern_missing_from_frame_0():
+    """The square phase nucleates after frame 0: a fit on frame 0 alone splits the
+    hexagonal phase in two; the default fit over spread frames gets both right."""
+    series = moving_boundary_series(n_frames=5, shape=(96, 128), start=-20, step=30, seed=5)
+    truth = moving_boundary_truth(5, (96, 128), -20, 30)
+    params = PARAMS.replace(n_selected_operations=0)
+
+    def worst_accuracy(labels):
+        keep = np.abs(np.arange(128)[None, :] - (-20 + 30 * np.arange(5))[:, None]) > 12
+        acc = []
+        for t in range(1, 5):  # frames holding both phases
+            lab, tru = labels[t][:, keep[t]], truth[t][:, keep[t]]
+            acc.append(max(np.mean(lab == tru), np.mean(lab == 1 - tru)))
+        return min(acc)
+
+    auto = segment_series(series, params.replace(reference_frames="auto"))
+    assert auto.fit.reference_frames == (0, 1, 2, 3, 4)
+    assert worst_accuracy(np.asarray(auto.labels)) > 0.95
+    first = segment_series(series, params)
+    assert worst_accuracy(np.asarray(first.labels)) < 0.85

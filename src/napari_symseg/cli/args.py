@@ -70,7 +70,8 @@ def _add_param_flags(parser: argparse.ArgumentParser) -> None:
         dest="reference_frames",
         default=None,
         metavar="T,T-T,...",
-        help="series: frames (0-based) the model is fitted on, e.g. '0' or '0-4,10' [0]",
+        help="series: frames (0-based) the model is fitted on, e.g. '0' or '0-4,10', or "
+        "'auto': 5 frames spread over the series, first and last included [auto]",
     )
 
 
@@ -90,8 +91,10 @@ def _parse_ints(text: str) -> list[int]:
         raise ParamsError(f"--rotation-angles must look like '60,90'; got {text!r}") from None
 
 
-def _parse_frames(text: str) -> list[int]:
+def _parse_frames(text: str) -> list[int] | str:
     """'0-4,10' -> [0, 1, 2, 3, 4, 10]; a range too long is refused before it is built."""
+    if text.strip().lower() == "auto":
+        return "auto"
     frames: list[int] = []
     for part in (p.strip() for p in text.split(",")):
         if not part:

@@ -16,7 +16,7 @@ from ..core.params import Params
 from ..core.pipeline import segment_steps
 from ..core.progress import relay, run
 from ..core.result import Result
-from ..core.series import _reference_frames, fit_series_steps, label_frames_steps
+from ..core.series import fit_series_steps, label_frames_steps, reference_frames
 from ..core.validation import as_image, check_series, frame_image
 from ..errors import ExportError
 from ..io.calibration import Calibration
@@ -162,7 +162,7 @@ def _segment_series(args, series, targets, outputs, calibration=None) -> int:
     shape = check_series(series)
     if getattr(args, "auto", False):
         refs = params_from_args(argparse.Namespace(**{**vars(args), "auto": False}))
-        first = frame_image(series, _reference_frames(refs, shape[0])[0], False)
+        first = frame_image(series, reference_frames(refs, shape[0])[0], False)
         params = params_from_args(args, first)
     else:
         params = params_from_args(args)

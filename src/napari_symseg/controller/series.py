@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.chunks import grid_for
-from ..core.series import segment_series_steps
+from ..core.series import reference_frames, segment_series_steps
 from ..core.validation import check_series
 from ..io.figure import label_colour_dict
 from ..io.statistics import features_table
@@ -77,7 +77,7 @@ def series_metadata(source_name: str, n_frames: int, params: Params,
     dict
         ``{METADATA_KEY: {...}}``, JSON-compatible.
     """
-    extra = {"n_frames": int(n_frames), "reference_frames": list(params.reference_frames),
+    extra = {"n_frames": int(n_frames), "reference_frames": list(reference_frames(params, n_frames)),
              "complete": result is not None, "series": True}
     version = None
     if result is not None:

@@ -32,6 +32,8 @@ ALLOWED_ROTATION_ANGLES = (60, 90, 120, 180)
 #: Most reference frames a series model can be fitted on (a longer list is refused
 #: before it is built: ``--reference-frames 0-99999999``).
 MAX_REFERENCE_FRAMES = 100_000
+#: Frames a series model is fitted on with ``reference_frames="auto"``.
+AUTO_REFERENCE_FRAMES = 5
 #: Most preselected translations (the shift window holds at most 1025 x 1025).
 MAX_TRANSLATIONS = 1_050_625
 
@@ -117,8 +119,12 @@ class Params:
         with every operation, then refitted with the operations of the best
         Fisher separability, and every frame is labelled with those (paper,
         "Speedup for image series"). 0 keeps all operations.
-    reference_frames : tuple of int
+    reference_frames : tuple of int or "auto"
         Image series only: the frames (0-based) the model is fitted on.
+        ``"auto"`` (the default) spreads `AUTO_REFERENCE_FRAMES` frames evenly
+        over the series, first and last included, so that a pattern that is
+        absent from the first frame (a phase that nucleates, a boundary that
+        sweeps in) is still in the fit.
     """
 
     descriptor_name: str = field(
@@ -172,8 +178,8 @@ class Params:
         default=20,
         metadata=_meta("series: operations kept by separability (0 = all)", 0, 100_000),
     )
-    reference_frames: tuple[int, ...] = field(
-        default=(0,), metadata=_meta("series: frames the model is fitted on")
+    reference_frames: tuple[int, ...] | str = field(
+        default="auto", metadata=_meta("series: frames the model is fitted on")
     )
 
     def __post_init__(self) -> None:
@@ -193,8 +199,12 @@ class Params:
                            _as_int_tuple(self.rotation_angles, "rotation_angles", 16))
         frames = self.reference_frames
         frames = (frames,) if isinstance(frames, int) and not isinstance(frames, bool) else frames
-        object.__setattr__(self, "reference_frames", _as_int_tuple(frames, "reference_frames",
-                                                                   MAX_REFERENCE_FRAMES))
+        if isinstance(frames, str) and frames != "auto":
+            raise ParamsError(
+                f'reference_frames must be "auto" or a list of frame numbers; got {frames!r}')
+        if frames != "auto":
+            object.__setattr__(self, "reference_frames", _as_int_tuple(
+                frames, "reference_frames", MAX_REFERENCE_FRAMES))
         self.validate()
 
     # ------------------------------------------------------------------ checks
@@ -239,6 +249,8 @@ class Params:
         if len(set(self.rotation_angles)) != len(self.rotation_angles):
             raise ParamsError(f"rotation_angles has duplicates: {list(self.rotation_angles)}")
         frames = self.reference_frames
+        if frames == "auto":
+            frames = (0,)
         if not frames or any(not isinstance(t, int) or t < 0 for t in frames):
             raise ParamsError(
                 f"reference_frames must be a non-empty list of frame numbers >= 0; got "
@@ -282,7 +294,8 @@ class Params:
         if out["preselected_translations"] is not None:
             out["preselected_translations"] = [list(t) for t in out["preselected_translations"]]
         out["rotation_angles"] = list(out["rotation_angles"])
-        out["reference_frames"] = list(out["reference_frames"])
+        if out["reference_frames"] != "auto":
+            out["reference_frames"] = list(out["reference_frames"])
         return out
 
     @classmethod

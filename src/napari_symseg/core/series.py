@@ -29,7 +29,7 @@ from .cluster import active_client, label_on_cluster
 from .descriptors.registry import get_family
 from .frame_labels import label_frame, label_task, labels_shape
 from .model import Model
-from .params import Params
+from .params import AUTO_REFERENCE_FRAMES, Params
 from .pipeline import fit_steps
 from .progress import SeriesProgress, relay, run
 from .separability import SeparabilityAccumulator
@@ -94,7 +94,46 @@ class SeriesResult:
         return self.fit.model
 
 
-def _reference_frames(params: Params, n_frames: int) -> tuple[int, ...]:
+def auto_reference_frames(n_frames: int, n: int = AUTO_REFERENCE_FRAMES) -> tuple[int, ...]:
+    """`n` frames spread evenly over a series of `n_frames`, first and last included.
+
+    Parameters
+    ----------
+    n_frames : int
+        Frames in the series (>= 1).
+    n : int
+        How many reference frames at most.
+
+    Returns
+    -------
+    tuple of int
+        Increasing frame numbers, ``min(n, n_frames)`` of them.
+    """
+    count = max(1, min(int(n), int(n_frames)))
+    return tuple(int(t) for t in np.unique(np.round(np.linspace(0, n_frames - 1, count))))
+
+
+def reference_frames(params: Params, n_frames: int) -> tuple[int, ...]:
+    """The frames a series model is fitted on (``"auto"`` resolved; checked).
+
+    Parameters
+    ----------
+    params : Params
+        Its ``reference_frames``: ``"auto"`` or frame numbers.
+    n_frames : int
+        Frames in the series.
+
+    Returns
+    -------
+    tuple of int
+
+    Raises
+    ------
+    InputError
+        A frame number beyond the series.
+    """
+    if params.reference_frames == "auto":
+        return auto_reference_frames(n_frames)
     bad = [t for t in params.reference_frames if t >= n_frames]
     if bad:
         raise InputError(
@@ -145,7 +184,7 @@ def fit_series_steps(
     """
     params = Params() if params is None else params
     n_frames = check_series(series)[0]
-    refs = _reference_frames(params, n_frames)
+    refs = reference_frames(params, n_frames)
     images = [frame_image(series, t, allow_constant=False) for t in refs]
     family = get_family(params.descriptor_name)
     operations = family.operations(params)
@@ -318,7 +357,7 @@ def _reference_share(params: Params, shape, n_selected: int | None = None) -> fl
     n_sel = n_all if n_selected is None else n_selected
     if n_selected is None and params.n_selected_operations:
         n_sel = min(n_all, params.n_selected_operations)
-    reference = len(params.reference_frames) * (n_all + n_sel)
+    reference = len(reference_frames(params, shape[0])) * (n_all + n_sel)
     frames = shape[0] * (n_sel + _FRAME_OVERHEAD_OPS)
     return reference / (reference + frames)
 
@@ -337,8 +376,8 @@ def segment_series(series, params: Params | None = None, out=None, **changes) ->
         numpy array, memory map, dask or zarr array; read one frame at a time
         and never modified.
     params : Params, optional
-        ``reference_frames`` (default frame 0) and ``n_selected_operations``
-        (default 20) steer the series fit.
+        ``reference_frames`` (default ``"auto"``: 5 frames spread over the
+        series) and ``n_selected_operations`` (default 20) steer the series fit.
     out : array, optional
         Destination of the labels (see `label_frames_steps`).
     **changes
