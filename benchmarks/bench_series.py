@@ -1006,7 +1006,10 @@ A series (T, Y, X) -- an in-situ STEM/TEM video, an STM movie, a tilt or focal s
 segmented with **one model for every frame**, after the paper's "Speedup for image series"
 (Wang et al. 2021, Fig. 7):
 
-1. **Reference fit.** The reference frame(s) (`reference_frames`; default `"auto"`: 5 frames spread evenly over the series, first and last included, so that a pattern absent from frame 0 — a phase that nucleates, a boundary that sweeps in — is still in the fit) are segmented
+1. **Reference fit.** The reference frame(s) (`reference_frames`; default `"auto"`: 5 frames
+   spread evenly over the series, first and last included, so that a pattern absent from
+   frame 0 -- a phase that nucleates, a boundary that sweeps in -- is still in the fit) are
+   segmented
    with the full set of symmetry operations of the descriptor (e.g. every translation of the
    local correlation map).
 2. **Separability selection.** With the reference labels, Fisher's separability

@@ -9,12 +9,12 @@ from napari_symseg.core.pipeline import segment, segment_steps
 from napari_symseg.core.progress import SeriesProgress, run
 from napari_symseg.core.samples import moving_boundary_series, moving_boundary_truth
 from napari_symseg.core.series import (
+    auto_reference_frames,
     fit_series_steps,
     label_frames_steps,
     lazy_labels,
-    segment_series,
-    auto_reference_frames,
     reference_frames,
+    segment_series,
     segment_series_steps,
     select_operations,
 )

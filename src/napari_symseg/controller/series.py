@@ -77,7 +77,8 @@ def series_metadata(source_name: str, n_frames: int, params: Params,
     dict
         ``{METADATA_KEY: {...}}``, JSON-compatible.
     """
-    extra = {"n_frames": int(n_frames), "reference_frames": list(reference_frames(params, n_frames)),
+    extra = {"n_frames": int(n_frames),
+             "reference_frames": list(reference_frames(params, n_frames)),
              "complete": result is not None, "series": True}
     version = None
     if result is not None:
