@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/bench_startup.py [--repeats 5] [--size 1024] [--no-hint]
+        [--python PATH]
 
 Times two commands, each as a fresh process (warm file and numba caches:
 one untimed run of each first), and prints the median, min and max of
@@ -14,7 +15,10 @@ on a shared machine the wall clock also counts other processes' load):
    two-phase image with default parameters (``--no-hint``: with ``-q``, which
    skips the number-of-patterns hint the command prints by default).
 
-Also prints the slowest imports of each (``python -X importtime``).
+Also prints the slowest imports of each (``python -X importtime``). With
+``--python PATH`` the commands run with that interpreter and the package
+installed there (e.g. a light install without napari, whose scikit-learn
+does not import pandas), instead of this repository's ``src``.
 """
 
 from __future__ import annotations
@@ -32,13 +36,17 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMAND = [sys.executable, "-m", "napari_symseg.cli"]
+#: the interpreter running the commands (--python), and whether it uses this repository's src
+PYTHON = {"path": sys.executable, "src": True}
 
 
 def _env() -> dict:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"),
-                                                      env.get("PYTHONPATH")]))
+    if PYTHON["src"]:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"),
+                                                          env.get("PYTHONPATH")]))
+    else:
+        env.pop("PYTHONPATH", None)
     return env
 
 
@@ -55,7 +63,7 @@ def time_process(argv: list[str], cwd: Path) -> tuple[float, float]:
 
 def slowest_imports(argv: list[str], cwd: Path, n: int = 6) -> list[tuple[float, str]]:
     """The `n` top-level imports with the largest cumulative time (s) under -X importtime."""
-    proc = subprocess.run([sys.executable, "-X", "importtime", *argv[1:]], cwd=cwd,
+    proc = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], cwd=cwd,
                           env=_env(), capture_output=True, text=True, check=True)
     rows = []
     for line in proc.stderr.splitlines():
@@ -80,16 +88,20 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=1024)
     ap.add_argument("--no-hint", action="store_true",
                     help="segment with -q (no number-of-patterns hint)")
+    ap.add_argument("--python", help="run the commands with this interpreter's install")
     args = ap.parse_args()
+    if args.python:
+        PYTHON.update(path=args.python, src=False)
+    command = [PYTHON["path"], "-m", "napari_symseg.cli"]
     from napari_symseg.core.samples import two_phase
 
     with tempfile.TemporaryDirectory() as tmp:
         cwd = Path(tmp)
         np.save(cwd / "img.npy", two_phase((args.size, args.size)).astype(np.float32))
         commands = {
-            "napari-symseg --help": [*COMMAND, "--help"],
+            "napari-symseg --help": [*command, "--help"],
             f"napari-symseg segment img.npy -o out.npy{' -q' * args.no_hint} "
-            f"({args.size}² float32)": [*COMMAND, "segment", "img.npy", "-o", "out.npy",
+            f"({args.size}² float32)": [*command, "segment", "img.npy", "-o", "out.npy",
                                          *(["-q"] if args.no_hint else [])],
         }
         for name, argv in commands.items():
@@ -97,6 +109,7 @@ def main() -> None:
             report(name, [time_process(argv, cwd) for _ in range(args.repeats)])
             tops = ", ".join(f"{mod} {sec:.2f} s" for sec, mod in slowest_imports(argv, cwd))
             print(f"  slowest imports: {tops}")
+    print(f"interpreter: {PYTHON['path']} ({'src' if PYTHON['src'] else 'installed'})")
     print(f"load average: {' / '.join(f'{v:.2f}' for v in os.getloadavg())} (1/5/15 min)")
 
 
