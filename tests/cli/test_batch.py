@@ -149,3 +149,15 @@ def test_progress_bar_only_on_a_terminal(images, tmp_path, capsys, monkeypatch):
     captured = capsys.readouterr()
     assert "2/2" in captured.err and "files" in captured.err  # tqdm's bar
     assert "a.npy ->" in captured.out and "segmented 2 files" in captured.out
+
+
+def test_a_saved_model_labels_a_series_as_its_own_fit_did(tmp_path, capsys):
+    series = moving_boundary_series(n_frames=4, shape=(64, 64), seed=1)
+    np.save(tmp_path / "ser.npy", series)
+    model = tmp_path / "m.json"
+    assert main(["segment", str(tmp_path / "ser.npy"), "-o", str(tmp_path / "fit.npy"),
+                 "--save-model", str(model), "-q", *SMALL]) == 0
+    assert main(["segment", str(tmp_path / "ser.npy"), "-o", str(tmp_path / "again.npy"),
+                 "--model", str(model)]) == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "again.npy"), np.load(tmp_path / "fit.npy"))
+    assert "after loading the model" in capsys.readouterr().out
