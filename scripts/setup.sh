@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install everything napari-symseg needs on a fresh Debian machine (idempotent):
 # the Debian libraries Qt/napari need under Xvfb, a virtual environment in .venv,
-# and the package with its test extras (PyQt6 as the one Qt binding).
+# and the package with its test extras: the library and CLI, the napari plugin's packages
+# (napari, PyQt6 as the one Qt binding, magicgui, npe2; extras since issue 16, see
+# pyproject.toml) and the test tools.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -109,17 +109,23 @@ print(json.dumps({
 """
 
 
-def test_wheel_in_a_fresh_venv_passes_npe2_validate(wheel, tmp_path):
+def _fresh_venv(tmp_path: Path, deps: Path, wheel: Path) -> tuple[Path, Path]:
+    """A venv seeing the packages in `deps` (a .pth), the wheel installed without deps."""
     venv = tmp_path / "venv"
     _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
     python = venv / "bin" / "python"
     purelib = Path(_run([str(python), "-c", "import sysconfig; "
                          "print(sysconfig.get_paths()['purelib'])"]).stdout.strip())
-    deps = _dependencies_without_napari_symseg(tmp_path / "deps")
     pth = f"import site; site.addsitedir({str(deps)!r})\n"
     (purelib / "reuse_dependencies.pth").write_text(pth)
     _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
           "--no-index", "--disable-pip-version-check", "-q", str(wheel)])
+    return python, purelib
+
+
+def test_wheel_in_a_fresh_venv_passes_npe2_validate(wheel, tmp_path):
+    deps = _dependencies_without_napari_symseg(tmp_path / "deps")
+    python, purelib = _fresh_venv(tmp_path, deps, wheel)
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     probe = json.loads(_run([str(python), "-c", PROBE], cwd=tmp_path, env=env).stdout)
@@ -133,3 +139,88 @@ def test_wheel_in_a_fresh_venv_passes_npe2_validate(wheel, tmp_path):
     done = _run([str(python), "-m", "npe2", "validate", "napari-symseg", "--imports"],
                 cwd=tmp_path, env=env)
     assert "valid" in done.stdout.lower(), done.stdout
+
+
+def _requirements(wheel: Path) -> list[str]:
+    """The wheel's Requires-Dist lines."""
+    with zipfile.ZipFile(wheel) as z:
+        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        text = z.read(meta).decode()
+    return [line.split(":", 1)[1].strip() for line in text.splitlines()
+            if line.startswith("Requires-Dist:")]
+
+
+def _hard_dependencies(wheel: Path, target: Path) -> set[str]:
+    """Links to the installed packages a plain ``pip install`` of the wheel would bring.
+
+    The closure of the wheel's requirements without extras (with the extras the
+    requirements themselves name, e.g. dask[array]), as installed here; returns
+    the distributions' names.
+    """
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    site_packages = Path(sysconfig.get_paths()["purelib"])
+    target.mkdir()
+    todo = [(Requirement(r), ("",)) for r in _requirements(wheel)]
+    done: set[str] = set()
+    while todo:
+        req, extras = todo.pop()
+        if req.marker and not any(req.marker.evaluate({"extra": e}) for e in extras):
+            continue
+        name = canonicalize_name(req.name)
+        key = f"{name}[{','.join(sorted(req.extras))}]"
+        if key in done:
+            continue
+        done.add(key)
+        dist = metadata.distribution(req.name)
+        todo += [(Requirement(r), ("", *req.extras)) for r in dist.requires or ()]
+        for top in {Path(str(f)).parts[0] for f in dist.files or ()}:
+            if top not in ("..", "__pycache__") and (site_packages / top).exists() \
+                    and not (target / top).exists():
+                (target / top).symlink_to(site_packages / top)
+    return {key.split("[")[0] for key in done}
+
+
+LIGHT_PROBE = """
+import subprocess, sys
+from importlib.util import find_spec
+import numpy as np
+from distributed import LocalCluster
+from napari_symseg.cli import main
+
+missing = [m for m in ("napari", "qtpy", "magicgui", "npe2", "PyQt6", "PyQt5", "PySide6")
+           if find_spec(m) is not None]
+assert not missing, f"installed without extras: {missing}"
+from napari_symseg.core.samples import two_phase
+for name in ("a", "b"):
+    np.save(f"{name}.npy", two_phase((64, 64)))
+small = ["--patch-x", "6", "--patch-y", "6", "--window-x", "8", "--window-y", "8",
+         "--stride", "4", "-q"]
+assert main(["segment", "a.npy", "-o", "a_labels.tif", "--overlay", "a.png", *small]) == 0
+with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                  dashboard_address=None) as cluster:
+    assert main(["segment", "a.npy", "b.npy", "-o", "out/", "--dask-scheduler",
+                 cluster.scheduler_address, *small]) == 0
+labels = np.load("out/b_labels.npy")
+assert labels.shape == (64, 64) and set(np.unique(labels)) == {0, 1}, np.unique(labels)
+assert "napari" not in sys.modules
+print("ok")
+"""
+
+
+def test_wheel_without_extras_runs_the_command_and_a_dask_task(wheel, tmp_path):
+    deps = _hard_dependencies(wheel, tmp_path / "deps")
+    assert "napari" not in deps and "distributed" in deps and "tqdm" in deps
+    python, _ = _fresh_venv(tmp_path, tmp_path / "deps", wheel)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    checked = _run([sys.executable, "-m", "pip", "--python", str(python), "check",
+                    "--disable-pip-version-check"], env=env)
+    assert "No broken requirements" in checked.stdout, checked.stdout
+    helped = _run([str(python.parent / "napari-symseg"), "--help"], cwd=tmp_path, env=env)
+    assert "segment" in helped.stdout
+    done = _run([str(python), "-c", LIGHT_PROBE], cwd=tmp_path, env=env)
+    assert done.stdout.strip().endswith("ok"), done.stdout
+    assert (tmp_path / "a_labels.tif").exists() and (tmp_path / "a.png").exists()

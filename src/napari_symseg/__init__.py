@@ -11,19 +11,6 @@ or written.
 
 from . import _startup  # noqa: F401 - first: numba's cache folder (see _startup)
 from ._meta import __version__
-from .core import (
-    Model,
-    Params,
-    Progress,
-    Result,
-    SeriesProgress,
-    SeriesResult,
-    predict_steps,
-    segment,
-    segment_series,
-    segment_series_steps,
-    segment_steps,
-)
 from .errors import (
     ClusteringError,
     ExportError,
@@ -33,6 +20,29 @@ from .errors import (
     ParamsError,
     SymsegError,
 )
+
+#: The compute verbs and classes, imported from `core` on first use (PEP 562), so that
+#: ``import napari_symseg`` and ``napari-symseg --help`` do not import numba, scipy and
+#: scikit-learn.
+_FROM_CORE = frozenset({
+    "Model", "Params", "Progress", "Result", "SeriesProgress", "SeriesResult",
+    "predict_steps", "segment", "segment_series", "segment_series_steps", "segment_steps",
+})
+
+
+def __getattr__(name: str):
+    if name in _FROM_CORE:
+        from . import core
+
+        value = getattr(core, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _FROM_CORE)
+
 
 __all__ = [
     "ClusteringError",

@@ -4,27 +4,31 @@
 or a (T, Y, X) series (``.npy``/``.tif``/microscope files) and writes
 integer labels of the same shape; a series is fitted on its reference
 frame(s) and every frame is labelled with the same model.
+``napari-symseg segment A B ... -o OUTDIR/`` (or a folder, or a quoted glob)
+segments many files in one process (`batch`), each with its own fit or all
+with one ``--model``; a failing file is reported and skipped (exit 1).
 ``napari-symseg demo`` opens napari with the sample image and the widget,
 or segments the sample headless and writes the result files to a folder.
 
 Bad input or parameters: exit code 2, one line on stderr, nothing written.
 
-Modules: `args` (the parser and the `Params` it gives), `segment`, `demo`.
+Modules: `args` (the parser and the `Params` it gives), `segment` (one file),
+`batch` (many files), `progress` (bars on a terminal), `failures` (one-line
+errors), `demo`.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 
-from ..errors import SymsegError
 from .args import UsageError, build_parser, params_from_args
-from .demo import cmd_demo, has_display, open_napari_demo
-from .segment import cmd_segment
+from .demo import has_display, open_napari_demo
+from .failures import DEBUG_ENV, failure_text
 from .signals import Terminated, terminating_signals
 
 __all__ = [
+    "DEBUG_ENV",
     "UsageError",
     "build_parser",
     "has_display",
@@ -32,9 +36,6 @@ __all__ = [
     "open_napari_demo",
     "params_from_args",
 ]
-
-#: Set to 1 to get Python's traceback of an unexpected error (a bug) instead of one line.
-DEBUG_ENV = "NAPARI_SYMSEG_DEBUG"
 
 
 def _fail(message: str) -> int:
@@ -72,22 +73,21 @@ def main(argv: list[str] | None = None) -> int:
         return 128 + stop.signum
 
 
+def _handler(command: str):
+    """The function running `command`, imported only now (``--help`` imports no numpy)."""
+    if command == "demo":
+        from .demo import cmd_demo
+
+        return cmd_demo
+    from .batch import cmd_segment
+
+    return cmd_segment
+
+
 def _run(argv: list[str] | None) -> int:
     """Parse and run one command; every error becomes one line and exit code 2."""
     try:
         args = build_parser().parse_args(argv)
-        handler = {"segment": cmd_segment, "demo": cmd_demo}[args.command]
-        return handler(args)
-    except SymsegError as err:
-        return _fail(err)
-    except MemoryError:
-        return _fail("not enough memory for this input and these parameters (a larger "
-                     "--stride or fewer --max-num-points need less)")
-    except OSError as err:
-        where = f" {err.filename}" if err.filename else ""
-        return _fail(f"{err.strerror or err}:{where}")
-    except Exception as err:  # a bug: still one line, unless asked for the traceback
-        if os.environ.get(DEBUG_ENV):
-            raise
-        return _fail(f"unexpected {type(err).__name__}: {err} (this is a bug; "
-                     f"{DEBUG_ENV}=1 shows where)")
+        return _handler(args.command)(args)
+    except Exception as err:  # a bug too is one line, unless asked for the traceback
+        return _fail(failure_text(err))

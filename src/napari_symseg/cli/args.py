@@ -176,12 +176,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     seg = sub.add_parser("segment", help="segment an image file and write its labels")
     seg.add_argument(
-        "input", metavar="INPUT",
+        "input", metavar="INPUT", nargs="+",
         help="2-D image or (T, Y, X) series: .npy, .tif/.tiff (ImageJ/OME calibration read), "
              "or a microscope file .dm3/.dm4/.emd/.ser/.mrc/.mrcs with its pixel size "
-             "(pip install 'napari-symseg[em]')",
+             "(pip install 'napari-symseg[em]'). Several files, a folder or a quoted glob "
+             "('data/*.tif'): a batch, one fit per file (or --model), labels written to "
+             "OUTPUT/NAME_labels.EXT, the other outputs prefixed with NAME_",
     )
-    seg.add_argument("-o", "--output", required=True, metavar="OUTPUT", help="labels .npy/.tif")
+    seg.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                     help="labels .npy/.tif; a batch: a folder (made if missing)")
+    seg.add_argument(
+        "--model", metavar="FILE.json",
+        help="label with this saved model (--save-model) instead of fitting one; its "
+        "parameters are used (no parameter flags)",
+    )
     seg.add_argument("--params", metavar="FILE.json", help="load parameters from JSON")
     seg.add_argument("--save-params", metavar="FILE.json", help="write the parameters used")
     seg.add_argument(
@@ -210,8 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seg.add_argument(
         "--dask-scheduler", metavar="ADDRESS",
-        help="series: label the frames on this dask.distributed scheduler "
-        "(e.g. tcp://10.0.0.5:8786; needs the 'distributed' package)",
+        help="series: label the frames, a batch: segment the files on this "
+        "dask.distributed scheduler (e.g. tcp://10.0.0.5:8786; needs the 'distributed' "
+        "package)",
     )
     seg.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     _add_param_flags(seg)

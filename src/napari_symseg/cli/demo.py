@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import argparse
 import os
-from pathlib import Path
-
-import numpy as np
 
 from ..core.params import Params
-from .args import UsageError
-from .segment import run_image
 
 
 def has_display() -> bool:
     """True when a window can be opened (X11 or Wayland display)."""
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def has_napari() -> bool:
+    """True when napari is installed (the ``all`` / ``qt`` / ``napari`` extras)."""
+    from importlib.util import find_spec
+
+    return find_spec("napari") is not None
 
 
 def open_napari_demo(run_event_loop: bool = True):
@@ -33,21 +35,22 @@ def open_napari_demo(run_event_loop: bool = True):
 def cmd_demo(args: argparse.Namespace) -> int:
     """``napari-symseg demo``: napari + sample + widget, or the headless segmentation."""
     if not args.headless and has_display():
-        print("opening napari with the sample image and the Symmetry segmentation widget")
-        open_napari_demo()
-        return 0
+        if has_napari():
+            print("opening napari with the sample image and the Symmetry segmentation widget")
+            open_napari_demo()
+            return 0
+        print("napari is not installed (pip install 'napari-symseg[all]' for the plugin): "
+              "segmenting the sample headless")
+    import numpy as np
+
     from .._sample_data import make_two_phase_sample
     from ..io.calibration import Calibration
     from ..io.export import export_result
     from ..io.tiff import write_tiff
+    from .batch import output_folder
+    from .segment import run_image
 
-    out = Path(args.output_dir)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--output-dir {out} is a file, not a folder")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise UsageError(f"cannot make the folder {out}: {err.strerror}") from None
+    out = output_folder(args.output_dir, "--output-dir")
     image, kwargs, _ = make_two_phase_sample()[0]  # the widget's sample, calibrated in nm
     calibration = Calibration(kwargs["scale"], kwargs["units"], ("y", "x"), source="sample")
     params = Params()

@@ -1,20 +1,23 @@
-"""``napari-symseg segment``: an image or a (T, Y, X) series to labels and result files."""
+"""``napari-symseg segment`` on one file: an image or a (T, Y, X) series to labels and
+result files (`segment_file`); many files: `napari_symseg.cli.batch`."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from ..core.frame_labels import labels_shape
+from ..core.labelling import predict_steps
+from ..core.model import Model
 from ..core.params import Params
 from ..core.pipeline import segment_steps
-from ..core.progress import relay, run
+from ..core.progress import run
 from ..core.result import Result
 from ..core.series import fit_series_steps, label_frames_steps, reference_frames
 from ..core.validation import as_image, check_series, frame_image
@@ -28,7 +31,8 @@ from ..io.labels import LABEL_SUFFIXES, pattern_dtype, write_labels
 from ..io.output import Outputs, check_suffix, write_text
 from ..io.statistics import full_labels, pattern_statistics, write_stats_csv
 from ..io.tiff import write_tiff
-from .args import UsageError, params_from_args
+from .args import _FLAG_NAMES, UsageError, params_from_args
+from .progress import progress_bar
 
 
 def _summary(result: Result) -> str:
@@ -48,11 +52,39 @@ def run_image(image: np.ndarray, params: Params, quiet: bool) -> Result:
     if not quiet:
         print(f"segmented {image.shape[0]}x{image.shape[1]} image in "
               f"{time.perf_counter() - start:.2f} s: {_summary(result)}")
-        hint = result.pattern_count_hint()
+        hint = _hint(result)
         if hint.suggested != params.n_patterns:
             print(f"note: {hint} (you asked for {params.n_patterns}; --n-patterns "
                   f"{hint.suggested} to follow it)")
     return result
+
+
+def _hint(result: Result):
+    """`Result.pattern_count_hint` with k-means on one OpenMP thread.
+
+    The hint runs ~30 k-means fits on 2000 points: scikit-learn's threads buy
+    nothing there, and on a busy machine their spin-waits made the hint take
+    longer than the segmentation (9 s instead of 0.9 s under a load of 7 on
+    2 cores). The scores can differ from the threaded ones in the last bits
+    (the order of a sum); the suggestion was the same on every image tried.
+    """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1, user_api="openmp"):
+        return result.pattern_count_hint()
+
+
+#: The files ``segment`` writes for one input: key -> (option's dest, allowed suffixes).
+#: A new output flag adds its entry here and its writer in `segment_file`; batch mode
+#: (`napari_symseg.cli.batch`) names every entry but the labels after each input.
+OUTPUT_OPTIONS = {
+    "labels": ("output", LABEL_SUFFIXES),
+    "overlay": ("overlay", (".png",)),
+    "confidence": ("confidence", (".tif", ".tiff")),
+    "stats": ("stats", (".csv",)),
+    "params": ("save_params", (".json",)),
+    "model": ("save_model", (".json",)),
+}
 
 
 def output_targets(args: argparse.Namespace) -> dict[str, Path]:
@@ -63,26 +95,45 @@ def output_targets(args: argparse.Namespace) -> dict[str, Path]:
     args : argparse.Namespace
         Parsed ``segment`` arguments.
     """
-    wanted = {"labels": (args.output, LABEL_SUFFIXES), "overlay": (args.overlay, (".png",)),
-              "confidence": (args.confidence, (".tif", ".tiff")),
-              "stats": (args.stats, (".csv",)), "params": (args.save_params, (".json",)),
-              "model": (args.save_model, (".json",))}
+    wanted = {key: (getattr(args, dest, None), suffixes)
+              for key, (dest, suffixes) in OUTPUT_OPTIONS.items()}
     return {key: check_suffix(path, suffixes) for key, (path, suffixes) in wanted.items()
             if path is not None}
 
 
 def input_files(args: argparse.Namespace) -> list[str]:
-    """The files ``segment`` reads (never overwritten): the image and a ``--params`` file.
+    """The files ``segment`` reads (never overwritten): the image, ``--params``, ``--model``.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``segment`` arguments (one input).
+    """
+    files = [args.input]
+    if args.params and not str(args.params).lstrip().startswith("{"):
+        files.append(args.params)
+    if getattr(args, "model", None):
+        files.append(args.model)
+    return files
+
+
+def load_model(args: argparse.Namespace) -> Model | None:
+    """The saved model of ``--model`` (checked whole), or None; refuses fitting options.
 
     Parameters
     ----------
     args : argparse.Namespace
         Parsed ``segment`` arguments.
     """
-    files = [args.input]
-    if args.params and not str(args.params).lstrip().startswith("{"):
-        files.append(args.params)
-    return files
+    if not getattr(args, "model", None):
+        return None
+    fitting = [flag for flag, given in (("--params", args.params), ("--auto", args.auto))
+               if given]
+    fitting += ["--" + _FLAG_NAMES.get(f.name, f.name).replace("_", "-")
+                for f in dataclasses.fields(Params) if getattr(args, f.name, None) is not None]
+    if fitting:
+        raise UsageError(f"--model fixes the parameters: drop {', '.join(fitting)}")
+    return Model.load(args.model)
 
 
 @contextlib.contextmanager
@@ -94,31 +145,45 @@ def _writing(target: Path):
         raise ExportError(f"cannot write {target}: {err.strerror or err}") from None
 
 
-def cmd_segment(args: argparse.Namespace) -> int:
-    """``napari-symseg segment``: a 2-D image, or a (T, Y, X) series.
-
-    Every output is checked before any work (`napari_symseg.io.output`):
-    none may be an input or another output, folders must exist and be
-    writable. All are written to temporary files and renamed together at the
-    end, so they appear whole, or not at all on an error, Ctrl-C or signal.
+def segment_file(args: argparse.Namespace, model: Model | None = None,
+                 inputs: tuple = ()) -> tuple[list[Path], str]:
+    """Segment the one file ``args.input`` and write its outputs (all or none).
 
     Parameters
     ----------
     args : argparse.Namespace
-        Parsed ``segment`` arguments.
+        ``segment`` arguments for this file (``args.input`` a path).
+    model : Model, optional
+        Label with this model (``--model``) instead of fitting one.
+    inputs : tuple of path
+        More files no output may overwrite (the other inputs of a batch).
+
+    Returns
+    -------
+    written : list of Path
+        The files written.
+    summary : str
+        One line: what was segmented.
     """
     targets = output_targets(args)
-    with Outputs(targets.values(), input_files(args)) as outputs:
+    with Outputs(targets.values(), [*input_files(args), *inputs]) as outputs:
         image, calibration = read_calibrated(args.input)
         if np.ndim(image) == 3 and not (image.shape[-1] in (3, 4) and min(image.shape[:2]) > 4):
             if "confidence" in targets:
                 raise UsageError("--confidence is for 2-D images (not series) for now")
             frames = series_frames(args.input, image)
-            return _segment_series(args, frames, targets, outputs, calibration)
+            return _segment_series(args, frames, targets, outputs, calibration, model)
         if np.ndim(image) not in (2, 3):
             as_image(image, allow_series=True)  # raises the clear message
-        params = params_from_args(args, image)
-        result = run_image(image, params, args.quiet)
+        if model is None:
+            params = params_from_args(args, image)
+            result = run_image(image, params, args.quiet)
+        else:
+            params = model.params
+            result = run(predict_steps(model, image))
+            if not args.quiet:
+                print(f"labelled {image.shape[0]}x{image.shape[1]} image with the model "
+                      f"{args.model}: {_summary(result)}")
         # the calibration goes into every file: TIFF resolution / unit, the JSON record,
         # the scale bar, the CSV's area column
         meta = params_record(params, calibration, result.model.version)
@@ -145,7 +210,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
         written = outputs.commit()
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written))
-    return 0
+    return written, _summary(result)
 
 
 def _write_params_and_model(params, model, targets, outputs, calibration=None) -> None:
@@ -157,10 +222,13 @@ def _write_params_and_model(params, model, targets, outputs, calibration=None) -
             write_text(outputs.temp(targets["model"]), json.dumps(model.to_dict()))
 
 
-def _segment_series(args, series, targets, outputs, calibration=None) -> int:
-    """Fit on the reference frame(s), label every frame, stream labels to the output."""
+def _segment_series(args, series, targets, outputs, calibration=None, model=None):
+    """Fit on the reference frame(s) (or take ``--model``), label every frame, stream
+    labels to the output; returns the files written and a one-line summary."""
     shape = check_series(series)
-    if getattr(args, "auto", False):
+    if model is not None:
+        params = model.params
+    elif getattr(args, "auto", False):
         refs = params_from_args(argparse.Namespace(**{**vars(args), "auto": False}))
         first = frame_image(series, reference_frames(refs, shape[0])[0], False)
         params = params_from_args(args, first)
@@ -169,28 +237,36 @@ def _segment_series(args, series, targets, outputs, calibration=None) -> int:
     client = _connect(args.dask_scheduler) if args.dask_scheduler else None
     try:
         start = time.perf_counter()
-        fit = run(_printing(fit_series_steps(series, params), args.quiet))
+        if model is None:
+            fit = run(progress_bar(fit_series_steps(series, params), args.quiet, "fit"))
+            model, reference = fit.model, fit.reference_frames[0]
+            kept = (f"{len(fit.model.operations)} of {len(fit.full_model.operations)} "
+                    f"{params.descriptor_name} operations kept")
+            fitted_on = f"a {{:.2f}} s fit on frame(s) {list(fit.reference_frames)}"
+        else:
+            reference = 0
+            kept = f"{len(model.operations)} {params.descriptor_name} operations of the model"
+            fitted_on = "loading the model"
         fitted = time.perf_counter() - start
         from .. import __version__
 
         meta = params_record(params, calibration, __version__)
-        out_shape = labels_shape(fit.model, shape)
+        out_shape = labels_shape(model, shape)
         with _writing(targets["labels"]):
             writer = SeriesLabelsWriter(
                 targets["labels"], out_shape, meta,
                 labels_calibration(calibration or Calibration.pixels(3), shape, out_shape,
                                    params),
                 pattern_dtype(params.n_patterns - 1), outputs=outputs)
-        labels, table = run(_printing(
-            label_frames_steps(fit.model, series, out=writer.array), args.quiet))
+        labels, table = run(progress_bar(
+            label_frames_steps(model, series, out=writer.array), args.quiet, "frames"))
         elapsed = time.perf_counter() - start
         if "overlay" in targets:
-            t = fit.reference_frames[0]
-            frame = frame_image(series, t)
+            frame = frame_image(series, reference)
             with _writing(targets["overlay"]):
                 write_overlay(outputs.temp(targets["overlay"]), frame,
-                              full_labels(labels[t], frame.shape, params), calibration,
-                              n_patterns=params.n_patterns)
+                              full_labels(labels[reference], frame.shape, params),
+                              calibration, n_patterns=params.n_patterns)
         with _writing(targets["labels"]):
             writer.finish()
     finally:
@@ -199,21 +275,21 @@ def _segment_series(args, series, targets, outputs, calibration=None) -> int:
     if "stats" in targets:
         with _writing(targets["stats"]):
             write_stats_csv(outputs.temp(targets["stats"]), table, calibration, shape)
-    _write_params_and_model(params, fit.model, targets, outputs, calibration)
+    _write_params_and_model(params, model, targets, outputs, calibration)
     written = outputs.commit()
+    first, last = table.area_fraction[0], table.area_fraction[-1]
+    pct = lambda f: " / ".join(f"{100 * v:.1f} %" for v in f)  # noqa: E731
+    summary = (f"{shape[0]} frames of {shape[1]}x{shape[2]}: {kept}; pattern fractions "
+               f"frame 0: {pct(first)}, frame {shape[0] - 1}: {pct(last)}")
     if not args.quiet:
-        _clear_progress()
-        first, last = table.area_fraction[0], table.area_fraction[-1]
-        pct = lambda f: " / ".join(f"{100 * v:.1f} %" for v in f)  # noqa: E731
         print(
             f"segmented {shape[0]} frames of {shape[1]}x{shape[2]} in {elapsed:.2f} s "
-            f"({shape[0] / max(elapsed - fitted, 1e-9):.1f} frames/s after a {fitted:.2f} s fit "
-            f"on frame(s) {list(fit.reference_frames)}): {len(fit.model.operations)} of "
-            f"{len(fit.full_model.operations)} {params.descriptor_name} operations kept; "
+            f"({shape[0] / max(elapsed - fitted, 1e-9):.1f} frames/s after "
+            f"{fitted_on.format(fitted)}): {kept}; "
             f"pattern fractions frame 0: {pct(first)}, frame {shape[0] - 1}: {pct(last)}"
         )
         print("wrote " + ", ".join(str(p) for p in written))
-    return 0
+    return written, summary
 
 
 def _connect(address: str):
@@ -227,20 +303,3 @@ def _connect(address: str):
         return Client(address, timeout="10s")
     except OSError as err:
         raise UsageError(f"cannot reach the dask scheduler at {address}: {err}") from None
-
-
-def _printing(steps, quiet: bool):
-    """Re-yield progress, showing it on one refreshed line of a terminal's stderr."""
-    if quiet or not sys.stderr.isatty():
-        return steps
-
-    def show(p):
-        print(f"\r{p}".ljust(60), end="", file=sys.stderr, flush=True)
-        return p
-
-    return relay(steps, show)
-
-
-def _clear_progress() -> None:
-    if sys.stderr.isatty():
-        print("\r" + " " * 60 + "\r", end="", file=sys.stderr, flush=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from sklearn.cluster import KMeans
 
 from ..errors import ClusteringError
 from .pca import single_threaded_blas
@@ -41,6 +40,8 @@ def fit_centres(features: np.ndarray, n_patterns: int, random_state) -> np.ndarr
             "use fewer patterns"
         )
     seed = None if random_state is None else int(rng.integers(2**31 - 1))
+    from sklearn.cluster import KMeans  # imported on first use (~1 s)
+
     km = KMeans(n_clusters=n_patterns, init="k-means++", n_init=N_INIT, random_state=seed)
     km.fit(np.asarray(x, dtype=np.float64))
     return km.cluster_centers_

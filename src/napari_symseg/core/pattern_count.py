@@ -39,7 +39,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.cluster import KMeans
 
 from .pca import single_threaded_blas
 
@@ -92,6 +91,8 @@ class PatternCountHint:
 
 
 def _kmeans(x: np.ndarray, k: int, seed: int):
+    from sklearn.cluster import KMeans  # imported on first use (~1 s)
+
     return KMeans(n_clusters=k, n_init=2, random_state=seed).fit(x)
 
 

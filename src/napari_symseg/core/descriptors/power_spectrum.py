@@ -31,7 +31,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import fft as sfft
-from scipy.signal import windows as sig_windows
 
 from ...errors import ParamsError
 from .operations import Operations
@@ -73,6 +72,8 @@ def operations(params) -> Operations:
 
 def taper(n: int) -> np.ndarray:
     """Hann taper of length `n` with no zero end points, ``hann(n + 2)[1:-1]``."""
+    from scipy.signal import windows as sig_windows  # scipy.signal: ~0.5 s to import
+
     return sig_windows.hann(n + 2, sym=True)[1:-1]
 
 
