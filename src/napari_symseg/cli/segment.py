@@ -29,6 +29,7 @@ from ..io.output import Outputs, check_suffix, write_text
 from ..io.statistics import full_labels, pattern_statistics, write_stats_csv
 from ..io.tiff import write_tiff
 from .args import UsageError, params_from_args
+from .measure import measure_targets, write_image_measurement, write_series_measurement
 
 
 def _summary(result: Result) -> str:
@@ -66,7 +67,7 @@ def output_targets(args: argparse.Namespace) -> dict[str, Path]:
     wanted = {"labels": (args.output, LABEL_SUFFIXES), "overlay": (args.overlay, (".png",)),
               "confidence": (args.confidence, (".tif", ".tiff")),
               "stats": (args.stats, (".csv",)), "params": (args.save_params, (".json",)),
-              "model": (args.save_model, (".json",))}
+              "model": (args.save_model, (".json",)), **measure_targets(args)}
     return {key: check_suffix(path, suffixes) for key, (path, suffixes) in wanted.items()
             if path is not None}
 
@@ -141,6 +142,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
             table = pattern_statistics(result.labels, as_image(image), params)
             with _writing(targets["stats"]):
                 write_stats_csv(outputs.temp(targets["stats"]), table, calibration, shape)
+        write_image_measurement(result, targets, outputs, calibration, meta)
         _write_params_and_model(params, result.model, targets, outputs, calibration)
         written = outputs.commit()
     if not args.quiet:
@@ -191,6 +193,8 @@ def _segment_series(args, series, targets, outputs, calibration=None) -> int:
                 write_overlay(outputs.temp(targets["overlay"]), frame,
                               full_labels(labels[t], frame.shape, params), calibration,
                               n_patterns=params.n_patterns)
+        # before finish, which closes the labels
+        write_series_measurement(series, labels, params, targets, outputs, calibration, meta)
         with _writing(targets["labels"]):
             writer.finish()
     finally:

@@ -149,6 +149,46 @@ def measure_series(series, labels, grid: Grid | None = None, n_patterns: int | N
     return _assemble(frames, persistent, pair_ids, grid)
 
 
+def measure_series_result(series, result, maps: bool = True) -> SeriesMeasurement:
+    """`measure_series` of a `SeriesResult` (its labels, grid, patterns and lag).
+
+    Parameters
+    ----------
+    series : array_like, (T, Y, X)
+        The series that was segmented.
+    result : SeriesResult
+        From ``segment_series``.
+    maps : bool
+        Also compute the local orientation and spacing maps.
+
+    Returns
+    -------
+    SeriesMeasurement
+    """
+    from .chunks import grid_for
+    from .measure import max_lag_for
+
+    params = result.params
+    grid = grid_for(tuple(np.shape(series)[1:]), params)
+    labels = result.labels
+    if tuple(labels.shape[1:]) != grid.shape:  # upsampled: back to the grid it came from
+        labels = _GridView(labels, grid)
+    return measure_series(series, labels, grid, params.n_patterns, max_lag_for(params), maps)
+
+
+class _GridView:
+    """Frame t of full-size labels read at the grid points only."""
+
+    def __init__(self, labels, grid: Grid) -> None:
+        self.labels, self.grid = labels, grid
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, t: int) -> np.ndarray:
+        return np.asarray(self.labels[t])[np.ix_(self.grid.rows, self.grid.cols)]
+
+
 def _grid_regions(m: Measurement, grid: Grid) -> np.ndarray:
     """The frame's region ids on its grid (the labels were upsampled from there)."""
     return m.region_labels[np.ix_(grid.rows, grid.cols)]
