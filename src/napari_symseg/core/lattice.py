@@ -92,7 +92,8 @@ def angle_of(vector) -> float:
     vector : array_like, (2,)
         (row, col) in pixels.
     """
-    return math.degrees(math.atan2(-float(vector[0]), float(vector[1]))) % 180.0
+    angle = math.degrees(math.atan2(-float(vector[0]), float(vector[1]))) % 180.0
+    return 0.0 if angle > 180.0 - 1e-9 else angle  # -1e-12 is 0, not 179.999...
 
 
 def metric_period(a_length: float, b_length: float, gamma: float, tol_deg: float = 2.0) -> float:

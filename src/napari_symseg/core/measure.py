@@ -141,10 +141,9 @@ def _to_image(line: np.ndarray, grid: Grid) -> np.ndarray:
     grid's first or last row (column) go to the image border, as the upsampled labels do."""
     origin = np.array([grid.rows[0], grid.cols[0]], np.float64)
     out = origin + grid.stride * line
-    if grid.stride > 1 or grid.rows[0] > 0 or grid.cols[0] > 0:
-        for axis, n in enumerate(grid.shape):
-            out[line[:, axis] == 0, axis] = -0.5
-            out[line[:, axis] == n - 1, axis] = grid.image_shape[axis] - 0.5
+    for axis, n in enumerate(grid.shape):
+        out[line[:, axis] == 0, axis] = -0.5
+        out[line[:, axis] == n - 1, axis] = grid.image_shape[axis] - 0.5
     return out
 
 

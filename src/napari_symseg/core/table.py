@@ -22,7 +22,7 @@ class Table:
     Examples
     --------
     >>> t = Table({"region": np.array([1, 2]), "area_px": np.array([10.0, 4.0])})
-    >>> len(t), t["area_px"].sum(), t.rows()[1]["region"]
+    >>> len(t), float(t["area_px"].sum()), t.rows()[1]["region"]
     (2, 14.0, 2)
     """
 
