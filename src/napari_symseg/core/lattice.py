@@ -36,7 +36,8 @@ MIN_OVERLAP = 0.25
 #: a region larger than this (px) along an axis is measured on a window of this size
 #: around its centre (the autocorrelation of a few hundred cells is exact enough)
 MAX_EXTENT = 512
-#: vectors whose lengths differ by less than this (relative) are symmetry-equivalent
+#: lattice vectors whose lengths differ by less than this (relative) count as equally long
+#: (a square or hexagonal metric, `metric_period`)
 EQUAL_LENGTH = 0.02
 
 
@@ -48,9 +49,8 @@ class Lattice:
     ----------
     a, b : ndarray, (2,)
         Basis vectors (row, col) in pixels: ``a`` the shortest lattice
-        vector (of the symmetry-equivalent shortest ones, the one of the
-        smallest orientation), ``b`` the shortest one not parallel to it, with
-        ``gamma`` in [90, 120] degrees.
+        vector, pointing up (its angle in [0, 180)), ``b`` the shortest one
+        not parallel to it, with ``gamma`` in [90, 120] degrees.
     """
 
     a: np.ndarray
@@ -74,8 +74,11 @@ class Lattice:
 
     @property
     def orientation(self) -> float:
-        """Angle of a from the image x axis, counter-clockwise (y up), in [0, 180)."""
-        return angle_of(self.a)
+        """Angle of a from the image x axis, counter-clockwise (y up), folded by the
+        lattice's rotation symmetry (`symmetry_period`): in [0, 90) for a square, [0, 60)
+        for a hexagonal lattice (the angle of whichever of the equally short vectors lies
+        there), [0, 180) otherwise."""
+        return fold_angle(angle_of(self.a), self.symmetry_period)
 
     @property
     def symmetry_period(self) -> float:
@@ -94,6 +97,18 @@ def angle_of(vector) -> float:
     """
     angle = math.degrees(math.atan2(-float(vector[0]), float(vector[1]))) % 180.0
     return 0.0 if angle > 180.0 - 1e-9 else angle  # -1e-12 is 0, not 179.999...
+
+
+def fold_angle(angle: float, period: float) -> float:
+    """`angle` modulo `period` (degrees), in [0, period): within 1e-6 of `period` is 0.
+
+    Parameters
+    ----------
+    angle, period : float
+        Degrees.
+    """
+    folded = angle % period
+    return 0.0 if folded > period - 1e-6 else folded
 
 
 def metric_period(a_length: float, b_length: float, gamma: float, tol_deg: float = 2.0) -> float:
@@ -152,16 +167,13 @@ def canonical(a, b) -> Lattice:
         Any basis of the lattice.
     """
     a, b = reduce_basis(a, b)
-    short = [s * v for v in (a, b, a + b, a - b) for s in (1, -1)]
-    shortest = math.hypot(*a)
-    # of the equivalent shortest vectors, the smallest orientation, pointing up (y up)
-    a = min((v for v in short if math.hypot(*v) <= shortest * (1 + EQUAL_LENGTH)),
-            key=lambda v: (round(angle_of(v), 9), _down(v)))
-    # b: the shortest vector not parallel to a with gamma >= 90; ties: gamma nearest 90,
-    # then counter-clockwise from a
+    a = -a if _down(a) else a  # pointing up (y up): its angle is in [0, 180)
+    # b: the shortest vector not parallel to a with gamma >= 90; ties (a hexagonal or
+    # rhombic cell): gamma nearest 90, then counter-clockwise from a
+    short = [s * v for v in (b, a + b, a - b) for s in (1, -1)]
     others = [v for v in short if abs(_cross(a, v)) > 1e-9 and a @ v <= 1e-9]
     length = min(math.hypot(*v) for v in others)
-    b = min((v for v in others if math.hypot(*v) <= length * (1 + EQUAL_LENGTH)),
+    b = min((v for v in others if math.hypot(*v) <= length * (1 + 1e-9)),
             key=lambda v: (round(_angle(a, v), 9), _cross(a, v) < 0))
     return Lattice(np.asarray(a, np.float64) + 0.0, np.asarray(b, np.float64) + 0.0)
 

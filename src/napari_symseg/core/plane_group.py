@@ -25,6 +25,8 @@ from .lattice import Lattice
 THRESHOLD = 0.9
 #: most unit cells averaged
 MAX_CELLS = 48
+#: most pixel samples of all averaged patches together (bounds the cost for large cells)
+MAX_SAMPLES = 250_000
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,9 @@ def average_cell(image: np.ndarray, mask: np.ndarray, lattice: Lattice, half: in
         for dc in (-half, 0, half):
             corner_ok &= mask[r0 + dr, c0 + dc]
     points = points[corner_ok]
-    if len(points) > MAX_CELLS:
-        points = points[np.linspace(0, len(points) - 1, MAX_CELLS).round().astype(int)]
+    most = max(3, min(MAX_CELLS, MAX_SAMPLES // (2 * half + 1) ** 2))  # large cells: fewer
+    if len(points) > most:
+        points = points[np.linspace(0, len(points) - 1, most).round().astype(int)]
     off = np.arange(-half, half + 1, dtype=np.float64)
     rr = points[:, 0, None, None] + off[None, :, None] + 0 * off[None, None, :]
     cc = points[:, 1, None, None] + 0 * off[None, :, None] + off[None, None, :]
