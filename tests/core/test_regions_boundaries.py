@@ -88,3 +88,20 @@ def test_region_too_small_has_no_lattice():
     assert np.isnan(m.regions["a_px"][speck][0]) and m.regions["plane_group"][speck][0] == ""
     assert np.isnan(m.boundaries["misorientation_deg"][
         (m.boundaries["region_b"] == np.flatnonzero(speck)[0] + 1)]).all()
+
+
+def test_misorientation_does_not_depend_on_which_equally_short_vector_is_a():
+    from napari_symseg.core.boundaries import lattice_misorientation
+    from napari_symseg.core.lattice import canonical
+
+    t = np.deg2rad(111.0)
+    a = np.array([-np.sin(np.deg2rad(20.0)), np.cos(np.deg2rad(20.0))]) * 5.6
+    b = 5.6 * np.array([-np.sin(np.deg2rad(20.0) + t), np.cos(np.deg2rad(20.0) + t)])
+    one, other = canonical(a, b), canonical(a * 1.001, b)  # noise picks the other vector
+    assert abs(one.orientation - other.orientation) > 60
+    assert lattice_misorientation(one.equivalent_orientations,
+                                  other.equivalent_orientations) == pytest.approx(0, abs=0.1)
+    square = canonical(np.array([0.0, 8.0]), np.array([-8.0, 0.0]))
+    assert sorted(square.equivalent_orientations) == pytest.approx([0.0, 90.0])
+    assert lattice_misorientation((5.0, 95.0), (35.0, 125.0)) == pytest.approx(30.0)
+    assert np.isnan(lattice_misorientation((), (10.0,)))

@@ -10,10 +10,13 @@ would make every inclined boundary too long). A pair of regions meeting in
 several places has one boundary made of several polylines. Outlines along
 the image border are no boundary.
 
-Misorientation: the difference of the two regions' orientations, folded by
-the lattices' rotation symmetry (60 degrees for hexagonal, 90 for square,
-180 for other lattices; the coarser of the two), to the smallest angle:
-``d = |theta_a - theta_b| mod P``, ``min(d, P - d)``.
+Misorientation: the smallest rotation between the two regions' lattices,
+over every choice of their shortest vectors (a, and b or a +- b when they are
+as short: `Lattice.equivalent_orientations`):
+``min over (s, t) of min(d, 180 - d)`` with ``d = |s - t| mod 180``. For two
+square lattices this is the orientation difference folded by 90 degrees
+(into [0, 45]), for hexagonal ones by 60 (into [0, 30]); for a rhombic cell it
+does not matter which of its two equally short vectors each region reports.
 """
 
 from __future__ import annotations
@@ -47,6 +50,25 @@ def misorientation(theta_a: float, theta_b: float, period_a: float = 180.0,
         return math.nan
     d = abs(theta_a - theta_b) % period
     return min(d, period - d)
+
+
+def lattice_misorientation(angles_a, angles_b) -> float:
+    """Smallest rotation (degrees) between two lattices given the angles of their equally
+    short vectors (see the module docstring).
+
+    Parameters
+    ----------
+    angles_a, angles_b : sequence of float
+        `Lattice.equivalent_orientations` of each region (empty: unknown).
+
+    Returns
+    -------
+    float
+        In [0, 90]; NaN when a lattice is unknown.
+    """
+    if len(angles_a) == 0 or len(angles_b) == 0:
+        return math.nan
+    return min(misorientation(s, t) for s in angles_a for t in angles_b)
 
 
 def _runs(values: np.ndarray) -> list[tuple[int, int]]:
@@ -152,7 +174,7 @@ def polyline_length(lines: list[np.ndarray], scale=(1.0, 1.0)) -> float:
 
 
 def boundaries_table(frame: int, pairs: list[tuple[int, int]], lines: list[list[np.ndarray]],
-                     orientation: dict, period: dict, first_id: int = 1) -> Table:
+                     angles: dict, first_id: int = 1) -> Table:
     """The boundaries table of one frame.
 
     Parameters
@@ -163,8 +185,8 @@ def boundaries_table(frame: int, pairs: list[tuple[int, int]], lines: list[list[
         Region ids (as in the regions table) on either side of each boundary.
     lines : list of list of ndarray
         Polylines of each boundary in image pixels (row, col).
-    orientation, period : dict of int to float
-        Orientation (degrees) and rotation period of every region id.
+    angles : dict of int to tuple of float
+        `Lattice.equivalent_orientations` of every region id (empty: no lattice).
     first_id : int
         Id of the first boundary.
 
@@ -178,8 +200,7 @@ def boundaries_table(frame: int, pairs: list[tuple[int, int]], lines: list[list[
     n = len(pairs)
     mis, mid = np.full(n, np.nan), np.full((n, 2), np.nan)
     for i, (ra, rb) in enumerate(pairs):
-        mis[i] = misorientation(orientation.get(ra, math.nan), orientation.get(rb, math.nan),
-                                period.get(ra, math.nan), period.get(rb, math.nan))
+        mis[i] = lattice_misorientation(angles.get(ra, ()), angles.get(rb, ()))
         mid[i] = np.concatenate(lines[i]).mean(axis=0)
     return Table({
         "frame": np.full(n, frame, np.int64),

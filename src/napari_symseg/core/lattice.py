@@ -81,6 +81,14 @@ class Lattice:
         return fold_angle(angle_of(self.a), self.symmetry_period)
 
     @property
+    def equivalent_orientations(self) -> tuple[float, ...]:
+        """Angles in [0, 180) of every lattice vector as short as a (within `EQUAL_LENGTH`):
+        a, and b or a +- b when they are as short (a square, hexagonal or rhombic cell)."""
+        limit = self.a_length * (1 + EQUAL_LENGTH)
+        return tuple(angle_of(v) for v in (self.a, self.b, self.a + self.b, self.a - self.b)
+                     if math.hypot(*v) <= limit)
+
+    @property
     def symmetry_period(self) -> float:
         """Rotations (degrees) that map the lattice's metric onto itself: 60 for a hexagonal,
         90 for a square, 180 for any other lattice (used to fold angles)."""

@@ -120,13 +120,14 @@ def measure_frame(image: np.ndarray, grid_labels: np.ndarray, grid: Grid | None 
     lattices = region_lattices(image, full, boxes, max_lag, plane_groups)
     ids = np.arange(1, n + 1)
     regions = regions_table(frame, ids, pattern[1:], geometry, lattices)
-    orientation = {int(i): float(v) for i, v in zip(ids, regions["orientation_deg"], strict=True)}
+    angles = {int(i): (item.lattice.equivalent_orientations if item.lattice is not None else ())
+              for i, item in zip(ids, lattices, strict=True)}
     period = {int(i): (item.lattice.symmetry_period if item.lattice is not None else np.nan)
               for i, item in zip(ids, lattices, strict=True)}
     traced = trace_boundaries(grid_regions, grid_boxes, tolerance=0.5)
     pairs = sorted(traced)
     lines = [[_to_image(line, grid) for line in traced[p]] for p in pairs]
-    boundaries = boundaries_table(frame, pairs, lines, orientation, period)
+    boundaries = boundaries_table(frame, pairs, lines, angles)
     if maps:
         spacing = {int(i): v for i, v in zip(ids, regions["a_px"], strict=True)}
         omap, smap = local_lattice_maps(image, grid, grid_regions, spacing, period)
