@@ -32,6 +32,7 @@ from .actions import EXPORT_HELP, RESULT_HELP, FileActions
 from .fields import build_fields, set_value, value_of
 from .hints import HintPanel
 from .layout import scrolling_column, wrapping
+from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .preview import LivePreview
 from .results_view import ResultsView
@@ -100,6 +101,7 @@ class SymsegWidget(QWidget):
         self._view = ResultsView(self.controller, self.hint_panel, self._plots, self.alive)
         self._probe = self._make_probe()
         self._wire()
+        self.measure = MeasureSection(self)  # the Measure section (_qt/measure.py)
         self._on_image_changed()
         warm_up_once()
         prefer_own_labels_reader()  # exported *_labels.tif reopen without a reader dialog

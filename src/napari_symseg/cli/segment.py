@@ -32,6 +32,7 @@ from ..io.output import Outputs, check_suffix, write_text
 from ..io.statistics import full_labels, pattern_statistics, write_stats_csv
 from ..io.tiff import write_tiff
 from .args import _FLAG_NAMES, UsageError, params_from_args
+from .measure import MEASURE_OUTPUTS, write_image_measurement, write_series_measurement
 from .progress import progress_bar
 
 
@@ -84,6 +85,7 @@ OUTPUT_OPTIONS = {
     "stats": ("stats", (".csv",)),
     "params": ("save_params", (".json",)),
     "model": ("save_model", (".json",)),
+    **{dest: (dest, suffixes) for dest, (_, suffixes, _) in MEASURE_OUTPUTS.items()},
 }
 
 
@@ -206,6 +208,7 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
             table = pattern_statistics(result.labels, as_image(image), params)
             with _writing(targets["stats"]):
                 write_stats_csv(outputs.temp(targets["stats"]), table, calibration, shape)
+        write_image_measurement(result, targets, outputs, calibration, meta)
         _write_params_and_model(params, result.model, targets, outputs, calibration)
         written = outputs.commit()
     if not args.quiet:
@@ -267,6 +270,8 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
                 write_overlay(outputs.temp(targets["overlay"]), frame,
                               full_labels(labels[reference], frame.shape, params),
                               calibration, n_patterns=params.n_patterns)
+        # before finish, which closes the labels
+        write_series_measurement(series, labels, params, targets, outputs, calibration, meta)
         with _writing(targets["labels"]):
             writer.finish()
     finally:

@@ -71,6 +71,7 @@ def label_steps(
         grid=grid,
         model=model,
         params=params,
+        image=chunks.image,
     )
 
 

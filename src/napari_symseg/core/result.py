@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -12,6 +12,7 @@ from .grid import Grid
 from .params import Params
 
 if TYPE_CHECKING:  # Model applies itself through labelling.py, which builds Results
+    from .measure import Measurement
     from .model import Model
     from .pattern_count import PatternCountHint
 
@@ -50,6 +51,8 @@ class Result:
         The fitted model: applies the same operations, PCA and centres to
         another image (``result.model.predict(other)``).
     params : Params
+    image : ndarray or None
+        The segmented image (validated, float64), kept for `measure`.
     """
 
     labels: np.ndarray
@@ -65,6 +68,7 @@ class Result:
     grid: Grid
     model: Model
     params: Params
+    image: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def confidence_image(self) -> np.ndarray:
@@ -101,3 +105,65 @@ class Result:
     def pca_images(self) -> np.ndarray:
         """PCA features as a stack of images, (n_components, n_rows, n_cols)."""
         return np.moveaxis(self.pca_components, -1, 0)
+
+    def measure(self, image=None, maps: bool = True) -> Measurement:
+        """Regions with their lattices, boundaries and local lattice maps of this result
+        (computed once, then kept; see `napari_symseg.core.measure`).
+
+        Parameters
+        ----------
+        image : array_like, 2-D, optional
+            The segmented image (default: the one the result was computed from).
+        maps : bool
+            Also compute the local orientation and spacing maps.
+
+        Returns
+        -------
+        Measurement
+        """
+        from .measure import max_lag_for, measure_frame
+
+        cached = self.__dict__.get("_measurement")
+        if image is None and cached is not None and (cached[1] or not maps):
+            return cached[0]
+        source = self.image if image is None else np.asarray(image, np.float64)
+        if source is None:
+            raise ValueError("this result holds no image: pass it, result.measure(image)")
+        m = measure_frame(source, self.grid_labels, self.grid, self.params.n_patterns, 0,
+                          max_lag_for(self.params), maps=maps)
+        if image is None:
+            object.__setattr__(self, "_measurement", (m, maps))
+        return m
+
+    def regions(self):
+        """One row per connected region of every pattern (`Measurement.regions`).
+
+        Returns
+        -------
+        Table
+            Columns ``frame, region, pattern, area_px, centroid_y_px,
+            centroid_x_px, bbox_*, orientation_deg, a_px, b_px, gamma_deg,
+            a_y_px, a_x_px, b_y_px, b_x_px, plane_group, plane_group_score``.
+        """
+        return self.measure(maps=False).regions
+
+    def boundaries(self):
+        """One row per pair of adjacent regions (`Measurement.boundaries`).
+
+        Returns
+        -------
+        Table
+            Columns ``frame, boundary, region_a, region_b, length_px,
+            misorientation_deg, n_lines, mid_y_px, mid_x_px``.
+        """
+        return self.measure(maps=False).boundaries
+
+    @property
+    def orientation_map(self) -> np.ndarray:
+        """Local lattice orientation (degrees) on the descriptor grid."""
+        return self.measure().orientation_map
+
+    @property
+    def spacing_map(self) -> np.ndarray:
+        """Local shortest lattice spacing (px) on the descriptor grid."""
+        return self.measure().spacing_map

@@ -1,0 +1,278 @@
+"""Qt-free state of the *Measure* section: measure a patterns layer, its result layers.
+
+`MeasureController.measure` takes an image layer and its patterns layer
+(napari shows pattern ``k`` as ``k + LABEL_OFFSET``), measures it
+(`napari_symseg.core.measure`; a series with tracked regions,
+`napari_symseg.core.tracking`) and adds or updates, with the image's
+calibration:
+
+- ``<image> regions``: a Labels layer of region ids (a series: persistent ids);
+- ``<image> orientation``: the local orientation map, a cyclic colormap
+  (``twilight``) over the rotation period;
+- ``<image> boundaries``: a Shapes layer of the boundary polylines;
+- ``<image> tracks``: a Tracks layer of the regions' centroids (series).
+
+The table rows and the links between table and canvas (`region_at`,
+`highlight`) are here too; the Qt panel only shows them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core.lattice import metric_period
+from ..core.measure import measure_frame
+from ..core.table import Table
+from ..core.tracking import measure_series
+from ..errors import InputError
+from . import LABEL_OFFSET, METADATA_KEY
+from .layer_io import layer_calibration
+
+#: The columns the table shows (all columns go to the layer's features).
+TABLE_COLUMNS = ("frame", "region", "pattern", "area_px", "orientation_deg", "a_px", "b_px",
+                 "gamma_deg", "plane_group")
+
+
+@dataclass
+class Measured:
+    """One measurement of a patterns layer.
+
+    Attributes
+    ----------
+    regions, boundaries : Table
+    layers : dict of str to napari.layers.Layer
+        ``"regions"``, ``"orientation"``, ``"boundaries"``, ``"tracks"``.
+    """
+
+    regions: Table
+    boundaries: Table
+    layers: dict
+
+
+def patterns_of(layer_data) -> np.ndarray:
+    """Pattern indices of a patterns layer's data (shown as pattern + `LABEL_OFFSET`; -1:
+    none).
+
+    Parameters
+    ----------
+    layer_data : array_like of int
+        The Labels layer's data.
+    """
+    return np.asarray(layer_data).astype(np.int64) - LABEL_OFFSET
+
+
+class MeasureController:
+    """Measures patterns layers and keeps their result layers.
+
+    Parameters
+    ----------
+    viewer : napari.components.ViewerModel
+        Receives the result layers.
+
+    Attributes
+    ----------
+    last : Measured or None
+        The latest measurement.
+    """
+
+    def __init__(self, viewer) -> None:
+        self.viewer = viewer
+        self.last: Measured | None = None
+
+    def measure(self, image_layer, patterns_layer) -> Measured:
+        """Measure `patterns_layer` (the segmentation of `image_layer`) and show the layers
+        (`compute` then `show`, in one thread).
+
+        Parameters
+        ----------
+        image_layer : napari.layers.Image
+            2-D, or (T, Y, X) with a (T, Y, X) patterns layer.
+        patterns_layer : napari.layers.Labels
+            Pattern + `LABEL_OFFSET` per pixel, the image's shape.
+
+        Returns
+        -------
+        Measured
+        """
+        return self.show(self.compute(image_layer, patterns_layer))
+
+    def compute(self, image_layer, patterns_layer) -> dict:
+        """The measurement and the layers to show (no viewer change: for a worker thread).
+
+        Parameters
+        ----------
+        image_layer : napari.layers.Image
+            As in `measure`.
+        patterns_layer : napari.layers.Labels
+            As in `measure`.
+
+        Returns
+        -------
+        dict
+            ``regions``, ``boundaries`` (Tables) and ``specs``: (kind, name,
+            data, kwargs) of every layer.
+        """
+        image = np.asarray(image_layer.data)
+        labels = patterns_of(patterns_layer.data)
+        if labels.shape != image.shape:
+            raise InputError(f"the patterns layer {labels.shape} and the image {image.shape} "
+                             "differ in shape (labels on the descriptor grid: run with "
+                             "upsampling)")
+        n_patterns = int(labels.max()) + 1
+        cal = layer_calibration(image_layer, image.ndim)
+        place = {"scale": cal.scale, "translate": cal.origin, "units": cal.units,
+                 "axis_labels": cal.axis_labels}
+        meta = {METADATA_KEY: {"source": image_layer.name, "measure": True}}
+        if image.ndim == 2:
+            m = measure_frame(image, labels, None, n_patterns)
+            regions, boundaries, lines = m.regions, m.boundaries, m.boundary_lines
+            region_img, omap, tracks = m.region_labels, m.orientation_map, None
+        else:
+            sm = measure_series(image, labels, None, n_patterns)
+            regions, boundaries, lines = sm.regions, sm.boundaries, sm.boundary_lines
+            region_img = self._series_regions(labels, regions, n_patterns)
+            omap, tracks = sm.orientation_maps, sm.tracks
+        name = image_layer.name
+        specs = {
+            "regions": ("labels", f"{name} regions", region_img,
+                        {**place, "metadata": meta, "features": _features(regions)}),
+            "orientation": ("image", f"{name} orientation", omap,
+                            {**place, "metadata": meta, "colormap": "twilight",
+                             "contrast_limits": (0.0, _period(regions)),
+                             "blending": "translucent", "opacity": 0.6}),
+        }
+        paths = [(boundaries["frame"][i], line) for i, ls in enumerate(lines) for line in ls]
+        if paths:
+            data = [line if image.ndim == 2 else
+                    np.column_stack([np.full(len(line), t), line]) for t, line in paths]
+            specs["boundaries"] = ("shapes", f"{name} boundaries", data,
+                                   {**place, "metadata": meta, "shape_type": "path",
+                                    "edge_color": "yellow",
+                                    "edge_width": 2 * float(cal.scale[-1])})
+        if tracks is not None and len(tracks):
+            specs["tracks"] = ("tracks", f"{name} tracks", tracks, {**place, "metadata": meta})
+        return {"regions": regions, "boundaries": boundaries, "specs": specs}
+
+    def show(self, computed: dict) -> Measured:
+        """Add (or replace) the layers of `compute`'s result (GUI thread).
+
+        Parameters
+        ----------
+        computed : dict
+            From `compute`.
+
+        Returns
+        -------
+        Measured
+        """
+        layers = {key: self._set(*spec) for key, spec in computed["specs"].items()}
+        self.last = Measured(computed["regions"], computed["boundaries"], layers)
+        return self.last
+
+    def _series_regions(self, labels, regions: Table, n_patterns) -> np.ndarray:
+        """Persistent region ids per pixel and frame (each frame relabelled)."""
+        from ..core.regions import label_regions
+
+        out = np.zeros(labels.shape, np.int32)
+        for t in range(len(labels)):
+            local, _ = label_regions(labels[t], n_patterns)
+            ids = np.concatenate([[0], regions["region"][regions["frame"] == t]])
+            out[t] = ids[local]
+        return out
+
+    def _set(self, kind: str, name: str, data, kwargs: dict):
+        from napari import layers
+
+        cls = {"labels": layers.Labels, "image": layers.Image, "shapes": layers.Shapes,
+               "tracks": layers.Tracks}[kind]
+        if name in self.viewer.layers:
+            self.viewer.layers.remove(name)
+        layer = cls(data, name=name, **kwargs)
+        self.viewer.layers.append(layer)
+        return layer
+
+    def rows(self) -> list[list[str]]:
+        """The table's rows (`TABLE_COLUMNS`), formatted."""
+        if self.last is None:
+            return []
+        cols = self.last.regions.columns
+        out = []
+        for i in range(len(self.last.regions)):
+            out.append([_fmt(cols[c][i]) for c in TABLE_COLUMNS])
+        return out
+
+    def region_at(self, position) -> int:
+        """The region id under a world `position` (0: none).
+
+        Parameters
+        ----------
+        position : sequence of float
+            World coordinates (napari's cursor position).
+        """
+        if self.last is None or "regions" not in self.last.layers:
+            return 0
+        value = self.last.layers["regions"].get_value(position, world=True)
+        return int(value or 0)
+
+    def row_of(self, region: int, frame: int = 0) -> int | None:
+        """The table row of `region` in `frame` (None when absent).
+
+        Parameters
+        ----------
+        region : int
+            Region id.
+        frame : int
+            Frame (0 for an image).
+        """
+        if self.last is None:
+            return None
+        r = self.last.regions
+        hit = np.flatnonzero((r["region"] == region) & (r["frame"] == frame))
+        return int(hit[0]) if len(hit) else None
+
+    def highlight(self, row: int) -> int:
+        """Show only the region of table row `row` (its frame under the slider); its id.
+
+        Parameters
+        ----------
+        row : int
+            Table row.
+        """
+        r = self.last.regions
+        region = int(r["region"][row])
+        layer = self.last.layers["regions"]
+        layer.selected_label = region
+        layer.show_selected_label = True
+        if layer.ndim == 3:
+            step = list(self.viewer.dims.current_step)
+            step[0] = int(r["frame"][row])
+            self.viewer.dims.current_step = tuple(step)
+        return region
+
+
+def _period(regions: Table) -> float:
+    """The largest rotation period (60, 90 or 180 degrees) of the regions' lattices: the
+    orientation map's range."""
+    periods = [metric_period(a, b, g) for a, b, g in zip(
+        regions["a_px"], regions["b_px"], regions["gamma_deg"], strict=True)
+        if np.isfinite(a)] if len(regions) else []
+    return max(periods, default=180.0)
+
+
+def _features(regions: Table) -> dict:
+    """One features row per region id (napari's Labels features are keyed by ``index``)."""
+    if not len(regions):
+        return {}
+    ids, first = np.unique(regions["region"], return_index=True)
+    cols = {"index": ids}
+    for name in ("pattern", "area_px", "orientation_deg", "a_px", "b_px", "gamma_deg"):
+        cols[name] = np.asarray(regions[name])[first]
+    return cols
+
+
+def _fmt(value) -> str:
+    if isinstance(value, (float, np.floating)):
+        return "" if not np.isfinite(value) else f"{value:.2f}"
+    return str(value)

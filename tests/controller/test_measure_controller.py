@@ -1,0 +1,64 @@
+"""The Measure section's controller (issue 14): layers with the source's calibration,
+table rows and the links between table and canvas (no Qt)."""
+
+import numpy as np
+import pytest
+from benchmarks.measure_scenarios import migrating_boundary, two_grains
+from napari.components import ViewerModel
+
+from napari_symseg.controller import LABEL_OFFSET
+from napari_symseg.controller.measure import TABLE_COLUMNS, MeasureController
+
+
+def test_image_layers_table_and_links():
+    viewer = ViewerModel()
+    g = two_grains((160, 160), orientations=(10.0, 40.0), tilt=0.0)
+    source = viewer.add_image(g.image, name="g", scale=(0.02, 0.02), units=("nm", "nm"))
+    patterns = viewer.add_labels(g.truth + LABEL_OFFSET, name="g patterns",
+                                 scale=(0.02, 0.02))
+    ctl = MeasureController(viewer)
+    measured = ctl.measure(source, patterns)
+    for key in ("regions", "orientation", "boundaries"):
+        layer = measured.layers[key]
+        assert layer in viewer.layers
+        np.testing.assert_allclose(layer.scale[-2:], (0.02, 0.02))
+    assert measured.layers["orientation"].colormap.name == "twilight"
+    assert measured.layers["orientation"].contrast_limits == [0.0, 90.0]
+    rows = ctl.rows()
+    assert len(rows) == 2 and len(rows[0]) == len(TABLE_COLUMNS)
+    assert sorted(round(float(r[TABLE_COLUMNS.index("orientation_deg")])) for r in rows) == [
+        10, 40]
+    # a click on the right grain (world coordinates in nm) finds its region and its row
+    region = ctl.region_at((80 * 0.02, 140 * 0.02))
+    row = ctl.row_of(region)
+    assert region == measured.layers["regions"].data[80, 140] and row is not None
+    assert ctl.highlight(row) == region
+    assert measured.layers["regions"].show_selected_label
+    assert measured.layers["regions"].selected_label == region
+    # measuring again replaces the layers, never duplicates them
+    ctl.measure(source, patterns)
+    assert sum(layer.name == "g regions" for layer in viewer.layers) == 1
+
+
+def test_series_tracks_and_persistent_region_image():
+    viewer = ViewerModel()
+    series, positions = migrating_boundary(n_frames=4, shape=(100, 140), start=50, rate=5.0)
+    cols = np.arange(140)
+    labels = np.stack([np.broadcast_to(cols >= p, (100, 140)) for p in positions])
+    source = viewer.add_image(series, name="s")
+    patterns = viewer.add_labels(labels.astype(np.uint8) + LABEL_OFFSET, name="s patterns")
+    measured = MeasureController(viewer).measure(source, patterns)
+    regions = measured.layers["regions"].data
+    assert regions.shape == series.shape
+    assert set(np.unique(regions[:, :, :40])) == {1} and set(np.unique(regions[:, :, 120:])) == {2}
+    tracks = measured.layers["tracks"].data
+    assert tracks.shape == (8, 4)
+    assert measured.layers["boundaries"].ndim == 3
+
+
+def test_mismatched_shapes_are_refused():
+    viewer = ViewerModel()
+    source = viewer.add_image(np.zeros((50, 50)))
+    patterns = viewer.add_labels(np.ones((10, 10), np.uint8))
+    with pytest.raises(Exception, match="differ in shape"):
+        MeasureController(viewer).measure(source, patterns)
