@@ -31,6 +31,7 @@ from .errors import (
     ImageTooSmallError,
     InputError,
     ParamsError,
+    ScribbleError,
     SymsegError,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "ParamsError",
     "Progress",
     "Result",
+    "ScribbleError",
     "SeriesProgress",
     "SeriesResult",
     "SymsegError",
