@@ -12,6 +12,7 @@ import dataclasses
 
 from ..core.params import MAX_REFERENCE_FRAMES, Params
 from ..errors import ParamsError, SymsegError
+from . import scribbles
 
 # CLI flag -> Params field where the contract's flag name differs from the field name
 _FLAG_NAMES = {"descriptor_name": "descriptor"}
@@ -211,6 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(e.g. tcp://10.0.0.5:8786; needs the 'distributed' package)",
     )
     seg.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    scribbles.add_arguments(seg)
     _add_param_flags(seg)
 
     demo = sub.add_parser(

@@ -28,6 +28,7 @@ from ..io.labels import LABEL_SUFFIXES, pattern_dtype, write_labels
 from ..io.output import Outputs, check_suffix, write_text
 from ..io.statistics import full_labels, pattern_statistics, write_stats_csv
 from ..io.tiff import write_tiff
+from . import scribbles
 from .args import UsageError, params_from_args
 
 
@@ -41,8 +42,8 @@ def _summary(result: Result) -> str:
     )
 
 
-def run_image(image: np.ndarray, params: Params, quiet: bool) -> Result:
-    steps = segment_steps(image, params)
+def run_image(image: np.ndarray, params: Params, quiet: bool, scribbled=None) -> Result:
+    steps = segment_steps(image, params, scribbles=scribbled)
     start = time.perf_counter()
     result = run(steps)
     if not quiet:
@@ -79,7 +80,7 @@ def input_files(args: argparse.Namespace) -> list[str]:
     args : argparse.Namespace
         Parsed ``segment`` arguments.
     """
-    files = [args.input]
+    files = [args.input, *scribbles.input_files(args)]
     if args.params and not str(args.params).lstrip().startswith("{"):
         files.append(args.params)
     return files
@@ -113,15 +114,18 @@ def cmd_segment(args: argparse.Namespace) -> int:
         if np.ndim(image) == 3 and not (image.shape[-1] in (3, 4) and min(image.shape[:2]) > 4):
             if "confidence" in targets:
                 raise UsageError("--confidence is for 2-D images (not series) for now")
+            scribbles.read_scribbles(args, np.shape(image))  # refused for a series
             frames = series_frames(args.input, image)
             return _segment_series(args, frames, targets, outputs, calibration)
         if np.ndim(image) not in (2, 3):
             as_image(image, allow_series=True)  # raises the clear message
         params = params_from_args(args, image)
-        result = run_image(image, params, args.quiet)
+        result = scribbles.named(run_image(image, params, args.quiet,
+                                           scribbles.read_scribbles(args, np.shape(image))), args)
         # the calibration goes into every file: TIFF resolution / unit, the JSON record,
         # the scale bar, the CSV's area column
-        meta = params_record(params, calibration, result.model.version)
+        meta = {**params_record(params, calibration, result.model.version),
+                **scribbles.names_record(result)}
         shape = np.shape(image)
         with _writing(targets["labels"]):
             write_labels(outputs.temp(targets["labels"]), result.labels, meta,
@@ -139,6 +143,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
                            json.dumps(meta))
         if "stats" in targets:
             table = pattern_statistics(result.labels, as_image(image), params)
+            table.names = result.model.names
             with _writing(targets["stats"]):
                 write_stats_csv(outputs.temp(targets["stats"]), table, calibration, shape)
         _write_params_and_model(params, result.model, targets, outputs, calibration)
