@@ -111,3 +111,26 @@ def test_lasso_paints_or_highlights_and_hover_marks(dock, qtbot):
     np.testing.assert_allclose(np.ravel(scatter.marker.get_data()),
                                scatter.xy[scatter.index == index][0])
     assert widget.session.point_at((-100.0, 5.0)) is None
+
+
+def test_the_main_dock_run_uses_the_scribbles_layer(make_napari_viewer, qtbot):
+    from tests._qt.helpers import run_and_wait, set_fields
+
+    viewer = make_napari_viewer()
+    image = viewer.add_image(two_phase(SHAPE, boundary=BOUNDARY), name="img")
+    _, main = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
+    main.image.value = dock.image.value = image
+    set_fields(main, n_patterns=2, **SMALL)
+    truth = two_phase_truth(SHAPE, BOUNDARY)
+    run_and_wait(qtbot, main)
+    plain = np.array(viewer.layers["img patterns"].data)
+    assert (plain == truth + 1).mean() > 0.97  # size order: the left (smaller) phase first
+    strokes = dock.add_layer()
+    data = np.zeros(SHAPE, np.uint8)
+    data[40:56, 120:124] = 1  # class 1 on the right phase: pattern 0 on the right
+    data[40:56, 20:24] = 2
+    strokes.data = data
+    run_and_wait(qtbot, main)
+    guided = np.array(viewer.layers["img patterns"].data)
+    assert (guided == 2 - truth).mean() > 0.97

@@ -302,3 +302,26 @@ class ScribbleSession:
             return None
         ri, ci = grid.nearest_index()
         return int(ri[int(row)] * grid.shape[1] + ci[int(col)])
+
+
+def scribbles_for(viewer, source, frame: int | None = None) -> np.ndarray | None:
+    """The strokes of `source`'s scribbles layer for a run of the main dock (None: none).
+
+    Only for a 2-D image (not a frame of a series) whose scribbles layer has
+    at least one painted pixel.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer holding the layers.
+    source : napari.layers.Image
+        The image being segmented.
+    frame : int or None
+        The frame of a series (then None is returned).
+    """
+    if frame is not None:
+        return None
+    layer = ScribbleSession(viewer).scribbles_layer(source)
+    if layer is None or layer.data.shape != source.data.shape or not np.any(layer.data):
+        return None
+    return np.array(layer.data)
