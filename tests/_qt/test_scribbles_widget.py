@@ -29,7 +29,7 @@ def _run(widget, qtbot, params=None):
 
 
 def test_paint_run_merge_split_undo(dock, qtbot):
-    viewer, widget, image = dock
+    viewer, widget, _ = dock
     layer = widget.add_layer()
     assert layer.data.shape == SHAPE and tuple(layer.scale) == (0.5, 0.5)
     assert layer.mode == "paint" and layer.selected_label == 1
@@ -75,7 +75,7 @@ def test_run_without_scribbles_says_so(dock):
 
 
 def test_lasso_paints_or_highlights_and_hover_marks(dock, qtbot):
-    viewer, widget, image = dock
+    viewer, widget, _ = dock
     layer = widget.add_layer()
     data = np.zeros(SHAPE, np.uint8)
     data[40:56, 120:124] = 1
@@ -134,3 +134,28 @@ def test_the_main_dock_run_uses_the_scribbles_layer(make_napari_viewer, qtbot):
     run_and_wait(qtbot, main)
     guided = np.array(viewer.layers["img patterns"].data)
     assert (guided == 2 - truth).mean() > 0.97
+
+
+def test_apply_to_another_image_and_a_series_keeps_the_numbers(dock, qtbot):
+    from napari_symseg.core.samples import moving_boundary_series, moving_boundary_truth
+
+    viewer, widget, _ = dock
+    layer = widget.add_layer()
+    data = np.zeros(SHAPE, np.uint8)
+    data[40:56, 120:124] = 1  # class 1 = the right (hexagonal) phase
+    data[40:56, 20:24] = 2
+    layer.data = data
+    _run(widget, qtbot)
+    other = viewer.add_image(two_phase(SHAPE, boundary=110, seed=3), name="other")
+    series = viewer.add_image(moving_boundary_series(3, SHAPE, start=40, step=20),
+                              name="series", scale=(1.0, 0.5, 0.5))
+    for target, truth in [(other, two_phase_truth(SHAPE, 110)),
+                          (series, moving_boundary_truth(3, SHAPE, start=40, step=20))]:
+        widget.target.value = target
+        worker = widget.apply()
+        with qtbot.waitSignal(worker.finished, timeout=60_000):
+            pass
+        out = viewer.layers[f"{target.name} scribbled patterns"]
+        assert out.data.shape == truth.shape
+        assert tuple(out.scale) == tuple(target.scale)
+        assert (out.data == 2 - truth).mean() > 0.97  # layer 1 = pattern 0 = hexagonal

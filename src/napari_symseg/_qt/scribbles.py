@@ -102,6 +102,7 @@ class ScribblesWidget(Container):
         self.viewer = viewer
         self.session = ScribbleSession(viewer)
         self.worker = None
+        self.apply_worker = None
         self.image = ComboBox(label="image", choices=self._images, name="image")
         self.add_button = PushButton(text="Add scribbles layer", name="add")
         self.run_button = PushButton(text="Run with scribbles", name="run")
@@ -113,6 +114,10 @@ class ScribblesWidget(Container):
         self.merge_button = PushButton(text="Merge", name="merge")
         self.split_button = PushButton(text="Split pattern", name="split")
         self.undo_button = PushButton(text="Undo", name="undo")
+        self.target = ComboBox(label="apply to", choices=self._targets, name="target")
+        self.apply_button = PushButton(text="Apply", name="apply",
+                                       tooltip="label another image or series with the "
+                                       "scribbled (and edited) model: same pattern numbers")
         self.status = Label(value="paint a few strokes per pattern (label i = pattern i-1)",
                             name="status")
         self.paint_lasso = QCheckBox("lasso paints the brush's label (else highlights)")
@@ -123,6 +128,7 @@ class ScribblesWidget(Container):
                 Container(widgets=[self.pattern_a, self.pattern_b], layout="horizontal"),
                 Container(widgets=[self.merge_button, self.split_button, self.undo_button],
                           layout="horizontal", labels=False),
+                Container(widgets=[self.target, self.apply_button], layout="horizontal"),
                 self.status]
         self.extend(rows)
         self.native.layout().addWidget(self.paint_lasso)
@@ -133,13 +139,19 @@ class ScribblesWidget(Container):
         self.merge_button.changed.connect(self.merge)
         self.split_button.changed.connect(self.split)
         self.undo_button.changed.connect(self.undo)
-        viewer.layers.events.inserted.connect(self.image.reset_choices)
-        viewer.layers.events.removed.connect(self.image.reset_choices)
+        self.apply_button.changed.connect(self.apply)
+        for combo in (self.image, self.target):
+            viewer.layers.events.inserted.connect(combo.reset_choices)
+            viewer.layers.events.removed.connect(combo.reset_choices)
         viewer.mouse_move_callbacks.append(self._on_mouse_move)
 
     def _images(self, *_: Any) -> list:
         return [(layer.name, layer) for layer in self.viewer.layers
                 if isinstance(layer, Image) and layer.ndim == 2 and not layer.rgb]
+
+    def _targets(self, *_: Any) -> list:
+        return [(layer.name, layer) for layer in self.viewer.layers
+                if isinstance(layer, Image) and layer.ndim in (2, 3) and not layer.rgb]
 
     # ------------------------------------------------------------------ actions
     def _guard(self, action, *args):
@@ -181,6 +193,24 @@ class ScribblesWidget(Container):
     def _show(self, source, result) -> None:
         self.session.show(source, result)
         self._refresh("run with scribbles")
+
+    def apply(self, *_: Any):
+        """Label the 'apply to' image or series with the current model (worker thread)."""
+        target = self.target.value
+        steps = None if target is None else self._guard(self.session.apply_steps, target)
+        if steps is None:
+            return None
+        self.status.value = f"applying to {target.name}…"
+        self.apply_worker = create_worker(lambda: (yield from steps), _start_thread=False)
+        self.apply_worker.returned.connect(
+            lambda labels: self._applied(target, labels))
+        self.apply_worker.errored.connect(lambda err: setattr(self.status, "value", str(err)))
+        self.apply_worker.start()
+        return self.apply_worker
+
+    def _applied(self, target, labels) -> None:
+        self.session.show_applied(target, labels)
+        self.status.value = f"applied to {target.name}"
 
     def set_names(self, *_: Any) -> None:
         """Name the patterns from the names field."""

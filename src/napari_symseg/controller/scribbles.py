@@ -218,6 +218,69 @@ class ScribbleSession:
             layer.metadata = meta
             layer.features = features
 
+    def apply_steps(self, target):
+        """Label another image or series with the current (edited) model: the steps.
+
+        A generator of progress returning the labels (2-D, or (T, Y, X) for
+        a series); `show_applied` puts them into the viewer.
+
+        Parameters
+        ----------
+        target : napari.layers.Image
+            A 2-D image or a (T, Y, X) series, not RGB.
+
+        Raises
+        ------
+        ScribbleError
+            No scribbled run yet, or an RGB / 4-D+ target.
+        """
+        from ..core.labelling import predict_steps
+        from ..core.series import label_frames_steps
+
+        if self.result is None:
+            raise ScribbleError("run with scribbles first")
+        if target.rgb or target.ndim not in (2, 3):
+            raise ScribbleError(f"{target.name}: a 2-D image or a (T, Y, X) series is needed")
+        model = self.result.model
+
+        def steps():
+            if target.ndim == 2:
+                result = yield from predict_steps(model, np.asarray(target.data))
+                return result.labels
+            labels, _ = yield from label_frames_steps(model, target.data)
+            return labels
+
+        return steps()
+
+    def show_applied(self, target, labels: np.ndarray):
+        """Add or update ``"<target> scribbled patterns"`` with `labels` (pattern + 1).
+
+        Parameters
+        ----------
+        target : napari.layers.Image
+            The labelled layer.
+        labels : ndarray
+            What `apply_steps` returned.
+
+        Returns
+        -------
+        napari.layers.Labels
+        """
+        from .layers import series_placement
+
+        result = self.result
+        meta = run_metadata(target.name, result.params, version=result.model.version,
+                            frame=None, role="scribbled patterns",
+                            pattern_names=list(result.model.names), applied_from=self.source.name)
+        data = (np.asarray(labels) + LABEL_OFFSET).astype(np.int32)
+        where = placement(target) if target.ndim == 2 else series_placement(target)
+        layer = self._find(target, "scribbled patterns")
+        if layer is None:
+            return self.viewer.add_labels(data, name=f"{target.name} scribbled patterns",
+                                          metadata=meta, opacity=0.5, **where)
+        layer.data, layer.metadata = data, meta
+        return layer
+
     # ------------------------------------------------------------------ feature space
     def scatter(self, max_points: int = MAX_SCATTER):
         """The first two PCA features of (a fixed random subset of) the grid points.
