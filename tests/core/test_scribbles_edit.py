@@ -106,3 +106,22 @@ def test_names_and_undo(three):
     assert history.undo() is named
     assert history.undo() is three
     assert history.undo() is three and not history.can_undo
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"centre_patterns": [0, 0]}, "centre_patterns must give every centre a pattern"),
+    ({"centre_patterns": [0, 2, 2]}, "centre_patterns must give every centre a pattern"),
+    ({"centre_patterns": [0.5, 1, 1]}, "centre_patterns must give every centre a pattern"),
+    ({"pattern_names": "ab"}, "pattern_names must be a list of text"),
+    ({"pattern_names": [1, 2]}, "pattern_names must be a list of text"),
+])
+def test_a_model_file_with_bad_edits_is_refused(three, tmp_path, change, message):
+    import json
+
+    from napari_symseg import FileFormatError
+
+    data = {**three.model.to_dict(), **change}
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(FileFormatError, match=message):
+        Model.load(path)
