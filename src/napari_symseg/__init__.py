@@ -18,6 +18,7 @@ from .errors import (
     ImageTooSmallError,
     InputError,
     ParamsError,
+    ScribbleError,
     SymsegError,
 )
 
@@ -55,6 +56,7 @@ __all__ = [
     "ParamsError",
     "Progress",
     "Result",
+    "ScribbleError",
     "SeriesProgress",
     "SeriesResult",
     "SymsegError",

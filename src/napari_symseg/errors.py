@@ -35,3 +35,7 @@ class FileFormatError(SymsegError, ValueError):
 
 class ExportError(SymsegError, ValueError):
     """A result cannot be exported (no result yet, an unwritable target...)."""
+
+
+class ScribbleError(InputError):
+    """Scribbles that cannot guide a run (wrong shape, too many classes, nothing covered)."""

@@ -12,6 +12,7 @@ import dataclasses
 
 from ..core.params import MAX_REFERENCE_FRAMES, Params
 from ..errors import ParamsError, SymsegError
+from . import scribbles
 from .measure import add_measure_args
 
 # CLI flag -> Params field where the contract's flag name differs from the field name
@@ -225,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seg.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
     add_measure_args(seg)  # --regions, --boundaries, ... (cli/measure.py)
+    scribbles.add_arguments(seg)  # --scribbles, --pattern-names (cli/scribbles.py)
     _add_param_flags(seg)
 
     demo = sub.add_parser(

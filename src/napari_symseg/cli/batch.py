@@ -208,6 +208,9 @@ def run_batch(args: argparse.Namespace, model=None) -> int:
         The exit code.
     """
     files = expand_inputs(list(args.input))
+    if getattr(args, "scribbles", None) and len(files) > 1:
+        raise UsageError("--scribbles belongs to one image: segment it alone with "
+                         "--save-model, then the batch with --model")
     outdir = output_folder(args.output, "-o")
     jobs = [file_args(args, path, outdir) for path in files]
     _check_names(jobs)

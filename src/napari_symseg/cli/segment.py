@@ -31,6 +31,7 @@ from ..io.labels import LABEL_SUFFIXES, pattern_dtype, write_labels
 from ..io.output import Outputs, check_suffix, write_text
 from ..io.statistics import full_labels, pattern_statistics, write_stats_csv
 from ..io.tiff import write_tiff
+from . import scribbles
 from .args import _FLAG_NAMES, UsageError, params_from_args
 from .measure import MEASURE_OUTPUTS, write_image_measurement, write_series_measurement
 from .progress import progress_bar
@@ -46,8 +47,8 @@ def _summary(result: Result) -> str:
     )
 
 
-def run_image(image: np.ndarray, params: Params, quiet: bool) -> Result:
-    steps = segment_steps(image, params)
+def run_image(image: np.ndarray, params: Params, quiet: bool, scribbled=None) -> Result:
+    steps = segment_steps(image, params, scribbles=scribbled)
     start = time.perf_counter()
     result = run(steps)
     if not quiet:
@@ -111,7 +112,7 @@ def input_files(args: argparse.Namespace) -> list[str]:
     args : argparse.Namespace
         Parsed ``segment`` arguments (one input).
     """
-    files = [args.input]
+    files = [args.input, *scribbles.input_files(args)]
     if args.params and not str(args.params).lstrip().startswith("{"):
         files.append(args.params)
     if getattr(args, "model", None):
@@ -129,7 +130,8 @@ def load_model(args: argparse.Namespace) -> Model | None:
     """
     if not getattr(args, "model", None):
         return None
-    fitting = [flag for flag, given in (("--params", args.params), ("--auto", args.auto))
+    fitting = [flag for flag, given in (("--params", args.params), ("--auto", args.auto),
+                                        ("--scribbles", getattr(args, "scribbles", None)))
                if given]
     fitting += ["--" + _FLAG_NAMES.get(f.name, f.name).replace("_", "-")
                 for f in dataclasses.fields(Params) if getattr(args, f.name, None) is not None]
@@ -173,13 +175,15 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
         if np.ndim(image) == 3 and not (image.shape[-1] in (3, 4) and min(image.shape[:2]) > 4):
             if "confidence" in targets:
                 raise UsageError("--confidence is for 2-D images (not series) for now")
+            scribbles.read_scribbles(args, np.shape(image))  # refused for a series
             frames = series_frames(args.input, image)
             return _segment_series(args, frames, targets, outputs, calibration, model)
         if np.ndim(image) not in (2, 3):
             as_image(image, allow_series=True)  # raises the clear message
         if model is None:
             params = params_from_args(args, image)
-            result = run_image(image, params, args.quiet)
+            result = scribbles.named(run_image(image, params, args.quiet, scribbles.read_scribbles(
+                args, np.shape(image))), args)
         else:
             params = model.params
             result = run(predict_steps(model, image))
@@ -188,7 +192,8 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
                       f"{args.model}: {_summary(result)}")
         # the calibration goes into every file: TIFF resolution / unit, the JSON record,
         # the scale bar, the CSV's area column
-        meta = params_record(params, calibration, result.model.version)
+        meta = {**params_record(params, calibration, result.model.version),
+                **scribbles.names_record(result)}
         shape = np.shape(image)
         with _writing(targets["labels"]):
             write_labels(outputs.temp(targets["labels"]), result.labels, meta,
@@ -206,6 +211,7 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
                            json.dumps(meta))
         if "stats" in targets:
             table = pattern_statistics(result.labels, as_image(image), params)
+            table.names = result.model.names
             with _writing(targets["stats"]):
                 write_stats_csv(outputs.temp(targets["stats"]), table, calibration, shape)
         write_image_measurement(result, targets, outputs, calibration, meta)

@@ -29,6 +29,7 @@ from ..errors import SymsegError
 from .hints import HINT_K_MAX
 from .layers import LayerSpec, apply_spec, image_specs
 from .results import RunRecord
+from .scribbles import scribbles_for
 from .sources import SourceSnapshot
 from .text import calibrated, run_summary
 
@@ -264,7 +265,7 @@ class ImageJob(Job):
     def steps(self) -> Generator[Any, None, Any]:
         """Segment, then build the layers (`image_specs`), then compute the hint."""
         start = time.perf_counter()
-        result = yield from self._relay(segment_steps(self.image, self.params))
+        result = yield from self._relay(segment_steps(self.image, self.params, scribbles=scribbles_for(self.session.viewer, self.source, self.frame)))  # noqa: E501 (issue 15)
         if result is None:
             return None
         specs = image_specs(self.snapshot, result, self.frame, self.preview)

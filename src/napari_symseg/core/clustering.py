@@ -76,6 +76,49 @@ def assign(features: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.nd
     return labels.reshape(shape), conf.reshape(shape)
 
 
+def assign_groups(features: np.ndarray, centres: np.ndarray, groups: np.ndarray):
+    """`assign` when several centres make one pattern (merged or split patterns).
+
+    The pattern of a vector is that of its nearest centre; the confidence
+    compares the nearest centre with the nearest one of another pattern.
+
+    Parameters
+    ----------
+    features : ndarray, (..., d)
+        Feature vectors.
+    centres : ndarray, (n_centres, d)
+        Cluster centres.
+    groups : ndarray of int, (n_centres,)
+        Pattern of every centre.
+
+    Returns
+    -------
+    labels : ndarray of int32, (...)
+    confidence : ndarray of float32, (...)
+    """
+    groups = np.asarray(groups, dtype=np.int64)
+    k = int(groups.max()) + 1
+    flat = features.reshape(-1, features.shape[-1])
+    labels = np.empty(len(flat), dtype=np.int32)
+    conf = np.ones(len(flat), dtype=np.float32)
+    c = np.asarray(centres, dtype=np.float64)
+    for i in range(0, len(flat), CHUNK):
+        x = flat[i : i + CHUNK].astype(np.float64)
+        d2 = (x * x).sum(1)[:, None] - 2 * x @ c.T + (c * c).sum(1)[None, :]
+        d = np.sqrt(np.clip(d2, 0.0, None))
+        per = np.full((len(x), k), np.inf)
+        for g in range(k):
+            per[:, g] = d[:, groups == g].min(1)
+        labels[i : i + CHUNK] = per.argmin(1)
+        if k > 1:
+            two = np.sort(per, axis=1)[:, :2]
+            total = two.sum(1)
+            conf[i : i + CHUNK] = np.where(total > 0, (two[:, 1] - two[:, 0])
+                                           / np.where(total > 0, total, 1), 0)
+    shape = features.shape[:-1]
+    return labels.reshape(shape), conf.reshape(shape)
+
+
 def _assign_chunks(flat, c, labels, conf) -> None:
     for i in range(0, len(flat), CHUNK):
         x = flat[i : i + CHUNK].astype(np.float64)

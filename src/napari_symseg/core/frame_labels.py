@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from .chunks import DescriptorChunks, grid_for, project
-from .clustering import assign
 from .model import Model
 from .progress import run
 from .stats import frame_statistics
@@ -32,7 +31,7 @@ def label_frame(model: Model, image: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if not chunks.stream:
         run(chunks.keep_all())
     features = run(project(chunks, model.pca))
-    grid_labels, _ = assign(features, model.centres)
+    grid_labels, _ = model.assign(features)
     grid_labels = grid_labels.astype(np.uint8)
     labels = chunks.grid.upsample(grid_labels) if model.params.upsampling else grid_labels
     return labels, grid_labels

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .chunks import DescriptorChunks, project
-from .clustering import assign
 from .progress import Progress
 from .result import Result
 from .separability import SeparabilityAccumulator, fisher_separability
@@ -46,7 +45,7 @@ def label_steps(
         (the generator's return value)
     """
     params, grid = model.params, chunks.grid
-    grid_labels, confidence = assign(features, model.centres) if assigned is None else assigned
+    grid_labels, confidence = model.assign(features) if assigned is None else assigned
     labels = grid.upsample(grid_labels) if params.upsampling else grid_labels
     sep = pca_sep = None
     if params.separability_analysis and model.n_patterns > 1:

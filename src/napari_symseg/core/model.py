@@ -29,6 +29,11 @@ class Model:
         Cluster centres in label order (label i = nearest to centres[i]).
     version : str
         napari-symseg version that fitted the model.
+    centre_patterns : ndarray of int or None
+        Pattern of every centre when patterns were merged or split
+        (`core.edit`); None: centre i is pattern i.
+    names : tuple of str
+        Pattern names (empty: unnamed).
     """
 
     params: Params
@@ -36,11 +41,34 @@ class Model:
     pca: PCAModel
     centres: np.ndarray
     version: str
+    centre_patterns: np.ndarray | None = None
+    names: tuple[str, ...] = ()
 
     @property
     def n_patterns(self) -> int:
-        """Number of patterns (cluster centres)."""
-        return len(self.centres)
+        """Number of patterns."""
+        if self.centre_patterns is None:
+            return len(self.centres)
+        return int(np.max(self.centre_patterns)) + 1
+
+    def assign(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pattern of every feature vector and its confidence (see `clustering.assign`).
+
+        Parameters
+        ----------
+        features : ndarray, (..., n_components)
+            PCA features.
+
+        Returns
+        -------
+        labels : ndarray of int32
+        confidence : ndarray of float32
+        """
+        from .clustering import assign, assign_groups
+
+        if self.centre_patterns is None:
+            return assign(features, self.centres)
+        return assign_groups(features, self.centres, self.centre_patterns)
 
     def predict(self, image):
         """Label `image` with this model; returns a `Result`.
@@ -73,6 +101,9 @@ class Model:
                 "explained_variance_ratio": self.pca.explained_variance_ratio.tolist(),
             },
             "centres": np.asarray(self.centres).tolist(),
+            **({} if self.centre_patterns is None else
+               {"centre_patterns": np.asarray(self.centre_patterns).tolist()}),
+            **({"pattern_names": list(self.names)} if self.names else {}),
         }
 
     @classmethod
@@ -97,6 +128,9 @@ class Model:
             ),
             centres=np.asarray(data["centres"], dtype=np.float64),
             version=data["version"],
+            centre_patterns=(None if data.get("centre_patterns") is None
+                             else np.asarray(data["centre_patterns"], dtype=np.int64)),
+            names=tuple(str(n) for n in data.get("pattern_names") or ()),
         )
 
     def save(self, path: str | Path) -> None:
@@ -196,6 +230,16 @@ def _check_model_data(data) -> None:
                f"need {n_components} entries (one per component)"),
               (centres.shape[1] == n_components, f"centres has shape {centres.shape}, not "
                f"(k, {n_components})")]
+    groups = data.get("centre_patterns")
+    if groups is not None:
+        groups = np.asarray(groups)
+        checks.append((groups.shape == (len(centres),) and groups.dtype.kind in "iu"
+                       and np.array_equal(np.unique(groups), np.arange(groups.max() + 1)),
+                       "centre_patterns must give every centre a pattern 0..k-1, each used"))
+    names = data.get("pattern_names")
+    checks.append((names is None or (isinstance(names, list)
+                                     and all(isinstance(n, str) for n in names)),
+                   "pattern_names must be a list of text"))
     for ok, message in checks:
         if not ok:
             raise FileFormatError(message)

@@ -28,6 +28,7 @@ from .params import Params
 from .pca import CovarianceAccumulator
 from .progress import Progress, run
 from .result import Result
+from .scribbles import check_scribbles, scribbled_fit, whitened
 from .validation import as_image
 
 
@@ -61,7 +62,8 @@ class Fit:
 
 
 def fit_steps(
-    images: list[np.ndarray], params: Params, operations: Operations | None = None
+    images: list[np.ndarray], params: Params, operations: Operations | None = None,
+    scribbles: list | None = None,
 ) -> Generator[Progress, None, Fit]:
     """Fit operations -> PCA -> k-means on validated 2-D images of one shape.
 
@@ -77,6 +79,10 @@ def fit_steps(
         Descriptor, PCA and k-means parameters.
     operations : Operations, optional
         Replaces the descriptor family's default operations (of the same kind).
+    scribbles : list of (ndarray or None), optional
+        Per image, checked scribbles (`core.scribbles.check_scribbles`):
+        seeded k-means in the scribbles' numbering instead of k-means
+        sorted by size (see `core.scribbles`).
 
     Returns
     -------
@@ -120,9 +126,15 @@ def fit_steps(
     yield Progress("kmeans", 0, 1)
     flat = np.concatenate([c.fit_part(f).reshape(-1, f.shape[-1])
                            for c, f in zip(chunks, features, strict=True)])
-    centres = fit_centres(flat, params.n_patterns, params.random_state)
+    guided = scribbles is not None and any(s is not None for s in scribbles)
+    if guided:  # the whitening is folded into the PCA: the model predicts the same way
+        whiten, centres = scribbled_fit(chunks, features, scribbles, params)
+        pca = whitened(pca, whiten)
+        features = [(f @ whiten).astype(np.float32) for f in features]
+    else:
+        centres = fit_centres(flat, params.n_patterns, params.random_state)
     assigned = [assign(f, centres) for f in features]
-    if params.sort_labels_by_pattern_size:
+    if params.sort_labels_by_pattern_size and not guided:  # scribbles keep their numbers
         weights = _pixel_weights(grid).ravel()
         all_labels = np.concatenate([lab.ravel() for lab, _ in assigned])
         order = size_order(all_labels, len(centres), np.tile(weights, len(images)))
@@ -134,7 +146,8 @@ def fit_steps(
 
 
 def segment_steps(
-    image, params: Params | None = None, operations: Operations | None = None
+    image, params: Params | None = None, operations: Operations | None = None,
+    scribbles=None,
 ) -> Generator[Progress, None, Result]:
     """Segment a 2-D image, yielding `Progress` between steps.
 
@@ -149,6 +162,8 @@ def segment_steps(
         Parameters (defaults: pySTEM's, with ``random_state=0``).
     operations : Operations, optional
         Replaces the descriptor family's default operations.
+    scribbles : array_like, 2-D int, optional
+        See `segment`.
 
     Returns
     -------
@@ -156,13 +171,16 @@ def segment_steps(
         (the generator's return value)
     """
     params = Params() if params is None else params
-    fit = yield from fit_steps([as_image(image)], params, operations)
+    img = as_image(image)
+    if scribbles is not None:
+        scribbles = [check_scribbles(scribbles, img.shape, params.n_patterns)]
+    fit = yield from fit_steps([img], params, operations, scribbles)
     yield Progress("labels", 0, 1)
     result = yield from label_steps(fit.chunks[0], fit.features[0], fit.model, fit.assigned[0])
     return result
 
 
-def segment(image, params: Params | None = None, **changes) -> Result:
+def segment(image, params: Params | None = None, scribbles=None, **changes) -> Result:
     """Segment an atomic-resolution image into crystal patterns.
 
     Local symmetry descriptors on a strided grid, PCA, k-means, labels
@@ -174,12 +192,23 @@ def segment(image, params: Params | None = None, **changes) -> Result:
         The image (any real dtype; it is not modified).
     params : Params, optional
         Parameters (defaults: pySTEM's, with ``random_state=0``).
+    scribbles : array_like, 2-D int, optional
+        A few painted strokes of the image's shape: 0 = unlabelled, i >= 1 =
+        pattern i - 1. The scribbled grid points seed and constrain the
+        k-means (`core.scribbles`); pattern i - 1 of the result is scribbled
+        class i (not the size order), unscribbled patterns are free.
     **changes
         Parameter overrides, e.g. ``n_patterns=3, stride=4``.
 
     Returns
     -------
     Result
+
+    Raises
+    ------
+    ScribbleError
+        Scribbles of another shape, with a class above ``n_patterns``, or
+        covering nothing.
 
     Examples
     --------
@@ -195,7 +224,7 @@ def segment(image, params: Params | None = None, **changes) -> Result:
     params = Params() if params is None else params
     if changes:
         params = params.replace(**changes)
-    return run(segment_steps(image, params))
+    return run(segment_steps(image, params, scribbles=scribbles))
 
 
 __all__ = ["Fit", "fit_steps", "segment", "segment_steps"]

@@ -64,12 +64,15 @@ class PatternStats:
     mean_intensity : ndarray, float64, (n_frames, n_patterns)
     done : ndarray of bool, (n_frames,)
         Frames whose statistics are filled in.
+    names : tuple of str
+        Pattern names (empty: no ``name`` column).
     """
 
     area_fraction: np.ndarray
     regions: np.ndarray
     mean_intensity: np.ndarray
     done: np.ndarray
+    names: tuple = ()
 
     @classmethod
     def empty(cls, n_frames: int, n_patterns: int) -> PatternStats:
@@ -98,8 +101,10 @@ class PatternStats:
                 row = {"frame": int(t)}
                 if time_step is not None:
                     row["time"] = float(t * time_step)
+                row["pattern"] = k
+                if self.names:
+                    row["name"] = self.names[k] if k < len(self.names) else ""
                 row.update(
-                    pattern=k,
                     area_fraction=float(self.area_fraction[t, k]),
                     regions=int(self.regions[t, k]),
                     mean_intensity=float(self.mean_intensity[t, k]),
@@ -121,7 +126,8 @@ class PatternStats:
 
         rows = self.rows(time_step)
         fields = ["frame", *(["time"] if time_step is not None else []), "pattern",
-                  "area_fraction", "regions", "mean_intensity"]
+                  *(["name"] if self.names else []), "area_fraction", "regions",
+                  "mean_intensity"]
         text = io.StringIO(newline="")
         writer = csv.DictWriter(text, fieldnames=fields)
         writer.writeheader()

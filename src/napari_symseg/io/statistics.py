@@ -148,6 +148,8 @@ def stats_rows(stats: PatternStats, calibration: Calibration | None = None,
         if interval is not None:
             out[f"time_{_ascii_symbol(interval[1])}"] = row["frame"] * interval[0]
         out["pattern"] = row["pattern"]
+        if "name" in row:
+            out["name"] = row["name"]
         out["area_fraction"] = row["area_fraction"]
         if area is not None:
             image_area = area[0] * shape[-2] * shape[-1]

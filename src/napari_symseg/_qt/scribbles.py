@@ -1,0 +1,270 @@
+"""The Scribbles dock: paint strokes, run with them, merge / split / undo, the feature space.
+
+Holds a `controller.scribbles.ScribbleSession` and only builds fields and
+wires signals. The scatter plot shows the first two PCA features of the
+scribbled run (sub-sampled), coloured like the patterns layer; a lasso in
+it paints the chosen grid points into the scribbles layer with the brush's
+label ("lasso paints") or highlights them on the canvas (a Points layer);
+moving the mouse over the image marks the grid point under it in the plot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import napari
+import numpy as np
+from magicgui.widgets import ComboBox, Container, Label, LineEdit, PushButton, SpinBox
+from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+from matplotlib.figure import Figure
+from matplotlib.path import Path as MplPath
+from matplotlib.widgets import LassoSelector
+from napari.layers import Image
+from napari.qt.threading import create_worker
+from qtpy.QtWidgets import QCheckBox, QVBoxLayout, QWidget
+
+from ..controller.scribbles import ScribbleSession
+from ..errors import SymsegError
+
+
+class FeatureScatter(QWidget):
+    """First two PCA features of the grid points, a lasso and a hover marker.
+
+    Parameters
+    ----------
+    on_lasso : callable
+        ``on_lasso(index)`` with the flat grid indices inside a lasso.
+    """
+
+    def __init__(self, on_lasso) -> None:
+        super().__init__()
+        self.figure = Figure(figsize=(3, 3), dpi=90)
+        self.canvas = FigureCanvasQTAgg(self.figure)
+        self.axes = self.figure.add_subplot(111)
+        self.axes.set_xlabel("PCA 1")
+        self.axes.set_ylabel("PCA 2")
+        self.figure.tight_layout()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.canvas)
+        self.setMinimumHeight(220)
+        self.xy = np.zeros((0, 2))
+        self.index = np.zeros(0, int)
+        self.points = None
+        self.marker = self.axes.plot([], [], "o", ms=12, mfc="none", mec="k", mew=2)[0]
+        self._on_lasso = on_lasso
+        self.lasso = LassoSelector(self.axes, self._lassoed)
+
+    def show_points(self, xy: np.ndarray, colours: np.ndarray, index: np.ndarray) -> None:
+        """Draw `xy` in `colours`; `index` the grid point of each."""
+        self.xy, self.index = np.asarray(xy), np.asarray(index)
+        if self.points is not None:
+            self.points.remove()
+        self.points = self.axes.scatter(self.xy[:, 0], self.xy[:, 1], s=4, c=colours,
+                                        linewidths=0)
+        self.axes.relim()
+        self.axes.autoscale_view()
+        self.canvas.draw_idle()
+
+    def mark(self, grid_index: int | None) -> bool:
+        """Ring the point of grid point `grid_index` (None or not shown: no ring)."""
+        hit = np.flatnonzero(self.index == grid_index) if grid_index is not None else []
+        if len(hit):
+            self.marker.set_data([self.xy[hit[0], 0]], [self.xy[hit[0], 1]])
+        else:
+            self.marker.set_data([], [])
+        self.canvas.draw_idle()
+        return bool(len(hit))
+
+    def select(self, vertices) -> np.ndarray:
+        """Grid indices of the shown points inside the polygon `vertices` (data coordinates)."""
+        if len(self.xy) == 0:
+            return np.zeros(0, int)
+        inside = MplPath(vertices).contains_points(self.xy)
+        return self.index[inside]
+
+    def _lassoed(self, vertices) -> None:
+        self._on_lasso(self.select(vertices))
+
+
+class ScribblesWidget(Container):
+    """The Scribbles dock.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer whose images are segmented.
+    """
+
+    def __init__(self, viewer: napari.viewer.Viewer) -> None:
+        super().__init__(labels=False)
+        viewer = getattr(viewer, "__wrapped__", viewer)
+        self.viewer = viewer
+        self.session = ScribbleSession(viewer)
+        self.worker = None
+        self.apply_worker = None
+        self.image = ComboBox(label="image", choices=self._images, name="image")
+        self.add_button = PushButton(text="Add scribbles layer", name="add")
+        self.run_button = PushButton(text="Run with scribbles", name="run")
+        self.names = LineEdit(name="names", label="names",
+                              tooltip="pattern names, comma-separated (0, 1, ...)")
+        self.names_button = PushButton(text="Set names", name="set_names")
+        self.pattern_a = SpinBox(name="a", label="pattern", min=0, max=255)
+        self.pattern_b = SpinBox(name="b", label="with", min=0, max=255, value=1)
+        self.merge_button = PushButton(text="Merge", name="merge")
+        self.split_button = PushButton(text="Split pattern", name="split")
+        self.undo_button = PushButton(text="Undo", name="undo")
+        self.target = ComboBox(label="apply to", choices=self._targets, name="target")
+        self.apply_button = PushButton(text="Apply", name="apply",
+                                       tooltip="label another image or series with the "
+                                       "scribbled (and edited) model: same pattern numbers")
+        self.status = Label(value="paint a few strokes per pattern (label i = pattern i-1)",
+                            name="status")
+        self.paint_lasso = QCheckBox("lasso paints the brush's label (else highlights)")
+        self.scatter = FeatureScatter(self.lasso)
+        rows = [self.image, Container(widgets=[self.add_button, self.run_button],
+                                      layout="horizontal", labels=False),
+                Container(widgets=[self.names, self.names_button], layout="horizontal"),
+                Container(widgets=[self.pattern_a, self.pattern_b], layout="horizontal"),
+                Container(widgets=[self.merge_button, self.split_button, self.undo_button],
+                          layout="horizontal", labels=False),
+                Container(widgets=[self.target, self.apply_button], layout="horizontal"),
+                self.status]
+        self.extend(rows)
+        self.native.layout().addWidget(self.paint_lasso)
+        self.native.layout().addWidget(self.scatter)
+        self.add_button.changed.connect(self.add_layer)
+        self.run_button.changed.connect(self.run)
+        self.names_button.changed.connect(self.set_names)
+        self.merge_button.changed.connect(self.merge)
+        self.split_button.changed.connect(self.split)
+        self.undo_button.changed.connect(self.undo)
+        self.apply_button.changed.connect(self.apply)
+        for combo in (self.image, self.target):
+            viewer.layers.events.inserted.connect(combo.reset_choices)
+            viewer.layers.events.removed.connect(combo.reset_choices)
+        viewer.mouse_move_callbacks.append(self._on_mouse_move)
+
+    def _images(self, *_: Any) -> list:
+        return [(layer.name, layer) for layer in self.viewer.layers
+                if isinstance(layer, Image) and layer.ndim == 2 and not layer.rgb]
+
+    def _targets(self, *_: Any) -> list:
+        return [(layer.name, layer) for layer in self.viewer.layers
+                if isinstance(layer, Image) and layer.ndim in (2, 3) and not layer.rgb]
+
+    # ------------------------------------------------------------------ actions
+    def _guard(self, action, *args):
+        try:
+            return action(*args)
+        except SymsegError as err:
+            self.status.value = str(err)
+            return None
+
+    def add_layer(self, *_: Any):
+        """Add the scribbles layer of the chosen image (napari's brush, label 1)."""
+        if self.image.value is None:
+            self.status.value = "open a 2-D image first"
+            return None
+        layer = self._guard(self.session.add_layer, self.image.value)
+        if layer is not None:
+            self.viewer.layers.selection.active = layer
+        return layer
+
+    def run(self, *_: Any):
+        """Segment the chosen image with its scribbles in a worker thread."""
+        source = self.image.value
+        if source is None:
+            self.status.value = "open a 2-D image first"
+            return None
+        params = self.session.params_for(source)
+        steps = self._guard(lambda: self.session.run_steps(source, params))
+        if steps is None:
+            return None
+        self.status.value = "running…"
+        self.run_button.enabled = False
+        self.worker = create_worker(lambda: (yield from steps), _start_thread=False)
+        self.worker.returned.connect(lambda result: self._show(source, result))
+        self.worker.errored.connect(lambda err: setattr(self.status, "value", str(err)))
+        self.worker.finished.connect(lambda: setattr(self.run_button, "enabled", True))
+        self.worker.start()
+        return self.worker
+
+    def _show(self, source, result) -> None:
+        self.session.show(source, result)
+        self._refresh("run with scribbles")
+
+    def apply(self, *_: Any):
+        """Label the 'apply to' image or series with the current model (worker thread)."""
+        target = self.target.value
+        steps = None if target is None else self._guard(self.session.apply_steps, target)
+        if steps is None:
+            return None
+        self.status.value = f"applying to {target.name}…"
+        self.apply_worker = create_worker(lambda: (yield from steps), _start_thread=False)
+        self.apply_worker.returned.connect(
+            lambda labels: self._applied(target, labels))
+        self.apply_worker.errored.connect(lambda err: setattr(self.status, "value", str(err)))
+        self.apply_worker.start()
+        return self.apply_worker
+
+    def _applied(self, target, labels) -> None:
+        self.session.show_applied(target, labels)
+        self.status.value = f"applied to {target.name}"
+
+    def set_names(self, *_: Any) -> None:
+        """Name the patterns from the names field."""
+        names = [n.strip() for n in self.names.value.split(",")]
+        if self._guard(self.session.rename, names) is not None:
+            self._refresh("names set")
+
+    def merge(self, *_: Any) -> None:
+        """Merge the two chosen patterns."""
+        a, b = self.pattern_a.value, self.pattern_b.value
+        if self._guard(self.session.merge, a, b) is not None:
+            self._refresh(f"merged patterns {a} and {b}")
+
+    def split(self, *_: Any) -> None:
+        """Split the first chosen pattern in two."""
+        p = self.pattern_a.value
+        if self._guard(self.session.split, p) is not None:
+            self._refresh(f"split pattern {p}")
+
+    def undo(self, *_: Any) -> None:
+        """Undo the last merge / split / rename."""
+        if self.session.undo() is not None:
+            self._refresh("undone")
+
+    def _refresh(self, what: str) -> None:
+        names = self.session.names()
+        self.names.value = ", ".join(names)
+        self.status.value = f"{what}: {len(names)} patterns ({', '.join(names)})"
+        self.undo_button.enabled = self.session.history.can_undo
+        xy, labels, index = self.session.scatter()
+        layer = self.session._find(self.session.source, "scribbled patterns")
+        colours = np.array([layer.get_color(v + 1) for v in labels]) if len(labels) else None
+        self.scatter.show_points(xy, colours, index)
+
+    # ------------------------------------------------------------------ linking
+    def lasso(self, index) -> None:
+        """Grid points chosen in the plot: paint them (brush label) or highlight them."""
+        if self.session.result is None or len(index) == 0:
+            return
+        if self.paint_lasso.isChecked():
+            layer = self.session.add_layer(self.session.source)
+            n = self.session.paint_points(index, int(layer.selected_label))
+            self.status.value = f"painted {len(index)} grid points ({n} px) as label " \
+                f"{layer.selected_label}"
+            return
+        coords = self.session.grid_points(index)
+        name = f"{self.session.source.name} lasso"
+        if name in self.viewer.layers:
+            self.viewer.layers[name].data = coords
+        else:
+            self.viewer.add_points(coords, name=name, size=6, face_color="yellow")
+        self.status.value = f"{len(index)} grid points highlighted"
+
+    def _on_mouse_move(self, viewer, event) -> None:
+        if self.session.result is None:
+            return
+        self.scatter.mark(self.session.point_at(viewer.cursor.position))

@@ -1,0 +1,390 @@
+"""Qt-free state of the Scribbles dock: the strokes layer, scribbled runs, edits, the scatter.
+
+One `ScribbleSession` per viewer. The user paints a ``"<image> scribbles"``
+Labels layer with napari's brush (label i = pattern i - 1); a run segments
+the image with those strokes (`core.scribbles`) and shows the result as
+``"<image> scribbled patterns"`` (pattern + 1, per-pattern features with
+names). Merge / split / rename go through a `core.edit.History` (undo). The
+feature-space view reads `scatter` and writes back through `paint_points`;
+`point_at` maps a canvas position to its grid point (hover).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+
+from ..core.edit import History, merge, pattern_names, rename, split
+from ..core.params import Params
+from ..core.pipeline import segment_steps
+from ..core.result import Result
+from ..core.scribbles import check_scribbles
+from ..errors import ScribbleError
+from . import LABEL_OFFSET, METADATA_KEY
+from .layer_io import result_features
+from .layers import placement, run_metadata
+
+#: at most this many grid points in the scatter plot (a fixed random subset)
+MAX_SCATTER = 4000
+
+
+def _role(layer) -> dict:
+    return layer.metadata.get(METADATA_KEY, {}) if hasattr(layer, "metadata") else {}
+
+
+class ScribbleSession:
+    """Scribbles, scribbled results and their edit history of one viewer.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer whose layers are used.
+
+    Attributes
+    ----------
+    history : History or None
+        Results of the last scribbled run and its edits.
+    source : napari.layers.Image or None
+        The image of `history`.
+    """
+
+    def __init__(self, viewer) -> None:
+        self.viewer = viewer
+        self.history: History | None = None
+        self.source = None
+
+    # ------------------------------------------------------------------ layers
+    def _find(self, source, role: str):
+        for layer in self.viewer.layers:
+            meta = _role(layer)
+            if meta.get("role") == role and meta.get("source") == source.name:
+                return layer
+        return None
+
+    def scribbles_layer(self, source):
+        """The scribbles Labels layer of `source`, or None.
+
+        Parameters
+        ----------
+        source : napari.layers.Image
+            The image the strokes belong to.
+        """
+        return self._find(source, "scribbles")
+
+    def add_layer(self, source):
+        """Add (or return) an empty scribbles Labels layer with `source`'s shape and scale.
+
+        Parameters
+        ----------
+        source : napari.layers.Image
+            A 2-D image layer.
+
+        Returns
+        -------
+        napari.layers.Labels
+        """
+        layer = self.scribbles_layer(source)
+        if layer is not None:
+            return layer
+        if source.ndim != 2 or source.rgb:
+            raise ScribbleError("scribbles are for 2-D grey images")
+        layer = self.viewer.add_labels(
+            np.zeros(source.data.shape, np.uint8), name=f"{source.name} scribbles",
+            metadata={METADATA_KEY: {"role": "scribbles", "source": source.name}},
+            **placement(source))
+        layer.brush_size = 10
+        layer.mode = "paint"
+        layer.selected_label = 1
+        return layer
+
+    # ------------------------------------------------------------------ runs
+    def params_for(self, source, base: Params | None = None) -> Params:
+        """The parameters of a scribbled run on `source`.
+
+        `base` if given, else those of the source's last patterns run
+        (layer metadata), else the defaults; ``n_patterns`` raised to the
+        largest painted class.
+
+        Parameters
+        ----------
+        source : napari.layers.Image
+            The image to segment.
+        base : Params, optional
+            Parameters to start from.
+        """
+        if base is None:
+            base = Params()
+            for layer in self.viewer.layers:
+                meta = _role(layer)
+                if meta.get("role") == "patterns" and meta.get("source") == source.name \
+                        and "params" in meta:
+                    base = Params.from_dict(meta["params"])
+        layer = self.scribbles_layer(source)
+        top = int(np.max(layer.data)) if layer is not None else 0
+        return base.replace(n_patterns=max(base.n_patterns, top, 1))
+
+    def run_steps(self, source, params: Params) -> Generator[Any, None, Result]:
+        """Segment `source` with its scribbles: the steps (a generator of progress that
+        returns the `Result`), the scribbles checked before.
+
+        Parameters
+        ----------
+        source : napari.layers.Image
+            The image to segment (2-D).
+        params : Params
+            Parameters of the run (``params_for``).
+
+        Raises
+        ------
+        ScribbleError
+            No scribbles layer (or a bad one).
+        """
+        layer = self.scribbles_layer(source)
+        if layer is None:
+            raise ScribbleError(f"no scribbles for {source.name}: add a scribbles layer and "
+                                "paint a few strokes per pattern")
+        scribbles = np.array(layer.data)
+        check_scribbles(scribbles, source.data.shape, params.n_patterns)  # now, not in a thread
+        return segment_steps(np.asarray(source.data), params, scribbles=scribbles)
+
+    def show(self, source, result: Result) -> None:
+        """A new scribbled run: start its history and show it.
+
+        Parameters
+        ----------
+        source : napari.layers.Image
+            The segmented image.
+        result : Result
+            Its scribbled run.
+        """
+        self.source = source
+        self.history = History(result)
+        self._update_layer()
+
+    # ------------------------------------------------------------------ edits
+    @property
+    def result(self) -> Result | None:
+        """The current (edited) result."""
+        return None if self.history is None else self.history.current
+
+    def _edit(self, edit, *args) -> Result:
+        if self.history is None:
+            raise ScribbleError("run with scribbles first")
+        self.history.apply(edit, *args)
+        self._update_layer()
+        return self.result
+
+    def merge(self, a: int, b: int) -> Result:
+        """Merge patterns `a` and `b` (`core.edit.merge`)."""
+        return self._edit(merge, a, b)
+
+    def split(self, pattern: int) -> Result:
+        """Split `pattern` in two (`core.edit.split`)."""
+        return self._edit(split, pattern)
+
+    def rename(self, names) -> Result:
+        """Name the patterns (`core.edit.rename`)."""
+        return self._edit(rename, list(names))
+
+    def undo(self) -> Result | None:
+        """Back to the result before the last edit."""
+        if self.history is None:
+            return None
+        self.history.undo()
+        self._update_layer()
+        return self.result
+
+    def names(self) -> list[str]:
+        """Pattern names of the current result ('pattern i' when unnamed)."""
+        return [] if self.result is None else pattern_names(self.result.model)
+
+    def _update_layer(self) -> None:
+        result, source = self.result, self.source
+        features = result_features(source, result)
+        features["name"] = np.array(self.names(), dtype=object)
+        meta = run_metadata(source.name, result.params, version=result.model.version,
+                            frame=None, role="scribbled patterns",
+                            pattern_names=list(result.model.names))
+        data = (result.labels + LABEL_OFFSET).astype(np.int32)
+        layer = self._find(source, "scribbled patterns")
+        if layer is None:
+            layer = self.viewer.add_labels(data, name=f"{source.name} scribbled patterns",
+                                           metadata=meta, features=features,
+                                           opacity=0.5, **placement(source))
+        else:
+            layer.data = data
+            layer.metadata = meta
+            layer.features = features
+
+    def apply_steps(self, target):
+        """Label another image or series with the current (edited) model: the steps.
+
+        A generator of progress returning the labels (2-D, or (T, Y, X) for
+        a series); `show_applied` puts them into the viewer.
+
+        Parameters
+        ----------
+        target : napari.layers.Image
+            A 2-D image or a (T, Y, X) series, not RGB.
+
+        Raises
+        ------
+        ScribbleError
+            No scribbled run yet, or an RGB / 4-D+ target.
+        """
+        from ..core.labelling import predict_steps
+        from ..core.series import label_frames_steps
+
+        if self.result is None:
+            raise ScribbleError("run with scribbles first")
+        if target.rgb or target.ndim not in (2, 3):
+            raise ScribbleError(f"{target.name}: a 2-D image or a (T, Y, X) series is needed")
+        model = self.result.model
+
+        def steps():
+            if target.ndim == 2:
+                result = yield from predict_steps(model, np.asarray(target.data))
+                return result.labels
+            labels, _ = yield from label_frames_steps(model, target.data)
+            return labels
+
+        return steps()
+
+    def show_applied(self, target, labels: np.ndarray):
+        """Add or update ``"<target> scribbled patterns"`` with `labels` (pattern + 1).
+
+        Parameters
+        ----------
+        target : napari.layers.Image
+            The labelled layer.
+        labels : ndarray
+            What `apply_steps` returned.
+
+        Returns
+        -------
+        napari.layers.Labels
+        """
+        from .layers import series_placement
+
+        result = self.result
+        meta = run_metadata(target.name, result.params, version=result.model.version,
+                            frame=None, role="scribbled patterns",
+                            pattern_names=list(result.model.names), applied_from=self.source.name)
+        data = (np.asarray(labels) + LABEL_OFFSET).astype(np.int32)
+        where = placement(target) if target.ndim == 2 else series_placement(target)
+        layer = self._find(target, "scribbled patterns")
+        if layer is None:
+            return self.viewer.add_labels(data, name=f"{target.name} scribbled patterns",
+                                          metadata=meta, opacity=0.5, **where)
+        layer.data, layer.metadata = data, meta
+        return layer
+
+    # ------------------------------------------------------------------ feature space
+    def scatter(self, max_points: int = MAX_SCATTER):
+        """The first two PCA features of (a fixed random subset of) the grid points.
+
+        Parameters
+        ----------
+        max_points : int
+            At most this many points.
+
+        Returns
+        -------
+        xy : ndarray, (n, 2)
+        labels : ndarray of int, (n,)
+            Pattern of each point.
+        index : ndarray of int, (n,)
+            Flat grid index of each point.
+        """
+        result = self.result
+        if result is None:
+            return np.zeros((0, 2)), np.zeros(0, int), np.zeros(0, int)
+        feats = result.pca_components.reshape(-1, result.pca_components.shape[-1])
+        index = np.arange(len(feats))
+        if len(index) > max_points:
+            index = np.sort(np.random.default_rng(0).choice(len(index), max_points, False))
+        xy = feats[index][:, :2]
+        if xy.shape[1] == 1:
+            xy = np.column_stack([xy[:, 0], np.zeros(len(xy))])
+        return xy, result.grid_labels.ravel()[index], index
+
+    def paint_points(self, index, value: int) -> int:
+        """Paint the cells of grid points `index` into the scribbles layer with `value`.
+
+        Parameters
+        ----------
+        index : array of int
+            Flat grid indices (as `scatter` returns).
+        value : int
+            Scribble class (0 erases).
+
+        Returns
+        -------
+        int
+            Number of pixels painted.
+        """
+        result = self.result
+        layer = self.add_layer(self.source)
+        chosen = np.zeros(result.grid.size, bool)
+        chosen[np.asarray(index, dtype=np.int64)] = True
+        mask = result.grid.upsample(chosen.reshape(result.grid.shape))
+        data = np.array(layer.data)
+        data[mask] = value
+        layer.data = data
+        return int(mask.sum())
+
+    def grid_points(self, index) -> np.ndarray:
+        """World coordinates (row, col) of grid points `index` (for highlighting).
+
+        Parameters
+        ----------
+        index : array of int
+            Flat grid indices.
+        """
+        grid = self.result.grid
+        r, c = np.unravel_index(np.asarray(index, dtype=np.int64), grid.shape)
+        data = np.column_stack([grid.rows[r], grid.cols[c]]).astype(float)
+        return np.array([self.source.data_to_world(p) for p in data]).reshape(-1, 2)
+
+    def point_at(self, world) -> int | None:
+        """Flat index of the grid point nearest to a canvas position (None: outside).
+
+        Parameters
+        ----------
+        world : sequence of float
+            World coordinates (row, col) of the cursor.
+        """
+        if self.result is None:
+            return None
+        row, col = np.asarray(self.source.world_to_data(world))[-2:]
+        grid = self.result.grid
+        h, w = grid.image_shape
+        if not (0 <= row < h and 0 <= col < w):
+            return None
+        ri, ci = grid.nearest_index()
+        return int(ri[int(row)] * grid.shape[1] + ci[int(col)])
+
+
+def scribbles_for(viewer, source, frame: int | None = None) -> np.ndarray | None:
+    """The strokes of `source`'s scribbles layer for a run of the main dock (None: none).
+
+    Only for a 2-D image (not a frame of a series) whose scribbles layer has
+    at least one painted pixel.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer holding the layers.
+    source : napari.layers.Image
+        The image being segmented.
+    frame : int or None
+        The frame of a series (then None is returned).
+    """
+    if frame is not None:
+        return None
+    layer = ScribbleSession(viewer).scribbles_layer(source)
+    if layer is None or layer.data.shape != source.data.shape or not np.any(layer.data):
+        return None
+    return np.array(layer.data)

@@ -1,0 +1,161 @@
+"""The Scribbles dock: painting (programmatic), a run, merge/split/undo, lasso and hover."""
+
+import numpy as np
+import pytest
+
+from napari_symseg.core.samples import two_phase, two_phase_truth
+
+SMALL = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "stride": 4}
+SHAPE, BOUNDARY = (96, 160), 64
+
+
+@pytest.fixture
+def dock(make_napari_viewer, qtbot):
+    viewer = make_napari_viewer()
+    image = viewer.add_image(two_phase(SHAPE, boundary=BOUNDARY), name="img", scale=(0.5, 0.5))
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
+    widget.image.value = image
+    return viewer, widget, image
+
+
+def _run(widget, qtbot, params=None):
+    from napari_symseg import Params
+
+    widget.session.params_for = lambda source, base=None: Params(n_patterns=2, **SMALL)
+    worker = widget.run()
+    assert worker is not None
+    with qtbot.waitSignal(worker.finished, timeout=60_000):
+        pass
+
+
+def test_paint_run_merge_split_undo(dock, qtbot):
+    viewer, widget, _ = dock
+    layer = widget.add_layer()
+    assert layer.data.shape == SHAPE and tuple(layer.scale) == (0.5, 0.5)
+    assert layer.mode == "paint" and layer.selected_label == 1
+    assert widget.add_layer() is layer  # one per image
+    data = np.zeros(SHAPE, np.uint8)  # painting = setting the layer's data
+    data[40:56, 120:124] = 1  # class 1 on the right (hexagonal) phase
+    data[40:56, 20:24] = 2
+    layer.data = data
+    _run(widget, qtbot)
+    out = viewer.layers["img scribbled patterns"]
+    truth = two_phase_truth(SHAPE, BOUNDARY)
+    assert (out.data == np.where(truth == 1, 1, 2)).mean() > 0.97  # layer = pattern + 1
+    assert tuple(out.scale) == (0.5, 0.5)
+    assert list(out.features["name"]) == ["pattern 0", "pattern 1"]
+
+    widget.names.value = "hexagonal, square"
+    widget.set_names()
+    assert list(out.features["name"]) == ["hexagonal", "square"]
+    assert out.metadata["napari_symseg"]["pattern_names"] == ["hexagonal", "square"]
+
+    before = out.data.copy()
+    widget.pattern_a.value, widget.pattern_b.value = 0, 1
+    widget.merge()
+    assert set(np.unique(out.data)) == {1}
+    widget.split()
+    assert set(np.unique(out.data)) == {1, 2}
+    agree = (out.data == before).mean()
+    assert max(agree, 1 - agree) > 0.95  # the split finds the two phases again
+    widget.undo()
+    assert set(np.unique(out.data)) == {1}
+    widget.undo()
+    np.testing.assert_array_equal(out.data, before)
+    assert list(out.features["name"]) == ["hexagonal", "square"]
+    widget.undo()  # the names
+    assert list(out.features["name"]) == ["pattern 0", "pattern 1"]
+    assert not widget.undo_button.enabled
+
+
+def test_run_without_scribbles_says_so(dock):
+    _, widget, _ = dock
+    assert widget.run() is None
+    assert "no scribbles for img" in widget.status.value
+
+
+def test_lasso_paints_or_highlights_and_hover_marks(dock, qtbot):
+    viewer, widget, _ = dock
+    layer = widget.add_layer()
+    data = np.zeros(SHAPE, np.uint8)
+    data[40:56, 120:124] = 1
+    data[40:56, 20:24] = 2
+    layer.data = data
+    _run(widget, qtbot)
+    scatter = widget.scatter
+    result = widget.session.result
+    assert len(scatter.xy) == result.grid.size  # small grid: every point shown
+    # a lasso around the points of pattern 1 (the left phase): a polygon around them
+    mine = scatter.xy[result.grid_labels.ravel()[scatter.index] == 1]
+    lo, hi = mine.min(0) - 1e-3, mine.max(0) + 1e-3
+    box = [(lo[0], lo[1]), (hi[0], lo[1]), (hi[0], hi[1]), (lo[0], hi[1])]
+    chosen = scatter.select(box)
+    assert (result.grid_labels.ravel()[chosen] == 1).mean() > 0.9 and len(chosen) >= len(mine)
+    widget.lasso(chosen)  # highlight
+    points = viewer.layers["img lasso"]
+    assert len(points.data) == len(chosen)
+    r, c = np.unravel_index(chosen[0], result.grid.shape)
+    np.testing.assert_allclose(points.data[0], [result.grid.rows[r] * 0.5,
+                                                result.grid.cols[c] * 0.5])
+    widget.paint_lasso.setChecked(True)
+    layer.selected_label = 3
+    widget.lasso(chosen)  # paint: every pixel of the chosen cells becomes 3
+    cells = result.grid.upsample(np.isin(np.arange(result.grid.size),
+                                         chosen).reshape(result.grid.shape))
+    assert (layer.data[cells] == 3).all() and (layer.data[~cells] == data[~cells]).all()
+    # hover: the grid point under the cursor is ringed in the plot
+    world = (result.grid.rows[3] * 0.5, result.grid.cols[5] * 0.5)
+    index = widget.session.point_at(world)
+    assert index == 3 * result.grid.shape[1] + 5
+    assert scatter.mark(index)
+    np.testing.assert_allclose(np.ravel(scatter.marker.get_data()),
+                               scatter.xy[scatter.index == index][0])
+    assert widget.session.point_at((-100.0, 5.0)) is None
+
+
+def test_the_main_dock_run_uses_the_scribbles_layer(make_napari_viewer, qtbot):
+    from tests._qt.helpers import run_and_wait, set_fields
+
+    viewer = make_napari_viewer()
+    image = viewer.add_image(two_phase(SHAPE, boundary=BOUNDARY), name="img")
+    _, main = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
+    main.image.value = dock.image.value = image
+    set_fields(main, n_patterns=2, **SMALL)
+    truth = two_phase_truth(SHAPE, BOUNDARY)
+    run_and_wait(qtbot, main)
+    plain = np.array(viewer.layers["img patterns"].data)
+    assert (plain == truth + 1).mean() > 0.97  # size order: the left (smaller) phase first
+    strokes = dock.add_layer()
+    data = np.zeros(SHAPE, np.uint8)
+    data[40:56, 120:124] = 1  # class 1 on the right phase: pattern 0 on the right
+    data[40:56, 20:24] = 2
+    strokes.data = data
+    run_and_wait(qtbot, main)
+    guided = np.array(viewer.layers["img patterns"].data)
+    assert (guided == 2 - truth).mean() > 0.97
+
+
+def test_apply_to_another_image_and_a_series_keeps_the_numbers(dock, qtbot):
+    from napari_symseg.core.samples import moving_boundary_series, moving_boundary_truth
+
+    viewer, widget, _ = dock
+    layer = widget.add_layer()
+    data = np.zeros(SHAPE, np.uint8)
+    data[40:56, 120:124] = 1  # class 1 = the right (hexagonal) phase
+    data[40:56, 20:24] = 2
+    layer.data = data
+    _run(widget, qtbot)
+    other = viewer.add_image(two_phase(SHAPE, boundary=110, seed=3), name="other")
+    series = viewer.add_image(moving_boundary_series(3, SHAPE, start=40, step=20),
+                              name="series", scale=(1.0, 0.5, 0.5))
+    for target, truth in [(other, two_phase_truth(SHAPE, 110)),
+                          (series, moving_boundary_truth(3, SHAPE, start=40, step=20))]:
+        widget.target.value = target
+        worker = widget.apply()
+        with qtbot.waitSignal(worker.finished, timeout=60_000):
+            pass
+        out = viewer.layers[f"{target.name} scribbled patterns"]
+        assert out.data.shape == truth.shape
+        assert tuple(out.scale) == tuple(target.scale)
+        assert (out.data == 2 - truth).mean() > 0.97  # layer 1 = pattern 0 = hexagonal
