@@ -16,6 +16,25 @@ import os
 import tempfile
 from pathlib import Path
 
+_MODE: list[int] = []
+
+
+def file_mode() -> int:
+    """The permissions a new file gets from ``open`` here: ``0o666`` minus the umask.
+
+    `tempfile.mkstemp` creates its files private (``0o600``); an output renamed
+    from one is given these instead, like any file the user writes.
+
+    Returns
+    -------
+    int
+    """
+    if not _MODE:
+        mask = os.umask(0o022)  # read it (umask has no getter); put it back at once
+        os.umask(mask)
+        _MODE.append(0o666 & ~mask)
+    return _MODE[0]
+
 
 def write_text_atomic(path: str | Path, text: str, newline: str | None = None) -> None:
     """Write `text` to `path` whole or not at all.
@@ -42,6 +61,7 @@ def write_text_atomic(path: str | Path, text: str, newline: str | None = None) -
     handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial",
                                     dir=target.parent if str(target.parent) else ".")
     try:
+        os.chmod(temp, file_mode())
         with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as fh:
             fh.write(text)
         os.replace(temp, target)

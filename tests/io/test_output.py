@@ -1,6 +1,7 @@
 """The output policy: checked before any work, written to a unique temporary, then renamed."""
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -134,3 +135,21 @@ def test_discarded_series_leaves_the_earlier_file(tmp_path, suffix):
     assert len(_names(tmp_path)) == 2  # the target and one hidden temporary
     writer.discard()
     assert _names(tmp_path) == [target.name] and target.read_bytes() == b"earlier series"
+
+
+def test_outputs_get_the_users_file_mode_not_mkstemps_private_one(tmp_path):
+    """mkstemp makes 0o600 files; a renamed output must read like any file written here."""
+    old = os.umask(0o027)
+    try:
+        import napari_symseg._atomic as atomic
+
+        atomic._MODE.clear()  # the umask is read once per process
+        out = Outputs([tmp_path / "a.npy"])
+        np.save(out.temp(tmp_path / "a.npy"), np.zeros(3))
+        out.commit()
+        atomic.write_text_atomic(tmp_path / "b.json", "{}")
+        assert stat.S_IMODE((tmp_path / "a.npy").stat().st_mode) == 0o640
+        assert stat.S_IMODE((tmp_path / "b.json").stat().st_mode) == 0o640
+    finally:
+        os.umask(old)
+        atomic._MODE.clear()

@@ -38,6 +38,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from .._atomic import file_mode
 from ..errors import ExportError, FileFormatError
 
 #: Marker in the names of temporary files.
@@ -162,6 +163,7 @@ class Outputs:
         fd, name = tempfile.mkstemp(prefix=f".{target.stem}{PARTIAL}", suffix=suffix,
                                     dir=target.parent)
         os.close(fd)
+        os.chmod(name, file_mode())  # mkstemp's 0o600 would make outputs private
         return Path(name)
 
     def temp(self, target: str | Path) -> Path:
