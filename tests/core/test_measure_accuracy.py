@@ -47,9 +47,11 @@ def test_two_grains(kind, orientations, counts):
 
 
 def test_migrating_boundary_velocity():
-    series, _positions = migrating_boundary(n_frames=8, shape=(200, 260), start=80, rate=4.0,
+    series, _positions = migrating_boundary(n_frames=12, shape=(200, 260), start=80, rate=4.0,
                                            counts=20)
-    sm = measure_series_result(series, segment_series(series), maps=False)
+    result = segment_series(series)
+    sm = measure_series_result(series, result, maps=False)
+    assert result.measure(series, maps=False).regions.to_csv() == sm.regions.to_csv()
     b = sm.boundaries
     main = int(np.argmax(np.bincount(b["boundary"])))
     velocity = b["mean_velocity_px_per_frame"][b["boundary"] == main][0]

@@ -93,6 +93,28 @@ class SeriesResult:
         """The model that labelled every frame."""
         return self.fit.model
 
+    def measure(self, series, maps: bool = True):
+        """Regions tracked over the frames, boundaries and their velocity, local maps.
+
+        The series counterpart of `Result.regions` / `Result.boundaries`
+        (docs/measure.md): ``segment_series(s, p).measure(s).regions``.
+
+        Parameters
+        ----------
+        series : array_like, (T, Y, X)
+            The series that was segmented (its frames are read again).
+        maps : bool
+            Also compute the local orientation and spacing maps.
+
+        Returns
+        -------
+        SeriesMeasurement
+            ``regions`` and ``boundaries`` tables, ``tracks``, the maps.
+        """
+        from .tracking import measure_series_result
+
+        return measure_series_result(series, self, maps)
+
 
 def auto_reference_frames(n_frames: int, n: int = AUTO_REFERENCE_FRAMES) -> tuple[int, ...]:
     """`n` frames spread evenly over a series of `n_frames`, first and last included.
