@@ -272,7 +272,7 @@ def test_series_is_fitted_once_and_every_frame_labelled(tmp_path, series_npy, su
 def test_interrupted_series_writes_nothing(tmp_path, series_npy, monkeypatch, capsys):
     import napari_symseg.core.frame_labels as stack
 
-    real = stack.label_frame
+    real = stack._label  # what label_task (every frame) calls
     calls = []
 
     def interrupted(model, image):
@@ -281,7 +281,7 @@ def test_interrupted_series_writes_nothing(tmp_path, series_npy, monkeypatch, ca
             raise KeyboardInterrupt
         return real(model, image)
 
-    monkeypatch.setattr(stack, "label_frame", interrupted)
+    monkeypatch.setattr(stack, "_label", interrupted)
     out = tmp_path / "l.tif"
     assert main(["segment", str(series_npy), "-o", str(out), "--stats",
                  str(tmp_path / "s.csv"), *SMALL]) == 130
@@ -378,3 +378,17 @@ def test_calibrated_series_writes_frame_interval_and_time_column(tmp_path):
     assert list(rows[0]) == ["frame", "time_s", "pattern", "area_fraction", "area_nm2",
                              "regions", "mean_intensity"]
     assert [float(r["time_s"]) for r in rows[::2]] == [0.0, 0.25, 0.5]
+
+
+def test_series_frames_unlike_the_reference_get_a_note(tmp_path, capsys):
+    """The square phase appears after frame 0: fitted on frame 0 alone, the run says which
+    frames the model did not see; with the default spread reference frames it says nothing."""
+    src = tmp_path / "grow.npy"
+    np.save(src, moving_boundary_series(n_frames=5, shape=(96, 128), start=-20, step=30, seed=5))
+    assert main(["segment", str(src), "-o", str(tmp_path / "a.npy"), *SMALL,
+                 "--n-selected-operations", "0", "--reference-frames", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "note: frames" in out and "look unlike the reference frames" in out
+    assert main(["segment", str(src), "-o", str(tmp_path / "b.npy"), *SMALL,
+                 "--n-selected-operations", "0"]) == 0
+    assert "unlike the reference" not in capsys.readouterr().out

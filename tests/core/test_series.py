@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from napari_symseg.core.chunks import descriptor_steps
+from napari_symseg.core.model import Model
 from napari_symseg.core.params import Params
 from napari_symseg.core.pipeline import segment, segment_steps
 from napari_symseg.core.progress import SeriesProgress, run
@@ -299,3 +300,20 @@ def test_auto_reference_frames_find_a_pattern_missing_from_frame_0():
     assert worst_accuracy(np.asarray(auto.labels)) > 0.95
     first = segment_series(series, params)
     assert worst_accuracy(np.asarray(first.labels)) < 0.85
+
+
+def test_frames_unlike_the_reference_are_reported():
+    """The consistency check: a frame-0 fit on a series whose square phase appears
+    later names the later frames; the default spread fit names none."""
+    series = moving_boundary_series(n_frames=5, shape=(96, 128), start=-20, step=30, seed=5)
+    params = PARAMS.replace(n_selected_operations=0)
+    first = segment_series(series, params)
+    unlike = first.unlike
+    assert unlike.shape == (5,) and unlike[0] < 0.02  # the reference frame itself: ~1 %
+    assert (unlike[2:] > 0.2).all()  # a third of the frame and more is square phase
+    assert first.consistency_note().startswith("frames 1-4 look unlike") or \
+        first.consistency_note().startswith("frames 2-4 look unlike")
+    auto = segment_series(series, params.replace(reference_frames="auto"))
+    assert np.nanmax(auto.unlike) < 0.05 and auto.consistency_note() is None
+    assert auto.model.reach > 0 and Model.from_dict(auto.model.to_dict()).reach == \
+        auto.model.reach

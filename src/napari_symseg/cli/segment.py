@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.consistency import consistency_note
 from ..core.frame_labels import labels_shape
 from ..core.labelling import predict_steps
 from ..core.model import Model
@@ -300,6 +301,9 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
             f"pattern fractions frame 0: {pct(first)}, frame {shape[0] - 1}: {pct(last)}"
         )
         print("wrote " + ", ".join(str(p) for p in written))
+    note = consistency_note(table.unlike) if table.unlike is not None else None
+    if note is not None and not args.quiet:  # core.consistency: frames the fit did not see
+        print(f"note: {note}")
     return written, summary
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .chunks import DescriptorChunks, grid_for, project
+from .consistency import unlike_fraction
 from .model import Model
 from .progress import run
 from .stats import frame_statistics
@@ -27,6 +28,12 @@ def label_frame(model: Model, image: np.ndarray) -> tuple[np.ndarray, np.ndarray
         `labels` has the frame's shape (the grid's without upsampling);
         `grid_labels` the grid's.
     """
+    labels, grid_labels, _ = _label(model, image)
+    return labels, grid_labels
+
+
+def _label(model: Model, image: np.ndarray):
+    """`label_frame` and the frame's PCA features."""
     chunks = DescriptorChunks(image, model.params, model.operations, passes=1)
     if not chunks.stream:
         run(chunks.keep_all())
@@ -34,7 +41,7 @@ def label_frame(model: Model, image: np.ndarray) -> tuple[np.ndarray, np.ndarray
     grid_labels, _ = model.assign(features)
     grid_labels = grid_labels.astype(np.uint8)
     labels = chunks.grid.upsample(grid_labels) if model.params.upsampling else grid_labels
-    return labels, grid_labels
+    return labels, grid_labels, features
 
 
 def label_task(model: Model, frame, t: int):
@@ -53,13 +60,17 @@ def label_task(model: Model, frame, t: int):
     -------
     (int, ndarray, tuple)
         The index, the labels (`label_frame`) and the frame's statistics
-        (`frame_statistics`).
+        (`frame_statistics`, then its `unlike_fraction` when the model has a
+        reach).
     """
     image = as_frame(frame, t)
-    labels, grid_labels = label_frame(model, image)
+    labels, grid_labels, features = _label(model, image)
     full = labels if model.params.upsampling else grid_for(image.shape, model.params).upsample(
         grid_labels)
-    return t, labels, frame_statistics(full, image, model.n_patterns, grid_labels)
+    row = frame_statistics(full, image, model.n_patterns, grid_labels)
+    if model.reach is not None:  # the consistency check (core.consistency)
+        row = (*row, unlike_fraction(features, model.centres, model.reach))
+    return t, labels, row
 
 
 def labels_shape(model: Model, shape: tuple[int, int, int]) -> tuple[int, int, int]:

@@ -34,6 +34,10 @@ class Model:
         (`core.edit`); None: centre i is pattern i.
     names : tuple of str
         Pattern names (empty: unnamed).
+    reach : float or None
+        Series models: how far from its nearest centre a reference point
+        lies at most (`core.consistency.reach`); a frame with many points
+        beyond it is unlike the reference frames. None: not measured.
     """
 
     params: Params
@@ -43,6 +47,7 @@ class Model:
     version: str
     centre_patterns: np.ndarray | None = None
     names: tuple[str, ...] = ()
+    reach: float | None = None
 
     @property
     def n_patterns(self) -> int:
@@ -104,6 +109,7 @@ class Model:
             **({} if self.centre_patterns is None else
                {"centre_patterns": np.asarray(self.centre_patterns).tolist()}),
             **({"pattern_names": list(self.names)} if self.names else {}),
+            **({} if self.reach is None else {"reach": float(self.reach)}),
         }
 
     @classmethod
@@ -131,6 +137,7 @@ class Model:
             centre_patterns=(None if data.get("centre_patterns") is None
                              else np.asarray(data["centre_patterns"], dtype=np.int64)),
             names=tuple(str(n) for n in data.get("pattern_names") or ()),
+            reach=None if data.get("reach") is None else float(data["reach"]),
         )
 
     def save(self, path: str | Path) -> None:
@@ -221,6 +228,10 @@ def _check_model_data(data) -> None:
     variance = _array(data["pca"], "explained_variance", 1, "pca.")
     ratio = _array(data["pca"], "explained_variance_ratio", 1, "pca.")
     centres = _array(data, "centres", 2, "")
+    reach = data.get("reach")
+    if reach is not None and (isinstance(reach, bool) or not isinstance(reach, int | float)
+                              or not np.isfinite(reach) or reach < 0):
+        raise FileFormatError(f"reach must be a finite number >= 0; got {reach!r}")
     n_components = len(components)
     checks = [(len(mean) == n_features, f"pca.mean has {len(mean)} entries, not one per "
                f"feature ({n_features})"),

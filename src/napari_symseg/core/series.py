@@ -18,6 +18,7 @@ model sent to each worker once; `cluster`). One frame is labelled by
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import numpy as np
 
 from ..errors import InputError
 from .cluster import active_client, label_on_cluster
+from .consistency import consistency_note, reach
 from .descriptors.registry import get_family
 from .frame_labels import label_frame, label_task, labels_shape
 from .model import Model
@@ -92,6 +94,21 @@ class SeriesResult:
     def model(self) -> Model:
         """The model that labelled every frame."""
         return self.fit.model
+
+    @property
+    def unlike(self) -> np.ndarray:
+        """Per frame, the share of its points unlike the reference frames (`core.consistency`)."""
+        n = len(self.stats.done)
+        return self.stats.unlike if self.stats.unlike is not None else np.full(n, np.nan)
+
+    def consistency_note(self) -> str | None:
+        """A note naming the frames unlike the reference frames, or None when all fit.
+
+        Returns
+        -------
+        str or None
+        """
+        return consistency_note(self.unlike)
 
     def measure(self, series, maps: bool = True):
         """Regions tracked over the frames, boundaries and their velocity, local maps.
@@ -238,15 +255,19 @@ def fit_series_steps(
                                  detail="separability of every operation")
     separability = acc.result() if model.n_patterns > 1 else np.zeros(len(operations))
     selected = select_operations(separability, params.n_selected_operations)
+    final = full
     if selecting and model.n_patterns > 1:
-        refit = yield from report(
+        final = yield from report(
             fit_steps(images, params, operations.subset(selected)), share, 1 - share,
             f"{len(selected)} selected operations,",
         )
-        model = refit.model
+        model = final.model
     else:
         selected = np.arange(len(operations))
-    return SeriesFit(model, full.model, separability, selected, refs)
+    # how far the reference points lie from their centres: the per-frame consistency check
+    model = dataclasses.replace(model, reach=reach(final.features, model.centres))
+    return SeriesFit(model, model if final is full else full.model, separability, selected,
+                     refs)
 
 
 # ----------------------------------------------------------------------- labelling

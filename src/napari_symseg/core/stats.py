@@ -66,6 +66,9 @@ class PatternStats:
         Frames whose statistics are filled in.
     names : tuple of str
         Pattern names (empty: no ``name`` column).
+    unlike : ndarray, float64, (n_frames,) or None
+        Series: share of each frame's points unlike the reference frames
+        (`core.consistency`); NaN where not measured.
     """
 
     area_fraction: np.ndarray
@@ -73,6 +76,7 @@ class PatternStats:
     mean_intensity: np.ndarray
     done: np.ndarray
     names: tuple = ()
+    unlike: np.ndarray | None = None
 
     @classmethod
     def empty(cls, n_frames: int, n_patterns: int) -> PatternStats:
@@ -80,7 +84,7 @@ class PatternStats:
         shape = (n_frames, n_patterns)
         return cls(
             np.full(shape, np.nan), np.full(shape, -1, np.int64), np.full(shape, np.nan),
-            np.zeros(n_frames, bool),
+            np.zeros(n_frames, bool), unlike=np.full(n_frames, np.nan),
         )
 
     @property
@@ -88,9 +92,11 @@ class PatternStats:
         """Number of patterns (columns)."""
         return self.area_fraction.shape[1]
 
-    def set(self, frame: int, row: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
-        """Fill in `frame` with the output of `frame_statistics`."""
-        self.area_fraction[frame], self.regions[frame], self.mean_intensity[frame] = row
+    def set(self, frame: int, row: tuple) -> None:
+        """Fill in `frame` with the output of `frame_statistics` (and its unlike share)."""
+        self.area_fraction[frame], self.regions[frame], self.mean_intensity[frame] = row[:3]
+        if len(row) > 3 and self.unlike is not None:
+            self.unlike[frame] = row[3]
         self.done[frame] = True
 
     def rows(self, time_step: float | None = None) -> list[dict]:

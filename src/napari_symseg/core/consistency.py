@@ -1,0 +1,119 @@
+"""Per-frame consistency of a series with the model it was labelled with.
+
+A series model is fitted on reference frames; every other frame is only
+*assigned* to the nearest reference centre. A frame that holds something
+the reference frames did not (a phase that nucleates later, a region that
+drifts in, a change of focus) is still given a label everywhere, silently.
+The check measures, per frame, the share of grid points that are farther
+from every pattern centre than `REACH_QUANTILE` of the reference frames'
+own points were (the model's ``reach``): about 1 % on frames like the
+reference, much more where something new appears. Frames above
+`UNLIKE_LIMIT` are named in a note (`consistency_note`), with what to do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Quantile of the reference points' distance to their nearest centre that is the reach.
+REACH_QUANTILE = 0.99
+#: A frame with more of its points beyond the reach than this is reported.
+UNLIKE_LIMIT = 0.05
+_CHUNK = 65536
+
+
+def nearest_distance(features: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """Euclidean distance of every feature vector to its nearest centre.
+
+    Parameters
+    ----------
+    features : ndarray, (..., d)
+        PCA features.
+    centres : ndarray, (k, d)
+        Cluster centres.
+
+    Returns
+    -------
+    ndarray of float64, (...)
+    """
+    flat = np.asarray(features, np.float64).reshape(-1, features.shape[-1])
+    c = np.asarray(centres, np.float64)
+    out = np.empty(len(flat))
+    for i in range(0, len(flat), _CHUNK):
+        block = flat[i:i + _CHUNK]
+        d2 = ((block[:, None, :] - c[None, :, :]) ** 2).sum(-1)
+        out[i:i + _CHUNK] = np.sqrt(d2.min(axis=1))
+    return out.reshape(features.shape[:-1])
+
+
+def reach(features: list[np.ndarray], centres: np.ndarray) -> float:
+    """`REACH_QUANTILE` of the reference points' distances to their nearest centre.
+
+    Parameters
+    ----------
+    features : list of ndarray, (..., d)
+        The PCA features of the reference frames.
+    centres : ndarray, (k, d)
+        The model's cluster centres.
+
+    Returns
+    -------
+    float
+    """
+    distances = np.concatenate([nearest_distance(f, centres).ravel() for f in features])
+    return float(np.quantile(distances, REACH_QUANTILE))
+
+
+def unlike_fraction(features: np.ndarray, centres: np.ndarray, reach_: float) -> float:
+    """Share of a frame's points farther than `reach_` from every centre.
+
+    Parameters
+    ----------
+    features : ndarray, (..., d)
+        The frame's PCA features.
+    centres : ndarray, (k, d)
+        The model's cluster centres.
+    reach_ : float
+        The model's reach (`reach`).
+
+    Returns
+    -------
+    float
+        In [0, 1].
+    """
+    return float(np.mean(nearest_distance(features, centres) > reach_))
+
+
+def consistency_note(unlike: np.ndarray, limit: float = UNLIKE_LIMIT) -> str | None:
+    """A one-line note naming the frames unlike the reference frames, or None.
+
+    Parameters
+    ----------
+    unlike : ndarray, (n_frames,)
+        `unlike_fraction` per frame (NaN: not measured).
+    limit : float
+        Frames above it are named.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> consistency_note(np.array([0.01, 0.02, 0.3, 0.4, 0.01, 0.2]))[:58]
+    'frames 2-3, 5 look unlike the reference frames (up to 40 %'
+    """
+    values = np.asarray(unlike, np.float64)
+    bad = np.flatnonzero(np.nan_to_num(values, nan=0.0) > limit)
+    if bad.size == 0:
+        return None
+    runs, start = [], bad[0]
+    for a, b in zip(bad, [*bad[1:], None], strict=True):
+        if b is None or b != a + 1:
+            runs.append(f"{start}" if start == a else f"{start}-{a}")
+            start = b
+    word = "frame" if bad.size == 1 else "frames"
+    return (f"{word} {', '.join(runs)} look unlike the reference frames (up to "
+            f"{100 * np.nanmax(values):.0f} % of points farther from every pattern than "
+            f"{100 * REACH_QUANTILE:.0f} % of the reference points): a pattern the fit did not "
+            "see? Add reference frames there (--reference-frames) or raise --n-patterns")

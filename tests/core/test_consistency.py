@@ -1,0 +1,30 @@
+"""The per-frame consistency check against plain loops."""
+
+import numpy as np
+
+from napari_symseg.core.consistency import (
+    REACH_QUANTILE,
+    consistency_note,
+    nearest_distance,
+    reach,
+    unlike_fraction,
+)
+
+
+def test_distances_reach_and_unlike_share_match_plain_loops():
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 4))
+    features = rng.normal(size=(7, 9, 4))
+    expected = np.array([[min(np.linalg.norm(f - c) for c in centres) for f in row]
+                         for row in features])
+    np.testing.assert_allclose(nearest_distance(features, centres), expected, rtol=1e-12)
+    r = reach([features[:3], features[3:]], centres)
+    assert r == np.quantile(expected.ravel(), REACH_QUANTILE)
+    assert unlike_fraction(features, centres, 1.0) == np.mean(expected > 1.0)
+
+
+def test_note_names_runs_of_frames():
+    assert consistency_note(np.array([0.01, 0.02, np.nan])) is None
+    note = consistency_note(np.array([0.01, 0.3, 0.4, 0.01, 0.2, np.nan, 0.06]))
+    assert note.startswith("frames 1-2, 4, 6 look unlike the reference frames (up to 40 %")
+    assert consistency_note(np.array([0.5])).startswith("frame 0 look")
