@@ -167,11 +167,15 @@ def test_demo_writes_labels_overlay_and_params(tmp_path, capsys):
     assert Params.from_dict(params["params"]) == Params()
 
 
-def test_auto_flag_and_explicit_override(tmp_path, image_npy):
+def test_auto_flag_and_explicit_override(tmp_path, image_npy, capsys):
     saved = tmp_path / "p.json"
     assert main(["segment", str(image_npy), "-o", str(tmp_path / "l.npy"), "--auto",
                  "--save-params", str(saved)]) == 0
     auto = Params.from_json(saved)
+    said = capsys.readouterr().out.splitlines()[0]  # why: the lattice and the contrast rule
+    assert said.startswith("auto: lattice ") and "contrast channels" in said
+    onoff = "on" if auto.contrast_features else "off"
+    assert f"contrast channels {onoff}" in said
     assert auto.patch_x != Params().patch_x and auto.stride != Params().stride
     assert main(["segment", str(image_npy), "-o", str(tmp_path / "l.npy"), "--auto",
                  "--stride", "2", "--save-params", str(saved)]) == 0

@@ -120,9 +120,11 @@ def params_from_args(args: argparse.Namespace, image=None) -> Params:
     """Defaults < ``--params`` file < ``--auto`` (from `image`) < explicit flags."""
     base = Params.from_json(args.params) if args.params else Params()
     if getattr(args, "auto", False):
-        from ..core.suggest import suggest_params
+        from ..core.suggest import suggest_with_reasons
 
-        base = suggest_params(image, base)  # validates the image itself
+        base, reasons = suggest_with_reasons(image, base)  # validates the image itself
+        if not getattr(args, "quiet", False):
+            print("auto: " + "; ".join(r for r in reasons if r))
     base = base.to_dict()
     explicit = {}
     for f in dataclasses.fields(Params):
