@@ -320,3 +320,28 @@ def test_run_finishing_after_the_viewer_closed_is_ignored(qtbot, make_napari_vie
     viewer.close()
     qtbot.waitUntil(lambda: not worker.is_running, timeout=TIMEOUT)
     qtbot.wait(100)  # the result would be shown now: no deleted-widget error
+
+
+def test_chart_is_drawn_by_the_renderer_process_not_the_gui_thread(qtbot, make_napari_viewer,
+                                                                   monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    drawn_here = []  # matplotlib draws in this process (the GUI thread)
+    real_draw = FigureCanvasAgg.draw
+    monkeypatch.setattr(FigureCanvasAgg, "draw",
+                        lambda canvas: (drawn_here.append(canvas), real_draw(canvas))[1])
+    viewer = make_napari_viewer(show=True)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")
+    set_fields(widget, **SMALL, n_patterns=3)
+    run_and_wait(qtbot, widget)
+    chart = widget.hint_panel.chart
+    qtbot.waitUntil(lambda: chart.renders >= 1 and not chart.busy, timeout=TIMEOUT)
+    assert chart not in drawn_here
+    image = chart.grab().toImage()  # the rendered bars: the highlight colour is painted
+    from napari.utils.theme import get_theme
+
+    highlight = get_theme(viewer.theme).current.as_hex().lower()
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 2)
+               for y in range(0, image.height(), 2)}
+    assert highlight in colours

@@ -3,8 +3,8 @@
 The hint itself is computed in the run's worker (see
 `napari_symseg.controller.hints`); `HintPanel` shows the hint of the
 chosen image's current run: one line of text, a small bar chart of the
-mean silhouette versus k, and a button that sets ``n_patterns`` to the
-suggestion when it differs. It shows nothing for an image without a run,
+mean silhouette versus k (drawn off the GUI thread, `AsyncCanvas`), and a
+button that sets ``n_patterns`` to the suggestion when it differs. It shows nothing for an image without a run,
 and "computing…" while a run of that image goes on.
 """
 
@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 from magicgui.widgets import Container, Label, PushButton
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -22,10 +21,14 @@ from qtpy.QtWidgets import QSizePolicy
 
 from ..controller.hints import HINT_HELP, hint_text
 from ..core.pattern_count import PatternCountHint
+from .canvas import AsyncCanvas
 
 
-class SilhouetteChart(FigureCanvasQTAgg):
+class SilhouetteChart(AsyncCanvas):
     """A small bar chart: mean silhouette versus the number of patterns k.
+
+    Drawn in the renderer process like the dock's plots (`AsyncCanvas`): a
+    draw here took about half a second of the GUI thread when a run ended.
 
     The suggested k is filled in the highlight colour; the k the run used
     is outlined in the warning colour when it differs; at k = 1 (no
