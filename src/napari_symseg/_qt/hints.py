@@ -4,8 +4,9 @@ The hint itself is computed in the run's worker (see
 `napari_symseg.controller.hints`); `HintPanel` shows the hint of the
 chosen image's current run: one line of text, a small bar chart of the
 mean silhouette versus k (drawn off the GUI thread, `AsyncCanvas`), and a
-button that sets ``n_patterns`` to the suggestion when it differs. It shows nothing for an image without a run,
-and "computing…" while a run of that image goes on.
+button that sets ``n_patterns`` to the suggestion when it differs. It
+shows nothing for an image without a run, and "computing…" while a run of
+that image goes on.
 """
 
 from __future__ import annotations
