@@ -289,6 +289,20 @@ class SymsegWidget(QWidget):
         """
         return self._files.export(base)
 
+    def start_export(self, base):
+        """What *Export…* does: `export` with the files written in a thread worker.
+
+        The Export button is disabled and the status line says so until the
+        files are written; then the status line names them (or the error).
+        Returns the worker (None when there is nothing to export).
+        """
+        return self._files.start_export(base)
+
+    @property
+    def export_worker(self):
+        """The export being written (`start_export`), None when idle."""
+        return self._files.worker
+
     # ------------------------------------------------------------------ running
     def _on_run_clicked(self, *_: Any) -> None:
         if self.worker is not None:
