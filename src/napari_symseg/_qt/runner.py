@@ -23,6 +23,8 @@ from ..controller.runs import Job, Ready, Status
 
 _NOTHING = object()
 _WARMED = []
+#: Set once the warm-up thread has imported the plots and made its first axes.
+PLOTS_WARM = threading.Event()
 
 
 def start_worker(function: Callable, *args: Any, alive: Callable[[], bool] = lambda: True,
@@ -72,11 +74,42 @@ def warm_up_once() -> threading.Thread | None:
     if _WARMED:
         return None
     _WARMED.append(True)
-    from ..controller.warmup import warm_up
-
-    thread = threading.Thread(target=warm_up, name="napari-symseg warm-up", daemon=True)
+    PLOTS_WARM.clear()
+    thread = threading.Thread(target=_warm_up, name="napari-symseg warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def _warm_up() -> None:
+    """napari's label kernels, the plots' imports and first axes, then the core's kernels."""
+    from ..controller.warmup import warm_up, warm_up_napari
+
+    warm_up_napari()  # what the GUI thread needs first (see controller.warmup)
+    try:
+        warm_up_plots()
+    finally:
+        PLOTS_WARM.set()
+    warm_up()  # napari's part again is quick: compiled
+
+
+def warm_up_plots() -> None:
+    """Import the plots' modules and make a figure's first axes and colour bar here.
+
+    The first axes of a process import and set up parts of matplotlib
+    (0.1-0.4 s, seconds on a busy machine); done in the warm-up thread, the
+    plots dock made later on the GUI thread finds them ready. No Qt object
+    is made: a plain Agg figure.
+    """
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from . import plots  # noqa: F401  (the module the plots dock is made of)
+
+    figure = Figure(figsize=(3, 2), layout="constrained")
+    axes = figure.add_subplot()
+    figure.colorbar(axes.imshow(np.zeros((2, 2))))
+    axes.bar([1, 2], [0.5, 0.7])
+    axes.plot([0, 1], [0, 1], marker="o")
 
 
 class JobRunner:

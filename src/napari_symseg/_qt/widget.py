@@ -74,6 +74,8 @@ class SymsegWidget(QWidget):
         What happened last (run summary, errors in full, suggestions).
     hint_panel : HintPanel
         The number-of-patterns hint of the chosen image's run.
+    plots : PlotsPanel
+        The plots dock: when it is made, docked, what it shows.
     advanced : QCollapsible
         The collapsed section of expert fields, files, live preview, probe.
     worker : GeneratorWorker or None
@@ -96,12 +98,13 @@ class SymsegWidget(QWidget):
         self._runner: JobRunner | None = None
         self._open = True
         self._build()
-        self._plots = PlotsPanel(viewer)
-        self._view = ResultsView(self.controller, self.hint_panel, self._plots, self.alive)
+        self.plots = PlotsPanel(viewer)
+        self._view = ResultsView(self.controller, self.hint_panel, self.plots, self.alive)
         self._probe = self._make_probe()
         self._wire()
         self._on_image_changed()
         warm_up_once()
+        self.plots.prepare_when_idle(self.alive)
         prefer_own_labels_reader()  # exported *_labels.tif reopen without a reader dialog
 
     # ------------------------------------------------------------------ building
@@ -150,7 +153,7 @@ class SymsegWidget(QWidget):
         from .probe import Probe
 
         return Probe(self.viewer, lambda: self.controller.source, self.params,
-                     lambda *a: self._plots.show_probe(*a))
+                     lambda *a: self.plots.show_probe(*a))
 
     def _wire(self) -> None:
         fields = self.fields
@@ -394,10 +397,10 @@ class SymsegWidget(QWidget):
     @property
     def results_dock(self):
         """The plots dock (`ResultsDock`): area fraction, separability, the probe's map."""
-        return self._plots.dock
+        return self.plots.dock
 
     def show_plots(self):
         """Dock the plots again (after the user closed them); returns the `ResultsDock`."""
-        dock = self._plots.show()
+        dock = self.plots.show()
         self._view.show_now()
         return dock

@@ -2,8 +2,12 @@
 
 The first run of a process used to freeze napari for seconds: the core's
 kernels and napari's own label-colour kernels are compiled on first use.
-`warm_up` compiles both; the widget runs it once per process in a thread
-worker when it opens.
+`warm_up` compiles both, napari's first: those are called on the GUI thread
+when a result layer is made, and numba compiles under one process-wide lock,
+so a GUI thread that needs napari's kernel while the warm-up still compiles
+the core's waits for all of it (seconds on a first run). The core's kernels
+run in the run's worker, where waiting blocks nothing. The widget runs
+`warm_up` once per process in a background thread when it opens.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ def warm_up_napari() -> None:
 
 
 def warm_up() -> None:
-    """Compile the core's kernels (`napari_symseg.core.warmup`) and napari's label kernels."""
+    """Compile napari's label kernels, then the core's (`napari_symseg.core.warmup`)."""
     from ..core.warmup import warm_up as warm_up_core
 
-    warm_up_core()
     warm_up_napari()
+    warm_up_core()
