@@ -75,6 +75,13 @@ def warm_up_once() -> threading.Thread | None:
         return None
     _WARMED.append(True)
     PLOTS_WARM.clear()
+    # pint's unit registry loads its definitions on first use, not thread-safely: the
+    # warm-up's napari layer and a layer made here meanwhile could both load it, and one
+    # then missed units ("'pixel' is not defined"). Loaded here first (napari's first
+    # layer has usually done it already).
+    import pint
+
+    _ = pint.get_application_registry().pixel
     thread = threading.Thread(target=_warm_up, name="napari-symseg warm-up", daemon=True)
     thread.start()
     return thread

@@ -346,8 +346,15 @@ class SymsegWidget(QWidget):
             self._runner.cancel()
 
     def _on_status(self, status) -> None:
-        self.progress.value = round(100 * status.fraction)
-        self.progress.native.setFormat(status.bar)
+        # QProgressBar.setValue repaints at once, and a repaint in napari's window (an
+        # OpenGL canvas) composes the whole window: one ordinary, coalesced paint instead
+        bar = self.progress.native
+        bar.setUpdatesEnabled(False)
+        try:
+            self.progress.value = round(100 * status.fraction)
+            bar.setFormat(status.bar)
+        finally:
+            bar.setUpdatesEnabled(True)  # schedules the paint
         self.status.value = status.text
 
     def _on_error(self, message: str) -> None:

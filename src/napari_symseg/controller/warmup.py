@@ -19,16 +19,21 @@ from . import LABEL_OFFSET
 
 
 def warm_up_napari() -> None:
-    """Compile napari's kernels that map uint8 labels through a direct colormap.
+    """Compile napari's kernels the widget's layers need on the GUI thread.
 
     A small Labels layer with the patterns layer's colormap and dtype,
-    refreshed once (model only: nothing is drawn).
+    refreshed once (the label-colour kernels), and a Shapes layer with a
+    rectangle (napari's triangulation kernels, which the probe's window
+    layer otherwise loads on the GUI thread: seconds on a busy machine).
+    Models only: nothing is drawn.
     """
-    from napari.layers import Labels
+    from napari.layers import Labels, Shapes
 
     data = np.arange(4, dtype=np.uint8).reshape(2, 2)
     layer = Labels(data, colormap=label_colour_dict(3, LABEL_OFFSET))
     layer.refresh()
+    Shapes([np.array([[0.0, 0.0], [4.0, 4.0]])], shape_type="rectangle",
+           face_color="transparent")
 
 
 def warm_up() -> None:
