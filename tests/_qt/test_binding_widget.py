@@ -102,3 +102,28 @@ def test_renaming_the_image_mid_run_follows_it(qtbot, viewer_widget, errors):
     assert widget.image.value is source and widget.image.native.currentText() == "renamed"
     source.name = "later"  # after the run too
     assert "later patterns" in viewer.layers and errors == []
+
+
+def test_choosing_an_image_shows_its_results_and_hides_the_others(qtbot, viewer_widget):
+    """Results bound to their image: a's patterns never cover b while b is chosen."""
+    viewer, widget = viewer_widget
+    a = viewer.add_image(two_phase((128, 128)), name="a")
+    b = viewer.add_image(two_phase((128, 128)), name="b")
+    widget.image.value = a
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    a_patterns, a_pca = viewer.layers["a patterns"], viewer.layers["a PCA"]
+    assert a_patterns.visible and not a_pca.visible  # PCA hidden by default
+    widget.image.value = b
+    assert not a_patterns.visible and not a_pca.visible
+    run_and_wait(qtbot, widget)
+    b_patterns = viewer.layers["b patterns"]
+    assert b_patterns.visible and not a_patterns.visible
+    widget.image.value = a  # a's come back, b's go
+    assert a_patterns.visible and not a_pca.visible and not b_patterns.visible
+    a_patterns.visible = False  # the user hides a's: it stays hidden
+    widget.image.value = b
+    widget.image.value = a
+    assert not a_patterns.visible and not b_patterns.visible
+    widget.image.value = b
+    assert b_patterns.visible and a.visible and b.visible  # images themselves untouched

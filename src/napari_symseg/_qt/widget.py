@@ -26,6 +26,7 @@ from ..controller.hints import HINT_HELP
 from ..controller.layer_io import prefer_own_labels_reader
 from ..controller.session import PREVIEW_STRIDE
 from ..controller.text import SIZE_KINDS, field_label
+from ..controller.visibility import ResultVisibility
 from ..core.params import Params
 from ..errors import SymsegError
 from .actions import EXPORT_HELP, RESULT_HELP, FileActions
@@ -93,6 +94,7 @@ class SymsegWidget(QWidget):
         viewer = getattr(viewer, "__wrapped__", viewer)
         self.viewer = viewer
         self.controller = Session(viewer)
+        self._visibility = ResultVisibility(self.controller.store)
         self.worker = None
         self.suggest_worker = None
         self._runner: JobRunner | None = None
@@ -236,6 +238,7 @@ class SymsegWidget(QWidget):
         if layer is None or layer is previous:
             self._view.show_now()
             return
+        self._visibility.follow(layer)  # its results shown, other images' hidden
         results = self.controller.results(layer)
         remembered = None if results is None else results.remembered
         if remembered is not None:
