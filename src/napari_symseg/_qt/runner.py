@@ -25,6 +25,21 @@ _NOTHING = object()
 _WARMED = []
 #: Set once the warm-up thread has imported the plots and made its first axes.
 PLOTS_WARM = threading.Event()
+#: Set once the warm-up thread has compiled napari's kernels (`napari_ready`).
+NAPARI_WARM = threading.Event()
+#: How often (ms) a step that makes napari layers checks `napari_ready` again.
+READY_POLL_MS = 50
+
+
+def napari_ready() -> bool:
+    """True when the GUI thread may make result layers without waiting for numba.
+
+    numba compiles under one process-wide lock: a napari layer made on the
+    GUI thread while the warm-up (or a run's worker) compiles would wait
+    for that lock, seconds on a busy machine. Layers are made once the
+    warm-up has compiled napari's kernels (at once when no warm-up runs).
+    """
+    return not _WARMED or NAPARI_WARM.is_set()
 
 
 def start_worker(function: Callable, *args: Any, alive: Callable[[], bool] = lambda: True,
@@ -75,6 +90,7 @@ def warm_up_once() -> threading.Thread | None:
         return None
     _WARMED.append(True)
     PLOTS_WARM.clear()
+    NAPARI_WARM.clear()
     # pint's unit registry loads its definitions on first use, not thread-safely: the
     # warm-up's napari layer and a layer made here meanwhile could both load it, and one
     # then missed units ("'pixel' is not defined"). Loaded here first (napari's first
@@ -91,7 +107,10 @@ def _warm_up() -> None:
     """napari's label kernels, the plots' imports and first axes, then the core's kernels."""
     from ..controller.warmup import warm_up, warm_up_napari
 
-    warm_up_napari()  # what the GUI thread needs first (see controller.warmup)
+    try:
+        warm_up_napari()  # what the GUI thread needs first (see controller.warmup)
+    finally:
+        NAPARI_WARM.set()
     try:
         warm_up_plots()
     finally:
@@ -172,11 +191,20 @@ class JobRunner:
     def _on_yielded(self, step: Any) -> None:
         if isinstance(step, Ready):
             self._applying = self.job.apply(step)
-            QTimer.singleShot(0, self._apply_next)
+            self._apply_when_ready()
             return
         status = self.job.progress(step)
         if status is not None:
             self._on_status(status)
+
+    def _apply_when_ready(self) -> None:
+        """Start adding the layers once napari's kernels are compiled (`napari_ready`)."""
+        if not self._alive() or self._applying is None:
+            return
+        if napari_ready():
+            QTimer.singleShot(0, self._apply_next)
+        else:
+            QTimer.singleShot(READY_POLL_MS, self._apply_when_ready)
 
     def _apply_next(self) -> None:
         if not self._alive() or self._applying is None:
