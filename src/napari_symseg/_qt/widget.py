@@ -18,7 +18,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import CheckBox, ComboBox, Label, ProgressBar, PushButton
-from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QWidget
 
 from ..controller import LABEL_OFFSET, METADATA_KEY
@@ -37,7 +36,7 @@ from .layout import scrolling_column, wrapping
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .preview import LivePreview
 from .results_view import ResultsView
-from .runner import READY_POLL_MS, JobRunner, napari_ready, warm_up_once
+from .runner import JobRunner, warm_up_once
 from .suggest import start_suggestion
 
 if TYPE_CHECKING:
@@ -297,12 +296,7 @@ class SymsegWidget(QWidget):
         return self._files.export(base)
 
     def start_export(self, base):
-        """What *Export…* does: `export` with the files written in a thread worker.
-
-        The Export button is disabled and the status line says so until the
-        files are written; then the status line names them (or the error).
-        Returns the worker (None when there is nothing to export).
-        """
+        """What *Export…* does: `export` written in a worker (`FileActions.start_export`)."""
         return self._files.start_export(base)
 
     @property
@@ -398,12 +392,6 @@ class SymsegWidget(QWidget):
 
     # ------------------------------------------------------------------ probe and plots
     def _on_probe_changed(self, on: bool) -> None:
-        if not self._open:
-            return
-        if on and not napari_ready():  # its layers wait for the warm-up (no numba wait here)
-            self.status.value = "probe: waiting for the warm-up (first use in this session)…"
-            QTimer.singleShot(READY_POLL_MS, lambda: self._on_probe_changed(self.probe.value))
-            return
         if self._probe is not None:
             self._probe.enabled = bool(on)
 
