@@ -117,7 +117,7 @@ class Probe:
             return
         source = self.get_source()
         if source is not self.source or (source is not None and self.point is None):
-            if source is not None and not napari_ready():
+            if source is not None and not napari_ready("shapes"):
                 QTimer.singleShot(READY_POLL_MS, self.refresh)
                 return
             self._remove_layers()

@@ -25,21 +25,30 @@ _NOTHING = object()
 _WARMED = []
 #: Set once the warm-up thread has imported the plots and made its first axes.
 PLOTS_WARM = threading.Event()
-#: Set once the warm-up thread has compiled napari's kernels (`napari_ready`).
+#: Set once the warm-up thread has compiled napari's label kernels (`napari_ready`).
 NAPARI_WARM = threading.Event()
+#: Set once it has also loaded napari's Shapes kernels (`napari_ready("shapes")`).
+SHAPES_WARM = threading.Event()
 #: How often (ms) a step that makes napari layers checks `napari_ready` again.
 READY_POLL_MS = 50
 
 
-def napari_ready() -> bool:
-    """True when the GUI thread may make result layers without waiting for numba.
+def napari_ready(kind: str = "labels") -> bool:
+    """True when the GUI thread may make napari layers without waiting for numba.
 
     numba compiles under one process-wide lock: a napari layer made on the
     GUI thread while the warm-up (or a run's worker) compiles would wait
     for that lock, seconds on a busy machine. Layers are made once the
-    warm-up has compiled napari's kernels (at once when no warm-up runs).
+    warm-up has compiled napari's kernels for them (at once when no
+    warm-up runs).
+
+    Parameters
+    ----------
+    kind : {"labels", "shapes"}
+        A run's result layers, or the probe's (a Shapes layer too).
     """
-    return not _WARMED or NAPARI_WARM.is_set()
+    event = SHAPES_WARM if kind == "shapes" else NAPARI_WARM
+    return not _WARMED or event.is_set()
 
 
 def start_worker(function: Callable, *args: Any, alive: Callable[[], bool] = lambda: True,
@@ -89,8 +98,8 @@ def warm_up_once() -> threading.Thread | None:
     if _WARMED:
         return None
     _WARMED.append(True)
-    PLOTS_WARM.clear()
-    NAPARI_WARM.clear()
+    for event in (PLOTS_WARM, NAPARI_WARM, SHAPES_WARM):
+        event.clear()
     # pint's unit registry loads its definitions on first use, not thread-safely: the
     # warm-up's napari layer and a layer made here meanwhile could both load it, and one
     # then missed units ("'pixel' is not defined"). Loaded here first (napari's first
@@ -104,18 +113,21 @@ def warm_up_once() -> threading.Thread | None:
 
 
 def _warm_up() -> None:
-    """napari's label kernels, the plots' imports and first axes, then the core's kernels."""
-    from ..controller.warmup import warm_up, warm_up_napari
+    """napari's label kernels, the core's, the plots' imports, napari's Shapes kernels.
 
-    try:
-        warm_up_napari()  # what the GUI thread needs first (see controller.warmup)
-    finally:
-        NAPARI_WARM.set()
-    try:
-        warm_up_plots()
-    finally:
-        PLOTS_WARM.set()
-    warm_up()  # napari's part again is quick: compiled
+    In the order a first run needs them: its result layers (GUI thread),
+    its computation (worker), its plots; the probe's layers last.
+    """
+    from ..controller.warmup import warm_up_labels, warm_up_shapes
+    from ..core.warmup import warm_up as warm_up_core
+
+    for step, done in ((warm_up_labels, NAPARI_WARM), (warm_up_core, None),
+                       (warm_up_plots, PLOTS_WARM), (warm_up_shapes, SHAPES_WARM)):
+        try:
+            step()
+        finally:
+            if done is not None:
+                done.set()
 
 
 def warm_up_plots() -> None:

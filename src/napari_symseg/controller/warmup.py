@@ -6,8 +6,10 @@ kernels and napari's own label-colour kernels are compiled on first use.
 when a result layer is made, and numba compiles under one process-wide lock,
 so a GUI thread that needs napari's kernel while the warm-up still compiles
 the core's waits for all of it (seconds on a first run). The core's kernels
-run in the run's worker, where waiting blocks nothing. The widget runs
-`warm_up` once per process in a background thread when it opens.
+run in the run's worker, where waiting blocks nothing. The widget's
+warm-up thread (`napari_symseg._qt.runner.warm_up_once`) runs the parts in
+the order a first run needs them: `warm_up_labels`, the core's, then
+`warm_up_shapes` (the probe's), and tells the GUI thread when each is done.
 """
 
 from __future__ import annotations
@@ -18,22 +20,35 @@ from ..io.figure import label_colour_dict
 from . import LABEL_OFFSET
 
 
-def warm_up_napari() -> None:
-    """Compile napari's kernels the widget's layers need on the GUI thread.
+def warm_up_labels() -> None:
+    """Compile napari's kernels that map uint8 labels through a direct colormap.
 
     A small Labels layer with the patterns layer's colormap and dtype,
-    refreshed once (the label-colour kernels), and a Shapes layer with a
-    rectangle (napari's triangulation kernels, which the probe's window
-    layer otherwise loads on the GUI thread: seconds on a busy machine).
-    Models only: nothing is drawn.
+    refreshed once (model only: nothing is drawn).
     """
-    from napari.layers import Labels, Shapes
+    from napari.layers import Labels
 
     data = np.arange(4, dtype=np.uint8).reshape(2, 2)
     layer = Labels(data, colormap=label_colour_dict(3, LABEL_OFFSET))
     layer.refresh()
+
+
+def warm_up_shapes() -> None:
+    """Compile (or load) napari's Shapes triangulation kernels: a rectangle, model only.
+
+    The probe's window layer otherwise loads them on the GUI thread
+    (seconds on a busy machine).
+    """
+    from napari.layers import Shapes
+
     Shapes([np.array([[0.0, 0.0], [4.0, 4.0]])], shape_type="rectangle",
            face_color="transparent")
+
+
+def warm_up_napari() -> None:
+    """Compile napari's kernels the widget's layers need on the GUI thread (labels, shapes)."""
+    warm_up_labels()
+    warm_up_shapes()
 
 
 def warm_up() -> None:
