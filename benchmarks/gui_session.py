@@ -124,11 +124,13 @@ class Session:
               f"p99 {row['p99_ms']:6.1f} ms{flag}", flush=True)
 
     def plots_ready(self) -> bool:
-        """No plot of the results dock waits for its render."""
+        """No plot of the results dock, nor the hint's chart, waits for its render."""
         dock = getattr(self.widget, "results_dock", None)
-        plots = [] if dock is None else [dock.area_plot, dock.separability_plot,
-                                         dock.probe_plot]
-        return not any(plot.canvas.busy for plot in plots)
+        canvases = [self.widget.hint_panel.chart]
+        if dock is not None:
+            canvases += [dock.area_plot.canvas, dock.separability_plot.canvas,
+                         dock.probe_plot.canvas]
+        return not any(canvas.busy for canvas in canvases)
 
     def run(self) -> None:
         if self.widget.run() is None:
@@ -218,8 +220,12 @@ def session(s: Session, data: Path, export_dir: Path) -> None:
     s.step("Suggest", s.suggest)
     s.step("Run", s.run)
     s.shoot("second-image")
-    written = []
-    s.step("Export", lambda: written.extend(widget.export(export_dir / "second") or []))
+    def export() -> None:  # what the Export… button does: the files written in a worker
+        assert widget.start_export(export_dir / "second") is not None
+        s.wait(lambda: widget.export_worker is None, "Export")
+
+    s.step("Export (button: written in a worker)", export)
+    written = sorted(export_dir.glob("second_*"))
     labels = next((p for p in written if p.name.endswith("_labels.tif")), None)
     if labels is None:
         raise RuntimeError(f"Export wrote no labels file: {widget.status.value}")

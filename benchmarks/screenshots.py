@@ -89,10 +89,11 @@ class Shooter:
         return w.worker is None and w.suggest_worker is None and self.plots_drawn()
 
     def plots_drawn(self) -> bool:
-        """Every plot of the plots dock shows its latest figure."""
+        """Every plot of the plots dock, and the hint's chart, shows its latest figure."""
         dock = self.widget.results_dock
-        return not any(plot.canvas.busy for plot in
-                       (dock.area_plot, dock.separability_plot, dock.probe_plot))
+        return not any(canvas.busy for canvas in
+                       (dock.area_plot.canvas, dock.separability_plot.canvas,
+                        dock.probe_plot.canvas, self.widget.hint_panel.chart))
 
     def suggest(self) -> None:
         assert self.widget.suggest() is not None, "Suggest refused to start"

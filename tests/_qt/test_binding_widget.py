@@ -102,3 +102,78 @@ def test_renaming_the_image_mid_run_follows_it(qtbot, viewer_widget, errors):
     assert widget.image.value is source and widget.image.native.currentText() == "renamed"
     source.name = "later"  # after the run too
     assert "later patterns" in viewer.layers and errors == []
+
+
+def test_choosing_an_image_shows_its_results_and_hides_the_others(qtbot, viewer_widget):
+    """Results bound to their image: a's patterns never cover b while b is chosen."""
+    viewer, widget = viewer_widget
+    a = viewer.add_image(two_phase((128, 128)), name="a")
+    b = viewer.add_image(two_phase((128, 128)), name="b")
+    widget.image.value = a
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    a_patterns, a_pca = viewer.layers["a patterns"], viewer.layers["a PCA"]
+    assert a_patterns.visible and not a_pca.visible  # PCA hidden by default
+    widget.image.value = b
+    assert not a_patterns.visible and not a_pca.visible
+    run_and_wait(qtbot, widget)
+    b_patterns = viewer.layers["b patterns"]
+    assert b_patterns.visible and not a_patterns.visible
+    widget.image.value = a  # a's come back, b's go
+    assert a_patterns.visible and not a_pca.visible and not b_patterns.visible
+    a_patterns.visible = False  # the user hides a's: it stays hidden
+    widget.image.value = b
+    widget.image.value = a
+    assert not a_patterns.visible and not b_patterns.visible
+    widget.image.value = b
+    assert b_patterns.visible and a.visible and b.visible  # images themselves untouched
+
+
+def _units(layer):
+    return tuple(str(u) for u in layer.units)
+
+
+def test_result_layers_carry_their_sources_units_exactly(qtbot, viewer_widget):
+    """napari warns "Inconsistent units across layers" when one axis has units of different
+    kinds (pixel and nm): a result layer never brings its own, in nm, in pixels, for a
+    series (s, nm, nm), a preview and the probe."""
+    from napari_symseg.core.samples import moving_boundary_series
+
+    from .helpers import live_preview_and_wait
+
+    viewer, widget = viewer_widget
+    nm = viewer.add_image(two_phase((128, 128)), name="nm", scale=(0.02, 0.02),
+                          units=("nm", "nm"))
+    widget.image.value = nm
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    widget.probe.value = True
+    qtbot.waitUntil(lambda: "nm probe window" in viewer.layers, timeout=TIMEOUT)
+    for name in ("nm probe", "nm probe window"):
+        assert _units(viewer.layers[name]) == ("nanometer", "nanometer")
+    widget.probe.value = False
+    live_preview_and_wait(qtbot, widget, "nm")
+    results = [layer for layer in viewer.layers if layer is not nm]
+    assert {"nm patterns", "nm PCA", "nm confidence", "nm preview"} <= {r.name for r in results}
+    for layer in results:
+        assert _units(layer) == ("nanometer", "nanometer"), layer.name
+    assert viewer.layers.extent.units is not None  # napari's test for the warning
+    widget.live.value = False
+    for layer in list(viewer.layers):
+        viewer.layers.remove(layer)
+    series = viewer.add_image(moving_boundary_series(n_frames=3, shape=(64, 96)), name="s",
+                              scale=(0.5, 0.1, 0.1), units=("s", "nm", "nm"))
+    widget.image.value = series
+    widget.segment.value = "all frames"
+    set_fields(widget, **SMALL, n_selected_operations=10)
+    run_and_wait(qtbot, widget)
+    assert _units(viewer.layers["s patterns"]) == ("second", "nanometer", "nanometer")
+    assert viewer.layers.extent.units is not None
+    for layer in list(viewer.layers):
+        viewer.layers.remove(layer)
+    px = viewer.add_image(two_phase((96, 96)), name="px")
+    widget.image.value = px
+    widget.segment.value = "current frame"
+    run_and_wait(qtbot, widget)
+    assert all(_units(layer) == ("pixel", "pixel") for layer in viewer.layers)
+    assert viewer.layers.extent.units is not None

@@ -169,3 +169,42 @@ def test_series_export_features_and_current_frame_overlay(qtbot, viewer_widget, 
     assert not np.array_equal(ref[:48, :64], overlay_rgb(series[0], labels[0],
                                                          colours=np.array(OKABE_ITO[:2]))
                               [:48, :64])
+
+
+def test_export_button_writes_in_a_worker_with_the_values_at_the_click(segmented, qtbot,
+                                                                       tmp_path, errors,
+                                                                       monkeypatch):
+    import threading
+
+    from napari_symseg.controller import layer_io
+
+    _, widget, _, patterns = segmented
+    labels = np.asarray(patterns.data) - 1
+    go, threads = threading.Event(), []
+    real = layer_io.export_result
+
+    def held(*args, **kwargs):  # the writing waits until the test has painted
+        threads.append(threading.current_thread())
+        assert go.wait(20)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(layer_io, "export_result", held)
+    worker = widget.start_export(tmp_path / "bg")
+    assert worker is not None and widget.export_worker is worker
+    assert not widget.export_button.enabled and "exporting" in widget.status.value
+    patterns.data = np.ones_like(patterns.data)  # painted after the click: not exported
+    go.set()
+    qtbot.waitUntil(lambda: widget.export_worker is None, timeout=20_000)
+    assert threads and threads[0] is not threading.main_thread()
+    assert widget.export_button.enabled and not errors
+    assert "bg_labels.tif" in widget.status.value and "bg_overlay.png" in widget.status.value
+    np.testing.assert_array_equal(_resolution(tmp_path / "bg_labels.tif")[3], labels)
+    # a failure in the worker: one message, the button back, nothing written
+    go.clear()
+    go.set()
+    assert widget.start_export(tmp_path / "no" / "such" / "bg") is not None
+    qtbot.waitUntil(lambda: widget.export_worker is None, timeout=20_000)
+    assert "folder does not exist" in errors[-1] and "not exported" in widget.status.value
+    assert widget.export_button.enabled
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "bg_labels.tif", "bg_overlay.png", "bg_params.json", "bg_stats.csv"]

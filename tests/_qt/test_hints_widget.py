@@ -167,7 +167,8 @@ def test_hint_after_a_run_is_pattern_count_hint_of_its_features(qtbot, viewer_wi
     panel = widget.hint_panel
     assert not panel.native.isHidden()
     assert_same_hint(panel.hint, direct)
-    assert panel.text.value == f"hint: 2 patterns (silhouette {direct.silhouette[1]:.2f})"
+    assert panel.text.value == (f"hint: 2 patterns (silhouette {direct.silhouette[1]:.2f})"
+                                " · of the last run (k = 2)")
     assert panel.use_button.native.isHidden()  # the run used 2 already
     assert "bold" not in panel.text.native.styleSheet()
     meta = viewer.layers["tp patterns"].metadata[METADATA_KEY]
@@ -213,7 +214,7 @@ def test_single_crystal_gives_a_visible_k1_hint_and_use_k_sets_n_patterns(
     panel = widget.hint_panel
     assert_same_hint(panel.hint, direct)
     assert panel.text.value == (
-        "hint: 1 pattern (no cluster structure beyond noise); this run used 2"
+        "hint: 1 pattern (no cluster structure beyond noise) · of the last run, which used k = 2"
     )
     assert "bold" in panel.text.native.styleSheet()  # highlighted: differs from the run
     assert not panel.use_button.native.isHidden()
@@ -320,3 +321,47 @@ def test_run_finishing_after_the_viewer_closed_is_ignored(qtbot, make_napari_vie
     viewer.close()
     qtbot.waitUntil(lambda: not worker.is_running, timeout=TIMEOUT)
     qtbot.wait(100)  # the result would be shown now: no deleted-widget error
+
+
+def test_chart_is_drawn_by_the_renderer_process_not_the_gui_thread(qtbot, make_napari_viewer,
+                                                                   monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    drawn_here = []  # matplotlib draws in this process (the GUI thread)
+    real_draw = FigureCanvasAgg.draw
+    monkeypatch.setattr(FigureCanvasAgg, "draw",
+                        lambda canvas: (drawn_here.append(canvas), real_draw(canvas))[1])
+    viewer = make_napari_viewer(show=True)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")
+    set_fields(widget, **SMALL, n_patterns=3)
+    run_and_wait(qtbot, widget)
+    chart = widget.hint_panel.chart
+    qtbot.waitUntil(lambda: chart.renders >= 1 and not chart.busy, timeout=TIMEOUT)
+    assert chart not in drawn_here
+    image = chart.grab().toImage()  # the rendered bars: the highlight colour is painted
+    from napari.utils.theme import get_theme
+
+    highlight = get_theme(viewer.theme).current.as_hex().lower()
+    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 2)
+               for y in range(0, image.height(), 2)}
+    assert highlight in colours
+
+
+def test_hint_says_which_run_it_belongs_to_while_a_live_preview_is_shown(qtbot, viewer_widget):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(single_crystal(), name="one")
+    set_fields(widget, **SMALL, n_patterns=2)
+    run_and_wait(qtbot, widget)
+    panel = widget.hint_panel
+    assert panel.text.value.endswith(" · of the last run, which used k = 2")
+    set_fields(widget, n_patterns=3)  # the live preview runs with k = 3
+    live_preview_and_wait(qtbot, widget, "one")
+    qtbot.wait(100)
+    assert viewer.layers["one preview"].metadata[METADATA_KEY]["params"]["n_patterns"] == 3
+    assert panel.text.value == ("hint: 1 pattern (no cluster structure beyond noise) · of the "
+                                "last run, which used k = 2; the live preview has no hint")
+    widget.live.value = False
+    run_and_wait(qtbot, widget)  # a full run: its own hint, the preview gone
+    assert "one preview" not in viewer.layers
+    assert panel.text.value.endswith(" · of the last run, which used k = 3")

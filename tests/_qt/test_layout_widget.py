@@ -79,3 +79,26 @@ def test_plots_dock_closes_and_comes_back(qtbot, viewer_widget):
     widget.plots_button.changed.emit(True)  # "Plots"
     assert viewer.window.dock_widgets[PLOTS_DOCK_NAME] is widget.results_dock
     assert widget.results_dock.separability_plot.operations is not None
+
+
+def test_plots_dock_is_made_ahead_and_docking_it_does_not_write_napari_settings(
+        qtbot, viewer_widget, monkeypatch, tmp_path):
+    from napari.settings import get_settings
+
+    from napari_symseg._qt.runner import PLOTS_WARM
+
+    viewer, widget = viewer_widget
+    PLOTS_WARM.wait(60)
+    qtbot.waitUntil(lambda: widget.plots.ready, timeout=20_000)  # made while idle
+    assert PLOTS_DOCK_NAME not in viewer.window.dock_widgets  # made, not docked
+    settings = get_settings()
+    saved = []
+    monkeypatch.setattr(type(settings), "save", lambda self, *a, **k: saved.append(a))
+    monkeypatch.setattr(settings, "config_path", tmp_path / "settings.yaml")
+    settings.application.plugin_widget_positions = {}  # any other change is saved
+    assert len(saved) == 1
+    dock = widget.show_plots()
+    assert viewer.window.dock_widgets[PLOTS_DOCK_NAME] is dock
+    assert len(saved) == 1  # docking wrote nothing: napari's next save keeps the area
+    assert settings.application.plugin_widget_positions[PLOTS_DOCK_NAME] == "bottom"
+    assert settings._save_on_change

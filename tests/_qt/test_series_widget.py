@@ -353,8 +353,9 @@ def test_cancel_during_frames_leaves_no_layer(qtbot, series_widget, errors, monk
     def half_way():  # the first frame is in the layer and the plot, the last is not
         assert viewer.layers["s patterns"].data[0].min() == 1
         assert viewer.layers["s patterns"].data[3].max() == 0
-        qtbot.waitUntil(lambda: PLOTS_DOCK_NAME in viewer.window.dock_widgets, timeout=TIMEOUT)
-        assert widget.results_dock.area_plot.state is not None
+        # docked in one turn of the event loop, the plot drawn in the next
+        qtbot.waitUntil(lambda: PLOTS_DOCK_NAME in viewer.window.dock_widgets
+                        and widget.results_dock.area_plot.state is not None, timeout=TIMEOUT)
 
     cancel_after_first_frame(qtbot, widget, gate, half_way)
     assert [layer.name for layer in viewer.layers] == ["s"]

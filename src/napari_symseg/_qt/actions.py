@@ -7,6 +7,7 @@ never an exception.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from magicgui.widgets import Container, PushButton
@@ -48,10 +49,13 @@ class FileActions:
     ----------
     row : Container
         The "Load parameters…" and "Save parameters…" buttons.
+    worker : FunctionWorker or None
+        The export being written (None when idle).
     """
 
     def __init__(self, widget) -> None:
         self.widget = widget
+        self.worker = None
         self.load_button = PushButton(text="Load parameters…", name="load_params")
         self.save_button = PushButton(text="Save parameters…", name="save_params")
         self.row = Container(widgets=[self.load_button, self.save_button], layout="horizontal",
@@ -106,22 +110,62 @@ class FileActions:
             (self.save_params if save else self.load_params)(path)
 
     def export(self, base) -> list | None:
-        """`Session.export`; the files in the status line, a failure as one notification."""
-        from napari.utils.notifications import show_info
-
+        """`Session.export` now: the files in the status line, a failure as one notification."""
         try:
             written = self.widget.controller.export(base)
         except (SymsegError, OSError) as err:
-            self._error(f"cannot export: {err}")
-            self.widget.status.value = f"not exported: {err}"
+            self._export_failed(err)
             return None
+        self._exported(written)
+        return written
+
+    def start_export(self, base):
+        """Export in a thread worker (what the button does): big images take seconds.
+
+        The layers are read now (`Session.prepare_export`); the files are
+        written in the worker, the Export button disabled and the status
+        line saying so meanwhile. The outcome is shown as `export` shows it.
+
+        Returns
+        -------
+        FunctionWorker or None
+            The started worker (`worker` until it finishes); None when there
+            is nothing to export (the error is shown).
+        """
+        from .runner import start_worker
+
+        try:
+            write = self.widget.controller.prepare_export(base)
+        except (SymsegError, OSError) as err:
+            self._export_failed(err)
+            return None
+        button = self.widget.export_button
+        button.enabled = False
+        name = Path(base).name
+        self.widget.status.value = (f"exporting: writing {name}_labels.tif, {name}_params.json, "
+                                    f"{name}_stats.csv, {name}_overlay.png…")
+
+        def finished() -> None:
+            button.enabled = True
+            self.worker = None
+
+        self.worker = start_worker(write, alive=self.widget.alive, returned=self._exported,
+                                   errored=self._export_failed, finished=finished)
+        return self.worker
+
+    def _exported(self, written: list) -> None:
+        from napari.utils.notifications import show_info
+
         names = ", ".join(path.name for path in written)
         self.widget.status.value = f"exported {names} to {written[0].parent}"
         show_info(f"Symmetry segmentation: wrote {names}")
-        return written
+
+    def _export_failed(self, err: Exception) -> None:
+        self._error(f"cannot export: {err}")
+        self.widget.status.value = f"not exported: {err}"
 
     def ask_export(self, *_: Any) -> None:
-        """Ask for a base file name, then `export`."""
+        """Ask for a base file name, then `start_export`."""
         from qtpy.QtWidgets import QFileDialog
 
         layer = self.widget.image.value
@@ -129,4 +173,4 @@ class FileActions:
         base, _ = QFileDialog.getSaveFileName(
             self.widget, "Export results: base file name", suggestion, "All files (*)")
         if base:
-            self.export(base)
+            self.start_export(base)

@@ -3,9 +3,10 @@
 The hint itself is computed in the run's worker (see
 `napari_symseg.controller.hints`); `HintPanel` shows the hint of the
 chosen image's current run: one line of text, a small bar chart of the
-mean silhouette versus k, and a button that sets ``n_patterns`` to the
-suggestion when it differs. It shows nothing for an image without a run,
-and "computing…" while a run of that image goes on.
+mean silhouette versus k (drawn off the GUI thread, `AsyncCanvas`), and a
+button that sets ``n_patterns`` to the suggestion when it differs. It
+shows nothing for an image without a run, and "computing…" while a run of
+that image goes on.
 """
 
 from __future__ import annotations
@@ -14,18 +15,21 @@ from typing import Any
 
 import numpy as np
 from magicgui.widgets import Container, Label, PushButton
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from qtpy.QtWidgets import QSizePolicy
 
-from ..controller.hints import HINT_HELP, hint_text
+from ..controller.hints import HINT_HELP, hint_about, hint_text
 from ..core.pattern_count import PatternCountHint
+from .canvas import AsyncCanvas
 
 
-class SilhouetteChart(FigureCanvasQTAgg):
+class SilhouetteChart(AsyncCanvas):
     """A small bar chart: mean silhouette versus the number of patterns k.
+
+    Drawn in the renderer process like the dock's plots (`AsyncCanvas`): a
+    draw here took about half a second of the GUI thread when a run ended.
 
     The suggested k is filled in the highlight colour; the k the run used
     is outlined in the warning colour when it differs; at k = 1 (no
@@ -204,12 +208,29 @@ class HintPanel(Container):
         self.chart.setVisible(False)
         self.use_button.visible = False
 
-    def show_hint(self, hint: PatternCountHint, used: int) -> None:
-        """Show `hint` of a run that used `used` patterns."""
+    def show_hint(self, hint: PatternCountHint, used: int, about=None,
+                  preview_shown: bool = False) -> None:
+        """Show `hint` of a run that used `used` patterns.
+
+        Parameters
+        ----------
+        hint : PatternCountHint
+            The run's hint.
+        used : int
+            The run's number of patterns.
+        about : RunRecord, optional
+            The run: the text says which one (`hint_about`).
+        preview_shown : bool
+            A live preview (which has no hint) is shown: the text says so.
+        """
         self.hint, self.used = hint, int(used)
         self.visible = True
         differs = hint.suggested != self.used
-        self.text.value = hint_text(hint) + (f"; this run used {self.used}" if differs else "")
+        if about is None:
+            tail = f"; this run used {self.used}" if differs else ""
+        else:
+            tail = hint_about(about, differs, preview_shown)
+        self.text.value = hint_text(hint) + tail
         self.text.native.setStyleSheet(
             f"color: {self.chart._colours()['warn']}; font-weight: bold" if differs else ""
         )
@@ -218,7 +239,7 @@ class HintPanel(Container):
         self.use_button.text = f"use k = {hint.suggested}"
         self._update_button()
 
-    def show_record(self, record, running: bool = False) -> None:
+    def show_record(self, record, running: bool = False, preview_shown: bool = False) -> None:
         """Show the hint of a run's record (`RunRecord`), "computing…" or nothing.
 
         Parameters
@@ -227,9 +248,11 @@ class HintPanel(Container):
             The chosen image's current run.
         running : bool
             A run of that image is going on: its hint will replace this one.
+        preview_shown : bool
+            A live preview of that image, newer than `record`, is shown.
         """
-        key = (running, id(record), None if record is None else (id(record.hint),
-                                                                 record.hint_error))
+        key = (running, preview_shown, id(record),
+               None if record is None else (id(record.hint), record.hint_error))
         if key == self._shown_key:  # a chart redraw costs tens of milliseconds
             return
         self._shown_key = key
@@ -238,7 +261,7 @@ class HintPanel(Container):
         elif record is None:
             self.clear()
         elif record.hint is not None:
-            self.show_hint(record.hint, record.params.n_patterns)
+            self.show_hint(record.hint, record.params.n_patterns, record, preview_shown)
         elif record.hint_error is not None:
             self.failed(f"not available ({record.hint_error})")
         else:

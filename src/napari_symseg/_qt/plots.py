@@ -262,6 +262,10 @@ class AreaFractionPlot(ThemedPlot):
         super().restyle()
 
 
+#: The plots of the dock's tabs, in the order of `TABS`.
+PLOT_KINDS = (AreaFractionPlot, SeparabilityPlot, ProbePlot)
+
+
 class ResultsDock(QWidget):
     """The plots of the chosen image's results, in tabs.
 
@@ -277,6 +281,10 @@ class ResultsDock(QWidget):
     viewer : napari.viewer.Viewer
         Its theme, time slider and layers.
     parent : QWidget, optional
+    plots : tuple, optional
+        ``(AreaFractionPlot, SeparabilityPlot, ProbePlot)`` made beforehand
+        (`PlotsPanel.prepare` makes one per turn of the event loop); made
+        here by default.
 
     Attributes
     ----------
@@ -289,12 +297,12 @@ class ResultsDock(QWidget):
     probe_plot : ProbePlot
     """
 
-    def __init__(self, viewer, parent: QWidget | None = None) -> None:
+    def __init__(self, viewer, parent: QWidget | None = None, plots: tuple | None = None) -> None:
         super().__init__(parent)
         self.viewer = viewer
-        self.area_plot = AreaFractionPlot(viewer)
-        self.separability_plot = SeparabilityPlot(viewer)
-        self.probe_plot = ProbePlot(viewer)
+        if plots is None:
+            plots = tuple(kind(viewer) for kind in PLOT_KINDS)
+        self.area_plot, self.separability_plot, self.probe_plot = plots
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.readout = QLabel(HOVER_HELP)

@@ -6,10 +6,17 @@ something to show, and shows the chosen image's results or nothing. When
 the user closes the dock it stays closed until asked for again
 (`PlotsPanel.show`, the widget's *Plots* button). Redraws happen only when
 what is shown changes (matplotlib redraws cost tens of milliseconds).
+
+Two costs are kept out of a run's end: the dock is made while the widget
+is idle after it opens (`PlotsPanel.prepare`: its figures and axes take
+0.3-2 s of the GUI thread), and docking it does not make napari save its
+settings file (napari records a dock's area and saves the whole settings
+at once, 0.3-1.5 s; the area is saved with napari's next save instead).
 """
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Any
 
 #: Name of the dock holding the plots.
@@ -35,6 +42,7 @@ class PlotsPanel:
         self._docked_once = False
         self.closed_by_user = False
         self._shown: dict[str, Any] = {}
+        self._made: list = []  # plots made ahead by `prepare`
 
     @property
     def dock(self):
@@ -42,8 +50,16 @@ class PlotsPanel:
         if self._dock is None:
             from .plots import ResultsDock
 
-            self._dock = ResultsDock(self.viewer)
+            self._dock = ResultsDock(self.viewer, plots=self._plots())
         return self._dock
+
+    def _plots(self) -> tuple | None:
+        from .plots import PLOT_KINDS
+
+        if not self._made:
+            return None
+        made, self._made = self._made, []
+        return (*made, *(kind(self.viewer) for kind in PLOT_KINDS[len(made):]))
 
     def is_docked(self) -> bool:
         """True while the dock is in the window."""
@@ -51,11 +67,56 @@ class PlotsPanel:
             return False
         return any(w is self._dock for w in self.viewer.window.dock_widgets.values())
 
+    def prepare(self) -> bool:
+        """Make the next part of the `ResultsDock` (not docked); False once it is made.
+
+        One plot per call, then the dock: call it in idle turns of the event
+        loop until it returns False (each part takes 0.1-0.7 s).
+        """
+        from .plots import PLOT_KINDS
+
+        if self._dock is not None:
+            return False
+        if len(self._made) < len(PLOT_KINDS):
+            self._made.append(PLOT_KINDS[len(self._made)](self.viewer))
+        else:
+            _ = self.dock
+        return True
+
+    @property
+    def ready(self) -> bool:
+        """True once the `ResultsDock` is made (docked or not)."""
+        return self._dock is not None
+
+    def prepare_when_idle(self, alive, tries: int = 50) -> None:
+        """`prepare` the dock part by part in idle turns, once the warm-up has its imports.
+
+        Parameters
+        ----------
+        alive : callable
+            False once the widget is gone (then nothing more is made).
+        tries : int
+            Checks, 100 ms apart, for the warm-up thread's plots imports
+            (`napari_symseg._qt.runner.PLOTS_WARM`) before making it anyway.
+        """
+        from qtpy.QtCore import QTimer
+
+        from .runner import PLOTS_WARM
+
+        if not alive():
+            return
+        if PLOTS_WARM.is_set() or tries <= 0:
+            if self.prepare():  # one part per turn
+                QTimer.singleShot(0, lambda: self.prepare_when_idle(alive, 0))
+        else:
+            QTimer.singleShot(100, lambda: self.prepare_when_idle(alive, tries - 1))
+
     def show(self) -> Any:
         """Dock the plots (again, after the user closed them); returns the `ResultsDock`."""
         dock = self.dock
         if not self.is_docked():
-            self.viewer.window.add_dock_widget(dock, name=PLOTS_DOCK_NAME, area="bottom")
+            with settings_not_saved():
+                self.viewer.window.add_dock_widget(dock, name=PLOTS_DOCK_NAME, area="bottom")
             self._docked_once = True
         self.closed_by_user = False
         return dock
@@ -148,3 +209,27 @@ class PlotsPanel:
             self._dock.clear("area fraction")
             self._dock.clear("separability")
         self._shown = {}
+
+
+@contextmanager
+def settings_not_saved():
+    """napari's settings are not written to disk inside this block (changes are kept).
+
+    napari writes its whole settings file whenever one setting changes, e.g.
+    the area of a dock when it is docked: 0.3-1.5 s of the GUI thread. The
+    settings changed inside the block are written by napari's next save (at
+    the latest when its window closes). Without napari's ``_save_on_change``
+    switch (another napari version) the block changes nothing.
+    """
+    from napari.settings import get_settings
+
+    settings = get_settings()
+    saving = getattr(settings, "_save_on_change", None)
+    if saving is None:
+        yield
+        return
+    settings._save_on_change = False
+    try:
+        yield
+    finally:
+        settings._save_on_change = saving

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from qtpy.QtCore import QTimer
 
 from ..controller import METADATA_KEY
 from ..controller.probe import (
@@ -29,6 +30,7 @@ from ..controller.probe import (
     probe_shapes,
 )
 from ..core.params import ParamsError
+from .runner import READY_POLL_MS, napari_ready
 
 #: Colours of the shapes: the patch, then what the shifts / pooling read.
 SHAPE_COLOURS = ("yellow", "cyan")
@@ -106,12 +108,18 @@ class Probe:
         """Redraw after a change of parameters or of the chosen image.
 
         A new image gets the probe at its centre; no image (or the probe
-        switched off) removes the probe's layers.
+        switched off) removes the probe's layers. The layers are made once
+        the warm-up has compiled napari's kernels (`napari_ready`: the GUI
+        thread never waits for numba's compiler lock); until then this
+        tries again every `READY_POLL_MS`.
         """
         if not self._enabled or self._closed:
             return
         source = self.get_source()
         if source is not self.source or (source is not None and self.point is None):
+            if source is not None and not napari_ready("shapes"):
+                QTimer.singleShot(READY_POLL_MS, self.refresh)
+                return
             self._remove_layers()
             if source is not None:
                 self._add_layers(source)

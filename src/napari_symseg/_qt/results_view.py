@@ -86,8 +86,11 @@ class ResultsView:
     def _update_hint(self) -> None:
         session = self.session
         job = session.running_for(session.source) if session.source is not None else None
+        results = session.results()
+        preview = results is not None and results.layers.get("preview") is not None
         self.hint_panel.show_record(session.current(),
-                                    running=job is not None and not job.preview)
+                                    running=job is not None and not job.preview,
+                                    preview_shown=preview)
 
     def plot_args(self) -> tuple:
         """What the plots show for the chosen image: a series (running or done), its run.

@@ -23,6 +23,32 @@ from ..controller.runs import Job, Ready, Status
 
 _NOTHING = object()
 _WARMED = []
+#: Set once the warm-up thread has imported the plots and made its first axes.
+PLOTS_WARM = threading.Event()
+#: Set once the warm-up thread has compiled napari's label kernels (`napari_ready`).
+NAPARI_WARM = threading.Event()
+#: Set once it has also loaded napari's Shapes kernels (`napari_ready("shapes")`).
+SHAPES_WARM = threading.Event()
+#: How often (ms) a step that makes napari layers checks `napari_ready` again.
+READY_POLL_MS = 50
+
+
+def napari_ready(kind: str = "labels") -> bool:
+    """True when the GUI thread may make napari layers without waiting for numba.
+
+    numba compiles under one process-wide lock: a napari layer made on the
+    GUI thread while the warm-up (or a run's worker) compiles would wait
+    for that lock, seconds on a busy machine. Layers are made once the
+    warm-up has compiled napari's kernels for them (at once when no
+    warm-up runs).
+
+    Parameters
+    ----------
+    kind : {"labels", "shapes"}
+        A run's result layers, or the probe's (a Shapes layer too).
+    """
+    event = SHAPES_WARM if kind == "shapes" else NAPARI_WARM
+    return not _WARMED or event.is_set()
 
 
 def start_worker(function: Callable, *args: Any, alive: Callable[[], bool] = lambda: True,
@@ -72,11 +98,56 @@ def warm_up_once() -> threading.Thread | None:
     if _WARMED:
         return None
     _WARMED.append(True)
-    from ..controller.warmup import warm_up
+    for event in (PLOTS_WARM, NAPARI_WARM, SHAPES_WARM):
+        event.clear()
+    # pint's unit registry loads its definitions on first use, not thread-safely: the
+    # warm-up's napari layer and a layer made here meanwhile could both load it, and one
+    # then missed units ("'pixel' is not defined"). Loaded here first (napari's first
+    # layer has usually done it already).
+    import pint
 
-    thread = threading.Thread(target=warm_up, name="napari-symseg warm-up", daemon=True)
+    _ = pint.get_application_registry().pixel
+    thread = threading.Thread(target=_warm_up, name="napari-symseg warm-up", daemon=True)
     thread.start()
     return thread
+
+
+def _warm_up() -> None:
+    """napari's label kernels, the core's, the plots' imports, napari's Shapes kernels.
+
+    In the order a first run needs them: its result layers (GUI thread),
+    its computation (worker), its plots; the probe's layers last.
+    """
+    from ..controller.warmup import warm_up_labels, warm_up_shapes
+    from ..core.warmup import warm_up as warm_up_core
+
+    for step, done in ((warm_up_labels, NAPARI_WARM), (warm_up_core, None),
+                       (warm_up_plots, PLOTS_WARM), (warm_up_shapes, SHAPES_WARM)):
+        try:
+            step()
+        finally:
+            if done is not None:
+                done.set()
+
+
+def warm_up_plots() -> None:
+    """Import the plots' modules and make a figure's first axes and colour bar here.
+
+    The first axes of a process import and set up parts of matplotlib
+    (0.1-0.4 s, seconds on a busy machine); done in the warm-up thread, the
+    plots dock made later on the GUI thread finds them ready. No Qt object
+    is made: a plain Agg figure.
+    """
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from . import plots  # noqa: F401  (the module the plots dock is made of)
+
+    figure = Figure(figsize=(3, 2), layout="constrained")
+    axes = figure.add_subplot()
+    figure.colorbar(axes.imshow(np.zeros((2, 2))))
+    axes.bar([1, 2], [0.5, 0.7])
+    axes.plot([0, 1], [0, 1], marker="o")
 
 
 class JobRunner:
@@ -132,11 +203,20 @@ class JobRunner:
     def _on_yielded(self, step: Any) -> None:
         if isinstance(step, Ready):
             self._applying = self.job.apply(step)
-            QTimer.singleShot(0, self._apply_next)
+            self._apply_when_ready()
             return
         status = self.job.progress(step)
         if status is not None:
             self._on_status(status)
+
+    def _apply_when_ready(self) -> None:
+        """Start adding the layers once napari's kernels are compiled (`napari_ready`)."""
+        if not self._alive() or self._applying is None:
+            return
+        if napari_ready():
+            QTimer.singleShot(0, self._apply_next)
+        else:
+            QTimer.singleShot(READY_POLL_MS, self._apply_when_ready)
 
     def _apply_next(self) -> None:
         if not self._alive() or self._applying is None:

@@ -26,6 +26,7 @@ from ..controller.hints import HINT_HELP
 from ..controller.layer_io import prefer_own_labels_reader
 from ..controller.session import PREVIEW_STRIDE
 from ..controller.text import SIZE_KINDS, field_label
+from ..controller.visibility import ResultVisibility
 from ..core.params import Params
 from ..errors import SymsegError
 from .actions import EXPORT_HELP, RESULT_HELP, FileActions
@@ -75,6 +76,8 @@ class SymsegWidget(QWidget):
         What happened last (run summary, errors in full, suggestions).
     hint_panel : HintPanel
         The number-of-patterns hint of the chosen image's run.
+    plots : PlotsPanel
+        The plots dock: when it is made, docked, what it shows.
     advanced : QCollapsible
         The collapsed section of expert fields, files, live preview, probe.
     worker : GeneratorWorker or None
@@ -92,18 +95,20 @@ class SymsegWidget(QWidget):
         viewer = getattr(viewer, "__wrapped__", viewer)
         self.viewer = viewer
         self.controller = Session(viewer)
+        self._visibility = ResultVisibility(self.controller.store)
         self.worker = None
         self.suggest_worker = None
         self._runner: JobRunner | None = None
         self._open = True
         self._build()
-        self._plots = PlotsPanel(viewer)
-        self._view = ResultsView(self.controller, self.hint_panel, self._plots, self.alive)
+        self.plots = PlotsPanel(viewer)
+        self._view = ResultsView(self.controller, self.hint_panel, self.plots, self.alive)
         self._probe = self._make_probe()
         self._wire()
         self.measure = MeasureSection(self)  # the Measure section (_qt/measure.py)
         self._on_image_changed()
         warm_up_once()
+        self.plots.prepare_when_idle(self.alive)
         prefer_own_labels_reader()  # exported *_labels.tif reopen without a reader dialog
 
     # ------------------------------------------------------------------ building
@@ -152,7 +157,7 @@ class SymsegWidget(QWidget):
         from .probe import Probe
 
         return Probe(self.viewer, lambda: self.controller.source, self.params,
-                     lambda *a: self._plots.show_probe(*a))
+                     lambda *a: self.plots.show_probe(*a))
 
     def _wire(self) -> None:
         fields = self.fields
@@ -235,6 +240,7 @@ class SymsegWidget(QWidget):
         if layer is None or layer is previous:
             self._view.show_now()
             return
+        self._visibility.follow(layer)  # its results shown, other images' hidden
         results = self.controller.results(layer)
         remembered = None if results is None else results.remembered
         if remembered is not None:
@@ -291,6 +297,15 @@ class SymsegWidget(QWidget):
         """
         return self._files.export(base)
 
+    def start_export(self, base):
+        """What *Export…* does: `export` written in a worker (`FileActions.start_export`)."""
+        return self._files.start_export(base)
+
+    @property
+    def export_worker(self):
+        """The export being written (`start_export`), None when idle."""
+        return self._files.worker
+
     # ------------------------------------------------------------------ running
     def _on_run_clicked(self, *_: Any) -> None:
         if self.worker is not None:
@@ -331,8 +346,15 @@ class SymsegWidget(QWidget):
             self._runner.cancel()
 
     def _on_status(self, status) -> None:
-        self.progress.value = round(100 * status.fraction)
-        self.progress.native.setFormat(status.bar)
+        # QProgressBar.setValue repaints at once, and a repaint in napari's window (an
+        # OpenGL canvas) composes the whole window: one ordinary, coalesced paint instead
+        bar = self.progress.native
+        bar.setUpdatesEnabled(False)
+        try:
+            self.progress.value = round(100 * status.fraction)
+            bar.setFormat(status.bar)
+        finally:
+            bar.setUpdatesEnabled(True)  # schedules the paint
         self.status.value = status.text
 
     def _on_error(self, message: str) -> None:
@@ -382,10 +404,10 @@ class SymsegWidget(QWidget):
     @property
     def results_dock(self):
         """The plots dock (`ResultsDock`): area fraction, separability, the probe's map."""
-        return self._plots.dock
+        return self.plots.dock
 
     def show_plots(self):
         """Dock the plots again (after the user closed them); returns the `ResultsDock`."""
-        dock = self._plots.show()
+        dock = self.plots.show()
         self._view.show_now()
         return dock

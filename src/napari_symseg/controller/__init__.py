@@ -12,7 +12,8 @@ and wire signals to them (napari-animation's model/widget split).
 - `results`: one `ResultSet` per source layer (last full run of the image,
   of each frame, of all frames; the preview; hints; remembered parameters;
   the result layers), kept by a `ResultStore` that follows renames and
-  forgets removed layers.
+  forgets removed layers; `visibility`: the chosen image's result layers
+  shown, the other images' hidden (and shown again when chosen).
 - `layers`, `sources`: result layer specifications and placement (above
   the source), which layers may be segmented.
 - `text`, `fields`: labels, lengths and summaries; which fields are shown

@@ -142,6 +142,33 @@ def hint_text(hint: PatternCountHint) -> str:
     return f"hint: {hint.suggested} patterns (silhouette {best:.2f})"
 
 
+def hint_about(record, used_differs: bool = False, preview_shown: bool = False) -> str:
+    """Which run a hint belongs to, e.g. ``" · of the last run (k = 2)"``.
+
+    The hint panel shows the hint of the chosen image's last full run; a live
+    preview has none, so while a preview is shown the text says so.
+
+    Parameters
+    ----------
+    record : RunRecord
+        The run (its ``params.n_patterns``, ``frame`` and ``slot``).
+    used_differs : bool
+        The hint differs from the run's number of patterns (said as "which
+        used k = N").
+    preview_shown : bool
+        A live preview newer than the run is shown.
+    """
+    if record.slot == "series":
+        what = "the all-frames run"
+    elif record.frame is not None:
+        what = f"the last run on frame {record.frame}"
+    else:
+        what = "the last run"
+    k = record.params.n_patterns
+    text = f" · of {what}, which used k = {k}" if used_differs else f" · of {what} (k = {k})"
+    return text + ("; the live preview has no hint" if preview_shown else "")
+
+
 def suggestion_steps(image: np.ndarray, params: Params) -> Generator[Params, None, Any]:
     """Yield `suggest_params` of an image, then return the lattice it found.
 

@@ -13,6 +13,7 @@ Layer values follow the label convention of `napari_symseg.io.labels`: the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -183,13 +184,41 @@ def export_layer_result(base: str | Path, source, patterns, frame: int | None = 
     list of Path
         The files written.
     """
+    return prepare_layer_export(base, source, patterns, frame, key)()
+
+
+def prepare_layer_export(base: str | Path, source, patterns, frame: int | None = None,
+                         key: str = METADATA_KEY) -> Callable[[], list[Path]]:
+    """Read what `export_layer_result` needs from the layers now; write later, anywhere.
+
+    Everything napari owns (the pattern values, colours, calibration, the
+    run's record) is read here, on the GUI thread, the pattern values as a
+    copy (the user may paint on the layer meanwhile); the returned function
+    only computes and writes files, so that it can run in a worker thread.
+
+    Parameters
+    ----------
+    base, source, patterns, frame, key
+        As for `export_layer_result`.
+
+    Returns
+    -------
+    callable
+        ``write() -> list of Path``: the files written (raises like
+        `export_result`).
+
+    Raises
+    ------
+    ExportError
+        `patterns` holds no segmentation result.
+    """
     meta = patterns.metadata.get(key)
     if not meta or "params" not in meta:
         raise ExportError(f"layer '{patterns.name}' holds no segmentation result")
     params = Params.from_dict(meta["params"])
     offset = int(meta.get("label_offset", LABEL_OFFSET))
-    labels, no_pattern = layer_to_file(patterns.data, offset)
-    if labels.ndim == 3:  # every frame of the series
+    values = np.array(patterns.data)
+    if values.ndim == 3:  # every frame of the series
         image, calibration = source.data, layer_calibration(source)
     else:  # an image, or one frame of a series
         shown = meta.get("frame")
@@ -198,9 +227,14 @@ def export_layer_result(base: str | Path, source, patterns, frame: int | None = 
     colours = layer_colours(patterns, params.n_patterns, offset)
     extra = {"source": source.name, **file_record(meta, patterns.name)}
     source_file = getattr(getattr(source, "source", None), "path", None)
-    return export_result(base, image, labels, params, calibration, frame=frame,
-                         colours=colours, metadata=extra, no_pattern=no_pattern,
-                         inputs=[source_file])
+
+    def write() -> list[Path]:
+        labels, no_pattern = layer_to_file(values, offset)
+        return export_result(base, image, labels, params, calibration, frame=frame,
+                             colours=colours, metadata=extra, no_pattern=no_pattern,
+                             inputs=[source_file])
+
+    return write
 
 
 def layer_colours(labels_layer, n: int, offset: int = LABEL_OFFSET) -> np.ndarray:

@@ -239,7 +239,25 @@ class Session:
             No result yet (or its patterns layer was deleted), a file that
             cannot be written.
         """
-        from .layer_io import export_layer_result
+        return self.prepare_export(base)()
+
+    def prepare_export(self, base):
+        """`export` in two steps: read the layers now, write when the result is called.
+
+        The widget calls the returned ``write()`` in a worker thread (big
+        images take seconds to write); it touches no layer.
+
+        Returns
+        -------
+        callable
+            ``write() -> list of Path``.
+
+        Raises
+        ------
+        SymsegError
+            No result yet (or its patterns layer was deleted).
+        """
+        from .layer_io import prepare_layer_export
 
         source = self.source
         results = self.results()
@@ -248,7 +266,7 @@ class Session:
         if source is None or patterns is None:
             raise ExportError("run a segmentation of the chosen image first")
         frame = self.frame_index(source) if patterns.ndim == 3 else None
-        return export_layer_result(base, source, patterns, frame, METADATA_KEY)
+        return prepare_layer_export(base, source, patterns, frame, METADATA_KEY)
 
     def close(self) -> None:
         """Cancel the running job and stop following the viewer."""

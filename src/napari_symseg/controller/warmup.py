@@ -2,8 +2,14 @@
 
 The first run of a process used to freeze napari for seconds: the core's
 kernels and napari's own label-colour kernels are compiled on first use.
-`warm_up` compiles both; the widget runs it once per process in a thread
-worker when it opens.
+`warm_up` compiles both, napari's first: those are called on the GUI thread
+when a result layer is made, and numba compiles under one process-wide lock,
+so a GUI thread that needs napari's kernel while the warm-up still compiles
+the core's waits for all of it (seconds on a first run). The core's kernels
+run in the run's worker, where waiting blocks nothing. The widget's
+warm-up thread (`napari_symseg._qt.runner.warm_up_once`) runs the parts in
+the order a first run needs them: `warm_up_labels`, the core's, then
+`warm_up_shapes` (the probe's), and tells the GUI thread when each is done.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from ..io.figure import label_colour_dict
 from . import LABEL_OFFSET
 
 
-def warm_up_napari() -> None:
+def warm_up_labels() -> None:
     """Compile napari's kernels that map uint8 labels through a direct colormap.
 
     A small Labels layer with the patterns layer's colormap and dtype,
@@ -27,9 +33,27 @@ def warm_up_napari() -> None:
     layer.refresh()
 
 
+def warm_up_shapes() -> None:
+    """Compile (or load) napari's Shapes triangulation kernels: a rectangle, model only.
+
+    The probe's window layer otherwise loads them on the GUI thread
+    (seconds on a busy machine).
+    """
+    from napari.layers import Shapes
+
+    Shapes([np.array([[0.0, 0.0], [4.0, 4.0]])], shape_type="rectangle",
+           face_color="transparent")
+
+
+def warm_up_napari() -> None:
+    """Compile napari's kernels the widget's layers need on the GUI thread (labels, shapes)."""
+    warm_up_labels()
+    warm_up_shapes()
+
+
 def warm_up() -> None:
-    """Compile the core's kernels (`napari_symseg.core.warmup`) and napari's label kernels."""
+    """Compile napari's label kernels, then the core's (`napari_symseg.core.warmup`)."""
     from ..core.warmup import warm_up as warm_up_core
 
-    warm_up_core()
     warm_up_napari()
+    warm_up_core()
