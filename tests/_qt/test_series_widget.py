@@ -111,6 +111,10 @@ def test_empty_reference_frames_means_the_current_frame(viewer_widget):
     assert widget.params().reference_frames == (0, 3)
     field.value = "1"
     assert widget.params().reference_frames == (1,)
+    field.value = "auto"  # spread over the series (core.series.auto_reference_frames)
+    assert widget.params().reference_frames == "auto"
+    widget.set_params(widget.params())
+    assert field.value == "auto" and "auto = 5 frames spread" in field.tooltip
 
 
 # ----------------------------------------------------------------- the result

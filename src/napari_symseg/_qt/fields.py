@@ -88,13 +88,16 @@ class TupleEdit(LineEdit):
 
     def show_param(self, value: Any) -> None:
         """Show `value` (None, or nested tuples of numbers) as JSON text."""
-        self.value = "" if value is None else json.dumps(_as_lists(value))
+        self.value = ("" if value is None else value if isinstance(value, str)
+                      else json.dumps(_as_lists(value)))
 
     def param(self) -> Any:
         """The parsed value (None when empty); `Params` checks its shape."""
         text = self.value.strip()
         if not text:
             return None
+        if text.strip('"').lower() == "auto":  # reference_frames="auto"; Params checks the rest
+            return "auto"
         try:
             return json.loads(text)
         except json.JSONDecodeError:

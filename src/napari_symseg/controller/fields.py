@@ -34,7 +34,8 @@ EXAMPLES = {"reference_frames": "[0, 40]", "rotation_angles": "[90, 180]"}
 #: Tooltips that say more than the `Params` help.
 HELP = {
     "reference_frames": "series: frames the model is fitted on, e.g. 0 or [0, 40]; "
-    "empty = the current frame (the time slider's)",
+    "auto = 5 frames spread over the series (best when a pattern is missing from some "
+    "frames); empty = the current frame (the time slider's)",
     "descriptor_name": "translations (default): regions that differ in lattice, orientation "
     "(grains, twins), chemical order or in having a lattice at all; rotations: crystal next to "
     "amorphous support or vacuum; reflections: same lattice and orientation, different point "
