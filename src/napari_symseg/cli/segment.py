@@ -204,7 +204,7 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
                 write_overlay(outputs.temp(targets["overlay"]),
                               np.asarray(image, dtype=np.float64),
                               full_labels(result.labels, shape, params), calibration,
-                              n_patterns=params.n_patterns)
+                              n_patterns=params.n_patterns, names=result.model.names)
         if "confidence" in targets:
             with _writing(targets["confidence"]):
                 write_tiff(outputs.temp(targets["confidence"]),
@@ -276,7 +276,8 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
             with _writing(targets["overlay"]):
                 write_overlay(outputs.temp(targets["overlay"]), frame,
                               full_labels(labels[reference], frame.shape, params),
-                              calibration, n_patterns=params.n_patterns)
+                              calibration, n_patterns=params.n_patterns,
+                              names=getattr(model, "names", ()))
         # before finish, which closes the labels
         write_series_measurement(series, labels, params, targets, outputs, calibration, meta)
         with _writing(targets["labels"]):
