@@ -14,6 +14,7 @@ import numpy as np
 
 from .boundaries import boundaries_table, trace_boundaries
 from .grid import Grid
+from .lattice import angle_of
 from .local_lattice import local_lattice_maps
 from .params import Params
 from .regions import label_regions, region_geometry, region_lattices, regions_table
@@ -130,7 +131,10 @@ def measure_frame(image: np.ndarray, grid_labels: np.ndarray, grid: Grid | None 
     boundaries = boundaries_table(frame, pairs, lines, angles)
     if maps:
         spacing = {int(i): v for i, v in zip(ids, regions["a_px"], strict=True)}
-        omap, smap = local_lattice_maps(image, grid, grid_regions, spacing, period)
+        direction = {int(i): angle_of(item.lattice.a) for i, item in zip(ids, lattices,
+                                                                          strict=True)
+                     if item.lattice is not None}
+        omap, smap = local_lattice_maps(image, grid, grid_regions, spacing, period, direction)
     else:
         omap = smap = np.full(grid.shape, np.nan, np.float32)
     return Measurement(regions, boundaries, lines, full.astype(np.int32, copy=False),
