@@ -37,3 +37,21 @@ def test_overlay_legend_has_the_pattern_names(folder, monkeypatch):
             "hexagonal,square", "--overlay", "ov.png", "-q", *SMALL]
     assert main(argv) == 0
     assert tuple(seen["names"]) == ("hexagonal", "square")
+
+
+def test_model_on_an_unlike_image_prints_a_note(folder, capsys):
+    assert main(["segment", "img.npy", "-o", "l.npy", "--save-model", "m.json", "-q",
+                 *SMALL]) == 0
+    rng = np.random.default_rng(0)
+    np.save("noise.npy", rng.normal(size=SHAPE).astype(np.float32))  # no lattice at all
+    assert main(["segment", "img.npy", "-o", "same.npy", "--model", "m.json"]) == 0
+    same = capsys.readouterr().out
+    assert main(["segment", "noise.npy", "-o", "noise_l.npy", "--model", "m.json"]) == 0
+    unlike = capsys.readouterr().out
+    assert "note:" not in same
+    assert "note:" in unlike and "unlike what the model was fitted on" in unlike
+    np.testing.assert_array_equal(np.load("same.npy"), np.load("l.npy"))  # labels unchanged
+    # a batch names it in the file's line
+    assert main(["segment", "img.npy", "noise.npy", "-o", "batch", "--model", "m.json"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [("note:" in line) for line in lines if "->" in line] == [False, True]
