@@ -88,3 +88,15 @@ def test_regions_table_says_why_a_lattice_cell_is_blank():
     assert notes[1] == "" and a[1] == pytest.approx(8.0, abs=0.1)
     assert notes[3] == "under 900 px" and math.isnan(a[3])
     assert notes[2] != "" and math.isnan(a[2])
+
+
+def test_note_says_why_a_lattice_has_no_plane_group():
+    image = lattice((128, 128), 8.0, "square")
+    labels = np.zeros((128, 128), np.int32)
+    labels[:, 100:] = 1  # 28 px wide: a lattice, but no 40 px patch fits for the plane group
+    m = measure_frame(image, labels, maps=False)
+    row = {k: m.regions[k][1] for k in ("a_px", "plane_group", "lattice_note")}
+    assert row["a_px"] == pytest.approx(8.0, abs=0.2)
+    assert row["plane_group"] == ""
+    assert row["lattice_note"].startswith("no plane group: fewer than 3 whole patches")
+    assert m.regions["lattice_note"][0] == "" and m.regions["plane_group"][0] == "p4mm"

@@ -19,7 +19,7 @@ from scipy import ndimage
 
 from .grid import Grid
 from .lattice import Lattice, lattice_and_note
-from .plane_group import UNKNOWN, PlaneGroupGuess, guess_plane_group
+from .plane_group import MIN_SCORE, UNKNOWN, PlaneGroupGuess, guess_plane_group
 from .table import Table
 
 #: regions smaller than this (px) get no lattice (too few cells for an autocorrelation)
@@ -153,6 +153,10 @@ def region_lattices(image: np.ndarray, regions: np.ndarray, boxes: np.ndarray,
         crop = image[y0:y1, x0:x1]
         lat, note = lattice_and_note(crop, mask, max_lag)
         group = guess_plane_group(crop, mask, lat) if plane_groups else UNKNOWN
+        if plane_groups and lat is not None and not group.name:
+            note = ("no plane group: fewer than 3 whole patches 5 b wide fit in the "
+                    "region" if math.isnan(group.score) else
+                    f"no plane group: even the two-fold rotation scores under {MIN_SCORE:g}")
         out.append(RegionLattice(lat, group, note))
     return out
 
@@ -171,7 +175,8 @@ def lattice_columns(lattices: list[RegionLattice]) -> dict[str, np.ndarray]:
         ``orientation_deg``, ``a_px``, ``b_px``, ``gamma_deg``, the vectors'
         components ``a_y_px``, ``a_x_px``, ``b_y_px``, ``b_x_px`` (rows
         down, columns right), ``plane_group``, ``plane_group_score``,
-        ``lattice_note`` (why a region has no lattice; empty when it has one).
+        ``lattice_note`` (why a region has no lattice or no plane group; empty when it
+        has both).
     """
     nan = math.nan
     rows = []
