@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.consistency import consistency_note
+from ..core.consistency import consistency_note, model_note
 from ..core.frame_labels import labels_shape
 from ..core.labelling import predict_steps
 from ..core.model import Model
@@ -181,6 +181,7 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
             return _segment_series(args, frames, targets, outputs, calibration, model)
         if np.ndim(image) not in (2, 3):
             as_image(image, allow_series=True)  # raises the clear message
+        note = None
         if model is None:
             params = params_from_args(args, image)
             result = scribbles.named(run_image(image, params, args.quiet, scribbles.read_scribbles(
@@ -188,9 +189,12 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
         else:
             params = model.params
             result = run(predict_steps(model, image))
+            note = model_note(result.pca_components, model)
             if not args.quiet:
                 print(f"labelled {image.shape[0]}x{image.shape[1]} image with the model "
                       f"{args.model}: {_summary(result)}")
+                if note is not None:
+                    print(f"note: {note}")
         # the calibration goes into every file: TIFF resolution / unit, the JSON record,
         # the scale bar, the CSV's area column
         meta = {**params_record(params, calibration, result.model.version),
@@ -204,7 +208,7 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
                 write_overlay(outputs.temp(targets["overlay"]),
                               np.asarray(image, dtype=np.float64),
                               full_labels(result.labels, shape, params), calibration,
-                              n_patterns=params.n_patterns)
+                              n_patterns=params.n_patterns, names=result.model.names)
         if "confidence" in targets:
             with _writing(targets["confidence"]):
                 write_tiff(outputs.temp(targets["confidence"]),
@@ -220,7 +224,8 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
         written = outputs.commit()
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written))
-    return written, _summary(result)
+    summary = _summary(result)
+    return written, summary if note is None else f"{summary}; note: {note}"
 
 
 def _write_params_and_model(params, model, targets, outputs, calibration=None) -> None:
@@ -276,7 +281,8 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
             with _writing(targets["overlay"]):
                 write_overlay(outputs.temp(targets["overlay"]), frame,
                               full_labels(labels[reference], frame.shape, params),
-                              calibration, n_patterns=params.n_patterns)
+                              calibration, n_patterns=params.n_patterns,
+                              names=getattr(model, "names", ()))
         # before finish, which closes the labels
         write_series_measurement(series, labels, params, targets, outputs, calibration, meta)
         with _writing(targets["labels"]):

@@ -9,6 +9,8 @@ from every pattern centre than `REACH_QUANTILE` of the reference frames'
 own points were (the model's ``reach``): about 1 % on frames like the
 reference, much more where something new appears. Frames above
 `UNLIKE_LIMIT` are named in a note (`consistency_note`), with what to do.
+A single-image fit records its reach too, so an image labelled later with
+a saved model gets the same check (`model_note`).
 """
 
 from __future__ import annotations
@@ -117,3 +119,30 @@ def consistency_note(unlike: np.ndarray, limit: float = UNLIKE_LIMIT) -> str | N
             f"{100 * np.nanmax(values):.0f} % of points farther from every pattern than "
             f"{100 * REACH_QUANTILE:.0f} % of the reference points): a pattern the fit did not "
             "see? Add reference frames there (--reference-frames) or raise --n-patterns")
+
+
+def model_note(features: np.ndarray, model) -> str | None:
+    """A one-line note when an image labelled with a saved `model` is unlike the images the
+    model was fitted on (more than `UNLIKE_LIMIT` of its points beyond the model's reach).
+
+    Parameters
+    ----------
+    features : ndarray, (..., d)
+        The image's PCA features (``Result.pca_components``).
+    model : Model
+        The model it was labelled with; a model without a ``reach`` (saved by an
+        older version) gives no note.
+
+    Returns
+    -------
+    str or None
+    """
+    if getattr(model, "reach", None) is None or np.size(features) == 0:
+        return None
+    share = unlike_fraction(features, model.centres, model.reach)
+    if share <= UNLIKE_LIMIT:
+        return None
+    return (f"{100 * share:.0f} % of this image's points are farther from every pattern than "
+            f"{100 * REACH_QUANTILE:.0f} % of the model's own fit points: the image is unlike "
+            "what the model was fitted on, its labels may mean nothing; fit this image on its "
+            "own, or fit the model on images like it")

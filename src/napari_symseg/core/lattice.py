@@ -31,6 +31,14 @@ from scipy import ndimage
 
 #: peaks weaker than this fraction of the strongest one are not lattice translations
 PEAK_FRACTION = 0.6
+#: when the strong peaks all lie on one line (fringes much stronger along one direction),
+#: the second direction is looked for among peaks down to this fraction of the strongest
+WEAK_FRACTION = 0.3
+#: lattices whose shortest vector is shorter than this (px) are not reported: a period of
+#: 2 px is the sampling (Nyquist) limit, and a peak of the autocorrelation needs a few
+#: pixels to be told from the central peak's shoulder (noise correlated by the optics or
+#: by downsampling)
+MIN_SPACING = 2.5
 #: a lag counts only where the region overlaps its shifted copy on this fraction of its area
 MIN_OVERLAP = 0.25
 #: a region larger than this (px) along an axis is measured on a window of this size
@@ -292,12 +300,14 @@ def lattice_from_acf(acf: np.ndarray) -> Lattice | None:
     pos, heights = acf_peaks(acf)
     if len(pos) < 2 or heights[0] <= 0:
         return None
-    strong = pos[heights >= PEAK_FRACTION * heights[0]]
-    lengths = np.hypot(strong[:, 0], strong[:, 1])
-    strong = strong[np.argsort(lengths, kind="stable")]
-    a = strong[0]
-    b = next((v for v in strong[1:] if abs(_cross(a, v)) > 0.2 * np.hypot(*a) * np.hypot(*v)),
-             None)
+    for fraction in (PEAK_FRACTION, WEAK_FRACTION):
+        strong = pos[heights >= fraction * heights[0]]
+        strong = strong[np.argsort(np.hypot(strong[:, 0], strong[:, 1]), kind="stable")]
+        a = strong[0]
+        b = next((v for v in strong[1:]
+                  if abs(_cross(a, v)) > 0.2 * np.hypot(*a) * np.hypot(*v)), None)
+        if b is not None:
+            break
     if b is None:
         return None
     a, b = reduce_basis(a, b)
@@ -328,17 +338,47 @@ def region_lattice(image: np.ndarray, mask: np.ndarray, max_lag: int = 64) -> La
     Returns
     -------
     Lattice or None
-        None when the region shows no two non-parallel periodicities.
+        None when the region shows no two non-parallel periodicities, or its
+        shortest one is under `MIN_SPACING` (`lattice_and_note` says which).
+    """
+    return lattice_and_note(image, mask, max_lag)[0]
+
+
+def lattice_and_note(image: np.ndarray, mask: np.ndarray, max_lag: int = 64
+                     ) -> tuple[Lattice | None, str]:
+    """`region_lattice` and, when it finds none, why (one short phrase).
+
+    Parameters
+    ----------
+    image : ndarray, 2-D
+        The image (or a crop holding the region).
+    mask : ndarray of bool, same shape
+        The region.
+    max_lag : int
+        Largest lag searched, px.
+
+    Returns
+    -------
+    lattice : Lattice or None
+    note : str
+        Empty when a lattice was found.
     """
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
     if len(rows) < 8 or len(cols) < 8:
-        return None
+        return None, "region narrower than 8 px"
     sl = (_window(rows, mask.shape[0]), _window(cols, mask.shape[1]))
     lag = int(min(max_lag, (sl[0].stop - sl[0].start) // 2, (sl[1].stop - sl[1].start) // 2))
     if lag < 4:
-        return None
-    return lattice_from_acf(masked_autocorrelation(image[sl], mask[sl], lag))
+        return None, "region narrower than 8 px"
+    lattice = lattice_from_acf(masked_autocorrelation(image[sl], mask[sl], lag))
+    if lattice is None:
+        return None, ("no two non-parallel periodicities (fringes along one direction "
+                      "only, or no lattice)")
+    if lattice.a_length < MIN_SPACING:
+        return None, (f"shortest period {lattice.a_length:.2f} px is below the sampling "
+                      f"limit ({MIN_SPACING:g} px)")
+    return lattice, ""
 
 
 def _window(indices: np.ndarray, size: int) -> slice:

@@ -2,13 +2,19 @@
 
 On a coarse subset of the grid points (about one window apart), the
 Hann-windowed autocorrelation of the square window around the point is
-computed (all windows in one batched FFT). Its strongest peak in the
+computed (all windows in one batched FFT). Its peaks (local maxima) in the
 annulus around the expected spacing -- the shortest lattice vector of the
-point's region, or of the image's regions when it has none -- is located to
-sub-pixel precision; its length is the local spacing and its angle
-(counter-clockwise from x, y up) folded by the region's rotation symmetry
-(60, 90 or 180 degrees) the local orientation. Values are brought to the
-whole grid by nearest neighbour.
+point's region, or of the image's regions when it has none -- are the
+candidates for the local shortest vector. The same rule as the region
+table's: of the candidates at least `NEAR_EQUAL` times as strong as the
+strongest (the equally short vectors of a square-like or hexagonal cell,
+whose order noise decides), the one whose direction is nearest the region's
+own ``a`` is taken, so one crystal shows one orientation and not ``a`` in
+one tile, ``b`` in the next. It is located to sub-pixel precision; its
+length is the local spacing and its angle (counter-clockwise from x, y up)
+folded by the region's rotation symmetry (60, 90 or 180 degrees) the local
+orientation. A window without any peak in the annulus takes its strongest
+value there. Values are brought to the whole grid by nearest neighbour.
 """
 
 from __future__ import annotations
@@ -19,6 +25,10 @@ import numpy as np
 from scipy import fft as sfft
 
 from .grid import Grid
+
+#: peaks at least this fraction of the strongest one in the annulus count as equally good
+#: candidates for the shortest vector (the one nearest the region's a is taken)
+NEAR_EQUAL = 0.8
 
 
 def window_size(spacing: float) -> int:
@@ -35,7 +45,8 @@ def window_size(spacing: float) -> int:
 
 
 def local_lattice_maps(image: np.ndarray, grid: Grid, grid_regions: np.ndarray,
-                       spacing: dict, period: dict) -> tuple[np.ndarray, np.ndarray]:
+                       spacing: dict, period: dict, direction: dict | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
     """Local orientation (degrees) and spacing (px) at every grid point.
 
     Parameters
@@ -50,6 +61,10 @@ def local_lattice_maps(image: np.ndarray, grid: Grid, grid_regions: np.ndarray,
         Shortest lattice vector length of every region id with a lattice.
     period : dict of int to float
         Rotation period (60, 90, 180) of every region id with a lattice.
+    direction : dict of int to float, optional
+        Angle (degrees, [0, 180)) of the shortest vector a of every region id
+        with a lattice: of equally strong candidates, the one nearest it is taken
+        (the strongest one where the region has none).
 
     Returns
     -------
@@ -86,8 +101,8 @@ def local_lattice_maps(image: np.ndarray, grid: Grid, grid_regions: np.ndarray,
     radius = np.hypot(lag[:, None], lag[None, :])
     inside = ((radius[None] >= 0.75 * expected[:, None, None])
               & (radius[None] <= 1.25 * expected[:, None, None]))
-    flat = np.where(inside, acf, -np.inf).reshape(len(ids), -1)
-    best = flat.argmax(axis=1)
+    ref = np.array([(direction or {}).get(int(r), math.nan) for r in ids])
+    best = _choose_peaks(acf, inside, lag, ref)
     pr, pc = np.unravel_index(best, (size, size))
     k = np.arange(len(ids))
     dr = _vertex(acf, k, pr, pc, 1, 0)
@@ -101,6 +116,42 @@ def local_lattice_maps(image: np.ndarray, grid: Grid, grid_regions: np.ndarray,
     orient = orient.reshape(coarse_shape)[np.ix_(near_r, near_c)]
     length = length.reshape(coarse_shape)[np.ix_(near_r, near_c)]
     return orient.astype(np.float32), length.astype(np.float32)
+
+
+def _choose_peaks(acf: np.ndarray, inside: np.ndarray, lag: np.ndarray,
+                  ref: np.ndarray) -> np.ndarray:
+    """Flat index of the chosen peak of every window (see the module docstring).
+
+    Parameters
+    ----------
+    acf : ndarray, (n, size, size)
+        The windows' autocorrelations, lag 0 at the centre.
+    inside : ndarray of bool, (n, size, size)
+        The annulus of every window.
+    lag : ndarray, (size,)
+        Lag of every row (column) index.
+    ref : ndarray, (n,)
+        Angle (degrees) of the region's a for every window, NaN: none.
+    """
+    from scipy import ndimage
+
+    n = len(acf)
+    values = np.where(inside, acf, -np.inf)
+    fallback = values.reshape(n, -1).argmax(axis=1)
+    peak = inside & (acf == ndimage.maximum_filter(acf, size=(1, 3, 3), mode="nearest"))
+    peak[:, [0, -1], :] = peak[:, :, [0, -1]] = False
+    heights = np.where(peak, acf, -np.inf).reshape(n, -1)
+    top = heights.max(axis=1)
+    good = heights >= np.where(top > 0, NEAR_EQUAL * top, top)[:, None]
+    good &= np.isfinite(heights)
+    angle = np.degrees(np.arctan2(-lag[:, None], lag[None, :])).ravel() % 180.0
+    diff = np.abs(angle[None, :] - ref[:, None]) % 180.0
+    diff = np.minimum(diff, 180.0 - diff)
+    diff = np.where(np.isfinite(diff), diff, 0.0)  # no reference: the strongest
+    # the nearest to the reference; ties (and no reference) by height
+    cost = np.where(good, diff - 1e-6 * np.where(good, heights, 0.0), np.inf)
+    chosen = cost.argmin(axis=1)
+    return np.where(good.any(axis=1), chosen, fallback)
 
 
 def _vertex(acf, k, r, c, dr, dc) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 
 from .boundaries import boundaries_table, trace_boundaries
 from .grid import Grid
+from .lattice import angle_of
 from .local_lattice import local_lattice_maps
 from .params import Params
 from .regions import label_regions, region_geometry, region_lattices, regions_table
@@ -30,7 +31,7 @@ class Measurement:
         One row per connected region: ``frame, region, pattern, area_px,
         centroid_y_px, centroid_x_px, bbox_y0, bbox_x0, bbox_y1, bbox_x1,
         orientation_deg, a_px, b_px, gamma_deg, a_y_px, a_x_px, b_y_px,
-        b_x_px, plane_group, plane_group_score`` (lattice columns NaN for
+        b_x_px, plane_group, plane_group_score, lattice_note`` (lattice columns NaN for
         regions too small for a lattice).
     boundaries : Table
         One row per pair of adjacent regions: ``frame, boundary, region_a,
@@ -130,7 +131,10 @@ def measure_frame(image: np.ndarray, grid_labels: np.ndarray, grid: Grid | None 
     boundaries = boundaries_table(frame, pairs, lines, angles)
     if maps:
         spacing = {int(i): v for i, v in zip(ids, regions["a_px"], strict=True)}
-        omap, smap = local_lattice_maps(image, grid, grid_regions, spacing, period)
+        direction = {int(i): angle_of(item.lattice.a) for i, item in zip(ids, lattices,
+                                                                          strict=True)
+                     if item.lattice is not None}
+        omap, smap = local_lattice_maps(image, grid, grid_regions, spacing, period, direction)
     else:
         omap = smap = np.full(grid.shape, np.nan, np.float32)
     return Measurement(regions, boundaries, lines, full.astype(np.int32, copy=False),

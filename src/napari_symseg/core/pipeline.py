@@ -18,6 +18,7 @@ from .._meta import __version__
 from ..errors import ParamsError
 from .chunks import DescriptorChunks, Tally, exceeds_budget, grid_for, project
 from .clustering import assign, fit_centres, size_order
+from .consistency import reach
 from .descriptors.contrast import contrast_scales, n_channels
 from .descriptors.operations import Operations
 from .descriptors.registry import get_family
@@ -142,7 +143,11 @@ def fit_steps(
         rank = np.argsort(order).astype(np.int32)
         assigned = [(rank[lab], conf) for lab, conf in assigned]
     yield Progress("kmeans", 1, 1)
-    return Fit(Model(params, operations, pca, centres, __version__), chunks, features, assigned)
+    # how far the fitted points lie from their centres: images labelled later with this model
+    # are checked against it (core.consistency.model_note)
+    model = Model(params, operations, pca, centres, __version__,
+                  reach=reach(features, centres))
+    return Fit(model, chunks, features, assigned)
 
 
 def segment_steps(

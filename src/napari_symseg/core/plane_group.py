@@ -8,7 +8,9 @@ reflected across the lattice's candidate mirror lines (along and across
 correlation over shifts within one cell (the symmetry centre is not known),
 from ``skimage.feature.match_template``. The guess is the highest symmetry
 the lattice metric allows whose operations all score at least `THRESHOLD`;
-its score is the weakest of them (p2: the two-fold rotation's).
+its score is the weakest of them (p2: the two-fold rotation's). When even
+the two-fold rotation scores under `MIN_SCORE`, no group is named (the
+score is kept).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from .lattice import Lattice
 
 #: operations scoring at least this count as symmetries of the region
 THRESHOLD = 0.9
+#: below this best score no plane group is named (empty name, the score kept): the average
+#: cell does not even match its own 180-degree rotation, so it shows no motif to classify
+MIN_SCORE = 0.5
 #: most unit cells averaged
 MAX_CELLS = 48
 #: most pixel samples of all averaged patches together (bounds the cost for large cells)
@@ -37,7 +42,8 @@ class PlaneGroupGuess:
     ----------
     name : str
         ``"p2"``, ``"p2mm"``, ``"c2mm"``, ``"p4mm"``, ``"p6mm"``, or ``""``
-        when the region is too small to tell.
+        when the region is too small to tell or the best score is under
+        `MIN_SCORE`.
     score : float
         The weakest score of the group's operations (NaN when unknown).
     scores : dict of str to float
@@ -196,4 +202,4 @@ def guess_plane_group(image: np.ndarray, mask: np.ndarray, lattice: Lattice | No
         return PlaneGroupGuess("p2mm", min(scores["m_a"], scores["2"]), scores)
     if scores["m"] >= THRESHOLD:
         return PlaneGroupGuess("c2mm", min(scores["m"], scores["2"]), scores)
-    return PlaneGroupGuess("p2", scores["2"], scores)
+    return PlaneGroupGuess("p2" if scores["2"] >= MIN_SCORE else "", scores["2"], scores)

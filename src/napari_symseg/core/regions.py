@@ -18,8 +18,8 @@ import numpy as np
 from scipy import ndimage
 
 from .grid import Grid
-from .lattice import Lattice, region_lattice
-from .plane_group import UNKNOWN, PlaneGroupGuess, guess_plane_group
+from .lattice import Lattice, lattice_and_note
+from .plane_group import MIN_SCORE, UNKNOWN, PlaneGroupGuess, guess_plane_group
 from .table import Table
 
 #: regions smaller than this (px) get no lattice (too few cells for an autocorrelation)
@@ -28,10 +28,12 @@ MIN_LATTICE_AREA = 900
 
 @dataclass(frozen=True)
 class RegionLattice:
-    """The lattice and plane-group guess of one region (None / unknown when too small)."""
+    """The lattice and plane-group guess of one region (None / unknown when too small), and
+    why it has no lattice (`note`, empty when it has one)."""
 
     lattice: Lattice | None
     group: PlaneGroupGuess
+    note: str = ""
 
 
 def label_regions(labels: np.ndarray, n_patterns: int | None = None
@@ -146,12 +148,16 @@ def region_lattices(image: np.ndarray, regions: np.ndarray, boxes: np.ndarray,
     for rid, (y0, x0, y1, x1) in enumerate(boxes, start=1):
         mask = regions[y0:y1, x0:x1] == rid
         if mask.sum() < MIN_LATTICE_AREA:
-            out.append(RegionLattice(None, UNKNOWN))
+            out.append(RegionLattice(None, UNKNOWN, f"under {MIN_LATTICE_AREA} px"))
             continue
         crop = image[y0:y1, x0:x1]
-        lat = region_lattice(crop, mask, max_lag)
+        lat, note = lattice_and_note(crop, mask, max_lag)
         group = guess_plane_group(crop, mask, lat) if plane_groups else UNKNOWN
-        out.append(RegionLattice(lat, group))
+        if plane_groups and lat is not None and not group.name:
+            note = ("no plane group: fewer than 3 whole patches 5 b wide fit in the "
+                    "region" if math.isnan(group.score) else
+                    f"no plane group: even the two-fold rotation scores under {MIN_SCORE:g}")
+        out.append(RegionLattice(lat, group, note))
     return out
 
 
@@ -168,7 +174,9 @@ def lattice_columns(lattices: list[RegionLattice]) -> dict[str, np.ndarray]:
     dict of str to ndarray
         ``orientation_deg``, ``a_px``, ``b_px``, ``gamma_deg``, the vectors'
         components ``a_y_px``, ``a_x_px``, ``b_y_px``, ``b_x_px`` (rows
-        down, columns right), ``plane_group``, ``plane_group_score``.
+        down, columns right), ``plane_group``, ``plane_group_score``,
+        ``lattice_note`` (why a region has no lattice or no plane group; empty when it
+        has both).
     """
     nan = math.nan
     rows = []
@@ -185,6 +193,7 @@ def lattice_columns(lattices: list[RegionLattice]) -> dict[str, np.ndarray]:
     cols = {name: values[:, i] for i, name in enumerate(names)}
     cols["plane_group"] = np.array([item.group.name for item in lattices], dtype=object)
     cols["plane_group_score"] = np.array([item.group.score for item in lattices], np.float64)
+    cols["lattice_note"] = np.array([item.note for item in lattices], dtype=object)
     return cols
 
 

@@ -143,7 +143,7 @@ class Result:
         Table
             Columns ``frame, region, pattern, area_px, centroid_y_px,
             centroid_x_px, bbox_*, orientation_deg, a_px, b_px, gamma_deg,
-            a_y_px, a_x_px, b_y_px, b_x_px, plane_group, plane_group_score``.
+            a_y_px, a_x_px, b_y_px, b_x_px, plane_group, plane_group_score, lattice_note``.
         """
         return self.measure(maps=False).regions
 

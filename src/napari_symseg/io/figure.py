@@ -202,6 +202,7 @@ def overlay_figure(
     n_patterns: int | None = None,
     alpha: float = 0.35,
     legend: bool = True,
+    names=(),
 ) -> np.ndarray:
     """The overlay with boundaries, scale bar and legend, as an RGB image of the image's size.
 
@@ -222,6 +223,9 @@ def overlay_figure(
     legend : bool
         Name the pattern colours (up to `MAX_LEGEND` patterns) in the upper
         right corner.
+    names : sequence of str, optional
+        Names of patterns 0, 1, ... in the legend (``--pattern-names``); a pattern
+        without a name (or an empty one) is called ``pattern k``.
 
     Returns
     -------
@@ -266,7 +270,7 @@ def overlay_figure(
             ha="center", va="bottom")
     if legend and 0 < n <= MAX_LEGEND:
         handles = [Patch(facecolor=colours[k] / 255, edgecolor="white", linewidth=0.5,
-                         label=f"pattern {k}") for k in range(n)]
+                         label=legend_name(names, k)) for k in range(n)]
         ax.legend(handles=handles, loc="upper right", fontsize=0.8 * points, frameon=True,
                   facecolor="black", edgecolor="none", framealpha=0.55, labelcolor="white",
                   borderaxespad=margin / font, handlelength=1.0, handleheight=1.0)
@@ -277,6 +281,20 @@ def overlay_figure(
     return out
 
 
+def legend_name(names, k: int) -> str:
+    """The legend's name of pattern `k`: its given name, else ``pattern k``.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Given names of patterns 0, 1, ... (may be shorter, or hold empty names).
+    k : int
+        Pattern index.
+    """
+    names = tuple(names or ())
+    return str(names[k]) if k < len(names) and str(names[k]).strip() else f"pattern {k}"
+
+
 def write_overlay(
     path: str | Path,
     image: np.ndarray,
@@ -285,6 +303,7 @@ def write_overlay(
     colours: np.ndarray | None = None,
     n_patterns: int | None = None,
     alpha: float = 0.35,
+    names=(),
 ) -> None:
     """Save `overlay_figure` as a PNG (one image pixel = one PNG pixel).
 
@@ -304,11 +323,13 @@ def write_overlay(
         Patterns named in the legend.
     alpha : float
         Weight of the pattern colours.
+    names : sequence of str, optional
+        Names of patterns 0, 1, ... in the legend.
     """
     from PIL import Image
 
     from .output import replacing
 
-    rgb = overlay_figure(image, labels, calibration, colours, n_patterns, alpha)
+    rgb = overlay_figure(image, labels, calibration, colours, n_patterns, alpha, names=names)
     with replacing(Path(path)) as tmp:
         Image.fromarray(rgb).save(tmp)

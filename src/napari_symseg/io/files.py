@@ -42,15 +42,49 @@ def read_image(path: str | Path) -> np.ndarray:
         raise FileFormatError(f"input file not found: {path}")
     try:
         if suffix == ".npy":
-            return np.load(path, allow_pickle=False, mmap_mode="r")
+            return _read_npy(path)
         import tifffile
 
         try:
             return tifffile.memmap(path, mode="r")
         except ValueError:  # compressed or tiled: not memory-mappable
             return tifffile.imread(path)
+    except FileFormatError:
+        raise
     except Exception as err:  # any reader failure is a bad file for the user
         raise FileFormatError(f"cannot read {path}: {err}") from None
+
+
+#: the first bytes of every .npy file
+NPY_MAGIC = b"\x93NUMPY"
+
+
+def _read_npy(path: Path) -> np.ndarray:
+    """A numeric ``.npy`` array, memory-mapped; one clear line for anything else (never
+    numpy's advice to load pickled data unsafely)."""
+    with open(path, "rb") as fh:
+        head = fh.read(len(NPY_MAGIC))
+    if not head:
+        raise FileFormatError(f"{path.name} is empty (0 bytes): not a .npy array")
+    if head != NPY_MAGIC:
+        raise FileFormatError(f"{path.name} is not a numeric .npy array "
+                              "(object/pickled data or not a .npy file)")
+    try:
+        data = np.load(path, allow_pickle=False, mmap_mode="r")
+    except ValueError as err:
+        text = str(err)
+        if "pickle" in text or "Object arrays" in text or "Python objects" in text:
+            raise FileFormatError(f"{path.name} is not a numeric .npy array "
+                                  "(object/pickled data or not a .npy file)") from None
+        if "mmap length is greater than file size" in text or "No data left" in text \
+                or "cannot reshape" in text:
+            raise FileFormatError(f"{path.name} is truncated: the file is shorter than "
+                                  "its .npy header says (an interrupted copy or save?)") from None
+        raise
+    if data.dtype.hasobject or data.dtype.names is not None:
+        raise FileFormatError(f"{path.name} is not a numeric .npy array "
+                              f"(dtype {data.dtype})")
+    return data
 
 
 def read_calibrated(path: str | Path):
