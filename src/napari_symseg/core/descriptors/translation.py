@@ -317,11 +317,11 @@ def clipped_correlations(image, shifts, patch_x, patch_y, rows, cols) -> np.ndar
     c0, c1 = max(0, int(cols[0]) - patch_y - wy), min(w, int(cols[-1]) + patch_y + wy + 1)
     region = np.ascontiguousarray(standardise(image[r0:r1, c0:c1]))
     sums = np.zeros((2, r1 - r0 + 1, c1 - c0 + 1))
-    sums[0, 1:, 1:] = region.cumsum(0).cumsum(1)
-    sums[1, 1:, 1:] = (region * region).cumsum(0).cumsum(1)
+    _integral_images(region, sums)
     out = np.empty((len(rows), len(cols), len(shifts)), dtype=np.float32)
+    n_threads = max(1, min(numba.get_num_threads(), len(shifts)))
     _clipped_kernel(region, sums, shifts, rows - r0, cols - c0, patch_x, patch_y,
-                    ZERO_VARIANCE, out)
+                    ZERO_VARIANCE, n_threads, out)
     return out
 
 
@@ -330,42 +330,78 @@ def _box(table, x0, x1, y0, y1):  # pragma: no cover - compiled
     return table[x1, y1] - table[x0, y1] - table[x1, y0] + table[x0, y0]
 
 
+@numba.njit(cache=True)
+def _integral_images(img, sums):  # pragma: no cover - compiled
+    """``sums[0]``/``sums[1]`` (first row and column zero) become the integral images
+    of `img` and `img`**2, added in the order of ``x.cumsum(0).cumsum(1)``."""
+    h, w = img.shape
+    for i in range(h):  # down the columns
+        for j in range(w):
+            v = img[i, j]
+            sums[0, i + 1, j + 1] = sums[0, i, j + 1] + v
+            sums[1, i + 1, j + 1] = sums[1, i, j + 1] + v * v
+    for i in range(h):  # along the rows
+        for t in range(2):
+            row = sums[t, i + 1]
+            acc = row[1]
+            for j in range(2, w + 1):
+                acc += row[j]
+                row[j] = acc
+
+
 @numba.njit(cache=True, parallel=True)
-def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, out):  # pragma: no cover
+def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, n_threads,
+                    out):  # pragma: no cover
     """Kernel of `clipped_correlations`; `rows`/`cols` index `img` (the region). The
     region holds every pixel the points read, and its edges are the image's edges
-    wherever a patch is clipped, so clipping to the region is clipping to the image."""
+    wherever a patch is clipped, so clipping to the region is clipping to the image.
+
+    Per shift, the integral image of the product I * I(. + t) is built only up to
+    the last row and column that a box of the points reads, in one buffer per
+    thread (`n_threads` of them; row and column 0 stay zero, the rest is
+    rewritten for every shift)."""
     h, w = img.shape
-    for k in numba.prange(shifts.shape[0]):
-        m = shifts[k, 0]
-        n = shifts[k, 1]
+    for t in numba.prange(n_threads):
         prod = np.zeros((h + 1, w + 1))
-        for i in range(h):
-            acc = 0.0
-            i2 = i + m
-            for j in range(w):
-                j2 = j + n
-                if 0 <= i2 < h and 0 <= j2 < w:
-                    acc += img[i, j] * img[i2, j2]
-                prod[i + 1, j + 1] = prod[i, j + 1] + acc
-        for a in range(rows.shape[0]):
-            r = rows[a]
-            x0 = max(r - px, 0, -m)
-            x1 = min(r + px + 1, h, h - m)
-            for b in range(cols.shape[0]):
-                c = cols[b]
-                y0 = max(c - py, 0, -n)
-                y1 = min(c + py + 1, w, w - n)
-                count = (x1 - x0) * (y1 - y0)
-                mu0 = _box(sums[0], x0, x1, y0, y1) / count
-                mu1 = _box(sums[0], x0 + m, x1 + m, y0 + n, y1 + n) / count
-                v0 = _box(sums[1], x0, x1, y0, y1) / count - mu0 * mu0
-                v1 = _box(sums[1], x0 + m, x1 + m, y0 + n, y1 + n) / count - mu1 * mu1
-                if v0 <= eps or v1 <= eps:
-                    out[a, b, k] = 0.0
+        for k in range(t, shifts.shape[0], n_threads):
+            m = shifts[k, 0]
+            n = shifts[k, 1]
+            x_end = min(rows.max() + px + 1, h, h - m)
+            y_end = min(cols.max() + py + 1, w, w - n)
+            j_lo = min(max(0, -n), y_end)
+            for i in range(x_end):
+                above = prod[i]
+                here = prod[i + 1]
+                if i + m >= 0:
+                    x = img[i]
+                    y = img[i + m]
+                    for j in range(j_lo):
+                        here[j + 1] = above[j + 1]
+                    acc = 0.0
+                    for j in range(j_lo, y_end):
+                        acc += x[j] * y[j + n]
+                        here[j + 1] = above[j + 1] + acc
                 else:
-                    cov = _box(prod, x0, x1, y0, y1) / count - mu0 * mu1
-                    out[a, b, k] = cov / np.sqrt(v0 * v1)
+                    for j in range(y_end):
+                        here[j + 1] = above[j + 1]
+            for a in range(rows.shape[0]):
+                r = rows[a]
+                x0 = max(r - px, 0, -m)
+                x1 = min(r + px + 1, h, h - m)
+                for b in range(cols.shape[0]):
+                    c = cols[b]
+                    y0 = max(c - py, 0, -n)
+                    y1 = min(c + py + 1, w, w - n)
+                    count = (x1 - x0) * (y1 - y0)
+                    mu0 = _box(sums[0], x0, x1, y0, y1) / count
+                    mu1 = _box(sums[0], x0 + m, x1 + m, y0 + n, y1 + n) / count
+                    v0 = _box(sums[1], x0, x1, y0, y1) / count - mu0 * mu0
+                    v1 = _box(sums[1], x0 + m, x1 + m, y0 + n, y1 + n) / count - mu1 * mu1
+                    if v0 <= eps or v1 <= eps:
+                        out[a, b, k] = 0.0
+                    else:
+                        cov = _box(prod, x0, x1, y0, y1) / count - mu0 * mu1
+                        out[a, b, k] = cov / np.sqrt(v0 * v1)
 
 
 def _pair_jobs(shifts, step_r, step_c, n_rows, n_cols) -> np.ndarray:
