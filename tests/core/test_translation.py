@@ -146,6 +146,24 @@ def test_clipped_patches_match_reference_up_to_the_border(shape, px, py, wx, wy,
     assert np.abs(want).max() > 0.3
 
 
+@pytest.mark.parametrize(("rows", "cols"), [
+    (np.arange(5, 13, 3), np.arange(6, 40, 4)),  # top band, clipped above
+    (np.arange(29, 36, 2), np.array([5, 6, 44])),  # bottom rows, both sides, unequal steps
+    (np.array([20]), np.array([25])),  # one point, nothing clipped
+])
+def test_clipped_band_of_points_matches_reference(rows, cols):
+    """The product's integral image stops at the last row/column the boxes read."""
+    from .translation_reference import reference_clipped_correlations
+
+    image = np.random.default_rng(5).normal(size=(41, 50)) + 2
+    shifts = np.array([(m, n) for m in range(-5, 6, 2) for n in range(-5, 6)])
+    shifts = shifts[np.random.default_rng(6).permutation(len(shifts))]
+    got = translation.clipped_correlations(image, shifts, 4, 3, rows, cols)
+    want = reference_clipped_correlations(image, shifts, 4, 3, rows, cols)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert np.abs(want).max() > 0.3
+
+
 def test_clipped_patches_score_constant_corners_zero():
     image = np.random.default_rng(2).normal(size=(30, 30))
     image[:8, :8] = 4.0  # a constant corner
