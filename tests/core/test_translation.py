@@ -146,6 +146,24 @@ def test_clipped_patches_match_reference_up_to_the_border(shape, px, py, wx, wy,
     assert np.abs(want).max() > 0.3
 
 
+@pytest.mark.parametrize(("rows", "cols"), [
+    (np.arange(5, 13, 3), np.arange(6, 40, 4)),  # top band, clipped above
+    (np.arange(29, 36, 2), np.array([5, 6, 44])),  # bottom rows, both sides, unequal steps
+    (np.array([20]), np.array([25])),  # one point, nothing clipped
+])
+def test_clipped_band_of_points_matches_reference(rows, cols):
+    """The product's integral image stops at the last row/column the boxes read."""
+    from .translation_reference import reference_clipped_correlations
+
+    image = np.random.default_rng(5).normal(size=(41, 50)) + 2
+    shifts = np.array([(m, n) for m in range(-5, 6, 2) for n in range(-5, 6)])
+    shifts = shifts[np.random.default_rng(6).permutation(len(shifts))]
+    got = translation.clipped_correlations(image, shifts, 4, 3, rows, cols)
+    want = reference_clipped_correlations(image, shifts, 4, 3, rows, cols)
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    assert np.abs(want).max() > 0.3
+
+
 def test_clipped_patches_score_constant_corners_zero():
     image = np.random.default_rng(2).normal(size=(30, 30))
     image[:8, :8] = 4.0  # a constant corner
@@ -160,3 +178,24 @@ def test_points_must_keep_one_window_from_the_border():
     with pytest.raises(ValueError, match="closer to the border"):
         translation.clipped_correlations(image, np.array([[3, 0]]), 2, 2, np.array([2]),
                                          np.array([10]))
+
+
+@pytest.mark.parametrize(("shape", "px", "py", "bounds"), [
+    ((30, 41), 2, 3, (2, 28, 3, 38)),
+    ((75, 23), 4, 1, (5, 70, 1, 22)),  # more rows than one block of the kernel
+    ((19, 60), 0, 5, (3, 11, 5, 50)),
+])
+def test_local_moments_match_patchwise_mean_and_variance(shape, px, py, bounds):
+    image = np.random.default_rng(4).normal(size=shape) * 2 + 3
+    image[:, :12] = 1.5  # a constant strip: variance 0
+    r0, r1, c0, c1 = bounds
+    mean, var = translation.local_moments(image, px, py, bounds)
+    want_mean = np.empty((r1 - r0, c1 - c0))
+    want_var = np.empty_like(want_mean)
+    for a, r in enumerate(range(r0, r1)):
+        for b, c in enumerate(range(c0, c1)):
+            patch = image[r - px : r + px + 1, c - py : c + py + 1]
+            want_mean[a, b], want_var[a, b] = patch.mean(), patch.var()
+    np.testing.assert_allclose(mean, want_mean, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(var, want_var, rtol=0, atol=1e-11)
+    assert want_var.max() > 1 and want_var.min() == 0

@@ -11,7 +11,8 @@ p_c - patch_y .. p_c + patch_y) and the patch B(p + t) (paper eq. 3)::
 ``mu`` and ``var`` are two box filters of the whole image, computed once.
 ``S_t`` is a box sum of the product image I * I(. + t), evaluated only on the
 strided output grid with running sums: going down one grid row adds the
-``stride`` product rows that enter the patch and subtracts those that leave,
+``stride`` product rows that enter the patch and subtracts those that leave
+(recomputed, not stored),
 and the horizontal box sum runs the same way along the grid columns. The
 cost is O(n_shifts * H * W), independent of the patch size, against
 O(n_shifts * H * W * |B|) for the direct evaluation of eq. (2). Sums are
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from scipy import ndimage
 
 from ..grid import inside
 from .operations import Operations
@@ -145,13 +145,66 @@ def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds) -> tupl
     mean, var : ndarray, float64, shape (r1 - r0, c1 - c0)
     """
     r0, r1, c0, c1 = bounds
-    sub = image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y]
-    size = (2 * patch_x + 1, 2 * patch_y + 1)
-    crop = (slice(patch_x, patch_x + r1 - r0), slice(patch_y, patch_y + c1 - c0))
-    mean = ndimage.uniform_filter(sub, size=size, mode="nearest")[crop]
-    mean_sq = ndimage.uniform_filter(sub * sub, size=size, mode="nearest")[crop]
-    var = mean_sq - mean * mean
+    sub = np.ascontiguousarray(
+        image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y], dtype=np.float64
+    )
+    mean = np.empty((r1 - r0, c1 - c0))
+    var = np.empty((r1 - r0, c1 - c0))
+    if mean.size:
+        _box_moments(sub, patch_x, patch_y, mean, var)
     return mean, var
+
+
+@numba.njit(cache=True, parallel=True)
+def _box_moments(img, px, py, mean, var):  # pragma: no cover - compiled
+    """Kernel of `local_moments`: `img` is padded by (px, py) around the centres.
+
+    Separable running sums: per block of output rows, column sums of I and
+    I^2 over the patch height (updated by one entering and one leaving row),
+    then a running horizontal sum along each output row. Blocks restart the
+    sums, so rounding does not build up along the image.
+    """
+    n_r, n_c = mean.shape
+    hx = 2 * px + 1
+    hy = 2 * py + 1
+    inv_area = 1.0 / (hx * hy)
+    block = 32
+    n_blocks = (n_r + block - 1) // block
+    w = img.shape[1]
+    for q in numba.prange(n_blocks):
+        a0 = q * block
+        a1 = min(n_r, a0 + block)
+        s1 = np.zeros(w)
+        s2 = np.zeros(w)
+        for i in range(a0, a0 + hx):
+            row = img[i]
+            for j in range(w):
+                v = row[j]
+                s1[j] += v
+                s2[j] += v * v
+        for a in range(a0, a1):
+            if a > a0:
+                old = img[a - 1]
+                new = img[a + hx - 1]
+                for j in range(w):
+                    u = old[j]
+                    v = new[j]
+                    s1[j] += v - u
+                    s2[j] += v * v - u * u
+            t1 = 0.0
+            t2 = 0.0
+            for j in range(hy):
+                t1 += s1[j]
+                t2 += s2[j]
+            mrow = mean[a]
+            vrow = var[a]
+            for b in range(n_c):
+                if b > 0:
+                    t1 += s1[b + hy - 1] - s1[b - 1]
+                    t2 += s2[b + hy - 1] - s2[b - 1]
+                mu = t1 * inv_area
+                mrow[b] = mu
+                vrow[b] = t2 * inv_area - mu * mu
 
 
 def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -> np.ndarray:
@@ -264,11 +317,11 @@ def clipped_correlations(image, shifts, patch_x, patch_y, rows, cols) -> np.ndar
     c0, c1 = max(0, int(cols[0]) - patch_y - wy), min(w, int(cols[-1]) + patch_y + wy + 1)
     region = np.ascontiguousarray(standardise(image[r0:r1, c0:c1]))
     sums = np.zeros((2, r1 - r0 + 1, c1 - c0 + 1))
-    sums[0, 1:, 1:] = region.cumsum(0).cumsum(1)
-    sums[1, 1:, 1:] = (region * region).cumsum(0).cumsum(1)
+    _integral_images(region, sums)
     out = np.empty((len(rows), len(cols), len(shifts)), dtype=np.float32)
+    n_threads = max(1, min(numba.get_num_threads(), len(shifts)))
     _clipped_kernel(region, sums, shifts, rows - r0, cols - c0, patch_x, patch_y,
-                    ZERO_VARIANCE, out)
+                    ZERO_VARIANCE, n_threads, out)
     return out
 
 
@@ -277,42 +330,78 @@ def _box(table, x0, x1, y0, y1):  # pragma: no cover - compiled
     return table[x1, y1] - table[x0, y1] - table[x1, y0] + table[x0, y0]
 
 
+@numba.njit(cache=True)
+def _integral_images(img, sums):  # pragma: no cover - compiled
+    """``sums[0]``/``sums[1]`` (first row and column zero) become the integral images
+    of `img` and `img`**2, added in the order of ``x.cumsum(0).cumsum(1)``."""
+    h, w = img.shape
+    for i in range(h):  # down the columns
+        for j in range(w):
+            v = img[i, j]
+            sums[0, i + 1, j + 1] = sums[0, i, j + 1] + v
+            sums[1, i + 1, j + 1] = sums[1, i, j + 1] + v * v
+    for i in range(h):  # along the rows
+        for t in range(2):
+            row = sums[t, i + 1]
+            acc = row[1]
+            for j in range(2, w + 1):
+                acc += row[j]
+                row[j] = acc
+
+
 @numba.njit(cache=True, parallel=True)
-def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, out):  # pragma: no cover
+def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, n_threads,
+                    out):  # pragma: no cover
     """Kernel of `clipped_correlations`; `rows`/`cols` index `img` (the region). The
     region holds every pixel the points read, and its edges are the image's edges
-    wherever a patch is clipped, so clipping to the region is clipping to the image."""
+    wherever a patch is clipped, so clipping to the region is clipping to the image.
+
+    Per shift, the integral image of the product I * I(. + t) is built only up to
+    the last row and column that a box of the points reads, in one buffer per
+    thread (`n_threads` of them; row and column 0 stay zero, the rest is
+    rewritten for every shift)."""
     h, w = img.shape
-    for k in numba.prange(shifts.shape[0]):
-        m = shifts[k, 0]
-        n = shifts[k, 1]
+    for t in numba.prange(n_threads):
         prod = np.zeros((h + 1, w + 1))
-        for i in range(h):
-            acc = 0.0
-            i2 = i + m
-            for j in range(w):
-                j2 = j + n
-                if 0 <= i2 < h and 0 <= j2 < w:
-                    acc += img[i, j] * img[i2, j2]
-                prod[i + 1, j + 1] = prod[i, j + 1] + acc
-        for a in range(rows.shape[0]):
-            r = rows[a]
-            x0 = max(r - px, 0, -m)
-            x1 = min(r + px + 1, h, h - m)
-            for b in range(cols.shape[0]):
-                c = cols[b]
-                y0 = max(c - py, 0, -n)
-                y1 = min(c + py + 1, w, w - n)
-                count = (x1 - x0) * (y1 - y0)
-                mu0 = _box(sums[0], x0, x1, y0, y1) / count
-                mu1 = _box(sums[0], x0 + m, x1 + m, y0 + n, y1 + n) / count
-                v0 = _box(sums[1], x0, x1, y0, y1) / count - mu0 * mu0
-                v1 = _box(sums[1], x0 + m, x1 + m, y0 + n, y1 + n) / count - mu1 * mu1
-                if v0 <= eps or v1 <= eps:
-                    out[a, b, k] = 0.0
+        for k in range(t, shifts.shape[0], n_threads):
+            m = shifts[k, 0]
+            n = shifts[k, 1]
+            x_end = min(rows.max() + px + 1, h, h - m)
+            y_end = min(cols.max() + py + 1, w, w - n)
+            j_lo = min(max(0, -n), y_end)
+            for i in range(x_end):
+                above = prod[i]
+                here = prod[i + 1]
+                if i + m >= 0:
+                    x = img[i]
+                    y = img[i + m]
+                    for j in range(j_lo):
+                        here[j + 1] = above[j + 1]
+                    acc = 0.0
+                    for j in range(j_lo, y_end):
+                        acc += x[j] * y[j + n]
+                        here[j + 1] = above[j + 1] + acc
                 else:
-                    cov = _box(prod, x0, x1, y0, y1) / count - mu0 * mu1
-                    out[a, b, k] = cov / np.sqrt(v0 * v1)
+                    for j in range(y_end):
+                        here[j + 1] = above[j + 1]
+            for a in range(rows.shape[0]):
+                r = rows[a]
+                x0 = max(r - px, 0, -m)
+                x1 = min(r + px + 1, h, h - m)
+                for b in range(cols.shape[0]):
+                    c = cols[b]
+                    y0 = max(c - py, 0, -n)
+                    y1 = min(c + py + 1, w, w - n)
+                    count = (x1 - x0) * (y1 - y0)
+                    mu0 = _box(sums[0], x0, x1, y0, y1) / count
+                    mu1 = _box(sums[0], x0 + m, x1 + m, y0 + n, y1 + n) / count
+                    v0 = _box(sums[1], x0, x1, y0, y1) / count - mu0 * mu0
+                    v1 = _box(sums[1], x0 + m, x1 + m, y0 + n, y1 + n) / count - mu1 * mu1
+                    if v0 <= eps or v1 <= eps:
+                        out[a, b, k] = 0.0
+                    else:
+                        cov = _box(prod, x0, x1, y0, y1) / count - mu0 * mu1
+                        out[a, b, k] = cov / np.sqrt(v0 * v1)
 
 
 def _pair_jobs(shifts, step_r, step_c, n_rows, n_cols) -> np.ndarray:
@@ -356,8 +445,10 @@ def _box_correlations(
 
     Grid index (a, b) is the patch centre (row0 + a*step_r, col0 + b*step_c)
     in `mean` coordinates; the patch then spans rows cr .. cr + 2*px of `img`.
-    Product rows I(i) * I(i + m) enter the column sums once and are kept in a
-    ring buffer until they leave the patch.
+    Going down one grid row, the product rows I(i) * I(i + m) that leave the
+    patch are recomputed and subtracted from the column sums (the same values
+    that were added, so nothing drifts), then those that enter are added;
+    no product image is stored.
     """
     n_rows, n_cols = out.shape[0], out.shape[1]
     hx = 2 * px + 1
@@ -369,28 +460,31 @@ def _box_correlations(
         n = shifts[k, 1]
         ms = m // step_r
         ns = n // step_c
-        c_first = col0 + b_lo * step_c  # first patch column (img coords)
+        c_first = col0 + b_lo * step_c
         width = (b_hi - b_lo - 1) * step_c + hy
         colsum = np.zeros(width, dtype=np.float64)
-        ring = np.zeros((hx, width), dtype=np.float64)
         for a in range(a_lo, a_hi):
             cr = row0 + a * step_r
             if a == a_lo or step_r >= hx:
-                first_new = cr  # (re)start: every patch row is new
+                first_new = cr
                 colsum[:] = 0.0
             else:
                 first_new = cr + hx - step_r
-                for i in range(cr - step_r, cr):  # rows leaving the patch
-                    slot = ring[i % hx]
+                for i in range(cr - step_r, cr):
+                    x = img[i, c_first:c_first + width]
+                    y = img[i + m, c_first + n:c_first + n + width]
                     for j in range(width):
-                        colsum[j] -= slot[j]
-            for i in range(first_new, cr + hx):  # rows entering the patch
-                slot = ring[i % hx]
+                        colsum[j] -= x[j] * y[j]
+            for i in range(first_new, cr + hx):
+                x = img[i, c_first:c_first + width]
+                y = img[i + m, c_first + n:c_first + n + width]
                 for j in range(width):
-                    v = img[i, c_first + j] * img[i + m, c_first + j + n]
-                    slot[j] = v
-                    colsum[j] += v
+                    colsum[j] += x[j] * y[j]
             s = 0.0
+            mr = mean[cr]
+            vr = var[cr]
+            mr2 = mean[cr + m]
+            vr2 = var[cr + m]
             for b in range(b_lo, b_hi):
                 j0 = (b - b_lo) * step_c
                 if b == b_lo or step_c >= hy:
@@ -403,12 +497,12 @@ def _box_correlations(
                     for j in range(j0 + hy - step_c, j0 + hy):
                         s += colsum[j]
                 cc = col0 + b * step_c
-                v0 = var[cr, cc]
-                v1 = var[cr + m, cc + n]
+                v0 = vr[cc]
+                v1 = vr2[cc + n]
                 if v0 <= eps or v1 <= eps:
                     rho = 0.0
                 else:
-                    rho = (s * inv_area - mean[cr, cc] * mean[cr + m, cc + n]) / np.sqrt(v0 * v1)
+                    rho = (s * inv_area - mr[cc] * mr2[cc + n]) / np.sqrt(v0 * v1)
                 if 0 <= a < n_rows and 0 <= b < n_cols:
                     out[a, b, k] = rho
                 if k_neg >= 0:
