@@ -373,6 +373,7 @@ class SymsegWidget(QWidget):
 
     def _on_done(self, status: str) -> None:
         """The run ended: idle (``worker`` None) once its results are shown."""
+        preview = getattr(getattr(self._runner, "job", None), "preview", False)
 
         def idle() -> None:
             self._runner = self.worker = None
@@ -380,7 +381,8 @@ class SymsegWidget(QWidget):
             self.progress.visible = False
             self.status.value = status
             self._preview.run_ended()
-            self._select_patterns()
+            if not preview:  # a preview leaves the selection alone
+                self._select_patterns()
             self.measure.refresh()  # a measurement of the replaced run is outdated
 
         self._view.request(then=idle)
