@@ -100,5 +100,40 @@ def test_plots_dock_is_made_ahead_and_docking_it_does_not_write_napari_settings(
     dock = widget.show_plots()
     assert viewer.window.dock_widgets[PLOTS_DOCK_NAME] is dock
     assert len(saved) == 1  # docking wrote nothing: napari's next save keeps the area
-    assert settings.application.plugin_widget_positions[PLOTS_DOCK_NAME] == "bottom"
+    assert settings.application.plugin_widget_positions[PLOTS_DOCK_NAME] == "right"
     assert settings._save_on_change
+
+
+def test_all_docks_fit_a_laptop_and_run_stays_in_view(qtbot, make_napari_viewer):
+    from benchmarks.measure_scenarios import two_grains
+
+    from napari_symseg._qt.docks import TABBED
+
+    viewer = make_napari_viewer(show=True)
+    window = viewer.window._qt_window
+    window.showNormal()
+    window.resize(1366, 768)
+    source = viewer.add_image(two_grains((128, 128), orientations=(10.0, 40.0),
+                                         tilt=0.0).image, name="g")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
+    widget.image.value = source
+    set_fields(widget, patch_x=8, patch_y=8, window_x=10, window_y=10, stride=4)
+    run_and_wait(qtbot, widget)
+    section = widget.measure
+    assert section.start() is not None
+    qtbot.waitUntil(lambda: section.controller.last is not None and section.button.enabled,
+                    timeout=60_000)
+    # plots, Scribbles and the region table are tabs of one group
+    docks = [d for d in window.findChildren(type(section._dock)) if d.windowTitle() in TABBED]
+    assert len(docks) == 3
+    assert all(window.tabifiedDockWidgets(d) for d in docks)
+    assert window.minimumSizeHint().height() <= 740
+    for width, height in ((1366, 768), (1920, 1080)):
+        window.resize(width, height)
+        qtbot.wait(200)
+        run = widget.run_button.native
+        assert not run.visibleRegion().isEmpty()
+        top_left = run.mapTo(window, run.rect().topLeft())
+        bottom_right = run.mapTo(window, run.rect().bottomRight())
+        assert window.rect().contains(top_left) and window.rect().contains(bottom_right)

@@ -39,6 +39,7 @@ def test_paint_run_merge_split_undo(dock, qtbot):
     data[40:56, 20:24] = 2
     layer.data = data
     _run(widget, qtbot)
+    assert widget.scatter.empty.isHidden() and not widget.scatter.canvas.isHidden()
     out = viewer.layers["img scribbled patterns"]
     truth = two_phase_truth(SHAPE, BOUNDARY)
     assert (out.data == np.where(truth == 1, 1, 2)).mean() > 0.97  # layer = pattern + 1
@@ -70,6 +71,9 @@ def test_paint_run_merge_split_undo(dock, qtbot):
 
 def test_run_without_scribbles_says_so(dock):
     _, widget, _ = dock
+    # before a run: a short text, not an empty plot
+    assert not widget.scatter.empty.isHidden() and widget.scatter.canvas.isHidden()
+    assert "run with scribbles" in widget.scatter.empty.text()
     assert widget.run() is None
     assert "no scribbles for img" in widget.status.value
 

@@ -4,6 +4,9 @@ First the essential fields, then the buttons, progress, status and hint,
 then a collapsed *Advanced* section. Everything scrolls vertically; a long
 status or hint text wraps instead of widening the dock; there is no
 horizontal scrolling: the dock is as wide as its labelled fields need.
+The scroll area's minimum height keeps the essential fields, the buttons
+and the status line in view (`_Fit`), so that other docks in the same
+dock area cannot squeeze the Run button out of sight.
 """
 
 from __future__ import annotations
@@ -60,29 +63,46 @@ def scrolling_column(host: QWidget, essentials: list, buttons: list, below: list
     for combo in content.findChildren(QComboBox):  # a long choice must not widen the dock
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         combo.setMinimumContentsLength(12)
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setWidget(content)
-    # vertical scrolling only: the dock is as wide as the column needs, never clipped
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    scroll._fit = _FitWidth(scroll, content)  # kept alive with the scroll area
+    scroll = scroll_area(content, keep=(main.native, row.native,
+                                        *(w.native for w in below[:2])))
     outer = QVBoxLayout(host)
     outer.setContentsMargins(0, 0, 0, 0)
     outer.addWidget(scroll)
     return scroll, collapsible, (main, row, expert)
 
 
-class _FitWidth(QObject):
-    """Keep a scroll area at least as wide as its column's minimum width.
+def scroll_area(content: QWidget, keep=()) -> QScrollArea:
+    """A vertically scrolling area around `content` (never narrower than it needs).
+
+    Parameters
+    ----------
+    content : QWidget
+        The column.
+    keep : sequence of QWidget
+        The first rows of `content`, kept in view: the area is at least as
+        high as they are.
+    """
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(content)
+    # vertical scrolling only: the dock is as wide as the column needs, never clipped
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll._fit = _Fit(scroll, content, keep)  # kept alive with the scroll area
+    return scroll
+
+
+class _Fit(QObject):
+    """Keep a scroll area at least as wide as its column's minimum width, and as high as
+    its `keep` rows.
 
     The width only grows (a field label that gets longer, e.g. a length in
     nm with more digits), never shrinks, so the dock does not jump back and
     forth; texts that can grow without bound (status, hint) wrap instead.
     """
 
-    def __init__(self, scroll: QScrollArea, content: QWidget) -> None:
+    def __init__(self, scroll: QScrollArea, content: QWidget, keep=()) -> None:
         super().__init__(scroll)
-        self.scroll, self.content = scroll, content
+        self.scroll, self.content, self.keep = scroll, content, tuple(keep)
         content.installEventFilter(self)
         self.fit()
 
@@ -92,6 +112,15 @@ class _FitWidth(QObject):
                 + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth())
         if need > scroll.minimumWidth():
             scroll.setMinimumWidth(need)
+        if self.keep:
+            layout = self.content.layout()
+            shown = [w for w in self.keep if not w.isHidden()]
+            top = layout.contentsMargins().top() if layout is not None else 0
+            spacing = max(layout.spacing(), 0) if layout is not None else 0
+            high = (top + sum(w.sizeHint().height() for w in shown)
+                    + spacing * len(shown) + 2 * scroll.frameWidth())
+            if high != scroll.minimumHeight():
+                scroll.setMinimumHeight(high)
 
     def eventFilter(self, watched, event) -> bool:
         if event.type() == QEvent.Type.LayoutRequest:

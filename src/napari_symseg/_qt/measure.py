@@ -4,7 +4,12 @@ A collapsed *Measure* section at the end of the dock's *Advanced* section
 (placed there so that the dock's width never follows it): one button measures
 the chosen image's patterns layer in a thread worker
 (`napari_symseg.controller.measure.MeasureController`); the region table
-opens in its own dock. Selecting a row shows only that region (and moves
+opens in its own dock (a tab with the plots and Scribbles, `docks`).
+A measurement belongs to its image and its run: the table shows the chosen
+image's own measurement, or a note (not measured yet; or its run was
+replaced by a new one: then the old measurement and its layers are
+removed); its layers are shown and hidden with the image's other result
+layers (`controller.visibility`). Selecting a row shows only that region (and moves
 the time slider to its frame); clicking a region on the canvas selects its
 row.
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 from magicgui.widgets import Label, PushButton
 from qtpy.QtWidgets import (
     QAbstractItemView,
+    QLabel,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -21,12 +27,12 @@ from qtpy.QtWidgets import (
 )
 from superqt import QCollapsible
 
-from ..controller.measure import TABLE_COLUMNS, MeasureController
+from ..controller.measure import NOT_MEASURED, TABLE_COLUMNS, MeasureController
 from ..errors import SymsegError
+from .docks import TABLE_DOCK_NAME, tabify
 from .layout import wrapping
 
-#: Name of the region table's dock.
-TABLE_DOCK_NAME = "symseg regions"
+__all__ = ["TABLE_DOCK_NAME", "MeasureSection"]
 
 
 class MeasureSection:
@@ -44,6 +50,8 @@ class MeasureSection:
     status : Label
     table : QTableWidget
         One row per region (the docked table).
+    note : QLabel
+        Above the table: what it shows (or why it is empty).
     """
 
     def __init__(self, widget) -> None:
@@ -71,6 +79,14 @@ class MeasureSection:
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.itemSelectionChanged.connect(self._on_row_selected)
+        self.note = QLabel(NOT_MEASURED)
+        self.note.setWordWrap(True)
+        self.panel = QWidget()
+        panel = QVBoxLayout(self.panel)
+        panel.setContentsMargins(2, 2, 2, 2)
+        panel.addWidget(self.note)
+        panel.addWidget(self.table)
+        self.table.setMinimumHeight(60)
         self._dock = None
         self.worker = None
 
@@ -100,8 +116,11 @@ class MeasureSection:
             return None
         self.button.enabled = False
         self.status.value = "measuring…"
+        results = self.widget.controller.store.get(source)
+        slot = "series" if patterns is results.layers.get("series") else "patterns"
+        run = results.shown(slot)
         self.worker = create_worker(self.controller.compute, source, patterns)
-        self.worker.returned.connect(self._show)
+        self.worker.returned.connect(lambda computed: self._show(computed, results, slot, run))
         self.worker.errored.connect(self._failed)
         self.worker.finished.connect(lambda: setattr(self.button, "enabled", True))
         self.worker.start()
@@ -111,22 +130,34 @@ class MeasureSection:
         self.status.value = str(err) if isinstance(err, SymsegError) else \
             f"measurement failed: {type(err).__name__}: {err}"
 
-    def _show(self, computed) -> None:
+    def _show(self, computed, results, slot, run) -> None:
         measured = self.controller.show(computed)
+        self.controller.attach(results, measured, slot, run)
+        measured.layers["regions"].mouse_drag_callbacks.append(self._on_click)
+        if self._dock is None or self.panel.parent() is None:
+            self._dock = self.viewer.window.add_dock_widget(
+                self.panel, name=TABLE_DOCK_NAME, area="right")
+            tabify(self.viewer.window._qt_window, self._dock)
+        self._dock.show()
+        self._dock.raise_()
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Show the chosen image's measurement, or say why there is none (see the module)."""
+        source = self.widget.controller.source
+        results = None if source is None else self.widget.controller.store.find(source)
+        text = self.controller.follow(results)
         rows = self.controller.rows()
+        self.table.clearSelection()
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
-            for j, text in enumerate(row):
-                self.table.setItem(i, j, QTableWidgetItem(text))
+            for j, value in enumerate(row):
+                self.table.setItem(i, j, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
-        layer = measured.layers["regions"]
-        layer.mouse_drag_callbacks.append(self._on_click)
-        self.status.value = (f"{len(measured.regions)} regions, {len(measured.boundaries)} "
-                             "boundaries")
-        if self._dock is None or self.table.parent() is None:
-            self._dock = self.viewer.window.add_dock_widget(
-                self.table, name=TABLE_DOCK_NAME, area="right")
-        self._dock.show()
+        name = "" if source is None else f"{source.name}: "
+        self.note.setText(name + text)
+        if self.worker is None or self.button.enabled:
+            self.status.value = text
 
     def _on_row_selected(self) -> None:
         rows = {i.row() for i in self.table.selectedIndexes()}

@@ -1,7 +1,7 @@
 """The widget's side of the plots dock: when to dock it and what it shows.
 
 `PlotsPanel` owns the `ResultsDock` (area fraction versus time, separability,
-the probe's map), docks it at the bottom of the window when there is
+the probe's map), docks it in the right area (a tab with our other docks, `docks`) when there is
 something to show, and shows the chosen image's results or nothing. When
 the user closes the dock it stays closed until asked for again
 (`PlotsPanel.show`, the widget's *Plots* button). Redraws happen only when
@@ -19,8 +19,9 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any
 
-#: Name of the dock holding the plots.
-PLOTS_DOCK_NAME = "Symmetry segmentation: plots"
+from .docks import PLOTS_DOCK_NAME, tabify
+
+__all__ = ["PLOTS_DOCK_NAME", "PlotsPanel", "settings_not_saved"]
 
 
 class PlotsPanel:
@@ -116,7 +117,9 @@ class PlotsPanel:
         dock = self.dock
         if not self.is_docked():
             with settings_not_saved():
-                self.viewer.window.add_dock_widget(dock, name=PLOTS_DOCK_NAME, area="bottom")
+                qdock = self.viewer.window.add_dock_widget(dock, name=PLOTS_DOCK_NAME,
+                                                           area="right")
+                tabify(self.viewer.window._qt_window, qdock)  # with Scribbles, regions
             self._docked_once = True
         self.closed_by_user = False
         return dock

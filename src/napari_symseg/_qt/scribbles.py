@@ -21,10 +21,13 @@ from matplotlib.path import Path as MplPath
 from matplotlib.widgets import LassoSelector
 from napari.layers import Image
 from napari.qt.threading import create_worker
-from qtpy.QtWidgets import QCheckBox, QVBoxLayout, QWidget
+from qtpy.QtCore import QTimer
+from qtpy.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from ..controller.scribbles import ScribbleSession
 from ..errors import SymsegError
+from .docks import dock_of, tabify
+from .layout import scroll_area
 
 
 class FeatureScatter(QWidget):
@@ -47,7 +50,11 @@ class FeatureScatter(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas)
-        self.setMinimumHeight(220)
+        self.empty = QLabel("run with scribbles to see the feature space")
+        self.empty.setWordWrap(True)
+        layout.addWidget(self.empty)
+        self.canvas.setVisible(False)  # no points yet: the text instead of empty axes
+        self.setMinimumHeight(60)
         self.xy = np.zeros((0, 2))
         self.index = np.zeros(0, int)
         self.points = None
@@ -60,6 +67,9 @@ class FeatureScatter(QWidget):
         self.xy, self.index = np.asarray(xy), np.asarray(index)
         if self.points is not None:
             self.points.remove()
+        self.empty.setVisible(False)
+        self.canvas.setVisible(True)
+        self.setMinimumHeight(220)
         self.points = self.axes.scatter(self.xy[:, 0], self.xy[:, 1], s=4, c=colours,
                                         linewidths=0)
         self.axes.relim()
@@ -130,9 +140,18 @@ class ScribblesWidget(Container):
                           layout="horizontal", labels=False),
                 Container(widgets=[self.target, self.apply_button], layout="horizontal"),
                 self.status]
-        self.extend(rows)
-        self.native.layout().addWidget(self.paint_lasso)
-        self.native.layout().addWidget(self.scatter)
+        # one scrolling column (the dock may be short: a tab under the main dock, `docks`)
+        self.body = Container(widgets=rows, labels=False)
+        self.body.margins = (0, 0, 0, 0)
+        column = QWidget()
+        inner = QVBoxLayout(column)
+        inner.setContentsMargins(0, 0, 0, 0)
+        for part in (self.body.native, self.paint_lasso, self.scatter):
+            inner.addWidget(part)
+        inner.addStretch(1)
+        self.native.layout().addWidget(scroll_area(column))
+        self.margins = (0, 0, 0, 0)
+        QTimer.singleShot(0, self._join_tabs)
         self.add_button.changed.connect(self.add_layer)
         self.run_button.changed.connect(self.run)
         self.names_button.changed.connect(self.set_names)
@@ -144,6 +163,16 @@ class ScribblesWidget(Container):
             viewer.layers.events.inserted.connect(combo.reset_choices)
             viewer.layers.events.removed.connect(combo.reset_choices)
         viewer.mouse_move_callbacks.append(self._on_mouse_move)
+
+    def _join_tabs(self) -> None:
+        """Once napari has docked this widget: a tab with our other docks."""
+        try:
+            dock = dock_of(self.native)
+        except RuntimeError:  # closed meanwhile
+            return
+        window = getattr(self.viewer, "window", None)
+        if dock is not None and window is not None:
+            tabify(window._qt_window, dock)
 
     def _images(self, *_: Any) -> list:
         return [(layer.name, layer) for layer in self.viewer.layers

@@ -237,6 +237,8 @@ class SymsegWidget(QWidget):
         self.controller.series_mode = self.segment.value == ALL_FRAMES
         self._update_visible_fields()
         self._update_labels()
+        if getattr(self, "measure", None) is not None:
+            self.measure.refresh()  # the chosen image's own measurement (or a note)
         if layer is None or layer is previous:
             self._view.show_now()
             return
@@ -371,6 +373,7 @@ class SymsegWidget(QWidget):
 
     def _on_done(self, status: str) -> None:
         """The run ended: idle (``worker`` None) once its results are shown."""
+        preview = getattr(getattr(self._runner, "job", None), "preview", False)
 
         def idle() -> None:
             self._runner = self.worker = None
@@ -378,8 +381,23 @@ class SymsegWidget(QWidget):
             self.progress.visible = False
             self.status.value = status
             self._preview.run_ended()
+            if not preview:  # a preview leaves the selection alone
+                self._select_patterns()
+            self.measure.refresh()  # a measurement of the replaced run is outdated
 
         self._view.request(then=idle)
+
+    def _select_patterns(self) -> None:
+        """Make the chosen image's patterns layer the active one (not the hidden
+        confidence layer, the last one added)."""
+        results = self.controller.results(self.controller.source)
+        record = self.controller.current()
+        layer = None if results is None else results.layer_of(record)
+        active = self.viewer.layers.selection.active
+        if layer is not None and layer in self.viewer.layers and (
+                active is None or not active.visible or self.controller.store.owner(active)
+                is results):
+            self.viewer.layers.selection.active = layer
 
     # ------------------------------------------------------------------ suggest
     def suggest(self):

@@ -28,7 +28,8 @@ ROLES = {"patterns": "patterns", "PCA": "PCA", "confidence": "confidence",
          "series": "patterns", "preview": "preview"}
 #: What the slots add to the source's name.
 _SUFFIX = {"patterns": "patterns", "PCA": "PCA", "confidence": "confidence",
-           "series": "patterns", "preview": "preview"}
+           "series": "patterns", "preview": "preview", "regions": "regions",
+           "orientation": "orientation", "boundaries": "boundaries", "tracks": "tracks"}
 
 
 # ----------------------------------------------------------------- placement

@@ -19,6 +19,7 @@ The table rows and the links between table and canvas (`region_at`,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -44,11 +45,27 @@ class Measured:
     regions, boundaries : Table
     layers : dict of str to napari.layers.Layer
         ``"regions"``, ``"orientation"``, ``"boundaries"``, ``"tracks"``.
+    slot : str
+        The patterns layer measured: ``"patterns"`` or ``"series"``.
+    run : RunRecord or None
+        The run that layer showed when it was measured (another run since:
+        the measurement is outdated).
     """
 
     regions: Table
     boundaries: Table
     layers: dict
+    slot: str = "patterns"
+    run: Any = None
+
+
+#: What the table says for an image without a measurement.
+NOT_MEASURED = "not measured yet: Measure regions"
+#: ... and when its measurement was of an older run (its layers are then removed).
+OUTDATED = ("the patterns changed (a new run): the old measurement and its layers were "
+            "removed; Measure regions again")
+#: Columns shown as integers.
+INTEGER_COLUMNS = ("frame", "region", "pattern", "area_px")
 
 
 def patterns_of(layer_data) -> np.ndarray:
@@ -74,7 +91,7 @@ class MeasureController:
     Attributes
     ----------
     last : Measured or None
-        The latest measurement.
+        The measurement the table shows: the chosen image's (see `follow`).
     """
 
     def __init__(self, viewer) -> None:
@@ -171,6 +188,54 @@ class MeasureController:
         self.last = Measured(computed["regions"], computed["boundaries"], layers)
         return self.last
 
+    def attach(self, results, measured: Measured, slot: str, run) -> None:
+        """Make `measured` the measurement of `results` (a `ResultSet`): of its patterns
+        layer `slot` showing `run`; its layers become result layers of that image.
+
+        Parameters
+        ----------
+        results : ResultSet
+            The image's result set.
+        measured : Measured
+            From `show`.
+        slot : str
+            ``"patterns"`` or ``"series"``.
+        run : RunRecord or None
+            What the measured layer showed.
+        """
+        measured.slot, measured.run = slot, run
+        results.measured = measured
+        results.layers.update(measured.layers)
+
+    def follow(self, results) -> str:
+        """Show the measurement of `results` (None: no image); return the note to show.
+
+        A measurement of an older run than the one its patterns layer shows
+        now is removed with its layers (`OUTDATED`); no measurement:
+        `NOT_MEASURED`. Sets `last`.
+
+        Parameters
+        ----------
+        results : ResultSet or None
+            The chosen image's result set.
+        """
+        self.last = None
+        measured = None if results is None else results.measured
+        if measured is None:
+            return NOT_MEASURED
+        regions = measured.layers.get("regions")
+        if regions is None or not any(regions is layer for layer in self.viewer.layers):
+            results.measured = None  # the user deleted its layers
+            return NOT_MEASURED
+        if results.shown(measured.slot) is not measured.run:
+            results.measured = None
+            for layer in measured.layers.values():
+                if any(layer is shown for shown in self.viewer.layers):
+                    self.viewer.layers.remove(layer)
+            return OUTDATED
+        self.last = measured
+        return f"{len(measured.regions)} regions, {len(measured.boundaries)} boundaries"
+
     def _series_regions(self, labels, regions: Table, n_patterns) -> np.ndarray:
         """Persistent region ids per pixel and frame (each frame relabelled)."""
         from ..core.regions import label_regions
@@ -200,7 +265,7 @@ class MeasureController:
         cols = self.last.regions.columns
         out = []
         for i in range(len(self.last.regions)):
-            out.append([_fmt(cols[c][i]) for c in TABLE_COLUMNS])
+            out.append([_fmt(cols[c][i], c in INTEGER_COLUMNS) for c in TABLE_COLUMNS])
         return out
 
     def region_at(self, position) -> int:
@@ -272,7 +337,9 @@ def _features(regions: Table) -> dict:
     return cols
 
 
-def _fmt(value) -> str:
+def _fmt(value, integer: bool = False) -> str:
+    if integer and isinstance(value, (float, np.floating)) and np.isfinite(value):
+        return str(round(float(value)))
     if isinstance(value, (float, np.floating)):
         return "" if not np.isfinite(value) else f"{value:.2f}"
     return str(value)

@@ -122,7 +122,11 @@ class ResultSet:
     remembered : Remembered or None
     layers : dict of str to napari.layers.Layer
         The result layers by slot (``"patterns"``, ``"PCA"``, ``"confidence"``,
-        ``"series"``, ``"preview"``).
+        ``"series"``, ``"preview"``; a measurement's ``"regions"``,
+        ``"orientation"``, ``"boundaries"``, ``"tracks"``).
+    measured : Measured or None
+        The measurement of this image's patterns (`controller.measure`); its
+        ``run`` is the `RunRecord` it measured.
     """
 
     def __init__(self, source) -> None:
@@ -134,6 +138,7 @@ class ResultSet:
         self.last_frame: int | None = None
         self.remembered: Remembered | None = None
         self.layers: dict[str, Any] = {}
+        self.measured: Any = None
 
     def store(self, record: RunRecord) -> None:
         """Keep `record` as the latest run of its kind."""
@@ -151,6 +156,12 @@ class ResultSet:
         """The full run the hint, plots, summary and Export take (see the module)."""
         single = self.image or self.frames.get(self.last_frame)
         return (self.series or single) if series_mode else (single or self.series)
+
+    def shown(self, slot: str) -> RunRecord | None:
+        """The run the patterns layer `slot` (``"patterns"`` or ``"series"``) shows now."""
+        if slot == "series":
+            return self.series
+        return self.image if self.last_frame is None else self.frames.get(self.last_frame)
 
     def layer_of(self, record: RunRecord | None):
         """The patterns layer showing `record` (None if there is none, e.g. deleted)."""

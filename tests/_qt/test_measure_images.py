@@ -1,0 +1,64 @@
+"""A measurement belongs to its image and its run: the table follows the chosen image, a
+re-run removes the old measurement, its layers are hidden with the image's other results."""
+
+from benchmarks.measure_scenarios import two_grains
+
+from napari_symseg.controller.measure import NOT_MEASURED, OUTDATED, TABLE_COLUMNS
+
+from .helpers import TIMEOUT, run_and_wait, set_fields
+
+
+def _measure(qtbot, section):
+    assert section.start() is not None
+    qtbot.waitUntil(lambda: section.worker is not None and section.button.enabled,
+                    timeout=TIMEOUT)
+    qtbot.wait(50)
+
+
+def _table(section):
+    t = section.table
+    return [[t.item(i, j).text() for j in range(t.columnCount())] for i in range(t.rowCount())]
+
+
+def test_table_and_layers_follow_the_chosen_image_and_run(qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    section = widget.measure
+    a = viewer.add_image(two_grains((128, 128), orientations=(10.0, 40.0), tilt=0.0).image,
+                         name="a")
+    b = viewer.add_image(two_grains((128, 96), orientations=(0.0, 30.0), tilt=0.0).image,
+                         name="b")
+    widget.image.value = a
+    set_fields(widget, patch_x=8, patch_y=8, window_x=10, window_y=10, stride=4, n_patterns=2)
+    run_and_wait(qtbot, widget)
+    # the patterns layer is the active one after a run, not the hidden confidence layer
+    assert viewer.layers.selection.active is viewer.layers["a patterns"]
+    _measure(qtbot, section)
+    rows_a = _table(section)
+    assert len(rows_a) >= 2 and rows_a == section.controller.rows()
+    area = TABLE_COLUMNS.index("area_px")
+    assert all(row[area].isdigit() for row in rows_a)  # pixel counts as integers
+    assert sum(int(row[area]) for row in rows_a) == 128 * 128
+    # image b: not measured, a's measurement layers hidden with a's other results
+    widget.image.value = b
+    assert section.table.rowCount() == 0 and NOT_MEASURED in section.note.text()
+    assert not viewer.layers["a regions"].visible
+    assert not viewer.layers["a orientation"].visible
+    run_and_wait(qtbot, widget)
+    _measure(qtbot, section)
+    rows_b = _table(section)
+    assert rows_b != rows_a and sum(int(r[area]) for r in rows_b) == 128 * 96
+    # back to a: a's own rows only, a's layers shown again, b's hidden
+    widget.image.value = a
+    assert _table(section) == rows_a
+    assert viewer.layers["a regions"].visible and not viewer.layers["b regions"].visible
+    assert section.controller.last.layers["regions"] is viewer.layers["a regions"]
+    # a new run of a: its old measurement is removed, the table says so
+    set_fields(widget, n_patterns=3)
+    run_and_wait(qtbot, widget)
+    assert section.table.rowCount() == 0 and OUTDATED in section.note.text()
+    for name in ("a regions", "a orientation", "a boundaries"):
+        assert name not in viewer.layers
+    assert "b regions" in viewer.layers  # b's measurement is b's run's: kept
+    widget.image.value = b
+    assert _table(section) == rows_b
+    assert errors == []
