@@ -111,8 +111,12 @@ def quiet_interrupt() -> None:
 
     def hook(kind, value, traceback) -> None:
         if issubclass(kind, KeyboardInterrupt):
+            # a Ctrl-C outside `main`'s handler (start-up, or between `main` returning and
+            # the exit): one line, and the 130 the shell expects rather than Python's
+            # re-raised SIGINT (returncode -2); `finally` blocks have run already
             print("napari-symseg: interrupted", file=sys.stderr)
-            return
+            sys.stderr.flush()
+            os._exit(130)
         previous(kind, value, traceback)
 
     sys.excepthook = hook
