@@ -11,15 +11,6 @@ import argparse
 import json
 from types import SimpleNamespace
 
-import numpy as np
-
-from ..io.measure import (
-    calibrated,
-    write_boundaries_geojson,
-    write_orientation_map,
-    write_table_csv,
-)
-
 #: option -> (flag, accepted suffixes, help)
 MEASURE_OUTPUTS = {
     "regions": ("--regions", (".csv",),
@@ -118,6 +109,8 @@ def write_series_measurement(series, labels, params, targets: dict, outputs, cal
     """
     if not wanted(targets):
         return
+    import numpy as np
+
     from ..core.chunks import grid_for
     from ..core.tracking import measure_series_result
 
@@ -132,6 +125,13 @@ def _write(regions, boundaries, lines, orientation, grid, ndim, targets, outputs
            calibration, meta) -> None:
     """Write the outputs asked for to their temporaries (an OSError is reported by the
     command line's one-line error handler)."""
+    from ..io.measure import (  # numpy, scipy: loaded when a command runs, not for --help
+        calibrated,
+        write_boundaries_geojson,
+        write_orientation_map,
+        write_table_csv,
+    )
+
     if "regions" in targets:
         write_table_csv(outputs.temp(targets["regions"]), calibrated(regions, calibration, ndim))
     table = calibrated(boundaries, calibration, ndim, lines)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from ..core.edit import rename
-from ..core.result import Result
 from ..errors import FileFormatError, ScribbleError
+
+if TYPE_CHECKING:  # numpy and the core load when a command runs, not for --help
+    import numpy as np
+
+    from ..core.result import Result
 
 SUFFIXES = (".npy", ".tif", ".tiff")
 
@@ -64,6 +66,8 @@ def read_scribbles(args: argparse.Namespace, image_shape) -> np.ndarray | None:
         raise ScribbleError("--scribbles is for 2-D images (not series) for now")
     if Path(path).suffix.lower() not in SUFFIXES:
         raise FileFormatError(f"--scribbles must be .npy or .tif; got {Path(path).name}")
+    import numpy as np
+
     from ..io.files import read_image
 
     scribbles = np.asarray(read_image(path))
@@ -108,6 +112,8 @@ def named(result: Result, args: argparse.Namespace) -> Result:
         Parsed ``segment`` arguments.
     """
     given = names(args)
+    from ..core.edit import rename
+
     return rename(result, given) if given else result
 
 

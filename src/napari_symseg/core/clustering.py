@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ClusteringError
+from .kmeans import kmeans
 from .pca import single_threaded_blas
 
 #: k-means is fitted on at most this many grid points (randomly drawn);
@@ -12,8 +13,6 @@ from .pca import single_threaded_blas
 MAX_FIT_SAMPLES = 50_000
 N_INIT = 4
 CHUNK = 16384
-
-
 
 
 def fit_centres(features: np.ndarray, n_patterns: int, random_state) -> np.ndarray:
@@ -40,11 +39,7 @@ def fit_centres(features: np.ndarray, n_patterns: int, random_state) -> np.ndarr
             "use fewer patterns"
         )
     seed = None if random_state is None else int(rng.integers(2**31 - 1))
-    from sklearn.cluster import KMeans  # imported on first use (~1 s)
-
-    km = KMeans(n_clusters=n_patterns, init="k-means++", n_init=N_INIT, random_state=seed)
-    km.fit(np.asarray(x, dtype=np.float64))
-    return km.cluster_centers_
+    return kmeans(x, n_patterns, n_init=N_INIT, random_state=seed).cluster_centers_
 
 
 def assign(features: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from sklearn.cluster import KMeans
 
 from ..errors import ClusteringError, ParamsError
+from .kmeans import kmeans
 from .model import Model
 from .result import Result
 from .separability import fisher_separability
@@ -125,7 +125,7 @@ def split(result: Result, pattern: int, random_state=None) -> Result:
         raise ClusteringError(f"pattern {pattern} has fewer than two distinct grid points; "
                               "nothing to split")
     seed = model.params.random_state if random_state is None else random_state
-    two = KMeans(2, n_init=4, random_state=seed).fit(points).cluster_centers_
+    two = kmeans(points, 2, n_init=4, random_state=seed).cluster_centers_
     groups = _groups(model)
     old = model.centres[groups == pattern]
     near = np.linalg.norm(two[:, None] - old[None], axis=-1).min(1)

@@ -40,6 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kmeans import kmeans, silhouette_score
 from .pca import single_threaded_blas
 
 #: a two-pattern split below this separation (sharpness / dip) is one drifting pattern
@@ -91,9 +92,7 @@ class PatternCountHint:
 
 
 def _kmeans(x: np.ndarray, k: int, seed: int):
-    from sklearn.cluster import KMeans  # imported on first use (~1 s)
-
-    return KMeans(n_clusters=k, n_init=2, random_state=seed).fit(x)
+    return kmeans(x, k, n_init=2, random_state=seed)
 
 
 def _log_dispersion(x: np.ndarray, k: int, seed: int) -> float:
@@ -195,8 +194,6 @@ def pattern_count_hint(
     >>> pattern_count_hint(two).suggested
     2
     """
-    from sklearn.metrics import silhouette_score
-
     grid = np.asarray(features, dtype=np.float64)
     x = grid.reshape(-1, np.shape(features)[-1])
     rng = np.random.default_rng(random_state)

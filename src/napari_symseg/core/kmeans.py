@@ -1,0 +1,244 @@
+"""k-means (k-means++ seeding, Lloyd iterations) and the mean silhouette, in numpy.
+
+The same algorithm as scikit-learn's ``KMeans(init="k-means++",
+algorithm="lloyd")`` (version 1.x), step for step and with the same random
+draws from ``numpy.random.RandomState(random_state)``: the data are centred,
+the greedy k-means++ seeding tries ``2 + int(log k)`` candidates per centre,
+Lloyd iterations stop when the labels no longer change or the squared centre
+shift is at most ``tol`` times the mean feature variance, empty clusters take
+the points farthest from their centres, and of ``n_init`` runs the one of
+lowest inertia is kept (unless it is the same partition). Only the order of
+floating-point sums differs from scikit-learn's (which also depends on its
+thread count), so results agree to rounding: the same partition where k-means
+is not ambiguous, the same inertia to ~1e-12 relative
+(tests/core/test_kmeans.py compares both on many seeded data sets).
+
+Written for the start-up time: importing scikit-learn costs about a second
+(it pulls in scipy.stats and pandas), more than a whole small segmentation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: scikit-learn's defaults
+MAX_ITER = 300
+TOL = 1e-4
+
+
+@dataclass(frozen=True)
+class KMeansResult:
+    """A k-means fit.
+
+    Attributes
+    ----------
+    cluster_centers_ : ndarray, (k, d)
+    labels_ : ndarray of int32, (n,)
+    inertia_ : float
+        Sum of squared distances of the points to their centres.
+    n_iter_ : int
+        Lloyd iterations of the kept run.
+    """
+
+    cluster_centers_: np.ndarray
+    labels_: np.ndarray
+    inertia_: float
+    n_iter_: int
+
+
+def kmeans(x: np.ndarray, n_clusters: int, n_init: int = 1, random_state=None,
+           max_iter: int = MAX_ITER, tol: float = TOL) -> KMeansResult:
+    """k-means++ / Lloyd clustering, as ``sklearn.cluster.KMeans(...).fit(x)``.
+
+    Parameters
+    ----------
+    x : ndarray, (n, d)
+        Points (converted to float64).
+    n_clusters : int
+        k (at most n).
+    n_init : int
+        Seedings tried; the fit of lowest inertia is kept.
+    random_state : int or None
+        Seed of ``numpy.random.RandomState`` (None: fresh entropy).
+    max_iter : int
+        Most Lloyd iterations per run.
+    tol : float
+        Relative tolerance on the squared centre shift (times the mean
+        variance of the features).
+
+    Returns
+    -------
+    KMeansResult
+        With scikit-learn's attribute names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[0.0, 0], [0, 1], [10, 0], [10, 1]])
+    >>> fit = kmeans(x, 2, random_state=0)
+    >>> sorted(fit.cluster_centers_.tolist())
+    [[0.0, 0.5], [10.0, 0.5]]
+    >>> float(fit.inertia_)
+    1.0
+    """
+    x = np.array(x, dtype=np.float64, order="C")  # a copy: centred in place
+    if x.ndim != 2 or not 1 <= n_clusters <= len(x):
+        raise ValueError(f"need 1 <= n_clusters <= n points, got {n_clusters} for {x.shape}")
+    rng = np.random.RandomState(random_state)
+    tol = float(np.mean(np.var(x, axis=0)) * tol) if tol else 0.0
+    mean = x.mean(axis=0)
+    x -= mean
+    norms = np.einsum("ij,ij->i", x, x)
+    best = None
+    for _ in range(n_init):
+        centres = _plusplus(x, n_clusters, norms, rng)
+        labels, inertia, centres, n_iter = _lloyd(x, centres, max_iter, tol)
+        if best is None or (inertia < best[1] and not _same_partition(labels, best[0],
+                                                                     n_clusters)):
+            best = (labels, inertia, centres, n_iter)
+    labels, inertia, centres, n_iter = best
+    return KMeansResult(centres + mean, labels, float(inertia), n_iter)
+
+
+def _squared_distances(a, x, x_norms):
+    """Squared distances (len(a), len(x)) as scikit-learn's ``_euclidean_distances``."""
+    d = np.einsum("ij,ij->i", a, a)[:, None] - 2 * (a @ x.T) + x_norms[None, :]
+    np.maximum(d, 0, out=d)
+    return d
+
+
+def _plusplus(x, k, norms, rng):
+    """Greedy k-means++ seeding with scikit-learn's draws."""
+    n = len(x)
+    weights = np.ones(n)
+    trials = 2 + int(np.log(k))
+    centres = np.empty((k, x.shape[1]))
+    first = rng.choice(n, p=weights / weights.sum())
+    centres[0] = x[first]
+    closest = _squared_distances(x[first][None, :], x, norms)
+    potential = closest @ weights
+    for c in range(1, k):
+        draws = rng.uniform(size=trials) * potential
+        candidates = np.searchsorted(np.cumsum(weights * closest), draws)
+        np.clip(candidates, None, closest.size - 1, out=candidates)
+        to_candidates = _squared_distances(x[candidates], x, norms)
+        np.minimum(closest, to_candidates, out=to_candidates)
+        potentials = to_candidates @ weights.reshape(-1, 1)
+        pick = np.argmin(potentials)
+        potential = potentials[pick]
+        closest = to_candidates[pick]
+        centres[c] = x[candidates[pick]]
+    return centres
+
+
+def _nearest(x, centres):
+    """Labels of the nearest centres (first on ties), as scikit-learn's E-step."""
+    half = np.einsum("ij,ij->i", centres, centres)[None, :] - 2 * (x @ centres.T)
+    return np.argmin(half, axis=1).astype(np.int32)
+
+
+def _lloyd(x, centres, max_iter, tol):
+    """One Lloyd run from `centres`: labels, inertia, centres, iterations."""
+    k, d = centres.shape
+    labels_old = np.full(len(x), -1, dtype=np.int32)
+    strict = False
+    for n_iter in range(1, max_iter + 1):  # noqa: B007 (returned)
+        labels = _nearest(x, centres)
+        counts = np.bincount(labels, minlength=k).astype(np.float64)
+        sums = np.stack([np.bincount(labels, weights=x[:, j], minlength=k)
+                         for j in range(d)], axis=1)
+        _relocate_empty(x, centres, sums, counts, labels)
+        # scikit-learn multiplies by 1 / weight; a centre of no weight stays at 0
+        new = sums * (1.0 / np.where(counts > 0, counts, 1.0))[:, None]
+        shift = ((new - centres) ** 2).sum()
+        centres = new
+        if np.array_equal(labels, labels_old):
+            strict = True
+            break
+        if shift <= tol:
+            break
+        labels_old = labels
+    if not strict:
+        labels = _nearest(x, centres)
+    inertia = ((x - centres[labels]) ** 2).sum()
+    return labels, inertia, centres, n_iter
+
+
+def _relocate_empty(x, centres, sums, counts, labels):
+    """Empty clusters take the points farthest from their centres (scikit-learn's rule)."""
+    empty = np.flatnonzero(counts == 0)
+    if not len(empty):
+        return
+    distances = ((x - centres[labels]) ** 2).sum(axis=1)
+    if distances.max() == 0:
+        return
+    far = np.argpartition(distances, -len(empty))[: -len(empty) - 1 : -1]
+    for new_id, point in zip(empty, far, strict=True):
+        old_id = labels[point]
+        sums[old_id] -= x[point]
+        sums[new_id] = x[point]
+        counts[new_id] = 1.0
+        counts[old_id] -= 1.0
+
+
+def _same_partition(a, b, k) -> bool:
+    mapping = np.full(k, -1)
+    for p, q in zip(a.tolist(), b.tolist(), strict=True):
+        if mapping[p] == -1:
+            mapping[p] = q
+        elif mapping[p] != q:
+            return False
+    return True
+
+
+def silhouette_score(x: np.ndarray, labels: np.ndarray) -> float:
+    """Mean silhouette coefficient, as ``sklearn.metrics.silhouette_score(x, labels)``.
+
+    For every point, ``s = (b - a) / max(a, b)`` with ``a`` the mean distance to
+    the other points of its cluster and ``b`` the smallest mean distance to the
+    points of another cluster; 0 for a point alone in its cluster.
+
+    Parameters
+    ----------
+    x : ndarray, (n, d)
+        Points.
+    labels : ndarray of int, (n,)
+        Cluster of every point (at least two distinct labels).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> round(silhouette_score(x, np.array([0, 0, 1, 1])), 4)
+    0.8997
+    """
+    x = np.asarray(x, dtype=np.float64)
+    _, labels = np.unique(labels, return_inverse=True)
+    k = int(labels.max()) + 1
+    if k < 2:
+        raise ValueError("silhouette needs at least 2 distinct labels")
+    sizes = np.bincount(labels, minlength=k).astype(np.float64)
+    onehot = np.zeros((len(x), k))
+    onehot[np.arange(len(x)), labels] = 1.0
+    norms = np.einsum("ij,ij->i", x, x)
+    sums = np.empty((len(x), k))
+    for start in range(0, len(x), 1024):  # distances in blocks of rows (memory)
+        d = _squared_distances(x[start : start + 1024], x, norms)
+        rows = np.arange(len(d))
+        d[rows, start + rows] = 0.0
+        sums[start : start + 1024] = np.sqrt(d) @ onehot
+    own = sizes[labels]
+    a = sums[np.arange(len(x)), labels] / np.maximum(own - 1, 1)
+    means = sums / sizes[None, :]
+    means[np.arange(len(x)), labels] = np.inf
+    b = means.min(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = (b - a) / np.maximum(a, b)
+    s = np.where(own > 1, np.nan_to_num(s), 0.0)
+    return float(s.mean())

@@ -1,0 +1,56 @@
+"""core.kmeans against scikit-learn's KMeans and silhouette_score (the reference it replaces)."""
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score as sklearn_silhouette
+
+from napari_symseg.core.kmeans import _same_partition, kmeans, silhouette_score
+
+
+def _data(seed):
+    rng = np.random.default_rng(seed)
+    n, d, k = int(rng.integers(20, 600)), int(rng.integers(1, 8)), int(rng.integers(1, 7))
+    if seed % 2 == 0:  # well separated blobs
+        x = (rng.normal(size=(k, d)) * 50)[rng.integers(0, k, n)] + rng.normal(size=(n, d))
+    else:  # no cluster structure: k-means is ambiguous, only the inertia must agree
+        x = rng.normal(size=(n, d)) * rng.uniform(0.1, 5, size=d)
+    return x, k, int(rng.integers(1000)), int(rng.integers(1, 5))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_kmeans_matches_sklearn(seed):
+    x, k, random_state, n_init = _data(seed)
+    ref = KMeans(k, n_init=n_init, random_state=random_state).fit(x)
+    fit = kmeans(x, k, n_init=n_init, random_state=random_state)
+    assert fit.inertia_ == pytest.approx(ref.inertia_, rel=1e-6)
+    labels = ref.labels_.astype(np.int64)
+    # the same partition (up to label numbers), here on every data set
+    assert _same_partition(fit.labels_, labels, k) and _same_partition(labels, fit.labels_, k)
+    to_ref = [labels[np.argmax(fit.labels_ == j)] for j in range(k)]
+    np.testing.assert_allclose(fit.cluster_centers_, ref.cluster_centers_[to_ref],
+                               rtol=1e-9, atol=1e-9)
+
+
+def test_kmeans_seed_reproducible_and_seeds_differ():
+    x = np.random.default_rng(3).normal(size=(800, 4))
+    a, b = kmeans(x, 5, 2, random_state=7), kmeans(x, 5, 2, random_state=7)
+    assert np.array_equal(a.cluster_centers_, b.cluster_centers_)
+    assert not np.array_equal(a.cluster_centers_, kmeans(x, 5, 2, random_state=8).cluster_centers_)
+
+
+def test_kmeans_duplicate_points_keep_k_centres():
+    x = np.repeat(np.array([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]]), [50, 1, 1], axis=0)
+    ref = KMeans(3, n_init=3, random_state=0).fit(x)
+    fit = kmeans(x, 3, 3, random_state=0)
+    assert fit.inertia_ == pytest.approx(ref.inertia_, abs=1e-12)
+    assert len(np.unique(fit.labels_)) == 3
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_silhouette_matches_sklearn(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(int(rng.integers(10, 800)), int(rng.integers(1, 6))))
+    labels = rng.integers(0, int(rng.integers(2, 6)), len(x))
+    labels[0] = labels.max() + 1  # a cluster of one point: silhouette 0
+    assert silhouette_score(x, labels) == pytest.approx(sklearn_silhouette(x, labels), abs=1e-12)
