@@ -28,3 +28,18 @@ def test_note_names_runs_of_frames():
     note = consistency_note(np.array([0.01, 0.3, 0.4, 0.01, 0.2, np.nan, 0.06]))
     assert note.startswith("frames 1-2, 4, 6 look unlike the reference frames (up to 40 %")
     assert consistency_note(np.array([0.5])).startswith("frame 0 look")
+
+
+def test_assign_fills_the_nearest_distances_of_the_plain_loop():
+    from napari_symseg.core.clustering import assign
+
+    rng = np.random.default_rng(1)
+    centres = rng.normal(size=(3, 4))
+    features = rng.normal(size=(7, 9, 4))
+    expected = np.array([[min(np.linalg.norm(f - c) for c in centres) for f in row]
+                         for row in features])
+    nearest = np.empty((7, 9))
+    labels, _ = assign(features, centres, nearest)
+    np.testing.assert_allclose(nearest, expected, rtol=1e-12)
+    np.testing.assert_array_equal(labels, np.linalg.norm(
+        features[..., None, :] - centres, axis=-1).argmin(-1))

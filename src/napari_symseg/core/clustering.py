@@ -42,7 +42,8 @@ def fit_centres(features: np.ndarray, n_patterns: int, random_state) -> np.ndarr
     return kmeans(x, n_patterns, n_init=N_INIT, random_state=seed).cluster_centers_
 
 
-def assign(features: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def assign(features: np.ndarray, centres: np.ndarray,
+           nearest: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Nearest centre of every feature vector, and a confidence in [0, 1].
 
     The confidence is ``(d2 - d1) / (d2 + d1)`` with d1, d2 the distances to
@@ -55,6 +56,9 @@ def assign(features: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.nd
         Feature vectors.
     centres : ndarray, (k, d)
         Cluster centres.
+    nearest : ndarray of float64, (...), optional
+        Filled with the distance to the nearest centre (d1; the consistency
+        check's `nearest_distance`, without computing the distances twice).
 
     Returns
     -------
@@ -65,8 +69,9 @@ def assign(features: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.nd
     labels = np.empty(len(flat), dtype=np.int32)
     conf = np.empty(len(flat), dtype=np.float32)
     c = np.asarray(centres, dtype=np.float64)
+    d1 = None if nearest is None else nearest.reshape(-1)
     with single_threaded_blas():
-        _assign_chunks(flat, c, labels, conf)
+        _assign_chunks(flat, c, labels, conf, d1)
     shape = features.shape[:-1]
     return labels.reshape(shape), conf.reshape(shape)
 
@@ -114,17 +119,19 @@ def assign_groups(features: np.ndarray, centres: np.ndarray, groups: np.ndarray)
     return labels.reshape(shape), conf.reshape(shape)
 
 
-def _assign_chunks(flat, c, labels, conf) -> None:
+def _assign_chunks(flat, c, labels, conf, nearest=None) -> None:
     for i in range(0, len(flat), CHUNK):
         x = flat[i : i + CHUNK].astype(np.float64)
         d2 = (x * x).sum(1)[:, None] - 2 * x @ c.T + (c * c).sum(1)[None, :]
         d = np.sqrt(np.clip(d2, 0.0, None))
         order = np.argsort(d, axis=1, kind="stable")
         labels[i : i + CHUNK] = order[:, 0]
+        d1 = np.take_along_axis(d, order[:, :1], 1)[:, 0]
+        if nearest is not None:
+            nearest[i : i + CHUNK] = d1
         if len(c) == 1:
             conf[i : i + CHUNK] = 1.0
             continue
-        d1 = np.take_along_axis(d, order[:, :1], 1)[:, 0]
         d2nd = np.take_along_axis(d, order[:, 1:2], 1)[:, 0]
         total = d1 + d2nd
         conf[i : i + CHUNK] = np.where(total > 0, (d2nd - d1) / np.where(total > 0, total, 1), 0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from .chunks import DescriptorChunks, grid_for, project
-from .consistency import unlike_fraction
 from .model import Model
 from .progress import run
 from .stats import frame_statistics
@@ -32,13 +31,19 @@ def label_frame(model: Model, image: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return labels, grid_labels
 
 
-def _label(model: Model, image: np.ndarray):
-    """`label_frame` and the frame's PCA features."""
+def _label(model: Model, image: np.ndarray, nearest: bool = False):
+    """`label_frame` and the frame's PCA features (`nearest`: their distances to the
+    nearest centre instead, computed with the labels)."""
     chunks = DescriptorChunks(image, model.params, model.operations, passes=1)
     if not chunks.stream:
         run(chunks.keep_all())
     features = run(project(chunks, model.pca))
-    grid_labels, _ = model.assign(features)
+    if nearest:
+        distances = np.empty(features.shape[:-1])
+        grid_labels, _ = model.assign(features, distances)
+        features = distances
+    else:
+        grid_labels, _ = model.assign(features)
     grid_labels = grid_labels.astype(np.uint8)
     labels = chunks.grid.upsample(grid_labels) if model.params.upsampling else grid_labels
     return labels, grid_labels, features
@@ -64,12 +69,12 @@ def label_task(model: Model, frame, t: int):
         reach).
     """
     image = as_frame(frame, t)
-    labels, grid_labels, features = _label(model, image)
+    labels, grid_labels, nearest = _label(model, image, nearest=model.reach is not None)
     full = labels if model.params.upsampling else grid_for(image.shape, model.params).upsample(
         grid_labels)
     row = frame_statistics(full, image, model.n_patterns, grid_labels)
     if model.reach is not None:  # the consistency check (core.consistency)
-        row = (*row, unlike_fraction(features, model.centres, model.reach))
+        row = (*row, float(np.mean(nearest > model.reach)))  # unlike_fraction
     return t, labels, row
 
 

@@ -56,13 +56,16 @@ class Model:
             return len(self.centres)
         return int(np.max(self.centre_patterns)) + 1
 
-    def assign(self, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def assign(self, features: np.ndarray,
+               nearest: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Pattern of every feature vector and its confidence (see `clustering.assign`).
 
         Parameters
         ----------
         features : ndarray, (..., n_components)
             PCA features.
+        nearest : ndarray of float64, (...), optional
+            Filled with every vector's distance to its nearest centre.
 
         Returns
         -------
@@ -72,7 +75,11 @@ class Model:
         from .clustering import assign, assign_groups
 
         if self.centre_patterns is None:
-            return assign(features, self.centres)
+            return assign(features, self.centres, nearest)
+        if nearest is not None:
+            from .consistency import nearest_distance
+
+            nearest[...] = nearest_distance(features, self.centres)
         return assign_groups(features, self.centres, self.centre_patterns)
 
     def predict(self, image):
