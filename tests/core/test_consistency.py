@@ -11,12 +11,16 @@ from napari_symseg.core.consistency import (
 )
 
 
+def _loop_nearest(features, centres):
+    return np.array([[min(np.linalg.norm(f - c) for c in centres) for f in row]
+                     for row in features])
+
+
 def test_distances_reach_and_unlike_share_match_plain_loops():
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(3, 4))
     features = rng.normal(size=(7, 9, 4))
-    expected = np.array([[min(np.linalg.norm(f - c) for c in centres) for f in row]
-                         for row in features])
+    expected = _loop_nearest(features, centres)
     np.testing.assert_allclose(nearest_distance(features, centres), expected, rtol=1e-12)
     r = reach([features[:3], features[3:]], centres)
     assert r == np.quantile(expected.ravel(), REACH_QUANTILE)
@@ -36,8 +40,7 @@ def test_assign_fills_the_nearest_distances_of_the_plain_loop():
     rng = np.random.default_rng(1)
     centres = rng.normal(size=(3, 4))
     features = rng.normal(size=(7, 9, 4))
-    expected = np.array([[min(np.linalg.norm(f - c) for c in centres) for f in row]
-                         for row in features])
+    expected = _loop_nearest(features, centres)
     nearest = np.empty((7, 9))
     labels, _ = assign(features, centres, nearest)
     np.testing.assert_allclose(nearest, expected, rtol=1e-12)
