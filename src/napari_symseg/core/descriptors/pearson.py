@@ -30,5 +30,11 @@ def standardise(region: np.ndarray) -> np.ndarray:
     -------
     ndarray, float64
     """
-    scale = region.std()
-    return (region - region.mean()) / (scale if scale > 0 else 1.0)
+    # numpy's own std, step for step (same sums, same bits), sharing the centred copy:
+    # five passes over the region instead of seven
+    centred = region - region.mean()
+    squares = np.multiply(centred, centred)
+    scale = np.sqrt(squares.sum() / squares.size)
+    del squares
+    centred /= scale if scale > 0 else 1.0
+    return centred
