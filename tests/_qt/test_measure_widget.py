@@ -12,15 +12,24 @@ def test_measure_after_a_run(qtbot, viewer_widget, errors):
     widget.image.value = source
     set_fields(widget, patch_x=8, patch_y=8, window_x=10, window_y=10, stride=4)
     section = widget.measure
+    # its own section above Advanced (not inside it), collapsed until there is a result
+    column = widget.advanced.parentWidget().layout()
+    assert column.indexOf(section.section) == column.indexOf(widget.advanced) - 1
+    assert not widget.advanced.isAncestorOf(section.section)
+    assert not section.section.isExpanded()
     section.start()
     assert "run a segmentation" in section.status.value
     run_and_wait(qtbot, widget)
+    assert section.section.isExpanded()  # opened by the first run: the button is in view
+    section.section.collapse(animate=False)
+    section.refresh()
+    assert not section.section.isExpanded()  # the user's choice stays
     worker = section.start()
     assert worker is not None
     qtbot.waitUntil(lambda: section.controller.last is not None and section.button.enabled,
                     timeout=TIMEOUT)
     assert errors == []
-    for name in ("g regions", "g orientation", "g boundaries"):
+    for name in ("g regions", "g orientation", "g spacing", "g boundaries"):
         assert name in viewer.layers
     table = section.table
     assert table.rowCount() >= 2 and section._dock is not None  # docked

@@ -1,8 +1,11 @@
 """The dock's *Measure* section and the docked region table (issue 14).
 
-A collapsed *Measure* section at the end of the dock's *Advanced* section
-(placed there so that the dock's width never follows it): one button measures
-the chosen image's patterns layer in a thread worker
+A *Measure* section of its own, below the status and hint and above
+*Advanced* (its button and status wrap, so the dock's width never follows
+it): collapsed until the chosen image has a patterns layer (after its first
+run it opens once, by itself, so the button is in view; closed again by
+the user it stays closed). Its button measures the chosen image's patterns
+layer in a thread worker
 (`napari_symseg.controller.measure.MeasureController`); the region table
 opens in its own dock (a tab with the plots and Scribbles, `docks`).
 A measurement belongs to its image and its run: the table shows the chosen
@@ -71,8 +74,10 @@ class MeasureSection:
         layout.addWidget(self.button.native)
         layout.addWidget(self.status.native)
         section.addWidget(body)
-        widget.advanced.addWidget(section)  # in Advanced, after the probe
+        column = widget.advanced.parentWidget().layout()  # the dock's scrolling column
+        column.insertWidget(column.indexOf(widget.advanced), section)  # above Advanced
         self.section = section
+        self._opened = False  # opened once by itself (the first patterns layer)
         self.table = QTableWidget(0, len(TABLE_COLUMNS))
         self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -147,6 +152,9 @@ class MeasureSection:
         source = self.widget.controller.source
         results = None if source is None else self.widget.controller.store.find(source)
         text = self.controller.follow(results)
+        if not self._opened and self.patterns_layer() is not None:
+            self._opened = True
+            self.section.expand(animate=False)
         rows = self.controller.rows()
         self.table.clearSelection()
         self.table.setRowCount(len(rows))
