@@ -231,45 +231,18 @@ def write_grid_map(path: str | Path, values: np.ndarray, calibration: Calibratio
 def write_orientation_map(path: str | Path, orientation: np.ndarray,
                           calibration: Calibration | None, grid, info: str | None = None
                           ) -> None:
-    """Write the local orientation map (degrees, float32) on the descriptor grid as a TIFF.
-
-    Parameters
-    ----------
-    path : str or Path
-        The ``.tif`` file.
-    orientation : ndarray, (n_rows, n_cols) or (T, n_rows, n_cols)
-        Degrees (NaN where unknown).
-    calibration : Calibration or None
-        Of the image or series; the map gets the grid's pixel size and origin.
-    grid : Grid
-        The descriptor grid.
-    info : str, optional
-        JSON record for the TIFF's Info.
-    """
+    """Write the local orientation map (degrees, NaN where unknown) on the descriptor grid
+    as a float32 TIFF: `write_grid_map` with ``value_unit`` ``degree`` (same parameters,
+    `orientation` its `values`)."""
     write_grid_map(path, orientation, calibration, grid, "local lattice orientation",
                    "degree", info)
 
 
 def write_spacing_map(path: str | Path, spacing: np.ndarray, calibration: Calibration | None,
                       grid, info: str | None = None) -> None:
-    """Write the local lattice spacing map (float32) on the descriptor grid as a TIFF.
-
-    The values are in the image's length unit when it is calibrated
-    (`spacing_in_units`), else in pixels; the unit is the JSON record's
-    ``value_unit``.
-
-    Parameters
-    ----------
-    path : str or Path
-        The ``.tif`` file.
-    spacing : ndarray, (n_rows, n_cols) or (T, n_rows, n_cols)
-        Shortest lattice spacing in pixels (NaN where unknown).
-    calibration : Calibration or None
-        Of the image or series; the map gets the grid's pixel size and origin.
-    grid : Grid
-        The descriptor grid.
-    info : str, optional
-        JSON record for the TIFF's Info.
-    """
+    """Write the local lattice spacing map on the descriptor grid as a float32 TIFF:
+    `write_grid_map` (same parameters, `spacing` its `values`: the shortest lattice
+    spacing in pixels, NaN where unknown), converted to the image's length unit when it
+    is calibrated (`spacing_in_units`); the unit is the JSON record's ``value_unit``."""
     values, unit = spacing_in_units(spacing, calibration)
     write_grid_map(path, values, calibration, grid, "local lattice spacing", unit, info)

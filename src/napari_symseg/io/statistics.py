@@ -54,18 +54,8 @@ def pixel_size(calibration: Calibration | None) -> tuple[float, float, str] | No
 
 
 def pixel_area(calibration: Calibration | None) -> tuple[float, str] | None:
-    """Area of one image pixel and its unit symbol, e.g. ``(1.6e-4, "nm")``.
-
-    Parameters
-    ----------
-    calibration : Calibration or None
-        Of the image (the last two axes are y, x).
-
-    Returns
-    -------
-    (float, str) or None
-        None when the image is not calibrated in a common length unit.
-    """
+    """Area of one image pixel and its unit symbol, e.g. ``(1.6e-4, "nm")``; None when
+    `pixel_size` is None (same parameter)."""
     size = pixel_size(calibration)
     return None if size is None else (size[0] * size[1], size[2])
 
