@@ -8,10 +8,11 @@ Usage (a real napari window; headless under Xvfb)::
 Opens napari at the given window size with the *Symmetry segmentation* dock,
 segments the Ni boride image of the gallery (``/work/shared/data/real``; the
 two-grain synthetic image when it is not there) with Suggest sizes, then
-measures it. Shots: ``<size>-1-after-run`` (the Measure section, opened by
-the run, above *Advanced*), ``<size>-2-orientation`` (the orientation map over
-the image, half transparent), ``<size>-3-spacing`` (the spacing map) and
-``<size>-4-regions-table`` (a row selected: its region highlighted). Waits for
+measures it. Shots: ``<size>-1-after-run`` (the *Measure* button next to
+*Run*), ``<size>-2-orientation`` (the orientation map over the image, half
+transparent; the patterns and regions layers hidden, as a user would),
+``<size>-3-spacing`` (the spacing map) and ``<size>-4-regions-table`` (a row
+selected: its region highlighted). Waits for
 the widget's own workers, never for a guessed time.
 """
 
@@ -54,13 +55,15 @@ def main() -> None:
     s.wait(lambda: section.controller.last is not None and section.button.enabled,
            "the measurement")
     s.viewer.reset_view()
-    s.shot(f"{tag}-2-orientation")
     layers = section.controller.last.layers
-    layers["orientation"].visible = False
-    layers["spacing"].visible = True
+    # the maps lie under the patterns and regions layers: hide those, as a user would
+    s.only(image.name, layers["orientation"].name, layers["boundaries"].name)
+    s.viewer.layers.selection.active = layers["orientation"]
+    s.shot(f"{tag}-2-orientation")
+    s.only(image.name, layers["spacing"].name, layers["boundaries"].name)
     s.viewer.layers.selection.active = layers["spacing"]
     s.shot(f"{tag}-3-spacing")
-    layers["spacing"].visible = False
+    s.only(image.name, layers["regions"].name, layers["boundaries"].name)
     section.table.selectRow(0)
     s.shot(f"{tag}-4-regions-table")
     s.viewer.close()
