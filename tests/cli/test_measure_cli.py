@@ -59,9 +59,13 @@ def test_series_outputs(tmp_path):
     series, _ = migrating_boundary(n_frames=4, shape=(120, 180), start=60, rate=5.0)
     src = tmp_path / "s.npy"
     np.save(src, series)
-    regions, bounds = tmp_path / "r.csv", tmp_path / "b.csv"
+    regions, bounds, smap = tmp_path / "r.csv", tmp_path / "b.csv", tmp_path / "s.tif"
     assert main(["segment", str(src), "-o", str(tmp_path / "l.npy"), "--regions",
-                 str(regions), "--boundaries", str(bounds), "-q"]) == 0
+                 str(regions), "--boundaries", str(bounds), "--spacing-map", str(smap),
+                 "-q"]) == 0
+    spacing = tifffile.imread(smap)
+    assert spacing.ndim == 3 and len(spacing) == 4  # one map per frame
+    assert np.nanmedian(spacing) == pytest.approx(9.0, rel=0.02)  # px: not calibrated
     rows = list(csv.DictReader(regions.open()))
     assert {r["frame"] for r in rows} == {"0", "1", "2", "3"}
     left = [r for r in rows if r["pattern"] == rows[0]["pattern"]]
