@@ -100,3 +100,25 @@ def test_a_model_without_room_outside_gives_no_note(model):
         pca.mean, pca.components, pca.explained_variance,
         np.ones_like(pca.explained_variance_ratio) / len(pca.explained_variance_ratio)))
     assert subspace_note(result.descriptors, full) is None  # all variance kept: nothing to say
+
+
+REAL = "/work/shared/data/real/"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not __import__("os").path.exists(REAL + "temul_MoS2_Se_implanted_HAADF.npy"),
+                    reason="the gallery's real images are not here (optional)")
+def test_real_pair():
+    """Ni boride, model fitted on the left half: the right half is alike (no note), the
+    MoS2 image is not (noted; its points all lie within the reach)."""
+    from napari_symseg.core.suggest import suggest_params
+
+    boride = np.load(REAL + "ingrained_Ni_M3B2_boride_HAADF91.npy").astype(np.float64)
+    mos2 = np.load(REAL + "temul_MoS2_Se_implanted_HAADF.npy").astype(np.float64)
+    params = suggest_params(boride, Params(n_patterns=2))
+    model = segment(boride[:, :512], params).model
+    alike = model.predict(boride[:, 512:])
+    assert subspace_note(alike.descriptors, model) is None
+    unlike = model.predict(mos2[:512, :512])
+    assert subspace_note(unlike.descriptors, model) is not None
+    assert model_note(unlike.pca_components, model) is None  # the reach misses it
