@@ -32,6 +32,10 @@ from napari_symseg.core.boundaries import misorientation
 from napari_symseg.core.tracking import measure_series_result
 
 REAL = Path("/work/shared/data/real")
+#: the gallery's images and their number of patterns
+REAL_IMAGES = (("ingrained_Ni_M3B2_boride_HAADF91", 2), ("pystem_high_entropy_alloy", 3),
+               ("temul_MoS2_Se_implanted_HAADF", 1), ("pystem_FeNb_mu_Laves_from_notebook", 2),
+               ("temul_Au_nanoparticles_HAADF", 2))
 CASES = [("square", (12.0, 37.0), 20.0), ("square", (3.0, 80.0), -15.0),
          ("hexagonal", (5.0, 41.0), 20.0), ("hexagonal", (22.0, 50.0), 0.0)]
 
@@ -142,9 +146,7 @@ def main() -> None:
         print("\n| image | region | pattern | area | orientation (°) | a (px) | b (px) "
               "| gamma (°) | plane group (score) |")
         print("|---|---|---|---|---|---|---|---|---|")
-        for name, k in (("ingrained_Ni_M3B2_boride_HAADF91", 2),
-                        ("pystem_high_entropy_alloy", 3),
-                        ("temul_MoS2_Se_implanted_HAADF", 1)):
+        for name, k in REAL_IMAGES:
             for row in real_rows(name, k):
                 print(row, flush=True)
     if not args.skip_speed:

@@ -24,6 +24,20 @@ def test_image_layers_table_and_links():
         np.testing.assert_allclose(layer.scale[-2:], (0.02, 0.02))
     assert measured.layers["orientation"].colormap.name == "twilight"
     assert measured.layers["orientation"].contrast_limits == [0.0, 90.0]
+    # the maps: half transparent, directly above the image (under the patterns)
+    spacing, orientation = measured.layers["spacing"], measured.layers["orientation"]
+    names = [layer.name for layer in viewer.layers]
+    assert names[:4] == ["g", "g spacing", "g orientation", "g patterns"]
+    for layer in (spacing, orientation):
+        assert layer.blending == "translucent" and layer.opacity == 0.5
+    assert spacing.colormap.name == "viridis" and not spacing.visible
+    assert spacing.metadata["value_unit"] == "nm"
+    np.testing.assert_allclose(spacing.scale[-2:], (0.02, 0.02))
+    values = spacing.data[np.isfinite(spacing.data)]
+    assert np.median(values) == pytest.approx(9.0 * 0.02, rel=0.01)
+    lo, hi = spacing.contrast_limits
+    assert lo == pytest.approx(np.sort(values)[int(0.02 * (len(values) - 1))], rel=1e-3)
+    assert lo < hi <= values.max()
     rows = ctl.rows()
     assert len(rows) == 2 and len(rows[0]) == len(TABLE_COLUMNS)
     assert sorted(round(float(r[TABLE_COLUMNS.index("orientation_deg")])) for r in rows) == [
@@ -62,3 +76,21 @@ def test_mismatched_shapes_are_refused():
     patterns = viewer.add_labels(np.ones((10, 10), np.uint8))
     with pytest.raises(Exception, match="differ in shape"):
         MeasureController(viewer).measure(source, patterns)
+
+
+@pytest.mark.parametrize("values, expected", [
+    (np.array([[np.nan, np.nan]]), (0.0, 1.0)),
+    (np.full((3, 3), 9.0), (8.91, 9.09)),
+    (np.concatenate([np.full(98, 9.0), np.linspace(9.0, 10.0, 100), [500.0, np.nan]]),
+     None),
+])
+def test_robust_limits(values, expected):
+    from napari_symseg.controller.measure import robust_limits
+
+    lo, hi = robust_limits(values)
+    if expected is not None:
+        assert (lo, hi) == pytest.approx(expected)
+    else:  # one outlier (500) does not stretch the range
+        finite = values[np.isfinite(values)]
+        assert (lo, hi) == pytest.approx(tuple(np.percentile(finite, (2, 98))))
+        assert 9.0 <= lo < hi < 10.0

@@ -58,3 +58,7 @@ def test_single_crystal_one_orientation(a_len, b_len, gamma, period, angle):
     mean = period / (2 * np.pi) * np.angle(np.exp(2j * np.pi * omap / period).mean()) % period
     diff = abs((mean - m.regions["orientation_deg"][0] + period / 2) % period - period / 2)
     assert diff < 2.0
+    # the local spacing is the shortest vector's length, not pulled short by the window
+    smap = m.spacing_map[np.isfinite(m.spacing_map)]
+    assert np.median(smap) == pytest.approx(a_len, rel=0.01)
+    assert np.percentile(np.abs(smap - a_len), 90) < 0.03 * a_len

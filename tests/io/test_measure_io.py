@@ -1,4 +1,5 @@
-"""Measurement writers (issue 14): calibrated columns, GeoJSON, orientation map TIFF."""
+"""Measurement writers (issue 14): calibrated columns, GeoJSON, orientation and spacing map
+TIFFs."""
 
 import csv
 import json
@@ -14,6 +15,7 @@ from napari_symseg.io.measure import (
     boundaries_geojson,
     calibrated,
     write_orientation_map,
+    write_spacing_map,
     write_table_csv,
 )
 
@@ -89,3 +91,32 @@ def test_orientation_map_tiff(tmp_path, measured):
     assert data.dtype == np.float32 and data.shape == measured.grid.shape
     np.testing.assert_array_equal(data, measured.orientation_map)
     assert list(tmp_path.iterdir()) == [path]
+
+
+def _info(path) -> dict:
+    with tifffile.TiffFile(path) as tif:
+        return json.loads(tif.imagej_metadata["Info"])
+
+
+@pytest.mark.parametrize("cal, factor, unit", [
+    (Calibration((0.1, 0.1), ("nm", "nm"), ("y", "x")), 0.1, "nm"),
+    (Calibration((0.02, 0.08), ("nm", "nm"), ("y", "x")), 0.04, "nm"),  # geometric mean
+    (Calibration((2.0, 2.0), ("angstrom", "angstrom"), ("y", "x")), 2.0, "angstrom"),
+    (None, 1.0, "px"),
+])
+def test_spacing_map_tiff_is_in_the_length_unit(tmp_path, measured, cal, factor, unit):
+    path = tmp_path / "s.tif"
+    write_spacing_map(path, measured.spacing_map, cal, measured.grid, '{"version": "x"}')
+    data = tifffile.imread(path)
+    assert data.dtype == np.float32 and data.shape == measured.grid.shape
+    np.testing.assert_allclose(data, measured.spacing_map * factor, rtol=1e-6)
+    assert np.nanmedian(data) == pytest.approx(9.0 * factor, rel=0.01)  # the truth: 9 px
+    info = _info(path)
+    assert info == {"version": "x", "map": "local lattice spacing", "value_unit": unit}
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_orientation_map_tiff_says_degrees(tmp_path, measured):
+    path = tmp_path / "o.tif"
+    write_orientation_map(path, measured.orientation_map, None, measured.grid)
+    assert _info(path)["value_unit"] == "degree"

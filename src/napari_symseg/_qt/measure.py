@@ -1,8 +1,11 @@
-"""The dock's *Measure* section and the docked region table (issue 14).
+"""The dock's *Measure* button, its status line and the docked region table (issue 14).
 
-A collapsed *Measure* section at the end of the dock's *Advanced* section
-(placed there so that the dock's width never follows it): one button measures
-the chosen image's patterns layer in a thread worker
+The *Measure* button sits in the dock's row of buttons, next to *Run*,
+*Export…* and *Plots* (in view on a 1366x768 screen, unlike the end of
+*Advanced* where it was first); its status line comes below the dock's
+status, shown only when there is something to say (a measurement, a
+refusal, an outdated measurement). The button measures the chosen image's
+patterns layer in a thread worker
 (`napari_symseg.controller.measure.MeasureController`); the region table
 opens in its own dock (a tab with the plots and Scribbles, `docks`).
 A measurement belongs to its image and its run: the table shows the chosen
@@ -16,7 +19,7 @@ row.
 
 from __future__ import annotations
 
-from magicgui.widgets import Label, PushButton
+from magicgui.widgets import Label
 from qtpy.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -25,29 +28,33 @@ from qtpy.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QCollapsible
 
-from ..controller.measure import NOT_MEASURED, TABLE_COLUMNS, MeasureController
+from ..controller.measure import NOT_MEASURED, OUTDATED, TABLE_COLUMNS, MeasureController
 from ..errors import SymsegError
 from .docks import TABLE_DOCK_NAME, tabify
 from .layout import wrapping
 
 __all__ = ["TABLE_DOCK_NAME", "MeasureSection"]
 
+#: After a measurement: where its maps are (under the patterns, above the image).
+MAPS_NOTE = "; orientation and spacing maps under the patterns layer"
+
 
 class MeasureSection:
-    """The *Measure* section of a `SymsegWidget` (added to its column).
+    """The *Measure* part of a `SymsegWidget`: its button (the widget's
+    ``measure_button``), a status line below the widget's status, the region table.
 
     Parameters
     ----------
     widget : SymsegWidget
-        The dock widget (its viewer, session and scroll column).
+        The dock widget (its viewer, session, button and scroll column).
 
     Attributes
     ----------
     controller : MeasureController
     button : PushButton
     status : Label
+        Hidden while empty.
     table : QTableWidget
         One row per region (the docked table).
     note : QLabel
@@ -57,22 +64,13 @@ class MeasureSection:
     def __init__(self, widget) -> None:
         self.widget, self.viewer = widget, widget.viewer
         self.controller = MeasureController(self.viewer)
-        self.button = PushButton(text="Measure regions", name="measure",
-                                 tooltip="regions (area, lattice, orientation, plane group), "
-                                 "boundaries, local orientation map and, for a series, "
-                                 "tracks of the chosen image's patterns layer")
+        self.button = widget.measure_button  # in the dock's row of buttons
         self.status = Label(value="", name="measure_status")
         wrapping(self.status)
+        self.status.visible = False
         self.button.changed.connect(lambda *_: self.start())
-        section = QCollapsible("Measure")
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.button.native)
-        layout.addWidget(self.status.native)
-        section.addWidget(body)
-        widget.advanced.addWidget(section)  # in Advanced, after the probe
-        self.section = section
+        column = widget.status.native.parentWidget().layout()  # the dock's scrolling column
+        column.insertWidget(column.indexOf(widget.status.native) + 1, self.status.native)
         self.table = QTableWidget(0, len(TABLE_COLUMNS))
         self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -108,14 +106,14 @@ class MeasureSection:
 
         source, patterns = self.widget.controller.source, self.patterns_layer()
         if patterns is None:
-            self.status.value = "run a segmentation of the chosen image first"
+            self._say("run a segmentation of the chosen image first")
             return None
         if patterns.ndim != source.ndim:
-            self.status.value = ("measure the whole series ('all frames') or a 2-D image; "
-                                 "this patterns layer holds one frame")
+            self._say("measure the whole series ('all frames') or a 2-D image; "
+                      "this patterns layer holds one frame")
             return None
         self.button.enabled = False
-        self.status.value = "measuring…"
+        self._say("measuring…")
         results = self.widget.controller.store.get(source)
         slot = "series" if patterns is results.layers.get("series") else "patterns"
         run = results.shown(slot)
@@ -127,10 +125,11 @@ class MeasureSection:
         return self.worker
 
     def _failed(self, err) -> None:
-        self.status.value = str(err) if isinstance(err, SymsegError) else \
-            f"measurement failed: {type(err).__name__}: {err}"
+        self._say(str(err) if isinstance(err, SymsegError) else
+                  f"measurement failed: {type(err).__name__}: {err}")
 
     def _show(self, computed, results, slot, run) -> None:
+        self.button.enabled = True  # done: refresh says what was measured
         measured = self.controller.show(computed)
         self.controller.attach(results, measured, slot, run)
         measured.layers["regions"].mouse_drag_callbacks.append(self._on_click)
@@ -156,8 +155,15 @@ class MeasureSection:
         self.table.resizeColumnsToContents()
         name = "" if source is None else f"{source.name}: "
         self.note.setText(name + text)
-        if self.worker is None or self.button.enabled:
-            self.status.value = text
+        if self.worker is None or self.button.enabled:  # not while measuring
+            shown = self.controller.last is not None or text == OUTDATED
+            self._say(text + MAPS_NOTE if self.controller.last is not None
+                      else text if shown else "")
+
+    def _say(self, text: str) -> None:
+        """Show `text` on the status line (hidden when empty)."""
+        self.status.value = text
+        self.status.visible = bool(text)
 
     def _on_row_selected(self) -> None:
         rows = {i.row() for i in self.table.selectedIndexes()}

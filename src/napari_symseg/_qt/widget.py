@@ -129,6 +129,11 @@ class SymsegWidget(QWidget):
         self.plots_button = PushButton(text="Plots", name="plots",
                                        tooltip="show the plots dock (area fraction, "
                                        "separability, probe) again after closing it")
+        self.measure_button = PushButton(  # wired by the Measure section (_qt/measure.py)
+            text="Measure", name="measure",
+            tooltip="measure the chosen image's patterns layer: regions (area, lattice, "
+            "orientation, plane group), boundaries, local orientation and spacing maps and, "
+            "for a series, tracks; the region table opens in its own dock")
         self.probe = CheckBox(
             value=False, name="probe", label="probe",
             tooltip="drag the point: patch, shift window and its local correlation map")
@@ -147,7 +152,7 @@ class SymsegWidget(QWidget):
             self,
             [self.image, self.segment, self.fields["reference_frames"],
              *(self.fields[n] for n in essentials), self.suggest_button],
-            [self.run_button, self.export_button, self.plots_button],
+            [self.run_button, self.export_button, self.plots_button, self.measure_button],
             [self.progress, self.status, self.hint_panel],
             [*(w for n, w in self.fields.items() if is_advanced(n)), self._files.row,
              self.live, self.probe])

@@ -1,4 +1,5 @@
-"""``segment --regions / --boundaries / --boundaries-geojson / --orientation-map``.
+"""``segment --regions / --boundaries / --boundaries-geojson / --orientation-map /
+--spacing-map``.
 
 The measurement outputs of ``napari-symseg segment`` (issue 14): their
 flags, their targets (checked with the other outputs before any work) and
@@ -24,7 +25,13 @@ MEASURE_OUTPUTS = {
     "orientation_map": ("--orientation-map", (".tif", ".tiff"),
                         "also write the local lattice orientation (degrees) on the descriptor "
                         "grid as a float32 TIFF"),
+    "spacing_map": ("--spacing-map", (".tif", ".tiff"),
+                    "also write the local lattice spacing (shortest lattice vector, in the "
+                    "image's length unit, else px) on the descriptor grid as a float32 TIFF"),
 }
+
+#: the map outputs: asking for one computes the local maps
+MAP_OUTPUTS = ("orientation_map", "spacing_map")
 
 
 def add_measure_args(parser: argparse.ArgumentParser) -> None:
@@ -81,9 +88,9 @@ def write_image_measurement(result, targets: dict, outputs, calibration, meta: d
     """
     if not wanted(targets):
         return
-    m = result.measure(maps="orientation_map" in targets)
-    _write(m.regions, m.boundaries, m.boundary_lines, m.orientation_map, m.grid, 2,
-           targets, outputs, calibration, meta)
+    m = result.measure(maps=_maps(targets))
+    _write(m.regions, m.boundaries, m.boundary_lines, (m.orientation_map, m.spacing_map),
+           m.grid, 2, targets, outputs, calibration, meta)
 
 
 def write_series_measurement(series, labels, params, targets: dict, outputs, calibration,
@@ -115,13 +122,18 @@ def write_series_measurement(series, labels, params, targets: dict, outputs, cal
     from ..core.tracking import measure_series_result
 
     run = SimpleNamespace(labels=labels, params=params)
-    sm = measure_series_result(series, run, maps="orientation_map" in targets)
+    sm = measure_series_result(series, run, maps=_maps(targets))
     grid = grid_for(tuple(np.shape(series)[1:]), params)
-    _write(sm.regions, sm.boundaries, sm.boundary_lines, sm.orientation_maps, grid, 3,
-           targets, outputs, calibration, meta)
+    _write(sm.regions, sm.boundaries, sm.boundary_lines, (sm.orientation_maps, sm.spacing_maps),
+           grid, 3, targets, outputs, calibration, meta)
 
 
-def _write(regions, boundaries, lines, orientation, grid, ndim, targets, outputs,
+def _maps(targets: dict) -> bool:
+    """Whether a local map is asked for (the maps cost about a third of the measurement)."""
+    return any(key in targets for key in MAP_OUTPUTS)
+
+
+def _write(regions, boundaries, lines, maps, grid, ndim, targets, outputs,
            calibration, meta) -> None:
     """Write the outputs asked for to their temporaries (an OSError is reported by the
     command line's one-line error handler)."""
@@ -129,6 +141,7 @@ def _write(regions, boundaries, lines, orientation, grid, ndim, targets, outputs
         calibrated,
         write_boundaries_geojson,
         write_orientation_map,
+        write_spacing_map,
         write_table_csv,
     )
 
@@ -139,6 +152,7 @@ def _write(regions, boundaries, lines, orientation, grid, ndim, targets, outputs
         write_table_csv(outputs.temp(targets["boundaries"]), table)
     if "boundaries_geojson" in targets:
         write_boundaries_geojson(outputs.temp(targets["boundaries_geojson"]), table, lines)
-    if "orientation_map" in targets:
-        write_orientation_map(outputs.temp(targets["orientation_map"]), orientation,
-                              calibration, grid, json.dumps(meta))
+    for key, values, writer in zip(MAP_OUTPUTS, maps, (write_orientation_map,
+                                                      write_spacing_map), strict=True):
+        if key in targets:
+            writer(outputs.temp(targets[key]), values, calibration, grid, json.dumps(meta))

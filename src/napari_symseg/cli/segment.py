@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.consistency import consistency_note, model_note
+from ..core.consistency import consistency_note, model_note, subspace_note
 from ..core.frame_labels import labels_shape
 from ..core.labelling import predict_steps
 from ..core.model import Model
@@ -189,7 +189,8 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
         else:
             params = model.params
             result = run(predict_steps(model, image))
-            note = model_note(result.pca_components, model)
+            note = (model_note(result.pca_components, model)  # far from every centre, or
+                    or subspace_note(result.descriptors, model))  # off the model's PCA
             if not args.quiet:
                 print(f"labelled {image.shape[0]}x{image.shape[1]} image with the model "
                       f"{args.model}: {_summary(result)}")

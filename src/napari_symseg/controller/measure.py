@@ -9,10 +9,15 @@ calibration:
 - ``<image> regions``: a Labels layer of region ids (a series: persistent ids);
 - ``<image> orientation``: the local orientation map, a cyclic colormap
   (``twilight``) over the rotation period;
+- ``<image> spacing``: the local lattice spacing map in the image's length
+  unit (else px), a sequential colormap (``viridis``) between robust
+  percentiles (`SPACING_PERCENTILES`), hidden at first;
 - ``<image> boundaries``: a Shapes layer of the boundary polylines;
 - ``<image> tracks``: a Tracks layer of the regions' centroids (series).
 
-The table rows and the links between table and canvas (`region_at`,
+Both maps are half transparent (``translucent``, opacity `MAP_OPACITY`) and
+go directly above the image, below its patterns and other result layers, so
+they never hide the image. The table rows and the links between table and canvas (`region_at`,
 `highlight`) are here too; the Qt panel only shows them.
 """
 
@@ -28,6 +33,7 @@ from ..core.measure import measure_frame
 from ..core.table import Table
 from ..core.tracking import measure_series
 from ..errors import InputError
+from ..io.measure import spacing_in_units
 from . import LABEL_OFFSET, METADATA_KEY
 from .layer_io import layer_calibration
 
@@ -44,7 +50,7 @@ class Measured:
     ----------
     regions, boundaries : Table
     layers : dict of str to napari.layers.Layer
-        ``"regions"``, ``"orientation"``, ``"boundaries"``, ``"tracks"``.
+        ``"regions"``, ``"orientation"``, ``"spacing"``, ``"boundaries"``, ``"tracks"``.
     slot : str
         The patterns layer measured: ``"patterns"`` or ``"series"``.
     run : RunRecord or None
@@ -58,6 +64,12 @@ class Measured:
     slot: str = "patterns"
     run: Any = None
 
+
+#: Opacity of the orientation and spacing maps (blending ``translucent``).
+MAP_OPACITY = 0.5
+#: The spacing map's contrast limits: these percentiles of its known values (a few
+#: outliers at boundaries and in regions without a lattice must not flatten the rest).
+SPACING_PERCENTILES = (2.0, 98.0)
 
 #: What the table says for an image without a measurement.
 NOT_MEASURED = "not measured yet: Measure regions"
@@ -145,20 +157,26 @@ class MeasureController:
         if image.ndim == 2:
             m = measure_frame(image, labels, None, n_patterns)
             regions, boundaries, lines = m.regions, m.boundaries, m.boundary_lines
-            region_img, omap, tracks = m.region_labels, m.orientation_map, None
+            region_img, omap, smap, tracks = (m.region_labels, m.orientation_map,
+                                              m.spacing_map, None)
         else:
             sm = measure_series(image, labels, None, n_patterns)
             regions, boundaries, lines = sm.regions, sm.boundaries, sm.boundary_lines
             region_img = self._series_regions(labels, regions, n_patterns)
-            omap, tracks = sm.orientation_maps, sm.tracks
+            omap, smap, tracks = sm.orientation_maps, sm.spacing_maps, sm.tracks
         name = image_layer.name
+        smap, unit = spacing_in_units(smap, cal)
+        over = {"blending": "translucent", "opacity": MAP_OPACITY, "above": name}
         specs = {
             "regions": ("labels", f"{name} regions", region_img,
                         {**place, "metadata": meta, "features": _features(regions)}),
             "orientation": ("image", f"{name} orientation", omap,
                             {**place, "metadata": meta, "colormap": "twilight",
-                             "contrast_limits": (0.0, _period(regions)),
-                             "blending": "translucent", "opacity": 0.6}),
+                             "contrast_limits": (0.0, _period(regions)), **over}),
+            "spacing": ("image", f"{name} spacing", smap,
+                        {**place, "metadata": {**meta, "value_unit": unit},
+                         "colormap": "viridis", "contrast_limits": robust_limits(smap),
+                         "visible": False, **over}),
         }
         paths = [(boundaries["frame"][i], line) for i, ls in enumerate(lines) for line in ls]
         if paths:
@@ -248,14 +266,22 @@ class MeasureController:
         return out
 
     def _set(self, kind: str, name: str, data, kwargs: dict):
+        """Add (or replace) a layer: on top, or directly above the layer named by the
+        ``above`` keyword (when it is still there)."""
         from napari import layers
 
         cls = {"labels": layers.Labels, "image": layers.Image, "shapes": layers.Shapes,
                "tracks": layers.Tracks}[kind]
+        kwargs = dict(kwargs)
+        above = kwargs.pop("above", None)
         if name in self.viewer.layers:
             self.viewer.layers.remove(name)
         layer = cls(data, name=name, **kwargs)
-        self.viewer.layers.append(layer)
+        names = [lay.name for lay in self.viewer.layers]
+        if above in names:
+            self.viewer.layers.insert(names.index(above) + 1, layer)
+        else:
+            self.viewer.layers.append(layer)
         return layer
 
     def rows(self) -> list[list[str]]:
@@ -315,6 +341,31 @@ class MeasureController:
             step[0] = int(r["frame"][row])
             self.viewer.dims.current_step = tuple(step)
         return region
+
+
+def robust_limits(values: np.ndarray) -> tuple[float, float]:
+    """Contrast limits of a map: the `SPACING_PERCENTILES` of its finite values.
+
+    Parameters
+    ----------
+    values : ndarray
+        The map (NaN where unknown).
+
+    Returns
+    -------
+    (float, float)
+        ``lo < hi`` always (``(0, 1)`` for a map without values; a constant
+        map gets ±1 % around its value).
+    """
+    finite = np.asarray(values, np.float64)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return 0.0, 1.0
+    lo, hi = (float(v) for v in np.percentile(finite, SPACING_PERCENTILES))
+    if hi <= lo:
+        pad = 0.01 * abs(lo) or 1.0
+        lo, hi = lo - pad, hi + pad
+    return lo, hi
 
 
 def _period(regions: Table) -> float:

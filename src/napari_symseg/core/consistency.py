@@ -11,6 +11,16 @@ reference, much more where something new appears. Frames above
 `UNLIKE_LIMIT` are named in a note (`consistency_note`), with what to do.
 A single-image fit records its reach too, so an image labelled later with
 a saved model gets the same check (`model_note`).
+
+The reach only sees the image through the model's PCA: descriptors unlike
+anything the model was fitted on can project close to a centre (a
+hexagonal lattice labelled with a square-lattice model: 0.7 % beyond the
+reach; the MoS2 image with the Ni boride model: 0 %). The second check
+(`residual_ratio`, `subspace_note`) measures what the projection throws
+away: the image's descriptor variance outside the model's components,
+in units of the reference images' own (about 1 on images like them, 1-5 on
+noisier ones or on one grain of a two-grain model; 13-350 on unlike ones;
+`RESIDUAL_LIMIT` 8).
 """
 
 from __future__ import annotations
@@ -144,5 +154,86 @@ def model_note(features: np.ndarray, model) -> str | None:
         return None
     return (f"{100 * share:.0f} % of this image's points are farther from every pattern than "
             f"{100 * REACH_QUANTILE:.0f} % of the model's own fit points: the image is unlike "
+            "what the model was fitted on, its labels may mean nothing; fit this image on its "
+            "own, or fit the model on images like it")
+
+
+# ------------------------------------------------------ outside the model's subspace
+#: An image whose descriptors have this many times the reference's variance outside the
+#: model's PCA components (per point, about the model's mean) is reported (`subspace_note`).
+RESIDUAL_LIMIT = 8.0
+
+
+def residual_ratio(descriptors: np.ndarray, pca) -> float | None:
+    """Variance of `descriptors` outside the model's PCA components, in units of the
+    reference's.
+
+    The model's PCA keeps the directions in which the reference images' descriptors
+    varied most; what they varied in the other directions (per point) is
+    ``sum(explained_variance) * (1 / sum(explained_variance_ratio) - 1)``. The same
+    quantity of a new image (about the model's mean, so a shift away from the
+    reference also counts) is ``mean |x - mean|² - mean |features|²``. Descriptors
+    that look nothing like the reference's mostly vary, or sit, off the model's
+    components: their projection can still fall near a centre (within the reach),
+    this ratio cannot hide it.
+
+    Parameters
+    ----------
+    descriptors : ndarray, (..., n_features)
+        The new image's raw descriptors (``Result.descriptors``).
+    pca : PCAModel
+        The model's PCA.
+
+    Returns
+    -------
+    float or None
+        About 1 for images like the reference (more for noisier ones); None
+        when it cannot be measured: no descriptors, a PCA that keeps every
+        direction (or all the variance), or weighted components (contrast
+        channels: not orthonormal).
+    """
+    if descriptors is None or np.size(descriptors) == 0:
+        return None
+    comps = np.asarray(pca.components, np.float64)
+    if comps.shape[0] >= comps.shape[1] or not np.allclose(comps @ comps.T,
+                                                           np.eye(len(comps)), atol=1e-6):
+        return None
+    kept = float(np.sum(pca.explained_variance))
+    share = float(np.sum(pca.explained_variance_ratio))
+    reference = kept * (1.0 / share - 1.0) if share > 0 else 0.0
+    if not reference > 1e-12 * max(kept, 1e-300):
+        return None
+    flat = np.asarray(descriptors).reshape(-1, comps.shape[1])
+    total = captured = 0.0
+    for i in range(0, len(flat), _CHUNK):
+        d = flat[i:i + _CHUNK].astype(np.float64) - pca.mean
+        total += float(np.einsum("ij,ij->", d, d))
+        f = d @ comps.T
+        captured += float(np.einsum("ij,ij->", f, f))
+    return max(total - captured, 0.0) / len(flat) / reference
+
+
+def subspace_note(descriptors: np.ndarray, model) -> str | None:
+    """A one-line note when an image's descriptors vary outside the saved `model`'s PCA
+    components far more than its reference images' did (`residual_ratio` above
+    `RESIDUAL_LIMIT`): a second check beside the reach (`model_note`), for images
+    whose projected features fall near a centre although the image is unlike.
+
+    Parameters
+    ----------
+    descriptors : ndarray, (..., n_features)
+        The image's raw descriptors (None: no note).
+    model : Model
+        The model it was labelled with.
+
+    Returns
+    -------
+    str or None
+    """
+    ratio = residual_ratio(descriptors, model.pca)
+    if ratio is None or ratio <= RESIDUAL_LIMIT:
+        return None
+    return (f"this image's descriptors vary {ratio:.0f} times as much as the model's fit "
+            "images did in directions the model's PCA does not keep: the image is unlike "
             "what the model was fitted on, its labels may mean nothing; fit this image on its "
             "own, or fit the model on images like it")

@@ -324,16 +324,8 @@ def lattice_from_acf(acf: np.ndarray) -> Lattice | None:
 
 
 def region_lattice(image: np.ndarray, mask: np.ndarray, max_lag: int = 64) -> Lattice | None:
-    """The lattice of the masked region of `image` (see the module docstring).
-
-    Parameters
-    ----------
-    image : ndarray, 2-D
-        The image (or a crop holding the region).
-    mask : ndarray of bool, same shape
-        The region.
-    max_lag : int
-        Largest lag searched, px (cut to half the region's extent).
+    """The lattice of the masked region of `image` (see the module docstring): the first
+    half of `lattice_and_note`, whose parameters it takes.
 
     Returns
     -------

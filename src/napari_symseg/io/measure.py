@@ -1,4 +1,4 @@
-"""Writing measurements: regions and boundaries CSV, boundaries GeoJSON, orientation map TIFF.
+"""Writing measurements: regions and boundaries CSV, boundaries GeoJSON, map TIFFs.
 
 The tables of ``napari_symseg.core.measure`` are in pixels; here the
 calibrated columns are added where the image is calibrated (`calibrated`):
@@ -11,8 +11,11 @@ calibrated columns are added where the image is calibrated (`calibrated`):
 
 GeoJSON: one ``MultiLineString`` feature per boundary, coordinates
 ``[x, y]`` = ``[column, row]`` in image pixels (y points down, as in the
-image), the table's row as properties. Every file is written whole or not
-at all (`napari_symseg.io.output`).
+image), the table's row as properties. The local orientation and spacing maps
+are float32 TIFFs on the descriptor grid (its pixel size and origin); their
+JSON record (ImageJ Info) says what they hold (``map``) and in which unit
+(``value_unit``: ``degree``; the spacing in the image's length unit, or
+``px``). Every file is written whole or not at all (`napari_symseg.io.output`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from ..core.boundaries import polyline_length
 from ..core.table import Table
 from .calibration import Calibration
 from .statistics import _ascii_symbol, frame_interval
+from .statistics import pixel_size as _pixel_size
 
 
 def _convert(value: float, unit: str, target: str) -> float | None:
@@ -49,18 +53,11 @@ def pixel_size(calibration: Calibration | None) -> tuple[float, float, str] | No
     Returns
     -------
     (float, float, str) or None
-        None when the image is not calibrated in a length unit.
+        The unit as an ASCII symbol (``um``); None when the image is not
+        calibrated in a length unit.
     """
-    if calibration is None or len(calibration.scale) < 2:
-        return None
-    (sy, sx), (uy, ux) = calibration.scale[-2:], (str(u) for u in calibration.units[-2:])
-    if "pixel" in (uy, ux):
-        return None
-    if uy != ux:
-        sy = _convert(sy, uy, ux)
-        if sy is None:
-            return None
-    return float(sy), float(sx), _ascii_symbol(ux)
+    size = _pixel_size(calibration)
+    return None if size is None else (size[0], size[1], _ascii_symbol(size[2]))
 
 
 def _time_step(calibration: Calibration | None, ndim: int) -> tuple[float, str] | None:
@@ -176,25 +173,76 @@ def write_boundaries_geojson(path: str | Path, table: Table, lines: list) -> Non
     write_text(path, json.dumps(boundaries_geojson(table, lines)))
 
 
-def write_orientation_map(path: str | Path, orientation: np.ndarray,
-                          calibration: Calibration | None, grid, info: str | None = None
-                          ) -> None:
-    """Write the local orientation map (degrees, float32) on the descriptor grid as a TIFF.
+def spacing_in_units(spacing: np.ndarray, calibration: Calibration | None
+                     ) -> tuple[np.ndarray, str]:
+    """The local spacing map in the image's length unit, and that unit.
+
+    Parameters
+    ----------
+    spacing : ndarray
+        Shortest lattice spacing in pixels (``Measurement.spacing_map``).
+    calibration : Calibration or None
+        Of the image or series.
+
+    Returns
+    -------
+    values : ndarray of float32
+        ``spacing`` times the pixel size (the geometric mean of y's and x's
+        when they differ: the map holds lengths, not vectors), or unchanged.
+    unit : str
+        The length unit (ASCII symbol, e.g. ``nm``), or ``px`` when the image
+        is not calibrated.
+    """
+    size = pixel_size(calibration)
+    values = np.asarray(spacing, np.float64)
+    if size is None:
+        return values.astype(np.float32), "px"
+    return (values * math.sqrt(size[0] * size[1])).astype(np.float32), size[2]
+
+
+def write_grid_map(path: str | Path, values: np.ndarray, calibration: Calibration | None,
+                   grid, what: str, value_unit: str, info: str | None = None) -> None:
+    """Write a map on the descriptor grid as a float32 TIFF, placed on the grid.
 
     Parameters
     ----------
     path : str or Path
         The ``.tif`` file.
-    orientation : ndarray, (n_rows, n_cols) or (T, n_rows, n_cols)
-        Degrees (NaN where unknown).
+    values : ndarray, (n_rows, n_cols) or (T, n_rows, n_cols)
+        The map (NaN where unknown).
     calibration : Calibration or None
         Of the image or series; the map gets the grid's pixel size and origin.
     grid : Grid
         The descriptor grid.
+    what, value_unit : str
+        What the values are and their unit: added to the JSON record as
+        ``map`` and ``value_unit``.
     info : str, optional
-        JSON record for the TIFF's Info.
+        JSON record (an object) for the TIFF's Info.
     """
     from .tiff import write_tiff
 
-    cal = calibration if calibration is not None else Calibration.pixels(orientation.ndim)
-    write_tiff(path, np.asarray(orientation, np.float32), cal.on_grid(grid), info)
+    record = json.loads(info) if info else {}
+    record = {**record, "map": what, "value_unit": value_unit}
+    cal = calibration if calibration is not None else Calibration.pixels(values.ndim)
+    write_tiff(path, np.asarray(values, np.float32), cal.on_grid(grid), json.dumps(record))
+
+
+def write_orientation_map(path: str | Path, orientation: np.ndarray,
+                          calibration: Calibration | None, grid, info: str | None = None
+                          ) -> None:
+    """Write the local orientation map (degrees, NaN where unknown) on the descriptor grid
+    as a float32 TIFF: `write_grid_map` with ``value_unit`` ``degree`` (same parameters,
+    `orientation` its `values`)."""
+    write_grid_map(path, orientation, calibration, grid, "local lattice orientation",
+                   "degree", info)
+
+
+def write_spacing_map(path: str | Path, spacing: np.ndarray, calibration: Calibration | None,
+                      grid, info: str | None = None) -> None:
+    """Write the local lattice spacing map on the descriptor grid as a float32 TIFF:
+    `write_grid_map` (same parameters, `spacing` its `values`: the shortest lattice
+    spacing in pixels, NaN where unknown), converted to the image's length unit when it
+    is calibrated (`spacing_in_units`); the unit is the JSON record's ``value_unit``."""
+    values, unit = spacing_in_units(spacing, calibration)
+    write_grid_map(path, values, calibration, grid, "local lattice spacing", unit, info)

@@ -24,8 +24,8 @@ def _ascii_symbol(unit: str) -> str:
     return unit_symbol(unit).replace("µ", "u").replace("Å", "angstrom").replace(" ", "")
 
 
-def pixel_area(calibration: Calibration | None) -> tuple[float, str] | None:
-    """Area of one image pixel and its unit symbol, e.g. ``(1.6e-4, "nm")``.
+def pixel_size(calibration: Calibration | None) -> tuple[float, float, str] | None:
+    """Pixel size along y and x in one length unit, e.g. ``(0.02, 0.02, "nm")``.
 
     Parameters
     ----------
@@ -34,8 +34,9 @@ def pixel_area(calibration: Calibration | None) -> tuple[float, str] | None:
 
     Returns
     -------
-    (float, str) or None
-        None when the image is not calibrated in a common length unit.
+    (float, float, str) or None
+        The unit is x's (y converted to it); None when the image is not
+        calibrated in a common length unit.
     """
     if calibration is None or len(calibration.scale) < 2:
         return None
@@ -49,7 +50,14 @@ def pixel_area(calibration: Calibration | None) -> tuple[float, str] | None:
             sy = float(pint.Quantity(sy, uy).to(ux).magnitude)
         except Exception:  # y and x in units that do not convert: no area
             return None
-    return float(sy) * float(sx), ux
+    return float(sy), float(sx), ux
+
+
+def pixel_area(calibration: Calibration | None) -> tuple[float, str] | None:
+    """Area of one image pixel and its unit symbol, e.g. ``(1.6e-4, "nm")``; None when
+    `pixel_size` is None (same parameter)."""
+    size = pixel_size(calibration)
+    return None if size is None else (size[0] * size[1], size[2])
 
 
 def frame_interval(calibration: Calibration | None, ndim: int) -> tuple[float, str] | None:
