@@ -49,6 +49,8 @@ from .io.formats import EM_SUFFIXES, read_em
 
 #: File name patterns of the labels TIFF reader (as in napari.yaml).
 LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff")
+#: Folder name pattern of a labels zarr store (as in napari.yaml).
+ZARR_PATTERNS = ("*_labels.zarr",)
 
 
 def _one_path(path):
@@ -71,13 +73,21 @@ def napari_get_reader(path):
     -------
     callable or None
         `read_microscope_file` for a microscope file, `read_labels_file` for
-        a file named as `LABELS_PATTERNS`; None for other files, missing
-        files, folders and lists of several files.
+        a file named as `LABELS_PATTERNS`, `read_labels_zarr` for a zarr
+        store named as `ZARR_PATTERNS`; None for other files, missing
+        files, other folders and lists of several files.
     """
     path = _one_path(path)
-    if path is None or not Path(path).is_file():
+    if path is None:
         return None
-    name = Path(path).name.lower()
+    name = Path(path).name.lower().rstrip("/")
+    if Path(path).is_dir():
+        from .io.lazy import is_zarr
+
+        zarr_name = any(fnmatch(name, p) for p in ZARR_PATTERNS)
+        return read_labels_zarr if zarr_name and is_zarr(path) else None
+    if not Path(path).is_file():
+        return None
     if Path(name).suffix in EM_SUFFIXES:
         return read_microscope_file
     return read_labels_file if any(fnmatch(name, p) for p in LABELS_PATTERNS) else None
@@ -96,7 +106,9 @@ def read_microscope_file(path) -> list[tuple]:
     list of (data, kwargs, "image")
         One layer: ``scale``, ``translate``, ``units`` and ``axis_labels``
         from the file, and ``metadata["calibration"]`` (`Calibration.to_dict`)
-        beside what the file says (instrument, voltage, reader...).
+        beside what the file says (instrument, voltage, reader...). A
+        (T, Y, X) series is a dask array of one chunk per frame: a frame is
+        read when the time slider shows it (`napari_symseg.io.lazy`).
 
     Raises
     ------
@@ -105,7 +117,11 @@ def read_microscope_file(path) -> list[tuple]:
     """
     if isinstance(path, list | tuple):
         path = path[0]
-    data, calibration = read_em(path)
+    data, calibration = read_em(path, lazy=True)
+    if getattr(data, "ndim", 0) == 3:
+        from .io.lazy import as_dask
+
+        data = as_dask(data)
     metadata = {
         "source_file": str(path),
         "calibration": calibration.to_dict(),
@@ -132,7 +148,6 @@ def read_labels_file(path) -> list[tuple]:
         colours, and ``metadata["napari_symseg"]`` (`layer_metadata`). Any
         other TIFF: what napari's built-in reader returns.
     """
-    from .controller.layer_io import layer_colormap, layer_metadata
     from .io.labels import file_to_layer, read_labels
 
     if isinstance(path, list | tuple):
@@ -144,9 +159,54 @@ def read_labels_file(path) -> list[tuple]:
         return builtin_reader(str(path))(str(path))
     labels = record["labels"]
     data = file_to_layer(values, int(labels["label_offset"]), labels.get("no_pattern"))
+    return _labels_layer(data, record, calibration, path)
+
+
+def _labels_layer(data, record: dict, calibration, path) -> list[tuple]:
+    """The Labels layer of a package labels file: calibration, run record, colours."""
+    from .controller.layer_io import layer_colormap, layer_metadata
+
     kwargs = {"name": Path(path).stem, **calibration.layer_kwargs(),
               "metadata": layer_metadata(record, path)}
     colormap = layer_colormap(record)
     if colormap is not None:
         kwargs["colormap"] = colormap
     return [(data, kwargs, "labels")]
+
+
+def read_labels_zarr(path) -> list[tuple]:
+    """Read a labels zarr store of this package as a lazy, calibrated Labels layer.
+
+    Parameters
+    ----------
+    path : str, Path or list of one of them
+        A ``*_labels.zarr`` folder (``napari-symseg segment ... -o
+        NAME_labels.zarr``, or the widget's background run).
+
+    Returns
+    -------
+    list of (data, kwargs, "labels")
+        One layer: a dask array of one chunk per frame, values ``file +
+        label_offset`` (0 where no pattern), read when shown; ``scale``,
+        ``translate``, ``units`` and ``axis_labels`` of the store's record.
+
+    Raises
+    ------
+    FileFormatError
+        A store without the package's record (not ours, or a run that did
+        not finish).
+    """
+    from .errors import FileFormatError
+    from .io.lazy import as_dask
+    from .io.zarr_labels import read_zarr_labels, to_layer_values
+
+    if isinstance(path, list | tuple):
+        path = path[0]
+    values, record, calibration = read_zarr_labels(path)
+    if record is None or not isinstance(record.get("labels"), dict):
+        raise FileFormatError(f"{Path(path).name} is not a labels store of napari-symseg "
+                              "(no record: another tool's store, or an unfinished run)")
+    labels = record["labels"]
+    data = to_layer_values(as_dask(values), int(labels["label_offset"]),
+                           labels.get("no_pattern"))
+    return _labels_layer(data, record, calibration, path)

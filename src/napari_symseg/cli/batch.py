@@ -33,6 +33,7 @@ from pathlib import Path
 
 from ..io.files import IMAGE_SUFFIXES
 from ..io.formats import EM_SUFFIXES
+from ..io.lazy import is_zarr
 from .args import UsageError
 from .failures import failure_text
 from .progress import file_bar, say
@@ -79,7 +80,7 @@ def is_batch(args: argparse.Namespace) -> bool:
     """
     inputs = args.input if isinstance(args.input, list | tuple) else [args.input]
     return (len(inputs) > 1 or str(args.output).endswith(("/", os.sep))
-            or any(Path(p).is_dir() or _is_glob(p) for p in inputs))
+            or any((Path(p).is_dir() and not is_zarr(p)) or _is_glob(p) for p in inputs))
 
 
 def _is_glob(text: str) -> bool:

@@ -26,12 +26,13 @@ from ..errors import ExportError
 from ..io.calibration import Calibration
 from ..io.export import labels_calibration, params_record, write_params
 from ..io.figure import write_overlay
-from ..io.files import read_calibrated
 from ..io.frames import SeriesLabelsWriter, series_frames
 from ..io.labels import LABEL_SUFFIXES, pattern_dtype, write_labels
+from ..io.lazy import open_video
 from ..io.output import Outputs, check_suffix, write_text
 from ..io.statistics import full_labels, pattern_statistics, write_stats_csv
 from ..io.tiff import write_tiff
+from ..io.zarr_labels import ZarrLabelsWriter
 from . import scribbles
 from .args import _FLAG_NAMES, UsageError, params_from_args
 from .measure import MEASURE_OUTPUTS, write_image_measurement, write_series_measurement
@@ -81,7 +82,7 @@ def _hint(result: Result):
 #: A new output flag adds its entry here and its writer in `segment_file`; batch mode
 #: (`napari_symseg.cli.batch`) names every entry but the labels after each input.
 OUTPUT_OPTIONS = {
-    "labels": ("output", LABEL_SUFFIXES),
+    "labels": ("output", (*LABEL_SUFFIXES, ".zarr")),
     "overlay": ("overlay", (".png",)),
     "confidence": ("confidence", (".tif", ".tiff")),
     "stats": ("stats", (".csv",)),
@@ -172,7 +173,7 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
     """
     targets = output_targets(args)
     with Outputs(targets.values(), [*input_files(args), *inputs]) as outputs:
-        image, calibration = read_calibrated(args.input)
+        image, calibration = open_video(args.input)  # a series: frames read one at a time
         if np.ndim(image) == 3 and not (image.shape[-1] in (3, 4) and min(image.shape[:2]) > 4):
             if "confidence" in targets:
                 raise UsageError("--confidence is for 2-D images (not series) for now")
@@ -181,6 +182,9 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
             return _segment_series(args, frames, targets, outputs, calibration, model)
         if np.ndim(image) not in (2, 3):
             as_image(image, allow_series=True)  # raises the clear message
+        if targets["labels"].suffix.lower() == ".zarr":
+            raise UsageError("-o .zarr is for a series (T, Y, X); write an image's labels "
+                             "as .npy or .tif")
         note = None
         if model is None:
             params = params_from_args(args, image)
@@ -268,8 +272,9 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
 
         meta = params_record(params, calibration, __version__)
         out_shape = labels_shape(model, shape)
+        zarr_out = targets["labels"].suffix.lower() == ".zarr"
         with _writing(targets["labels"]):
-            writer = SeriesLabelsWriter(
+            writer = (ZarrLabelsWriter if zarr_out else SeriesLabelsWriter)(
                 targets["labels"], out_shape, meta,
                 labels_calibration(calibration or Calibration.pixels(3), shape, out_shape,
                                    params),

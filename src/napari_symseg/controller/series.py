@@ -139,18 +139,20 @@ class SeriesJob(Job):
         shape = check_series(source.data)
         self.grid = grid_for(shape[1:], params)
         frame_shape = shape[1:] if params.upsampling else self.grid.shape
-        self.data = np.zeros((shape[0], *frame_shape), dtype=label_dtype(params.n_patterns))
+        self.data = self._initial_data((shape[0], *frame_shape))
         self.area_fraction = np.full((shape[0], params.n_patterns), np.nan)
         self.layer = None
         self._undo: list[Callable[[], None]] = []
+
+    def _initial_data(self, shape: tuple[int, ...]):
+        """The layer's data before the run: every frame 0 (not labelled)."""
+        return np.zeros(shape, dtype=label_dtype(self.params.n_patterns))
 
     # -- worker thread
     def steps(self) -> Generator[Any, None, Any]:
         """Segment every frame (writing each into `data`), build the final record, hint."""
         start = time.perf_counter()
-        out = _shared_frame_buffer(self.data.shape)
-        result = yield from self._relay(
-            segment_series_steps(self.snapshot.data, self.params, out), self._write_frame)
+        result = yield from self._segment()
         if result is None:
             return None
         features = features_table(result.stats, layer_calibration(self.snapshot),
@@ -170,6 +172,12 @@ class SeriesJob(Job):
         if self.cancelled:
             return None
         return self._hint(lambda: series_hint(self.snapshot.data, fit, self.params.random_state))
+
+    def _segment(self) -> Generator[Any, None, Any]:
+        """Fit and label every frame; returns the `SeriesResult` (None when cancelled)."""
+        out = _shared_frame_buffer(self.data.shape)
+        return (yield from self._relay(
+            segment_series_steps(self.snapshot.data, self.params, out), self._write_frame))
 
     def _write_frame(self, progress) -> None:
         if progress.stage == "frames":

@@ -20,9 +20,9 @@ from ..core.validation import check_series
 from ..errors import ExportError, InputError
 from . import METADATA_KEY
 from .hints import hint_metadata, suggestion_steps
+from .lazy_series import series_job
 from .results import Remembered, ResultStore, RunRecord
 from .runs import ImageJob, Job
-from .series import SeriesJob
 from .sources import check_layer, frame_index, frame_of, source_layers
 from .text import suggestion_text
 
@@ -190,7 +190,7 @@ class Session:
         if params.random_state is None:  # draw the seed here so that metadata records it
             params = params.replace(random_state=int(np.random.SeedSequence().entropy % 2**31))
         if series:
-            job = SeriesJob(self, layer, params)
+            job = series_job(self, layer, params)  # lazy data: LazySeriesJob
         else:
             job = ImageJob(self, layer, params, image, self.frame_index(layer), preview)
         job.field_params, job.follow_slider = field_params, follow_slider

@@ -34,6 +34,7 @@ class Dataset:
     load: Callable[[], object]
     dtype: object = None  # numpy dtype when known (complex ones are chosen last)
     volume: bool = False  # a 3-D MRC volume: the first axis is a spatial z
+    lazy: Callable[[], object] | None = None  # a series read frame by frame (io.lazy)
 
     def kinds(self) -> list[str]:
         return [normalise_unit(u)[2] for u in self.units]
@@ -133,6 +134,8 @@ def _read_ser(path: Path):
     dataset = Dataset(
         name=name, shape=shape, scale=tuple(scale), units=tuple(units),
         load=partial(_ser_frames, path, count), dtype=first.dtype,
+        lazy=partial(_ser_lazy, path, shape, first.dtype) if len(shape) == 3 and
+        len(series_dims) == 1 else None,
     )
     return [dataset], known_items(
         format="FEI TIA", reader=library_version("ncempy"),
@@ -148,6 +151,16 @@ def _ser_frames(path: Path, count: int):
     with ser.fileSER(path) as f:
         frames = [f.getDataset(i)[0] for i in range(count)]
     return frames[0] if count == 1 else np.stack(frames)
+
+
+def _ser_lazy(path: Path, shape, dtype):
+    """The frames of a .ser series, one ``getDataset(t)`` each (the file stays open)."""
+    from ncempy.io import ser
+
+    from .frame_readers import LockedFrames
+
+    handle = ser.fileSER(path)
+    return LockedFrames(shape, dtype, lambda t: handle.getDataset(t)[0], keep=handle)
 
 
 # --------------------------------------------------------------- ncempy: EMD
@@ -166,6 +179,7 @@ def _read_emd(path: Path):
                     scale=tuple(_step(vector) for vector, _, _ in dims),
                     units=tuple(str(unit) for _, _, unit in dims),
                     load=partial(_berkeley_data, path, i), dtype=group["data"].dtype,
+                    lazy=partial(_h5_frames, path, group["data"].name, False),
                 ))
         return datasets, {"format": "Berkeley EMD", "reader": library_version("ncempy")}
     except emd.NoEmdDataSets:
@@ -203,6 +217,7 @@ def _read_velox(path: Path):
             datasets.append(Dataset(
                 name=str(md.get("detectorName", f"dataset {i}")), shape=shape, scale=scale,
                 units=units, load=partial(_velox_data, path, i), dtype=raw.dtype,
+                lazy=None if raw.dtype.names else partial(_h5_frames, path, raw.name, True),
             ))
             instrument = info.get("Instrument", {})
             meta.update(known_items(
@@ -211,6 +226,20 @@ def _read_velox(path: Path):
                 voltage_kV=finite_number(info.get("Optics", {}).get("AccelerationVoltage"), 1e-3),
             ))
     return datasets, meta
+
+
+def _h5_frames(path: Path, name: str, frames_last: bool):
+    """A 3-D HDF5 dataset read frame by frame (Velox stores the frames on its last axis)."""
+    import h5py
+
+    from .frame_readers import LockedFrames
+
+    handle = h5py.File(path, "r")
+    data = handle[name]
+    if frames_last:
+        shape = (data.shape[2], *data.shape[:2])
+        return LockedFrames(shape, data.dtype, lambda t: data[:, :, t], keep=handle)
+    return LockedFrames(data.shape, data.dtype, lambda t: data[t], keep=handle)
 
 
 def _velox_data(path: Path, index: int):

@@ -61,7 +61,9 @@ Origins are left at 0: files define them inconsistently (ncempy documents
 that the sign of a DM origin varies), and a segmentation needs none.
 
 Memory: DM data and MRC data are memory-mapped (read-only); HDF5 (``.emd``)
-and ``.ser`` data are read into memory.
+and ``.ser`` data are read into memory, or, with ``lazy=True`` (the napari
+reader, the command line), a series is read one frame at a time
+(`napari_symseg.io.lazy`).
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ EM_SUFFIXES = (".dm3", ".dm4", ".emd", ".ser", ".mrc", ".mrcs")
 __all__ = ["EM_SUFFIXES", "normalise_unit", "read_em"]
 
 
-def read_em(path: str | Path, dataset: int | str | None = None):
+def read_em(path: str | Path, dataset: int | str | None = None, lazy: bool = False):
     """Read an image or image series from an electron-microscope file.
 
     Parameters
@@ -96,6 +98,10 @@ def read_em(path: str | Path, dataset: int | str | None = None):
         Which image of a file that holds several: an index among the usable
         datasets, or (part of) a dataset name such as ``"HAADF"``. By
         default the rule of the module docstring picks one.
+    lazy : bool
+        A (T, Y, X) series of a ``.ser`` or ``.emd`` file as a frame reader
+        (`napari_symseg.io.lazy.FrameReader`: ``data[t]`` reads frame t)
+        instead of an array in memory.
 
     Returns
     -------
@@ -135,18 +141,20 @@ def read_em(path: str | Path, dataset: int | str | None = None):
         except Exception as err:  # any failure of a reader: try the next one
             failures.append(f"{lib}: {type(err).__name__}: {err}".rstrip(": "))
             continue
-        return _open(path, datasets, meta, dataset)
+        return _open(path, datasets, meta, dataset, lazy)
     hint = ""
     if suffix != ".mrc" and suffix != ".mrcs" and find_spec("rsciio") is None:
         hint = " (RosettaSciIO may read it: pip install 'napari-symseg[em-gpl]')"
     raise FileFormatError(f"cannot read {path.name}: {'; '.join(failures)}{hint}")
 
 
-def _open(path: Path, datasets: list[Dataset], meta: dict, dataset) -> tuple:
-    """Choose a dataset, read it, build its calibration."""
+def _open(path: Path, datasets: list[Dataset], meta: dict, dataset, lazy=False) -> tuple:
+    """Choose a dataset, read it (or open it frame by frame), build its calibration."""
     chosen = _choose(path, datasets, dataset)
     try:
-        data = chosen.load()
+        load = chosen.lazy if lazy and chosen.lazy is not None and len(chosen.shape) == 3 \
+            else chosen.load
+        data = load()
     except Exception as err:  # e.g. a pixel type the reader does not support
         raise FileFormatError(f"cannot read {chosen.name} of {path.name}: {err}") from None
     if tuple(np.shape(data)) != chosen.shape:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import tempfile
 import threading
@@ -89,7 +90,7 @@ def check_outputs(outputs: Iterable, inputs: Iterable = ()) -> list[Path]:
         for other in outs[:i]:
             if _same(out, other):
                 raise ExportError(f"two outputs are the same file: {other} and {out}")
-        if out.is_dir():
+        if out.is_dir() and not _store(out):
             raise ExportError(f"output {out} is a folder; give a file name")
         _check_folder(out)
     return outs
@@ -116,6 +117,23 @@ def check_suffix(path: str | Path, suffixes: Iterable[str]) -> Path:
             f"cannot write {path.name}: supported outputs are {', '.join(suffixes)}"
         )
     return path
+
+
+def _store(path: Path) -> bool:
+    """A zarr store written as one output (a folder named ``*.zarr`` with zarr's metadata)."""
+    return path.suffix.lower() == ".zarr" and any(
+        (path / name).is_file() for name in ("zarr.json", ".zarray", ".zgroup"))
+
+
+def _replace_folder(tmp: Path, target: Path) -> None:
+    """Put the folder `tmp` in place of `target`: the old one is moved aside, then removed."""
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.stem}{PARTIAL}old-", dir=target.parent))
+        os.replace(target, old / target.name)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _check_folder(path: Path) -> None:
@@ -181,6 +199,27 @@ class Outputs:
             self._temps[target] = self._new(target, target.suffix)
         return self._temps[target]
 
+    def temp_folder(self, target: str | Path) -> Path:
+        """The temporary folder to write `target`'s store to (a zarr store is a folder).
+
+        Renamed over `target` by `commit` (an earlier store of that name is
+        moved aside first and removed after), removed by `discard`.
+
+        Parameters
+        ----------
+        target : str or Path
+            One of the outputs (``*.zarr``).
+        """
+        target = Path(target)
+        if target not in self.targets:
+            raise ValueError(f"{target} is not one of the outputs {self.targets}")
+        if target not in self._temps:
+            path = Path(tempfile.mkdtemp(prefix=f".{target.stem}{PARTIAL}",
+                                         suffix=target.suffix, dir=target.parent))
+            os.chmod(path, file_mode() | 0o111)  # a folder: searchable where readable
+            self._temps[target] = path
+        return self._temps[target]
+
     def scratch(self, target: str | Path, suffix: str) -> Path:
         """A temporary file beside `target` that is removed at the end (never renamed).
 
@@ -206,7 +245,11 @@ class Outputs:
         written = [t for t in self.targets if t in self._temps]
         with _signals_held():
             for target in written:
-                os.replace(self._temps.pop(target), target)
+                tmp = self._temps.pop(target)
+                if tmp.is_dir():
+                    _replace_folder(tmp, target)
+                else:
+                    os.replace(tmp, target)
             self.committed = True
         self.discard()
         return written
@@ -215,7 +258,10 @@ class Outputs:
         """Remove the temporaries (targets are left as they were)."""
         for path in [*self._temps.values(), *self._scratch]:
             with contextlib.suppress(OSError):
-                path.unlink()
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
         self._temps.clear()
         self._scratch.clear()
 

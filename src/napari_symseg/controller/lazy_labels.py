@@ -1,0 +1,153 @@
+"""Labels of a long video computed when looked at: the patterns layer of a lazy series.
+
+`LazyLabels` is a (T, Y, X) frame reader of layer values (pattern +
+`LABEL_OFFSET`) that labels a frame with a fitted model the first time it
+is read, keeps the last frames read in a small LRU cache (memory bounded
+by ``cache_frames`` frames, not by the video) and, with a ``store``,
+writes every labelled frame to a zarr store (one chunk per frame), from
+which a frame that left the cache is read back instead of labelled again.
+`LazyLabels.as_dask` is what napari shows: moving the time slider reads
+(labels, on first sight) the frame shown. A background run
+(`napari_symseg.controller.lazy_series.LazySeriesJob`) reads every frame
+in turn, which fills the store and the statistics.
+
+Thread-safe: the GUI thread (napari slicing the frame shown) and the
+worker may ask for the same frame at once; it is labelled once and the
+other waits for it. Every labelling is logged in ``timings`` (thread
+name, frame, seconds), so that the time spent on the GUI thread can be
+measured.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+import weakref
+from collections import OrderedDict, deque
+from pathlib import Path
+
+import numpy as np
+
+from ..core.frame_labels import label_task, labels_shape
+from ..core.stats import PatternStats
+from ..core.validation import check_series
+from ..io.frame_readers import FrameReader, as_dask
+from . import LABEL_OFFSET
+from .layers import label_dtype
+
+#: Default memory for the cache of labelled frames (bytes).
+CACHE_BYTES = 128 * 2**20
+
+
+class LazyLabels(FrameReader):
+    """The layer values of a series' labels, each frame labelled on first read.
+
+    Parameters
+    ----------
+    model : Model
+        A fitted model (`napari_symseg.core.series.SeriesFit.model`).
+    series : array_like, (T, Y, X)
+        The frames (a dask array, zarr array, frame reader...): read one at
+        a time.
+    store : str, Path, bool or None
+        A zarr store for the labelled frames: a path (kept), True (a
+        temporary store, removed with this object) or None (no store: a
+        frame that left the cache is labelled again).
+    cache_frames : int, optional
+        How many labelled frames to keep in memory (default: as many as fit
+        in `CACHE_BYTES`, at least 4).
+    offset : int
+        Added to the pattern index (0 stays "no pattern").
+
+    Attributes
+    ----------
+    done : ndarray of bool, (T,)
+        Frames labelled so far.
+    stats : PatternStats
+        Their statistics (NaN for the others).
+    timings : deque of (str, int, float)
+        The last labellings: thread name, frame, seconds.
+    """
+
+    def __init__(self, model, series, store=None, cache_frames: int | None = None,
+                 offset: int = LABEL_OFFSET) -> None:
+        shape = labels_shape(model, check_series(series))
+        super().__init__(shape, label_dtype(model.n_patterns))
+        self.model, self.series, self.offset = model, series, offset
+        frame_bytes = int(np.prod(shape[1:])) * self.dtype.itemsize
+        self.cache_frames = cache_frames or max(4, CACHE_BYTES // max(frame_bytes, 1))
+        self.done = np.zeros(shape[0], bool)
+        self.stats = PatternStats.empty(shape[0], model.n_patterns)
+        self.timings: deque = deque(maxlen=10_000)
+        self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._busy: dict[int, threading.Event] = {}
+        self._lock = threading.Lock()
+        self.store_path, self.store = None, None
+        if store is not None and store is not False:
+            self._open_store(store)
+
+    def _open_store(self, store) -> None:
+        import zarr
+
+        if store is True:
+            folder = Path(tempfile.mkdtemp(prefix="symseg-labels-"))
+            self.store_path = folder / "labels.zarr"
+            weakref.finalize(self, shutil.rmtree, folder, True)
+        else:
+            self.store_path = Path(store)
+        self.store = zarr.create_array(str(self.store_path), shape=self.shape,
+                                       dtype=self.dtype, chunks=(1, *self.shape[1:]),
+                                       fill_value=0, overwrite=True)
+
+    def frame(self, t: int) -> np.ndarray:
+        """Frame `t`'s layer values: from the cache, the store, or labelled now."""
+        t = int(t)
+        while True:
+            with self._lock:
+                if t in self._cache:
+                    self._cache.move_to_end(t)
+                    return self._cache[t]
+                event = self._busy.get(t)
+                if event is None:
+                    self._busy[t] = threading.Event()
+                    stored = bool(self.done[t]) and self.store is not None
+                    break
+            event.wait()  # another thread labels it
+        try:
+            values = np.asarray(self.store[t]) if stored else self._label(t)
+            with self._lock:
+                self._cache[t] = values
+                while len(self._cache) > self.cache_frames:
+                    self._cache.popitem(last=False)
+        finally:
+            with self._lock:
+                self._busy.pop(t).set()
+        return values
+
+    def _label(self, t: int) -> np.ndarray:
+        start = time.perf_counter()
+        _, labels, row = label_task(self.model, self.series[t], t)
+        values = np.asarray(labels, self.dtype) + self.dtype.type(self.offset)
+        if self.store is not None:
+            self.store[t] = values
+        self.stats.set(t, row)
+        self.done[t] = True
+        self.timings.append((threading.current_thread().name, t, time.perf_counter() - start))
+        return values
+
+    def as_dask(self):
+        """A dask array of one chunk per frame reading `frame` (what napari shows).
+
+        Returns
+        -------
+        dask.array.Array
+        """
+        return as_dask(self, name=f"symseg-lazy-labels-{uuid.uuid4().hex}")
+
+    def cached(self) -> list[int]:
+        """The frames in the cache, least recently used first."""
+        with self._lock:
+            return list(self._cache)
