@@ -30,16 +30,22 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-import warnings
-from pathlib import Path
 
-#: The folder of the package's code (numba caches beside it when it can).
-PACKAGE = Path(__file__).resolve().parent
+# Only os and sys at the top: the Ctrl-C hook below is installed before anything else is
+# imported (a Ctrl-C that landed in ``import tempfile`` under load printed a traceback).
+
+
+def _package() -> Path:
+    """The folder of the package's code (numba caches beside it when it can)."""
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent
 
 
 def _writable_folder(folder: Path) -> bool:
     """True when `folder` exists (or can be made) and a file can be created in it."""
+    import tempfile
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
@@ -50,6 +56,9 @@ def _writable_folder(folder: Path) -> bool:
 
 def cache_candidates() -> list[Path]:
     """Folders for numba's cache when the package folder is not writable, in order."""
+    import tempfile
+    from pathlib import Path
+
     out = []
     if os.environ.get("XDG_CACHE_HOME"):
         out.append(Path(os.environ["XDG_CACHE_HOME"]) / "napari-symseg" / "numba")
@@ -75,7 +84,7 @@ def set_numba_cache_dir() -> str | None:
         writable package folder) or when no folder is writable (then the
         kernels are compiled uncached, with one warning).
     """
-    if os.environ.get("NUMBA_CACHE_DIR") or _writable_folder(PACKAGE / "__pycache__"):
+    if os.environ.get("NUMBA_CACHE_DIR") or _writable_folder(_package() / "__pycache__"):
         return None
     for folder in cache_candidates():
         if _writable_folder(folder):
@@ -87,6 +96,8 @@ def set_numba_cache_dir() -> str | None:
 
 def _compile_uncached() -> None:
     """Make numba's ``cache=True`` a no-op (every start compiles again), with one warning."""
+    import warnings
+
     from numba.core.dispatcher import Dispatcher
 
     Dispatcher.enable_caching = lambda self: None
@@ -100,7 +111,7 @@ def _compile_uncached() -> None:
 
 def _running_the_command() -> bool:
     argv = getattr(sys, "orig_argv", sys.argv)
-    return Path(sys.argv[0]).name == "napari-symseg" or "napari_symseg.cli" in argv
+    return os.path.basename(sys.argv[0]) == "napari-symseg" or "napari_symseg.cli" in argv
 
 
 def quiet_interrupt() -> None:
@@ -122,5 +133,5 @@ def quiet_interrupt() -> None:
     sys.excepthook = hook
 
 
-set_numba_cache_dir()
 quiet_interrupt()
+set_numba_cache_dir()
