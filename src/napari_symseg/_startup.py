@@ -30,6 +30,10 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Only os and sys at the top: the Ctrl-C hook below is installed before anything else is
 # imported (a Ctrl-C that landed in ``import tempfile`` under load printed a traceback).

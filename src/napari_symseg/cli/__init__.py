@@ -25,7 +25,7 @@ import sys
 from .args import UsageError, build_parser, params_from_args
 from .demo import has_display, open_napari_demo
 from .failures import DEBUG_ENV, failure_text
-from .signals import Terminated, terminating_signals
+from .signals import Terminated, interrupted, terminating_signals
 
 __all__ = [
     "DEBUG_ENV",
@@ -90,4 +90,6 @@ def _run(argv: list[str] | None) -> int:
         args = build_parser().parse_args(argv)
         return _handler(args.command)(args)
     except Exception as err:  # a bug too is one line, unless asked for the traceback
+        if interrupted():  # Ctrl-C inside an extension's import comes out as ImportError
+            raise KeyboardInterrupt from err
         return _fail(failure_text(err))

@@ -6,7 +6,8 @@ While `terminating_signals` is active they raise `Terminated` in the main
 thread instead, like Ctrl-C raises `KeyboardInterrupt`; the output policy
 (`napari_symseg.io.output`) then removes its temporaries and leaves earlier
 files untouched, and the command exits with 128 + the signal number (143,
-129), as the shell would report.
+129), as the shell would report. Ctrl-C keeps Python's KeyboardInterrupt but
+is remembered (`interrupted`), since an import can turn it into an ImportError.
 """
 
 from __future__ import annotations
@@ -35,8 +36,33 @@ class Terminated(BaseException):
         self.signum = int(signum)
 
 
+#: Set when Ctrl-C (SIGINT) arrived while `terminating_signals` was active.
+_INTERRUPTED = threading.Event()
+
+
 def _raise(signum, _frame) -> None:
     raise Terminated(signum)
+
+
+def _interrupt(signum, frame) -> None:
+    """Ctrl-C: remembered, then Python's own KeyboardInterrupt."""
+    _INTERRUPTED.set()
+    signal.default_int_handler(signum, frame)
+
+
+def interrupted() -> bool:
+    """Whether Ctrl-C arrived while `terminating_signals` was active.
+
+    A Ctrl-C that lands inside a C extension's import (numpy's) comes out as
+    an ImportError, not a KeyboardInterrupt; the command uses this to report
+    it as the interruption it is.
+
+    Returns
+    -------
+    bool
+        True after a SIGINT.
+    """
+    return _INTERRUPTED.is_set()
 
 
 @contextlib.contextmanager
@@ -46,6 +72,8 @@ def terminating_signals() -> Iterator[None]:
         yield
         return
     previous = {s: signal.signal(s, _raise) for s in SIGNALS}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, _interrupt)
     try:
         yield
     finally:
