@@ -158,6 +158,35 @@ class Result:
         """
         return self.measure(maps=False).boundaries
 
+    def polarisation(self) -> np.ndarray:
+        """Local polarisation vector (row, col) on the descriptor grid (polarity family).
+
+        From the polarity scores (`descriptors.polarity.polarisation`):
+        dimensionless, odd under inversion; recomputed from the image when
+        the descriptors were streamed.
+
+        Returns
+        -------
+        ndarray, float32, (n_rows, n_cols, 2)
+
+        Raises
+        ------
+        ValueError
+            When the result is not of the ``polarity`` family.
+        """
+        from .descriptors.polarity import polarisation
+
+        if self.operations.kind != "polarity":
+            raise ValueError("polarisation needs a result of the 'polarity' descriptor "
+                             f"family; this one is {self.params.descriptor_name!r}")
+        scores = self.descriptors
+        if scores is None:
+            from .chunks import descriptor_steps
+            from .progress import run
+
+            _, scores = run(descriptor_steps(self.image, self.params, self.operations))
+        return polarisation(scores[..., :len(self.operations)], self.operations.values)
+
     @property
     def orientation_map(self) -> np.ndarray:
         """Local lattice orientation (degrees) on the descriptor grid."""
