@@ -97,3 +97,37 @@ def test_polarisation_is_odd_and_rotates_with_the_shifts():
     np.testing.assert_allclose(polarity.polarisation(-scores, shifts), -p)
     unit = shifts / np.linalg.norm(shifts, axis=1, keepdims=True)
     np.testing.assert_allclose(p, -(scores[:, None] * unit).sum(0) / 4, rtol=1e-6)
+
+
+def test_region_polarisation_leaves_out_the_edges():
+    p = np.zeros((10, 12, 2), np.float32)
+    p[..., 1] = 1.0
+    p[:, 4:6] = (0.0, -5.0)  # a wall with its own scores at the edge of region 2
+    regions = np.ones((10, 12), int)
+    regions[:, 4:] = 2
+    cols = polarity.region_polarisation(p, regions, [1, 2, 3], reach=2)
+    np.testing.assert_allclose(cols["polarisation_x"][:2], [1.0, 1.0])
+    np.testing.assert_allclose(cols["polarisation_deg"][:2], [0.0, 0.0], atol=1e-6)
+    assert np.isnan(cols["polarisation_magnitude"][2])
+    everything = polarity.region_polarisation(p, regions, [2], reach=0)
+    assert everything["polarisation_x"][0] < 0
+
+
+@pytest.mark.parametrize("part", [slice(None), slice(3, 7), slice(0, 2)])
+def test_family_scores_the_flattened_image_chunk_by_chunk(part):
+    """`compute` on any block of grid rows = the reference on the whole image minus its
+    blur over the patch size (the halo it cuts around a block is wide enough)."""
+    from scipy import ndimage
+
+    from napari_symseg.core.descriptors.operations import Operations
+
+    rng = np.random.default_rng(11)
+    image = rng.gamma(2.0, size=(90, 70)) + np.linspace(0, 30, 90)[:, None]
+    params = Params(descriptor_name="polarity", patch_x=3, patch_y=2, window_x=3,
+                    window_y=3)
+    rows, cols = _grid(image.shape, (6, 5), 6)
+    rows = rows[part]
+    got = polarity.compute(image, params, Operations("polarity", SHIFTS[:4]), rows, cols)
+    flat = image - ndimage.gaussian_filter(image, (3, 2), mode="reflect")
+    want = reference_polarity(flat, SHIFTS[:4], 3, 2, rows, cols)
+    np.testing.assert_allclose(got, want, atol=2e-6 * max(1.0, np.abs(want).max()))

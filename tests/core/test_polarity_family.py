@@ -7,7 +7,7 @@ from benchmarks.polar_scenarios import ferroelectric_domains
 
 from napari_symseg import Model, Params, segment
 from napari_symseg.cli import main
-from napari_symseg.core.descriptors.polarity import polarisation
+from napari_symseg.core.descriptors.polarity import polarisation, polarisation_angle
 from napari_symseg.core.descriptors.registry import FAMILIES
 
 
@@ -74,3 +74,19 @@ def test_cli_descriptor_polarity(tmp_path, capsys):
                  "--stride", "4"]) == 0
     assert np.load(out).shape == image.shape
     assert "polarity features" in capsys.readouterr().out
+
+
+def test_region_table_has_each_regions_polarisation(domains):
+    _, truth, polar, _, result = domains
+    table = result.regions()
+    want = polarisation_angle(polar)
+    # the two largest regions (a narrow stripe at the image border, where few grid
+    # points lie a patch away from its wall, can be off: docs/parameters.md)
+    for row in np.argsort(table["area_px"])[-2:]:
+        cy, cx = round(table["centroid_y_px"][row]), round(table["centroid_x_px"][row])
+        d = truth[cy, cx]
+        off = abs((table["polarisation_deg"][row] - want[d] + 180) % 360 - 180)
+        assert off < 15 and table["polarisation_magnitude"][row] > 0.01
+    other = segment(truth.astype(float) + 1.0, Params(patch_x=4, patch_y=4, window_x=4,
+                                                      window_y=4, stride=8))
+    assert "polarisation_deg" not in other.regions()

@@ -131,6 +131,13 @@ class Result:
             raise ValueError("this result holds no image: pass it, result.measure(image)")
         m = measure_frame(source, self.grid_labels, self.grid, self.params.n_patterns, 0,
                           max_lag_for(self.params), maps=maps)
+        if image is None and self.operations.kind == "polarity":  # its own polarisation
+            from .descriptors.polarity import region_polarisation
+
+            on_grid = m.region_labels[np.ix_(self.grid.rows, self.grid.cols)]
+            reach = max(self.params.patch_x, self.params.patch_y) / self.grid.stride
+            m.regions.columns.update(region_polarisation(self.polarisation(), on_grid,
+                                                         m.regions["region"], reach))
         if image is None:
             object.__setattr__(self, "_measurement", (m, maps))
         return m
@@ -143,7 +150,10 @@ class Result:
         Table
             Columns ``frame, region, pattern, area_px, centroid_y_px,
             centroid_x_px, bbox_*, orientation_deg, a_px, b_px, gamma_deg,
-            a_y_px, a_x_px, b_y_px, b_x_px, plane_group, plane_group_score, lattice_note``.
+            a_y_px, a_x_px, b_y_px, b_x_px, plane_group, plane_group_score, lattice_note``;
+            for the polarity family also ``polarisation_y, polarisation_x,
+            polarisation_deg, polarisation_magnitude`` (the region's mean
+            polarisation, `descriptors.polarity.region_polarisation`).
         """
         return self.measure(maps=False).regions
 

@@ -32,7 +32,9 @@ where M1, M2 are the box means of I and I^2 (once per image) and the one
 product image per shift, ``I J (I - J)``, is box-summed on the strided grid
 with running sums as in `translation` (cost independent of the patch size).
 Sums are accumulated in float64 on the globally standardised region; a patch
-of (numerically) zero variance scores 0.
+of (numerically) zero variance scores 0. The registered family (`compute`)
+scores the image minus its Gaussian blur over the patch size (`flattened`),
+so that intensity gradients do not score as a polarisation.
 """
 
 from __future__ import annotations
@@ -75,12 +77,18 @@ def operations(params) -> Operations:
 
 
 def compute(image, params, operations: Operations, rows, cols, out=None) -> np.ndarray:
-    """Polarity scores D_t at the grid points ``rows x cols`` (float32, (nr, nc, n)).
+    """Polarity scores D_t of the flattened image at the grid points ``rows x cols``.
+
+    The scores are those of `polarity_scores` on ``I - G_sigma * I``, the
+    image minus its Gaussian blur of sigma = the patch half sizes
+    (`flattened`): an intensity gradient (thickness, illumination) is odd
+    under inversion and would otherwise score as a polarisation, while the
+    lattice (periods below the patch size) passes unchanged.
 
     Parameters
     ----------
     image : ndarray, 2-D
-        The image.
+        The whole image.
     params : Params
         ``patch_x``, ``patch_y`` are used.
     operations : Operations
@@ -95,8 +103,44 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
     -------
     ndarray, float32, shape (len(rows), len(cols), n)
     """
-    return polarity_scores(image, operations.values, params.patch_x, params.patch_y,
-                           rows, cols, out)
+    shifts = np.asarray(operations.values, dtype=np.int64).reshape(-1, 2)
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    reach = (params.patch_x + int(np.abs(shifts[:, 0]).max(initial=0)),
+             params.patch_y + int(np.abs(shifts[:, 1]).max(initial=0)))
+    sigma = (params.patch_x, params.patch_y)
+    h, w = np.shape(image)
+    halo = [reach[i] + int(4 * sigma[i] + 0.5) + 1 for i in (0, 1)]
+    r0, r1 = max(0, int(rows.min(initial=0)) - halo[0]), min(h, int(rows.max(initial=0))
+                                                              + halo[0] + 1)
+    c0, c1 = max(0, int(cols.min(initial=0)) - halo[1]), min(w, int(cols.max(initial=0))
+                                                              + halo[1] + 1)
+    region = flattened(np.asarray(image[r0:r1, c0:c1], dtype=np.float64), sigma)
+    return polarity_scores(region, shifts, params.patch_x, params.patch_y, rows - r0,
+                           cols - c0, out)
+
+
+def flattened(image: np.ndarray, sigma) -> np.ndarray:
+    """`image` minus its Gaussian blur of `sigma` (px per axis; reflected at the edges).
+
+    On a part of an image with a halo of 4 sigma + 1 around everything used
+    (cut at the image's own edges), the used pixels are those of the whole
+    image flattened.
+
+    Parameters
+    ----------
+    image : ndarray, 2-D float64
+        The image (or such a part).
+    sigma : (float, float)
+        Blur width per axis.
+
+    Returns
+    -------
+    ndarray, float64
+    """
+    from scipy import ndimage
+
+    return image - ndimage.gaussian_filter(image, sigma, mode="reflect", truncate=4.0)
 
 
 def polarity_scores(image, shifts, patch_x, patch_y, rows, cols, out=None) -> np.ndarray:
@@ -244,3 +288,62 @@ def polarisation(scores: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     unit = shifts / np.linalg.norm(shifts, axis=1, keepdims=True)
     scores = np.asarray(scores, dtype=np.float64)
     return (-(scores @ unit) / len(shifts)).astype(np.float32)
+
+
+def polarisation_angle(p: np.ndarray) -> np.ndarray:
+    """Direction of (row, col) vectors in degrees, counter-clockwise on screen from +x.
+
+    Parameters
+    ----------
+    p : ndarray, (..., 2)
+        Vectors (row, col); rows point down on screen.
+
+    Returns
+    -------
+    ndarray, float32, (...)
+        In (-180, 180].
+    """
+    return np.degrees(np.arctan2(0.0 - p[..., 0], p[..., 1])).astype(np.float32)
+
+
+def region_polarisation(p: np.ndarray, regions: np.ndarray, ids,
+                        reach: float = 0.0) -> dict[str, np.ndarray]:
+    """Mean polarisation of every region: the region table's polarisation columns.
+
+    The mean is taken over the region's grid points farther than `reach`
+    from its edge (where the patch lies inside the region: a wall between
+    domains has odd scores of its own), or over all its points when none is.
+
+    Parameters
+    ----------
+    p : ndarray, (n_rows, n_cols, 2)
+        Polarisation on the descriptor grid.
+    regions : ndarray of int, (n_rows, n_cols)
+        Region id at every grid point (0: none).
+    ids : array_like of int
+        The regions, in table order.
+    reach : float
+        Distance from the region's edge, in grid steps, below which points
+        are left out (the patch half size over the stride).
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``polarisation_y``, ``polarisation_x`` (the mean vector's row and
+        column components), ``polarisation_deg`` (its direction,
+        `polarisation_angle`) and ``polarisation_magnitude`` (its length);
+        NaN for a region without grid points.
+    """
+    from scipy import ndimage
+
+    ids = np.asarray(ids, dtype=np.int64)
+    mean = np.full((len(ids), 2), np.nan)
+    for i, region in enumerate(ids):
+        inside = regions == region
+        if not inside.any():
+            continue
+        interior = inside & (ndimage.distance_transform_edt(inside) > reach)
+        mean[i] = p[interior if interior.any() else inside].mean(axis=0)
+    return {"polarisation_y": mean[:, 0], "polarisation_x": mean[:, 1],
+            "polarisation_deg": polarisation_angle(mean).astype(np.float64),
+            "polarisation_magnitude": np.linalg.norm(mean, axis=1)}
