@@ -93,7 +93,7 @@ def chance(kind, seed, size=320) -> float:
     return accuracy(np.zeros_like(truth), truth, ~boundary_band(truth, cell))
 
 
-def premise(seeds) -> None:
+def premise(seeds, families=FAMILIES) -> None:
     print("| family | stripes180 | wedge180 | stripes90 |")
     print("|---|---|---|---|")
     cells = []
@@ -101,7 +101,7 @@ def premise(seeds) -> None:
         accs = [chance(kind, s) for s in seeds]
         cells.append(f"{statistics.mean(accs):.2f} ({min(accs):.2f}-{max(accs):.2f})")
     print("| one label everywhere (chance) | " + " | ".join(cells) + " |", flush=True)
-    for name in FAMILIES:
+    for name in families:
         cells = []
         for kind in ("stripes180", "wedge180", "stripes90"):
             accs = [run(name, kind, 0.3, 200, s)[0] for s in seeds]
@@ -169,10 +169,11 @@ def main(argv=None) -> int:
     parser.add_argument("--doses", default="20,50,200")
     parser.add_argument("--kinds", default="stripes180,wedge180,stripes90")
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--families", default=",".join(FAMILIES))
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.what == "premise":
-        premise(seeds)
+        premise(seeds, args.families.split(","))
     elif args.what == "table":
         table(seeds, [float(d) for d in args.deltas.split(",")],
               [float(d) for d in args.doses.split(",")], args.kinds.split(","))

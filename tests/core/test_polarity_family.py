@@ -90,3 +90,13 @@ def test_region_table_has_each_regions_polarisation(domains):
     other = segment(truth.astype(float) + 1.0, Params(patch_x=4, patch_y=4, window_x=4,
                                                       window_y=4, stride=8))
     assert "polarisation_deg" not in other.regions()
+
+
+def test_nonpolar_crystal_has_small_polarisation_and_a_hint_of_one(domains):
+    *_, cell, polar_result = domains
+    image = ferroelectric_domains((256, 256), "nonpolar", 0.0, 200.0, 0)[0]
+    result = segment(image, _params(cell))
+    size = np.linalg.norm(result.polarisation(), axis=-1).mean()
+    assert size < 0.3 * np.linalg.norm(polar_result.polarisation(), axis=-1).mean()
+    assert result.pattern_count_hint().suggested == 1
+    assert polar_result.pattern_count_hint().suggested == 2
