@@ -35,7 +35,7 @@ def test_warm_up_compiles_every_kernel_and_a_later_run_compiles_nothing():
         "local_correlation_map/direct", "local_correlation_map/fft",
         "preselected_translations/direct", "preselected_translations/fft",
         "rotational_symmetry_maximum_pooling", "reflection_symmetry_maximum_pooling",
-        "power_spectrum", "probe map", "statistics"}
+        "power_spectrum", "polarity", "probe map", "statistics"}
     assert all(seconds >= 0 for seconds in timings.values())
     compiled = kernel_signatures()
     assert compiled, "no numba kernel found"

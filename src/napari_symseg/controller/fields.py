@@ -39,7 +39,8 @@ HELP = {
     "descriptor_name": "translations (default): regions that differ in lattice, orientation "
     "(grains, twins), chemical order or in having a lattice at all; rotations: crystal next to "
     "amorphous support or vacuum; reflections: same lattice and orientation, different point "
-    "symmetry (a mirror broken on one side). See docs/parameters.md",
+    "symmetry (a mirror broken on one side); polarity: ferroelectric domains related by "
+    "inversion (180-degree +P/-P domains), with a polarisation map. See docs/parameters.md",
     "smoothing": "average every descriptor over this Gaussian sigma (px) before PCA: about "
     "one lattice period (what Suggest sets) lets weak differences such as chemical order "
     "win over the position inside the unit cell; 0 = as in the paper",

@@ -21,15 +21,18 @@ import numpy as np
 from ..core.params import Params
 from ..io.figure import label_colour_dict
 from . import LABEL_OFFSET, METADATA_KEY
+from .polar_layers import polarisation_specs
 from .sources import SourceSnapshot
 
 #: ``metadata[METADATA_KEY]["role"]`` of the result layers (slot -> role).
 ROLES = {"patterns": "patterns", "PCA": "PCA", "confidence": "confidence",
-         "series": "patterns", "preview": "preview"}
+         "series": "patterns", "preview": "preview", "polarisation": "polarisation",
+         "arrows": "polarisation arrows"}
 #: What the slots add to the source's name.
 _SUFFIX = {"patterns": "patterns", "PCA": "PCA", "confidence": "confidence",
            "series": "patterns", "preview": "preview", "regions": "regions",
-           "orientation": "orientation", "boundaries": "boundaries", "tracks": "tracks"}
+           "orientation": "orientation", "boundaries": "boundaries", "tracks": "tracks",
+           "polarisation": "polarisation", "arrows": "polarisation arrows"}
 
 
 # ----------------------------------------------------------------- placement
@@ -76,7 +79,7 @@ class LayerSpec:
         ``"patterns"``, ``"PCA"``, ``"confidence"`` (an image or one frame of
         a series), ``"series"`` (every frame) or ``"preview"``.
     layer_type : str
-        ``"labels"`` or ``"image"``.
+        ``"labels"``, ``"image"`` or ``"vectors"``.
     data : ndarray
     kwargs : dict
         Layer keyword arguments except the name (see `layer_name`).
@@ -216,6 +219,7 @@ def image_specs(source: SourceSnapshot, result, frame: int | None,
         LayerSpec("confidence", "image", result.confidence_image.astype(np.float32), {
             "metadata": conf_meta, "colormap": "magma", "contrast_limits": (0.0, 1.0),
             "visible": False, **placement(source)}, frame),
+        *polarisation_specs(source, result, frame, run_metadata, placement, LayerSpec),
     ]
 
 
@@ -227,7 +231,8 @@ _UPDATED = ("scale", "translate", "units", "axis_labels", "metadata", "features"
 def _layer_class(layer_type: str) -> type:
     from napari import layers
 
-    return {"image": layers.Image, "labels": layers.Labels}[layer_type]
+    return {"image": layers.Image, "labels": layers.Labels,
+            "vectors": layers.Vectors}[layer_type]
 
 
 def insert_index(layers, source, group=()) -> int:
@@ -279,7 +284,8 @@ def apply_spec(layers, source, spec: LayerSpec, old=None, group=()):
     cls = _layer_class(spec.layer_type)
     data = spec.data
     fits = (old is not None and old in layers and type(old) is cls
-            and old.ndim == np.ndim(data) - (1 if kwargs.get("rgb") else 0)
+            and old.ndim == (np.shape(data)[-1] if spec.layer_type == "vectors"
+                             else np.ndim(data) - (1 if kwargs.get("rgb") else 0))
             and bool(getattr(old, "rgb", False)) == bool(kwargs.get("rgb", False)))
     if fits:
         old.data = data

@@ -35,7 +35,7 @@ def probe_patch(params: Params) -> tuple[int, int]:
         radius for rotations/reflections, half the FFT window for the power
         spectrum.
     """
-    if params.is_translation:
+    if params.is_translation or params.descriptor_name == "polarity":
         return params.patch_x, params.patch_y
     if params.descriptor_name == "power_spectrum":
         return max(1, params.window_x // 2), max(1, params.window_y // 2)
@@ -68,8 +68,9 @@ def probe_shapes(row: int, col: int, params: Params) -> tuple[list[np.ndarray], 
     def box(hx, hy):
         return np.array([[row - hx - 0.5, col - hy - 0.5], [row + hx + 0.5, col + hy + 0.5]])
 
-    if params.is_translation or params.descriptor_name == "power_spectrum":
-        hx, hy = (0, 0) if not params.is_translation else (params.patch_x, params.patch_y)
+    if params.is_translation or params.descriptor_name in ("power_spectrum", "polarity"):
+        hx, hy = (0, 0) if params.descriptor_name == "power_spectrum" else (
+            params.patch_x, params.patch_y)
         shapes = [box(hx + params.window_x, hy + params.window_y)]
         return ([box(hx, hy), *shapes], ["rectangle", "rectangle"]) if hx else (
             shapes, ["rectangle"])

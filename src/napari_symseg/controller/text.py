@@ -55,6 +55,7 @@ WINDOW_NAMES = {
     "rotational_symmetry_maximum_pooling": "pooling window",
     "reflection_symmetry_maximum_pooling": "pooling window",
     "power_spectrum": "FFT window",
+    "polarity": "shift window",
 }
 
 

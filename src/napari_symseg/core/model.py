@@ -189,7 +189,8 @@ class Model:
 #: Operation kind of each descriptor family's features.
 _KINDS = {"local_correlation_map": "translation", "preselected_translations": "translation",
           "rotational_symmetry_maximum_pooling": "rotation",
-          "reflection_symmetry_maximum_pooling": "reflection", "power_spectrum": "frequency"}
+          "reflection_symmetry_maximum_pooling": "reflection", "power_spectrum": "frequency",
+          "polarity": "polarity"}
 
 
 def _array(data: dict, key: str, ndim: int, where: str) -> np.ndarray:
@@ -225,8 +226,8 @@ def _check_model_data(data) -> None:
     if kind != _KINDS[params.descriptor_name]:
         raise FileFormatError(f"operations.kind {kind!r} does not fit descriptor "
                               f"{params.descriptor_name!r}")
-    values = _array(operations, "values", 2 if kind in ("translation", "frequency") else 1,
-                    "operations.")
+    pairs = kind in ("translation", "frequency", "polarity")
+    values = _array(operations, "values", 2 if pairs else 1, "operations.")
     if values.ndim == 2 and (values.shape[1] != 2 or (values != np.round(values)).any()):
         raise FileFormatError("operations.values must be (n, 2) whole numbers")
     n_features = len(values) + n_channels(params)  # scores, then contrast channels

@@ -26,6 +26,7 @@ DESCRIPTOR_NAMES = (
     "rotational_symmetry_maximum_pooling",
     "reflection_symmetry_maximum_pooling",
     "power_spectrum",
+    "polarity",
 )
 METHODS = ("direct", "fft")
 ALLOWED_ROTATION_ANGLES = (60, 90, 120, 180)

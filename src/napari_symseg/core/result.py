@@ -131,6 +131,13 @@ class Result:
             raise ValueError("this result holds no image: pass it, result.measure(image)")
         m = measure_frame(source, self.grid_labels, self.grid, self.params.n_patterns, 0,
                           max_lag_for(self.params), maps=maps)
+        if image is None and self.operations.kind == "polarity":  # its own polarisation
+            from .descriptors.polarity import region_polarisation
+
+            on_grid = m.region_labels[np.ix_(self.grid.rows, self.grid.cols)]
+            reach = max(self.params.patch_x, self.params.patch_y) / self.grid.stride
+            m.regions.columns.update(region_polarisation(self.polarisation(), on_grid,
+                                                         m.regions["region"], reach))
         if image is None:
             object.__setattr__(self, "_measurement", (m, maps))
         return m
@@ -143,7 +150,10 @@ class Result:
         Table
             Columns ``frame, region, pattern, area_px, centroid_y_px,
             centroid_x_px, bbox_*, orientation_deg, a_px, b_px, gamma_deg,
-            a_y_px, a_x_px, b_y_px, b_x_px, plane_group, plane_group_score, lattice_note``.
+            a_y_px, a_x_px, b_y_px, b_x_px, plane_group, plane_group_score, lattice_note``;
+            for the polarity family also ``polarisation_y, polarisation_x,
+            polarisation_deg, polarisation_magnitude`` (the region's mean
+            polarisation, `descriptors.polarity.region_polarisation`).
         """
         return self.measure(maps=False).regions
 
@@ -157,6 +167,35 @@ class Result:
             misorientation_deg, n_lines, mid_y_px, mid_x_px``.
         """
         return self.measure(maps=False).boundaries
+
+    def polarisation(self) -> np.ndarray:
+        """Local polarisation vector (row, col) on the descriptor grid (polarity family).
+
+        From the polarity scores (`descriptors.polarity.polarisation`):
+        dimensionless, odd under inversion; recomputed from the image when
+        the descriptors were streamed.
+
+        Returns
+        -------
+        ndarray, float32, (n_rows, n_cols, 2)
+
+        Raises
+        ------
+        ValueError
+            When the result is not of the ``polarity`` family.
+        """
+        from .descriptors.polarity import polarisation
+
+        if self.operations.kind != "polarity":
+            raise ValueError("polarisation needs a result of the 'polarity' descriptor "
+                             f"family; this one is {self.params.descriptor_name!r}")
+        scores = self.descriptors
+        if scores is None:
+            from .chunks import descriptor_steps
+            from .progress import run
+
+            _, scores = run(descriptor_steps(self.image, self.params, self.operations))
+        return polarisation(scores[..., :len(self.operations)], self.operations.values)
 
     @property
     def orientation_map(self) -> np.ndarray:

@@ -19,7 +19,8 @@ class Operations:
         ``"reflection"`` (values: (n,) axis angles in degrees from the
         horizontal image axis, counter-clockwise as seen on screen) or
         ``"frequency"`` (values: (n, 2) int row/col frequency indices of the
-        local window FFT).
+        local window FFT) or ``"polarity"`` (values: (n, 2) int row/col
+        shifts t of the odd third-order scores D_t).
     values : ndarray
         Parameters of each operation, see `kind`.
     """
@@ -35,6 +36,8 @@ class Operations:
         """A short human-readable name per operation."""
         if self.kind == "translation":
             return [f"T({int(m)},{int(n)})" for m, n in self.values]
+        if self.kind == "polarity":
+            return [f"D({int(m)},{int(n)})" for m, n in self.values]
         if self.kind == "rotation":
             return [f"R({float(a):g}°)" for a in self.values]
         if self.kind == "reflection":

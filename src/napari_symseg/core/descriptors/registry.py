@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import point_symmetry, power_spectrum, translation
+from . import point_symmetry, polarity, power_spectrum, translation
 from .operations import Operations
 
 
@@ -126,6 +126,15 @@ FAMILIES: dict[str, DescriptorFamily] = {
             power_spectrum.operations,
             _writing_into(power_spectrum.compute),
             _window_box,
+        ),
+        DescriptorFamily(
+            "polarity",
+            "Polarity (odd third-order, ±P domains)",
+            ("patch_x", "patch_y", "window_x", "window_y", "max_num_points"),
+            polarity.margin,
+            polarity.operations,
+            polarity.compute,
+            _patch_box,
         ),
     )
 }

@@ -1,0 +1,60 @@
+"""A polarity run shows a cyclic polarisation map and arrows (controller, no Qt)."""
+
+import numpy as np
+import pytest
+from benchmarks.bench_robustness import boundary_band
+from benchmarks.polar_scenarios import ferroelectric_domains
+from napari.components import ViewerModel
+from napari.layers import Image, Vectors
+
+from napari_symseg.controller.polar_layers import arrows, polarisation_angle
+from napari_symseg.controller.session import Session
+from napari_symseg.core.params import Params
+
+from .test_session import add, drive, names
+
+
+def test_angle_is_counter_clockwise_on_screen_from_x():
+    p = np.array([[0.0, 1.0], [-1.0, 0.0], [0.0, -1.0], [1.0, 0.0]])  # (row, col)
+    np.testing.assert_allclose(polarisation_angle(p), [0, 90, 180, -90], atol=1e-5)
+
+
+def test_arrows_start_on_the_grid_and_scale_to_the_coarse_spacing():
+    p = np.zeros((48, 48, 2), np.float32)
+    p[..., 1] = 0.5
+    p[10, 10] = (-2.0, 0.0)
+    rows = cols = 10 + 4 * np.arange(48)
+    data = arrows(p, rows, cols, per_axis=24)
+    step = 2
+    assert data.shape == (24 * 24, 2, 2)
+    assert set(np.unique(data[:, 0, 0])) == set(rows[1::step].astype(float))
+    longest = np.linalg.norm(data[:, 1], axis=1).max()
+    assert longest == pytest.approx(0.9 * step * 4)
+    np.testing.assert_allclose(data[1:, 1, 0], 0, atol=1e-6)
+
+
+def test_a_polarity_run_adds_the_map_and_arrows_other_runs_do_not():
+    session = Session(ViewerModel())
+    image, truth, polar, cell = ferroelectric_domains((160, 160), "stripes90", 0.3, 200.0, 0)
+    add(session, image, "pto")
+    drive(session.start_run(Params(descriptor_name="polarity", patch_x=12, patch_y=12,
+                                   window_x=6, window_y=6, stride=4, smoothing=12.0)))
+    assert names(session) == ["pto", "pto patterns", "pto PCA", "pto confidence",
+                              "pto polarisation", "pto polarisation arrows"]
+    angle, vectors = session.viewer.layers[-2], session.viewer.layers[-1]
+    assert isinstance(angle, Image) and angle.colormap.name == "twilight"
+    assert isinstance(vectors, Vectors) and len(vectors.data) > 10
+    # the map on the grid points (world = image pixels here): each domain's mean
+    # direction (outside a one-cell band at the walls) within 15 degrees of the truth
+    r, c = np.indices(angle.data.shape)
+    r = np.round(angle.translate[0] + angle.scale[0] * r).astype(int)
+    c = np.round(angle.translate[1] + angle.scale[1] * c).astype(int)
+    at, inner = truth[r, c], ~boundary_band(truth, cell)[r, c]
+    for d, want in enumerate(polarisation_angle(polar)):
+        got = np.radians(angle.data[(at == d) & inner & np.isfinite(angle.data)])
+        mean = np.degrees(np.arctan2(np.sin(got).mean(), np.cos(got).mean()))
+        assert abs((mean - want + 180) % 360 - 180) < 15
+    other = Session(ViewerModel())
+    add(other, image, "pto")
+    drive(other.start_run(Params(patch_x=6, patch_y=6, window_x=6, window_y=6, stride=4)))
+    assert "pto polarisation" not in names(other)
