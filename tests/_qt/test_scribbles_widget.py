@@ -163,3 +163,38 @@ def test_apply_to_another_image_and_a_series_keeps_the_numbers(dock, qtbot):
         assert out.data.shape == truth.shape
         assert tuple(out.scale) == tuple(target.scale)
         assert (out.data == 2 - truth).mean() > 0.97  # layer 1 = pattern 0 = hexagonal
+
+
+def test_scribbles_on_one_frame_of_a_series_fit_and_label_every_frame(make_napari_viewer,
+                                                                       qtbot):
+    from napari_symseg.core.samples import moving_boundary_series, moving_boundary_truth
+
+    viewer = make_napari_viewer()
+    shape = (64, 96)
+    truth = moving_boundary_truth(3, shape, start=30, step=16)
+    series = viewer.add_image(moving_boundary_series(3, shape, start=30, step=16),
+                              name="video", scale=(1.0, 0.5, 0.5))
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
+    widget.image.value = series
+    layer = widget.add_layer()
+    assert layer.data.shape == (3, *shape) and tuple(layer.scale) == (1.0, 0.5, 0.5)
+    data = np.zeros(layer.data.shape, np.uint8)
+    data[2, 24:40, 84:90] = 1  # painted on frame 2 only: class 1 = the right (hexagonal)
+    data[2, 24:40, 4:10] = 2
+    layer.data = data
+    from napari_symseg import Params
+
+    widget.session.params_for = lambda source, base=None: Params(
+        n_patterns=2, reference_frames=(0,), n_selected_operations=10, **SMALL)
+    worker = widget.run()
+    with qtbot.waitSignal(worker.finished, timeout=90_000):
+        pass
+    out = viewer.layers["video scribbled patterns"]
+    assert out.data.shape == truth.shape and tuple(out.scale) == (1.0, 0.5, 0.5)
+    assert (out.data == 2 - truth).mean() > 0.97  # every frame in the scribbled numbers
+    assert widget.session.frame == 2  # the painted frame is the one edited and plotted
+    widget.pattern_a.value, widget.pattern_b.value = 0, 1
+    widget.merge()  # an edit relabels every frame
+    assert set(np.unique(out.data)) == {1}
+    widget.undo()
+    assert (out.data == 2 - truth).mean() > 0.97

@@ -174,9 +174,8 @@ class ScribblesWidget(Container):
         if dock is not None and window is not None:
             tabify(window._qt_window, dock)
 
-    def _images(self, *_: Any) -> list:
-        return [(layer.name, layer) for layer in self.viewer.layers
-                if isinstance(layer, Image) and layer.ndim == 2 and not layer.rgb]
+    def _images(self, *_: Any) -> list:  # images and (T, Y, X) series
+        return self._targets()
 
     def _targets(self, *_: Any) -> list:
         return [(layer.name, layer) for layer in self.viewer.layers
@@ -193,7 +192,7 @@ class ScribblesWidget(Container):
     def add_layer(self, *_: Any):
         """Add the scribbles layer of the chosen image (napari's brush, label 1)."""
         if self.image.value is None:
-            self.status.value = "open a 2-D image first"
+            self.status.value = "open a 2-D image or a (T, Y, X) series first"
             return None
         layer = self._guard(self.session.add_layer, self.image.value)
         if layer is not None:
@@ -204,7 +203,7 @@ class ScribblesWidget(Container):
         """Segment the chosen image with its scribbles in a worker thread."""
         source = self.image.value
         if source is None:
-            self.status.value = "open a 2-D image first"
+            self.status.value = "open a 2-D image or a (T, Y, X) series first"
             return None
         params = self.session.params_for(source)
         steps = self._guard(lambda: self.session.run_steps(source, params))

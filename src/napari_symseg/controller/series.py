@@ -40,6 +40,7 @@ from .layer_io import layer_calibration
 from .layers import LayerSpec, apply_spec, label_dtype, run_metadata, series_placement
 from .results import RunRecord
 from .runs import Job, Ready, Status
+from .scribbles import series_scribbles_for
 from .text import run_summary
 
 if TYPE_CHECKING:
@@ -150,7 +151,9 @@ class SeriesJob(Job):
         start = time.perf_counter()
         out = _shared_frame_buffer(self.data.shape)
         result = yield from self._relay(
-            segment_series_steps(self.snapshot.data, self.params, out), self._write_frame)
+            segment_series_steps(self.snapshot.data, self.params, out, series_scribbles_for(
+                self.session.viewer, self.source, self.params.n_patterns)),  # issue 15
+            self._write_frame)
         if result is None:
             return None
         features = features_table(result.stats, layer_calibration(self.snapshot),
