@@ -198,3 +198,50 @@ def test_scribbles_on_one_frame_of_a_series_fit_and_label_every_frame(make_napar
     assert set(np.unique(out.data)) == {1}
     widget.undo()
     assert (out.data == 2 - truth).mean() > 0.97
+
+
+def test_edit_from_the_main_dock_and_export_writes_the_edited_result(make_napari_viewer, qtbot,
+                                                                      tmp_path):
+    """Edit… in the main dock: merge / rename in the Scribbles dock change the
+    '<image> patterns' layer; Export writes them; our reader gives them back."""
+    import csv
+
+    from napari_symseg._reader import read_labels_file
+    from tests._qt.helpers import run_and_wait, set_fields
+
+    viewer = make_napari_viewer()
+    image = viewer.add_image(two_phase(SHAPE, boundary=BOUNDARY), name="img")
+    _, main = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    main.image.value = image
+    assert main.edit_patterns() is None and "run a segmentation" in main.status.value
+    set_fields(main, n_patterns=3, **SMALL)
+    run_and_wait(qtbot, main)
+    patterns = viewer.layers["img patterns"]
+    before = np.array(patterns.data)  # 1..3
+    assert set(np.unique(before)) == {1, 2, 3}
+    dock = main.edit_patterns()
+    assert dock is not None and dock.session.shown_layer() is patterns
+    dock.names.value = "a, b, c"
+    dock.set_names()
+    dock.pattern_a.value, dock.pattern_b.value = 1, 2
+    dock.merge()  # patterns 1 and 2 -> 1: names a, b
+    expected = np.where(before == 3, 2, before)  # layer values: pattern + 1
+    np.testing.assert_array_equal(patterns.data, expected)
+    assert patterns.metadata["napari_symseg"]["params"]["n_patterns"] == 2
+    assert list(patterns.features["name"]) == ["a", "b"]
+
+    written = main.export(tmp_path / "edited")
+    assert written
+    [(data, kwargs, kind)] = read_labels_file(str(tmp_path / "edited_labels.tif"))
+    assert kind == "labels"
+    np.testing.assert_array_equal(data, expected)
+    assert kwargs["metadata"]["napari_symseg"]["pattern_names"] == ["a", "b"]
+    with open(tmp_path / "edited_stats.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["pattern"], r["name"]) for r in rows] == [("0", "a"), ("1", "b")]
+    fraction = [float(r["area_fraction"]) for r in rows]
+    np.testing.assert_allclose(fraction, [(expected == v).mean() for v in (1, 2)], atol=1e-9)
+    dock.undo()  # back to three patterns; a new export says so
+    main.export(tmp_path / "undone")
+    [(data, _, _)] = read_labels_file(str(tmp_path / "undone_labels.tif"))
+    np.testing.assert_array_equal(data, before)

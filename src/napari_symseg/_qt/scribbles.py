@@ -222,6 +222,21 @@ class ScribblesWidget(Container):
         self.session.show(source, result)
         self._refresh("run with scribbles")
 
+    def edit(self, source, layer, result) -> None:
+        """Merge / split / rename / undo act on `layer` (the main dock's patterns layer).
+
+        Parameters
+        ----------
+        source : napari.layers.Image
+            The segmented image.
+        layer : napari.layers.Labels
+            Its ``"<image> patterns"`` layer.
+        result : Result
+            The run it shows.
+        """
+        self.session.adopt(source, layer, result)
+        self._refresh(f"editing {layer.name}")
+
     def apply(self, *_: Any):
         """Label the 'apply to' image or series with the current model (worker thread)."""
         target = self.target.value
@@ -269,7 +284,7 @@ class ScribblesWidget(Container):
         self.status.value = f"{what}: {len(names)} patterns ({', '.join(names)})"
         self.undo_button.enabled = self.session.history.can_undo
         xy, labels, index = self.session.scatter()
-        layer = self.session._find(self.session.source, "scribbled patterns")
+        layer = self.session.shown_layer()
         colours = np.array([layer.get_color(v + 1) for v in labels]) if len(labels) else None
         self.scatter.show_points(xy, colours, index)
 

@@ -59,6 +59,7 @@ class ScribbleSession:
         self.history: History | None = None
         self.source = None
         self.frame: int | None = None  # a series: the frame of `result` (the painted one)
+        self.target = None  # an adopted patterns layer (`adopt`); None: our own layer
         self.series_labels: np.ndarray | None = None  # a series: every frame's patterns
 
     # ------------------------------------------------------------------ layers
@@ -181,11 +182,33 @@ class ScribbleSession:
             What `run_steps` returned.
         """
         self.source = source
-        self.series_labels, self.frame = None, None
+        self.series_labels, self.frame, self.target = None, None, None
         if isinstance(result, tuple):
             (self.frame, result), self.series_labels = result
         self.history = History(result)
         self._update_layer()
+
+    def adopt(self, source, layer, result: Result) -> None:
+        """Edit another run's patterns layer: the main dock's ``"<image> patterns"``.
+
+        Merge / split / rename / undo then change `layer` itself (its labels,
+        parameters, names and statistics), so the main dock's *Export
+        results…* writes the edited result.
+
+        Parameters
+        ----------
+        source : napari.layers.Image
+            The segmented image (or series, for a one-frame run).
+        layer : napari.layers.Labels
+            Its patterns layer (pattern + ``label_offset``).
+        result : Result
+            The run the layer shows (`controller.results.RunRecord.result`).
+        """
+        self.source = source
+        self.series_labels = None
+        self.frame = _role(layer).get("frame")
+        self.target = layer
+        self.history = History(result)
 
     # ------------------------------------------------------------------ edits
     @property
@@ -232,6 +255,12 @@ class ScribbleSession:
         self._update_layer()
         return self.result
 
+    def shown_layer(self):
+        """The layer showing the current result (adopted, or ``"<image> scribbled patterns"``)."""
+        if self.target is not None:
+            return self.target
+        return None if self.source is None else self._find(self.source, "scribbled patterns")
+
     def names(self) -> list[str]:
         """Pattern names of the current result ('pattern i' when unnamed)."""
         return [] if self.result is None else pattern_names(self.result.model)
@@ -240,6 +269,8 @@ class ScribbleSession:
         from .layers import series_placement
 
         result, source = self.result, self.source
+        if self.target is not None:
+            return self._update_target()
         features = result_features(source, result, self.frame)
         features["name"] = np.array(self.names(), dtype=object)
         meta = run_metadata(source.name, result.params, version=result.model.version,
@@ -257,6 +288,22 @@ class ScribbleSession:
             layer.data = data
             layer.metadata = meta
             layer.features = features
+
+    def _update_target(self) -> None:
+        """The adopted layer shows the current result: labels, run record, names, colours."""
+        from ..io.figure import label_colour_dict
+
+        result, layer = self.result, self.target
+        meta = dict(_role(layer))
+        offset = int(meta.get("label_offset", LABEL_OFFSET))
+        meta["params"] = result.params.to_dict()
+        meta["pattern_names"] = list(result.model.names)
+        features = result_features(self.source, result, self.frame, offset)
+        features["name"] = np.array(self.names(), dtype=object)
+        layer.data = (result.labels + offset).astype(layer.data.dtype)
+        layer.metadata = {**layer.metadata, METADATA_KEY: meta}
+        layer.features = features
+        layer.colormap = label_colour_dict(result.params.n_patterns, offset)
 
     def apply_steps(self, target):
         """Label another image or series with the current (edited) model: the steps.
