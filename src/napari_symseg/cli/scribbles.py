@@ -20,29 +20,31 @@ from ..errors import FileFormatError, ScribbleError
 SUFFIXES = (".npy", ".tif", ".tiff")
 
 
+#: The flags of this module: (flag, metavar, type, help), in one argument group.
+FLAGS = (
+    ("--scribbles", "FILE", str,
+     ".npy/.tif of the image's (a series: one frame's) shape, 0 = unlabelled, i = pattern "
+     "i-1; a few strokes per pattern guide the run and set the output's numbers"),
+    ("--scribbles-frame", "N", int,
+     "series: the frame the --scribbles were painted on (it becomes a reference frame; "
+     "every frame gets the scribbled numbers)"),
+    ("--pattern-names", "NAME,NAME,...", str,
+     "names of patterns 0, 1, ... (in the statistics CSV, the labels' metadata and the "
+     "saved model)"),
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--scribbles`` and ``--pattern-names`` to the ``segment`` parser.
+    """Add `FLAGS` (``--scribbles``, ``--scribbles-frame``, ``--pattern-names``) as one group.
 
     Parameters
     ----------
     parser : argparse.ArgumentParser
         The ``segment`` sub-command's parser.
     """
-    parser.add_argument(
-        "--scribbles", metavar="FILE",
-        help=".npy/.tif of the image's (a series: one frame's) shape, 0 = unlabelled, "
-        "i = pattern i-1; a few strokes per pattern guide the run and set the output's numbers",
-    )
-    parser.add_argument(
-        "--scribbles-frame", metavar="N", type=int,
-        help="series: the frame the --scribbles were painted on (it becomes a reference "
-        "frame; every frame gets the scribbled numbers)",
-    )
-    parser.add_argument(
-        "--pattern-names", metavar="NAME,NAME,...",
-        help="names of patterns 0, 1, ... (in the statistics CSV, the labels' metadata and "
-        "the saved model)",
-    )
+    group = parser.add_argument_group("scribbles (a few strokes per pattern, docs/scribbles.md)")
+    for flag, metavar, kind, help_ in FLAGS:
+        group.add_argument(flag, metavar=metavar, type=kind, help=help_)
 
 
 def read_scribbles(args: argparse.Namespace, image_shape) -> np.ndarray | None:
