@@ -150,9 +150,10 @@ class SeriesJob(Job):
         """Segment every frame (writing each into `data`), build the final record, hint."""
         start = time.perf_counter()
         out = _shared_frame_buffer(self.data.shape)
+        strokes = series_scribbles_for(self.session.viewer, self.source, self.params.n_patterns)
+        extra = () if strokes is None else (strokes,)  # painted frames join the fit (issue 15)
         result = yield from self._relay(
-            segment_series_steps(self.snapshot.data, self.params, out, series_scribbles_for(
-                self.session.viewer, self.source, self.params.n_patterns)),  # issue 15
+            segment_series_steps(self.snapshot.data, self.params, out, *extra),
             self._write_frame)
         if result is None:
             return None
