@@ -245,3 +245,29 @@ def test_edit_from_the_main_dock_and_export_writes_the_edited_result(make_napari
     main.export(tmp_path / "undone")
     [(data, _, _)] = read_labels_file(str(tmp_path / "undone_labels.tif"))
     np.testing.assert_array_equal(data, before)
+
+
+def test_the_main_dock_all_frames_run_uses_the_painted_frame(make_napari_viewer, qtbot):
+    from napari_symseg._qt.widget import ALL_FRAMES
+    from napari_symseg.controller.layers import layer_name
+    from napari_symseg.core.samples import moving_boundary_series, moving_boundary_truth
+    from tests._qt.helpers import run_and_wait, set_fields
+
+    viewer = make_napari_viewer()
+    shape = (64, 96)
+    truth = moving_boundary_truth(3, shape, start=30, step=16)
+    series = viewer.add_image(moving_boundary_series(3, shape, start=30, step=16), name="v")
+    _, main = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
+    main.image.value = dock.image.value = series
+    main.segment.value = ALL_FRAMES
+    set_fields(main, n_patterns=2, n_selected_operations=10, **SMALL)
+    main.fields["reference_frames"].value = "[0]"
+    strokes = dock.add_layer()
+    data = np.zeros(strokes.data.shape, np.uint8)
+    data[2, 24:40, 84:90] = 1  # frame 2 only; class 1 = the right (hexagonal) phase
+    data[2, 24:40, 4:10] = 2
+    strokes.data = data
+    run_and_wait(qtbot, main)
+    out = np.array(viewer.layers[layer_name("v", "series")].data)
+    assert (out == 2 - truth).mean() > 0.97  # unsupervised would put the smaller first
