@@ -163,3 +163,111 @@ def test_apply_to_another_image_and_a_series_keeps_the_numbers(dock, qtbot):
         assert out.data.shape == truth.shape
         assert tuple(out.scale) == tuple(target.scale)
         assert (out.data == 2 - truth).mean() > 0.97  # layer 1 = pattern 0 = hexagonal
+
+
+def test_scribbles_on_one_frame_of_a_series_fit_and_label_every_frame(make_napari_viewer,
+                                                                       qtbot):
+    from napari_symseg.core.samples import moving_boundary_series, moving_boundary_truth
+
+    viewer = make_napari_viewer()
+    shape = (64, 96)
+    truth = moving_boundary_truth(3, shape, start=30, step=16)
+    series = viewer.add_image(moving_boundary_series(3, shape, start=30, step=16),
+                              name="video", scale=(1.0, 0.5, 0.5))
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
+    widget.image.value = series
+    layer = widget.add_layer()
+    assert layer.data.shape == (3, *shape) and tuple(layer.scale) == (1.0, 0.5, 0.5)
+    data = np.zeros(layer.data.shape, np.uint8)
+    data[2, 24:40, 84:90] = 1  # painted on frame 2 only: class 1 = the right (hexagonal)
+    data[2, 24:40, 4:10] = 2
+    layer.data = data
+    from napari_symseg import Params
+
+    widget.session.params_for = lambda source, base=None: Params(
+        n_patterns=2, reference_frames=(0,), n_selected_operations=10, **SMALL)
+    worker = widget.run()
+    with qtbot.waitSignal(worker.finished, timeout=90_000):
+        pass
+    out = viewer.layers["video scribbled patterns"]
+    assert out.data.shape == truth.shape and tuple(out.scale) == (1.0, 0.5, 0.5)
+    assert (out.data == 2 - truth).mean() > 0.97  # every frame in the scribbled numbers
+    assert widget.session.frame == 2  # the painted frame is the one edited and plotted
+    widget.pattern_a.value, widget.pattern_b.value = 0, 1
+    widget.merge()  # an edit relabels every frame
+    assert set(np.unique(out.data)) == {1}
+    widget.undo()
+    assert (out.data == 2 - truth).mean() > 0.97
+
+
+def test_edit_from_the_main_dock_and_export_writes_the_edited_result(make_napari_viewer, qtbot,
+                                                                      tmp_path):
+    """Edit… in the main dock: merge / rename in the Scribbles dock change the
+    '<image> patterns' layer; Export writes them; our reader gives them back."""
+    import csv
+
+    from napari_symseg._reader import read_labels_file
+    from tests._qt.helpers import run_and_wait, set_fields
+
+    viewer = make_napari_viewer()
+    image = viewer.add_image(two_phase(SHAPE, boundary=BOUNDARY), name="img")
+    _, main = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    main.image.value = image
+    assert main.edit_patterns() is None and "run a segmentation" in main.status.value
+    set_fields(main, n_patterns=3, **SMALL)
+    run_and_wait(qtbot, main)
+    patterns = viewer.layers["img patterns"]
+    before = np.array(patterns.data)  # 1..3
+    assert set(np.unique(before)) == {1, 2, 3}
+    dock = main.edit_patterns()
+    assert dock is not None and dock.session.shown_layer() is patterns
+    dock.names.value = "a, b, c"
+    dock.set_names()
+    dock.pattern_a.value, dock.pattern_b.value = 1, 2
+    dock.merge()  # patterns 1 and 2 -> 1: names a, b
+    expected = np.where(before == 3, 2, before)  # layer values: pattern + 1
+    np.testing.assert_array_equal(patterns.data, expected)
+    assert patterns.metadata["napari_symseg"]["params"]["n_patterns"] == 2
+    assert list(patterns.features["name"]) == ["a", "b"]
+
+    written = main.export(tmp_path / "edited")
+    assert written
+    [(data, kwargs, kind)] = read_labels_file(str(tmp_path / "edited_labels.tif"))
+    assert kind == "labels"
+    np.testing.assert_array_equal(data, expected)
+    assert kwargs["metadata"]["napari_symseg"]["pattern_names"] == ["a", "b"]
+    with open(tmp_path / "edited_stats.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["pattern"], r["name"]) for r in rows] == [("0", "a"), ("1", "b")]
+    fraction = [float(r["area_fraction"]) for r in rows]
+    np.testing.assert_allclose(fraction, [(expected == v).mean() for v in (1, 2)], atol=1e-9)
+    dock.undo()  # back to three patterns; a new export says so
+    main.export(tmp_path / "undone")
+    [(data, _, _)] = read_labels_file(str(tmp_path / "undone_labels.tif"))
+    np.testing.assert_array_equal(data, before)
+
+
+def test_the_main_dock_all_frames_run_uses_the_painted_frame(make_napari_viewer, qtbot):
+    from napari_symseg._qt.widget import ALL_FRAMES
+    from napari_symseg.controller.layers import layer_name
+    from napari_symseg.core.samples import moving_boundary_series, moving_boundary_truth
+    from tests._qt.helpers import run_and_wait, set_fields
+
+    viewer = make_napari_viewer()
+    shape = (64, 96)
+    truth = moving_boundary_truth(3, shape, start=30, step=16)
+    series = viewer.add_image(moving_boundary_series(3, shape, start=30, step=16), name="v")
+    _, main = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
+    main.image.value = dock.image.value = series
+    main.segment.value = ALL_FRAMES
+    set_fields(main, n_patterns=2, n_selected_operations=10, **SMALL)
+    main.fields["reference_frames"].value = "[0]"
+    strokes = dock.add_layer()
+    data = np.zeros(strokes.data.shape, np.uint8)
+    data[2, 24:40, 84:90] = 1  # frame 2 only; class 1 = the right (hexagonal) phase
+    data[2, 24:40, 4:10] = 2
+    strokes.data = data
+    run_and_wait(qtbot, main)
+    out = np.array(viewer.layers[layer_name("v", "series")].data)
+    assert (out == 2 - truth).mean() > 0.97  # unsupervised would put the smaller first

@@ -81,9 +81,44 @@ def test_bad_scribbles_exit_2_one_line_nothing_written(folder, argv, message, ca
     assert sorted(p.name for p in folder.iterdir()) == before
 
 
-def test_scribbles_on_a_series_are_refused(folder, capsys):
-    assert main(["segment", "ser.npy", "-o", "l.npy", "--scribbles", "s21.npy", *SMALL]) == 2
-    assert "2-D images" in capsys.readouterr().err
+def _frame_strokes(left: int, right: int) -> np.ndarray:
+    s = np.zeros((64, 64), np.uint8)
+    s[20:40, 4:10] = left  # hexagonal on the left, square on the right in every frame
+    s[20:40, 54:60] = right
+    return s
+
+
+@pytest.mark.parametrize(("left", "right"), [(2, 1), (1, 2)])
+def test_series_scribbles_on_one_frame_number_every_frame(folder, left, right, capsys):
+    np.save("f.npy", _frame_strokes(left, right))
+    assert main(["segment", "ser.npy", "-o", "l.tif", "--scribbles", "f.npy",
+                 "--scribbles-frame", "1", "--reference-frames", "0", "--pattern-names",
+                 "a,b", "--stats", "s.csv", "-q", *SMALL]) == 0
+    labels = tifffile.imread("l.tif")
+    assert labels.shape == (3, 64, 64)
+    # the scribbled numbers on every frame, also on frame 0 and 2 (not painted)
+    assert (labels[:, 30, 6] == left - 1).all() and (labels[:, 30, 57] == right - 1).all()
+    with open("s.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["name"] for r in rows[:2]] == ["a", "b"]
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--scribbles", "s21.npy"], "--scribbles-frame"),  # series without the frame
+    (["--scribbles", "fr.npy", "--scribbles-frame", "3"], "frame 3 does not exist"),
+    (["--scribbles", "s21.npy", "--scribbles-frame", "0"], "not a frame's (64, 64)"),
+])
+def test_bad_series_scribbles_exit_2(folder, argv, message, capsys):
+    np.save("fr.npy", _frame_strokes(1, 2))
+    assert main(["segment", "ser.npy", "-o", "l.npy", *argv, *SMALL]) == 2
+    assert message in capsys.readouterr().err
+    assert not (folder / "l.npy").exists()
+
+
+def test_scribbles_frame_on_an_image_is_refused(folder, capsys):
+    assert main(["segment", "img.npy", "-o", "l.npy", "--scribbles", "s21.npy",
+                 "--scribbles-frame", "0", *SMALL]) == 2
+    assert "for a series" in capsys.readouterr().err
 
 
 def test_scribbles_file_is_never_overwritten(folder, capsys):

@@ -153,3 +153,57 @@ def test_saved_model_labels_another_image_with_the_scribbled_numbers(image, tmp_
     np.testing.assert_array_equal(labels, result.model.predict(other).labels)
     truth = two_phase_truth(SHAPE, 120)
     assert (labels == 1 - truth).mean() > 0.97  # left (square) = class 2 = pattern 1
+
+
+def test_series_scribbles_one_form_and_clear_errors():
+    from napari_symseg.core.scribbles import series_scribbles
+
+    strokes = np.zeros((8, 10), np.uint8)
+    strokes[2:4, 2:4] = 1
+    out = series_scribbles(strokes, (3, 8, 10), 2, frame=1)
+    assert list(out) == [1] and np.array_equal(out[1], strokes)
+    # the widget's (T, Y, X) layer as a mapping: unpainted frames dropped
+    layer = {0: np.zeros((8, 10)), 1: strokes, 2: np.zeros((8, 10))}
+    assert list(series_scribbles(layer, (3, 8, 10), 2)) == [1]
+    for args, kwargs, message in [
+        ((strokes, (3, 8, 10), 2), {}, "need the frame"),
+        ((strokes, (3, 8, 10), 2), {"frame": 3}, "frame 3 does not exist"),
+        ((np.zeros((3, 8, 10)), (3, 8, 10), 2), {"frame": 0}, "2-D"),
+        ((strokes[:4], (3, 8, 10), 2), {"frame": 0}, "shape"),
+        ((strokes * 3, (3, 8, 10), 2), {"frame": 0}, "raise n_patterns"),
+        (({0: np.zeros((8, 10))}, (3, 8, 10), 2), {}, "cover no pixel"),
+    ]:
+        with pytest.raises(ScribbleError, match=message):
+            series_scribbles(*args, **kwargs)
+
+
+def test_series_fit_with_scribbles_on_one_frame_numbers_every_frame():
+    from napari_symseg.core.samples import moving_boundary_series, moving_boundary_truth
+    from napari_symseg.core.series import segment_series
+
+    shape = (64, 96)
+    series = moving_boundary_series(3, shape, start=30, step=16)
+    truth = moving_boundary_truth(3, shape, start=30, step=16)  # 0 square, 1 hexagonal
+    strokes = np.zeros(shape, np.uint8)
+    strokes[24:40, 84:90] = 1  # class 1 on the right (hexagonal): pattern 0
+    strokes[24:40, 4:10] = 2
+    result = segment_series(series, scribbles=strokes, scribbles_frame=2, n_patterns=2,
+                            reference_frames=(0,), n_selected_operations=10, **SMALL)
+    assert result.fit.reference_frames == (0, 2)  # the painted frame joins the fit
+    assert (result.labels == 1 - truth).mean() > 0.97
+
+
+def test_separating_components_keeps_the_runs_own_and_those_the_strokes_separate():
+    from napari_symseg.core.scribbles import MIN_FISHER, separating_components
+
+    rng = np.random.default_rng(0)
+    classes = np.repeat([1, 2], 200)
+    seeds = rng.normal(size=(400, 8))
+    seeds[:, 6] += np.where(classes == 2, 3.0, 0.0)  # a later component that separates them
+    seeds[:, 7] += np.where(classes == 2, 0.2, 0.0)  # one that hardly does
+    kept = separating_components(seeds, classes, 3)
+    np.testing.assert_array_equal(kept, [0, 1, 2, 6])
+    # the rule, by hand: variance of the class means vs the pooled within-class variance
+    m = np.stack([seeds[classes == c].mean(0) for c in (1, 2)])
+    within = (seeds - m[classes - 1]).var(0)
+    assert m.var(0)[6] >= MIN_FISHER * within[6] > m.var(0)[7] / within[7] * within[6]

@@ -174,9 +174,8 @@ class ScribblesWidget(Container):
         if dock is not None and window is not None:
             tabify(window._qt_window, dock)
 
-    def _images(self, *_: Any) -> list:
-        return [(layer.name, layer) for layer in self.viewer.layers
-                if isinstance(layer, Image) and layer.ndim == 2 and not layer.rgb]
+    def _images(self, *_: Any) -> list:  # images and (T, Y, X) series
+        return self._targets()
 
     def _targets(self, *_: Any) -> list:
         return [(layer.name, layer) for layer in self.viewer.layers
@@ -193,7 +192,7 @@ class ScribblesWidget(Container):
     def add_layer(self, *_: Any):
         """Add the scribbles layer of the chosen image (napari's brush, label 1)."""
         if self.image.value is None:
-            self.status.value = "open a 2-D image first"
+            self.status.value = "open a 2-D image or a (T, Y, X) series first"
             return None
         layer = self._guard(self.session.add_layer, self.image.value)
         if layer is not None:
@@ -204,7 +203,7 @@ class ScribblesWidget(Container):
         """Segment the chosen image with its scribbles in a worker thread."""
         source = self.image.value
         if source is None:
-            self.status.value = "open a 2-D image first"
+            self.status.value = "open a 2-D image or a (T, Y, X) series first"
             return None
         params = self.session.params_for(source)
         steps = self._guard(lambda: self.session.run_steps(source, params))
@@ -222,6 +221,21 @@ class ScribblesWidget(Container):
     def _show(self, source, result) -> None:
         self.session.show(source, result)
         self._refresh("run with scribbles")
+
+    def edit(self, source, layer, result) -> None:
+        """Merge / split / rename / undo act on `layer` (the main dock's patterns layer).
+
+        Parameters
+        ----------
+        source : napari.layers.Image
+            The segmented image.
+        layer : napari.layers.Labels
+            Its ``"<image> patterns"`` layer.
+        result : Result
+            The run it shows.
+        """
+        self.session.adopt(source, layer, result)
+        self._refresh(f"editing {layer.name}")
 
     def apply(self, *_: Any):
         """Label the 'apply to' image or series with the current model (worker thread)."""
@@ -270,7 +284,7 @@ class ScribblesWidget(Container):
         self.status.value = f"{what}: {len(names)} patterns ({', '.join(names)})"
         self.undo_button.enabled = self.session.history.can_undo
         xy, labels, index = self.session.scatter()
-        layer = self.session._find(self.session.source, "scribbled patterns")
+        layer = self.session.shown_layer()
         colours = np.array([layer.get_color(v + 1) for v in labels]) if len(labels) else None
         self.scatter.show_points(xy, colours, index)
 

@@ -126,6 +126,9 @@ class SymsegWidget(QWidget):
             "(the current frame of a series); edit them afterwards as you like")
         self.run_button = PushButton(text="Run", name="run", tooltip=RESULT_HELP)
         self.export_button = PushButton(text="Export…", name="export", tooltip=EXPORT_HELP)
+        self.edit_button = PushButton(text="Edit…", name="edit",
+                                      tooltip="merge, split or name the patterns of the "
+                                      "result (Scribbles dock); Export writes the edited one")
         self.plots_button = PushButton(text="Plots", name="plots",
                                        tooltip="show the plots dock (area fraction, "
                                        "separability, probe) again after closing it")
@@ -152,7 +155,8 @@ class SymsegWidget(QWidget):
             self,
             [self.image, self.segment, self.fields["reference_frames"],
              *(self.fields[n] for n in essentials), self.suggest_button],
-            [self.run_button, self.export_button, self.plots_button, self.measure_button],
+            [self.run_button, self.export_button, self.edit_button, self.plots_button,
+             self.measure_button],
             [self.progress, self.status, self.hint_panel],
             [*(w for n, w in self.fields.items() if is_advanced(n)), self._files.row,
              self.live, self.probe])
@@ -182,6 +186,7 @@ class SymsegWidget(QWidget):
         self.suggest_button.changed.connect(lambda *_: self.suggest())
         self.export_button.changed.connect(lambda *_: self._files.ask_export())
         self.plots_button.changed.connect(lambda *_: self.show_plots())
+        self.edit_button.changed.connect(lambda *_: self.edit_patterns())
         events = self.viewer.layers.events
         for event in (events.inserted, events.removed, events.reordered):
             event.connect(self._reset_image_choices)
@@ -295,6 +300,29 @@ class SymsegWidget(QWidget):
     def load_params(self, path) -> bool:
         """Fill the fields from a JSON file written by `save_params`, Export or the CLI."""
         return self._files.load_params(path)
+
+    def edit_patterns(self):
+        """Merge / split / rename the chosen image's result in the Scribbles dock (issue 15).
+
+        Returns
+        -------
+        ScribblesWidget or None
+            The dock, now editing the ``"<image> patterns"`` layer (None: no
+            result of an image or one frame to edit; the status says so).
+        """
+        record = self.controller.current()
+        source = self.controller.source
+        layer = None if record is None else self.controller.results().layer_of(record)
+        if layer is None or getattr(record, "result", None) is None:
+            self.status.value = ("edit: run a segmentation of the image (or of one frame) "
+                                 "first")
+            return None
+        dock, widget = self.viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
+        widget.image.value = source
+        widget.edit(source, layer, record.result)
+        dock.show()
+        dock.raise_()
+        return widget
 
     def export(self, base) -> list | None:
         """Write the chosen image's last full run; return the paths (None on failure).

@@ -22,24 +22,31 @@ if TYPE_CHECKING:  # numpy and the core load when a command runs, not for --help
 SUFFIXES = (".npy", ".tif", ".tiff")
 
 
+#: The flags of this module: (flag, metavar, type, help), in one argument group.
+FLAGS = (
+    ("--scribbles", "FILE", str,
+     ".npy/.tif of the image's (a series: one frame's) shape, 0 = unlabelled, i = pattern "
+     "i-1; a few strokes per pattern guide the run and set the output's numbers"),
+    ("--scribbles-frame", "N", int,
+     "series: the frame the --scribbles were painted on (it becomes a reference frame; "
+     "every frame gets the scribbled numbers)"),
+    ("--pattern-names", "NAME,NAME,...", str,
+     "names of patterns 0, 1, ... (in the statistics CSV, the labels' metadata and the "
+     "saved model)"),
+)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--scribbles`` and ``--pattern-names`` to the ``segment`` parser.
+    """Add `FLAGS` (``--scribbles``, ``--scribbles-frame``, ``--pattern-names``) as one group.
 
     Parameters
     ----------
     parser : argparse.ArgumentParser
         The ``segment`` sub-command's parser.
     """
-    parser.add_argument(
-        "--scribbles", metavar="FILE",
-        help="2-D image: .npy/.tif of the image's shape, 0 = unlabelled, i = pattern i-1; "
-        "a few strokes per pattern guide the run and set the output's numbers (2-D images)",
-    )
-    parser.add_argument(
-        "--pattern-names", metavar="NAME,NAME,...",
-        help="names of patterns 0, 1, ... (in the statistics CSV, the labels' metadata and "
-        "the saved model)",
-    )
+    group = parser.add_argument_group("scribbles (a few strokes per pattern, docs/scribbles.md)")
+    for flag, metavar, kind, help_ in FLAGS:
+        group.add_argument(flag, metavar=metavar, type=kind, help=help_)
 
 
 def read_scribbles(args: argparse.Namespace, image_shape) -> np.ndarray | None:
@@ -50,20 +57,28 @@ def read_scribbles(args: argparse.Namespace, image_shape) -> np.ndarray | None:
     args : argparse.Namespace
         Parsed ``segment`` arguments.
     image_shape : tuple of int
-        Shape of the input image.
+        Shape of the input image, or (T, Y, X) of a series (then the
+        scribbles are one frame's, (Y, X), with ``--scribbles-frame``).
 
     Raises
     ------
     ScribbleError
-        A series input, or scribbles of another shape.
+        Scribbles of another shape; ``--scribbles-frame`` without a series
+        or a series without it.
     FileFormatError
         The file cannot be read.
     """
     path = getattr(args, "scribbles", None)
+    frame = getattr(args, "scribbles_frame", None)
     if path is None:
+        if frame is not None:
+            raise ScribbleError("--scribbles-frame needs --scribbles")
         return None
-    if len(image_shape) != 2:
-        raise ScribbleError("--scribbles is for 2-D images (not series) for now")
+    if len(image_shape) == 2 and frame is not None:
+        raise ScribbleError("--scribbles-frame is for a series; this input is one image")
+    if len(image_shape) == 3 and frame is None:
+        raise ScribbleError("a series needs --scribbles-frame N: the frame the 2-D "
+                            "--scribbles were painted on")
     if Path(path).suffix.lower() not in SUFFIXES:
         raise FileFormatError(f"--scribbles must be .npy or .tif; got {Path(path).name}")
     import numpy as np
@@ -71,10 +86,37 @@ def read_scribbles(args: argparse.Namespace, image_shape) -> np.ndarray | None:
     from ..io.files import read_image
 
     scribbles = np.asarray(read_image(path))
-    if scribbles.shape != tuple(image_shape):
+    want = tuple(image_shape)[-2:]
+    if scribbles.shape != want:
+        what = "a frame's" if len(image_shape) == 3 else "the image's"
         raise ScribbleError(f"--scribbles {Path(path).name} has shape {scribbles.shape}, "
-                            f"not the image's {tuple(image_shape)}")
+                            f"not {what} {want}")
     return scribbles
+
+
+def series_scribbles(args: argparse.Namespace, series_shape, n_patterns: int) -> dict | None:
+    """``--scribbles`` of a series as ``{frame: strokes}`` (None without the flag).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``segment`` arguments.
+    series_shape : tuple of int
+        (T, Y, X).
+    n_patterns : int
+        Of the run.
+
+    Raises
+    ------
+    ScribbleError
+        See `read_scribbles` and `napari_symseg.core.scribbles.series_scribbles`.
+    """
+    from ..core.scribbles import series_scribbles as per_frame
+
+    strokes = read_scribbles(args, series_shape)
+    if strokes is None:
+        return None
+    return per_frame(strokes, series_shape, n_patterns, args.scribbles_frame)
 
 
 def input_files(args: argparse.Namespace) -> list[str]:
@@ -115,6 +157,26 @@ def named(result: Result, args: argparse.Namespace) -> Result:
     from ..core.edit import rename
 
     return rename(result, given) if given else result
+
+
+def named_model(model, args: argparse.Namespace):
+    """A series' model with ``--pattern-names`` (unchanged without the flag).
+
+    Parameters
+    ----------
+    model : Model
+        The fitted series model.
+    args : argparse.Namespace
+        Parsed ``segment`` arguments.
+    """
+    from dataclasses import replace
+
+    given = names(args)
+    if not given:
+        return model
+    if len(given) > model.n_patterns:
+        raise ScribbleError(f"{len(given)} --pattern-names for {model.n_patterns} patterns")
+    return replace(model, names=given + ("",) * (model.n_patterns - len(given)))
 
 
 def names_record(result: Result) -> dict:

@@ -177,7 +177,7 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
         if np.ndim(image) == 3 and not (image.shape[-1] in (3, 4) and min(image.shape[:2]) > 4):
             if "confidence" in targets:
                 raise UsageError("--confidence is for 2-D images (not series) for now")
-            scribbles.read_scribbles(args, np.shape(image))  # refused for a series
+            scribbles.read_scribbles(args, np.shape(image))  # checked before any work
             frames = series_frames(args.input, image)
             return _segment_series(args, frames, targets, outputs, calibration, model)
         if np.ndim(image) not in (2, 3):
@@ -258,8 +258,9 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
     try:
         start = time.perf_counter()
         if model is None:
-            fit = run(progress_bar(fit_series_steps(series, params), args.quiet, "fit"))
-            model, reference = fit.model, fit.reference_frames[0]
+            strokes = scribbles.series_scribbles(args, shape, params.n_patterns)
+            fit = run(progress_bar(fit_series_steps(series, params, strokes), args.quiet, "fit"))
+            model, reference = scribbles.named_model(fit.model, args), fit.reference_frames[0]
             kept = (f"{len(fit.model.operations)} of {len(fit.full_model.operations)} "
                     f"{params.descriptor_name} operations kept")
             fitted_on = f"a {{:.2f}} s fit on frame(s) {list(fit.reference_frames)}"
@@ -270,7 +271,8 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
         fitted = time.perf_counter() - start
         from .. import __version__
 
-        meta = params_record(params, calibration, __version__)
+        meta = {**params_record(params, calibration, __version__),
+                **({"pattern_names": list(model.names)} if getattr(model, "names", ()) else {})}
         out_shape = labels_shape(model, shape)
         zarr_out = targets["labels"].suffix.lower() == ".zarr"
         with _writing(targets["labels"]):
@@ -281,6 +283,7 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
                 pattern_dtype(params.n_patterns - 1), outputs=outputs)
         labels, table = run(progress_bar(
             label_frames_steps(model, series, out=writer.array), args.quiet, "frames"))
+        table.names = tuple(getattr(model, "names", ()))
         elapsed = time.perf_counter() - start
         if "overlay" in targets:
             frame = frame_image(series, reference)

@@ -227,12 +227,13 @@ def prepare_layer_export(base: str | Path, source, patterns, frame: int | None =
     colours = layer_colours(patterns, params.n_patterns, offset)
     extra = {"source": source.name, **file_record(meta, patterns.name)}
     source_file = getattr(getattr(source, "source", None), "path", None)
+    names = tuple(meta.get("pattern_names") or ())  # merge / split / rename (core.edit)
 
     def write() -> list[Path]:
         labels, no_pattern = layer_to_file(values, offset)
         return export_result(base, image, labels, params, calibration, frame=frame,
                              colours=colours, metadata=extra, no_pattern=no_pattern,
-                             inputs=[source_file])
+                             inputs=[source_file], names=names)
 
     return write
 

@@ -58,6 +58,9 @@ class RunRecord:
         Why there is no hint.
     summary : str
         The status line of the run (see `run_summary`).
+    result : Result or None
+        An image's or frame's run without its raw descriptors: what merge /
+        split / rename edit (`controller.scribbles.ScribbleSession.adopt`).
     """
 
     params: Params
@@ -73,6 +76,7 @@ class RunRecord:
     hint: Any = None
     hint_error: str | None = None
     summary: str = ""
+    result: Any = field(default=None, repr=False)
 
     @property
     def preview(self) -> bool:

@@ -16,6 +16,7 @@ deleted): the generator stops at its next step and nothing is added.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Generator, Iterator
@@ -277,6 +278,7 @@ class ImageJob(Job):
             result.pca_images, np.asarray(result.explained_variance_ratio),
             summary=run_summary(seconds, self.params.n_patterns, fractions, frame=self.frame,
                                 preview_stride=self.params.stride if self.preview else None),
+            result=None if self.preview else dataclasses.replace(result, descriptors=None),
         )
         yield Ready(specs, record)
         if self.preview or self.cancelled:

@@ -20,7 +20,7 @@ from ..core.edit import History, merge, pattern_names, rename, split
 from ..core.params import Params
 from ..core.pipeline import segment_steps
 from ..core.result import Result
-from ..core.scribbles import check_scribbles
+from ..core.scribbles import check_scribbles, series_scribbles
 from ..errors import ScribbleError
 from . import LABEL_OFFSET, METADATA_KEY
 from .layer_io import result_features
@@ -47,13 +47,20 @@ class ScribbleSession:
     history : History or None
         Results of the last scribbled run and its edits.
     source : napari.layers.Image or None
-        The image of `history`.
+        The image (or series) of `history`.
+    frame : int or None
+        A series: the painted frame whose `Result` the history holds.
+    series_labels : ndarray or None
+        A series: the patterns of every frame (labelled again after an edit).
     """
 
     def __init__(self, viewer) -> None:
         self.viewer = viewer
         self.history: History | None = None
         self.source = None
+        self.frame: int | None = None  # a series: the frame of `result` (the painted one)
+        self.target = None  # an adopted patterns layer (`adopt`); None: our own layer
+        self.series_labels: np.ndarray | None = None  # a series: every frame's patterns
 
     # ------------------------------------------------------------------ layers
     def _find(self, source, role: str):
@@ -76,24 +83,30 @@ class ScribbleSession:
     def add_layer(self, source):
         """Add (or return) an empty scribbles Labels layer with `source`'s shape and scale.
 
+        For a (T, Y, X) series the layer has the series' shape: napari's brush
+        paints the frame under the time slider, and every painted frame
+        becomes a reference frame of the series fit.
+
         Parameters
         ----------
         source : napari.layers.Image
-            A 2-D image layer.
+            A 2-D image or a (T, Y, X) series.
 
         Returns
         -------
         napari.layers.Labels
         """
+        from .layers import series_placement
+
         layer = self.scribbles_layer(source)
         if layer is not None:
             return layer
-        if source.ndim != 2 or source.rgb:
-            raise ScribbleError("scribbles are for 2-D grey images")
+        if source.ndim not in (2, 3) or source.rgb:
+            raise ScribbleError("scribbles are for 2-D grey images and (T, Y, X) series")
+        where = placement(source) if source.ndim == 2 else series_placement(source)
         layer = self.viewer.add_labels(
             np.zeros(source.data.shape, np.uint8), name=f"{source.name} scribbles",
-            metadata={METADATA_KEY: {"role": "scribbles", "source": source.name}},
-            **placement(source))
+            metadata={METADATA_KEY: {"role": "scribbles", "source": source.name}}, **where)
         layer.brush_size = 10
         layer.mode = "paint"
         layer.selected_label = 1
@@ -125,14 +138,20 @@ class ScribbleSession:
         top = int(np.max(layer.data)) if layer is not None else 0
         return base.replace(n_patterns=max(base.n_patterns, top, 1))
 
-    def run_steps(self, source, params: Params) -> Generator[Any, None, Result]:
+    def run_steps(self, source, params: Params) -> Generator[Any, None, Any]:
         """Segment `source` with its scribbles: the steps (a generator of progress that
-        returns the `Result`), the scribbles checked before.
+        returns what `show` takes), the scribbles checked before.
+
+        A 2-D image returns its `Result`. A (T, Y, X) series is fitted on its
+        reference frames plus every painted frame (`core.series`) and every
+        frame labelled; it returns ``(result, labels)``: the `Result` of the
+        first painted frame (for the edits and the scatter plot) and the
+        series' labels.
 
         Parameters
         ----------
         source : napari.layers.Image
-            The image to segment (2-D).
+            The image or series to segment.
         params : Params
             Parameters of the run (``params_for``).
 
@@ -146,22 +165,50 @@ class ScribbleSession:
             raise ScribbleError(f"no scribbles for {source.name}: add a scribbles layer and "
                                 "paint a few strokes per pattern")
         scribbles = np.array(layer.data)
-        check_scribbles(scribbles, source.data.shape, params.n_patterns)  # now, not in a thread
+        if source.ndim == 3:  # checked now, not in a thread
+            return _series_steps(source.data, params, series_scribbles(
+                dict(enumerate(scribbles)), source.data.shape, params.n_patterns))
+        check_scribbles(scribbles, source.data.shape, params.n_patterns)
         return segment_steps(np.asarray(source.data), params, scribbles=scribbles)
 
-    def show(self, source, result: Result) -> None:
+    def show(self, source, result) -> None:
         """A new scribbled run: start its history and show it.
 
         Parameters
         ----------
         source : napari.layers.Image
-            The segmented image.
-        result : Result
-            Its scribbled run.
+            The segmented image or series.
+        result : Result or (Result, ndarray)
+            What `run_steps` returned.
         """
         self.source = source
+        self.series_labels, self.frame, self.target = None, None, None
+        if isinstance(result, tuple):
+            (self.frame, result), self.series_labels = result
         self.history = History(result)
         self._update_layer()
+
+    def adopt(self, source, layer, result: Result) -> None:
+        """Edit another run's patterns layer: the main dock's ``"<image> patterns"``.
+
+        Merge / split / rename / undo then change `layer` itself (its labels,
+        parameters, names and statistics), so the main dock's *Export
+        results…* writes the edited result.
+
+        Parameters
+        ----------
+        source : napari.layers.Image
+            The segmented image (or series, for a one-frame run).
+        layer : napari.layers.Labels
+            Its patterns layer (pattern + ``label_offset``).
+        result : Result
+            The run the layer shows (`controller.results.RunRecord.result`).
+        """
+        self.source = source
+        self.series_labels = None
+        self.frame = _role(layer).get("frame")
+        self.target = layer
+        self.history = History(result)
 
     # ------------------------------------------------------------------ edits
     @property
@@ -173,8 +220,19 @@ class ScribbleSession:
         if self.history is None:
             raise ScribbleError("run with scribbles first")
         self.history.apply(edit, *args)
+        self._relabel_series()
         self._update_layer()
         return self.result
+
+    def _relabel_series(self) -> None:
+        """A series: every frame labelled again with the edited model (here, not in a
+        thread: an edit of a long series takes as long as labelling it)."""
+        if self.series_labels is None:
+            return
+        from ..core.progress import run
+        from ..core.series import label_frames_steps
+
+        self.series_labels = run(label_frames_steps(self.result.model, self.source.data))[0]
 
     def merge(self, a: int, b: int) -> Result:
         """Merge patterns `a` and `b` (`core.edit.merge`)."""
@@ -193,30 +251,59 @@ class ScribbleSession:
         if self.history is None:
             return None
         self.history.undo()
+        self._relabel_series()
         self._update_layer()
         return self.result
+
+    def shown_layer(self):
+        """The layer showing the current result (adopted, or ``"<image> scribbled patterns"``)."""
+        if self.target is not None:
+            return self.target
+        return None if self.source is None else self._find(self.source, "scribbled patterns")
 
     def names(self) -> list[str]:
         """Pattern names of the current result ('pattern i' when unnamed)."""
         return [] if self.result is None else pattern_names(self.result.model)
 
     def _update_layer(self) -> None:
+        from .layers import series_placement
+
         result, source = self.result, self.source
-        features = result_features(source, result)
+        if self.target is not None:
+            return self._update_target()
+        features = result_features(source, result, self.frame)
         features["name"] = np.array(self.names(), dtype=object)
         meta = run_metadata(source.name, result.params, version=result.model.version,
                             frame=None, role="scribbled patterns",
                             pattern_names=list(result.model.names))
-        data = (result.labels + LABEL_OFFSET).astype(np.int32)
+        labels = result.labels if self.series_labels is None else self.series_labels
+        data = (labels + LABEL_OFFSET).astype(np.int32)
+        where = placement(source) if source.ndim == 2 else series_placement(source)
         layer = self._find(source, "scribbled patterns")
         if layer is None:
             layer = self.viewer.add_labels(data, name=f"{source.name} scribbled patterns",
                                            metadata=meta, features=features,
-                                           opacity=0.5, **placement(source))
+                                           opacity=0.5, **where)
         else:
             layer.data = data
             layer.metadata = meta
             layer.features = features
+
+    def _update_target(self) -> None:
+        """The adopted layer shows the current result: labels, run record, names, colours."""
+        from ..io.figure import label_colour_dict
+
+        result, layer = self.result, self.target
+        meta = dict(_role(layer))
+        offset = int(meta.get("label_offset", LABEL_OFFSET))
+        meta["params"] = result.params.to_dict()
+        meta["pattern_names"] = list(result.model.names)
+        features = result_features(self.source, result, self.frame, offset)
+        features["name"] = np.array(self.names(), dtype=object)
+        layer.data = (result.labels + offset).astype(layer.data.dtype)
+        layer.metadata = {**layer.metadata, METADATA_KEY: meta}
+        layer.features = features
+        layer.colormap = label_colour_dict(result.params.n_patterns, offset)
 
     def apply_steps(self, target):
         """Label another image or series with the current (edited) model: the steps.
@@ -331,7 +418,7 @@ class ScribbleSession:
         chosen[np.asarray(index, dtype=np.int64)] = True
         mask = result.grid.upsample(chosen.reshape(result.grid.shape))
         data = np.array(layer.data)
-        data[mask] = value
+        (data if self.frame is None else data[self.frame])[mask] = value
         layer.data = data
         return int(mask.sum())
 
@@ -346,7 +433,9 @@ class ScribbleSession:
         grid = self.result.grid
         r, c = np.unravel_index(np.asarray(index, dtype=np.int64), grid.shape)
         data = np.column_stack([grid.rows[r], grid.cols[c]]).astype(float)
-        return np.array([self.source.data_to_world(p) for p in data]).reshape(-1, 2)
+        if self.frame is not None:  # a series: the painted frame
+            data = np.column_stack([np.full(len(data), float(self.frame)), data])
+        return np.array([self.source.data_to_world(p) for p in data]).reshape(-1, data.shape[1])
 
     def point_at(self, world) -> int | None:
         """Flat index of the grid point nearest to a canvas position (None: outside).
@@ -367,11 +456,23 @@ class ScribbleSession:
         return int(ri[int(row)] * grid.shape[1] + ci[int(col)])
 
 
+def _series_steps(series, params: Params, scribbles: dict):
+    """Series fit with `scribbles` ({frame: strokes}), every frame labelled, then the first
+    painted frame's `Result`: returns ``((frame, result), labels)``."""
+    from ..core.labelling import predict_steps
+    from ..core.series import segment_series_steps
+
+    fitted = yield from segment_series_steps(series, params, scribbles=scribbles)
+    frame = min(scribbles)
+    result = yield from predict_steps(fitted.model, np.asarray(series[frame]))
+    return (frame, result), np.asarray(fitted.labels)
+
+
 def scribbles_for(viewer, source, frame: int | None = None) -> np.ndarray | None:
     """The strokes of `source`'s scribbles layer for a run of the main dock (None: none).
 
-    Only for a 2-D image (not a frame of a series) whose scribbles layer has
-    at least one painted pixel.
+    For a 2-D image, or one frame of a series (the strokes on that frame),
+    when at least one pixel is painted there.
 
     Parameters
     ----------
@@ -380,11 +481,39 @@ def scribbles_for(viewer, source, frame: int | None = None) -> np.ndarray | None
     source : napari.layers.Image
         The image being segmented.
     frame : int or None
-        The frame of a series (then None is returned).
+        The frame of a series.
     """
-    if frame is not None:
-        return None
     layer = ScribbleSession(viewer).scribbles_layer(source)
-    if layer is None or layer.data.shape != source.data.shape or not np.any(layer.data):
+    if layer is None or layer.data.shape != source.data.shape:
         return None
-    return np.array(layer.data)
+    if frame is not None and layer.ndim != 3:
+        return None
+    data = layer.data if frame is None else layer.data[frame]
+    if data.ndim != 2 or not np.any(data):
+        return None
+    return np.array(data)
+
+
+def series_scribbles_for(viewer, source, n_patterns: int) -> dict | None:
+    """The strokes of a series' scribbles layer for the main dock's series run (None: none).
+
+    Parameters
+    ----------
+    viewer : napari.Viewer
+        The viewer holding the layers.
+    source : napari.layers.Image
+        The (T, Y, X) series being segmented.
+    n_patterns : int
+        Of the run (the strokes are checked against it).
+
+    Returns
+    -------
+    dict of int to ndarray or None
+        The painted frames' strokes (`core.scribbles.series_scribbles`).
+    """
+    layer = ScribbleSession(viewer).scribbles_layer(source)
+    if layer is None or layer.data.shape != source.data.shape or layer.ndim != 3 \
+            or not np.any(layer.data):
+        return None
+    return series_scribbles(dict(enumerate(np.array(layer.data))), source.data.shape,
+                            n_patterns)

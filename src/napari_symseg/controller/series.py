@@ -40,6 +40,7 @@ from .layer_io import layer_calibration
 from .layers import LayerSpec, apply_spec, label_dtype, run_metadata, series_placement
 from .results import RunRecord
 from .runs import Job, Ready, Status
+from .scribbles import series_scribbles_for
 from .text import run_summary
 
 if TYPE_CHECKING:
@@ -176,8 +177,11 @@ class SeriesJob(Job):
     def _segment(self) -> Generator[Any, None, Any]:
         """Fit and label every frame; returns the `SeriesResult` (None when cancelled)."""
         out = _shared_frame_buffer(self.data.shape)
+        strokes = series_scribbles_for(self.session.viewer, self.source, self.params.n_patterns)
+        extra = () if strokes is None else (strokes,)  # painted frames join the fit (issue 15)
         return (yield from self._relay(
-            segment_series_steps(self.snapshot.data, self.params, out), self._write_frame))
+            segment_series_steps(self.snapshot.data, self.params, out, *extra),
+            self._write_frame))
 
     def _write_frame(self, progress) -> None:
         if progress.stage == "frames":

@@ -29,7 +29,7 @@ from .params import Params
 from .pca import CovarianceAccumulator
 from .progress import Progress, run
 from .result import Result
-from .scribbles import check_scribbles, scribbled_fit, whitened
+from .scribbles import WIDE_COMPONENTS, check_scribbles, scribbled_fit, whitened
 from .validation import as_image
 
 
@@ -119,6 +119,10 @@ def fit_steps(
     if n_features > len(operations):  # contrast channels: weighted by the documented rule
         scales = contrast_scales(acc.covariance()[1], len(operations), params.contrast_weight)
     pca = acc.fit(params.n_pca_components, params.pca_variance, scales)
+    guided = scribbles is not None and any(s is not None for s in scribbles)
+    n_base = pca.n_components
+    if guided:  # more components: the strokes pick those that separate them (core.scribbles)
+        pca = acc.fit(min(max(n_base, WIDE_COMPONENTS), n_features), None, scales)
     features = []
     for c in chunks:
         features.append((yield from project(c, pca)))
@@ -127,10 +131,9 @@ def fit_steps(
     yield Progress("kmeans", 0, 1)
     flat = np.concatenate([c.fit_part(f).reshape(-1, f.shape[-1])
                            for c, f in zip(chunks, features, strict=True)])
-    guided = scribbles is not None and any(s is not None for s in scribbles)
     if guided:  # the whitening is folded into the PCA: the model predicts the same way
-        whiten, centres = scribbled_fit(chunks, features, scribbles, params)
-        pca = whitened(pca, whiten)
+        whiten, centres, kept = scribbled_fit(chunks, features, scribbles, params, n_base)
+        pca = whitened(pca, whiten, kept)
         features = [(f @ whiten).astype(np.float32) for f in features]
     else:
         centres = fit_centres(flat, params.n_patterns, params.random_state)

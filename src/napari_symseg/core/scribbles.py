@@ -29,6 +29,11 @@ from .pca import PCAModel
 
 #: Lloyd iterations of the seeded k-means at most.
 MAX_ITER = 100
+#: PCA components a scribbled run looks at (`separating_components` picks among them).
+WIDE_COMPONENTS = 24
+#: A component beyond the run's own PCA components is kept when its scribbled
+#: classes' between-class variance is at least this times their within-class variance.
+MIN_FISHER = 0.5
 
 
 def check_scribbles(scribbles, image_shape: tuple[int, int], n_patterns: int) -> np.ndarray:
@@ -152,6 +157,41 @@ def whitening(seeds: np.ndarray, classes: np.ndarray) -> np.ndarray:
         return np.eye(d)
     values = np.maximum(values, values.max() * 1e-9)
     return vectors / np.sqrt(values)
+
+
+def separating_components(seeds: np.ndarray, classes: np.ndarray, n_base: int) -> np.ndarray:
+    """The PCA components a scribbled run keeps: the run's own and those the strokes separate.
+
+    The first `n_base` components (the run's ``n_pca_components``) are kept,
+    and every later one whose scribbled classes differ clearly: the variance
+    of the class means at least `MIN_FISHER` times the pooled within-class
+    variance. A weak difference (an L1_2 superlattice in fcc) can live in a
+    component of little total variance that a 5-component PCA drops; the
+    strokes tell which one (docs/scribbles.md, measured).
+
+    Parameters
+    ----------
+    seeds : ndarray, (m, d)
+        Scribbled points' PCA features (all `WIDE_COMPONENTS` of them).
+    classes : ndarray of int, (m,)
+        Their classes.
+    n_base : int
+        Components kept whatever the strokes say.
+
+    Returns
+    -------
+    ndarray of int
+        Indices of the kept components, increasing.
+    """
+    s = np.asarray(seeds, dtype=np.float64)
+    labels = np.unique(classes, return_inverse=True)[1]
+    keep = np.arange(s.shape[1]) < n_base
+    if labels.max() > 0:
+        means = np.stack([s[labels == c].mean(0) for c in range(labels.max() + 1)])
+        within = (s - means[labels]).var(0)
+        between = means.var(0)
+        keep |= between >= MIN_FISHER * np.maximum(within, 1e-300)
+    return np.flatnonzero(keep)
 
 
 def seeded_centres(
@@ -278,8 +318,12 @@ def split_fit_points(features: np.ndarray, classes: np.ndarray, fit_mask: np.nda
     return features[fit_mask & ~scribbled], features[scribbled], classes[scribbled]
 
 
-def scribbled_fit(chunks, features, scribbles, params) -> tuple[np.ndarray, np.ndarray]:
-    """Whitening and seeded centres of a fit on one or more images (`pipeline.fit_steps`).
+def scribbled_fit(chunks, features, scribbles, params, n_base: int | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Components, whitening and seeded centres of a fit on one or more images.
+
+    Used by `pipeline.fit_steps`, whose PCA keeps up to `WIDE_COMPONENTS`
+    components when scribbles are given.
 
     Parameters
     ----------
@@ -291,13 +335,19 @@ def scribbled_fit(chunks, features, scribbles, params) -> tuple[np.ndarray, np.n
         Per image, checked scribbles of its shape (or None).
     params : Params
         ``n_patterns`` and ``random_state``.
+    n_base : int, optional
+        The run's own number of components (all when None), see
+        `separating_components`.
 
     Returns
     -------
-    whiten : ndarray, (d, d)
-        `whitening` of the scribbled points (features @ whiten).
-    centres : ndarray, (n_patterns, d)
+    whiten : ndarray, (d, d_kept)
+        The kept components, whitened (`whitening` of the scribbled points):
+        ``features @ whiten``.
+    centres : ndarray, (n_patterns, d_kept)
         `seeded_centres` in the whitened space.
+    kept : ndarray of int
+        The kept components (`separating_components`).
     """
     rest, seeds, classes = [], [], []
     for c, f, s in zip(chunks, features, scribbles, strict=True):
@@ -309,25 +359,94 @@ def scribbled_fit(chunks, features, scribbles, params) -> tuple[np.ndarray, np.n
         seeds.append(seed)
         classes.append(y)
     seeds, classes = np.concatenate(seeds), np.concatenate(classes)
-    w = whitening(seeds, classes)
+    d = seeds.shape[1]
+    kept = separating_components(seeds, classes, d if n_base is None else n_base)
+    w = np.eye(d)[:, kept] @ whitening(seeds[:, kept], classes)
     centres = seeded_centres(np.concatenate(rest) @ w, seeds @ w, classes, params.n_patterns,
                              params.random_state)
-    return w, centres
+    return w, centres, kept
 
 
-def whitened(pca: PCAModel, whiten: np.ndarray) -> PCAModel:
+def whitened(pca: PCAModel, whiten: np.ndarray, kept=None) -> PCAModel:
     """`pca` whose `transform` gives ``pca.transform(x) @ whiten``.
 
     Parameters
     ----------
     pca : PCAModel
         A fitted PCA.
-    whiten : ndarray, (n_components, n_components)
-        `whitening` of the features.
+    whiten : ndarray, (n_components, d_kept)
+        The kept components, whitened (`scribbled_fit`).
+    kept : array of int, optional
+        The kept components (their variances stay; all by default).
 
     Returns
     -------
     PCAModel
-        Same mean and variances, axes ``whiten.T @ components``.
+        Same mean, the kept components' variances, axes ``whiten.T @ components``.
     """
-    return replace(pca, components=whiten.T @ pca.components)
+    kept = np.arange(pca.n_components) if kept is None else np.asarray(kept)
+    return replace(pca, components=whiten.T @ pca.components,
+                   explained_variance=pca.explained_variance[kept],
+                   explained_variance_ratio=pca.explained_variance_ratio[kept])
+
+
+def series_scribbles(scribbles, series_shape, n_patterns: int, frame: int | None = None
+                     ) -> dict[int, np.ndarray]:
+    """Scribbles of a (T, Y, X) series as ``{frame: checked 2-D scribbles}``.
+
+    One form on the command line and in `segment_series`: a 2-D array of
+    the frames' shape plus the `frame` it was painted on. The widget, whose
+    scribbles layer has the series' shape, passes a mapping of the painted
+    frames. Every scribbled frame becomes a reference frame of the fit.
+
+    Parameters
+    ----------
+    scribbles : array_like, 2-D int, or dict of int to array_like
+        Strokes of one frame (with `frame`), or per frame.
+    series_shape : tuple of int
+        (T, Y, X).
+    n_patterns : int
+        Number of patterns of the run.
+    frame : int, optional
+        The frame a 2-D `scribbles` was painted on (required for 2-D).
+
+    Returns
+    -------
+    dict of int to ndarray
+        Frames with at least one scribbled pixel.
+
+    Raises
+    ------
+    ScribbleError
+        A 2-D array without `frame`, a frame outside the series, a frame
+        with a mapping, a 3-D array, or another shape (`check_scribbles`).
+    """
+    n_frames, shape = int(series_shape[0]), tuple(series_shape[-2:])
+    if isinstance(scribbles, dict):
+        if frame is not None:
+            raise ScribbleError("give the scribbles' frame either as the mapping's keys or "
+                                "as the frame, not both")
+        given = {int(t): s for t, s in scribbles.items()}
+    else:
+        s = np.asarray(scribbles)
+        if s.ndim != 2:
+            raise ScribbleError(f"scribbles of a series are one frame's strokes (2-D, "
+                                f"{shape}) plus the frame they were painted on; got "
+                                f"{s.ndim}-D {tuple(s.shape)}")
+        if frame is None:
+            raise ScribbleError("scribbles of a series need the frame they were painted on "
+                                "(scribbles_frame / --scribbles-frame N)")
+        given = {int(frame): s}
+    bad = [t for t in given if not 0 <= t < n_frames]
+    if bad:
+        raise ScribbleError(f"scribbles frame {bad[0]} does not exist: the series has "
+                            f"{n_frames} frames (0..{n_frames - 1})")
+    out = {}
+    for t, s in sorted(given.items()):
+        arr = np.asarray(s)
+        if arr.ndim == 2 and arr.shape == shape and not arr.any():
+            continue  # an unpainted frame of the widget's layer
+        out[t] = check_scribbles(arr, shape, n_patterns)
+    if not out:
+        raise ScribbleError("scribbles cover no pixel (all 0): paint at least one class")
+    return out

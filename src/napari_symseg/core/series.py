@@ -205,7 +205,7 @@ def select_operations(separability: np.ndarray, n: int) -> np.ndarray:
 
 
 def fit_series_steps(
-    series, params: Params | None = None
+    series, params: Params | None = None, scribbles: dict | None = None
 ) -> Generator[SeriesProgress, None, SeriesFit]:
     """Fit a series model on the reference frame(s); yields `SeriesProgress`.
 
@@ -215,6 +215,10 @@ def fit_series_steps(
         The frames (read one at a time).
     params : Params, optional
         ``reference_frames`` and ``n_selected_operations`` drive the fit.
+    scribbles : dict of int to ndarray, optional
+        Strokes per frame (`core.scribbles.series_scribbles`): those frames
+        join the reference frames and the fit follows the strokes
+        (`core.scribbles`; pattern i - 1 = scribbled class i).
 
     Returns
     -------
@@ -224,6 +228,10 @@ def fit_series_steps(
     params = Params() if params is None else params
     n_frames = check_series(series)[0]
     refs = reference_frames(params, n_frames)
+    strokes = None
+    if scribbles:  # the scribbled frames are reference frames too (issue 15)
+        refs = tuple(sorted(set(refs) | set(scribbles)))
+        strokes = [scribbles.get(t) for t in refs]
     images = [frame_image(series, t, allow_constant=False) for t in refs]
     family = get_family(params.descriptor_name)
     operations = family.operations(params)
@@ -240,7 +248,8 @@ def fit_series_steps(
         return relay(steps, convert)
 
     full = yield from report(
-        fit_steps(images, params, operations), 0.0, share, f"{len(operations)} operations,"
+        fit_steps(images, params, operations, strokes), 0.0, share,
+        f"{len(operations)} operations,"
     )
     model = full.model
     acc = SeparabilityAccumulator(len(operations), model.n_patterns)
@@ -258,7 +267,7 @@ def fit_series_steps(
     final = full
     if selecting and model.n_patterns > 1:
         final = yield from report(
-            fit_steps(images, params, operations.subset(selected)), share, 1 - share,
+            fit_steps(images, params, operations.subset(selected), strokes), share, 1 - share,
             f"{len(selected)} selected operations,",
         )
         model = final.model
@@ -365,7 +374,7 @@ def lazy_labels(model: Model, series):
 
 # ------------------------------------------------------------------ whole series
 def segment_series_steps(
-    series, params: Params | None = None, out=None
+    series, params: Params | None = None, out=None, scribbles: dict | None = None
 ) -> Generator[SeriesProgress, None, SeriesResult]:
     """Fit on the reference frame(s), then label every frame; yields `SeriesProgress`.
 
@@ -380,6 +389,8 @@ def segment_series_steps(
         Parameters (see `segment_series`).
     out : array, optional
         Destination of the labels (see `label_frames_steps`).
+    scribbles : dict of int to ndarray, optional
+        Strokes per frame (see `fit_series_steps`).
 
     Returns
     -------
@@ -388,7 +399,8 @@ def segment_series_steps(
     """
     params = Params() if params is None else params
     shape = check_series(series)
-    fit = yield from _scaled(fit_series_steps(series, params), _reference_share(params, shape))
+    fit = yield from _scaled(fit_series_steps(series, params, scribbles),
+                             _reference_share(params, shape))
     share = _reference_share(params, shape, len(fit.model.operations))
     labels, stats = yield from label_frames_steps(fit.model, series, out, start=share)
     return SeriesResult(labels, fit, stats, params)
@@ -410,7 +422,8 @@ def _scaled(steps, width: float):
         "reference", p.done, p.total, width * p.fraction, detail=p.detail))
 
 
-def segment_series(series, params: Params | None = None, out=None, **changes) -> SeriesResult:
+def segment_series(series, params: Params | None = None, out=None, scribbles=None,
+                   scribbles_frame: int | None = None, **changes) -> SeriesResult:
     """Segment an image series (T, Y, X) with one model fitted on reference frame(s).
 
     Parameters
@@ -423,6 +436,13 @@ def segment_series(series, params: Params | None = None, out=None, **changes) ->
         series) and ``n_selected_operations`` (default 20) steer the series fit.
     out : array, optional
         Destination of the labels (see `label_frames_steps`).
+    scribbles : array_like, 2-D int, optional
+        Strokes painted on frame `scribbles_frame` (0 = unlabelled, i =
+        pattern i - 1; or a dict ``{frame: strokes}``): that frame becomes a
+        reference frame and pattern i - 1 of every frame is scribbled class
+        i (`core.scribbles.series_scribbles`).
+    scribbles_frame : int, optional
+        The frame `scribbles` were painted on.
     **changes
         Parameter overrides, e.g. ``n_selected_operations=10``.
 
@@ -446,7 +466,12 @@ def segment_series(series, params: Params | None = None, out=None, **changes) ->
     params = Params() if params is None else params
     if changes:
         params = params.replace(**changes)
-    return run(segment_series_steps(series, params, out))
+    if scribbles is not None:
+        from .scribbles import series_scribbles
+
+        scribbles = series_scribbles(scribbles, check_series(series), params.n_patterns,
+                                     scribbles_frame)
+    return run(segment_series_steps(series, params, out, scribbles))
 
 
 __all__ = [

@@ -144,6 +144,7 @@ def export_result(
     metadata: dict | None = None,
     no_pattern: int | None = None,
     inputs=(),
+    names=(),
 ) -> list[Path]:
     """Write labels TIFF, parameters JSON, statistics CSV and overlay PNG of one result.
 
@@ -172,6 +173,9 @@ def export_result(
         with this value where a pixel has no pattern.
     inputs : iterable of str or Path, optional
         Files the result came from (the image's file): never overwritten.
+    names : sequence of str, optional
+        Pattern names (a ``name`` column of the statistics CSV and the
+        overlay's legend; ``pattern_names`` of the labels' record).
 
     Returns
     -------
@@ -194,7 +198,11 @@ def export_result(
         raise ExportError(f"labels {labels.shape} do not match the image {shape}")
     calibration = calibration or Calibration.pixels(len(shape))
     record = params_record(params, calibration)
+    names = tuple(str(n) for n in names)
+    if names:
+        record["pattern_names"] = list(names)
     stats = pattern_statistics(labels, image, params)
+    stats.names = names
     t = 0 if frame is None else int(frame)
     image_frame = np.asarray(image[t] if len(shape) == 3 else image, dtype=np.float64)
     labels_frame = full_labels(labels[t] if len(shape) == 3 else labels, image_frame.shape,
@@ -209,7 +217,7 @@ def export_result(
                          record["napari_symseg"])
             write_stats_csv(outputs.temp(paths["stats"]), stats, calibration, shape)
             write_overlay(outputs.temp(paths["overlay"]), image_frame, labels_frame,
-                          calibration, colours, params.n_patterns)
+                          calibration, colours, params.n_patterns, names=names)
             return outputs.commit()
         except OSError as err:
             where = err.filename or paths["labels"].parent
