@@ -243,9 +243,13 @@ CASES = [
             "islands inside the band region are given to the matrix and a tongue of matrix "
             "between the bands is given to the bands. The lattice is fine (6.5 × 13 px), so "
             "`--auto` picks a 3-px stride and {n_features} translations: the most work per "
-            "pixel of the 1024² images here. {stream_text} The hint prefers {hint_k} "
-            "patterns, with a low best mean silhouette ({hint_sil:.2f}): no split of this "
-            "image is clear-cut. The next entry shows what a third pattern does."
+            "pixel of the 1024² images here. {stream_text} The hint says {hint_k} (best "
+            "mean silhouette {hint_sil:.2f}): no split of this image is clear-cut. Since "
+            "issue 13 the hint also asks whether the best two-pattern split is separated "
+            "(a gap between the centres, sharp boundaries); here it is not, so it says 1, "
+            "as for one crystal under a thickness change: wrong for the bands a "
+            "microscopist sees (before that test it said 4). The next entry shows what a "
+            "third pattern does."
         ),
     ),
     Case(
