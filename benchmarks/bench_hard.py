@@ -86,6 +86,11 @@ def cases(frames: int) -> list[Case]:
         Case(f"twin video, small lattice (a = 7-10 px), {frames} frames 512²",
              lambda seed, n: h.twin_video(frames, (512, 512), 20.0, 0.3, seed,
                                           a_range=(7.0, 10.0)), 2, LCM, video=True),
+        Case(f"twin video, small lattice (a = 7-10 px), focus drifting (probe 2.5x wider by "
+             f"the end), {frames} frames 512²",
+             lambda seed, n: h.twin_video(frames, (512, 512), 20.0, 0.3, seed,
+                                          a_range=(7.0, 10.0), defocus=1.5), 2, LCM,
+             video=True),
         Case("single perovskite, wedge + bending (1 pattern)",
              lambda seed, n: h.single_crystal_slow((n, n), 100.0, "perovskite", seed), 1,
              control=True),

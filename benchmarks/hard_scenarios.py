@@ -371,6 +371,7 @@ def twin_video(
     seed: int = 0,
     a_range: tuple[float, float] = (14.0, 20.0),
     appears: int = 0,
+    defocus: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """An in-situ video of a Sigma-3 twin boundary in fcc [110] migrating plane by plane.
 
@@ -382,7 +383,10 @@ def twin_video(
     a new ledge starts (two to four planes over the video). The specimen
     drifts by `drift` px/frame in a random direction (with a small random
     walk), the truth moves with it. Probe tails, thickness-proportional
-    background, Poisson counts per frame.
+    background, Poisson counts per frame. ``defocus > 0``: the focus drifts
+    over the video, the probe's width grows linearly to ``1 + defocus``
+    times its first width by the last frame, and its tail fraction by the
+    same factor (capped at 0.6).
 
     Returns
     -------
@@ -440,8 +444,9 @@ def twin_video(
         frame_pos = np.concatenate([matrix, twin]) + shifts[t]
         keep = ((frame_pos[:, 0] > -30) & (frame_pos[:, 0] < h + 30)
                 & (frame_pos[:, 1] > -30) & (frame_pos[:, 1] < w + 30))
-        clean = render_atoms(shape, frame_pos[keep], 1.0, sigma) + bg
-        clean = probe_tails(clean, *tail)
+        grow = 1.0 + defocus * t / max(n_frames - 1, 1)
+        clean = render_atoms(shape, frame_pos[keep], 1.0, sigma * grow) + bg
+        clean = probe_tails(clean, min(0.6, tail[0] * grow), tail[1])
         series[t] = apply_dose(clean, counts, rng)
         pr, pc = rows - origin[0] - shifts[t][0], cols - origin[1] - shifts[t][1]
         ps, palong = pr * n_hat[0] + pc * n_hat[1], pr * t_hat[0] + pc * t_hat[1]

@@ -9,6 +9,7 @@ from napari_symseg.core import chunks as chunks_module
 from napari_symseg.core.descriptors.contrast import (
     CHANNELS,
     FLOOR,
+    contrast_box,
     contrast_scales,
     image_level,
     local_contrast,
@@ -152,6 +153,31 @@ def test_contrast_separates_regions_that_differ_only_in_intensity():
 
     assert accuracy(segment(image, params.replace(contrast_features=True)).labels) > 0.99
     assert accuracy(segment(image, params).labels) < 0.8
+
+
+def _vacuum_film_edge(params):
+    """Mean column where the labels change row by row on a vacuum | film step at column 64."""
+    rng = np.random.default_rng(3)
+    film = (np.arange(128)[None, :] >= 64) & np.ones((128, 1), bool)
+    image = rng.poisson(np.where(film, 3.0, 0.02)).astype(np.float32)
+    labels = segment(image, params).labels
+    film_label = np.bincount(labels[:, 100:].ravel()).argmax()
+    return float(np.mean(np.argmax(labels == film_label, axis=1)))
+
+
+def test_contrast_box_is_capped_at_half_a_period_so_vacuum_stays_vacuum(monkeypatch):
+    assert contrast_box((12, 9), Params(smoothing=8.0)) == (4, 4)
+    assert contrast_box((3, 9), Params(smoothing=8.0)) == (3, 4)
+    assert contrast_box((12, 9), Params()) == (12, 9)
+    # the log of a box mean is pulled to the bright side: with the descriptor's box
+    # (12 px) the film's edge moves 10 px into the vacuum; with the capped box (4 px) it
+    # moves 4 px (the smoothing, an average of the logs, is symmetric across the step)
+    # (contrast weight 100: the test is about the contrast channels, not the scores)
+    params = Params(patch_x=12, patch_y=12, window_x=6, window_y=6, stride=2, smoothing=8.0,
+                    contrast_features=True, contrast_weight=100.0)
+    assert abs(_vacuum_film_edge(params) - 64) <= 5
+    monkeypatch.setattr(chunks_module, "contrast_box", lambda box, params: box)
+    assert _vacuum_film_edge(params) < 64 - 8
 
 
 def test_params_fields_validated_and_round_trip():

@@ -16,7 +16,7 @@ from collections.abc import Generator
 import numpy as np
 from scipy import ndimage
 
-from .descriptors.contrast import image_level, local_contrast, n_channels
+from .descriptors.contrast import contrast_box, image_level, local_contrast, n_channels
 from .descriptors.operations import Operations
 from .descriptors.registry import get_family
 from .grid import Grid, inside
@@ -169,7 +169,8 @@ class DescriptorChunks:
         # (the families write only into contiguous arrays: the scores' slice is not one)
         out[..., :n_ops] = self.family.compute(self.image, self.params, self.operations, rows,
                                                cols)
-        local_contrast(self.image, self.family.box(self.params), rows, cols, self.level,
+        local_contrast(self.image, contrast_box(self.family.box(self.params), self.params), rows,
+                       cols, self.level,
                        out=out[..., n_ops:])
         return out
 
