@@ -279,11 +279,11 @@ def test_interrupted_series_writes_nothing(tmp_path, series_npy, monkeypatch, ca
     real = stack._label  # what label_task (every frame) calls
     calls = []
 
-    def interrupted(model, image):
+    def interrupted(model, image, **kwargs):
         calls.append(1)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(model, image)
+        return real(model, image, **kwargs)
 
     monkeypatch.setattr(stack, "_label", interrupted)
     out = tmp_path / "l.tif"
