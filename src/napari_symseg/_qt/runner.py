@@ -3,8 +3,9 @@
 `JobRunner` iterates a controller `Job`'s generator in a napari thread
 worker and hands its messages to the job on the GUI thread: progress
 steps (`Job.progress`, shown by the widget), then `Ready`, whose layers
-`Job.apply` adds one per turn of the Qt event loop (a result of three
-layers never blocks the loop for the time of three), then the returned
+`Job.apply` adds one per turn of the Qt event loop, with a pause between
+them (`next_turn`: a result of three layers never blocks the loop for the
+time of three), then the returned
 hint. `start_worker` runs a plain function or generator the same way
 (Suggest), `warm_up_once` compiles the numba kernels once per process in
 the background when the widget opens.
@@ -20,6 +21,7 @@ from napari.qt.threading import thread_worker
 from qtpy.QtCore import QTimer
 
 from ..controller.runs import Job, Ready, Status
+from .stall import next_turn
 
 _NOTHING = object()
 _WARMED = []
@@ -214,7 +216,7 @@ class JobRunner:
         if not self._alive() or self._applying is None:
             return
         if napari_ready():
-            QTimer.singleShot(0, self._apply_next)
+            next_turn(self._apply_next)
         else:
             QTimer.singleShot(READY_POLL_MS, self._apply_when_ready)
 
@@ -229,7 +231,7 @@ class JobRunner:
                 self.job.returned(self._returned)
             self._maybe_done()
             return
-        QTimer.singleShot(0, self._apply_next)
+        next_turn(self._apply_next)
 
     def _on_returned(self, value: Any) -> None:
         if self._applying is None:

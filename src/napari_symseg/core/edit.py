@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
-from sklearn.cluster import KMeans
 
 from ..errors import ClusteringError, ParamsError
 from .model import Model
@@ -125,6 +124,8 @@ def split(result: Result, pattern: int, random_state=None) -> Result:
         raise ClusteringError(f"pattern {pattern} has fewer than two distinct grid points; "
                               "nothing to split")
     seed = model.params.random_state if random_state is None else random_state
+    from sklearn.cluster import KMeans  # imported late: the widget imports this module
+
     two = KMeans(2, n_init=4, random_state=seed).fit(points).cluster_centers_
     groups = _groups(model)
     old = model.centres[groups == pattern]
