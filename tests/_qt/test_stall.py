@@ -44,19 +44,45 @@ def test_stop_counts_the_time_since_the_last_tick(qtbot):
     assert watch.gaps[-1] >= 190
 
 
+def test_next_turn_lets_the_loop_run_between_slow_steps(qtbot):
+    """Three 200 ms steps chained by `next_turn`: ticks between them, no 400-600 ms gap
+    (a ``singleShot(0)`` chain ran two of them back to back: a 400 ms gap)."""
+    from napari_symseg._qt.stall import next_turn
+
+    done = []
+
+    def step():
+        time.sleep(0.2)
+        done.append(1)
+        if len(done) < 3:
+            next_turn(step)
+
+    with EventLoopWatch() as watch:
+        next_turn(step)
+        qtbot.waitUntil(lambda: len(done) == 3, timeout=5000)
+    assert 190 <= watch.max_gap_ms < 380, watch.gaps
+
+
 # ----------------------------------------------------------------------------------
 # napari's stalls, measured through the widget's public API (issue 11: "the Qt event
 # loop never stalls more than 200 ms during a run, while results are added (2048² and
 # 4096² images), when the probe is switched on, or while scrubbing during a series
 # run; JIT warm-up in a background thread when the widget opens").
-# Run with -s to see the numbers; they are also merged into STALLS_JSON. Each check
-# passes below LIMIT_MS, fails at FREEZE_MS, and is an expected failure in between
-# (the numbers, with napari alone doing the like, in its reason).
+#
+# Under Xvfb napari draws with Mesa's software OpenGL, and adding one layer costs napari
+# itself 0.2-1 s of GUI thread (its vispy visual, its layer controls, its first draw;
+# benchmarks/stall_profile.py): the 200 ms goal cannot hold for napari alone there. Each
+# check therefore measures napari alone doing the comparable thing in the same viewer
+# (or process), right before and after the plugin's action (the floor, under the same
+# load), and asserts: longest gap <= max(LIMIT_MS, FACTOR * floor + MARGIN_MS). A plugin
+# that added its three layers in one turn, or computed on the GUI thread, fails.
+# Run with -s to see the numbers; they are also merged into STALLS_JSON.
 # ----------------------------------------------------------------------------------
-#: The longest stall allowed (ms).
+#: The stall goal (ms): always allowed.
 LIMIT_MS = 200
-#: A stall this long is a freeze on any machine: always a failure (ms).
-FREEZE_MS = 8000
+#: Allowed stall relative to napari's own floor: FACTOR * floor + MARGIN_MS.
+FACTOR = 1.5
+MARGIN_MS = 100
 #: Where the measured gaps are written (merged with earlier runs, one key per test).
 STALLS_JSON = Path(tempfile.gettempdir()) / "symseg_stalls.json"
 #: Sizes every large-image run uses: few translations, a coarse grid (the run is short,
@@ -64,6 +90,7 @@ STALLS_JSON = Path(tempfile.gettempdir()) / "symseg_stalls.json"
 LARGE = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "max_num_points": 25,
          "stride": 8, "n_patterns": 2}
 RUN_TIMEOUT = 240_000
+CALIBRATED = {"scale": (0.02, 0.02), "units": ("nm", "nm")}
 
 
 def record(name: str, values: dict) -> None:
@@ -78,6 +105,35 @@ def record(name: str, values: dict) -> None:
     STALLS_JSON.write_text(json.dumps(data, indent=1))
 
 
+def bound_ms(floor_ms: float) -> float:
+    """The longest gap allowed when napari alone stalls `floor_ms` doing the like."""
+    return max(LIMIT_MS, FACTOR * floor_ms + MARGIN_MS)
+
+
+def check_stall(name: str, measured: float, floor: dict, values: dict) -> None:
+    """Record the numbers; assert `measured` <= `bound_ms` of the worst of `floor`.
+
+    Parameters
+    ----------
+    name : str
+        The scenario (key in `STALLS_JSON`).
+    measured : float
+        The longest gap with the plugin (ms).
+    floor : dict
+        napari alone doing the comparable operations: name -> longest gap (ms).
+    values : dict
+        Everything else measured.
+    """
+    worst = max(floor.values())
+    values = {**values, "max_ms": round(measured, 1),
+              "napari alone": {k: round(v, 1) for k, v in floor.items()},
+              "bound_ms": round(bound_ms(worst), 1)}
+    record(name, values)
+    assert measured <= bound_ms(worst), (
+        f"{name}: stalled {measured:.0f} ms; napari alone doing the like {worst:.0f} ms "
+        f"(allowed {bound_ms(worst):.0f} ms): {values}")
+
+
 def tiled(size: int) -> np.ndarray:
     """The two-phase sample (512²) tiled to size x size."""
     from napari_symseg._sample_data import make_two_phase_sample
@@ -86,97 +142,61 @@ def tiled(size: int) -> np.ndarray:
     return np.tile(tile, (size // tile.shape[0], size // tile.shape[1]))
 
 
-#: napari's own stalls, measured once per test session (`napari_alone`).
-_NAPARI_ALONE: dict = {}
-
-
-@pytest.fixture
-def napari_alone(make_napari_viewer):
-    """napari's own stalls on this machine (no plugin): the yardstick of the checks below.
-
-    Adding a 2048² image, a 2048² Labels layer (what a run adds), showing
-    the scale bar (napari renders its text's glyphs the first time; a run
-    on a calibrated image turns it on), adding a Points and a Shapes layer,
-    moving a point 30 times, scrubbing 8 frames. Under Xvfb napari draws with Mesa's
-    software OpenGL, and a busy machine slows everything: where napari alone
-    stalls beyond `LIMIT_MS`, the limit cannot hold for the plugin either.
-    """
-    from qtpy.QtTest import QTest
-
-    if _NAPARI_ALONE:
-        return _NAPARI_ALONE
-    # napari's own test fixture: a bare napari.Viewer() here registered the plugins a
-    # second time after other tests ("Command ... already registered")
-    viewer = make_napari_viewer(show=True)
-    viewer.window._qt_window.resize(1366, 768)
-    QTest.qWait(300)
-    values = {}
+def watched(qtbot, action, settle_ms: int = 500) -> float:
+    """The longest gap (ms) while `action()` runs and the loop settles for `settle_ms`."""
     with EventLoopWatch() as watch:
-        viewer.add_image(tiled(2048), name="big")
-        QTest.qWait(500)
-    values["add image"] = watch.summary()["max_ms"]
-    with EventLoopWatch() as watch:  # what a run's patterns layer costs napari
-        viewer.add_labels(np.zeros((2048, 2048), np.uint8), name="labels")
-        QTest.qWait(500)
-    values["add labels"] = watch.summary()["max_ms"]
-    with EventLoopWatch() as watch:  # its first text: a run on a calibrated image shows it
-        viewer.scale_bar.visible = True
-        QTest.qWait(500)
-    values["scale bar on"] = watch.summary()["max_ms"]
-    with EventLoopWatch() as watch:
-        points = viewer.add_points([[1000.0, 1000.0]], size=30)
-        viewer.add_shapes([np.array([[900.0, 900.0], [1100.0, 1100.0]])],
-                          shape_type="rectangle", face_color="transparent")
-        QTest.qWait(500)
-    values["add points + shapes"] = watch.summary()["max_ms"]
-    with EventLoopWatch() as watch:
+        action()
+        qtbot.wait(settle_ms)
+    return watch.max_gap_ms
+
+
+def napari_adds(qtbot, viewer, shape, **kwargs) -> float:
+    """napari alone adding (and then removing) a shown uint8 Labels layer of `shape`:
+    the longest gap of adding it and drawing it."""
+    added = []
+    gap = watched(qtbot, lambda: added.append(viewer.add_labels(np.zeros(shape, np.uint8),
+                                                                **kwargs)))
+    viewer.layers.remove(added[0])
+    qtbot.wait(200)
+    return gap
+
+
+def napari_probe_like(qtbot, viewer) -> dict:
+    """napari alone adding a Points and a Shapes layer, then moving the point 30 times
+    (the layers stay, hidden)."""
+    added = []
+
+    def add():
+        added.append(viewer.add_shapes([np.array([[900.0, 900.0], [1100.0, 1100.0]])],
+                                       shape_type="rectangle", face_color="transparent"))
+        added.append(viewer.add_points([[1000.0, 1000.0]], size=30))
+
+    values = {"add points + shapes": watched(qtbot, add)}
+
+    def move():
         for step in range(30):
-            points.data = np.array([[600.0 + 10 * step, 500.0 + 12 * step]])
-            QTest.qWait(16)
-    values["move a point"] = watch.summary()["max_ms"]
-    viewer.add_image(np.random.default_rng(0).random((8, 256, 256)), name="series")
-    with EventLoopWatch() as watch:
-        for t in [1, 2, 3, 4, 5, 6, 7, 6, 5, 4, 3, 2, 1, 0]:
-            viewer.dims.set_current_step(0, t)
-            QTest.qWait(30)
-    values["scrub"] = watch.summary()["max_ms"]
-    record("baseline: napari alone (max gap ms)", values)
-    _NAPARI_ALONE.update(values)
-    return _NAPARI_ALONE
+            added[1].data = np.array([[600.0 + 10 * step, 500.0 + 12 * step]])
+            qtbot.wait(16)
 
-
-def check_stall(measured: float, napari_ms: float, values: dict) -> None:
-    """Pass below `LIMIT_MS`; fail at `FREEZE_MS` or more; in between, an expected failure.
-
-    Between the two the goal of issue 11 is not met (yet) but nothing froze:
-    the test is an expected failure whose reason carries the numbers, next to
-    what napari alone does on the same machine (software OpenGL under Xvfb
-    stalls napari itself by hundreds of ms). A freeze of `FREEZE_MS` fails.
-
-    Parameters
-    ----------
-    measured : float
-        The longest gap with the plugin (ms).
-    napari_ms : float
-        The longest gap of napari alone doing the like (`napari_alone`).
-    values : dict
-        Everything measured (in the message).
-    """
-    if measured < LIMIT_MS:
-        return
-    if measured >= FREEZE_MS:
-        pytest.fail(f"napari froze {measured:.0f} ms (napari alone: {napari_ms:.0f} ms): "
-                    f"{values}")
-    pytest.xfail(f"over the {LIMIT_MS} ms goal: {measured:.0f} ms with the plugin, "
-                 f"{napari_ms:.0f} ms for napari alone on this machine: {values}")
+    values["move a point"] = watched(qtbot, move)
+    for layer in added:  # hidden, not removed: drawing after removing them crashed
+        layer.visible = False  # Mesa's llvmpipe (glDrawArrays) once
+    qtbot.wait(200)
+    return values
 
 
 @pytest.fixture
-def shown_widget(make_napari_viewer):
-    """A shown viewer (drawing costs as for a user) with the docked widget."""
+def shown_widget(make_napari_viewer, qtbot):
+    """A shown viewer (drawing costs as for a user) with the docked widget, warmed up.
+
+    The widget's warm-up thread has finished (the floors are measured without it).
+    """
+    from napari_symseg._qt.runner import napari_ready
+
     viewer = make_napari_viewer(show=True)
     viewer.window._qt_window.resize(1366, 768)
     _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    qtbot.waitUntil(lambda: napari_ready("shapes"), timeout=RUN_TIMEOUT)
     return viewer, widget
 
 
@@ -196,28 +216,28 @@ def run_watched(qtbot, widget) -> EventLoopWatch:
 
 @pytest.mark.parametrize("size", [2048, pytest.param(4096, marks=pytest.mark.slow)])
 def test_no_stall_while_a_large_image_runs_and_its_results_are_added(qtbot, shown_widget,
-                                                                     napari_alone, size):
+                                                                     size):
     from napari_symseg.core.warmup import warm_up
 
     viewer, widget = shown_widget
     warm_up()  # compiled already: this measures the run and the result layers only
-    layer = viewer.add_image(tiled(size), name=f"big{size}", scale=(0.02, 0.02),
-                             units=("nm", "nm"))
+    layer = viewer.add_image(tiled(size), name=f"big{size}", **CALIBRATED)
+    qtbot.wait(300)
+    # the scale bar's first text (napari renders its glyphs then) is napari's own
+    # one-off cost: shown here, as a run on a calibrated image would, and measured apart
+    scale_bar = watched(qtbot, lambda: setattr(viewer.scale_bar, "visible", True))
+    floor = {"add labels (before)": napari_adds(qtbot, viewer, (size, size), **CALIBRATED)}
     widget.image.value = layer
     set_fields(widget, **LARGE)
     qtbot.wait(300)
     start = time.perf_counter()
     watch = run_watched(qtbot, widget)
     assert f"big{size} patterns" in viewer.layers
-    values = {**watch.summary(), "run_s": round(time.perf_counter() - start, 1)}
-    record(f"run {size}x{size} + result layers", values)
-    check_stall(watch.max_gap_ms, like_a_run(napari_alone), values)
-
-
-def like_a_run(napari_ms: dict) -> float:
-    """napari alone doing what a run makes it do: add an image and a Labels layer, the
-    scale bar."""
-    return max(napari_ms["add image"], napari_ms["add labels"], napari_ms["scale bar on"])
+    seconds = time.perf_counter() - start
+    floor["add labels (after)"] = napari_adds(qtbot, viewer, (size, size), **CALIBRATED)
+    check_stall(f"run {size}x{size} + result layers", watch.max_gap_ms, floor,
+                {"p99_ms": watch.summary()["p99_ms"], "run_s": round(seconds, 1),
+                 "napari scale bar on (first text)": round(scale_bar, 1)})
 
 
 def probe_point(viewer, name: str):
@@ -225,9 +245,11 @@ def probe_point(viewer, name: str):
     return viewer.layers[layer] if layer in viewer.layers else None
 
 
-def test_no_stall_when_the_probe_is_ticked_and_dragged(qtbot, shown_widget, napari_alone):
+def test_no_stall_when_the_probe_is_ticked_and_dragged(qtbot, shown_widget):
     viewer, widget = shown_widget
-    layer = viewer.add_image(tiled(2048), name="img", scale=(0.02, 0.02), units=("nm", "nm"))
+    layer = viewer.add_image(tiled(2048), name="img", **CALIBRATED)
+    qtbot.wait(300)
+    floor = napari_probe_like(qtbot, viewer)
     widget.image.value = layer
     set_fields(widget, **LARGE)
     qtbot.wait(300)
@@ -241,14 +263,25 @@ def test_no_stall_when_the_probe_is_ticked_and_dragged(qtbot, shown_widget, napa
             point.data = np.array([[600.0 + 10 * step, 500.0 + 12 * step]])
             qtbot.wait(16)
         qtbot.wait(1000)
-    values = {"tick_max_ms": tick.summary()["max_ms"], "drag_max_ms": drag.summary()["max_ms"],
-              "drag_p99_ms": drag.summary()["p99_ms"]}
-    record("probe on + drag (2048²)", values)
-    check_stall(max(tick.max_gap_ms, drag.max_gap_ms),
-                max(napari_alone["add points + shapes"], napari_alone["move a point"]), values)
+    # (no second floor after it: drawing a new Shapes layer after the probe's were
+    # removed crashed Mesa's llvmpipe in glDrawArrays, napari alone as well)
+    check_stall("probe on + drag (2048²)", max(tick.max_gap_ms, drag.max_gap_ms), floor,
+                {"tick_max_ms": tick.summary()["max_ms"],
+                 "drag_max_ms": drag.summary()["max_ms"],
+                 "drag_p99_ms": drag.summary()["p99_ms"]})
 
 
-def test_no_stall_while_scrubbing_during_a_series_run(qtbot, shown_widget, napari_alone):
+def napari_scrubs(qtbot, viewer, n_frames: int) -> float:
+    """napari alone: the time slider dragged to and fro over every frame."""
+    def scrub():
+        for t in [*range(1, n_frames), *range(n_frames - 2, -1, -1)]:
+            viewer.dims.set_current_step(0, t)
+            qtbot.wait(30)
+
+    return watched(qtbot, scrub)
+
+
+def test_no_stall_while_scrubbing_during_a_series_run(qtbot, shown_widget):
     from napari_symseg._sample_data import make_insitu_series_sample
     from napari_symseg.core.warmup import warm_up
 
@@ -256,12 +289,18 @@ def test_no_stall_while_scrubbing_during_a_series_run(qtbot, shown_widget, napar
     warm_up()
     data, kwargs, _ = make_insitu_series_sample()[0]
     layer = viewer.add_image(data, **kwargs)
+    viewer.scale_bar.visible = True  # napari's first text, as in the run test
+    qtbot.wait(500)
+    n_frames = data.shape[0]
+    floor = {"scrub": napari_scrubs(qtbot, viewer, n_frames),
+             "add labels": napari_adds(qtbot, viewer, data.shape, scale=layer.scale,
+                                       units=layer.units)}
     widget.image.value = layer
     widget.segment.value = "all frames"
     set_fields(widget, patch_x=8, patch_y=8, window_x=10, window_y=10, max_num_points=49,
                stride=2, n_selected_operations=10)
     qtbot.wait(300)
-    n_frames, steps = data.shape[0], 0
+    steps = 0
     with EventLoopWatch() as watch:
         assert widget.run() is not None
         while widget.worker is not None:  # the user drags the time slider to and fro
@@ -270,14 +309,14 @@ def test_no_stall_while_scrubbing_during_a_series_run(qtbot, shown_widget, napar
             qtbot.wait(30)
             steps += 1
         qtbot.wait(500)
-    values = {**watch.summary(), "slider_moves": steps}
-    record("scrubbing during a series run (8 x 256²)", values)
     assert steps >= 10, "the run was too short to scrub during it"
-    # the run adds a (T, Y, X) Labels layer and turns the scale bar on meanwhile
-    check_stall(watch.max_gap_ms, max(napari_alone["scrub"], like_a_run(napari_alone)), values)
+    floor["scrub (after)"] = napari_scrubs(qtbot, viewer, n_frames)
+    check_stall("scrubbing during a series run (8 x 256²)", watch.max_gap_ms, floor,
+                {"p99_ms": watch.summary()["p99_ms"], "slider_moves": steps})
 
 
-#: A fresh process: napari, the widget (its warm-up starts), then a first action.
+#: A fresh process: napari, the widget (its warm-up starts), then a first action; or
+#: napari alone doing its first comparable things ("napari").
 FRESH = r"""
 import json, os, sys, time
 import numpy as np
@@ -294,6 +333,12 @@ def pump(seconds, until=lambda: False):
     loop.exec()
     timer.stop()
 
+def watched(action, settle=0.5):
+    with EventLoopWatch() as watch:
+        action()
+        pump(settle)
+    return round(watch.max_gap_ms, 1)
+
 what = sys.argv[1]
 viewer = napari.Viewer(show=True)
 viewer.window._qt_window.resize(1366, 768)
@@ -301,9 +346,27 @@ data, kwargs, _ = make_two_phase_sample()[0]
 layer = viewer.add_image(data, **kwargs)
 pump(1.0)
 out = {}
+if what == "napari":
+    # napari alone, first time in a process, its label and shapes kernels compiled first
+    # (as the widget's warm-up does): what a first run and a first probe make it do
+    from napari_symseg.controller.warmup import warm_up_napari
+    warm_up_napari()
+    pump(0.5)
+    shape, place = data.shape, {"scale": layer.scale, "units": layer.units}
+    out["add labels"] = watched(lambda: viewer.add_labels(np.zeros(shape, np.uint8), **place))
+    out["add image"] = watched(lambda: viewer.add_image(np.zeros(shape, np.float32), **place))
+    out["scale bar on"] = watched(lambda: setattr(viewer.scale_bar, "visible", True))
+    out["add points + shapes"] = watched(lambda: (
+        viewer.add_shapes([np.array([[90.0, 90.0], [110.0, 110.0]])],
+                          shape_type="rectangle", face_color="transparent"),
+        viewer.add_points([[100.0, 100.0]], size=10)))
+    print("RESULT " + json.dumps(out), flush=True)
+    os._exit(0)
+start = time.perf_counter()
 with EventLoopWatch() as watch:
     _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
-out["open widget (ms)"] = round(watch.max_gap_ms)
+out["open widget"] = {"max_ms": round(watch.max_gap_ms, 1),
+                      "s": round(time.perf_counter() - start, 2)}
 widget.image.value = layer
 for name, value in dict(patch_x=10, patch_y=10, window_x=12, window_y=12, stride=4).items():
     widget.fields[name].value = value
@@ -325,20 +388,45 @@ os._exit(0)  # measured; closing the viewer with a worker still running is anoth
 """
 
 
-@pytest.mark.parametrize("first", ["run", "probe"])
-def test_no_stall_on_the_first_action_of_a_fresh_process(first, napari_alone):
-    """The first run (or probe) of a process: the JIT must not freeze napari."""
+def fresh(what: str, pause: str = "5.0") -> dict:
+    """Run `FRESH` in a new process; its numbers."""
     env = {**os.environ, "QT_API": os.environ.get("QT_API", "pyqt6")}
-    # 5 s after the widget opens (choosing the image and the sizes takes longer): the
-    # warm-up has had time. (Pressing Run within a second, while the warm-up still holds
-    # numba's process-wide compiler lock, makes napari's own label-colour kernel, compiled
-    # on the GUI thread when the patterns layer is made, wait for that lock.)
-    done = subprocess.run([sys.executable, "-c", FRESH, first, "5.0"], env=env,
+    done = subprocess.run([sys.executable, "-c", FRESH, what, pause], env=env,
                           capture_output=True, text=True, timeout=600)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert done.returncode == 0 and lines, done.stderr[-3000:]
-    values = json.loads(lines[-1][len("RESULT "):])
-    record(f"fresh process, first {first}", values)
+    return json.loads(lines[-1][len("RESULT "):])
+
+
+@pytest.mark.parametrize("first", ["run", "probe"])
+def test_no_stall_on_the_first_action_of_a_fresh_process(first):
+    """The first run (or probe) of a process: the JIT must not freeze napari.
+
+    5 s after the widget opens (choosing the image and the sizes takes longer): the
+    warm-up has had time. (Pressing Run within a second, while the warm-up still holds
+    numba's process-wide compiler lock, makes napari's own label-colour kernel, compiled
+    on the GUI thread when the patterns layer is made, wait for that lock.) The floor:
+    napari alone in a fresh process, started just before, doing its first comparable
+    things (its first Labels layer, its first text: the scale bar). Opening the
+    widget (imports) is recorded, not bounded here (see the import test below).
+    """
+    napari = fresh("napari")  # just before: under the same load as far as possible
+    values = fresh(first)
+    floor = {k: napari[k] for k in (
+        ("add labels", "add image", "scale bar on") if first == "run"
+        else ("add points + shapes",))}
     worst = max(values["after open"]["max_ms"], values[first]["max_ms"])
-    like = like_a_run(napari_alone) if first == "run" else napari_alone["add points + shapes"]
-    check_stall(worst, like, values)
+    check_stall(f"fresh process, first {first}", worst, floor, values)
+
+
+def test_opening_the_widget_imports_no_heavy_library():
+    """The widget module (imported on the GUI thread when the dock opens) leaves
+    scikit-learn, scipy.stats, dask.distributed and tifffile to the warm-up / first use."""
+    heavy = ["sklearn", "scipy.stats", "distributed", "tifffile"]
+    code = ("import sys, napari, napari.qt; import napari_symseg._qt.widget; "
+            f"print([m for m in {heavy!r} if m in sys.modules])")
+    env = {**os.environ, "QT_API": os.environ.get("QT_API", "pyqt6")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"

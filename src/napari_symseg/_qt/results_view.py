@@ -4,7 +4,7 @@
 the chosen image's current run: the number-of-patterns hint (`HintPanel`)
 and the plots dock (`PlotsPanel`: a series' area fraction, separability).
 Changes are shown a turn of the event loop later, and the hint, docking
-the plots and drawing them each take their own turn: a run's end never
+the plots and drawing them each take their own turn (`next_turn`): a run's end never
 blocks the loop for the time of all of them together. `show_now` does it
 all at once (the user chose another image).
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from qtpy.QtCore import QTimer
+from .stall import next_turn
 
 
 class ResultsView:
@@ -43,7 +43,7 @@ class ResultsView:
             self._then.append(then)
         if not self._due:
             self._due = True
-            QTimer.singleShot(0, self._show_hint)
+            next_turn(self._show_hint)
 
     def show_now(self) -> None:
         """Show the chosen image's hint and plots now."""
@@ -65,7 +65,7 @@ class ResultsView:
     def _show_hint(self) -> None:
         if self._alive():
             self._update_hint()
-            QTimer.singleShot(0, self._show_plots)
+            next_turn(self._show_plots)
 
     def _show_plots(self) -> None:
         if not self._alive():
@@ -73,7 +73,7 @@ class ResultsView:
         args = self.plot_args()
         if self.plots.needs_docking(*args):  # dock now, draw next turn
             self.plots.show()
-            QTimer.singleShot(0, self._show_plots)
+            next_turn(self._show_plots)
             return
         self._due = False
         self.plots.show_results(*args)

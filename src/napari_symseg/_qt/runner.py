@@ -3,8 +3,9 @@
 `JobRunner` iterates a controller `Job`'s generator in a napari thread
 worker and hands its messages to the job on the GUI thread: progress
 steps (`Job.progress`, shown by the widget), then `Ready`, whose layers
-`Job.apply` adds one per turn of the Qt event loop (a result of three
-layers never blocks the loop for the time of three), then the returned
+`Job.apply` adds one per turn of the Qt event loop, with a pause between
+them (`next_turn`: a result of three layers never blocks the loop for the
+time of three), then the returned
 hint. `start_worker` runs a plain function or generator the same way
 (Suggest), `warm_up_once` compiles the numba kernels once per process in
 the background when the widget opens.
@@ -20,6 +21,7 @@ from napari.qt.threading import thread_worker
 from qtpy.QtCore import QTimer
 
 from ..controller.runs import Job, Ready, Status
+from .stall import next_turn
 
 _NOTHING = object()
 _WARMED = []
@@ -121,13 +123,30 @@ def _warm_up() -> None:
     from ..controller.warmup import warm_up_labels, warm_up_shapes
     from ..core.warmup import warm_up as warm_up_core
 
-    for step, done in ((warm_up_labels, NAPARI_WARM), (warm_up_core, None),
+    def labels() -> None:
+        warm_up_labels()
+        warm_up_vispy_lines()
+
+    for step, done in ((labels, NAPARI_WARM), (warm_up_core, None),
                        (warm_up_plots, PLOTS_WARM), (warm_up_shapes, SHAPES_WARM)):
         try:
             step()
         finally:
             if done is not None:
                 done.set()
+
+
+def warm_up_vispy_lines() -> None:
+    """Fill vispy's cache of line dash patterns here (numpy only, no OpenGL).
+
+    napari gives every Labels layer a polygon overlay whose line visual
+    makes vispy's dash atlas; the first one of a process computes its 13
+    patterns in Python loops (0.4 s, over 2 s on a busy machine) on the GUI
+    thread, inside the first run's patterns layer. Later atlases hit the cache.
+    """
+    from vispy.visuals.line.dash_atlas import DashAtlas
+
+    DashAtlas()
 
 
 def warm_up_plots() -> None:
@@ -184,6 +203,8 @@ class JobRunner:
         self._returned = _NOTHING
         self._worker_done = False
         self.done = False
+        # the hint (computed in the worker) starts once the layers are in and drawn
+        job.hint_gate = threading.Event()
         self.worker = thread_worker(job.steps, start_thread=False, ignore_errors=True)()
         self.worker.yielded.connect(_guarded(self._on_yielded, alive))
         self.worker.returned.connect(_guarded(self._on_returned, alive))
@@ -214,7 +235,7 @@ class JobRunner:
         if not self._alive() or self._applying is None:
             return
         if napari_ready():
-            QTimer.singleShot(0, self._apply_next)
+            next_turn(self._apply_next)
         else:
             QTimer.singleShot(READY_POLL_MS, self._apply_when_ready)
 
@@ -225,11 +246,14 @@ class JobRunner:
             next(self._applying)
         except StopIteration:
             self._applying = None
+            # two turns: the layers' first draw (paint events come before timers) is done
+            # before the worker's hint competes with the GUI thread for the interpreter
+            next_turn(lambda: next_turn(self.job.hint_gate.set))
             if self._returned is not _NOTHING:
                 self.job.returned(self._returned)
             self._maybe_done()
             return
-        QTimer.singleShot(0, self._apply_next)
+        next_turn(self._apply_next)
 
     def _on_returned(self, value: Any) -> None:
         if self._applying is None:

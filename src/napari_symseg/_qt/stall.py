@@ -22,6 +22,21 @@ from qtpy.QtCore import QObject, Qt, QTimer
 
 #: Tick interval of the watch (ms).
 TICK_MS = 10
+#: Pause (ms) between two steps of a chain of GUI-thread steps (`next_turn`).
+TURN_MS = 30
+
+
+def next_turn(callback) -> None:
+    """Call `callback` on the GUI thread after a pause of `TURN_MS`.
+
+    For chains of slow GUI-thread steps (adding a run's layers one by one,
+    then its hint and plots): a ``QTimer.singleShot(0, ...)`` chain runs its
+    steps back to back, before timers and input get in (measured: one
+    2.8 s gap over three layer additions); with a short pause between them
+    the loop handles the user's input, paints and timers after each step,
+    and the longest freeze is that of the slowest step alone.
+    """
+    QTimer.singleShot(TURN_MS, callback)
 
 
 class EventLoopWatch(QObject):

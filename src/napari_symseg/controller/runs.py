@@ -132,6 +132,9 @@ class Job:
         # set when the layers are in (or will never be): the hint waits for it, so that the
         # GUI thread adding layers does not compete with it for the interpreter
         self.applied = threading.Event()
+        # a runner may hold the hint back longer (until the new layers are drawn: the
+        # first draw of a run may render the scale bar's text); None: `applied` only
+        self.hint_gate: threading.Event | None = None
 
     # -- worker thread
     def steps(self) -> Generator[Any, None, Any]:
@@ -155,6 +158,9 @@ class Job:
 
     def _hint(self, compute) -> Any:
         self.applied.wait(_APPLY_WAIT_S)
+        gate = self.hint_gate
+        if gate is not None and not self.cancelled:
+            gate.wait(_APPLY_WAIT_S)
         if self.cancelled:
             return None
         try:
@@ -168,6 +174,8 @@ class Job:
         self.cancelled = True
         self.source_removed = self.source_removed or source_removed
         self.applied.set()
+        if self.hint_gate is not None:
+            self.hint_gate.set()
 
     def progress(self, step) -> Status | None:
         """Handle one progress step; returns what the progress bar shows."""
