@@ -7,6 +7,7 @@ from benchmarks.polar_scenarios import ferroelectric_domains
 from napari.components import ViewerModel
 from napari.layers import Image, Vectors
 
+from napari_symseg.controller.measure import MeasureController
 from napari_symseg.controller.polar_layers import arrows, polarisation_angle
 from napari_symseg.controller.session import Session
 from napari_symseg.core.params import Params
@@ -54,7 +55,29 @@ def test_a_polarity_run_adds_the_map_and_arrows_other_runs_do_not():
         got = np.radians(angle.data[(at == d) & inner & np.isfinite(angle.data)])
         mean = np.degrees(np.arctan2(np.sin(got).mean(), np.cos(got).mean()))
         assert abs((mean - want + 180) % 360 - 180) < 15
+    # the measured regions' mean polarisation: the region table's columns, as the API's
+    record = session.store.get(session.viewer.layers["pto"]).shown("patterns")
+    ctl = MeasureController(session.viewer)
+    ctl.last = ctl.show(ctl.compute(session.viewer.layers["pto"],
+                                    session.viewer.layers["pto patterns"], record.result))
+    assert ctl.columns()[-2:] == ("polarisation_deg", "polarisation_magnitude")
+    regions = ctl.last.regions
+    big = regions["area_px"] > 2000
+    assert big.sum() >= 2
+    for deg, y, x in zip(regions["polarisation_deg"][big], regions["centroid_y_px"][big],
+                         regions["centroid_x_px"][big], strict=True):
+        want = polarisation_angle(polar)[truth[int(y), int(x)]]
+        assert abs((deg - want + 180) % 360 - 180) < 15
+    assert len(ctl.rows()[0]) == len(ctl.columns())
+    # a run of another family on the same image takes the polarisation layers away
+    drive(session.start_run(Params(patch_x=6, patch_y=6, window_x=6, window_y=6, stride=4)))
+    assert "pto polarisation" not in names(session)
+    assert "pto polarisation arrows" not in names(session)
     other = Session(ViewerModel())
     add(other, image, "pto")
     drive(other.start_run(Params(patch_x=6, patch_y=6, window_x=6, window_y=6, stride=4)))
     assert "pto polarisation" not in names(other)
+    measured = MeasureController(other.viewer)
+    measured.last = measured.show(measured.compute(other.viewer.layers["pto"],
+                                                   other.viewer.layers["pto patterns"]))
+    assert measured.columns()[-1] == "plane_group"

@@ -117,7 +117,8 @@ class MeasureSection:
         results = self.widget.controller.store.get(source)
         slot = "series" if patterns is results.layers.get("series") else "patterns"
         run = results.shown(slot)
-        self.worker = create_worker(self.controller.compute, source, patterns)
+        self.worker = create_worker(self.controller.compute, source, patterns,
+                                    getattr(run, "result", None))
         self.worker.returned.connect(lambda computed: self._show(computed, results, slot, run))
         self.worker.errored.connect(self._failed)
         self.worker.finished.connect(lambda: setattr(self.button, "enabled", True))
@@ -148,6 +149,9 @@ class MeasureSection:
         text = self.controller.follow(results)
         rows = self.controller.rows()
         self.table.clearSelection()
+        columns = self.controller.columns()
+        self.table.setColumnCount(len(columns))
+        self.table.setHorizontalHeaderLabels(list(columns))
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
             for j, value in enumerate(row):

@@ -40,6 +40,8 @@ from .layer_io import layer_calibration
 #: The columns the table shows (all columns go to the layer's features).
 TABLE_COLUMNS = ("frame", "region", "pattern", "area_px", "orientation_deg", "a_px", "b_px",
                  "gamma_deg", "plane_group")
+#: ... and after them, when the measured run was of the ``polarity`` family (issue 18).
+POLAR_COLUMNS = ("polarisation_deg", "polarisation_magnitude")
 
 
 @dataclass
@@ -78,6 +80,20 @@ OUTDATED = ("the patterns changed (a new run): the old measurement and its layer
             "removed; Measure regions again")
 #: Columns shown as integers.
 INTEGER_COLUMNS = ("frame", "region", "pattern", "area_px")
+
+
+def _add_polarisation(m, result, shape) -> None:
+    """Add the regions' mean polarisation to `m.regions` for a 2-D polarity `result`."""
+    if (result is None or result.operations.kind != "polarity" or result.image is None
+            or tuple(np.shape(result.image)) != tuple(shape)):
+        return
+    from ..core.descriptors.polarity import region_polarisation
+
+    grid = result.grid
+    on_grid = m.region_labels[np.ix_(grid.rows, grid.cols)]
+    reach = max(result.params.patch_x, result.params.patch_y) / grid.stride
+    m.regions.columns.update(region_polarisation(result.polarisation(), on_grid,
+                                                 m.regions["region"], reach))
 
 
 def patterns_of(layer_data) -> np.ndarray:
@@ -127,7 +143,7 @@ class MeasureController:
         """
         return self.show(self.compute(image_layer, patterns_layer))
 
-    def compute(self, image_layer, patterns_layer) -> dict:
+    def compute(self, image_layer, patterns_layer, result=None) -> dict:
         """The measurement and the layers to show (no viewer change: for a worker thread).
 
         Parameters
@@ -136,6 +152,9 @@ class MeasureController:
             As in `measure`.
         patterns_layer : napari.layers.Labels
             As in `measure`.
+        result : Result, optional
+            The run the patterns layer shows; a 2-D ``polarity`` run adds the
+            regions' mean polarisation (`POLAR_COLUMNS`).
 
         Returns
         -------
@@ -156,6 +175,7 @@ class MeasureController:
         meta = {METADATA_KEY: {"source": image_layer.name, "measure": True}}
         if image.ndim == 2:
             m = measure_frame(image, labels, None, n_patterns)
+            _add_polarisation(m, result, image.shape)
             regions, boundaries, lines = m.regions, m.boundaries, m.boundary_lines
             region_img, omap, smap, tracks = (m.region_labels, m.orientation_map,
                                               m.spacing_map, None)
@@ -284,14 +304,21 @@ class MeasureController:
             self.viewer.layers.append(layer)
         return layer
 
+    def columns(self) -> tuple[str, ...]:
+        """The table's columns: `TABLE_COLUMNS`, and `POLAR_COLUMNS` when measured."""
+        if self.last is not None and all(c in self.last.regions.columns
+                                         for c in POLAR_COLUMNS):
+            return TABLE_COLUMNS + POLAR_COLUMNS
+        return TABLE_COLUMNS
+
     def rows(self) -> list[list[str]]:
-        """The table's rows (`TABLE_COLUMNS`), formatted."""
+        """The table's rows (`columns`), formatted."""
         if self.last is None:
             return []
         cols = self.last.regions.columns
         out = []
         for i in range(len(self.last.regions)):
-            out.append([_fmt(cols[c][i], c in INTEGER_COLUMNS) for c in TABLE_COLUMNS])
+            out.append([_fmt(cols[c][i], c in INTEGER_COLUMNS) for c in self.columns()])
         return out
 
     def region_at(self, position) -> int:

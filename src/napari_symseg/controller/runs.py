@@ -43,6 +43,10 @@ if TYPE_CHECKING:
 _APPLY_WAIT_S = 30.0
 
 
+#: Result slots only some runs have (the ``polarity`` family's layers, issue 18).
+OPTIONAL_SLOTS = ("polarisation", "arrows")
+
+
 @dataclass
 class Ready:
     """Yielded by a worker when a run's layers are computed.
@@ -199,6 +203,14 @@ class Job:
                 added.append(layer)
             results.layers[spec.slot] = layer
             yield
+        if not self.preview:  # a polarity run's layers go when a run of another family lands
+            slots = {spec.slot for spec in ready.specs}
+            for slot in OPTIONAL_SLOTS:
+                old = results.layers.get(slot)
+                if slot not in slots and old is not None:
+                    del results.layers[slot]
+                    if old in layers:
+                        layers.remove(old)
         self._stored(ready.record)
 
     def _stored(self, record: RunRecord) -> None:
