@@ -101,6 +101,9 @@ def test_segment_choice_and_series_fields_only_for_series_layers(viewer_widget):
 def test_empty_reference_frames_means_the_current_frame(viewer_widget):
     viewer, widget = viewer_widget
     field = widget.fields["reference_frames"]
+    # the empty field says what empty means, and that auto exists
+    assert "current frame" in field.native.placeholderText()
+    assert "auto" in field.native.placeholderText()
     assert field.value == ""  # the default: the frame shown now
     assert "empty = the current frame" in field.tooltip
     assert widget.params().reference_frames == (0,)  # no layer yet

@@ -24,7 +24,7 @@ from magicgui.widgets import (
     Widget,
 )
 
-from ..controller.fields import EXAMPLES, WIDGET_DEFAULTS, help_text
+from ..controller.fields import EXAMPLES, PLACEHOLDERS, WIDGET_DEFAULTS, help_text
 from ..controller.text import field_label, field_tooltip
 from ..core.descriptors.registry import FAMILIES
 from ..core.params import Params, ParamsError
@@ -152,7 +152,10 @@ def field_widget(f: dataclasses.Field) -> Widget:
         return spin
     if f.name in EXAMPLES:
         common["example"] = EXAMPLES[f.name]
-    return TupleEdit(default, **common)
+    edit = TupleEdit(default, **common)
+    if f.name in PLACEHOLDERS:
+        edit.native.setPlaceholderText(PLACEHOLDERS[f.name])
+    return edit
 
 
 def value_of(widget: Widget) -> Any:

@@ -29,6 +29,8 @@ FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Params))
 #: Widget defaults that differ from `Params`: an empty reference_frames field
 #: means "the frame shown now", resolved when the run starts.
 WIDGET_DEFAULTS = {"reference_frames": None}
+#: Grey text an empty JSON field shows (what leaving it empty means).
+PLACEHOLDERS = {"reference_frames": "empty: the current frame; auto: 5 spread over the series"}
 #: Example values of the fields typed as JSON (quoted in error messages).
 EXAMPLES = {"reference_frames": "[0, 40]", "rotation_angles": "[90, 180]"}
 #: Tooltips that say more than the `Params` help.
