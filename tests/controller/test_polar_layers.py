@@ -69,6 +69,8 @@ def test_a_polarity_run_adds_the_map_and_arrows_other_runs_do_not():
         want = polarisation_angle(polar)[truth[int(y), int(x)]]
         assert abs((deg - want + 180) % 360 - 180) < 15
     assert len(ctl.rows()[0]) == len(ctl.columns())
+    shown = float(ctl.rows()[0][-1])  # ~0.01: 3 significant digits, not "0.01" everywhere
+    assert shown == pytest.approx(regions["polarisation_magnitude"][0], rel=5e-3)
     # a run of another family on the same image takes the polarisation layers away
     drive(session.start_run(Params(patch_x=6, patch_y=6, window_x=6, window_y=6, stride=4)))
     assert "pto polarisation" not in names(session)

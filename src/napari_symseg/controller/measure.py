@@ -318,7 +318,8 @@ class MeasureController:
         cols = self.last.regions.columns
         out = []
         for i in range(len(self.last.regions)):
-            out.append([_fmt(cols[c][i], c in INTEGER_COLUMNS) for c in self.columns()])
+            out.append([_fmt(cols[c][i], c in INTEGER_COLUMNS, c.endswith("magnitude"))
+                        for c in self.columns()])
         return out
 
     def region_at(self, position) -> int:
@@ -415,9 +416,13 @@ def _features(regions: Table) -> dict:
     return cols
 
 
-def _fmt(value, integer: bool = False) -> str:
+def _fmt(value, integer: bool = False, significant: bool = False) -> str:
+    """A table cell: integers, 2 decimals (angles, lengths), or 3 significant digits
+    (`significant`: a polarisation magnitude, about 0.01, would read 0.01 everywhere)."""
     if integer and isinstance(value, (float, np.floating)) and np.isfinite(value):
         return str(round(float(value)))
     if isinstance(value, (float, np.floating)):
-        return "" if not np.isfinite(value) else f"{value:.2f}"
+        if not np.isfinite(value):
+            return ""
+        return f"{value:.3g}" if significant else f"{value:.2f}"
     return str(value)
