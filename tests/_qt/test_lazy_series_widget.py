@@ -83,3 +83,35 @@ def test_scrubbing_labels_the_shown_frame_before_the_background_run(qtbot, lazy_
     assert lazy.done.all()
     assert sum(t == target for _, t, _ in lazy.timings) == 1  # labelled once, then cached
     assert layer.metadata[METADATA_KEY]["complete"]
+
+
+def test_exporting_a_lazy_series_labels_nothing_on_the_gui_thread(qtbot, lazy_widget,
+                                                                  monkeypatch, tmp_path):
+    from napari_symseg.controller.layer_io import prepare_layer_export
+    from napari_symseg.io.labels import read_labels
+
+    viewer, widget, frames = lazy_widget
+    gate, jobs = threading.Event(), []
+    real_fill = lazy_series.LazySeriesJob._fill
+
+    def held(self, start):  # the background run stops after the first (shown) frame
+        jobs.append(self)
+        steps = real_fill(self, start)
+        yield next(steps)
+        gate.wait(TIMEOUT / 1000)
+        return (yield from steps)
+
+    monkeypatch.setattr(lazy_series.LazySeriesJob, "_fill", held)
+    widget.run_button.changed.emit(True)
+    qtbot.waitUntil(lambda: "s patterns" in viewer.layers, timeout=TIMEOUT)
+    lazy = jobs[0].lazy
+    done = int(lazy.done.sum())
+    write = prepare_layer_export(tmp_path / "video", viewer.layers["s"],
+                                 viewer.layers["s patterns"])
+    assert int(lazy.done.sum()) == done  # what runs on the GUI thread labels no frame
+    gate.set()
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    write()  # the worker's part
+    labels = read_labels(tmp_path / "video_labels.tif")
+    labels = labels[0] if isinstance(labels, tuple) else labels
+    np.testing.assert_array_equal(np.asarray(labels), direct(viewer, frames).labels)

@@ -217,7 +217,9 @@ def prepare_layer_export(base: str | Path, source, patterns, frame: int | None =
         raise ExportError(f"layer '{patterns.name}' holds no segmentation result")
     params = Params.from_dict(meta["params"])
     offset = int(meta.get("label_offset", LABEL_OFFSET))
-    values = np.array(patterns.data)
+    # a lazy series (dask: frames labelled on demand, issue 17) is read in `write`, in the
+    # worker, not here: reading it here labelled every frame on the GUI thread
+    values = patterns.data if _is_dask(patterns.data) else np.array(patterns.data)
     if values.ndim == 3:  # every frame of the series
         image, calibration = source.data, layer_calibration(source)
     else:  # an image, or one frame of a series
@@ -230,12 +232,17 @@ def prepare_layer_export(base: str | Path, source, patterns, frame: int | None =
     names = tuple(meta.get("pattern_names") or ())  # merge / split / rename (core.edit)
 
     def write() -> list[Path]:
-        labels, no_pattern = layer_to_file(values, offset)
+        labels, no_pattern = layer_to_file(np.asarray(values), offset)
         return export_result(base, image, labels, params, calibration, frame=frame,
                              colours=colours, metadata=extra, no_pattern=no_pattern,
                              inputs=[source_file], names=names)
 
     return write
+
+
+def _is_dask(data) -> bool:
+    """Whether `data` is a dask array (without importing dask when it is not)."""
+    return type(data).__module__.startswith("dask.")
 
 
 def layer_colours(labels_layer, n: int, offset: int = LABEL_OFFSET) -> np.ndarray:
