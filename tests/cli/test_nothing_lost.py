@@ -125,6 +125,10 @@ def long_series(tmp_path_factory):
     series = moving_boundary_series(n_frames=80, shape=(128, 128), start=30, step=1)
     np.save(folder / "ser.npy", series)
     np.save(folder / "ser_b.npy", series[:, :, ::-1].copy())  # another series, same shape
+    # for the signal tests: long enough that the run is still going when the signal comes
+    # (80 frames took well under a second once labelling got faster: a run that ended
+    # before the signal exited 0 and the test failed)
+    np.save(folder / "ser_long.npy", np.tile(series, (8, 1, 1)))
     return folder
 
 
@@ -151,11 +155,12 @@ def test_signal_mid_series_leaves_no_temporary_and_the_earlier_output(long_serie
                                                                       signum, code):
     out = tmp_path / "o.npy"
     np.save(out, np.arange(5))  # an earlier run's output
-    proc = subprocess.Popen(_command("segment", str(long_series / "ser.npy"), "-o", str(out),
-                                     "--stats", str(tmp_path / "s.csv"), *SERIES),
+    proc = subprocess.Popen(_command("segment", str(long_series / "ser_long.npy"), "-o",
+                                     str(out), "--stats", str(tmp_path / "s.csv"), *SERIES),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for_temporary(tmp_path, proc)
-    time.sleep(0.3)
+    time.sleep(0.1)
+    assert proc.poll() is None, "the run ended before the signal: make the series longer"
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err
