@@ -267,20 +267,24 @@ def layer_colours(labels_layer, n: int, offset: int = LABEL_OFFSET) -> np.ndarra
     return colours.round()
 
 
-#: File names of the package's labels TIFFs (the reader's patterns in napari.yaml).
-OWN_LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff")
+#: File names of the package's labels files (the reader's patterns in napari.yaml) as
+#: napari's reader preferences match them: a folder (a zarr store) with a trailing "/",
+#: because napari matches a folder's real path plus os.sep (`_get_preferred_readers`).
+OWN_LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff", "*_labels.zarr/")
 
 
 def prefer_own_labels_reader() -> list[str]:
-    """Make napari open ``*_labels.tif`` files with this plugin's reader, without asking.
+    """Make napari open ``*_labels.tif`` / ``*_labels.zarr`` with this plugin's reader, no dialog.
 
-    napari's built-in reader also claims every ``.tif``, so *File > Open* of an
-    exported ``BASE_labels.tif`` would show the "Choose reader" dialog. This
-    records the choice a user would make there (napari's reader preferences,
+    napari's built-in reader also claims every ``.tif`` and ``.zarr``, so
+    *File > Open* of an exported ``BASE_labels.tif`` or a ``VIDEO_labels.zarr``
+    store would show the "Choose reader" dialog. This records the choice a
+    user would make there (napari's reader preferences,
     ``plugins.extension2reader``) for the package's own file names only, and
     only where the user has made no choice yet. It is safe for other tools'
     ``*_labels.tif`` files: the reader hands any TIFF without the package's
-    record to napari's own reader.
+    record to napari's own reader (a ``*_labels.zarr`` without the record is
+    refused with a message naming the reason).
 
     Returns
     -------
