@@ -13,6 +13,7 @@ Layer values follow the label convention of `napari_symseg.io.labels`: the
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 
@@ -231,11 +232,47 @@ def prepare_layer_export(base: str | Path, source, patterns, frame: int | None =
     source_file = getattr(getattr(source, "source", None), "path", None)
     names = tuple(meta.get("pattern_names") or ())  # merge / split / rename (core.edit)
 
+    if _is_dask(values) and values.ndim == 3:  # a long video: frame by frame (issue 17)
+        return _streamed_export(base, image, values, params, calibration, offset, frame,
+                                colours=colours, metadata=extra, inputs=[source_file],
+                                names=names)
+
     def write() -> list[Path]:
         labels, no_pattern = layer_to_file(np.asarray(values), offset)
         return export_result(base, image, labels, params, calibration, frame=frame,
                              colours=colours, metadata=extra, no_pattern=no_pattern,
                              inputs=[source_file], names=names)
+
+    return write
+
+
+def _streamed_export(base, image, values, params: Params, calibration, offset: int, frame,
+                     **kwargs) -> Callable[[], list[Path]]:
+    """`prepare_layer_export` of a lazy (T, Y, X) layer: the export reads one frame at a time.
+
+    A lazy run's layer (`lazy_labels.lazy_owner`) is read through its
+    cache and store, and its statistics are reused when every frame is
+    labelled; other dask data one chunk at a time. The labels go to
+    the TIFF page by page (`napari_symseg.io.export.export_series_frames`).
+    """
+    from ..io.export import export_series_frames
+    from ..io.labels import no_pattern_value, pattern_dtype
+    from .lazy_labels import lazy_owner
+
+    owner = lazy_owner(values)
+    stats = copy.copy(owner.stats) if owner is not None and owner.done.all() else None
+    dtype = pattern_dtype(max(int(np.iinfo(values.dtype).max) - offset, 0))
+    missing = no_pattern_value(dtype)
+
+    def labels_frame(t: int) -> np.ndarray:  # no thread pool per frame
+        data = owner.frame(t) if owner is not None else values[t].compute(scheduler="sync")
+        out = np.full(data.shape, missing, dtype)
+        np.subtract(data, offset, out=out, where=data >= offset, casting="unsafe")
+        return out
+
+    def write() -> list[Path]:
+        return export_series_frames(base, image, labels_frame, values.shape, dtype, params,
+                                    calibration, stats=stats, frame=frame, **kwargs)
 
     return write
 
