@@ -165,6 +165,18 @@ def test_labels_kept_next_to_the_video_reopen_at_once_and_an_old_store_stays(qtb
     meta = reopened.metadata[METADATA_KEY]
     np.testing.assert_allclose(meta["area_fraction"], expected.stats.area_fraction)
     assert meta["params"] == layer.metadata[METADATA_KEY]["params"]
+    # why the preference is needed: napari's own reader claims *.zarr folders too
+    from napari.errors import MultipleReaderError
+    from napari.settings import get_settings
+
+    settings = get_settings().plugins
+    before = dict(settings.extension2reader)
+    settings.extension2reader = {}
+    try:
+        with pytest.raises(MultipleReaderError):
+            viewer.open(str(store), plugin=None)
+    finally:
+        settings.extension2reader = before
 
 
 def test_a_cancelled_run_keeps_no_store_and_leaves_the_old_one(qtbot, npy_video, held_fill):
