@@ -250,16 +250,18 @@ def _streamed_export(base, image, values, params: Params, calibration, offset: i
                      **kwargs) -> Callable[[], list[Path]]:
     """`prepare_layer_export` of a lazy (T, Y, X) layer: the export reads one frame at a time.
 
-    A lazy run's layer (`lazy_labels.lazy_owner`) is read through its
-    cache and store, and its statistics are reused when every frame is
-    labelled; other dask data one chunk at a time. The labels go to
+    A lazy run's layer (a `lazy_labels.LazyLabels` behind the dask array,
+    `napari_symseg.io.frame_readers.reader_of`) is read through its cache
+    and store, and its statistics are reused when every frame is labelled;
+    other dask data one chunk at a time. The labels go to
     the TIFF page by page (`napari_symseg.io.export.export_series_frames`).
     """
     from ..io.export import export_series_frames
+    from ..io.frame_readers import reader_of
     from ..io.labels import no_pattern_value, pattern_dtype
-    from .lazy_labels import lazy_owner
 
-    owner = lazy_owner(values)
+    owner = reader_of(values)  # a lazy run's LazyLabels: its frames and statistics
+    owner = owner if hasattr(owner, "stats") and hasattr(owner, "done") else None
     stats = copy.copy(owner.stats) if owner is not None and owner.done.all() else None
     dtype = pattern_dtype(max(int(np.iinfo(values.dtype).max) - offset, 0))
     missing = no_pattern_value(dtype)

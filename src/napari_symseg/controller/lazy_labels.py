@@ -44,21 +44,6 @@ from .layers import label_dtype
 #: Default memory for the cache of labelled frames (bytes).
 CACHE_BYTES = 128 * 2**20
 
-#: The `LazyLabels` behind each dask array `LazyLabels.as_dask` made (by the array's name).
-_OWNERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-
-
-def lazy_owner(data) -> LazyLabels | None:
-    """The `LazyLabels` whose `as_dask` gave `data` (a layer's data), or None.
-
-    Parameters
-    ----------
-    data : array_like
-        A Labels layer's data.
-    """
-    name = getattr(data, "name", None)
-    return _OWNERS.get(name) if isinstance(name, str) else None
-
 
 class LazyLabels(FrameReader):
     """The layer values of a series' labels, each frame labelled on first read.
@@ -210,9 +195,7 @@ class LazyLabels(FrameReader):
         -------
         dask.array.Array
         """
-        data = as_dask(self, name=f"symseg-lazy-labels-{uuid.uuid4().hex}")
-        _OWNERS[data.name] = self
-        return data
+        return as_dask(self, name=f"symseg-lazy-labels-{uuid.uuid4().hex}")
 
     def cached(self) -> list[int]:
         """The frames in the cache, least recently used first."""
