@@ -38,6 +38,12 @@ need a name of their own: ``*_labels.tif``, which *Export results…* writes
   plugin -- even remembered as the ``.tif`` preference -- never changes how
   other TIFFs open (napari then warns once that the preference does not
   apply to a plain name, and uses its own reader).
+
+A labels zarr store (``*_labels.zarr``, a folder) follows the same rule:
+napari's reader claims ``*.zarr`` too, so the preference
+``"*_labels.zarr/"`` (a folder's path is matched with a trailing
+separator) is recorded with the TIFF ones; see docs/series.md, "Opening a
+``*_labels.zarr`` store: why no reader dialog".
 """
 
 from __future__ import annotations

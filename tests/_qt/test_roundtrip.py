@@ -184,7 +184,8 @@ def test_with_the_widget_open_file_open_needs_no_reader_choice(segmented, tmp_pa
         settings.extension2reader = {"*_labels.tiff": "napari"}  # the user's own choice
         viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
         assert settings.extension2reader == {"*_labels.tiff": "napari",
-                                             "*_labels.tif": "napari-symseg"}
+                                             "*_labels.tif": "napari-symseg",
+                                             "*_labels.zarr/": "napari-symseg"}
         assert prefer_own_labels_reader() == []
         [path] = [p for p in export_layer_result(tmp_path / "run", source, patterns)
                   if p.name.endswith("_labels.tif")]
@@ -192,4 +193,4 @@ def test_with_the_widget_open_file_open_needs_no_reader_choice(segmented, tmp_pa
         _assert_same_layer(reopened, patterns)
     finally:
         settings.extension2reader = before
-    assert set(OWN_LABELS_PATTERNS) == {"*_labels.tif", "*_labels.tiff"}
+    assert set(OWN_LABELS_PATTERNS) == {"*_labels.tif", "*_labels.tiff", "*_labels.zarr/"}

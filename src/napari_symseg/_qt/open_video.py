@@ -37,7 +37,8 @@ def add_video(viewer, path: str | Path):
     -------
     napari.layers.Image
         Named after the file; a (T, Y, X) video's data is a dask array of one
-        chunk per frame; scale, units and axis labels from the file.
+        chunk per frame; scale, units and axis labels from the file, the
+        file in ``metadata["source_file"]`` (where a run keeps its labels).
     """
     from ..io.frame_readers import as_dask
     from ..io.lazy import open_video
@@ -45,7 +46,8 @@ def add_video(viewer, path: str | Path):
     data, calibration = open_video(path)
     if len(getattr(data, "shape", ())) == 3:
         data = as_dask(data)
-    return viewer.add_image(data, name=Path(path).stem, **calibration.layer_kwargs())
+    return viewer.add_image(data, name=Path(path).stem, **calibration.layer_kwargs(),
+                            metadata={"source_file": str(path)})
 
 
 def open_video_lazily(viewer: napari.viewer.Viewer) -> None:
@@ -58,6 +60,9 @@ def open_video_lazily(viewer: napari.viewer.Viewer) -> None:
     """
     from qtpy.QtWidgets import QApplication
 
+    from ..controller.layer_io import prefer_own_labels_reader
+
+    prefer_own_labels_reader()  # the *_labels.zarr a run keeps reopen without a dialog
     # the active window as parent (napari's Window._qt_window is private for plugins)
     path, _ = QFileDialog.getOpenFileName(QApplication.activeWindow(), "Open a video lazily",
                                           "", VIDEO_FILTER)

@@ -69,8 +69,9 @@ class SymsegWidget(QWidget):
     fields : dict of str to Widget
         One widget per `Params` field, built from the dataclass.
     run_button, suggest_button, export_button, plots_button : PushButton
-    probe, live : CheckBox
-        The probe point; live preview (re-runs at stride >= `PREVIEW_STRIDE`).
+    probe, live, keep_labels : CheckBox
+        The probe point; live preview (re-runs at stride >= `PREVIEW_STRIDE`);
+        keep a lazy video's labels next to it (`controller.kept_labels`).
     progress : ProgressBar
     status : Label
         What happened last (run summary, errors in full, suggestions).
@@ -144,6 +145,12 @@ class SymsegWidget(QWidget):
             value=False, name="live_preview", label="live preview",
             tooltip=f"re-run (stride >= {PREVIEW_STRIDE}) whenever a parameter changes; "
             "the result is the '<image> preview' layer, never exported")
+        self.keep_labels = CheckBox(
+            value=False, name="keep_labels", label="keep labels next to the video",
+            tooltip="all frames of a video opened lazily: write its labels to "
+            "<video>_labels.zarr beside the video file (whole at the end of the run; an "
+            "existing store is never replaced: <video>_2_labels.zarr...), so that opening "
+            "that store later shows them at once; off: a temporary store")
         self.progress = ProgressBar(value=0, min=0, max=100, name="progress")
         self.status = Label(value="", name="status", tooltip=RESULT_HELP)
         wrapping(self.status)  # long messages must not widen the dock
@@ -159,7 +166,7 @@ class SymsegWidget(QWidget):
              self.measure_button],
             [self.progress, self.status, self.hint_panel],
             [*(w for n, w in self.fields.items() if is_advanced(n)), self._files.row,
-             self.live, self.probe])
+             self.live, self.probe, self.keep_labels])
         self.progress.visible = False
 
     def _make_probe(self):
@@ -182,6 +189,8 @@ class SymsegWidget(QWidget):
             widget.changed.connect(self._preview.schedule)
             widget.changed.connect(self._refresh_probe)
         self.probe.changed.connect(self._on_probe_changed)
+        self.keep_labels.changed.connect(
+            lambda value: setattr(self.controller, "keep_labels", bool(value)))
         self.run_button.changed.connect(self._on_run_clicked)
         self.suggest_button.changed.connect(lambda *_: self.suggest())
         self.export_button.changed.connect(lambda *_: self._files.ask_export())

@@ -13,6 +13,7 @@ Layer values follow the label convention of `napari_symseg.io.labels`: the
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 
@@ -231,11 +232,49 @@ def prepare_layer_export(base: str | Path, source, patterns, frame: int | None =
     source_file = getattr(getattr(source, "source", None), "path", None)
     names = tuple(meta.get("pattern_names") or ())  # merge / split / rename (core.edit)
 
+    if _is_dask(values) and values.ndim == 3:  # a long video: frame by frame (issue 17)
+        return _streamed_export(base, image, values, params, calibration, offset, frame,
+                                colours=colours, metadata=extra, inputs=[source_file],
+                                names=names)
+
     def write() -> list[Path]:
         labels, no_pattern = layer_to_file(np.asarray(values), offset)
         return export_result(base, image, labels, params, calibration, frame=frame,
                              colours=colours, metadata=extra, no_pattern=no_pattern,
                              inputs=[source_file], names=names)
+
+    return write
+
+
+def _streamed_export(base, image, values, params: Params, calibration, offset: int, frame,
+                     **kwargs) -> Callable[[], list[Path]]:
+    """`prepare_layer_export` of a lazy (T, Y, X) layer: the export reads one frame at a time.
+
+    A lazy run's layer (a `lazy_labels.LazyLabels` behind the dask array,
+    `napari_symseg.io.frame_readers.reader_of`) is read through its cache
+    and store, and its statistics are reused when every frame is labelled;
+    other dask data one chunk at a time. The labels go to
+    the TIFF page by page (`napari_symseg.io.export.export_series_frames`).
+    """
+    from ..io.export import export_series_frames
+    from ..io.frame_readers import reader_of
+    from ..io.labels import no_pattern_value, pattern_dtype
+
+    owner = reader_of(values)  # a lazy run's LazyLabels: its frames and statistics
+    owner = owner if hasattr(owner, "stats") and hasattr(owner, "done") else None
+    stats = copy.copy(owner.stats) if owner is not None and owner.done.all() else None
+    dtype = pattern_dtype(max(int(np.iinfo(values.dtype).max) - offset, 0))
+    missing = no_pattern_value(dtype)
+
+    def labels_frame(t: int) -> np.ndarray:  # no thread pool per frame
+        data = owner.frame(t) if owner is not None else values[t].compute(scheduler="sync")
+        out = np.full(data.shape, missing, dtype)
+        np.subtract(data, offset, out=out, where=data >= offset, casting="unsafe")
+        return out
+
+    def write() -> list[Path]:
+        return export_series_frames(base, image, labels_frame, values.shape, dtype, params,
+                                    calibration, stats=stats, frame=frame, **kwargs)
 
     return write
 
@@ -267,20 +306,24 @@ def layer_colours(labels_layer, n: int, offset: int = LABEL_OFFSET) -> np.ndarra
     return colours.round()
 
 
-#: File names of the package's labels TIFFs (the reader's patterns in napari.yaml).
-OWN_LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff")
+#: File names of the package's labels files (the reader's patterns in napari.yaml) as
+#: napari's reader preferences match them: a folder (a zarr store) with a trailing "/",
+#: because napari matches a folder's real path plus os.sep (`_get_preferred_readers`).
+OWN_LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff", "*_labels.zarr/")
 
 
 def prefer_own_labels_reader() -> list[str]:
-    """Make napari open ``*_labels.tif`` files with this plugin's reader, without asking.
+    """Make napari open ``*_labels.tif`` / ``*_labels.zarr`` with this plugin's reader, no dialog.
 
-    napari's built-in reader also claims every ``.tif``, so *File > Open* of an
-    exported ``BASE_labels.tif`` would show the "Choose reader" dialog. This
-    records the choice a user would make there (napari's reader preferences,
+    napari's built-in reader also claims every ``.tif`` and ``.zarr``, so
+    *File > Open* of an exported ``BASE_labels.tif`` or a ``VIDEO_labels.zarr``
+    store would show the "Choose reader" dialog. This records the choice a
+    user would make there (napari's reader preferences,
     ``plugins.extension2reader``) for the package's own file names only, and
     only where the user has made no choice yet. It is safe for other tools'
     ``*_labels.tif`` files: the reader hands any TIFF without the package's
-    record to napari's own reader.
+    record to napari's own reader (a ``*_labels.zarr`` without the record is
+    refused with a message naming the reason).
 
     Returns
     -------

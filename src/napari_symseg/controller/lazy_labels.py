@@ -4,8 +4,10 @@
 `LABEL_OFFSET`) that labels a frame with a fitted model the first time it
 is read, keeps the last frames read in a small LRU cache (memory bounded
 by ``cache_frames`` frames, not by the video) and, with a ``store``,
-writes every labelled frame to a zarr store (one chunk per frame), from
-which a frame that left the cache is read back instead of labelled again.
+writes every labelled frame to a zarr store (one chunk per frame, the
+pattern index as the package's labels stores hold it,
+`napari_symseg.io.zarr_labels`), from which a frame that left the cache
+is read back instead of labelled again.
 `LazyLabels.as_dask` is what napari shows: moving the time slider reads
 (labels, on first sight) the frame shown. A background run
 (`napari_symseg.controller.lazy_series.LazySeriesJob`) reads every frame
@@ -35,6 +37,7 @@ from ..core.frame_labels import label_task, labels_shape
 from ..core.stats import PatternStats
 from ..core.validation import check_series
 from ..io.frame_readers import FrameReader, as_dask
+from ..io.labels import no_pattern_value, pattern_dtype
 from . import LABEL_OFFSET
 from .layers import label_dtype
 
@@ -52,10 +55,11 @@ class LazyLabels(FrameReader):
     series : array_like, (T, Y, X)
         The frames (a dask array, zarr array, frame reader...): read one at
         a time.
-    store : str, Path, bool or None
+    store : str, Path, bool, zarr.Array or None
         A zarr store for the labelled frames: a path (kept), True (a
-        temporary store, removed with this object) or None (no store: a
-        frame that left the cache is labelled again).
+        temporary store, removed with this object), a (T, Y, X) zarr array
+        of `file_dtype` (e.g. `napari_symseg.io.zarr_labels.ZarrLabelsWriter`'s)
+        or None (no store: a frame that left the cache is labelled again).
     cache_frames : int, optional
         How many labelled frames to keep in memory (default: as many as fit
         in `CACHE_BYTES`, at least 4).
@@ -85,7 +89,10 @@ class LazyLabels(FrameReader):
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
         self._busy: dict[int, threading.Event] = {}
         self._lock = threading.Lock()
+        #: dtype of the store: the pattern index, its maximum for "no pattern"
+        self.file_dtype = self.file_dtype_of(model)
         self.store_path, self.store = None, None
+        self._store_lock = threading.Lock()  # reads and writes vs. `use_store`
         if store is not None and store is not False:
             self._open_store(store)
 
@@ -94,13 +101,42 @@ class LazyLabels(FrameReader):
 
         if store is True:
             folder = Path(tempfile.mkdtemp(prefix="symseg-labels-"))
-            self.store_path = folder / "labels.zarr"
+            store = folder / "labels.zarr"
             weakref.finalize(self, shutil.rmtree, folder, True)
-        else:
+        if isinstance(store, str | Path):
             self.store_path = Path(store)
-        self.store = zarr.create_array(str(self.store_path), shape=self.shape,
-                                       dtype=self.dtype, chunks=(1, *self.shape[1:]),
-                                       fill_value=0, overwrite=True)
+            store = zarr.create_array(str(store), shape=self.shape, dtype=self.file_dtype,
+                                      chunks=(1, *self.shape[1:]), overwrite=True,
+                                      fill_value=no_pattern_value(self.file_dtype))
+        self.use_store(store)
+
+    @staticmethod
+    def file_dtype_of(model) -> np.dtype:
+        """The dtype of the store of `model`'s labels (`napari_symseg.io.labels.pattern_dtype`)."""
+        return pattern_dtype(model.n_patterns - 1)
+
+    def use_store(self, store) -> None:
+        """Read and write labelled frames in `store` from now on (None: no store).
+
+        Parameters
+        ----------
+        store : zarr.Array, callable or None
+            (T, Y, X) of `file_dtype`, holding every frame labelled so far;
+            or a function returning it, called while no frame is read or
+            written (e.g. one that renames the store into place and opens
+            it there).
+        """
+        with self._store_lock:
+            if callable(store):
+                store = store()
+            if store is not None and (tuple(store.shape) != self.shape
+                                      or np.dtype(store.dtype) != self.file_dtype):
+                raise ValueError(f"a store of {tuple(store.shape)} {store.dtype} cannot hold "
+                                 f"labels of {self.shape} {self.file_dtype}")
+            self.store = store
+            root = getattr(getattr(getattr(store, "store_path", None), "store", None),
+                           "root", None)
+            self.store_path = None if root is None else Path(str(root))
 
     def frame(self, t: int) -> np.ndarray:
         """Frame `t`'s layer values: from the cache, the store, or labelled now."""
@@ -117,7 +153,9 @@ class LazyLabels(FrameReader):
                     break
             event.wait()  # another thread labels it
         try:
-            values = np.asarray(self.store[t]) if stored else self._label(t)
+            values = self._stored(t) if stored else None
+            if values is None:
+                values = self._label(t)
             with self._lock:
                 self._cache[t] = values
                 while len(self._cache) > self.cache_frames:
@@ -127,12 +165,24 @@ class LazyLabels(FrameReader):
                 self._busy.pop(t).set()
         return values
 
+    def _stored(self, t: int) -> np.ndarray | None:
+        """Frame `t`'s layer values read back from the store (None: no store any more)."""
+        with self._store_lock:
+            if self.store is None:
+                return None
+            patterns = np.asarray(self.store[t])
+        values = np.zeros(patterns.shape, self.dtype)
+        np.add(patterns, self.offset, out=values, casting="unsafe",
+               where=patterns != no_pattern_value(self.file_dtype))
+        return values
+
     def _label(self, t: int) -> np.ndarray:
         start = time.perf_counter()
         _, labels, row = label_task(self.model, self.series[t], t)
         values = np.asarray(labels, self.dtype) + self.dtype.type(self.offset)
-        if self.store is not None:
-            self.store[t] = values
+        with self._store_lock:
+            if self.store is not None:
+                self.store[t] = np.asarray(labels, self.file_dtype)
         self.stats.set(t, row)
         self.done[t] = True
         self.timings.append((threading.current_thread().name, t, time.perf_counter() - start))

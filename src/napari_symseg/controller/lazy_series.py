@@ -15,7 +15,11 @@ zarr array, a memory map: a video opened lazily, `napari_symseg.io.lazy`),
 
 Memory stays bounded: a cache of labelled frames (`lazy_labels.CACHE_BYTES`)
 and the store on disk, never a (T, Y, X) array of labels. The run's end,
-cancel and the layer's metadata are those of `SeriesJob`.
+cancel and the layer's metadata are those of `SeriesJob`; a scribbles layer
+of the series joins the fit as in `SeriesJob` (its frames are reference
+frames too). With ``keep=True`` the store is the package's own labels store
+next to the video (`napari_symseg.controller.kept_labels`), renamed into
+place when every frame is labelled.
 """
 
 from __future__ import annotations
@@ -25,11 +29,16 @@ from typing import Any
 
 import numpy as np
 
+from ..core.frame_labels import labels_shape
 from ..core.progress import SeriesProgress
 from ..core.series import SeriesResult, _reference_share, _scaled, fit_series_steps
 from ..core.validation import check_series
+from . import METADATA_KEY
+from .kept_labels import open_kept_store, video_file
+from .layer_io import file_record, layer_calibration
 from .lazy_labels import LazyLabels
-from .series import SeriesJob
+from .scribbles import series_scribbles_for
+from .series import SeriesJob, series_metadata
 
 
 def is_lazy(data) -> bool:
@@ -49,8 +58,10 @@ def series_job(session, source, params) -> SeriesJob:
     params : Params
         Resolved parameters.
     """
-    cls = LazySeriesJob if is_lazy(source.data) else SeriesJob
-    return cls(session, source, params)
+    if is_lazy(source.data):
+        return LazySeriesJob(session, source, params,
+                             keep=bool(getattr(session, "keep_labels", False)))
+    return SeriesJob(session, source, params)
 
 
 class LazySeriesJob(SeriesJob):
@@ -65,6 +76,9 @@ class LazySeriesJob(SeriesJob):
         Resolved parameters.
     store : bool, str or Path
         Where labelled frames go (`LazyLabels`): True, a temporary zarr store.
+    keep : bool
+        Keep the labels next to the video (`kept_labels`; else, or when that
+        is impossible, `store`).
 
     Attributes
     ----------
@@ -72,13 +86,20 @@ class LazySeriesJob(SeriesJob):
         The layer's frames, once the model is fitted.
     first_frame : int
         The frame under the slider at the start: labelled first.
+    kept : ZarrLabelsWriter or None
+        The store next to the video being written (``keep``).
+    note : str or None
+        Where the labels were kept, or why not (added to the final status).
     """
 
-    def __init__(self, session, source, params, store=True) -> None:
+    def __init__(self, session, source, params, store=True, keep: bool = False) -> None:
         super().__init__(session, source, params)
         self.store = store
         self.lazy: LazyLabels | None = None
         self.first_frame = session.frame_index(source) or 0
+        self.video = video_file(source) if keep else None
+        self.keep, self.kept, self.note = keep, None, None
+        self.strokes = series_scribbles_for(session.viewer, source, params.n_patterns)
 
     def _initial_data(self, shape: tuple[int, ...]):
         return None  # the LazyLabels' dask array, once the model is fitted
@@ -87,15 +108,61 @@ class LazySeriesJob(SeriesJob):
         """Fit, then make the lazy labels and read every frame (shown frame first)."""
         series = self.snapshot.data
         shape = check_series(series)
-        fit = yield from self._relay(
-            _scaled(fit_series_steps(series, self.params), _reference_share(self.params, shape)))
+        fit = yield from self._relay(  # painted frames join the fit (issue 15)
+            _scaled(fit_series_steps(series, self.params, self.strokes),
+                    _reference_share(self.params, shape)))
         if fit is None:
             return None
-        self.lazy = LazyLabels(fit.model, series, store=self.store)
+        store = self._kept_store(fit.model, shape) if self.keep else self.store
+        self.lazy = LazyLabels(fit.model, series, store=store)
         self.data = self.lazy.as_dask()
         start = _reference_share(self.params, shape, len(fit.model.operations))
         stats = yield from self._relay(self._fill(start))
-        return None if stats is None else SeriesResult(self.data, fit, stats, self.params)
+        if stats is None:
+            return None
+        result = SeriesResult(self.data, fit, stats, self.params)
+        if self.kept is not None:
+            self._keep(result)
+        return result
+
+    def _kept_store(self, model, shape):
+        """The store next to the video (its zarr array), or `store` and a note why not."""
+        from .. import __version__
+        from ..io.export import labels_calibration, params_record
+
+        out_shape = labels_shape(model, shape)
+        calibration = layer_calibration(self.snapshot)
+        meta = {**params_record(self.params, calibration, __version__),
+                "source": self.snapshot.name,
+                **({"pattern_names": list(model.names)} if getattr(model, "names", ()) else {})}
+        writer, self.note = open_kept_store(
+            self.video, out_shape, meta,
+            labels_calibration(calibration, shape, out_shape, self.params),
+            LazyLabels.file_dtype_of(model))
+        if writer is None:
+            return self.store
+        self.kept = writer
+        return writer.array
+
+    def _keep(self, result: SeriesResult) -> None:
+        """Every frame is labelled: the run's record into the store, renamed into place."""
+        import zarr
+
+        writer = self.kept
+        meta = series_metadata(self.snapshot.name, self.data.shape[0], self.params, result)
+        writer.record.update({k: v for k, v in file_record(meta[METADATA_KEY]).items()
+                              if k not in ("params", "napari_symseg", "calibration")})
+
+        def move():
+            writer.finish()  # record last, then the rename
+            return zarr.open_array(str(writer.path), mode="r")
+
+        try:
+            self.lazy.use_store(move)
+        except (OSError, ValueError) as err:
+            self.kept = None
+            self.lazy.use_store(None)  # frames that left the cache are labelled again
+            self.note = f"labels not kept next to the video: {err}"
 
     def _fill(self, start: float) -> Generator[SeriesProgress, None, Any]:
         """Read (label) every frame, the first frame first; yields one step per frame."""
@@ -108,3 +175,16 @@ class LazySeriesJob(SeriesJob):
             yield SeriesProgress("frames", done, total, start + (1 - start) * done / total, t,
                                  None, lazy.stats.area_fraction[t].copy())
         return lazy.stats
+
+    def finish(self) -> str:
+        """`SeriesJob.finish`; an unfinished kept store is removed; the note in the status."""
+        if not self.complete and self.kept is not None:
+            if self.lazy is not None:
+                self.lazy.use_store(None)
+            self.kept.discard()
+            self.kept = None
+        if self.complete and self.kept is not None and self.layer is not None:
+            meta = self.layer.metadata.get(METADATA_KEY, {})
+            self.layer.metadata = {METADATA_KEY: {**meta, "file": str(self.kept.path)}}
+        status = super().finish()
+        return status if self.note is None or not self.complete else f"{status}; {self.note}"

@@ -94,6 +94,9 @@ class Session:
         "all frames" is chosen for a (T, Y, X) source.
     job : Job or None
         The running job.
+    keep_labels : bool
+        An all-frames run on a lazy video keeps its labels next to the video
+        (`napari_symseg.controller.kept_labels`).
     events : EmitterGroup
         ``changed(layer)``: the results of image `layer` changed (a run ended,
         its hint came, a series layer appeared...); ``frame(layer, frame,
@@ -105,6 +108,7 @@ class Session:
         self.store = ResultStore(viewer.layers)
         self.source = None
         self.series_mode = False
+        self.keep_labels = False
         self.job: Job | None = None
         self.events = EmitterGroup(source=self, changed=None, frame=None)
         viewer.layers.events.removed.connect(self._on_removed)

@@ -28,12 +28,18 @@ from pathlib import Path
 import numpy as np
 
 from ..core.params import Params
+from ..core.stats import PatternStats
 from ..errors import ExportError
 from .calibration import Calibration
 from .figure import write_overlay
-from .labels import write_labels
-from .output import Outputs, write_text
-from .statistics import full_labels, pattern_statistics, write_stats_csv
+from .labels import as_file_labels, write_labels, write_labels_frames
+from .output import Outputs, check_outputs, write_text
+from .statistics import (
+    frame_pattern_statistics,
+    full_labels,
+    pattern_statistics,
+    write_stats_csv,
+)
 
 #: Suffixes of the files of one export, after the base name.
 EXPORT_SUFFIXES = {
@@ -190,29 +196,120 @@ def export_result(
         (`napari_symseg.io.output`): all four appear at the end, or none,
         and earlier files of the same names stay as they were on a failure.
     """
-    paths = export_paths(base)
-    outputs = Outputs(paths.values(), inputs)
+    check_outputs(export_paths(base).values(), inputs)  # before any work
     shape = tuple(np.shape(image))
     labels = np.asarray(labels)
     if labels.ndim != len(shape):
         raise ExportError(f"labels {labels.shape} do not match the image {shape}")
+    stats = pattern_statistics(labels, image, params)
+    t = 0 if frame is None else int(frame)
+    values = as_file_labels(labels, no_pattern)
+    return _write_export(
+        base, image, params, calibration, stats, labels.shape, values.dtype,
+        lambda path, record, cal: write_labels(path, values, record, cal,
+                                               no_pattern=no_pattern),
+        labels[t] if len(shape) == 3 else labels,
+        colours=colours, metadata=metadata, inputs=inputs, names=names, frame=frame)
+
+
+def export_series_frames(
+    base: str | Path,
+    image,
+    labels_frame,
+    labels_shape,
+    dtype,
+    params: Params,
+    calibration: Calibration | None = None,
+    *,
+    stats: PatternStats | None = None,
+    frame: int | None = None,
+    colours: np.ndarray | None = None,
+    metadata: dict | None = None,
+    inputs=(),
+    names=(),
+) -> list[Path]:
+    """`export_result` of a (T, Y, X) series whose labels are read one frame at a time.
+
+    The labels TIFF is written page by page and the statistics come from
+    the run (`stats`) or are computed frame by frame on the way, so memory
+    is that of a few frames whatever the length of the series (a lazy
+    series in napari, issue 17). The files are those of `export_result`,
+    with the same values.
+
+    Parameters
+    ----------
+    base : str or Path
+        Base file name (see `export_result`).
+    image : array, (T, Y, X)
+        The series (``image[t]`` is read one frame at a time).
+    labels_frame : callable
+        ``labels_frame(t)``: frame t's pattern indices in a labels file's
+        form (`dtype`, its maximum where there is no pattern).
+    labels_shape : (int, int, int)
+        (T, Y, X) of the labels (at the image's size or on the grid).
+    dtype : dtype
+        Of the labels (`napari_symseg.io.labels.pattern_dtype`).
+    params : Params
+        Of the run.
+    calibration : Calibration, optional
+        Of `image`; pixels when None.
+    stats : PatternStats, optional
+        Every frame's statistics from the run (else computed here).
+    frame, colours, metadata, inputs, names
+        As for `export_result`.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    check_outputs(export_paths(base).values(), inputs)  # before any work
+    shape = tuple(np.shape(image))
+    labels_shape = tuple(int(n) for n in labels_shape)
+    if len(shape) != 3 or len(labels_shape) != 3 or labels_shape[0] != shape[0]:
+        raise ExportError(f"labels {labels_shape} do not match the series {shape}")
+    dtype = np.dtype(dtype)
+    own = stats is None or not bool(np.all(stats.done))
+    if own:
+        stats = PatternStats.empty(shape[0], params.n_patterns)
+
+    def pages():
+        for t in range(shape[0]):
+            values = np.asarray(labels_frame(t), dtype)
+            if own:
+                stats.set(t, frame_pattern_statistics(values, image[t], params))
+            yield values
+
+    t = 0 if frame is None else int(frame)
+    return _write_export(
+        base, image, params, calibration, stats, labels_shape, dtype,
+        lambda path, record, cal: write_labels_frames(path, pages(), labels_shape, dtype,
+                                                      record, cal),
+        np.asarray(labels_frame(t), dtype),
+        colours=colours, metadata=metadata, inputs=inputs, names=names, frame=frame)
+
+
+def _write_export(base, image, params: Params, calibration, stats: PatternStats, labels_shape,
+                  dtype, write_labels_file, labels_shown, *, colours, metadata, inputs, names,
+                  frame) -> list[Path]:
+    """The four files of an export; `write_labels_file(path, record, calibration)` writes
+    the labels (first: a streamed series fills `stats` while its pages are written)."""
+    paths = export_paths(base)
+    outputs = Outputs(paths.values(), inputs)
+    shape = tuple(np.shape(image))
     calibration = calibration or Calibration.pixels(len(shape))
     record = params_record(params, calibration)
     names = tuple(str(n) for n in names)
     if names:
         record["pattern_names"] = list(names)
-    stats = pattern_statistics(labels, image, params)
-    stats.names = names
     t = 0 if frame is None else int(frame)
     image_frame = np.asarray(image[t] if len(shape) == 3 else image, dtype=np.float64)
-    labels_frame = full_labels(labels[t] if len(shape) == 3 else labels, image_frame.shape,
-                               params)
+    labels_frame = full_labels(labels_shown, image_frame.shape, params)
     with outputs:
         try:
-            write_labels(outputs.temp(paths["labels"]), labels,
-                         {**record, **(metadata or {})},
-                         labels_calibration(calibration, shape, labels.shape, params),
-                         no_pattern=no_pattern)
+            write_labels_file(outputs.temp(paths["labels"]), {**record, **(metadata or {})},
+                              labels_calibration(calibration, shape, labels_shape, params))
+            stats.names = names
             write_params(outputs.temp(paths["params"]), params, calibration,
                          record["napari_symseg"])
             write_stats_csv(outputs.temp(paths["stats"]), stats, calibration, shape)
@@ -222,4 +319,3 @@ def export_result(
         except OSError as err:
             where = err.filename or paths["labels"].parent
             raise ExportError(f"cannot write {where}: {err.strerror}") from None
-

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -126,6 +127,22 @@ class LockedFrames(FrameReader):
             return np.asarray(self._read(int(t)))
 
 
+#: The frame reader behind each dask array `as_dask` made of one (by the array's name).
+_READERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def reader_of(data):
+    """The frame reader `as_dask` turned into `data` (a dask array), or None.
+
+    Parameters
+    ----------
+    data : array_like
+        E.g. a napari layer's data.
+    """
+    name = getattr(data, "name", None)
+    return _READERS.get(name) if isinstance(name, str) else None
+
+
 def as_dask(frames, name: str | None = None):
     """`frames` as a dask array of one chunk per frame (nothing is read yet).
 
@@ -147,6 +164,9 @@ def as_dask(frames, name: str | None = None):
     if isinstance(frames, da.Array):
         return frames.rechunk((1, *frames.shape[1:]))
     shape = tuple(int(n) for n in frames.shape)
-    return da.from_array(frames, chunks=(1, *shape[1:]), lock=False, fancy=False,
+    data = da.from_array(frames, chunks=(1, *shape[1:]), lock=False, fancy=False,
                          asarray=False, meta=np.empty((0,) * len(shape), frames.dtype),
                          name=name or f"symseg-video-{uuid.uuid4().hex}")
+    if isinstance(frames, FrameReader):
+        _READERS[data.name] = frames
+    return data

@@ -9,6 +9,7 @@ the final ``.npy`` or ``.tif`` at the end.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +78,58 @@ def series_frames(path: str | Path, array):
     return array
 
 
-class SeriesLabelsWriter:
+class StreamedLabelsWriter:
+    """What every streamed labels writer shares: its outputs, `finish` and `discard`.
+
+    A subclass writes frames into a temporary (``self.tmp``) and implements
+    `_write_final` (what `finish` does before the outputs are renamed into
+    place) and `_close`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The final file or store.
+    outputs : Outputs, optional
+        The run's outputs (`path` among them): `finish` then leaves the
+        commit to the caller, and `discard` removes this writer's temporary only.
+    """
+
+    tmp: Path
+
+    def __init__(self, path: str | Path, outputs: Outputs | None = None) -> None:
+        self.path = Path(path)
+        self._own = outputs is None
+        self.outputs = Outputs([self.path]) if outputs is None else outputs
+
+    def _write_final(self) -> None:
+        """Complete the temporary (write the record, the final file...)."""
+
+    def _close(self) -> None:
+        """Release what holds the temporary open."""
+
+    def finish(self) -> None:
+        """Complete the output, then rename it into place (unless the outputs are shared)."""
+        self._close()
+        try:
+            self._write_final()
+            if self._own:
+                self.outputs.commit()
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        """Remove the temporaries (the target is left as it was)."""
+        self._close()
+        if self._own:
+            self.outputs.discard()
+        elif getattr(self, "tmp", None) is not None and self.tmp.is_dir():
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        elif getattr(self, "tmp", None) is not None:
+            self.tmp.unlink(missing_ok=True)
+
+
+class SeriesLabelsWriter(StreamedLabelsWriter):
     """Labels of a series written frame by frame (memory bounded by one frame).
 
     Frames go, in any order and with plain file I/O (`NpyFrames`), to a
@@ -111,12 +163,10 @@ class SeriesLabelsWriter:
         self, path: str | Path, shape: tuple[int, int, int], metadata=None, calibration=None,
         dtype=np.uint8, outputs: Outputs | None = None,
     ) -> None:
-        self.path = Path(path)
+        super().__init__(path, outputs)
         self.calibration = calibration
         dtype = np.dtype(dtype)
         self.metadata = labels_record(metadata, calibration, dtype)
-        self._own = outputs is None
-        self.outputs = Outputs([self.path]) if outputs is None else outputs
         self._npy = self.path.suffix.lower() == ".npy"
         self.tmp = (self.outputs.temp(self.path) if self._npy
                     else self.outputs.scratch(self.path, ".npy"))
@@ -130,33 +180,20 @@ class SeriesLabelsWriter:
             self.discard()
             raise
 
-    def finish(self) -> None:
-        """Write the final file (or its temporary, when the outputs are shared)."""
-        self.array.file.flush()
-        self.array.close()
-        try:
-            if not self._npy:
-                from .tiff import write_tiff
-
-                frames = NpyFrames(self.tmp)
-                try:
-                    pages = (frames[t] for t in range(len(frames)))
-                    write_tiff(self.outputs.temp(self.path), pages, self.calibration,
-                               json.dumps(self.metadata), shape=frames.shape,
-                               dtype=frames.dtype)
-                finally:
-                    frames.close()
-            if self._own:
-                self.outputs.commit()
-        except BaseException:
-            self.discard()
-            raise
-
-    def discard(self) -> None:
-        """Remove the temporary files (the target is left as it was)."""
+    def _close(self) -> None:
         if hasattr(self, "array"):
             self.array.close()
-        if self._own:
-            self.outputs.discard()
-        else:
-            self.tmp.unlink(missing_ok=True)
+
+    def _write_final(self) -> None:
+        """A ``.tif`` target: the TIFF written page by page from the temporary ``.npy``."""
+        if self._npy:
+            return
+        from .tiff import write_tiff
+
+        frames = NpyFrames(self.tmp)
+        try:
+            pages = (frames[t] for t in range(len(frames)))
+            write_tiff(self.outputs.temp(self.path), pages, self.calibration,
+                       json.dumps(self.metadata), shape=frames.shape, dtype=frames.dtype)
+        finally:
+            frames.close()

@@ -251,10 +251,37 @@ def write_labels(path: str | Path, labels, metadata: dict | None = None, calibra
         with replacing(path) as tmp:
             np.save(tmp, values)
         return
+    write_labels_frames(path, values, values.shape, values.dtype, metadata, calibration,
+                        offset=offset)
+
+
+def write_labels_frames(path: str | Path, frames, shape, dtype, metadata: dict | None = None,
+                        calibration=None, *, offset: int = LABEL_OFFSET) -> None:
+    """Write a labels TIFF from its frames, one page after the other (memory: one frame).
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.tif/.tiff`` file.
+    frames : ndarray or iterable of ndarray
+        Pattern indices in a file's form (`dtype`, its maximum where there
+        is no pattern), e.g. a generator reading one frame at a time.
+    shape : tuple of int
+        (T, Y, X) (or (Y, X)) of the labels.
+    dtype : dtype
+        Of the labels file (`pattern_dtype`).
+    metadata : dict, optional
+        JSON-compatible record of the run (see `write_labels`).
+    calibration : Calibration, optional
+        Of the labels.
+    offset : int
+        The ``label_offset`` napari adds to show the file.
+    """
     from .tiff import write_tiff
 
-    record = labels_record(metadata, calibration, values.dtype, offset)
-    write_tiff(path, values, calibration, json.dumps(record, default=_jsonable))
+    record = labels_record(metadata, calibration, dtype, offset)
+    write_tiff(path, frames, calibration, json.dumps(record, default=_jsonable),
+               shape=tuple(shape), dtype=np.dtype(dtype))
 
 
 def _jsonable(value):

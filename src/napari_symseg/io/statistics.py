@@ -119,12 +119,28 @@ def pattern_statistics(labels, image, params: Params) -> PatternStats:
     n_frames = labels.shape[0] if series else 1
     stats = PatternStats.empty(n_frames, params.n_patterns)
     for t in range(n_frames):
-        lab = labels[t] if series else labels
-        frame = np.asarray(image[t] if series else image, dtype=np.float64)
-        full = full_labels(lab, frame.shape, params)
-        grid = lab if lab.shape != frame.shape else None
-        stats.set(t, frame_statistics(full, frame, params.n_patterns, grid))
+        stats.set(t, frame_pattern_statistics(labels[t] if series else labels,
+                                              image[t] if series else image, params))
     return stats
+
+
+def frame_pattern_statistics(labels, image, params: Params):
+    """One frame's row of `pattern_statistics` (area fraction, regions, mean intensity).
+
+    Parameters
+    ----------
+    labels : array of int, (Y, X)
+        Patterns of every pixel (or of every descriptor-grid point).
+    image : array, (Y, X)
+        The frame.
+    params : Params
+        Of the run.
+    """
+    lab = np.asarray(labels)
+    frame = np.asarray(image, dtype=np.float64)
+    full = full_labels(lab, frame.shape, params)
+    grid = lab if lab.shape != frame.shape else None
+    return frame_statistics(full, frame, params.n_patterns, grid)
 
 
 def stats_rows(stats: PatternStats, calibration: Calibration | None = None,

@@ -22,13 +22,13 @@ group) lazily, with a calibration from the package's record or a
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import FileFormatError
 from .calibration import Calibration
+from .frames import StreamedLabelsWriter
 from .labels import _jsonable, labels_record
 from .output import Outputs
 
@@ -128,7 +128,7 @@ def to_layer_values(values, offset: int, no_pattern: int | None):
     return values.map_blocks(block, dtype=dtype)
 
 
-class ZarrLabelsWriter:
+class ZarrLabelsWriter(StreamedLabelsWriter):
     """Labels of a series written frame by frame to a zarr store (one chunk per frame).
 
     Same interface as `napari_symseg.io.frames.SeriesLabelsWriter`: frames
@@ -157,11 +157,9 @@ class ZarrLabelsWriter:
                  dtype=np.uint8, outputs: Outputs | None = None) -> None:
         import zarr
 
-        self.path = Path(path)
+        super().__init__(path, outputs)
         dtype = np.dtype(dtype)
         self.record = labels_record(metadata, calibration, dtype)
-        self._own = outputs is None
-        self.outputs = Outputs([self.path]) if outputs is None else outputs
         self.tmp = self.outputs.temp_folder(self.path)
         try:
             self.array = zarr.create_array(
@@ -172,20 +170,6 @@ class ZarrLabelsWriter:
             self.discard()
             raise
 
-    def finish(self) -> None:
-        """Write the record (last), then rename the store into place (unless shared)."""
-        try:
-            self.array.attrs[RECORD_KEY] = json.loads(json.dumps(self.record,
-                                                                 default=_jsonable))
-            if self._own:
-                self.outputs.commit()
-        except BaseException:
-            self.discard()
-            raise
-
-    def discard(self) -> None:
-        """Remove the temporary store (the target is left as it was)."""
-        if self._own:
-            self.outputs.discard()
-        else:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+    def _write_final(self) -> None:
+        """The record, written last (a store without it is an unfinished run)."""
+        self.array.attrs[RECORD_KEY] = json.loads(json.dumps(self.record, default=_jsonable))
