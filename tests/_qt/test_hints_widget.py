@@ -9,7 +9,7 @@ from napari_symseg._qt.widget import ALL_FRAMES, PREVIEW_STRIDE, SymsegWidget
 from napari_symseg.controller import METADATA_KEY
 from napari_symseg.controller import hints as controller_hints
 from napari_symseg.controller.hints import HINT_K_MAX, hint_metadata
-from napari_symseg.core.pattern_count import PatternCountHint, pattern_count_hint
+from napari_symseg.core.pattern_count import PatternCountHint
 from napari_symseg.core.samples import lattice, moving_boundary_series, two_phase
 from napari_symseg.core.suggest import estimate_lattice, suggest_params
 from napari_symseg.errors import InputError
@@ -33,6 +33,8 @@ def assert_same_hint(shown: PatternCountHint, direct: PatternCountHint):
     np.testing.assert_array_equal(shown.silhouette, direct.silhouette)  # NaN == NaN here
     np.testing.assert_array_equal(shown.gap, direct.gap)
     np.testing.assert_array_equal(shown.gap_error, direct.gap_error)
+    np.testing.assert_array_equal(shown.separation, direct.separation)
+    np.testing.assert_array_equal(shown.score_change, direct.score_change)
 
 
 def single_crystal(shape=(192, 192)):
@@ -243,8 +245,8 @@ def test_hint_of_a_series_run_uses_the_reference_fit(qtbot, viewer_widget, error
     from napari_symseg.core.series import segment_series
 
     fit = segment_series(series, Params.from_dict(meta["params"])).fit
-    features = fit.model.predict(series[1]).pca_components
-    direct = pattern_count_hint(features, k_max=6, random_state=0)
+    # one rule (issue 13): a single reference frame's hint is that frame's result hint
+    direct = fit.model.predict(series[1]).pattern_count_hint(HINT_K_MAX)
     assert_same_hint(widget.hint_panel.hint, direct)
     assert direct.suggested == 2
     meta = viewer.layers["s patterns"].metadata[METADATA_KEY]

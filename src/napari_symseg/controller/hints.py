@@ -5,11 +5,11 @@ Two helpers for choosing parameters, both computed in thread workers:
 - **Suggest** fills the size fields from the image
   (`napari_symseg.core.suggest.suggest_params`); `suggestion_steps` also
   says what was found (the lattice) for the status line.
-- **Number-of-patterns hint** after every run
-  (`napari_symseg.core.pattern_count.pattern_count_hint` on the run's PCA
-  features; for a series, on the reference frames' features under the
-  fitted model, see `series_features`). `napari_symseg._qt.hints.HintPanel`
-  shows it.
+- **Number-of-patterns hint** after every run: one rule,
+  `napari_symseg.core.pattern_count.results_hint`, on the run's result
+  (`Result.pattern_count_hint`) or, for a series, on the reference frames'
+  results under the fitted model (`series_hint`).
+  `napari_symseg._qt.hints.HintPanel` shows it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,12 @@ import numpy as np
 
 from ..core import suggest
 from ..core.params import Params
-from ..core.pattern_count import PatternCountHint, pattern_count_hint
+from ..core.pattern_count import (
+    MIN_SEPARATION,
+    PatternCountHint,
+    result_features,
+    results_hint,
+)
 from ..core.validation import frame_image
 
 #: Largest number of patterns the hint tries.
@@ -30,32 +35,16 @@ HINT_K_MAX = 6
 HINT_HELP = (
     "number-of-patterns hint from the run's PCA features (random subsample): "
     "k = 1 when two patterns explain the features no better than noise (gap statistic), "
+    "or when the best split into two is not separated (a drift, as one crystal under a "
+    "thickness change) and no symmetry score changes by 0.25 or more across it; "
     "otherwise the k of the largest mean silhouette (bars; 1 = perfectly separated "
     "patterns, 0 = overlapping)"
 )
 
 
 # ------------------------------------------------------------------ computation
-def compute_hint(features: np.ndarray, random_state: int | None) -> PatternCountHint:
-    """The widget's number-of-patterns hint of some PCA features.
-
-    Parameters
-    ----------
-    features : ndarray, (..., n_components)
-        PCA features, e.g. ``result.pca_components``.
-    random_state : int or None
-        Seed of the subsample and of k-means (the run's seed).
-
-    Returns
-    -------
-    PatternCountHint
-        ``pattern_count_hint(features, k_max=HINT_K_MAX, random_state=random_state)``.
-    """
-    return pattern_count_hint(features, k_max=HINT_K_MAX, random_state=random_state)
-
-
-def series_features(series, fit) -> np.ndarray:
-    """PCA features of the reference frames of a series fit, (n_points, n_components).
+def reference_results(series, fit) -> list:
+    """The fitted model applied again to the reference frames of a series fit.
 
     `SeriesFit` keeps the model, not the features it was fitted on; the
     model (its operations and PCA) applied again to the reference frames
@@ -70,20 +59,41 @@ def series_features(series, fit) -> np.ndarray:
 
     Returns
     -------
-    ndarray
-        The features of every grid point of every reference frame.
+    list of Result
+        One per reference frame.
     """
     import dataclasses
 
     model = fit.model
     # features only: no separability pass
     model = dataclasses.replace(model, params=model.params.replace(separability_analysis=False))
-    parts = [model.predict(frame_image(series, t)).pca_components for t in fit.reference_frames]
-    return np.concatenate([p.reshape(-1, p.shape[-1]) for p in parts])
+    return [model.predict(frame_image(series, t)) for t in fit.reference_frames]
 
 
-def series_hint(series, fit, random_state: int | None) -> PatternCountHint:
-    """`compute_hint` of the reference frames' features (`series_features`).
+def series_features(series, fit) -> np.ndarray:
+    """PCA features the hint reads of a series fit: every reference frame's unclipped points.
+
+    Parameters
+    ----------
+    series : array_like, (T, Y, X)
+        The series that was segmented.
+    fit : SeriesFit
+        Its reference fit (``SeriesResult.fit``).
+
+    Returns
+    -------
+    ndarray, (n_frames, n_rows, n_cols, n_components)
+        `napari_symseg.core.pattern_count.result_features` of every reference frame.
+    """
+    return np.stack([result_features(r) for r in reference_results(series, fit)])
+
+
+def series_hint(series, fit, random_state: int | None = None) -> PatternCountHint:
+    """The hint of the reference frames under the fitted model.
+
+    The same rule as a single image's `Result.pattern_count_hint`
+    (`napari_symseg.core.pattern_count.results_hint`), on every reference
+    frame's unclipped grid points, with ``k_max = HINT_K_MAX``.
 
     Parameters
     ----------
@@ -92,13 +102,13 @@ def series_hint(series, fit, random_state: int | None) -> PatternCountHint:
     fit : SeriesFit
         Its reference fit.
     random_state : int or None
-        The run's seed.
+        Unused (the model's own seed is the run's seed); kept for callers.
 
     Returns
     -------
     PatternCountHint
     """
-    return compute_hint(series_features(series, fit), random_state)
+    return results_hint(reference_results(series, fit), HINT_K_MAX)
 
 
 def hint_metadata(hint: PatternCountHint) -> dict:
@@ -107,13 +117,13 @@ def hint_metadata(hint: PatternCountHint) -> dict:
     Parameters
     ----------
     hint : PatternCountHint
-        A hint (`compute_hint`).
+        A hint (`series_hint` or `Result.pattern_count_hint`).
 
     Returns
     -------
     dict
         ``{"k": [...], "silhouette": [...], "gap": [...], "gap_error": [...],
-        "suggested": int}``.
+        "suggested": int, "separation": float, "score_change": float}``.
     """
 
     def floats(values):
@@ -125,6 +135,8 @@ def hint_metadata(hint: PatternCountHint) -> dict:
         "gap": floats(hint.gap),
         "gap_error": floats(hint.gap_error),
         "suggested": int(hint.suggested),
+        "separation": floats([hint.separation])[0],
+        "score_change": floats([hint.score_change])[0],
     }
 
 
@@ -134,9 +146,11 @@ def hint_text(hint: PatternCountHint) -> str:
     Parameters
     ----------
     hint : PatternCountHint
-        A hint (`compute_hint`).
+        A hint (`series_hint` or `Result.pattern_count_hint`).
     """
     if hint.suggested == 1:
+        if hint.gap[0] < hint.gap[1] - hint.gap_error[1] and hint.separation < MIN_SEPARATION:
+            return "hint: 1 pattern (one crystal whose features drift: no separated split)"
         return "hint: 1 pattern (no cluster structure beyond noise)"
     best = hint.silhouette[hint.suggested - 1]
     return f"hint: {hint.suggested} patterns (silhouette {best:.2f})"

@@ -77,7 +77,8 @@ class Result:
 
     def pattern_count_hint(self, k_max: int = 6) -> PatternCountHint:
         """How many patterns the features suggest (k = 1 .. k_max; see `pattern_count_hint`),
-        from the grid points whose descriptors are unclipped (those the model was fitted on).
+        from the grid points whose descriptors are unclipped (those the model was fitted on;
+        `pattern_count.results_hint`, the rule the widget's series hint uses too).
 
         Parameters
         ----------
@@ -88,18 +89,9 @@ class Result:
         -------
         PatternCountHint
         """
-        from .descriptors.registry import get_family
-        from .grid import inside
-        from .pattern_count import pattern_count_hint
+        from .pattern_count import results_hint
 
-        # the points the model was fitted on (whole patches): clipped border points differ
-        m_rows, m_cols = get_family(self.params.descriptor_name).fit_margin(self.params)
-        rows = inside(self.grid.rows, m_rows, self.grid.image_shape[0])
-        cols = inside(self.grid.cols, m_cols, self.grid.image_shape[1])
-        features = self.pca_components
-        if rows.stop - rows.start >= 2 and cols.stop - cols.start >= 2:
-            features = features[rows, cols]
-        return pattern_count_hint(features, k_max, self.params.random_state)
+        return results_hint([self], k_max)
 
     @property
     def pca_images(self) -> np.ndarray:

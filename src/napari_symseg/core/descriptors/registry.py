@@ -160,3 +160,13 @@ def get_family(name: str) -> DescriptorFamily:
 
 
 __all__ = ["COMMON_FIELDS", "FAMILIES", "DescriptorFamily", "Operations", "get_family"]
+
+
+#: Families whose scores are Pearson correlations in [-1, 1] (the number-of-patterns hint's
+#: score change test is in those units; `core.pattern_count`).
+CORRELATION_FAMILIES = frozenset({
+    "local_correlation_map",
+    "preselected_translations",
+    "rotational_symmetry_maximum_pooling",
+    "reflection_symmetry_maximum_pooling",
+})
