@@ -8,8 +8,9 @@ Usage::
 Scenarios (`benchmarks/hard_scenarios.py`): a nanoparticle on amorphous carbon
 with vacuum at 20 counts/px and at high dose, small ordered L1_2 cuboids at 20
 counts/px, a polar (mirror-broken) perovskite region, a drifting twin video
-(worst frame), and single crystals under slow intensity variations (negative
-controls for the number-of-patterns hint). Methods:
+(worst frame; also under STEM scan distortions), and single crystals under
+slow intensity variations (negative controls for the number-of-patterns
+hint). Methods:
 
 - ``auto``: ``suggest_params(image, Params(n_patterns=K))`` -- translations,
   everything else from the image (the CLI's ``--auto``);
@@ -49,6 +50,8 @@ if __package__ in (None, ""):
 LCM = "local_correlation_map"
 ROT = "rotational_symmetry_maximum_pooling"
 REF = "reflection_symmetry_maximum_pooling"
+#: the scan-distortion twin video (`hard_scenarios.twin_video`, issue 13 third session)
+SCAN = {"jitter": 1.0, "flyback": 3.0, "scan_drift": 6.0, "thickness": 2.0, "flicker": 0.2}
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,11 @@ def cases(frames: int) -> list[Case]:
              f"the end), {frames} frames 512²",
              lambda seed, n: h.twin_video(frames, (512, 512), 20.0, 0.3, seed,
                                           a_range=(7.0, 10.0), defocus=1.5), 2, LCM,
+             video=True),
+        Case(f"twin video, STEM scan distortions (line jitter 1 px, flyback 3 px, in-frame "
+             f"drift 6 px), thickness 2x across the frame, dose flicker 20 %, {frames} frames "
+             f"512²",
+             lambda seed, n: h.twin_video(frames, (512, 512), 20.0, 0.3, seed, **SCAN), 2, LCM,
              video=True),
         Case("single perovskite, wedge + bending (1 pattern)",
              lambda seed, n: h.single_crystal_slow((n, n), 100.0, "perovskite", seed), 1,

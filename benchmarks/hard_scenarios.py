@@ -372,6 +372,12 @@ def twin_video(
     a_range: tuple[float, float] = (14.0, 20.0),
     appears: int = 0,
     defocus: float = 0.0,
+    jitter: float = 0.0,
+    flyback: float = 0.0,
+    scan_drift: float = 0.0,
+    thickness: float = 1.0,
+    flicker: float = 0.0,
+    planes: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """An in-situ video of a Sigma-3 twin boundary in fcc [110] migrating plane by plane.
 
@@ -387,6 +393,21 @@ def twin_video(
     over the video, the probe's width grows linearly to ``1 + defocus``
     times its first width by the last frame, and its tail fraction by the
     same factor (capped at 0.6).
+
+    STEM scan physics (all off by default; see `scan_warp`): ``jitter``
+    (px, standard deviation of a random fast-axis shift of every scan line,
+    new every frame), ``flyback`` (px, a fast-axis displacement at the start
+    of every line decaying over 40 px: the beam settling after flyback),
+    ``scan_drift`` (px the specimen moves *during* one frame, along the
+    drift direction with a random part: rows scanned later are displaced
+    more, so every frame is sheared and stretched differently),
+    ``thickness`` (the specimen's thickness, and with it the column and
+    background intensity, ramps by this ratio across the frame at a random
+    angle) and ``flicker`` (relative standard deviation of every frame's
+    dose: beam current fluctuations). The truth is warped with the image:
+    it is the pattern of the specimen point the beam was on. ``planes``:
+    the boundary migrates by this many {111} planes over the video, sweeping
+    across the middle of the frame (default: 2-4 planes near the centre).
 
     Returns
     -------
@@ -409,6 +430,8 @@ def twin_video(
     planes_moved = int(rng.integers(2, 5))
     k0 = int(rng.integers(-3, 2))  # the boundary plane at frame 0 (0 = through the centre)
     sign = rng.choice([-1, 1])  # which way it migrates
+    if planes is not None:  # a long sweep, centred on the middle of the frame
+        planes_moved, k0 = int(planes), -int(sign) * (int(planes) // 2)
     direction = rng.uniform(0, 2 * np.pi)
     steps = drift * np.array([np.sin(direction), np.cos(direction)])
     walk = np.cumsum(rng.normal(0, 0.08, (n_frames, 2)), axis=0)
@@ -420,6 +443,11 @@ def twin_video(
     bg = rng.uniform(0.05, 0.15)
     pos, _, _ = crystal_columns(shape, a1, a2, basis, origin, margin=3 * reach)
     rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
+    scan_rng = np.random.default_rng([seed, 13])  # the scan physics: the default video unchanged
+    ramp_angle = scan_rng.uniform(0, 2 * np.pi)
+    u = np.cos(ramp_angle) * cols + np.sin(ramp_angle) * rows
+    thick = 1 + (thickness - 1) * (u - u.min()) / (u.max() - u.min())
+    dose = np.clip(1 + flicker * scan_rng.standard_normal(n_frames), 0.2, None)
     series = np.empty((n_frames, h, w), np.float32)
     truth = np.empty((n_frames, h, w), np.int32)
     for t in range(n_frames):
@@ -445,13 +473,48 @@ def twin_video(
         keep = ((frame_pos[:, 0] > -30) & (frame_pos[:, 0] < h + 30)
                 & (frame_pos[:, 1] > -30) & (frame_pos[:, 1] < w + 30))
         grow = 1.0 + defocus * t / max(n_frames - 1, 1)
-        clean = render_atoms(shape, frame_pos[keep], 1.0, sigma * grow) + bg
+        clean = (render_atoms(shape, frame_pos[keep], 1.0, sigma * grow) + bg) * thick
         clean = probe_tails(clean, min(0.6, tail[0] * grow), tail[1])
-        series[t] = apply_dose(clean, counts, rng)
-        pr, pc = rows - origin[0] - shifts[t][0], cols - origin[1] - shifts[t][1]
+        wr, wc = rows, cols
+        if jitter or flyback or scan_drift:
+            unit = steps / drift if drift else np.array([0.0, 1.0])
+            wr, wc = scan_warp(shape, scan_rng, jitter, flyback, scan_drift * unit)
+            clean = ndimage.map_coordinates(clean, [wr, wc], order=1, mode="nearest")
+        series[t] = apply_dose(clean, None if counts is None else counts * dose[t], rng)
+        pr, pc = wr - origin[0] - shifts[t][0], wc - origin[1] - shifts[t][1]
         ps, palong = pr * n_hat[0] + pc * n_hat[1], pr * t_hat[0] + pc * t_hat[1]
         truth[t] = (ps * sign > plane_of(palong) * sign).astype(np.int32) * (t >= appears)
     return series, truth
+
+
+def scan_warp(shape, rng, jitter: float = 0.0, flyback: float = 0.0,
+              drift=(0.0, 0.0)) -> tuple[np.ndarray, np.ndarray]:
+    """Where the beam really was for every pixel of a distorted STEM scan.
+
+    Rows are scanned one after the other (slow axis), each from left to
+    right (fast axis). Pixel (r, c) is recorded with the beam at
+    ``(r + dr, c + dc)`` of the specimen, where ``dc`` adds a random shift
+    per line (`jitter`, px standard deviation), a flyback transient
+    ``flyback * exp(-c / 40)`` at the start of every line, and the specimen
+    drift during the frame: ``drift`` (row, col) px over the whole frame,
+    times r / h, plus a random walk of 5 % of it (slow-scan drift shears and
+    stretches the frame).
+
+    Returns
+    -------
+    rows, cols : ndarray, float64, `shape`
+        Specimen coordinates of every pixel (the identity with no distortion).
+    """
+    h, w = shape
+    rows, cols = np.mgrid[0:h, 0:w].astype(np.float64)
+    slow = np.arange(h)[:, None] / max(h - 1, 1)
+    drift = np.asarray(drift, float)
+    wobble = np.cumsum(rng.normal(0, 1, (h, 2)), axis=0)
+    wobble *= 0.05 * np.hypot(*drift) / (np.abs(wobble).max() + 1e-12)
+    dr = drift[0] * slow + wobble[:, :1]
+    dc = drift[1] * slow + wobble[:, 1:] + jitter * rng.standard_normal((h, 1)) \
+        + flyback * np.exp(-cols / 40.0)
+    return rows + dr, cols + dc
 
 
 # ------------------------------------------------------------------ negative controls

@@ -98,3 +98,33 @@ def test_choose_descriptor_finds_reflections_on_the_mirror_broken_basis():
     keep = far > 16
     agree = (picked.result.labels == truth)[keep].mean()
     assert max(agree, 1 - agree) > 0.95
+
+
+def test_scan_warp_is_the_identity_without_distortion_and_shears_with_drift():
+    rng = np.random.default_rng(0)
+    rows, cols = h.scan_warp((40, 30), rng)
+    assert np.array_equal(rows, np.mgrid[0:40, 0:30][0]) and np.array_equal(
+        cols, np.mgrid[0:40, 0:30][1])
+    rows, cols = h.scan_warp((40, 30), rng, jitter=1.0)
+    shift = cols - np.arange(30)[None, :]
+    assert np.allclose(shift, shift[:, :1])  # one shift per scan line
+    assert 0.5 < shift[:, 0].std() < 1.5 and np.array_equal(rows, np.mgrid[0:40, 0:30][0])
+    rows, cols = h.scan_warp((40, 30), rng, drift=(0.0, 6.0))
+    late = (cols - np.arange(30)[None, :])[:, 0]
+    assert abs(late[0]) < 0.5 and late[-1] == pytest.approx(6.0, abs=0.5)  # sheared
+
+
+def test_twin_video_scan_physics_keeps_truth_with_the_image():
+    plain, truth = h.twin_video(3, (96, 96), None, 0.3, seed=1)
+    warped, truth_w = h.twin_video(3, (96, 96), None, 0.3, seed=1, jitter=1.0, flyback=3.0,
+                                   scan_drift=6.0)
+    assert not np.array_equal(plain, warped) and not np.array_equal(truth, truth_w)
+    # the beam's specimen position moves by a few px at most: the labels mostly agree
+    assert 0.9 < np.mean(truth == truth_w) < 1.0
+    bright, _ = h.twin_video(3, (96, 96), None, 0.3, seed=1, thickness=2.0)
+    ratio = bright[0] / plain[0]  # the thickness ramp: 1 at one side, 2 at the other
+    # (the probe tails blur the ramp's two ends a little)
+    assert ratio.min() == pytest.approx(1.0, abs=0.05) and ratio.max() == pytest.approx(2.0,
+                                                                                        abs=0.05)
+    counts = h.twin_video(8, (64, 64), 20.0, 0.3, seed=1, flicker=0.2)[0].mean(axis=(1, 2))
+    assert counts.std() / counts.mean() > 0.05  # the dose changes from frame to frame
