@@ -31,6 +31,9 @@ from .pca import PCAModel
 MAX_ITER = 100
 #: Iterations of the semi-supervised EM at most (`shared_gaussians`).
 EM_ITER = 100
+#: The EM's model is kept only if it puts at least this share of the scribbled
+#: points in their own class (else the strokes-only fit: the EM drifted from the strokes).
+MIN_STROKE_AGREEMENT = 0.95
 #: PCA components a scribbled run looks at (`separating_components` picks among them).
 WIDE_COMPONENTS = 24
 #: A component beyond the run's own PCA components is kept when its scribbled
@@ -441,7 +444,10 @@ def scribbled_fit(chunks, features, scribbles, params, n_base: int | None = None
         `shared_gaussians` (started from `whitening` of the scribbled
         points and `seeded_centres`): ``features @ whiten``.
     centres : ndarray, (n_patterns, d_kept)
-        The means of `shared_gaussians` in the whitened space.
+        The means of `shared_gaussians` in the whitened space. When that
+        model puts fewer than `MIN_STROKE_AGREEMENT` of the scribbled points
+        in their own class, the strokes-only fit instead (`whitening`,
+        `seeded_centres`).
     kept : ndarray of int
         The kept components (`separating_components`).
     """
@@ -464,8 +470,11 @@ def scribbled_fit(chunks, features, scribbles, params, n_base: int | None = None
     # back in the kept components, then refined on every point (shared_gaussians)
     means, cov = shared_gaussians(rest, seeds, classes, centres @ np.linalg.pinv(w), w,
                                   params.random_state)
-    w = covariance_whitening(cov)
-    return np.eye(d)[:, kept] @ w, means @ w, kept
+    w_em = covariance_whitening(cov)
+    kept_strokes = np.mean(assign(seeds @ w_em, means @ w_em)[0] == classes - 1)
+    if kept_strokes >= MIN_STROKE_AGREEMENT:
+        w, centres = w_em, means @ w_em
+    return np.eye(d)[:, kept] @ w, centres, kept
 
 
 def whitened(pca: PCAModel, whiten: np.ndarray, kept=None) -> PCAModel:
