@@ -31,9 +31,6 @@ from .pca import PCAModel
 MAX_ITER = 100
 #: Iterations of the semi-supervised EM at most (`shared_gaussians`).
 EM_ITER = 100
-#: The EM's model is kept only if it puts at least this share of the scribbled
-#: points in their own class (else the strokes-only fit: the EM drifted from the strokes).
-MIN_STROKE_AGREEMENT = 0.95
 #: PCA components a scribbled run looks at (`separating_components` picks among them).
 WIDE_COMPONENTS = 24
 #: A component beyond the run's own PCA components is kept when its scribbled
@@ -444,10 +441,8 @@ def scribbled_fit(chunks, features, scribbles, params, n_base: int | None = None
         `shared_gaussians` (started from `whitening` of the scribbled
         points and `seeded_centres`): ``features @ whiten``.
     centres : ndarray, (n_patterns, d_kept)
-        The means of `shared_gaussians` in the whitened space. When that
-        model puts fewer than `MIN_STROKE_AGREEMENT` of the scribbled points
-        in their own class, the strokes-only fit instead (`whitening`,
-        `seeded_centres`).
+        The means of `shared_gaussians` in the whitened space (rotated so
+        the first axes are those the centres differ most along).
     kept : ndarray of int
         The kept components (`separating_components`).
     """
@@ -470,11 +465,12 @@ def scribbled_fit(chunks, features, scribbles, params, n_base: int | None = None
     # back in the kept components, then refined on every point (shared_gaussians)
     means, cov = shared_gaussians(rest, seeds, classes, centres @ np.linalg.pinv(w), w,
                                   params.random_state)
-    w_em = covariance_whitening(cov)
-    kept_strokes = np.mean(assign(seeds @ w_em, means @ w_em)[0] == classes - 1)
-    if kept_strokes >= MIN_STROKE_AGREEMENT:
-        w, centres = w_em, means @ w_em
-    return np.eye(d)[:, kept] @ w, centres, kept
+    w = covariance_whitening(cov)
+    centres = means @ w
+    # rotate (distances unchanged) so the first axes are those the centres differ most
+    # along: the scatter plot's first two features show the patterns apart
+    rotation = np.linalg.svd(centres - centres.mean(0), full_matrices=True)[2].T
+    return np.eye(d)[:, kept] @ w @ rotation, centres @ rotation, kept
 
 
 def whitened(pca: PCAModel, whiten: np.ndarray, kept=None) -> PCAModel:
