@@ -19,8 +19,11 @@ the descriptor family named in the table) and the same scribbles:
   the first 24 that the strokes separate, whitened by the scribbled
   classes' within-class scatter, scribbled class means as centres, free
   patterns by k-means;
-- ``seeded-5``: the same on the run's own 5 components only (the method
-  before the component choice);
+- ``strokes``: the same without the semi-supervised EM (the scribbled
+  class means and the strokes' scatter only: the method before the EM,
+  ``core.scribbles.EM_ITER = 0``);
+- ``seeded-5``: the strokes-only fit on the run's own 5 components (the
+  method before the component choice);
 - ``constrained``: constrained k-means without whitening (5 components):
   scribbled points fixed to their class, every centre moves;
 - ``means``: the scribbled class means as centres, no whitening (5 components);
@@ -191,6 +194,14 @@ def run_case(case: Case, seed: int, size: int, methods: list[str], fraction: flo
     keep = ~boundary_band(truth, width)
     result = segment(image, params)
     guided = segment(image, params, scribbles=scribbles)
+    if "strokes" in methods:
+        from napari_symseg.core import scribbles as core_scribbles
+
+        core_scribbles.EM_ITER, em_iter = 0, core_scribbles.EM_ITER
+        try:
+            strokes = segment(image, params, scribbles=scribbles)
+        finally:
+            core_scribbles.EM_ITER = em_iter
     out = {"covered": float((scribbles > 0).mean()),
            "components": guided.pca_components.shape[-1]}
     for method in methods:
@@ -199,6 +210,8 @@ def run_case(case: Case, seed: int, size: int, methods: list[str], fraction: flo
             continue
         if method == "seeded":
             labels = guided.labels
+        elif method == "strokes":
+            labels = strokes.labels
         elif method in ("seeded-5", "constrained", "means"):
             labels = result.grid.upsample(centre_labels(result, scribbles, method))
         else:
@@ -293,7 +306,7 @@ def main(argv=None) -> int:
     parser.add_argument("--size", type=int, default=384)
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--methods",
-                        default="none,seeded,seeded-5,constrained,means,lda,logreg,knn")
+                        default="none,seeded,strokes,seeded-5,constrained,means,lda,logreg,knn")
     parser.add_argument("--fraction", type=float, default=0.01)
     parser.add_argument("--real", action="store_true", help="also the real Au image")
     parser.add_argument("--real-only", action="store_true", help="only the real Au image")

@@ -11,6 +11,12 @@ seed 0), translations with ``--auto`` sizes (unsupervised: 0.56), strokes
 from `bench_scribbles.make_scribbles`, the Scribbles dock after a run,
 pattern names set, a lasso highlight and the hover ring.
 
+``--series``: the series edit workflow (issue 15): a 12-frame series with
+a moving boundary (`core.samples.moving_boundary_series`), an all-frames run
+with 3 patterns in the main dock (one too many), *Edit…*, the two patterns
+of one phase merged: every frame, the plots' area fraction per frame, the
+status line and the hint follow the edit.
+
 ``--au``: the real Au nanoparticle image (/work/shared/data/real, not
 shipped) with the nine strokes of `bench_scribbles.AU_STROKES`, two patterns
 named particles / background.
@@ -35,7 +41,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("docs/images/scribbles_widget.png"))
     parser.add_argument("--au", action="store_true", help="the real Au nanoparticle image")
+    parser.add_argument("--series", action="store_true", help="the series edit workflow")
     args = parser.parse_args(argv)
+    if args.series:
+        return series_edit(args.out)
 
     import napari
     from qtpy.QtWidgets import QApplication
@@ -91,6 +100,59 @@ def main(argv=None) -> int:
     print(f"wrote {args.out}; agreement with the truth (Au: the smoothed-Otsu proxy) with "
           f"the strokes (no permutation, all pixels) "
           f"{accuracy:.3f}, strokes cover {100 * (strokes.data > 0).mean():.2f} %")
+    viewer.close()
+    return 0
+
+
+def series_edit(out: Path) -> int:
+    """The ``--series`` screenshot: an all-frames run merged through *Edit…*."""
+    import napari
+    from qtpy.QtWidgets import QApplication
+
+    from napari_symseg._qt.widget import ALL_FRAMES
+    from napari_symseg.core.samples import moving_boundary_series
+
+    app = QApplication.instance() or QApplication([])
+
+    def settle(seconds: float = 2.0) -> None:
+        for _ in range(int(seconds / 0.05)):
+            app.processEvents()
+            time.sleep(0.05)
+
+    viewer = napari.Viewer(show=True)
+    window = viewer.window._qt_window
+    window.resize(*WINDOW)
+    series = viewer.add_image(moving_boundary_series(12, (192, 288), start=60, step=12),
+                              name="video")
+    _, main = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    main.image.value = series
+    main.segment.value = ALL_FRAMES
+    for field, value in dict(n_patterns=3, patch_x=8, patch_y=8, window_x=10, window_y=10,
+                             stride=4, n_selected_operations=10).items():
+        main.fields[field].value = value
+    main.run()
+    while main.worker is not None:
+        settle(0.2)
+    settle()
+    before = main.status.value
+    viewer.dims.set_current_step(0, 6)
+    dock = main.edit_patterns()
+    layer = dock.session.shown_layer()
+    counts = np.bincount(np.asarray(layer.data).ravel())[1:]
+    smallest = [int(p) for p in np.argsort(counts)[:2]]  # over-split: merge the two smallest
+    dock.pattern_a.value, dock.pattern_b.value = sorted(smallest)
+    dock.merge()
+    dock.names.value = "left, right"
+    dock.set_names()
+    main.show_plots()
+    settle(1.0)
+    plots = viewer.window._dock_widgets.get("Symmetry segmentation: plots")
+    if plots is not None:
+        plots.raise_()
+    settle(3.0)
+    window.grab().save(str(out))
+    print(f"wrote {out}; before: {before}; after: {main.status.value}; "
+          f"hint: {main.hint_panel.text.value if main.hint_panel.visible else '(none)'}")
     viewer.close()
     return 0
 

@@ -229,6 +229,16 @@ def test_edit_from_the_main_dock_and_export_writes_the_edited_result(make_napari
     np.testing.assert_array_equal(patterns.data, expected)
     assert patterns.metadata["napari_symseg"]["params"]["n_patterns"] == 2
     assert list(patterns.features["name"]) == ["a", "b"]
+    # the hint, status line and numbers follow the edit (issue 15)
+    from napari_symseg.controller.hints import hint_about
+
+    record = main.controller.current()
+    merged = [(expected == v).mean() for v in (1, 2)]
+    np.testing.assert_allclose(record.area_fraction, merged, atol=1e-9)
+    assert record.edited_patterns == 2 and record.summary.endswith("· edited")
+    assert main.status.value == record.summary
+    assert "2 patterns:" in record.summary and "3 patterns" not in record.summary
+    assert "before its edits (now 2 patterns)" in hint_about(record)
 
     written = main.export(tmp_path / "edited")
     assert written
@@ -245,6 +255,10 @@ def test_edit_from_the_main_dock_and_export_writes_the_edited_result(make_napari
     main.export(tmp_path / "undone")
     [(data, _, _)] = read_labels_file(str(tmp_path / "undone_labels.tif"))
     np.testing.assert_array_equal(data, before)
+    assert record.edited_patterns == 3  # the names are still an edit
+    dock.undo()
+    assert record.edited_patterns is None and "edited" not in record.summary
+    assert "before its edits" not in hint_about(record)
 
 
 def test_the_main_dock_all_frames_run_uses_the_painted_frame(make_napari_viewer, qtbot):
@@ -271,3 +285,66 @@ def test_the_main_dock_all_frames_run_uses_the_painted_frame(make_napari_viewer,
     run_and_wait(qtbot, main)
     out = np.array(viewer.layers[layer_name("v", "series")].data)
     assert (out == 2 - truth).mean() > 0.97  # unsupervised would put the smaller first
+
+
+def test_edit_an_all_frames_run_merge_split_undo_and_export(make_napari_viewer, qtbot,
+                                                           tmp_path):
+    """Edit… on an all-frames run: merge / split / undo change every frame of the
+    series layer, its per-frame area fractions (the plots' data) and the export."""
+    from napari_symseg._qt.widget import ALL_FRAMES
+    from napari_symseg._reader import read_labels_file
+    from napari_symseg.controller.layers import layer_name
+    from napari_symseg.core.samples import moving_boundary_series
+    from tests._qt.helpers import run_and_wait, set_fields
+
+    viewer = make_napari_viewer()
+    series = viewer.add_image(moving_boundary_series(3, (64, 96), start=30, step=16), name="v")
+    _, main = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    main.image.value = series
+    main.segment.value = ALL_FRAMES
+    set_fields(main, n_patterns=3, n_selected_operations=10, **SMALL)
+    main.fields["reference_frames"].value = "[0]"
+    run_and_wait(qtbot, main)
+    layer = viewer.layers[layer_name("v", "series")]
+    before = np.array(layer.data)
+    assert set(np.unique(before)) == {1, 2, 3}
+    viewer.dims.set_current_step(0, 1)
+    dock = main.edit_patterns()
+    assert dock is not None and dock.session.shown_layer() is layer and dock.session.frame == 1
+    dock.pattern_a.value, dock.pattern_b.value = 0, 2
+    dock.merge()  # patterns 0 and 2 -> 0 on every frame, exactly
+    expected = np.where(before == 3, 1, before)
+    np.testing.assert_array_equal(layer.data, expected)
+    record = main.controller.current()
+    assert record.slot == "series" and record.edited_patterns == 2
+    per_frame = [[(expected[t] == v).mean() for v in (1, 2)] for t in range(3)]
+    np.testing.assert_allclose(record.area_fraction, per_frame, atol=1e-9)
+    np.testing.assert_allclose(main._view.plot_args()[1], per_frame, atol=1e-9)  # the plots
+    np.testing.assert_allclose(layer.features["area_fraction"], np.mean(per_frame, 0))
+    main.export(tmp_path / "merged")
+    [(data, _, _)] = read_labels_file(str(tmp_path / "merged_labels.tif"))
+    np.testing.assert_array_equal(data, expected)
+
+    dock.split()  # re-cluster pattern 0 of frame 1: every frame labelled again, 3 patterns
+    split = np.array(layer.data)
+    assert set(np.unique(split)) == {1, 2, 3} and record.edited_patterns == 3
+    assert ((split == 2) == (expected == 2)).mean() > 0.95  # the other pattern stays
+    dock.undo()
+    dock.undo()
+    np.testing.assert_array_equal(layer.data, before)
+    assert record.edited_patterns is None
+
+
+def test_a_lazily_labelled_series_is_not_edited():
+    from types import SimpleNamespace
+
+    import dask.array as da
+
+    from napari_symseg.controller.scribbles import ScribbleSession
+    from napari_symseg.errors import ScribbleError
+
+    layer = SimpleNamespace(name="v patterns", data=da.zeros((4, 8, 8), chunks=(1, 8, 8)),
+                            metadata={})
+    source = SimpleNamespace(name="v", data=np.zeros((4, 8, 8)))
+    with pytest.raises(ScribbleError, match="labelled lazily"):
+        ScribbleSession(None).adopt(source, layer, None, SimpleNamespace(model=None), 0)

@@ -252,7 +252,8 @@ class HintPanel(Container):
             A live preview of that image, newer than `record`, is shown.
         """
         key = (running, preview_shown, id(record),
-               None if record is None else (id(record.hint), record.hint_error))
+               None if record is None else (id(record.hint), record.hint_error,
+                                            getattr(record, "edited_patterns", None)))
         if key == self._shown_key:  # a chart redraw costs tens of milliseconds
             return
         self._shown_key = key

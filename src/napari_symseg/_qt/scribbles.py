@@ -222,19 +222,26 @@ class ScribblesWidget(Container):
         self.session.show(source, result)
         self._refresh("run with scribbles")
 
-    def edit(self, source, layer, result) -> None:
+    def edit(self, source, layer, result, record=None, frame=None, on_edit=None) -> None:
         """Merge / split / rename / undo act on `layer` (the main dock's patterns layer).
 
         Parameters
         ----------
         source : napari.layers.Image
-            The segmented image.
+            The segmented image or series.
         layer : napari.layers.Labels
-            Its ``"<image> patterns"`` layer.
-        result : Result
-            The run it shows.
+            Its ``"<image> patterns"`` (or all-frames) layer.
+        result : Result or None
+            The run it shows (None: an all-frames run, from ``record.model``).
+        record, frame, on_edit
+            As `ScribbleSession.adopt`.
+
+        Raises
+        ------
+        ScribbleError
+            A lazily labelled series (`ScribbleSession.adopt`).
         """
-        self.session.adopt(source, layer, result)
+        self.session.adopt(source, layer, result, record, frame, on_edit)
         self._refresh(f"editing {layer.name}")
 
     def apply(self, *_: Any):

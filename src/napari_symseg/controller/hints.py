@@ -180,6 +180,9 @@ def hint_about(record, used_differs: bool = False, preview_shown: bool = False) 
         what = "the last run"
     k = record.params.n_patterns
     text = f" · of {what}, which used k = {k}" if used_differs else f" · of {what} (k = {k})"
+    edited = getattr(record, "edited_patterns", None)
+    if edited is not None:  # merge / split since (issue 15): the hint is of the unedited run
+        text += f", before its edits (now {edited} patterns)"
     return text + ("; the live preview has no hint" if preview_shown else "")
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.params import Params
-from ..core.stats import PatternStats, frame_statistics
+from ..core.stats import FrameStats, PatternStats
 from ..errors import ExportError
 from ..io.calibration import Calibration
 from ..io.export import export_result
@@ -158,7 +158,7 @@ def result_features(source, result, frame: int | None = None,
     n = result.params.n_patterns
     stats = PatternStats.empty(1, n)  # regions counted on the grid: same count, faster
     full = full_labels(result.labels, image.shape, result.params)
-    stats.set(0, frame_statistics(full, image, n, result.grid_labels))
+    stats.set(0, FrameStats.of(full, image, n, result.grid_labels))
     return features_table(stats, layer_calibration(source, 2), image.shape, offset)
 
 

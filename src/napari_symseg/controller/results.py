@@ -61,6 +61,12 @@ class RunRecord:
     result : Result or None
         An image's or frame's run without its raw descriptors: what merge /
         split / rename edit (`controller.scribbles.ScribbleSession.adopt`).
+    model : Model or None
+        An all-frames run's model (its edits label every frame with it).
+    edited_patterns : int or None
+        Patterns after merge / split edits of the run (None: not edited);
+        `area_fraction` and `summary` then are the edited ones, the hint
+        still the unedited run's.
     """
 
     params: Params
@@ -77,6 +83,8 @@ class RunRecord:
     hint_error: str | None = None
     summary: str = ""
     result: Any = field(default=None, repr=False)
+    model: Any = field(default=None, repr=False)
+    edited_patterns: int | None = None
 
     @property
     def preview(self) -> bool:

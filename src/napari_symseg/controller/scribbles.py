@@ -61,6 +61,8 @@ class ScribbleSession:
         self.frame: int | None = None  # a series: the frame of `result` (the painted one)
         self.target = None  # an adopted patterns layer (`adopt`); None: our own layer
         self.series_labels: np.ndarray | None = None  # a series: every frame's patterns
+        self.record = None  # the adopted run's RunRecord: its numbers follow the edits
+        self.on_edit = None  # called after an edit of an adopted layer (hint, plots, table)
 
     # ------------------------------------------------------------------ layers
     def _find(self, source, role: str):
@@ -183,31 +185,76 @@ class ScribbleSession:
         """
         self.source = source
         self.series_labels, self.frame, self.target = None, None, None
+        self.record = self.on_edit = None
         if isinstance(result, tuple):
             (self.frame, result), self.series_labels = result
         self.history = History(result)
         self._update_layer()
 
-    def adopt(self, source, layer, result: Result) -> None:
+    def adopt(self, source, layer, result: Result | None, record=None,
+              frame: int | None = None, on_edit=None) -> None:
         """Edit another run's patterns layer: the main dock's ``"<image> patterns"``.
 
         Merge / split / rename / undo then change `layer` itself (its labels,
         parameters, names and statistics), so the main dock's *Export
-        results…* writes the edited result.
+        results…* writes the edited result, and `record` (the run's
+        `RunRecord`: area fractions, status line, ``edited_patterns``) so
+        the hint, plots and status show the edited numbers.
+
+        An all-frames run of a series ((T, Y, X) `layer`, ``record.model``)
+        is edited through one frame: `frame` is labelled with the run's
+        model (its `Result` is what split re-clusters), and every edit
+        labels all frames again with the edited model, here (the GUI thread).
+        A lazily labelled series (a dask layer, frames labelled on demand)
+        is refused: an edit would have to label every frame at once.
 
         Parameters
         ----------
         source : napari.layers.Image
-            The segmented image (or series, for a one-frame run).
+            The segmented image (or series).
         layer : napari.layers.Labels
             Its patterns layer (pattern + ``label_offset``).
-        result : Result
-            The run the layer shows (`controller.results.RunRecord.result`).
+        result : Result or None
+            The run the layer shows (`controller.results.RunRecord.result`);
+            None for an all-frames run (made from ``record.model``).
+        record : RunRecord, optional
+            The run's record (updated by every edit).
+        frame : int, optional
+            An all-frames run: the frame whose `Result` the edits use.
+        on_edit : callable, optional
+            Called with no argument after every edit (the widget refreshes).
+
+        Raises
+        ------
+        ScribbleError
+            A lazily labelled series, or an all-frames run without its model.
         """
+        meta = _role(layer)
+        series = np.ndim(layer.data) == 3
+        if series:
+            if not isinstance(layer.data, np.ndarray):
+                raise ScribbleError(
+                    f"{layer.name} is labelled lazily (frame by frame on demand): editing "
+                    "it would label every frame at once; run all frames without 'lazy', or "
+                    "edit one frame's run")
+            model = getattr(record, "model", None)
+            if model is None:
+                raise ScribbleError(f"{layer.name}: the all-frames run has no model to edit")
+            frame = 0 if frame is None else int(frame)
+            result = model.predict(np.asarray(source.data[frame]))
+            offset = int(meta.get("label_offset", LABEL_OFFSET))
+            labels = np.asarray(layer.data).astype(np.int64) - offset
+            if (labels < 0).any():
+                raise ScribbleError(f"{layer.name}: not every frame is labelled yet")
+            self.series_labels = labels
+        else:
+            self.series_labels = None
+            frame = meta.get("frame")
         self.source = source
-        self.series_labels = None
-        self.frame = _role(layer).get("frame")
+        self.frame = frame
         self.target = layer
+        self.record = record
+        self.on_edit = on_edit
         self.history = History(result)
 
     # ------------------------------------------------------------------ edits
@@ -290,7 +337,8 @@ class ScribbleSession:
             layer.features = features
 
     def _update_target(self) -> None:
-        """The adopted layer shows the current result: labels, run record, names, colours."""
+        """The adopted layer shows the current result: labels, run record, names, colours;
+        the run's `RunRecord` its area fractions and status line."""
         from ..io.figure import label_colour_dict
 
         result, layer = self.result, self.target
@@ -298,12 +346,25 @@ class ScribbleSession:
         offset = int(meta.get("label_offset", LABEL_OFFSET))
         meta["params"] = result.params.to_dict()
         meta["pattern_names"] = list(result.model.names)
-        features = result_features(self.source, result, self.frame, offset)
+        if self.series_labels is None:
+            features = result_features(self.source, result, self.frame, offset)
+            labels, fractions = result.labels, features["area_fraction"]
+        else:
+            features, fractions = series_features(self.source, self.series_labels,
+                                                  result.params, offset)
+            labels = self.series_labels
+            if "area_fraction" in meta:
+                meta["area_fraction"] = np.asarray(fractions).tolist()
         features["name"] = np.array(self.names(), dtype=object)
-        layer.data = (result.labels + offset).astype(layer.data.dtype)
+        layer.data = (labels + offset).astype(layer.data.dtype)
         layer.metadata = {**layer.metadata, METADATA_KEY: meta}
         layer.features = features
         layer.colormap = label_colour_dict(result.params.n_patterns, offset)
+        if self.record is not None:
+            edited_record(self.record, result.params.n_patterns, fractions,
+                          self.history.can_undo)
+        if self.on_edit is not None:
+            self.on_edit()
 
     def apply_steps(self, target):
         """Label another image or series with the current (edited) model: the steps.
@@ -454,6 +515,63 @@ class ScribbleSession:
             return None
         ri, ci = grid.nearest_index()
         return int(ri[int(row)] * grid.shape[1] + ci[int(col)])
+
+
+def series_features(source, labels: np.ndarray, params: Params, offset: int):
+    """Features and per-frame area fractions of a series' edited patterns.
+
+    Parameters
+    ----------
+    source : napari.layers.Image
+        The (T, Y, X) series.
+    labels : ndarray of int, (T, Y, X)
+        Patterns of every frame (or of the grid without upsampling).
+    params : Params
+        Of the edited result.
+    offset : int
+        Label value of pattern 0 in the layer.
+
+    Returns
+    -------
+    features : dict of str to ndarray
+        `io.statistics.features_table` (means over frames).
+    area_fraction : ndarray, (T, n_patterns)
+    """
+    from ..io.statistics import features_table, pattern_statistics
+    from .layer_io import layer_calibration
+
+    stats = pattern_statistics(labels, source.data, params)
+    table = features_table(stats, layer_calibration(source), source.data.shape, offset)
+    return table, stats.area_fraction
+
+
+def edited_record(record, n_patterns: int, area_fraction, edited: bool) -> None:
+    """A run's `RunRecord` after an edit: its area fractions, status line, edited count.
+
+    ``record.edited_patterns`` is the edited number of patterns (None when
+    every edit was undone): the hint, computed on the unedited run, says so.
+
+    Parameters
+    ----------
+    record : RunRecord
+        The adopted run (changed in place).
+    n_patterns : int
+        Patterns of the edited result.
+    area_fraction : array_like
+        (n_patterns,) of an image or frame; (T, n_patterns) of a series.
+    edited : bool
+        Whether any edit is in effect (False after undoing all of them).
+    """
+    from .text import run_summary
+
+    fractions = np.asarray(area_fraction, dtype=float)
+    record.area_fraction = fractions
+    record.edited_patterns = int(n_patterns) if edited else None
+    series = fractions.ndim == 2
+    summary = run_summary(record.seconds, n_patterns,
+                          np.nanmean(fractions, 0) if series else fractions,
+                          frame=record.frame, n_frames=len(fractions) if series else None)
+    record.summary = summary + (" · edited" if edited else "")
 
 
 def _series_steps(series, params: Params, scribbles: dict):

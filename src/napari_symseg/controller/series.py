@@ -167,6 +167,7 @@ class SeriesJob(Job):
             fit.separability, np.asarray(fit.selected),
             summary=run_summary(seconds, self.params.n_patterns, np.nanmean(fractions, 0),
                                 n_frames=self.data.shape[0]),
+            model=fit.model,  # what Edit… changes (issue 15)
         )
         yield Ready([LayerSpec("series", "labels", self.data,
                                {"metadata": meta, "features": features})], record)

@@ -7,7 +7,7 @@ import numpy as np
 from .chunks import DescriptorChunks, grid_for, project
 from .model import Model
 from .progress import run
-from .stats import frame_statistics
+from .stats import FrameStats
 from .validation import as_frame
 
 
@@ -63,19 +63,17 @@ def label_task(model: Model, frame, t: int):
 
     Returns
     -------
-    (int, ndarray, tuple)
+    (int, ndarray, FrameStats)
         The index, the labels (`label_frame`) and the frame's statistics
-        (`frame_statistics`, then its `unlike_fraction` when the model has a
-        reach).
+        (with its unlike share when the model has a reach, else NaN).
     """
     image = as_frame(frame, t)
     labels, grid_labels, nearest = _label(model, image, nearest=model.reach is not None)
     full = labels if model.params.upsampling else grid_for(image.shape, model.params).upsample(
         grid_labels)
-    row = frame_statistics(full, image, model.n_patterns, grid_labels)
-    if model.reach is not None:  # the consistency check (core.consistency)
-        row = (*row, float(np.mean(nearest > model.reach)))  # unlike_fraction
-    return t, labels, row
+    # the consistency check (core.consistency): the unlike share
+    unlike = float(np.mean(nearest > model.reach)) if model.reach is not None else np.nan
+    return t, labels, FrameStats.of(full, image, model.n_patterns, grid_labels, unlike)
 
 
 def labels_shape(model: Model, shape: tuple[int, int, int]) -> tuple[int, int, int]:

@@ -6,9 +6,48 @@ import csv
 import io
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage
+
+
+class FrameStats(NamedTuple):
+    """One frame's statistics, as `core.frame_labels.label_task` returns them.
+
+    Attributes
+    ----------
+    area_fraction : ndarray, float64, (n_patterns,)
+    regions : ndarray, int64, (n_patterns,)
+        Connected regions (4-connectivity) of each pattern.
+    mean_intensity : ndarray, float64, (n_patterns,)
+    unlike : float
+        Share of the frame's grid points unlike the model's fit
+        (`core.consistency`); NaN when not measured.
+    """
+
+    area_fraction: np.ndarray
+    regions: np.ndarray
+    mean_intensity: np.ndarray
+    unlike: float = float("nan")
+
+    @classmethod
+    def of(cls, labels, image, n_patterns: int, grid_labels=None,
+           unlike: float = float("nan")) -> FrameStats:
+        """`frame_statistics` of one frame, named (and its `unlike` share).
+
+        Parameters
+        ----------
+        labels, image, n_patterns, grid_labels
+            As `frame_statistics`.
+        unlike : float
+            The frame's unlike share (NaN: not measured).
+
+        Returns
+        -------
+        FrameStats
+        """
+        return cls(*frame_statistics(labels, image, n_patterns, grid_labels), float(unlike))
 
 
 def frame_statistics(
@@ -92,47 +131,91 @@ class PatternStats:
         """Number of patterns (columns)."""
         return self.area_fraction.shape[1]
 
-    def set(self, frame: int, row: tuple) -> None:
-        """Fill in `frame` with the output of `frame_statistics` (and its unlike share)."""
-        self.area_fraction[frame], self.regions[frame], self.mean_intensity[frame] = row[:3]
-        if len(row) > 3 and self.unlike is not None:
-            self.unlike[frame] = row[3]
+    def set(self, frame: int, row: FrameStats) -> None:
+        """Fill in `frame` with one frame's statistics.
+
+        Parameters
+        ----------
+        frame : int
+            The frame.
+        row : FrameStats
+            Its statistics (`label_task`'s, or `FrameStats.of`).
+
+        Raises
+        ------
+        TypeError
+            If `row` is not a `FrameStats`.
+        """
+        if not isinstance(row, FrameStats):
+            raise TypeError(f"PatternStats.set takes a FrameStats; got {type(row).__name__}")
+        self.area_fraction[frame] = row.area_fraction
+        self.regions[frame] = row.regions
+        self.mean_intensity[frame] = row.mean_intensity
+        if self.unlike is not None:
+            self.unlike[frame] = row.unlike
         self.done[frame] = True
 
-    def rows(self, time_step: float | None = None) -> list[dict]:
-        """One dict per (done frame, pattern), the CSV's rows."""
+    def rows(self, time_step: float | None = None, time_column: str = "time",
+             image_area: float | None = None, area_column: str = "area") -> list[dict]:
+        """One dict per (done frame, pattern), the CSV's rows.
+
+        Parameters
+        ----------
+        time_step : float, optional
+            Time between frames; adds the `time_column`.
+        time_column : str
+            Name of the time column.
+        image_area : float, optional
+            The image's area in some unit²; adds the `area_column` (area
+            fraction times `image_area`).
+        area_column : str
+            Name of the area column.
+
+        Returns
+        -------
+        list of dict
+            Keys ``frame``, the time column, ``pattern``, ``name`` (named
+            patterns), ``area_fraction``, the area column, ``regions``,
+            ``mean_intensity``.
+        """
         out = []
         for t in np.flatnonzero(self.done):
             for k in range(self.n_patterns):
                 row = {"frame": int(t)}
                 if time_step is not None:
-                    row["time"] = float(t * time_step)
+                    row[time_column] = float(t * time_step)
                 row["pattern"] = k
                 if self.names:
                     row["name"] = self.names[k] if k < len(self.names) else ""
-                row.update(
-                    area_fraction=float(self.area_fraction[t, k]),
-                    regions=int(self.regions[t, k]),
-                    mean_intensity=float(self.mean_intensity[t, k]),
-                )
+                row["area_fraction"] = float(self.area_fraction[t, k])
+                if image_area is not None:
+                    row[area_column] = float(self.area_fraction[t, k]) * image_area
+                row.update(regions=int(self.regions[t, k]),
+                           mean_intensity=float(self.mean_intensity[t, k]))
                 out.append(row)
         return out
 
-    def to_csv(self, path: str | Path, time_step: float | None = None) -> None:
-        """Write the table as CSV (one row per frame and pattern).
+    def to_csv(self, path: str | Path, time_step: float | None = None,
+               time_column: str = "time", image_area: float | None = None,
+               area_column: str = "area") -> None:
+        """Write the table as CSV (one row per frame and pattern), atomically.
+
+        The one writer of the statistics CSV: `io.statistics.write_stats_csv`
+        calls it with the calibrated time and area columns.
 
         Parameters
         ----------
         path : str or Path
             The CSV file.
-        time_step : float, optional
-            Time between frames; adds a ``time`` column.
+        time_step, time_column, image_area, area_column
+            As `rows`.
         """
         from .._atomic import write_text_atomic
 
-        rows = self.rows(time_step)
-        fields = ["frame", *(["time"] if time_step is not None else []), "pattern",
-                  *(["name"] if self.names else []), "area_fraction", "regions",
+        rows = self.rows(time_step, time_column, image_area, area_column)
+        fields = ["frame", *([time_column] if time_step is not None else []), "pattern",
+                  *(["name"] if self.names else []), "area_fraction",
+                  *([area_column] if image_area is not None else []), "regions",
                   "mean_intensity"]
         text = io.StringIO(newline="")
         writer = csv.DictWriter(text, fieldnames=fields)

@@ -10,13 +10,12 @@ napari Labels layer's ``features``.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 
 from ..core.params import Params
-from ..core.stats import PatternStats, frame_statistics
+from ..core.stats import FrameStats, PatternStats
 from .calibration import Calibration, unit_symbol
 
 
@@ -135,12 +134,30 @@ def frame_pattern_statistics(labels, image, params: Params):
         The frame.
     params : Params
         Of the run.
+
+    Returns
+    -------
+    FrameStats
     """
     lab = np.asarray(labels)
     frame = np.asarray(image, dtype=np.float64)
     full = full_labels(lab, frame.shape, params)
     grid = lab if lab.shape != frame.shape else None
-    return frame_statistics(full, frame, params.n_patterns, grid)
+    return FrameStats.of(full, frame, params.n_patterns, grid)
+
+
+def _csv_columns(calibration: Calibration | None, image_shape) -> dict:
+    """`PatternStats.rows` arguments of the calibrated time and area columns."""
+    shape = tuple(image_shape) if image_shape is not None else ()
+    area = pixel_area(calibration) if len(shape) >= 2 else None
+    interval = frame_interval(calibration, len(shape))
+    out = {}
+    if interval is not None:
+        out.update(time_step=interval[0], time_column=f"time_{_ascii_symbol(interval[1])}")
+    if area is not None:
+        out.update(image_area=area[0] * shape[-2] * shape[-1],
+                   area_column=f"area_{_ascii_symbol(area[1])}2")
+    return out
 
 
 def stats_rows(stats: PatternStats, calibration: Calibration | None = None,
@@ -163,30 +180,12 @@ def stats_rows(stats: PatternStats, calibration: Calibration | None = None,
         ``pattern``, ``area_fraction``, ``area_<unit>2`` (calibrated images:
         the fraction times the image's area), ``regions``, ``mean_intensity``.
     """
-    shape = tuple(image_shape) if image_shape is not None else ()
-    area = pixel_area(calibration) if len(shape) >= 2 else None
-    interval = frame_interval(calibration, len(shape))
-    rows = []
-    for row in stats.rows():
-        out = {"frame": row["frame"]}
-        if interval is not None:
-            out[f"time_{_ascii_symbol(interval[1])}"] = row["frame"] * interval[0]
-        out["pattern"] = row["pattern"]
-        if "name" in row:
-            out["name"] = row["name"]
-        out["area_fraction"] = row["area_fraction"]
-        if area is not None:
-            image_area = area[0] * shape[-2] * shape[-1]
-            out[f"area_{_ascii_symbol(area[1])}2"] = row["area_fraction"] * image_area
-        out["regions"] = row["regions"]
-        out["mean_intensity"] = row["mean_intensity"]
-        rows.append(out)
-    return rows
+    return stats.rows(**_csv_columns(calibration, image_shape))
 
 
 def write_stats_csv(path: str | Path, stats: PatternStats, calibration=None,
                     image_shape=None) -> None:
-    """Write `stats_rows` as CSV (plain header, no comment lines).
+    """Write the statistics CSV (`PatternStats.to_csv` with the calibrated columns).
 
     Parameters
     ----------
@@ -199,15 +198,7 @@ def write_stats_csv(path: str | Path, stats: PatternStats, calibration=None,
     image_shape : tuple of int, optional
         (Y, X) or (T, Y, X) of the image.
     """
-    from .output import replacing
-
-    rows = stats_rows(stats, calibration, image_shape)
-    fields = list(rows[0]) if rows else ["frame", "pattern", "area_fraction", "regions",
-                                         "mean_intensity"]
-    with replacing(path) as tmp, tmp.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
+    stats.to_csv(path, **_csv_columns(calibration, image_shape))
 
 
 def features_table(stats: PatternStats, calibration: Calibration | None = None,

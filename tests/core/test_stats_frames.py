@@ -1,0 +1,58 @@
+"""PatternStats.set takes one form (FrameStats); one statistics CSV writer."""
+
+import csv
+
+import numpy as np
+import pytest
+
+from napari_symseg.core.stats import FrameStats, PatternStats, frame_statistics
+
+
+def _halves():
+    labels = np.zeros((10, 20), int)
+    labels[:, 15:] = 1
+    image = np.arange(200, dtype=np.float64).reshape(10, 20)
+    return labels, image
+
+
+def test_set_takes_a_frame_stats_and_fills_the_unlike_share():
+    labels, image = _halves()
+    stats = PatternStats.empty(3, 2)
+    stats.set(1, FrameStats.of(labels, image, 2, unlike=0.25))
+    assert stats.done.tolist() == [False, True, False]
+    assert stats.area_fraction[1].tolist() == [0.75, 0.25]
+    assert stats.regions[1].tolist() == [1, 1]
+    assert stats.mean_intensity[1, 1] == pytest.approx(image[:, 15:].mean())
+    assert stats.unlike[1] == 0.25 and np.isnan(stats.unlike[[0, 2]]).all()
+    with pytest.raises(TypeError, match="FrameStats"):
+        stats.set(0, frame_statistics(labels, image, 2))  # the old bare tuple
+
+
+def test_label_task_returns_named_statistics():
+    from napari_symseg import Params, segment
+    from napari_symseg.core.frame_labels import label_task
+    from napari_symseg.core.samples import two_phase
+
+    image = two_phase((64, 64))
+    result = segment(image, Params(n_patterns=2, patch_x=8, patch_y=8, window_x=8,
+                                   window_y=8, stride=4))
+    t, labels, row = label_task(result.model, image, 5)
+    assert t == 5 and isinstance(row, FrameStats)
+    expected = frame_statistics(labels, image, 2)
+    assert row.area_fraction == pytest.approx(expected[0])
+    assert row.area_fraction.sum() == pytest.approx(1.0)
+
+
+def test_one_csv_writer_with_time_and_area_columns(tmp_path):
+    labels, image = _halves()
+    stats = PatternStats.empty(2, 2)
+    stats.set(1, FrameStats.of(labels, image, 2))
+    stats.names = ("a", "b")
+    stats.to_csv(tmp_path / "s.csv", time_step=0.5, time_column="time_s", image_area=8.0,
+                 area_column="area_nm2")
+    rows = list(csv.DictReader((tmp_path / "s.csv").open()))
+    assert list(rows[0]) == ["frame", "time_s", "pattern", "name", "area_fraction", "area_nm2",
+                             "regions", "mean_intensity"]
+    assert [(r["frame"], r["time_s"], r["name"]) for r in rows] == [("1", "0.5", "a"),
+                                                                     ("1", "0.5", "b")]
+    assert [float(r["area_nm2"]) for r in rows] == [6.0, 2.0]
