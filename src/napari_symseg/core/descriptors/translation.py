@@ -261,12 +261,15 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -
     step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
     step_c = int(cols[1] - cols[0]) if len(cols) > 1 else 1
     jobs = _pair_jobs(shifts, step_r, step_c, len(rows), len(cols))
+    order, bounds = _job_groups(shifts, jobs, numba.get_num_threads())
     _box_correlations(
         np.ascontiguousarray(region),
         mean,
         var,
         shifts,
         jobs,
+        order,
+        bounds,
         patch_x,
         patch_y,
         int(rows[0] - r0),
@@ -437,9 +440,31 @@ def _pair_jobs(shifts, step_r, step_c, n_rows, n_cols) -> np.ndarray:
     return np.array(jobs, dtype=np.int64).reshape(-1, 6)
 
 
+def _job_groups(shifts, jobs, n_threads) -> tuple[np.ndarray, np.ndarray]:
+    """Group the kernel's jobs by the row component m of their shift.
+
+    The jobs of one group read the same pair of image rows (i, i + m) for
+    every product row i, so the kernel walks the rows once per group and
+    serves every job of the group from the two rows while they are in the
+    cache, instead of streaming the image once per job. Groups hold at most
+    about ``len(jobs) / (4 * n_threads)`` jobs (at least one), so that every
+    thread gets several. Returns ``order`` (job indices, grouped) and
+    ``bounds`` (group g is ``order[bounds[g]:bounds[g + 1]]``).
+    """
+    size = max(1, -(-len(jobs) // (4 * max(1, n_threads))))
+    order, bounds = [], [0]
+    rows_m = shifts[jobs[:, 0], 0] if len(jobs) else np.zeros(0, np.int64)
+    for m in np.unique(rows_m):
+        members = np.flatnonzero(rows_m == m)
+        for part in np.array_split(members, -(-len(members) // size)):
+            order.extend(int(q) for q in part)
+            bounds.append(len(order))
+    return np.array(order, dtype=np.int64), np.array(bounds, dtype=np.int64)
+
+
 @numba.njit(cache=True, parallel=True)
 def _box_correlations(
-    img, mean, var, shifts, jobs, px, py, row0, step_r, col0, step_c, eps, out
+    img, mean, var, shifts, jobs, order, bounds, px, py, row0, step_r, col0, step_c, eps, out
 ):  # pragma: no cover - compiled
     """Kernel: `img` is padded by (px, py); `mean`/`var` index patch centres.
 
@@ -448,68 +473,115 @@ def _box_correlations(
     Going down one grid row, the product rows I(i) * I(i + m) that leave the
     patch are recomputed and subtracted from the column sums (the same values
     that were added, so nothing drifts), then those that enter are added;
-    no product image is stored.
+    no product image is stored. The jobs of one group (`_job_groups`: same m)
+    go down the grid rows together, each product row of the two image rows
+    being applied to every job's column sums in turn; each job's sums see the
+    same operations in the same order as if it ran alone.
     """
     n_rows, n_cols = out.shape[0], out.shape[1]
     hx = 2 * px + 1
     hy = 2 * py + 1
     inv_area = 1.0 / (hx * hy)
-    for q in numba.prange(jobs.shape[0]):
-        k, k_neg, a_lo, a_hi, b_lo, b_hi = jobs[q]
-        m = shifts[k, 0]
-        n = shifts[k, 1]
-        ms = m // step_r
-        ns = n // step_c
-        c_first = col0 + b_lo * step_c
-        width = (b_hi - b_lo - 1) * step_c + hy
-        colsum = np.zeros(width, dtype=np.float64)
-        for a in range(a_lo, a_hi):
+    for g in numba.prange(bounds.shape[0] - 1):
+        g0 = bounds[g]
+        n_jobs = bounds[g + 1] - g0
+        m = shifts[jobs[order[g0], 0], 0]
+        a_start = jobs[order[g0], 2]
+        a_stop = jobs[order[g0], 3]
+        max_width = 0
+        for u in range(n_jobs):
+            job = jobs[order[g0 + u]]
+            a_start = min(a_start, job[2])
+            a_stop = max(a_stop, job[3])
+            max_width = max(max_width, (job[5] - job[4] - 1) * step_c + hy)
+        colsums = np.zeros((n_jobs, max_width), dtype=np.float64)
+        c_firsts = np.empty(n_jobs, dtype=np.int64)
+        widths = np.empty(n_jobs, dtype=np.int64)
+        firsts = np.empty(n_jobs, dtype=np.int64)
+        for u in range(n_jobs):
+            job = jobs[order[g0 + u]]
+            c_firsts[u] = col0 + job[4] * step_c
+            widths[u] = (job[5] - job[4] - 1) * step_c + hy
+        for a in range(a_start, a_stop):
             cr = row0 + a * step_r
-            if a == a_lo or step_r >= hx:
-                first_new = cr
-                colsum[:] = 0.0
-            else:
-                first_new = cr + hx - step_r
+            lowest = cr + hx
+            for u in range(n_jobs):
+                job = jobs[order[g0 + u]]
+                if a < job[2] or a >= job[3]:
+                    firsts[u] = cr + hx  # idle at this grid row
+                elif a == job[2] or step_r >= hx:
+                    firsts[u] = cr
+                    colsums[u, :] = 0.0
+                else:  # running: subtract the rows that leave, add those that enter
+                    firsts[u] = cr + hx - step_r
+                lowest = min(lowest, firsts[u])
+            if step_r < hx:
                 for i in range(cr - step_r, cr):
-                    x = img[i, c_first:c_first + width]
-                    y = img[i + m, c_first + n:c_first + n + width]
+                    x_row = img[i]
+                    y_row = img[i + m]
+                    for u in range(n_jobs):
+                        if firsts[u] != cr + hx - step_r:  # idle or restarted
+                            continue
+                        n = shifts[jobs[order[g0 + u], 0], 1]
+                        c_first = c_firsts[u]
+                        width = widths[u]
+                        x = x_row[c_first:c_first + width]
+                        y = y_row[c_first + n:c_first + n + width]
+                        colsum = colsums[u]
+                        for j in range(width):
+                            colsum[j] -= x[j] * y[j]
+            for i in range(lowest, cr + hx):
+                x_row = img[i]
+                y_row = img[i + m]
+                for u in range(n_jobs):
+                    if i < firsts[u]:
+                        continue
+                    n = shifts[jobs[order[g0 + u], 0], 1]
+                    c_first = c_firsts[u]
+                    width = widths[u]
+                    x = x_row[c_first:c_first + width]
+                    y = y_row[c_first + n:c_first + n + width]
+                    colsum = colsums[u]
                     for j in range(width):
-                        colsum[j] -= x[j] * y[j]
-            for i in range(first_new, cr + hx):
-                x = img[i, c_first:c_first + width]
-                y = img[i + m, c_first + n:c_first + n + width]
-                for j in range(width):
-                    colsum[j] += x[j] * y[j]
-            s = 0.0
+                        colsum[j] += x[j] * y[j]
             mr = mean[cr]
             vr = var[cr]
             mr2 = mean[cr + m]
             vr2 = var[cr + m]
-            for b in range(b_lo, b_hi):
-                j0 = (b - b_lo) * step_c
-                if b == b_lo or step_c >= hy:
-                    s = 0.0
-                    for j in range(j0, j0 + hy):
-                        s += colsum[j]
-                else:
-                    for j in range(j0 - step_c, j0):
-                        s -= colsum[j]
-                    for j in range(j0 + hy - step_c, j0 + hy):
-                        s += colsum[j]
-                cc = col0 + b * step_c
-                v0 = vr[cc]
-                v1 = vr2[cc + n]
-                if v0 <= eps or v1 <= eps:
-                    rho = 0.0
-                else:
-                    rho = (s * inv_area - mr[cc] * mr2[cc + n]) / np.sqrt(v0 * v1)
-                if 0 <= a < n_rows and 0 <= b < n_cols:
-                    out[a, b, k] = rho
-                if k_neg >= 0:
-                    ap = a + ms
-                    bp = b + ns
-                    if 0 <= ap < n_rows and 0 <= bp < n_cols:
-                        out[ap, bp, k_neg] = rho
+            for u in range(n_jobs):
+                k, k_neg, a_lo, a_hi, b_lo, b_hi = jobs[order[g0 + u]]
+                if a < a_lo or a >= a_hi:
+                    continue
+                n = shifts[k, 1]
+                ms = m // step_r
+                ns = n // step_c
+                colsum = colsums[u]
+                s = 0.0
+                for b in range(b_lo, b_hi):
+                    j0 = (b - b_lo) * step_c
+                    if b == b_lo or step_c >= hy:
+                        s = 0.0
+                        for j in range(j0, j0 + hy):
+                            s += colsum[j]
+                    else:
+                        for j in range(j0 - step_c, j0):
+                            s -= colsum[j]
+                        for j in range(j0 + hy - step_c, j0 + hy):
+                            s += colsum[j]
+                    cc = col0 + b * step_c
+                    v0 = vr[cc]
+                    v1 = vr2[cc + n]
+                    if v0 <= eps or v1 <= eps:
+                        rho = 0.0
+                    else:
+                        rho = (s * inv_area - mr[cc] * mr2[cc + n]) / np.sqrt(v0 * v1)
+                    if 0 <= a < n_rows and 0 <= b < n_cols:
+                        out[a, b, k] = rho
+                    if k_neg >= 0:
+                        ap = a + ms
+                        bp = b + ns
+                        if 0 <= ap < n_rows and 0 <= bp < n_cols:
+                            out[ap, bp, k_neg] = rho
 
 
 def correlation_map(image, patch_x: int, patch_y: int, window_x: int, window_y: int,
