@@ -26,6 +26,8 @@ reference, typically 1e-12). A patch of (numerically) zero variance scores 0.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
@@ -207,6 +209,90 @@ def _box_moments(img, px, py, mean, var):  # pragma: no cover - compiled
                 vrow[b] = t2 * inv_area - mu * mu
 
 
+class BoxSetup(NamedTuple):
+    """What the running-box-sum kernels need: see `box_setup`."""
+
+    region: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+    shifts: np.ndarray
+    row0: int
+    step_r: int
+    col0: int
+    step_c: int
+
+
+def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None):
+    """Common set-up of the running-box-sum kernels on a strided grid.
+
+    Checks `out` (or makes it) and that every patch and shifted patch lies
+    inside the image, cuts the region the kernel reads (padded by the patch),
+    standardises it and computes its box mean and variance.
+
+    Parameters
+    ----------
+    image : ndarray, 2-D
+        The image.
+    shifts : ndarray of int, shape (n, 2)
+        Translations (row, col).
+    patch_x, patch_y : int
+        Patch half height / half width.
+    rows, cols : ndarray of int
+        Equally spaced image rows / columns of the grid points.
+    out : ndarray, optional
+        C-contiguous float32 array of shape (len(rows), len(cols), n).
+
+    Returns
+    -------
+    out : ndarray, float32
+        `out`, or a new array of that shape.
+    setup : BoxSetup or None
+        None if `out` is empty; else the standardised region (C-contiguous),
+        its box `mean` and `var` at patch centres (region coordinates less the
+        patch), the shifts as int64 (n, 2), the first grid point's centre
+        ``row0``/``col0`` in `mean` coordinates and the grid steps.
+
+    Raises
+    ------
+    ValueError
+        If `out` has the wrong shape or type, or a patch would leave the image.
+    """
+    image = np.asarray(image, dtype=np.float64)
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    shifts = np.ascontiguousarray(shifts, dtype=np.int64).reshape(-1, 2)
+    shape = (len(rows), len(cols), len(shifts))
+    if out is None:
+        out = np.empty(shape, dtype=np.float32)
+    elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
+    if out.size == 0:
+        return out, None
+    wx = int(np.abs(shifts[:, 0]).max())
+    wy = int(np.abs(shifts[:, 1]).max())
+    r0, r1 = int(rows[0]) - wx, int(rows[-1]) + wx + 1
+    c0, c1 = int(cols[0]) - wy, int(cols[-1]) + wy + 1
+    if (
+        r0 - patch_x < 0
+        or c0 - patch_y < 0
+        or r1 + patch_x > image.shape[0]
+        or c1 + patch_y > image.shape[1]
+    ):
+        raise ValueError("grid points too close to the border for these patches and shifts")
+    region = standardise(image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y])
+    mean, var = local_moments(
+        region,
+        patch_x,
+        patch_y,
+        (patch_x, region.shape[0] - patch_x, patch_y, region.shape[1] - patch_y),
+    )
+    step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
+    step_c = int(cols[1] - cols[0]) if len(cols) > 1 else 1
+    setup = BoxSetup(np.ascontiguousarray(region), mean, var, shifts,
+                     int(rows[0] - r0), step_r, int(cols[0] - c0), step_c)
+    return out, setup
+
+
 def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -> np.ndarray:
     """Exact translation scores by running box sums (see module docstring).
 
@@ -229,56 +315,14 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -
     -------
     ndarray, float32, shape (len(rows), len(cols), n)
     """
-    image = np.asarray(image, dtype=np.float64)
-    rows = np.asarray(rows, dtype=np.int64)
-    cols = np.asarray(cols, dtype=np.int64)
-    shifts = np.ascontiguousarray(shifts, dtype=np.int64).reshape(-1, 2)
-    shape = (len(rows), len(cols), len(shifts))
-    if out is None:
-        out = np.empty(shape, dtype=np.float32)
-    elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
-        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
-    if out.size == 0:
+    out, box = box_setup(image, shifts, patch_x, patch_y, rows, cols, out)
+    if box is None:
         return out
-    wx = int(np.abs(shifts[:, 0]).max())
-    wy = int(np.abs(shifts[:, 1]).max())
-    r0, r1 = int(rows[0]) - wx, int(rows[-1]) + wx + 1
-    c0, c1 = int(cols[0]) - wy, int(cols[-1]) + wy + 1
-    if (
-        r0 - patch_x < 0
-        or c0 - patch_y < 0
-        or r1 + patch_x > image.shape[0]
-        or c1 + patch_y > image.shape[1]
-    ):
-        raise ValueError("grid points too close to the border for these patches and shifts")
-    region = standardise(image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y])
-    mean, var = local_moments(
-        region,
-        patch_x,
-        patch_y,
-        (patch_x, region.shape[0] - patch_x, patch_y, region.shape[1] - patch_y),
-    )
-    step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
-    step_c = int(cols[1] - cols[0]) if len(cols) > 1 else 1
-    jobs = _pair_jobs(shifts, step_r, step_c, len(rows), len(cols))
-    order, bounds = _job_groups(shifts, jobs, numba.get_num_threads())
-    _box_correlations(
-        np.ascontiguousarray(region),
-        mean,
-        var,
-        shifts,
-        jobs,
-        order,
-        bounds,
-        patch_x,
-        patch_y,
-        int(rows[0] - r0),
-        step_r,
-        int(cols[0] - c0),
-        step_c,
-        ZERO_VARIANCE,
-        out,
-    )
+    jobs = _pair_jobs(box.shifts, box.step_r, box.step_c, out.shape[0], out.shape[1])
+    order, bounds = _job_groups(box.shifts, jobs, numba.get_num_threads())
+    _box_correlations(box.region, box.mean, box.var, box.shifts, jobs, order, bounds,
+                      patch_x, patch_y, box.row0, box.step_r, box.col0, box.step_c,
+                      ZERO_VARIANCE, out)
     return out
 
 
