@@ -403,38 +403,42 @@ def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, n_threads,
     region holds every pixel the points read, and its edges are the image's edges
     wherever a patch is clipped, so clipping to the region is clipping to the image.
 
-    Per shift, the integral image of the product I * I(. + t) is built only up to
-    the last row and column that a box of the points reads, in one buffer per
-    thread (`n_threads` of them; row and column 0 stay zero, the rest is
-    rewritten for every shift)."""
+    Per shift, the integral image of the product I * I(. + t) is built row by
+    row in one running row per thread (`n_threads` of them), only up to the
+    last row and column that a box of the points reads; the rows that boxes
+    read (two per grid row) are copied out as they pass, so the table stays in
+    the cache. The sums are the same, in the same order, as with the whole
+    integral image."""
     h, w = img.shape
+    n_rows = rows.shape[0]
     for t in numba.prange(n_threads):
-        prod = np.zeros((h + 1, w + 1))
+        running = np.zeros(w + 1)
+        prod = np.zeros((2 * n_rows, w + 1))
+        x0s = np.empty(n_rows, dtype=np.int64)
+        x1s = np.empty(n_rows, dtype=np.int64)
         for k in range(t, shifts.shape[0], n_threads):
             m = shifts[k, 0]
             n = shifts[k, 1]
             x_end = min(rows.max() + px + 1, h, h - m)
             y_end = min(cols.max() + py + 1, w, w - n)
             j_lo = min(max(0, -n), y_end)
+            for a in range(n_rows):
+                x0s[a] = max(rows[a] - px, 0, -m)
+                x1s[a] = min(rows[a] + px + 1, h, h - m)
+            running[:] = 0.0
+            _keep_rows(running, 0, x0s, x1s, prod, y_end)
             for i in range(x_end):
-                above = prod[i]
-                here = prod[i + 1]
                 if i + m >= 0:
                     x = img[i]
                     y = img[i + m]
-                    for j in range(j_lo):
-                        here[j + 1] = above[j + 1]
                     acc = 0.0
                     for j in range(j_lo, y_end):
                         acc += x[j] * y[j + n]
-                        here[j + 1] = above[j + 1] + acc
-                else:
-                    for j in range(y_end):
-                        here[j + 1] = above[j + 1]
-            for a in range(rows.shape[0]):
-                r = rows[a]
-                x0 = max(r - px, 0, -m)
-                x1 = min(r + px + 1, h, h - m)
+                        running[j + 1] = running[j + 1] + acc
+                _keep_rows(running, i + 1, x0s, x1s, prod, y_end)
+            for a in range(n_rows):
+                x0 = x0s[a]
+                x1 = x1s[a]
                 for b in range(cols.shape[0]):
                     c = cols[b]
                     y0 = max(c - py, 0, -n)
@@ -447,8 +451,20 @@ def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, n_threads,
                     if v0 <= eps or v1 <= eps:
                         out[a, b, k] = 0.0
                     else:
-                        cov = _box(prod, x0, x1, y0, y1) / count - mu0 * mu1
+                        cov = _box(prod, 2 * a, 2 * a + 1, y0, y1) / count - mu0 * mu1
                         out[a, b, k] = cov / np.sqrt(v0 * v1)
+
+
+@numba.njit(cache=True)
+def _keep_rows(running, i, x0s, x1s, prod, y_end):  # pragma: no cover - compiled
+    """Copy row `i` of the product's integral image (`running`) into the rows of
+    `prod` that the boxes read: row 2a if the box of grid row a starts at i,
+    row 2a + 1 if it ends there."""
+    for a in range(x0s.shape[0]):
+        if x0s[a] == i:
+            prod[2 * a, : y_end + 1] = running[: y_end + 1]
+        if x1s[a] == i:
+            prod[2 * a + 1, : y_end + 1] = running[: y_end + 1]
 
 
 def _pair_jobs(shifts, step_r, step_c, n_rows, n_cols) -> np.ndarray:
