@@ -426,7 +426,8 @@ def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, n_threads,
                 x0s[a] = max(rows[a] - px, 0, -m)
                 x1s[a] = min(rows[a] + px + 1, h, h - m)
             running[:] = 0.0
-            _keep_rows(running, 0, x0s, x1s, prod, y_end)
+            kept = np.zeros(2, dtype=np.int64)  # next grid row whose box starts / ends
+            _keep_rows(running, 0, x0s, x1s, prod, y_end, kept)
             for i in range(x_end):
                 if i + m >= 0:
                     x = img[i]
@@ -435,7 +436,7 @@ def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, n_threads,
                     for j in range(j_lo, y_end):
                         acc += x[j] * y[j + n]
                         running[j + 1] = running[j + 1] + acc
-                _keep_rows(running, i + 1, x0s, x1s, prod, y_end)
+                _keep_rows(running, i + 1, x0s, x1s, prod, y_end, kept)
             for a in range(n_rows):
                 x0 = x0s[a]
                 x1 = x1s[a]
@@ -455,16 +456,23 @@ def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, n_threads,
                         out[a, b, k] = cov / np.sqrt(v0 * v1)
 
 
-@numba.njit(cache=True)
-def _keep_rows(running, i, x0s, x1s, prod, y_end):  # pragma: no cover - compiled
+@numba.njit(cache=True, inline="always")
+def _keep_rows(running, i, x0s, x1s, prod, y_end, kept):  # pragma: no cover - compiled
     """Copy row `i` of the product's integral image (`running`) into the rows of
     `prod` that the boxes read: row 2a if the box of grid row a starts at i,
-    row 2a + 1 if it ends there."""
-    for a in range(x0s.shape[0]):
-        if x0s[a] == i:
-            prod[2 * a, : y_end + 1] = running[: y_end + 1]
-        if x1s[a] == i:
-            prod[2 * a + 1, : y_end + 1] = running[: y_end + 1]
+    row 2a + 1 if it ends there. `x0s`/`x1s` (box start / end rows) do not
+    decrease with a; ``kept`` holds the next a to look at for each."""
+    n_rows = x0s.shape[0]
+    a = kept[0]
+    while a < n_rows and x0s[a] == i:
+        prod[2 * a, : y_end + 1] = running[: y_end + 1]
+        a += 1
+    kept[0] = a
+    a = kept[1]
+    while a < n_rows and x1s[a] == i:
+        prod[2 * a + 1, : y_end + 1] = running[: y_end + 1]
+        a += 1
+    kept[1] = a
 
 
 def _pair_jobs(shifts, step_r, step_c, n_rows, n_cols) -> np.ndarray:
