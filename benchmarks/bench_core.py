@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/bench_core.py [--repeats 5] [--quick] [--markdown docs/benchmarks.md]
+        [--pystem-repeats 3] [--only NAME-PART]
 
 Every configuration runs in a fresh subprocess (so peak RSS is its own),
 with a warm numba cache; times are medians of ``--repeats`` runs. The JIT
@@ -92,16 +93,20 @@ def run_one(image_path: str, params: dict, what: str, repeats: int) -> dict:
         return run(descriptor_steps(img, p))
 
     times = []
+    cpu_times = []
     out = None
     for _ in range(repeats + 1):  # the first run loads the JIT cache and warms up
         del out
         start = time.perf_counter()
+        cpu_start = time.process_time()
         out = work()
         times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
     n_features = len(out.operations) if what == "segment" else out[1].shape[-1]
     return {
         "times": times[1:],
         "median": statistics.median(times[1:]),
+        "cpu_median": statistics.median(cpu_times[1:]),
         "n_features": int(n_features),
         "peak_rss_mb": peak_rss_mb(),
         "streamed": what == "segment" and out.descriptors is None,
@@ -162,6 +167,9 @@ def main(argv=None) -> int:
     parser.add_argument("--pystem-stride1", action="store_true",
                         help="also time pySTEM at stride 1 (about 70 s)")
     parser.add_argument("--markdown", type=Path, help="write the table to this file")
+    parser.add_argument("--pystem-repeats", type=int, default=3,
+                        help="pySTEM's timed runs per configuration (stride 1: always 1)")
+    parser.add_argument("--only", help="run only the configurations whose name contains this")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -176,6 +184,8 @@ def main(argv=None) -> int:
         image_paths = {}
         for name, size, params, what, cap, compare in CONFIGS:
             if args.quick and (size > 1024 or params.get("stride") == 1):
+                continue
+            if args.only and args.only not in name:
                 continue
             repeats = min(args.repeats, cap) if cap else args.repeats
             if size not in image_paths:
@@ -192,7 +202,7 @@ def main(argv=None) -> int:
             ours = json.loads(proc.stdout.strip().splitlines()[-1])
             row = {"name": name, "ours": ours}
             if pystem and compare and (params.get("stride") != 1 or args.pystem_stride1):
-                ps_repeats = 1 if params.get("stride") == 1 else min(3, repeats)
+                ps_repeats = 1 if params.get("stride") == 1 else args.pystem_repeats
                 row["pystem"] = run_pystem(pystem, image_paths[size], params, what, ps_repeats)
             rows.append(row)
             print(_line(row), flush=True)
@@ -209,11 +219,14 @@ def main(argv=None) -> int:
 def _line(row) -> str:
     o = row["ours"]
     streamed = ", streamed" if o.get("streamed") else ""
-    text = (f"{row['name']:<40} median {o['median']:8.3f} s  ({o['n_features']} features, "
-            f"peak RSS {o['peak_rss_mb']:.0f} MB{streamed})")
+    text = (f"{row['name']:<40} median {o['median']:8.3f} s, CPU {o['cpu_median']:.3f} s "
+            f"({o['n_features']} features, peak RSS {o['peak_rss_mb']:.0f} MB{streamed}; "
+            f"load {os.getloadavg()[0]:.1f})")
     ps = row.get("pystem")
     if ps and "median" in ps:
-        text += f"  | pySTEM {ps['median']:.2f} s -> {ps['median'] / o['median']:.0f}x faster"
+        text += (f"  | pySTEM {ps['median']:.2f} s, CPU {ps['cpu_median']:.2f} s -> "
+                 f"{ps['median'] / o['median']:.0f}x faster (CPU "
+                 f"{ps['cpu_median'] / o['cpu_median']:.0f}x)")
     elif ps:
         text += f"  | pySTEM failed: {ps.get('error')}"
     return text

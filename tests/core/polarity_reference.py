@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Same meaning as ``pearson.ZERO_VARIANCE`` (fraction of the image variance).
-ZERO_VARIANCE = 1e-10
+from .translation_reference import ZERO_VARIANCE, patch_at
 
 
 def reference_polarity(image, shifts, patch_x, patch_y, rows, cols) -> np.ndarray:
@@ -18,10 +17,7 @@ def reference_polarity(image, shifts, patch_x, patch_y, rows, cols) -> np.ndarra
     out = np.zeros((len(rows), len(cols), len(shifts)))
 
     def patch(r, c):
-        assert r - patch_x >= 0 and c - patch_y >= 0, "patch leaves the image"
-        p = image[r - patch_x: r + patch_x + 1, c - patch_y: c + patch_y + 1]
-        assert p.shape == (2 * patch_x + 1, 2 * patch_y + 1), "patch leaves the image"
-        return p
+        return patch_at(image, r, c, patch_x, patch_y)
 
     for a, r in enumerate(rows):
         for b, c in enumerate(cols):

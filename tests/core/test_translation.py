@@ -3,6 +3,7 @@ import pytest
 
 from napari_symseg.core.descriptors import translation
 from napari_symseg.core.descriptors.translation import (
+    _job_groups,
     _pair_jobs,
     correlations_direct,
     grid_operations,
@@ -100,6 +101,19 @@ def test_pair_jobs_cover_every_shift_once():
         if k_neg >= 0:
             np.testing.assert_array_equal(shifts[k], -shifts[k_neg])
             assert shifts[k][0] % 2 == 0 and shifts[k][1] % 3 == 0
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 8])
+def test_job_groups_hold_every_job_once_and_one_row_shift_each(n_threads):
+    shifts = np.array([(m, n) for m in range(-4, 5, 2) for n in range(-3, 4)])
+    jobs = _pair_jobs(shifts, 2, 3, 10, 12)
+    order, bounds = _job_groups(shifts, jobs, n_threads)
+    assert sorted(order) == list(range(len(jobs)))
+    assert bounds[0] == 0 and bounds[-1] == len(jobs) and np.all(np.diff(bounds) > 0)
+    for g in range(len(bounds) - 1):
+        group = order[bounds[g]:bounds[g + 1]]
+        assert len({int(shifts[jobs[q, 0], 0]) for q in group}) == 1
+    assert len(bounds) - 1 >= min(len(jobs), 4 * n_threads) // 2
 
 
 def test_compute_dispatches_on_method():

@@ -16,6 +16,14 @@ def _is_constant(patch: np.ndarray, threshold: float) -> bool:
     return bool(np.ptp(patch) == 0 or patch.var() <= threshold)
 
 
+def patch_at(image, r, c, patch_x, patch_y) -> np.ndarray:
+    """The (2*patch_x+1, 2*patch_y+1) patch centred at (r, c); asserts it is inside."""
+    assert r - patch_x >= 0 and c - patch_y >= 0, "patch leaves the image"
+    p = image[r - patch_x : r + patch_x + 1, c - patch_y : c + patch_y + 1]
+    assert p.shape == (2 * patch_x + 1, 2 * patch_y + 1), "patch leaves the image"
+    return p
+
+
 def reference_correlations(image, shifts, patch_x, patch_y, rows, cols) -> np.ndarray:
     """rho_t(p) = Corr(P[p], P[p + t]) by looping over points and shifts.
 
@@ -29,10 +37,7 @@ def reference_correlations(image, shifts, patch_x, patch_y, rows, cols) -> np.nd
     out = np.zeros((len(rows), len(cols), len(shifts)))
 
     def patch(r, c):
-        assert r - patch_x >= 0 and c - patch_y >= 0, "patch leaves the image"
-        p = image[r - patch_x : r + patch_x + 1, c - patch_y : c + patch_y + 1]
-        assert p.shape == (2 * patch_x + 1, 2 * patch_y + 1), "patch leaves the image"
-        return p.ravel()
+        return patch_at(image, r, c, patch_x, patch_y).ravel()
 
     for a, r in enumerate(rows):
         for b, c in enumerate(cols):

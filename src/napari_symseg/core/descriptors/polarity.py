@@ -43,8 +43,8 @@ import numba
 import numpy as np
 
 from .operations import Operations
-from .pearson import ZERO_VARIANCE, standardise
-from .translation import grid_step, local_moments
+from .pearson import ZERO_VARIANCE
+from .translation import box_setup, grid_step
 
 
 def margin(params) -> tuple[int, int]:
@@ -163,32 +163,10 @@ def polarity_scores(image, shifts, patch_x, patch_y, rows, cols, out=None) -> np
     -------
     ndarray, float32, shape (len(rows), len(cols), n)
     """
-    image = np.asarray(image, dtype=np.float64)
-    rows = np.asarray(rows, dtype=np.int64)
-    cols = np.asarray(cols, dtype=np.int64)
-    shifts = np.ascontiguousarray(shifts, dtype=np.int64).reshape(-1, 2)
-    shape = (len(rows), len(cols), len(shifts))
-    if out is None:
-        out = np.empty(shape, dtype=np.float32)
-    elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
-        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
-    if out.size == 0:
-        return out
-    wx = int(np.abs(shifts[:, 0]).max())
-    wy = int(np.abs(shifts[:, 1]).max())
-    r0, r1 = int(rows[0]) - wx, int(rows[-1]) + wx + 1
-    c0, c1 = int(cols[0]) - wy, int(cols[-1]) + wy + 1
-    if (r0 - patch_x < 0 or c0 - patch_y < 0 or r1 + patch_x > image.shape[0]
-            or c1 + patch_y > image.shape[1]):
-        raise ValueError("grid points too close to the border for these patches and shifts")
-    region = standardise(image[r0 - patch_x: r1 + patch_x, c0 - patch_y: c1 + patch_y])
-    mean, var = local_moments(region, patch_x, patch_y,
-                              (patch_x, region.shape[0] - patch_x,
-                               patch_y, region.shape[1] - patch_y))
-    step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
-    step_c = int(cols[1] - cols[0]) if len(cols) > 1 else 1
-    _odd_scores(np.ascontiguousarray(region), mean, var, shifts, patch_x, patch_y,
-                int(rows[0] - r0), step_r, int(cols[0] - c0), step_c, ZERO_VARIANCE, out)
+    out, box = box_setup(image, shifts, patch_x, patch_y, rows, cols, out)
+    if box is not None:
+        _odd_scores(box.region, box.mean, box.var, box.shifts, patch_x, patch_y,
+                    box.row0, box.step_r, box.col0, box.step_c, ZERO_VARIANCE, out)
     return out
 
 

@@ -26,6 +26,8 @@ reference, typically 1e-12). A patch of (numerically) zero variance scores 0.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 
@@ -207,6 +209,90 @@ def _box_moments(img, px, py, mean, var):  # pragma: no cover - compiled
                 vrow[b] = t2 * inv_area - mu * mu
 
 
+class BoxSetup(NamedTuple):
+    """What the running-box-sum kernels need: see `box_setup`."""
+
+    region: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+    shifts: np.ndarray
+    row0: int
+    step_r: int
+    col0: int
+    step_c: int
+
+
+def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None):
+    """Common set-up of the running-box-sum kernels on a strided grid.
+
+    Checks `out` (or makes it) and that every patch and shifted patch lies
+    inside the image, cuts the region the kernel reads (padded by the patch),
+    standardises it and computes its box mean and variance.
+
+    Parameters
+    ----------
+    image : ndarray, 2-D
+        The image.
+    shifts : ndarray of int, shape (n, 2)
+        Translations (row, col).
+    patch_x, patch_y : int
+        Patch half height / half width.
+    rows, cols : ndarray of int
+        Equally spaced image rows / columns of the grid points.
+    out : ndarray, optional
+        C-contiguous float32 array of shape (len(rows), len(cols), n).
+
+    Returns
+    -------
+    out : ndarray, float32
+        `out`, or a new array of that shape.
+    setup : BoxSetup or None
+        None if `out` is empty; else the standardised region (C-contiguous),
+        its box `mean` and `var` at patch centres (region coordinates less the
+        patch), the shifts as int64 (n, 2), the first grid point's centre
+        ``row0``/``col0`` in `mean` coordinates and the grid steps.
+
+    Raises
+    ------
+    ValueError
+        If `out` has the wrong shape or type, or a patch would leave the image.
+    """
+    image = np.asarray(image, dtype=np.float64)
+    rows = np.asarray(rows, dtype=np.int64)
+    cols = np.asarray(cols, dtype=np.int64)
+    shifts = np.ascontiguousarray(shifts, dtype=np.int64).reshape(-1, 2)
+    shape = (len(rows), len(cols), len(shifts))
+    if out is None:
+        out = np.empty(shape, dtype=np.float32)
+    elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
+    if out.size == 0:
+        return out, None
+    wx = int(np.abs(shifts[:, 0]).max())
+    wy = int(np.abs(shifts[:, 1]).max())
+    r0, r1 = int(rows[0]) - wx, int(rows[-1]) + wx + 1
+    c0, c1 = int(cols[0]) - wy, int(cols[-1]) + wy + 1
+    if (
+        r0 - patch_x < 0
+        or c0 - patch_y < 0
+        or r1 + patch_x > image.shape[0]
+        or c1 + patch_y > image.shape[1]
+    ):
+        raise ValueError("grid points too close to the border for these patches and shifts")
+    region = standardise(image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y])
+    mean, var = local_moments(
+        region,
+        patch_x,
+        patch_y,
+        (patch_x, region.shape[0] - patch_x, patch_y, region.shape[1] - patch_y),
+    )
+    step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
+    step_c = int(cols[1] - cols[0]) if len(cols) > 1 else 1
+    setup = BoxSetup(np.ascontiguousarray(region), mean, var, shifts,
+                     int(rows[0] - r0), step_r, int(cols[0] - c0), step_c)
+    return out, setup
+
+
 def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -> np.ndarray:
     """Exact translation scores by running box sums (see module docstring).
 
@@ -229,53 +315,14 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -
     -------
     ndarray, float32, shape (len(rows), len(cols), n)
     """
-    image = np.asarray(image, dtype=np.float64)
-    rows = np.asarray(rows, dtype=np.int64)
-    cols = np.asarray(cols, dtype=np.int64)
-    shifts = np.ascontiguousarray(shifts, dtype=np.int64).reshape(-1, 2)
-    shape = (len(rows), len(cols), len(shifts))
-    if out is None:
-        out = np.empty(shape, dtype=np.float32)
-    elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
-        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
-    if out.size == 0:
+    out, box = box_setup(image, shifts, patch_x, patch_y, rows, cols, out)
+    if box is None:
         return out
-    wx = int(np.abs(shifts[:, 0]).max())
-    wy = int(np.abs(shifts[:, 1]).max())
-    r0, r1 = int(rows[0]) - wx, int(rows[-1]) + wx + 1
-    c0, c1 = int(cols[0]) - wy, int(cols[-1]) + wy + 1
-    if (
-        r0 - patch_x < 0
-        or c0 - patch_y < 0
-        or r1 + patch_x > image.shape[0]
-        or c1 + patch_y > image.shape[1]
-    ):
-        raise ValueError("grid points too close to the border for these patches and shifts")
-    region = standardise(image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y])
-    mean, var = local_moments(
-        region,
-        patch_x,
-        patch_y,
-        (patch_x, region.shape[0] - patch_x, patch_y, region.shape[1] - patch_y),
-    )
-    step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
-    step_c = int(cols[1] - cols[0]) if len(cols) > 1 else 1
-    jobs = _pair_jobs(shifts, step_r, step_c, len(rows), len(cols))
-    _box_correlations(
-        np.ascontiguousarray(region),
-        mean,
-        var,
-        shifts,
-        jobs,
-        patch_x,
-        patch_y,
-        int(rows[0] - r0),
-        step_r,
-        int(cols[0] - c0),
-        step_c,
-        ZERO_VARIANCE,
-        out,
-    )
+    jobs = _pair_jobs(box.shifts, box.step_r, box.step_c, out.shape[0], out.shape[1])
+    order, bounds = _job_groups(box.shifts, jobs, numba.get_num_threads())
+    _box_correlations(box.region, box.mean, box.var, box.shifts, jobs, order, bounds,
+                      patch_x, patch_y, box.row0, box.step_r, box.col0, box.step_c,
+                      ZERO_VARIANCE, out)
     return out
 
 
@@ -356,38 +403,43 @@ def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, n_threads,
     region holds every pixel the points read, and its edges are the image's edges
     wherever a patch is clipped, so clipping to the region is clipping to the image.
 
-    Per shift, the integral image of the product I * I(. + t) is built only up to
-    the last row and column that a box of the points reads, in one buffer per
-    thread (`n_threads` of them; row and column 0 stay zero, the rest is
-    rewritten for every shift)."""
+    Per shift, the integral image of the product I * I(. + t) is built row by
+    row in one running row per thread (`n_threads` of them), only up to the
+    last row and column that a box of the points reads; the rows that boxes
+    read (two per grid row) are copied out as they pass, so the table stays in
+    the cache. The sums are the same, in the same order, as with the whole
+    integral image."""
     h, w = img.shape
+    n_rows = rows.shape[0]
     for t in numba.prange(n_threads):
-        prod = np.zeros((h + 1, w + 1))
+        running = np.zeros(w + 1)
+        prod = np.zeros((2 * n_rows, w + 1))
+        x0s = np.empty(n_rows, dtype=np.int64)
+        x1s = np.empty(n_rows, dtype=np.int64)
         for k in range(t, shifts.shape[0], n_threads):
             m = shifts[k, 0]
             n = shifts[k, 1]
             x_end = min(rows.max() + px + 1, h, h - m)
             y_end = min(cols.max() + py + 1, w, w - n)
             j_lo = min(max(0, -n), y_end)
+            for a in range(n_rows):
+                x0s[a] = max(rows[a] - px, 0, -m)
+                x1s[a] = min(rows[a] + px + 1, h, h - m)
+            running[:] = 0.0
+            kept = np.zeros(2, dtype=np.int64)  # next grid row whose box starts / ends
+            _keep_rows(running, 0, x0s, x1s, prod, y_end, kept)
             for i in range(x_end):
-                above = prod[i]
-                here = prod[i + 1]
                 if i + m >= 0:
                     x = img[i]
                     y = img[i + m]
-                    for j in range(j_lo):
-                        here[j + 1] = above[j + 1]
                     acc = 0.0
                     for j in range(j_lo, y_end):
                         acc += x[j] * y[j + n]
-                        here[j + 1] = above[j + 1] + acc
-                else:
-                    for j in range(y_end):
-                        here[j + 1] = above[j + 1]
-            for a in range(rows.shape[0]):
-                r = rows[a]
-                x0 = max(r - px, 0, -m)
-                x1 = min(r + px + 1, h, h - m)
+                        running[j + 1] = running[j + 1] + acc
+                _keep_rows(running, i + 1, x0s, x1s, prod, y_end, kept)
+            for a in range(n_rows):
+                x0 = x0s[a]
+                x1 = x1s[a]
                 for b in range(cols.shape[0]):
                     c = cols[b]
                     y0 = max(c - py, 0, -n)
@@ -400,8 +452,27 @@ def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, n_threads,
                     if v0 <= eps or v1 <= eps:
                         out[a, b, k] = 0.0
                     else:
-                        cov = _box(prod, x0, x1, y0, y1) / count - mu0 * mu1
+                        cov = _box(prod, 2 * a, 2 * a + 1, y0, y1) / count - mu0 * mu1
                         out[a, b, k] = cov / np.sqrt(v0 * v1)
+
+
+@numba.njit(cache=True, inline="always")
+def _keep_rows(running, i, x0s, x1s, prod, y_end, kept):  # pragma: no cover - compiled
+    """Copy row `i` of the product's integral image (`running`) into the rows of
+    `prod` that the boxes read: row 2a if the box of grid row a starts at i,
+    row 2a + 1 if it ends there. `x0s`/`x1s` (box start / end rows) do not
+    decrease with a; ``kept`` holds the next a to look at for each."""
+    n_rows = x0s.shape[0]
+    a = kept[0]
+    while a < n_rows and x0s[a] == i:
+        prod[2 * a, : y_end + 1] = running[: y_end + 1]
+        a += 1
+    kept[0] = a
+    a = kept[1]
+    while a < n_rows and x1s[a] == i:
+        prod[2 * a + 1, : y_end + 1] = running[: y_end + 1]
+        a += 1
+    kept[1] = a
 
 
 def _pair_jobs(shifts, step_r, step_c, n_rows, n_cols) -> np.ndarray:
@@ -437,9 +508,31 @@ def _pair_jobs(shifts, step_r, step_c, n_rows, n_cols) -> np.ndarray:
     return np.array(jobs, dtype=np.int64).reshape(-1, 6)
 
 
+def _job_groups(shifts, jobs, n_threads) -> tuple[np.ndarray, np.ndarray]:
+    """Group the kernel's jobs by the row component m of their shift.
+
+    The jobs of one group read the same pair of image rows (i, i + m) for
+    every product row i, so the kernel walks the rows once per group and
+    serves every job of the group from the two rows while they are in the
+    cache, instead of streaming the image once per job. Groups hold at most
+    about ``len(jobs) / (4 * n_threads)`` jobs (at least one), so that every
+    thread gets several. Returns ``order`` (job indices, grouped) and
+    ``bounds`` (group g is ``order[bounds[g]:bounds[g + 1]]``).
+    """
+    size = max(1, -(-len(jobs) // (4 * max(1, n_threads))))
+    order, bounds = [], [0]
+    rows_m = shifts[jobs[:, 0], 0] if len(jobs) else np.zeros(0, np.int64)
+    for m in np.unique(rows_m):
+        members = np.flatnonzero(rows_m == m)
+        for part in np.array_split(members, -(-len(members) // size)):
+            order.extend(int(q) for q in part)
+            bounds.append(len(order))
+    return np.array(order, dtype=np.int64), np.array(bounds, dtype=np.int64)
+
+
 @numba.njit(cache=True, parallel=True)
 def _box_correlations(
-    img, mean, var, shifts, jobs, px, py, row0, step_r, col0, step_c, eps, out
+    img, mean, var, shifts, jobs, order, bounds, px, py, row0, step_r, col0, step_c, eps, out
 ):  # pragma: no cover - compiled
     """Kernel: `img` is padded by (px, py); `mean`/`var` index patch centres.
 
@@ -448,68 +541,115 @@ def _box_correlations(
     Going down one grid row, the product rows I(i) * I(i + m) that leave the
     patch are recomputed and subtracted from the column sums (the same values
     that were added, so nothing drifts), then those that enter are added;
-    no product image is stored.
+    no product image is stored. The jobs of one group (`_job_groups`: same m)
+    go down the grid rows together, each product row of the two image rows
+    being applied to every job's column sums in turn; each job's sums see the
+    same operations in the same order as if it ran alone.
     """
     n_rows, n_cols = out.shape[0], out.shape[1]
     hx = 2 * px + 1
     hy = 2 * py + 1
     inv_area = 1.0 / (hx * hy)
-    for q in numba.prange(jobs.shape[0]):
-        k, k_neg, a_lo, a_hi, b_lo, b_hi = jobs[q]
-        m = shifts[k, 0]
-        n = shifts[k, 1]
-        ms = m // step_r
-        ns = n // step_c
-        c_first = col0 + b_lo * step_c
-        width = (b_hi - b_lo - 1) * step_c + hy
-        colsum = np.zeros(width, dtype=np.float64)
-        for a in range(a_lo, a_hi):
+    for g in numba.prange(bounds.shape[0] - 1):
+        g0 = bounds[g]
+        n_jobs = bounds[g + 1] - g0
+        m = shifts[jobs[order[g0], 0], 0]
+        a_start = jobs[order[g0], 2]
+        a_stop = jobs[order[g0], 3]
+        max_width = 0
+        for u in range(n_jobs):
+            job = jobs[order[g0 + u]]
+            a_start = min(a_start, job[2])
+            a_stop = max(a_stop, job[3])
+            max_width = max(max_width, (job[5] - job[4] - 1) * step_c + hy)
+        colsums = np.zeros((n_jobs, max_width), dtype=np.float64)
+        c_firsts = np.empty(n_jobs, dtype=np.int64)
+        widths = np.empty(n_jobs, dtype=np.int64)
+        firsts = np.empty(n_jobs, dtype=np.int64)
+        for u in range(n_jobs):
+            job = jobs[order[g0 + u]]
+            c_firsts[u] = col0 + job[4] * step_c
+            widths[u] = (job[5] - job[4] - 1) * step_c + hy
+        for a in range(a_start, a_stop):
             cr = row0 + a * step_r
-            if a == a_lo or step_r >= hx:
-                first_new = cr
-                colsum[:] = 0.0
-            else:
-                first_new = cr + hx - step_r
+            lowest = cr + hx
+            for u in range(n_jobs):
+                job = jobs[order[g0 + u]]
+                if a < job[2] or a >= job[3]:
+                    firsts[u] = cr + hx  # idle at this grid row
+                elif a == job[2] or step_r >= hx:
+                    firsts[u] = cr
+                    colsums[u, :] = 0.0
+                else:  # running: subtract the rows that leave, add those that enter
+                    firsts[u] = cr + hx - step_r
+                lowest = min(lowest, firsts[u])
+            if step_r < hx:
                 for i in range(cr - step_r, cr):
-                    x = img[i, c_first:c_first + width]
-                    y = img[i + m, c_first + n:c_first + n + width]
+                    x_row = img[i]
+                    y_row = img[i + m]
+                    for u in range(n_jobs):
+                        if firsts[u] != cr + hx - step_r:  # idle or restarted
+                            continue
+                        n = shifts[jobs[order[g0 + u], 0], 1]
+                        c_first = c_firsts[u]
+                        width = widths[u]
+                        x = x_row[c_first:c_first + width]
+                        y = y_row[c_first + n:c_first + n + width]
+                        colsum = colsums[u]
+                        for j in range(width):
+                            colsum[j] -= x[j] * y[j]
+            for i in range(lowest, cr + hx):
+                x_row = img[i]
+                y_row = img[i + m]
+                for u in range(n_jobs):
+                    if i < firsts[u]:
+                        continue
+                    n = shifts[jobs[order[g0 + u], 0], 1]
+                    c_first = c_firsts[u]
+                    width = widths[u]
+                    x = x_row[c_first:c_first + width]
+                    y = y_row[c_first + n:c_first + n + width]
+                    colsum = colsums[u]
                     for j in range(width):
-                        colsum[j] -= x[j] * y[j]
-            for i in range(first_new, cr + hx):
-                x = img[i, c_first:c_first + width]
-                y = img[i + m, c_first + n:c_first + n + width]
-                for j in range(width):
-                    colsum[j] += x[j] * y[j]
-            s = 0.0
+                        colsum[j] += x[j] * y[j]
             mr = mean[cr]
             vr = var[cr]
             mr2 = mean[cr + m]
             vr2 = var[cr + m]
-            for b in range(b_lo, b_hi):
-                j0 = (b - b_lo) * step_c
-                if b == b_lo or step_c >= hy:
-                    s = 0.0
-                    for j in range(j0, j0 + hy):
-                        s += colsum[j]
-                else:
-                    for j in range(j0 - step_c, j0):
-                        s -= colsum[j]
-                    for j in range(j0 + hy - step_c, j0 + hy):
-                        s += colsum[j]
-                cc = col0 + b * step_c
-                v0 = vr[cc]
-                v1 = vr2[cc + n]
-                if v0 <= eps or v1 <= eps:
-                    rho = 0.0
-                else:
-                    rho = (s * inv_area - mr[cc] * mr2[cc + n]) / np.sqrt(v0 * v1)
-                if 0 <= a < n_rows and 0 <= b < n_cols:
-                    out[a, b, k] = rho
-                if k_neg >= 0:
-                    ap = a + ms
-                    bp = b + ns
-                    if 0 <= ap < n_rows and 0 <= bp < n_cols:
-                        out[ap, bp, k_neg] = rho
+            for u in range(n_jobs):
+                k, k_neg, a_lo, a_hi, b_lo, b_hi = jobs[order[g0 + u]]
+                if a < a_lo or a >= a_hi:
+                    continue
+                n = shifts[k, 1]
+                ms = m // step_r
+                ns = n // step_c
+                colsum = colsums[u]
+                s = 0.0
+                for b in range(b_lo, b_hi):
+                    j0 = (b - b_lo) * step_c
+                    if b == b_lo or step_c >= hy:
+                        s = 0.0
+                        for j in range(j0, j0 + hy):
+                            s += colsum[j]
+                    else:
+                        for j in range(j0 - step_c, j0):
+                            s -= colsum[j]
+                        for j in range(j0 + hy - step_c, j0 + hy):
+                            s += colsum[j]
+                    cc = col0 + b * step_c
+                    v0 = vr[cc]
+                    v1 = vr2[cc + n]
+                    if v0 <= eps or v1 <= eps:
+                        rho = 0.0
+                    else:
+                        rho = (s * inv_area - mr[cc] * mr2[cc + n]) / np.sqrt(v0 * v1)
+                    if 0 <= a < n_rows and 0 <= b < n_cols:
+                        out[a, b, k] = rho
+                    if k_neg >= 0:
+                        ap = a + ms
+                        bp = b + ns
+                        if 0 <= ap < n_rows and 0 <= bp < n_cols:
+                            out[ap, bp, k_neg] = rho
 
 
 def correlation_map(image, patch_x: int, patch_y: int, window_x: int, window_y: int,
