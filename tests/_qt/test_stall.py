@@ -430,3 +430,40 @@ def test_opening_the_widget_imports_no_heavy_library():
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+#: Opening the dock in a fresh process: the modules first imported on the GUI thread.
+DOCK_IMPORTS = r"""
+import json, sys, threading
+import napari
+
+class Recorder:  # asked for every module not imported yet, by every thread
+    on_gui_thread = []
+
+    def find_spec(self, name, path=None, target=None):
+        if threading.current_thread() is threading.main_thread():
+            Recorder.on_gui_thread.append(name)
+        return None
+
+viewer = napari.Viewer(show=False)
+sys.meta_path.insert(0, Recorder())
+viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+print("RESULT " + json.dumps(Recorder.on_gui_thread), flush=True)
+"""
+#: Too slow to import on the GUI thread when the dock opens (0.1-1 s each when idle):
+#: the warm-up thread or the first use imports them.
+HEAVY = ("matplotlib", "scipy.ndimage", "scipy.optimize", "scipy.spatial", "scipy.signal",
+         "scipy.stats", "sklearn", "distributed", "tifffile")
+
+
+def test_opening_the_dock_imports_no_heavy_module_on_the_gui_thread():
+    env = {**os.environ, "QT_API": os.environ.get("QT_API", "pyqt6")}
+    done = subprocess.run([sys.executable, "-c", DOCK_IMPORTS], env=env,
+                          capture_output=True, text=True, timeout=300)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    imported = json.loads(lines[-1][len("RESULT "):])
+    assert "napari_symseg._qt.widget" in imported  # the recorder saw the dock's imports
+    heavy = [name for name in imported
+             if any(name == h or name.startswith(h + ".") for h in HEAVY)]
+    assert heavy == []

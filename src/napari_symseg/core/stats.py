@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import ndimage
+
+from .scipy_lazy import ndimage
 
 
 def frame_statistics(
