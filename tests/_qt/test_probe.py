@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from napari_symseg._qt.probe import SHAPES_INTERVAL_MS, Probe
+from napari_symseg._qt.probe import Probe
 from napari_symseg.controller import METADATA_KEY
 from napari_symseg.core.descriptors.translation import correlation_map
 from napari_symseg.core.params import Params, ParamsError
@@ -85,18 +85,12 @@ def test_dragging_redraws_shapes_at_once_and_computes_only_the_latest_map(qtbot,
     viewer, probe = harness.viewer, harness.probe
     probe.enabled = True
     harness.wait_idle(qtbot)
-    qtbot.wait(SHAPES_INTERVAL_MS + 20)
     point, window = viewer.layers["tp probe"], viewer.layers["tp probe window"]
     before = len(harness.shown)
     for row in range(30, 60):  # a fast drag: 30 moves before the loop runs again
         point.data = np.array([[float(row), 120.0]])
-    # the first move: the shapes followed at once; later moves: the shapes at most
-    # every SHAPES_INTERVAL_MS (moving them costs napari a shader re-link), at the
-    # latest pixel once the loop has run
-    np.testing.assert_allclose(world_box(window, 0, "min"), world(30 - 6.5, 120 - 5.5))
-    qtbot.waitUntil(lambda: np.allclose(world_box(window, 0, "min"),
-                                        world(59 - 6.5, 120 - 5.5)), timeout=2000)
-    assert probe._pending is not None or probe.worker is not None or len(harness.shown) > before
+        np.testing.assert_allclose(world_box(window, 0, "min"), world(row - 6.5, 120 - 5.5))
+    assert probe._pending is not None or probe.worker is not None
     harness.wait_idle(qtbot)
     maps = harness.shown[before:]
     assert 1 <= len(maps) <= 2  # not 30: requests made meanwhile replace each other

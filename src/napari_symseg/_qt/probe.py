@@ -4,8 +4,7 @@
 point, the active layer in select mode: dragging it moves it at once) and
 ``"<image> probe window"`` (the patch and what the shifts or the pooling
 read, drawn around pixel (0, 0) and moved by the layer's translate: a drag
-builds no new shapes; during a drag they follow the point at most every
-`SHAPES_INTERVAL_MS`, the first move at once). The pixel's local correlation map
+builds no new shapes). The pixel's local correlation map
 is computed in a napari thread worker and handed to a display callback;
 requests made while one is computing replace each other, so that dragging
 never queues computations (the latest request wins) and the event loop is
@@ -14,7 +13,6 @@ never blocked by it.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,12 +34,6 @@ from .runner import READY_POLL_MS, napari_ready
 
 #: Colours of the shapes: the patch, then what the shifts / pooling read.
 SHAPE_COLOURS = ("yellow", "cyan")
-#: While the point is dragged, the window shapes follow it at most this often (ms).
-#: Moving a Shapes layer makes vispy re-link its shader programs: 60-90 ms of the
-#: GUI thread per move under Mesa's software OpenGL, besides napari's own 60 ms for
-#: the point; at 60 moves per second the loop could not keep up
-#: (benchmarks/probe_drag_profile.py).
-SHAPES_INTERVAL_MS = 100
 
 
 def _compute(data, frame: int | None, params, row: int, col: int):
@@ -92,8 +84,6 @@ class Probe:
         self._serial = 0  # requests made
         self._shown = 0  # the request whose map is shown
         self._closed = False
-        self._shapes_due = False  # a move of the window shapes is scheduled
-        self._shapes_moved = 0.0  # when they last moved (perf_counter s)
         viewer.layers.events.removed.connect(self._on_removed)
         viewer.dims.events.current_step.connect(self._on_step)
 
@@ -187,23 +177,7 @@ class Probe:
         if self.point is None or len(self.point.data) == 0:
             return
         self.pixel = tuple(int(v) for v in np.round(self.point.data[-1][-2:]))
-        wait = SHAPES_INTERVAL_MS - 1000 * (time.perf_counter() - self._shapes_moved)
-        if wait <= 0 and not self._shapes_due:
-            self._redraw()  # the first move of a drag: the shapes follow at once
-            return
-        self._redraw(shapes=False)
-        if not self._shapes_due:  # later moves: the shapes at the latest pixel, soon
-            self._shapes_due = True
-            QTimer.singleShot(max(1, int(wait)), self._move_shapes)
-
-    def _move_shapes(self) -> None:
-        self._shapes_due = False
-        if self.source is None or self.window is None or self._closed:
-            return
-        try:
-            self._draw_shapes(self.get_params())
-        except ParamsError:
-            return
+        self._redraw()
 
     def _on_step(self, *_: Any) -> None:
         if self.source is not None and self.source.ndim == 3:
@@ -241,7 +215,6 @@ class Probe:
                                  + scale * np.asarray(self.pixel))
         window.metadata = {METADATA_KEY: {**window.metadata[METADATA_KEY],
                                           "pixel": list(self.pixel)}}
-        self._shapes_moved = time.perf_counter()
 
     # -- the map, latest request wins
     def _request(self, request: tuple) -> None:
