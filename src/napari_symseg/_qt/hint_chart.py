@@ -1,8 +1,8 @@
 """The number-of-patterns hint's chart: mean silhouette versus k (matplotlib).
 
 Its own module so that opening the dock widget does not import matplotlib
-on the GUI thread (`HintPanel` makes the chart when a hint is first shown;
-by then the widget's warm-up thread has imported matplotlib).
+on the GUI thread (`HintPanel` makes the chart when idle, once the widget's
+warm-up thread has imported matplotlib, or when a hint is first shown).
 """
 
 from __future__ import annotations

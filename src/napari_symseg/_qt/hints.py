@@ -14,10 +14,15 @@ from __future__ import annotations
 from typing import Any
 
 from magicgui.widgets import Container, Label, PushButton
+from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QSizePolicy
 
 from ..controller.hints import HINT_HELP, hint_about, hint_text
 from ..core.pattern_count import PatternCountHint
+
+#: How many times (100 ms apart) the panel checks for the warm-up's matplotlib
+#: before leaving the chart to the first hint.
+CHART_TRIES = 600
 
 
 class HintPanel(Container):
@@ -40,7 +45,8 @@ class HintPanel(Container):
     text : Label
     use_button : PushButton
     chart : SilhouetteChart
-        Made on first use: opening the widget imports no matplotlib.
+        Made when idle once the warm-up has imported matplotlib (or on first use):
+        opening the widget imports no matplotlib.
     hint : PatternCountHint or None
         What is shown.
     used : int or None
@@ -70,6 +76,23 @@ class HintPanel(Container):
         self.use_button.visible = False
         self.visible = False
         self._shown_key = None
+        QTimer.singleShot(0, lambda: self._prepare_chart(CHART_TRIES))
+
+    def _prepare_chart(self, tries: int) -> None:
+        """Make the chart (hidden) when idle once the warm-up thread has imported
+        matplotlib (`PLOTS_WARM`), checking every 100 ms, at most `tries` times; not
+        at the end of the first run, where it was a gap of its own."""
+        from .runner import PLOTS_WARM
+
+        try:
+            if self._chart is not None:
+                return
+            if PLOTS_WARM.is_set():
+                self.chart.setVisible(False)
+            elif tries > 0:
+                QTimer.singleShot(100, lambda: self._prepare_chart(tries - 1))
+        except RuntimeError:  # the panel was deleted meanwhile
+            return
 
     @property
     def chart(self):
