@@ -132,6 +132,9 @@ def test_all_docks_fit_a_laptop_and_run_stays_in_view(qtbot, make_napari_viewer)
     docks = [d for d in window.findChildren(type(section._dock)) if d.windowTitle() in TABBED]
     assert len(docks) == 3
     assert all(window.tabifiedDockWidgets(d) for d in docks)
+    from napari_symseg._qt.docks import dock_of
+
+    assert not window.tabifiedDockWidgets(dock_of(widget))  # the main dock: no tab
     assert window.minimumSizeHint().height() <= 740
     for width, height in ((1366, 768), (1920, 1080)):
         window.resize(width, height)

@@ -8,6 +8,14 @@ dock until its Run button was out of view. As tabs of one group they take
 the height of one dock; the main dock above them keeps its essential rows
 (`layout.scrolling_column`). Tabs rather than smaller docks: each of them
 is useful only at a readable size, and only one is needed at a time.
+
+Public API first: `add_tabbed` docks through napari's
+``viewer.window.add_dock_widget(..., tabify=True)`` when napari's choice of
+tab partner (the last dock in the area) is one of ours; otherwise (our
+main dock came last, or napari made the dock, as for Scribbles) `tabify`
+joins the tab group with Qt's own ``QMainWindow.tabifyDockWidget``, the
+main window found as the dock's parent (not napari's private
+``Window._qt_window``).
 """
 
 from __future__ import annotations
@@ -31,19 +39,71 @@ def dock_of(widget):
     return parent
 
 
-def tabify(main_window, dock, raise_it: bool = True) -> None:
+def main_window_of(widget):
+    """The `QMainWindow` holding the Qt `widget` (None when it has none)."""
+    from qtpy.QtWidgets import QMainWindow
+
+    parent = widget
+    while parent is not None and not isinstance(parent, QMainWindow):
+        parent = parent.parent()
+    return parent
+
+
+def _right_docks(main_window) -> list:
+    right = Qt.DockWidgetArea.RightDockWidgetArea
+    return [d for d in main_window.findChildren(QDockWidget)
+            if main_window.dockWidgetArea(d) == right]
+
+
+def viewer_main_window(viewer):
+    """napari's `QMainWindow`, found through its docked widgets (public
+    ``Window.dock_widgets``); None when nothing is docked."""
+    for inner in viewer.window.dock_widgets.values():
+        window = main_window_of(getattr(inner, "native", inner))
+        if window is not None:
+            return window
+    return None
+
+
+def add_tabbed(viewer, widget, name: str):
+    """Dock `widget` in the right area as a tab of our other docks (see the module).
+
+    Parameters
+    ----------
+    viewer : napari.viewer.Viewer
+        Its window takes the dock.
+    widget : QWidget
+        What to dock.
+    name : str
+        One of `TABBED`.
+
+    Returns
+    -------
+    QDockWidget
+        napari's dock of `widget`.
+    """
+    window = viewer_main_window(viewer)
+    docks = [] if window is None else _right_docks(window)
+    napari_tabs = bool(docks) and docks[-1].windowTitle() in TABBED
+    dock = viewer.window.add_dock_widget(widget, name=name, area="right",
+                                         tabify=napari_tabs)
+    if not napari_tabs:
+        tabify(dock)
+    return dock
+
+
+def tabify(dock, raise_it: bool = True) -> None:
     """Put `dock` in the right area as a tab of our other docks there (see the module).
 
     Parameters
     ----------
-    main_window : QMainWindow
-        napari's ``viewer.window._qt_window``.
     dock : QDockWidget
-        One of `TABBED`.
+        One of `TABBED`, docked in napari's window.
     raise_it : bool
         Make it the tab shown.
     """
-    if dock is None or dock.isFloating():
+    main_window = None if dock is None else main_window_of(dock)
+    if main_window is None or dock.isFloating():
         return
     right = Qt.DockWidgetArea.RightDockWidgetArea
     others = [d for d in main_window.findChildren(QDockWidget)

@@ -31,7 +31,7 @@ from qtpy.QtWidgets import (
 
 from ..controller.measure import NOT_MEASURED, OUTDATED, TABLE_COLUMNS, MeasureController
 from ..errors import SymsegError
-from .docks import TABLE_DOCK_NAME, tabify
+from .docks import TABLE_DOCK_NAME, add_tabbed
 from .layout import wrapping
 
 __all__ = ["TABLE_DOCK_NAME", "MeasureSection"]
@@ -135,9 +135,7 @@ class MeasureSection:
         self.controller.attach(results, measured, slot, run)
         measured.layers["regions"].mouse_drag_callbacks.append(self._on_click)
         if self._dock is None or self.panel.parent() is None:
-            self._dock = self.viewer.window.add_dock_widget(
-                self.panel, name=TABLE_DOCK_NAME, area="right")
-            tabify(self.viewer.window._qt_window, self._dock)
+            self._dock = add_tabbed(self.viewer, self.panel, TABLE_DOCK_NAME)
         self._dock.show()
         self._dock.raise_()
         self.refresh()

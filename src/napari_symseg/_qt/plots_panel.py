@@ -19,7 +19,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any
 
-from .docks import PLOTS_DOCK_NAME, tabify
+from .docks import PLOTS_DOCK_NAME, add_tabbed
 
 __all__ = ["PLOTS_DOCK_NAME", "PlotsPanel", "settings_not_saved"]
 
@@ -117,9 +117,7 @@ class PlotsPanel:
         dock = self.dock
         if not self.is_docked():
             with settings_not_saved():
-                qdock = self.viewer.window.add_dock_widget(dock, name=PLOTS_DOCK_NAME,
-                                                           area="right")
-                tabify(self.viewer.window._qt_window, qdock)  # with Scribbles, regions
+                add_tabbed(self.viewer, dock, PLOTS_DOCK_NAME)  # with Scribbles, regions
             self._docked_once = True
         self.closed_by_user = False
         return dock
@@ -222,7 +220,9 @@ def settings_not_saved():
     the area of a dock when it is docked: 0.3-1.5 s of the GUI thread. The
     settings changed inside the block are written by napari's next save (at
     the latest when its window closes). Without napari's ``_save_on_change``
-    switch (another napari version) the block changes nothing.
+    switch (another napari version) the block changes nothing. napari
+    (0.9) has no public way to hold its saving; this private switch stays, with
+    that fallback.
     """
     from napari.settings import get_settings
 

@@ -170,9 +170,8 @@ class ScribblesWidget(Container):
             dock = dock_of(self.native)
         except RuntimeError:  # closed meanwhile
             return
-        window = getattr(self.viewer, "window", None)
-        if dock is not None and window is not None:
-            tabify(window._qt_window, dock)
+        if dock is not None:
+            tabify(dock)
 
     def _images(self, *_: Any) -> list:  # images and (T, Y, X) series
         return self._targets()

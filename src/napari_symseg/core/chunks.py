@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Generator
 
 import numpy as np
-from scipy import ndimage
 
 from .descriptors.contrast import contrast_box, image_level, local_contrast, n_channels
 from .descriptors.operations import Operations
@@ -23,6 +22,7 @@ from .grid import Grid, inside
 from .params import Params
 from .pca import PCAModel
 from .progress import Progress
+from .scipy_lazy import ndimage
 
 #: aim for descriptor chunks of about this many grid points (progress/cancel
 #: granularity; larger chunks waste less work on chunk borders)

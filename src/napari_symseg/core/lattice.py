@@ -26,8 +26,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import fft as sfft
-from scipy import ndimage
+
+from .scipy_lazy import fft as sfft
+from .scipy_lazy import ndimage
 
 #: peaks weaker than this fraction of the strongest one are not lattice translations
 PEAK_FRACTION = 0.6

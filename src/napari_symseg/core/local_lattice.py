@@ -24,9 +24,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import fft as sfft
 
 from .grid import Grid
+from .scipy_lazy import fft as sfft
 
 #: peaks at least this fraction of the strongest one in the annulus count as equally good
 #: candidates for the shortest vector (the one nearest the region's a is taken)

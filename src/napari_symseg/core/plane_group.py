@@ -19,9 +19,9 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import ndimage
 
 from .lattice import Lattice
+from .scipy_lazy import ndimage
 
 #: operations scoring at least this count as symmetries of the region
 THRESHOLD = 0.9

@@ -15,11 +15,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from .grid import Grid
 from .lattice import Lattice, lattice_and_note
 from .plane_group import MIN_SCORE, UNKNOWN, PlaneGroupGuess, guess_plane_group
+from .scipy_lazy import ndimage
 from .table import Table
 
 #: regions smaller than this (px) get no lattice (too few cells for an autocorrelation)

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from scipy import ndimage
+
+from .scipy_lazy import ndimage
 
 
 class FrameStats(NamedTuple):

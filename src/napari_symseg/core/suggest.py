@@ -53,10 +53,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from .coverage import suggest_contrast
 from .params import Params
+from .scipy_lazy import ndimage
 from .validation import InputError, as_image
 
 #: patch half size in cell widths (1.5: the patch spans about three cells)

@@ -20,7 +20,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from .grid import Grid
 from .measure import Measurement, measure_frame
@@ -91,6 +90,8 @@ def match_regions(prev: np.ndarray, cur: np.ndarray, prev_pattern: np.ndarray,
     area_p, area_c = joint.sum(axis=1), joint.sum(axis=0)
     iou = joint / np.maximum(area_p[:, None] + area_c[None, :] - joint, 1e-12)
     iou[np.asarray(prev_pattern)[1:, None] != np.asarray(cur_pattern)[None, 1:]] = 0.0
+    from scipy.optimize import linear_sum_assignment
+
     rows, cols = linear_sum_assignment(-iou)
     return {int(c) + 1: int(r) + 1 for r, c in zip(rows, cols, strict=True)
             if iou[r, c] >= min_iou}

@@ -76,9 +76,9 @@ Modules: this one holds the operations and the max-pooling (`compute`);
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from ...errors import ParamsError
+from ..scipy_lazy import ndimage
 from .operations import Operations
 from .point_symmetry_scores import raw_scores
 from .polar_patch import polar_grid_size, ring_permutations

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from scipy import ndimage
 
+from ..scipy_lazy import ndimage
 from .polar_patch import polar_samples, spline_stencil
 
 #: A patch whose weighted variance is at most this fraction of the image

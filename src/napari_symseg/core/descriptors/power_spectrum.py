@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import fft as sfft
 
 from ...errors import ParamsError
+from ..scipy_lazy import fft as sfft
 from .operations import Operations
 
 #: Approximate memory budget of one batch of windows, in bytes.
