@@ -22,8 +22,10 @@ def suggest_and_wait(qtbot, widget):
     widget.suggest_button.changed.emit(True)  # same as a click
     assert widget.suggest_worker is not None
     assert not widget.suggest_button.enabled  # no second suggestion meanwhile
+    # nor a run with the sizes the suggestion is about to replace
+    assert not widget.run_button.enabled
     qtbot.waitUntil(lambda: widget.suggest_worker is None, timeout=TIMEOUT)
-    assert widget.suggest_button.enabled
+    assert widget.suggest_button.enabled and widget.run_button.enabled
 
 
 def shown(widget):

@@ -68,6 +68,22 @@ def test_suggest_fills_the_fields_with_suggest_params(qtbot, viewer_widget, erro
         f"patch half-height ({total} px = {total * 0.02:.3g} nm)")
 
 
+def test_run_waits_while_sizes_are_suggested(qtbot, viewer_widget, errors):
+    """A Run during Suggest would use the sizes the suggestion is about to replace."""
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((256, 256)), name="tp")
+    widget.suggest_button.changed.emit(True)
+    assert widget.suggest_worker is not None and not widget.run_button.enabled
+    assert widget.run() is None and widget.worker is None
+    assert widget.status.value == "sizes are being suggested: Run once they are filled in"
+    qtbot.waitUntil(lambda: widget.suggest_worker is None, timeout=TIMEOUT)
+    assert widget.run_button.enabled
+    run_and_wait(qtbot, widget)
+    used = viewer.layers["tp patterns"].metadata[METADATA_KEY]["params"]
+    assert used["patch_x"] == widget.params().patch_x  # the suggested sizes
+    assert errors == []
+
+
 def test_suggest_on_a_series_uses_the_current_frame(qtbot, viewer_widget, errors):
     viewer, widget = viewer_widget
     rng = np.random.default_rng(0)

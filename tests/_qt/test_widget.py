@@ -89,7 +89,8 @@ def test_status_line_summarises_the_run_and_scale_bar_is_on(qtbot, viewer_widget
     parts = widget.status.value.split(" · ")
     seconds = widget.controller.current().seconds
     assert seconds > 0
-    assert parts[0] == (f"{seconds:.1f} s" if seconds >= 0.095 else f"{1000 * seconds:.0f} ms")
+    assert parts[0] == "computed in " + (f"{seconds:.1f} s" if seconds >= 0.095
+                                         else f"{1000 * seconds:.0f} ms")
     assert parts[1] == f"2 patterns: {100 * fractions[0]:.0f} %"
     assert parts[2] == f"{100 * fractions[1]:.0f} %"
     assert viewer.canvas.overlays["scale_bar"].visible  # calibrated: the bar shows nm

@@ -49,10 +49,13 @@ def test_field_labels_say_what_the_half_sizes_mean(nm_layer):
 
 
 def test_run_summary_and_fractions():
-    assert run_summary(2.34, 3, [0.52, 0.31, 0.17]) == "2.3 s · 3 patterns: 52 % · 31 % · 17 %"
-    assert run_summary(0.1, 1, [1.0], frame=5) == "frame 5 · 0.1 s · 1 pattern: 100 %"
+    assert (run_summary(2.34, 3, [0.52, 0.31, 0.17])
+            == "computed in 2.3 s · 3 patterns: 52 % · 31 % · 17 %")
+    assert run_summary(0.1, 1, [1.0], frame=5) == "frame 5 · computed in 0.1 s · 1 pattern: 100 %"
+    assert run_summary(0.1, 1, [1.0], scribbled=True).endswith(" · guided by the scribbles layer")
     assert run_summary(0.5, 2, [0.5, 0.5], preview_stride=6).startswith("preview, stride 6 · ")
-    assert run_summary(0.0123, 2, [0.5, 0.5]).startswith("12 ms · 2 patterns")  # not "0.0 s"
+    # not "0.0 s"
+    assert run_summary(0.0123, 2, [0.5, 0.5]).startswith("computed in 12 ms · 2 patterns")
     assert "4 frames · 2 patterns (mean over frames)" in run_summary(
         1.0, 2, [0.4, 0.6], n_frames=4)
     assert fractions_text([0.5, np.nan]) == "50 % · –"

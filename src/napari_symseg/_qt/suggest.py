@@ -49,9 +49,11 @@ def start_suggestion(widget):
     def finished() -> None:
         widget.suggest_worker = None
         widget.suggest_button.enabled = True
+        widget.run_button.enabled = True
 
     widget.suggest_button.enabled = False
-    if widget.worker is None:
+    if widget.worker is None:  # Run would take the sizes the suggestion is about to change
+        widget.run_button.enabled = False  # (a running job keeps its Cancel)
         widget.status.value = "suggesting sizes…"
     return start_worker(job.steps, alive=widget.alive, yielded=suggested, returned=lattice,
                         errored=failed, finished=finished)

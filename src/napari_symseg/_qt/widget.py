@@ -389,6 +389,9 @@ class SymsegWidget(QWidget):
         if self.worker is not None:
             self.status.value = "a run is going on: wait for it or cancel it"
             return None
+        if self.suggest_worker is not None and not preview:
+            self.status.value = "sizes are being suggested: Run once they are filled in"
+            return None
         follow = self.fields["reference_frames"].value.strip() == ""
         try:
             job = self.controller.start_run(self.params(), preview, follow_slider=follow)

@@ -286,7 +286,8 @@ class ImageJob(Job):
     def steps(self) -> Generator[Any, None, Any]:
         """Segment, then build the layers (`image_specs`), then compute the hint."""
         start = time.perf_counter()
-        result = yield from self._relay(segment_steps(self.image, self.params, scribbles=scribbles_for(self.session.viewer, self.source, self.frame)))  # noqa: E501 (issue 15)
+        strokes = scribbles_for(self.session.viewer, self.source, self.frame)
+        result = yield from self._relay(segment_steps(self.image, self.params, scribbles=strokes))
         if result is None:
             return None
         specs = image_specs(self.snapshot, result, self.frame, self.preview)
@@ -297,7 +298,8 @@ class ImageJob(Job):
             fractions, result.operations, result.separability, None,
             result.pca_images, np.asarray(result.explained_variance_ratio),
             summary=run_summary(seconds, self.params.n_patterns, fractions, frame=self.frame,
-                                preview_stride=self.params.stride if self.preview else None),
+                                preview_stride=self.params.stride if self.preview else None,
+                                scribbled=strokes is not None),
             result=None if self.preview else dataclasses.replace(result, descriptors=None),
         )
         yield Ready(specs, record)

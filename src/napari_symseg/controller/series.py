@@ -143,6 +143,7 @@ class SeriesJob(Job):
         self.data = self._initial_data((shape[0], *frame_shape))
         self.area_fraction = np.full((shape[0], params.n_patterns), np.nan)
         self.layer = None
+        self.scribbled = False
         self._undo: list[Callable[[], None]] = []
 
     def _initial_data(self, shape: tuple[int, ...]):
@@ -166,7 +167,7 @@ class SeriesJob(Job):
             self.params, "series", None, seconds, fractions, fit.full_model.operations,
             fit.separability, np.asarray(fit.selected),
             summary=run_summary(seconds, self.params.n_patterns, np.nanmean(fractions, 0),
-                                n_frames=self.data.shape[0]),
+                                n_frames=self.data.shape[0], scribbled=self.scribbled),
             model=fit.model,  # what Edit… changes (issue 15)
         )
         yield Ready([LayerSpec("series", "labels", self.data,
@@ -179,6 +180,7 @@ class SeriesJob(Job):
         """Fit and label every frame; returns the `SeriesResult` (None when cancelled)."""
         out = _shared_frame_buffer(self.data.shape)
         strokes = series_scribbles_for(self.session.viewer, self.source, self.params.n_patterns)
+        self.scribbled = strokes is not None
         extra = () if strokes is None else (strokes,)  # painted frames join the fit (issue 15)
         return (yield from self._relay(
             segment_series_steps(self.snapshot.data, self.params, out, *extra),

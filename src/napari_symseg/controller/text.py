@@ -199,8 +199,11 @@ def fractions_text(area_fraction) -> str:
 
 
 def run_summary(seconds: float, n_patterns: int, area_fraction, *, frame: int | None = None,
-                n_frames: int | None = None, preview_stride: int | None = None) -> str:
-    """The status line after a run, e.g. ``"2.3 s · 3 patterns: 52 % · 31 % · 17 %"``.
+                n_frames: int | None = None, preview_stride: int | None = None,
+                scribbled: bool = False) -> str:
+    """The status line after a run, e.g. ``"computed in 2.3 s · 3 patterns: 52 % · 31 % · 17 %"``.
+
+    The time is the computation's; showing the layers adds napari's own time.
 
     Parameters
     ----------
@@ -216,16 +219,22 @@ def run_summary(seconds: float, n_patterns: int, area_fraction, *, frame: int | 
         A series run: its number of frames (the fractions are means).
     preview_stride : int, optional
         A live preview run and its stride.
+    scribbled : bool
+        The run followed the image's scribbles layer (said, so that the same
+        fields giving another answer is explained).
     """
     parts = []
     if preview_stride is not None:
         parts.append(f"preview, stride {preview_stride}")
     if frame is not None:
         parts.append(f"frame {frame}")
-    parts.append(f"{seconds:.1f} s" if seconds >= 0.095 else f"{1000 * seconds:.0f} ms")
+    parts.append("computed in " + (f"{seconds:.1f} s" if seconds >= 0.095
+                                   else f"{1000 * seconds:.0f} ms"))
     if n_frames is not None:
         parts.append(f"{n_frames} frames")
     what = f"{n_patterns} pattern{'s' if n_patterns != 1 else ''}"
     mean = " (mean over frames)" if n_frames is not None else ""
     parts.append(f"{what}{mean}: {fractions_text(area_fraction)}")
+    if scribbled:
+        parts.append("guided by the scribbles layer")
     return " · ".join(parts)
