@@ -130,6 +130,7 @@ def test_the_main_dock_run_uses_the_scribbles_layer(make_napari_viewer, qtbot):
     run_and_wait(qtbot, main)
     plain = np.array(viewer.layers["img patterns"].data)
     assert (plain == truth + 1).mean() > 0.97  # size order: the left (smaller) phase first
+    assert "scribbles" not in main.status.value
     strokes = dock.add_layer()
     data = np.zeros(SHAPE, np.uint8)
     data[40:56, 120:124] = 1  # class 1 on the right phase: pattern 0 on the right
@@ -138,6 +139,10 @@ def test_the_main_dock_run_uses_the_scribbles_layer(make_napari_viewer, qtbot):
     run_and_wait(qtbot, main)
     guided = np.array(viewer.layers["img patterns"].data)
     assert (guided == 2 - truth).mean() > 0.97
+    assert main.status.value.endswith(" · guided by the scribbles layer")  # same fields, why
+    _run(dock, qtbot)  # the dock's own run: its layer shows, the main one hides (no colour mix)
+    assert viewer.layers["img scribbled patterns"].visible
+    assert not viewer.layers["img patterns"].visible
 
 
 def test_apply_to_another_image_and_a_series_keeps_the_numbers(dock, qtbot):

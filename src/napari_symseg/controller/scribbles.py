@@ -335,6 +335,10 @@ class ScribbleSession:
             layer.data = data
             layer.metadata = meta
             layer.features = features
+            layer.visible = True
+        unguided = self._find(source, "patterns")
+        if unguided is not None:  # two half-transparent label layers mix their colours
+            unguided.visible = False
 
     def _update_target(self) -> None:
         """The adopted layer shows the current result: labels, run record, names, colours;
