@@ -65,6 +65,18 @@ def test_suggestion_text_names_what_changed(nm_layer):
     text = suggestion_text(nm_layer, 10.0, {"patch_x": 12, "patch_y": 12, "stride": 3})
     assert text == "lattice period 10.0 px (shortest 0.5 nm): patch 12×12, stride 3"
     assert suggestion_text(nm_layer, None, {}).endswith("the sizes are already the suggested ones")
+    assert "atomic spacing" not in text
+
+
+def test_suggestion_text_warns_of_a_period_no_crystal_has():
+    """The Au crop case: a 3.2 px period at 0.0075 nm/px is 0.024 nm, scan noise."""
+    au = Image(np.zeros((8, 8)), scale=(0.0075, 0.0075), units=("nm", "nm"))
+    text = suggestion_text(au, 3.2, {"stride": 1})
+    assert "(shortest 0.024 nm) — shorter than any atomic spacing (0.05 nm)" in text
+    in_angstrom = Image(np.zeros((8, 8)), scale=(0.5, 0.5), units=("angstrom", "angstrom"))
+    assert "atomic spacing" in suggestion_text(in_angstrom, 0.9, {})  # 0.045 nm
+    assert "atomic spacing" not in suggestion_text(in_angstrom, 1.1, {})  # 0.055 nm
+    assert "atomic spacing" not in suggestion_text(Image(np.zeros((8, 8))), 3.2, {})  # no scale
 
 
 @pytest.mark.parametrize("name", FAMILIES)

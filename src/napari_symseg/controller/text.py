@@ -157,6 +157,25 @@ def field_tooltip(name: str, help_text: str | None) -> str:
     return "; ".join(p for p in parts if p)
 
 
+#: Below this a "lattice" found in a calibrated image is not one of atoms: the
+#: shortest projected column spacings (dumbbells of diamond-structure crystals
+#: seen along <112>, about 0.08 nm) are well above it.
+SHORTEST_SPACING_NM = 0.05
+
+
+def _in_nm(layer, axis: int, pixels: float) -> float | None:
+    """``pixels`` along `axis` of `layer` in nm (None: not a length unit pint knows)."""
+    unit = axis_unit(layer, axis)
+    if unit == "pixel":
+        return None
+    try:
+        import pint
+
+        return float(pint.Quantity(pixels * float(layer.scale[axis]), unit).to("nm").magnitude)
+    except Exception:  # e.g. "pixel" spelled otherwise, or no length at all
+        return None
+
+
 def suggestion_text(layer, lattice: Any, changed: dict) -> str:
     """Status line after "Suggest sizes", e.g. ``"lattice 8.0 x 8.0 px, 90°: patch 12×12, ..."``.
 
@@ -181,6 +200,10 @@ def suggestion_text(layer, lattice: Any, changed: dict) -> str:
     length = None if shortest is None else physical_length(layer, -1, shortest)
     if length:
         found += f" (shortest {length})"
+        nm = _in_nm(layer, -1, shortest)
+        if nm is not None and nm < SHORTEST_SPACING_NM:
+            found += (f" — shorter than any atomic spacing ({SHORTEST_SPACING_NM} nm): probably"
+                      " noise or a wrong pixel size; check it, or set the sizes by hand")
     if not changed:
         return f"{found}: the sizes are already the suggested ones"
     values, parts = dict(changed), []
