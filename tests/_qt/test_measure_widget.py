@@ -32,6 +32,7 @@ def test_measure_after_a_run(qtbot, viewer_widget, errors):
     for name in ("g regions", "g orientation", "g spacing", "g boundaries"):
         assert name in viewer.layers
     assert section.status.value.startswith("2 regions, 1 boundaries")
+    assert viewer.layers.selection.active is viewer.layers["g regions"]  # clicks reach it
     table = section.table
     assert table.rowCount() >= 2 and section._dock is not None  # docked
     section.table.selectRow(1)

@@ -134,6 +134,9 @@ class MeasureSection:
         measured = self.controller.show(computed)
         self.controller.attach(results, measured, slot, run)
         measured.layers["regions"].mouse_drag_callbacks.append(self._on_click)
+        # napari selects the last layer added (tracks, for a series: its tall controls
+        # pushed the window past 768 px); a click on a region needs the regions layer active
+        self.viewer.layers.selection.active = measured.layers["regions"]
         if self._dock is None or self.panel.parent() is None:
             self._dock = add_tabbed(self.viewer, self.panel, TABLE_DOCK_NAME)
         self._dock.show()
