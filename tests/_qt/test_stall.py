@@ -428,14 +428,20 @@ def test_no_stall_on_the_first_action_of_a_fresh_process(first):
     on the GUI thread when the patterns layer is made, wait for that lock.) The floor:
     napari alone in a fresh process, started just before, doing its first comparable
     things (its first Labels layer, its first text: the scale bar). Opening the
-    widget (imports) is recorded, not bounded here (see the import test below).
+    widget (imports) is recorded, not bounded here (see the import test below). Two
+    fresh pairs at most: on a shared machine one process pair can land on a busy second
+    (fresh-clone CI once failed by 1 ms while other work ran beside it).
     """
-    napari = fresh("napari")  # just before: under the same load as far as possible
-    values = fresh(first)
-    floor = {k: napari[k] for k in (
-        ("add labels", "add image", "scale bar on") if first == "run"
-        else ("add points + shapes",))}
-    worst = max(values["after open"]["max_ms"], values[first]["max_ms"])
+    keys = ("add labels", "add image", "scale bar on") if first == "run" else (
+        "add points + shapes",)
+    for attempt in range(2):  # a stall of ours repeats; one from a busy machine seldom does
+        napari = fresh("napari")  # just before: under the same load as far as possible
+        values = fresh(first)
+        floor = {k: napari[k] for k in keys}
+        worst = max(values["after open"]["max_ms"], values[first]["max_ms"])
+        values["attempts"] = attempt + 1
+        if worst <= bound_ms(max(floor.values())):
+            break
     check_stall(f"fresh process, first {first}", worst, floor, values)
 
 
