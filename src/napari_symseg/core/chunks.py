@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Generator
 
 import numpy as np
+import scipy
 
 from .descriptors.contrast import contrast_box, image_level, local_contrast, n_channels
 from .descriptors.operations import Operations
@@ -22,7 +23,6 @@ from .grid import Grid, inside
 from .params import Params
 from .pca import PCAModel
 from .progress import Progress
-from .scipy_lazy import ndimage
 
 #: aim for descriptor chunks of about this many grid points (progress/cancel
 #: granularity; larger chunks waste less work on chunk borders)
@@ -183,7 +183,7 @@ class DescriptorChunks:
         halo = smoothing_reach(sigma)
         lo, hi = max(0, sl.start - halo), min(self.grid.shape[0], sl.stop + halo)
         block = self._features(self.grid.rows[lo:hi])
-        ndimage.gaussian_filter(
+        scipy.ndimage.gaussian_filter(
             block, (sigma, sigma, 0), mode="nearest", truncate=SMOOTHING_TRUNCATE, output=block
         )
         out[...] = block[sl.start - lo : sl.stop - lo]

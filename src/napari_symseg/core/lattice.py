@@ -26,9 +26,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
-from .scipy_lazy import fft as sfft
-from .scipy_lazy import ndimage
+import scipy
 
 #: peaks weaker than this fraction of the strongest one are not lattice translations
 PEAK_FRACTION = 0.6
@@ -233,11 +231,11 @@ def masked_autocorrelation(image: np.ndarray, mask: np.ndarray, max_lag: int) ->
     values = np.asarray(image)[mask]
     n = float(values.size)
     f = (np.asarray(image, dtype=np.float32) - np.float32(values.mean() if n else 0.0)) * m
-    shape = [sfft.next_fast_len(s + max_lag, real=True) for s in f.shape]
-    spec_f = sfft.rfft2(f, shape)
-    spec_m = sfft.rfft2(m, shape)
-    num = sfft.irfft2(spec_f * spec_f.conj(), shape)
-    den = sfft.irfft2(spec_m * spec_m.conj(), shape)
+    shape = [scipy.fft.next_fast_len(s + max_lag, real=True) for s in f.shape]
+    spec_f = scipy.fft.rfft2(f, shape)
+    spec_m = scipy.fft.rfft2(m, shape)
+    num = scipy.fft.irfft2(spec_f * spec_f.conj(), shape)
+    den = scipy.fft.irfft2(spec_m * spec_m.conj(), shape)
     idx = [np.arange(-max_lag, max_lag + 1) % s for s in shape]
     num = num[np.ix_(*idx)]
     den = den[np.ix_(*idx)]
@@ -266,7 +264,7 @@ def acf_peaks(acf: np.ndarray, min_radius: float = 2.0) -> tuple[np.ndarray, np.
     """
     lag = acf.shape[0] // 2
     values = np.where(np.isfinite(acf), acf, -np.inf)
-    peak = (values == ndimage.maximum_filter(values, size=3, mode="constant", cval=-np.inf))
+    peak = (values == scipy.ndimage.maximum_filter(values, size=3, mode="constant", cval=-np.inf))
     peak &= np.isfinite(values)
     peak[[0, -1], :] = peak[:, [0, -1]] = False
     r, c = np.nonzero(peak)

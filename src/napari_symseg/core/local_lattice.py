@@ -24,9 +24,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import scipy
 
 from .grid import Grid
-from .scipy_lazy import fft as sfft
 
 #: peaks at least this fraction of the strongest one in the annulus count as equally good
 #: candidates for the shortest vector (the one nearest the region's a is taken)
@@ -43,7 +43,7 @@ def window_size(spacing: float) -> int:
         The longest expected shortest-lattice-vector length, px.
     """
     size = int(min(128, max(24, math.ceil(4 * spacing))))
-    return sfft.next_fast_len(size + size % 2, real=True) // 2 * 2
+    return scipy.fft.next_fast_len(size + size % 2, real=True) // 2 * 2
 
 
 def local_lattice_maps(image: np.ndarray, grid: Grid, grid_regions: np.ndarray,
@@ -92,8 +92,8 @@ def local_lattice_maps(image: np.ndarray, grid: Grid, grid_regions: np.ndarray,
     tiles = tiles - tiles.mean(axis=(1, 2), keepdims=True)
     hann = np.hanning(size).astype(np.float32)
     tiles *= hann[:, None] * hann[None, :]
-    spec = sfft.rfft2(tiles)  # circular: the Hann window makes the wrap-around negligible
-    acf = np.fft.fftshift(sfft.irfft2(spec * spec.conj(), (size, size)), axes=(1, 2))
+    spec = scipy.fft.rfft2(tiles)  # circular: the Hann window makes the wrap-around negligible
+    acf = np.fft.fftshift(scipy.fft.irfft2(spec * spec.conj(), (size, size)), axes=(1, 2))
     acf /= _window_acf(hann)[None]  # no pull towards the origin by the window's envelope
     ids = grid_regions[np.ix_(gi, gj)].ravel()
     fallback = min(known)
@@ -131,8 +131,8 @@ def _window_acf(hann: np.ndarray) -> np.ndarray:
     the window).
     """
     size = len(hann)
-    spec = sfft.rfft(hann.astype(np.float64))
-    line = np.fft.fftshift(sfft.irfft(spec * spec.conj(), size))
+    spec = scipy.fft.rfft(hann.astype(np.float64))
+    line = np.fft.fftshift(scipy.fft.irfft(spec * spec.conj(), size))
     line /= line.max()
     return np.maximum(np.outer(line, line), 1e-3).astype(np.float32)
 
@@ -152,12 +152,11 @@ def _choose_peaks(acf: np.ndarray, inside: np.ndarray, lag: np.ndarray,
     ref : ndarray, (n,)
         Angle (degrees) of the region's a for every window, NaN: none.
     """
-    from scipy import ndimage
 
     n = len(acf)
     values = np.where(inside, acf, -np.inf)
     fallback = values.reshape(n, -1).argmax(axis=1)
-    peak = inside & (acf == ndimage.maximum_filter(acf, size=(1, 3, 3), mode="nearest"))
+    peak = inside & (acf == scipy.ndimage.maximum_filter(acf, size=(1, 3, 3), mode="nearest"))
     peak[:, [0, -1], :] = peak[:, :, [0, -1]] = False
     heights = np.where(peak, acf, -np.inf).reshape(n, -1)
     top = heights.max(axis=1)

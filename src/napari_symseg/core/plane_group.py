@@ -19,9 +19,9 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy
 
 from .lattice import Lattice
-from .scipy_lazy import ndimage
 
 #: operations scoring at least this count as symmetries of the region
 THRESHOLD = 0.9
@@ -123,7 +123,7 @@ def _bilinear(image: np.ndarray, rr: np.ndarray, cc: np.ndarray) -> np.ndarray:
 
 def _transformed(patch: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     centre = (np.array(patch.shape) - 1) / 2.0
-    return ndimage.affine_transform(patch, matrix, offset=centre - matrix @ centre, order=1)
+    return scipy.ndimage.affine_transform(patch, matrix, offset=centre - matrix @ centre, order=1)
 
 
 def _rotation(deg: float) -> np.ndarray:

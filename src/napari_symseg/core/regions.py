@@ -15,11 +15,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy
 
 from .grid import Grid
 from .lattice import Lattice, lattice_and_note
 from .plane_group import MIN_SCORE, UNKNOWN, PlaneGroupGuess, guess_plane_group
-from .scipy_lazy import ndimage
 from .table import Table
 
 #: regions smaller than this (px) get no lattice (too few cells for an autocorrelation)
@@ -60,7 +60,7 @@ def label_regions(labels: np.ndarray, n_patterns: int | None = None
     regions = np.zeros(labels.shape, np.int32)
     pattern = [-1]
     for k in range(n_patterns):
-        comp, n = ndimage.label(labels == k)
+        comp, n = scipy.ndimage.label(labels == k)
         if n:
             inside = comp > 0
             regions[inside] = comp[inside] + (len(pattern) - 1)
@@ -110,7 +110,7 @@ def region_geometry(regions: np.ndarray, n_regions: int, grid: Grid
     with np.errstate(invalid="ignore", divide="ignore"):
         cy, cx = total(np.outer(sum_r, cnt_c)) / area, total(np.outer(cnt_r, sum_c)) / area
     grid_boxes = np.zeros((n_regions, 4), np.int64)
-    for i, sl in enumerate(ndimage.find_objects(regions, max_label=n_regions)):
+    for i, sl in enumerate(scipy.ndimage.find_objects(regions, max_label=n_regions)):
         if sl is not None:
             grid_boxes[i] = (sl[0].start, sl[1].start, sl[0].stop, sl[1].stop)
     y0 = np.searchsorted(ri, grid_boxes[:, 0], "left")

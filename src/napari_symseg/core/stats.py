@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-
-from .scipy_lazy import ndimage
+import scipy
 
 
 class FrameStats(NamedTuple):
@@ -86,7 +85,7 @@ def frame_statistics(
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(counts > 0, sums[:n_patterns] / counts, np.nan)
     source = np.asarray(labels if grid_labels is None else grid_labels)
-    regions = np.array([ndimage.label(source == k)[1] for k in range(n_patterns)], np.int64)
+    regions = np.array([scipy.ndimage.label(source == k)[1] for k in range(n_patterns)], np.int64)
     return counts / max(lab.size, 1), regions, means
 
 

@@ -53,10 +53,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy
 
 from .coverage import suggest_contrast
 from .params import Params
-from .scipy_lazy import ndimage
 from .validation import InputError, as_image
 
 #: patch half size in cell widths (1.5: the patch spans about three cells)
@@ -133,10 +133,10 @@ def _peaks(img: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
     the strongest peak's power over the background, and the noise peaks' level (log)."""
     logp, fy, fx = _spectrum(img)
     h, w = logp.shape
-    smooth = ndimage.gaussian_filter(logp, 0.7)
-    background = ndimage.gaussian_filter(logp, max(3.0, min(h, w) / 48))
+    smooth = scipy.ndimage.gaussian_filter(logp, 0.7)
+    background = scipy.ndimage.gaussian_filter(logp, max(3.0, min(h, w) / 48))
     prominence = smooth - background
-    local_max = smooth == ndimage.maximum_filter(smooth, size=5)
+    local_max = smooth == scipy.ndimage.maximum_filter(smooth, size=5)
     f = np.hypot(fy[:, None], fx[None, :])
     band = (f > 2.5 / min(h, w)) & (f < 0.4)
     half = (fy[:, None] > 0) | ((fy[:, None] == 0) & (fx[None, :] > 0))

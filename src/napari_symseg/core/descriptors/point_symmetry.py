@@ -76,9 +76,9 @@ Modules: this one holds the operations and the max-pooling (`compute`);
 from __future__ import annotations
 
 import numpy as np
+import scipy
 
 from ...errors import ParamsError
-from ..scipy_lazy import ndimage
 from .operations import Operations
 from .point_symmetry_scores import raw_scores
 from .polar_patch import polar_grid_size, ring_permutations
@@ -191,7 +191,8 @@ def compute(image, params, operations: Operations, rows, cols) -> np.ndarray:
     raw_cols = cols[0] + step * np.arange(-ext_c, (len(cols) - 1) * sub + 1 + ext_c)
     raw = raw_scores(image, params.radius, n_r, n_t, sigma, raw_rows, raw_cols, step)
     if ext_r or ext_c:
-        raw = ndimage.maximum_filter(raw, size=(2 * ext_r + 1, 2 * ext_c + 1, 1), mode="nearest")
+        raw = scipy.ndimage.maximum_filter(raw, size=(2 * ext_r + 1, 2 * ext_c + 1, 1),
+                                           mode="nearest")
     out[...] = raw[ext_r : ext_r + (len(rows) - 1) * sub + 1 : sub,
                    ext_c : ext_c + (len(cols) - 1) * sub + 1 : sub]
     return out

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+import scipy
 
-from ..scipy_lazy import ndimage
 from .polar_patch import polar_samples, spline_stencil
 
 #: A patch whose weighted variance is at most this fraction of the image
@@ -63,7 +63,7 @@ def raw_scores(image, radius, n_r, n_t, sigma, rows, cols, stride=1) -> np.ndarr
     pc0, pc1 = max(0, c0 - PREFILTER_PAD), min(w, c1 + PREFILTER_PAD)
     mean, scale = _global_level(image)
     region = (image[pr0:pr1, pc0:pc1] - mean) / scale
-    coef = ndimage.spline_filter(region, order=3, mode="mirror", output=np.float64)
+    coef = scipy.ndimage.spline_filter(region, order=3, mode="mirror", output=np.float64)
 
     d_row, d_col, weight = polar_samples(radius, n_r, n_t)
     first_r, w_row = spline_stencil(d_row)

@@ -29,10 +29,10 @@ k_c > 0, or k_c = 0 and k_r > 0, in all (N_x N_y - 1) / 2 frequencies.
 from __future__ import annotations
 
 import numpy as np
+import scipy
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ...errors import ParamsError
-from ..scipy_lazy import fft as sfft
 from .operations import Operations
 
 #: Approximate memory budget of one batch of windows, in bytes.
@@ -177,7 +177,7 @@ def _features(batch, taper_2d, energy, index) -> np.ndarray:
     """Features of a batch of windows, shape (k, N_x, N_y) -> (k, n)."""
     centred = batch - batch.mean(axis=(1, 2), keepdims=True)
     centred *= taper_2d
-    spec = sfft.rfft2(centred, axes=(1, 2), workers=-1, overwrite_x=True)
+    spec = scipy.fft.rfft2(centred, axes=(1, 2), workers=-1, overwrite_x=True)
     power = spec.real**2 + spec.imag**2
     picked = np.take(power.reshape(len(power), -1), index, axis=1)
     picked /= energy

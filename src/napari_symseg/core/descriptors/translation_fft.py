@@ -45,9 +45,9 @@ rounding.
 from __future__ import annotations
 
 import numpy as np
+import scipy
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..scipy_lazy import fft as sfft
 from .pearson import ZERO_VARIANCE, standardise
 
 #: Approximate memory budget of one block of grid points, in bytes (blocks that
@@ -105,8 +105,8 @@ def correlations_fft(
     geometry = (patch_x, patch_y, wx, wy)
     # real transforms along axis 0, complex ones along axis 1
     fft_shape = (
-        sfft.next_fast_len(2 * hx + 1, real=True),
-        sfft.next_fast_len(2 * hy + 1, real=False),
+        scipy.fft.next_fast_len(2 * hx + 1, real=True),
+        scipy.fft.next_fast_len(2 * hy + 1, real=False),
     )
     row_lags, row_pick = np.unique(shifts[:, 0], return_inverse=True)
     col_lags, col_pick = np.unique(shifts[:, 1], return_inverse=True)
@@ -222,8 +222,8 @@ def _block_sums(region, rr, cc, geometry, fft_shape, lags) -> np.ndarray:
     )
     spec_b *= np.conjugate(spec_a, out=spec_a)
     del spec_a
-    part = sfft.ifft(spec_b, axis=-1, workers=-1, overwrite_x=True)[..., lags[1] + wy]
-    sums = sfft.irfft(part, n=wr, axis=1, workers=-1)[:, lags[0] + wx]
+    part = scipy.fft.ifft(spec_b, axis=-1, workers=-1, overwrite_x=True)[..., lags[1] + wy]
+    sums = scipy.fft.irfft(part, n=wr, axis=1, workers=-1)[:, lags[0] + wx]
     return sums.transpose(0, 2, 1, 3)
 
 
@@ -233,7 +233,7 @@ def _column_spectra(sub, starts, length, n) -> np.ndarray:
     Returns complex (len(starts), n // 2 + 1, sub.shape[1]).
     """
     segments = sliding_window_view(sub, length, axis=0)[starts]  # (k, width, length)
-    spec = sfft.rfft(segments, n=n, axis=-1, workers=-1)
+    spec = scipy.fft.rfft(segments, n=n, axis=-1, workers=-1)
     return np.ascontiguousarray(spec.transpose(0, 2, 1))
 
 
@@ -245,7 +245,7 @@ def _row_spectra(spec, starts, length, n) -> np.ndarray:
     padded = np.zeros((*spec.shape[:2], len(starts), n), dtype=spec.dtype)
     for j, start in enumerate(starts):
         padded[:, :, j, :length] = spec[:, :, start : start + length]
-    return sfft.fft(padded, axis=-1, workers=-1, overwrite_x=True)
+    return scipy.fft.fft(padded, axis=-1, workers=-1, overwrite_x=True)
 
 
 def _pearson(sums, mean, inv_sd, ir, ic, shifts, area) -> np.ndarray:
