@@ -81,3 +81,25 @@ def test_results_hint_of_one_result_is_its_own_hint():
     assert hint.suggested == again.suggested == 2
     assert hint.separation == again.separation
     assert hint.score_change == again.score_change > MIN_SCORE_CHANGE
+
+
+def test_the_correlation_flag_matches_the_scores_each_family_computes():
+    """`scores_are_correlations` (the score change test's units) is true exactly for the
+    families whose descriptors are Pearson scores: in [-1, 1] and unchanged when the image's
+    intensities go through any affine map, a negative one included (the polarity's odd
+    scores change sign, the power spectrum scales)."""
+    from napari_symseg.core.descriptors.registry import FAMILIES
+
+    rng = np.random.default_rng(0)
+    image = rng.normal(size=(96, 96)).astype(np.float32) * 40 + 100
+    small = dict(patch_x=8, patch_y=8, window_x=6, window_y=6, radius=8, stride=8,
+                 max_num_points=9, preselected_translations=((0, 3), (3, 0)))
+
+    def scores(img, name):
+        result = segment(img, Params(descriptor_name=name, n_patterns=1, **small))
+        return result.descriptors[..., :len(result.operations)]
+
+    for name, family in FAMILIES.items():
+        a, b = scores(image, name), scores(-3 * image + 7, name)
+        pearson = bool(np.all(np.abs(a) <= 1 + 1e-5)) and np.allclose(a, b, atol=1e-4)
+        assert family.scores_are_correlations == pearson, name

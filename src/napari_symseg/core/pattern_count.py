@@ -267,7 +267,7 @@ def results_hint(results, k_max: int = 6) -> PatternCountHint:
     model): `pattern_count_hint` of their `result_features` (stacked; spatial
     neighbours within a frame), with the model's PCA axes for the score
     change test (families whose scores are correlations only,
-    `CORRELATION_FAMILIES`) and the first result's seed.
+    `DescriptorFamily.scores_are_correlations`) and the first result's seed.
 
     Parameters
     ----------
@@ -281,12 +281,12 @@ def results_hint(results, k_max: int = 6) -> PatternCountHint:
     PatternCountHint
     """
     from .descriptors.contrast import n_channels
-    from .descriptors.registry import CORRELATION_FAMILIES
+    from .descriptors.registry import get_family
 
     first = results[0]
     features = np.stack([result_features(r) for r in results])
     axes = n_scores = None
-    if first.params.descriptor_name in CORRELATION_FAMILIES:  # the test is in those units
+    if get_family(first.params.descriptor_name).scores_are_correlations:  # the test's units
         axes = first.model.pca.components
         n_scores = axes.shape[1] - n_channels(first.params)
     return pattern_count_hint(features if len(results) > 1 else features[0], k_max,

@@ -59,6 +59,9 @@ class DescriptorFamily:
     compute: Callable
     box: Callable
     full_margin: Callable | None = None
+    #: Scores are Pearson correlations in [-1, 1] (the number-of-patterns hint's score change
+    #: test is in those units; `core.pattern_count.results_hint`).
+    scores_are_correlations: bool = False
 
     def fit_margin(self, params) -> tuple[int, int]:
         """Distance from the border from which descriptors are unclipped (fit points)."""
@@ -89,6 +92,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             translation.compute,
             _patch_box,
             translation.full_margin,
+            scores_are_correlations=True,
         ),
         DescriptorFamily(
             "preselected_translations",
@@ -99,6 +103,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             translation.compute,
             _patch_box,
             translation.full_margin,
+            scores_are_correlations=True,
         ),
         DescriptorFamily(
             "rotational_symmetry_maximum_pooling",
@@ -108,6 +113,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             point_symmetry.rotation_operations,
             _writing_into(point_symmetry.compute),
             _radius_box,
+            scores_are_correlations=True,
         ),
         DescriptorFamily(
             "reflection_symmetry_maximum_pooling",
@@ -117,6 +123,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             point_symmetry.reflection_operations,
             _writing_into(point_symmetry.compute),
             _radius_box,
+            scores_are_correlations=True,
         ),
         DescriptorFamily(
             "power_spectrum",
@@ -161,12 +168,3 @@ def get_family(name: str) -> DescriptorFamily:
 
 __all__ = ["COMMON_FIELDS", "FAMILIES", "DescriptorFamily", "Operations", "get_family"]
 
-
-#: Families whose scores are Pearson correlations in [-1, 1] (the number-of-patterns hint's
-#: score change test is in those units; `core.pattern_count`).
-CORRELATION_FAMILIES = frozenset({
-    "local_correlation_map",
-    "preselected_translations",
-    "rotational_symmetry_maximum_pooling",
-    "reflection_symmetry_maximum_pooling",
-})
