@@ -165,7 +165,9 @@ def power_spectrum_features(
     c0, c1 = int(cols.min()) - wy, int(cols.max()) + wy + 1
     # centred once: the transform of (W - mean W) is unchanged by any offset, and
     # an offset as large as the signal would cost digits in F(k) - mean H(k)
-    region = image[:, c0:c1] - image[:, c0:c1].mean()
+    # (the offset is the same for every chunk of rows; only the rows read are copied)
+    r0 = int(rows.min()) - wx
+    region = image[r0 : int(rows.max()) + wx + 1, c0:c1] - image[:, c0:c1].mean()
     starts = cols - c0 - wy  # first column of each window in the region
     width = c1 - c0
     n_x, n_y = along_x.shape[0], along_y.shape[1]
@@ -181,7 +183,7 @@ def power_spectrum_features(
             block = rows[a : a + step]
             nb = len(block)
             for i, r in enumerate(block):
-                np.matmul(along_x, region[r - wx : r + wx + 1], out=along_rows[i])
+                np.matmul(along_x, region[r - r0 - wx : r - r0 + wx + 1], out=along_rows[i])
             along_rows32[:nb] = along_rows[:nb]
             _gather_windows(along_rows32[:nb], starts, windows[:nb])
             spectra = windows[:nb].reshape(-1, ny) @ along_y
