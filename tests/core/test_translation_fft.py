@@ -25,6 +25,8 @@ CASES = [
     ((29, 33), 3, 2, _window_shifts(2, 5), 3),
     ((36, 36), 4, 4, _window_shifts(3, 2), 2),
     ((30, 41), 1, 4, _window_shifts(1, 1), 1),
+    # grid step (4) wider than the patch (3): the column box sums start afresh at every point
+    ((33, 40), 1, 1, _window_shifts(2, 2), 4),
     # sparse, asymmetric shift sets: max |m| reached by a negative shift only,
     # repeated shifts, a shift of zero rows
     ((29, 33), 2, 1, np.array([(0, 0), (-3, 2), (1, -4), (2, 2), (-3, 2), (0, 3)]), 1),

@@ -18,20 +18,21 @@ and ``irfft2(conj(rfft2(A)) * rfft2(B))`` holds S_t at lag (w_x + m, w_y + n);
 as W covers B, no lag used wraps around. The requested shifts are picked
 afterwards.
 
-The 2-D transforms are separable and done one axis at a time, batched over
-blocks of grid points with `scipy.fft` (``workers=-1``). Along axis 0 (down
-an image column), the transform of a column segment serves every grid point
-of a grid row whose window contains that column, so it is computed once per
-grid row and image column. Per grid point remain the transforms along
-axis 1 (of A and B), their product, the inverse along axis 1, and the
-inverse along axis 0 for the requested column lags only.
+Only the transform along axis 0 (down an image column) is an FFT: the
+transform of a column segment serves every grid point of a grid row whose
+window contains that column, so it is computed once per grid row and image
+column. Along axis 1 the product of the two spectra is summed over the
+patch columns for each column shift wanted, a box sum kept running along
+the grid row (as the direct route does in image space); the inverse
+transform along axis 0 is a small matrix product for the row shifts wanted.
 The patch means and variances (the sums with A = 1 in Appendix B) are not
 computed by FFT but, as the paper suggests, once for the whole region, from
 separable cumulative sums in float64.
 
-The cost per grid point is O(W_x W_y log W_y), whatever the number of
-requested shifts, so this route pays off for large windows with many shifts;
-the running-sum route of `translation` costs O(n_shifts) per pixel.
+The cost per grid row is O(W_x log W_x) per image column for the transforms
+and O(n_col_shifts W_x) per image column for the running box sums; per grid
+point O(n_col_shifts n_row_shifts W_x) for the inverse. The running-sum
+route of `translation` costs O(n_shifts) per pixel of the patch product.
 
 Numerics: the region read is centred and scaled to unit variance first
 (Pearson's coefficient is invariant to this), and all sums are in float64.
@@ -44,10 +45,12 @@ rounding.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import scipy
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ..pca import single_threaded_blas
 from .pearson import ZERO_VARIANCE, standardise
 
 #: Approximate memory budget of one block of grid points, in bytes (blocks that
@@ -103,21 +106,18 @@ def correlations_fft(
     region = standardise(image[r0:r1, c0:c1])
     mean, inv_sd = _box_moments(region, patch_x, patch_y)
     geometry = (patch_x, patch_y, wx, wy)
-    # real transforms along axis 0, complex ones along axis 1
-    fft_shape = (
-        scipy.fft.next_fast_len(2 * hx + 1, real=True),
-        scipy.fft.next_fast_len(2 * hy + 1, real=False),
-    )
+    n_fft = scipy.fft.next_fast_len(2 * hx + 1, real=True)  # real transforms along axis 0
     row_lags, row_pick = np.unique(shifts[:, 0], return_inverse=True)
     col_lags, col_pick = np.unique(shifts[:, 1], return_inverse=True)
     pr, pc = rows - r0, cols - c0  # grid point coordinates in the region
     step_c = int(abs(cols[1] - cols[0])) if len(cols) > 1 else 1
-    n_r, n_c = _block_shape(len(rows), len(cols), step_c, geometry, fft_shape, chunk_bytes)
+    n_lags = len(col_lags)
+    n_r, n_c = _block_shape(len(rows), len(cols), step_c, geometry, n_fft, n_lags, chunk_bytes)
     area = (2 * patch_x + 1) * (2 * patch_y + 1)
     for a in range(0, len(rows), n_r):
         for b in range(0, len(cols), n_c):
             rr, cc = pr[a : a + n_r], pc[b : b + n_c]
-            sums = _block_sums(region, rr, cc, geometry, fft_shape, (row_lags, col_lags))
+            sums = _block_sums(region, rr, cc, geometry, n_fft, (row_lags, col_lags))
             sums = sums[:, :, row_pick, col_pick]
             ir, ic = rr - patch_x, cc - patch_y
             out[a : a + n_r, b : b + n_c] = _pearson(sums, mean, inv_sd, ir, ic, shifts, area)
@@ -161,13 +161,12 @@ def _box_moments(region: np.ndarray, patch_x: int, patch_y: int) -> tuple:
     return mean, inv_sd
 
 
-def _block_shape(n_rows, n_cols, step_c, geometry, fft_shape, chunk_bytes) -> tuple:
+def _block_shape(n_rows, n_cols, step_c, geometry, n_fft, n_lags, chunk_bytes) -> tuple:
     """Grid rows and columns per block so that one block needs about `chunk_bytes`."""
     _, patch_y, _, wy = geometry
-    wr, wc = fft_shape
-    half = wr // 2 + 1
-    per_point = 16 * half * (4 * wc + 2 * (2 * patch_y + wy + 1))  # spectra and copies
-    per_strip_col = 16 * 3 * half  # shared column spectra of A and B (+ a temporary)
+    half = n_fft // 2 + 1
+    per_point = n_lags * (16 * half + 8 * n_fft)  # lagged sums and their inverse transform
+    per_strip_col = 16 * 3 * half  # column spectra of A and B (+ a temporary)
 
     def row_bytes(n_c):
         return n_c * per_point + per_strip_col * ((n_c - 1) * step_c + 2 * (patch_y + wy) + 1)
@@ -179,17 +178,22 @@ def _block_shape(n_rows, n_cols, step_c, geometry, fft_shape, chunk_bytes) -> tu
     return n_r, n_c
 
 
-def _block_sums(region, rr, cc, geometry, fft_shape, lags) -> np.ndarray:
+def _block_sums(region, rr, cc, geometry, n_fft, lags) -> np.ndarray:
     """Shifted sums S (eq. B.6) for the grid points ``rr x cc`` of `region`.
 
-    For the point p = (r, c), A is the patch around p and B the window of
-    half size (patch_x + wx, patch_y + wy) around p, both zero-padded to
-    `fft_shape` with their first pixel at index 0 (eq. B.7); then
-    ``S[m, n] = irfft2(conj(rfft2(A)) * rfft2(B))[wx + m, wy + n]`` (B.8),
-    with no wrap-around because `fft_shape` covers B. The 2-D transforms are
-    done one axis at a time: along axis 0, the transform of one image column
-    segment serves every point of a grid row, so it is done once per grid row;
-    the inverse along axis 0 is only done for the column lags needed.
+    Along axis 0 by FFT: for the point p = (r, c) and an image column j, let
+    a_j be the column segment of the patch rows (r - patch_x .. r + patch_x)
+    and b_j that of the window rows (r - patch_x - wx .. r + patch_x + wx),
+    both zero-padded to `n_fft` with their first pixel at index 0 (eq. B.7).
+    Then ``irfft(conj(rfft(a_j)) * rfft(b_(j + n)))[wx + m]`` is the sum down
+    column j of I(i, j) I(i + m, j + n) over the patch rows, with no
+    wrap-around as `n_fft` covers b. The transforms of the column segments
+    serve every grid point of a grid row, so they are computed once per grid
+    row; S for the column shift n is the sum of those products over the
+    patch columns j = c - patch_y .. c + patch_y, a box sum along axis 1
+    that `_lagged_box_sums` keeps running along the grid row (as the direct
+    route does in image space). One inverse transform per grid point and
+    column shift remains, and only the row shifts needed are kept.
 
     Parameters
     ----------
@@ -199,8 +203,8 @@ def _block_sums(region, rr, cc, geometry, fft_shape, lags) -> np.ndarray:
         Region rows / columns of the grid points (equally spaced).
     geometry : (int, int, int, int)
         patch_x, patch_y, wx, wy.
-    fft_shape : (int, int)
-        Periodic embedding size (W_x, W_y), at least the shape of B.
+    n_fft : int
+        Transform length along axis 0, at least the window height 2 (patch_x + wx) + 1.
     lags : (ndarray, ndarray)
         Row shifts m_i and column shifts n_j wanted (|m_i| <= wx, |n_j| <= wy).
 
@@ -212,19 +216,38 @@ def _block_sums(region, rr, cc, geometry, fft_shape, lags) -> np.ndarray:
     """
     patch_x, patch_y, wx, wy = geometry
     hx, hy = patch_x + wx, patch_y + wy
-    wr, wc = fft_shape
     first = int(cc.min()) - hy
     sub = region[:, first : int(cc.max()) + hy + 1]
-    starts = cc - first - hy  # first column of each window B in `sub`
-    spec_b = _row_spectra(_column_spectra(sub, rr - hx, 2 * hx + 1, wr), starts, 2 * hy + 1, wc)
-    spec_a = _row_spectra(
-        _column_spectra(sub, rr - patch_x, 2 * patch_x + 1, wr), starts + wy, 2 * patch_y + 1, wc
-    )
-    spec_b *= np.conjugate(spec_a, out=spec_a)
-    del spec_a
-    part = scipy.fft.ifft(spec_b, axis=-1, workers=-1, overwrite_x=True)[..., lags[1] + wy]
-    sums = scipy.fft.irfft(part, n=wr, axis=1, workers=-1)[:, lags[0] + wx]
-    return sums.transpose(0, 2, 1, 3)
+    spec_a = _column_spectra(sub, rr - patch_x, 2 * patch_x + 1, n_fft)
+    spec_b = _column_spectra(sub, rr - hx, 2 * hx + 1, n_fft)
+    col_lags = np.asarray(lags[1], dtype=np.int64)
+    part = np.empty((len(rr), len(cc), len(col_lags), spec_a.shape[1]), dtype=np.complex128)
+    _lagged_box_sums(spec_a, spec_b, np.asarray(cc - first, dtype=np.int64), col_lags, patch_y,
+                     part)
+    flat = part.view(np.float64).reshape(-1, 2 * part.shape[-1])
+    with single_threaded_blas():  # a tall, thin product: BLAS threads cost more than they give
+        sums = flat @ _inverse_rows(n_fft, lags[0] + wx)
+    return sums.reshape(*part.shape[:3], -1).transpose(0, 1, 3, 2)
+
+
+def _inverse_rows(n: int, picked) -> np.ndarray:
+    """``irfft(X, n)[picked]`` as a real matrix applied to X's interleaved (real, imag) parts.
+
+    Only a few lags of each inverse transform are needed: a product with
+    shape (2 (n // 2 + 1), len(picked)) costs less than the whole transform.
+    As `irfft`, the imaginary parts of the zero (and Nyquist) bins are ignored.
+    """
+    half = n // 2 + 1
+    k = np.arange(half)[:, None]
+    weight = np.where((k == 0) | (2 * k == n), 1.0, 2.0) / n
+    angle = 2 * np.pi * k * np.asarray(picked)[None, :] / n
+    rows = np.empty((2 * half, len(picked)))
+    rows[0::2] = weight * np.cos(angle)
+    rows[1::2] = -weight * np.sin(angle)
+    rows[1] = 0.0
+    if n % 2 == 0:
+        rows[-1] = 0.0
+    return rows
 
 
 def _column_spectra(sub, starts, length, n) -> np.ndarray:
@@ -237,15 +260,37 @@ def _column_spectra(sub, starts, length, n) -> np.ndarray:
     return np.ascontiguousarray(spec.transpose(0, 2, 1))
 
 
-def _row_spectra(spec, starts, length, n) -> np.ndarray:
-    """fft along the last axis of ``spec[..., s : s + length]`` for every s, zero-padded to `n`.
+@numba.njit(cache=True, parallel=True)
+def _lagged_box_sums(spec_a, spec_b, centres, col_lags, half, out):  # pragma: no cover
+    """``out[a, b, j, k] = sum_(|c - centres[b]| <= half) conj(A[a, k, c]) B[a, k, c + lag_j]``.
 
-    Returns complex (spec.shape[0], spec.shape[1], len(starts), n).
+    One job per grid row, frequency and column shift; the box sum runs along
+    the grid row (the product leaving the box is recomputed and subtracted),
+    or starts afresh where the grid step exceeds the box (or goes backwards).
     """
-    padded = np.zeros((*spec.shape[:2], len(starts), n), dtype=spec.dtype)
-    for j, start in enumerate(starts):
-        padded[:, :, j, :length] = spec[:, :, start : start + length]
-    return scipy.fft.fft(padded, axis=-1, workers=-1, overwrite_x=True)
+    n_rows, n_freq = spec_a.shape[0], spec_a.shape[1]
+    n_lags, n_cols = col_lags.shape[0], centres.shape[0]
+    for job in numba.prange(n_rows * n_freq * n_lags):
+        a = job // (n_freq * n_lags)
+        k = (job // n_lags) % n_freq
+        j = job % n_lags
+        lag = col_lags[j]
+        row_a, row_b = spec_a[a, k], spec_b[a, k]
+        total = 0j
+        for b in range(n_cols):
+            lo, hi = centres[b] - half, centres[b] + half + 1
+            prev_lo = centres[b - 1] - half if b > 0 else hi
+            if not 0 <= lo - prev_lo <= 2 * half:  # first box, or no overlap with the last
+                total = 0j
+                for c in range(lo, hi):
+                    total += np.conj(row_a[c]) * row_b[c + lag]
+            else:
+                prev_hi = prev_lo + 2 * half + 1
+                for c in range(prev_lo, lo):
+                    total -= np.conj(row_a[c]) * row_b[c + lag]
+                for c in range(prev_hi, hi):
+                    total += np.conj(row_a[c]) * row_b[c + lag]
+            out[a, b, j, k] = total
 
 
 def _pearson(sums, mean, inv_sd, ir, ic, shifts, area) -> np.ndarray:
