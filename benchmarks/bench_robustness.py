@@ -187,8 +187,9 @@ REMEDIES = [
            pre=lambda image, a: local_contrast_normalise(image, a / 2)),
     Remedy("--descriptor auto", "the engine's `core/choose.py` (issue 13): segment with "
            "translations, rotations and reflections (--auto parameters for each) and keep the "
-           "family whose patterns are best separated (worst pair's sharpness / dip). Designed "
-           "on seeds 0–2 of these scenarios and of the issue-13 ones; seeds 3–9 are fresh",
+           "family whose worst pair of patterns has the largest separation (sharpness / dip) × "
+           "√(score change). Designed on seeds 0–2 of these scenarios and of the issue-13 "
+           "ones (the score change on seeds 0–5); seeds 8000– are fresh",
            descriptors=CHOICES),
 ]
 
