@@ -5,7 +5,14 @@ import pytest
 
 from napari_symseg import Params, segment
 from napari_symseg.core import choose
-from napari_symseg.core.choose import CANDIDATES, choose_descriptor, separation
+from napari_symseg.core.choose import (
+    CANDIDATES,
+    choose_descriptor,
+    family_score,
+    pair_measures,
+    separation,
+)
+from napari_symseg.core.pattern_count import score_change, split_separation
 from napari_symseg.core.samples import two_phase
 from napari_symseg.core.suggest import suggest_params
 
@@ -29,7 +36,7 @@ def test_separation_of_a_clean_split_is_large_and_of_a_forced_split_small():
 def test_choose_keeps_the_best_scored_family_and_says_why(monkeypatch):
     image = _image(1)
     fixed = {CANDIDATES[0]: 2.0, CANDIDATES[1]: 9.0, CANDIDATES[2]: 5.0}
-    monkeypatch.setattr(choose, "separation", lambda r: fixed[r.params.descriptor_name])
+    monkeypatch.setattr(choose, "family_score", lambda r: fixed[r.params.descriptor_name])
     picked = choose_descriptor(image, Params(n_patterns=2))
     assert picked.params.descriptor_name == CANDIDATES[1]
     assert picked.result.params == picked.params
@@ -59,3 +66,33 @@ def test_cli_descriptor_auto_picks_a_family_and_explicit_flags_still_win(capsys)
     assert "descriptor:" in capsys.readouterr().out
     with pytest.raises(Exception, match="needs the image"):
         params_from_args(args, None)
+
+
+def test_pair_measures_are_the_hints_separation_and_score_change():
+    image = _image(4)
+    result = segment(image, suggest_params(image, Params(n_patterns=3)))
+    measures = pair_measures(result)
+    assert len(measures) == 3
+    m = choose._fit_points(result)
+    c = result.cluster_centres
+    want_sep = split_separation(m[0], c[[0, 2]], (m[1] == 0) | (m[1] == 2))
+    want_change = score_change(c[[0, 2]], result.model.pca.components)
+    assert measures[1] == pytest.approx((want_sep, want_change))
+    sep, change = zip(*measures, strict=True)
+    assert family_score(result) == pytest.approx(min(np.multiply(sep, np.sqrt(change))))
+    assert separation(result) == pytest.approx(min(sep))
+
+
+def test_a_sharp_split_that_barely_changes_the_scores_loses(monkeypatch):
+    # the design seed where separation alone picked rotations on twin lamellae: rotations
+    # cannot tell a crystal from its mirror image; they split edges from interiors
+    from benchmarks.scenarios import twin
+
+    image, truth = twin((384, 384), seed=1)
+    picked = choose_descriptor(image, Params(n_patterns=2))
+    rot = "rotational_symmetry_maximum_pooling"
+    assert picked.params.descriptor_name != rot
+    from benchmarks.bench_robustness import accuracy, boundary_band
+
+    assert accuracy(picked.result.labels, truth, ~boundary_band(truth, 12.0)) > 0.97
+    assert "score" in picked.reason

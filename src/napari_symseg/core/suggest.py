@@ -40,6 +40,14 @@ The rule (also in docs/parameters.md):
      cell (Gaussian sigma) before PCA, so the clusters follow what differs
      between regions, not the position inside the unit cell (needed for
      weak chemical order; docs/robustness.md).
+   - reflections (max-pooled): ``window_x/y = ceil(0.6 e_row/col)`` and
+     ``stride = max(1, round(min(e_row, e_col) / 6))``: the pooling spans
+     about one cell (it always holds a symmetry centre, and little of the
+     neighbouring region) and its raw points lie a sixth of a cell apart, so
+     one of them is near every mirror axis (a third of a cell missed ~1 px
+     displacements). Rotations keep the sizes above: the same rule helped
+     them on design seeds but mistook carbon for vacuum next to a
+     nanoparticle on 2 of 8 fresh seeds (docs/robustness.md).
 4. Everything shrinks together if the image cannot hold the descriptor and
    at least 8 grid points per axis.
 5. **Contrast channels** (``contrast_features``) on when at least 5 % of
@@ -68,6 +76,13 @@ PEAK_POWER_RATIO = 10.0
 #: ... and so are peaks below this multiple of the median spectral maximum (pure
 #: noise: the median maximum is ~3x the background and the largest ~10-15x)
 NOISE_FACTOR = 5.0
+#: reflections: max-pooling half window in cell widths (1.2 cells wide)
+POOL_CELLS = 0.6
+#: ... and grid points (= max-pooled raw scores) per cell width
+POOL_POINTS = 6
+#: the families sized so (not rotations: on fresh nanoparticle seeds their small window
+#: mistook carbon for vacuum, 0.98 -> 0.67-0.71 on 2 of 8; docs/robustness.md)
+FINE_POOLING = ("reflection_symmetry_maximum_pooling",)
 
 
 @dataclass(frozen=True)
@@ -321,8 +336,13 @@ def params_for_lattice(lattice: LatticeEstimate, image_shape, params: Params) ->
     radius = max(2, math.floor(radius * scale))
     step = max(1, min(round(lengths.min() / 4), min(patch) // 2))  # >= 2 shifts per side
     points = (2 * (patch[0] // step) + 1) * (2 * (patch[1] // step) + 1)
+    window = patch
+    if params.descriptor_name in FINE_POOLING:
+        window = [max(1, min(p, math.ceil(POOL_CELLS * e))) for p, e in zip(patch, (e_row, e_col),
+                                                                           strict=True)]
+        stride = max(1, min(stride, round(min(e_row, e_col) * scale / POOL_POINTS)))
     return params.replace(
-        patch_x=patch[0], patch_y=patch[1], window_x=patch[0], window_y=patch[1],
+        patch_x=patch[0], patch_y=patch[1], window_x=window[0], window_y=window[1],
         radius=radius, stride=stride, max_num_points=int(min(points, 10_000)),
         smoothing=round(float(lengths.min()), 1),
     )
