@@ -40,6 +40,9 @@ def test_paint_run_merge_split_undo(dock, qtbot):
     layer.data = data
     _run(widget, qtbot)
     assert widget.scatter.empty.isHidden() and not widget.scatter.canvas.isHidden()
+    n_kept = widget.session.result.pca_components.shape[-1]  # the route, in the status
+    assert widget.status.value.startswith(
+        f"run with scribbles (guided: strokes + EM on {n_kept} PCA components): 2 patterns")
     out = viewer.layers["img scribbled patterns"]
     truth = two_phase_truth(SHAPE, BOUNDARY)
     assert (out.data == np.where(truth == 1, 1, 2)).mean() > 0.97  # layer = pattern + 1

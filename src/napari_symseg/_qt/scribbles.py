@@ -219,7 +219,7 @@ class ScribblesWidget(Container):
 
     def _show(self, source, result) -> None:
         self.session.show(source, result)
-        self._refresh("run with scribbles")
+        self._refresh(f"run with scribbles ({route(self.session.result)})")
 
     def edit(self, source, layer, result, record=None, frame=None, on_edit=None) -> None:
         """Merge / split / rename / undo act on `layer` (the main dock's patterns layer).
@@ -317,3 +317,24 @@ class ScribblesWidget(Container):
         if self.session.result is None:
             return
         self.scatter.mark(self.session.point_at(viewer.cursor.position))
+
+
+def route(result) -> str:
+    """How a scribbled run assigned the patterns, for the status line.
+
+    Parameters
+    ----------
+    result : Result or None
+        The run (`ScribbleSession.result`).
+
+    Returns
+    -------
+    str
+        E.g. ``"guided: strokes + EM on 7 PCA components"``: the strokes'
+        fit refined by the semi-supervised EM (`core.scribbles`), on the
+        components the strokes kept.
+    """
+    features = getattr(result, "pca_components", None)
+    if features is None:
+        return "guided: strokes + EM"
+    return f"guided: strokes + EM on {features.shape[-1]} PCA components"
