@@ -1,6 +1,7 @@
 """The skewness split of two unequal patterns (core/minority.py) against known truth."""
 
 import numpy as np
+
 from napari_symseg.core.clustering import assign, fit_centres
 from napari_symseg.core.minority import minority_split, skew_axis
 
