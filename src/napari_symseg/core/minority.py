@@ -20,7 +20,10 @@ changing by ``MIN_SCORE_CHANGE`` or more -- twins, grains, phases), and
 **kept only when it separates better** than
 the k-means split on all components, by the criterion of ``--descriptor
 auto`` (`pattern_count.split_separation`: a gap between the two centres
-and sharp boundaries in space); otherwise the k-means fit is unchanged.
+and sharp boundaries in space), and by at least ``MIN_SKEW_SEPARATION``
+(one Gaussian blob or a slow drift reads 0.7-1.4: a single crystal under a
+wedge and a mirror-broken basis seen by reflections reached 0.8-1.2 with
+a wrong split); otherwise the k-means fit is unchanged.
 With equal halves the skewness is ~0, the axis is noise and the k-means
 split wins.
 """
@@ -32,6 +35,8 @@ import numpy as np
 from .clustering import MAX_FIT_SAMPLES, assign, fit_centres
 from .pattern_count import MIN_SCORE_CHANGE, MIN_SEPARATION, score_change, split_separation
 
+#: the skewness split must show a boundary: one blob or a slow drift reads 0.7-1.4
+MIN_SKEW_SEPARATION = 2.0
 #: random starts of the skewness search (the best |skewness| is kept)
 N_STARTS = 8
 #: fixed-point iterations per start at most
@@ -146,7 +151,8 @@ def minority_split(parts: list, flat: np.ndarray, centres: np.ndarray, random_st
         return None
     axis = skew_axis(flat, random_state)[:, None]
     on_axis = fit_centres(flat @ axis, 2, random_state)
-    if split_quality([p @ axis for p in parts], on_axis) <= quality:
+    better = split_quality([p @ axis for p in parts], on_axis)
+    if better <= quality or better < MIN_SKEW_SEPARATION:
         return None
     return axis, on_axis
 
