@@ -24,7 +24,6 @@ from .descriptors.operations import Operations
 from .descriptors.registry import get_family
 from .grid import Grid
 from .labelling import label_steps
-from .minority import minority_split
 from .model import Model
 from .params import Params
 from .pca import CovarianceAccumulator
@@ -138,14 +137,6 @@ def fit_steps(
         features = [(f @ whiten).astype(np.float32) for f in features]
     else:
         centres = fit_centres(flat, params.n_patterns, params.random_state)
-        # two patterns of very unequal size: the skewness axis, if it separates better
-        split = minority_split([c.fit_part(f) for c, f in zip(chunks, features, strict=True)],
-                               flat, centres, params.random_state, pca.components,
-                               len(operations))
-        if split is not None:
-            axis, centres = split
-            pca = whitened(pca, axis, [0])
-            features = [(f @ axis).astype(np.float32) for f in features]
     assigned = [assign(f, centres) for f in features]
     if params.sort_labels_by_pattern_size and not guided:  # scribbles keep their numbers
         weights = _pixel_weights(grid).ravel()
