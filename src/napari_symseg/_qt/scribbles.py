@@ -34,6 +34,7 @@ from ..errors import SymsegError
 from .docks import dock_of, tabify
 from .layout import scroll_area
 from .runner import start_worker
+from .stall import next_turn
 
 
 class FeatureScatter(QWidget):
@@ -52,6 +53,9 @@ class FeatureScatter(QWidget):
         self.axes = self.figure.add_subplot(111)
         self.axes.set_xlabel("PCA 1")
         self.axes.set_ylabel("PCA 2")
+        # no tick values: PCA units mean nothing to a user, and the ticks' text was most
+        # of a redraw after every edit (0.2-0.5 s of the GUI thread under load)
+        self.axes.tick_params(labelbottom=False, labelleft=False, length=0)
         self.figure.tight_layout()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -69,18 +73,33 @@ class FeatureScatter(QWidget):
         self.lasso = LassoSelector(self.axes, self._lassoed)
 
     def show_points(self, xy: np.ndarray, colours: np.ndarray, index: np.ndarray) -> None:
-        """Draw `xy` in `colours`; `index` the grid point of each."""
+        """Draw `xy` in `colours`; `index` the grid point of each.
+
+        One marker line per colour (matplotlib's fast marker path: a scatter
+        with a colour per point took 0.2 s of the GUI thread per redraw under
+        load, after every edit).
+        """
         self.xy, self.index = np.asarray(xy), np.asarray(index)
-        if self.points is not None:
-            self.points.remove()
+        for line in self.points or []:
+            line.remove()
         self.empty.setVisible(False)
         self.canvas.setVisible(True)
         self.setMinimumHeight(220)
-        self.points = self.axes.scatter(self.xy[:, 0], self.xy[:, 1], s=4, c=colours,
-                                        linewidths=0)
+        colours = np.asarray(colours, dtype=float).reshape(len(self.xy), -1)
+        unique, which = np.unique(colours, axis=0, return_inverse=True)
+        which = np.ravel(which)
+        self.points = [self.axes.plot(self.xy[which == i, 0], self.xy[which == i, 1], ".",
+                                      ms=3, mew=0, color=tuple(colour))[0]
+                       for i, colour in enumerate(unique)]
         self.axes.relim()
         self.axes.autoscale_view()
-        self.canvas.draw_idle()
+        next_turn(self._draw)  # not in the turn that changed the layers (an edit, a run)
+
+    def _draw(self) -> None:
+        try:
+            self.canvas.draw_idle()
+        except RuntimeError:  # closed meanwhile
+            pass
 
     def mark(self, grid_index: int | None) -> bool:
         """Ring the point of grid point `grid_index` (None or not shown: no ring)."""
@@ -353,7 +372,10 @@ class ScribblesWidget(Container):
         self.undo_button.enabled = self.session.history.can_undo
         xy, labels, index = self.session.scatter()
         layer = self.session.shown_layer()
-        colours = np.array([layer.get_color(v + 1) for v in labels]) if len(labels) else None
+        colours = None
+        if len(labels):
+            table = np.array([layer.get_color(v + 1) for v in range(int(labels.max()) + 1)])
+            colours = table[labels]
         self.scatter.show_points(xy, colours, index)
 
     # ------------------------------------------------------------------ linking

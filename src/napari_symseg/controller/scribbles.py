@@ -69,6 +69,7 @@ class ScribbleSession:
         self.series_states: list[edits.SeriesState] | None = None  # a series: per result
         self.record = None  # the adopted run's RunRecord: its numbers follow the edits
         self.on_edit = None  # called after an edit of an adopted layer (hint, plots, table)
+        self._coloured = 0  # patterns the adopted layer's colormap has colours for
 
     # ------------------------------------------------------------------ layers
     def _find(self, source, role: str):
@@ -266,6 +267,9 @@ class ScribbleSession:
         self.source = source
         self.frame = frame
         self.target = layer
+        # the patterns' colours do not depend on their number (`io.figure.pattern_colours`):
+        # the layer's colormap is set again only when a split adds a pattern beyond it
+        self._coloured = int(meta.get("params", {}).get("n_patterns", 0))
         self.record = record
         self.on_edit = on_edit
         self.history = History(result)
@@ -463,7 +467,9 @@ class ScribbleSession:
         features["name"] = np.array(self.names(), dtype=object)
         layer.metadata = {**layer.metadata, METADATA_KEY: meta}
         layer.features = features
-        layer.colormap = label_colour_dict(result.params.n_patterns, offset)
+        if result.params.n_patterns > self._coloured:  # (napari: 0.2 s for a new colormap)
+            layer.colormap = label_colour_dict(result.params.n_patterns, offset)
+            self._coloured = result.params.n_patterns
         if self.record is not None:
             edited_record(self.record, result.params.n_patterns, fractions,
                           self.history.can_undo)
