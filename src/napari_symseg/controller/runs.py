@@ -288,7 +288,7 @@ class ImageJob(Job):
         start = time.perf_counter()
         strokes = scribbles_for(self.session.viewer, self.source, self.frame)
         result = yield from self._relay(segment_steps(self.image, self.params, scribbles=strokes))
-        if result is None:
+        if result is None or self.cancelled:  # (cancelled during the last step: no layers)
             return None
         specs = image_specs(self.snapshot, result, self.frame, self.preview)
         fractions = np.asarray(specs[0].kwargs["features"]["area_fraction"], dtype=float)
