@@ -179,7 +179,8 @@ class ScribblesWidget(Container):
         for part in (self.body.native, self.paint_lasso, self.scatter):
             inner.addWidget(part)
         inner.addStretch(1)
-        self.native.layout().addWidget(scroll_area(column))
+        self.scroll = scroll_area(column)
+        self.native.layout().addWidget(self.scroll)
         self.margins = (0, 0, 0, 0)
         QTimer.singleShot(0, self._join_tabs)
         self.add_button.changed.connect(self.add_layer)
@@ -273,6 +274,7 @@ class ScribblesWidget(Container):
         """
         self.session.adopt(source, layer, result, record, frame, on_edit)
         self._refresh(f"editing {layer.name}")
+        self.scroll.ensureWidgetVisible(self.status.native)  # the edit rows in view
 
     def apply(self, *_: Any):
         """Label the 'apply to' image or series with the current model (worker thread)."""
@@ -327,6 +329,9 @@ class ScribblesWidget(Container):
             return None
         self._editing(True)
         self.status.value = f"{what}…"
+        # a short dock (a 768 px screen) scrolls: its progress and Cancel into view
+        self.scroll.ensureWidgetVisible(self.status.native)
+        self.scroll.ensureWidgetVisible(self.cancel_button.native)
         self.edit_worker = start_worker(
             lambda: (yield from steps),
             yielded=lambda step: setattr(self.status, "value",
