@@ -83,8 +83,8 @@ LIMIT_MS = 200
 #: Allowed stall relative to napari's own floor: FACTOR * floor + MARGIN_MS.
 FACTOR = 1.5
 MARGIN_MS = 100
-#: Allowed stretch of a gap outside napari's own inserts and draws: OURS_FACTOR * floor.
-OURS_FACTOR = 0.5
+#: Allowed stretch of a gap outside napari's own inserts, slicing and draws: OURS_FACTOR * floor.
+OURS_FACTOR = 1.0
 #: Where the measured gaps are written (merged with earlier runs, one key per test).
 STALLS_JSON = Path(tempfile.gettempdir()) / "symseg_stalls.json"
 #: Sizes every large-image run uses: few translations, a coarse grid (the run is short,
@@ -131,7 +131,7 @@ def check_stall(name: str, measured: float, floor: dict, values: dict,
     """
     worst = max(floor.values())
     if ours is not None:
-        values = {**values, "outside napari's inserts and draws": ours,
+        values = {**values, "outside napari's inserts, slicing and draws": ours,
                   "ours_bound_ms": round(ours_bound_ms(worst), 1)}
     values = {**values, "max_ms": round(measured, 1),
               "napari alone": {k: round(v, 1) for k, v in floor.items()},
@@ -142,12 +142,12 @@ def check_stall(name: str, measured: float, floor: dict, values: dict,
         f"(allowed {bound_ms(worst):.0f} ms): {values}")
     if ours is not None:
         assert ours["outside_ms"] <= ours_bound_ms(worst), (
-            f"{name}: {ours['outside_ms']:.0f} ms of one gap outside napari's layer inserts "
-            f"and draws (allowed {ours_bound_ms(worst):.0f} ms): {values}")
+            f"{name}: {ours['outside_ms']:.0f} ms of one gap outside napari's layer inserts, "
+            f"slicing and draws (allowed {ours_bound_ms(worst):.0f} ms): {values}")
 
 
 def ours_bound_ms(floor_ms: float) -> float:
-    """The longest stretch allowed outside napari's inserts and draws (`NapariCalls`)."""
+    """The longest stretch allowed outside napari's inserts, slicing and draws (`NapariCalls`)."""
     return max(LIMIT_MS, OURS_FACTOR * floor_ms)
 
 
@@ -423,7 +423,7 @@ def test_no_stall_while_a_series_result_is_edited(qtbot, shown_widget):
                 {"p99_ms": watch.summary()["p99_ms"], **steps, **seconds,
                  # recorded, not bounded: napari's own work here is setting the layer's
                  # data and features, not an insert or a draw (its floor is all "outside")
-                 "outside napari's inserts and draws": calls.outside_ms(watch)})
+                 "outside napari's inserts, slicing and draws": calls.outside_ms(watch)})
 
 
 #: A fresh process: napari, the widget (its warm-up starts), then a first action; or

@@ -85,7 +85,8 @@ class FeatureScatter(QWidget):
         self.empty.setVisible(False)
         self.canvas.setVisible(True)
         self.setMinimumHeight(220)
-        colours = np.asarray(colours, dtype=float).reshape(len(self.xy), -1)
+        colours = np.zeros((len(self.xy), 4)) if colours is None else \
+            np.asarray(colours, dtype=float).reshape(len(self.xy), -1)
         unique, which = np.unique(colours, axis=0, return_inverse=True)
         which = np.ravel(which)
         self.points = [self.axes.plot(self.xy[which == i, 0], self.xy[which == i, 1], ".",

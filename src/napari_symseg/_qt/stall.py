@@ -119,12 +119,16 @@ class EventLoopWatch(QObject):
 
 
 class NapariCalls:
-    """Records, on the GUI thread, when napari inserts a layer and when vispy draws the canvas.
+    """Records, on the GUI thread, when napari inserts a layer, slices or draws the canvas.
 
     A context manager that wraps ``LayerList.insert`` (the layer's visual, its
-    controls and the layer list are made inside it) and vispy's
+    controls and the layer list are made inside it), vispy's
     ``SceneCanvas._draw_scene`` (every draw; a layer's first draw and the
-    scale bar's first text included). Nested calls count once.
+    scale bar's first text included), ``Layer.refresh`` (a layer given new
+    data or colours slices and updates its visual) and napari's layer
+    slicer (``_LayerSlicer.submit``: the time slider moved). Nested calls
+    count once. (``_LayerSlicer`` is private napari; the tool is for tests and
+    benchmarks only.)
 
     Attributes
     ----------
@@ -156,11 +160,15 @@ class NapariCalls:
         setattr(owner, name, wrapped)
 
     def __enter__(self) -> NapariCalls:
+        from napari.components._layer_slicer import _LayerSlicer
         from napari.components.layerlist import LayerList
+        from napari.layers.base.base import Layer
         from vispy.scene.canvas import SceneCanvas
 
         self._wrap(LayerList, "insert", "insert")
         self._wrap(SceneCanvas, "_draw_scene", "draw")
+        self._wrap(Layer, "refresh", "refresh")  # new data, colours: slicing again
+        self._wrap(_LayerSlicer, "submit", "slice")  # the time slider moved
         return self
 
     def __exit__(self, *exc) -> None:
