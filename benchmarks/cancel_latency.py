@@ -48,7 +48,7 @@ def main(argv=None) -> int:
     pump(120, lambda: napari_ready("shapes"))
     tile = make_two_phase_sample()[0][0]
     image = np.tile(tile, (args.size // tile.shape[0], args.size // tile.shape[1]))
-    frames, kwargs, _ = make_insitu_series_sample()[0]
+    frames = make_insitu_series_sample()[0][0]
     series = np.stack([np.tile(frames[t % len(frames)], (4, 4)) for t in range(args.frames)])
     cases = [
         (f"{args.size}² image", viewer.add_image(image, name="img"), "current frame",
