@@ -228,7 +228,7 @@ def overlay_figure(
         Names of patterns 0, 1, ... in the legend (``--pattern-names``); a pattern
         without a name (or an empty one) is called ``pattern k``.
     caption : str, optional
-        Written in the upper left corner (a series' frame: `frame_caption`).
+        Written in the lower left corner (a series' frame: `frame_caption`).
 
     Returns
     -------
@@ -272,8 +272,8 @@ def overlay_figure(
     ax.text(centre, y0 - 0.25 * font, label, color=bar, fontsize=points,
             ha="center", va="bottom")
     if caption:
-        ax.text(margin, margin, caption, color="white", fontsize=points, ha="left",
-                va="top", bbox={"facecolor": "black", "alpha": 0.55, "edgecolor": "none",
+        ax.text(margin, height - margin, caption, color="white", fontsize=points, ha="left",
+                va="bottom", bbox={"facecolor": "black", "alpha": 0.55, "edgecolor": "none",
                                 "pad": pad * 72.0 / _DPI})
     if legend and 0 < n <= MAX_LEGEND:
         handles = [Patch(facecolor=colours[k] / 255, edgecolor="white", linewidth=0.5,
@@ -366,7 +366,7 @@ def write_overlay(
     names : sequence of str, optional
         Names of patterns 0, 1, ... in the legend.
     caption : str, optional
-        Upper left corner (a series' frame: `frame_caption`).
+        Lower left corner (a series' frame: `frame_caption`).
     """
     from PIL import Image
 
