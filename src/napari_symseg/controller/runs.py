@@ -190,6 +190,9 @@ class Job:
         layers = self.session.viewer.layers
         results = self.session.store.get(self.source)
         added = []
+        if self.cancelled:  # cancelled after the worker's last step: no layer goes in
+            self.applied.set()
+            return
         for spec in ready.specs:
             if self.source not in layers:  # deleted meanwhile: nothing stays
                 for layer in added:
