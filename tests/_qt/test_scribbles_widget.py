@@ -28,6 +28,12 @@ def _run(widget, qtbot, params=None):
         pass
 
 
+def edited(qtbot, widget, worker):
+    """Wait for a series edit's worker (an image's edit returns None: done already)."""
+    if worker is not None:  # (not waitSignal: a short edit may be finished already)
+        qtbot.waitUntil(lambda: widget.edit_worker is None, timeout=90_000)
+
+
 def test_paint_run_merge_split_undo(dock, qtbot):
     viewer, widget, _ = dock
     layer = widget.add_layer()
@@ -202,7 +208,7 @@ def test_scribbles_on_one_frame_of_a_series_fit_and_label_every_frame(make_napar
     assert (out.data == 2 - truth).mean() > 0.97  # every frame in the scribbled numbers
     assert widget.session.frame == 2  # the painted frame is the one edited and plotted
     widget.pattern_a.value, widget.pattern_b.value = 0, 1
-    widget.merge()  # an edit relabels every frame
+    edited(qtbot, widget, widget.merge())  # an edit relabels every frame (a worker)
     assert set(np.unique(out.data)) == {1}
     widget.undo()
     assert (out.data == 2 - truth).mean() > 0.97
@@ -295,32 +301,41 @@ def test_the_main_dock_all_frames_run_uses_the_painted_frame(make_napari_viewer,
     assert (out == 2 - truth).mean() > 0.97  # unsupervised would put the smaller first
 
 
-def test_edit_an_all_frames_run_merge_split_undo_and_export(make_napari_viewer, qtbot,
-                                                           tmp_path):
-    """Edit… on an all-frames run: merge / split / undo change every frame of the
-    series layer, its per-frame area fractions (the plots' data) and the export."""
+def all_frames_run(make_napari_viewer, qtbot, data):
+    """A viewer with series `data` ("v") run on all frames (3 patterns): viewer, main
+    dock, the series' patterns layer."""
     from napari_symseg._qt.widget import ALL_FRAMES
-    from napari_symseg._reader import read_labels_file
     from napari_symseg.controller.layers import layer_name
-    from napari_symseg.core.samples import moving_boundary_series
     from tests._qt.helpers import run_and_wait, set_fields
 
     viewer = make_napari_viewer()
-    series = viewer.add_image(moving_boundary_series(3, (64, 96), start=30, step=16), name="v")
+    series = viewer.add_image(data, name="v")
     _, main = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
     main.image.value = series
     main.segment.value = ALL_FRAMES
     set_fields(main, n_patterns=3, n_selected_operations=10, **SMALL)
     main.fields["reference_frames"].value = "[0]"
     run_and_wait(qtbot, main)
-    layer = viewer.layers[layer_name("v", "series")]
+    return viewer, main, viewer.layers[layer_name("v", "series")]
+
+
+def test_edit_an_all_frames_run_merge_split_undo_and_export(make_napari_viewer, qtbot,
+                                                           tmp_path):
+    """Edit… on an all-frames run: merge / split / undo change every frame of the
+    series layer, its per-frame area fractions (the plots' data) and the export."""
+    from napari_symseg._reader import read_labels_file
+    from napari_symseg.core.samples import moving_boundary_series
+
+    viewer, main, layer = all_frames_run(make_napari_viewer, qtbot,
+                                         moving_boundary_series(3, (64, 96), start=30,
+                                                                step=16))
     before = np.array(layer.data)
     assert set(np.unique(before)) == {1, 2, 3}
     viewer.dims.set_current_step(0, 1)
     dock = main.edit_patterns()
     assert dock is not None and dock.session.shown_layer() is layer and dock.session.frame == 1
     dock.pattern_a.value, dock.pattern_b.value = 0, 2
-    dock.merge()  # patterns 0 and 2 -> 0 on every frame, exactly
+    edited(qtbot, dock, dock.merge())  # patterns 0 and 2 -> 0 on every frame, exactly
     expected = np.where(before == 3, 1, before)
     np.testing.assert_array_equal(layer.data, expected)
     record = main.controller.current()
@@ -333,7 +348,7 @@ def test_edit_an_all_frames_run_merge_split_undo_and_export(make_napari_viewer, 
     [(data, _, _)] = read_labels_file(str(tmp_path / "merged_labels.tif"))
     np.testing.assert_array_equal(data, expected)
 
-    dock.split()  # re-cluster pattern 0 of frame 1: every frame labelled again, 3 patterns
+    edited(qtbot, dock, dock.split())  # re-cluster pattern 0 of frame 1: every frame again
     split = np.array(layer.data)
     assert set(np.unique(split)) == {1, 2, 3} and record.edited_patterns == 3
     assert ((split == 2) == (expected == 2)).mean() > 0.95  # the other pattern stays
@@ -341,6 +356,89 @@ def test_edit_an_all_frames_run_merge_split_undo_and_export(make_napari_viewer, 
     dock.undo()
     np.testing.assert_array_equal(layer.data, before)
     assert record.edited_patterns is None
+
+
+def test_series_edits_run_in_a_worker_cancel_and_undo_exactly(make_napari_viewer, qtbot,
+                                                              monkeypatch):
+    """Edit… on an all-frames run: the GUI thread never relabels or counts the frames;
+    merge and split give what labelling every frame with the edited model gives (the
+    old synchronous route); a cancelled split changes nothing; undo gives back the
+    very arrays shown before."""
+    import threading
+
+    from napari_symseg.controller import series_edits
+    from napari_symseg.core.progress import run
+    from napari_symseg.core.samples import moving_boundary_series
+    from napari_symseg.core.series import label_frames_steps
+
+    threads = []
+
+    def recorded(name):
+        original = getattr(series_edits, name)
+
+        def steps(*args, **kwargs):
+            threads.append((name, threading.current_thread() is threading.main_thread()))
+            return (yield from original(*args, **kwargs))
+
+        monkeypatch.setattr(series_edits, name, steps)
+
+    for name in ("merged_frames", "relabelled_frames", "series_table_steps"):
+        recorded(name)
+    data = moving_boundary_series(4, (64, 96), start=30, step=12)
+    _, main, layer = all_frames_run(make_napari_viewer, qtbot, data)
+    shown = [layer.data]
+    dock = main.edit_patterns()
+
+    dock.pattern_a.value, dock.pattern_b.value = 1, 2
+    worker = dock.merge()
+    assert worker is not None and not dock.merge_button.enabled \
+        and not dock.split_button.enabled and dock.cancel_button.enabled
+    assert dock.merge() is None  # one edit at a time
+    edited(qtbot, dock, worker)
+    assert dock.merge_button.enabled and not dock.cancel_button.enabled
+    old_route = run(label_frames_steps(dock.session.result.model, data))[0] + 1
+    np.testing.assert_array_equal(layer.data, old_route)
+    np.testing.assert_array_equal(layer.data, np.where(shown[0] == 3, 2, shown[0]))
+    shown.append(layer.data)
+
+    dock.pattern_a.value = 0
+    worker = dock.split()
+    dock.cancel_edit()  # at once: the worker stops before its next frame
+    edited(qtbot, dock, worker)
+    assert layer.data is shown[-1] and dock.session.result.model.n_patterns == 2
+    assert "cancelled" in dock.status.value and dock.merge_button.enabled
+
+    edited(qtbot, dock, dock.split())
+    old_route = run(label_frames_steps(dock.session.result.model, data))[0] + 1
+    np.testing.assert_array_equal(layer.data, old_route)
+    assert set(np.unique(layer.data)) == {1, 2, 3}
+    assert {name for name, _ in threads} == {"merged_frames", "relabelled_frames",
+                                            "series_table_steps"}
+    assert not any(on_gui for _, on_gui in threads), threads
+
+    dock.undo()
+    assert layer.data is shown[1]
+    dock.undo()
+    assert layer.data is shown[0]
+    assert main.controller.current().edited_patterns is None
+
+
+def test_series_undo_copies_beyond_the_budget_go_to_disk_and_come_back():
+    import os
+
+    from napari_symseg.controller.series_edits import SeriesState, spill_old
+
+    rng = np.random.default_rng(0)
+    states = [SeriesState(rng.integers(1, 4, (3, 8, 8)).astype(np.uint8)) for _ in range(4)]
+    kept = [np.array(s.data) for s in states]
+    spill_old(states, budget=2 * 3 * 8 * 8)  # room for two saved arrays
+    assert [s.path is not None for s in states] == [True, False, False, False]
+    for state, values in zip(states, kept, strict=True):
+        np.testing.assert_array_equal(state.data, values)
+    path = states[0].path
+    assert os.path.exists(path)
+    states[0].drop()
+    assert not os.path.exists(path)
 
 
 def test_a_lazily_labelled_series_is_not_edited():

@@ -31,6 +31,9 @@ def test_image_layers_table_and_links():
     for layer in (spacing, orientation):
         assert layer.blending == "translucent" and layer.opacity == 0.5
     assert spacing.colormap.name == "viridis" and not spacing.visible
+    # shown at first: only the regions and boundaries (the maps one click away)
+    assert not orientation.visible
+    assert measured.layers["regions"].visible and measured.layers["boundaries"].visible
     assert spacing.metadata["value_unit"] == "nm"
     np.testing.assert_allclose(spacing.scale[-2:], (0.02, 0.02))
     values = spacing.data[np.isfinite(spacing.data)]

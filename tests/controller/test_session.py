@@ -184,6 +184,20 @@ def test_cancel_stops_at_the_next_step(session):
     assert status == "cancelled" and names(session) == ["img"]
 
 
+def test_cancel_once_the_layers_are_computed_adds_none(session):
+    """A cancel between the worker's `Ready` and the first layer (the layers go in one per
+    turn, 1-1.5 s each on a loaded machine): nothing is added, the run stops at once."""
+    add(session, two_phase((128, 128)), "img")
+    job = session.start_run(PARAMS)
+    steps = job.steps()
+    step = next(steps)
+    while not isinstance(step, Ready):
+        step = next(steps)
+    job.cancel()
+    assert list(job.apply(step)) == []
+    assert names(session) == ["img"] and job.applied.is_set()
+
+
 def test_bad_input_raises_symseg_errors(session):
     with pytest.raises(InputError, match="choose an image layer first"):
         session.start_run(PARAMS)

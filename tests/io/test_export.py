@@ -308,3 +308,29 @@ def test_export_failure_leaves_nothing(tmp_path, monkeypatch):
         export_result(tmp_path / "run", image, labels, Params(), NM)
     assert [p.name for p in tmp_path.iterdir()] == ["run_labels.tif"]  # no temporary left
     assert (tmp_path / "run_labels.tif").read_bytes() == b"an earlier export"
+
+
+def test_a_series_overlay_names_its_frame_and_time(tmp_path, monkeypatch):
+    """Issue 11: the exported overlay of a series says which frame it shows (and when)."""
+    from napari_symseg.io.figure import frame_caption
+
+    cal = Calibration((0.5, 0.0127, 0.0127), ("s", "nm", "nm"), ("t", "y", "x"))
+    assert frame_caption(2, 12) == "frame 3 / 12"
+    assert frame_caption(2, 12, cal) == "frame 3 / 12 · t = 1 s"
+    assert frame_caption(0, 4, Calibration((1.0, 1.0, 1.0), ("pixel",) * 3,
+                                           ("t", "y", "x"))) == "frame 1 / 4"
+    shape = (120, 160)
+    image, labels = two_phase(shape), np.zeros(shape, int)
+    labels[:, 80:] = 1
+    plain = overlay_figure(image, labels, NM)
+    named = overlay_figure(image, labels, NM, caption=frame_caption(2, 12, cal))
+    corner = (slice(100, 120), slice(0, 80))  # lower left (the legend is upper right)
+    assert (named[corner] != plain[corner]).any(axis=-1).mean() > 0.2  # the caption's box
+    np.testing.assert_array_equal(named[:60], plain[:60])  # nothing else changes
+
+    captions = []
+    monkeypatch.setattr("napari_symseg.io.export.write_overlay",
+                        lambda *args, caption="", **kwargs: captions.append(caption))
+    series = np.stack([image] * 4)
+    export_result(tmp_path / "video", series, np.stack([labels] * 4), Params(), cal, frame=2)
+    assert captions == ["frame 3 / 4 · t = 1 s"]

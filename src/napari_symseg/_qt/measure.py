@@ -37,7 +37,8 @@ from .layout import wrapping
 __all__ = ["TABLE_DOCK_NAME", "MeasureSection"]
 
 #: After a measurement: where its maps are (under the patterns, above the image).
-MAPS_NOTE = "; orientation and spacing maps under the patterns layer"
+MAPS_NOTE = ("; regions and boundaries shown; the orientation and spacing maps (and a "
+             "series' tracks) are added hidden: tick their eye in the layer list")
 
 
 class MeasureSection:

@@ -6,10 +6,14 @@ scribbled run (sub-sampled), coloured like the patterns layer; a lasso in
 it paints the chosen grid points into the scribbles layer with the brush's
 label ("lasso paints") or highlights them on the canvas (a Points layer);
 moving the mouse over the image marks the grid point under it in the plot.
+An edit of a (T, Y, X) series runs in a worker (`ScribbleSession.edit_steps`):
+progress in the status line, the edit buttons disabled meanwhile, *Cancel*
+stops it with the previous labels left as they were.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import napari
@@ -25,9 +29,12 @@ from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from ..controller.scribbles import ScribbleSession
+from ..controller.series_edits import EditCancelled
 from ..errors import SymsegError
 from .docks import dock_of, tabify
 from .layout import scroll_area
+from .runner import start_worker
+from .stall import next_turn
 
 
 class FeatureScatter(QWidget):
@@ -46,6 +53,9 @@ class FeatureScatter(QWidget):
         self.axes = self.figure.add_subplot(111)
         self.axes.set_xlabel("PCA 1")
         self.axes.set_ylabel("PCA 2")
+        # no tick values: PCA units mean nothing to a user, and the ticks' text was most
+        # of a redraw after every edit (0.2-0.5 s of the GUI thread under load)
+        self.axes.tick_params(labelbottom=False, labelleft=False, length=0)
         self.figure.tight_layout()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -63,18 +73,34 @@ class FeatureScatter(QWidget):
         self.lasso = LassoSelector(self.axes, self._lassoed)
 
     def show_points(self, xy: np.ndarray, colours: np.ndarray, index: np.ndarray) -> None:
-        """Draw `xy` in `colours`; `index` the grid point of each."""
+        """Draw `xy` in `colours`; `index` the grid point of each.
+
+        One marker line per colour (matplotlib's fast marker path: a scatter
+        with a colour per point took 0.2 s of the GUI thread per redraw under
+        load, after every edit).
+        """
         self.xy, self.index = np.asarray(xy), np.asarray(index)
-        if self.points is not None:
-            self.points.remove()
+        for line in self.points or []:
+            line.remove()
         self.empty.setVisible(False)
         self.canvas.setVisible(True)
         self.setMinimumHeight(220)
-        self.points = self.axes.scatter(self.xy[:, 0], self.xy[:, 1], s=4, c=colours,
-                                        linewidths=0)
+        colours = np.zeros((len(self.xy), 4)) if colours is None else \
+            np.asarray(colours, dtype=float).reshape(len(self.xy), -1)
+        unique, which = np.unique(colours, axis=0, return_inverse=True)
+        which = np.ravel(which)
+        self.points = [self.axes.plot(self.xy[which == i, 0], self.xy[which == i, 1], ".",
+                                      ms=3, mew=0, color=tuple(colour))[0]
+                       for i, colour in enumerate(unique)]
         self.axes.relim()
         self.axes.autoscale_view()
-        self.canvas.draw_idle()
+        next_turn(self._draw)  # not in the turn that changed the layers (an edit, a run)
+
+    def _draw(self) -> None:
+        try:
+            self.canvas.draw_idle()
+        except RuntimeError:  # closed meanwhile
+            pass
 
     def mark(self, grid_index: int | None) -> bool:
         """Ring the point of grid point `grid_index` (None or not shown: no ring)."""
@@ -124,6 +150,11 @@ class ScribblesWidget(Container):
         self.merge_button = PushButton(text="Merge", name="merge")
         self.split_button = PushButton(text="Split pattern", name="split")
         self.undo_button = PushButton(text="Undo", name="undo")
+        self.cancel_button = PushButton(text="Cancel", name="cancel", enabled=False,
+                                        tooltip="stop the series edit; the labels stay "
+                                        "as they were")
+        self.edit_worker = None
+        self._cancelled = threading.Event()
         self.target = ComboBox(label="apply to", choices=self._targets, name="target")
         self.apply_button = PushButton(text="Apply", name="apply",
                                        tooltip="label another image or series with the "
@@ -136,8 +167,8 @@ class ScribblesWidget(Container):
                                       layout="horizontal", labels=False),
                 Container(widgets=[self.names, self.names_button], layout="horizontal"),
                 Container(widgets=[self.pattern_a, self.pattern_b], layout="horizontal"),
-                Container(widgets=[self.merge_button, self.split_button, self.undo_button],
-                          layout="horizontal", labels=False),
+                Container(widgets=[self.merge_button, self.split_button, self.undo_button,
+                                   self.cancel_button], layout="horizontal", labels=False),
                 Container(widgets=[self.target, self.apply_button], layout="horizontal"),
                 self.status]
         # one scrolling column (the dock may be short: a tab under the main dock, `docks`)
@@ -149,7 +180,8 @@ class ScribblesWidget(Container):
         for part in (self.body.native, self.paint_lasso, self.scatter):
             inner.addWidget(part)
         inner.addStretch(1)
-        self.native.layout().addWidget(scroll_area(column))
+        self.scroll = scroll_area(column)
+        self.native.layout().addWidget(self.scroll)
         self.margins = (0, 0, 0, 0)
         QTimer.singleShot(0, self._join_tabs)
         self.add_button.changed.connect(self.add_layer)
@@ -158,6 +190,7 @@ class ScribblesWidget(Container):
         self.merge_button.changed.connect(self.merge)
         self.split_button.changed.connect(self.split)
         self.undo_button.changed.connect(self.undo)
+        self.cancel_button.changed.connect(self.cancel_edit)
         self.apply_button.changed.connect(self.apply)
         for combo in (self.image, self.target):
             viewer.layers.events.inserted.connect(combo.reset_choices)
@@ -242,6 +275,7 @@ class ScribblesWidget(Container):
         """
         self.session.adopt(source, layer, result, record, frame, on_edit)
         self._refresh(f"editing {layer.name}")
+        self.scroll.ensureWidgetVisible(self.status.native)  # the edit rows in view
 
     def apply(self, *_: Any):
         """Label the 'apply to' image or series with the current model (worker thread)."""
@@ -261,28 +295,81 @@ class ScribblesWidget(Container):
         self.session.show_applied(target, labels)
         self.status.value = f"applied to {target.name}"
 
-    def set_names(self, *_: Any) -> None:
+    def set_names(self, *_: Any):
         """Name the patterns from the names field."""
         names = [n.strip() for n in self.names.value.split(",")]
-        if self._guard(self.session.rename, names) is not None:
-            self._refresh("names set")
+        return self._start_edit("names set", "rename", names)
 
-    def merge(self, *_: Any) -> None:
-        """Merge the two chosen patterns."""
+    def merge(self, *_: Any):
+        """Merge the two chosen patterns (a series: in a worker, returned)."""
         a, b = self.pattern_a.value, self.pattern_b.value
-        if self._guard(self.session.merge, a, b) is not None:
-            self._refresh(f"merged patterns {a} and {b}")
+        return self._start_edit(f"merged patterns {a} and {b}", "merge", a, b)
 
-    def split(self, *_: Any) -> None:
-        """Split the first chosen pattern in two."""
+    def split(self, *_: Any):
+        """Split the first chosen pattern in two (a series: in a worker, returned)."""
         p = self.pattern_a.value
-        if self._guard(self.session.split, p) is not None:
-            self._refresh(f"split pattern {p}")
+        return self._start_edit(f"split pattern {p}", "split", p)
 
     def undo(self, *_: Any) -> None:
-        """Undo the last merge / split / rename."""
-        if self.session.undo() is not None:
+        """Undo the last merge / split / rename (a series gets its kept labels back)."""
+        if self.edit_worker is None and self.session.undo() is not None:
             self._refresh("undone")
+
+    def _start_edit(self, what: str, kind: str, *args):
+        """An image's edit here; a series' in a worker (returned; None when done here)."""
+        if self.edit_worker is not None:
+            return None
+        if not self.session.series:
+            if self._guard(getattr(self.session, kind), *args) is not None:
+                self._refresh(what)
+            return None
+        self._cancelled = threading.Event()
+        steps = self._guard(lambda: self.session.edit_steps(kind, *args,
+                                                            cancelled=self._cancelled))
+        if steps is None:
+            return None
+        self._editing(True)
+        self.status.value = f"{what}…"
+        # a short dock (a 768 px screen) scrolls: its progress and Cancel into view
+        self.scroll.ensureWidgetVisible(self.status.native)
+        self.scroll.ensureWidgetVisible(self.cancel_button.native)
+        self.edit_worker = start_worker(
+            lambda: (yield from steps),
+            yielded=lambda step: setattr(self.status, "value",
+                                         f"{what}: {step[0]} frame {step[1]}/{step[2]}"),
+            returned=lambda pending: self._edited(what, pending),
+            errored=self._edit_failed, finished=self._edit_finished)
+        return self.edit_worker
+
+    def _edited(self, what: str, pending) -> None:
+        if self._cancelled.is_set():
+            return
+        self.session.commit(pending)
+        self._refresh(what)
+
+    def _edit_failed(self, err: Exception) -> None:
+        self.status.value = "edit cancelled: the labels are as they were" \
+            if isinstance(err, EditCancelled) else str(err)
+
+    def _edit_finished(self) -> None:
+        if self._cancelled.is_set() and not self.status.value.startswith("edit cancelled"):
+            self.status.value = "edit cancelled: the labels are as they were"
+        self.edit_worker = None
+        self._editing(False)
+
+    def cancel_edit(self, *_: Any) -> None:
+        """Stop the running series edit (checked between frames); nothing changes."""
+        if self.edit_worker is not None:
+            self._cancelled.set()
+            self.edit_worker.quit()
+
+    def _editing(self, busy: bool) -> None:
+        for button in (self.merge_button, self.split_button, self.names_button,
+                       self.run_button, self.apply_button, self.add_button):
+            button.enabled = not busy
+        self.undo_button.enabled = not busy and self.session.history is not None \
+            and self.session.history.can_undo
+        self.cancel_button.enabled = busy
 
     def _refresh(self, what: str) -> None:
         names = self.session.names()
@@ -291,7 +378,10 @@ class ScribblesWidget(Container):
         self.undo_button.enabled = self.session.history.can_undo
         xy, labels, index = self.session.scatter()
         layer = self.session.shown_layer()
-        colours = np.array([layer.get_color(v + 1) for v in labels]) if len(labels) else None
+        colours = None
+        if len(labels):
+            table = np.array([layer.get_color(v + 1) for v in range(int(labels.max()) + 1)])
+            colours = table[labels]
         self.scatter.show_points(xy, colours, index)
 
     # ------------------------------------------------------------------ linking

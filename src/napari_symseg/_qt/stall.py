@@ -4,7 +4,9 @@ While the GUI thread is free, a timer set to fire every 10 ms fires every
 10-11 ms; when something blocks the thread (a computation, a slow redraw),
 the next tick comes late, and the gap between two ticks is how long napari
 was frozen. `EventLoopWatch` is the test and benchmark tool for "napari never
-freezes more than 200 ms".
+freezes more than 200 ms"; `NapariCalls` records when napari itself inserts a
+layer or draws the canvas on the GUI thread, so a gap can be split into
+napari's part and the rest (`NapariCalls.outside_ms`: ours, and whatever else).
 
 Examples
 --------
@@ -16,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import threading
 import time
 
 from qtpy.QtCore import QObject, Qt, QTimer
@@ -60,6 +63,7 @@ class EventLoopWatch(QObject):
         super().__init__(parent)
         self.interval_ms = interval_ms
         self.gaps: list[float] = []
+        self.ends: list[float] = []
         self._last = None
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -68,7 +72,7 @@ class EventLoopWatch(QObject):
 
     def start(self) -> EventLoopWatch:
         """Forget earlier gaps and start watching (ticks come while events are processed)."""
-        self.gaps = []
+        self.gaps, self.ends = [], []
         self._last = time.perf_counter()
         self._timer.start()
         return self
@@ -87,6 +91,7 @@ class EventLoopWatch(QObject):
         now = time.perf_counter()
         if self._last is not None:
             self.gaps.append(1000.0 * (now - self._last))
+            self.ends.append(now)
         self._last = now
 
     @property
@@ -111,3 +116,88 @@ class EventLoopWatch(QObject):
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class NapariCalls:
+    """Records, on the GUI thread, when napari inserts a layer, slices or draws the canvas.
+
+    A context manager that wraps ``LayerList.insert`` (the layer's visual, its
+    controls and the layer list are made inside it), vispy's
+    ``SceneCanvas._draw_scene`` (every draw; a layer's first draw and the
+    scale bar's first text included), ``Layer.refresh`` (a layer given new
+    data or colours slices and updates its visual) and napari's layer
+    slicer (``_LayerSlicer.submit``: the time slider moved). Nested calls
+    count once. (``_LayerSlicer`` is private napari; the tool is for tests and
+    benchmarks only.)
+
+    Attributes
+    ----------
+    spans : list of (float, float, str)
+        ``(start, end, what)`` in `time.perf_counter` seconds.
+    """
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[float, float, str]] = []
+        self._saved: list = []
+        self._depth = 0
+
+    def _wrap(self, owner, name: str, what: str) -> None:
+        original = getattr(owner, name)
+        calls = self
+
+        def wrapped(*args, **kwargs):
+            if threading.current_thread() is not threading.main_thread() or calls._depth:
+                return original(*args, **kwargs)
+            calls._depth += 1
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                calls._depth -= 1
+                calls.spans.append((start, time.perf_counter(), what))
+
+        self._saved.append((owner, name, original))
+        setattr(owner, name, wrapped)
+
+    def __enter__(self) -> NapariCalls:
+        from napari.components._layer_slicer import _LayerSlicer
+        from napari.components.layerlist import LayerList
+        from napari.layers.base.base import Layer
+        from vispy.scene.canvas import SceneCanvas
+
+        self._wrap(LayerList, "insert", "insert")
+        self._wrap(SceneCanvas, "_draw_scene", "draw")
+        self._wrap(Layer, "refresh", "refresh")  # new data, colours: slicing again
+        self._wrap(_LayerSlicer, "submit", "slice")  # the time slider moved
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for owner, name, original in reversed(self._saved):
+            setattr(owner, name, original)
+        self._saved = []
+
+    def outside_ms(self, watch: EventLoopWatch) -> dict:
+        """The longest stretch of a gap of `watch` outside napari's recorded calls.
+
+        Parameters
+        ----------
+        watch : EventLoopWatch
+            Stopped; its gaps overlap the time of `spans`.
+
+        Returns
+        -------
+        dict
+            ``outside_ms`` (the largest gap minus its time in napari's calls),
+            ``of_gap_ms`` (that gap), ``napari_ms`` (napari's time in it), and
+            ``max_napari_ms`` (napari's longest single call in any gap).
+        """
+        best = {"outside_ms": 0.0, "of_gap_ms": 0.0, "napari_ms": 0.0}
+        longest = max((1000.0 * (b - a) for a, b, _ in self.spans), default=0.0)
+        for gap, end in zip(watch.gaps, watch.ends, strict=True):
+            start = end - gap / 1000.0
+            inside = sum(max(0.0, min(b, end) - max(a, start)) for a, b, _ in self.spans)
+            outside = gap - 1000.0 * inside
+            if outside > best["outside_ms"]:
+                best = {"outside_ms": outside, "of_gap_ms": gap, "napari_ms": 1000.0 * inside}
+        return {**{k: round(v, 1) for k, v in best.items()},
+                "max_napari_ms": round(longest, 1)}

@@ -25,7 +25,7 @@ from ..core.validation import as_image, check_series, frame_image
 from ..errors import ExportError
 from ..io.calibration import Calibration
 from ..io.export import labels_calibration, params_record, write_params
-from ..io.figure import write_overlay
+from ..io.figure import frame_caption, write_overlay
 from ..io.frames import SeriesLabelsWriter, series_frames
 from ..io.labels import LABEL_SUFFIXES, pattern_dtype, write_labels
 from ..io.lazy import open_video
@@ -291,7 +291,8 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
                 write_overlay(outputs.temp(targets["overlay"]), frame,
                               full_labels(labels[reference], frame.shape, params),
                               calibration, n_patterns=params.n_patterns,
-                              names=getattr(model, "names", ()))
+                              names=getattr(model, "names", ()),
+                              caption=frame_caption(reference, shape[0], calibration))
         # before finish, which closes the labels
         write_series_measurement(series, labels, params, targets, outputs, calibration, meta)
         with _writing(targets["labels"]):

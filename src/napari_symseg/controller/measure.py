@@ -8,12 +8,14 @@ calibration:
 
 - ``<image> regions``: a Labels layer of region ids (a series: persistent ids);
 - ``<image> orientation``: the local orientation map, a cyclic colormap
-  (``twilight``) over the rotation period;
+  (``twilight``) over the rotation period, hidden at first;
 - ``<image> spacing``: the local lattice spacing map in the image's length
   unit (else px), a sequential colormap (``viridis``) between robust
   percentiles (`SPACING_PERCENTILES`), hidden at first;
 - ``<image> boundaries``: a Shapes layer of the boundary polylines;
-- ``<image> tracks``: a Tracks layer of the regions' centroids (series).
+- ``<image> tracks``: a Tracks layer of the regions' centroids (series),
+  hidden at first (only the regions and boundaries are shown: one click on a
+  layer's eye shows the others).
 
 Both maps are half transparent (``translucent``, opacity `MAP_OPACITY`) and
 go directly above the image, below its patterns and other result layers, so
@@ -192,7 +194,8 @@ class MeasureController:
                         {**place, "metadata": meta, "features": _features(regions)}),
             "orientation": ("image", f"{name} orientation", omap,
                             {**place, "metadata": meta, "colormap": "twilight",
-                             "contrast_limits": (0.0, _period(regions)), **over}),
+                             "contrast_limits": (0.0, _period(regions)),
+                             "visible": False, **over}),
             "spacing": ("image", f"{name} spacing", smap,
                         {**place, "metadata": {**meta, "value_unit": unit},
                          "colormap": "viridis", "contrast_limits": robust_limits(smap),
@@ -207,7 +210,8 @@ class MeasureController:
                                     "edge_color": "yellow",
                                     "edge_width": 2 * float(cal.scale[-1])})
         if tracks is not None and len(tracks):
-            specs["tracks"] = ("tracks", f"{name} tracks", tracks, {**place, "metadata": meta})
+            specs["tracks"] = ("tracks", f"{name} tracks", tracks,
+                               {**place, "metadata": meta, "visible": False})
         return {"regions": regions, "boundaries": boundaries, "specs": specs}
 
     def show(self, computed: dict) -> Measured:

@@ -190,6 +190,9 @@ class Job:
         layers = self.session.viewer.layers
         results = self.session.store.get(self.source)
         added = []
+        if self.cancelled:  # cancelled after the worker's last step: no layer goes in
+            self.applied.set()
+            return
         for spec in ready.specs:
             if self.source not in layers:  # deleted meanwhile: nothing stays
                 for layer in added:
@@ -288,7 +291,7 @@ class ImageJob(Job):
         start = time.perf_counter()
         strokes = scribbles_for(self.session.viewer, self.source, self.frame)
         result = yield from self._relay(segment_steps(self.image, self.params, scribbles=strokes))
-        if result is None:
+        if result is None or self.cancelled:  # (cancelled during the last step: no layers)
             return None
         specs = image_specs(self.snapshot, result, self.frame, self.preview)
         fractions = np.asarray(specs[0].kwargs["features"]["area_fraction"], dtype=float)

@@ -4,7 +4,9 @@ One `ScribbleSession` per viewer. The user paints a ``"<image> scribbles"``
 Labels layer with napari's brush (label i = pattern i - 1); a run segments
 the image with those strokes (`core.scribbles`) and shows the result as
 ``"<image> scribbled patterns"`` (pattern + 1, per-pattern features with
-names). Merge / split / rename go through a `core.edit.History` (undo). The
+names). Merge / split / rename go through a `core.edit.History` (undo); an
+edit of a (T, Y, X) series is computed in a worker (`edit_steps`, then
+`commit` on the GUI thread; `controller.series_edits`). The
 feature-space view reads `scatter` and writes back through `paint_points`;
 `point_at` maps a canvas position to its grid point (hover).
 """
@@ -16,18 +18,21 @@ from typing import Any
 
 import numpy as np
 
-from ..core.edit import History, merge, pattern_names, rename, split
+from ..core.edit import History, merge, merge_table, pattern_names, rename, split
 from ..core.params import Params
 from ..core.pipeline import segment_steps
 from ..core.result import Result
 from ..core.scribbles import check_scribbles, series_scribbles
 from ..errors import ScribbleError
 from . import LABEL_OFFSET, METADATA_KEY
-from .layer_io import result_features
+from . import series_edits as edits
+from .layer_io import layer_calibration, result_features
 from .layers import placement, run_metadata
 
 #: at most this many grid points in the scatter plot (a fixed random subset)
 MAX_SCATTER = 4000
+#: The edits by name (`ScribbleSession.edit_steps`).
+EDITS = {"merge": merge, "split": split, "rename": rename}
 
 
 def _role(layer) -> dict:
@@ -50,8 +55,9 @@ class ScribbleSession:
         The image (or series) of `history`.
     frame : int or None
         A series: the painted frame whose `Result` the history holds.
-    series_labels : ndarray or None
-        A series: the patterns of every frame (labelled again after an edit).
+    series_states : list of SeriesState or None
+        A series: what its layer showed before each edit and shows now (the
+        last), one per result of `history` (`controller.series_edits`).
     """
 
     def __init__(self, viewer) -> None:
@@ -60,9 +66,10 @@ class ScribbleSession:
         self.source = None
         self.frame: int | None = None  # a series: the frame of `result` (the painted one)
         self.target = None  # an adopted patterns layer (`adopt`); None: our own layer
-        self.series_labels: np.ndarray | None = None  # a series: every frame's patterns
+        self.series_states: list[edits.SeriesState] | None = None  # a series: per result
         self.record = None  # the adopted run's RunRecord: its numbers follow the edits
         self.on_edit = None  # called after an edit of an adopted layer (hint, plots, table)
+        self._coloured = 0  # patterns the adopted layer's colormap has colours for
 
     # ------------------------------------------------------------------ layers
     def _find(self, source, role: str):
@@ -184,10 +191,14 @@ class ScribbleSession:
             What `run_steps` returned.
         """
         self.source = source
-        self.series_labels, self.frame, self.target = None, None, None
+        self._drop_states()
+        self.frame, self.target = None, None
         self.record = self.on_edit = None
         if isinstance(result, tuple):
-            (self.frame, result), self.series_labels = result
+            (self.frame, result), labels = result
+            dtype = edits.layer_dtype(result.params.n_patterns + LABEL_OFFSET, np.int32)
+            self.series_states = [edits.SeriesState(
+                (np.asarray(labels) + LABEL_OFFSET).astype(dtype))]
         self.history = History(result)
         self._update_layer()
 
@@ -203,10 +214,11 @@ class ScribbleSession:
 
         An all-frames run of a series ((T, Y, X) `layer`, ``record.model``)
         is edited through one frame: `frame` is labelled with the run's
-        model (its `Result` is what split re-clusters), and every edit
-        labels all frames again with the edited model, here (the GUI thread).
-        A lazily labelled series (a dask layer, frames labelled on demand)
-        is refused: an edit would have to label every frame at once.
+        model (its `Result` is what split re-clusters); a merge relabels
+        every frame by a lookup table, a split labels every frame again with
+        the edited model (`edit_steps`: in a worker in the dock). A lazily
+        labelled series (a dask layer, frames labelled on demand) is
+        refused: an edit would have to label every frame at once.
 
         Parameters
         ----------
@@ -241,18 +253,23 @@ class ScribbleSession:
             if model is None:
                 raise ScribbleError(f"{layer.name}: the all-frames run has no model to edit")
             frame = 0 if frame is None else int(frame)
-            result = model.predict(np.asarray(source.data[frame]))
             offset = int(meta.get("label_offset", LABEL_OFFSET))
-            labels = np.asarray(layer.data).astype(np.int64) - offset
-            if (labels < 0).any():
+            if int(np.min(layer.data)) < offset:
                 raise ScribbleError(f"{layer.name}: not every frame is labelled yet")
-            self.series_labels = labels
+            result = model.predict(np.asarray(source.data[frame]))
+            features = {c: layer.features[c].to_numpy() for c in layer.features.columns}
+            fractions = getattr(record, "area_fraction", None)
+            self._drop_states()
+            self.series_states = [edits.SeriesState(layer.data, features, fractions)]
         else:
-            self.series_labels = None
+            self._drop_states()
             frame = meta.get("frame")
         self.source = source
         self.frame = frame
         self.target = layer
+        # the patterns' colours do not depend on their number (`io.figure.pattern_colours`):
+        # the layer's colormap is set again only when a split adds a pattern beyond it
+        self._coloured = int(meta.get("params", {}).get("n_patterns", 0))
         self.record = record
         self.on_edit = on_edit
         self.history = History(result)
@@ -263,42 +280,121 @@ class ScribbleSession:
         """The current (edited) result."""
         return None if self.history is None else self.history.current
 
-    def _edit(self, edit, *args) -> Result:
+    @property
+    def series(self) -> bool:
+        """Whether the edited result is a (T, Y, X) series (its edits take a worker)."""
+        return self.series_states is not None
+
+    def _drop_states(self) -> None:
+        for state in self.series_states or []:
+            state.drop()
+        self.series_states = None
+
+    def _offset(self) -> int:
+        if self.target is None:
+            return LABEL_OFFSET
+        return int(_role(self.target).get("label_offset", LABEL_OFFSET))
+
+    def edit_steps(self, kind: str, *args, cancelled=None) -> Generator:
+        """An edit as steps for a worker: yields ``(stage, done, total)``, returns a
+        `PendingEdit` that `commit` shows (nothing changes before).
+
+        A series merge relabels the layer's values by `core.edit.merge_table`
+        (no features), a split labels every frame again with the edited
+        model, then the per-frame statistics are computed (an adopted layer).
+        The cancel flag is checked between frames (`series_edits.EditCancelled`).
+
+        Parameters
+        ----------
+        kind : {"merge", "split", "rename"}
+            The edit (`core.edit`).
+        *args
+            Its arguments: two patterns, one pattern, the names.
+        cancelled : threading.Event, optional
+            Set by the GUI thread to stop the edit.
+
+        Raises
+        ------
+        ScribbleError
+            No result to edit yet.
+        """
         if self.history is None:
             raise ScribbleError("run with scribbles first")
-        self.history.apply(edit, *args)
-        self._relabel_series()
+        edit, current = EDITS[kind], self.result
+        state = None if self.series_states is None else self.series_states[-1]
+        states, source, offset = list(self.series_states or []), self.source, self._offset()
+        calibration = layer_calibration(source) if self.target is not None else None
+        adopted = self.target is not None
+
+        def steps():
+            result = edit(current, *args)
+            if state is None:  # an image: the edit itself is all
+                return edits.PendingEdit(result)
+            if kind == "rename":
+                return edits.PendingEdit(result, edits.SeriesState(
+                    state.data, state.features, state.fractions))
+            if kind == "merge":
+                table = merge_table(current.model.n_patterns, *args)
+                data = yield from _staged("merging", edits.merged_frames(
+                    state.data, table, offset, cancelled))
+            else:
+                dtype = edits.layer_dtype(result.params.n_patterns + offset, state.data.dtype)
+                data = yield from _staged("labelling", edits.relabelled_frames(
+                    result.model, source.data, offset, dtype, cancelled))
+            features, fractions = {}, None
+            if adopted:
+                features, fractions = yield from _staged("statistics", edits.series_table_steps(
+                    data, source.data, result.params, offset, calibration, cancelled))
+            new = edits.SeriesState(data, features, fractions)
+            edits.spill_old([*states, new])
+            return edits.PendingEdit(result, new)
+
+        return steps()
+
+    def commit(self, pending: edits.PendingEdit) -> Result:
+        """Show an edit computed by `edit_steps` (the GUI thread).
+
+        Parameters
+        ----------
+        pending : PendingEdit
+            What the steps returned.
+
+        Returns
+        -------
+        Result
+        """
+        self.history.push(pending.result)
+        if pending.state is not None and self.series_states is not None:
+            self.series_states.append(pending.state)
         self._update_layer()
         return self.result
 
-    def _relabel_series(self) -> None:
-        """A series: every frame labelled again with the edited model (here, not in a
-        thread: an edit of a long series takes as long as labelling it)."""
-        if self.series_labels is None:
-            return
+    def _edit(self, kind: str, *args) -> Result:
         from ..core.progress import run
-        from ..core.series import label_frames_steps
 
-        self.series_labels = run(label_frames_steps(self.result.model, self.source.data))[0]
+        return self.commit(run(self.edit_steps(kind, *args)))
 
     def merge(self, a: int, b: int) -> Result:
-        """Merge patterns `a` and `b` (`core.edit.merge`)."""
-        return self._edit(merge, a, b)
+        """Merge patterns `a` and `b` (`core.edit.merge`), here (`edit_steps`: a worker)."""
+        return self._edit("merge", a, b)
 
     def split(self, pattern: int) -> Result:
-        """Split `pattern` in two (`core.edit.split`)."""
-        return self._edit(split, pattern)
+        """Split `pattern` in two (`core.edit.split`), here (`edit_steps`: a worker)."""
+        return self._edit("split", pattern)
 
     def rename(self, names) -> Result:
         """Name the patterns (`core.edit.rename`)."""
-        return self._edit(rename, list(names))
+        return self._edit("rename", list(names))
 
     def undo(self) -> Result | None:
-        """Back to the result before the last edit."""
+        """Back to the result before the last edit: a series gets back the exact array
+        its layer showed (kept, `controller.series_edits`), nothing is computed."""
         if self.history is None:
             return None
+        if self.history.can_undo and self.series_states is not None \
+                and len(self.series_states) > 1:
+            self.series_states.pop().drop()
         self.history.undo()
-        self._relabel_series()
         self._update_layer()
         return self.result
 
@@ -323,8 +419,10 @@ class ScribbleSession:
         meta = run_metadata(source.name, result.params, version=result.model.version,
                             frame=None, role="scribbled patterns",
                             pattern_names=list(result.model.names))
-        labels = result.labels if self.series_labels is None else self.series_labels
-        data = (labels + LABEL_OFFSET).astype(np.int32)
+        if self.series_states is None:
+            data = (result.labels + LABEL_OFFSET).astype(np.int32)
+        else:
+            data = self.series_states[-1].data
         where = placement(source) if source.ndim == 2 else series_placement(source)
         layer = self._find(source, "scribbled patterns")
         if layer is None:
@@ -350,20 +448,28 @@ class ScribbleSession:
         offset = int(meta.get("label_offset", LABEL_OFFSET))
         meta["params"] = result.params.to_dict()
         meta["pattern_names"] = list(result.model.names)
-        if self.series_labels is None:
+        if self.series_states is None:
             features = result_features(self.source, result, self.frame, offset)
-            labels, fractions = result.labels, features["area_fraction"]
+            fractions = features["area_fraction"]
+            layer.data = (result.labels + offset).astype(layer.data.dtype)
         else:
-            features, fractions = series_features(self.source, self.series_labels,
-                                                  result.params, offset)
-            labels = self.series_labels
+            state = self.series_states[-1]
+            if state.fractions is None:  # an adopted run without its numbers
+                from ..core.progress import run
+
+                state.features, state.fractions = run(edits.series_table_steps(
+                    state.data, self.source.data, result.params, offset,
+                    layer_calibration(self.source)))
+            features, fractions = dict(state.features), state.fractions
             if "area_fraction" in meta:
                 meta["area_fraction"] = np.asarray(fractions).tolist()
+            layer.data = state.data
         features["name"] = np.array(self.names(), dtype=object)
-        layer.data = (labels + offset).astype(layer.data.dtype)
         layer.metadata = {**layer.metadata, METADATA_KEY: meta}
         layer.features = features
-        layer.colormap = label_colour_dict(result.params.n_patterns, offset)
+        if result.params.n_patterns > self._coloured:  # (napari: 0.2 s for a new colormap)
+            layer.colormap = label_colour_dict(result.params.n_patterns, offset)
+            self._coloured = result.params.n_patterns
         if self.record is not None:
             edited_record(self.record, result.params.n_patterns, fractions,
                           self.history.can_undo)
@@ -521,34 +627,6 @@ class ScribbleSession:
         return int(ri[int(row)] * grid.shape[1] + ci[int(col)])
 
 
-def series_features(source, labels: np.ndarray, params: Params, offset: int):
-    """Features and per-frame area fractions of a series' edited patterns.
-
-    Parameters
-    ----------
-    source : napari.layers.Image
-        The (T, Y, X) series.
-    labels : ndarray of int, (T, Y, X)
-        Patterns of every frame (or of the grid without upsampling).
-    params : Params
-        Of the edited result.
-    offset : int
-        Label value of pattern 0 in the layer.
-
-    Returns
-    -------
-    features : dict of str to ndarray
-        `io.statistics.features_table` (means over frames).
-    area_fraction : ndarray, (T, n_patterns)
-    """
-    from ..io.statistics import features_table, pattern_statistics
-    from .layer_io import layer_calibration
-
-    stats = pattern_statistics(labels, source.data, params)
-    table = features_table(stats, layer_calibration(source), source.data.shape, offset)
-    return table, stats.area_fraction
-
-
 def edited_record(record, n_patterns: int, area_fraction, edited: bool) -> None:
     """A run's `RunRecord` after an edit: its area fractions, status line, edited count.
 
@@ -576,6 +654,16 @@ def edited_record(record, n_patterns: int, area_fraction, edited: bool) -> None:
                           np.nanmean(fractions, 0) if series else fractions,
                           frame=record.frame, n_frames=len(fractions) if series else None)
     record.summary = summary + (" · edited" if edited else "")
+
+
+def _staged(stage: str, steps: Generator) -> Generator:
+    """Re-yield ``(done, total)`` steps as ``(stage, done, total)``; return their value."""
+    while True:
+        try:
+            done, total = next(steps)
+        except StopIteration as stop:
+            return stop.value
+        yield stage, done, total
 
 
 def _series_steps(series, params: Params, scribbles: dict):

@@ -3,7 +3,9 @@
 Each edit returns a new `Result` whose `Model` labels other images the same
 way: a merged pattern keeps both cluster centres (`Model.centre_patterns`
 maps centres to patterns), a split pattern's centres are replaced by the
-two centres of k-means (k = 2) on its own grid points. Nothing is
+two centres of k-means (k = 2) on its own grid points. A merge is a pure
+relabel of the existing labels (`merge_table`: no pixel moves between the
+other patterns); a split labels the grid points again. Nothing is
 modified in place, so keeping the previous result is all an undo needs
 (`History`).
 """
@@ -34,11 +36,16 @@ def _groups(model: Model) -> np.ndarray:
     return np.asarray(model.centre_patterns, dtype=np.int64)
 
 
-def _relabelled(result: Result, model: Model) -> Result:
-    """`result` labelled again with `model` (same features, grid and descriptors)."""
+def _relabelled(result: Result, model: Model, table: np.ndarray | None = None) -> Result:
+    """`result` labelled again with `model` (same features, grid and descriptors); with
+    `table` (a merge) its labels are ``table[labels]`` and only the confidence is new."""
     grid_labels, confidence = model.assign(result.pca_components)
     params = model.params
-    labels = result.grid.upsample(grid_labels) if params.upsampling else grid_labels
+    if table is not None:
+        grid_labels = table[result.grid_labels].astype(np.int32)
+        labels = table[result.labels]
+    else:
+        labels = result.grid.upsample(grid_labels) if params.upsampling else grid_labels
     sep = pca_sep = None
     if result.separability is not None and result.descriptors is not None and \
             model.n_patterns > 1:
@@ -55,11 +62,42 @@ def _names_without(names: tuple, gone: int) -> tuple:
     return tuple(n for i, n in enumerate(names) if i != gone)
 
 
+def merge_table(n_patterns: int, a: int, b: int) -> np.ndarray:
+    """The lookup table of a merge: ``table[old pattern]`` is the new pattern.
+
+    `a` and `b` become the smaller of the two; patterns above the larger
+    move down by one.
+
+    Parameters
+    ----------
+    n_patterns : int
+        Patterns before the merge.
+    a, b : int
+        The two merged patterns (different, both < `n_patterns`).
+
+    Returns
+    -------
+    ndarray of int32, (n_patterns,)
+
+    Examples
+    --------
+    >>> merge_table(4, 2, 0).tolist()
+    [0, 1, 0, 2]
+    """
+    keep, gone = min(a, b), max(a, b)
+    table = np.arange(n_patterns, dtype=np.int32)
+    table[gone] = keep
+    table[gone + 1:] -= 1
+    return table
+
+
 def merge(result: Result, a: int, b: int) -> Result:
     """Merge patterns `a` and `b` into the smaller number of the two.
 
     Patterns above the larger number move down by one; the merged pattern
-    keeps the name of the smaller number.
+    keeps the name of the smaller number. The labels are relabelled by
+    `merge_table` (a pixel of another pattern never changes); the model's
+    centres are kept, grouped (it labels other images the same way).
 
     Parameters
     ----------
@@ -88,7 +126,7 @@ def merge(result: Result, a: int, b: int) -> Result:
     model = replace(result.model, centre_patterns=groups,
                     params=result.model.params.replace(n_patterns=result.model.n_patterns - 1),
                     names=_names_without(result.model.names, gone))
-    return _relabelled(result, model)
+    return _relabelled(result, model, merge_table(result.model.n_patterns, a, b))
 
 
 def split(result: Result, pattern: int, random_state=None) -> Result:
@@ -218,7 +256,21 @@ class History:
         -------
         Result
         """
-        self._results.append(edit(self.current, *args, **kwargs))
+        return self.push(edit(self.current, *args, **kwargs))
+
+    def push(self, result: Result) -> Result:
+        """`result` (an edit of `current` computed elsewhere, e.g. in a worker) becomes current.
+
+        Parameters
+        ----------
+        result : Result
+            The edited result.
+
+        Returns
+        -------
+        Result
+        """
+        self._results.append(result)
         return self.current
 
     def undo(self) -> Result:

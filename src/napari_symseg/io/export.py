@@ -31,7 +31,7 @@ from ..core.params import Params
 from ..core.stats import PatternStats
 from ..errors import ExportError
 from .calibration import Calibration
-from .figure import write_overlay
+from .figure import frame_caption, write_overlay
 from .labels import as_file_labels, write_labels, write_labels_frames
 from .output import Outputs, check_outputs, write_text
 from .statistics import (
@@ -314,7 +314,9 @@ def _write_export(base, image, params: Params, calibration, stats: PatternStats,
                          record["napari_symseg"])
             write_stats_csv(outputs.temp(paths["stats"]), stats, calibration, shape)
             write_overlay(outputs.temp(paths["overlay"]), image_frame, labels_frame,
-                          calibration, colours, params.n_patterns, names=names)
+                          calibration, colours, params.n_patterns, names=names,
+                          caption=frame_caption(t, shape[0], calibration)
+                          if len(shape) == 3 else "")
             return outputs.commit()
         except OSError as err:
             where = err.filename or paths["labels"].parent

@@ -203,6 +203,7 @@ def overlay_figure(
     alpha: float = 0.35,
     legend: bool = True,
     names=(),
+    caption: str = "",
 ) -> np.ndarray:
     """The overlay with boundaries, scale bar and legend, as an RGB image of the image's size.
 
@@ -226,6 +227,8 @@ def overlay_figure(
     names : sequence of str, optional
         Names of patterns 0, 1, ... in the legend (``--pattern-names``); a pattern
         without a name (or an empty one) is called ``pattern k``.
+    caption : str, optional
+        Written in the lower left corner (a series' frame: `frame_caption`).
 
     Returns
     -------
@@ -268,6 +271,10 @@ def overlay_figure(
                            antialiased=False))
     ax.text(centre, y0 - 0.25 * font, label, color=bar, fontsize=points,
             ha="center", va="bottom")
+    if caption:
+        ax.text(margin, height - margin, caption, color="white", fontsize=points, ha="left",
+                va="bottom", bbox={"facecolor": "black", "alpha": 0.55, "edgecolor": "none",
+                                "pad": pad * 72.0 / _DPI})
     if legend and 0 < n <= MAX_LEGEND:
         handles = [Patch(facecolor=colours[k] / 255, edgecolor="white", linewidth=0.5,
                          label=legend_name(names, k)) for k in range(n)]
@@ -279,6 +286,38 @@ def overlay_figure(
     if out.shape[:2] != (height, width):  # rounding of the figure size: never resample
         raise RuntimeError(f"figure is {out.shape[:2]}, expected {(height, width)}")
     return out
+
+
+def frame_caption(t: int, n_frames: int, calibration=None) -> str:
+    """The overlay's caption of frame `t` of a series: ``frame t+1 / T``, and its time.
+
+    Frames are counted from 1 here (napari's time slider shows `t`, from 0);
+    the time (``origin + t * scale`` of the first axis) is added when the
+    series is calibrated in time.
+
+    Parameters
+    ----------
+    t : int
+        The frame (0-based).
+    n_frames : int
+        Frames in the series.
+    calibration : Calibration, optional
+        Of the (T, Y, X) series.
+
+    Examples
+    --------
+    >>> frame_caption(2, 12)
+    'frame 3 / 12'
+    """
+    from .calibration import unit_symbol
+
+    text = f"frame {int(t) + 1} / {int(n_frames)}"
+    if calibration is not None and len(calibration.units) == 3 \
+            and str(calibration.units[0]) not in ("pixel", ""):
+        origin = float(calibration.origin[0]) if len(calibration.origin) == 3 else 0.0
+        time = origin + int(t) * float(calibration.scale[0])
+        text += f" · t = {time:.4g} {unit_symbol(str(calibration.units[0]))}"
+    return text
 
 
 def legend_name(names, k: int) -> str:
@@ -304,6 +343,7 @@ def write_overlay(
     n_patterns: int | None = None,
     alpha: float = 0.35,
     names=(),
+    caption: str = "",
 ) -> None:
     """Save `overlay_figure` as a PNG (one image pixel = one PNG pixel).
 
@@ -325,11 +365,14 @@ def write_overlay(
         Weight of the pattern colours.
     names : sequence of str, optional
         Names of patterns 0, 1, ... in the legend.
+    caption : str, optional
+        Lower left corner (a series' frame: `frame_caption`).
     """
     from PIL import Image
 
     from .output import replacing
 
-    rgb = overlay_figure(image, labels, calibration, colours, n_patterns, alpha, names=names)
+    rgb = overlay_figure(image, labels, calibration, colours, n_patterns, alpha, names=names,
+                         caption=caption)
     with replacing(Path(path)) as tmp:
         Image.fromarray(rgb).save(tmp)

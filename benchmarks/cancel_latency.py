@@ -1,0 +1,90 @@
+"""Cancel latency of the dock's runs: from *Cancel* to the widget being idle again.
+
+Usage (headless under Xvfb)::
+
+    QT_API=pyqt6 xvfb-run -a -s "-screen 0 1366x768x24" \\
+        python benchmarks/cancel_latency.py [--repeat 5] [--size 2048] [--frames 6]
+
+Two runs, each started `--repeat` times and cancelled after 1, 2, ... s
+(the descriptor stage of the image; the frames of the series): a `--size`²
+tiled two-phase image with the widget's sizes of the stall tests, and an
+all-frames run of the in-situ series sample tiled to 1024² frames. Printed:
+every latency (s, from ``widget.cancel()`` to ``widget.worker is None``)
+and their median. The worker stops at the next progress step of the core,
+so the latency is the longest step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--size", type=int, default=2048)
+    parser.add_argument("--frames", type=int, default=6)
+    args = parser.parse_args(argv)
+
+    import napari
+    import numpy as np
+    from qtpy.QtWidgets import QApplication
+
+    from napari_symseg._qt.runner import napari_ready
+    from napari_symseg._sample_data import make_insitu_series_sample, make_two_phase_sample
+
+    app = QApplication.instance() or QApplication([])
+
+    def pump(seconds, until=lambda: False):
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end and not until():
+            app.processEvents()
+            time.sleep(0.005)
+
+    viewer = napari.Viewer(show=False)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    pump(120, lambda: napari_ready("shapes"))
+    tile = make_two_phase_sample()[0][0]
+    image = np.tile(tile, (args.size // tile.shape[0], args.size // tile.shape[1]))
+    frames = make_insitu_series_sample()[0][0]
+    series = np.stack([np.tile(frames[t % len(frames)], (4, 4)) for t in range(args.frames)])
+    cases = [
+        (f"{args.size}² image", viewer.add_image(image, name="img"), "current frame",
+         dict(patch_x=8, patch_y=8, window_x=10, window_y=10, max_num_points=25, stride=8,
+              n_patterns=2)),
+        (f"series {series.shape}", viewer.add_image(series, name="video"), "all frames",
+         dict(patch_x=8, patch_y=8, window_x=10, window_y=10, max_num_points=49, stride=2,
+              n_selected_operations=10, n_patterns=2)),
+    ]
+    for name, layer, segment, fields in cases:
+        widget.image.value = layer
+        if layer.ndim == 3:
+            widget.segment.value = segment
+        for field, value in fields.items():
+            widget.fields[field].value = value
+        latencies = []
+        for i in range(args.repeat):
+            assert widget.run() is not None
+            pump(1.0 + i)
+            if widget.worker is None:
+                print(f"{name}: finished before the cancel at {1.0 + i:.0f} s")
+                continue
+            status = widget.status.value
+            start = time.perf_counter()
+            widget.cancel()
+            pump(120, lambda: widget.worker is None)
+            latencies.append(time.perf_counter() - start)
+            print(f"{name}: cancelled at {1.0 + i:.0f} s ({status!r}): "
+                  f"{latencies[-1]:.2f} s to idle", flush=True)
+            pump(0.5)
+        if latencies:
+            print(f"{name}: median {statistics.median(latencies):.2f} s, "
+                  f"max {max(latencies):.2f} s over {len(latencies)}")
+    viewer.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,234 @@
+"""Edits of an all-frames series result, off the GUI thread: the steps, the states, undo.
+
+Merging two patterns of a (T, Y, X) result is a pure relabel: a lookup
+table (`core.edit.merge_table`) over the layer's existing values, frame by
+frame, no features. A split changes the model's centres, so every frame is
+labelled again (`core.series.label_frames_steps`). Both are generators of
+``(done, total)`` steps that a worker runs (`ScribbleSession.edit_steps`);
+they check a cancel flag between frames, and the new labels only reach the
+layer when the GUI thread commits the returned `SeriesState`, so a
+cancelled edit leaves the previous labels as they were.
+
+Undo gives back the exact previous array: each edit keeps the state before
+it (the array the layer showed, its features and area fractions), so undo
+is an assignment, no computation. Why copies, not the inverse table: a
+merge cannot be inverted (two patterns became one), and labelling again
+with the earlier model could differ from what was shown (the model
+assigns near-ties by float arithmetic). The copies are uint8 when the
+layer's values fit (one byte per pixel and frame); beyond `UNDO_BYTES` in
+memory the oldest are written to a temporary ``.npy`` file by the worker
+and memory-mapped back on undo (instant; the file is removed once popped).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Memory (bytes) the saved states of a series may hold before older ones go to disk.
+UNDO_BYTES = 1 << 30
+
+
+@dataclass
+class PendingEdit:
+    """An edit computed in a worker, not yet shown: `ScribbleSession.commit` shows it.
+
+    Attributes
+    ----------
+    result : Result
+        The edited result (of the edited frame, for a series).
+    state : SeriesState or None
+        A series: what its layer shows after the edit.
+    """
+
+    result: object
+    state: SeriesState | None = None
+
+
+class EditCancelled(Exception):
+    """A series edit stopped by its cancel flag (nothing changed)."""
+
+
+@dataclass
+class SeriesState:
+    """What an all-frames layer shows after an edit (or before the first).
+
+    Attributes
+    ----------
+    data : ndarray, (T, Y, X)
+        The layer's values (pattern + offset).
+    features : dict of str to ndarray
+        The layer's features (`series_table_steps`).
+    fractions : ndarray, (T, n_patterns)
+        Area fraction of every pattern in every frame.
+    path : str or None
+        Where `data` was written when it left memory (`spill`).
+    """
+
+    data: np.ndarray
+    features: dict = field(default_factory=dict)
+    fractions: np.ndarray | None = None
+    path: str | None = None
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held in memory."""
+        return 0 if self.path is not None else int(self.data.nbytes)
+
+    def spill(self) -> None:
+        """Write `data` to a temporary file and keep a read-only memory map of it."""
+        if self.path is not None:
+            return
+        handle, path = tempfile.mkstemp(prefix="symseg-undo-", suffix=".npy")
+        os.close(handle)
+        np.save(path, self.data)
+        self.data = np.load(path, mmap_mode="c")
+        self.path = path
+
+    def drop(self) -> None:
+        """Remove the temporary file (if any): the state is no longer needed."""
+        if self.path is not None:
+            try:
+                os.remove(self.path)
+            except OSError:
+                pass
+            self.path = None
+
+
+def spill_old(states: list[SeriesState], budget: int = UNDO_BYTES) -> None:
+    """Write the oldest saved states to disk until those in memory fit in `budget`.
+
+    The last state (the one shown) always stays in memory.
+
+    Parameters
+    ----------
+    states : list of SeriesState
+        Oldest first.
+    budget : int
+        Bytes.
+    """
+    for state in states[:-1]:
+        if sum(s.nbytes for s in states[:-1]) <= budget:
+            return
+        state.spill()
+
+
+def layer_dtype(n_values: int, current) -> np.dtype:
+    """uint8 when `n_values` values fit, else `current` (the layer's dtype)."""
+    return np.dtype(np.uint8) if n_values <= 255 else np.dtype(current)
+
+
+def merged_frames(data: np.ndarray, table: np.ndarray, offset: int,
+                  cancelled: threading.Event | None = None):
+    """The layer values after a merge, frame by frame: yields ``(done, total)``.
+
+    Parameters
+    ----------
+    data : ndarray, (T, Y, X)
+        The layer's values (pattern + `offset`; values below `offset` stay).
+    table : ndarray of int
+        `core.edit.merge_table` (patterns).
+    offset : int
+        Layer value of pattern 0.
+    cancelled : threading.Event, optional
+        Set: stop (`EditCancelled`) before the next frame.
+
+    Returns
+    -------
+    ndarray
+        (the generator's return value) a new array, the same dtype.
+    """
+    values = np.arange(max(int(data.max(initial=0)) + 1, offset + len(table)))
+    shifted = values.copy()
+    shifted[offset:offset + len(table)] = np.asarray(table) + offset
+    lut = shifted.astype(data.dtype)
+    out = np.empty_like(data)
+    for t in range(len(data)):
+        if cancelled is not None and cancelled.is_set():
+            raise EditCancelled
+        out[t] = lut[data[t]]
+        yield t + 1, len(data)
+    return out
+
+
+def relabelled_frames(model, series, offset: int, dtype,
+                      cancelled: threading.Event | None = None):
+    """Every frame labelled again with `model` (a split): yields ``(done, total)``.
+
+    Parameters
+    ----------
+    model : Model
+        The edited model.
+    series : array_like, (T, Y, X)
+        The frames.
+    offset : int
+        Layer value of pattern 0.
+    dtype : dtype
+        Of the returned layer values.
+    cancelled : threading.Event, optional
+        Set: stop (`EditCancelled`) after the current frame.
+
+    Returns
+    -------
+    ndarray
+        (the generator's return value) pattern + `offset`.
+    """
+    from ..core.series import label_frames_steps
+
+    steps = label_frames_steps(model, series)
+    try:
+        while True:
+            if cancelled is not None and cancelled.is_set():
+                steps.close()
+                raise EditCancelled
+            step = next(steps)
+            yield step.done, step.total
+    except StopIteration as stop:
+        labels = stop.value[0]
+    out = np.empty(labels.shape, dtype)
+    for t in range(len(labels)):
+        np.add(labels[t], offset, out=out[t], casting="unsafe")
+    return out
+
+
+def series_table_steps(data: np.ndarray, series, params, offset: int, calibration,
+                       cancelled: threading.Event | None = None):
+    """Features and per-frame area fractions of an edited series: yields ``(done, total)``.
+
+    Parameters
+    ----------
+    data : ndarray, (T, Y, X)
+        The layer's values (pattern + `offset`).
+    series : array_like, (T, Y, X)
+        The frames.
+    params : Params
+        Of the edited result.
+    offset : int
+        Layer value of pattern 0.
+    calibration : Calibration or None
+        Of the series (`controller.layer_io.layer_calibration`, read on the GUI thread).
+    cancelled : threading.Event, optional
+        Set: stop (`EditCancelled`) before the next frame.
+
+    Returns
+    -------
+    (dict, ndarray)
+        (the generator's return value) the features (`io.statistics.features_table`)
+        and the (T, n_patterns) area fractions.
+    """
+    from ..core.stats import PatternStats
+    from ..io.statistics import features_table, frame_pattern_statistics
+
+    stats = PatternStats.empty(len(data), params.n_patterns)
+    for t in range(len(data)):
+        if cancelled is not None and cancelled.is_set():
+            raise EditCancelled
+        labels = data[t].astype(np.int32) - offset
+        stats.set(t, frame_pattern_statistics(labels, np.asarray(series[t]), params))
+        yield t + 1, len(data)
+    table = features_table(stats, calibration, tuple(np.shape(series)), offset)
+    return table, stats.area_fraction
