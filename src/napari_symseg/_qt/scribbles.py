@@ -246,9 +246,13 @@ class ScribblesWidget(Container):
         self.worker = create_worker(lambda: (yield from steps), _start_thread=False)
         self.worker.returned.connect(lambda result: self._show(source, result))
         self.worker.errored.connect(lambda err: setattr(self.status, "value", str(err)))
-        self.worker.finished.connect(lambda: setattr(self.run_button, "enabled", True))
+        self.worker.finished.connect(self._run_finished)
         self.worker.start()
         return self.worker
+
+    def _run_finished(self) -> None:
+        self.worker = None  # (tests and callers wait on this: a short run may end before
+        self.run_button.enabled = True  # anyone could connect to its finished signal)
 
     def _show(self, source, result) -> None:
         self.session.show(source, result)
@@ -288,6 +292,7 @@ class ScribblesWidget(Container):
         self.apply_worker.returned.connect(
             lambda labels: self._applied(target, labels))
         self.apply_worker.errored.connect(lambda err: setattr(self.status, "value", str(err)))
+        self.apply_worker.finished.connect(lambda: setattr(self, "apply_worker", None))
         self.apply_worker.start()
         return self.apply_worker
 
