@@ -317,3 +317,29 @@ def test_frames_unlike_the_reference_are_reported():
     assert np.nanmax(auto.unlike) < 0.05 and auto.consistency_note() is None
     assert auto.model.reach > 0 and Model.from_dict(auto.model.to_dict()).reach == \
         auto.model.reach
+
+
+def test_frames_in_threads_equal_one_at_a_time_bit_for_bit(series, result):
+    # core.frame_threads: one frame per thread, each on one numba thread, against one
+    # frame at a time with the kernels on every thread; then an early stop
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    blas = [lib["num_threads"] for lib in threadpool_info()]
+    threads = threading.active_count()
+    one = run(label_frames_steps(result.model, series, workers=1))
+    for workers in (2, 3):
+        labels, stats = run(label_frames_steps(result.model, series, workers=workers))
+        assert np.array_equal(labels, one[0])
+        for name in ("area_fraction", "regions", "mean_intensity", "unlike"):
+            assert np.array_equal(getattr(stats, name), getattr(one[1], name), equal_nan=True)
+    assert np.array_equal(one[0], result.labels)
+    source = FrameSource(series)
+    steps = label_frames_steps(result.model, source, workers=2)
+    assert [next(steps).frame for _ in range(2)] == [0, 1]
+    assert source.reads == [0, 1, 2, 3]  # two frames in flight beside the one yielded
+    steps.close()  # the frames in flight finish, the rest are never read
+    assert source.reads == [0, 1, 2, 3]
+    assert threading.active_count() == threads
+    assert [lib["num_threads"] for lib in threadpool_info()] == blas  # BLAS threads restored

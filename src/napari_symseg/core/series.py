@@ -30,6 +30,7 @@ from .cluster import active_client, label_on_cluster
 from .consistency import consistency_note, reach
 from .descriptors.registry import get_family
 from .frame_labels import label_frame, label_task, labels_shape
+from .frame_threads import frame_workers, label_in_threads
 from .model import Model
 from .params import AUTO_REFERENCE_FRAMES, Params
 from .pipeline import fit_steps
@@ -281,7 +282,8 @@ def fit_series_steps(
 
 # ----------------------------------------------------------------------- labelling
 def label_frames_steps(
-    model: Model, series, out=None, frames=None, start: float = 0.0
+    model: Model, series, out=None, frames=None, start: float = 0.0,
+    workers: int | None = None,
 ) -> Generator[SeriesProgress, None, tuple[np.ndarray, PatternStats]]:
     """Label frames of `series` with `model`, one at a time; yields after each frame.
 
@@ -299,6 +301,10 @@ def label_frames_steps(
         Frames to label (default all).
     start : float
         Overall progress when this starts (the rest is shared by the frames).
+    workers : int, optional
+        Frames labelled side by side, one per thread (`core.frame_threads`);
+        default numba's thread count; 1: one frame at a time, its kernels on
+        all threads. The labels are the same either way.
 
     Returns
     -------
@@ -322,11 +328,18 @@ def label_frames_steps(
 
     client = active_client()
     if client is None:
-        for done, t in enumerate(frames, 1):
-            _, labels, row = label_task(model, series[t], t)  # what a cluster worker does
-            out[t] = labels
-            stats.set(t, row)
-            yield progress(done, t, labels)
+        workers = frame_workers() if workers is None else max(1, int(workers))
+        if workers > 1 and total > 1:
+            tasks = label_in_threads(model, series, frames, min(workers, total))
+        else:  # what a cluster worker does, frame by frame
+            tasks = (label_task(model, series[t], t) for t in frames)
+        try:
+            for done, (t, labels, row) in enumerate(tasks, 1):
+                out[t] = labels
+                stats.set(t, row)
+                yield progress(done, t, labels)
+        finally:
+            tasks.close()  # stopped early: no frame is left running
         return out, stats
 
     yield from label_on_cluster(client, model, series, frames, out, stats, progress)
