@@ -343,3 +343,22 @@ def test_frames_in_threads_equal_one_at_a_time_bit_for_bit(series, result):
     assert source.reads == [0, 1, 2, 3]
     assert threading.active_count() == threads
     assert [lib["num_threads"] for lib in threadpool_info()] == blas  # BLAS threads restored
+
+
+def test_reference_frames_in_threads_give_the_same_fit_bit_for_bit(series, monkeypatch):
+    # pipeline._keep_all_in_threads: the reference frames' descriptors one per thread,
+    # against one frame after the other (image_workers() == 1)
+    from napari_symseg.core import pipeline
+
+    params = PARAMS.replace(reference_frames=(0, 2, 4))
+    steps = fit_series_steps(series, params)
+    threaded = run(steps)
+    monkeypatch.setattr(pipeline, "image_workers", lambda: 1)
+    alone = run(fit_series_steps(series, params))
+    for a, b in ((threaded.full_model, alone.full_model), (threaded.model, alone.model)):
+        assert np.array_equal(a.pca.mean, b.pca.mean)
+        assert np.array_equal(a.pca.components, b.pca.components)
+        assert np.array_equal(a.centres, b.centres)
+    assert np.array_equal(threaded.separability, alone.separability)
+    progress = [p.fraction for p in fit_series_steps(series, params)]
+    assert progress == sorted(progress)

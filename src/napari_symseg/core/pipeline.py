@@ -30,6 +30,7 @@ from .pca import CovarianceAccumulator
 from .progress import Progress, run
 from .result import Result
 from .scribbles import WIDE_COMPONENTS, check_scribbles, scribbled_fit, whitened
+from .threads import image_workers, map_in_threads
 from .validation import as_image
 
 
@@ -108,10 +109,13 @@ def fit_steps(
     chunks = [DescriptorChunks(img, params, operations, 2, stream, tally) for img in images]
 
     acc = CovarianceAccumulator(n_features)
+    workers = min(image_workers(), len(chunks))
+    if not stream and workers > 1:  # several images (a series' reference frames)
+        yield from _keep_all_in_threads(chunks, acc, workers)
     for c in chunks:
         if stream:
             yield from c.each(lambda sl, block, c=c: acc.add(c.fit_part(block, sl)))
-        else:
+        elif c.kept is None:
             acc.add(c.fit_part((yield from c.keep_all())))
     if not stream:  # (a streamed run's projection pass is still descriptor work)
         yield Progress("pca", 0, 1)
@@ -151,6 +155,30 @@ def fit_steps(
     model = Model(params, operations, pca, centres, __version__,
                   reach=reach(features, centres))
     return Fit(model, chunks, features, assigned)
+
+
+def _keep_all(chunks: DescriptorChunks) -> np.ndarray:
+    """One image's descriptors, computed and kept (`DescriptorChunks.keep_all`)."""
+    return run(chunks.keep_all())
+
+
+def _keep_all_in_threads(chunks: list, acc: CovarianceAccumulator,
+                         workers: int) -> Generator[Progress, None, None]:
+    """The kept descriptors of several images, one image per thread (`core.threads`),
+    added to `acc` in the images' order: the same sums as one image after the other.
+    Progress after each image; stopping waits for the images being computed."""
+    tally = chunks[0].tally
+    done = tally.done
+    yield Progress("descriptors", done, tally.total)
+    kept = map_in_threads(_keep_all, ((c,) for c in chunks), workers)
+    try:
+        for c, descriptors in zip(chunks, kept, strict=True):
+            acc.add(c.fit_part(descriptors))
+            done += len(c.slices)
+            yield Progress("descriptors", done, tally.total)
+    finally:
+        kept.close()
+    tally.done = done  # (the threads' own counts may have raced)
 
 
 def segment_steps(

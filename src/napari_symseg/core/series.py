@@ -30,13 +30,13 @@ from .cluster import active_client, label_on_cluster
 from .consistency import consistency_note, reach
 from .descriptors.registry import get_family
 from .frame_labels import label_frame, label_task, labels_shape
-from .frame_threads import frame_workers, label_in_threads
 from .model import Model
 from .params import AUTO_REFERENCE_FRAMES, Params
 from .pipeline import fit_steps
 from .progress import SeriesProgress, relay, run
 from .separability import SeparabilityAccumulator
 from .stats import PatternStats
+from .threads import image_workers, map_in_threads
 from .validation import as_frame, check_series, frame_image
 
 #: share of a frame's run time spent outside the descriptors (validation,
@@ -302,7 +302,7 @@ def label_frames_steps(
     start : float
         Overall progress when this starts (the rest is shared by the frames).
     workers : int, optional
-        Frames labelled side by side, one per thread (`core.frame_threads`);
+        Frames labelled side by side, one per thread (`core.threads`);
         default numba's thread count; 1: one frame at a time, its kernels on
         all threads. The labels are the same either way.
 
@@ -328,9 +328,10 @@ def label_frames_steps(
 
     client = active_client()
     if client is None:
-        workers = frame_workers() if workers is None else max(1, int(workers))
-        if workers > 1 and total > 1:
-            tasks = label_in_threads(model, series, frames, min(workers, total))
+        workers = image_workers() if workers is None else max(1, int(workers))
+        if workers > 1 and total > 1:  # frames read here, labelled in the threads
+            tasks = map_in_threads(label_task, ((model, series[t], t) for t in frames),
+                                   min(workers, total))
         else:  # what a cluster worker does, frame by frame
             tasks = (label_task(model, series[t], t) for t in frames)
         try:
