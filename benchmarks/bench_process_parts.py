@@ -6,7 +6,7 @@ Usage::
 
 Each trial is a fresh process that does what ``napari-symseg segment img.npy
 -o out.npy`` does (defaults, hint printed), in the same order, timing each
-part: the imports (numpy, scipy.ndimage, numba, then the rest of the
+part: the imports (numpy, scipy, numba, then the rest of the
 command's modules), numba's first dispatch in a process (its typing and
 lowering registries, paid once whatever the kernel), the run (cached kernels
 loaded, descriptors, PCA, k-means, labels), the number-of-patterns hint and
@@ -36,7 +36,7 @@ marks = [("start", time.process_time(), time.perf_counter())]
 def mark(name):
     marks.append((name, time.process_time(), time.perf_counter()))
 import numpy as np; mark("import numpy")
-import scipy.ndimage; mark("import scipy.ndimage")
+import scipy; mark("import scipy")
 import numba; mark("import numba")
 from napari_symseg.cli import batch  # the command's modules (segment, io, core)
 from napari_symseg.cli.segment import _hint
