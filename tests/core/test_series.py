@@ -362,3 +362,27 @@ def test_reference_frames_in_threads_give_the_same_fit_bit_for_bit(series, monke
     assert np.array_equal(threaded.separability, alone.separability)
     progress = [p.fraction for p in fit_series_steps(series, params)]
     assert progress == sorted(progress)
+
+
+def test_refit_on_selected_operations_reuses_the_full_descriptors_bit_for_bit(series):
+    # fit_series_steps takes the selected operations' descriptors from the full fit's
+    # (fit_steps(kept=)); computing them again gives the same fit bit for bit
+    from napari_symseg.core.descriptors.registry import get_family
+    from napari_symseg.core.pipeline import fit_steps
+
+    images = [series[t].astype(float) for t in (0, 3)]
+    operations = get_family(PARAMS.descriptor_name).operations(PARAMS)
+    full = run(fit_steps(images, PARAMS, operations))
+    selected = np.array([7, 2, 30, 11, 5])
+    subset = operations.subset(selected)
+    kept = [c.kept[..., selected] for c in full.chunks]
+    reused = run(fit_steps(images, PARAMS, subset, kept=kept))
+    again = run(fit_steps(images, PARAMS, subset))
+    assert all(c.kept is k for c, k in zip(reused.chunks, kept, strict=True))  # not recomputed
+    assert all(np.array_equal(k, c.kept) for k, c in zip(kept, again.chunks, strict=True))
+    for name in ("mean", "components"):
+        assert np.array_equal(getattr(reused.model.pca, name), getattr(again.model.pca, name))
+    assert np.array_equal(reused.model.centres, again.model.centres)
+    fit = run(fit_series_steps(series, PARAMS.replace(reference_frames=(0, 3))))
+    assert np.array_equal(fit.model.centres, run(fit_steps(
+        images, PARAMS, operations.subset(fit.selected))).model.centres)

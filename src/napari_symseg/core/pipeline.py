@@ -65,7 +65,7 @@ class Fit:
 
 def fit_steps(
     images: list[np.ndarray], params: Params, operations: Operations | None = None,
-    scribbles: list | None = None,
+    scribbles: list | None = None, kept: list | None = None,
 ) -> Generator[Progress, None, Fit]:
     """Fit operations -> PCA -> k-means on validated 2-D images of one shape.
 
@@ -85,6 +85,11 @@ def fit_steps(
         Per image, checked scribbles (`core.scribbles.check_scribbles`):
         seeded k-means in the scribbles' numbering instead of k-means
         sorted by size (see `core.scribbles`).
+    kept : list of ndarray, optional
+        Per image, its descriptors of `operations` already computed
+        (float32, grid x features; e.g. columns of a fit with more
+        operations, which are the same bit for bit): used instead of
+        computing them again, unless the descriptors are streamed.
 
     Returns
     -------
@@ -108,15 +113,20 @@ def fit_steps(
     tally = Tally()
     chunks = [DescriptorChunks(img, params, operations, 2, stream, tally) for img in images]
 
+    if kept is not None and not stream:
+        for c, descriptors in zip(chunks, kept, strict=True):
+            c.kept = descriptors
+            tally.done += len(c.slices)
     acc = CovarianceAccumulator(n_features)
-    workers = min(image_workers(), len(chunks))
+    todo = [c for c in chunks if c.kept is None]
+    workers = min(image_workers(), len(todo))
     if not stream and workers > 1:  # several images (a series' reference frames)
-        yield from _keep_all_in_threads(chunks, acc, workers)
+        yield from _keep_all_in_threads(todo, workers)
     for c in chunks:
         if stream:
             yield from c.each(lambda sl, block, c=c: acc.add(c.fit_part(block, sl)))
-        elif c.kept is None:
-            acc.add(c.fit_part((yield from c.keep_all())))
+        else:
+            acc.add(c.fit_part(c.kept if c.kept is not None else (yield from c.keep_all())))
     if not stream:  # (a streamed run's projection pass is still descriptor work)
         yield Progress("pca", 0, 1)
     scales = None
@@ -162,18 +172,16 @@ def _keep_all(chunks: DescriptorChunks) -> np.ndarray:
     return run(chunks.keep_all())
 
 
-def _keep_all_in_threads(chunks: list, acc: CovarianceAccumulator,
-                         workers: int) -> Generator[Progress, None, None]:
-    """The kept descriptors of several images, one image per thread (`core.threads`),
-    added to `acc` in the images' order: the same sums as one image after the other.
+def _keep_all_in_threads(chunks: list, workers: int) -> Generator[Progress, None, None]:
+    """Compute and keep the descriptors of several images, one image per thread
+    (`core.threads`; the caller adds them to the covariance in the images' order).
     Progress after each image; stopping waits for the images being computed."""
     tally = chunks[0].tally
     done = tally.done
     yield Progress("descriptors", done, tally.total)
     kept = map_in_threads(_keep_all, ((c,) for c in chunks), workers)
     try:
-        for c, descriptors in zip(chunks, kept, strict=True):
-            acc.add(c.fit_part(descriptors))
+        for c, _ in zip(chunks, kept, strict=True):
             done += len(c.slices)
             yield Progress("descriptors", done, tally.total)
     finally:

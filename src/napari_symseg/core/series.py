@@ -267,9 +267,14 @@ def fit_series_steps(
     selected = select_operations(separability, params.n_selected_operations)
     final = full
     if selecting and model.n_patterns > 1:
+        # the selected operations' descriptors are columns of the full fit's (the same bit
+        # for bit): taken from them when kept, not computed again
+        columns = np.concatenate([selected, np.arange(len(operations), full.chunks[0].n_features)])
+        kept = None if any(c.kept is None for c in full.chunks) else [
+            np.ascontiguousarray(c.kept[..., columns]) for c in full.chunks]
         final = yield from report(
-            fit_steps(images, params, operations.subset(selected), strokes), share, 1 - share,
-            f"{len(selected)} selected operations,",
+            fit_steps(images, params, operations.subset(selected), strokes, kept), share,
+            1 - share, f"{len(selected)} selected operations,",
         )
         model = final.model
     else:
