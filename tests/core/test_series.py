@@ -386,3 +386,16 @@ def test_refit_on_selected_operations_reuses_the_full_descriptors_bit_for_bit(se
     fit = run(fit_series_steps(series, PARAMS.replace(reference_frames=(0, 3))))
     assert np.array_equal(fit.model.centres, run(fit_steps(
         images, PARAMS, operations.subset(fit.selected))).model.centres)
+
+
+def test_one_frame_at_a_time_under_numba_workqueue(monkeypatch):
+    # numba's workqueue threading layer must not be entered from two threads at once
+    import numba
+
+    from napari_symseg.core import threads
+
+    if numba.get_num_threads() < 2 or not threads._thread_safe_layer():
+        pytest.skip("one numba thread, or numba's workqueue layer itself")
+    assert threads.image_workers() == numba.get_num_threads()
+    monkeypatch.setattr(numba, "threading_layer", lambda: "workqueue")
+    assert threads.image_workers() == 1

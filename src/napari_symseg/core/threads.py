@@ -29,11 +29,31 @@ from .pca import single_threaded_blas
 def image_workers() -> int:
     """Images processed side by side by default: numba's thread count (1: one at a time).
 
+    One at a time also when numba's threading layer is ``workqueue`` (e.g. a
+    macOS install without OpenMP or TBB): it may not be entered from two
+    threads at once.
+
     Returns
     -------
     int
     """
-    return max(1, int(numba.get_num_threads()))
+    n = max(1, int(numba.get_num_threads()))
+    return n if n > 1 and _thread_safe_layer() else 1
+
+
+def _thread_safe_layer() -> bool:
+    """Whether numba's threading layer accepts parallel kernels from several threads."""
+    try:
+        try:
+            layer = numba.threading_layer()
+        except ValueError:  # no parallel kernel has run in this process yet: start the layer
+            from numba.np.ufunc.parallel import _launch_threads
+
+            _launch_threads()
+            layer = numba.threading_layer()
+    except Exception:  # numba's internals changed: the safe answer
+        return False
+    return layer in ("omp", "tbb")
 
 
 def _on_one_thread(task: Callable, *args):
