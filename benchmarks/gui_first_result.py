@@ -123,14 +123,19 @@ os._exit(0)
 """
 
 
-def trial(src: str, size: int, reruns: int) -> dict:
+def child_result(code: str, args: list[str], src: str) -> dict:
+    """Run `code` with `args` in a fresh interpreter importing `src`; its ``RESULT`` JSON."""
     env = {**os.environ, "QT_API": os.environ.get("QT_API", "pyqt6"), "PYTHONPATH": src}
-    done = subprocess.run([sys.executable, "-c", CHILD, str(size), str(reruns)], env=env,
+    done = subprocess.run([sys.executable, "-c", code, *args], env=env,
                           capture_output=True, text=True, timeout=900)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     if done.returncode != 0 or not lines:
         raise RuntimeError(done.stderr[-3000:])
     return json.loads(lines[-1][len("RESULT "):])
+
+
+def trial(src: str, size: int, reruns: int) -> dict:
+    return child_result(CHILD, [str(size), str(reruns)], src)
 
 
 def main(argv=None) -> int:

@@ -5,7 +5,7 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score as sklearn_silhouette
 
-from napari_symseg.core.kmeans import _same_partition, kmeans, silhouette_score
+from napari_symseg.core.kmeans import _same_partition, kmeans, silhouette_score, silhouette_scores
 
 
 def _data(seed):
@@ -54,3 +54,15 @@ def test_silhouette_matches_sklearn(seed):
     labels = rng.integers(0, int(rng.integers(2, 6)), len(x))
     labels[0] = labels.max() + 1  # a cluster of one point: silhouette 0
     assert silhouette_score(x, labels) == pytest.approx(sklearn_silhouette(x, labels), abs=1e-12)
+
+
+def test_silhouette_scores_share_distances_and_match_sklearn():
+    # more than one block of 1024 rows; several labelings of the same points (the hint's k)
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(2100, 3))
+    labelings = [rng.integers(0, k, len(x)) for k in (2, 3, 5)]
+    scores = silhouette_scores(x, labelings)
+    for labels, score in zip(labelings, scores, strict=True):
+        assert score == pytest.approx(sklearn_silhouette(x, labels), abs=1e-12)
+    with pytest.raises(ValueError, match="2 distinct"):
+        silhouette_scores(x, [np.zeros(len(x), int)])

@@ -317,3 +317,85 @@ def test_frames_unlike_the_reference_are_reported():
     assert np.nanmax(auto.unlike) < 0.05 and auto.consistency_note() is None
     assert auto.model.reach > 0 and Model.from_dict(auto.model.to_dict()).reach == \
         auto.model.reach
+
+
+def test_frames_in_threads_equal_one_at_a_time_bit_for_bit(series, result):
+    # core.frame_threads: one frame per thread, each on one numba thread, against one
+    # frame at a time with the kernels on every thread; then an early stop
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    blas = [lib["num_threads"] for lib in threadpool_info()]
+    threads = threading.active_count()
+    one = run(label_frames_steps(result.model, series, workers=1))
+    for workers in (2, 3):
+        labels, stats = run(label_frames_steps(result.model, series, workers=workers))
+        assert np.array_equal(labels, one[0])
+        for name in ("area_fraction", "regions", "mean_intensity", "unlike"):
+            assert np.array_equal(getattr(stats, name), getattr(one[1], name), equal_nan=True)
+    assert np.array_equal(one[0], result.labels)
+    source = FrameSource(series)
+    steps = label_frames_steps(result.model, source, workers=2)
+    assert [next(steps).frame for _ in range(2)] == [0, 1]
+    assert source.reads == [0, 1, 2, 3]  # two frames in flight beside the one yielded
+    steps.close()  # the frames in flight finish, the rest are never read
+    assert source.reads == [0, 1, 2, 3]
+    assert threading.active_count() == threads
+    assert [lib["num_threads"] for lib in threadpool_info()] == blas  # BLAS threads restored
+
+
+def test_reference_frames_in_threads_give_the_same_fit_bit_for_bit(series, monkeypatch):
+    # pipeline._keep_all_in_threads: the reference frames' descriptors one per thread,
+    # against one frame after the other (image_workers() == 1)
+    from napari_symseg.core import pipeline
+
+    params = PARAMS.replace(reference_frames=(0, 2, 4))
+    steps = fit_series_steps(series, params)
+    threaded = run(steps)
+    monkeypatch.setattr(pipeline, "image_workers", lambda: 1)
+    alone = run(fit_series_steps(series, params))
+    for a, b in ((threaded.full_model, alone.full_model), (threaded.model, alone.model)):
+        assert np.array_equal(a.pca.mean, b.pca.mean)
+        assert np.array_equal(a.pca.components, b.pca.components)
+        assert np.array_equal(a.centres, b.centres)
+    assert np.array_equal(threaded.separability, alone.separability)
+    progress = [p.fraction for p in fit_series_steps(series, params)]
+    assert progress == sorted(progress)
+
+
+def test_refit_on_selected_operations_reuses_the_full_descriptors_bit_for_bit(series):
+    # fit_series_steps takes the selected operations' descriptors from the full fit's
+    # (fit_steps(kept=)); computing them again gives the same fit bit for bit
+    from napari_symseg.core.descriptors.registry import get_family
+    from napari_symseg.core.pipeline import fit_steps
+
+    images = [series[t].astype(float) for t in (0, 3)]
+    operations = get_family(PARAMS.descriptor_name).operations(PARAMS)
+    full = run(fit_steps(images, PARAMS, operations))
+    selected = np.array([7, 2, 30, 11, 5])
+    subset = operations.subset(selected)
+    kept = [c.kept[..., selected] for c in full.chunks]
+    reused = run(fit_steps(images, PARAMS, subset, kept=kept))
+    again = run(fit_steps(images, PARAMS, subset))
+    assert all(c.kept is k for c, k in zip(reused.chunks, kept, strict=True))  # not recomputed
+    assert all(np.array_equal(k, c.kept) for k, c in zip(kept, again.chunks, strict=True))
+    for name in ("mean", "components"):
+        assert np.array_equal(getattr(reused.model.pca, name), getattr(again.model.pca, name))
+    assert np.array_equal(reused.model.centres, again.model.centres)
+    fit = run(fit_series_steps(series, PARAMS.replace(reference_frames=(0, 3))))
+    assert np.array_equal(fit.model.centres, run(fit_steps(
+        images, PARAMS, operations.subset(fit.selected))).model.centres)
+
+
+def test_one_frame_at_a_time_under_numba_workqueue(monkeypatch):
+    # numba's workqueue threading layer must not be entered from two threads at once
+    import numba
+
+    from napari_symseg.core import threads
+
+    if numba.get_num_threads() < 2 or not threads._thread_safe_layer():
+        pytest.skip("one numba thread, or numba's workqueue layer itself")
+    assert threads.image_workers() == numba.get_num_threads()
+    monkeypatch.setattr(numba, "threading_layer", lambda: "workqueue")
+    assert threads.image_workers() == 1

@@ -56,3 +56,24 @@ def test_one_csv_writer_with_time_and_area_columns(tmp_path):
     assert [(r["frame"], r["time_s"], r["name"]) for r in rows] == [("1", "0.5", "a"),
                                                                      ("1", "0.5", "b")]
     assert [float(r["area_nm2"]) for r in rows] == [6.0, 2.0]
+
+
+@pytest.mark.parametrize("label_dtype", [np.uint8, np.int32, np.int64, bool])
+@pytest.mark.parametrize("image_dtype", [np.float32, np.float64, np.uint16])
+def test_frame_statistics_equal_bit_for_bit_to_bincount(label_dtype, image_dtype):
+    # the one-pass kernel against the two np.bincount calls it replaced; labels beyond
+    # n_patterns are ignored but count in the area (as before)
+    rng = np.random.default_rng(4)
+    labels = rng.integers(0, 4, (37, 53)).astype(label_dtype)
+    image = (rng.normal(size=labels.shape) * 1e3 + 5e3).astype(image_dtype)
+    n = 3
+    lab = labels.ravel().astype(np.int64)
+    counts = np.bincount(lab, minlength=n)[:n].astype(np.float64)
+    sums = np.bincount(lab, weights=image.astype(np.float64).ravel(), minlength=n)[:n]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = np.where(counts > 0, sums / counts, np.nan)
+    area, _, mean = frame_statistics(labels, image, n)
+    assert np.array_equal(area, counts / lab.size)
+    assert np.array_equal(mean, means, equal_nan=True)  # a bool image has no label 2: NaN
+    with pytest.raises(ValueError, match="negative"):
+        frame_statistics(-np.ones((3, 3), int), np.ones((3, 3)), 2)

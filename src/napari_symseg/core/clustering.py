@@ -39,7 +39,8 @@ def fit_centres(features: np.ndarray, n_patterns: int, random_state) -> np.ndarr
             "use fewer patterns"
         )
     seed = None if random_state is None else int(rng.integers(2**31 - 1))
-    return kmeans(x, n_patterns, n_init=N_INIT, random_state=seed).cluster_centers_
+    with single_threaded_blas():  # small products: threads only wait for each other
+        return kmeans(x, n_patterns, n_init=N_INIT, random_state=seed).cluster_centers_
 
 
 def assign(features: np.ndarray, centres: np.ndarray,

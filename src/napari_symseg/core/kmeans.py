@@ -218,25 +218,56 @@ def silhouette_score(x: np.ndarray, labels: np.ndarray) -> float:
     >>> round(silhouette_score(x, np.array([0, 0, 1, 1])), 4)
     0.8997
     """
+    return silhouette_scores(x, [labels])[0]
+
+
+def silhouette_scores(x: np.ndarray, labelings) -> list[float]:
+    """`silhouette_score` of several labelings of the same points.
+
+    The pairwise distances, the bulk of the work, are computed once for all
+    labelings (the number-of-patterns hint scores k = 2 .. 6 on the same
+    sample); each score is the same arithmetic as `silhouette_score`.
+
+    Parameters
+    ----------
+    x : ndarray, (n, d)
+        Points.
+    labelings : sequence of ndarray of int, (n,)
+        Cluster of every point, per labeling (each with at least two labels).
+
+    Returns
+    -------
+    list of float
+        One mean silhouette per labeling.
+    """
     x = np.asarray(x, dtype=np.float64)
-    _, labels = np.unique(labels, return_inverse=True)
-    k = int(labels.max()) + 1
-    if k < 2:
-        raise ValueError("silhouette needs at least 2 distinct labels")
-    sizes = np.bincount(labels, minlength=k).astype(np.float64)
-    onehot = np.zeros((len(x), k))
-    onehot[np.arange(len(x)), labels] = 1.0
     norms = np.einsum("ij,ij->i", x, x)
-    sums = np.empty((len(x), k))
+    blocks = []
     for start in range(0, len(x), 1024):  # distances in blocks of rows (memory)
         d = _squared_distances(x[start : start + 1024], x, norms)
         rows = np.arange(len(d))
         d[rows, start + rows] = 0.0
-        sums[start : start + 1024] = np.sqrt(d) @ onehot
+        blocks.append(np.sqrt(d, out=d))
+    return [_silhouette(blocks, labels) for labels in labelings]
+
+
+def _silhouette(blocks: list[np.ndarray], labels: np.ndarray) -> float:
+    """Mean silhouette from the rows of root distances `blocks` (1024 points each)."""
+    _, labels = np.unique(labels, return_inverse=True)
+    n = len(labels)
+    k = int(labels.max()) + 1
+    if k < 2:
+        raise ValueError("silhouette needs at least 2 distinct labels")
+    sizes = np.bincount(labels, minlength=k).astype(np.float64)
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), labels] = 1.0
+    sums = np.empty((n, k))
+    for i, block in enumerate(blocks):
+        sums[i * 1024 : i * 1024 + len(block)] = block @ onehot
     own = sizes[labels]
-    a = sums[np.arange(len(x)), labels] / np.maximum(own - 1, 1)
+    a = sums[np.arange(n), labels] / np.maximum(own - 1, 1)
     means = sums / sizes[None, :]
-    means[np.arange(len(x)), labels] = np.inf
+    means[np.arange(n), labels] = np.inf
     b = means.min(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         s = (b - a) / np.maximum(a, b)

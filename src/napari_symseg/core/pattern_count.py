@@ -57,7 +57,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kmeans import kmeans, silhouette_score
+from .kmeans import kmeans, silhouette_scores
 from .pca import single_threaded_blas
 
 #: a two-pattern split below this separation (sharpness / dip) is one drifting pattern
@@ -355,6 +355,7 @@ def pattern_count_hint(
     separation = change = np.nan
     with single_threaded_blas():
         if k_max >= 2:
+            scored = {}  # k -> labels with two clusters or more
             for k in ks[1:]:
                 fitted = _kmeans(x, k, seed)
                 labels = fitted.labels_
@@ -364,7 +365,9 @@ def pattern_count_hint(
                     if axes is not None:
                         change = score_change(fitted.cluster_centers_, axes, n_scores)
                 if len(np.unique(labels)) > 1:
-                    silhouette[k - 1] = silhouette_score(x, labels)
+                    scored[k] = labels
+            if scored:  # the pairwise distances once for every k
+                silhouette[np.array(list(scored)) - 1] = silhouette_scores(x, scored.values())
             lo, hi = x.min(axis=0), x.max(axis=0)
             observed = np.array([_log_dispersion(x, k, seed) for k in (1, 2)])
             reference = np.array([

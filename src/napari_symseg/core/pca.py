@@ -117,7 +117,8 @@ class CovarianceAccumulator:
         mean, cov = self.covariance()
         if scales is not None:
             cov = cov * np.outer(scales, scales)
-        evals, evecs = np.linalg.eigh(cov)
+        with single_threaded_blas():  # a small matrix: threads only wait for each other
+            evals, evecs = np.linalg.eigh(cov)
         order = np.argsort(evals)[::-1]
         evals = np.clip(evals[order], 0.0, None)
         evecs = evecs[:, order].T

@@ -30,6 +30,7 @@ from .pca import CovarianceAccumulator
 from .progress import Progress, run
 from .result import Result
 from .scribbles import WIDE_COMPONENTS, check_scribbles, scribbled_fit, whitened
+from .threads import image_workers, map_in_threads
 from .validation import as_image
 
 
@@ -64,7 +65,7 @@ class Fit:
 
 def fit_steps(
     images: list[np.ndarray], params: Params, operations: Operations | None = None,
-    scribbles: list | None = None,
+    scribbles: list | None = None, kept: list | None = None,
 ) -> Generator[Progress, None, Fit]:
     """Fit operations -> PCA -> k-means on validated 2-D images of one shape.
 
@@ -84,6 +85,11 @@ def fit_steps(
         Per image, checked scribbles (`core.scribbles.check_scribbles`):
         seeded k-means in the scribbles' numbering instead of k-means
         sorted by size (see `core.scribbles`).
+    kept : list of ndarray, optional
+        Per image, its descriptors of `operations` already computed
+        (float32, grid x features; e.g. columns of a fit with more
+        operations, which are the same bit for bit): used instead of
+        computing them again, unless the descriptors are streamed.
 
     Returns
     -------
@@ -107,12 +113,20 @@ def fit_steps(
     tally = Tally()
     chunks = [DescriptorChunks(img, params, operations, 2, stream, tally) for img in images]
 
+    if kept is not None and not stream:
+        for c, descriptors in zip(chunks, kept, strict=True):
+            c.kept = descriptors
+            tally.done += len(c.slices)
     acc = CovarianceAccumulator(n_features)
+    todo = [c for c in chunks if c.kept is None]
+    workers = min(image_workers(), len(todo))
+    if not stream and workers > 1:  # several images (a series' reference frames)
+        yield from _keep_all_in_threads(todo, workers)
     for c in chunks:
         if stream:
             yield from c.each(lambda sl, block, c=c: acc.add(c.fit_part(block, sl)))
         else:
-            acc.add(c.fit_part((yield from c.keep_all())))
+            acc.add(c.fit_part(c.kept if c.kept is not None else (yield from c.keep_all())))
     if not stream:  # (a streamed run's projection pass is still descriptor work)
         yield Progress("pca", 0, 1)
     scales = None
@@ -151,6 +165,28 @@ def fit_steps(
     model = Model(params, operations, pca, centres, __version__,
                   reach=reach(features, centres))
     return Fit(model, chunks, features, assigned)
+
+
+def _keep_all(chunks: DescriptorChunks) -> np.ndarray:
+    """One image's descriptors, computed and kept (`DescriptorChunks.keep_all`)."""
+    return run(chunks.keep_all())
+
+
+def _keep_all_in_threads(chunks: list, workers: int) -> Generator[Progress, None, None]:
+    """Compute and keep the descriptors of several images, one image per thread
+    (`core.threads`; the caller adds them to the covariance in the images' order).
+    Progress after each image; stopping waits for the images being computed."""
+    tally = chunks[0].tally
+    done = tally.done
+    yield Progress("descriptors", done, tally.total)
+    kept = map_in_threads(_keep_all, ((c,) for c in chunks), workers)
+    try:
+        for c, _ in zip(chunks, kept, strict=True):
+            done += len(c.slices)
+            yield Progress("descriptors", done, tally.total)
+    finally:
+        kept.close()
+    tally.done = done  # (the threads' own counts may have raced)
 
 
 def segment_steps(

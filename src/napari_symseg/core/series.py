@@ -36,6 +36,7 @@ from .pipeline import fit_steps
 from .progress import SeriesProgress, relay, run
 from .separability import SeparabilityAccumulator
 from .stats import PatternStats
+from .threads import image_workers, map_in_threads
 from .validation import as_frame, check_series, frame_image
 
 #: share of a frame's run time spent outside the descriptors (validation,
@@ -266,9 +267,14 @@ def fit_series_steps(
     selected = select_operations(separability, params.n_selected_operations)
     final = full
     if selecting and model.n_patterns > 1:
+        # the selected operations' descriptors are columns of the full fit's (the same bit
+        # for bit): taken from them when kept, not computed again
+        columns = np.concatenate([selected, np.arange(len(operations), full.chunks[0].n_features)])
+        kept = None if any(c.kept is None for c in full.chunks) else [
+            np.ascontiguousarray(c.kept[..., columns]) for c in full.chunks]
         final = yield from report(
-            fit_steps(images, params, operations.subset(selected), strokes), share, 1 - share,
-            f"{len(selected)} selected operations,",
+            fit_steps(images, params, operations.subset(selected), strokes, kept), share,
+            1 - share, f"{len(selected)} selected operations,",
         )
         model = final.model
     else:
@@ -281,7 +287,8 @@ def fit_series_steps(
 
 # ----------------------------------------------------------------------- labelling
 def label_frames_steps(
-    model: Model, series, out=None, frames=None, start: float = 0.0
+    model: Model, series, out=None, frames=None, start: float = 0.0,
+    workers: int | None = None,
 ) -> Generator[SeriesProgress, None, tuple[np.ndarray, PatternStats]]:
     """Label frames of `series` with `model`, one at a time; yields after each frame.
 
@@ -299,6 +306,10 @@ def label_frames_steps(
         Frames to label (default all).
     start : float
         Overall progress when this starts (the rest is shared by the frames).
+    workers : int, optional
+        Frames labelled side by side, one per thread (`core.threads`);
+        default numba's thread count; 1: one frame at a time, its kernels on
+        all threads. The labels are the same either way.
 
     Returns
     -------
@@ -322,11 +333,19 @@ def label_frames_steps(
 
     client = active_client()
     if client is None:
-        for done, t in enumerate(frames, 1):
-            _, labels, row = label_task(model, series[t], t)  # what a cluster worker does
-            out[t] = labels
-            stats.set(t, row)
-            yield progress(done, t, labels)
+        workers = image_workers() if workers is None else max(1, int(workers))
+        if workers > 1 and total > 1:  # frames read here, labelled in the threads
+            tasks = map_in_threads(label_task, ((model, series[t], t) for t in frames),
+                                   min(workers, total))
+        else:  # what a cluster worker does, frame by frame
+            tasks = (label_task(model, series[t], t) for t in frames)
+        try:
+            for done, (t, labels, row) in enumerate(tasks, 1):
+                out[t] = labels
+                stats.set(t, row)
+                yield progress(done, t, labels)
+        finally:
+            tasks.close()  # stopped early: no frame is left running
         return out, stats
 
     yield from label_on_cluster(client, model, series, frames, out, stats, progress)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+import numba
 import numpy as np
 import scipy
 
@@ -79,14 +80,51 @@ def frame_statistics(
     """
     if np.shape(labels) != np.shape(image):
         raise ValueError(f"labels {np.shape(labels)} and image {np.shape(image)} differ in shape")
-    lab = np.asarray(labels).ravel()
-    counts = np.bincount(lab, minlength=n_patterns)[:n_patterns].astype(np.float64)
-    sums = np.bincount(lab, weights=np.asarray(image, np.float64).ravel(), minlength=n_patterns)
+    lab = np.asarray(labels)
+    if lab.dtype.kind == "b":
+        lab = lab.view(np.uint8)
+    if lab.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integers; got dtype {lab.dtype}")
+    if lab.dtype.kind == "i" and lab.size and lab.min() < 0:
+        raise ValueError("labels must not be negative")
+    pixels = np.asarray(image, np.float64)
+    if lab.ndim != 2:
+        lab, pixels = lab.reshape(1, -1), pixels.reshape(1, -1)
+    counts, sums = _pattern_sums(lab, pixels, n_patterns)
+    counts = counts.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = np.where(counts > 0, sums[:n_patterns] / counts, np.nan)
+        means = np.where(counts > 0, sums / counts, np.nan)
     source = np.asarray(labels if grid_labels is None else grid_labels)
     regions = np.array([scipy.ndimage.label(source == k)[1] for k in range(n_patterns)], np.int64)
     return counts / max(lab.size, 1), regions, means
+
+
+@numba.njit(cache=True, nogil=True)
+def _pattern_sums(labels, image, n):  # pragma: no cover - compiled
+    """Pixel count and intensity sum of labels 0 .. n - 1 of 2-D arrays in one pass:
+    what ``np.bincount(labels.ravel())`` and ``np.bincount(labels.ravel(),
+    weights=image.ravel())`` give, summed in the same order (equal bit for bit),
+    without their flattened int64 copies."""
+    counts = np.zeros(n, np.int64)
+    sums = np.zeros(n, np.float64)
+    # the count and running sum of the current run of one label stay in registers
+    current, run, total = -1, 0, 0.0
+    for i in range(labels.shape[0]):  # row by row: no flattened copy of a strided view
+        for j in range(labels.shape[1]):
+            k = labels[i, j]
+            if k >= n:
+                continue
+            if k != current:
+                if current >= 0:
+                    counts[current] += run
+                    sums[current] = total
+                current, run, total = k, 0, sums[k]
+            run += 1
+            total += image[i, j]
+    if current >= 0:
+        counts[current] += run
+        sums[current] = total
+    return counts, sums
 
 
 @dataclass

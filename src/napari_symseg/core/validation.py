@@ -60,27 +60,28 @@ def as_image(image, allow_series: bool = False, allow_constant: bool = False) ->
     if arr.size == 0:
         raise InputError(f"image is empty, shape {arr.shape}")
     out = np.array(arr, dtype=np.float64, order="C", copy=True)
-    bad = ~np.isfinite(out)
-    if bad.any():
+    finite = np.isfinite(out)
+    if not finite.all():
         raise InputError(
-            f"image contains {int(bad.sum())} NaN or infinite pixel(s); replace them "
-            "(e.g. with the median) or crop them away"
+            f"image contains {finite.size - np.count_nonzero(finite)} NaN or infinite "
+            "pixel(s); replace them (e.g. with the median) or crop them away"
         )
-    largest = float(np.abs(out).max())
+    # one minimum and one maximum per frame serve both checks below (no |image| copy)
+    frames = out.reshape((-1, *out.shape[-2:]))
+    lo, hi = frames.min(axis=(1, 2)), frames.max(axis=(1, 2))
+    largest = float(max(hi.max(), -lo.min()))  # = np.abs(out).max()
     if largest > MAX_ABS_VALUE:
         raise InputError(
             f"image values reach {largest:.3g}, too large to compute squares and sums with; "
             f"rescale the image (e.g. divide it by its maximum) so that values stay below "
             f"{MAX_ABS_VALUE:g}"
         )
-    frames = out.reshape((-1, *out.shape[-2:]))
-    for t, frame in enumerate([] if allow_constant else frames):
-        if frame.max() == frame.min():
-            where = f"frame {t} is" if out.ndim == 3 else "image is"
-            raise InputError(
-                f"{where} constant (every pixel = {frame.flat[0]:g}): there is no pattern "
-                "to segment"
-            )
+    for t in [] if allow_constant else np.flatnonzero(hi == lo)[:1]:
+        where = f"frame {t} is" if out.ndim == 3 else "image is"
+        raise InputError(
+            f"{where} constant (every pixel = {frames[t].flat[0]:g}): there is no pattern "
+            "to segment"
+        )
     return out
 
 
