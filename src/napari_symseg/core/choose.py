@@ -47,7 +47,7 @@ from itertools import combinations
 import numpy as np
 
 from .descriptors.contrast import n_channels
-from .descriptors.registry import CORRELATION_FAMILIES, get_family
+from .descriptors.registry import get_family
 from .grid import inside
 from .params import Params
 from .pattern_count import score_change, split_separation
@@ -118,7 +118,8 @@ def pair_measures(result: Result) -> list[tuple[float, float]]:
     """
     features, labels = _fit_points(result)
     p = result.params
-    axes = result.model.pca.components if p.descriptor_name in CORRELATION_FAMILIES else None
+    axes = result.model.pca.components if get_family(p.descriptor_name).scores_are_correlations \
+        else None
     out = []
     for i, j in combinations(range(len(result.cluster_centres)), 2):
         centres = result.cluster_centres[[i, j]]
