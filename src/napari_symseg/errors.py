@@ -39,3 +39,7 @@ class ExportError(SymsegError, ValueError):
 
 class ScribbleError(InputError):
     """Scribbles that cannot guide a run (wrong shape, too many classes, nothing covered)."""
+
+
+class Cancelled(Exception):
+    """Work stopped on request (a closed window, a Cancel button): not a failure."""

@@ -10,8 +10,8 @@ from .helpers import TIMEOUT, run_and_wait, set_fields
 
 def _measure(qtbot, section):
     assert section.start() is not None
-    qtbot.waitUntil(lambda: section.worker is not None and section.button.enabled,
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: section.worker is None and section.button.enabled,
+                    timeout=TIMEOUT)  # (the worker is forgotten once it has finished)
     qtbot.wait(50)
 
 

@@ -31,7 +31,7 @@ def test_measure_after_a_run(qtbot, viewer_widget, errors):
     assert errors == []
     for name in ("g regions", "g orientation", "g spacing", "g boundaries"):
         assert name in viewer.layers
-    assert section.status.value.startswith("2 regions, 1 boundaries")
+    assert section.status.value.startswith("2 regions, 1 boundary")
     assert viewer.layers.selection.active is viewer.layers["g regions"]  # clicks reach it
     table = section.table
     assert table.rowCount() >= 2 and section._dock is not None  # docked
@@ -47,3 +47,40 @@ def test_measure_after_a_run(qtbot, viewer_widget, errors):
 
     section._on_click(regions, Click())
     assert section.table.currentRow() == section.controller.row_of(region)
+
+
+def test_closing_the_dock_stops_a_series_measurement(qtbot, viewer_widget, errors):
+    """A series measurement stops before its next frame once the dock closes (a worker still
+    running after napari's Qt objects are gone aborted the process: new-user report)."""
+    import numpy as np
+    from benchmarks.measure_scenarios import migrating_boundary
+
+    from napari_symseg._qt.widget import ALL_FRAMES
+
+    viewer, widget = viewer_widget
+    series, _ = migrating_boundary(n_frames=40, shape=(96, 128), start=40, rate=1)
+    source = viewer.add_image(series.astype(np.float32), name="v")
+    widget.image.value = source
+    widget.segment.value = ALL_FRAMES
+    set_fields(widget, patch_x=8, patch_y=8, window_x=8, window_y=8, stride=4, n_patterns=2,
+               reference_frames="0")
+    run_and_wait(qtbot, widget)
+    section = widget.measure
+    frames = []
+    compute = section.controller.compute
+
+    def slow(image_layer, patterns_layer, result=None, cancelled=None):
+        class Watched:  # the measurement's frames, closing the dock after the third
+            def is_set(self):
+                frames.append(1)
+                if len(frames) == 3:
+                    widget._close()  # what the dock's destroyed signal calls
+                return cancelled.is_set()
+        return compute(image_layer, patterns_layer, result, Watched())
+
+    section.controller.compute = slow
+    assert section.start() is not None
+    qtbot.waitUntil(lambda: section.worker is None, timeout=TIMEOUT)
+    assert len(frames) == 3  # stopped at the check after the close, not after 40 frames
+    assert errors == [] and "v regions" not in viewer.layers
+    assert "failed" not in section.status.value

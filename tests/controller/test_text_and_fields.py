@@ -92,3 +92,10 @@ def test_fields_of_each_family_essentials_first(name):
     sizes = {"patch_x", "patch_y", "window_x", "window_y", "radius"} & set(family.fields)
     assert sizes <= set(essentials)  # the family's sizes are never hidden away
     assert visible_fields(name) == [n for n in FIELD_NAMES if n in visible_fields(name)]
+
+
+def test_counts_are_singular_for_one():
+    from napari_symseg.controller.text import count
+
+    assert [count(n, "pattern") for n in (0, 1, 2)] == ["0 patterns", "1 pattern", "2 patterns"]
+    assert [count(n, "boundary") for n in (1, 3)] == ["1 boundary", "3 boundaries"]

@@ -40,3 +40,33 @@ def test_series_with_true_labels_moves_at_the_known_rate():
     np.testing.assert_allclose(main["displacement_px"][1:], 4.0, rtol=1e-9)
     assert main["mean_velocity_px_per_frame"][0] == pytest.approx(4.0)
     assert sm.tracks.shape == (len(regions), 4)
+
+
+def test_a_set_cancel_flag_stops_before_the_next_frame():
+    import threading
+
+    from napari_symseg.errors import Cancelled
+
+    series, positions = migrating_boundary(n_frames=4, shape=(60, 100), start=30, rate=4)
+    cols = np.arange(series.shape[2])
+    labels = np.stack([np.broadcast_to(cols >= p, series.shape[1:])
+                       for p in positions]).astype(np.int32)
+    seen = []
+
+    class Frames:  # records which frames were read
+        def __len__(self):
+            return len(series)
+
+        def __getitem__(self, t):
+            seen.append(t)
+            if t == 1:
+                flag.set()  # asked to stop while frame 1 is measured
+            return series[t]
+
+    flag = threading.Event()
+    with pytest.raises(Cancelled, match="frame 2 of 4"):
+        measure_series(Frames(), labels, n_patterns=2, maps=False, cancelled=flag)
+    assert seen == [0, 1]
+    full = measure_series(series, labels, n_patterns=2, maps=False,
+                          cancelled=threading.Event())  # never set: the whole series
+    assert sorted(set(full.regions["frame"])) == [0, 1, 2, 3]

@@ -19,6 +19,8 @@ row.
 
 from __future__ import annotations
 
+import threading
+
 from magicgui.widgets import Label
 from qtpy.QtWidgets import (
     QAbstractItemView,
@@ -30,7 +32,7 @@ from qtpy.QtWidgets import (
 )
 
 from ..controller.measure import NOT_MEASURED, OUTDATED, TABLE_COLUMNS, MeasureController
-from ..errors import SymsegError
+from ..errors import Cancelled, SymsegError
 from .docks import TABLE_DOCK_NAME, add_tabbed
 from .layout import wrapping
 
@@ -88,6 +90,7 @@ class MeasureSection:
         self.table.setMinimumHeight(60)
         self._dock = None
         self.worker = None
+        self._cancel = threading.Event()
 
     def patterns_layer(self):
         """The chosen image's patterns layer (a series: every frame's), or None."""
@@ -118,15 +121,28 @@ class MeasureSection:
         results = self.widget.controller.store.get(source)
         slot = "series" if patterns is results.layers.get("series") else "patterns"
         run = results.shown(slot)
+        self._cancel = threading.Event()
         self.worker = create_worker(self.controller.compute, source, patterns,
-                                    getattr(run, "result", None))
+                                    getattr(run, "result", None), self._cancel,
+                                    _ignore_errors=True)  # `_failed` shows them
         self.worker.returned.connect(lambda computed: self._show(computed, results, slot, run))
         self.worker.errored.connect(self._failed)
-        self.worker.finished.connect(lambda: setattr(self.button, "enabled", True))
+        self.worker.finished.connect(self._finished)
         self.worker.start()
         return self.worker
 
+    def _finished(self) -> None:
+        self.worker = None
+        self.button.enabled = True
+
+    def close(self) -> None:
+        """The dock is closing: a series measurement stops before its next frame (a
+        worker still running when napari's Qt objects are gone aborts the process)."""
+        self._cancel.set()
+
     def _failed(self, err) -> None:
+        if isinstance(err, Cancelled):
+            return
         self._say(str(err) if isinstance(err, SymsegError) else
                   f"measurement failed: {type(err).__name__}: {err}")
 

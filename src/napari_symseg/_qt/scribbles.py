@@ -30,6 +30,7 @@ from qtpy.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from ..controller.scribbles import ScribbleSession
 from ..controller.series_edits import EditCancelled
+from ..controller.text import count
 from ..errors import SymsegError
 from .docks import dock_of, tabify
 from .layout import scroll_area
@@ -379,7 +380,7 @@ class ScribblesWidget(Container):
     def _refresh(self, what: str) -> None:
         names = self.session.names()
         self.names.value = ", ".join(names)
-        self.status.value = f"{what}: {len(names)} patterns ({', '.join(names)})"
+        self.status.value = f"{what}: {count(len(names), 'pattern')} ({', '.join(names)})"
         self.undo_button.enabled = self.session.history.can_undo
         xy, labels, index = self.session.scatter()
         layer = self.session.shown_layer()

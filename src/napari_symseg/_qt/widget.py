@@ -214,6 +214,9 @@ class SymsegWidget(QWidget):
         self._preview.stop()
         if self._runner is not None:
             self._runner.cancel()
+        if self.suggest_worker is not None:
+            self.suggest_worker.quit()  # a generator: stops at its next step
+        self.measure.close()
         if self._probe is not None:
             self._probe.close()
 

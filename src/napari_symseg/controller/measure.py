@@ -38,6 +38,7 @@ from ..errors import InputError
 from ..io.measure import spacing_in_units
 from . import LABEL_OFFSET, METADATA_KEY
 from .layer_io import layer_calibration
+from .text import count
 
 #: The columns the table shows (all columns go to the layer's features).
 TABLE_COLUMNS = ("frame", "region", "pattern", "area_px", "orientation_deg", "a_px", "b_px",
@@ -145,7 +146,7 @@ class MeasureController:
         """
         return self.show(self.compute(image_layer, patterns_layer))
 
-    def compute(self, image_layer, patterns_layer, result=None) -> dict:
+    def compute(self, image_layer, patterns_layer, result=None, cancelled=None) -> dict:
         """The measurement and the layers to show (no viewer change: for a worker thread).
 
         Parameters
@@ -157,6 +158,9 @@ class MeasureController:
         result : Result, optional
             The run the patterns layer shows; a 2-D ``polarity`` run adds the
             regions' mean polarisation (`POLAR_COLUMNS`).
+        cancelled : threading.Event, optional
+            A series is measured frame by frame: once set, `errors.Cancelled`
+            is raised before the next frame.
 
         Returns
         -------
@@ -182,7 +186,7 @@ class MeasureController:
             region_img, omap, smap, tracks = (m.region_labels, m.orientation_map,
                                               m.spacing_map, None)
         else:
-            sm = measure_series(image, labels, None, n_patterns)
+            sm = measure_series(image, labels, None, n_patterns, cancelled=cancelled)
             regions, boundaries, lines = sm.regions, sm.boundaries, sm.boundary_lines
             region_img = self._series_regions(labels, regions, n_patterns)
             omap, smap, tracks = sm.orientation_maps, sm.spacing_maps, sm.tracks
@@ -276,7 +280,8 @@ class MeasureController:
                     self.viewer.layers.remove(layer)
             return OUTDATED
         self.last = measured
-        return f"{len(measured.regions)} regions, {len(measured.boundaries)} boundaries"
+        return (f"{count(len(measured.regions), 'region')}, "
+                f"{count(len(measured.boundaries), 'boundary')}")
 
     def _series_regions(self, labels, regions: Table, n_patterns) -> np.ndarray:
         """Persistent region ids per pixel and frame (each frame relabelled)."""

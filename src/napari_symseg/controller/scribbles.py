@@ -246,9 +246,10 @@ class ScribbleSession:
         if series:
             if not isinstance(layer.data, np.ndarray):
                 raise ScribbleError(
-                    f"{layer.name} is labelled lazily (frame by frame on demand): editing "
-                    "it would label every frame at once; run all frames without 'lazy', or "
-                    "edit one frame's run")
+                    f"{layer.name} is labelled lazily, frame by frame as you scrub (its "
+                    "video was opened lazily): an edit would label every frame at once. "
+                    "Edit one frame's run (segment: current frame), or open the video whole "
+                    "(File > Open) and run all frames")
             model = getattr(record, "model", None)
             if model is None:
                 raise ScribbleError(f"{layer.name}: the all-frames run has no model to edit")

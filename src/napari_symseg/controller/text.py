@@ -215,6 +215,19 @@ def suggestion_text(layer, lattice: Any, changed: dict) -> str:
     return f"{found}: " + ", ".join(parts)
 
 
+def count(n: int, word: str) -> str:
+    """``"1 pattern"``, ``"2 patterns"``: `n` and `word`, plural unless `n` is 1.
+
+    Examples
+    --------
+    >>> count(1, "boundary"), count(3, "region")
+    ('1 boundary', '3 regions')
+    """
+    if n == 1:
+        return f"1 {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
+
+
 def fractions_text(area_fraction) -> str:
     """Area fractions as percentages, e.g. ``"52 % · 31 % · 17 %"``."""
     values = np.asarray(area_fraction, dtype=float)

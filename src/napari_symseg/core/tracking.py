@@ -104,7 +104,7 @@ def _swept(prev: np.ndarray, cur: np.ndarray, weights: np.ndarray, n: int) -> np
 
 
 def measure_series(series, labels, grid: Grid | None = None, n_patterns: int | None = None,
-                   max_lag: int = 64, maps: bool = True) -> SeriesMeasurement:
+                   max_lag: int = 64, maps: bool = True, cancelled=None) -> SeriesMeasurement:
     """Measure every frame of a segmented series and track its regions.
 
     Parameters
@@ -121,16 +121,22 @@ def measure_series(series, labels, grid: Grid | None = None, n_patterns: int | N
         Largest autocorrelation lag for the lattices, px.
     maps : bool
         Also compute the local orientation and spacing maps.
+    cancelled : threading.Event, optional
+        Checked before every frame: once set, `errors.Cancelled` is raised.
 
     Returns
     -------
     SeriesMeasurement
     """
+    from ..errors import Cancelled
+
     n_frames = len(labels)
     frames, persistent, pair_ids = [], [], {}
     prev = None
     next_id = 1
     for t in range(n_frames):
+        if cancelled is not None and cancelled.is_set():
+            raise Cancelled(f"measurement stopped at frame {t} of {n_frames}")
         m = measure_frame(np.asarray(series[t], np.float64), np.asarray(labels[t]), grid,
                           n_patterns, t, max_lag, maps=maps)
         grid = m.grid
