@@ -3,9 +3,11 @@
 Usage (headless under Xvfb)::
 
     QT_API=pyqt6 xvfb-run -a -s "-screen 0 1366x768x24" \\
-        python benchmarks/cancel_latency.py [--repeat 5] [--size 2048] [--frames 6]
+        python benchmarks/cancel_latency.py [--repeat 5] [--size 2048] [--frames 6] \\
+        [--case both|image|series] [--first 1] [--step 1]
 
 Two runs, each started `--repeat` times and cancelled after 1, 2, ... s
+(``--first``, ``--step``)
 (the descriptor stage of the image; the frames of the series): a `--size`²
 tiled two-phase image with the widget's sizes of the stall tests, and an
 all-frames run of the in-situ series sample tiled to 1024² frames. Printed:
@@ -26,6 +28,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--size", type=int, default=2048)
     parser.add_argument("--frames", type=int, default=6)
+    parser.add_argument("--first", type=float, default=1.0, help="first cancel after (s)")
+    parser.add_argument("--step", type=float, default=1.0, help="each later one (s) later")
+    parser.add_argument("--case", choices=("both", "image", "series"), default="both")
     args = parser.parse_args(argv)
 
     import napari
@@ -58,6 +63,8 @@ def main(argv=None) -> int:
          dict(patch_x=8, patch_y=8, window_x=10, window_y=10, max_num_points=49, stride=2,
               n_selected_operations=10, n_patterns=2)),
     ]
+    if args.case != "both":
+        cases = cases[:1] if args.case == "image" else cases[1:]
     for name, layer, segment, fields in cases:
         widget.image.value = layer
         if layer.ndim == 3:
@@ -67,16 +74,17 @@ def main(argv=None) -> int:
         latencies = []
         for i in range(args.repeat):
             assert widget.run() is not None
-            pump(1.0 + i)
+            after = args.first + i * args.step
+            pump(after)
             if widget.worker is None:
-                print(f"{name}: finished before the cancel at {1.0 + i:.0f} s")
+                print(f"{name}: finished before the cancel at {after:.2f} s")
                 continue
             status = widget.status.value
             start = time.perf_counter()
             widget.cancel()
             pump(120, lambda: widget.worker is None)
             latencies.append(time.perf_counter() - start)
-            print(f"{name}: cancelled at {1.0 + i:.0f} s ({status!r}): "
+            print(f"{name}: cancelled at {after:.2f} s ({status!r}): "
                   f"{latencies[-1]:.2f} s to idle", flush=True)
             pump(0.5)
         if latencies:
