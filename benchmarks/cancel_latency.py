@@ -12,8 +12,10 @@ Two runs, each started `--repeat` times and cancelled after 1, 2, ... s
 tiled two-phase image with the widget's sizes of the stall tests, and an
 all-frames run of the in-situ series sample tiled to 1024² frames. Printed:
 every latency (s, from ``widget.cancel()`` to ``widget.worker is None``)
-and their median. The worker stops at the next progress step of the core,
-so the latency is the longest step.
+and their median, with the GUI thread's longest gap in that time (when
+close to the latency, the GUI thread was busy, e.g. adding the layer). The
+worker stops at the next progress step of the core, so the latency is the
+longest step.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ def main(argv=None) -> int:
     from qtpy.QtWidgets import QApplication
 
     from napari_symseg._qt.runner import napari_ready
+    from napari_symseg._qt.stall import EventLoopWatch
     from napari_symseg._sample_data import make_insitu_series_sample, make_two_phase_sample
 
     app = QApplication.instance() or QApplication([])
@@ -81,11 +84,13 @@ def main(argv=None) -> int:
                 continue
             status = widget.status.value
             start = time.perf_counter()
-            widget.cancel()
-            pump(120, lambda: widget.worker is None)
+            with EventLoopWatch() as watch:  # a long gap: the GUI thread was busy
+                widget.cancel()
+                pump(120, lambda: widget.worker is None)
             latencies.append(time.perf_counter() - start)
             print(f"{name}: cancelled at {after:.2f} s ({status!r}): "
-                  f"{latencies[-1]:.2f} s to idle", flush=True)
+                  f"{latencies[-1]:.2f} s to idle (longest GUI gap {watch.max_gap_ms:.0f} ms)",
+                  flush=True)
             pump(0.5)
         if latencies:
             print(f"{name}: median {statistics.median(latencies):.2f} s, "
