@@ -3,15 +3,19 @@
 Usage (headless under Xvfb)::
 
     QT_API=pyqt6 xvfb-run -a -s "-screen 0 1366x768x24" \\
-        python benchmarks/cancel_latency.py [--repeat 5] [--size 2048] [--frames 6]
+        python benchmarks/cancel_latency.py [--repeat 5] [--size 2048] [--frames 6] \\
+        [--case both|image|series] [--first 1] [--step 1]
 
 Two runs, each started `--repeat` times and cancelled after 1, 2, ... s
+(``--first``, ``--step``)
 (the descriptor stage of the image; the frames of the series): a `--size`²
 tiled two-phase image with the widget's sizes of the stall tests, and an
 all-frames run of the in-situ series sample tiled to 1024² frames. Printed:
 every latency (s, from ``widget.cancel()`` to ``widget.worker is None``)
-and their median. The worker stops at the next progress step of the core,
-so the latency is the longest step.
+and their median, with the GUI thread's longest gap in that time (when
+close to the latency, the GUI thread was busy, e.g. adding the layer). The
+worker stops at the next progress step of the core, so the latency is the
+longest step.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--size", type=int, default=2048)
     parser.add_argument("--frames", type=int, default=6)
+    parser.add_argument("--first", type=float, default=1.0, help="first cancel after (s)")
+    parser.add_argument("--step", type=float, default=1.0, help="each later one (s) later")
+    parser.add_argument("--case", choices=("both", "image", "series"), default="both")
     args = parser.parse_args(argv)
 
     import napari
@@ -33,6 +40,7 @@ def main(argv=None) -> int:
     from qtpy.QtWidgets import QApplication
 
     from napari_symseg._qt.runner import napari_ready
+    from napari_symseg._qt.stall import EventLoopWatch
     from napari_symseg._sample_data import make_insitu_series_sample, make_two_phase_sample
 
     app = QApplication.instance() or QApplication([])
@@ -58,6 +66,8 @@ def main(argv=None) -> int:
          dict(patch_x=8, patch_y=8, window_x=10, window_y=10, max_num_points=49, stride=2,
               n_selected_operations=10, n_patterns=2)),
     ]
+    if args.case != "both":
+        cases = cases[:1] if args.case == "image" else cases[1:]
     for name, layer, segment, fields in cases:
         widget.image.value = layer
         if layer.ndim == 3:
@@ -67,17 +77,20 @@ def main(argv=None) -> int:
         latencies = []
         for i in range(args.repeat):
             assert widget.run() is not None
-            pump(1.0 + i)
+            after = args.first + i * args.step
+            pump(after)
             if widget.worker is None:
-                print(f"{name}: finished before the cancel at {1.0 + i:.0f} s")
+                print(f"{name}: finished before the cancel at {after:.2f} s")
                 continue
             status = widget.status.value
             start = time.perf_counter()
-            widget.cancel()
-            pump(120, lambda: widget.worker is None)
+            with EventLoopWatch() as watch:  # a long gap: the GUI thread was busy
+                widget.cancel()
+                pump(120, lambda: widget.worker is None)
             latencies.append(time.perf_counter() - start)
-            print(f"{name}: cancelled at {1.0 + i:.0f} s ({status!r}): "
-                  f"{latencies[-1]:.2f} s to idle", flush=True)
+            print(f"{name}: cancelled at {after:.2f} s ({status!r}): "
+                  f"{latencies[-1]:.2f} s to idle (longest GUI gap {watch.max_gap_ms:.0f} ms)",
+                  flush=True)
             pump(0.5)
         if latencies:
             print(f"{name}: median {statistics.median(latencies):.2f} s, "

@@ -43,8 +43,7 @@ class Harness:
         self.shown.append((cmap, pixel, source))
 
     def wait_idle(self, qtbot):
-        qtbot.waitUntil(lambda: self.probe.worker is None and self.probe._pending is None,
-                        timeout=TIMEOUT)
+        qtbot.waitUntil(lambda: not self.probe.busy, timeout=TIMEOUT)
 
 
 @pytest.fixture
@@ -70,6 +69,8 @@ def test_enabling_adds_point_and_window_on_top_point_active_in_select_mode(qtbot
     assert Probe.is_probe_layer(point) and not Probe.is_probe_layer(harness.source)
     np.testing.assert_allclose(point.data, [[64, 80]])  # the image centre (data coordinates)
     np.testing.assert_allclose(point.scale, SCALE)
+    assert probe.busy and len(window.data) == 0  # its shapes and map come a turn later
+    harness.wait_idle(qtbot)
     # patch, then patch + shift window, on pixel edges, around the probe's pixel
     np.testing.assert_allclose(world_box(window, 0, "min"), world(64 - 6.5, 80 - 5.5))
     np.testing.assert_allclose(world_box(window, 1, "max"), world(64 + 14.5, 80 + 14.5))

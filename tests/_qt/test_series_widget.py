@@ -42,8 +42,8 @@ def hold_after_first_frame(monkeypatch):
     real = controller_series.segment_series_steps
     gate = threading.Event()
 
-    def held(series, params, out=None):
-        steps = real(series, params, out)
+    def held(series, params, out=None, **kwargs):
+        steps = real(series, params, out, **kwargs)
         while True:
             try:
                 progress = next(steps)
@@ -208,7 +208,12 @@ def test_progress_shows_reference_fit_then_frames(qtbot, series_widget):
     assert statuses[0][1].startswith("reference fit")
     frames = [s for s in statuses if s[0].startswith("frame")]
     assert frames == [(f"frame {i}/4", f"frame {i}/4") for i in range(1, 5)]
-    assert statuses[-len(frames):] == frames  # the frames come after the reference fit
+    later = statuses[statuses.index(frames[0]):]  # the frames come after the reference fit
+    assert later[-1] == frames[-1] and not any(s[0].startswith("reference") for s in later)
+    # steps within each frame (so that Cancel stops there), before the frame is shown
+    within = [s[0] for s in statuses if s[0].startswith("labelling")]
+    assert sorted(set(within)) == [f"labelling frame {i}/4" for i in range(1, 5)]
+    assert statuses.index(("labelling frame 2/4",) * 2) < statuses.index(frames[1])
 
 
 def test_series_without_upsampling_is_placed_on_the_grid(qtbot, series_widget, errors):

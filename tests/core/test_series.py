@@ -399,3 +399,37 @@ def test_one_frame_at_a_time_under_numba_workqueue(monkeypatch):
     assert threads.image_workers() == numba.get_num_threads()
     monkeypatch.setattr(numba, "threading_layer", lambda: "workqueue")
     assert threads.image_workers() == 1
+
+
+def test_steps_within_frames_give_the_same_labels_and_a_stop_there_stops(result, monkeypatch):
+    from napari_symseg.core import chunks
+
+    monkeypatch.setattr(chunks, "CHUNK_POINTS", 200)  # several chunks of rows per frame
+    tall = moving_boundary_series(n_frames=3, shape=(320, 64), start=20, step=10)
+    model = result.model
+    expected = run(label_frames_steps(model, tall))  # one step per frame
+    steps = label_frames_steps(model, tall, within=True)
+    seen = []
+    while True:
+        try:
+            seen.append(next(steps))
+        except StopIteration as stop:
+            labels, stats = stop.value
+            break
+    np.testing.assert_array_equal(labels, expected[0])
+    np.testing.assert_array_equal(stats.area_fraction, expected[1].area_fraction)
+    fractions = [p.fraction for p in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert [p.frame for p in seen if p.stage == "frames"] == [0, 1, 2]
+    parts = [p for p in seen if p.stage == "labelling"]
+    assert all(p.frame is None and p.labels is None for p in parts)
+    assert all(sum(p.done == t for p in parts) >= 4 for t in range(3))  # within every frame
+    # stopped within frame 1: frame 0 is written, nothing after
+    out = np.zeros_like(expected[0])
+    steps = label_frames_steps(model, tall, out=out, within=True)
+    for p in steps:
+        if p.stage == "labelling" and p.done == 1:
+            break
+    steps.close()
+    np.testing.assert_array_equal(out[0], expected[0][0])
+    assert not out[1:].any()

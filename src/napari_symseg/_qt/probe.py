@@ -31,6 +31,7 @@ from ..controller.probe import (
 )
 from ..core.params import ParamsError
 from .runner import READY_POLL_MS, napari_ready
+from .stall import next_turn
 
 #: Colours of the shapes: the patch, then what the shifts / pooling read.
 SHAPE_COLOURS = ("yellow", "cyan")
@@ -84,10 +85,16 @@ class Probe:
         self._serial = 0  # requests made
         self._shown = 0  # the request whose map is shown
         self._closed = False
+        self._due = False  # the first redraw waits for the next turn (`refresh`)
         viewer.layers.events.removed.connect(self._on_removed)
         viewer.dims.events.current_step.connect(self._on_step)
 
     # -- on / off
+    @property
+    def busy(self) -> bool:
+        """True while a redraw waits for its turn, or a map is computed or waits to be."""
+        return self._due or self.worker is not None or self._pending is not None
+
     @property
     def enabled(self) -> bool:
         """Whether the probe is shown (its layers exist while an image is chosen)."""
@@ -123,9 +130,19 @@ class Probe:
             self._remove_layers()
             if source is not None:
                 self._add_layers(source)
+                # the shapes and the map a turn later: two shorter freezes, not one
+                # (adding the layers and drawing the shapes: 0.2 + 0.1 s of our calls at load 3)
+                self._due = True
+                next_turn(self._first_redraw)
+                return
         if self.source is None:
             return
         self._redraw()
+
+    def _first_redraw(self) -> None:
+        self._due = False
+        if self.source is not None and not self._closed:
+            self._redraw()
 
     def close(self) -> None:
         """Remove the layers and stop listening (a running computation is ignored)."""

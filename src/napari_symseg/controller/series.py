@@ -183,7 +183,7 @@ class SeriesJob(Job):
         self.scribbled = strokes is not None
         extra = () if strokes is None else (strokes,)  # painted frames join the fit (issue 15)
         return (yield from self._relay(
-            segment_series_steps(self.snapshot.data, self.params, out, *extra),
+            segment_series_steps(self.snapshot.data, self.params, out, *extra, within=True),
             self._write_frame))
 
     def _write_frame(self, progress) -> None:
@@ -198,6 +198,9 @@ class SeriesJob(Job):
             # the bar shows the overall percentage: drop the sub-step's own
             detail = re.sub(r"\s*\(\d+ %\)$", "", step.detail)
             return Status(step.fraction, f"reference fit: {detail}", "reference fit %p%")
+        if step.stage == "labelling":  # within a frame: a step so that Cancel stops there
+            text = f"labelling frame {step.done + 1}/{step.total}"
+            return Status(step.fraction, text, text)
         text = f"frame {step.done}/{step.total}"
         t = step.frame
         self.area_fraction[t] = step.area_fraction

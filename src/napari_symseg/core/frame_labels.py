@@ -34,10 +34,15 @@ def label_frame(model: Model, image: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def _label(model: Model, image: np.ndarray, nearest: bool = False):
     """`label_frame` and the frame's PCA features (`nearest`: their distances to the
     nearest centre instead, computed with the labels)."""
+    return run(_label_steps(model, image, nearest))
+
+
+def _label_steps(model: Model, image: np.ndarray, nearest: bool = False):
+    """`_label` as a generator: yields a `Progress` after every chunk of rows."""
     chunks = DescriptorChunks(image, model.params, model.operations, passes=1)
     if not chunks.stream:
-        run(chunks.keep_all())
-    features = run(project(chunks, model.pca))
+        yield from chunks.keep_all()
+    features = yield from project(chunks, model.pca)
     if nearest:
         distances = np.empty(features.shape[:-1])
         grid_labels, _ = model.assign(features, distances)
@@ -68,7 +73,19 @@ def label_task(model: Model, frame, t: int):
         (with its unlike share when the model has a reach, else NaN).
     """
     image = as_frame(frame, t)
-    labels, grid_labels, nearest = _label(model, image, nearest=model.reach is not None)
+    return _task_result(model, image, t, *_label(model, image, nearest=model.reach is not None))
+
+
+def label_task_steps(model: Model, frame, t: int):
+    """`label_task` (same parameters and value, returned) as a generator: yields a
+    `Progress` after every chunk of the frame's rows, so a run can stop within a frame."""
+    image = as_frame(frame, t)
+    labelled = yield from _label_steps(model, image, nearest=model.reach is not None)
+    return _task_result(model, image, t, *labelled)
+
+
+def _task_result(model: Model, image: np.ndarray, t: int, labels, grid_labels, nearest):
+    """``(t, labels, statistics)`` of a labelled frame (`label_task`)."""
     full = labels if model.params.upsampling else grid_for(image.shape, model.params).upsample(
         grid_labels)
     # the consistency check (core.consistency): the unlike share

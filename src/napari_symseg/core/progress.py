@@ -53,7 +53,9 @@ class SeriesProgress:
     ----------
     stage : str
         ``"reference"`` while the model is fitted on the reference frame(s),
-        ``"frames"`` while frames are labelled.
+        ``"frames"`` while frames are labelled (one step per frame), and
+        ``"labelling"`` between chunks of a frame's rows when asked for
+        (``within=True`` of `core.series.label_frames_steps`: no frame).
     done, total : int
         Frames labelled so far / in all (stage ``"frames"``), or the
         reference fit's own progress in percent.

@@ -29,7 +29,7 @@ from ..errors import InputError
 from .cluster import active_client, label_on_cluster
 from .consistency import consistency_note, reach
 from .descriptors.registry import get_family
-from .frame_labels import label_frame, label_task, labels_shape
+from .frame_labels import label_frame, label_task, label_task_steps, labels_shape
 from .model import Model
 from .params import AUTO_REFERENCE_FRAMES, Params
 from .pipeline import fit_steps
@@ -288,7 +288,7 @@ def fit_series_steps(
 # ----------------------------------------------------------------------- labelling
 def label_frames_steps(
     model: Model, series, out=None, frames=None, start: float = 0.0,
-    workers: int | None = None,
+    workers: int | None = None, within: bool = False,
 ) -> Generator[SeriesProgress, None, tuple[np.ndarray, PatternStats]]:
     """Label frames of `series` with `model`, one at a time; yields after each frame.
 
@@ -310,6 +310,12 @@ def label_frames_steps(
         Frames labelled side by side, one per thread (`core.threads`);
         default numba's thread count; 1: one frame at a time, its kernels on
         all threads. The labels are the same either way.
+    within : bool
+        Also yield, in-process, a step of stage ``"labelling"`` after every
+        chunk of a frame's rows (no frame, no labels), so that a run stopped
+        there stops within the frame (the GUI's Cancel). Frames are then
+        labelled one at a time (`workers` is ignored): a prompt Cancel is
+        worth more to the widget than the second thread.
 
     Returns
     -------
@@ -331,8 +337,20 @@ def label_frames_steps(
         frac = start + (1 - start) * done / max(total, 1)
         return SeriesProgress("frames", done, total, frac, t, labels, stats_row.copy())
 
+    def part(done, p):  # within a frame: a step of its rows
+        frac = start + (1 - start) * (done + min(p.fraction, 1.0)) / max(total, 1)
+        return SeriesProgress("labelling", done, total, frac)
+
     client = active_client()
     if client is None:
+        if within:
+            for done, t in enumerate(frames, 1):
+                _, labels, row = yield from relay(label_task_steps(model, series[t], t),
+                                                  lambda p, d=done - 1: part(d, p))
+                out[t] = labels
+                stats.set(t, row)
+                yield progress(done, t, labels)
+            return out, stats
         workers = image_workers() if workers is None else max(1, int(workers))
         if workers > 1 and total > 1:  # frames read here, labelled in the threads
             tasks = map_in_threads(label_task, ((model, series[t], t) for t in frames),
@@ -393,7 +411,8 @@ def lazy_labels(model: Model, series):
 
 # ------------------------------------------------------------------ whole series
 def segment_series_steps(
-    series, params: Params | None = None, out=None, scribbles: dict | None = None
+    series, params: Params | None = None, out=None, scribbles: dict | None = None,
+    within: bool = False,
 ) -> Generator[SeriesProgress, None, SeriesResult]:
     """Fit on the reference frame(s), then label every frame; yields `SeriesProgress`.
 
@@ -410,6 +429,8 @@ def segment_series_steps(
         Destination of the labels (see `label_frames_steps`).
     scribbles : dict of int to ndarray, optional
         Strokes per frame (see `fit_series_steps`).
+    within : bool
+        Steps within each frame too (see `label_frames_steps`).
 
     Returns
     -------
@@ -421,7 +442,8 @@ def segment_series_steps(
     fit = yield from _scaled(fit_series_steps(series, params, scribbles),
                              _reference_share(params, shape))
     share = _reference_share(params, shape, len(fit.model.operations))
-    labels, stats = yield from label_frames_steps(fit.model, series, out, start=share)
+    labels, stats = yield from label_frames_steps(fit.model, series, out, start=share,
+                                                  within=within)
     return SeriesResult(labels, fit, stats, params)
 
 
