@@ -20,6 +20,11 @@ longest step.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks.*
+
 import argparse
 import statistics
 import time
@@ -35,25 +40,13 @@ def main(argv=None) -> int:
     parser.add_argument("--case", choices=("both", "image", "series"), default="both")
     args = parser.parse_args(argv)
 
-    import napari
     import numpy as np
-    from qtpy.QtWidgets import QApplication
 
-    from napari_symseg._qt.runner import napari_ready
+    from benchmarks.napari_window import pump, viewer_with_dock
     from napari_symseg._qt.stall import EventLoopWatch
     from napari_symseg._sample_data import make_insitu_series_sample, make_two_phase_sample
 
-    app = QApplication.instance() or QApplication([])
-
-    def pump(seconds, until=lambda: False):
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end and not until():
-            app.processEvents()
-            time.sleep(0.005)
-
-    viewer = napari.Viewer(show=False)
-    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
-    pump(120, lambda: napari_ready("shapes"))
+    viewer, widget = viewer_with_dock(show=False)
     tile = make_two_phase_sample()[0][0]
     image = np.tile(tile, (args.size // tile.shape[0], args.size // tile.shape[1]))
     frames = make_insitu_series_sample()[0][0]

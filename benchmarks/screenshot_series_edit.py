@@ -12,9 +12,12 @@ counts them, Cancel enabled), then *Measure* on the edited result.
 
 from __future__ import annotations
 
-import argparse
-import time
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks.*
+
+import argparse
 
 
 def main(argv=None) -> int:
@@ -26,26 +29,13 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    import napari
     import numpy as np
-    from qtpy.QtWidgets import QApplication
 
-    from napari_symseg._qt.runner import napari_ready
+    from benchmarks.napari_window import pump, viewer_with_dock
     from napari_symseg._sample_data import make_insitu_series_sample
 
-    app = QApplication.instance() or QApplication([])
-
-    def pump(seconds, until=lambda: False):
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end and not until():
-            app.processEvents()
-            time.sleep(0.01)
-
-    viewer = napari.Viewer(show=True)
+    viewer, widget = viewer_with_dock(size=(width, height))
     window = viewer.window._qt_window
-    window.resize(width, height)
-    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
-    pump(120, lambda: napari_ready("shapes"))
     data, kwargs, _ = make_insitu_series_sample()[0]
     data = np.concatenate([data, data])
     layer = viewer.add_image(data, **kwargs)

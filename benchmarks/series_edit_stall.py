@@ -16,6 +16,11 @@ the step's wall time. With ``--profile`` the GUI thread's top functions
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks.*
+
 import argparse
 import cProfile
 import io
@@ -29,31 +34,18 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args(argv)
 
-    import napari
     import numpy as np
-    from qtpy.QtWidgets import QApplication
 
-    from napari_symseg._qt.runner import napari_ready
+    from benchmarks.napari_window import pump, viewer_with_dock
     from napari_symseg._qt.stall import EventLoopWatch, NapariCalls
     from napari_symseg._sample_data import make_insitu_series_sample
     from napari_symseg.controller.layers import layer_name
 
-    app = QApplication.instance() or QApplication([])
-
-    def pump(seconds, until=lambda: False):
-        end = time.perf_counter() + seconds
-        while time.perf_counter() < end and not until():
-            app.processEvents()
-            time.sleep(0.005)
-
-    viewer = napari.Viewer(show=True)
-    viewer.window._qt_window.resize(1366, 768)
-    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
-    pump(120, lambda: napari_ready("shapes"))
+    viewer, widget = viewer_with_dock(size=(1366, 768))
     data, kwargs, _ = make_insitu_series_sample()[0]
     data = np.concatenate([data] * (1 + args.frames // len(data)))[: args.frames]
     layer = viewer.add_image(data, **kwargs)
-    viewer.scale_bar.visible = True
+    viewer.canvas.overlays["scale_bar"].visible = True  # as controller.runs does
     widget.image.value = layer
     widget.segment.value = "all frames"
     for name, value in dict(patch_x=8, patch_y=8, window_x=10, window_y=10,
