@@ -84,3 +84,5 @@ def test_closing_the_dock_stops_a_series_measurement(qtbot, viewer_widget, error
     assert len(frames) == 3  # stopped at the check after the close, not after 40 frames
     assert errors == [] and "v regions" not in viewer.layers
     assert "failed" not in section.status.value
+    # the closed dock's widgets are not touched (they may be deleted: that aborted napari)
+    assert not section.button.enabled

@@ -125,15 +125,18 @@ class MeasureSection:
         self.worker = create_worker(self.controller.compute, source, patterns,
                                     getattr(run, "result", None), self._cancel,
                                     _ignore_errors=True)  # `_failed` shows them
-        self.worker.returned.connect(lambda computed: self._show(computed, results, slot, run))
-        self.worker.errored.connect(self._failed)
+        alive = self.widget.alive  # after the dock closed its widgets are gone: touch none
+        self.worker.returned.connect(
+            lambda computed: alive() and self._show(computed, results, slot, run))
+        self.worker.errored.connect(lambda err: alive() and self._failed(err))
         self.worker.finished.connect(self._finished)
         self.worker.start()
         return self.worker
 
     def _finished(self) -> None:
         self.worker = None
-        self.button.enabled = True
+        if self.widget.alive():
+            self.button.enabled = True
 
     def close(self) -> None:
         """The dock is closing: a series measurement stops before its next frame (a
