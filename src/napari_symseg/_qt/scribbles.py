@@ -29,9 +29,8 @@ from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
 from ..controller.scribbles import ScribbleSession
-from ..controller.series_edits import EditCancelled
 from ..controller.text import count
-from ..errors import SymsegError
+from ..errors import Cancelled, SymsegError
 from .docks import dock_of, tabify
 from .layout import scroll_area
 from .runner import start_worker
@@ -355,7 +354,7 @@ class ScribblesWidget(Container):
 
     def _edit_failed(self, err: Exception) -> None:
         self.status.value = "edit cancelled: the labels are as they were" \
-            if isinstance(err, EditCancelled) else str(err)
+            if isinstance(err, Cancelled) else str(err)
 
     def _edit_finished(self) -> None:
         if self._cancelled.is_set() and not self.status.value.startswith("edit cancelled"):

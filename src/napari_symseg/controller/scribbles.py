@@ -303,7 +303,7 @@ class ScribbleSession:
         A series merge relabels the layer's values by `core.edit.merge_table`
         (no features), a split labels every frame again with the edited
         model, then the per-frame statistics are computed (an adopted layer).
-        The cancel flag is checked between frames (`series_edits.EditCancelled`).
+        The cancel flag is checked between frames (`errors.Cancelled`).
 
         Parameters
         ----------

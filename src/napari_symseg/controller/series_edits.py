@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import Cancelled
+
 #: Memory (bytes) the saved states of a series may hold before older ones go to disk.
 UNDO_BYTES = 1 << 30
 
@@ -47,10 +49,6 @@ class PendingEdit:
 
     result: object
     state: SeriesState | None = None
-
-
-class EditCancelled(Exception):
-    """A series edit stopped by its cancel flag (nothing changed)."""
 
 
 @dataclass
@@ -135,7 +133,7 @@ def merged_frames(data: np.ndarray, table: np.ndarray, offset: int,
     offset : int
         Layer value of pattern 0.
     cancelled : threading.Event, optional
-        Set: stop (`EditCancelled`) before the next frame.
+        Set: stop (`errors.Cancelled`) before the next frame.
 
     Returns
     -------
@@ -149,7 +147,7 @@ def merged_frames(data: np.ndarray, table: np.ndarray, offset: int,
     out = np.empty_like(data)
     for t in range(len(data)):
         if cancelled is not None and cancelled.is_set():
-            raise EditCancelled
+            raise Cancelled("edit cancelled")
         out[t] = lut[data[t]]
         yield t + 1, len(data)
     return out
@@ -170,7 +168,7 @@ def relabelled_frames(model, series, offset: int, dtype,
     dtype : dtype
         Of the returned layer values.
     cancelled : threading.Event, optional
-        Set: stop (`EditCancelled`) after the current frame.
+        Set: stop (`errors.Cancelled`) after the current frame.
 
     Returns
     -------
@@ -184,7 +182,7 @@ def relabelled_frames(model, series, offset: int, dtype,
         while True:
             if cancelled is not None and cancelled.is_set():
                 steps.close()
-                raise EditCancelled
+                raise Cancelled("edit cancelled")
             step = next(steps)
             yield step.done, step.total
     except StopIteration as stop:
@@ -212,7 +210,7 @@ def series_table_steps(data: np.ndarray, series, params, offset: int, calibratio
     calibration : Calibration or None
         Of the series (`controller.layer_io.layer_calibration`, read on the GUI thread).
     cancelled : threading.Event, optional
-        Set: stop (`EditCancelled`) before the next frame.
+        Set: stop (`errors.Cancelled`) before the next frame.
 
     Returns
     -------
@@ -226,7 +224,7 @@ def series_table_steps(data: np.ndarray, series, params, offset: int, calibratio
     stats = PatternStats.empty(len(data), params.n_patterns)
     for t in range(len(data)):
         if cancelled is not None and cancelled.is_set():
-            raise EditCancelled
+            raise Cancelled("edit cancelled")
         labels = data[t].astype(np.int32) - offset
         stats.set(t, frame_pattern_statistics(labels, np.asarray(series[t]), params))
         yield t + 1, len(data)
