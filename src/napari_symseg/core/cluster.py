@@ -23,7 +23,7 @@ def active_client():
         return None
 
 
-def label_on_cluster(client, model: Model, series, frames, out, stats, progress):
+def label_on_cluster(client, model: Model, series, frames, keep):
     """Label `frames` as tasks on a dask cluster, a bounded number in flight at once.
 
     Parameters
@@ -36,12 +36,9 @@ def label_on_cluster(client, model: Model, series, frames, out, stats, progress)
         The frames; a dask array's frames are computed on the cluster.
     frames : iterable of int
         Frames to label.
-    out : array
-        Where each frame's labels go (``out[t]``).
-    stats : PatternStats
-        Where each frame's statistics go.
-    progress : callable
-        ``progress(done, t, labels)`` makes the step yielded after frame `t`.
+    keep : callable
+        ``keep(done, t, labels, row)`` stores frame `t`'s labels and statistics
+        row and returns the step yielded after it.
 
     Yields
     ------
@@ -69,10 +66,8 @@ def label_on_cluster(client, model: Model, series, frames, out, stats, progress)
         for future in pending:
             t, labels, row = future.result()
             future.release()
-            out[t] = labels
-            stats.set(t, row)
             done += 1
-            yield progress(done, t, labels)
+            yield keep(done, t, labels, row)
             nxt = next(todo, None)
             if nxt is not None:
                 pending.add(submit(nxt))

@@ -337,6 +337,11 @@ def label_frames_steps(
         frac = start + (1 - start) * done / max(total, 1)
         return SeriesProgress("frames", done, total, frac, t, labels, stats_row.copy())
 
+    def keep(done, t, labels, row):  # a frame's labels and statistics stored: its step
+        out[t] = labels
+        stats.set(t, row)
+        return progress(done, t, labels)
+
     def part(done, p):  # within a frame: a step of its rows
         frac = start + (1 - start) * (done + min(p.fraction, 1.0)) / max(total, 1)
         return SeriesProgress("labelling", done, total, frac)
@@ -347,9 +352,7 @@ def label_frames_steps(
             for done, t in enumerate(frames, 1):
                 _, labels, row = yield from relay(label_task_steps(model, series[t], t),
                                                   lambda p, d=done - 1: part(d, p))
-                out[t] = labels
-                stats.set(t, row)
-                yield progress(done, t, labels)
+                yield keep(done, t, labels, row)
             return out, stats
         workers = image_workers() if workers is None else max(1, int(workers))
         if workers > 1 and total > 1:  # frames read here, labelled in the threads
@@ -359,14 +362,12 @@ def label_frames_steps(
             tasks = (label_task(model, series[t], t) for t in frames)
         try:
             for done, (t, labels, row) in enumerate(tasks, 1):
-                out[t] = labels
-                stats.set(t, row)
-                yield progress(done, t, labels)
+                yield keep(done, t, labels, row)
         finally:
             tasks.close()  # stopped early: no frame is left running
         return out, stats
 
-    yield from label_on_cluster(client, model, series, frames, out, stats, progress)
+    yield from label_on_cluster(client, model, series, frames, keep)
     return out, stats
 
 
