@@ -175,21 +175,21 @@ def relabelled_frames(model, series, offset: int, dtype,
     ndarray
         (the generator's return value) pattern + `offset`.
     """
+    from ..core.frame_labels import labels_shape
     from ..core.series import label_frames_steps
 
-    steps = label_frames_steps(model, series)
-    try:
-        while True:
-            if cancelled is not None and cancelled.is_set():
-                steps.close()
-                raise Cancelled("edit cancelled")
-            step = next(steps)
-            yield step.done, step.total
-    except StopIteration as stop:
-        labels = stop.value[0]
-    out = np.empty(labels.shape, dtype)
-    for t in range(len(labels)):
-        np.add(labels[t], offset, out=out[t], casting="unsafe")
+    out = np.empty(labels_shape(model, np.shape(series)), dtype)
+    steps = label_frames_steps(model, series, out=out)  # labelled straight into `out`
+    while True:
+        if cancelled is not None and cancelled.is_set():
+            steps.close()
+            raise Cancelled("edit cancelled")
+        step = next(steps, None)
+        if step is None:
+            break
+        yield step.done, step.total
+    for frame in out:  # in place, frame by frame: no second (T, Y, X) array
+        np.add(frame, offset, out=frame, casting="unsafe")
     return out
 
 
