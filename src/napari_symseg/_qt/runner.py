@@ -212,6 +212,7 @@ class JobRunner:
         self.done = False
         # the hint (computed in the worker) starts once the layers are in and drawn
         job.hint_gate = threading.Event()
+        job.layers_ready = napari_ready  # a series' layer waits for napari's label kernels
         self.worker = thread_worker(job.steps, start_thread=False, ignore_errors=True)()
         self.worker.yielded.connect(_guarded(self._on_yielded, alive))
         self.worker.returned.connect(_guarded(self._on_returned, alive))
