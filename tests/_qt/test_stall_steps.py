@@ -4,6 +4,7 @@ No timings: each test records *where* (which thread, which turn of the event
 loop) the work happens, which a regression changes on any machine.
 """
 
+import itertools
 import threading
 
 import numpy as np
@@ -109,4 +110,4 @@ def test_measure_makes_its_layers_in_the_worker_and_adds_one_per_turn(qtbot, vie
     assert sorted(turns, key=turns.get) == [name for name in order if name in turns]
     assert {"g regions", "g boundaries"} <= set(turns)
     ticks = sorted(turns.values())
-    assert all(b > a for a, b in zip(ticks, ticks[1:], strict=False)), turns  # a tick between
+    assert all(b > a for a, b in itertools.pairwise(ticks)), turns  # a tick between
