@@ -35,6 +35,7 @@ from ..controller.measure import NOT_MEASURED, OUTDATED, TABLE_COLUMNS, MeasureC
 from ..errors import Cancelled, SymsegError
 from .docks import TABLE_DOCK_NAME, add_tabbed
 from .layout import wrapping
+from .stall import next_turn
 
 __all__ = ["TABLE_DOCK_NAME", "MeasureSection"]
 
@@ -90,6 +91,7 @@ class MeasureSection:
         self.table.setMinimumHeight(60)
         self._dock = None
         self.worker = None
+        self._showing = False
         self._cancel = threading.Event()
 
     def patterns_layer(self):
@@ -122,9 +124,13 @@ class MeasureSection:
         slot = "series" if patterns is results.layers.get("series") else "patterns"
         run = results.shown(slot)
         self._cancel = threading.Event()
-        self.worker = create_worker(self.controller.compute, source, patterns,
-                                    getattr(run, "result", None), self._cancel,
-                                    _ignore_errors=True)  # `_failed` shows them
+        controller, result, cancel = self.controller, getattr(run, "result", None), self._cancel
+
+        def work():  # the measurement and its napari layers (made, not added) off the GUI
+            return controller.build(controller.compute(source, patterns, result, cancel))
+
+        self._showing = True  # until the last layer is in (`_show`)
+        self.worker = create_worker(work, _ignore_errors=True)  # `_failed` shows them
         alive = self.widget.alive  # after the dock closed its widgets are gone: touch none
         self.worker.returned.connect(
             lambda computed: alive() and self._show(computed, results, slot, run))
@@ -135,7 +141,7 @@ class MeasureSection:
 
     def _finished(self) -> None:
         self.worker = None
-        if self.widget.alive():
+        if self.widget.alive() and not self._showing:
             self.button.enabled = True
 
     def close(self) -> None:
@@ -144,14 +150,30 @@ class MeasureSection:
         self._cancel.set()
 
     def _failed(self, err) -> None:
+        self._showing = False
+        if self.widget.alive():
+            self.button.enabled = True
         if isinstance(err, Cancelled):
             return
         self._say(str(err) if isinstance(err, SymsegError) else
                   f"measurement failed: {type(err).__name__}: {err}")
 
-    def _show(self, computed, results, slot, run) -> None:
+    def _show(self, computed, results, slot, run, steps=None) -> None:
+        """Add the measurement's layers one per turn of the event loop (`next_turn`: a
+        116-frame series' five layers in one turn froze napari 2.4-3.5 s), then the rest."""
+        if not self.widget.alive():
+            return
+        steps = self.controller.show_steps(computed) if steps is None else steps
+        try:
+            next(steps)
+        except StopIteration as done:
+            self._shown(done.value, results, slot, run)
+        else:
+            next_turn(lambda: self._show(computed, results, slot, run, steps))
+
+    def _shown(self, measured, results, slot, run) -> None:
+        self._showing = False
         self.button.enabled = True  # done: refresh says what was measured
-        measured = self.controller.show(computed)
         self.controller.attach(results, measured, slot, run)
         measured.layers["regions"].mouse_drag_callbacks.append(self._on_click)
         # napari selects the last layer added (tracks, for a series: its tall controls

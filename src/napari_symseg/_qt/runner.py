@@ -117,8 +117,15 @@ def warm_up_once() -> threading.Thread | None:
 def _warm_up() -> None:
     """napari's label kernels, the core's, the plots' imports, napari's Shapes kernels.
 
-    In the order a first run needs them: its result layers (GUI thread),
-    its computation (worker), its plots; the probe's layers last.
+    The quick parts that the GUI thread would otherwise do itself come first:
+    the plots' imports (the dock makes its plots in idle turns once
+    `PLOTS_WARM` is set, or after 5 s anyway: then matplotlib was imported on
+    the GUI thread, a 5 s gap at load 7 on a first Suggest), then the core's
+    kernels (loaded from numba's cache in about a second; a run's worker
+    waits for numba's process-wide lock while anything compiles), then
+    napari's label kernels (a typed dict numba cannot cache: compiled in
+    every process, 2-3 s idle, 15 s at load 7; the result layers wait for
+    them, `napari_ready`), the probe's Shapes kernels last.
     """
     from ..controller.warmup import warm_up_labels, warm_up_shapes
     from ..core.warmup import warm_up as warm_up_core
@@ -127,8 +134,8 @@ def _warm_up() -> None:
         warm_up_labels()
         warm_up_vispy_lines()
 
-    for step, done in ((labels, NAPARI_WARM), (warm_up_core, None),
-                       (warm_up_plots, PLOTS_WARM), (warm_up_shapes, SHAPES_WARM)):
+    for step, done in ((warm_up_plots, PLOTS_WARM), (warm_up_core, None),
+                       (labels, NAPARI_WARM), (warm_up_shapes, SHAPES_WARM)):
         try:
             step()
         finally:
@@ -205,6 +212,7 @@ class JobRunner:
         self.done = False
         # the hint (computed in the worker) starts once the layers are in and drawn
         job.hint_gate = threading.Event()
+        job.layers_ready = napari_ready  # a series' layer waits for napari's label kernels
         self.worker = thread_worker(job.steps, start_thread=False, ignore_errors=True)()
         self.worker.yielded.connect(_guarded(self._on_yielded, alive))
         self.worker.returned.connect(_guarded(self._on_returned, alive))

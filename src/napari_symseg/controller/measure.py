@@ -224,13 +224,60 @@ class MeasureController:
         Parameters
         ----------
         computed : dict
-            From `compute`.
+            From `compute` (or `build`).
 
         Returns
         -------
         Measured
         """
-        layers = {key: self._set(*spec) for key, spec in computed["specs"].items()}
+        steps = self.show_steps(computed)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    def build(self, computed: dict) -> dict:
+        """Make the layer objects of `compute`'s result, not yet in the viewer (any thread).
+
+        A napari layer's construction (its thumbnail, a Shapes layer's
+        triangulation of every boundary path, a Tracks layer's graph) is most
+        of the time it takes to add it: for a 116-frame series about a second
+        the GUI thread no longer spends. The measure worker calls it.
+
+        Parameters
+        ----------
+        computed : dict
+            From `compute`; gets ``layers``: key -> (layer, name of the layer
+            to go above or None).
+
+        Returns
+        -------
+        dict
+            `computed`.
+        """
+        computed["layers"] = {key: _make_layer(*spec) for key, spec in computed["specs"].items()}
+        return computed
+
+    def show_steps(self, computed: dict):
+        """`show`, one layer per step: a generator that yields after adding each layer.
+
+        Its return value (``StopIteration.value``) is the `Measured`; `last`
+        is set at the end. The Qt panel runs one step per turn of the event
+        loop (`napari_symseg._qt.stall.next_turn`), so that the longest
+        freeze is one layer's insert, not the sum of all.
+
+        Parameters
+        ----------
+        computed : dict
+            From `build` (or `compute`: the layers are then made here).
+        """
+        made = computed.get("layers") or {
+            key: _make_layer(*spec) for key, spec in computed["specs"].items()}
+        layers = {}
+        for key, (layer, above) in made.items():
+            layers[key] = self._insert(layer, above)
+            yield key
         self.last = Measured(computed["regions"], computed["boundaries"], layers)
         return self.last
 
@@ -294,18 +341,11 @@ class MeasureController:
             out[t] = ids[local]
         return out
 
-    def _set(self, kind: str, name: str, data, kwargs: dict):
-        """Add (or replace) a layer: on top, or directly above the layer named by the
-        ``above`` keyword (when it is still there)."""
-        from napari import layers
-
-        cls = {"labels": layers.Labels, "image": layers.Image, "shapes": layers.Shapes,
-               "tracks": layers.Tracks}[kind]
-        kwargs = dict(kwargs)
-        above = kwargs.pop("above", None)
-        if name in self.viewer.layers:
-            self.viewer.layers.remove(name)
-        layer = cls(data, name=name, **kwargs)
+    def _insert(self, layer, above: str | None):
+        """Add (or replace, by name) `layer`: on top, or directly above the layer named
+        `above` (when it is still there)."""
+        if layer.name in self.viewer.layers:
+            self.viewer.layers.remove(layer.name)
         names = [lay.name for lay in self.viewer.layers]
         if above in names:
             self.viewer.layers.insert(names.index(above) + 1, layer)
@@ -378,6 +418,18 @@ class MeasureController:
             step[0] = int(r["frame"][row])
             self.viewer.dims.current_step = tuple(step)
         return region
+
+
+def _make_layer(kind: str, name: str, data, kwargs: dict) -> tuple[Any, str | None]:
+    """A napari layer of `kind` from a spec of `MeasureController.compute`, and the name of
+    the layer it goes above (the ``above`` keyword; None: on top)."""
+    from napari import layers
+
+    cls = {"labels": layers.Labels, "image": layers.Image, "shapes": layers.Shapes,
+           "tracks": layers.Tracks}[kind]
+    kwargs = dict(kwargs)
+    above = kwargs.pop("above", None)
+    return cls(data, name=name, **kwargs), above
 
 
 def robust_limits(values: np.ndarray) -> tuple[float, float]:

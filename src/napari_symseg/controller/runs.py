@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +116,9 @@ class Job:
         for the image after a full run.
     follow_slider : bool
         The reference frames field was empty.
+    layers_ready : callable
+        True when a layer may be made now (set by the runner; default always):
+        a series run shows its layer at the first frame done after it is.
     """
 
     preview = False
@@ -139,6 +142,9 @@ class Job:
         # a runner may hold the hint back longer (until the new layers are drawn: the
         # first draw of a run may render the scale bar's text); None: `applied` only
         self.hint_gate: threading.Event | None = None
+        # a runner may say when napari layers can be made on the GUI thread without
+        # waiting for numba (its label kernels compiled: `_qt.runner.napari_ready`)
+        self.layers_ready: Callable[[], bool] = lambda: True
 
     # -- worker thread
     def steps(self) -> Generator[Any, None, Any]:

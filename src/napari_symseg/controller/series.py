@@ -205,7 +205,8 @@ class SeriesJob(Job):
         t = step.frame
         self.area_fraction[t] = step.area_fraction
         if self.layer is None:
-            self._show_layer()
+            if self.layers_ready():  # else at a later frame (napari's kernels compiling)
+                self._show_layer()
         elif self.session.viewer.dims.ndisplay == 3 or t == self.session.frame_index(self.layer):
             self.layer.refresh()  # other frames are read when the slider gets there
         self.session.events.frame(layer=self.source, frame=t, fractions=step.area_fraction)

@@ -1,0 +1,113 @@
+"""GUI-thread work split off or over turns (issue 11, stalls found on real data).
+
+No timings: each test records *where* (which thread, which turn of the event
+loop) the work happens, which a regression changes on any machine.
+"""
+
+import itertools
+import threading
+
+import numpy as np
+
+from napari_symseg._qt import runner
+from napari_symseg._qt.stall import EventLoopWatch
+
+from .helpers import TIMEOUT, run_and_wait, set_fields
+
+
+def test_the_warm_up_makes_the_plots_ready_before_it_compiles(monkeypatch):
+    """The plots' imports first (the dock makes its plots once they are done, or after 5 s
+    on the GUI thread: a 5 s gap on a first Suggest at load 7), then the core's cached
+    kernels (a run's worker waits for numba's lock meanwhile), napari's uncacheable label
+    kernels after them, the probe's Shapes last; each event set right after its part."""
+    done = []
+
+    def step(name):
+        def call():
+            done.append((name, runner.PLOTS_WARM.is_set(), runner.NAPARI_WARM.is_set()))
+        return call
+
+    monkeypatch.setattr(runner, "warm_up_plots", step("plots"))
+    monkeypatch.setattr(runner, "warm_up_vispy_lines", step("vispy lines"))
+    monkeypatch.setattr("napari_symseg.controller.warmup.warm_up_labels", step("labels"))
+    monkeypatch.setattr("napari_symseg.controller.warmup.warm_up_shapes", step("shapes"))
+    monkeypatch.setattr("napari_symseg.core.warmup.warm_up", step("core"))
+    for event in (runner.PLOTS_WARM, runner.NAPARI_WARM, runner.SHAPES_WARM):
+        event.clear()
+    try:
+        runner._warm_up()
+    finally:
+        for event in (runner.PLOTS_WARM, runner.NAPARI_WARM, runner.SHAPES_WARM):
+            event.set()
+    assert [name for name, *_ in done] == ["plots", "core", "labels", "vispy lines", "shapes"]
+    assert done[1] == ("core", True, False)  # plots ready, napari's kernels not yet
+    assert done[4] == ("shapes", True, True)
+
+
+def test_a_series_layer_waits_for_napari_label_kernels(qtbot, viewer_widget, monkeypatch):
+    """An all-frames run shows its layer at its first frame, but not while the warm-up
+    still compiles napari's label kernels: the GUI thread would compile them itself (found
+    in a 116-frame STM series: 3.5 s of numba on the GUI thread); it comes once they are."""
+    from napari_symseg._qt.widget import ALL_FRAMES
+    from napari_symseg.controller.runs import Ready
+
+    viewer, widget = viewer_widget
+    qtbot.waitUntil(lambda: runner.napari_ready("shapes"), timeout=TIMEOUT)  # its warm-up
+    monkeypatch.setattr(runner, "_WARMED", [True])  # a warm-up is running ...
+    runner.NAPARI_WARM.clear()  # ... and has not compiled napari's kernels yet
+    try:
+        rng = np.random.default_rng(0)
+        y, x = np.mgrid[0:64, 0:64]
+        frames = np.stack([np.cos(x * (0.9 + 0.1 * t)) + np.cos(y) for t in range(4)])
+        source = viewer.add_image(frames + 0.05 * rng.normal(size=frames.shape), name="v")
+        widget.image.value = source
+        widget.segment.value = ALL_FRAMES
+        set_fields(widget, patch_x=4, patch_y=4, window_x=4, window_y=4, stride=4,
+                   n_patterns=2, reference_frames="0")
+        computed = []
+        worker = widget.run()  # every frame labelled: the worker hands over the result
+        worker.yielded.connect(lambda step: isinstance(step, Ready) and computed.append(True))
+        qtbot.waitUntil(lambda: bool(computed), timeout=TIMEOUT)
+        qtbot.wait(300)
+        assert [layer.name for layer in viewer.layers] == ["v"]  # every frame done, no layer
+        assert widget.worker is not None  # the run waits to show it
+    finally:
+        runner.NAPARI_WARM.set()
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    patterns = [layer for layer in viewer.layers if layer.name != "v"]
+    assert len(patterns) == 1 and patterns[0].data.shape == frames.shape
+    assert set(np.unique(patterns[0].data)) == {1, 2}  # every frame labelled, not zeros
+
+
+def test_measure_makes_its_layers_in_the_worker_and_adds_one_per_turn(qtbot, viewer_widget):
+    """The measurement's napari layers are made off the GUI thread and added one per turn
+    of the event loop (a 116-frame series' layers in one turn froze napari 2.4-3.5 s)."""
+    from benchmarks.measure_scenarios import two_grains
+
+    viewer, widget = viewer_widget
+    g = two_grains((192, 192), orientations=(10.0, 40.0), tilt=0.0)
+    source = viewer.add_image(g.image, name="g")
+    widget.image.value = source
+    set_fields(widget, patch_x=8, patch_y=8, window_x=10, window_y=10, stride=4)
+    run_and_wait(qtbot, widget)
+    section = widget.measure
+    built_on, build = [], section.controller.build
+
+    def recorded_build(computed):
+        built_on.append(threading.current_thread() is threading.main_thread())
+        return build(computed)
+
+    section.controller.build = recorded_build
+    turns = {}
+    with EventLoopWatch() as watch:
+        viewer.layers.events.inserted.connect(
+            lambda event: turns.setdefault(event.value.name, len(watch.gaps)))
+        assert section.start() is not None
+        qtbot.waitUntil(lambda: section.controller.last is not None and section.button.enabled,
+                        timeout=TIMEOUT)
+    assert built_on == [False]
+    order = ["g regions", "g orientation", "g spacing", "g boundaries"]
+    assert sorted(turns, key=turns.get) == [name for name in order if name in turns]
+    assert {"g regions", "g boundaries"} <= set(turns)
+    ticks = sorted(turns.values())
+    assert all(b > a for a, b in itertools.pairwise(ticks)), turns  # a tick between
