@@ -267,7 +267,8 @@ def test_size_labels_say_half_size_total_and_length(viewer_widget):
     set_fields(widget, radius=8)
     assert label["window_x"].label.startswith("pooling window half-height (21 px")
     assert label["radius"].label == "patch radius (⌀ 17 px = 0.85 nm)"
-    widget.image.value = plain  # uncalibrated: pixels only
+    widget.image.value = plain  # uncalibrated: pixels only (a new image: default fields)
+    set_fields(widget, descriptor_name="rotational_symmetry_maximum_pooling", radius=8)
     assert label["radius"].label == "patch radius (⌀ 17 px)"
     assert label["stride"].label == "stride"
     assert Params().to_dict().keys() == widget.params().to_dict().keys()  # JSON names stay

@@ -150,6 +150,20 @@ class Session:
         self.store.get(source).remembered = Remembered(job.field_params, "run",
                                                        job.follow_slider)
 
+    def remember_fields(self, source, params: Params, follow_slider: bool = True) -> None:
+        """Remember the fields as left for `source` (another image is being chosen).
+
+        Kept only when they differ from what is remembered already (a run's or
+        Suggest's parameters keep their origin), and only for an image still
+        in the viewer.
+        """
+        if source not in self.viewer.layers:
+            return
+        results = self.store.get(source)
+        known = results.remembered
+        if known is None or known.params != params or known.follow_slider != follow_slider:
+            results.remembered = Remembered(params, "fields", follow_slider)
+
     def store_hint(self, source, record: RunRecord) -> None:
         """Put the hint of `record` into its patterns layer's metadata."""
         results = self.store.find(source)

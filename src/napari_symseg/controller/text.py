@@ -274,3 +274,24 @@ def run_summary(seconds: float, n_patterns: int, area_fraction, *, frame: int | 
     if scribbled:
         parts.append("guided by the scribbles layer")
     return " · ".join(parts)
+
+
+#: The status note when another image is chosen: where its fields come from.
+FIELDS_NOTES = {
+    "run": "fields as in its last run",
+    "suggest": "sizes suggested for this image",
+    "fields": "fields as you left them for this image",
+    None: "no run or Suggest yet: default fields (Suggest sizes fits them to its lattice)",
+}
+
+
+def fields_note(origin: str | None) -> str:
+    """What the status says of the fields when an image is chosen (see `FIELDS_NOTES`).
+
+    Parameters
+    ----------
+    origin : str or None
+        ``Remembered.origin`` of the image, None when nothing is remembered
+        (the fields then show the defaults).
+    """
+    return FIELDS_NOTES.get(origin, FIELDS_NOTES[None])
