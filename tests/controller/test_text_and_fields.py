@@ -20,6 +20,7 @@ from napari_symseg.controller.text import (
     suggestion_text,
 )
 from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
+from napari_symseg.core.params import Params
 
 
 @pytest.fixture
@@ -99,3 +100,28 @@ def test_counts_are_singular_for_one():
 
     assert [count(n, "pattern") for n in (0, 1, 2)] == ["0 patterns", "1 pattern", "2 patterns"]
     assert [count(n, "boundary") for n in (1, 3)] == ["1 boundary", "3 boundaries"]
+
+
+def test_suggestion_text_says_when_measures_unit_cell_differs():
+    """The boride case: Suggest's strongest spacings (22.7 px) are half its cell (45 px)."""
+    from napari_symseg.controller.hints import repeat_unit
+    from napari_symseg.core.lattice import canonical
+    from napari_symseg.core.samples import lattice
+    from napari_symseg.core.suggest import estimate_lattice
+
+    image = lattice((128, 128), 12.0, "square")
+    layer, found = Image(image), estimate_lattice(image)
+    cell = repeat_unit(image, Params())  # the autocorrelation's, as Measure finds it
+    assert sorted([cell.a_length, cell.b_length]) == pytest.approx([12.0, 12.0], abs=0.2)
+    assert suggestion_text(layer, found, {}, cell) == suggestion_text(layer, found, {})  # agree
+    double = canonical(np.array([24.0, 0.0]), np.array([0.0, 24.0]))
+    assert suggestion_text(layer, found, {}, double).endswith(
+        "suggested ones · the unit cell, as Measure reports it, is 24.0 × 24.0 px: the "
+        "brightest columns repeat on a finer grid than the cell")
+    half = canonical(np.array([6.0, 0.0]), np.array([0.0, 6.0]))
+    assert " · the image repeats every 6.0 × 6.0 px, the cell Measure reports: " in (
+        suggestion_text(layer, found, {}, half))
+    # a pair of half sizes of which one changed is shown whole, under the field's names
+    text = suggestion_text(layer, found, {"window_y": 9, "max_num_points": 99}, cell,
+                           Params(window_x=7, window_y=9))
+    assert text.endswith(": window 7×9, max number of shifts 99")  # (they agree: no more)

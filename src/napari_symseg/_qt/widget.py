@@ -32,7 +32,7 @@ from ..errors import SymsegError
 from .actions import EXPORT_HELP, RESULT_HELP, FileActions
 from .fields import build_fields, set_value, value_of
 from .hints import HintPanel
-from .layout import scrolling_column, wrapping
+from .layout import keep_in_view, scrolling_column, wrapping
 from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .preview import LivePreview
@@ -168,6 +168,7 @@ class SymsegWidget(QWidget):
             [*(w for n, w in self.fields.items() if is_advanced(n)), self._files.row,
              self.live, self.probe, self.keep_labels])
         self.progress.visible = False
+        keep_in_view(self.scroll, self.hint_panel.row.native)  # the hint's one-line answer
 
     def _make_probe(self):
         from .probe import Probe

@@ -176,7 +176,28 @@ def _in_nm(layer, axis: int, pixels: float) -> float | None:
         return None
 
 
-def suggestion_text(layer, lattice: Any, changed: dict) -> str:
+#: Two lattices whose lengths agree within this (relative) are the same.
+SAME_LATTICE = 0.1
+
+
+def _repeat_text(lengths, repeat) -> str:
+    """What the status says of the repeat unit (`core.lattice.region_lattice`, as Measure)."""
+    if repeat is None:
+        return ""
+    found = np.sort(np.asarray(lengths, dtype=float))
+    cell = np.sort([repeat.a_length, repeat.b_length])
+    if len(found) == 2 and np.allclose(found, cell, rtol=SAME_LATTICE):
+        return ""  # Suggest and Measure agree
+    cell_text = f"{cell[0]:.1f} × {cell[1]:.1f} px"
+    if cell[0] > found[0]:
+        return (f" · the unit cell, as Measure reports it, is {cell_text}: the brightest "
+                "columns repeat on a finer grid than the cell")
+    return (f" · the image repeats every {cell_text}, the cell Measure reports: the lattice "
+            "above is a superstructure or a mix of phases (Suggest on a crop of one phase "
+            "tells)")
+
+
+def suggestion_text(layer, lattice: Any, changed: dict, repeat=None, params=None) -> str:
     """Status line after "Suggest sizes", e.g. ``"lattice 8.0 x 8.0 px, 90°: patch 12×12, ..."``.
 
     Parameters
@@ -188,6 +209,13 @@ def suggestion_text(layer, lattice: Any, changed: dict) -> str:
         period in px, or None ("suggested from the image").
     changed : dict
         The fields the suggestion changed, and their new values.
+    repeat : Lattice, optional
+        The image's repeat unit (autocorrelation, as *Measure* finds a
+        region's lattice): said when it is not the lattice the sizes follow
+        (e.g. twice as long: the boride of the gallery, 45 px against 22.7 px).
+    params : Params, optional
+        The suggested parameters: a pair (patch, window) of which only one half
+        changed is shown whole.
     """
     lengths = getattr(lattice, "lengths", None)
     if lengths is not None:
@@ -204,15 +232,19 @@ def suggestion_text(layer, lattice: Any, changed: dict) -> str:
         if nm is not None and nm < SHORTEST_SPACING_NM:
             found += (f" — shorter than any atomic spacing ({SHORTEST_SPACING_NM} nm): probably"
                       " noise or a wrong pixel size; check it, or set the sizes by hand")
+    after = "" if lengths is None else _repeat_text(lengths, repeat)
     if not changed:
-        return f"{found}: the sizes are already the suggested ones"
+        return f"{found}: the sizes are already the suggested ones{after}"
     values, parts = dict(changed), []
     for pair in ("patch", "window"):  # half sizes along rows x columns
         x, y = values.pop(f"{pair}_x", None), values.pop(f"{pair}_y", None)
+        if params is not None and (x is not None or y is not None):
+            x, y = getattr(params, f"{pair}_x"), getattr(params, f"{pair}_y")
         if x is not None or y is not None:
             parts.append(f"{pair} {'' if x is None else x}×{'' if y is None else y}")
-    parts += [f"{name.replace('_', ' ')} {value}" for name, value in values.items()]
-    return f"{found}: " + ", ".join(parts)
+    parts += [f"{LABELS.get(name, name.replace('_', ' '))} {value}"
+              for name, value in values.items()]
+    return f"{found}: " + ", ".join(parts) + after
 
 
 def count(n: int, word: str) -> str:
