@@ -43,8 +43,9 @@ def test_field_labels_say_what_the_half_sizes_mean(nm_layer):
     assert field_label("window_y", 3, None, "power_spectrum") == "FFT window half-width (7 px)"
     assert field_label("window_x", 3, None, "local_correlation_map") == (
         "shift window half-height (7 px)")
-    assert field_label("radius", 4, nm_layer) == "patch radius (⌀ 9 px = 0.45 nm)"
-    assert field_label("stride", 4, nm_layer) == "stride (= 0.2 nm)"
+    # non-square pixels: a radius or a length in px is an ellipse: both axes (rows × columns)
+    assert field_label("radius", 4, nm_layer) == "patch radius (⌀ 9 px = 0.18 × 0.45 nm)"
+    assert field_label("stride", 4, nm_layer) == "stride (= 0.08 × 0.2 nm)"
     assert field_label("smoothing", 0.0, nm_layer) == "smoothing sigma"  # off
     assert field_label("n_patterns", 3) == "number of patterns"
 
@@ -125,3 +126,20 @@ def test_suggestion_text_says_when_measures_unit_cell_differs():
     text = suggestion_text(layer, found, {"window_y": 9, "max_num_points": 99}, cell,
                            Params(window_x=7, window_y=9))
     assert text.endswith(": window 7×9, max number of shifts 99")  # (they agree: no more)
+
+
+def test_labels_are_honest_on_non_square_pixels():
+    """Sizes count pixels along each axis; a scale without a unit is an aspect, no length."""
+    from napari_symseg.controller.text import aspect_note, field_label
+
+    aspect = Image(np.zeros((8, 8)), scale=(2.0, 1.0))  # uncalibrated, drawn 2:1
+    assert field_label("patch_x", 12, aspect) == "patch half-height (25 px)"  # not "50 pixel"
+    assert field_label("radius", 8, aspect) == "patch radius (⌀ 17 px)"
+    assert field_label("stride", 5, aspect) == "stride"
+    assert aspect_note(aspect).startswith("pixels 2:1 (height : width): the sizes count pixels")
+    wide = Image(np.zeros((8, 8)), scale=(0.02, 0.04), units=("nm", "nm"))
+    assert field_label("patch_x", 12, wide) == "patch half-height (25 px = 0.5 nm)"
+    assert field_label("patch_y", 12, wide) == "patch half-width (25 px = 1 nm)"
+    assert field_label("radius", 8, wide) == "patch radius (⌀ 17 px = 0.34 × 0.68 nm)"
+    assert aspect_note(wide).startswith("pixels 1:2 ")
+    assert aspect_note(Image(np.zeros((8, 8)), scale=(0.5, 0.5), units=("nm", "nm"))) == ""

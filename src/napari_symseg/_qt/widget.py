@@ -25,7 +25,7 @@ from ..controller.fields import is_advanced, visible_fields
 from ..controller.hints import HINT_HELP
 from ..controller.layer_io import prefer_own_labels_reader
 from ..controller.session import PREVIEW_STRIDE
-from ..controller.text import SIZE_KINDS, field_label, fields_note
+from ..controller.text import SIZE_KINDS, aspect_note, field_label, fields_note
 from ..controller.visibility import ResultVisibility
 from ..core.params import Params
 from ..errors import SymsegError
@@ -277,6 +277,7 @@ class SymsegWidget(QWidget):
         elif previous is not None:  # never another image's descriptor and sizes
             self.set_params(Params())  # as a newly opened widget shows them
         note = fields_note(None if remembered is None else remembered.origin)
+        note = " · ".join(p for p in (note, aspect_note(layer)) if p)
         self._view.show_now()
         record = self.controller.current()
         summary = "" if record is None or self.worker is not None else record.summary

@@ -10,6 +10,7 @@ line stay the paper's.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -87,11 +88,13 @@ def physical_length(layer, axis: int, pixels: float) -> str | None:
     Returns
     -------
     str or None
-        None when the layer is not calibrated (unit scale in pixels).
+        None when the axis has no length unit (``"pixel"``, whatever its
+        scale: a scale without a unit only sets how napari draws the pixel,
+        e.g. a 2:1 aspect, and is no length).
     """
     scale = float(layer.scale[axis])
     unit = axis_unit(layer, axis)
-    if unit == "pixel" and scale == 1.0:
+    if unit == "pixel":
         return None
     return f"{pixels * scale:.3g} {unit_symbol(unit)}"
 
@@ -132,12 +135,44 @@ def field_label(name: str, value: Any = None, layer=None, descriptor: str | None
     if kind is None or value is None:
         return base
     length = None if layer is None else physical_length(layer, axis, _size(kind, value))
+    if length and kind != "half" and not square(layer):  # a circle in px: an ellipse
+        rows = physical_length(layer, -2, _size(kind, value))
+        length = f"{rows.split()[0]} × {length}" if rows else length
     if kind == "length":
         return f"{base} (= {length})" if length and value else base
     total = f"{_size(kind, value)} px"
     if kind == "radius":
         total = "⌀ " + total
     return f"{base} ({total} = {length})" if length else f"{base} ({total})"
+
+
+def square(layer) -> bool:
+    """True when the last two axes of `layer` have the same pixel size (or no layer)."""
+    if layer is None:
+        return True
+    rows, cols = (float(s) for s in layer.scale[-2:])
+    return math.isclose(rows, cols, rel_tol=1e-6)
+
+
+def aspect_note(layer) -> str:
+    """What the status says of non-square pixels, e.g. ``"pixels 2:1 (height : width): ..."``.
+
+    The size fields always count image pixels along each axis (rows for
+    ``*_x``, columns for ``*_y``), as the descriptors see the image; on
+    non-square pixels a patch with equal half sizes covers a rectangle of the
+    sample (napari draws it so), and the labels give each axis's own length
+    when the axes have a unit. Empty for square pixels.
+
+    Parameters
+    ----------
+    layer : napari.layers.Image or None
+    """
+    if square(layer):
+        return ""
+    rows, cols = (float(s) for s in layer.scale[-2:])
+    ratio = f"{rows / cols:.3g}:1" if rows >= cols else f"1:{cols / rows:.3g}"
+    return (f"pixels {ratio} (height : width): the sizes count pixels along each axis, so "
+            "equal half sizes cover a rectangle of the sample")
 
 
 def _size(kind: str, value: float) -> float:
