@@ -166,6 +166,7 @@ def aspect_note(layer) -> str:
     Parameters
     ----------
     layer : napari.layers.Image or None
+        The chosen image (its last two ``scale`` entries).
     """
     if square(layer):
         return ""

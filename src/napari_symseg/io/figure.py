@@ -370,7 +370,7 @@ def square_pixels(image: np.ndarray, labels: np.ndarray, calibration=None):
         return image, labels, calibration
     axis = 0 if rows > cols else 1  # the coarser axis gets more samples
     n = np.shape(labels)[axis]
-    new = int(round(n * max(rows, cols) / min(rows, cols)))
+    new = round(n * max(rows, cols) / min(rows, cols))
     index = np.minimum((np.arange(new) + 0.5) * n / new, n - 1).astype(np.intp)
     fine = min(rows, cols)
     scale = (*calibration.scale[:-2], fine, fine)
