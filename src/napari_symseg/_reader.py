@@ -39,6 +39,26 @@ need a name of their own: ``*_labels.tif``, which *Export results…* writes
   other TIFFs open (napari then warns once that the preference does not
   apply to a plain name, and uses its own reader).
 
+The name ``labels.tif`` itself (the README's ``-o labels.tif``) is claimed too
+(and recorded as ``*/labels.tif`` in the preferences: napari matches those
+against the whole path), so ``viewer.open("labels.tif")`` gives the Labels
+layer once the widget has been opened, and otherwise napari's
+``MultipleReaderError`` naming both readers -- never silently an Image layer.
+
+Is there a way to win without touching napari's settings? No (napari 0.9.2,
+npe2 0.10): ``ViewerModel._open_or_raise_error`` takes the reader from the
+preferences (``plugins.extension2reader``), else the only compatible one,
+else raises ``MultipleReaderError`` (*File > Open* shows the dialog); it
+never ranks readers. npe2's ``ReaderContribution`` has no priority field
+(``command``, ``filename_patterns``, ``accepts_directories``), and
+``iter_compatible_readers`` matches every pattern with ``fnmatch`` against
+the name with its whole suffix (``run.symseg.tif``), so napari's own
+``*.tif`` matches any TIFF name, ``*.symseg.tif`` included; a suffix not
+ending in ``.tif`` would escape it but Fiji would no longer open the file
+as a TIFF. The writer's default suffix does not help either (a save dialog
+default, not a reading rule). `tests/_qt/test_roundtrip.py` checks these
+facts, so that a napari that starts ranking readers is noticed.
+
 A labels zarr store (``*_labels.zarr``, a folder) follows the same rule:
 napari's reader claims ``*.zarr`` too, so the preference
 ``"*_labels.zarr/"`` (a folder's path is matched with a trailing
@@ -54,7 +74,7 @@ from pathlib import Path
 from .io.formats import EM_SUFFIXES, read_em
 
 #: File name patterns of the labels TIFF reader (as in napari.yaml).
-LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff")
+LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff", "labels.tif", "labels.tiff")
 #: Folder name pattern of a labels zarr store (as in napari.yaml).
 ZARR_PATTERNS = ("*_labels.zarr",)
 

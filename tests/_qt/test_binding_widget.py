@@ -3,6 +3,7 @@
 import numpy as np
 
 from napari_symseg.controller import METADATA_KEY
+from napari_symseg.core.params import Params
 from napari_symseg.core.samples import lattice, two_phase
 
 from .helpers import TIMEOUT, run_and_wait, set_fields, suggest_and_wait
@@ -39,7 +40,7 @@ def test_switching_image_shows_that_images_hint_and_plots_or_none(qtbot, viewer_
     widget.image.value = c  # never run: no hint, no plots, never another image's "use k"
     assert not panel.visible and panel.hint is None
     assert dock.separability_plot.operations is None
-    assert "sizes not suggested for this image" in widget.status.value
+    assert "no run or Suggest yet: default fields" in widget.status.value
     widget.image.value = b
     assert panel.hint.suggested == 1 and panel.used == 3
     assert errors == []
@@ -53,10 +54,10 @@ def test_switching_image_restores_its_remembered_sizes(qtbot, viewer_widget, err
     widget.image.value = a
     suggest_and_wait(qtbot, widget)
     suggested = widget.params()
-    widget.image.value = b  # nothing known about b: the fields stay, the status says so
-    assert widget.params() == suggested
+    widget.image.value = b  # nothing known about b: the defaults, and the status says so
+    assert widget.params() == Params()
     assert widget.status.value == (
-        "b: sizes not suggested for this image (Suggest sizes, or keep these)")
+        "b: no run or Suggest yet: default fields (Suggest sizes fits them to its lattice)")
     set_fields(widget, **SMALL)
     run_and_wait(qtbot, widget)
     widget.image.value = a
@@ -65,8 +66,32 @@ def test_switching_image_restores_its_remembered_sizes(qtbot, viewer_widget, err
     assert widget.fields["reference_frames"].value == ""  # still "the current frame"
     widget.image.value = b  # b's last run
     assert widget.params().patch_x == SMALL["patch_x"]
-    assert widget.status.value.startswith("b: ") and "parameters of its last run" in (
+    assert widget.status.value.startswith("b: ") and "fields as in its last run" in (
         widget.status.value)
+
+
+def test_a_new_image_gets_the_defaults_not_another_images_descriptor(qtbot, viewer_widget,
+                                                                   errors):
+    viewer, widget = viewer_widget
+    a = viewer.add_image(two_phase((96, 96)), name="a")
+    b = viewer.add_image(two_phase((96, 96)), name="b")
+    c = viewer.add_image(two_phase((96, 96)), name="c")
+    widget.image.value = a
+    set_fields(widget, descriptor_name="rotational_symmetry_maximum_pooling", radius=9,
+               n_patterns=4)
+    widget.image.value = b  # never run, never suggested: a new widget's fields
+    assert widget.fields["descriptor_name"].value == Params().descriptor_name
+    assert widget.params() == Params()
+    assert "default fields" in widget.status.value
+    set_fields(widget, n_patterns=3)
+    widget.image.value = c
+    widget.image.value = a  # a's fields as they were left, said so
+    assert widget.fields["descriptor_name"].value == "rotational_symmetry_maximum_pooling"
+    assert (widget.params().radius, widget.params().n_patterns) == (9, 4)
+    assert widget.status.value == "a: fields as you left them for this image"
+    widget.image.value = b
+    assert widget.params().n_patterns == 3
+    assert errors == []
     assert errors == []
 
 

@@ -185,8 +185,8 @@ def test_hint_after_a_run_is_pattern_count_hint_of_its_features(qtbot, viewer_wi
     panel = widget.hint_panel
     assert not panel.native.isHidden()
     assert_same_hint(panel.hint, direct)
-    assert panel.text.value == (f"hint: 2 patterns (silhouette {direct.silhouette[1]:.2f})"
-                                " · of the last run (k = 2)")
+    assert panel.text.value == (f"hint: 2 patterns (distinct: {direct.silhouette[1]:.2f} of 1)"
+                                " · of the last run (2 patterns)")
     assert panel.use_button.native.isHidden()  # the run used 2 already
     assert "bold" not in panel.text.native.styleSheet()
     meta = viewer.layers["tp patterns"].metadata[METADATA_KEY]
@@ -232,11 +232,12 @@ def test_single_crystal_gives_a_visible_k1_hint_and_use_k_sets_n_patterns(
     panel = widget.hint_panel
     assert_same_hint(panel.hint, direct)
     assert panel.text.value == (
-        "hint: 1 pattern (no cluster structure beyond noise) · of the last run, which used k = 2"
+        "hint: 1 pattern (no groups in the image beyond noise) · of the last run, which used "
+        "2 patterns"
     )
     assert "bold" in panel.text.native.styleSheet()  # highlighted: differs from the run
     assert not panel.use_button.native.isHidden()
-    assert panel.use_button.text == "use k = 1"
+    assert panel.use_button.text == "use 1"
     meta = viewer.layers["one patterns"].metadata[METADATA_KEY]
     assert meta["pattern_count_hint"]["suggested"] == 1
     panel.use_button.changed.emit(True)  # click
@@ -372,14 +373,14 @@ def test_hint_says_which_run_it_belongs_to_while_a_live_preview_is_shown(qtbot, 
     set_fields(widget, **SMALL, n_patterns=2)
     run_and_wait(qtbot, widget)
     panel = widget.hint_panel
-    assert panel.text.value.endswith(" · of the last run, which used k = 2")
+    assert panel.text.value.endswith(" · of the last run, which used 2 patterns")
     set_fields(widget, n_patterns=3)  # the live preview runs with k = 3
     live_preview_and_wait(qtbot, widget, "one")
     qtbot.wait(100)
     assert viewer.layers["one preview"].metadata[METADATA_KEY]["params"]["n_patterns"] == 3
-    assert panel.text.value == ("hint: 1 pattern (no cluster structure beyond noise) · of the "
-                                "last run, which used k = 2; the live preview has no hint")
+    assert panel.text.value == ("hint: 1 pattern (no groups in the image beyond noise) · of the "
+                                "last run, which used 2 patterns; the live preview has no hint")
     widget.live.value = False
     run_and_wait(qtbot, widget)  # a full run: its own hint, the preview gone
     assert "one preview" not in viewer.layers
-    assert panel.text.value.endswith(" · of the last run, which used k = 3")
+    assert panel.text.value.endswith(" · of the last run, which used 3 patterns")

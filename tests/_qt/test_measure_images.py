@@ -43,6 +43,7 @@ def test_table_and_layers_follow_the_chosen_image_and_run(qtbot, viewer_widget, 
     assert section.table.rowCount() == 0 and NOT_MEASURED in section.note.text()
     assert not viewer.layers["a regions"].visible
     assert not viewer.layers["a orientation"].visible
+    set_fields(widget, patch_x=8, patch_y=8, window_x=10, window_y=10, stride=4, n_patterns=2)
     run_and_wait(qtbot, widget)
     _measure(qtbot, section)
     rows_b = _table(section)

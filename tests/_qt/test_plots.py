@@ -92,7 +92,7 @@ def test_translation_heatmap_has_shift_axes_colour_bar_and_hover(dock):
     # the colour bar follows the image's colours and limits (updated once, at the end)
     assert (plot.colorbar.vmin, plot.colorbar.vmax) == (0.0, pytest.approx(4.8))
     assert plot.colorbar.cmap is plot.image.get_cmap()
-    assert plot.axes.get_title() == "Fisher separability S of each translation"
+    assert plot.axes.get_title() == "S: how well each shift\ntells the patterns apart"
     assert "1: drawn as the largest finite S" in plot.info.get_text()
     # hovering names the operation and its value
     hover(plot, -6, 3)  # column shift -6, row shift 3

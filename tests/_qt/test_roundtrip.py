@@ -185,7 +185,9 @@ def test_with_the_widget_open_file_open_needs_no_reader_choice(segmented, tmp_pa
         viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
         assert settings.extension2reader == {"*_labels.tiff": "napari",
                                              "*_labels.tif": "napari-symseg",
-                                             "*_labels.zarr/": "napari-symseg"}
+                                             "*_labels.zarr/": "napari-symseg",
+                                             "*/labels.tif": "napari-symseg",
+                                             "*/labels.tiff": "napari-symseg"}
         assert prefer_own_labels_reader() == []
         [path] = [p for p in export_layer_result(tmp_path / "run", source, patterns)
                   if p.name.endswith("_labels.tif")]
@@ -193,4 +195,39 @@ def test_with_the_widget_open_file_open_needs_no_reader_choice(segmented, tmp_pa
         _assert_same_layer(reopened, patterns)
     finally:
         settings.extension2reader = before
-    assert set(OWN_LABELS_PATTERNS) == {"*_labels.tif", "*_labels.tiff", "*_labels.zarr/"}
+    assert set(OWN_LABELS_PATTERNS) == {"*_labels.tif", "*_labels.tiff", "*_labels.zarr/",
+                                        "*/labels.tif", "*/labels.tiff"}
+
+
+def test_a_script_opening_labels_tif_never_gets_an_image_layer(segmented, tmp_path):
+    """``viewer.open("labels.tif")`` without ``plugin=`` (the README's ``-o labels.tif``):
+    the Labels layer once the widget has recorded its reader preference, else napari's
+    error naming both readers; and why no manifest pattern can do it without preferences."""
+    from napari.errors import MultipleReaderError
+    from napari.plugins import _npe2
+    from napari.settings import get_settings
+    from npe2.manifest.contributions import ReaderContribution
+
+    viewer, source, patterns, _ = segmented
+    folder = tmp_path / "out"
+    folder.mkdir()
+    [written] = [p for p in export_layer_result(folder / "run", source, patterns)
+                 if p.name.endswith("_labels.tif")]
+    path = written.rename(folder / "labels.tif")
+    # napari never ranks readers: any *.tif name (*.symseg.tif too) matches its own reader
+    for name in ("labels.tif", "run_labels.tif", "run.symseg.tif"):
+        assert "napari" in _npe2.get_readers(str(tmp_path / name))
+    assert set(_npe2.get_readers(str(path))) == {"napari", "napari-symseg"}
+    assert set(ReaderContribution.model_fields) == {"command", "filename_patterns",
+                                                    "accepts_directories"}  # no priority
+    settings = get_settings().plugins
+    before = dict(settings.extension2reader)
+    try:
+        settings.extension2reader = {}  # a fresh napari: no preference recorded yet
+        with pytest.raises(MultipleReaderError):
+            viewer.open(str(path), plugin=None)
+        viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+        [reopened] = viewer.open(str(path), plugin=None)
+        _assert_same_layer(reopened, patterns)
+    finally:
+        settings.extension2reader = before

@@ -45,9 +45,10 @@ def test_paint_run_merge_split_undo(dock, qtbot):
     layer.data = data
     _run(widget, qtbot)
     assert widget.scatter.empty.isHidden() and not widget.scatter.canvas.isHidden()
-    n_kept = widget.session.result.pca_components.shape[-1]  # the route, in the status
-    assert widget.status.value.startswith(
-        f"run with scribbles (guided: strokes + EM on {n_kept} PCA components): 2 patterns")
+    assert widget.status.value.startswith(  # the route, in words (the detail: tooltip)
+        "run with scribbles (patterns learnt from your strokes, then refined on the whole "
+        "image): 2 patterns")
+    assert "semi-supervised EM" in widget.status.tooltip
     out = viewer.layers["img scribbled patterns"]
     truth = two_phase_truth(SHAPE, BOUNDARY)
     assert (out.data == np.where(truth == 1, 1, 2)).mean() > 0.97  # layer = pattern + 1

@@ -161,3 +161,56 @@ def test_a_saved_model_labels_a_series_as_its_own_fit_did(tmp_path, capsys):
                  "--model", str(model)]) == 0
     np.testing.assert_array_equal(np.load(tmp_path / "again.npy"), np.load(tmp_path / "fit.npy"))
     assert "after loading the model" in capsys.readouterr().out
+
+
+def _single_crystal(shape=(96, 96)):
+    from napari_symseg.core.samples import lattice
+
+    return lattice(shape, 10.0) + 0.3 * np.random.default_rng(0).normal(size=shape)
+
+
+def _notes(text):
+    return [line[line.index("note:"):] for line in text.splitlines() if "note:" in line]
+
+
+def test_a_batch_line_says_what_a_single_image_prints(tmp_path, capsys):
+    np.save(tmp_path / "one.npy", _single_crystal())
+    np.save(tmp_path / "two.npy", two_phase((96, 96)))
+    assert main(["segment", str(tmp_path / "one.npy"), "-o", str(tmp_path / "l.npy"),
+                 *SMALL]) == 0
+    single = _notes(capsys.readouterr().out)
+    assert len(single) == 1 and single[0].startswith("note: suggested number of patterns: 1")
+    assert main(["segment", str(tmp_path / "one.npy"), str(tmp_path / "two.npy"), "-o",
+                 str(tmp_path / "out"), *SMALL]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if " -> " in line]
+    assert len(lines) == 2  # one line per file, the note in the single crystal's
+    assert _notes(lines[0]) == single and "note:" not in lines[1]
+
+
+def test_a_batch_line_names_the_family_descriptor_auto_chose(tmp_path, capsys):
+    np.save(tmp_path / "two.npy", two_phase((80, 80)))
+    np.save(tmp_path / "ser.npy", moving_boundary_series(n_frames=3, shape=(64, 64), seed=0))
+    assert main(["segment", str(tmp_path / "two.npy"), str(tmp_path / "ser.npy"), "-o",
+                 f"{tmp_path / 'out'}/", "--save-params", str(tmp_path / "out" / "p.json"),
+                 "--descriptor", "auto", "--auto", *SMALL]) == 0  # a series: with --auto
+    lines = [line for line in capsys.readouterr().out.splitlines() if " -> " in line]
+    assert len(lines) == 2
+    for name, line in zip(("two", "ser"), lines, strict=True):
+        chosen = Params.from_json(tmp_path / "out" / f"{name}_p.json").descriptor_name
+        assert line.startswith(str(tmp_path / name)), lines
+        assert f": --descriptor auto chose {chosen}; " in line
+
+
+def test_a_series_prints_the_pattern_count_note_alone_and_in_a_batch(tmp_path, capsys):
+    series = moving_boundary_series(n_frames=3, shape=(64, 64), seed=0)
+    np.save(tmp_path / "ser.npy", series)
+    args = [*SMALL, "--n-patterns", "4"]
+    assert main(["segment", str(tmp_path / "ser.npy"), "-o", str(tmp_path / "l.npy"),
+                 *args]) == 0
+    single = _notes(capsys.readouterr().out)
+    assert single and single[0].startswith("note: suggested number of patterns: ")
+    assert "(you asked for 4; --n-patterns " in single[0]
+    assert main(["segment", str(tmp_path / "ser.npy"), "-o", f"{tmp_path / 'out'}/",
+                 *args]) == 0
+    line, = [line for line in capsys.readouterr().out.splitlines() if " -> " in line]
+    assert _notes(line) == ["; ".join(single)]

@@ -20,6 +20,7 @@ from napari_symseg.controller.text import (
     suggestion_text,
 )
 from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
+from napari_symseg.core.params import Params
 
 
 @pytest.fixture
@@ -42,8 +43,9 @@ def test_field_labels_say_what_the_half_sizes_mean(nm_layer):
     assert field_label("window_y", 3, None, "power_spectrum") == "FFT window half-width (7 px)"
     assert field_label("window_x", 3, None, "local_correlation_map") == (
         "shift window half-height (7 px)")
-    assert field_label("radius", 4, nm_layer) == "patch radius (⌀ 9 px = 0.45 nm)"
-    assert field_label("stride", 4, nm_layer) == "stride (= 0.2 nm)"
+    # non-square pixels: a radius or a length in px is an ellipse: both axes (rows × columns)
+    assert field_label("radius", 4, nm_layer) == "patch radius (⌀ 9 px = 0.18 × 0.45 nm)"
+    assert field_label("stride", 4, nm_layer) == "stride (= 0.08 × 0.2 nm)"
     assert field_label("smoothing", 0.0, nm_layer) == "smoothing sigma"  # off
     assert field_label("n_patterns", 3) == "number of patterns"
 
@@ -99,3 +101,45 @@ def test_counts_are_singular_for_one():
 
     assert [count(n, "pattern") for n in (0, 1, 2)] == ["0 patterns", "1 pattern", "2 patterns"]
     assert [count(n, "boundary") for n in (1, 3)] == ["1 boundary", "3 boundaries"]
+
+
+def test_suggestion_text_says_when_measures_unit_cell_differs():
+    """The boride case: Suggest's strongest spacings (22.7 px) are half its cell (45 px)."""
+    from napari_symseg.controller.hints import repeat_unit
+    from napari_symseg.core.lattice import canonical
+    from napari_symseg.core.samples import lattice
+    from napari_symseg.core.suggest import estimate_lattice
+
+    image = lattice((128, 128), 12.0, "square")
+    layer, found = Image(image), estimate_lattice(image)
+    cell = repeat_unit(image, Params())  # the autocorrelation's, as Measure finds it
+    assert sorted([cell.a_length, cell.b_length]) == pytest.approx([12.0, 12.0], abs=0.2)
+    assert suggestion_text(layer, found, {}, cell) == suggestion_text(layer, found, {})  # agree
+    double = canonical(np.array([24.0, 0.0]), np.array([0.0, 24.0]))
+    assert suggestion_text(layer, found, {}, double).endswith(
+        "suggested ones · the unit cell, as Measure reports it, is 24.0 × 24.0 px: the "
+        "brightest columns repeat on a finer grid than the cell")
+    half = canonical(np.array([6.0, 0.0]), np.array([0.0, 6.0]))
+    assert " · the image repeats every 6.0 × 6.0 px, the cell Measure reports: " in (
+        suggestion_text(layer, found, {}, half))
+    # a pair of half sizes of which one changed is shown whole, under the field's names
+    text = suggestion_text(layer, found, {"window_y": 9, "max_num_points": 99}, cell,
+                           Params(window_x=7, window_y=9))
+    assert text.endswith(": window 7×9, max number of shifts 99")  # (they agree: no more)
+
+
+def test_labels_are_honest_on_non_square_pixels():
+    """Sizes count pixels along each axis; a scale without a unit is an aspect, no length."""
+    from napari_symseg.controller.text import aspect_note, field_label
+
+    aspect = Image(np.zeros((8, 8)), scale=(2.0, 1.0))  # uncalibrated, drawn 2:1
+    assert field_label("patch_x", 12, aspect) == "patch half-height (25 px)"  # not "50 pixel"
+    assert field_label("radius", 8, aspect) == "patch radius (⌀ 17 px)"
+    assert field_label("stride", 5, aspect) == "stride"
+    assert aspect_note(aspect).startswith("pixels 2:1 (height : width): the sizes count pixels")
+    wide = Image(np.zeros((8, 8)), scale=(0.02, 0.04), units=("nm", "nm"))
+    assert field_label("patch_x", 12, wide) == "patch half-height (25 px = 0.5 nm)"
+    assert field_label("patch_y", 12, wide) == "patch half-width (25 px = 1 nm)"
+    assert field_label("radius", 8, wide) == "patch radius (⌀ 17 px = 0.34 × 0.68 nm)"
+    assert aspect_note(wide).startswith("pixels 1:2 ")
+    assert aspect_note(Image(np.zeros((8, 8)), scale=(0.5, 0.5), units=("nm", "nm"))) == ""

@@ -334,3 +334,27 @@ def test_a_series_overlay_names_its_frame_and_time(tmp_path, monkeypatch):
     series = np.stack([image] * 4)
     export_result(tmp_path / "video", series, np.stack([labels] * 4), Params(), cal, frame=2)
     assert captions == ["frame 3 / 4 · t = 1 s"]
+
+
+@pytest.mark.parametrize(("scale", "units", "axis", "times"), [
+    ((2.0, 1.0), ("pixel", "pixel"), 0, 2),  # a 2:1 display aspect, no unit
+    ((0.01, 0.03), ("nm", "nm"), 1, 3),  # calibrated, pixels three times as wide
+    ((0.02, 0.02), ("nm", "nm"), 0, 1),  # square: pixel for pixel
+])
+def test_overlay_follows_the_pixel_aspect(tmp_path, scale, units, axis, times):
+    from napari_symseg.io.figure import write_overlay
+
+    image = np.random.default_rng(0).random((20, 30))
+    labels = np.zeros((20, 30), int)
+    labels[:, 15:] = 1
+    write_overlay(tmp_path / "o.png", image, labels, Calibration(scale, units, ("y", "x")),
+                  n_patterns=2)
+    # the same as the overlay of the image with its rows (columns) repeated, square pixels
+    fine = min(scale)
+    write_overlay(tmp_path / "e.png", np.repeat(image, times, axis),
+                  np.repeat(labels, times, axis), Calibration((fine, fine), units, ("y", "x")),
+                  n_patterns=2)
+    got, expected = (np.asarray(Image.open(tmp_path / n)) for n in ("o.png", "e.png"))
+    assert got.shape[:2] == tuple(n * (times if a == axis else 1)
+                                  for a, n in enumerate((20, 30)))
+    np.testing.assert_array_equal(got, expected)

@@ -57,11 +57,13 @@ class HintPanel(Container):
         self.viewer = viewer
         self.n_patterns = n_patterns
         self.text = Label(value="", name="hint_text", tooltip=HINT_HELP)
-        self.use_button = PushButton(text="use k = 1", name="use_k",
-                                     tooltip="set the number of patterns to the hint")
+        self.use_button = PushButton(text="use 1", name="use_k",
+                                     tooltip="set the number of patterns to the hint's "
+                                     "(then Run again)")
         row = Container(widgets=[self.text, self.use_button], layout="horizontal",
                         labels=False, name="hint_row")
         row.margins = (0, 0, 0, 0)
+        self.row = row  # the one-line answer: kept in view above the chart (layout)
         super().__init__(widgets=[row], labels=False, **kwargs)
         self.margins = (0, 0, 0, 0)
         self.text.native.setWordWrap(True)
@@ -151,7 +153,7 @@ class HintPanel(Container):
         self.visible = True
         differs = hint.suggested != self.used
         if about is None:
-            tail = f"; this run used {self.used}" if differs else ""
+            tail = f"; this run used {self.used}" if differs else ""  # (no run named)
         else:
             tail = hint_about(about, differs, preview_shown)
         self.text.value = hint_text(hint) + tail
@@ -160,7 +162,7 @@ class HintPanel(Container):
         )
         self.chart.setVisible(True)
         self.chart.show_hint(hint, self.used)
-        self.use_button.text = f"use k = {hint.suggested}"
+        self.use_button.text = f"use {hint.suggested}"
         self._update_button()
 
     def show_record(self, record, running: bool = False, preview_shown: bool = False) -> None:

@@ -87,8 +87,41 @@ def scroll_area(content: QWidget, keep=()) -> QScrollArea:
     scroll.setWidget(content)
     # vertical scrolling only: the dock is as wide as the column needs, never clipped
     scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    # the vertical bar always there: the fields do not jump sideways when a hint or a
+    # measurement makes the column taller than the dock
+    scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
     scroll._fit = _Fit(scroll, content, keep)  # kept alive with the scroll area
     return scroll
+
+
+def keep_in_view(scroll: QScrollArea, *rows: QWidget, after: QWidget | None = None) -> None:
+    """Keep `rows` (the rows right below those kept already, or right below `after`)
+    in view too.
+
+    Parameters
+    ----------
+    scroll : QScrollArea
+        Made by `scroll_area`.
+    *rows : QWidget
+        Rows of its column (or the top row of one, e.g. the hint's one-line
+        answer above its chart), in order, directly below the kept ones.
+    after : QWidget, optional
+        A kept row: `rows` come right below it (e.g. a status line inserted
+        later between two kept rows).
+    """
+    fit = scroll._fit
+    at = len(fit.keep) if after is None else fit.keep.index(after) + 1
+    fit.keep = (*fit.keep[:at], *rows, *fit.keep[at:])
+    for row in rows:
+        row.installEventFilter(fit)  # shown, hidden, a longer text: fit again
+    fit.fit()
+
+
+def _height(widget: QWidget) -> int:
+    """The height `widget` needs at its present width (a wrapped text: its lines)."""
+    if widget.width() > 0 and widget.hasHeightForWidth():
+        return max(widget.heightForWidth(widget.width()), widget.minimumSizeHint().height())
+    return widget.sizeHint().height()
 
 
 class _Fit(QObject):
@@ -117,12 +150,12 @@ class _Fit(QObject):
             shown = [w for w in self.keep if not w.isHidden()]
             top = layout.contentsMargins().top() if layout is not None else 0
             spacing = max(layout.spacing(), 0) if layout is not None else 0
-            high = (top + sum(w.sizeHint().height() for w in shown)
+            high = (top + sum(_height(w) for w in shown)
                     + spacing * len(shown) + 2 * scroll.frameWidth())
             if high != scroll.minimumHeight():
                 scroll.setMinimumHeight(high)
 
     def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.LayoutRequest:
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide):
             self.fit()
         return False

@@ -31,17 +31,26 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from ..controller.measure import NOT_MEASURED, OUTDATED, TABLE_COLUMNS, MeasureController
+from ..controller.measure import (
+    COLUMN_HELP,
+    NOT_MEASURED,
+    OUTDATED,
+    TABLE_COLUMNS,
+    MeasureController,
+)
 from ..errors import Cancelled, SymsegError
 from .docks import TABLE_DOCK_NAME, add_tabbed
-from .layout import wrapping
+from .layout import keep_in_view, wrapping
 from .stall import next_turn
 
 __all__ = ["TABLE_DOCK_NAME", "MeasureSection"]
 
 #: After a measurement: where its maps are (under the patterns, above the image).
-MAPS_NOTE = ("; regions and boundaries shown; the orientation and spacing maps (and a "
-             "series' tracks) are added hidden: tick their eye in the layer list")
+MAPS_NOTE = " (table: 'symseg regions' tab)"
+#: The measure status line's tooltip: what was added, and where.
+MAPS_HELP = ("regions and boundaries are shown; the orientation and spacing maps (and a "
+             "series' tracks) are added hidden: tick their eye in the layer list. The "
+             "table's a, b: each region's unit cell (hover its header)")
 
 
 class MeasureSection:
@@ -69,12 +78,14 @@ class MeasureSection:
         self.widget, self.viewer = widget, widget.viewer
         self.controller = MeasureController(self.viewer)
         self.button = widget.measure_button  # in the dock's row of buttons
-        self.status = Label(value="", name="measure_status")
+        self.status = Label(value="", name="measure_status", tooltip=MAPS_HELP)
         wrapping(self.status)
         self.status.visible = False
         self.button.changed.connect(lambda *_: self.start())
         column = widget.status.native.parentWidget().layout()  # the dock's scrolling column
         column.insertWidget(column.indexOf(widget.status.native) + 1, self.status.native)
+        # kept in view below the dock's status line, above the hint's answer
+        keep_in_view(widget.scroll, self.status.native, after=widget.status.native)
         self.table = QTableWidget(0, len(TABLE_COLUMNS))
         self.table.setHorizontalHeaderLabels(list(TABLE_COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -195,6 +206,8 @@ class MeasureSection:
         columns = self.controller.columns()
         self.table.setColumnCount(len(columns))
         self.table.setHorizontalHeaderLabels(list(columns))
+        for j, column in enumerate(columns):
+            self.table.horizontalHeaderItem(j).setToolTip(COLUMN_HELP.get(column, ""))
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
             for j, value in enumerate(row):

@@ -159,8 +159,9 @@ class ScribblesWidget(Container):
         self.apply_button = PushButton(text="Apply", name="apply",
                                        tooltip="label another image or series with the "
                                        "scribbled (and edited) model: same pattern numbers")
-        self.status = Label(value="paint a few strokes per pattern (label i = pattern i-1)",
-                            name="status")
+        self.status = Label(value="paint a few strokes on each pattern (brush label 1 = "
+                            "pattern 0, label 2 = pattern 1, …)", name="status",
+                            tooltip=ROUTE_HELP)
         self.paint_lasso = QCheckBox("lasso paints the brush's label (else highlights)")
         self.scatter = FeatureScatter(self.lasso)
         rows = [self.image, Container(widgets=[self.add_button, self.run_button],
@@ -425,11 +426,16 @@ def route(result) -> str:
     Returns
     -------
     str
-        E.g. ``"guided: strokes + EM on 7 PCA components"``: the strokes'
-        fit refined by the semi-supervised EM (`core.scribbles`), on the
+        ``"patterns learnt from your strokes, then refined on the whole image"``.
+        Technically (`ROUTE_HELP`, the status line's tooltip): the strokes'
+        fit refined by the semi-supervised EM (`core.scribbles`), on the PCA
         components the strokes kept.
     """
-    features = getattr(result, "pca_components", None)
-    if features is None:
-        return "guided: strokes + EM"
-    return f"guided: strokes + EM on {features.shape[-1]} PCA components"
+    del result  # the same route for every scribbled run; the detail is in ROUTE_HELP
+    return "patterns learnt from your strokes, then refined on the whole image"
+
+
+#: The technical detail of `route`, for the scribbles status line's tooltip.
+ROUTE_HELP = ("run with scribbles: a Gaussian model per pattern fitted on the stroked grid "
+              "points, then refined by semi-supervised EM (the strokes stay fixed) on the PCA "
+              "components the strokes kept; see docs/scribbles.md")

@@ -25,14 +25,14 @@ from ..controller.fields import is_advanced, visible_fields
 from ..controller.hints import HINT_HELP
 from ..controller.layer_io import prefer_own_labels_reader
 from ..controller.session import PREVIEW_STRIDE
-from ..controller.text import SIZE_KINDS, field_label
+from ..controller.text import SIZE_KINDS, aspect_note, field_label, fields_note
 from ..controller.visibility import ResultVisibility
 from ..core.params import Params
 from ..errors import SymsegError
 from .actions import EXPORT_HELP, RESULT_HELP, FileActions
 from .fields import build_fields, set_value, value_of
 from .hints import HintPanel
-from .layout import scrolling_column, wrapping
+from .layout import keep_in_view, scrolling_column, wrapping
 from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .preview import LivePreview
@@ -168,6 +168,7 @@ class SymsegWidget(QWidget):
             [*(w for n, w in self.fields.items() if is_advanced(n)), self._files.row,
              self.live, self.probe, self.keep_labels])
         self.progress.visible = False
+        keep_in_view(self.scroll, self.hint_panel.row.native)  # the hint's one-line answer
 
     def _make_probe(self):
         from .probe import Probe
@@ -264,6 +265,8 @@ class SymsegWidget(QWidget):
         if layer is None or layer is previous:
             self._view.show_now()
             return
+        if previous is not None:  # the fields belong to their image too (issue 11)
+            self._remember_fields(previous)
         self._visibility.follow(layer)  # its results shown, other images' hidden
         results = self.controller.results(layer)
         remembered = None if results is None else results.remembered
@@ -271,15 +274,24 @@ class SymsegWidget(QWidget):
             self.set_params(remembered.params)
             if remembered.follow_slider:
                 self.fields["reference_frames"].value = ""
-            note = ("parameters of its last run" if remembered.origin == "run"
-                    else "sizes suggested for this image")
-        else:
-            note = "sizes not suggested for this image (Suggest sizes, or keep these)"
+        elif previous is not None:  # never another image's descriptor and sizes
+            self.set_params(Params())  # as a newly opened widget shows them
+        note = fields_note(None if remembered is None else remembered.origin)
+        note = " · ".join(p for p in (note, aspect_note(layer)) if p)
         self._view.show_now()
         record = self.controller.current()
         summary = "" if record is None or self.worker is not None else record.summary
         if self.worker is None:
             self.status.value = f"{layer.name}: " + " · ".join(p for p in (summary, note) if p)
+
+    def _remember_fields(self, layer) -> None:
+        """Keep the fields as they are for `layer`, the image chosen until now."""
+        try:
+            params = self.params()
+        except SymsegError:
+            return  # a field the user is still typing: nothing to keep
+        follow = self.fields["reference_frames"].value.strip() == ""
+        self.controller.remember_fields(layer, params, follow)
 
     def _on_segment_changed(self, *_: Any) -> None:
         self.controller.series_mode = self.segment.value == ALL_FRAMES

@@ -149,7 +149,8 @@ def file_args(args: argparse.Namespace, path: Path, outdir: Path) -> argparse.Na
     outdir : Path
         The labels' folder.
     """
-    changes = {"input": str(path), "output": str(outdir / labels_name(path)), "quiet": True}
+    changes = {"input": str(path), "output": str(outdir / labels_name(path)), "quiet": True,
+               "batch_line": not args.quiet}  # its notes go into the batch's line
     for key, (dest, _) in OUTPUT_OPTIONS.items():
         given = getattr(args, dest, None)
         if key != "labels" and given is not None:

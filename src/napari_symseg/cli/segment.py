@@ -56,11 +56,37 @@ def run_image(image: np.ndarray, params: Params, quiet: bool, scribbled=None) ->
     if not quiet:
         print(f"segmented {image.shape[0]}x{image.shape[1]} image in "
               f"{time.perf_counter() - start:.2f} s: {_summary(result)}")
-        hint = _hint(result)
-        if hint.suggested != params.n_patterns:
-            print(f"note: {hint} (you asked for {params.n_patterns}; --n-patterns "
-                  f"{hint.suggested} to follow it)")
+        note = hint_note(_hint(result), params.n_patterns)
+        if note is not None:
+            print(f"note: {note}")
     return result
+
+
+def hint_note(hint, n_patterns: int) -> str | None:
+    """The number-of-patterns note (None when the hint agrees with `n_patterns`).
+
+    Parameters
+    ----------
+    hint : PatternCountHint
+        Of an image's result or of a series' reference frames.
+    n_patterns : int
+        The number of patterns asked for.
+    """
+    if hint.suggested == n_patterns:
+        return None
+    return (f"{hint} (you asked for {n_patterns}; --n-patterns {hint.suggested} to "
+            "follow it)")
+
+
+def _one_line(args) -> bool:
+    """A file of a batch whose line the batch prints (its own prints are off)."""
+    return bool(getattr(args, "batch_line", False))
+
+
+def _chosen(args, params: Params) -> str:
+    """``"--descriptor auto chose X; "`` when the family was chosen, else ``""``."""
+    return (f"--descriptor auto chose {params.descriptor_name}; "
+            if getattr(args, "descriptor_name", None) == "auto" else "")
 
 
 def _hint(result: Result):
@@ -230,6 +256,9 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written))
     summary = _summary(result)
+    if model is None and _one_line(args):  # a batch's line says what a single image prints
+        summary = _chosen(args, params) + summary
+        note = hint_note(_hint(result), params.n_patterns)
     return written, summary if note is None else f"{summary}; note: {note}"
 
 
@@ -249,7 +278,8 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
     if model is not None:
         params = model.params
     elif getattr(args, "auto", False):
-        refs = params_from_args(argparse.Namespace(**{**vars(args), "auto": False}))
+        refs = params_from_args(argparse.Namespace(  # only its reference frames are read
+            **{**vars(args), "auto": False, "descriptor_name": None}))
         first = frame_image(series, reference_frames(refs, shape[0])[0], False)
         params = params_from_args(args, first)
     else:
@@ -257,6 +287,7 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
     client = _connect(args.dask_scheduler) if args.dask_scheduler else None
     try:
         start = time.perf_counter()
+        fit = None
         if model is None:
             strokes = scribbles.series_scribbles(args, shape, params.n_patterns)
             fit = run(progress_bar(fit_series_steps(series, params, strokes), args.quiet, "fit"))
@@ -317,9 +348,17 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
             f"pattern fractions frame 0: {pct(first)}, frame {shape[0] - 1}: {pct(last)}"
         )
         print("wrote " + ", ".join(str(p) for p in written))
-    note = consistency_note(table.unlike) if table.unlike is not None else None
-    if note is not None and not args.quiet:  # core.consistency: frames the fit did not see
-        print(f"note: {note}")
+    notes = [consistency_note(table.unlike) if table.unlike is not None else None]
+    if fit is not None and (not args.quiet or _one_line(args)):  # as for a single image
+        from ..controller.hints import series_hint
+
+        notes.insert(0, hint_note(series_hint(series, fit), params.n_patterns))
+    notes = [n for n in notes if n is not None]
+    if not args.quiet:
+        for note in notes:  # core.consistency: frames the fit did not see
+            print(f"note: {note}")
+    if _one_line(args):
+        summary = _chosen(args, params) + "; ".join([summary, *(f"note: {n}" for n in notes)])
     return written, summary
 
 

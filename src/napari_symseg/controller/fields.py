@@ -23,6 +23,9 @@ ADVANCED_FIELDS = frozenset({
     "max_num_points", "method", "rotation_angles", "n_pca_components", "pca_variance",
     "smoothing", "upsampling", "separability_analysis", "random_state",
     "sort_labels_by_pattern_size", "n_selected_operations",
+    # the contrast channels are for images whose phases differ in brightness only: an
+    # expert's choice, and two rows fewer above Run on a 1366x768 screen
+    "contrast_features", "contrast_weight",
 })
 #: Every `Params` field, in dataclass order.
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Params))

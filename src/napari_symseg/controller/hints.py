@@ -28,6 +28,7 @@ from ..core.pattern_count import (
     results_hint,
 )
 from ..core.validation import frame_image
+from .text import count
 
 #: Largest number of patterns the hint tries.
 HINT_K_MAX = 6
@@ -37,8 +38,8 @@ HINT_HELP = (
     "k = 1 when two patterns explain the features no better than noise (gap statistic), "
     "or when the best split into two is not separated (a drift, as one crystal under a "
     "thickness change) and no symmetry score changes by 0.25 or more across it; "
-    "otherwise the k of the largest mean silhouette (bars; 1 = perfectly separated "
-    "patterns, 0 = overlapping)"
+    "otherwise the k of the largest mean silhouette (bars; the number after 'distinct': "
+    "1 = perfectly separated patterns, 0 = overlapping)"
 )
 
 
@@ -141,7 +142,10 @@ def hint_metadata(hint: PatternCountHint) -> dict:
 
 
 def hint_text(hint: PatternCountHint) -> str:
-    """One short line, e.g. ``"hint: 2 patterns (silhouette 0.86)"``.
+    """One short line in a microscopist's words, e.g. ``"hint: 2 patterns (distinct: 0.86 of 1)"``.
+
+    The number is the mean silhouette (1: perfectly separated patterns, 0:
+    overlapping); the tooltip (`HINT_HELP`) names it.
 
     Parameters
     ----------
@@ -150,14 +154,14 @@ def hint_text(hint: PatternCountHint) -> str:
     """
     if hint.suggested == 1:
         if hint.gap[0] < hint.gap[1] - hint.gap_error[1] and hint.separation < MIN_SEPARATION:
-            return "hint: 1 pattern (one crystal whose features drift: no separated split)"
-        return "hint: 1 pattern (no cluster structure beyond noise)"
+            return "hint: 1 pattern (one crystal changing gradually: no clear split)"
+        return "hint: 1 pattern (no groups in the image beyond noise)"
     best = hint.silhouette[hint.suggested - 1]
-    return f"hint: {hint.suggested} patterns (silhouette {best:.2f})"
+    return f"hint: {hint.suggested} patterns (distinct: {best:.2f} of 1)"
 
 
 def hint_about(record, used_differs: bool = False, preview_shown: bool = False) -> str:
-    """Which run a hint belongs to, e.g. ``" · of the last run (k = 2)"``.
+    """Which run a hint belongs to, e.g. ``" · of the last run (2 patterns)"``.
 
     The hint panel shows the hint of the chosen image's last full run; a live
     preview has none, so while a preview is shown the text says so.
@@ -168,7 +172,7 @@ def hint_about(record, used_differs: bool = False, preview_shown: bool = False) 
         The run (its ``params.n_patterns``, ``frame`` and ``slot``).
     used_differs : bool
         The hint differs from the run's number of patterns (said as "which
-        used k = N").
+        used N patterns").
     preview_shown : bool
         A live preview newer than the run is shown.
     """
@@ -178,8 +182,8 @@ def hint_about(record, used_differs: bool = False, preview_shown: bool = False) 
         what = f"the last run on frame {record.frame}"
     else:
         what = "the last run"
-    k = record.params.n_patterns
-    text = f" · of {what}, which used k = {k}" if used_differs else f" · of {what} (k = {k})"
+    used = count(record.params.n_patterns, "pattern")
+    text = f" · of {what}, which used {used}" if used_differs else f" · of {what} ({used})"
     edited = getattr(record, "edited_patterns", None)
     if edited is not None:  # merge / split since (issue 15): the hint is of the unedited run
         text += f", before its edits (now {edited} patterns)"
@@ -228,3 +232,29 @@ def suggestion_steps(image: np.ndarray, params: Params) -> Generator[Params, Non
             return None
         return found if name == "estimate_lattice" else float(found)
     return None
+
+
+def repeat_unit(image: np.ndarray, params: Params):
+    """The image's repeat unit as *Measure* finds a region's lattice (None if none).
+
+    Suggest's lattice (`core.suggest.estimate_lattice`) is the strongest
+    spacings of the power spectrum: they set the sizes. The repeat unit is
+    the autocorrelation's (`core.lattice.region_lattice`, the whole image as
+    one region): the shortest translations that map the image onto itself.
+    They differ when the brightest columns sit on a finer sub-lattice (the
+    M3B2 boride: spacings 22.7 px, repeat unit 45 px = 0.58 nm, its cell).
+
+    Parameters
+    ----------
+    image : ndarray, 2-D
+        The image (the current frame of a series).
+    params : Params
+        The suggested sizes (the largest lag, as Measure: `core.measure.max_lag_for`).
+    """
+    from ..core.lattice import region_lattice
+    from ..core.measure import max_lag_for
+
+    try:
+        return region_lattice(image, np.ones(np.shape(image), bool), max_lag_for(params))
+    except (ValueError, ArithmeticError):
+        return None

@@ -309,7 +309,9 @@ def layer_colours(labels_layer, n: int, offset: int = LABEL_OFFSET) -> np.ndarra
 #: File names of the package's labels files (the reader's patterns in napari.yaml) as
 #: napari's reader preferences match them: a folder (a zarr store) with a trailing "/",
 #: because napari matches a folder's real path plus os.sep (`_get_preferred_readers`).
-OWN_LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff", "*_labels.zarr/")
+OWN_LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff", "*_labels.zarr/",
+                       # napari matches a preference against the whole real path
+                       "*/labels.tif", "*/labels.tiff")
 
 
 def prefer_own_labels_reader() -> list[str]:

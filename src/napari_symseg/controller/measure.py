@@ -43,6 +43,21 @@ from .text import count
 #: The columns the table shows (all columns go to the layer's features).
 TABLE_COLUMNS = ("frame", "region", "pattern", "area_px", "orientation_deg", "a_px", "b_px",
                  "gamma_deg", "plane_group")
+#: What the columns mean, in a microscopist's words (the table header's tooltips).
+COLUMN_HELP = {
+    "frame": "frame of the series (0 for an image)",
+    "region": "connected region of one pattern (its number in the regions layer)",
+    "pattern": "the pattern of the region (as in the patterns layer, minus 1)",
+    "area_px": "area in pixels",
+    "orientation_deg": "direction of the lattice vector a, counter-clockwise from the x axis",
+    "a_px": "unit cell: the shortest translation that maps the region's image onto itself "
+            "(autocorrelation peaks), in px. Suggest names the strongest spacings of the "
+            "whole image instead: they can be a fraction of this (bright columns on a finer "
+            "grid, e.g. the M3B2 boride: 22.7 px spacings, 45 px cell) or a multiple",
+    "b_px": "unit cell: the shortest translation not parallel to a, in px",
+    "gamma_deg": "angle between a and b (90-120°)",
+    "plane_group": "the plane group guessed from the region's symmetries",
+}
 #: ... and after them, when the measured run was of the ``polarity`` family (issue 18).
 POLAR_COLUMNS = ("polarisation_deg", "polarisation_magnitude")
 

@@ -101,7 +101,7 @@ class Remembered:
     params : Params
         With the seed as the fields had it (None = a new one each run).
     origin : str
-        ``"run"`` or ``"suggest"``.
+        ``"run"``, ``"suggest"`` or ``"fields"`` (as the fields were left for it).
     follow_slider : bool
         The reference frames field was empty (the frame under the time slider).
     """

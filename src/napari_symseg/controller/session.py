@@ -19,7 +19,7 @@ from ..core.params import Params
 from ..core.validation import check_series
 from ..errors import ExportError, InputError
 from . import METADATA_KEY
-from .hints import hint_metadata, suggestion_steps
+from .hints import hint_metadata, repeat_unit, suggestion_steps
 from .lazy_series import series_job
 from .results import Remembered, ResultStore, RunRecord
 from .runs import ImageJob, Job
@@ -56,23 +56,43 @@ class SuggestJob:
         self.image = image
         self.follow_slider = follow_slider
         self.changed: dict = {}
+        self.sized: Params | None = None  # the suggested parameters
 
     def steps(self):
-        """`suggestion_steps`: yields the suggested `Params`, returns the lattice."""
-        return (yield from suggestion_steps(self.image, self.params))
+        """`suggestion_steps`: yields the suggested `Params`; returns the lattice and the
+        image's repeat unit (`repeat_unit`, for the text)."""
+        steps = suggestion_steps(self.image, self.params)
+        sized = next(steps)  # the sizes (the GUI fills the fields meanwhile)
+        yield sized
+        found = None
+        try:
+            next(steps)
+        except StopIteration as end:  # suggestion_steps yields once, then returns
+            found = end.value
+        return found, repeat_unit(self.image, sized)
 
     def suggested(self, params: Params) -> str:
         """The sizes are known: remember them for the image; the status text."""
         old, new = self.params.to_dict(), params.to_dict()
         self.changed = {name: value for name, value in new.items() if value != old[name]}
+        self.sized = params
         if self.source in self.session.viewer.layers:
             self.session.store.get(self.source).remembered = Remembered(
                 params, "suggest", self.follow_slider)
-        return suggestion_text(self.source, None, self.changed)
+        return suggestion_text(self.source, None, self.changed, params=params)
 
     def lattice(self, found) -> str | None:
-        """The status text naming the lattice found (None: keep the text)."""
-        return None if found is None else suggestion_text(self.source, found, self.changed)
+        """The status text naming the lattice found (None: keep the text).
+
+        Parameters
+        ----------
+        found : tuple
+            What `steps` returned: the lattice estimate (or None) and the repeat unit.
+        """
+        estimate, repeat = found if isinstance(found, tuple) else (found, None)
+        if estimate is None:
+            return None
+        return suggestion_text(self.source, estimate, self.changed, repeat, self.sized)
 
 
 class Session:
@@ -149,6 +169,20 @@ class Session:
         """Remember the parameters of a full run of `source` (shown when it is chosen again)."""
         self.store.get(source).remembered = Remembered(job.field_params, "run",
                                                        job.follow_slider)
+
+    def remember_fields(self, source, params: Params, follow_slider: bool = True) -> None:
+        """Remember the fields as left for `source` (another image is being chosen).
+
+        Kept only when they differ from what is remembered already (a run's or
+        Suggest's parameters keep their origin), and only for an image still
+        in the viewer.
+        """
+        if source not in self.viewer.layers:
+            return
+        results = self.store.get(source)
+        known = results.remembered
+        if known is None or known.params != params or known.follow_slider != follow_slider:
+            results.remembered = Remembered(params, "fields", follow_slider)
 
     def store_hint(self, source, record: RunRecord) -> None:
         """Put the hint of `record` into its patterns layer's metadata."""

@@ -10,6 +10,7 @@ line stay the paper's.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -87,11 +88,13 @@ def physical_length(layer, axis: int, pixels: float) -> str | None:
     Returns
     -------
     str or None
-        None when the layer is not calibrated (unit scale in pixels).
+        None when the axis has no length unit (``"pixel"``, whatever its
+        scale: a scale without a unit only sets how napari draws the pixel,
+        e.g. a 2:1 aspect, and is no length).
     """
     scale = float(layer.scale[axis])
     unit = axis_unit(layer, axis)
-    if unit == "pixel" and scale == 1.0:
+    if unit == "pixel":
         return None
     return f"{pixels * scale:.3g} {unit_symbol(unit)}"
 
@@ -132,12 +135,45 @@ def field_label(name: str, value: Any = None, layer=None, descriptor: str | None
     if kind is None or value is None:
         return base
     length = None if layer is None else physical_length(layer, axis, _size(kind, value))
+    if length and kind != "half" and not square(layer):  # a circle in px: an ellipse
+        rows = physical_length(layer, -2, _size(kind, value))
+        length = f"{rows.split()[0]} × {length}" if rows else length
     if kind == "length":
         return f"{base} (= {length})" if length and value else base
     total = f"{_size(kind, value)} px"
     if kind == "radius":
         total = "⌀ " + total
     return f"{base} ({total} = {length})" if length else f"{base} ({total})"
+
+
+def square(layer) -> bool:
+    """True when the last two axes of `layer` have the same pixel size (or no layer)."""
+    if layer is None:
+        return True
+    rows, cols = (float(s) for s in layer.scale[-2:])
+    return math.isclose(rows, cols, rel_tol=1e-6)
+
+
+def aspect_note(layer) -> str:
+    """What the status says of non-square pixels, e.g. ``"pixels 2:1 (height : width): ..."``.
+
+    The size fields always count image pixels along each axis (rows for
+    ``*_x``, columns for ``*_y``), as the descriptors see the image; on
+    non-square pixels a patch with equal half sizes covers a rectangle of the
+    sample (napari draws it so), and the labels give each axis's own length
+    when the axes have a unit. Empty for square pixels.
+
+    Parameters
+    ----------
+    layer : napari.layers.Image or None
+        The chosen image (its last two ``scale`` entries).
+    """
+    if square(layer):
+        return ""
+    rows, cols = (float(s) for s in layer.scale[-2:])
+    ratio = f"{rows / cols:.3g}:1" if rows >= cols else f"1:{cols / rows:.3g}"
+    return (f"pixels {ratio} (height : width): the sizes count pixels along each axis, so "
+            "equal half sizes cover a rectangle of the sample")
 
 
 def _size(kind: str, value: float) -> float:
@@ -176,7 +212,28 @@ def _in_nm(layer, axis: int, pixels: float) -> float | None:
         return None
 
 
-def suggestion_text(layer, lattice: Any, changed: dict) -> str:
+#: Two lattices whose lengths agree within this (relative) are the same.
+SAME_LATTICE = 0.1
+
+
+def _repeat_text(lengths, repeat) -> str:
+    """What the status says of the repeat unit (`core.lattice.region_lattice`, as Measure)."""
+    if repeat is None:
+        return ""
+    found = np.sort(np.asarray(lengths, dtype=float))
+    cell = np.sort([repeat.a_length, repeat.b_length])
+    if len(found) == 2 and np.allclose(found, cell, rtol=SAME_LATTICE):
+        return ""  # Suggest and Measure agree
+    cell_text = f"{cell[0]:.1f} × {cell[1]:.1f} px"
+    if cell[0] > found[0]:
+        return (f" · the unit cell, as Measure reports it, is {cell_text}: the brightest "
+                "columns repeat on a finer grid than the cell")
+    return (f" · the image repeats every {cell_text}, the cell Measure reports: the lattice "
+            "above is a superstructure or a mix of phases (Suggest on a crop of one phase "
+            "tells)")
+
+
+def suggestion_text(layer, lattice: Any, changed: dict, repeat=None, params=None) -> str:
     """Status line after "Suggest sizes", e.g. ``"lattice 8.0 x 8.0 px, 90°: patch 12×12, ..."``.
 
     Parameters
@@ -188,6 +245,13 @@ def suggestion_text(layer, lattice: Any, changed: dict) -> str:
         period in px, or None ("suggested from the image").
     changed : dict
         The fields the suggestion changed, and their new values.
+    repeat : Lattice, optional
+        The image's repeat unit (autocorrelation, as *Measure* finds a
+        region's lattice): said when it is not the lattice the sizes follow
+        (e.g. twice as long: the boride of the gallery, 45 px against 22.7 px).
+    params : Params, optional
+        The suggested parameters: a pair (patch, window) of which only one half
+        changed is shown whole.
     """
     lengths = getattr(lattice, "lengths", None)
     if lengths is not None:
@@ -204,15 +268,19 @@ def suggestion_text(layer, lattice: Any, changed: dict) -> str:
         if nm is not None and nm < SHORTEST_SPACING_NM:
             found += (f" — shorter than any atomic spacing ({SHORTEST_SPACING_NM} nm): probably"
                       " noise or a wrong pixel size; check it, or set the sizes by hand")
+    after = "" if lengths is None else _repeat_text(lengths, repeat)
     if not changed:
-        return f"{found}: the sizes are already the suggested ones"
+        return f"{found}: the sizes are already the suggested ones{after}"
     values, parts = dict(changed), []
     for pair in ("patch", "window"):  # half sizes along rows x columns
         x, y = values.pop(f"{pair}_x", None), values.pop(f"{pair}_y", None)
+        if params is not None and (x is not None or y is not None):
+            x, y = getattr(params, f"{pair}_x"), getattr(params, f"{pair}_y")
         if x is not None or y is not None:
             parts.append(f"{pair} {'' if x is None else x}×{'' if y is None else y}")
-    parts += [f"{name.replace('_', ' ')} {value}" for name, value in values.items()]
-    return f"{found}: " + ", ".join(parts)
+    parts += [f"{LABELS.get(name, name.replace('_', ' '))} {value}"
+              for name, value in values.items()]
+    return f"{found}: " + ", ".join(parts) + after
 
 
 def count(n: int, word: str) -> str:
@@ -274,3 +342,24 @@ def run_summary(seconds: float, n_patterns: int, area_fraction, *, frame: int | 
     if scribbled:
         parts.append("guided by the scribbles layer")
     return " · ".join(parts)
+
+
+#: The status note when another image is chosen: where its fields come from.
+FIELDS_NOTES = {
+    "run": "fields as in its last run",
+    "suggest": "sizes suggested for this image",
+    "fields": "fields as you left them for this image",
+    None: "no run or Suggest yet: default fields (Suggest sizes fits them to its lattice)",
+}
+
+
+def fields_note(origin: str | None) -> str:
+    """What the status says of the fields when an image is chosen (see `FIELDS_NOTES`).
+
+    Parameters
+    ----------
+    origin : str or None
+        ``Remembered.origin`` of the image, None when nothing is remembered
+        (the fields then show the defaults).
+    """
+    return FIELDS_NOTES.get(origin, FIELDS_NOTES[None])

@@ -20,6 +20,8 @@ in napari.
 from __future__ import annotations
 
 import colorsys
+import dataclasses
+import math
 from pathlib import Path
 
 import numpy as np
@@ -334,6 +336,48 @@ def legend_name(names, k: int) -> str:
     return str(names[k]) if k < len(names) and str(names[k]).strip() else f"pattern {k}"
 
 
+#: Largest pixel aspect (rows : columns or the reverse) the overlay is drawn with; a
+#: larger one is drawn as it is (pixel for pixel), not as an image tens of times larger.
+MAX_ASPECT = 16.0
+
+
+def square_pixels(image: np.ndarray, labels: np.ndarray, calibration=None):
+    """`image` and `labels` on square pixels when `calibration` says the pixels are not.
+
+    A 2:1 pixel (rows twice as tall as columns are wide, e.g. a fast-scan STM
+    image) is drawn as two rows: the overlay then shows the sample's shape as
+    napari does, with its scale bar in the right length. Rows or columns are
+    repeated (nearest neighbour, never averaged), so the PNG only grows.
+
+    Parameters
+    ----------
+    image, labels : ndarray, (Y, X)
+        The image and the pattern of every pixel.
+    calibration : Calibration, optional
+        Of the image (its last two ``scale`` entries); None: square pixels.
+
+    Returns
+    -------
+    image, labels, calibration
+        Resampled (and a calibration with square pixels), or the inputs.
+    """
+    if calibration is None or len(calibration.scale) < 2:
+        return image, labels, calibration
+    rows, cols = (float(s) for s in calibration.scale[-2:])
+    if rows <= 0 or cols <= 0 or math.isclose(rows, cols, rel_tol=1e-6):
+        return image, labels, calibration
+    if max(rows / cols, cols / rows) > MAX_ASPECT:
+        return image, labels, calibration
+    axis = 0 if rows > cols else 1  # the coarser axis gets more samples
+    n = np.shape(labels)[axis]
+    new = round(n * max(rows, cols) / min(rows, cols))
+    index = np.minimum((np.arange(new) + 0.5) * n / new, n - 1).astype(np.intp)
+    fine = min(rows, cols)
+    scale = (*calibration.scale[:-2], fine, fine)
+    return (np.take(image, index, axis=axis), np.take(labels, index, axis=axis),
+            dataclasses.replace(calibration, scale=scale))
+
+
 def write_overlay(
     path: str | Path,
     image: np.ndarray,
@@ -345,7 +389,8 @@ def write_overlay(
     names=(),
     caption: str = "",
 ) -> None:
-    """Save `overlay_figure` as a PNG (one image pixel = one PNG pixel).
+    """Save `overlay_figure` as a PNG (one image pixel = one PNG pixel; non-square
+    pixels drawn square, `square_pixels`).
 
     Parameters
     ----------
@@ -372,6 +417,7 @@ def write_overlay(
 
     from .output import replacing
 
+    image, labels, calibration = square_pixels(image, labels, calibration)
     rgb = overlay_figure(image, labels, calibration, colours, n_patterns, alpha, names=names,
                          caption=caption)
     with replacing(Path(path)) as tmp:
