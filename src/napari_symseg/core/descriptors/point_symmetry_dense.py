@@ -16,7 +16,8 @@ definitions, `point_symmetry_scores` the general kernel):
 About ``4 + 2 (1 + 2 reach / block)`` instead of 16 multiply-adds per
 sample. The sums are the same as the general kernel's up to rounding (last
 bits): samples paired by their row offset use the first one's row stencil
-(the two row offsets are equal up to rounding of ``sin``).
+(the two row offsets are equal up to rounding of ``sin``), and sums are
+formed in another order.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .point_symmetry_sums import add_ring, store_scores
+from .point_symmetry_sums import store_scores
 from .polar_patch import spline_stencil
 
 
@@ -51,26 +52,24 @@ def row_pairs(d_row: np.ndarray, n_r: int, n_t: int) -> tuple[np.ndarray, ...]:
         Passes of ring ``i`` are ``ring_start[i] : ring_start[i + 1]``.
     """
     first, weights = spline_stencil(d_row)
+    n = n_r * n_t
+    ring = np.arange(n) // n_t
     keys = np.round(d_row * 2.0**32).astype(np.int64)  # equal up to rounding of sin
-    passes_a, passes_b, ring_start = [], [], [0]
-    for i in range(n_r):
-        ring = keys[i * n_t : (i + 1) * n_t]
-        _, head, inverse = np.unique(ring, return_index=True, return_inverse=True)
-        for g, j in enumerate(head):
-            members = np.flatnonzero(inverse == g)
-            if len(members) > 2:
-                raise ValueError("more than two polar samples of a ring share a row offset")
-            passes_a.append(i * n_t + j)
-            passes_b.append(i * n_t + members[members != j][0] if len(members) == 2 else -1)
-        ring_start.append(len(passes_a))
-    a = np.array(passes_a, dtype=np.int64)
-    b = np.array(passes_b, dtype=np.int64)
+    order = np.lexsort((np.arange(n), keys, ring))  # by ring, row offset, angle
+    same = (ring[order][1:] == ring[order][:-1]) & (keys[order][1:] == keys[order][:-1])
+    if np.any(same[1:] & same[:-1]):
+        raise ValueError("more than two polar samples of a ring share a row offset")
+    head = np.flatnonzero(np.concatenate([[True], ~same]))
+    with_b = np.concatenate([same, [False]])[head]
+    a = order[head].astype(np.int64)
+    b = np.where(with_b, order[np.minimum(head + 1, n - 1)], -1).astype(np.int64)
+    ring_start = np.searchsorted(ring[a], np.arange(n_r + 1))
     return (
         first[a],
         np.ascontiguousarray(weights[a]),
         a % n_t,
         np.where(b >= 0, b % n_t, -1),
-        np.array(ring_start, dtype=np.int64),
+        ring_start.astype(np.int64),
     )
 
 
@@ -162,7 +161,8 @@ def _dense_kernel(
     columns ``col0 + b0 + col_lo[i] ...``; sample ``j`` of the pass at point
     ``k`` of the block is then ``sum_q col_weights[i, j, q] *
     t[k + col_first[i, j] + q]``. Moments and operation products as in
-    `point_symmetry_scores._scores_kernel`.
+    `point_symmetry_scores._scores_kernel`, but added straight into the
+    point's sums (weighted by the ring weight), four products per pass.
     """
     n_ops = first.shape[0]
     n_r = ring_weight.shape[0]
@@ -179,12 +179,8 @@ def _dense_kernel(
         s1 = np.zeros(block, dtype=np.float64)
         s2 = np.zeros(block, dtype=np.float64)
         cov = np.zeros((n_ops, block), dtype=np.float64)
-        r1 = np.empty(block, dtype=np.float64)
-        r2 = np.empty(block, dtype=np.float64)
-        rc = np.empty(block, dtype=np.float64)
         for i in range(n_r):
-            r1[:] = 0.0
-            r2[:] = 0.0
+            wi = ring_weight[i]
             c_lo = col0 + b0 + col_lo[i]
             n_span = nb + col_hi[i] - col_lo[i]
             for v in range(ring_start[i], ring_start[i + 1]):
@@ -215,8 +211,8 @@ def _dense_kernel(
                     for k in range(nb):
                         d = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]) - rf[k]
                         xa[k] = d
-                        r1[k] += d
-                        r2[k] += d * d
+                        s1[k] += wi * d
+                        s2[k] += wi * (d * d)
                 else:
                     xb = x[jb]
                     ob = col_first[i, jb]
@@ -233,8 +229,37 @@ def _dense_kernel(
                         db = (e0 * tb0[k] + e1 * tb1[k] + e2 * tb2[k] + e3 * tb3[k]) - rf[k]
                         xa[k] = da
                         xb[k] = db
-                        r1[k] += da + db
-                        r2[k] += da * da + db * db
-            add_ring(x, nb, r1, r2, ring_weight[i], first, second, n_pairs, n_terms, s1, s2,
-                      cov, rc)
+                        s1[k] += wi * (da + db)
+                        s2[k] += wi * (da * da + db * db)
+            for o in range(n_ops):
+                _add_products(x, first[o], second[o], 0, n_pairs[o], 2.0 * wi, nb, cov[o])
+                _add_products(x, first[o], second[o], n_pairs[o], n_terms[o], wi, nb, cov[o])
         store_scores(s1, s2, cov, nb, eps, out[a, b0 : b0 + nb])
+
+
+@numba.njit(cache=True, inline="always")
+def _add_products(x, first, second, t0, t1, w, nb, co):  # pragma: no cover - compiled
+    """``co[:nb] += w * sum_t x[first[t]] * x[second[t]]`` over ``t0 <= t < t1``.
+
+    Four products per pass over the block: a quarter of the loads and
+    stores of `co`, which bound this loop.
+    """
+    t = t0
+    while t + 4 <= t1:
+        a0 = x[first[t]]
+        b0 = x[second[t]]
+        a1 = x[first[t + 1]]
+        b1 = x[second[t + 1]]
+        a2 = x[first[t + 2]]
+        b2 = x[second[t + 2]]
+        a3 = x[first[t + 3]]
+        b3 = x[second[t + 3]]
+        for k in range(nb):
+            co[k] += w * (a0[k] * b0[k] + a1[k] * b1[k] + a2[k] * b2[k] + a3[k] * b3[k])
+        t += 4
+    while t < t1:
+        a0 = x[first[t]]
+        b0 = x[second[t]]
+        for k in range(nb):
+            co[k] += w * (a0[k] * b0[k])
+        t += 1
