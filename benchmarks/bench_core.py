@@ -42,6 +42,8 @@ CONFIGS = [
     ("lcm stride 1: segment()", 1024, {**LCM, "stride": 1}, "segment", 3, False),
     ("rotations stride 5: descriptors", 1024, {**ROT, "stride": 5}, "descriptors", None, True),
     ("reflections stride 5: descriptors", 1024, {**REF, "stride": 5}, "descriptors", None, True),
+    ("rotations stride 1: descriptors", 1024, {**ROT, "stride": 1}, "descriptors", 3, False),
+    ("reflections stride 1: descriptors", 1024, {**REF, "stride": 1}, "descriptors", 3, False),
     ("power spectrum stride 5: descriptors", 1024, {"descriptor_name": "power_spectrum",
                                                     "stride": 5}, "descriptors", 3, False),
     ("lcm fft stride 5: descriptors", 1024, {**LCM, "stride": 5, "method": "fft"},

@@ -8,6 +8,7 @@ import pytest
 from napari_symseg.core.descriptors import point_symmetry as ps
 from napari_symseg.core.descriptors import polar_patch
 from napari_symseg.core.descriptors.operations import Operations
+from napari_symseg.core.descriptors.point_symmetry_dense import row_pairs
 from napari_symseg.core.descriptors.point_symmetry_scores import raw_scores
 from napari_symseg.core.descriptors.registry import get_family
 from napari_symseg.core.grid import Grid
@@ -249,3 +250,60 @@ def test_empty_operations_and_rows():
     ops = _operations(params)
     assert ps.compute(image, params, ops.subset(np.array([], int)), [10], [10]).shape == (1, 1, 0)
     assert ps.compute(image, params, ops, np.array([], int), [10]).shape == (0, 1, 4)
+
+
+DENSE_CASES = [
+    # shape, kind, angles, base, radius
+    ((31, 38), "rotation", [60.0, 90.0, 120.0, 180.0], 12, 2),
+    ((33, 29), "rotation", [180.0, 90.0], 12, 5),
+    ((37, 40), "reflection", list(np.arange(10) * 18.0), 10, 4),
+    ((35, 36), "reflection", list(np.arange(7) * 180.0 / 7)[::-2], 7, 5),  # n_t = 21, odd
+    ((45, 47), "rotation", [120.0, 60.0], 12, 9),
+]
+
+
+@pytest.mark.parametrize(("shape", "kind", "angles", "base", "radius"), DENSE_CASES)
+def test_dense_kernel_matches_reference_and_general_kernel(shape, kind, angles, base, radius):
+    # Every pixel of every row as close to the border as the stencil allows.
+    image = np.random.default_rng(radius).normal(size=shape) * 3.0 - 1.0
+    n_r, n_t = polar_patch.polar_grid_size(radius, base)
+    sigma = polar_patch.ring_permutations(Operations(kind, np.array(angles)), n_t)
+    rows = np.arange(radius + 1, shape[0] - radius - 1)
+    cols = np.arange(radius + 1, shape[1] - radius - 1)
+    dense = raw_scores(image, radius, n_r, n_t, sigma, rows, cols, dense=True)
+    want = raw_score_maps(image, radius, base, kind, angles, rows, cols)
+    np.testing.assert_allclose(dense, want, atol=1e-5)
+    assert np.abs(want).max() > 0.2  # the comparison is not between zeros
+    general = raw_scores(image, radius, n_r, n_t, sigma, rows, cols, dense=False)
+    np.testing.assert_allclose(dense, general, atol=1e-6)
+    # a cut of the rows and columns gives the same scores
+    part = raw_scores(image, radius, n_r, n_t, sigma, rows[3:5], cols[2:-1], dense=True)
+    np.testing.assert_allclose(part, dense[3:5, 2:-1], atol=1e-6)
+
+
+@pytest.mark.parametrize(("radius", "base"), [(2, 12), (5, 7), (20, 12), (20, 10)])
+def test_row_passes_pair_the_samples_with_equal_row_offsets(radius, base):
+    n_r, n_t = polar_patch.polar_grid_size(radius, base)
+    d_row, _, _ = polar_patch.polar_samples(radius, n_r, n_t)
+    first, weights, a, b, start = row_pairs(d_row, n_r, n_t)
+    ring = np.repeat(np.arange(n_r), np.diff(start))
+    samples = np.concatenate([ring * n_t + a, (ring * n_t + b)[b >= 0]])
+    assert np.array_equal(np.sort(samples), np.arange(n_r * n_t))  # each sample once
+    paired = b >= 0
+    np.testing.assert_allclose(d_row[ring * n_t + a][paired], d_row[ring * n_t + b][paired],
+                               atol=1e-12)
+    if n_t % 2 == 0:  # theta and pi - theta both on the grid: half as many passes
+        assert paired.sum() >= n_r * (n_t // 2 - 1)
+    else:
+        assert not paired.any()
+    want_first, want_weights = polar_patch.spline_stencil(d_row[ring * n_t + a])
+    assert np.array_equal(first, want_first)
+    np.testing.assert_allclose(weights, want_weights)
+
+
+def test_dense_kernel_rejects_a_strided_grid():
+    image = np.random.default_rng(0).normal(size=(30, 30))
+    n_r, n_t = polar_patch.polar_grid_size(3, 12)
+    sigma = polar_patch.ring_permutations(Operations("rotation", np.array([90.0])), n_t)
+    with pytest.raises(ValueError, match="stride 1"):
+        raw_scores(image, 3, n_r, n_t, sigma, [10], [8, 10, 12], dense=True)

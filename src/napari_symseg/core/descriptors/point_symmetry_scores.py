@@ -10,6 +10,8 @@ import numba
 import numpy as np
 import scipy
 
+from .point_symmetry_dense import dense_scores
+from .point_symmetry_sums import add_ring, store_scores
 from .polar_patch import polar_samples, spline_stencil
 
 #: A patch whose weighted variance is at most this fraction of the image
@@ -21,7 +23,7 @@ ZERO_VARIANCE = 1e-12
 PREFILTER_PAD = 32
 
 
-def raw_scores(image, radius, n_r, n_t, sigma, rows, cols, stride=1) -> np.ndarray:
+def raw_scores(image, radius, n_r, n_t, sigma, rows, cols, stride=1, dense=None) -> np.ndarray:
     """Un-pooled scores at every point ``rows x cols`` (no max-pooling).
 
     Parameters
@@ -38,6 +40,11 @@ def raw_scores(image, radius, n_r, n_t, sigma, rows, cols, stride=1) -> np.ndarr
         image.
     stride : int
         Spacing of `cols` (only used when there is a single column).
+    dense : bool, optional
+        Use the separable kernel of `point_symmetry_dense` (only for
+        consecutive columns, stride 1) or the general one; by default the
+        separable one whenever the stride is 1. Both give the same scores
+        up to rounding.
 
     Returns
     -------
@@ -66,6 +73,16 @@ def raw_scores(image, radius, n_r, n_t, sigma, rows, cols, stride=1) -> np.ndarr
     coef = scipy.ndimage.spline_filter(region, order=3, mode="mirror", output=np.float64)
 
     d_row, d_col, weight = polar_samples(radius, n_r, n_t)
+    ring_weight = weight[::n_t] / weight.sum()
+    ref = np.ascontiguousarray(region[rows[:, None] - pr0, cols[None, :] - pc0])
+    if dense is None:
+        dense = stride == 1
+    if dense:
+        if stride != 1:
+            raise ValueError("the dense kernel needs consecutive columns (stride 1)")
+        return dense_scores(coef, rows - pr0, int(cols[0]) - pc0, len(cols), d_row, d_col,
+                            n_r, n_t, ring_weight, ring_terms(sigma), ref, ZERO_VARIANCE,
+                            _block_size(n_t, len(cols)))
     first_r, w_row = spline_stencil(d_row)
     first_c, w_col = spline_stencil(d_col)
     # De-interleave the coefficient columns by phase modulo the stride:
@@ -91,9 +108,9 @@ def raw_scores(image, radius, n_r, n_t, sigma, rows, cols, stride=1) -> np.ndarr
         n_t,
         np.ascontiguousarray(offsets.reshape(-1, 16), dtype=np.int64),
         np.ascontiguousarray(weights.reshape(-1, 16)),
-        weight[::n_t] / weight.sum(),
-        *_ring_terms(sigma),
-        np.ascontiguousarray(region[rows[:, None] - pr0, cols[None, :] - pc0]),
+        ring_weight,
+        *ring_terms(sigma),
+        ref,
         ZERO_VARIANCE,
         _block_size(n_t, len(cols)),
         out,
@@ -114,7 +131,7 @@ def _global_level(image: np.ndarray) -> tuple[float, float]:
     return float(sample.mean()), scale if scale > 0 else 1.0
 
 
-def _ring_terms(sigma: np.ndarray) -> tuple[np.ndarray, ...]:
+def ring_terms(sigma: np.ndarray) -> tuple[np.ndarray, ...]:
     """Products needed for ``sum_j x_j x_sigma(j)`` of every operation.
 
     An involution (every reflection, the rotation by 180 degrees) pairs
@@ -184,7 +201,7 @@ def _scores_kernel(
     ``d = x - ref``, ``mu = sum w d``, ``var = sum w d^2 - mu^2`` and
     ``cov_o = sum w d d_sigma - mu^2`` (``ring_weight`` sums to 1 over all
     samples, i.e. ``n_t * sum(ring_weight) = 1``). Within a ring,
-    ``sum_j d_j d_sigma(j)`` is the sum over the terms of `_ring_terms`.
+    ``sum_j d_j d_sigma(j)`` is the sum over the terms of `ring_terms`.
     """
     n_ops = first.shape[0]
     n_r = ring_weight.shape[0]
@@ -262,28 +279,7 @@ def _scores_kernel(
                     xs[k] = d
                     r1[k] += d
                     r2[k] += d * d
-            wi = ring_weight[i]
-            for k in range(nb):
-                s1[k] += wi * r1[k]
-                s2[k] += wi * r2[k]
-            for o in range(n_ops):
-                rc[:] = 0.0
-                for t in range(n_terms[o]):
-                    if t == n_pairs[o]:  # pairs count twice
-                        for k in range(nb):
-                            rc[k] += rc[k]
-                    xs = x[first[o, t]]
-                    xp = x[second[o, t]]
-                    for k in range(nb):
-                        rc[k] += xs[k] * xp[k]
-                if n_terms[o] == n_pairs[o]:
-                    for k in range(nb):
-                        rc[k] += rc[k]
-                co = cov[o]
-                for k in range(nb):
-                    co[k] += wi * rc[k]
-        for k in range(nb):
-            mu2 = s1[k] * s1[k]
-            var = s2[k] - mu2
-            for o in range(n_ops):
-                out[a, b0 + k, o] = (cov[o, k] - mu2) / var if var > eps else 0.0
+            add_ring(x, nb, r1, r2, ring_weight[i], first, second, n_pairs, n_terms, s1, s2,
+                      cov, rc)
+        store_scores(s1, s2, cov, nb, eps, out[a, b0 : b0 + nb])
+
