@@ -127,8 +127,8 @@ def params_for(image, case: Case, method: str):
     from napari_symseg.core.suggest import suggest_params
 
     k = max(2, case.n_patterns)
-    if method == "auto":
-        return suggest_params(image, Params(n_patterns=k))
+    if method == "auto":  # the CLI's --auto with no --descriptor (its family rule too)
+        return suggest_params(image, Params(n_patterns=k), pick_family=True)
     if method == "rule":
         return suggest_params(image, Params(n_patterns=k, descriptor_name=case.rule))
     if method == "choose":

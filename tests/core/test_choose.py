@@ -96,3 +96,17 @@ def test_a_sharp_split_that_barely_changes_the_scores_loses(monkeypatch):
 
     assert accuracy(picked.result.labels, truth, ~boundary_band(truth, 12.0)) > 0.97
     assert "score" in picked.reason
+
+
+def test_translations_are_not_tried_where_part_of_the_image_has_no_lattice():
+    # the --auto family rule (suggest step 6): contrast channels on -> rotations, not
+    # translations; the other candidates are still tried and scored
+    rng = np.random.default_rng(0)
+    clean = two_phase((160, 160), noise=0.0) + 0.1
+    clean[:, :64] = 0.02  # vacuum on the left
+    image = rng.poisson(40 * clean).astype(np.float32)
+    chosen = choose_descriptor(image, Params(n_patterns=3))
+    assert chosen.scores["local_correlation_map"] == -np.inf
+    assert all(np.isfinite(chosen.scores[n]) for n in CANDIDATES[1:])
+    assert chosen.params.descriptor_name != "local_correlation_map"
+    assert chosen.params.contrast_features and "not tried: translations" in chosen.reason

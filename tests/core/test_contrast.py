@@ -170,14 +170,16 @@ def test_contrast_box_is_capped_at_half_a_period_so_vacuum_stays_vacuum(monkeypa
     assert contrast_box((3, 9), Params(smoothing=8.0)) == (3, 4)
     assert contrast_box((12, 9), Params()) == (12, 9)
     # the log of a box mean is pulled to the bright side: with the descriptor's box
-    # (12 px) the film's edge moves 10 px into the vacuum; with the capped box (4 px) it
-    # moves 4 px (the smoothing, an average of the logs, is symmetric across the step)
+    # (12 px) the film's edge moves 12 px into the vacuum; with the capped box (4 px) 7 px,
+    # within one smoothing width (the edge-preserving smoothing, core/kuwahara.py, takes the
+    # film's side next to the edge: low-dose vacuum varies more on a log scale than film)
     # (contrast weight 100: the test is about the contrast channels, not the scores)
     params = Params(patch_x=12, patch_y=12, window_x=6, window_y=6, stride=2, smoothing=8.0,
                     contrast_features=True, contrast_weight=100.0)
-    assert abs(_vacuum_film_edge(params) - 64) <= 5
+    capped = _vacuum_film_edge(params)
+    assert abs(capped - 64) <= 8
     monkeypatch.setattr(chunks_module, "contrast_box", lambda box, params: box)
-    assert _vacuum_film_edge(params) < 64 - 8
+    assert _vacuum_film_edge(params) < capped - 4
 
 
 def test_params_fields_validated_and_round_trip():

@@ -122,7 +122,9 @@ def params_from_args(args: argparse.Namespace, image=None) -> Params:
     if getattr(args, "auto", False):
         from ..core.suggest import suggest_with_reasons
 
-        base, reasons = suggest_with_reasons(image, base)  # validates the image itself
+        # (validates the image itself; the family rule of --auto too: core/suggest.py)
+        base, reasons = suggest_with_reasons(
+            image, base, pick_family=getattr(args, "descriptor_name", None) is None)
         if not getattr(args, "quiet", False):
             print("auto: " + "; ".join(r for r in reasons if r))
     base = base.to_dict()
@@ -205,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--auto",
         action="store_true",
         help="choose patch/window/radius/stride from the image's lattice period "
-        "(explicit size flags still win)",
+        "(explicit size flags still win); with no --descriptor, rotations where part of the "
+        "image shows no lattice (vacuum, amorphous film)",
     )
     seg.add_argument(
         "--stats", metavar="FILE.csv",

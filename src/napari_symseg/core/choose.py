@@ -32,6 +32,14 @@ The square root: on the design seeds every weight of the score change from
 on carbon, where the vacuum/carbon pair is told apart by the contrast
 channels and changes the scores little); 0.5 is the middle.
 
+Where ``--auto`` turns the contrast channels on (part of the image shows no
+lattice), translations are not tried: the ``--auto`` family rule
+(`suggest_params` with ``pick_family``, step 6) replaces them by rotations.
+With the edge-preserving smoothing of the contrast channels
+(`core.kuwahara`) translations + contrast split the boundaries sharply and
+won the criterion on the nanoparticle-on-carbon scenario while merging vacuum
+and film (0.75 on a design seed; docs/robustness.md).
+
 Why not the k-means confidence or the silhouette: they reward compact
 clusters, and a family that splits the image along something it does not
 see well (a moire, a thickness change, the edge band of a particle) still
@@ -184,12 +192,20 @@ def choose_descriptor(image, params: Params | None = None,
     params = Params() if params is None else params
     scores, runs = {}, {}
     for name in candidates:
-        chosen = suggest_params(image, params.replace(descriptor_name=name))
+        chosen = suggest_params(image, params.replace(descriptor_name=name), pick_family=True)
+        if chosen.descriptor_name != name:  # the --auto family rule (suggest, step 6)
+            scores[name] = -np.inf
+            continue
         result = segment(image, chosen)
         scores[name] = family_score(result)
         runs[name] = (chosen, result)
-    best = max(candidates, key=lambda n: scores[n])  # (max keeps the first of ties)
-    listed = ", ".join(f"{SHORT.get(n, n)} {scores[n]:.1f}" for n in candidates)
+    tried = [n for n in candidates if n in runs]
+    best = max(tried, key=lambda n: scores[n])  # (max keeps the first of ties)
+    listed = ", ".join(f"{SHORT.get(n, n)} {scores[n]:.1f}" for n in tried)
+    skipped = [SHORT.get(n, n) for n in candidates if n not in runs]
+    if skipped:
+        listed += (f"; not tried: {', '.join(skipped)}, whose scores are ~0 on vacuum and "
+                   "amorphous film alike")
     reason = (f"descriptor: {SHORT.get(best, best)} ({best}), the best separated patterns "
               f"that differ most in their scores (worst pair's separation x sqrt(score "
               f"change): {listed}; larger is better)")

@@ -6,7 +6,9 @@ chunks). Small descriptor arrays are kept whole; arrays larger than
 features, separability) recomputes the chunks into one reusable buffer, so
 memory stays bounded by a chunk. The optional descriptor smoothing is done
 here too, chunk by chunk with a halo, so chunks give exactly the whole-grid
-filter.
+filter: a Gaussian, or with the contrast channels on the edge-preserving
+`kuwahara` mean (steps between vacuum, film and crystal are not averaged
+into the region in between).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .descriptors.contrast import contrast_box, image_level, local_contrast, n_c
 from .descriptors.operations import Operations
 from .descriptors.registry import get_family
 from .grid import Grid, inside
+from .kuwahara import kuwahara, window_half
 from .params import Params
 from .pca import PCAModel
 from .progress import Progress
@@ -181,11 +184,18 @@ class DescriptorChunks:
         # smoothed: compute the chunk with a halo of grid rows, filter, crop. The halo
         # covers the filter's reach, so chunks give exactly the whole-grid filter.
         halo = smoothing_reach(sigma)
+        edges = n_channels(self.params) > 0  # with the contrast channels: edge-preserving
+        if edges:
+            halo = max(halo, window_half(sigma))
         lo, hi = max(0, sl.start - halo), min(self.grid.shape[0], sl.stop + halo)
         block = self._features(self.grid.rows[lo:hi])
-        scipy.ndimage.gaussian_filter(
-            block, (sigma, sigma, 0), mode="nearest", truncate=SMOOTHING_TRUNCATE, output=block
-        )
+        if edges:
+            block = kuwahara(block, window_half(sigma))
+        else:
+            scipy.ndimage.gaussian_filter(
+                block, (sigma, sigma, 0), mode="nearest", truncate=SMOOTHING_TRUNCATE,
+                output=block
+            )
         out[...] = block[sl.start - lo : sl.stop - lo]
         return out
 

@@ -92,6 +92,9 @@ class Params:
         scores with the position inside the unit cell, so weak differences
         (chemical order) are not drowned by it; boundaries blur by about
         sigma. `suggest_params` (``--auto``) sets the shortest lattice period.
+        With `contrast_features` on, the averaging is edge-preserving
+        instead (`core.kuwahara`: the least varying of four windows 1.5
+        sigma wide), so no rim of a third pattern forms along a step.
     contrast_features : bool
         Add two contrast channels to every descriptor: the local mean
         intensity and the local standard deviation over the descriptor's

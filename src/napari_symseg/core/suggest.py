@@ -53,6 +53,15 @@ The rule (also in docs/parameters.md):
 5. **Contrast channels** (``contrast_features``) on when at least 5 % of
    the image shows no lattice (vacuum, amorphous film), off otherwise
    (`coverage`); `suggest_with_reasons` says which and why.
+6. **Family** (only with ``pick_family=True``, the CLI's ``--auto``):
+   translations (the default) become rotations when the contrast channels
+   go on. Translation scores are ~0 on vacuum and on amorphous film alike,
+   and their hundreds of features outweigh the two contrast channels: on
+   the nanoparticle-on-carbon scenario translations + contrast merge vacuum
+   and film (0.59-0.75); rotations + contrast reach 0.99-1.00
+   (docs/robustness.md). Rotations do not see a grain's orientation:
+   grains of one lattice next to vacuum need ``--descriptor
+   local_correlation_map`` given explicitly.
 """
 
 from __future__ import annotations
@@ -83,6 +92,8 @@ POOL_POINTS = 6
 #: the families sized so (not rotations: on fresh nanoparticle seeds their small window
 #: mistook carbon for vacuum, 0.98 -> 0.67-0.71 on 2 of 8; docs/robustness.md)
 FINE_POOLING = ("reflection_symmetry_maximum_pooling",)
+#: rule step 6: the family ``--auto`` replaces, and by which
+TRANSLATIONS, ROTATIONS = "local_correlation_map", "rotational_symmetry_maximum_pooling"
 
 
 @dataclass(frozen=True)
@@ -348,7 +359,8 @@ def params_for_lattice(lattice: LatticeEstimate, image_shape, params: Params) ->
     )
 
 
-def suggest_with_reasons(image, params: Params | None = None) -> tuple[Params, tuple[str, ...]]:
+def suggest_with_reasons(image, params: Params | None = None,
+                         pick_family: bool = False) -> tuple[Params, tuple[str, ...]]:
     """`suggest_params` and one line per choice that is not a plain size (why).
 
     Parameters
@@ -357,21 +369,30 @@ def suggest_with_reasons(image, params: Params | None = None) -> tuple[Params, t
         The image.
     params : Params, optional
         Everything else (descriptor, number of patterns, ...) is kept.
+    pick_family : bool
+        Rule step 6: translations become rotations when the contrast
+        channels go on (the CLI's ``--auto``).
 
     Returns
     -------
     (Params, tuple of str)
-        The parameters and the reasons (the lattice found, the contrast rule).
+        The parameters and the reasons (the lattice found, the contrast rule,
+        the family when it changed).
     """
     params = Params() if params is None else params
     img = as_image(image)
     lattice = estimate_lattice(img)
     sized = params_for_lattice(lattice, img.shape, params)
     contrast, why = suggest_contrast(img, sized, float(lattice.lengths.min()))
-    return sized.replace(contrast_features=contrast), (str(lattice), why)
+    reasons = (str(lattice), why)
+    if pick_family and contrast and params.descriptor_name == TRANSLATIONS:
+        sized = sized.replace(descriptor_name=ROTATIONS)
+        reasons += (f"descriptor: rotations ({ROTATIONS}), not translations: their scores "
+                    "are ~0 on vacuum and amorphous film alike",)
+    return sized.replace(contrast_features=contrast), reasons
 
 
-def suggest_params(image, params: Params | None = None) -> Params:
+def suggest_params(image, params: Params | None = None, pick_family: bool = False) -> Params:
     """`params` with patch, window, radius, stride, max_num_points, smoothing and the
     contrast channels chosen from the image (module docstring).
 
@@ -381,6 +402,9 @@ def suggest_params(image, params: Params | None = None) -> Params:
         The image.
     params : Params, optional
         Everything else (descriptor, number of patterns, ...) is kept.
+    pick_family : bool
+        Rule step 6 (module docstring): translations become rotations when
+        the contrast channels go on.
 
     Returns
     -------
@@ -393,4 +417,4 @@ def suggest_params(image, params: Params | None = None) -> Params:
     >>> (p.patch_x, p.patch_y, p.stride, p.max_num_points)
     (23, 16, 3, 165)
     """
-    return suggest_with_reasons(image, params)[0]
+    return suggest_with_reasons(image, params, pick_family)[0]
