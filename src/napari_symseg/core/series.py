@@ -26,8 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from .cluster import active_client, label_on_cluster
 from .chunks import edge_preserving
+from .cluster import active_client, label_on_cluster
 from .consistency import consistency_note, reach
 from .descriptors.registry import get_family
 from .frame_labels import label_frame, label_task, label_task_steps, labels_shape
