@@ -433,3 +433,19 @@ def test_steps_within_frames_give_the_same_labels_and_a_stop_there_stops(result,
     steps.close()
     np.testing.assert_array_equal(out[0], expected[0][0])
     assert not out[1:].any()
+
+
+def test_refit_with_the_edge_preserving_smoothing_computes_the_selected_operations_again(
+        series):
+    # the Kuwahara mean (contrast channels + smoothing) picks one window from all features:
+    # a subset's smoothed descriptors are not columns of the full set's, so the refit on the
+    # selected operations computes them again (the model then predicts what it was fitted on)
+    from napari_symseg.core.descriptors.registry import get_family
+    from napari_symseg.core.pipeline import fit_steps
+
+    params = PARAMS.replace(contrast_features=True, smoothing=6.0, reference_frames=(0, 3))
+    fit = run(fit_series_steps(series, params))
+    images = [series[t].astype(float) for t in (0, 3)]
+    operations = get_family(params.descriptor_name).operations(params)
+    again = run(fit_steps(images, params, operations.subset(fit.selected)))
+    assert np.array_equal(fit.model.centres, again.model.centres)

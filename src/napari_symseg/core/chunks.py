@@ -45,6 +45,13 @@ def smoothing_reach(sigma: float) -> int:
     return int(SMOOTHING_TRUNCATE * sigma + 0.5)
 
 
+def edge_preserving(params: Params) -> bool:
+    """Whether the descriptor smoothing is the edge-preserving `kuwahara` mean (the
+    contrast channels on): it mixes the features (one window for all), so a subset of
+    the features smoothed is not the subset of all of them smoothed."""
+    return params.smoothing > 0 and n_channels(params) > 0
+
+
 def exceeds_budget(nbytes: int) -> bool:
     """Whether descriptors of `nbytes` bytes must be streamed (`DESCRIPTOR_BUDGET`)."""
     return nbytes > DESCRIPTOR_BUDGET
@@ -184,7 +191,7 @@ class DescriptorChunks:
         # smoothed: compute the chunk with a halo of grid rows, filter, crop. The halo
         # covers the filter's reach, so chunks give exactly the whole-grid filter.
         halo = smoothing_reach(sigma)
-        edges = n_channels(self.params) > 0  # with the contrast channels: edge-preserving
+        edges = edge_preserving(self.params)
         if edges:
             halo = max(halo, window_half(sigma))
         lo, hi = max(0, sl.start - halo), min(self.grid.shape[0], sl.stop + halo)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
+from .chunks import edge_preserving
 from .cluster import active_client, label_on_cluster
 from .consistency import consistency_note, reach
 from .descriptors.registry import get_family
@@ -270,7 +271,9 @@ def fit_series_steps(
         # the selected operations' descriptors are columns of the full fit's (the same bit
         # for bit): taken from them when kept, not computed again
         columns = np.concatenate([selected, np.arange(len(operations), full.chunks[0].n_features)])
-        kept = None if any(c.kept is None for c in full.chunks) else [
+        # (not with the edge-preserving smoothing: it picks its windows from all features)
+        kept = None if edge_preserving(params) or any(c.kept is None for c in full.chunks) \
+            else [
             np.ascontiguousarray(c.kept[..., columns]) for c in full.chunks]
         final = yield from report(
             fit_steps(images, params, operations.subset(selected), strokes, kept), share,
