@@ -170,16 +170,41 @@ def test_contrast_box_is_capped_at_half_a_period_so_vacuum_stays_vacuum(monkeypa
     assert contrast_box((3, 9), Params(smoothing=8.0)) == (3, 4)
     assert contrast_box((12, 9), Params()) == (12, 9)
     # the log of a box mean is pulled to the bright side: with the descriptor's box
-    # (12 px) the film's edge moves 12 px into the vacuum; with the capped box (4 px) 7 px,
-    # within one smoothing width (the edge-preserving smoothing, core/kuwahara.py, takes the
-    # film's side next to the edge: low-dose vacuum varies more on a log scale than film)
+    # (12 px) the film's edge moves 10 px into the vacuum; with the capped box (4 px) it
+    # moves 4 px (the Gaussian smoothing, an average of the logs, is symmetric across the
+    # step); the edge-preserving smoothing (core/kuwahara.py) takes the film's side next to
+    # the edge (low-dose vacuum varies more on a log scale than film): 7 px, within one
+    # smoothing width
     # (contrast weight 100: the test is about the contrast channels, not the scores)
     params = Params(patch_x=12, patch_y=12, window_x=6, window_y=6, stride=2, smoothing=8.0,
                     contrast_features=True, contrast_weight=100.0)
-    capped = _vacuum_film_edge(params)
+    edges = params.replace(edge_smoothing=True)
+    assert abs(_vacuum_film_edge(params) - 64) <= 5
+    capped = _vacuum_film_edge(edges)
     assert abs(capped - 64) <= 8
     monkeypatch.setattr(chunks_module, "contrast_box", lambda box, params: box)
-    assert _vacuum_film_edge(params) < capped - 4
+    assert _vacuum_film_edge(params) < 64 - 8
+    assert _vacuum_film_edge(edges) < capped - 4
+
+
+def test_models_saved_without_edge_smoothing_load_with_the_gaussian(tmp_path):
+    # a model saved before the field existed (contrast + smoothing: the Gaussian then)
+    # loads with edge_smoothing off and labels as it did
+    import json
+
+    image = two_phase((96, 96), noise=0.1)
+    params = Params(contrast_features=True, smoothing=6.0, **SMALL)
+    result = segment(image, params)
+    path = tmp_path / "model.json"
+    result.model.save(path)
+    data = json.loads(path.read_text())
+    assert data["params"].pop("edge_smoothing") is False
+    path.write_text(json.dumps(data))
+    loaded = Model.load(path)
+    assert loaded.params == params
+    np.testing.assert_array_equal(loaded.predict(image).labels, result.labels)
+    edged = segment(image, params.replace(edge_smoothing=True))
+    assert not np.allclose(edged.descriptors, result.descriptors)
 
 
 def test_params_fields_validated_and_round_trip():

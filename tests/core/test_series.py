@@ -443,7 +443,8 @@ def test_refit_with_the_edge_preserving_smoothing_computes_the_selected_operatio
     from napari_symseg.core.descriptors.registry import get_family
     from napari_symseg.core.pipeline import fit_steps
 
-    params = PARAMS.replace(contrast_features=True, smoothing=6.0, reference_frames=(0, 3))
+    params = PARAMS.replace(contrast_features=True, edge_smoothing=True, smoothing=6.0,
+                            reference_frames=(0, 3))
     fit = run(fit_series_steps(series, params))
     images = [series[t].astype(float) for t in (0, 3)]
     operations = get_family(params.descriptor_name).operations(params)

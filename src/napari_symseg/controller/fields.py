@@ -25,7 +25,7 @@ ADVANCED_FIELDS = frozenset({
     "sort_labels_by_pattern_size", "n_selected_operations",
     # the contrast channels are for images whose phases differ in brightness only: an
     # expert's choice, and two rows fewer above Run on a 1366x768 screen
-    "contrast_features", "contrast_weight",
+    "contrast_features", "contrast_weight", "edge_smoothing",
 })
 #: Every `Params` field, in dataclass order.
 FIELD_NAMES = tuple(f.name for f in dataclasses.fields(Params))

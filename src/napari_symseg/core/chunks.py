@@ -46,10 +46,10 @@ def smoothing_reach(sigma: float) -> int:
 
 
 def edge_preserving(params: Params) -> bool:
-    """Whether the descriptor smoothing is the edge-preserving `kuwahara` mean (the
-    contrast channels on): it mixes the features (one window for all), so a subset of
-    the features smoothed is not the subset of all of them smoothed."""
-    return params.smoothing > 0 and n_channels(params) > 0
+    """Whether the descriptor smoothing is the edge-preserving `kuwahara` mean
+    (``Params.edge_smoothing``): it mixes the features (one window for all), so a
+    subset of the features smoothed is not the subset of all of them smoothed."""
+    return params.smoothing > 0 and params.edge_smoothing
 
 
 def exceeds_budget(nbytes: int) -> bool:

@@ -92,9 +92,7 @@ class Params:
         scores with the position inside the unit cell, so weak differences
         (chemical order) are not drowned by it; boundaries blur by about
         sigma. `suggest_params` (``--auto``) sets the shortest lattice period.
-        With `contrast_features` on, the averaging is edge-preserving
-        instead (`core.kuwahara`: the least varying of four windows 1.5
-        sigma wide), so no rim of a third pattern forms along a step.
+        With `edge_smoothing`, the averaging is edge-preserving instead.
     contrast_features : bool
         Add two contrast channels to every descriptor: the local mean
         intensity and the local standard deviation over the descriptor's
@@ -108,6 +106,14 @@ class Params:
         direction gets this many times the variance of the symmetry scores'
         strongest direction (1: on a par with the first principal component
         of the scores).
+    edge_smoothing : bool
+        Make the `smoothing` edge-preserving (`core.kuwahara`: every grid
+        point takes the mean of whichever of the four windows 1.5 sigma wide
+        it is a corner of varies least), so that a step between two regions
+        is never averaged into a rim that looks like a third (vacuum next to
+        a particle read as film). `suggest_params` (``--auto``) turns it on
+        with the contrast channels. Off: a Gaussian (models saved before this
+        field existed load with it off and label as they did).
     upsampling : bool
         Bring labels back to the full image size by nearest-neighbour
         upsampling (otherwise labels stay on the strided grid).
@@ -169,6 +175,9 @@ class Params:
         default=1.0,
         metadata=_meta("contrast channels' weight vs the strongest symmetry component",
                        0.01, 100.0),
+    )
+    edge_smoothing: bool = field(
+        default=False, metadata=_meta("edge-preserving smoothing (no rim along steps)")
     )
     upsampling: bool = field(default=True, metadata=_meta("upsample labels to full size"))
     separability_analysis: bool = field(

@@ -389,7 +389,7 @@ def suggest_with_reasons(image, params: Params | None = None,
         sized = sized.replace(descriptor_name=ROTATIONS)
         reasons += (f"descriptor: rotations ({ROTATIONS}), not translations: their scores "
                     "are ~0 on vacuum and amorphous film alike",)
-    return sized.replace(contrast_features=contrast), reasons
+    return sized.replace(contrast_features=contrast, edge_smoothing=contrast), reasons
 
 
 def suggest_params(image, params: Params | None = None, pick_family: bool = False) -> Params:

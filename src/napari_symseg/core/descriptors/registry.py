@@ -154,6 +154,7 @@ COMMON_FIELDS = (
     "smoothing",
     "contrast_features",
     "contrast_weight",
+    "edge_smoothing",
     "upsampling",
     "separability_analysis",
     "random_state",
