@@ -50,6 +50,8 @@ if __package__ in (None, ""):
 LCM = "local_correlation_map"
 ROT = "rotational_symmetry_maximum_pooling"
 REF = "reflection_symmetry_maximum_pooling"
+#: the physical L1_2 cuboids with a weak superlattice (`cuboid_scenarios`, issue 13 fourth session)
+WEAK = {"ti": (0.5, 1.0), "cuboid_nm": (2.0, 5.0)}
 #: the scan-distortion twin video (`hard_scenarios.twin_video`, issue 13 third session)
 SCAN = {"jitter": 1.0, "flyback": 3.0, "scan_drift": 6.0, "thickness": 2.0, "flicker": 0.2}
 
@@ -99,6 +101,15 @@ def cases(frames: int) -> list[Case]:
              f"512²",
              lambda seed, n: h.twin_video(frames, (512, 512), 20.0, 0.3, seed, **SCAN), 2, LCM,
              video=True),
+        Case("L1_2 cuboids, physical (Ni3Al in Ni-Cr fcc, 0.020-0.035 nm/px, 512²), "
+             "20 counts/px",
+             lambda seed, n: _physical_cuboids(seed), 2, LCM, band=2.0),
+        Case("L1_2 cuboids, physical, weak superlattice (B sites 50-100 % Ti), cuboids "
+             "2-5 nm, 20 counts/px",
+             lambda seed, n: _physical_cuboids(seed, **WEAK), 2, LCM, band=2.0),
+        Case("L1_2 cuboids, physical, + the old generator's thickness field (±10 % over a "
+             "quarter of the field), 20 counts/px",
+             lambda seed, n: _physical_cuboids(seed, rough=0.1), 2, LCM, band=2.0),
         Case("single perovskite, wedge + bending (1 pattern)",
              lambda seed, n: h.single_crystal_slow((n, n), 100.0, "perovskite", seed), 1,
              control=True),
@@ -111,6 +122,13 @@ def cases(frames: int) -> list[Case]:
         Case("issue-5 thickness wedge on one phase (1 pattern)",
              lambda seed, n: _one_phase_wedge(s, seed, n), 1, control=True),
     ]
+
+
+def _physical_cuboids(seed: int, **physics):
+    """`cuboid_scenarios.l12_cuboids_physical` at 512² (its cuboids are 5-15 nm wide)."""
+    from benchmarks.cuboid_scenarios import l12_cuboids_physical
+
+    return l12_cuboids_physical((512, 512), 20.0, seed, **physics)
 
 
 def _one_phase_wedge(s, seed: int, n: int):
