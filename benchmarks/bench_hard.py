@@ -17,6 +17,7 @@ hint). Methods:
 - ``rule``: the same with the family docs/parameters.md recommends for the
   case (rotations next to amorphous regions, reflections for point symmetry);
 - ``fft``: the baseline of `benchmarks/fft_baseline.py`;
+- ``psd``: the power-spectrum family with ``--auto`` sizes (a log power, like the baseline);
 - ``choose``: ``--descriptor auto`` (`core.choose.choose_descriptor`: the
   family with the best separated patterns, ``--auto`` sizes and contrast rule).
 
@@ -52,6 +53,8 @@ ROT = "rotational_symmetry_maximum_pooling"
 REF = "reflection_symmetry_maximum_pooling"
 #: the physical L1_2 cuboids with a weak superlattice (`cuboid_scenarios`, issue 13 fourth session)
 WEAK = {"ti": (0.5, 1.0), "cuboid_nm": (2.0, 5.0)}
+#: ... weaker still, small, and under the old generator's short-wavelength thickness field
+HARD = {"ti": (0.6, 1.0), "cuboid_nm": (2.0, 5.0), "rough": 0.1}
 #: the scan-distortion twin video (`hard_scenarios.twin_video`, issue 13 third session)
 SCAN = {"jitter": 1.0, "flyback": 3.0, "scan_drift": 6.0, "thickness": 2.0, "flicker": 0.2}
 
@@ -107,6 +110,9 @@ def cases(frames: int) -> list[Case]:
         Case("L1_2 cuboids, physical, weak superlattice (B sites 50-100 % Ti), cuboids "
              "2-5 nm, 20 counts/px",
              lambda seed, n: _physical_cuboids(seed, **WEAK), 2, LCM, band=2.0),
+        Case("L1_2 cuboids, physical, hard: B sites 60-100 % Ti, cuboids 2-5 nm, + the old "
+             "thickness field, 20 counts/px",
+             lambda seed, n: _physical_cuboids(seed, **HARD), 2, LCM, band=2.0),
         Case("L1_2 cuboids, physical, + the old generator's thickness field (±10 % over a "
              "quarter of the field), 20 counts/px",
              lambda seed, n: _physical_cuboids(seed, rough=0.1), 2, LCM, band=2.0),
@@ -149,6 +155,8 @@ def params_for(image, case: Case, method: str):
         return suggest_params(image, Params(n_patterns=k))
     if method == "rule":
         return suggest_params(image, Params(n_patterns=k, descriptor_name=case.rule))
+    if method == "psd":  # the power-spectrum family with --auto sizes (issue 13, cuboids)
+        return suggest_params(image, Params(n_patterns=k, descriptor_name="power_spectrum"))
     if method == "choose":
         from napari_symseg.core.choose import choose_descriptor
 
