@@ -95,6 +95,11 @@ def cases() -> list[Case]:
 
         return _physical_cuboids(seed, **WEAK)
 
+    def hard(seed, n):
+        from benchmarks.bench_hard import HARD, _physical_cuboids
+
+        return _physical_cuboids(seed, **HARD)
+
     def mirror(seed, n):
         return s.mirror_broken_basis((n, n), seed=seed)
 
@@ -111,6 +116,8 @@ def cases() -> list[Case]:
              band=2.0),
         Case("L1_2 cuboids, physical, weak superlattice (50-100 % Ti), 2-5 nm", weak, 2, LCM,
              band=2.0),
+        Case("L1_2 cuboids, physical, hard (60-100 % Ti, 2-5 nm, old thickness field)", hard, 2,
+             LCM, band=2.0),
         Case("mirror-broken basis", mirror, 2, REF),
         Case("mirror-broken basis", mirror, 2, LCM),
         Case("polar perovskite, 200 counts/px", polar, 2, LCM),
