@@ -17,6 +17,7 @@ hint). Methods:
 - ``rule``: the same with the family docs/parameters.md recommends for the
   case (rotations next to amorphous regions, reflections for point symmetry);
 - ``fft``: the baseline of `benchmarks/fft_baseline.py`;
+- ``psd``: the power-spectrum family with ``--auto`` sizes (a log power, like the baseline);
 - ``choose``: ``--descriptor auto`` (`core.choose.choose_descriptor`: the
   family with the best separated patterns, ``--auto`` sizes and contrast rule).
 
@@ -50,6 +51,10 @@ if __package__ in (None, ""):
 LCM = "local_correlation_map"
 ROT = "rotational_symmetry_maximum_pooling"
 REF = "reflection_symmetry_maximum_pooling"
+#: the physical L1_2 cuboids with a weak superlattice (`cuboid_scenarios`, issue 13 fourth session)
+WEAK = {"ti": (0.5, 1.0), "cuboid_nm": (2.0, 5.0)}
+#: ... weaker still, small, and under the old generator's short-wavelength thickness field
+HARD = {"ti": (0.6, 1.0), "cuboid_nm": (2.0, 5.0), "rough": 0.1}
 #: the scan-distortion twin video (`hard_scenarios.twin_video`, issue 13 third session)
 SCAN = {"jitter": 1.0, "flyback": 3.0, "scan_drift": 6.0, "thickness": 2.0, "flicker": 0.2}
 
@@ -99,6 +104,18 @@ def cases(frames: int) -> list[Case]:
              f"512²",
              lambda seed, n: h.twin_video(frames, (512, 512), 20.0, 0.3, seed, **SCAN), 2, LCM,
              video=True),
+        Case("L1_2 cuboids, physical (Ni3Al in Ni-Cr fcc, 0.020-0.035 nm/px, 512²), "
+             "20 counts/px",
+             lambda seed, n: _physical_cuboids(seed), 2, LCM, band=2.0),
+        Case("L1_2 cuboids, physical, weak superlattice (B sites 50-100 % Ti), cuboids "
+             "2-5 nm, 20 counts/px",
+             lambda seed, n: _physical_cuboids(seed, **WEAK), 2, LCM, band=2.0),
+        Case("L1_2 cuboids, physical, hard: B sites 60-100 % Ti, cuboids 2-5 nm, + the old "
+             "thickness field, 20 counts/px",
+             lambda seed, n: _physical_cuboids(seed, **HARD), 2, LCM, band=2.0),
+        Case("L1_2 cuboids, physical, + the old generator's thickness field (±10 % over a "
+             "quarter of the field), 20 counts/px",
+             lambda seed, n: _physical_cuboids(seed, rough=0.1), 2, LCM, band=2.0),
         Case("single perovskite, wedge + bending (1 pattern)",
              lambda seed, n: h.single_crystal_slow((n, n), 100.0, "perovskite", seed), 1,
              control=True),
@@ -111,6 +128,13 @@ def cases(frames: int) -> list[Case]:
         Case("issue-5 thickness wedge on one phase (1 pattern)",
              lambda seed, n: _one_phase_wedge(s, seed, n), 1, control=True),
     ]
+
+
+def _physical_cuboids(seed: int, **physics):
+    """`cuboid_scenarios.l12_cuboids_physical` at 512² (its cuboids are 5-15 nm wide)."""
+    from benchmarks.cuboid_scenarios import l12_cuboids_physical
+
+    return l12_cuboids_physical((512, 512), 20.0, seed, **physics)
 
 
 def _one_phase_wedge(s, seed: int, n: int):
@@ -131,6 +155,8 @@ def params_for(image, case: Case, method: str):
         return suggest_params(image, Params(n_patterns=k), pick_family=True)
     if method == "rule":
         return suggest_params(image, Params(n_patterns=k, descriptor_name=case.rule))
+    if method == "psd":  # the power-spectrum family with --auto sizes (issue 13, cuboids)
+        return suggest_params(image, Params(n_patterns=k, descriptor_name="power_spectrum"))
     if method == "choose":
         from napari_symseg.core.choose import choose_descriptor
 

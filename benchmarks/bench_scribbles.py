@@ -85,6 +85,21 @@ def cases() -> list[Case]:
     def cuboids(seed, n):
         return h.l12_cuboids((n, n), 20.0, seed)
 
+    def physical(seed, n):
+        from benchmarks.bench_hard import _physical_cuboids
+
+        return _physical_cuboids(seed)
+
+    def weak(seed, n):
+        from benchmarks.bench_hard import WEAK, _physical_cuboids
+
+        return _physical_cuboids(seed, **WEAK)
+
+    def hard(seed, n):
+        from benchmarks.bench_hard import HARD, _physical_cuboids
+
+        return _physical_cuboids(seed, **HARD)
+
     def mirror(seed, n):
         return s.mirror_broken_basis((n, n), seed=seed)
 
@@ -97,6 +112,12 @@ def cases() -> list[Case]:
         Case("particle on support + vacuum, 20 counts/px", support, 3, ROT),
         Case("particle on support + vacuum, 20 counts/px", support, 3, LCM),
         Case("L1_2 cuboids in fcc, 20 counts/px", cuboids, 2, LCM, band=2.0),
+        Case("L1_2 cuboids, physical (Ni3Al in Ni-Cr fcc, 512²), 20 counts/px", physical, 2, LCM,
+             band=2.0),
+        Case("L1_2 cuboids, physical, weak superlattice (50-100 % Ti), 2-5 nm", weak, 2, LCM,
+             band=2.0),
+        Case("L1_2 cuboids, physical, hard (60-100 % Ti, 2-5 nm, old thickness field)", hard, 2,
+             LCM, band=2.0),
         Case("mirror-broken basis", mirror, 2, REF),
         Case("mirror-broken basis", mirror, 2, LCM),
         Case("polar perovskite, 200 counts/px", polar, 2, LCM),
