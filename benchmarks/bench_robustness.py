@@ -41,6 +41,7 @@ if __package__ in (None, ""):  # run as a script: the repository root makes `ben
     sys.path.insert(0, str(HERE.parent))
 TARGET = 0.97
 #: The issue-13 section of docs/robustness.md (numbers from benchmarks/bench_hard.py).
+# the hand-written sections after the generated tables (issue 13 onwards: issues 13 and 18)
 ISSUE13_SECTION = (HERE / "robustness_issue13.md").read_text(encoding="utf-8")
 LCM = "local_correlation_map"
 REF = "reflection_symmetry_maximum_pooling"
