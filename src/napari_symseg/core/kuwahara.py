@@ -9,9 +9,10 @@ lattice periods wide. The rule: **every grid point takes the mean over the
 one of the four windows it is a corner of in which the features vary least**
 -- near a boundary that is the window on its own side, so two regions are
 never averaged into a third; inside a region all four are alike. Used instead
-of the Gaussian when the contrast channels are on (``--auto`` turns them on
-where part of the image shows no lattice: vacuum, amorphous film), the case
-where three regions line up in feature space.
+of the Gaussian with ``Params.edge_smoothing``, which ``--auto`` turns on
+with the contrast channels (where part of the image shows no lattice:
+vacuum, amorphous film), the case where three regions line up in feature
+space.
 
 The windows are squares of ``half + 1`` grid points per side, ``half`` =
 1.5 sigma of the Gaussian it replaces; the variation is the variance summed
