@@ -181,8 +181,6 @@ def main(argv=None) -> int:
     import gc
 
     gc.callbacks.append(GC)
-    if args.freeze:
-        os.environ["SYMSEG_GC_FREEZE"] = "1"
     import napari
 
     from napari_symseg._qt.stall import EventLoopWatch, NapariCalls
@@ -190,10 +188,13 @@ def main(argv=None) -> int:
 
     viewer = napari.Viewer(show=True)
     viewer.window._qt_window.resize(1366, 768)
-    data, kwargs = open_array(args.image, args.frames)
-    if args.what == "scrub":
-        from napari_symseg.controller.lazy_series import LazySeries  # noqa: F401
-    layer = viewer.add_image(data, **kwargs)
+    if args.what == "scrub":  # as File > IO Utilities > open a video lazily
+        from napari_symseg._qt.open_video import add_video
+
+        layer = add_video(viewer, args.image)
+    else:
+        data, kwargs = open_array(args.image, args.frames)
+        layer = viewer.add_image(data, **kwargs)
     pump(1.0)
     t0 = time.perf_counter()
     _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
@@ -213,6 +214,7 @@ def main(argv=None) -> int:
             print(f"suggest {time.perf_counter() - t0:.2f} s", flush=True)
         t0 = time.perf_counter()
         assert widget.run() is not None
+        job = widget._runner.job  # (a lazy video's: its LazyLabels log where frames are labelled)
         moves = 0
         while widget.worker is not None:
             if args.what == "scrub":
@@ -233,6 +235,9 @@ def main(argv=None) -> int:
             pump(1.5)
             print(f"measure {time.perf_counter() - t0:.2f} s", flush=True)
     print(f"longest gap {watch.max_gap_ms:.0f} ms; outside napari: {calls.outside_ms(watch)}")
+    for name, t, seconds in getattr(getattr(job, "lazy", None), "timings", ()):
+        if name == "MainThread":  # a frame labelled on the GUI thread (napari slicing it)
+            print(f"frame {t} labelled on the GUI thread: {1000 * seconds:.0f} ms")
     sampler.report(calls, args.report_ms)
     sys.stdout.flush()
     os._exit(0)
