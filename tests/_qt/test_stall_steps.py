@@ -40,6 +40,7 @@ def test_the_warm_up_makes_the_plots_ready_before_it_compiles(qtbot, monkeypatch
     monkeypatch.setattr("napari_symseg.controller.warmup.warm_up_shapes", step("shapes"))
     monkeypatch.setattr("napari_symseg.core.warmup.warm_up", step("core"))
     monkeypatch.setattr(runner, "_WARMED", [])  # as in a fresh process
+    monkeypatch.setattr(runner, "THAW_QUIET_MS", 1000)
     assert gc.get_freeze_count() == 0
     running = [True]  # a run is going on when the warm-up ends
     try:
@@ -47,6 +48,8 @@ def test_the_warm_up_makes_the_plots_ready_before_it_compiles(qtbot, monkeypatch
         qtbot.wait(3 * runner.THAW_POLL_MS)
         assert gc.get_freeze_count() > 1000  # not during the run (a full collection)
         running[0] = False
+        qtbot.wait(runner.THAW_QUIET_MS // 2)
+        assert gc.get_freeze_count() > 1000  # nor right after it
         qtbot.waitUntil(lambda: gc.get_freeze_count() == 0, timeout=5000)  # taken back
     finally:
         for event in (runner.PLOTS_WARM, runner.NAPARI_WARM, runner.SHAPES_WARM):

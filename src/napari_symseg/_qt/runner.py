@@ -129,19 +129,28 @@ def warm_up_once(busy: Callable[[], bool] = lambda: False) -> threading.Thread |
 
 #: How often (ms) the GUI thread checks whether the frozen objects can be taken back.
 THAW_POLL_MS = 500
+#: ... and for how long (ms) nothing may have been busy before (not as a run's layers
+#: are drawn, nor while the user starts the next action at once).
+THAW_QUIET_MS = 5000
 
 
-def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool]) -> None:
-    """``gc.unfreeze()`` and one full collection once `thread` has ended and not ``busy()``.
+def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
+                    quiet_ms: float = 0.0) -> None:
+    """``gc.unfreeze()`` and one full collection once `thread` has ended and nothing
+    has been ``busy()`` for `THAW_QUIET_MS`.
 
-    The collection holds the interpreter (0.3 s idle, 1.3 s at load 7): done in
-    the warm-up thread's last step it landed in a first run's layer insert.
+    The collection holds the interpreter (0.3 s idle, 1.3-1.6 s at load 7-10):
+    done in the warm-up thread's last step it landed in a first run's layer
+    insert; right when a run ended, in the first draw of its layers.
     """
     if thread.is_alive() or busy():
-        QTimer.singleShot(THAW_POLL_MS, lambda: _thaw_when_idle(thread, busy))
+        quiet_ms = 0.0
+    elif quiet_ms >= THAW_QUIET_MS:
+        gc.unfreeze()
+        gc.collect()
         return
-    gc.unfreeze()
-    gc.collect()
+    QTimer.singleShot(THAW_POLL_MS,
+                      lambda: _thaw_when_idle(thread, busy, quiet_ms + THAW_POLL_MS))
 
 
 def _warm_up() -> None:
