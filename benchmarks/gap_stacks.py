@@ -30,12 +30,42 @@ import argparse
 import collections
 import json
 import os
+import statistics
 import sys
 import tempfile
 import threading
 import time
 import traceback
 from pathlib import Path
+
+
+class Collections:
+    """Records the cyclic garbage collector's runs (start, end, generation, thread)."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[float, float, int, str]] = []
+        self._start = {}
+
+    def __call__(self, phase: str, info: dict) -> None:
+        now = time.perf_counter()
+        if phase == "start":
+            self._start[threading.get_ident()] = now
+        else:
+            start = self._start.pop(threading.get_ident(), now)
+            self.spans.append((start, now, info["generation"],
+                               threading.current_thread().name))
+
+    def within(self, start: float, end: float) -> str:
+        """The collections overlapping [start, end]: total ms, and per generation."""
+        hits = [(a, b, g, name) for a, b, g, name in self.spans if b > start and a < end]
+        total = sum(min(b, end) - max(a, start) for a, b, *_ in hits)
+        gens = collections.Counter(g for *_, g, _ in hits)
+        longest = max((b - a for a, b, *_ in hits), default=0.0)
+        return (f"gc {1000 * total:.0f} ms ({dict(gens)} by generation, longest "
+                f"{1000 * longest:.0f} ms)")
+
+
+GC = Collections()
 
 
 class Sampler:
@@ -78,7 +108,8 @@ class Sampler:
             inside = sum(max(0.0, min(b, end) - max(a, start)) for a, b, _ in calls.spans)
             kinds = collections.Counter(w for a, b, w in calls.spans if b > start and a < end)
             print(f"\n=== gap {gap:.0f} ms, in napari {1000 * inside:.0f} ms "
-                  f"({dict(kinds)}), outside {gap - 1000 * inside:.0f} ms")
+                  f"({dict(kinds)}), outside {gap - 1000 * inside:.0f} ms; "
+                  f"{GC.within(start, end)}")
             by_thread = collections.defaultdict(collections.Counter)
             for t, name, stack in self.samples:
                 if start <= t <= end:
@@ -139,6 +170,8 @@ def main(argv=None) -> int:
     parser.add_argument("--open-ms", type=float, default=60)
     parser.add_argument("--every-ms", type=float, default=5)
     parser.add_argument("--report-ms", type=float, default=150)
+    parser.add_argument("--freeze", action="store_true",
+                        help="gc.freeze() once the widget is open (an experiment)")
     parser.add_argument("--profile", action="store_true",
                         help="measure: cProfile of the GUI thread's slot that shows it")
     args = parser.parse_args(argv)
@@ -146,6 +179,9 @@ def main(argv=None) -> int:
         os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="gap-stacks-numba-")
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import gc
+
+    gc.callbacks.append(GC)
     import napari
 
     from napari_symseg._qt.stall import EventLoopWatch, NapariCalls
@@ -153,14 +189,19 @@ def main(argv=None) -> int:
 
     viewer = napari.Viewer(show=True)
     viewer.window._qt_window.resize(1366, 768)
-    data, kwargs = open_array(args.image, args.frames)
-    if args.what == "scrub":
-        from napari_symseg.controller.lazy_series import LazySeries  # noqa: F401
-    layer = viewer.add_image(data, **kwargs)
+    if args.what == "scrub":  # as File > IO Utilities > open a video lazily
+        from napari_symseg._qt.open_video import add_video
+
+        layer = add_video(viewer, args.image)
+    else:
+        data, kwargs = open_array(args.image, args.frames)
+        layer = viewer.add_image(data, **kwargs)
     pump(1.0)
     t0 = time.perf_counter()
     _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
     print(f"open widget {time.perf_counter() - t0:.2f} s", flush=True)
+    if args.freeze:
+        gc.freeze()
     widget.image.value = layer
     if args.what != "first-run":
         widget.segment.value = "all frames"
@@ -174,6 +215,7 @@ def main(argv=None) -> int:
             print(f"suggest {time.perf_counter() - t0:.2f} s", flush=True)
         t0 = time.perf_counter()
         assert widget.run() is not None
+        job = widget._runner.job  # (a lazy video's: its LazyLabels log where frames are labelled)
         moves = 0
         while widget.worker is not None:
             if args.what == "scrub":
@@ -194,6 +236,12 @@ def main(argv=None) -> int:
             pump(1.5)
             print(f"measure {time.perf_counter() - t0:.2f} s", flush=True)
     print(f"longest gap {watch.max_gap_ms:.0f} ms; outside napari: {calls.outside_ms(watch)}")
+    by_thread = collections.defaultdict(list)
+    for name, _frame, seconds in getattr(getattr(job, "lazy", None), "timings", ()):
+        by_thread[name].append(1000 * seconds)
+    for name, ms in by_thread.items():  # napari's slicing labels in dask's pool, GUI waiting
+        print(f"frames labelled by {name}: {len(ms)}, median {statistics.median(ms):.0f} ms,"
+              f" max {max(ms):.0f} ms")
     sampler.report(calls, args.report_ms)
     sys.stdout.flush()
     os._exit(0)

@@ -15,30 +15,47 @@ from napari_symseg._qt.stall import EventLoopWatch
 from .helpers import TIMEOUT, run_and_wait, set_fields
 
 
-def test_the_warm_up_makes_the_plots_ready_before_it_compiles(monkeypatch):
+def test_the_warm_up_makes_the_plots_ready_before_it_compiles(qtbot, monkeypatch):
     """The plots' imports first (the dock makes its plots once they are done, or after 5 s
     on the GUI thread: a 5 s gap on a first Suggest at load 7), then the core's cached
     kernels (a run's worker waits for numba's lock meanwhile), napari's uncacheable label
-    kernels after them, the probe's Shapes last; each event set right after its part."""
+    kernels after them, the probe's Shapes last; each event set right after its part.
+    Meanwhile the objects that existed before are left out of the cyclic collector's
+    runs (`gc.freeze`: its full runs held the interpreter 0.6-1.5 s), and put back after."""
+    import gc
+
     done = []
 
     def step(name):
         def call():
             done.append((name, runner.PLOTS_WARM.is_set(), runner.NAPARI_WARM.is_set()))
+            frozen.append(gc.get_freeze_count())
         return call
+
+    frozen = []
 
     monkeypatch.setattr(runner, "warm_up_plots", step("plots"))
     monkeypatch.setattr(runner, "warm_up_vispy_lines", step("vispy lines"))
     monkeypatch.setattr("napari_symseg.controller.warmup.warm_up_labels", step("labels"))
     monkeypatch.setattr("napari_symseg.controller.warmup.warm_up_shapes", step("shapes"))
     monkeypatch.setattr("napari_symseg.core.warmup.warm_up", step("core"))
-    for event in (runner.PLOTS_WARM, runner.NAPARI_WARM, runner.SHAPES_WARM):
-        event.clear()
+    monkeypatch.setattr(runner, "_WARMED", [])  # as in a fresh process
+    monkeypatch.setattr(runner, "THAW_QUIET_MS", 1000)
+    assert gc.get_freeze_count() == 0
+    running = [True]  # a run is going on when the warm-up ends
     try:
-        runner._warm_up()
+        runner.warm_up_once(busy=lambda: running[0]).join(60)
+        qtbot.wait(3 * runner.THAW_POLL_MS)
+        assert gc.get_freeze_count() > 1000  # not during the run (a full collection)
+        running[0] = False
+        qtbot.wait(runner.THAW_QUIET_MS // 2)
+        assert gc.get_freeze_count() > 1000  # nor right after it
+        qtbot.waitUntil(lambda: gc.get_freeze_count() == 0, timeout=5000)  # taken back
     finally:
         for event in (runner.PLOTS_WARM, runner.NAPARI_WARM, runner.SHAPES_WARM):
             event.set()
+        gc.unfreeze()
+    assert len(frozen) == 5 and min(frozen) > 1000  # napari, Qt, numpy...: left out
     assert [name for name, *_ in done] == ["plots", "core", "labels", "vispy lines", "shapes"]
     assert done[1] == ("core", True, False)  # plots ready, napari's kernels not yet
     assert done[4] == ("shapes", True, True)

@@ -13,6 +13,7 @@ the background when the widget opens.
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -89,8 +90,11 @@ def _guarded(slot: Callable, alive: Callable[[], bool]) -> Callable:
     return call
 
 
-def warm_up_once() -> threading.Thread | None:
+def warm_up_once(busy: Callable[[], bool] = lambda: False) -> threading.Thread | None:
     """Compile the numba kernels (the core's and napari's label colours) in the background.
+
+    `busy` (GUI thread) says when a run or a suggestion is going on: the garbage
+    collector's objects frozen meanwhile are taken back once it is not.
 
     Only the first call in a process starts a thread (the kernels are then
     cached); later calls return None. A plain daemon thread, not a Qt
@@ -109,9 +113,44 @@ def warm_up_once() -> threading.Thread | None:
     import pint
 
     _ = pint.get_application_registry().pixel
+    # The warm-up's imports and numba's compiler make objects by the million, and every
+    # few seconds Python's cyclic collector then walked the whole heap (napari's included)
+    # holding the interpreter: 0.6-1.5 s gaps (load 6) during a first Suggest or run, 90 %
+    # of the longest gap outside napari (benchmarks/gap_stacks.py). What exists now is left
+    # out of those collections while the warm-up runs, and taken back (one collection)
+    # once it has ended and no run is going on (`_thaw_when_idle`): nothing stays
+    # uncollectable (a deleted layer's data in a reference cycle would).
+    gc.freeze()
     thread = threading.Thread(target=_warm_up, name="napari-symseg warm-up", daemon=True)
     thread.start()
+    _thaw_when_idle(thread, busy)
     return thread
+
+
+#: How often (ms) the GUI thread checks whether the frozen objects can be taken back.
+THAW_POLL_MS = 500
+#: ... and for how long (ms) nothing may have been busy before (not as a run's layers
+#: are drawn, nor while the user starts the next action at once).
+THAW_QUIET_MS = 5000
+
+
+def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
+                    quiet_ms: float = 0.0) -> None:
+    """``gc.unfreeze()`` and one full collection once `thread` has ended and nothing
+    has been ``busy()`` for `THAW_QUIET_MS`.
+
+    The collection holds the interpreter (0.3 s idle, 1.3-1.6 s at load 7-10):
+    done in the warm-up thread's last step it landed in a first run's layer
+    insert; right when a run ended, in the first draw of its layers.
+    """
+    if thread.is_alive() or busy():
+        quiet_ms = 0.0
+    elif quiet_ms >= THAW_QUIET_MS:
+        gc.unfreeze()
+        gc.collect()
+        return
+    QTimer.singleShot(THAW_POLL_MS,
+                      lambda: _thaw_when_idle(thread, busy, quiet_ms + THAW_POLL_MS))
 
 
 def _warm_up() -> None:

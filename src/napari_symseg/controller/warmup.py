@@ -2,14 +2,14 @@
 
 The first run of a process used to freeze napari for seconds: the core's
 kernels and napari's own label-colour kernels are compiled on first use.
-`warm_up` compiles both, napari's first: those are called on the GUI thread
-when a result layer is made, and numba compiles under one process-wide lock,
-so a GUI thread that needs napari's kernel while the warm-up still compiles
-the core's waits for all of it (seconds on a first run). The core's kernels
-run in the run's worker, where waiting blocks nothing. The widget's
-warm-up thread (`napari_symseg._qt.runner.warm_up_once`) runs the parts in
-the order a first run needs them: `warm_up_labels`, the core's, then
-`warm_up_shapes` (the probe's), and tells the GUI thread when each is done.
+`warm_up` compiles both. numba compiles under one process-wide lock, so
+napari's kernels must not be needed on the GUI thread while anything
+compiles: the widget makes result layers only once they are done
+(`napari_symseg._qt.runner.napari_ready`). The widget's warm-up thread
+(`napari_symseg._qt.runner.warm_up_once`) runs the plots' imports, the
+core's kernels (from numba's cache: quick), `warm_up_labels` (napari's typed
+dict, compiled in every process) and `warm_up_shapes` (the probe's), and
+tells the GUI thread when each is done.
 """
 
 from __future__ import annotations
