@@ -88,6 +88,7 @@ def test_a_series_layer_waits_for_napari_label_kernels(qtbot, viewer_widget, mon
         qtbot.wait(300)
         assert [layer.name for layer in viewer.layers] == ["v"]  # every frame done, no layer
         assert widget.worker is not None  # the run waits to show it
+        assert "appears once napari is ready" in widget.status.value  # and says why
     finally:
         runner.NAPARI_WARM.set()
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)

@@ -207,6 +207,8 @@ class SeriesJob(Job):
         if self.layer is None:
             if self.layers_ready():  # else at a later frame (napari's kernels compiling)
                 self._show_layer()
+            else:  # say why there is nothing to scrub yet
+                text += " · the patterns layer appears once napari is ready to draw it"
         elif self.session.viewer.dims.ndisplay == 3 or t == self.session.frame_index(self.layer):
             self.layer.refresh()  # other frames are read when the slider gets there
         self.session.events.frame(layer=self.source, frame=t, fractions=step.area_fraction)
