@@ -208,3 +208,25 @@ def test_export_button_writes_in_a_worker_with_the_values_at_the_click(segmented
     assert widget.export_button.enabled
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "bg_labels.tif", "bg_overlay.png", "bg_params.json", "bg_stats.csv"]
+
+
+def test_export_edit_and_measure_wait_for_a_running_run(segmented, qtbot, monkeypatch, errors):
+    # tester newuser6: pressed during a run they failed with "run a segmentation of the
+    # chosen image first"; they now say that a run is going on, and open nothing
+    from qtpy.QtWidgets import QFileDialog
+
+    viewer, widget, _, _ = segmented
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: asked.append(a) or ("", "")))
+    layers = len(viewer.layers)
+    worker = widget.run()
+    assert worker is not None
+    for action, press in (("export", lambda: widget.export_button.changed.emit(True)),
+                          ("edit", widget.edit_patterns),
+                          ("measure", widget.measure.start)):
+        press()
+        assert widget.status.value.startswith(f"{action}: a run is going on"), action
+    assert asked == [] and not errors
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=60_000)
+    assert len(viewer.layers) == layers  # no Scribbles or Measure layers appeared

@@ -168,6 +168,8 @@ class FileActions:
         """Ask for a base file name, then `start_export`."""
         from qtpy.QtWidgets import QFileDialog
 
+        if self.widget.busy("export"):
+            return
         layer = self.widget.image.value
         suggestion = "" if layer is None else re.sub(r"[^\w.-]+", "_", layer.name)
         base, _ = QFileDialog.getSaveFileName(

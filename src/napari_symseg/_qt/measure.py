@@ -121,6 +121,8 @@ class MeasureSection:
         """Measure in a thread worker; the layers and the table come when it returns."""
         from napari.qt.threading import create_worker
 
+        if self.widget.busy("measure"):
+            return None
         source, patterns = self.widget.controller.source, self.patterns_layer()
         if patterns is None:
             self._say("run a segmentation of the chosen image first")

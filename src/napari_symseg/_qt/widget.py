@@ -342,6 +342,8 @@ class SymsegWidget(QWidget):
         """
         from ..errors import ScribbleError
 
+        if self.busy("edit"):
+            return None
         record = self.controller.current()
         source = self.controller.source
         layer = None if record is None else self.controller.results().layer_of(record)
@@ -389,6 +391,14 @@ class SymsegWidget(QWidget):
         return self._files.worker
 
     # ------------------------------------------------------------------ running
+    def busy(self, action: str) -> bool:
+        """True (and the status says so) while a run is going on: `action` (export,
+        edit, measure) waits for its result rather than failing on the one it replaces."""
+        if self.worker is None:
+            return False
+        self.status.value = f"{action}: a run is going on: wait for it to finish (or Cancel it)"
+        return True
+
     def _on_run_clicked(self, *_: Any) -> None:
         if self.worker is not None:
             self.cancel()
