@@ -243,7 +243,7 @@ def test_series_stats_have_time_column_and_features_are_means():
     assert table["index"].tolist() == [1, 2] and table["pattern"].tolist() == [0, 1]
     assert table["area_fraction"] == pytest.approx([0.4, 0.6])  # mean of 0.2, 0.4, 0.6
     assert table["area_nm2"] == pytest.approx(np.array([0.4, 0.6]) * 40 * 50 * 0.01)
-    assert table["regions"].tolist() == [1.0, 1.0]
+    assert table["regions_per_frame"].tolist() == [1.0, 1.0] and "regions" not in table
 
 
 def test_grid_labels_statistics_and_calibration():

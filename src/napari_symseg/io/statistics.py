@@ -221,8 +221,8 @@ def features_table(stats: PatternStats, calibration: Calibration | None = None,
     dict of str to ndarray
         One row per pattern: ``index`` (the layer's label value, napari's key
         for features), ``pattern``, ``area_fraction``, ``area_<unit>2``
-        (calibrated only), ``regions`` (a float mean for a series),
-        ``mean_intensity``.
+        (calibrated only), ``regions`` (a series: ``regions_per_frame``, their
+        mean over the frames), ``mean_intensity``.
     """
     import warnings
 
@@ -236,8 +236,10 @@ def features_table(stats: PatternStats, calibration: Calibration | None = None,
         if area is not None and image_shape is not None:
             image_area = area[0] * image_shape[-2] * image_shape[-1]
             table[f"area_{_ascii_symbol(area[1])}2"] = table["area_fraction"] * image_area
-        single = len(done) == 1  # an image: whole numbers
-        table["regions"] = stats.regions[0] if single else stats.regions[done].mean(axis=0)
+        if len(done) == 1:  # an image: whole numbers
+            table["regions"] = stats.regions[0]
+        else:  # a series: the mean, named so that napari's hover does not show "regions: 2.59"
+            table["regions_per_frame"] = stats.regions[done].mean(axis=0)
         table["mean_intensity"] = np.nanmean(stats.mean_intensity[done], axis=0)
     return table
 
