@@ -190,7 +190,7 @@ def choose_descriptor(image, params: Params | None = None,
         runs[name] = (chosen, result)
     best = max(candidates, key=lambda n: scores[n])  # (max keeps the first of ties)
     listed = ", ".join(f"{SHORT.get(n, n)} {scores[n]:.1f}" for n in candidates)
-    reason = (f"descriptor: {SHORT.get(best, best)} ({best}), the best separated patterns "
-              f"that differ most in their scores (worst pair's separation x sqrt(score "
-              f"change): {listed}; larger is better)")
+    # in words; the criterion (worst pair's separation x sqrt(score change)) is the docstring's
+    reason = (f"descriptor: {SHORT.get(best, best)} ({best}), the one whose patterns differ "
+              f"most clearly in their symmetry (score of each: {listed}; larger is better)")
     return DescriptorChoice(runs[best][0], runs[best][1], scores, reason)
