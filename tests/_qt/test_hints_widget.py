@@ -237,7 +237,7 @@ def test_single_crystal_gives_a_visible_k1_hint_and_use_k_sets_n_patterns(
     )
     assert "bold" in panel.text.native.styleSheet()  # highlighted: differs from the run
     assert not panel.use_button.native.isHidden()
-    assert panel.use_button.text == "use 1"
+    assert panel.use_button.text == "use 1 pattern"
     meta = viewer.layers["one patterns"].metadata[METADATA_KEY]
     assert meta["pattern_count_hint"]["suggested"] == 1
     panel.use_button.changed.emit(True)  # click

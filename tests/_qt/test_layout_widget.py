@@ -144,3 +144,36 @@ def test_all_docks_fit_a_laptop_and_run_stays_in_view(qtbot, make_napari_viewer)
         top_left = run.mapTo(window, run.rect().topLeft())
         bottom_right = run.mapTo(window, run.rect().bottomRight())
         assert window.rect().contains(top_left) and window.rect().contains(bottom_right)
+
+
+def test_essentials_summary_and_hint_answer_in_view_at_1366x768(qtbot, make_napari_viewer):
+    """After Run and Measure, with the plots and the region table docked below."""
+    from qtpy.QtCore import QPoint
+
+    viewer = make_napari_viewer(show=True)
+    window = viewer.window._qt_window
+    window.resize(1366, 768)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    assert widget.measure.start() is not None
+    qtbot.waitUntil(lambda: widget.measure.status.value.startswith("2 regions"),
+                    timeout=60_000)
+    widget.status.value = "frame 3 · computed in 1.0 s · 2 patterns: 50 % · 50 % · " * 5  # wraps
+    window.resize(1366, 768)
+    qtbot.wait(300)
+    assert window.height() <= 768  # nothing made the window grow past the screen
+    scroll = widget.scroll
+    assert scroll.verticalScrollBar().value() == 0
+    viewport = scroll.viewport()
+    for part in (widget.image, widget.fields["descriptor_name"], widget.fields["patch_x"],
+                 widget.fields["window_y"], widget.fields["n_patterns"],
+                 widget.fields["stride"], widget.suggest_button, widget.run_button,
+                 widget.status, widget.measure.status, widget.hint_panel.text):
+        bottom = part.native.mapTo(viewport, QPoint(0, part.native.height())).y()
+        assert part.native.isVisible() and bottom <= viewport.height(), part.name
+    # and they stay so whatever the docks below want: the dock's minimum height holds them
+    answer = widget.hint_panel.text.native
+    needed = answer.mapTo(scroll.widget(), QPoint(0, answer.height())).y()
+    assert scroll.minimumHeight() >= needed

@@ -18,6 +18,7 @@ from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QSizePolicy
 
 from ..controller.hints import HINT_HELP, hint_about, hint_text
+from ..controller.text import count
 from ..core.pattern_count import PatternCountHint
 
 #: How many times (100 ms apart) the panel checks for the warm-up's matplotlib
@@ -57,7 +58,7 @@ class HintPanel(Container):
         self.viewer = viewer
         self.n_patterns = n_patterns
         self.text = Label(value="", name="hint_text", tooltip=HINT_HELP)
-        self.use_button = PushButton(text="use 1", name="use_k",
+        self.use_button = PushButton(text="use 1 pattern", name="use_k",
                                      tooltip="set the number of patterns to the hint's "
                                      "(then Run again)")
         row = Container(widgets=[self.text, self.use_button], layout="horizontal",
@@ -162,7 +163,7 @@ class HintPanel(Container):
         )
         self.chart.setVisible(True)
         self.chart.show_hint(hint, self.used)
-        self.use_button.text = f"use {hint.suggested}"
+        self.use_button.text = f"use {count(hint.suggested, 'pattern')}"
         self._update_button()
 
     def show_record(self, record, running: bool = False, preview_shown: bool = False) -> None:

@@ -206,7 +206,7 @@ def choose_descriptor(image, params: Params | None = None,
     if skipped:
         listed += (f"; not tried: {', '.join(skipped)}, whose scores are ~0 on vacuum and "
                    "amorphous film alike")
-    reason = (f"descriptor: {SHORT.get(best, best)} ({best}), the best separated patterns "
-              f"that differ most in their scores (worst pair's separation x sqrt(score "
-              f"change): {listed}; larger is better)")
+    # in words; the criterion (worst pair's separation x sqrt(score change)) is the docstring's
+    reason = (f"descriptor: {SHORT.get(best, best)} ({best}), the one whose patterns differ "
+              f"most clearly in their symmetry (score of each: {listed}; larger is better)")
     return DescriptorChoice(runs[best][0], runs[best][1], scores, reason)
