@@ -41,9 +41,12 @@ need a name of their own: ``*_labels.tif``, which *Export results…* writes
 
 The name ``labels.tif`` itself (the README's ``-o labels.tif``) is claimed too
 (and recorded as ``*/labels.tif`` in the preferences: napari matches those
-against the whole path), so ``viewer.open("labels.tif")`` gives the Labels
-layer once the widget has been opened, and otherwise napari's
-``MultipleReaderError`` naming both readers -- never silently an Image layer.
+against the whole path), so *File > Open* (and ``viewer.open(path,
+plugin=None)``) gives the Labels layer once the widget has been opened, and
+otherwise napari's "Choose reader" dialog (``MultipleReaderError``). A
+script's plain ``viewer.open(path)`` is napari's own reader whatever the
+preferences (``ViewerModel.open`` defaults to ``plugin="napari"`` in napari
+0.9): scripts pass ``plugin="napari-symseg"``.
 
 Is there a way to win without touching napari's settings? No (napari 0.9.2,
 npe2 0.10): ``ViewerModel._open_or_raise_error`` takes the reader from the
