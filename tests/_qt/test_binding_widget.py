@@ -139,8 +139,10 @@ def test_choosing_an_image_shows_its_results_and_hides_the_others(qtbot, viewer_
     run_and_wait(qtbot, widget)
     a_patterns, a_pca = viewer.layers["a patterns"], viewer.layers["a PCA"]
     assert a_patterns.visible and not a_pca.visible  # PCA hidden by default
+    viewer.layers.selection.active = a_patterns
     widget.image.value = b
     assert not a_patterns.visible and not a_pca.visible
+    assert viewer.layers.selection.active is b  # not a's hidden patterns
     run_and_wait(qtbot, widget)
     b_patterns = viewer.layers["b patterns"]
     assert b_patterns.visible and not a_patterns.visible

@@ -268,6 +268,11 @@ class SymsegWidget(QWidget):
         if previous is not None:  # the fields belong to their image too (issue 11)
             self._remember_fields(previous)
         self._visibility.follow(layer)  # its results shown, other images' hidden
+        selection = self.viewer.layers.selection
+        if selection.active is not None and not selection.active.visible and any(
+                selection.active is hidden for hidden in self._visibility.hidden()):
+            selection.active = layer  # the layer controls act on what is shown, not on
+            # another image's hidden result (tester newuser6)
         results = self.controller.results(layer)
         remembered = None if results is None else results.remembered
         if remembered is not None:
