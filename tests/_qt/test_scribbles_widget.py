@@ -39,6 +39,7 @@ def test_paint_run_merge_split_undo(dock, qtbot):
     assert layer.data.shape == SHAPE and tuple(layer.scale) == (0.5, 0.5)
     assert layer.mode == "paint" and layer.selected_label == 1
     assert widget.add_layer() is layer  # one per image
+    assert widget.status.value.startswith(f"paint strokes on '{layer.name}'")
     data = np.zeros(SHAPE, np.uint8)  # painting = setting the layer's data
     data[40:56, 120:124] = 1  # class 1 on the right (hexagonal) phase
     data[40:56, 20:24] = 2

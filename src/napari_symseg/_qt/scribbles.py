@@ -230,6 +230,8 @@ class ScribblesWidget(Container):
         layer = self._guard(self.session.add_layer, self.image.value)
         if layer is not None:
             self.viewer.layers.selection.active = layer
+            self.status.value = (f"paint strokes on '{layer.name}': label 1 = pattern 0, "
+                                 "2 = pattern 1, …; then Run with scribbles")
         return layer
 
     def run(self, *_: Any):
