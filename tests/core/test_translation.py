@@ -178,6 +178,22 @@ def test_clipped_band_of_points_matches_reference(rows, cols):
     assert np.abs(want).max() > 0.3
 
 
+def test_clipped_bands_at_once_equal_each_band_alone():
+    """One parallel region over up to four bands: the same scores bit for bit."""
+    image = np.random.default_rng(7).normal(size=(41, 50)) + 2
+    shifts = np.array([(m, n) for m in range(-5, 6, 2) for n in range(-5, 6)])
+    bands = [(np.arange(5, 13, 3), np.arange(6, 40, 4)), (np.arange(29, 36, 2), np.array([5, 44])),
+             (np.array([20]), np.array([25])), (np.arange(6, 35), np.array([6, 7]))]
+    together = translation.clipped_bands(image, shifts, 4, 3, bands)
+    for (rows, cols), got in zip(bands, together, strict=True):
+        alone = translation.clipped_correlations(image, shifts, 4, 3, rows, cols)
+        assert got.shape == (len(rows), len(cols), len(shifts))
+        np.testing.assert_array_equal(got, alone)
+    assert translation.clipped_bands(image, shifts, 4, 3, []) == []
+    with pytest.raises(ValueError, match="at most 4 bands"):
+        translation.clipped_bands(image, shifts, 4, 3, bands + bands[:1])
+
+
 def test_clipped_patches_score_constant_corners_zero():
     image = np.random.default_rng(2).normal(size=(30, 30))
     image[:8, :8] = 4.0  # a constant corner

@@ -35,7 +35,7 @@ def test_warm_up_compiles_every_kernel_and_a_later_run_compiles_nothing():
         "local_correlation_map/direct", "local_correlation_map/fft",
         "preselected_translations/direct", "preselected_translations/fft",
         "rotational_symmetry_maximum_pooling", "reflection_symmetry_maximum_pooling",
-        "power_spectrum", "polarity", "probe map", "statistics"}
+        "power_spectrum", "polarity", "point symmetry, stride 1", "probe map", "statistics"}
     assert all(seconds >= 0 for seconds in timings.values())
     compiled = kernel_signatures()
     assert compiled, "no numba kernel found"
@@ -50,6 +50,9 @@ def test_warm_up_compiles_every_kernel_and_a_later_run_compiles_nothing():
         result = segment(image, params)
         assert result.labels.shape == image.shape
         assert set(np.unique(result.labels)) == {0, 1}
+    segment(image, warm_up_params()[0].replace(  # the dense point-symmetry kernel
+        descriptor_name="rotational_symmetry_maximum_pooling", radius=6, window_x=8,
+        window_y=8, stride=1))
     assert kernel_signatures() == compiled
 
 

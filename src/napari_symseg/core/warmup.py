@@ -67,7 +67,7 @@ def warm_up() -> dict[str, float]:
     -------
     dict of str to float
         Seconds per step, e.g. ``{"local_correlation_map/direct": 0.8, ...,
-        "probe map": 0.01, "statistics": 0.002}``.
+        "point symmetry, stride 1": 0.02, "probe map": 0.01, "statistics": 0.002}``.
     """
     from . import segment  # the package's verb (imported late: core/__init__ is ready)
 
@@ -79,6 +79,10 @@ def warm_up() -> dict[str, float]:
         result = segment(image, params)
         key = params.descriptor_name + (f"/{params.method}" if params.is_translation else "")
         timings[key] = time.perf_counter() - start
+    start = time.perf_counter()  # stride 1: the dense point-symmetry kernel
+    segment(image, Params(descriptor_name="rotational_symmetry_maximum_pooling",
+                          **{**TINY, "stride": 1}))
+    timings["point symmetry, stride 1"] = time.perf_counter() - start
     start = time.perf_counter()
     correlation_map(image, 3, 3, 4, 4, SIZE // 2, SIZE // 2)
     timings["probe map"] = time.perf_counter() - start

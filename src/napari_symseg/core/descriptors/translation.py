@@ -121,11 +121,11 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
                  (i0, i1, 0, j0), (i0, i1, j1, shape[1])]
     else:
         frame = [(0, shape[0], 0, shape[1])]
-    for a0, a1, b0, b1 in frame:
-        if a1 > a0 and b1 > b0:
-            out[a0:a1, b0:b1] = clipped_correlations(
-                image, shifts, px, py, rows[a0:a1], cols[b0:b1]
-            )
+    frame = [band for band in frame if band[1] > band[0] and band[3] > band[2]]
+    parts = clipped_bands(image, shifts, px, py,
+                          [(rows[a0:a1], cols[b0:b1]) for a0, a1, b0, b1 in frame])
+    for (a0, a1, b0, b1), part in zip(frame, parts, strict=True):
+        out[a0:a1, b0:b1] = part
     return out
 
 
@@ -351,25 +351,60 @@ def clipped_correlations(image, shifts, patch_x, patch_y, rows, cols) -> np.ndar
     -------
     ndarray, float32, shape (len(rows), len(cols), n)
     """
+    return clipped_bands(image, shifts, patch_x, patch_y, [(rows, cols)])[0]
+
+
+#: Bands `clipped_bands` passes to its kernel at once (the four sides of a frame).
+MAX_BANDS = 4
+
+
+def clipped_bands(image, shifts, patch_x, patch_y, bands) -> list[np.ndarray]:
+    """`clipped_correlations` of up to `MAX_BANDS` grids at once, in one parallel region.
+
+    Parameters
+    ----------
+    image, shifts, patch_x, patch_y
+        As for `clipped_correlations`.
+    bands : list of (rows, cols)
+        The grids (each as `clipped_correlations` takes them).
+
+    Returns
+    -------
+    list of ndarray
+        The scores of each band, float32, shape (len(rows), len(cols), n),
+        the same as `clipped_correlations` of that band alone, bit for bit.
+    """
     image = np.asarray(image, dtype=np.float64)
     shifts = np.ascontiguousarray(shifts, dtype=np.int64).reshape(-1, 2)
-    rows = np.asarray(rows, dtype=np.int64)
-    cols = np.asarray(cols, dtype=np.int64)
+    if len(bands) > MAX_BANDS:
+        raise ValueError(f"at most {MAX_BANDS} bands at once")
     h, w = image.shape
     wx = int(np.abs(shifts[:, 0]).max())
     wy = int(np.abs(shifts[:, 1]).max())
-    if rows.min() < wx or rows.max() >= h - wx or cols.min() < wy or cols.max() >= w - wy:
-        raise ValueError("points closer to the border than the largest shift")
-    r0, r1 = max(0, int(rows[0]) - patch_x - wx), min(h, int(rows[-1]) + patch_x + wx + 1)
-    c0, c1 = max(0, int(cols[0]) - patch_y - wy), min(w, int(cols[-1]) + patch_y + wy + 1)
-    region = np.ascontiguousarray(standardise(image[r0:r1, c0:c1]))
-    sums = np.zeros((2, r1 - r0 + 1, c1 - c0 + 1))
-    _integral_images(region, sums)
-    out = np.empty((len(rows), len(cols), len(shifts)), dtype=np.float32)
+    args = []
+    for rows, cols in bands:
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        if rows.min() < wx or rows.max() >= h - wx or cols.min() < wy or cols.max() >= w - wy:
+            raise ValueError("points closer to the border than the largest shift")
+        r0 = max(0, int(rows[0]) - patch_x - wx)
+        r1 = min(h, int(rows[-1]) + patch_x + wx + 1)
+        c0 = max(0, int(cols[0]) - patch_y - wy)
+        c1 = min(w, int(cols[-1]) + patch_y + wy + 1)
+        region = np.ascontiguousarray(standardise(image[r0:r1, c0:c1]))
+        sums = np.zeros((2, r1 - r0 + 1, c1 - c0 + 1))
+        _integral_images(region, sums)
+        out = np.empty((len(rows), len(cols), len(shifts)), dtype=np.float32)
+        args.append((region, sums, rows - r0, cols - c0, out))
+    empty = (np.zeros((1, 1)), np.zeros((2, 1, 1)), np.zeros(0, np.int64), np.zeros(0, np.int64),
+             np.zeros((0, 0, len(shifts)), np.float32))
+    padded = args + [empty] * (MAX_BANDS - len(args))
     n_threads = max(1, min(numba.get_num_threads(), len(shifts)))
-    _clipped_kernel(region, sums, shifts, rows - r0, cols - c0, patch_x, patch_y,
-                    ZERO_VARIANCE, n_threads, out)
-    return out
+    regions, tables, local_rows, local_cols, outs = (
+        tuple(part) for part in zip(*padded, strict=True))
+    _clipped_kernel(regions, tables, shifts, local_rows, local_cols, patch_x, patch_y,
+                    ZERO_VARIANCE, n_threads, outs)
+    return [band[4] for band in args]
 
 
 @numba.njit(cache=True)
@@ -397,10 +432,12 @@ def _integral_images(img, sums):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, parallel=True)
-def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, n_threads,
-                    out):  # pragma: no cover
-    """Kernel of `clipped_correlations`; `rows`/`cols` index `img` (the region). The
-    region holds every pixel the points read, and its edges are the image's edges
+def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n_threads,
+                    outs):  # pragma: no cover
+    """Kernel of `clipped_bands`: band ``q`` is ``imgs[q]`` (its region), ``tables[q]``
+    (the region's integral images), ``bands_rows[q]``/``bands_cols[q]`` (indexing the
+    region) and ``outs[q]``; all bands in one parallel region (a band without rows is
+    skipped). The region holds every pixel the points read, and its edges are the image's edges
     wherever a patch is clipped, so clipping to the region is clipping to the image.
 
     Per shift, the integral image of the product I * I(. + t) is built row by
@@ -409,51 +446,59 @@ def _clipped_kernel(img, sums, shifts, rows, cols, px, py, eps, n_threads,
     read (two per grid row) are copied out as they pass, so the table stays in
     the cache. The sums are the same, in the same order, as with the whole
     integral image."""
-    h, w = img.shape
-    n_rows = rows.shape[0]
     for t in numba.prange(n_threads):
-        running = np.zeros(w + 1)
-        prod = np.zeros((2 * n_rows, w + 1))
-        x0s = np.empty(n_rows, dtype=np.int64)
-        x1s = np.empty(n_rows, dtype=np.int64)
-        for k in range(t, shifts.shape[0], n_threads):
-            m = shifts[k, 0]
-            n = shifts[k, 1]
-            x_end = min(rows.max() + px + 1, h, h - m)
-            y_end = min(cols.max() + py + 1, w, w - n)
-            j_lo = min(max(0, -n), y_end)
-            for a in range(n_rows):
-                x0s[a] = max(rows[a] - px, 0, -m)
-                x1s[a] = min(rows[a] + px + 1, h, h - m)
-            running[:] = 0.0
-            kept = np.zeros(2, dtype=np.int64)  # next grid row whose box starts / ends
-            _keep_rows(running, 0, x0s, x1s, prod, y_end, kept)
-            for i in range(x_end):
-                if i + m >= 0:
-                    x = img[i]
-                    y = img[i + m]
-                    acc = 0.0
-                    for j in range(j_lo, y_end):
-                        acc += x[j] * y[j + n]
-                        running[j + 1] = running[j + 1] + acc
-                _keep_rows(running, i + 1, x0s, x1s, prod, y_end, kept)
-            for a in range(n_rows):
-                x0 = x0s[a]
-                x1 = x1s[a]
-                for b in range(cols.shape[0]):
-                    c = cols[b]
-                    y0 = max(c - py, 0, -n)
-                    y1 = min(c + py + 1, w, w - n)
-                    count = (x1 - x0) * (y1 - y0)
-                    mu0 = _box(sums[0], x0, x1, y0, y1) / count
-                    mu1 = _box(sums[0], x0 + m, x1 + m, y0 + n, y1 + n) / count
-                    v0 = _box(sums[1], x0, x1, y0, y1) / count - mu0 * mu0
-                    v1 = _box(sums[1], x0 + m, x1 + m, y0 + n, y1 + n) / count - mu1 * mu1
-                    if v0 <= eps or v1 <= eps:
-                        out[a, b, k] = 0.0
-                    else:
-                        cov = _box(prod, 2 * a, 2 * a + 1, y0, y1) / count - mu0 * mu1
-                        out[a, b, k] = cov / np.sqrt(v0 * v1)
+        for q in range(len(imgs)):
+            img = imgs[q]
+            sums = tables[q]
+            rows = bands_rows[q]
+            cols = bands_cols[q]
+            out = outs[q]
+            h, w = img.shape
+            n_rows = rows.shape[0]
+            if n_rows == 0 or cols.shape[0] == 0:
+                continue
+            running = np.zeros(w + 1)
+            prod = np.zeros((2 * n_rows, w + 1))
+            x0s = np.empty(n_rows, dtype=np.int64)
+            x1s = np.empty(n_rows, dtype=np.int64)
+            for k in range(t, shifts.shape[0], n_threads):
+                m = shifts[k, 0]
+                n = shifts[k, 1]
+                x_end = min(rows.max() + px + 1, h, h - m)
+                y_end = min(cols.max() + py + 1, w, w - n)
+                j_lo = min(max(0, -n), y_end)
+                for a in range(n_rows):
+                    x0s[a] = max(rows[a] - px, 0, -m)
+                    x1s[a] = min(rows[a] + px + 1, h, h - m)
+                running[:] = 0.0
+                kept = np.zeros(2, dtype=np.int64)  # next grid row whose box starts / ends
+                _keep_rows(running, 0, x0s, x1s, prod, y_end, kept)
+                for i in range(x_end):
+                    if i + m >= 0:
+                        x = img[i]
+                        y = img[i + m]
+                        acc = 0.0
+                        for j in range(j_lo, y_end):
+                            acc += x[j] * y[j + n]
+                            running[j + 1] = running[j + 1] + acc
+                    _keep_rows(running, i + 1, x0s, x1s, prod, y_end, kept)
+                for a in range(n_rows):
+                    x0 = x0s[a]
+                    x1 = x1s[a]
+                    for b in range(cols.shape[0]):
+                        c = cols[b]
+                        y0 = max(c - py, 0, -n)
+                        y1 = min(c + py + 1, w, w - n)
+                        count = (x1 - x0) * (y1 - y0)
+                        mu0 = _box(sums[0], x0, x1, y0, y1) / count
+                        mu1 = _box(sums[0], x0 + m, x1 + m, y0 + n, y1 + n) / count
+                        v0 = _box(sums[1], x0, x1, y0, y1) / count - mu0 * mu0
+                        v1 = _box(sums[1], x0 + m, x1 + m, y0 + n, y1 + n) / count - mu1 * mu1
+                        if v0 <= eps or v1 <= eps:
+                            out[a, b, k] = 0.0
+                        else:
+                            cov = _box(prod, 2 * a, 2 * a + 1, y0, y1) / count - mu0 * mu1
+                            out[a, b, k] = cov / np.sqrt(v0 * v1)
 
 
 @numba.njit(cache=True, inline="always")
