@@ -347,16 +347,16 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
             f"{fitted_on.format(fitted)}): {kept}; "
             f"pattern fractions frame 0: {pct(first)}, frame {shape[0] - 1}: {pct(last)}"
         )
-        print("wrote " + ", ".join(str(p) for p in written))
     notes = [consistency_note(table.unlike) if table.unlike is not None else None]
     if fit is not None and (not args.quiet or _one_line(args)):  # as for a single image
         from ..controller.hints import series_hint
 
         notes.insert(0, hint_note(series_hint(series, fit), params.n_patterns))
     notes = [n for n in notes if n is not None]
-    if not args.quiet:
+    if not args.quiet:  # in a single image's order: the notes, then what was written
         for note in notes:  # core.consistency: frames the fit did not see
             print(f"note: {note}")
+        print("wrote " + ", ".join(str(p) for p in written))
     if _one_line(args):
         summary = _chosen(args, params) + "; ".join([summary, *(f"note: {n}" for n in notes)])
     return written, summary
