@@ -144,3 +144,14 @@ def test_labels_are_honest_on_non_square_pixels():
     assert field_label("radius", 8, wide) == "patch radius (⌀ 17 px = 0.34 × 0.68 nm)"
     assert aspect_note(wide).startswith("pixels 1:2 ")
     assert aspect_note(Image(np.zeros((8, 8)), scale=(0.5, 0.5), units=("nm", "nm"))) == ""
+
+
+def test_suggestion_text_recommends_rotations_where_part_has_no_lattice():
+    # the CLI's --auto picks rotations when the contrast channels go on; the widget's
+    # Suggest keeps the family it shows, and says so
+    layer = Image(np.zeros((64, 64)))
+    on = Params(contrast_features=True)
+    assert "the rotations descriptor tells them apart" in suggestion_text(layer, 8.0, {}, None, on)
+    rotations = on.replace(descriptor_name="rotational_symmetry_maximum_pooling")
+    assert "rotations descriptor" not in suggestion_text(layer, 8.0, {}, None, rotations)
+    assert "rotations descriptor" not in suggestion_text(layer, 8.0, {}, None, Params())

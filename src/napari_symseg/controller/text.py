@@ -269,6 +269,11 @@ def suggestion_text(layer, lattice: Any, changed: dict, repeat=None, params=None
             found += (f" — shorter than any atomic spacing ({SHORTEST_SPACING_NM} nm): probably"
                       " noise or a wrong pixel size; check it, or set the sizes by hand")
     after = "" if lengths is None else _repeat_text(lengths, repeat)
+    if (params is not None and params.contrast_features
+            and params.descriptor_name == "local_correlation_map"):
+        # the CLI's --auto switches to rotations here; the widget keeps the family it shows
+        after += (" · part of the image has no lattice (vacuum, amorphous film): the "
+                  "rotations descriptor tells them apart, translations hardly do")
     if not changed:
         return f"{found}: the sizes are already the suggested ones{after}"
     values, parts = dict(changed), []
