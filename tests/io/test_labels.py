@@ -109,3 +109,21 @@ def test_other_tiffs_have_no_record(tmp_path):
     assert read_record(tmp_path / "bad.tif") is None
     with pytest.raises(FileFormatError, match="cannot read"):
         read_labels(tmp_path / "bad.tif")
+
+
+def test_uncalibrated_non_square_pixels_keep_their_aspect_for_other_readers(tmp_path):
+    # a 2:1 layer without a unit (tester newuser6: the TIFF had XResolution = YResolution,
+    # so Fiji showed no aspect): ImageJ pixel width 1, height 2, unit "pixel"
+    from napari_symseg.io.tiff import tiff_calibration, write_tiff
+
+    path = tmp_path / "aspect_labels.tif"
+    write_tiff(path, np.zeros((4, 6), np.uint8),
+               Calibration((2.0, 1.0), ("pixel", "pixel"), ("y", "x")))
+    with tifffile.TiffFile(path) as tif:
+        x, y = tif.pages[0].get_resolution()
+        assert (1 / x, 1 / y) == (1.0, 2.0) and tif.imagej_metadata["unit"] == "pixel"
+    assert tuple(tiff_calibration(path, 2).scale) == (2.0, 1.0)
+    square = tmp_path / "square_labels.tif"  # square pixels: no resolution, as before
+    write_tiff(square, np.zeros((4, 6), np.uint8), Calibration.pixels(2))
+    read = tiff_calibration(square, 2)
+    assert tuple(read.scale) == (1.0, 1.0) and tuple(read.units) == ("pixel", "pixel")

@@ -97,6 +97,12 @@ def imagej_kwargs(calibration, ndim: int) -> dict:
         for name, axis in (("xorigin", -1), ("yorigin", -2)):
             if origin[axis]:  # ImageJ: pixel coordinate of the origin
                 meta[name] = -float(origin[axis]) / float(scale[axis])
+    elif (str(units[-1]) == str(units[-2]) == "pixel"
+          and (float(scale[-1]), float(scale[-2])) != (1.0, 1.0)
+          and float(scale[-1]) > 0 and float(scale[-2]) > 0):
+        # no length, but an aspect (2:1 pixels): ImageJ keeps it as pixel width/height
+        resolution = (1.0 / float(scale[-1]), 1.0 / float(scale[-2]))
+        meta["unit"] = "pixel"
     if ndim == 3 and str(units[0]) != "pixel":
         seconds = _convert(scale[0], str(units[0]), "s")
         if seconds is not None and seconds > 0:
@@ -199,8 +205,10 @@ def tiff_calibration(path: str | Path, ndim: int) -> Calibration:
         size, unit = sizes.get(code, (None, ""))
         name, factor, kind = normalise_unit(unit)
         value = finite_number(size, factor)
-        if kind in ("pixel", "other") or not value or value <= 0:
+        if kind == "other" or not value or value <= 0:
             name, value = "pixel", 1.0
+        elif kind == "pixel":  # ImageJ writes a "pixel" size only for an aspect (2:1 pixels)
+            name = "pixel"
         scale.append(value)
         units.append(name)
         labels.append(code.lower())
