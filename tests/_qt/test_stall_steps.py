@@ -41,6 +41,9 @@ def test_the_warm_up_makes_the_plots_ready_before_it_compiles(qtbot, monkeypatch
     monkeypatch.setattr("napari_symseg.core.warmup.warm_up", step("core"))
     monkeypatch.setattr(runner, "_WARMED", [])  # as in a fresh process
     monkeypatch.setattr(runner, "THAW_QUIET_MS", 1000)
+    # an earlier test's widget may have frozen objects whose thaw waits for quiet seconds
+    # (the new warm-up's chain replaces its chain): start from none frozen
+    gc.unfreeze()
     assert gc.get_freeze_count() == 0
     running = [True]  # a run is going on when the warm-up ends
     try:

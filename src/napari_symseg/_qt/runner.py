@@ -121,9 +121,10 @@ def warm_up_once(busy: Callable[[], bool] = lambda: False) -> threading.Thread |
     # once it has ended and no run is going on (`_thaw_when_idle`): nothing stays
     # uncollectable (a deleted layer's data in a reference cycle would).
     gc.freeze()
+    _THAW_CHAIN[0] += 1
     thread = threading.Thread(target=_warm_up, name="napari-symseg warm-up", daemon=True)
     thread.start()
-    _thaw_when_idle(thread, busy)
+    _thaw_when_idle(thread, busy, chain=_THAW_CHAIN[0])
     return thread
 
 
@@ -134,8 +135,13 @@ THAW_POLL_MS = 500
 THAW_QUIET_MS = 5000
 
 
+#: The newest warm-up's thaw chain (one per process in napari; a test that starts another
+#: warm-up stops the older chain, which would otherwise thaw at its own time).
+_THAW_CHAIN = [0]
+
+
 def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
-                    quiet_ms: float = 0.0) -> None:
+                    quiet_ms: float = 0.0, chain: int = 0) -> None:
     """``gc.unfreeze()`` and one full collection once `thread` has ended and nothing
     has been ``busy()`` for `THAW_QUIET_MS`.
 
@@ -143,6 +149,8 @@ def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
     done in the warm-up thread's last step it landed in a first run's layer
     insert; right when a run ended, in the first draw of its layers.
     """
+    if chain != _THAW_CHAIN[0]:
+        return  # a newer warm-up's chain thaws
     if thread.is_alive() or busy():
         quiet_ms = 0.0
     elif quiet_ms >= THAW_QUIET_MS:
@@ -150,7 +158,7 @@ def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
         gc.collect()
         return
     QTimer.singleShot(THAW_POLL_MS,
-                      lambda: _thaw_when_idle(thread, busy, quiet_ms + THAW_POLL_MS))
+                      lambda: _thaw_when_idle(thread, busy, quiet_ms + THAW_POLL_MS, chain))
 
 
 def _warm_up() -> None:
