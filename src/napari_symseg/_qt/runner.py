@@ -151,14 +151,15 @@ def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
     """
     if chain != _THAW_CHAIN[0]:
         return  # a newer warm-up's chain thaws
-    if thread.is_alive() or busy():
-        quiet_ms = 0.0
-    elif quiet_ms >= THAW_QUIET_MS:
+    busy_now = thread.is_alive() or busy()
+    if not busy_now and quiet_ms >= THAW_QUIET_MS:
         gc.unfreeze()
         gc.collect()
         return
-    QTimer.singleShot(THAW_POLL_MS,
-                      lambda: _thaw_when_idle(thread, busy, quiet_ms + THAW_POLL_MS, chain))
+    # quiet time counts from the first poll that finds nothing busy (a poll that found the
+    # warm-up or a run going on starts again from 0, not from one interval)
+    quiet = 0.0 if busy_now else quiet_ms + THAW_POLL_MS
+    QTimer.singleShot(THAW_POLL_MS, lambda: _thaw_when_idle(thread, busy, quiet, chain))
 
 
 def _warm_up() -> None:
