@@ -108,7 +108,7 @@ def spreading(d: dict, kept, n_neighbors: int = 10, alpha: float = 0.99) -> np.n
     spread = y.copy()
     for _ in range(200):
         spread = alpha * (step @ spread) + (1 - alpha) * y
-    labels = (spread / np.maximum(spread.sum(0), 1e-300)).argmax(1)
+    labels = (spread / np.maximum(spread.sum(0), 1e-300) * y.sum(0)).argmax(1)  # class mass
     means = np.stack([x[labels == j].mean(0) if (labels == j).any() else x.mean(0)
                       for j in range(k)])
     resid = x - means[labels]
