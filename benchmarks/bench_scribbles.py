@@ -19,6 +19,9 @@ the descriptor family named in the table) and the same scribbles:
   the first 24 that the strokes separate, whitened by the scribbled
   classes' within-class scatter, scribbled class means as centres, free
   patterns by k-means;
+- ``consensus``: ``seeded`` with `core.scribbles.CONSENSUS` on (the
+  unsupervised partition where the other fits side with it; not adopted,
+  docs/scribbles.md);
 - ``strokes``: the same without the semi-supervised EM (the scribbled
   class means and the strokes' scatter only: the method before the EM,
   ``core.scribbles.EM_ITER = 0``);
@@ -223,6 +226,14 @@ def run_case(case: Case, seed: int, size: int, methods: list[str], fraction: flo
             strokes = segment(image, params, scribbles=scribbles)
         finally:
             core_scribbles.EM_ITER = em_iter
+    if "consensus" in methods:
+        from napari_symseg.core import scribbles as core_scribbles
+
+        core_scribbles.CONSENSUS = True
+        try:
+            consensus = segment(image, params, scribbles=scribbles)
+        finally:
+            core_scribbles.CONSENSUS = False
     out = {"covered": float((scribbles > 0).mean()),
            "components": guided.pca_components.shape[-1]}
     for method in methods:
@@ -233,6 +244,8 @@ def run_case(case: Case, seed: int, size: int, methods: list[str], fraction: flo
             labels = guided.labels
         elif method == "strokes":
             labels = strokes.labels
+        elif method == "consensus":
+            labels = consensus.labels
         elif method in ("seeded-5", "constrained", "means"):
             labels = result.grid.upsample(centre_labels(result, scribbles, method))
         else:
