@@ -123,9 +123,24 @@ os._exit(0)
 """
 
 
-def child_result(code: str, args: list[str], src: str) -> dict:
+def user_env(bytecode: bool = True) -> dict:
+    """This process's environment for a child run as a user's: bytecode caching on.
+
+    An installed package has its ``.pyc`` files (pip writes them); with
+    ``PYTHONDONTWRITEBYTECODE`` set (as in some CI and sandboxes) every import
+    of a checkout's ``src`` compiles its sources again, ~0.3 s for the ~70
+    modules of a ``segment`` run. ``bytecode=False`` keeps the variable.
+    """
+    env = dict(os.environ)
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def child_result(code: str, args: list[str], src: str, bytecode: bool = True) -> dict:
     """Run `code` with `args` in a fresh interpreter importing `src`; its ``RESULT`` JSON."""
-    env = {**os.environ, "QT_API": os.environ.get("QT_API", "pyqt6"), "PYTHONPATH": src}
+    env = {**user_env(bytecode), "QT_API": os.environ.get("QT_API", "pyqt6"),
+           "PYTHONPATH": src}
     done = subprocess.run([sys.executable, "-c", code, *args], env=env,
                           capture_output=True, text=True, timeout=900)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]

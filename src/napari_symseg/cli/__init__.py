@@ -75,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _handler(command: str):
     """The function running `command`, imported only now (``--help`` imports no numpy)."""
+    from .numba_start import preload_cython_blas
+
+    preload_cython_blas()  # numba's first dispatch without all of scipy.linalg
     if command == "demo":
         from .demo import cmd_demo
 
