@@ -46,9 +46,13 @@ def test_segment_imports_no_scipy_linalg_and_labels_unchanged(tmp_path):
 
     image = two_phase((128, 128)).astype(np.float32)
     np.save(tmp_path / "img.npy", image)
-    mods = _modules_after(
+    mods = _modules_after(  # as the command's own process: main() reads sys.argv
+        "import gc, sys\n"
+        "sys.argv = ['napari-symseg', 'segment', 'img.npy', '-o', 'out.npy', '-q']\n"
         "from napari_symseg.cli import main\n"
-        "assert main(['segment', 'img.npy', '-o', 'out.npy', '-q']) == 0", tmp_path)
+        "assert gc.get_freeze_count() == 0\n"
+        "assert main() == 0\n"
+        "assert gc.get_freeze_count() > 10000  # no collector passes at exit", tmp_path)
     assert "numba.np.arraymath" in mods  # numba's registries were loaded (a kernel ran)
     assert "scipy.linalg.cython_blas" in mods
     assert not {"scipy.linalg", "numpy.f2py"} & mods
@@ -72,3 +76,20 @@ def test_preloaded_cython_blas_serves_numba_and_scipy_linalg(tmp_path):
         "print('ok')")], cwd=tmp_path, env={**os.environ, "PYTHONPATH": SRC},
         capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_main_with_argv_leaves_the_collector_as_it_was(tmp_path):
+    """Only the command's own process (`main()`) freezes the collector's objects before
+    exit (`test_segment_imports_no_scipy_linalg_and_labels_unchanged`); `main(argv)`
+    (tests, other programs) does not."""
+    import gc
+
+    from napari_symseg.cli import main
+    from napari_symseg.core.samples import two_phase
+
+    image = two_phase((96, 96)).astype(np.float32)
+    np.save(tmp_path / "img.npy", image)
+    before = gc.get_freeze_count()
+    assert main(["segment", str(tmp_path / "img.npy"), "-o", str(tmp_path / "b.npy"), "-q"]) == 0
+    assert gc.get_freeze_count() == before
+    assert np.load(tmp_path / "b.npy").shape == image.shape
