@@ -14,7 +14,7 @@ Bad input or parameters: exit code 2, one line on stderr, nothing written.
 
 Modules: `args` (the parser and the `Params` it gives), `segment` (one file),
 `batch` (many files), `progress` (bars on a terminal), `failures` (one-line
-errors), `demo`.
+errors), `demo`, `numba_start` (numba's first dispatch without ``scipy.linalg``).
 """
 
 from __future__ import annotations
