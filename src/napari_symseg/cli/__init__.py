@@ -98,13 +98,13 @@ def _main(argv: list[str] | None) -> int:
 
 def _handler(command: str):
     """The function running `command`, imported only now (``--help`` imports no numpy)."""
-    from .numba_start import preload_cython_blas
-
-    preload_cython_blas()  # numba's first dispatch without all of scipy.linalg
-    if command == "demo":
+    if command == "demo":  # (may open napari in this process: no preload)
         from .demo import cmd_demo
 
         return cmd_demo
+    from .numba_start import preload_cython_blas
+
+    preload_cython_blas()  # numba's first dispatch without all of scipy.linalg
     from .batch import cmd_segment
 
     return cmd_segment

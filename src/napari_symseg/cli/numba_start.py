@@ -18,8 +18,8 @@ package is not run. The module object is the real one: numba's BLAS wrappers,
 and ``scipy.linalg`` if it is imported later (its Cython modules import
 ``cython_blas`` by name), use it. What differs: until something imports
 ``scipy.linalg`` the attribute ``scipy.linalg.cython_blas`` is not set on the
-package. That is why only the command line calls it (our own process), never
-the napari widget (a process shared with other plugins).
+package. That is why only ``napari-symseg segment`` calls it (our own process),
+never the napari widget nor ``demo`` (a process shared with other plugins).
 """
 
 from __future__ import annotations
