@@ -15,7 +15,10 @@ system, all threads) of every part over ``--repeats`` processes. With
 ``--src`` the trials alternate between this checkout's ``src`` and the given
 ones (e.g. an export of an older commit): before/after in the same minutes.
 The machine's load average is printed with every trial: on a shared machine
-the CPU times are the comparable numbers.
+the CPU times are the comparable numbers. The children run with Python's
+bytecode cache on, as an installed package (``--no-bytecode`` keeps a
+``PYTHONDONTWRITEBYTECODE`` of the environment: our modules are then
+compiled from source in every process, ~0.3 s more).
 """
 
 from __future__ import annotations
@@ -44,6 +47,11 @@ from napari_symseg.core.params import Params
 from napari_symseg.core.pipeline import segment_steps
 from napari_symseg.core.progress import run
 from napari_symseg.io.labels import write_labels
+try:  # as the command does before its first kernel (older sources: not there)
+    from napari_symseg.cli.numba_start import preload_cython_blas
+    preload_cython_blas()
+except ImportError:
+    pass
 mark("import the rest")
 image = np.load(sys.argv[1])
 from numba.core.registry import cpu_target
@@ -57,8 +65,8 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def trial(src: str, image: Path) -> dict:
-    return child_result(CHILD, [str(image), str(image.with_name("out.npy"))], src)
+def trial(src: str, image: Path, bytecode: bool = True) -> dict:
+    return child_result(CHILD, [str(image), str(image.with_name("out.npy"))], src, bytecode)
 
 
 def main(argv=None) -> int:
@@ -66,6 +74,8 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--size", type=int, default=1024)
     parser.add_argument("--src", nargs="*", default=[], help="other src folders to compare")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="keep PYTHONDONTWRITEBYTECODE (sources compiled at every import)")
     args = parser.parse_args(argv)
     sources = [str(Path(__file__).resolve().parents[1] / "src"), *args.src]
     sys.path.insert(0, sources[0])
@@ -78,10 +88,10 @@ def main(argv=None) -> int:
         image = Path(tmp) / "img.npy"
         np.save(image, two_phase((args.size, args.size)).astype(np.float32))
         for src in sources:
-            trial(src, image)  # warm caches
+            trial(src, image, not args.no_bytecode)  # warm caches (numba's, .pyc)
         for i in range(args.repeats):
             for src in sources:
-                row = trial(src, image)
+                row = trial(src, image, not args.no_bytecode)
                 rows[src].append(row)
                 load = os.getloadavg()[0]
                 print(f"[{i}] load {load:.1f} {src}: total CPU {row['total'][0]:.2f} s, "
