@@ -93,7 +93,8 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
     Points whose patch and shifted patches lie inside the image go through
     the chosen route (``params.method``); the others, near the border, through
     `clipped_correlations`. Written into `out` (a C-contiguous float32 array
-    of that shape) if given.
+    of that shape) if given. The rows the points read are centred and scaled
+    once (`standardise`) for the interior and the four border bands.
     """
     shifts = np.asarray(operations.values, dtype=np.int64).reshape(-1, 2)
     rows = np.asarray(rows, dtype=np.int64)
@@ -105,6 +106,12 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
     if out.size == 0:
         return out
     wx, wy = (int(np.abs(shifts[:, i]).max()) for i in (0, 1))
+    if params.method != "fft":
+        # the rows every patch of these points reads (the image's own edges where clipped)
+        r_lo = max(0, int(rows[0]) - px - wx)
+        r_hi = min(np.shape(image)[0], int(rows[-1]) + px + wx + 1)
+        rows = rows - r_lo
+        image = standardise(np.asarray(image, dtype=np.float64)[r_lo:r_hi])
     inner_rows = inside(rows, px + wx, np.shape(image)[0])
     inner_cols = inside(cols, py + wy, np.shape(image)[1])
     i0, i1, j0, j1 = inner_rows.start, inner_rows.stop, inner_cols.start, inner_cols.stop
@@ -114,7 +121,8 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
         if params.method == "fft":
             target[...] = correlations_fft(image, shifts, px, py, rows[i0:i1], cols[j0:j1])
         else:
-            correlations_direct(image, shifts, px, py, rows[i0:i1], cols[j0:j1], target)
+            correlations_direct(image, shifts, px, py, rows[i0:i1], cols[j0:j1], target,
+                                standardised=True)
         if whole:
             return out
         out[i0:i1, j0:j1] = target
@@ -124,7 +132,8 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
         frame = [(0, shape[0], 0, shape[1])]
     frame = [band for band in frame if band[1] > band[0] and band[3] > band[2]]
     parts = clipped_bands(image, shifts, px, py,
-                          [(rows[a0:a1], cols[b0:b1]) for a0, a1, b0, b1 in frame])
+                          [(rows[a0:a1], cols[b0:b1]) for a0, a1, b0, b1 in frame],
+                          standardised=params.method != "fft")
     for (a0, a1, b0, b1), part in zip(frame, parts, strict=True):
         out[a0:a1, b0:b1] = part
     return out
@@ -223,7 +232,7 @@ class BoxSetup(NamedTuple):
     step_c: int
 
 
-def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None):
+def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardised=False):
     """Common set-up of the running-box-sum kernels on a strided grid.
 
     Checks `out` (or makes it) and that every patch and shifted patch lies
@@ -242,6 +251,9 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None):
         Equally spaced image rows / columns of the grid points.
     out : ndarray, optional
         C-contiguous float32 array of shape (len(rows), len(cols), n).
+    standardised : bool, optional
+        `image` is already centred and scaled (`standardise`): the region is
+        only copied.
 
     Returns
     -------
@@ -280,7 +292,8 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None):
         or c1 + patch_y > image.shape[1]
     ):
         raise ValueError("grid points too close to the border for these patches and shifts")
-    region = standardise(image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y])
+    region = image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y]
+    region = np.ascontiguousarray(region) if standardised else standardise(region)
     mean, var = local_moments(
         region,
         patch_x,
@@ -294,7 +307,8 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None):
     return out, setup
 
 
-def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -> np.ndarray:
+def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None,
+                        standardised=False) -> np.ndarray:
     """Exact translation scores by running box sums (see module docstring).
 
     Parameters
@@ -311,12 +325,14 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -
     out : ndarray, optional
         C-contiguous float32 array of the result's shape to write into
         (saves an allocation and a copy per chunk).
+    standardised : bool, optional
+        `image` is already centred and scaled (`standardise`).
 
     Returns
     -------
     ndarray, float32, shape (len(rows), len(cols), n)
     """
-    out, box = box_setup(image, shifts, patch_x, patch_y, rows, cols, out)
+    out, box = box_setup(image, shifts, patch_x, patch_y, rows, cols, out, standardised)
     if box is None:
         return out
     jobs = _pair_jobs(box.shifts, box.step_r, box.step_c, out.shape[0], out.shape[1])
@@ -359,7 +375,8 @@ def clipped_correlations(image, shifts, patch_x, patch_y, rows, cols) -> np.ndar
 MAX_BANDS = 4
 
 
-def clipped_bands(image, shifts, patch_x, patch_y, bands) -> list[np.ndarray]:
+def clipped_bands(image, shifts, patch_x, patch_y, bands, standardised=False
+                  ) -> list[np.ndarray]:
     """`clipped_correlations` of up to `MAX_BANDS` grids at once, in one parallel region.
 
     Parameters
@@ -368,6 +385,9 @@ def clipped_bands(image, shifts, patch_x, patch_y, bands) -> list[np.ndarray]:
         As for `clipped_correlations`.
     bands : list of (rows, cols)
         The grids (each as `clipped_correlations` takes them).
+    standardised : bool, optional
+        `image` is already centred and scaled (`standardise`): each band's
+        region is only copied, not standardised again.
 
     Returns
     -------
@@ -392,7 +412,8 @@ def clipped_bands(image, shifts, patch_x, patch_y, bands) -> list[np.ndarray]:
         r1 = min(h, int(rows[-1]) + patch_x + wx + 1)
         c0 = max(0, int(cols[0]) - patch_y - wy)
         c1 = min(w, int(cols[-1]) + patch_y + wy + 1)
-        region = np.ascontiguousarray(standardise(image[r0:r1, c0:c1]))
+        region = image[r0:r1, c0:c1]
+        region = np.ascontiguousarray(region if standardised else standardise(region))
         sums = np.zeros((2, r1 - r0 + 1, c1 - c0 + 1))
         _integral_images(region, sums)
         out = np.empty((len(rows), len(cols), len(shifts)), dtype=np.float32)
