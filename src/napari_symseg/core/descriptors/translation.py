@@ -12,8 +12,9 @@ p_c - patch_y .. p_c + patch_y) and the patch B(p + t) (paper eq. 3)::
 ``S_t`` is a box sum of the product image I * I(. + t), evaluated only on the
 strided output grid with running sums: going down one grid row adds the
 ``stride`` product rows that enter the patch and subtracts those that leave
-(recomputed, not stored),
-and the horizontal box sum runs the same way along the grid columns. The
+(recomputed, not stored);
+the horizontal box sums are differences of running sums of those column sums,
+taken only where boxes start and end. The
 cost is O(n_shifts * H * W), independent of the patch size, against
 O(n_shifts * H * W * |B|) for the direct evaluation of eq. (2). Sums are
 accumulated in float64 on the globally centred and scaled image, so the
@@ -92,7 +93,8 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
     Points whose patch and shifted patches lie inside the image go through
     the chosen route (``params.method``); the others, near the border, through
     `clipped_correlations`. Written into `out` (a C-contiguous float32 array
-    of that shape) if given.
+    of that shape) if given. The rows the points read are centred and scaled
+    once (`standardise`) for the interior and the four border bands.
     """
     shifts = np.asarray(operations.values, dtype=np.int64).reshape(-1, 2)
     rows = np.asarray(rows, dtype=np.int64)
@@ -104,6 +106,12 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
     if out.size == 0:
         return out
     wx, wy = (int(np.abs(shifts[:, i]).max()) for i in (0, 1))
+    if params.method != "fft":
+        # the rows every patch of these points reads (the image's own edges where clipped)
+        r_lo = max(0, int(rows[0]) - px - wx)
+        r_hi = min(np.shape(image)[0], int(rows[-1]) + px + wx + 1)
+        rows = rows - r_lo
+        image = standardise(np.asarray(image, dtype=np.float64)[r_lo:r_hi])
     inner_rows = inside(rows, px + wx, np.shape(image)[0])
     inner_cols = inside(cols, py + wy, np.shape(image)[1])
     i0, i1, j0, j1 = inner_rows.start, inner_rows.stop, inner_cols.start, inner_cols.stop
@@ -113,7 +121,8 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
         if params.method == "fft":
             target[...] = correlations_fft(image, shifts, px, py, rows[i0:i1], cols[j0:j1])
         else:
-            correlations_direct(image, shifts, px, py, rows[i0:i1], cols[j0:j1], target)
+            correlations_direct(image, shifts, px, py, rows[i0:i1], cols[j0:j1], target,
+                                standardised=True)
         if whole:
             return out
         out[i0:i1, j0:j1] = target
@@ -123,7 +132,8 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
         frame = [(0, shape[0], 0, shape[1])]
     frame = [band for band in frame if band[1] > band[0] and band[3] > band[2]]
     parts = clipped_bands(image, shifts, px, py,
-                          [(rows[a0:a1], cols[b0:b1]) for a0, a1, b0, b1 in frame])
+                          [(rows[a0:a1], cols[b0:b1]) for a0, a1, b0, b1 in frame],
+                          standardised=params.method != "fft")
     for (a0, a1, b0, b1), part in zip(frame, parts, strict=True):
         out[a0:a1, b0:b1] = part
     return out
@@ -222,7 +232,7 @@ class BoxSetup(NamedTuple):
     step_c: int
 
 
-def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None):
+def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardised=False):
     """Common set-up of the running-box-sum kernels on a strided grid.
 
     Checks `out` (or makes it) and that every patch and shifted patch lies
@@ -241,6 +251,9 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None):
         Equally spaced image rows / columns of the grid points.
     out : ndarray, optional
         C-contiguous float32 array of shape (len(rows), len(cols), n).
+    standardised : bool, optional
+        `image` is already centred and scaled (`standardise`): the region is
+        only copied.
 
     Returns
     -------
@@ -279,7 +292,8 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None):
         or c1 + patch_y > image.shape[1]
     ):
         raise ValueError("grid points too close to the border for these patches and shifts")
-    region = standardise(image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y])
+    region = image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y]
+    region = np.ascontiguousarray(region) if standardised else standardise(region)
     mean, var = local_moments(
         region,
         patch_x,
@@ -293,7 +307,8 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None):
     return out, setup
 
 
-def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -> np.ndarray:
+def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None,
+                        standardised=False) -> np.ndarray:
     """Exact translation scores by running box sums (see module docstring).
 
     Parameters
@@ -310,12 +325,14 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None) -
     out : ndarray, optional
         C-contiguous float32 array of the result's shape to write into
         (saves an allocation and a copy per chunk).
+    standardised : bool, optional
+        `image` is already centred and scaled (`standardise`).
 
     Returns
     -------
     ndarray, float32, shape (len(rows), len(cols), n)
     """
-    out, box = box_setup(image, shifts, patch_x, patch_y, rows, cols, out)
+    out, box = box_setup(image, shifts, patch_x, patch_y, rows, cols, out, standardised)
     if box is None:
         return out
     jobs = _pair_jobs(box.shifts, box.step_r, box.step_c, out.shape[0], out.shape[1])
@@ -358,7 +375,8 @@ def clipped_correlations(image, shifts, patch_x, patch_y, rows, cols) -> np.ndar
 MAX_BANDS = 4
 
 
-def clipped_bands(image, shifts, patch_x, patch_y, bands) -> list[np.ndarray]:
+def clipped_bands(image, shifts, patch_x, patch_y, bands, standardised=False
+                  ) -> list[np.ndarray]:
     """`clipped_correlations` of up to `MAX_BANDS` grids at once, in one parallel region.
 
     Parameters
@@ -367,6 +385,9 @@ def clipped_bands(image, shifts, patch_x, patch_y, bands) -> list[np.ndarray]:
         As for `clipped_correlations`.
     bands : list of (rows, cols)
         The grids (each as `clipped_correlations` takes them).
+    standardised : bool, optional
+        `image` is already centred and scaled (`standardise`): each band's
+        region is only copied, not standardised again.
 
     Returns
     -------
@@ -391,7 +412,8 @@ def clipped_bands(image, shifts, patch_x, patch_y, bands) -> list[np.ndarray]:
         r1 = min(h, int(rows[-1]) + patch_x + wx + 1)
         c0 = max(0, int(cols[0]) - patch_y - wy)
         c1 = min(w, int(cols[-1]) + patch_y + wy + 1)
-        region = np.ascontiguousarray(standardise(image[r0:r1, c0:c1]))
+        region = image[r0:r1, c0:c1]
+        region = np.ascontiguousarray(region if standardised else standardise(region))
         sums = np.zeros((2, r1 - r0 + 1, c1 - c0 + 1))
         _integral_images(region, sums)
         out = np.empty((len(rows), len(cols), len(shifts)), dtype=np.float32)
@@ -440,12 +462,13 @@ def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n
     skipped). The region holds every pixel the points read, and its edges are the image's edges
     wherever a patch is clipped, so clipping to the region is clipping to the image.
 
-    Per shift, the integral image of the product I * I(. + t) is built row by
-    row in one running row per thread (`n_threads` of them), only up to the
-    last row and column that a box of the points reads; the rows that boxes
-    read (two per grid row) are copied out as they pass, so the table stays in
-    the cache. The sums are the same, in the same order, as with the whole
-    integral image."""
+    Per shift, the column sums of the product I * I(. + t) run down the rows
+    in one running row per thread (`n_threads` of them; no dependency along a
+    row, so the loop vectorises), only up to the last row and column that a box
+    of the points reads; the rows that boxes read (two per grid row) are copied
+    out as they pass, and only those become rows of the integral image (a
+    running sum along each). Compared with building the whole integral image,
+    the sums are added in another order (last bits only)."""
     for t in numba.prange(n_threads):
         for q in range(len(imgs)):
             img = imgs[q]
@@ -477,11 +500,15 @@ def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n
                     if i + m >= 0:
                         x = img[i]
                         y = img[i + m]
-                        acc = 0.0
                         for j in range(j_lo, y_end):
-                            acc += x[j] * y[j + n]
-                            running[j + 1] = running[j + 1] + acc
+                            running[j + 1] += x[j] * y[j + n]
                     _keep_rows(running, i + 1, x0s, x1s, prod, y_end, kept)
+                for r in range(2 * n_rows):  # column sums -> integral image rows
+                    row = prod[r]
+                    acc = 0.0
+                    for j in range(j_lo + 1, y_end + 1):
+                        acc += row[j]
+                        row[j] = acc
                 for a in range(n_rows):
                     x0 = x0s[a]
                     x1 = x1s[a]
@@ -589,7 +616,10 @@ def _box_correlations(
     no product image is stored. The jobs of one group (`_job_groups`: same m)
     go down the grid rows together, each product row of the two image rows
     being applied to every job's column sums in turn; each job's sums see the
-    same operations in the same order as if it ran alone.
+    same operations in the same order as if it ran alone. Along a grid row,
+    each box sum is the difference of two prefix sums of the column sums
+    (prefixes only at the box starts and ends), the scores of the row go to a
+    buffer first and are then stored as a run.
     """
     n_rows, n_cols = out.shape[0], out.shape[1]
     hx = 2 * px + 1
@@ -608,6 +638,15 @@ def _box_correlations(
             a_stop = max(a_stop, job[3])
             max_width = max(max_width, (job[5] - job[4] - 1) * step_c + hy)
         colsums = np.zeros((n_jobs, max_width), dtype=np.float64)
+        q_h = hy // step_c
+        r = hy - q_h * step_c
+        n_q = 0
+        for u in range(n_jobs):
+            job = jobs[order[g0 + u]]
+            n_q = max(n_q, job[5] - job[4] + q_h)
+        p_start = np.empty(n_q)
+        p_end = np.empty(n_q)
+        rho_buf = np.empty((n_jobs, n_q))
         c_firsts = np.empty(n_jobs, dtype=np.int64)
         widths = np.empty(n_jobs, dtype=np.int64)
         firsts = np.empty(n_jobs, dtype=np.int64)
@@ -669,32 +708,38 @@ def _box_correlations(
                 ms = m // step_r
                 ns = n // step_c
                 colsum = colsums[u]
-                s = 0.0
-                for b in range(b_lo, b_hi):
-                    j0 = (b - b_lo) * step_c
-                    if b == b_lo or step_c >= hy:
-                        s = 0.0
-                        for j in range(j0, j0 + hy):
-                            s += colsum[j]
-                    else:
-                        for j in range(j0 - step_c, j0):
-                            s -= colsum[j]
-                        for j in range(j0 + hy - step_c, j0 + hy):
-                            s += colsum[j]
-                    cc = col0 + b * step_c
+                # prefix sums of the column sums where boxes start (q * step_c) and end
+                # (q * step_c + r): one dependent addition per grid column
+                acc = 0.0
+                for q in range(b_hi - b_lo + q_h):
+                    base = q * step_c
+                    part = 0.0
+                    for j in range(base, base + r):
+                        part += colsum[j]
+                    p_end[q] = acc + part
+                    p_start[q] = acc
+                    if base + step_c <= widths[u]:
+                        for j in range(base + r, base + step_c):
+                            part += colsum[j]
+                        acc += part
+                # the scores of the row first (no stores in the loop: it vectorises)
+                rhos = rho_buf[u]
+                for q in range(b_hi - b_lo):
+                    cc = col0 + (b_lo + q) * step_c
                     v0 = vr[cc]
                     v1 = vr2[cc + n]
-                    if v0 <= eps or v1 <= eps:
-                        rho = 0.0
-                    else:
-                        rho = (s * inv_area - mr[cc] * mr2[cc + n]) / np.sqrt(v0 * v1)
-                    if 0 <= a < n_rows and 0 <= b < n_cols:
-                        out[a, b, k] = rho
-                    if k_neg >= 0:
-                        ap = a + ms
-                        bp = b + ns
-                        if 0 <= ap < n_rows and 0 <= bp < n_cols:
-                            out[ap, bp, k_neg] = rho
+                    keep = v0 > eps and v1 > eps
+                    num = (p_end[q + q_h] - p_start[q]) * inv_area - mr[cc] * mr2[cc + n]
+                    rho = num / np.sqrt(v0 * v1 if keep else 1.0)
+                    rhos[q] = rho if keep else 0.0
+                if 0 <= a < n_rows:
+                    for b in range(max(b_lo, 0), min(b_hi, n_cols)):
+                        out[a, b, k] = rhos[b - b_lo]
+                if k_neg >= 0:
+                    ap = a + ms
+                    if 0 <= ap < n_rows:
+                        for b in range(max(b_lo, -ns), min(b_hi, n_cols - ns)):
+                            out[ap, b + ns, k_neg] = rhos[b - b_lo]
 
 
 def correlation_map(image, patch_x: int, patch_y: int, window_x: int, window_y: int,
