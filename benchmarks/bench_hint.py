@@ -3,7 +3,7 @@
 Usage::
 
     PYTHONPATH=src:. python benchmarks/bench_hint.py --seeds 10-13 [--size 320]
-        [--cache DIR] [--real /work/shared/data/real]
+        [--cache DIR] [--real /work/shared/data/real] [--kinds stm] [--positives single twin]
 
 Every scenario of `benchmarks.hint_scenarios` (3 crystals x one crystal / twin /
 grains / phases / precipitate) is segmented the way a user would (``--auto``
@@ -53,13 +53,16 @@ def hint_features(image: np.ndarray):
     return hint, result, time.perf_counter() - start
 
 
-def cases(seeds: list[int], size: int):
-    """(name, n_true, image maker) of every scenario and seed."""
+def cases(seeds: list[int], size: int, kinds=None, positives=None):
+    """(name, n_true, image maker) of every scenario and seed (or of the kinds and
+    positives named; ``"single"`` is the one crystal)."""
     from benchmarks.hint_scenarios import KINDS, POSITIVES, make
 
     for seed in seeds:
-        for kind in KINDS:
+        for kind in kinds or KINDS:
             for positive in (None, *POSITIVES):
+                if positives and (positive or "single") not in positives:
+                    continue
                 name = f"{kind}-{positive or 'single'}-{seed}"
                 yield name, 1 if positive is None else 2, \
                     (lambda k=kind, p=positive, s=seed: make(k, p, s, size)[0])
@@ -110,13 +113,17 @@ def main(argv=None) -> int:
                         help="score the cached features (no segmentation)")
     parser.add_argument("--real", type=Path, help="folder of the real images")
     parser.add_argument("--no-synthetic", action="store_true")
+    parser.add_argument("--kinds", nargs="*", help="only these crystals (perovskite metal stm)")
+    parser.add_argument("--positives", nargs="*",
+                        help="only these scenes (single twin grains phases precipitate)")
     parser.add_argument("--other", action="store_true",
                         help="add the issue-5 twins and the issue-13 single crystals")
     args = parser.parse_args(argv)
     from napari_symseg.core.descriptors.contrast import n_channels
     from napari_symseg.core.pattern_count import pattern_count_hint, result_features
 
-    todo = [] if args.no_synthetic else list(cases(seeds_of(args.seeds), args.size))
+    todo = [] if args.no_synthetic else list(cases(seeds_of(args.seeds), args.size, args.kinds,
+                                                        args.positives))
     if args.other:
         todo += list(other_cases(seeds_of(args.seeds), args.size))
     if args.real:

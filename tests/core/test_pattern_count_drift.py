@@ -5,8 +5,10 @@ import pytest
 
 from napari_symseg import Params, segment
 from napari_symseg.core.pattern_count import (
+    MIN_SCORE_CHANGE,
     MIN_SEPARATION,
     pattern_count_hint,
+    slow_axis_drift,
     split_separation,
 )
 from napari_symseg.core.samples import lattice, two_phase
@@ -68,3 +70,51 @@ def test_the_result_hint_uses_the_fitted_points_only():
     direct = pattern_count_hint(result.pca_components[rows, cols], 6, result.params.random_state)
     assert hint.separation == pytest.approx(direct.separation)
     assert hint.suggested == direct.suggested
+
+
+def _crept_crystal(seed, n=256, strength=0.1):
+    """A hexagonal crystal scanned row by row with piezo creep: the rows are sampled on a
+    grid stretched by `strength` x n, most of it over the first fifth of the rows."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    z = lattice((n, n), 10.0, "hexagonal", angle=rng.uniform(0, 60))
+    rows = np.arange(n, dtype=float)
+    creep = rows + strength * n * (1 - np.exp(-rows / (0.2 * n)))
+    creep *= (n - 1) / creep[-1]
+    rr, cc = np.meshgrid(creep, np.arange(n, dtype=float), indexing="ij")
+    z = ndimage.map_coordinates(z, [rr, cc], order=1, mode="nearest")
+    return (z + rng.normal(0, 0.3, z.shape)).astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_scan_creep_along_the_rows_reads_as_one_pattern(seed):
+    # issue 13, fifth session: the creep stretches the lattice enough to change a score by
+    # more than MIN_SCORE_CHANGE (0.26-0.27 measured), which alone would say 2; the split
+    # is a monotone function of the row (the slow scan axis), so the hint says 1
+    image = _crept_crystal(seed)
+    hint = segment(image, suggest_params(image, Params(n_patterns=2))).pattern_count_hint()
+    assert hint.score_change >= MIN_SCORE_CHANGE
+    assert hint.separation < MIN_SEPARATION
+    assert hint.scan_drift and hint.suggested == 1
+    assert "creep or drift" in str(hint)
+    # the same stretch along the columns is not a scan drift: the score change counts
+    turned = np.ascontiguousarray(image.T)
+    across = segment(turned, suggest_params(turned, Params(n_patterns=2))).pattern_count_hint()
+    assert across.score_change >= MIN_SCORE_CHANGE
+    assert not across.scan_drift and across.suggested == 2
+
+
+def test_slow_axis_drift_needs_rows_only_and_one_direction():
+    rng = np.random.default_rng(0)
+    noise = 0.01 * rng.normal(size=(60, 50, 1))
+    decay = np.exp(-np.arange(60) / 12.0)[:, None, None] + noise
+    centres = np.array([[1.0], [0.0]])
+    assert slow_axis_drift(decay, centres)
+    assert slow_axis_drift(np.stack([decay, decay]), centres)  # a stack: every frame
+    assert not slow_axis_drift(decay.transpose(1, 0, 2), centres)  # along the columns
+    there_and_back = np.abs(np.linspace(-1, 1, 60))[:, None, None] + noise
+    assert not slow_axis_drift(there_and_back, centres)  # two lamellae, not a drift
+    patchy = decay + 0.5 * (rng.random((60, 50, 1)) > 0.8)
+    assert not slow_axis_drift(patchy, centres)  # rows explain too little
+    assert not slow_axis_drift(decay.reshape(-1, 1), centres)  # flat features

@@ -44,6 +44,20 @@ features:
    docs/robustness.md. Weak chemical order (an ordered precipitate in a
    matrix of the same lattice) changes scores by 0.05-0.15 only and is
    still read as 1 when its split is not separated.
+   **Scan drift** (issue 13, fifth session): a scanned image (STM, AFM,
+   STEM) is recorded row after row, so piezo creep and thermal drift
+   stretch the lattice as a function of the row (the slow scan axis) alone;
+   a stretch of 10-30 % moves the correlation peaks like another lattice
+   would (score changes 0.25-0.49 on single STM crystals). A split that is
+   not separated and whose position between the two centres is a
+   **monotone function of the row alone** (`slow_axis_drift`: the row
+   means explain ``>= SLOW_AXIS_SHARE`` of its variance, and they move in
+   one direction, ``|sum of steps| / sum of |steps| >= SLOW_AXIS_MONOTONE``)
+   is read as that drift when its score change stays below
+   ``MAX_DRIFT_CHANGE`` (half a correlation: creep of single STM crystals
+   changed scores by 0.14-0.46; another phase or a grain by 0.6-1.0). A real boundary
+   parallel to the fast scan axis is usually sharp (separated) and then
+   still counts; an unsharp one is read as 1 -- the price of this test.
 2. Otherwise, which k >= 2? The k of the largest mean silhouette. (The gap
    rule itself over-splits here: descriptors vary periodically with the
    position in the unit cell, so every pattern has sub-structure and the
@@ -64,6 +78,12 @@ from .pca import single_threaded_blas
 MIN_SEPARATION = 4.0
 #: ... unless one symmetry score differs by at least this between its two patterns
 MIN_SCORE_CHANGE = 0.25
+#: ... and it is not a scan drift: the row means explain this share of the split's variance
+SLOW_AXIS_SHARE = 0.95
+#: ... and move in one direction (|sum of steps| / sum of |steps| at least this)
+SLOW_AXIS_MONOTONE = 0.9
+#: ... and a score changes by less than this (creep of one crystal: 0.14-0.46 measured)
+MAX_DRIFT_CHANGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -88,6 +108,9 @@ class PatternCountHint:
     score_change : float
         Largest change of one symmetry score between the two patterns of that
         split (`score_change`; NaN when not computed).
+    scan_drift : bool
+        That split is a monotone function of the row alone and not separated
+        (`slow_axis_drift`): read as creep or drift of a scan, not as a pattern.
     """
 
     k: np.ndarray
@@ -97,9 +120,16 @@ class PatternCountHint:
     suggested: int
     separation: float = float("nan")
     score_change: float = float("nan")
+    scan_drift: bool = False
 
     def __str__(self) -> str:
         measured = not np.isnan(self.score_change)
+        if self.suggested == 1 and self.scan_drift and self.score_change >= MIN_SCORE_CHANGE:
+            return (
+                "suggested number of patterns: 1 (the best split into two is not separated: "
+                f"{self.separation:.1f} < {MIN_SEPARATION:g}, and it changes along the rows "
+                "only, in one direction: a scan's creep or drift stretching one crystal)"
+            )
         if self.suggested == 1:
             unchanged = (f", and no symmetry score changes by {MIN_SCORE_CHANGE:g} or more "
                          f"across it ({self.score_change:.2f})") if measured else ""
@@ -228,6 +258,53 @@ def split_separation(features: np.ndarray, centres: np.ndarray,
     return float(sharpness / max(dip, 1e-300))
 
 
+def slow_axis_drift(features: np.ndarray, centres: np.ndarray) -> bool:
+    """Whether the two-pattern split by `centres` is a monotone function of the row alone.
+
+    Every grid point is projected on the line through the two centres (t = 0
+    at one, 1 at the other); the split is a drift along the slow scan axis
+    when the mean of t over each row explains at least `SLOW_AXIS_SHARE` of
+    t's variance and those row means move in one direction (``|sum of
+    steps| / sum of |steps| >= SLOW_AXIS_MONOTONE``) -- on every grid of a
+    stack. Flat features (no rows): False.
+
+    Parameters
+    ----------
+    features : ndarray, ([n_frames,] n_rows, n_cols, n_components)
+        PCA features on the grid, or on a stack of grids.
+    centres : ndarray, (2, n_components)
+        The two cluster centres.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rows = np.exp(-np.arange(60) / 12.0)[:, None, None] * np.ones((60, 50, 1))
+    >>> slow_axis_drift(rows, np.array([[1.0], [0.0]]))
+    True
+    >>> slow_axis_drift(rows.transpose(1, 0, 2), np.array([[1.0], [0.0]]))
+    False
+    """
+    x = np.asarray(features, dtype=np.float64)
+    d = centres[1] - centres[0]
+    if x.ndim < 3 or min(x.shape[-3:-1]) < 2 or not np.any(d):
+        return False
+    t = ((x - centres[0]) @ d / (d @ d)).reshape(-1, *x.shape[-3:-1])
+    for frame in t:
+        profile = frame.mean(axis=1)
+        total = frame.var()
+        steps = np.diff(profile)
+        if total <= 0 or not np.any(steps):
+            return False
+        share = 1.0 - np.mean((frame - profile[:, None]) ** 2) / total
+        if share < SLOW_AXIS_SHARE or abs(steps.sum()) < SLOW_AXIS_MONOTONE * np.abs(steps).sum():
+            return False
+    return True
+
+
 def result_features(result) -> np.ndarray:
     """The PCA features of a result that the hint reads: its unclipped grid points.
 
@@ -353,6 +430,7 @@ def pattern_count_hint(
     gap = np.zeros(2)
     error = np.zeros(2)
     separation = change = np.nan
+    drift = False
     with single_threaded_blas():
         if k_max >= 2:
             scored = {}  # k -> labels with two clusters or more
@@ -362,6 +440,7 @@ def pattern_count_hint(
                 if k == 2:
                     spatial = grid if grid.ndim >= 3 else grid.reshape(-1, grid.shape[-1])
                     separation = split_separation(spatial, fitted.cluster_centers_)
+                    drift = slow_axis_drift(grid, fitted.cluster_centers_)
                     if axes is not None:
                         change = score_change(fitted.cluster_centers_, axes, n_scores)
                 if len(np.unique(labels)) > 1:
@@ -380,7 +459,8 @@ def pattern_count_hint(
     noise = gap[0] >= gap[1] - error[1]
     drifting = separation < MIN_SEPARATION
     distinct = change >= MIN_SCORE_CHANGE  # False when not measured (NaN)
-    one = degenerate or ((noise or drifting) and not distinct)
+    scan_drift = bool(drifting and drift and not change >= MAX_DRIFT_CHANGE)
+    one = degenerate or ((noise or drifting) and (scan_drift or not distinct))
     suggested = 1 if one else int(np.nanargmax(silhouette) + 1)
     return PatternCountHint(ks, silhouette, gap, error, suggested, float(separation),
-                            float(change))
+                            float(change), scan_drift)

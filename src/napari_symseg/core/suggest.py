@@ -40,12 +40,18 @@ The rule (also in docs/parameters.md):
      cell (Gaussian sigma) before PCA, so the clusters follow what differs
      between regions, not the position inside the unit cell (needed for
      weak chemical order; docs/robustness.md).
-   - reflections (max-pooled): ``window_x/y = ceil(0.6 e_row/col)`` and
-     ``stride = max(1, round(min(e_row, e_col) / 6))``: the pooling spans
-     about one cell (it always holds a symmetry centre, and little of the
-     neighbouring region) and its raw points lie a sixth of a cell apart, so
-     one of them is near every mirror axis (a third of a cell missed ~1 px
-     displacements). Rotations keep the sizes above: the same rule helped
+   - reflections (max-pooled): ``window_x/y = ceil(0.6 e_row/col)``,
+     ``stride = max(1, round(min(e_row, e_col) / 9))`` and at least 36
+     reflection axes (``num_reflection_plane``, one every 5 degrees): the
+     pooling spans about one cell (it always holds a symmetry centre, and
+     little of the neighbouring region), its raw points lie a ninth of a cell
+     apart and an axis lies within 2.5 degrees of every mirror of the
+     lattice. The max-pooled score depends on how near the nearest raw point
+     and axis come to a mirror; where that varies slowly over the image (a
+     moire of the raw grid with the lattice, a lattice between two axes) it
+     outweighed ~1 px displacements (docs/robustness.md, issue 13 fifth
+     session: a sixth of a cell and 10 axes read the weakest polar perovskites
+     at chance). Rotations keep the sizes above: the same rule helped
      them on design seeds but mistook carbon for vacuum next to a
      nanoparticle on 2 of 8 fresh seeds (docs/robustness.md).
 4. Everything shrinks together if the image cannot hold the descriptor and
@@ -88,7 +94,9 @@ NOISE_FACTOR = 5.0
 #: reflections: max-pooling half window in cell widths (1.2 cells wide)
 POOL_CELLS = 0.6
 #: ... and grid points (= max-pooled raw scores) per cell width
-POOL_POINTS = 6
+POOL_POINTS = 9
+#: ... and at least this many reflection axes (every 5 degrees)
+POOL_AXES = 36
 #: the families sized so (not rotations: on fresh nanoparticle seeds their small window
 #: mistook carbon for vacuum, 0.98 -> 0.67-0.71 on 2 of 8; docs/robustness.md)
 FINE_POOLING = ("reflection_symmetry_maximum_pooling",)
@@ -352,6 +360,7 @@ def params_for_lattice(lattice: LatticeEstimate, image_shape, params: Params) ->
         window = [max(1, min(p, math.ceil(POOL_CELLS * e))) for p, e in zip(patch, (e_row, e_col),
                                                                            strict=True)]
         stride = max(1, min(stride, round(min(e_row, e_col) * scale / POOL_POINTS)))
+        params = params.replace(num_reflection_plane=max(params.num_reflection_plane, POOL_AXES))
     return params.replace(
         patch_x=patch[0], patch_y=patch[1], window_x=window[0], window_y=window[1],
         radius=radius, stride=stride, max_num_points=int(min(points, 10_000)),
