@@ -12,9 +12,8 @@ p_c - patch_y .. p_c + patch_y) and the patch B(p + t) (paper eq. 3)::
 ``S_t`` is a box sum of the product image I * I(. + t), evaluated only on the
 strided output grid with running sums: going down one grid row adds the
 ``stride`` product rows that enter the patch and subtracts those that leave
-(recomputed, not stored);
-the horizontal box sums are differences of running sums of those column sums,
-taken only where boxes start and end. The
+(recomputed, not stored),
+and the horizontal box sum runs the same way along the grid columns. The
 cost is O(n_shifts * H * W), independent of the patch size, against
 O(n_shifts * H * W * |B|) for the direct evaluation of eq. (2). Sums are
 accumulated in float64 on the globally centred and scaled image, so the
@@ -462,13 +461,12 @@ def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n
     skipped). The region holds every pixel the points read, and its edges are the image's edges
     wherever a patch is clipped, so clipping to the region is clipping to the image.
 
-    Per shift, the column sums of the product I * I(. + t) run down the rows
-    in one running row per thread (`n_threads` of them; no dependency along a
-    row, so the loop vectorises), only up to the last row and column that a box
-    of the points reads; the rows that boxes read (two per grid row) are copied
-    out as they pass, and only those become rows of the integral image (a
-    running sum along each). Compared with building the whole integral image,
-    the sums are added in another order (last bits only)."""
+    Per shift, the integral image of the product I * I(. + t) is built row by
+    row in one running row per thread (`n_threads` of them), only up to the
+    last row and column that a box of the points reads; the rows that boxes
+    read (two per grid row) are copied out as they pass, so the table stays in
+    the cache. The sums are the same, in the same order, as with the whole
+    integral image."""
     for t in numba.prange(n_threads):
         for q in range(len(imgs)):
             img = imgs[q]
@@ -500,15 +498,11 @@ def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n
                     if i + m >= 0:
                         x = img[i]
                         y = img[i + m]
+                        acc = 0.0
                         for j in range(j_lo, y_end):
-                            running[j + 1] += x[j] * y[j + n]
+                            acc += x[j] * y[j + n]
+                            running[j + 1] = running[j + 1] + acc
                     _keep_rows(running, i + 1, x0s, x1s, prod, y_end, kept)
-                for r in range(2 * n_rows):  # column sums -> integral image rows
-                    row = prod[r]
-                    acc = 0.0
-                    for j in range(j_lo + 1, y_end + 1):
-                        acc += row[j]
-                        row[j] = acc
                 for a in range(n_rows):
                     x0 = x0s[a]
                     x1 = x1s[a]
@@ -616,10 +610,7 @@ def _box_correlations(
     no product image is stored. The jobs of one group (`_job_groups`: same m)
     go down the grid rows together, each product row of the two image rows
     being applied to every job's column sums in turn; each job's sums see the
-    same operations in the same order as if it ran alone. Along a grid row,
-    each box sum is the difference of two prefix sums of the column sums
-    (prefixes only at the box starts and ends), the scores of the row go to a
-    buffer first and are then stored as a run.
+    same operations in the same order as if it ran alone.
     """
     n_rows, n_cols = out.shape[0], out.shape[1]
     hx = 2 * px + 1
@@ -638,15 +629,6 @@ def _box_correlations(
             a_stop = max(a_stop, job[3])
             max_width = max(max_width, (job[5] - job[4] - 1) * step_c + hy)
         colsums = np.zeros((n_jobs, max_width), dtype=np.float64)
-        q_h = hy // step_c
-        r = hy - q_h * step_c
-        n_q = 0
-        for u in range(n_jobs):
-            job = jobs[order[g0 + u]]
-            n_q = max(n_q, job[5] - job[4] + q_h)
-        p_start = np.empty(n_q)
-        p_end = np.empty(n_q)
-        rho_buf = np.empty((n_jobs, n_q))
         c_firsts = np.empty(n_jobs, dtype=np.int64)
         widths = np.empty(n_jobs, dtype=np.int64)
         firsts = np.empty(n_jobs, dtype=np.int64)
@@ -708,38 +690,32 @@ def _box_correlations(
                 ms = m // step_r
                 ns = n // step_c
                 colsum = colsums[u]
-                # prefix sums of the column sums where boxes start (q * step_c) and end
-                # (q * step_c + r): one dependent addition per grid column
-                acc = 0.0
-                for q in range(b_hi - b_lo + q_h):
-                    base = q * step_c
-                    part = 0.0
-                    for j in range(base, base + r):
-                        part += colsum[j]
-                    p_end[q] = acc + part
-                    p_start[q] = acc
-                    if base + step_c <= widths[u]:
-                        for j in range(base + r, base + step_c):
-                            part += colsum[j]
-                        acc += part
-                # the scores of the row first (no stores in the loop: it vectorises)
-                rhos = rho_buf[u]
-                for q in range(b_hi - b_lo):
-                    cc = col0 + (b_lo + q) * step_c
+                s = 0.0
+                for b in range(b_lo, b_hi):
+                    j0 = (b - b_lo) * step_c
+                    if b == b_lo or step_c >= hy:
+                        s = 0.0
+                        for j in range(j0, j0 + hy):
+                            s += colsum[j]
+                    else:
+                        for j in range(j0 - step_c, j0):
+                            s -= colsum[j]
+                        for j in range(j0 + hy - step_c, j0 + hy):
+                            s += colsum[j]
+                    cc = col0 + b * step_c
                     v0 = vr[cc]
                     v1 = vr2[cc + n]
-                    keep = v0 > eps and v1 > eps
-                    num = (p_end[q + q_h] - p_start[q]) * inv_area - mr[cc] * mr2[cc + n]
-                    rho = num / np.sqrt(v0 * v1 if keep else 1.0)
-                    rhos[q] = rho if keep else 0.0
-                if 0 <= a < n_rows:
-                    for b in range(max(b_lo, 0), min(b_hi, n_cols)):
-                        out[a, b, k] = rhos[b - b_lo]
-                if k_neg >= 0:
-                    ap = a + ms
-                    if 0 <= ap < n_rows:
-                        for b in range(max(b_lo, -ns), min(b_hi, n_cols - ns)):
-                            out[ap, b + ns, k_neg] = rhos[b - b_lo]
+                    if v0 <= eps or v1 <= eps:
+                        rho = 0.0
+                    else:
+                        rho = (s * inv_area - mr[cc] * mr2[cc + n]) / np.sqrt(v0 * v1)
+                    if 0 <= a < n_rows and 0 <= b < n_cols:
+                        out[a, b, k] = rho
+                    if k_neg >= 0:
+                        ap = a + ms
+                        bp = b + ns
+                        if 0 <= ap < n_rows and 0 <= bp < n_cols:
+                            out[ap, bp, k_neg] = rho
 
 
 def correlation_map(image, patch_x: int, patch_y: int, window_x: int, window_y: int,
