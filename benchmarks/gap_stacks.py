@@ -242,6 +242,9 @@ def main(argv=None) -> int:
     for name, ms in by_thread.items():  # napari's slicing labels in dask's pool, GUI waiting
         print(f"frames labelled by {name}: {len(ms)}, median {statistics.median(ms):.0f} ms,"
               f" max {max(ms):.0f} ms")
+    reads = getattr(getattr(job, "lazy", None), "placeholder_reads", None)
+    if reads is not None:  # frames shown as 0 while the worker had not labelled them
+        print(f"placeholder reads: {reads}")
     sampler.report(calls, args.report_ms)
     sys.stdout.flush()
     os._exit(0)
