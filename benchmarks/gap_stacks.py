@@ -5,7 +5,7 @@ Usage (headless under Xvfb; one fresh process per trial)::
     QT_API=pyqt6 xvfb-run -a -s "-screen 0 1366x768x24" \\
         python benchmarks/gap_stacks.py first-run IMAGE.npy [--pause 5] [--empty-cache] \\
         [--no-suggest] [--set stride=8 ...]
-    python benchmarks/gap_stacks.py measure SERIES.npy [--frames 116]
+    python benchmarks/gap_stacks.py measure SERIES.npy [--frames 116] [--old-measure]
     python benchmarks/gap_stacks.py scrub SERIES.npy [--frames 116] [--old-lazy]
 
 ``first-run``: a fresh napari (shown, 1366x768) opens ``IMAGE.npy`` (its
@@ -185,6 +185,8 @@ def main(argv=None) -> int:
                         help="gc.freeze() once the widget is open (an experiment)")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
                         help="a field of the widget, e.g. --set stride=8 (repeatable)")
+    parser.add_argument("--old-measure", action="store_true",
+                        help="measure: the collector not paused (as before 2026-11-30)")
     parser.add_argument("--old-lazy", action="store_true",
                         help="scrub: as before the placeholders (napari labels a frame not "
                              "labelled yet, or waits for the worker; napari's dask cache)")
@@ -205,6 +207,12 @@ def main(argv=None) -> int:
 
     if args.old_lazy:
         old_lazy()
+    if args.old_measure:
+        import contextlib
+
+        from napari_symseg.controller import measure as measure_module
+
+        measure_module.collections_paused = contextlib.nullcontext
     viewer = napari.Viewer(show=True)
     viewer.window._qt_window.resize(1366, 768)
     if args.what == "scrub":  # as File > IO Utilities > open a video lazily
