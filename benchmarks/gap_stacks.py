@@ -3,9 +3,10 @@
 Usage (headless under Xvfb; one fresh process per trial)::
 
     QT_API=pyqt6 xvfb-run -a -s "-screen 0 1366x768x24" \\
-        python benchmarks/gap_stacks.py first-run IMAGE.npy [--pause 5] [--empty-cache]
-    python benchmarks/gap_stacks.py measure SERIES.npy [--frames 116]
-    python benchmarks/gap_stacks.py scrub SERIES.npy [--frames 116]
+        python benchmarks/gap_stacks.py first-run IMAGE.npy [--pause 5] [--empty-cache] \\
+        [--no-suggest] [--set stride=8 ...]
+    python benchmarks/gap_stacks.py measure SERIES.npy [--frames 116] [--old-measure]
+    python benchmarks/gap_stacks.py scrub SERIES.npy [--frames 116] [--old-lazy]
 
 ``first-run``: a fresh napari (shown, 1366x768) opens ``IMAGE.npy`` (its
 ``.json`` beside it gives the calibration), the dock, waits ``--pause``
@@ -144,6 +145,16 @@ def profile_calls(owner, name: str, lines: int = 30) -> None:
     setattr(owner, name, wrapped)
 
 
+def old_lazy() -> None:
+    """The lazy run as before its placeholders: for before / after numbers in one tree."""
+    from napari_symseg.controller.lazy_labels import LazyLabels
+    from napari_symseg.controller.lazy_series import LazySeriesJob
+
+    LazyLabels.shown = LazyLabels.frame
+    LazyLabels.wanted = lambda self: None
+    LazySeriesJob.layer_kwargs = {}
+
+
 def open_array(path: Path, frames: int | None):
     import numpy as np
 
@@ -172,6 +183,13 @@ def main(argv=None) -> int:
     parser.add_argument("--report-ms", type=float, default=150)
     parser.add_argument("--freeze", action="store_true",
                         help="gc.freeze() once the widget is open (an experiment)")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
+                        help="a field of the widget, e.g. --set stride=8 (repeatable)")
+    parser.add_argument("--old-measure", action="store_true",
+                        help="measure: the collector not paused (as before 2026-11-30)")
+    parser.add_argument("--old-lazy", action="store_true",
+                        help="scrub: as before the placeholders (napari labels a frame not "
+                             "labelled yet, or waits for the worker; napari's dask cache)")
     parser.add_argument("--profile", action="store_true",
                         help="measure: cProfile of the GUI thread's slot that shows it")
     args = parser.parse_args(argv)
@@ -187,6 +205,14 @@ def main(argv=None) -> int:
     from napari_symseg._qt.stall import EventLoopWatch, NapariCalls
     from napari_window import pump
 
+    if args.old_lazy:
+        old_lazy()
+    if args.old_measure:
+        import contextlib
+
+        from napari_symseg.controller import measure as measure_module
+
+        measure_module.collections_paused = contextlib.nullcontext
     viewer = napari.Viewer(show=True)
     viewer.window._qt_window.resize(1366, 768)
     if args.what == "scrub":  # as File > IO Utilities > open a video lazily
@@ -203,6 +229,9 @@ def main(argv=None) -> int:
     if args.freeze:
         gc.freeze()
     widget.image.value = layer
+    for item in args.set:
+        field, value = item.split("=", 1)
+        widget.fields[field].value = json.loads(value)
     if args.what != "first-run":
         widget.segment.value = "all frames"
     pump(args.pause)
@@ -242,6 +271,9 @@ def main(argv=None) -> int:
     for name, ms in by_thread.items():  # napari's slicing labels in dask's pool, GUI waiting
         print(f"frames labelled by {name}: {len(ms)}, median {statistics.median(ms):.0f} ms,"
               f" max {max(ms):.0f} ms")
+    reads = getattr(getattr(job, "lazy", None), "placeholder_reads", None)
+    if reads is not None:  # frames shown as 0 while the worker had not labelled them
+        print(f"placeholder reads: {reads}")
     sampler.report(calls, args.report_ms)
     sys.stdout.flush()
     os._exit(0)

@@ -1,11 +1,13 @@
 """A lazy video in the widget: the patterns layer labels frames when they are looked at."""
 
 import threading
+import time
 
 import dask.array as da
 import numpy as np
 import pytest
 
+from napari_symseg._qt.runner import napari_ready
 from napari_symseg._qt.widget import ALL_FRAMES
 from napari_symseg.controller import METADATA_KEY, lazy_series
 from napari_symseg.core.params import Params
@@ -44,7 +46,11 @@ def held_fill(monkeypatch):
     def held(self, start):
         jobs.append(self)
         steps = real_fill(self, start)
-        yield next(steps)
+        first = next(steps)
+        deadline = time.monotonic() + TIMEOUT / 1000
+        while not napari_ready() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the layer comes with a frame once the warm-up let it
+        yield first
         gate.wait(TIMEOUT / 1000)
         return (yield from steps)
 
@@ -70,8 +76,8 @@ def test_lazy_series_run_gives_a_lazy_layer_with_the_series_labels(qtbot, lazy_w
     np.testing.assert_allclose(meta["area_fraction"], expected.stats.area_fraction)
 
 
-def test_scrubbing_labels_the_shown_frame_before_the_background_run(qtbot, lazy_widget,
-                                                                    held_fill):
+def test_scrubbing_during_the_run_shows_0_at_once_and_the_worker_labels_it_next(
+        qtbot, lazy_widget, held_fill):
     viewer, widget, frames = lazy_widget
     gate, jobs = held_fill
     widget.run_button.changed.emit(True)  # same as a click
@@ -82,17 +88,23 @@ def test_scrubbing_labels_the_shown_frame_before_the_background_run(qtbot, lazy_
     assert lazy.done[shown], list(lazy.timings)
     target = 4 if shown != 4 else 0
     assert not lazy.done[target], list(lazy.timings)
-    before = int(lazy.done.sum())
+    truth = direct(viewer, frames).labels + 1
     viewer.dims.set_point(0, layer.data_to_world((target, 0, 0))[0])  # scrub
-    assert lazy.done[target] and int(lazy.done.sum()) == before + 1
-    # labelled while napari sliced it (the background run is held at the gate)
-    assert [t for _, t, _ in lazy.timings][-1] == target
-    truth = direct(viewer, frames).labels[target] + 1
-    np.testing.assert_array_equal(np.asarray(layer._slice.image.raw), truth)
+    # napari neither labelled it nor waited for the worker (held at the gate): 0 at once
+    assert not lazy.done[target] and lazy.placeholder_reads >= 1
+    assert not np.asarray(layer._slice.image.raw).any()
     gate.set()
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
-    assert lazy.done.all()
-    assert sum(t == target for _, t, _ in lazy.timings) == 1  # labelled once, then cached
+    assert lazy.done.all() and not lazy.placeholders
+    order = [t for _, t, _ in lazy.timings]
+    assert order[:2] == [shown, target] and sorted(order) == list(range(5))  # asked: next
+    assert {name for name, _, _ in lazy.timings} != {"MainThread"}
+    # refreshed when the worker had it; napari's dask cache kept no placeholder
+    np.testing.assert_array_equal(np.asarray(layer._slice.image.raw), truth[target])
+    for t in [*range(5), target]:  # every frame, as napari shows it after the scrubbing
+        viewer.dims.set_point(0, layer.data_to_world((t, 0, 0))[0])
+        np.testing.assert_array_equal(np.asarray(layer._slice.image.raw), truth[t])
+    np.testing.assert_array_equal(layer.data.compute(), truth)
     assert layer.metadata[METADATA_KEY]["complete"]
 
 

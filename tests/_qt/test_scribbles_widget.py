@@ -63,9 +63,11 @@ def test_paint_run_merge_split_undo(dock, qtbot):
 
     before = out.data.copy()
     widget.pattern_a.value, widget.pattern_b.value = 0, 1
-    widget.merge()
+    assert widget.merge() is None  # an image's merge: done at once
     assert set(np.unique(out.data)) == {1}
-    widget.split()
+    worker = widget.split()  # an image's split: k-means in a worker
+    assert worker is not None
+    edited(qtbot, widget, worker)
     assert set(np.unique(out.data)) == {1, 2}
     agree = (out.data == before).mean()
     assert max(agree, 1 - agree) > 0.95  # the split finds the two phases again

@@ -112,10 +112,17 @@ def test_rerun_updates_layers_in_place(qtbot, viewer_widget):
     before = list(viewer.layers)
     set_fields(widget, stride=8, n_patterns=3)
     run_and_wait(qtbot, widget)
-    assert list(viewer.layers) == before  # same objects, same order
+    assert list(viewer.layers) == before  # same objects, same order: no napari insert
     assert viewer.layers["tp PCA"].scale[-1] == 8
-    assert viewer.layers["tp patterns"].metadata[METADATA_KEY]["params"]["n_patterns"] == 3
-    assert len(np.unique(viewer.layers["tp patterns"].data)) == 3
+    layer = viewer.layers["tp patterns"]
+    assert layer.metadata[METADATA_KEY]["params"]["n_patterns"] == 3
+    assert len(np.unique(layer.data)) == 3
+    # the data a fresh run of the same parameters gives
+    from napari_symseg import segment
+
+    fresh = segment(np.asarray(viewer.layers["tp"].data),
+                    Params.from_dict(layer.metadata[METADATA_KEY]["params"]))
+    np.testing.assert_array_equal(layer.data, fresh.labels + LABEL_OFFSET)
 
 
 def test_cancel_adds_no_layer(qtbot, viewer_widget):

@@ -68,3 +68,36 @@ def test_lazy_data_is_what_is_not_an_array_in_memory(tmp_path):
     assert not is_lazy(frames)
     assert is_lazy(np.load(tmp_path / "f.npy", mmap_mode="r"))
     assert is_lazy(da.from_array(frames))
+
+
+def test_while_placeholders_napari_never_waits_for_the_frame_being_labelled(fitted,
+                                                                          monkeypatch):
+    from napari_symseg.controller import lazy_labels
+
+    frames, result = fitted
+    lazy = LazyLabels(result.model, frames)
+    lazy.placeholders = True
+    started, gate = threading.Event(), threading.Event()
+    real = lazy_labels.label_task
+
+    def held(*args):
+        started.set()
+        gate.wait(30)
+        return real(*args)
+
+    monkeypatch.setattr(lazy_labels, "label_task", held)
+    worker = threading.Thread(target=lazy.frame, args=(3,))
+    worker.start()
+    assert started.wait(30)
+    data = lazy.as_dask()
+    # the worker is held inside frame 3: napari's read neither waits nor labels
+    np.testing.assert_array_equal(data[3].compute(), np.zeros((48, 64), lazy.dtype))
+    np.testing.assert_array_equal(data[5].compute(), np.zeros((48, 64), lazy.dtype))
+    assert lazy.placeholder_reads == 2 and lazy.wanted() == 5 and lazy.wanted() is None
+    assert not lazy.done[5] and gate.is_set() is False
+    gate.set()
+    worker.join(30)
+    assert lazy.done[3] and not worker.is_alive()
+    np.testing.assert_array_equal(data[3].compute(), result.labels[3] + 1)
+    lazy.placeholders = False  # the run is over: a read labels the frame again
+    np.testing.assert_array_equal(data[5].compute(), result.labels[5] + 1)

@@ -97,3 +97,22 @@ def test_robust_limits(values, expected):
         finite = values[np.isfinite(values)]
         assert (lo, hi) == pytest.approx(tuple(np.percentile(finite, (2, 98))))
         assert 9.0 <= lo < hi < 10.0
+
+
+def test_collections_paused_disables_the_collector_and_restores_it():
+    import gc
+
+    from napari_symseg.controller.measure import collections_paused
+
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), collections_paused():
+        assert not gc.isenabled()
+        raise ZeroDivisionError
+    assert gc.isenabled()  # again, after an error too
+    gc.disable()
+    try:
+        with collections_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # was off before: stays off
+    finally:
+        gc.enable()

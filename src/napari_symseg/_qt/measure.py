@@ -41,6 +41,7 @@ from ..controller.measure import (
 from ..errors import Cancelled, SymsegError
 from .docks import TABLE_DOCK_NAME, add_tabbed
 from .layout import keep_in_view, wrapping
+from .runner import start_worker
 from .stall import next_turn
 
 __all__ = ["TABLE_DOCK_NAME", "MeasureSection"]
@@ -119,8 +120,6 @@ class MeasureSection:
 
     def start(self):
         """Measure in a thread worker; the layers and the table come when it returns."""
-        from napari.qt.threading import create_worker
-
         if self.widget.busy("measure"):
             return None
         source, patterns = self.widget.controller.source, self.patterns_layer()
@@ -143,18 +142,19 @@ class MeasureSection:
             return controller.build(controller.compute(source, patterns, result, cancel))
 
         self._showing = True  # until the last layer is in (`_show`)
-        self.worker = create_worker(work, _ignore_errors=True)  # `_failed` shows them
-        alive = self.widget.alive  # after the dock closed its widgets are gone: touch none
-        self.worker.returned.connect(
-            lambda computed: alive() and self._show(computed, results, slot, run))
-        self.worker.errored.connect(lambda err: alive() and self._failed(err))
-        self.worker.finished.connect(self._finished)
-        self.worker.start()
+        # after the dock closed its widgets are gone: the handlers touch none (`alive`)
+        self.worker = start_worker(
+            work, alive=self.widget.alive, cleanup=self._forget,
+            returned=lambda computed: self._show(computed, results, slot, run),
+            errored=self._failed, finished=self._finished)  # `_failed` shows the errors
         return self.worker
 
-    def _finished(self) -> None:
+    def _forget(self) -> None:
+        """The worker is done (also after the dock closed: touches no widget)."""
         self.worker = None
-        if self.widget.alive() and not self._showing:
+
+    def _finished(self) -> None:
+        if not self._showing:
             self.button.enabled = True
 
     def close(self) -> None:

@@ -55,7 +55,7 @@ def napari_ready(kind: str = "labels") -> bool:
 
 
 def start_worker(function: Callable, *args: Any, alive: Callable[[], bool] = lambda: True,
-                 **handlers: Callable) -> Any:
+                 cleanup: Callable[[], None] | None = None, **handlers: Callable) -> Any:
     """Run ``function(*args)`` in a napari thread worker; connect and start it.
 
     Parameters
@@ -66,6 +66,9 @@ def start_worker(function: Callable, *args: Any, alive: Callable[[], bool] = lam
         Its arguments.
     alive : callable
         Returns False once the widget is gone: handlers are then skipped.
+    cleanup : callable, optional
+        Connected to ``finished`` without the `alive` guard: called even
+        after the widget is gone (it must touch no widget).
     **handlers : callable
         ``yielded``, ``returned``, ``errored``, ``finished``: slots of the
         worker's signals of the same names.
@@ -78,6 +81,8 @@ def start_worker(function: Callable, *args: Any, alive: Callable[[], bool] = lam
     worker = thread_worker(function, start_thread=False, ignore_errors=True)(*args)
     for signal, slot in handlers.items():
         getattr(worker, signal).connect(_guarded(slot, alive))
+    if cleanup is not None:
+        worker.finished.connect(cleanup)
     worker.start()
     return worker
 

@@ -108,7 +108,8 @@ class SymsegWidget(QWidget):
         self._wire()
         self.measure = MeasureSection(self)  # the Measure section (_qt/measure.py)
         self._on_image_changed()
-        warm_up_once(busy=lambda: self.worker is not None or self.suggest_worker is not None)
+        warm_up_once(busy=lambda: self.worker is not None or self.suggest_worker is not None
+                     or self.measure.worker is not None)  # the thaw's collection: not then
         self.plots.prepare_when_idle(self.alive)
         prefer_own_labels_reader()  # exported *_labels.tif reopen without a reader dialog
 

@@ -11,7 +11,11 @@ is read back instead of labelled again.
 `LazyLabels.as_dask` is what napari shows: moving the time slider reads
 (labels, on first sight) the frame shown. A background run
 (`napari_symseg.controller.lazy_series.LazySeriesJob`) reads every frame
-in turn, which fills the store and the statistics.
+in turn, which fills the store and the statistics. While it runs
+(``placeholders``), napari never labels nor waits: a frame not labelled
+yet shows as 0 at once (`shown`) and is asked of the worker (`wanted`),
+which labels it next; the layer is refreshed when it has it (its layer
+does not use napari's dask cache, which would keep the placeholder).
 
 Thread-safe: the GUI thread (napari slicing the frame shown) and the
 worker may ask for the same frame at once; it is labelled once and the
@@ -87,6 +91,11 @@ class LazyLabels(FrameReader):
         self.stats = PatternStats.empty(shape[0], model.n_patterns)
         self.timings: deque = deque(maxlen=10_000)
         self._cache: OrderedDict[int, np.ndarray] = OrderedDict()
+        #: While True, `shown` gives 0 for a frame not labelled yet (a run labels it)
+        self.placeholders = False
+        #: How many times `shown` gave a placeholder
+        self.placeholder_reads = 0
+        self._wanted: list[int] = []
         self._busy: dict[int, threading.Event] = {}
         self._lock = threading.Lock()
         #: dtype of the store: the pattern index, its maximum for "no pattern"
@@ -165,6 +174,35 @@ class LazyLabels(FrameReader):
                 self._busy.pop(t).set()
         return values
 
+    def shown(self, t: int) -> np.ndarray:
+        """Frame `t` as napari shows it: `frame`, or all 0 at once while it is not labelled.
+
+        With ``placeholders`` on, a frame not labelled yet (or being
+        labelled by another thread) is not labelled here nor waited for: it
+        is returned as 0 (no pattern) and noted for `wanted`.
+        """
+        t = int(t)
+        if self.placeholders:
+            with self._lock:
+                if t in self._cache:
+                    self._cache.move_to_end(t)
+                    return self._cache[t]
+                if not self.done[t]:
+                    self._wanted.append(t)
+                    self.placeholder_reads += 1
+                    return np.zeros(self.shape[1:], self.dtype)
+        return self.frame(t)
+
+    def wanted(self) -> int | None:
+        """The last frame `shown` gave a placeholder for since the last call (None: none).
+
+        The older ones are forgotten (the slider has left them).
+        """
+        with self._lock:
+            t = self._wanted[-1] if self._wanted else None
+            self._wanted.clear()
+            return t
+
     def _stored(self, t: int) -> np.ndarray | None:
         """Frame `t`'s layer values read back from the store (None: no store any more)."""
         with self._store_lock:
@@ -195,9 +233,21 @@ class LazyLabels(FrameReader):
         -------
         dask.array.Array
         """
-        return as_dask(self, name=f"symseg-lazy-labels-{uuid.uuid4().hex}")
+        return as_dask(_Shown(self), name=f"symseg-lazy-labels-{uuid.uuid4().hex}", owner=self)
 
     def cached(self) -> list[int]:
         """The frames in the cache, least recently used first."""
         with self._lock:
             return list(self._cache)
+
+
+class _Shown(FrameReader):
+    """The frames of a `LazyLabels` as napari reads them (`LazyLabels.shown`)."""
+
+    def __init__(self, lazy: LazyLabels) -> None:
+        super().__init__(lazy.shape, lazy.dtype)
+        self.lazy = lazy
+
+    def frame(self, t: int) -> np.ndarray:
+        """`LazyLabels.shown`."""
+        return self.lazy.shown(t)

@@ -6,9 +6,10 @@ zarr array, a memory map: a video opened lazily, `napari_symseg.io.lazy`),
 
 1. the model is fitted on the reference frames (as `SeriesJob`);
 2. the patterns layer appears at once, backed by `LazyLabels.as_dask`:
-   the frame under the time slider is labelled first (by the worker), and
-   any frame the user scrubs to is labelled when napari reads it (on the
-   GUI thread, one frame, tens of ms for 1024²) and cached;
+   the frame under the time slider is labelled first (by the worker); a
+   frame the user scrubs to that is not labelled yet shows as 0 at once
+   (napari neither labels it nor waits for the worker) and the worker
+   labels it next; the layer is refreshed then if it is still shown;
 3. the worker then reads every other frame in order (labelling those not
    labelled yet, writing them to a temporary zarr store), and the
    area-fraction plot fills in frame by frame.
@@ -25,7 +26,7 @@ place when every frame is labelled.
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -101,6 +102,9 @@ class LazySeriesJob(SeriesJob):
         self.keep, self.kept, self.note = keep, None, None
         self.strokes = series_scribbles_for(session.viewer, source, params.n_patterns)
 
+    #: napari's dask cache would keep a frame's placeholder (`LazyLabels.shown`)
+    layer_kwargs: ClassVar[dict] = {"cache": False}
+
     def _initial_data(self, shape: tuple[int, ...]):
         return None  # the LazyLabels' dask array, once the model is fitted
 
@@ -115,6 +119,7 @@ class LazySeriesJob(SeriesJob):
             return None
         store = self._kept_store(fit.model, shape) if self.keep else self.store
         self.lazy = LazyLabels(fit.model, series, store=store)
+        self.lazy.placeholders = True  # napari never waits for the worker (`_fill`)
         self.data = self.lazy.as_dask()
         start = _reference_share(self.params, shape, len(fit.model.operations))
         stats = yield from self._relay(self._fill(start))
@@ -165,15 +170,26 @@ class LazySeriesJob(SeriesJob):
             self.note = f"labels not kept next to the video: {err}"
 
     def _fill(self, start: float) -> Generator[SeriesProgress, None, Any]:
-        """Read (label) every frame, the first frame first; yields one step per frame."""
+        """Read (label) every frame, the first frame first; yields one step per frame.
+
+        A frame napari showed as a placeholder (`LazyLabels.wanted`) goes
+        before the others.
+        """
         lazy = self.lazy
         total = lazy.shape[0]
         first = min(max(int(self.first_frame), 0), total - 1)
-        order = [first, *(t for t in range(total) if t != first)]
-        for done, t in enumerate(order, 1):
+        order = iter([first, *(t for t in range(total) if t != first)])
+        seen: set[int] = set()
+        while len(seen) < total:
+            t = lazy.wanted()
+            if t is None or t in seen:
+                t = next(u for u in order if u not in seen)
+            seen.add(t)
             lazy.frame(t)
+            done = len(seen)
             yield SeriesProgress("frames", done, total, start + (1 - start) * done / total, t,
                                  None, lazy.stats.area_fraction[t].copy())
+        lazy.placeholders = False
         return lazy.stats
 
     def finish(self) -> str:

@@ -25,6 +25,9 @@ they never hide the image. The table rows and the links between table and canvas
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,13 +198,15 @@ class MeasureController:
                  "axis_labels": cal.axis_labels}
         meta = {METADATA_KEY: {"source": image_layer.name, "measure": True}}
         if image.ndim == 2:
-            m = measure_frame(image, labels, None, n_patterns)
+            with collections_paused():
+                m = measure_frame(image, labels, None, n_patterns)
             _add_polarisation(m, result, image.shape)
             regions, boundaries, lines = m.regions, m.boundaries, m.boundary_lines
             region_img, omap, smap, tracks = (m.region_labels, m.orientation_map,
                                               m.spacing_map, None)
         else:
-            sm = measure_series(image, labels, None, n_patterns, cancelled=cancelled)
+            with collections_paused():
+                sm = measure_series(image, labels, None, n_patterns, cancelled=cancelled)
             regions, boundaries, lines = sm.regions, sm.boundaries, sm.boundary_lines
             region_img = self._series_regions(labels, regions, n_patterns)
             omap, smap, tracks = sm.orientation_maps, sm.spacing_maps, sm.tracks
@@ -433,6 +438,28 @@ class MeasureController:
             step[0] = int(r["frame"][row])
             self.viewer.dims.current_step = tuple(step)
         return region
+
+
+@contextlib.contextmanager
+def collections_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside (``gc.disable``; enabled again after, if it was).
+
+    The boundary tracing (scikit-image's ``find_contours``: a tuple per
+    contour segment, thousands per region, kept until assembled) makes
+    container objects by the hundred thousand; they die by reference
+    counting, but the collections they trigger meanwhile promote them, and
+    every few frames a full collection walked napari's whole heap holding
+    the interpreter (1.6 s at load 8: the GUI frozen). Process-wide while
+    it lasts: cycles made meanwhile (the GUI thread's too) wait for the
+    first collection after it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _make_layer(kind: str, name: str, data, kwargs: dict) -> tuple[Any, str | None]:

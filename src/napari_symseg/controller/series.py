@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -146,6 +146,9 @@ class SeriesJob(Job):
         self.scribbled = False
         self._undo: list[Callable[[], None]] = []
 
+    #: More keyword arguments of the patterns layer (napari's ``Labels``)
+    layer_kwargs: ClassVar[dict] = {}
+
     def _initial_data(self, shape: tuple[int, ...]):
         """The layer's data before the run: every frame 0 (not labelled)."""
         return np.zeros(shape, dtype=label_dtype(self.params.n_patterns))
@@ -222,6 +225,7 @@ class SeriesJob(Job):
         results = self.session.store.get(self.source)
         old = results.layers.get("series")
         spec = LayerSpec("series", "labels", self.data, {
+            **self.layer_kwargs,
             "metadata": series_metadata(self.source.name, self.data.shape[0], self.params),
             "colormap": label_colour_dict(self.params.n_patterns, LABEL_OFFSET),
             **series_placement(self.source, self.grid, not self.params.upsampling),

@@ -143,7 +143,7 @@ def reader_of(data):
     return _READERS.get(name) if isinstance(name, str) else None
 
 
-def as_dask(frames, name: str | None = None):
+def as_dask(frames, name: str | None = None, owner=None):
     """`frames` as a dask array of one chunk per frame (nothing is read yet).
 
     Parameters
@@ -152,6 +152,8 @@ def as_dask(frames, name: str | None = None):
         A frame reader, memory map, zarr or dask array.
     name : str, optional
         The dask name (default: unique).
+    owner : FrameReader, optional
+        What `reader_of` gives for the array (default: `frames`, a frame reader).
 
     Returns
     -------
@@ -167,6 +169,6 @@ def as_dask(frames, name: str | None = None):
     data = da.from_array(frames, chunks=(1, *shape[1:]), lock=False, fancy=False,
                          asarray=False, meta=np.empty((0,) * len(shape), frames.dtype),
                          name=name or f"symseg-video-{uuid.uuid4().hex}")
-    if isinstance(frames, FrameReader):
-        _READERS[data.name] = frames
+    if owner is not None or isinstance(frames, FrameReader):
+        _READERS[data.name] = frames if owner is None else owner
     return data
