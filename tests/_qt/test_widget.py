@@ -38,10 +38,11 @@ def test_run_adds_result_layers_above_the_image(qtbot, viewer_widget, errors):
     set_fields(widget, **SMALL)
     run_and_wait(qtbot, widget)
     assert errors == []
-    # directly above the image, in this order; layers above it stay above
+    # directly above the image, in this order; the image's group raised above the
+    # layer that covered it (controller.stacking): the new result is seen at once
     assert [layer.name for layer in viewer.layers] == [
-        "tp", "tp patterns", "tp PCA", "tp confidence", "on top"]
-    assert viewer.layers[-1] is other
+        "on top", "tp", "tp patterns", "tp PCA", "tp confidence"]
+    assert viewer.layers[0] is other
     labels, pca, confidence = (viewer.layers[f"tp {k}"] for k in ("patterns", "PCA", "confidence"))
     grid = grid_for(image.shape, widget.params())
     assert labels.data.shape == confidence.data.shape == image.shape

@@ -10,8 +10,8 @@ patterns layer in a thread worker
 opens in its own dock (a tab with the plots and Scribbles, `docks`).
 A measurement belongs to its image and its run: the table shows the chosen
 image's own measurement, or a note (not measured yet; or its run was
-replaced by a new one: then the old measurement and its layers are
-removed); its layers are shown and hidden with the image's other result
+replaced, edited or scribbled since: then the old measurement and its
+layers are removed); its layers are shown and hidden with the image's other result
 layers (`controller.visibility`). Selecting a row shows only that region (and moves
 the time slider to its frame); clicking a region on the canvas selects its
 row.
@@ -77,6 +77,8 @@ class MeasureSection:
     def __init__(self, widget) -> None:
         self.widget, self.viewer = widget, widget.viewer
         self.controller = MeasureController(self.viewer)
+        alive = widget.alive  # a scribbled run outdated a measurement: remove it next turn
+        self.controller.on_stale = lambda: next_turn(lambda: alive() and self.refresh())
         self.button = widget.measure_button  # in the dock's row of buttons
         self.status = Label(value="", name="measure_status", tooltip=MAPS_HELP)
         wrapping(self.status)
@@ -161,6 +163,7 @@ class MeasureSection:
         """The dock is closing: a series measurement stops before its next frame (a
         worker still running when napari's Qt objects are gone aborts the process)."""
         self._cancel.set()
+        self.controller.close()
 
     def _failed(self, err) -> None:
         self._showing = False

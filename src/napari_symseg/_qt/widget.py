@@ -376,6 +376,7 @@ class SymsegWidget(QWidget):
         if record is not None and record.summary:
             self.status.value = record.summary
         self._view.request()
+        self.measure.controller.outdate(self.controller.results())  # measured the old ones
         self.measure.refresh()
 
     def export(self, base) -> list | None:
