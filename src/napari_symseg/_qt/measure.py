@@ -133,7 +133,7 @@ class MeasureSection:
             self._say("measure the whole series ('all frames') or a 2-D image; "
                       "this patterns layer holds one frame")
             return None
-        self.button.enabled = False
+        self.widget.activity.start("measure")  # the buttons follow it (`_done`)
         self._say("measuring…")
         results = self.widget.controller.store.get(source)
         slot = "series" if patterns is results.layers.get("series") else "patterns"
@@ -156,8 +156,12 @@ class MeasureSection:
 
     def _finished(self) -> None:
         self.worker = None
-        if self.widget.alive() and not self._showing:
-            self.button.enabled = True
+        if not self._showing:
+            self._done()
+
+    def _done(self) -> None:
+        """The measurement ended (shown, failed or cancelled): the buttons work again."""
+        self.widget.activity.stop("measure")
 
     def close(self) -> None:
         """The dock is closing: a series measurement stops before its next frame (a
@@ -167,8 +171,7 @@ class MeasureSection:
 
     def _failed(self, err) -> None:
         self._showing = False
-        if self.widget.alive():
-            self.button.enabled = True
+        self._done()
         if isinstance(err, Cancelled):
             return
         self._say(str(err) if isinstance(err, SymsegError) else
@@ -189,7 +192,7 @@ class MeasureSection:
 
     def _shown(self, measured, results, slot, run) -> None:
         self._showing = False
-        self.button.enabled = True  # done: refresh says what was measured
+        self._done()  # refresh says what was measured
         self.controller.attach(results, measured, slot, run)
         measured.layers["regions"].mouse_drag_callbacks.append(self._on_click)
         # napari selects the last layer added (tracks, for a series: its tall controls
@@ -220,7 +223,7 @@ class MeasureSection:
         self.table.resizeColumnsToContents()
         name = "" if source is None else f"{source.name}: "
         self.note.setText(name + text)
-        if self.worker is None or self.button.enabled:  # not while measuring
+        if self.worker is None or self.widget.activity.kind != "measure":  # not while measuring
             shown = self.controller.last is not None or text == OUTDATED
             self._say(text + MAPS_NOTE if self.controller.last is not None
                       else text if shown else "")

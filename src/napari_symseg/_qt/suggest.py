@@ -25,6 +25,8 @@ def start_suggestion(widget):
     """
     from napari.utils.notifications import show_error
 
+    if widget.busy("suggest"):
+        return None
     follow = widget.fields["reference_frames"].value.strip() == ""
     try:
         job = widget.controller.start_suggest(widget.params(), follow_slider=follow)
@@ -48,12 +50,10 @@ def start_suggestion(widget):
 
     def finished() -> None:
         widget.suggest_worker = None
-        widget.suggest_button.enabled = True
-        widget.run_button.enabled = True
+        widget.activity.stop("suggest")
 
-    widget.suggest_button.enabled = False
-    if widget.worker is None:  # Run would take the sizes the suggestion is about to change
-        widget.run_button.enabled = False  # (a running job keeps its Cancel)
-        widget.status.value = "suggesting sizes…"
+    # Run would take the sizes the suggestion is about to change: the activity disables it
+    widget.activity.start("suggest")
+    widget.status.value = "suggesting sizes…"
     return start_worker(job.steps, alive=widget.alive, yielded=suggested, returned=lattice,
                         errored=failed, finished=finished)

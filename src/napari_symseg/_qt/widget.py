@@ -21,6 +21,7 @@ from magicgui.widgets import CheckBox, ComboBox, Label, ProgressBar, PushButton
 from qtpy.QtWidgets import QWidget
 
 from ..controller import LABEL_OFFSET, METADATA_KEY
+from ..controller.activity import activity_of
 from ..controller.fields import is_advanced, visible_fields
 from ..controller.hints import HINT_HELP
 from ..controller.layer_io import prefer_own_labels_reader
@@ -30,6 +31,7 @@ from ..controller.visibility import ResultVisibility
 from ..core.params import Params
 from ..errors import SymsegError
 from .actions import EXPORT_HELP, RESULT_HELP, FileActions
+from .buttons import follow_activity
 from .fields import build_fields, set_value, value_of
 from .hints import HintPanel
 from .layout import keep_in_view, scrolling_column, wrapping
@@ -96,6 +98,7 @@ class SymsegWidget(QWidget):
         viewer = getattr(viewer, "__wrapped__", viewer)
         self.viewer = viewer
         self.controller = Session(viewer)
+        self.activity = activity_of(viewer)  # the one owner of the buttons' states
         self._visibility = ResultVisibility(self.controller.store)
         self.worker = None
         self.suggest_worker = None
@@ -107,6 +110,10 @@ class SymsegWidget(QWidget):
         self._probe = self._make_probe()
         self._wire()
         self.measure = MeasureSection(self)  # the Measure section (_qt/measure.py)
+        follow_activity(self.activity, {
+            "run": self.run_button, "suggest": self.suggest_button,
+            "export": self.export_button, "edit": self.edit_button,
+            "measure": self.measure_button})
         self._on_image_changed()
         warm_up_once(busy=lambda: self.worker is not None or self.suggest_worker is not None)
         self.plots.prepare_when_idle(self.alive)
@@ -218,6 +225,8 @@ class SymsegWidget(QWidget):
         if self.suggest_worker is not None:
             self.suggest_worker.quit()  # a generator: stops at its next step
         self.measure.close()
+        if self.activity.kind in ("run", "suggest", "export", "measure"):
+            self.activity.stop(self.activity.kind)  # this dock's: nothing of it goes on
         if self._probe is not None:
             self._probe.close()
 
@@ -398,11 +407,13 @@ class SymsegWidget(QWidget):
 
     # ------------------------------------------------------------------ running
     def busy(self, action: str) -> bool:
-        """True (and the status says so) while a run is going on: `action` (export,
-        edit, measure) waits for its result rather than failing on the one it replaces."""
-        if self.worker is None:
+        """True (and the status says so) while another activity goes on (a run, a
+        suggestion, an export, a measurement, an edit, a scribbled run: the viewer's
+        `Activity`): `action` waits for it rather than failing on what it replaces."""
+        refusal = self.activity.refusal(action)
+        if refusal is None:
             return False
-        self.status.value = f"{action}: a run is going on: wait for it to finish (or Cancel it)"
+        self.status.value = refusal
         return True
 
     def _on_run_clicked(self, *_: Any) -> None:
@@ -423,12 +434,15 @@ class SymsegWidget(QWidget):
         if self.suggest_worker is not None and not preview:
             self.status.value = "sizes are being suggested: Run once they are filled in"
             return None
+        if self.busy("preview" if preview else "run"):
+            return None
         follow = self.fields["reference_frames"].value.strip() == ""
         try:
             job = self.controller.start_run(self.params(), preview, follow_slider=follow)
         except SymsegError as err:
             self.fail(str(err))
             return None
+        self.activity.start("run")
         runner = JobRunner(job, self._on_status, self._on_error, self._on_done, self.alive)
         self._runner, self.worker = runner, runner.worker
         self.run_button.text = "Cancel"
@@ -476,6 +490,7 @@ class SymsegWidget(QWidget):
 
         def idle() -> None:
             self._runner = self.worker = None
+            self.activity.stop("run")
             self.run_button.text = "Run"
             self.progress.visible = False
             self.status.value = status
