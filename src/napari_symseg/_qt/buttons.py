@@ -7,7 +7,7 @@ from ..controller.activity import Activity
 __all__ = ["follow_activity"]
 
 
-def follow_activity(activity: Activity, buttons: dict) -> None:
+def follow_activity(activity: Activity, buttons: dict):
     """Enable and disable `buttons` (activity button name -> PushButton) as `activity` says,
     now and on every change, until their widgets are gone.
 
@@ -17,6 +17,11 @@ def follow_activity(activity: Activity, buttons: dict) -> None:
         The viewer's activity.
     buttons : dict of str to PushButton
         Keys from `napari_symseg.controller.activity.BUTTONS`.
+
+    Returns
+    -------
+    callable
+        The listener (``activity.disconnect`` it when the dock closes).
     """
 
     def apply() -> None:
@@ -28,3 +33,4 @@ def follow_activity(activity: Activity, buttons: dict) -> None:
 
     activity.connect(apply)
     apply()
+    return apply

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from ..core.params import Params
 from ..errors import SymsegError
-from .fields import set_value
 from .runner import start_worker
 
 
@@ -29,15 +28,16 @@ def start_suggestion(widget):
         return None
     follow = widget.fields["reference_frames"].value.strip() == ""
     try:
-        job = widget.controller.start_suggest(widget.params(), follow_slider=follow)
+        job = widget.controller.start_suggest(  # the family too, unless chosen by hand
+            widget.params(), follow_slider=follow, pick_family=not widget.descriptor_by_hand)
     except SymsegError as err:
         widget.fail(f"cannot suggest sizes: {err}")
         return None
 
     def suggested(params: Params) -> None:
         widget.status.value = job.suggested(params)
-        for name, value in job.changed.items():
-            set_value(widget.fields[name], value)
+        widget.set_fields(job.changed)
+        widget.descriptor_by_hand = False
 
     def lattice(found) -> None:
         text = job.lattice(found)

@@ -103,6 +103,10 @@ class SymsegWidget(QWidget):
         self.worker = None
         self.suggest_worker = None
         self._runner: JobRunner | None = None
+        # the descriptor changed by hand since the last Suggest or run: Suggest then keeps
+        # it (core.suggest.family_for); `_setting`: the fields are being set from code
+        self.descriptor_by_hand = False
+        self._setting = False
         self._open = True
         self._build()
         self.plots = PlotsPanel(viewer)
@@ -110,7 +114,7 @@ class SymsegWidget(QWidget):
         self._probe = self._make_probe()
         self._wire()
         self.measure = MeasureSection(self)  # the Measure section (_qt/measure.py)
-        follow_activity(self.activity, {
+        self._follow = follow_activity(self.activity, {
             "run": self.run_button, "suggest": self.suggest_button,
             "export": self.export_button, "edit": self.edit_button,
             "measure": self.measure_button})
@@ -176,6 +180,9 @@ class SymsegWidget(QWidget):
              self.live, self.probe, self.keep_labels])
         self.progress.visible = False
         keep_in_view(self.scroll, self.hint_panel.row.native)  # the hint's one-line answer
+        # and its chart, whole (the dock's minimum height grows by it while it is shown)
+        self.hint_panel.on_chart = lambda chart: keep_in_view(
+            self.scroll, chart, after=self.hint_panel.row.native)
 
     def _make_probe(self):
         from .probe import Probe
@@ -192,6 +199,7 @@ class SymsegWidget(QWidget):
         for name in SIZE_KINDS:
             fields[name].changed.connect(self._update_labels)
         fields["descriptor_name"].changed.connect(self._update_labels)
+        fields["descriptor_name"].changed.connect(self._on_descriptor_changed)
         self._preview = LivePreview(self)
         for widget in (self.image, *fields.values()):
             widget.changed.connect(self._preview.schedule)
@@ -225,6 +233,7 @@ class SymsegWidget(QWidget):
         if self.suggest_worker is not None:
             self.suggest_worker.quit()  # a generator: stops at its next step
         self.measure.close()
+        self.activity.disconnect(self._follow)  # a closed dock's buttons: never touched
         if self.activity.kind in ("run", "suggest", "export", "measure"):
             self.activity.stop(self.activity.kind)  # this dock's: nothing of it goes on
         if self._probe is not None:
@@ -307,6 +316,10 @@ class SymsegWidget(QWidget):
         follow = self.fields["reference_frames"].value.strip() == ""
         self.controller.remember_fields(layer, params, follow)
 
+    def _on_descriptor_changed(self, *_: Any) -> None:
+        if not self._setting:
+            self.descriptor_by_hand = True
+
     def _on_segment_changed(self, *_: Any) -> None:
         self.controller.series_mode = self.segment.value == ALL_FRAMES
         self._update_visible_fields()
@@ -327,9 +340,18 @@ class SymsegWidget(QWidget):
         return Params(**values)
 
     def set_params(self, params: Params) -> None:
-        """Show `params` in the fields."""
-        for name, value in params.to_dict().items():
-            set_value(self.fields[name], value)
+        """Show `params` in the fields (not a change by hand)."""
+        self.set_fields(params.to_dict())
+        self.descriptor_by_hand = False
+
+    def set_fields(self, values: dict) -> None:
+        """Set the fields named in `values` from code (not a change by hand)."""
+        self._setting = True
+        try:
+            for name, value in values.items():
+                set_value(self.fields[name], value)
+        finally:
+            self._setting = False
 
     def save_params(self, path) -> bool:
         """Write the current parameters as JSON (the CLI's ``--params`` format)."""
@@ -443,6 +465,8 @@ class SymsegWidget(QWidget):
             self.fail(str(err))
             return None
         self.activity.start("run")
+        if not preview:
+            self.descriptor_by_hand = False  # Suggest may choose the family again
         runner = JobRunner(job, self._on_status, self._on_error, self._on_done, self.alive)
         self._runner, self.worker = runner, runner.worker
         self.run_button.text = "Cancel"
