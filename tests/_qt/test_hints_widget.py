@@ -122,7 +122,7 @@ def test_suggest_failure_with_value_error(qtbot, viewer_widget, errors, monkeypa
     widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")
     before = widget.params()
 
-    def fails(image, params):
+    def fails(image, params, pick_family=False):
         raise ValueError("image too small to estimate a lattice period")
 
     monkeypatch.setattr(controller_hints.suggest, "suggest_params", fails)
