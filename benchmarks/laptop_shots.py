@@ -68,7 +68,9 @@ def main(argv=None) -> int:
     print("run:", widget.status.value, "|", widget.hint_panel.text.value)
     save("03-run")
     widget.measure.start()
-    pump(600, lambda: widget.measure.worker is None)
+    # until its layers and table are shown (the activity ends then), not just computed
+    pump(600, lambda: widget.measure.worker is None
+         and getattr(getattr(widget, "activity", None), "kind", None) is None)
     pump(2)
     print("measure:", widget.measure.status.value)
     save("04-measure")

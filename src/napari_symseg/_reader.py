@@ -48,6 +48,14 @@ script's plain ``viewer.open(path)`` is napari's own reader whatever the
 preferences (``ViewerModel.open`` defaults to ``plugin="napari"`` in napari
 0.9): scripts pass ``plugin="napari-symseg"``.
 
+Before the widget has been opened once, the first *File > Open* of such a
+file shows the dialog; choosing *Symmetry segmentation* there (remembered or
+not) makes the reader record the preference itself (`_labels_layer`), so
+that it is the only time. Nothing can record it earlier: npe2 activates a
+plugin (its manifest's ``on_activate``) only when one of its commands is
+first executed, and napari runs the reader command only after the dialog
+has chosen it; napari imports no plugin module at start-up.
+
 Is there a way to win without touching napari's settings? No (napari 0.9.2,
 npe2 0.10): ``ViewerModel._open_or_raise_error`` takes the reader from the
 preferences (``plugins.extension2reader``), else the only compatible one,
@@ -192,8 +200,15 @@ def read_labels_file(path) -> list[tuple]:
 
 
 def _labels_layer(data, record: dict, calibration, path) -> list[tuple]:
-    """The Labels layer of a package labels file: calibration, run record, colours."""
-    from .controller.layer_io import layer_colormap, layer_metadata
+    """The Labels layer of a package labels file: calibration, run record, colours.
+
+    Records this plugin as napari's reader for the package's file names
+    (`prefer_own_labels_reader`): the user chose it (in the "Choose reader"
+    dialog, or ``plugin=``), so the next *File > Open* asks no more, even
+    before the widget has been opened."""
+    from .controller.layer_io import layer_colormap, layer_metadata, prefer_own_labels_reader
+
+    prefer_own_labels_reader()
 
     kwargs = {"name": Path(path).stem, **calibration.layer_kwargs(),
               "metadata": layer_metadata(record, path)}

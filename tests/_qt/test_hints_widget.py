@@ -122,7 +122,7 @@ def test_suggest_failure_with_value_error(qtbot, viewer_widget, errors, monkeypa
     widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")
     before = widget.params()
 
-    def fails(image, params):
+    def fails(image, params, pick_family=False):
         raise ValueError("image too small to estimate a lattice period")
 
     monkeypatch.setattr(controller_hints.suggest, "suggest_params", fails)
@@ -384,3 +384,30 @@ def test_hint_says_which_run_it_belongs_to_while_a_live_preview_is_shown(qtbot, 
     run_and_wait(qtbot, widget)  # a full run: its own hint, the preview gone
     assert "one preview" not in viewer.layers
     assert panel.text.value.endswith(" · of the last run, which used 3 patterns")
+
+
+def test_suggest_picks_rotations_unless_the_descriptor_was_chosen_by_hand(
+        qtbot, viewer_widget, errors):
+    """One rule with the CLI's --auto (core.suggest.family_for): vacuum next to a crystal
+    gets rotations, unless the descriptor was changed by hand since the last Suggest/run."""
+    from tests.core.test_coverage import _crystal_and_vacuum
+
+    trans, rot = "local_correlation_map", "rotational_symmetry_maximum_pooling"
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(_crystal_and_vacuum(0.4), name="cv")
+    assert widget.fields["descriptor_name"].value == trans and not widget.descriptor_by_hand
+    suggest_and_wait(qtbot, widget)
+    assert widget.fields["descriptor_name"].value == rot
+    assert widget.params().contrast_features and "descriptor: rotations" in widget.status.value
+    assert not widget.descriptor_by_hand  # set by Suggest, not by hand
+    widget.fields["descriptor_name"].value = trans  # the user's choice: kept
+    assert widget.descriptor_by_hand
+    suggest_and_wait(qtbot, widget)
+    assert widget.fields["descriptor_name"].value == trans
+    assert "you chose translations: kept" in widget.status.value
+    set_fields(widget, stride=8)
+    run_only(qtbot, widget)  # a run: Suggest may choose the family again
+    assert not widget.descriptor_by_hand
+    suggest_and_wait(qtbot, widget)
+    assert widget.fields["descriptor_name"].value == rot
+    assert errors == []

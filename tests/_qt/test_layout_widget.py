@@ -116,7 +116,7 @@ def test_all_docks_fit_a_laptop_and_run_stays_in_view(qtbot, make_napari_viewer)
     viewer = make_napari_viewer(show=True)
     window = viewer.window._qt_window
     window.showNormal()
-    window.resize(1366, 768)
+    window.resize(1366, 740)  # a 768 px laptop screen less its title and task bars
     source = viewer.add_image(two_grains((128, 128), orientations=(10.0, 40.0),
                                          tilt=0.0).image, name="g")
     _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
@@ -135,6 +135,8 @@ def test_all_docks_fit_a_laptop_and_run_stays_in_view(qtbot, make_napari_viewer)
     from napari_symseg._qt.docks import dock_of
 
     assert not window.tabifiedDockWidgets(dock_of(widget))  # the main dock: no tab
+    # the hint's chart is kept in view only when the window has room for it: in a window
+    # 740 px high (a 768 px screen's title bar and task bar) the minimum stays within it
     assert window.minimumSizeHint().height() <= 740
     for width, height in ((1366, 768), (1920, 1080)):
         window.resize(width, height)
@@ -173,6 +175,14 @@ def test_essentials_summary_and_hint_answer_in_view_at_1366x768(qtbot, make_napa
                  widget.status, widget.measure.status, widget.hint_panel.text):
         bottom = part.native.mapTo(viewport, QPoint(0, part.native.height())).y()
         assert part.native.isVisible() and bottom <= viewport.height(), part.name
+    # the hint's chart whole when the window has room (after Measure it was a cut strip)
+    chart = widget.hint_panel.chart
+    assert chart.isVisible() and chart.height() == 100
+    widget.status.value = "computed in 1.0 s"
+    window.resize(1366, 768)
+    qtbot.wait(300)
+    assert window.height() <= 768
+    assert chart.mapTo(viewport, QPoint(0, chart.height())).y() <= viewport.height()
     # and they stay so whatever the docks below want: the dock's minimum height holds them
     answer = widget.hint_panel.text.native
     needed = answer.mapTo(scroll.widget(), QPoint(0, answer.height())).y()

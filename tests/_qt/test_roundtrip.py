@@ -231,3 +231,26 @@ def test_a_script_opening_labels_tif_never_gets_an_image_layer(segmented, tmp_pa
         _assert_same_layer(reopened, patterns)
     finally:
         settings.extension2reader = before
+
+
+def test_choosing_the_reader_once_records_it_without_the_widget(segmented, tmp_path):
+    """Before the widget is opened, File > Open of labels.tif asks once (napari's dialog:
+    MultipleReaderError); the reader chosen there records the preference itself."""
+    from napari.errors import MultipleReaderError
+    from napari.settings import get_settings
+
+    viewer, source, patterns, _ = segmented
+    [written] = [p for p in export_layer_result(tmp_path / "run", source, patterns)
+                 if p.name.endswith("_labels.tif")]
+    settings = get_settings().plugins
+    before = dict(settings.extension2reader)
+    try:
+        settings.extension2reader = {}  # a fresh napari, the widget never opened
+        with pytest.raises(MultipleReaderError):
+            viewer.open(str(written), plugin=None)
+        _assert_same_layer(_open(viewer, written), patterns)  # the dialog's choice
+        assert settings.extension2reader.get("*_labels.tif") == "napari-symseg"
+        [again] = viewer.open(str(written), plugin=None)  # no question any more
+        _assert_same_layer(again, patterns)
+    finally:
+        settings.extension2reader = before

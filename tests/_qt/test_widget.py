@@ -38,10 +38,11 @@ def test_run_adds_result_layers_above_the_image(qtbot, viewer_widget, errors):
     set_fields(widget, **SMALL)
     run_and_wait(qtbot, widget)
     assert errors == []
-    # directly above the image, in this order; layers above it stay above
+    # directly above the image, in this order; the image's group raised above the
+    # layer that covered it (controller.stacking): the new result is seen at once
     assert [layer.name for layer in viewer.layers] == [
-        "tp", "tp patterns", "tp PCA", "tp confidence", "on top"]
-    assert viewer.layers[-1] is other
+        "on top", "tp", "tp patterns", "tp PCA", "tp confidence"]
+    assert viewer.layers[0] is other
     labels, pca, confidence = (viewer.layers[f"tp {k}"] for k in ("patterns", "PCA", "confidence"))
     grid = grid_for(image.shape, widget.params())
     assert labels.data.shape == confidence.data.shape == image.shape
@@ -411,3 +412,33 @@ def test_a_full_run_replaces_the_preview_and_export_never_takes_it(
     record = json.loads(written[1].read_text())
     assert record["params"]["stride"] == SMALL["stride"] != PREVIEW_STRIDE
     widget.live.value = False
+
+
+def test_buttons_follow_the_one_activity_of_both_docks(qtbot, viewer_widget):
+    from napari_symseg.controller.activity import BUTTONS, ENABLED_WHILE
+
+    viewer, widget = viewer_widget
+    viewer.add_image(two_phase((64, 64)), name="tp")
+    _, scribbles = viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
+    buttons = {"run": widget.run_button, "suggest": widget.suggest_button,
+               "export": widget.export_button, "edit": widget.edit_button,
+               "measure": widget.measure_button, "scribbles": scribbles.run_button}
+    assert all(b.enabled for b in buttons.values())
+    for kind in ENABLED_WHILE:  # what each dock's code starts (see the controller's test)
+        assert widget.activity.start(kind)
+        assert {n for n in BUTTONS if buttons[n].enabled} == set(ENABLED_WHILE[kind])
+        # refused from code too, saying what goes on
+        assert widget.measure.start() is None and widget.status.value.startswith("measure: ")
+        assert widget.suggest() is None and "is going on" in widget.status.value
+        assert widget.run() is None and "is going on" in widget.status.value
+        assert scribbles.run() is None and "is going on" in scribbles.status.value
+        widget.activity.stop(kind)
+        assert all(b.enabled for b in buttons.values())
+    # a real run: only its Cancel works meanwhile; idle again when it ended
+    set_fields(widget, **SMALL)
+    worker = widget.run()
+    assert worker is not None and widget.activity.kind == "run"
+    assert widget.run_button.enabled and not widget.export_button.enabled
+    assert not scribbles.run_button.enabled and not widget.suggest_button.enabled
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=60_000)
+    assert widget.activity.kind is None and all(b.enabled for b in buttons.values())

@@ -6,7 +6,7 @@ import pytest
 from benchmarks.measure_scenarios import migrating_boundary, two_grains
 from napari.components import ViewerModel
 
-from napari_symseg.controller import LABEL_OFFSET
+from napari_symseg.controller import LABEL_OFFSET, METADATA_KEY
 from napari_symseg.controller.measure import TABLE_COLUMNS, MeasureController
 
 
@@ -15,7 +15,7 @@ def test_image_layers_table_and_links():
     g = two_grains((160, 160), orientations=(10.0, 40.0), tilt=0.0)
     source = viewer.add_image(g.image, name="g", scale=(0.02, 0.02), units=("nm", "nm"))
     patterns = viewer.add_labels(g.truth + LABEL_OFFSET, name="g patterns",
-                                 scale=(0.02, 0.02))
+                                 scale=(0.02, 0.02), metadata={METADATA_KEY: {"source": "g"}})
     ctl = MeasureController(viewer)
     measured = ctl.measure(source, patterns)
     for key in ("regions", "orientation", "boundaries"):

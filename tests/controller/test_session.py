@@ -8,7 +8,6 @@ from napari_symseg.controller import LABEL_OFFSET, METADATA_KEY
 from napari_symseg.controller.layers import (
     LayerSpec,
     apply_spec,
-    insert_index,
     layer_labels,
     layer_name,
     pca_composite,
@@ -68,8 +67,9 @@ def test_a_run_adds_its_layers_above_the_image_and_keeps_its_record(session):
     source = add(session, two_phase((128, 128)), "img", scale=(0.02, 0.02), units=("nm", "nm"))
     top = session.viewer.add_image(np.zeros((4, 4)), name="top")
     status = drive(session.start_run(PARAMS))
-    assert names(session) == ["img", "img patterns", "img PCA", "img confidence", "top"]
-    assert session.viewer.layers[-1] is top
+    # the image's group raised to the top: the new result is seen at once
+    assert names(session) == ["top", "img", "img patterns", "img PCA", "img confidence"]
+    assert session.viewer.layers[0] is top
     record = session.current()
     assert status == record.summary and status.endswith(" %")
     results = session.results()
@@ -79,7 +79,7 @@ def test_a_run_adds_its_layers_above_the_image_and_keeps_its_record(session):
     assert meta["pattern_count_hint"]["suggested"] == 2
     assert results.remembered.params == PARAMS and results.remembered.origin == "run"
     assert session.viewer.canvas.overlays["scale_bar"].visible
-    assert source_layers(session.viewer.layers) == [source, top]  # results are not inputs
+    assert source_layers(session.viewer.layers) == [top, source]  # results are not inputs
 
 
 def test_results_belong_to_their_image(session):
@@ -231,18 +231,20 @@ def test_layer_helpers():
     np.testing.assert_array_equal(rgb[..., 1], rgb[..., 2])  # two components: the last repeats
 
 
-def test_apply_spec_updates_in_place_or_inserts_above_the_source():
+def test_apply_spec_updates_in_place_or_adds_to_the_raised_group():
     viewer = ViewerModel()
     source = viewer.add_image(np.zeros((4, 4)), name="img")
     viewer.add_image(np.zeros((4, 4)), name="top")
-    spec = LayerSpec("patterns", "labels", np.ones((4, 4), np.uint8), {"opacity": 0.7})
+    meta = {"metadata": {METADATA_KEY: {"source": "img"}}}
+    spec = LayerSpec("patterns", "labels", np.ones((4, 4), np.uint8), {"opacity": 0.7, **meta})
     first = apply_spec(viewer.layers, source, spec)
-    assert [la.name for la in viewer.layers] == ["img", "img patterns", "top"]
-    second = apply_spec(viewer.layers, source,
-                        LayerSpec("PCA", "image", np.zeros((4, 4, 3)), {"rgb": True}),
-                        group=[first])
-    assert [la.name for la in viewer.layers] == ["img", "img patterns", "img PCA", "top"]
-    assert insert_index(viewer.layers, source, [first, second]) == 3
+    assert [la.name for la in viewer.layers] == ["top", "img", "img patterns"]
+    apply_spec(viewer.layers, source,
+               LayerSpec("PCA", "image", np.zeros((4, 4, 3)), {"rgb": True, **meta}))
+    assert [la.name for la in viewer.layers] == ["top", "img", "img patterns", "img PCA"]
+    viewer.layers.move(0, 4)  # the user puts "top" on top again
     again = apply_spec(viewer.layers, source, LayerSpec(
-        "patterns", "labels", np.full((4, 4), 2, np.uint8), {"opacity": 0.3}), first)
+        "patterns", "labels", np.full((4, 4), 2, np.uint8), {"opacity": 0.3, **meta}), first)
     assert again is first and first.opacity == 0.3 and first.data.max() == 2
+    # updated in place: the group raised again, its order kept
+    assert [la.name for la in viewer.layers] == ["top", "img", "img patterns", "img PCA"]

@@ -147,11 +147,16 @@ def test_labels_are_honest_on_non_square_pixels():
 
 
 def test_suggestion_text_recommends_rotations_where_part_has_no_lattice():
-    # the CLI's --auto picks rotations when the contrast channels go on; the widget's
-    # Suggest keeps the family it shows, and says so
+    # Suggest picks rotations when the contrast channels go on (core.suggest.family_for),
+    # unless the user chose the descriptor by hand: then it recommends them, and says so
     layer = Image(np.zeros((64, 64)))
     on = Params(contrast_features=True)
-    assert "the rotations descriptor tells them apart" in suggestion_text(layer, 8.0, {}, None, on)
+    kept = suggestion_text(layer, 8.0, {}, None, on)
+    assert "the rotations descriptor tells them apart" in kept and "kept" in kept
+    switched = on.replace(descriptor_name="rotational_symmetry_maximum_pooling")
+    text = suggestion_text(layer, 8.0, {"descriptor_name": switched.descriptor_name}, None,
+                           switched)
+    assert "descriptor: rotations, as part of the image has no lattice" in text
     rotations = on.replace(descriptor_name="rotational_symmetry_maximum_pooling")
     assert "rotations descriptor" not in suggestion_text(layer, 8.0, {}, None, rotations)
     assert "rotations descriptor" not in suggestion_text(layer, 8.0, {}, None, Params())

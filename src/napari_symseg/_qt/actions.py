@@ -134,19 +134,21 @@ class FileActions:
         """
         from .runner import start_worker
 
+        if self.widget.busy("export"):
+            return None
         try:
             write = self.widget.controller.prepare_export(base)
         except (SymsegError, OSError) as err:
             self._export_failed(err)
             return None
-        button = self.widget.export_button
-        button.enabled = False
+        activity = self.widget.activity
+        activity.start("export")  # the buttons follow it
         name = Path(base).name
         self.widget.status.value = (f"exporting: writing {name}_labels.tif, {name}_params.json, "
                                     f"{name}_stats.csv, {name}_overlay.png…")
 
         def finished() -> None:
-            button.enabled = True
+            activity.stop("export")
             self.worker = None
 
         self.worker = start_worker(write, alive=self.widget.alive, returned=self._exported,

@@ -6,7 +6,8 @@ status or hint text wraps instead of widening the dock; there is no
 horizontal scrolling: the dock is as wide as its labelled fields need.
 The scroll area's minimum height keeps the essential fields, the buttons
 and the status line in view (`_Fit`), so that other docks in the same
-dock area cannot squeeze the Run button out of sight.
+dock area cannot squeeze the Run button out of sight. The hint's chart is kept
+too when the window has room for it (`keep_if_room`).
 """
 
 from __future__ import annotations
@@ -117,6 +118,30 @@ def keep_in_view(scroll: QScrollArea, *rows: QWidget, after: QWidget | None = No
     fit.fit()
 
 
+def keep_if_room(scroll: QScrollArea, row: QWidget) -> None:
+    """Keep `row` (below the kept rows) in view too, when the window has room for it: its
+    minimum height without `row` plus `row`'s must not exceed the window's height.
+
+    For the hint's chart: whole when it fits (at 1366x768 after Measure it was a cut
+    20 px strip), else left to the scrolling column, so that the window never grows
+    past a laptop's screen for it.
+
+    Parameters
+    ----------
+    scroll : QScrollArea
+        Made by `scroll_area`.
+    row : QWidget
+        A row of its column.
+    """
+    fit = scroll._fit
+    fit.optional = (*fit.optional, row)
+    row.installEventFilter(fit)
+    window = scroll.window()
+    if window is not scroll:  # a smaller window: the row is let go again
+        window.installEventFilter(fit)
+    fit.fit()
+
+
 def _height(widget: QWidget) -> int:
     """The height `widget` needs at its present width (a wrapped text: its lines)."""
     if widget.width() > 0 and widget.hasHeightForWidth():
@@ -136,6 +161,7 @@ class _Fit(QObject):
     def __init__(self, scroll: QScrollArea, content: QWidget, keep=()) -> None:
         super().__init__(scroll)
         self.scroll, self.content, self.keep = scroll, content, tuple(keep)
+        self.optional: tuple = ()  # kept too when the window has room (`keep_if_room`)
         content.installEventFilter(self)
         self.fit()
 
@@ -147,15 +173,29 @@ class _Fit(QObject):
             scroll.setMinimumWidth(need)
         if self.keep:
             layout = self.content.layout()
-            shown = [w for w in self.keep if not w.isHidden()]
+            # hidden itself or inside a hidden part (the hint's chart in the hidden panel)
+            shown = [w for w in self.keep if w.isVisibleTo(self.content)]
             top = layout.contentsMargins().top() if layout is not None else 0
             spacing = max(layout.spacing(), 0) if layout is not None else 0
             high = (top + sum(_height(w) for w in shown)
                     + spacing * len(shown) + 2 * scroll.frameWidth())
+            high += self._room(high)
             if high != scroll.minimumHeight():
                 scroll.setMinimumHeight(high)
 
+    def _room(self, high: int) -> int:
+        """The height of the `optional` rows shown, if the window holds them, else 0."""
+        extra = sum(_height(w) + 4 for w in self.optional if w.isVisibleTo(self.content))
+        window = self.scroll.window()
+        if not extra or window is None or window is self.scroll:
+            return 0
+        # the window's minimum height with only `high` kept, plus the optional rows
+        base = window.minimumSizeHint().height() - (self.scroll.minimumHeight() - high)
+        return extra if base + extra <= window.height() else 0
+
     def eventFilter(self, watched, event) -> bool:
         if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide):
+            self.fit()
+        elif event.type() == QEvent.Type.Resize and watched is self.scroll.window():
             self.fit()
         return False

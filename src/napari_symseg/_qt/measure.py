@@ -10,8 +10,8 @@ patterns layer in a thread worker
 opens in its own dock (a tab with the plots and Scribbles, `docks`).
 A measurement belongs to its image and its run: the table shows the chosen
 image's own measurement, or a note (not measured yet; or its run was
-replaced by a new one: then the old measurement and its layers are
-removed); its layers are shown and hidden with the image's other result
+replaced, edited or scribbled since: then the old measurement and its
+layers are removed); its layers are shown and hidden with the image's other result
 layers (`controller.visibility`). Selecting a row shows only that region (and moves
 the time slider to its frame); clicking a region on the canvas selects its
 row.
@@ -78,6 +78,8 @@ class MeasureSection:
     def __init__(self, widget) -> None:
         self.widget, self.viewer = widget, widget.viewer
         self.controller = MeasureController(self.viewer)
+        alive = widget.alive  # a scribbled run outdated a measurement: remove it next turn
+        self.controller.on_stale = lambda: next_turn(lambda: alive() and self.refresh())
         self.button = widget.measure_button  # in the dock's row of buttons
         self.status = Label(value="", name="measure_status", tooltip=MAPS_HELP)
         wrapping(self.status)
@@ -130,7 +132,7 @@ class MeasureSection:
             self._say("measure the whole series ('all frames') or a 2-D image; "
                       "this patterns layer holds one frame")
             return None
-        self.button.enabled = False
+        self.widget.activity.start("measure")  # the buttons follow it (`_done`)
         self._say("measuring…")
         results = self.widget.controller.store.get(source)
         slot = "series" if patterns is results.layers.get("series") else "patterns"
@@ -155,17 +157,21 @@ class MeasureSection:
 
     def _finished(self) -> None:
         if not self._showing:
-            self.button.enabled = True
+            self._done()
+
+    def _done(self) -> None:
+        """The measurement ended (shown, failed or cancelled): the buttons work again."""
+        self.widget.activity.stop("measure")
 
     def close(self) -> None:
         """The dock is closing: a series measurement stops before its next frame (a
         worker still running when napari's Qt objects are gone aborts the process)."""
         self._cancel.set()
+        self.controller.close()
 
     def _failed(self, err) -> None:
         self._showing = False
-        if self.widget.alive():
-            self.button.enabled = True
+        self._done()
         if isinstance(err, Cancelled):
             return
         self._say(str(err) if isinstance(err, SymsegError) else
@@ -186,7 +192,7 @@ class MeasureSection:
 
     def _shown(self, measured, results, slot, run) -> None:
         self._showing = False
-        self.button.enabled = True  # done: refresh says what was measured
+        self._done()  # refresh says what was measured
         self.controller.attach(results, measured, slot, run)
         measured.layers["regions"].mouse_drag_callbacks.append(self._on_click)
         # napari selects the last layer added (tracks, for a series: its tall controls
@@ -217,7 +223,7 @@ class MeasureSection:
         self.table.resizeColumnsToContents()
         name = "" if source is None else f"{source.name}: "
         self.note.setText(name + text)
-        if self.worker is None or self.button.enabled:  # not while measuring
+        if self.worker is None or self.widget.activity.kind != "measure":  # not while measuring
             shown = self.controller.last is not None or text == OUTDATED
             self._say(text + MAPS_NOTE if self.controller.last is not None
                       else text if shown else "")

@@ -29,9 +29,11 @@ from napari.qt.threading import create_worker
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 
+from ..controller.activity import activity_of
 from ..controller.scribbles import ScribbleSession
 from ..controller.text import count
 from ..errors import Cancelled, SymsegError
+from .buttons import follow_activity
 from .docks import dock_of, tabify
 from .layout import scroll_area
 from .runner import start_worker
@@ -198,6 +200,8 @@ class ScribblesWidget(Container):
             viewer.layers.events.inserted.connect(combo.reset_choices)
             viewer.layers.events.removed.connect(combo.reset_choices)
         viewer.mouse_move_callbacks.append(self._on_mouse_move)
+        self.activity = activity_of(viewer)  # the viewer's one activity: Run's state
+        follow_activity(self.activity, {"scribbles": self.run_button})
 
     def _join_tabs(self) -> None:
         """Once napari has docked this widget: a tab with our other docks."""
@@ -241,12 +245,16 @@ class ScribblesWidget(Container):
         if source is None:
             self.status.value = "open a 2-D image or a (T, Y, X) series first"
             return None
+        refusal = self.activity.refusal("run with scribbles")
+        if refusal is not None:
+            self.status.value = refusal
+            return None
         params = self.session.params_for(source)
         steps = self._guard(lambda: self.session.run_steps(source, params))
         if steps is None:
             return None
         self.status.value = "running…"
-        self.run_button.enabled = False
+        self.activity.start("scribbles")
         self.worker = create_worker(lambda: (yield from steps), _start_thread=False)
         self.worker.returned.connect(lambda result: self._show(source, result))
         self.worker.errored.connect(lambda err: setattr(self.status, "value", str(err)))
@@ -256,7 +264,7 @@ class ScribblesWidget(Container):
 
     def _run_finished(self) -> None:
         self.worker = None  # (tests and callers wait on this: a short run may end before
-        self.run_button.enabled = True  # anyone could connect to its finished signal)
+        self.activity.stop("scribbles")  # anyone could connect to its finished signal)
 
     def _show(self, source, result) -> None:
         self.session.show(source, result)
@@ -339,6 +347,11 @@ class ScribblesWidget(Container):
                                                             cancelled=self._cancelled))
         if steps is None:
             return None
+        refusal = self.activity.refusal(what)
+        if refusal is not None:
+            self.status.value = refusal
+            return None
+        self.activity.start("edit")
         self._editing(True)
         self.status.value = f"{what}…"
         # a short dock (a 768 px screen) scrolls: its progress and Cancel into view
@@ -367,6 +380,7 @@ class ScribblesWidget(Container):
             self.status.value = "edit cancelled: the labels are as they were"
         self.edit_worker = None
         self._editing(False)
+        self.activity.stop("edit")
 
     def cancel_edit(self, *_: Any) -> None:
         """Stop the running series edit (checked between frames); nothing changes."""
@@ -376,7 +390,7 @@ class ScribblesWidget(Container):
 
     def _editing(self, busy: bool) -> None:
         for button in (self.merge_button, self.split_button, self.names_button,
-                       self.run_button, self.apply_button, self.add_button):
+                       self.apply_button, self.add_button):  # Run: the activity's
             button.enabled = not busy
         self.undo_button.enabled = not busy and self.session.history is not None \
             and self.session.history.can_undo

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from ..core.params import Params
 from ..errors import SymsegError
-from .fields import set_value
 from .runner import start_worker
 
 
@@ -25,17 +24,20 @@ def start_suggestion(widget):
     """
     from napari.utils.notifications import show_error
 
+    if widget.busy("suggest"):
+        return None
     follow = widget.fields["reference_frames"].value.strip() == ""
     try:
-        job = widget.controller.start_suggest(widget.params(), follow_slider=follow)
+        job = widget.controller.start_suggest(  # the family too, unless chosen by hand
+            widget.params(), follow_slider=follow, pick_family=not widget.descriptor_by_hand)
     except SymsegError as err:
         widget.fail(f"cannot suggest sizes: {err}")
         return None
 
     def suggested(params: Params) -> None:
         widget.status.value = job.suggested(params)
-        for name, value in job.changed.items():
-            set_value(widget.fields[name], value)
+        widget.set_fields(job.changed)
+        widget.descriptor_by_hand = False
 
     def lattice(found) -> None:
         text = job.lattice(found)
@@ -48,12 +50,10 @@ def start_suggestion(widget):
 
     def finished() -> None:
         widget.suggest_worker = None
-        widget.suggest_button.enabled = True
-        widget.run_button.enabled = True
+        widget.activity.stop("suggest")
 
-    widget.suggest_button.enabled = False
-    if widget.worker is None:  # Run would take the sizes the suggestion is about to change
-        widget.run_button.enabled = False  # (a running job keeps its Cancel)
-        widget.status.value = "suggesting sizes…"
+    # Run would take the sizes the suggestion is about to change: the activity disables it
+    widget.activity.start("suggest")
+    widget.status.value = "suggesting sizes…"
     return start_worker(job.steps, alive=widget.alive, yielded=suggested, returned=lattice,
                         errored=failed, finished=finished)

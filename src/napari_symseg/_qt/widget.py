@@ -21,6 +21,7 @@ from magicgui.widgets import CheckBox, ComboBox, Label, ProgressBar, PushButton
 from qtpy.QtWidgets import QWidget
 
 from ..controller import LABEL_OFFSET, METADATA_KEY
+from ..controller.activity import activity_of
 from ..controller.fields import is_advanced, visible_fields
 from ..controller.hints import HINT_HELP
 from ..controller.layer_io import prefer_own_labels_reader
@@ -30,9 +31,10 @@ from ..controller.visibility import ResultVisibility
 from ..core.params import Params
 from ..errors import SymsegError
 from .actions import EXPORT_HELP, RESULT_HELP, FileActions
+from .buttons import follow_activity
 from .fields import build_fields, set_value, value_of
 from .hints import HintPanel
-from .layout import keep_in_view, scrolling_column, wrapping
+from .layout import keep_if_room, keep_in_view, scrolling_column, wrapping
 from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .preview import LivePreview
@@ -96,10 +98,15 @@ class SymsegWidget(QWidget):
         viewer = getattr(viewer, "__wrapped__", viewer)
         self.viewer = viewer
         self.controller = Session(viewer)
+        self.activity = activity_of(viewer)  # the one owner of the buttons' states
         self._visibility = ResultVisibility(self.controller.store)
         self.worker = None
         self.suggest_worker = None
         self._runner: JobRunner | None = None
+        # the descriptor changed by hand since the last Suggest or run: Suggest then keeps
+        # it (core.suggest.family_for); `_setting`: the fields are being set from code
+        self.descriptor_by_hand = False
+        self._setting = False
         self._open = True
         self._build()
         self.plots = PlotsPanel(viewer)
@@ -107,6 +114,10 @@ class SymsegWidget(QWidget):
         self._probe = self._make_probe()
         self._wire()
         self.measure = MeasureSection(self)  # the Measure section (_qt/measure.py)
+        self._follow = follow_activity(self.activity, {
+            "run": self.run_button, "suggest": self.suggest_button,
+            "export": self.export_button, "edit": self.edit_button,
+            "measure": self.measure_button})
         self._on_image_changed()
         warm_up_once(busy=lambda: self.worker is not None or self.suggest_worker is not None
                      or self.measure.worker is not None)  # the thaw's collection: not then
@@ -170,6 +181,8 @@ class SymsegWidget(QWidget):
              self.live, self.probe, self.keep_labels])
         self.progress.visible = False
         keep_in_view(self.scroll, self.hint_panel.row.native)  # the hint's one-line answer
+        # and its chart, whole, when the window has room (else it scrolls, as the rest)
+        self.hint_panel.on_chart = lambda chart: keep_if_room(self.scroll, chart)
 
     def _make_probe(self):
         from .probe import Probe
@@ -186,6 +199,7 @@ class SymsegWidget(QWidget):
         for name in SIZE_KINDS:
             fields[name].changed.connect(self._update_labels)
         fields["descriptor_name"].changed.connect(self._update_labels)
+        fields["descriptor_name"].changed.connect(self._on_descriptor_changed)
         self._preview = LivePreview(self)
         for widget in (self.image, *fields.values()):
             widget.changed.connect(self._preview.schedule)
@@ -219,6 +233,9 @@ class SymsegWidget(QWidget):
         if self.suggest_worker is not None:
             self.suggest_worker.quit()  # a generator: stops at its next step
         self.measure.close()
+        self.activity.disconnect(self._follow)  # a closed dock's buttons: never touched
+        if self.activity.kind in ("run", "suggest", "export", "measure"):
+            self.activity.stop(self.activity.kind)  # this dock's: nothing of it goes on
         if self._probe is not None:
             self._probe.close()
 
@@ -299,6 +316,10 @@ class SymsegWidget(QWidget):
         follow = self.fields["reference_frames"].value.strip() == ""
         self.controller.remember_fields(layer, params, follow)
 
+    def _on_descriptor_changed(self, *_: Any) -> None:
+        if not self._setting:
+            self.descriptor_by_hand = True
+
     def _on_segment_changed(self, *_: Any) -> None:
         self.controller.series_mode = self.segment.value == ALL_FRAMES
         self._update_visible_fields()
@@ -319,9 +340,18 @@ class SymsegWidget(QWidget):
         return Params(**values)
 
     def set_params(self, params: Params) -> None:
-        """Show `params` in the fields."""
-        for name, value in params.to_dict().items():
-            set_value(self.fields[name], value)
+        """Show `params` in the fields (not a change by hand)."""
+        self.set_fields(params.to_dict())
+        self.descriptor_by_hand = False
+
+    def set_fields(self, values: dict) -> None:
+        """Set the fields named in `values` from code (not a change by hand)."""
+        self._setting = True
+        try:
+            for name, value in values.items():
+                set_value(self.fields[name], value)
+        finally:
+            self._setting = False
 
     def save_params(self, path) -> bool:
         """Write the current parameters as JSON (the CLI's ``--params`` format)."""
@@ -377,6 +407,7 @@ class SymsegWidget(QWidget):
         if record is not None and record.summary:
             self.status.value = record.summary
         self._view.request()
+        self.measure.controller.outdate(self.controller.results())  # measured the old ones
         self.measure.refresh()
 
     def export(self, base) -> list | None:
@@ -398,11 +429,13 @@ class SymsegWidget(QWidget):
 
     # ------------------------------------------------------------------ running
     def busy(self, action: str) -> bool:
-        """True (and the status says so) while a run is going on: `action` (export,
-        edit, measure) waits for its result rather than failing on the one it replaces."""
-        if self.worker is None:
+        """True (and the status says so) while another activity goes on (a run, a
+        suggestion, an export, a measurement, an edit, a scribbled run: the viewer's
+        `Activity`): `action` waits for it rather than failing on what it replaces."""
+        refusal = self.activity.refusal(action)
+        if refusal is None:
             return False
-        self.status.value = f"{action}: a run is going on: wait for it to finish (or Cancel it)"
+        self.status.value = refusal
         return True
 
     def _on_run_clicked(self, *_: Any) -> None:
@@ -423,12 +456,17 @@ class SymsegWidget(QWidget):
         if self.suggest_worker is not None and not preview:
             self.status.value = "sizes are being suggested: Run once they are filled in"
             return None
+        if self.busy("preview" if preview else "run"):
+            return None
         follow = self.fields["reference_frames"].value.strip() == ""
         try:
             job = self.controller.start_run(self.params(), preview, follow_slider=follow)
         except SymsegError as err:
             self.fail(str(err))
             return None
+        self.activity.start("run")
+        if not preview:
+            self.descriptor_by_hand = False  # Suggest may choose the family again
         runner = JobRunner(job, self._on_status, self._on_error, self._on_done, self.alive)
         self._runner, self.worker = runner, runner.worker
         self.run_button.text = "Cancel"
@@ -476,6 +514,7 @@ class SymsegWidget(QWidget):
 
         def idle() -> None:
             self._runner = self.worker = None
+            self.activity.stop("run")
             self.run_button.text = "Run"
             self.progress.visible = False
             self.status.value = status

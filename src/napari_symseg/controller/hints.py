@@ -190,7 +190,8 @@ def hint_about(record, used_differs: bool = False, preview_shown: bool = False) 
     return text + ("; the live preview has no hint" if preview_shown else "")
 
 
-def suggestion_steps(image: np.ndarray, params: Params) -> Generator[Params, None, Any]:
+def suggestion_steps(image: np.ndarray, params: Params,
+                     pick_family: bool = False) -> Generator[Params, None, Any]:
     """Yield `suggest_params` of an image, then return the lattice it found.
 
     A generator so that a GUI can fill the fields as soon as the sizes are
@@ -203,11 +204,13 @@ def suggestion_steps(image: np.ndarray, params: Params) -> Generator[Params, Non
         The image (the current frame of a series).
     params : Params
         The current parameters (everything but the sizes is kept).
+    pick_family : bool
+        The descriptor may change (`napari_symseg.core.suggest.family_for`).
 
     Yields
     ------
     Params
-        ``suggest_params(image, params)``, once.
+        ``suggest_params(image, params, pick_family)``, once.
 
     Returns
     -------
@@ -221,7 +224,7 @@ def suggestion_steps(image: np.ndarray, params: Params) -> Generator[Params, Non
     InputError, ValueError
         The image has no lattice to measure (from `suggest_params`).
     """
-    yield suggest.suggest_params(image, params)
+    yield suggest.suggest_params(image, params, pick_family)
     for name in ("estimate_lattice", "dominant_period"):
         estimate = getattr(suggest, name, None)
         if estimate is None:

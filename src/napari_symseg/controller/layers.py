@@ -4,10 +4,11 @@ A run's layers are described by `LayerSpec` objects, built in
 the worker thread (`image_specs`: labels + offset as uint8, the full-size
 confidence map, an RGB composite of the first three PCA components, the
 features table, explicit contrast limits) so that the GUI thread only
-hands finished arrays to napari (`apply_spec`). Result layers are inserted
-directly above their source layer (the probe's layers stay on top) and
-named after it (`layer_name`), e.g. ``"<image> patterns"``,
-``"<image> patterns (frame 5)"`` for one frame of a series,
+hands finished arrays to napari (`apply_spec`). Result layers go on top of
+their source's group, raised to the top of the layer list below the probe
+(`napari_symseg.controller.stacking`), and are named after it
+(`layer_name`), e.g. ``"<image> patterns"``, ``"<image> patterns (frame 5)"``
+for one frame of a series,
 ``"<image> preview"`` for a live preview.
 """
 
@@ -23,6 +24,7 @@ from ..io.figure import label_colour_dict
 from . import LABEL_OFFSET, METADATA_KEY
 from .polar_layers import polarisation_specs
 from .sources import SourceSnapshot
+from .stacking import place, raise_group
 
 #: ``metadata[METADATA_KEY]["role"]`` of the result layers (slot -> role).
 ROLES = {"patterns": "patterns", "PCA": "PCA", "confidence": "confidence",
@@ -235,29 +237,8 @@ def _layer_class(layer_type: str) -> type:
             "vectors": layers.Vectors}[layer_type]
 
 
-def insert_index(layers, source, group=()) -> int:
-    """Where a new result layer of `source` goes: directly above it and its `group`.
-
-    Parameters
-    ----------
-    layers : napari.components.LayerList
-        The viewer's layers.
-    source : napari.layers.Layer
-        The segmented layer.
-    group : collection of Layer
-        The source's result layers: a new one goes above those that sit
-        directly above the source (so a run's layers stay together, in
-        order, below anything else such as the probe).
-    """
-    index = layers.index(source) + 1
-    ids = {id(layer) for layer in group}
-    while index < len(layers) and id(layers[index]) in ids:
-        index += 1
-    return index
-
-
 def apply_spec(layers, source, spec: LayerSpec, old=None, group=()):
-    """Show `spec`: update `old` in place when it fits, else add a layer above `source`.
+    """Show `spec`: update `old` in place when it fits, else add a layer to `source`'s group.
 
     Parameters
     ----------
@@ -270,7 +251,8 @@ def apply_spec(layers, source, spec: LayerSpec, old=None, group=()):
     old : napari.layers.Layer, optional
         The layer of the same slot from an earlier run.
     group : collection of Layer
-        The source's other result layers (see `insert_index`).
+        Unused (kept for the callers): the source's group is found from the
+        layers' metadata (`napari_symseg.controller.stacking`).
 
     Returns
     -------
@@ -293,9 +275,9 @@ def apply_spec(layers, source, spec: LayerSpec, old=None, group=()):
             if key in kwargs:
                 setattr(old, key, kwargs[key])
         old.name = kwargs["name"]
+        raise_group(layers, source)  # a new result is seen at once (`stacking`)
         return old
     if old is not None and old in layers:
         layers.remove(old)
     layer = cls(data, **kwargs)
-    layers.insert(insert_index(layers, source, group), layer)
-    return layer
+    return place(layers, layer, source)

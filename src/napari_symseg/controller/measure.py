@@ -19,7 +19,9 @@ calibration:
 
 Both maps are half transparent (``translucent``, opacity `MAP_OPACITY`) and
 go directly above the image, below its patterns and other result layers, so
-they never hide the image. The table rows and the links between table and canvas (`region_at`,
+they never hide the patterns; the other layers go on top of the image's group
+(`napari_symseg.controller.stacking`: the group raised to the top, below the
+probe). The table rows and the links between table and canvas (`region_at`,
 `highlight`) are here too; the Qt panel only shows them.
 """
 
@@ -41,6 +43,7 @@ from ..errors import InputError
 from ..io.measure import spacing_in_units
 from . import LABEL_OFFSET, METADATA_KEY
 from .layer_io import layer_calibration
+from .stacking import place
 from .text import count
 
 #: The columns the table shows (all columns go to the layer's features).
@@ -79,6 +82,8 @@ class Measured:
     run : RunRecord or None
         The run that layer showed when it was measured (another run since:
         the measurement is outdated).
+    stale : bool
+        The patterns changed since (an edit, a scribbled run): outdated too.
     """
 
     regions: Table
@@ -86,6 +91,7 @@ class Measured:
     layers: dict
     slot: str = "patterns"
     run: Any = None
+    stale: bool = False
 
 
 #: Opacity of the orientation and spacing maps (blending ``translucent``).
@@ -97,8 +103,10 @@ SPACING_PERCENTILES = (2.0, 98.0)
 #: What the table says for an image without a measurement.
 NOT_MEASURED = "not measured yet: Measure regions"
 #: ... and when its measurement was of an older run (its layers are then removed).
-OUTDATED = ("the patterns changed (a new run): the old measurement and its layers were "
-            "removed; Measure regions again")
+OUTDATED = ("the patterns changed (a new run, an edit or a scribbled run): the old "
+            "measurement and its layers were removed; Measure regions again")
+#: The role of a scribbled run's layer (a new result of its image: outdates a measurement).
+SCRIBBLED_ROLE = "scribbled patterns"
 #: Columns shown as integers.
 INTEGER_COLUMNS = ("frame", "region", "pattern", "area_px")
 
@@ -141,11 +149,52 @@ class MeasureController:
     ----------
     last : Measured or None
         The measurement the table shows: the chosen image's (see `follow`).
+    on_stale : callable or None
+        Called (no arguments) when a scribbled run outdates a measurement, so
+        that the panel can `follow` (remove its layers) on the next turn.
     """
 
     def __init__(self, viewer) -> None:
         self.viewer = viewer
         self.last: Measured | None = None
+        self.on_stale = None
+        self._attached: dict[int, Any] = {}  # id(source) -> ResultSet with a measurement
+        viewer.layers.events.inserted.connect(self._on_inserted)
+        for layer in viewer.layers:
+            self._watch(layer)
+
+    def close(self) -> None:
+        """Stop following the viewer's layers."""
+        self.viewer.layers.events.inserted.disconnect(self._on_inserted)
+        self._attached.clear()
+
+    def outdate(self, results) -> None:
+        """Mark the measurement of `results` (a `ResultSet`, or None) outdated: its
+        patterns were edited; the next `follow` removes it and its layers."""
+        if results is not None and results.measured is not None:
+            results.measured.stale = True
+
+    def _on_inserted(self, event) -> None:
+        self._watch(event.value)
+        self._scribbled(event.value)
+
+    def _watch(self, layer) -> None:
+        """A scribbled run's layer: its later runs (new data) outdate too."""
+        meta = layer.metadata.get(METADATA_KEY)
+        if isinstance(meta, dict) and meta.get("role") == SCRIBBLED_ROLE:
+            layer.events.data.connect(lambda *_: self._scribbled(layer))
+
+    def _scribbled(self, layer) -> None:
+        meta = layer.metadata.get(METADATA_KEY)
+        if not (isinstance(meta, dict) and meta.get("role") == SCRIBBLED_ROLE):
+            return
+        for results in list(self._attached.values()):
+            measured = results.measured
+            if measured is not None and not measured.stale and (
+                    results.source.name == meta.get("source")):
+                measured.stale = True
+                if self.on_stale is not None:
+                    self.on_stale()
 
     def measure(self, image_layer, patterns_layer) -> Measured:
         """Measure `patterns_layer` (the segmentation of `image_layer`) and show the layers
@@ -318,14 +367,16 @@ class MeasureController:
         """
         measured.slot, measured.run = slot, run
         results.measured = measured
+        self._attached[id(results.source)] = results
         results.layers.update(measured.layers)
 
     def follow(self, results) -> str:
         """Show the measurement of `results` (None: no image); return the note to show.
 
         A measurement of an older run than the one its patterns layer shows
-        now is removed with its layers (`OUTDATED`); no measurement:
-        `NOT_MEASURED`. Sets `last`.
+        now, or of patterns edited or scribbled since (`Measured.stale`), is
+        removed with its layers (`OUTDATED`); no measurement: `NOT_MEASURED`.
+        Sets `last`.
 
         Parameters
         ----------
@@ -340,7 +391,7 @@ class MeasureController:
         if regions is None or not any(regions is layer for layer in self.viewer.layers):
             results.measured = None  # the user deleted its layers
             return NOT_MEASURED
-        if results.shown(measured.slot) is not measured.run:
+        if measured.stale or results.shown(measured.slot) is not measured.run:
             results.measured = None
             for layer in measured.layers.values():
                 if any(layer is shown for shown in self.viewer.layers):
@@ -362,16 +413,14 @@ class MeasureController:
         return out
 
     def _insert(self, layer, above: str | None):
-        """Add (or replace, by name) `layer`: on top, or directly above the layer named
-        `above` (when it is still there)."""
-        if layer.name in self.viewer.layers:
-            self.viewer.layers.remove(layer.name)
-        names = [lay.name for lay in self.viewer.layers]
-        if above in names:
-            self.viewer.layers.insert(names.index(above) + 1, layer)
-        else:
-            self.viewer.layers.append(layer)
-        return layer
+        """Add (or replace, by name) `layer` to its image's group (`stacking.place`): on
+        top of it, or directly above the image when `above` names it (the maps)."""
+        layers = self.viewer.layers
+        if layer.name in layers:
+            layers.remove(layer.name)
+        name = layer.metadata.get(METADATA_KEY, {}).get("source", above)
+        source = layers[name] if name in layers else None
+        return place(layers, layer, source, low=above is not None)
 
     def columns(self) -> tuple[str, ...]:
         """The table's columns: `TABLE_COLUMNS`, and `POLAR_COLUMNS` when measured."""

@@ -28,6 +28,7 @@ from . import LABEL_OFFSET, METADATA_KEY
 from . import series_edits as edits
 from .layer_io import layer_calibration, result_features
 from .layers import placement, run_metadata
+from .stacking import add_labels
 
 #: at most this many grid points in the scatter plot (a fixed random subset)
 MAX_SCATTER = 4000
@@ -113,8 +114,9 @@ class ScribbleSession:
         if source.ndim not in (2, 3) or source.rgb:
             raise ScribbleError("scribbles are for 2-D grey images and (T, Y, X) series")
         where = placement(source) if source.ndim == 2 else series_placement(source)
-        layer = self.viewer.add_labels(
-            np.zeros(source.data.shape, np.uint8), name=f"{source.name} scribbles",
+        layer = add_labels(
+            self.viewer.layers, source, np.zeros(source.data.shape, np.uint8),
+            name=f"{source.name} scribbles",
             metadata={METADATA_KEY: {"role": "scribbles", "source": source.name}}, **where)
         layer.brush_size = 10
         layer.mode = "paint"
@@ -427,9 +429,9 @@ class ScribbleSession:
         where = placement(source) if source.ndim == 2 else series_placement(source)
         layer = self._find(source, "scribbled patterns")
         if layer is None:
-            layer = self.viewer.add_labels(data, name=f"{source.name} scribbled patterns",
-                                           metadata=meta, features=features,
-                                           opacity=0.5, **where)
+            layer = add_labels(self.viewer.layers, source, data,
+                               name=f"{source.name} scribbled patterns", metadata=meta,
+                               features=features, opacity=0.5, **where)
         else:
             layer.data = data
             layer.metadata = meta
@@ -535,8 +537,9 @@ class ScribbleSession:
         where = placement(target) if target.ndim == 2 else series_placement(target)
         layer = self._find(target, "scribbled patterns")
         if layer is None:
-            return self.viewer.add_labels(data, name=f"{target.name} scribbled patterns",
-                                          metadata=meta, opacity=0.5, **where)
+            return add_labels(self.viewer.layers, target, data,
+                              name=f"{target.name} scribbled patterns", metadata=meta,
+                              opacity=0.5, **where)
         layer.data, layer.metadata = data, meta
         return layer
 

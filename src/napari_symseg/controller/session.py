@@ -43,6 +43,9 @@ class SuggestJob:
         The image or current frame.
     follow_slider : bool
         The reference frames field is empty (kept so when remembered).
+    pick_family : bool
+        The descriptor may change (`napari_symseg.core.suggest.family_for`):
+        the user did not change it by hand since the last Suggest or run.
 
     Attributes
     ----------
@@ -51,8 +54,9 @@ class SuggestJob:
     """
 
     def __init__(self, session: Session, source, params: Params, image,
-                 follow_slider: bool = True) -> None:
+                 follow_slider: bool = True, pick_family: bool = False) -> None:
         self.session, self.source, self.params = session, source, params
+        self.pick_family = pick_family
         self.image = image
         self.follow_slider = follow_slider
         self.changed: dict = {}
@@ -61,7 +65,7 @@ class SuggestJob:
     def steps(self):
         """`suggestion_steps`: yields the suggested `Params`; returns the lattice and the
         image's repeat unit (`repeat_unit`, for the text)."""
-        steps = suggestion_steps(self.image, self.params)
+        steps = suggestion_steps(self.image, self.params, self.pick_family)
         sized = next(steps)  # the sizes (the GUI fills the fields meanwhile)
         yield sized
         found = None
@@ -244,8 +248,10 @@ class Session:
         self.changed(job.source)
         return status
 
-    def start_suggest(self, params: Params, *, follow_slider: bool = True) -> SuggestJob:
-        """A job suggesting sizes for the chosen image (its current frame).
+    def start_suggest(self, params: Params, *, follow_slider: bool = True,
+                      pick_family: bool = False) -> SuggestJob:
+        """A job suggesting sizes for the chosen image (its current frame); with
+        `pick_family` also the descriptor family (`core.suggest.family_for`).
 
         Raises
         ------
@@ -255,7 +261,8 @@ class Session:
         layer = self.source
         if layer is None or layer not in self.viewer.layers:
             raise InputError("choose an image layer first")
-        return SuggestJob(self, layer, params, frame_of(layer, self.viewer), follow_slider)
+        return SuggestJob(self, layer, params, frame_of(layer, self.viewer), follow_slider,
+                          pick_family)
 
     def _on_removed(self, event) -> None:
         job = self.job

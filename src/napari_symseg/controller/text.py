@@ -271,9 +271,13 @@ def suggestion_text(layer, lattice: Any, changed: dict, repeat=None, params=None
     after = "" if lengths is None else _repeat_text(lengths, repeat)
     if (params is not None and params.contrast_features
             and params.descriptor_name == "local_correlation_map"):
-        # the CLI's --auto switches to rotations here; the widget keeps the family it shows
+        # core.suggest.family_for kept translations: the user chose them by hand
         after += (" · part of the image has no lattice (vacuum, amorphous film): the "
-                  "rotations descriptor tells them apart, translations hardly do")
+                  "rotations descriptor tells them apart, translations hardly do (you "
+                  "chose translations: kept)")
+    elif "descriptor_name" in changed:  # core.suggest.family_for switched the family
+        after += (" · descriptor: rotations, as part of the image has no lattice (vacuum, "
+                  "amorphous film): translations hardly tell them apart")
     if not changed:
         return f"{found}: the sizes are already the suggested ones{after}"
     values, parts = dict(changed), []

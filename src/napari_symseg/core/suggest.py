@@ -59,7 +59,9 @@ The rule (also in docs/parameters.md):
 5. **Contrast channels** (``contrast_features``) on when at least 5 % of
    the image shows no lattice (vacuum, amorphous film), off otherwise
    (`coverage`); `suggest_with_reasons` says which and why.
-6. **Family** (only with ``pick_family=True``, the CLI's ``--auto``):
+6. **Family** (`family_for`; only with ``pick_family=True``: the CLI's
+   ``--auto`` without ``--descriptor``, the widget's *Suggest* unless the
+   descriptor was changed by hand since the last Suggest or run):
    translations (the default) become rotations when the contrast channels
    go on. Translation scores are ~0 on vacuum and on amorphous film alike,
    and their hundreds of features outweigh the two contrast channels: on
@@ -394,11 +396,38 @@ def suggest_with_reasons(image, params: Params | None = None,
     sized = params_for_lattice(lattice, img.shape, params)
     contrast, why = suggest_contrast(img, sized, float(lattice.lengths.min()))
     reasons = (str(lattice), why)
-    if pick_family and contrast and params.descriptor_name == TRANSLATIONS:
-        sized = sized.replace(descriptor_name=ROTATIONS)
+    family = family_for(params.descriptor_name, contrast, pick_family)
+    if family != params.descriptor_name:
+        sized = sized.replace(descriptor_name=family)
         reasons += (f"descriptor: rotations ({ROTATIONS}), not translations: their scores "
                     "are ~0 on vacuum and amorphous film alike",)
     return sized.replace(contrast_features=contrast, edge_smoothing=contrast), reasons
+
+
+def family_for(descriptor: str, contrast: bool, pick_family: bool) -> str:
+    """Rule step 6 (module docstring), the one rule of the CLI and the widget: the
+    descriptor family a suggestion uses.
+
+    Parameters
+    ----------
+    descriptor : str
+        The family the parameters have now.
+    contrast : bool
+        The contrast channels go on (part of the image has no lattice).
+    pick_family : bool
+        The family may be changed: not chosen by the user (the CLI's
+        ``--auto`` without ``--descriptor``; the widget's Suggest when the
+        descriptor field was not changed by hand since the last Suggest or run).
+
+    Returns
+    -------
+    str
+        Rotations instead of translations when `contrast` and `pick_family`,
+        else `descriptor`.
+    """
+    if pick_family and contrast and descriptor == TRANSLATIONS:
+        return ROTATIONS
+    return descriptor
 
 
 def suggest_params(image, params: Params | None = None, pick_family: bool = False) -> Params:
