@@ -105,7 +105,10 @@ class HintPanel(Container):
     def chart(self):
         """The silhouette chart (`hint_chart.SilhouetteChart`), made on first use."""
         if self._chart is None:
-            from .hint_chart import SilhouetteChart
+            from .runner import PLOTS_IMPORT
+
+            with PLOTS_IMPORT:
+                from .hint_chart import SilhouetteChart
 
             self._chart = SilhouetteChart(self.viewer)
             self._chart.setToolTip(HINT_HELP)

@@ -49,13 +49,19 @@ class PlotsPanel:
     def dock(self):
         """The `ResultsDock` (created on first use, not necessarily docked)."""
         if self._dock is None:
-            from .plots import ResultsDock
+            from .runner import PLOTS_IMPORT
+
+            with PLOTS_IMPORT:
+                from .plots import ResultsDock
 
             self._dock = ResultsDock(self.viewer, plots=self._plots())
         return self._dock
 
     def _plots(self) -> tuple | None:
-        from .plots import PLOT_KINDS
+        from .runner import PLOTS_IMPORT
+
+        with PLOTS_IMPORT:
+            from .plots import PLOT_KINDS
 
         if not self._made:
             return None
@@ -74,7 +80,10 @@ class PlotsPanel:
         One plot per call, then the dock: call it in idle turns of the event
         loop until it returns False (each part takes 0.1-0.7 s).
         """
-        from .plots import PLOT_KINDS
+        from .runner import PLOTS_IMPORT
+
+        with PLOTS_IMPORT:
+            from .plots import PLOT_KINDS
 
         if self._dock is not None:
             return False

@@ -28,6 +28,12 @@ _NOTHING = object()
 _WARMED = []
 #: Set once the warm-up thread has imported the plots and made its first axes.
 PLOTS_WARM = threading.Event()
+#: Held by whichever thread imports matplotlib (or a module of ours that does): two threads
+#: importing it at once can each be handed the other's partly initialised module
+#: (``ImportError: cannot import name 'Transform' from partially initialized module``,
+#: then napari crashed: the Scribbles dock opened right after the main dock, whose
+#: warm-up thread was importing matplotlib).
+PLOTS_IMPORT = threading.RLock()
 #: Set once the warm-up thread has compiled napari's label kernels (`napari_ready`).
 NAPARI_WARM = threading.Event()
 #: Set once it has also loaded napari's Shapes kernels (`napari_ready("shapes")`).
@@ -218,10 +224,11 @@ def warm_up_plots() -> None:
     is made: a plain Agg figure.
     """
     import numpy as np
-    from matplotlib.figure import Figure
 
-    from . import plots  # noqa: F401  (the module the plots dock is made of)
+    with PLOTS_IMPORT:
+        from matplotlib.figure import Figure
 
+        from . import plots  # noqa: F401  (the module the plots dock is made of)
     figure = Figure(figsize=(3, 2), layout="constrained")
     axes = figure.add_subplot()
     figure.colorbar(axes.imshow(np.zeros((2, 2))))

@@ -20,10 +20,6 @@ from typing import Any
 import napari
 import numpy as np
 from magicgui.widgets import ComboBox, Container, Label, LineEdit, PushButton, SpinBox
-from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-from matplotlib.figure import Figure
-from matplotlib.path import Path as MplPath
-from matplotlib.widgets import LassoSelector
 from napari.layers import Image
 from napari.qt.threading import create_worker
 from qtpy.QtCore import QTimer
@@ -36,7 +32,7 @@ from ..errors import Cancelled, SymsegError
 from .buttons import follow_activity
 from .docks import dock_of, tabify
 from .layout import scroll_area
-from .runner import start_worker
+from .runner import PLOTS_IMPORT, start_worker
 from .stall import next_turn
 
 
@@ -51,6 +47,10 @@ class FeatureScatter(QWidget):
 
     def __init__(self, on_lasso) -> None:
         super().__init__()
+        with PLOTS_IMPORT:  # not while the warm-up thread imports matplotlib (`PLOTS_IMPORT`)
+            from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
+            from matplotlib.figure import Figure
+            from matplotlib.widgets import LassoSelector
         self.figure = Figure(figsize=(3, 3), dpi=90)
         self.canvas = FigureCanvasQTAgg(self.figure)
         self.axes = self.figure.add_subplot(111)
@@ -119,6 +119,8 @@ class FeatureScatter(QWidget):
         """Grid indices of the shown points inside the polygon `vertices` (data coordinates)."""
         if len(self.xy) == 0:
             return np.zeros(0, int)
+        from matplotlib.path import Path as MplPath  # loaded with the scatter's figure
+
         inside = MplPath(vertices).contains_points(self.xy)
         return self.index[inside]
 
