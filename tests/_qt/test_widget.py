@@ -432,8 +432,19 @@ def test_buttons_follow_the_one_activity_of_both_docks(qtbot, viewer_widget):
         assert widget.suggest() is None and "is going on" in widget.status.value
         assert widget.run() is None and "is going on" in widget.status.value
         assert scribbles.run() is None and "is going on" in scribbles.status.value
+        # the Scribbles dock's edit buttons too (a 2-D merge during a run was accepted,
+        # then overwritten by the run's result)
+        edits = (scribbles.merge_button, scribbles.split_button, scribbles.undo_button,
+                 scribbles.add_button, scribbles.names_button, scribbles.apply_button)
+        assert not any(b.enabled for b in edits)
+        assert scribbles.cancel_button.enabled == (kind == "edit")
+        assert scribbles.merge() is None and "is going on" in scribbles.status.value
+        scribbles.undo()
+        assert scribbles.status.value.startswith("undo: ")
         widget.activity.stop(kind)
         assert all(b.enabled for b in buttons.values())
+        assert all(b.enabled for b in edits if b is not scribbles.undo_button)
+        assert not scribbles.cancel_button.enabled
     # a real run: only its Cancel works meanwhile; idle again when it ended
     set_fields(widget, **SMALL)
     worker = widget.run()

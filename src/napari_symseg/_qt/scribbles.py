@@ -204,6 +204,15 @@ class ScribblesWidget(Container):
         viewer.mouse_move_callbacks.append(self._on_mouse_move)
         self.activity = activity_of(viewer)  # the viewer's one activity: Run's state
         follow_activity(self.activity, {"scribbles": self.run_button})
+        # the edit buttons too: greyed while anything goes on (a run, a suggestion, …)
+        self.activity.connect(self._follow_activity)
+        self._follow_activity()
+
+    def _follow_activity(self) -> None:
+        try:
+            self._editing(self.activity.kind is not None)
+        except RuntimeError:  # the dock closed: its Qt objects are deleted
+            self.activity.disconnect(self._follow_activity)
 
     def _join_tabs(self) -> None:
         """Once napari has docked this widget: a tab with our other docks."""
@@ -331,6 +340,10 @@ class ScribblesWidget(Container):
 
     def undo(self, *_: Any) -> None:
         """Undo the last merge / split / rename (a series gets its kept labels back)."""
+        refusal = self.activity.refusal("undo")
+        if refusal is not None:
+            self.status.value = refusal
+            return
         if self.edit_worker is None and self.session.undo() is not None:
             self._refresh("undone")
 
@@ -340,6 +353,10 @@ class ScribblesWidget(Container):
         done here)."""
         if self.edit_worker is not None:
             return None
+        refusal = self.activity.refusal(what)  # a run would overwrite the edit
+        if refusal is not None:
+            self.status.value = refusal
+            return None
         if not self.session.series and kind != "split":
             if self._guard(getattr(self.session, kind), *args) is not None:
                 self._refresh(what)
@@ -348,10 +365,6 @@ class ScribblesWidget(Container):
         steps = self._guard(lambda: self.session.edit_steps(kind, *args,
                                                             cancelled=self._cancelled))
         if steps is None:
-            return None
-        refusal = self.activity.refusal(what)
-        if refusal is not None:
-            self.status.value = refusal
             return None
         self.activity.start("edit")
         self._editing(True)
@@ -396,7 +409,7 @@ class ScribblesWidget(Container):
             button.enabled = not busy
         self.undo_button.enabled = not busy and self.session.history is not None \
             and self.session.history.can_undo
-        self.cancel_button.enabled = busy
+        self.cancel_button.enabled = busy and self.activity.kind == "edit"  # ours only
 
     def _refresh(self, what: str) -> None:
         names = self.session.names()
