@@ -57,8 +57,11 @@ def test_table_and_layers_follow_the_chosen_image_and_run(qtbot, viewer_widget, 
     set_fields(widget, n_patterns=3)
     run_and_wait(qtbot, widget)
     assert section.table.rowCount() == 0 and OUTDATED in section.note.text()
-    for name in ("a regions", "a orientation", "a boundaries"):
-        assert name not in viewer.layers
+    old = [viewer.layers[n] for n in ("a regions", "a orientation", "a boundaries")
+           if n in viewer.layers]
+    assert not any(layer.visible for layer in old)  # hidden at once, removed one per turn
+    qtbot.waitUntil(lambda: not any(n in viewer.layers for n in (
+        "a regions", "a orientation", "a boundaries")), timeout=10_000)
     assert "b regions" in viewer.layers  # b's measurement is b's run's: kept
     widget.image.value = b
     assert _table(section) == rows_b

@@ -152,12 +152,17 @@ class MeasureController:
     on_stale : callable or None
         Called (no arguments) when a scribbled run outdates a measurement, so
         that the panel can `follow` (remove its layers) on the next turn.
+    remove_layers : callable
+        ``remove_layers(layers)`` takes an outdated measurement's layers out of
+        the viewer (here: all at once; the Qt panel hides them at once and
+        removes one per turn of the event loop).
     """
 
     def __init__(self, viewer) -> None:
         self.viewer = viewer
         self.last: Measured | None = None
         self.on_stale = None
+        self.remove_layers = self._remove_now
         self._attached: dict[int, Any] = {}  # id(source) -> ResultSet with a measurement
         viewer.layers.events.inserted.connect(self._on_inserted)
         for layer in viewer.layers:
@@ -393,13 +398,16 @@ class MeasureController:
             return NOT_MEASURED
         if measured.stale or results.shown(measured.slot) is not measured.run:
             results.measured = None
-            for layer in measured.layers.values():
-                if any(layer is shown for shown in self.viewer.layers):
-                    self.viewer.layers.remove(layer)
+            self.remove_layers(list(measured.layers.values()))
             return OUTDATED
         self.last = measured
         return (f"{count(len(measured.regions), 'region')}, "
                 f"{count(len(measured.boundaries), 'boundary')}")
+
+    def _remove_now(self, layers) -> None:
+        for layer in layers:
+            if any(layer is shown for shown in self.viewer.layers):
+                self.viewer.layers.remove(layer)
 
     def _series_regions(self, labels, regions: Table, n_patterns) -> np.ndarray:
         """Persistent region ids per pixel and frame (each frame relabelled)."""
