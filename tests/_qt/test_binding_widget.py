@@ -204,3 +204,23 @@ def test_result_layers_carry_their_sources_units_exactly(qtbot, viewer_widget):
     run_and_wait(qtbot, widget)
     assert all(_units(layer) == ("pixel", "pixel") for layer in viewer.layers)
     assert viewer.layers.extent.units is not None
+
+
+def test_choosing_another_image_mid_run_keeps_the_run_hidden_and_says_whose(
+        qtbot, viewer_widget, errors):
+    """A tester chose another image during a run: the run's patterns showed over it and
+    the status line gave the other image's run summary as if it were this one's."""
+    viewer, widget = viewer_widget
+    a = viewer.add_image(two_phase((512, 512)), name="a")
+    b = viewer.add_image(two_phase((128, 128)), name="b")
+    widget.image.value = a
+    set_fields(widget, **{**SMALL, "stride": 2})
+    widget.run()
+    qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
+    widget.image.value = b
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    assert not viewer.layers["a patterns"].visible
+    assert widget.status.value.startswith("a: ") and "shown when a is chosen" in (
+        widget.status.value)
+    widget.image.value = a
+    assert viewer.layers["a patterns"].visible and errors == []

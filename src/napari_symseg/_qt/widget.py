@@ -510,14 +510,22 @@ class SymsegWidget(QWidget):
 
     def _on_done(self, status: str) -> None:
         """The run ended: idle (``worker`` None) once its results are shown."""
-        preview = getattr(getattr(self._runner, "job", None), "preview", False)
+        job = getattr(self._runner, "job", None)
+        preview = getattr(job, "preview", False)
+        source = getattr(job, "source", None)
 
         def idle() -> None:
             self._runner = self.worker = None
             self.activity.stop("run")
             self.run_button.text = "Run"
             self.progress.visible = False
-            self.status.value = status
+            chosen, text = self.controller.source, status
+            if job is not None and job.complete and chosen is not None and source is not chosen:
+                # another image was chosen during the run: its results stay hidden
+                # until it is chosen again, and the status says whose run ended
+                self._visibility.follow(chosen)
+                text = f"{source.name}: {status} (shown when {source.name} is chosen)"
+            self.status.value = text
             self._preview.run_ended()
             if not preview:  # a preview leaves the selection alone
                 self._select_patterns()
