@@ -70,6 +70,23 @@ def test_suggestion_text_names_what_changed(nm_layer):
     assert "atomic spacing" not in text
 
 
+def test_suggestion_text_shows_the_chosen_familys_fields_in_words(nm_layer):
+    """A tester read "descriptor rotational_symmetry_maximum_pooling, max number of
+    shifts 91, contrast features True" after Suggest chose rotations."""
+    from napari_symseg.core.params import Params
+
+    params = Params(descriptor_name="rotational_symmetry_maximum_pooling", radius=11,
+                    window_x=22, window_y=42, contrast_features=True)
+    changed = {"descriptor_name": params.descriptor_name, "patch_x": 22, "patch_y": 42,
+               "window_x": 22, "window_y": 42, "max_num_points": 91,
+               "contrast_features": True, "edge_smoothing": False}
+    text = suggestion_text(nm_layer, 10.0, changed, params=params)
+    assert "descriptor Rotations (max-pooled)" in text
+    assert "window 22×42" in text and "patch" not in text and "shifts" not in text
+    assert "contrast features on" in text and "edge smoothing off" in text
+    assert "True" not in text and "False" not in text and "rotational_" not in text
+
+
 def test_suggestion_text_warns_of_a_period_no_crystal_has():
     """The Au crop case: a 3.2 px period at 0.0075 nm/px is 0.024 nm, scan noise."""
     au = Image(np.zeros((8, 8)), scale=(0.0075, 0.0075), units=("nm", "nm"))

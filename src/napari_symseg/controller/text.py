@@ -280,7 +280,7 @@ def suggestion_text(layer, lattice: Any, changed: dict, repeat=None, params=None
                   "amorphous film): translations hardly tell them apart")
     if not changed:
         return f"{found}: the sizes are already the suggested ones{after}"
-    values, parts = dict(changed), []
+    values, parts = _shown_changes(changed, params), []
     for pair in ("patch", "window"):  # half sizes along rows x columns
         x, y = values.pop(f"{pair}_x", None), values.pop(f"{pair}_y", None)
         if params is not None and (x is not None or y is not None):
@@ -290,6 +290,25 @@ def suggestion_text(layer, lattice: Any, changed: dict, repeat=None, params=None
     parts += [f"{LABELS.get(name, name.replace('_', ' '))} {value}"
               for name, value in values.items()]
     return f"{found}: " + ", ".join(parts) + after
+
+
+def _shown_changes(changed: dict, params) -> dict:
+    """The changed fields as the widget shows them: only the chosen family's own sizes
+    (not a patch for rotations), the family by its title, switches as on / off."""
+    from ..core.descriptors.registry import FAMILIES
+
+    family = FAMILIES.get(getattr(params, "descriptor_name", None))
+    sizes = {name for other in FAMILIES.values() for name in other.fields}
+    shown = {}
+    for name, value in changed.items():
+        if family is not None and name in sizes and name not in family.fields:
+            continue  # a field the chosen descriptor has not got (hidden in the widget)
+        if name == "descriptor_name" and value in FAMILIES:
+            value = FAMILIES[value].title
+        elif isinstance(value, bool):
+            value = "on" if value else "off"
+        shown[name] = value
+    return shown
 
 
 def count(n: int, word: str) -> str:
