@@ -455,3 +455,19 @@ def test_a_lazily_labelled_series_is_not_edited():
     source = SimpleNamespace(name="v", data=np.zeros((4, 8, 8)))
     with pytest.raises(ScribbleError, match="labelled lazily"):
         ScribbleSession(None).adopt(source, layer, None, SimpleNamespace(model=None), 0)
+
+
+def test_long_texts_and_layer_names_do_not_widen_the_dock(dock, qtbot):
+    """A tester saw the docks widen from 587 to 809 px after a scribbled run (the status
+    line and the long layer names in the choosers), leaving a 211 px wide canvas."""
+    viewer, widget, _ = dock
+    viewer.window.show()  # hidden widgets' layouts do not follow their contents
+    content = widget.scroll.widget()
+    qtbot.wait(50)
+    before = content.minimumSizeHint().width()
+    viewer.add_image(np.zeros((8, 8)), name="a very long layer name " * 6)
+    widget.image.reset_choices()
+    widget.target.reset_choices()
+    widget.status.value = "guided: strokes + EM on 8 PCA components, " * 8
+    qtbot.wait(50)
+    assert content.minimumSizeHint().width() <= before + 5

@@ -61,15 +61,21 @@ def scrolling_column(host: QWidget, essentials: list, buttons: list, below: list
     for part in (main.native, row.native, *(w.native for w in below), collapsible):
         layout.addWidget(part)
     layout.addStretch(1)
-    for combo in content.findChildren(QComboBox):  # a long choice must not widen the dock
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(12)
+    narrow_choices(content)
     scroll = scroll_area(content, keep=(main.native, row.native,
                                         *(w.native for w in below[:2])))
     outer = QVBoxLayout(host)
     outer.setContentsMargins(0, 0, 0, 0)
     outer.addWidget(scroll)
     return scroll, collapsible, (main, row, expert)
+
+
+def narrow_choices(content: QWidget) -> None:
+    """Size every combo box under `content` to 12 characters: a long choice (a layer's
+    name) must not widen the dock."""
+    for combo in content.findChildren(QComboBox):
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(12)
 
 
 def scroll_area(content: QWidget, keep=()) -> QScrollArea:

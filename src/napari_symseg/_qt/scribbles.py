@@ -31,7 +31,7 @@ from ..controller.text import count
 from ..errors import Cancelled, SymsegError
 from .buttons import follow_activity
 from .docks import dock_of, tabify
-from .layout import scroll_area
+from .layout import narrow_choices, scroll_area, wrapping
 from .runner import PLOTS_IMPORT, start_worker
 from .stall import next_turn
 
@@ -167,6 +167,7 @@ class ScribblesWidget(Container):
         self.status = Label(value="paint a few strokes on each pattern (brush label 1 = "
                             "pattern 0, label 2 = pattern 1, …)", name="status",
                             tooltip=ROUTE_HELP)
+        wrapping(self.status)  # a long status (a run's route, names) must not widen the dock
         self.paint_lasso = QCheckBox("lasso paints the brush's label (else highlights)")
         self.scatter = FeatureScatter(self.lasso)
         rows = [self.image, Container(widgets=[self.add_button, self.run_button],
@@ -186,6 +187,7 @@ class ScribblesWidget(Container):
         for part in (self.body.native, self.paint_lasso, self.scatter):
             inner.addWidget(part)
         inner.addStretch(1)
+        narrow_choices(column)
         self.scroll = scroll_area(column)
         self.native.layout().addWidget(self.scroll)
         self.margins = (0, 0, 0, 0)
