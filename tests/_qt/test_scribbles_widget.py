@@ -471,3 +471,32 @@ def test_long_texts_and_layer_names_do_not_widen_the_dock(dock, qtbot):
     widget.status.value = "guided: strokes + EM on 8 PCA components, " * 8
     qtbot.wait(50)
     assert content.minimumSizeHint().width() <= before + 5
+
+
+def test_measure_takes_the_scribbled_patterns_the_user_sees(make_napari_viewer, qtbot):
+    """A tester measured after a scribbled run: the hidden run's patterns were measured,
+    and their regions covered the scribbled result."""
+    from tests._qt.helpers import run_and_wait, set_fields
+
+    viewer = make_napari_viewer()
+    image = viewer.add_image(two_phase(SHAPE, boundary=BOUNDARY), name="img")
+    _, main = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    _, dock = viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
+    main.image.value = dock.image.value = image
+    set_fields(main, n_patterns=2, **SMALL)
+    run_and_wait(qtbot, main)
+    assert main.measure.patterns_layer() is viewer.layers["img patterns"]
+    strokes = dock.add_layer()
+    data = np.zeros(SHAPE, np.uint8)
+    data[40:56, 120:124], data[40:56, 20:24] = 1, 2
+    strokes.data = data
+    _run(dock, qtbot)
+    scribbled = viewer.layers["img scribbled patterns"]
+    assert main.measure.patterns_layer() is scribbled  # shown, the run's patterns hidden
+    worker = main.measure.start()
+    assert worker is not None
+    qtbot.waitUntil(lambda: main.activity.kind is None, timeout=60_000)
+    regions = viewer.layers["img regions"]
+    assert np.array_equal(regions.data > 0, np.asarray(scribbled.data) > 0)
+    scribbled.visible = False  # hidden again: the run's patterns are what is seen
+    assert main.measure.patterns_layer() is viewer.layers["img patterns"]

@@ -31,10 +31,12 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
+from ..controller import METADATA_KEY
 from ..controller.measure import (
     COLUMN_HELP,
     NOT_MEASURED,
     OUTDATED,
+    SCRIBBLED_ROLE,
     TABLE_COLUMNS,
     MeasureController,
 )
@@ -118,8 +120,21 @@ class MeasureSection:
         for slot in ("series", "patterns"):
             layer = layers.get(slot)
             if layer is not None and layer in self.viewer.layers:
-                return layer
+                return self._seen(layer, source)
         return None
+
+    def _seen(self, layer, source):
+        """The patterns the user sees: `layer`, or the image's "scribbled patterns" when
+        they are shown above it (after a scribbled run, which hides `layer`)."""
+        for other in reversed(list(self.viewer.layers)):  # the top first
+            if other is layer:
+                return layer
+            meta = other.metadata.get(METADATA_KEY)
+            if (isinstance(meta, dict) and meta.get("role") == SCRIBBLED_ROLE
+                    and meta.get("source") == source.name and other.visible
+                    and other.ndim == layer.ndim):
+                return other
+        return layer
 
     def start(self):
         """Measure in a thread worker; the layers and the table come when it returns."""
@@ -139,7 +154,9 @@ class MeasureSection:
         slot = "series" if patterns is results.layers.get("series") else "patterns"
         run = results.shown(slot)
         self._cancel = threading.Event()
-        controller, result, cancel = self.controller, getattr(run, "result", None), self._cancel
+        # a scribbled layer is not the run's result (its polarisation does not apply)
+        result = getattr(run, "result", None) if patterns is results.layers.get(slot) else None
+        controller, cancel = self.controller, self._cancel
 
         def work():  # the measurement and its napari layers (made, not added) off the GUI
             return controller.build(controller.compute(source, patterns, result, cancel))

@@ -204,7 +204,7 @@ class SeriesJob(Job):
         if step.stage == "labelling":  # within a frame: a step so that Cancel stops there
             text = f"labelling frame {step.done + 1}/{step.total}"
             return Status(step.fraction, text, text)
-        text = f"frame {step.done}/{step.total}"
+        text = bar = f"frame {step.done}/{step.total}"  # the bar: no note (it cut both ends)
         t = step.frame
         self.area_fraction[t] = step.area_fraction
         if self.layer is None:
@@ -215,7 +215,7 @@ class SeriesJob(Job):
         elif self.session.viewer.dims.ndisplay == 3 or t == self.session.frame_index(self.layer):
             self.layer.refresh()  # other frames are read when the slider gets there
         self.session.events.frame(layer=self.source, frame=t, fractions=step.area_fraction)
-        return Status(step.fraction, text, text)
+        return Status(step.fraction, text, bar)
 
     def _show_layer(self) -> None:
         """Add the series layer, or take over the previous run's (undone on cancel)."""
