@@ -57,9 +57,13 @@ def _mutations(data):
                                                             "values": "abc"}}
     yield "not a model", {**data, "napari_symseg_model": 2}
     yield "a list", [data]
+    # a shift past the window (hypothesis found it: predict then failed in the kernel)
+    far = [[data["params"]["window_x"] + 1, 0], *data["operations"]["values"][1:]]
+    yield "shift past the window", {**data, "operations": {**data["operations"],
+                                                           "values": far}}
 
 
-@pytest.mark.parametrize("case", range(10))
+@pytest.mark.parametrize("case", range(11))
 def test_model_load_checks_the_whole_file(model_dict, tmp_path, case):
     _, bad = list(_mutations(model_dict))[case]
     path = tmp_path / "m.json"

@@ -230,6 +230,13 @@ def _check_model_data(data) -> None:
     values = _array(operations, "values", 2 if pairs else 1, "operations.")
     if values.ndim == 2 and (values.shape[1] != 2 or (values != np.round(values)).any()):
         raise FileFormatError("operations.values must be (n, 2) whole numbers")
+    if kind in ("translation", "polarity") and (
+            np.abs(values[:, 0]).max() > params.window_x
+            or np.abs(values[:, 1]).max() > params.window_y):
+        # grid points keep one window from the border (`translation.margin`): a longer
+        # shift would reach outside the image
+        raise FileFormatError(f"operations.values: a shift is longer than the shift window "
+                              f"({params.window_x}, {params.window_y}) of params")
     n_features = len(values) + n_channels(params)  # scores, then contrast channels
     mean = _array(data["pca"], "mean", 1, "pca.")
     components = _array(data["pca"], "components", 2, "pca.")
