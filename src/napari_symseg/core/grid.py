@@ -116,4 +116,5 @@ class Grid:
             Every image pixel holds the value of its nearest grid point.
         """
         ri, ci = self.nearest_index()
-        return values[ri][:, ci]
+        # np.take: C-contiguous (``values[ri][:, ci]`` is not, and then gets copied)
+        return np.take(np.take(values, ri, axis=0), ci, axis=1)

@@ -144,10 +144,11 @@ def _lloyd(x, centres, max_iter, tol):
     k, d = centres.shape
     labels_old = np.full(len(x), -1, dtype=np.int32)
     strict = False
+    columns = np.ascontiguousarray(x.T)  # bincount copies a strided column on every call
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (returned)
         labels = _nearest(x, centres)
         counts = np.bincount(labels, minlength=k).astype(np.float64)
-        sums = np.stack([np.bincount(labels, weights=x[:, j], minlength=k)
+        sums = np.stack([np.bincount(labels, weights=columns[j], minlength=k)
                          for j in range(d)], axis=1)
         _relocate_empty(x, centres, sums, counts, labels)
         # scikit-learn multiplies by 1 / weight; a centre of no weight stays at 0

@@ -93,8 +93,7 @@ class CovarianceAccumulator:
             self.shift = flat[0].astype(np.float64)
         with single_threaded_blas():
             for i in range(0, len(flat), CHUNK):
-                c = flat[i : i + CHUNK].astype(np.float64)
-                c -= self.shift
+                c = np.subtract(flat[i : i + CHUNK], self.shift, dtype=np.float64)  # one pass
                 self.total += c.sum(axis=0)
                 self.cross += c.T @ c
         self.n += len(flat)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 
 
@@ -65,15 +66,8 @@ class SeparabilityAccumulator:
         if self.shift is None:
             self.shift = x[0].astype(np.float64)
         self.n_k += np.bincount(labels, minlength=len(self.n_k))
-        for sl in _chunks(len(x)):
-            xc = x[sl].astype(np.float64)
-            xc -= self.shift
-            self.peak = np.maximum(self.peak, np.abs(xc).max(axis=0))
-            yc = labels[sl]
-            for k in range(len(self.n_k)):
-                part = xc[yc == k]
-                self.sums[k] += part.sum(axis=0)
-                self.squares[k] += (part * part).sum(axis=0)
+        _class_sums(x, labels.astype(np.int64, copy=False), self.shift, self.sums,
+                    self.squares, self.peak)
 
     def result(self) -> np.ndarray:
         """Separability of every feature, float64 (n_features,)."""
@@ -90,5 +84,18 @@ class SeparabilityAccumulator:
         return np.where(within <= tiny, np.where(between <= tiny, 0.0, np.inf), s)
 
 
-def _chunks(n: int, size: int = 16384):
-    return (slice(i, min(i + size, n)) for i in range(0, n, size))
+@numba.njit(cache=True, nogil=True)
+def _class_sums(x, labels, shift, sums, squares, peak):  # pragma: no cover (compiled)
+    """Add ``x - shift`` (float64) and its squares to row ``labels[i]`` of `sums` /
+    `squares`, and its magnitude to `peak`: one pass over `x`, no temporaries
+    (the boolean copies per class cost more than the sums)."""
+    n, d = x.shape
+    for i in range(n):
+        k = labels[i]
+        for j in range(d):
+            v = np.float64(x[i, j]) - shift[j]
+            sums[k, j] += v
+            squares[k, j] += v * v
+            a = abs(v)
+            if a > peak[j]:
+                peak[j] = a
