@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 #: scikit-learn's defaults
@@ -92,9 +93,10 @@ def kmeans(x: np.ndarray, n_clusters: int, n_init: int = 1, random_state=None,
     x -= mean
     norms = np.einsum("ij,ij->i", x, x)
     best = None
+    scratch = np.empty_like(x)
     for _ in range(n_init):
         centres = _plusplus(x, n_clusters, norms, rng)
-        labels, inertia, centres, n_iter = _lloyd(x, centres, max_iter, tol)
+        labels, inertia, centres, n_iter = _lloyd(x, centres, max_iter, tol, scratch)
         if best is None or (inertia < best[1] and not _same_partition(labels, best[0],
                                                                      n_clusters)):
             best = (labels, inertia, centres, n_iter)
@@ -139,17 +141,43 @@ def _nearest(x, centres):
     return np.argmin(half, axis=1).astype(np.int32)
 
 
-def _lloyd(x, centres, max_iter, tol):
-    """One Lloyd run from `centres`: labels, inertia, centres, iterations."""
+@numba.njit(cache=True, nogil=True)
+def _assign_and_sum(x, centres, centre_norms, labels, sums, counts):  # pragma: no cover
+    """One Lloyd pass: `labels` of the nearest centres (first on ties, by
+    ``|c|^2 - 2 x.c`` as `_nearest`), and each cluster's coordinate sums and
+    count added in the points' order (as ``np.bincount``, so the same bits)."""
+    n, d = x.shape
+    k = len(centres)
+    for i in range(n):
+        best = np.inf
+        pick = 0
+        for j in range(k):
+            dot = 0.0
+            for m in range(d):
+                dot += x[i, m] * centres[j, m]
+            half = centre_norms[j] - 2.0 * dot
+            if half < best:
+                best = half
+                pick = j
+        labels[i] = pick
+        counts[pick] += 1.0
+        for m in range(d):
+            sums[pick, m] += x[i, m]
+
+
+def _lloyd(x, centres, max_iter, tol, scratch=None):
+    """One Lloyd run from `centres`: labels, inertia, centres, iterations
+    (`scratch`: an array like `x` to reuse, see `_inertia`)."""
     k, d = centres.shape
     labels_old = np.full(len(x), -1, dtype=np.int32)
     strict = False
-    columns = np.ascontiguousarray(x.T)  # bincount copies a strided column on every call
+    labels = labels_old.copy()
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (returned)
-        labels = _nearest(x, centres)
-        counts = np.bincount(labels, minlength=k).astype(np.float64)
-        sums = np.stack([np.bincount(labels, weights=columns[j], minlength=k)
-                         for j in range(d)], axis=1)
+        labels_old, labels = labels, labels_old  # (two buffers, swapped)
+        sums = np.zeros((k, d))
+        counts = np.zeros(k)
+        _assign_and_sum(x, centres, np.einsum("ij,ij->i", centres, centres), labels, sums,
+                        counts)
         _relocate_empty(x, centres, sums, counts, labels)
         # scikit-learn multiplies by 1 / weight; a centre of no weight stays at 0
         new = sums * (1.0 / np.where(counts > 0, counts, 1.0))[:, None]
@@ -160,11 +188,20 @@ def _lloyd(x, centres, max_iter, tol):
             break
         if shift <= tol:
             break
-        labels_old = labels
     if not strict:
         labels = _nearest(x, centres)
-    inertia = ((x - centres[labels]) ** 2).sum()
-    return labels, inertia, centres, n_iter
+    return labels, _inertia(x, centres, labels, scratch), centres, n_iter
+
+
+def _inertia(x, centres, labels, scratch=None):
+    """Sum of squared distances of `x` to their centres: ``((x - centres[labels])**2).sum()``
+    (the same bits), in `scratch` (like `x`) if given: a fresh 1.5 MB temporary costs
+    more in page faults than the arithmetic (3.5 vs 0.6 ms on 39k x 5 points)."""
+    buf = np.empty_like(x) if scratch is None else scratch
+    np.take(centres, labels, axis=0, out=buf)
+    np.subtract(x, buf, out=buf)
+    np.multiply(buf, buf, out=buf)
+    return buf.sum()
 
 
 def _relocate_empty(x, centres, sums, counts, labels):
