@@ -51,3 +51,43 @@ def test_fisher_separability_degenerate_features():
     s = fisher_separability(x, labels)
     assert s[0] == 0.0  # constant feature
     assert np.isinf(s[1])  # perfectly separated, no spread
+
+
+def test_separability_fed_in_strided_float32_blocks_matches_formula():
+    # as the labelling stage feeds it: row blocks of (rows, cols, features + extra channels)
+    # float32 descriptors, the extra channels cut off by a view; values far from zero
+    from napari_symseg.core.separability import SeparabilityAccumulator
+
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 3, size=(40, 30))
+    shift = labels[..., None] * np.array([0.0, 0.5, 2.0])
+    x = (1000.0 + rng.normal(size=(40, 30, 3)) + shift).astype(np.float32)
+    padded = np.concatenate([x, np.zeros((40, 30, 2), np.float32)], axis=-1)
+    acc = SeparabilityAccumulator(3, 3)
+    for rows in (slice(0, 7), slice(7, 8), slice(8, 40)):
+        acc.add(padded[rows, :, :3], labels[rows])
+    flat, lab = x.reshape(-1, 3).astype(np.float64), labels.ravel()
+    for j in range(3):
+        mu = flat[:, j].mean()
+        num = sum((lab == k).sum() * (flat[lab == k, j].mean() - mu) ** 2 for k in range(3))
+        den = sum((lab == k).sum() * flat[lab == k, j].var() for k in range(3))
+        assert acc.result()[j] == pytest.approx(num / den, rel=1e-9)
+
+
+def test_pca_over_several_chunks_matches_numpy(monkeypatch):
+    # several chunks and a short last one through the reused float64 buffer
+    from napari_symseg.core import pca
+
+    monkeypatch.setattr(pca, "CHUNK", 64)
+    rng = np.random.default_rng(4)
+    x = (5.0 + rng.normal(size=(1000, 6)) @ rng.normal(size=(6, 6))).astype(np.float32)
+    acc = pca.CovarianceAccumulator(6)
+    acc.add(x[:300])
+    acc.add(x[300:])
+    mean, cov = acc.covariance()
+    x64 = x.astype(np.float64)
+    np.testing.assert_allclose(mean, x64.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(cov, np.cov(x64, rowvar=False), rtol=1e-10, atol=1e-12)
+    model = acc.fit(3)
+    want = ((x64 - model.mean) @ model.components.T).astype(np.float32)
+    np.testing.assert_allclose(model.transform(x), want, rtol=1e-5, atol=1e-5)
