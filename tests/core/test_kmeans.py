@@ -66,3 +66,27 @@ def test_silhouette_scores_share_distances_and_match_sklearn():
         assert score == pytest.approx(sklearn_silhouette(x, labels), abs=1e-12)
     with pytest.raises(ValueError, match="2 distinct"):
         silhouette_scores(x, [np.zeros(len(x), int)])
+
+
+def _same_partition_loop(a, b, k):
+    mapping = [-1] * k
+    for p, q in zip(a.tolist(), b.tolist(), strict=True):
+        if mapping[p] == -1:
+            mapping[p] = q
+        elif mapping[p] != q:
+            return False
+    return True
+
+
+def test_same_partition_matches_the_plain_loop():
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        k, n = int(rng.integers(1, 6)), int(rng.integers(1, 60))
+        a = rng.integers(0, k, n)
+        perm = rng.permutation(k)
+        b = perm[a]  # the same partition renamed
+        if trial % 3:  # and, mostly, broken at a few points
+            b = b.copy()
+            b[rng.integers(0, n, int(rng.integers(1, 3)))] = rng.integers(0, k)
+        assert _same_partition(a, b, k) == _same_partition_loop(a, b, k)
+        assert _same_partition(b, a, k) == _same_partition_loop(b, a, k)

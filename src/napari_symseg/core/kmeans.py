@@ -222,13 +222,17 @@ def _relocate_empty(x, centres, sums, counts, labels):
 
 
 def _same_partition(a, b, k) -> bool:
-    mapping = np.full(k, -1)
-    for p, q in zip(a.tolist(), b.tolist(), strict=True):
-        if mapping[p] == -1:
-            mapping[p] = q
-        elif mapping[p] != q:
-            return False
-    return True
+    """Whether every cluster of `a` (labels 0 .. k-1) lies within one cluster of `b`.
+
+    Vectorised (a loop over the points took ~50 ms on 40k labels): one point's
+    `b` label per cluster of `a`, then every point must agree with it.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        raise ValueError(f"{a.shape} labels against {b.shape}")
+    mapping = np.full(k, -1, dtype=np.int64)
+    mapping[a] = b
+    return bool(np.array_equal(mapping[a], b))
 
 
 def silhouette_score(x: np.ndarray, labels: np.ndarray) -> float:
