@@ -53,8 +53,13 @@ def nearest_distance(features: np.ndarray, centres: np.ndarray) -> np.ndarray:
     out = np.empty(len(flat))
     for i in range(0, len(flat), _CHUNK):
         block = flat[i:i + _CHUNK]
-        d2 = ((block[:, None, :] - c[None, :, :]) ** 2).sum(-1)
-        out[i:i + _CHUNK] = np.sqrt(d2.min(axis=1))
+        best = None
+        for centre in c:  # one centre at a time: no (points, k, d) temporary, the same sums
+            d = block - centre
+            np.multiply(d, d, out=d)
+            d2 = d.sum(axis=1)
+            best = d2 if best is None else np.minimum(best, d2, out=best)
+        out[i:i + _CHUNK] = np.sqrt(best)
     return out.reshape(features.shape[:-1])
 
 
