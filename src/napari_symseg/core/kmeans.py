@@ -1,4 +1,5 @@
-"""k-means (k-means++ seeding, Lloyd iterations) and the mean silhouette, in numpy.
+"""k-means (k-means++ seeding, Lloyd iterations) and the mean silhouette, in numpy
+(each Lloyd pass in one numba loop).
 
 The same algorithm as scikit-learn's ``KMeans(init="k-means++",
 algorithm="lloyd")`` (version 1.x), step for step and with the same random
