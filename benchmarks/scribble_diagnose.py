@@ -193,6 +193,9 @@ def main(argv=None) -> int:
     parser.add_argument("--seeds", default="7000,7002,7012,7013,7014")
     parser.add_argument("--case", type=int, default=4)
     parser.add_argument("--sizes", action="store_true")
+    parser.add_argument("--choose", type=float, default=None,
+                        help="the auto sizes or these times them, whichever run's EM agrees "
+                             "more with its strokes-only fit (`choose_sizes`)")
     parser.add_argument("--variants", action="store_true",
                         help="only the candidate fixes of the EM (`variants`), grid points")
     parser.add_argument("--scale", type=float, default=None,
@@ -212,6 +215,9 @@ def main(argv=None) -> int:
         score_table(parse_seeds(args.seeds), lambda s: cached_run(s, case_index=args.case), run,
                     "variant")
         return 0
+    if args.choose:
+        score_sizes(parse_seeds(args.seeds), args.case, args.choose)
+        return 0
     table: dict[str, list[float]] = {}
     for seed in parse_seeds(args.seeds):
         row = diagnose(seed, args.case)
@@ -226,6 +232,37 @@ def main(argv=None) -> int:
         print(f"| {name} | {np.mean(v):.3f} / {min(v):.3f} | {sum(x < 0.97 for x in v)} "
               f"of {len(v)} |")
     return 0
+
+
+def score_sizes(seeds, case: int, scale: float) -> None:
+    """``--choose``: per seed the EM at the auto sizes and at `scale` times them, and the
+    one whose EM agrees more with its own strokes-only fit (no truth used in the choice);
+    grid points outside the band."""
+    from benchmarks.scribble_consensus import em_fit
+    from benchmarks.scribble_variants import cached_run
+    from napari_symseg.core.scribbles import separating_components
+
+    table: dict[str, list[float]] = {}
+    for seed in seeds:
+        row, agree = {}, {}
+        for name, over in (("auto", None), (f"x{scale}", _overrides(seed, case,
+                                                                   {"scale": scale}))):
+            d = cached_run(seed, case_index=case, overrides=over)
+            cls = d["cls"]
+            kept = separating_components(d["f"][cls > 0], cls[cls > 0], d["n_base"])
+            em, strokes = em_fit(d, kept), em_fit(d, kept, 0)
+            agree[name] = float((em == strokes).mean())
+            row[name] = float((em[d["keep"]] == d["truth"][d["keep"]]).mean())
+        row["chosen"] = row[max(agree, key=agree.get)]  # ties keep the auto sizes
+        print(f"seed {seed}: " + ", ".join(f"{n} {v:.3f}" for n, v in row.items())
+              + " (EM = strokes-only on " + ", ".join(f"{n} {v:.3f}" for n, v in agree.items())
+              + ")", file=sys.stderr, flush=True)
+        for n, v in row.items():
+            table.setdefault(n, []).append(v)
+    print("| sizes | mean / worst | < 0.97 |\n|---|---|---|")
+    for n, v in table.items():
+        print(f"| {n} | {np.mean(v):.3f} / {min(v):.3f} | {sum(x < 0.97 for x in v)} of "
+              f"{len(v)} |")
 
 
 def _overrides(seed: int, case: int, change: dict) -> dict:
