@@ -19,9 +19,9 @@ the descriptor family named in the table) and the same scribbles:
   the first 24 that the strokes separate, whitened by the scribbled
   classes' within-class scatter, scribbled class means as centres, free
   patterns by k-means;
-- ``consensus``: ``seeded`` with `core.scribbles.CONSENSUS` on (the
-  unsupervised partition where the other fits side with it; not adopted,
-  docs/scribbles.md);
+- ``consensus``: ``seeded`` with `scribble_consensus.consensus_fit` in
+  place of the package's fit (the unsupervised partition where the other
+  fits side with it; not adopted, docs/scribbles.md);
 - ``strokes``: the same without the semi-supervised EM (the scribbled
   class means and the strokes' scatter only: the method before the EM,
   ``core.scribbles.EM_ITER = 0``);
@@ -227,13 +227,14 @@ def run_case(case: Case, seed: int, size: int, methods: list[str], fraction: flo
         finally:
             core_scribbles.EM_ITER = em_iter
     if "consensus" in methods:
-        from napari_symseg.core import scribbles as core_scribbles
+        from benchmarks.scribble_consensus import consensus_fit
+        from napari_symseg.core import pipeline
 
-        core_scribbles.CONSENSUS = True
+        fit, pipeline.scribbled_fit = pipeline.scribbled_fit, consensus_fit
         try:
             consensus = segment(image, params, scribbles=scribbles)
         finally:
-            core_scribbles.CONSENSUS = False
+            pipeline.scribbled_fit = fit
     out = {"covered": float((scribbles > 0).mean()),
            "components": guided.pca_components.shape[-1]}
     for method in methods:

@@ -17,9 +17,10 @@ partitions are fitted on them:
   components; ``kmeans``: the unsupervised k-means, numbered by the strokes;
 - ``consensus``: ``kmeans`` when its clusters hold >= 98 % of the strokes
   in their class and it agrees with the witnesses ``strokes`` and
-  ``em-own`` more than ``em`` does (`core.scribbles.consensus`), else
-  ``em``: what `core.scribbles.scribbled_fit` does with ``CONSENSUS`` on
-  (not adopted, docs/scribbles.md);
+  ``em-own`` more than ``em`` does (`consensus`), else ``em``: what
+  `consensus_fit` does in a scribbled run (not adopted, docs/scribbles.md;
+  it was in the package behind ``core.scribbles.CONSENSUS = False`` until
+  the sixth session, and moved here);
 - ``coherence``: among the candidates whose labels keep >= 98 % of the
   strokes, the one whose grid neighbours agree most often;
 - ``medoid``: the candidate among em / strokes / kmeans agreeing most with
@@ -48,6 +49,128 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+#: The unsupervised k-means partition is a candidate only when at least this fraction of
+#: the scribbled grid points lie in their class's cluster (`unsupervised_centres`).
+MIN_STROKE_AGREEMENT = 0.98
+
+
+def consensus_fit(chunks, features, scribbles, params, n_base=None):
+    """`core.scribbles.scribbled_fit` with the consensus: the run's unsupervised k-means
+    partition replaces the EM's where it agrees with the strokes
+    (`unsupervised_centres`) and the strokes-only fit and the EM on the run's own
+    components side with it rather than with the EM (`consensus`). Patched in for
+    ``pipeline.scribbled_fit`` by ``bench_scribbles.py --methods consensus``."""
+    from napari_symseg.core import scribbles as S
+
+    whiten, centres, kept = S.scribbled_fit(chunks, features, scribbles, params, n_base)
+    rest, seeds, classes = S.scribbled_points(chunks, features, scribbles)
+    d = seeds.shape[1]
+    n_base = d if n_base is None else min(n_base, d)
+    own = np.arange(n_base)
+    # k-means on the points the unsupervised run fits (every fit point, grid order)
+    fit_points = np.concatenate([c.fit_part(f)[..., own].reshape(-1, n_base)
+                                 for c, f in zip(chunks, features, strict=True)])
+    km = unsupervised_centres(fit_points, seeds[:, own], classes, params)
+    if km is None:
+        return whiten, centres, kept
+    strokes_w, strokes_c = S._em_fit(rest[:, kept], seeds[:, kept], classes, params, 0)
+    own_w, own_c = S._em_fit(rest[:, own], seeds[:, own], classes, params)
+    pts = np.concatenate([f.reshape(-1, d) for f in features])  # every grid point
+    em = S.nearest(pts @ whiten, centres)
+    witnesses = [S.nearest(pts[:, kept] @ strokes_w, strokes_c),
+                 S.nearest(pts[:, own] @ own_w, own_c)]
+    if consensus(S.nearest(pts[:, own], km), em, witnesses):
+        return (*S.centres_first(np.eye(d)[:, own], km), own)
+    return whiten, centres, kept
+
+
+def unsupervised_centres(features: np.ndarray, seeds: np.ndarray, classes: np.ndarray,
+                         params, min_agreement: float = MIN_STROKE_AGREEMENT
+                         ) -> np.ndarray | None:
+    """The unsupervised run's k-means centres, numbered by the strokes, if they agree.
+
+    k-means on the run's own components (as without scribbles); each
+    scribbled class gets the cluster holding most of its strokes (a
+    one-to-one matching), the other clusters fill the numbers nobody
+    scribbled, smallest first.
+
+    Parameters
+    ----------
+    features : ndarray, (n, d)
+        The points the unsupervised run fits (scribbled or not), on its own
+        components.
+    seeds : ndarray, (m, d)
+        The scribbled points on the same components.
+    classes : ndarray of int, (m,)
+        Their classes, 1 .. n_patterns.
+    params : Params
+        ``n_patterns`` and ``random_state``.
+    min_agreement : float
+        The fraction of the scribbled points that must fall in the cluster
+        of their class.
+
+    Returns
+    -------
+    ndarray, (n_patterns, d) or None
+        The centres in the scribbles' numbering, or None when fewer than
+        `min_agreement` of the scribbled points fall in the cluster of
+        their class (or k-means cannot run).
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    from napari_symseg.core import scribbles as S
+    from napari_symseg.core.clustering import fit_centres
+    from napari_symseg.errors import ClusteringError
+
+    k = params.n_patterns
+    try:
+        km = fit_centres(np.asarray(features, dtype=np.float32), k, params.random_state)
+    except ClusteringError:
+        return None
+    km = np.asarray(km, dtype=np.float64)
+    cluster = S.nearest(seeds, km)
+    y = np.asarray(classes, dtype=np.int64) - 1
+    votes = np.zeros((k, k))
+    np.add.at(votes, (cluster, y), 1)
+    painted = np.unique(y)
+    rows, cols = linear_sum_assignment(-votes[:, painted])
+    out = np.zeros_like(km)
+    out[painted[cols]] = km[rows]
+    left = np.setdiff1d(np.arange(k), rows)
+    if len(left):
+        sizes = np.bincount(S.nearest(features, km), minlength=k)[left]
+        out[np.setdiff1d(np.arange(k), painted)] = km[left[np.argsort(sizes, kind="stable")]]
+    if votes[rows, painted[cols]].sum() < min_agreement * len(y):
+        return None
+    return out
+
+
+def consensus(unsupervised: np.ndarray, em: np.ndarray, witnesses) -> bool:
+    """Whether the unsupervised partition replaces the EM's: the other fits side with it.
+
+    Two other scribbled fits witness: the strokes-only fit and the EM on
+    the run's own components. The unsupervised partition is taken when it
+    agrees with them (the fraction of points labelled alike, summed over
+    the witnesses) more than the EM's does; ties keep the EM. No truth is
+    used; measured in docs/scribbles.md ("The consensus").
+
+    Parameters
+    ----------
+    unsupervised, em : ndarray of int, (n,)
+        Pattern numbers of the same points by the two candidates.
+    witnesses : list of ndarray of int, (n,)
+        Pattern numbers of the same points by the witnesses.
+
+    Returns
+    -------
+    bool
+    """
+    def support(labels):
+        return sum(float((labels == w).mean()) for w in witnesses)
+
+    return support(unsupervised) > support(em)
+
+
 def em_fit(d: dict, kept, iters=None) -> np.ndarray:
     """Grid labels of the strokes' fit refined by the EM on the `kept` components."""
     from napari_symseg.core import scribbles as S
@@ -62,7 +185,7 @@ def kmeans(d: dict) -> np.ndarray:
     from napari_symseg.core import scribbles as S
 
     f, cls, own = d["f"], d["cls"], np.arange(d["n_base"])
-    c = S.unsupervised_centres(f[d["fit"]][:, own], f[cls > 0][:, own], cls[cls > 0],
+    c = unsupervised_centres(f[d["fit"]][:, own], f[cls > 0][:, own], cls[cls > 0],
                                _params(d), min_agreement=0.0)
     return S.nearest(f[..., own].reshape(-1, len(own)), c).reshape(cls.shape)
 
@@ -155,7 +278,7 @@ def per_class(d: dict, kept, shrink: float = 0.5, iters: int = 100) -> np.ndarra
 
 
 def candidates(d: dict, methods: bool = False) -> dict:
-    from napari_symseg.core.scribbles import MIN_STROKE_AGREEMENT, consensus, separating_components
+    from napari_symseg.core.scribbles import separating_components
 
     cls = d["cls"]
     kept = separating_components(d["f"][cls > 0], cls[cls > 0], d["n_base"])

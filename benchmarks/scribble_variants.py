@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+from dataclasses import replace
 from itertools import permutations
 from pathlib import Path
 
@@ -47,9 +48,11 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
-def cached_run(seed: int, size: int = 384, case_index: int | None = None) -> dict:
+def cached_run(seed: int, size: int = 384, case_index: int | None = None,
+               overrides: dict | None = None) -> dict:
     """One scribbled run of the cuboids (or of ``bench_scribbles.cases()[case_index]``);
-    its wide features, strokes and truth on the grid."""
+    its wide features, strokes and truth on the grid (`overrides`: Params fields set
+    after ``--auto``, e.g. other sizes)."""
     from benchmarks import bench_scribbles as bs
     from benchmarks.bench_hard import Case as HardCase
     from benchmarks.bench_hard import band_width
@@ -64,6 +67,8 @@ def cached_run(seed: int, size: int = 384, case_index: int | None = None) -> dic
     image, truth = case.make(seed, size)
     params = suggest_params(image, Params(n_patterns=case.n_patterns,
                                           descriptor_name=case.family))
+    if overrides:
+        params = replace(params, **overrides)
     scribbles = bs.make_scribbles(truth, seed)
     keep = ~boundary_band(truth, band_width(
         image, HardCase(case.name, case.make, case.n_patterns, band=case.band)))
@@ -85,7 +90,8 @@ def cached_run(seed: int, size: int = 384, case_index: int | None = None) -> dic
     at = np.ix_(grid.rows, grid.cols)
     return {"f": seen["features"], "cls": grid_classes(scribbles, grid), "fit": mask,
             "truth": truth[at], "keep": keep[at], "n_base": seen["n_base"],
-            "k": params.n_patterns, "rs": params.random_state}
+            "k": params.n_patterns, "rs": params.random_state, "params": params,
+            "scribbles": scribbles, "truth_px": truth, "keep_px": keep}
 
 
 def em(d: dict, kept, smooth: int = 1, equal_weights: bool = False, per_class: int = 1,

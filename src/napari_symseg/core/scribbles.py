@@ -36,14 +36,6 @@ WIDE_COMPONENTS = 24
 #: A component beyond the run's own PCA components is kept when its scribbled
 #: classes' between-class variance is at least this times their within-class variance.
 MIN_FISHER = 0.5
-#: The unsupervised k-means partition is a candidate only when at least this fraction of
-#: the scribbled grid points lie in their class's cluster (`unsupervised_centres`).
-MIN_STROKE_AGREEMENT = 0.98
-#: Let the unsupervised partition replace the EM's where the other fits side with it
-#: (`consensus`). Off: on the fresh seeds it did not raise the number of seeds at >= 0.97,
-#: the brief's bar for adopting it (docs/scribbles.md, "The consensus, not adopted").
-CONSENSUS = False
-
 
 def check_scribbles(scribbles, image_shape: tuple[int, int], n_patterns: int) -> np.ndarray:
     """Validate scribbles against an image and a number of patterns.
@@ -420,18 +412,8 @@ def split_fit_points(features: np.ndarray, classes: np.ndarray, fit_mask: np.nda
     return features[fit_mask & ~scribbled], features[scribbled], classes[scribbled]
 
 
-def scribbled_fit(chunks, features, scribbles, params, n_base: int | None = None
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Components, whitening and centres of a scribbled fit on one or more images.
-
-    Used by `pipeline.fit_steps`, whose PCA keeps up to `WIDE_COMPONENTS`
-    components when scribbles are given. The fit is the strokes' fit
-    refined by `shared_gaussians` on the components the strokes keep. With
-    `CONSENSUS` on (off by default: not adopted, see docs/scribbles.md)
-    the run's unsupervised k-means partition replaces it where it agrees
-    with the strokes (`unsupervised_centres`) and the strokes-only fit and
-    the EM on the run's own components side with it rather than with the
-    EM (`consensus`): then it is that k-means model, numbered by the strokes.
+def scribbled_points(chunks, features, scribbles):
+    """The scribbled points of one or more images and their unscribbled fit points.
 
     Parameters
     ----------
@@ -441,6 +423,38 @@ def scribbled_fit(chunks, features, scribbles, params, n_base: int | None = None
         Per image, its PCA features.
     scribbles : list of (ndarray or None)
         Per image, checked scribbles of its shape (or None).
+
+    Returns
+    -------
+    unscribbled : ndarray, (n, d)
+        Unscribbled fit points of every image.
+    seeds : ndarray, (m, d)
+    seed_classes : ndarray of int, (m,)
+    """
+    rest, seeds, classes = [], [], []
+    for c, f, s in zip(chunks, features, scribbles, strict=True):
+        cls = np.zeros(c.grid.shape, np.int32) if s is None else grid_classes(s, c.grid)
+        mask = np.zeros(c.grid.shape, bool)
+        c.fit_part(mask)[...] = True
+        x, seed, y = split_fit_points(f, cls, mask)
+        rest.append(x)
+        seeds.append(seed)
+        classes.append(y)
+    return np.concatenate(rest), np.concatenate(seeds), np.concatenate(classes)
+
+
+def scribbled_fit(chunks, features, scribbles, params, n_base: int | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Components, whitening and centres of a scribbled fit on one or more images.
+
+    Used by `pipeline.fit_steps`, whose PCA keeps up to `WIDE_COMPONENTS`
+    components when scribbles are given. The fit is the strokes' fit
+    refined by `shared_gaussians` on the components the strokes keep.
+
+    Parameters
+    ----------
+    chunks, features, scribbles : list
+        Per image, as `scribbled_points`.
     params : Params
         ``n_patterns`` and ``random_state``.
     n_base : int, optional
@@ -452,53 +466,40 @@ def scribbled_fit(chunks, features, scribbles, params, n_base: int | None = None
     whiten : ndarray, (d, d_kept)
         The kept components, whitened by the shared covariance of
         `shared_gaussians` (started from `whitening` of the scribbled
-        points and `seeded_centres`): ``features @ whiten`` (for the
-        k-means model: the run's own components, not whitened).
+        points and `seeded_centres`): ``features @ whiten``.
     centres : ndarray, (n_patterns, d_kept)
-        The means of `shared_gaussians` in the whitened space, or the
-        k-means centres (rotated so the first axes are those the centres
-        differ most along).
+        The means of `shared_gaussians` in the whitened space (rotated so
+        the first axes are those the centres differ most along).
     kept : ndarray of int
-        The kept components (`separating_components`; the first `n_base`
-        for the k-means model).
+        The kept components (`separating_components`).
     """
-    rest, seeds, classes = [], [], []
-    for c, f, s in zip(chunks, features, scribbles, strict=True):
-        cls = np.zeros(c.grid.shape, np.int32) if s is None else grid_classes(s, c.grid)
-        mask = np.zeros(c.grid.shape, bool)
-        c.fit_part(mask)[...] = True
-        x, seed, y = split_fit_points(f, cls, mask)
-        rest.append(x)
-        seeds.append(seed)
-        classes.append(y)
-    seeds, classes = np.concatenate(seeds), np.concatenate(classes)
+    rest, seeds, classes = scribbled_points(chunks, features, scribbles)
     d = seeds.shape[1]
     n_base = d if n_base is None else min(n_base, d)
     kept = separating_components(seeds, classes, n_base)
-    rest = np.concatenate(rest)
     em_w, em_c = _em_fit(rest[:, kept], seeds[:, kept], classes, params)
-    w, centres = np.eye(d)[:, kept] @ em_w, em_c
-    # the unsupervised partition instead, where the other fits side with it (`consensus`):
-    # k-means on the points the unsupervised run fits (every fit point, grid order)
-    own, km = np.arange(n_base), None
-    if CONSENSUS:
-        fit_points = np.concatenate([c.fit_part(f)[..., own].reshape(-1, n_base)
-                                     for c, f in zip(chunks, features, strict=True)])
-        km = unsupervised_centres(fit_points, seeds[:, own], classes, params)
-    if km is not None:
-        strokes_w, strokes_c = _em_fit(rest[:, kept], seeds[:, kept], classes, params, 0)
-        own_w, own_c = ((em_w, em_c) if np.array_equal(kept, own) else
-                        _em_fit(rest[:, own], seeds[:, own], classes, params))
-        pts = np.concatenate([f.reshape(-1, d) for f in features])  # every grid point
-        em = nearest(pts[:, kept] @ em_w, em_c)
-        witnesses = [nearest(pts[:, kept] @ strokes_w, strokes_c),
-                     nearest(pts[:, own] @ own_w, own_c)]
-        if consensus(nearest(pts[:, own], km), em, witnesses):
-            kept, w, centres = own, np.eye(d)[:, own], km
-    # rotate (distances unchanged) so the first axes are those the centres differ most
-    # along: the scatter plot's first two features show the patterns apart
+    return (*centres_first(np.eye(d)[:, kept] @ em_w, em_c), kept)
+
+
+def centres_first(whiten: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`whiten` and `centres` rotated (distances unchanged) so the first axes are those
+    the centres differ most along: the scatter plot's first two features show the
+    patterns apart.
+
+    Parameters
+    ----------
+    whiten : ndarray, (d, e)
+        Features to model space.
+    centres : ndarray, (k, e)
+        Centres in model space.
+
+    Returns
+    -------
+    whiten, centres : ndarray
+        Both rotated by the same orthogonal matrix.
+    """
     rotation = np.linalg.svd(centres - centres.mean(0), full_matrices=True)[2].T
-    return w @ rotation, centres @ rotation, kept
+    return whiten @ rotation, centres @ rotation
 
 
 def _em_fit(rest, seeds, classes, params, max_iter: int | None = None):
@@ -531,92 +532,6 @@ def nearest(features: np.ndarray, centres: np.ndarray) -> np.ndarray:
     f = np.asarray(features, dtype=np.float64)
     c = np.asarray(centres, dtype=np.float64)
     return ((f * f).sum(1)[:, None] - 2 * f @ c.T + (c * c).sum(1)[None]).argmin(1)
-
-
-def unsupervised_centres(features: np.ndarray, seeds: np.ndarray, classes: np.ndarray,
-                         params, min_agreement: float = MIN_STROKE_AGREEMENT
-                         ) -> np.ndarray | None:
-    """The unsupervised run's k-means centres, numbered by the strokes, if they agree.
-
-    k-means on the run's own components (as without scribbles); each
-    scribbled class gets the cluster holding most of its strokes (a
-    one-to-one matching), the other clusters fill the numbers nobody
-    scribbled, smallest first.
-
-    Parameters
-    ----------
-    features : ndarray, (n, d)
-        The points the unsupervised run fits (scribbled or not), on its own
-        components.
-    seeds : ndarray, (m, d)
-        The scribbled points on the same components.
-    classes : ndarray of int, (m,)
-        Their classes, 1 .. n_patterns.
-    params : Params
-        ``n_patterns`` and ``random_state``.
-    min_agreement : float
-        The fraction of the scribbled points that must fall in the cluster
-        of their class.
-
-    Returns
-    -------
-    ndarray, (n_patterns, d) or None
-        The centres in the scribbles' numbering, or None when fewer than
-        `min_agreement` of the scribbled points fall in the cluster of
-        their class (or k-means cannot run).
-    """
-    from scipy.optimize import linear_sum_assignment
-
-    from ..errors import ClusteringError
-    from .clustering import fit_centres
-
-    k = params.n_patterns
-    try:
-        km = fit_centres(np.asarray(features, dtype=np.float32), k, params.random_state)
-    except ClusteringError:
-        return None
-    km = np.asarray(km, dtype=np.float64)
-    cluster = nearest(seeds, km)
-    y = np.asarray(classes, dtype=np.int64) - 1
-    votes = np.zeros((k, k))
-    np.add.at(votes, (cluster, y), 1)
-    painted = np.unique(y)
-    rows, cols = linear_sum_assignment(-votes[:, painted])
-    out = np.zeros_like(km)
-    out[painted[cols]] = km[rows]
-    left = np.setdiff1d(np.arange(k), rows)
-    if len(left):
-        sizes = np.bincount(nearest(features, km), minlength=k)[left]
-        out[np.setdiff1d(np.arange(k), painted)] = km[left[np.argsort(sizes, kind="stable")]]
-    if votes[rows, painted[cols]].sum() < min_agreement * len(y):
-        return None
-    return out
-
-
-def consensus(unsupervised: np.ndarray, em: np.ndarray, witnesses) -> bool:
-    """Whether the unsupervised partition replaces the EM's: the other fits side with it.
-
-    Two other scribbled fits witness: the strokes-only fit and the EM on
-    the run's own components. The unsupervised partition is taken when it
-    agrees with them (the fraction of points labelled alike, summed over
-    the witnesses) more than the EM's does; ties keep the EM. No truth is
-    used; measured in docs/scribbles.md ("The consensus").
-
-    Parameters
-    ----------
-    unsupervised, em : ndarray of int, (n,)
-        Pattern numbers of the same points by the two candidates.
-    witnesses : list of ndarray of int, (n,)
-        Pattern numbers of the same points by the witnesses.
-
-    Returns
-    -------
-    bool
-    """
-    def support(labels):
-        return sum(float((labels == w).mean()) for w in witnesses)
-
-    return support(unsupervised) > support(em)
 
 
 def whitened(pca: PCAModel, whiten: np.ndarray, kept=None) -> PCAModel:
