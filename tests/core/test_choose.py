@@ -98,15 +98,22 @@ def test_a_sharp_split_that_barely_changes_the_scores_loses(monkeypatch):
     assert "score" in picked.reason
 
 
-def test_translations_are_not_tried_where_part_of_the_image_has_no_lattice():
-    # the --auto family rule (suggest step 6): contrast channels on -> rotations, not
-    # translations; the other candidates are still tried and scored
+def test_only_the_family_rules_family_is_tried_where_part_of_the_image_has_no_lattice():
+    # the --auto family rule (suggest step 6): contrast channels on -> rotations; neither
+    # translations nor reflections are tried (they misplace the lattice-free edge while
+    # separating it sharply: docs/robustness.md, issue 13 sixth session)
     rng = np.random.default_rng(0)
     clean = two_phase((160, 160), noise=0.0) + 0.1
     clean[:, :64] = 0.02  # vacuum on the left
     image = rng.poisson(40 * clean).astype(np.float32)
     chosen = choose_descriptor(image, Params(n_patterns=3))
     assert chosen.scores["local_correlation_map"] == -np.inf
-    assert all(np.isfinite(chosen.scores[n]) for n in CANDIDATES[1:])
-    assert chosen.params.descriptor_name != "local_correlation_map"
-    assert chosen.params.contrast_features and "not tried: translations" in chosen.reason
+    assert chosen.scores["reflection_symmetry_maximum_pooling"] == -np.inf
+    assert np.isfinite(chosen.scores["rotational_symmetry_maximum_pooling"])
+    assert chosen.params.descriptor_name == "rotational_symmetry_maximum_pooling"
+    assert chosen.params.contrast_features
+    assert "not tried: translations, reflections" in chosen.reason
+    # a candidate list without rotations: the rest is tried (translations still not)
+    other = choose_descriptor(image, Params(n_patterns=3),
+                              candidates=(CANDIDATES[0], CANDIDATES[2]))
+    assert other.params.descriptor_name == CANDIDATES[2]
