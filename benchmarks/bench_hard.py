@@ -166,7 +166,7 @@ def params_for(image, case: Case, method: str):
         from napari_symseg.core.choose import CANDIDATES, choose_descriptor
 
         return choose_descriptor(image, Params(n_patterns=k),
-                                 candidates=CANDIDATES + ("power_spectrum",)).params
+                                 candidates=(*CANDIDATES, "power_spectrum")).params
     raise ValueError(method)
 
 

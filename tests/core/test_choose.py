@@ -139,7 +139,7 @@ def test_spectrum_correlations_are_the_windows_autocorrelation():
                       for r, c in points])
     got = spectrum_correlations(feats, freqs, (wx, wy))
     h = np.outer(taper(2 * wx + 1), taper(2 * wy + 1))
-    for row, (r, c) in zip(got, points):
+    for row, (r, c) in zip(got, points, strict=True):
         win = image[r - wx: r + wx + 1, c - wy: c + wy + 1]
         spec = np.abs(np.fft.fft2(h * (win - win.mean()))) ** 2
         spec[0, 0] = 0.0

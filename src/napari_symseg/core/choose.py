@@ -37,9 +37,12 @@ The square root: on the design seeds every weight of the score change from
 on carbon, where the vacuum/carbon pair is told apart by the contrast
 channels and changes the scores little); 0.5 is the middle.
 
-Where ``--auto`` turns the contrast channels on (part of the image shows no
-lattice), only the ``--auto`` family rule's family is tried (`suggest_params`
-with ``pick_family``, step 6: rotations). The criterion cannot see a
+Where ``--auto`` itself turns the contrast channels on (part of the image
+shows no lattice: translations' ``--auto`` parameters switch to rotations,
+`suggest_params` with ``pick_family``, step 6), only that family is tried. (The
+contrast rule depends on the family's sizes: with reflections' sizes it also
+fires on some 256² mirror-broken images with a lattice everywhere; those keep
+every candidate.) The criterion cannot see a
 boundary in the wrong place, and next to a region without a lattice the
 families do put it in different places: a Pearson score over a patch that
 straddles the edge is dominated by the side with more variance (film, not
@@ -49,7 +52,7 @@ moves into the vacuum, while its separation only grows. On the
 nanoparticle-on-carbon scenario (design and development seeds 0-2 and 10-14,
 both doses: docs/robustness.md) rotations + contrast were as good or better
 than reflections + contrast on all 16 images (reflections lower by
-0.002-0.016 at 20 counts/px, by 0.02-0.29 at 2000), yet the criterion
+0.006-0.018 at 20 counts/px, by 0.016-0.29 at 2000), yet the criterion
 preferred reflections on 9 of them. Translations + contrast, with the
 edge-preserving smoothing (`core.kuwahara`), split the boundaries sharply and
 won the criterion while merging vacuum and film (0.75 on a design seed).
@@ -75,7 +78,7 @@ from .params import Params
 from .pattern_count import score_change, split_separation
 from .pipeline import segment
 from .result import Result
-from .suggest import TRANSLATIONS, family_for, suggest_params
+from .suggest import TRANSLATIONS, suggest_params
 
 #: The families ``--descriptor auto`` tries, in this order (ties keep the first).
 CANDIDATES = (
@@ -283,10 +286,12 @@ def choose_descriptor(image, params: Params | None = None,
     suggested = {name: suggest_params(image, params.replace(descriptor_name=name),
                                       pick_family=True) for name in candidates}
     # part of the image shows no lattice: the --auto family rule's family alone
+    # --auto's own family rule fired (translations -> rotations: the contrast rule as
+    # --auto applies it; the other families' sizes may turn the channels on elsewhere)
     lattice_free = set()
-    if any(p.contrast_features for p in suggested.values()):
-        lattice_free = {family_for(TRANSLATIONS, contrast=True, pick_family=True)}
-        lattice_free &= set(candidates)  # (empty: not a candidate; the rest is tried)
+    switched = suggested.get(TRANSLATIONS)
+    if switched is not None and switched.descriptor_name != TRANSLATIONS:
+        lattice_free = {switched.descriptor_name} & set(candidates)  # (empty: try the rest)
     for name in candidates:
         chosen = suggested[name]
         if chosen.descriptor_name != name or (lattice_free and name not in lattice_free):
