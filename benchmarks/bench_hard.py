@@ -19,7 +19,8 @@ hint). Methods:
 - ``fft``: the baseline of `benchmarks/fft_baseline.py`;
 - ``psd``: the power-spectrum family with ``--auto`` sizes (a log power, like the baseline);
 - ``choose``: ``--descriptor auto`` (`core.choose.choose_descriptor`: the
-  family with the best separated patterns, ``--auto`` sizes and contrast rule).
+  family with the best separated patterns, ``--auto`` sizes and contrast rule);
+- ``choose4``: the same with the power spectrum as a fourth candidate.
 
 ``auto`` and ``rule`` include the ``--auto`` contrast rule (`core.coverage`)
 from issue 13 on; the "before" numbers of docs/robustness.md were taken with
@@ -161,6 +162,11 @@ def params_for(image, case: Case, method: str):
         from napari_symseg.core.choose import choose_descriptor
 
         return choose_descriptor(image, Params(n_patterns=k)).params
+    if method == "choose4":  # the power spectrum as a fourth candidate (its fair score change)
+        from napari_symseg.core.choose import CANDIDATES, choose_descriptor
+
+        return choose_descriptor(image, Params(n_patterns=k),
+                                 candidates=(*CANDIDATES, "power_spectrum")).params
     raise ValueError(method)
 
 

@@ -98,15 +98,69 @@ def test_a_sharp_split_that_barely_changes_the_scores_loses(monkeypatch):
     assert "score" in picked.reason
 
 
-def test_translations_are_not_tried_where_part_of_the_image_has_no_lattice():
-    # the --auto family rule (suggest step 6): contrast channels on -> rotations, not
-    # translations; the other candidates are still tried and scored
+def test_only_the_family_rules_family_is_tried_where_part_of_the_image_has_no_lattice():
+    # the --auto family rule (suggest step 6): contrast channels on -> rotations; neither
+    # translations nor reflections are tried (they misplace the lattice-free edge while
+    # separating it sharply: docs/robustness.md, issue 13 sixth session)
     rng = np.random.default_rng(0)
     clean = two_phase((160, 160), noise=0.0) + 0.1
     clean[:, :64] = 0.02  # vacuum on the left
     image = rng.poisson(40 * clean).astype(np.float32)
     chosen = choose_descriptor(image, Params(n_patterns=3))
     assert chosen.scores["local_correlation_map"] == -np.inf
-    assert all(np.isfinite(chosen.scores[n]) for n in CANDIDATES[1:])
-    assert chosen.params.descriptor_name != "local_correlation_map"
-    assert chosen.params.contrast_features and "not tried: translations" in chosen.reason
+    assert chosen.scores["reflection_symmetry_maximum_pooling"] == -np.inf
+    assert np.isfinite(chosen.scores["rotational_symmetry_maximum_pooling"])
+    assert chosen.params.descriptor_name == "rotational_symmetry_maximum_pooling"
+    assert chosen.params.contrast_features
+    assert "not tried: translations, reflections" in chosen.reason
+    # a candidate list without rotations: the rest is tried (translations still not)
+    other = choose_descriptor(image, Params(n_patterns=3),
+                              candidates=(CANDIDATES[0], CANDIDATES[2]))
+    assert other.params.descriptor_name == CANDIDATES[2]
+
+
+def test_spectrum_correlations_are_the_windows_autocorrelation():
+    # Wiener-Khinchin against a full 2-D FFT of each tapered, mean-free window (frequency 0
+    # dropped like the features), slow and obviously right
+    from napari_symseg.core.choose import spectrum_correlations
+    from napari_symseg.core.descriptors.power_spectrum import (
+        frequencies,
+        power_spectrum_features,
+        taper,
+    )
+
+    rng = np.random.default_rng(3)
+    image = rng.normal(size=(40, 44))
+    image += np.cos(2 * np.pi * np.arange(44) / 5.0)[None, :]  # a lattice-like stripe
+    wx, wy = 6, 7
+    freqs = frequencies(wx, wy)
+    points = [(10, 12), (25, 30)]
+    feats = np.stack([power_spectrum_features(image, freqs, wx, wy, [r], [c])[0, 0]
+                      for r, c in points])
+    got = spectrum_correlations(feats, freqs, (wx, wy))
+    h = np.outer(taper(2 * wx + 1), taper(2 * wy + 1))
+    for row, (r, c) in zip(got, points, strict=True):
+        win = image[r - wx: r + wx + 1, c - wy: c + wy + 1]
+        spec = np.abs(np.fft.fft2(h * (win - win.mean()))) ** 2
+        spec[0, 0] = 0.0
+        auto = np.real(np.fft.ifft2(spec))
+        auto /= auto[0, 0]
+        ref = [auto[a % (2 * wx + 1), b] for a in range(-wx, wx + 1) for b in range(wy + 1)
+               if (a, b) != (0, 0)]
+        np.testing.assert_allclose(row, ref, atol=1e-4)
+    assert np.max(np.abs(got[0] - got[1])) < 2  # correlations
+
+
+def test_power_spectrum_score_change_is_a_correlation_change_not_one():
+    # a fair power-spectrum score (issue 13): the two phases' autocorrelations differ by
+    # tenths; the same image's one phase cut in two by force changes them by hundredths
+    image = _image()
+    two = segment(image, suggest_params(image, Params(n_patterns=2,
+                                                      descriptor_name="power_spectrum")))
+    (_, change), = pair_measures(two)
+    assert 0.2 < change < 1.0
+    one = image[:, :60]
+    forced = segment(one, suggest_params(one, Params(n_patterns=2,
+                                                     descriptor_name="power_spectrum")))
+    (_, noise), = pair_measures(forced)
+    assert noise < 0.5 * change
