@@ -260,9 +260,11 @@ class MeasureSection:
         name = "" if source is None else f"{source.name}: "
         self.note.setText(name + text)
         if self.worker is None or self.widget.activity.kind != "measure":  # not while measuring
-            shown = self.controller.last is not None or text == OUTDATED
+            # silent until there is something to say; then never blank (an undo after the
+            # edit that removed a measurement: "not measured yet", not an empty line)
+            said = text == OUTDATED or bool(self.status.value)
             self._say(text + MAPS_NOTE if self.controller.last is not None
-                      else text if shown else "")
+                      else text if said else "")
 
     def _say(self, text: str) -> None:
         """Show `text` on the status line (hidden when empty)."""

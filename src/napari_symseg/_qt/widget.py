@@ -401,13 +401,15 @@ class SymsegWidget(QWidget):
         dock.raise_()
         return widget
 
-    def _edited(self) -> None:
-        """An edit of the chosen image's run: hint, plots, status line and table follow."""
+    def _edited(self, labels_changed: bool = True) -> None:
+        """An edit of the chosen image's run: hint, plots, status line and table follow
+        (a measurement too, unless only names changed: it shows pattern numbers)."""
         record = self.controller.current()
         if record is not None and record.summary:
             self.status.value = record.summary
         self._view.request()
-        self.measure.controller.outdate(self.controller.results())  # measured the old ones
+        if labels_changed:  # measured the old ones
+            self.measure.controller.outdate(self.controller.results())
         self.measure.refresh()
 
     def export(self, base) -> list | None:
