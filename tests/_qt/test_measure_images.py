@@ -3,7 +3,8 @@ re-run removes the old measurement, its layers are hidden with the image's other
 
 from benchmarks.measure_scenarios import two_grains
 
-from napari_symseg.controller.measure import NOT_MEASURED, OUTDATED, TABLE_COLUMNS
+from napari_symseg.controller.measure import TABLE_COLUMNS
+from napari_symseg.controller.measure_stale import NOT_MEASURED, OUTDATED
 
 from .helpers import TIMEOUT, run_and_wait, set_fields
 

@@ -32,14 +32,8 @@ from qtpy.QtWidgets import (
 )
 
 from ..controller import METADATA_KEY
-from ..controller.measure import (
-    COLUMN_HELP,
-    NOT_MEASURED,
-    OUTDATED,
-    SCRIBBLED_ROLE,
-    TABLE_COLUMNS,
-    MeasureController,
-)
+from ..controller.measure import COLUMN_HELP, TABLE_COLUMNS, MeasureController
+from ..controller.measure_stale import NOT_MEASURED, OUTDATED, SCRIBBLED_ROLE
 from ..errors import Cancelled, SymsegError
 from .docks import TABLE_DOCK_NAME, add_tabbed
 from .layout import keep_in_view, wrapping
