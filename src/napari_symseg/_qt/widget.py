@@ -433,12 +433,11 @@ class SymsegWidget(QWidget):
     def busy(self, action: str) -> bool:
         """True (and the status says so) while another activity goes on (a run, a
         suggestion, an export, a measurement, an edit, a scribbled run: the viewer's
-        `Activity`): `action` waits for it rather than failing on what it replaces."""
-        refusal = self.activity.refusal(action)
-        if refusal is None:
-            return False
-        self.status.value = refusal
-        return True
+        `Activity.refused`): `action` waits for it rather than failing on what it replaces."""
+        return self.activity.refused(action, self._tell)
+
+    def _tell(self, text: str) -> None:
+        self.status.value = text
 
     def _on_run_clicked(self, *_: Any) -> None:
         if self.worker is not None:
