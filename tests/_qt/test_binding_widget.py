@@ -95,14 +95,19 @@ def test_a_new_image_gets_the_defaults_not_another_images_descriptor(qtbot, view
     assert errors == []
 
 
+
+def start_mid_run(qtbot, widget, source, stride):
+    """Start a run of `source` at `stride` and wait until its descriptors are computing."""
+    widget.image.value = source
+    set_fields(widget, **{**SMALL, "stride": stride})
+    widget.run()
+    qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
+
 def test_deleting_the_image_mid_run_cancels_and_adds_nothing(qtbot, viewer_widget, errors):
     viewer, widget = viewer_widget
     other = viewer.add_image(two_phase((64, 64)), name="other")
     big = viewer.add_image(two_phase((1024, 1024)), name="big")
-    widget.image.value = big
-    set_fields(widget, **{**SMALL, "stride": 1})
-    widget.run()
-    qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
+    start_mid_run(qtbot, widget, big, stride=1)
     viewer.layers.remove(big)
     assert widget.image.value is other  # the chooser moves to an image, never to a result
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
@@ -115,10 +120,7 @@ def test_deleting_the_image_mid_run_cancels_and_adds_nothing(qtbot, viewer_widge
 def test_renaming_the_image_mid_run_follows_it(qtbot, viewer_widget, errors):
     viewer, widget = viewer_widget
     source = viewer.add_image(two_phase((512, 512)), name="img")
-    widget.image.value = source
-    set_fields(widget, **{**SMALL, "stride": 2})
-    widget.run()
-    qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
+    start_mid_run(qtbot, widget, source, stride=2)
     source.name = "renamed"
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
     assert [layer.name for layer in viewer.layers] == [
@@ -213,10 +215,7 @@ def test_choosing_another_image_mid_run_keeps_the_run_hidden_and_says_whose(
     viewer, widget = viewer_widget
     a = viewer.add_image(two_phase((512, 512)), name="a")
     b = viewer.add_image(two_phase((128, 128)), name="b")
-    widget.image.value = a
-    set_fields(widget, **{**SMALL, "stride": 2})
-    widget.run()
-    qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
+    start_mid_run(qtbot, widget, a, stride=2)
     widget.image.value = b
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
     assert not viewer.layers["a patterns"].visible

@@ -136,11 +136,18 @@ def test_all_docks_fit_a_laptop_and_run_stays_in_view(qtbot, make_napari_viewer)
 
     assert not window.tabifiedDockWidgets(dock_of(widget))  # the main dock: no tab
     # the hint's chart is kept in view only when the window has room for it: in a window
-    # 740 px high (a 768 px screen's title bar and task bar) the minimum stays within it --
-    # most runs 652 px, but in 1 of 2-3 it was 756 (the chart kept after the window grew
-    # past 740 for a moment; not understood, closing note of session 24): the bound is the
-    # 768 px screen itself until that is found
-    assert window.minimumSizeHint().height() <= 768
+    # 740 px high (a 768 px screen's title bar and task bar) the minimum stays within it
+    qtbot.wait(100)
+    assert window.minimumSizeHint().height() <= 740
+    # ... also after the window was grown for a moment by a minimum (a dock added, not yet
+    # a tab): Qt's forced height is not room the user gave (it was 756 in 1 of 2-3 runs)
+    kept = widget.scroll.minimumHeight()  # the essentials, not the chart (740 px: no room)
+    window.setMinimumHeight(900)
+    qtbot.waitUntil(lambda: window.height() >= 900, timeout=5_000)
+    window.setMinimumHeight(0)
+    qtbot.wait(200)
+    assert widget.scroll.minimumHeight() == kept  # the chart was not kept (was: +104 px)
+    assert window.minimumSizeHint().height() <= 740
     for width, height in ((1366, 768), (1920, 1080)):
         window.resize(width, height)
         qtbot.wait(200)

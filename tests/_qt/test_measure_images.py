@@ -3,7 +3,8 @@ re-run removes the old measurement, its layers are hidden with the image's other
 
 from benchmarks.measure_scenarios import two_grains
 
-from napari_symseg.controller.measure import NOT_MEASURED, OUTDATED, TABLE_COLUMNS
+from napari_symseg.controller.measure import TABLE_COLUMNS
+from napari_symseg.controller.measure_stale import NOT_MEASURED, OUTDATED
 
 from .helpers import TIMEOUT, run_and_wait, set_fields
 
@@ -65,4 +66,37 @@ def test_table_and_layers_follow_the_chosen_image_and_run(qtbot, viewer_widget, 
     assert "b regions" in viewer.layers  # b's measurement is b's run's: kept
     widget.image.value = b
     assert _table(section) == rows_b
+    assert errors == []
+
+
+def test_a_rename_keeps_the_measurement_an_undo_after_a_merge_says_not_measured(
+        qtbot, viewer_widget, errors):
+    """Names are not measured values (the table shows pattern numbers): a rename keeps
+    the measurement; a merge removes it; the undo after it says "not measured yet"."""
+    viewer, widget = viewer_widget
+    section = widget.measure
+    a = viewer.add_image(two_grains((128, 128), orientations=(10.0, 40.0), tilt=0.0).image,
+                         name="a")
+    widget.image.value = a
+    set_fields(widget, patch_x=8, patch_y=8, window_x=10, window_y=10, stride=4, n_patterns=3)
+    run_and_wait(qtbot, widget)
+    _measure(qtbot, section)
+    rows = _table(section)
+    assert rows and section.status.value.startswith(f"{len(rows)} region")
+    dock = widget.edit_patterns()
+    dock.names.value = "x, y, z"
+    dock.set_names()
+    qtbot.wait(50)
+    assert _table(section) == rows and "a regions" in viewer.layers
+    assert section.controller.last is not None and viewer.layers["a regions"].visible
+    dock.undo()  # the names back: the labels never changed
+    qtbot.wait(50)
+    assert _table(section) == rows and section.controller.last is not None
+    dock.pattern_a.value, dock.pattern_b.value = 0, 1
+    dock.merge()
+    assert section.table.rowCount() == 0 and section.status.value == OUTDATED
+    dock.undo()
+    assert section.status.value == NOT_MEASURED and not section.status.native.isHidden()
+    assert NOT_MEASURED in section.note.text()
+    qtbot.waitUntil(lambda: "a regions" not in viewer.layers, timeout=10_000)
     assert errors == []

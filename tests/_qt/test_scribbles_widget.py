@@ -129,7 +129,10 @@ def test_lasso_paints_or_highlights_and_hover_marks(dock, qtbot):
     assert widget.session.point_at((-100.0, 5.0)) is None
 
 
-def test_the_main_dock_run_uses_the_scribbles_layer(make_napari_viewer, qtbot):
+@pytest.fixture
+def docks_after_a_run(make_napari_viewer, qtbot):
+    """An image "img", the main dock and the Scribbles dock on it, one main run (2
+    patterns): viewer, main dock, Scribbles dock."""
     from tests._qt.helpers import run_and_wait, set_fields
 
     viewer = make_napari_viewer()
@@ -138,16 +141,28 @@ def test_the_main_dock_run_uses_the_scribbles_layer(make_napari_viewer, qtbot):
     _, dock = viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
     main.image.value = dock.image.value = image
     set_fields(main, n_patterns=2, **SMALL)
-    truth = two_phase_truth(SHAPE, BOUNDARY)
     run_and_wait(qtbot, main)
+    return viewer, main, dock
+
+
+def _paint(dock):
+    """Strokes: class 1 on the right phase, class 2 on the left."""
+    strokes = dock.add_layer()
+    data = np.zeros(SHAPE, np.uint8)
+    data[40:56, 120:124] = 1
+    data[40:56, 20:24] = 2
+    strokes.data = data
+
+
+def test_the_main_dock_run_uses_the_scribbles_layer(docks_after_a_run, qtbot):
+    from tests._qt.helpers import run_and_wait
+
+    viewer, main, dock = docks_after_a_run
+    truth = two_phase_truth(SHAPE, BOUNDARY)
     plain = np.array(viewer.layers["img patterns"].data)
     assert (plain == truth + 1).mean() > 0.97  # size order: the left (smaller) phase first
     assert "scribbles" not in main.status.value
-    strokes = dock.add_layer()
-    data = np.zeros(SHAPE, np.uint8)
-    data[40:56, 120:124] = 1  # class 1 on the right phase: pattern 0 on the right
-    data[40:56, 20:24] = 2
-    strokes.data = data
+    _paint(dock)  # class 1 on the right phase: pattern 0 on the right
     run_and_wait(qtbot, main)
     guided = np.array(viewer.layers["img patterns"].data)
     assert (guided == 2 - truth).mean() > 0.97
@@ -473,23 +488,12 @@ def test_long_texts_and_layer_names_do_not_widen_the_dock(dock, qtbot):
     assert content.minimumSizeHint().width() <= before + 5
 
 
-def test_measure_takes_the_scribbled_patterns_the_user_sees(make_napari_viewer, qtbot):
+def test_measure_takes_the_scribbled_patterns_the_user_sees(docks_after_a_run, qtbot):
     """A tester measured after a scribbled run: the hidden run's patterns were measured,
     and their regions covered the scribbled result."""
-    from tests._qt.helpers import run_and_wait, set_fields
-
-    viewer = make_napari_viewer()
-    image = viewer.add_image(two_phase(SHAPE, boundary=BOUNDARY), name="img")
-    _, main = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
-    _, dock = viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
-    main.image.value = dock.image.value = image
-    set_fields(main, n_patterns=2, **SMALL)
-    run_and_wait(qtbot, main)
+    viewer, main, dock = docks_after_a_run
     assert main.measure.patterns_layer() is viewer.layers["img patterns"]
-    strokes = dock.add_layer()
-    data = np.zeros(SHAPE, np.uint8)
-    data[40:56, 120:124], data[40:56, 20:24] = 1, 2
-    strokes.data = data
+    _paint(dock)
     _run(dock, qtbot)
     scribbled = viewer.layers["img scribbled patterns"]
     assert main.measure.patterns_layer() is scribbled  # shown, the run's patterns hidden

@@ -42,3 +42,19 @@ def test_one_activity_per_viewer_and_unknown_kinds_are_refused():
     assert activity_of(viewer) is not activity_of(other)
     with pytest.raises(ValueError):
         Activity().start("paint")
+
+
+def test_the_scribbles_edit_buttons_follow_the_activity_too():
+    from napari_symseg.controller.activity import IDLE_ONLY
+
+    activity = Activity()
+    assert all(activity.enabled(b) for b in IDLE_ONLY) and not activity.enabled("cancel_edit")
+    told = []
+    assert not activity.refused("merge", told.append) and told == []
+    for kind in ACTIVITIES:
+        activity.start(kind)
+        assert not any(activity.enabled(b) for b in IDLE_ONLY)
+        assert activity.enabled("cancel_edit") == (kind == "edit")  # its own edit only
+        assert activity.refused("merge", told.append)
+        assert told[-1] == activity.refusal("merge") and told[-1].startswith("merge: ")
+        activity.stop(kind)

@@ -3,7 +3,8 @@
 import numpy as np
 from napari.components import ViewerModel
 
-from napari_symseg.controller.measure import OUTDATED, MeasureController
+from napari_symseg.controller.measure import MeasureController
+from napari_symseg.controller.measure_stale import OUTDATED
 from napari_symseg.controller.probe import probe_placement
 from napari_symseg.controller.scribbles import ScribbleSession
 from napari_symseg.controller.session import Session

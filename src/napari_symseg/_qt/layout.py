@@ -132,6 +132,13 @@ def keep_if_room(scroll: QScrollArea, row: QWidget) -> None:
     20 px strip), else left to the scrolling column, so that the window never grows
     past a laptop's screen for it.
 
+    The room is judged against the height the window was given, not one it was
+    pushed to by its own minimum: a dock added for a moment (or another widget's
+    minimum) can make Qt grow the window to its minimum; that height never counts,
+    else the row would be kept in it and keep the window's minimum there for good
+    (the window's minimum after Measure at 1366x740: 756 px in 1 of 2-3 runs,
+    652 in the others).
+
     Parameters
     ----------
     scroll : QScrollArea
@@ -145,7 +152,14 @@ def keep_if_room(scroll: QScrollArea, row: QWidget) -> None:
     window = scroll.window()
     if window is not scroll:  # a smaller window: the row is let go again
         window.installEventFilter(fit)
+        if fit.given is None:
+            fit.given, fit._peak = window.height(), _minimum(window)
     fit.fit()
+
+
+def _minimum(window: QWidget) -> int:
+    """The window's minimum height: its layout's, or one set on it."""
+    return max(window.minimumSizeHint().height(), window.minimumHeight())
 
 
 def _height(widget: QWidget) -> int:
@@ -168,6 +182,8 @@ class _Fit(QObject):
         super().__init__(scroll)
         self.scroll, self.content, self.keep = scroll, content, tuple(keep)
         self.optional: tuple = ()  # kept too when the window has room (`keep_if_room`)
+        self.given: int | None = None  # the window's height as given, not as forced
+        self._peak = 0  # the window's highest minimum height since `given` was set
         content.installEventFilter(self)
         self.fit()
 
@@ -197,11 +213,26 @@ class _Fit(QObject):
             return 0
         # the window's minimum height with only `high` kept, plus the optional rows
         base = window.minimumSizeHint().height() - (self.scroll.minimumHeight() - high)
-        return extra if base + extra <= window.height() else 0
+        height = window.height() if self.given is None else min(window.height(), self.given)
+        return extra if base + extra <= height else 0
 
     def eventFilter(self, watched, event) -> bool:
-        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide):
+        kind = event.type()
+        if kind not in (QEvent.Type.Resize, QEvent.Type.LayoutRequest, QEvent.Type.Show,
+                        QEvent.Type.Hide):
+            return False
+        try:
+            window = self.scroll.window()
+        except RuntimeError:  # the dock closed; napari's window lives on
+            watched.removeEventFilter(self)
+            return False
+        if watched is window and kind in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            # the highest minimum the window had since its last given height: Qt's
+            # resize to it (delivered later, maybe after that minimum fell) is forced
+            self._peak = max(self._peak, _minimum(watched))
+            if kind == QEvent.Type.Resize and event.size().height() > self._peak:
+                self.given, self._peak = event.size().height(), _minimum(watched)
             self.fit()
-        elif event.type() == QEvent.Type.Resize and watched is self.scroll.window():
+        elif kind in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide):
             self.fit()
         return False

@@ -32,19 +32,13 @@ from qtpy.QtWidgets import (
 )
 
 from ..controller import METADATA_KEY
-from ..controller.measure import (
-    COLUMN_HELP,
-    NOT_MEASURED,
-    OUTDATED,
-    SCRIBBLED_ROLE,
-    TABLE_COLUMNS,
-    MeasureController,
-)
+from ..controller.measure import COLUMN_HELP, TABLE_COLUMNS, MeasureController
+from ..controller.measure_stale import NOT_MEASURED, OUTDATED, SCRIBBLED_ROLE
 from ..errors import Cancelled, SymsegError
 from .docks import TABLE_DOCK_NAME, add_tabbed
 from .layout import keep_in_view, wrapping
 from .runner import start_worker
-from .stall import next_turn
+from .stall import next_turn, over_turns
 
 __all__ = ["TABLE_DOCK_NAME", "MeasureSection"]
 
@@ -183,21 +177,20 @@ class MeasureSection:
 
     def _remove_per_turn(self, layers) -> None:
         """An outdated measurement's layers: hidden at once, removed one per turn of the
-        event loop (napari removes one in 0.3-0.6 s here; four in one turn froze it
-        1.1-1.8 s at the end of a re-run)."""
-        layers = [layer for layer in layers if any(layer is shown for shown in self.viewer.layers)]
+        event loop (`over_turns`: napari removes one in 0.3-0.6 s here; four in one turn
+        froze it 1.1-1.8 s at the end of a re-run)."""
+        viewer = self.viewer
+        layers = [layer for layer in layers if any(layer is shown for shown in viewer.layers)]
         for layer in layers:
             layer.visible = False
 
-        def step() -> None:
-            layer = layers.pop(0)
-            if any(layer is shown for shown in self.viewer.layers):
-                self.viewer.layers.remove(layer)
-            if layers:
-                next_turn(step)
+        def removing():
+            for layer in layers:
+                if any(layer is shown for shown in viewer.layers):
+                    viewer.layers.remove(layer)
+                yield
 
-        if layers:
-            step()
+        over_turns(removing())
 
     def close(self) -> None:
         """The dock is closing: a series measurement stops before its next frame (a
@@ -213,18 +206,11 @@ class MeasureSection:
         self._say(str(err) if isinstance(err, SymsegError) else
                   f"measurement failed: {type(err).__name__}: {err}")
 
-    def _show(self, computed, results, slot, run, steps=None) -> None:
-        """Add the measurement's layers one per turn of the event loop (`next_turn`: a
+    def _show(self, computed, results, slot, run) -> None:
+        """Add the measurement's layers one per turn of the event loop (`over_turns`: a
         116-frame series' five layers in one turn froze napari 2.4-3.5 s), then the rest."""
-        if not self.widget.alive():
-            return
-        steps = self.controller.show_steps(computed) if steps is None else steps
-        try:
-            next(steps)
-        except StopIteration as done:
-            self._shown(done.value, results, slot, run)
-        else:
-            next_turn(lambda: self._show(computed, results, slot, run, steps))
+        over_turns(self.controller.show_steps(computed), alive=self.widget.alive,
+                   done=lambda measured: self._shown(measured, results, slot, run))
 
     def _shown(self, measured, results, slot, run) -> None:
         self._showing = False
@@ -260,9 +246,11 @@ class MeasureSection:
         name = "" if source is None else f"{source.name}: "
         self.note.setText(name + text)
         if self.worker is None or self.widget.activity.kind != "measure":  # not while measuring
-            shown = self.controller.last is not None or text == OUTDATED
+            # silent until there is something to say; then never blank (an undo after the
+            # edit that removed a measurement: "not measured yet", not an empty line)
+            said = text == OUTDATED or bool(self.status.value)
             self._say(text + MAPS_NOTE if self.controller.last is not None
-                      else text if shown else "")
+                      else text if said else "")
 
     def _say(self, text: str) -> None:
         """Show `text` on the status line (hidden when empty)."""

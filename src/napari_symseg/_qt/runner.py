@@ -22,7 +22,7 @@ from napari.qt.threading import thread_worker
 from qtpy.QtCore import QTimer
 
 from ..controller.runs import Job, Ready, Status
-from .stall import next_turn
+from .stall import next_turn, over_turns
 
 _NOTHING = object()
 _WARMED = []
@@ -303,25 +303,19 @@ class JobRunner:
         if not self._alive() or self._applying is None:
             return
         if napari_ready():
-            next_turn(self._apply_next)
+            over_turns(self._applying, now=False, done=self._applied,
+                       alive=lambda: self._alive() and self._applying is not None)
         else:
             QTimer.singleShot(READY_POLL_MS, self._apply_when_ready)
 
-    def _apply_next(self) -> None:
-        if not self._alive() or self._applying is None:
-            return
-        try:
-            next(self._applying)
-        except StopIteration:
-            self._applying = None
-            # two turns: the layers' first draw (paint events come before timers) is done
-            # before the worker's hint competes with the GUI thread for the interpreter
-            next_turn(lambda: next_turn(self.job.hint_gate.set))
-            if self._returned is not _NOTHING:
-                self.job.returned(self._returned)
-            self._maybe_done()
-            return
-        next_turn(self._apply_next)
+    def _applied(self, _: Any = None) -> None:
+        self._applying = None
+        # two turns: the layers' first draw (paint events come before timers) is done
+        # before the worker's hint competes with the GUI thread for the interpreter
+        next_turn(lambda: next_turn(self.job.hint_gate.set))
+        if self._returned is not _NOTHING:
+            self.job.returned(self._returned)
+        self._maybe_done()
 
     def _on_returned(self, value: Any) -> None:
         if self._applying is None:

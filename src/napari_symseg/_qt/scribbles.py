@@ -205,16 +205,18 @@ class ScribblesWidget(Container):
             viewer.layers.events.removed.connect(combo.reset_choices)
         viewer.mouse_move_callbacks.append(self._on_mouse_move)
         self.activity = activity_of(viewer)  # the viewer's one activity: Run's state
-        follow_activity(self.activity, {"scribbles": self.run_button})
-        # the edit buttons too: greyed while anything goes on (a run, a suggestion, …)
-        self.activity.connect(self._follow_activity)
-        self._follow_activity()
+        # Run and the edit buttons: greyed while anything goes on (a run, a suggestion, …);
+        # Cancel only during this dock's series edit; Undo when there is something to undo
+        self._follow = follow_activity(self.activity, {
+            "scribbles": self.run_button, "merge": self.merge_button,
+            "split": self.split_button, "names": self.names_button,
+            "apply": self.apply_button, "add": self.add_button,
+            "undo": (self.undo_button, lambda: self.session.history is not None
+                     and self.session.history.can_undo),
+            "cancel_edit": self.cancel_button})
 
-    def _follow_activity(self) -> None:
-        try:
-            self._editing(self.activity.kind is not None)
-        except RuntimeError:  # the dock closed: its Qt objects are deleted
-            self.activity.disconnect(self._follow_activity)
+    def _tell(self, text: str) -> None:
+        self.status.value = text
 
     def _join_tabs(self) -> None:
         """Once napari has docked this widget: a tab with our other docks."""
@@ -258,9 +260,7 @@ class ScribblesWidget(Container):
         if source is None:
             self.status.value = "open a 2-D image or a (T, Y, X) series first"
             return None
-        refusal = self.activity.refusal("run with scribbles")
-        if refusal is not None:
-            self.status.value = refusal
+        if self.activity.refused("run with scribbles", self._tell):
             return None
         params = self.session.params_for(source)
         steps = self._guard(lambda: self.session.run_steps(source, params))
@@ -342,9 +342,7 @@ class ScribblesWidget(Container):
 
     def undo(self, *_: Any) -> None:
         """Undo the last merge / split / rename (a series gets its kept labels back)."""
-        refusal = self.activity.refusal("undo")
-        if refusal is not None:
-            self.status.value = refusal
+        if self.activity.refused("undo", self._tell):
             return
         if self.edit_worker is None and self.session.undo() is not None:
             self._refresh("undone")
@@ -355,9 +353,7 @@ class ScribblesWidget(Container):
         done here)."""
         if self.edit_worker is not None:
             return None
-        refusal = self.activity.refusal(what)  # a run would overwrite the edit
-        if refusal is not None:
-            self.status.value = refusal
+        if self.activity.refused(what, self._tell):  # a run would overwrite the edit
             return None
         if not self.session.series and kind != "split":
             if self._guard(getattr(self.session, kind), *args) is not None:
@@ -368,8 +364,7 @@ class ScribblesWidget(Container):
                                                             cancelled=self._cancelled))
         if steps is None:
             return None
-        self.activity.start("edit")
-        self._editing(True)
+        self.activity.start("edit")  # the buttons follow it
         self.status.value = f"{what}…"
         # a short dock (a 768 px screen) scrolls: its progress and Cancel into view
         self.scroll.ensureWidgetVisible(self.status.native)
@@ -396,7 +391,6 @@ class ScribblesWidget(Container):
         if self._cancelled.is_set() and not self.status.value.startswith("edit cancelled"):
             self.status.value = "edit cancelled: the labels are as they were"
         self.edit_worker = None
-        self._editing(False)
         self.activity.stop("edit")
 
     def cancel_edit(self, *_: Any) -> None:
@@ -405,19 +399,11 @@ class ScribblesWidget(Container):
             self._cancelled.set()
             self.edit_worker.quit()
 
-    def _editing(self, busy: bool) -> None:
-        for button in (self.merge_button, self.split_button, self.names_button,
-                       self.apply_button, self.add_button):  # Run: the activity's
-            button.enabled = not busy
-        self.undo_button.enabled = not busy and self.session.history is not None \
-            and self.session.history.can_undo
-        self.cancel_button.enabled = busy and self.activity.kind == "edit"  # ours only
-
     def _refresh(self, what: str) -> None:
         names = self.session.names()
         self.names.value = ", ".join(names)
         self.status.value = f"{what}: {count(len(names), 'pattern')} ({', '.join(names)})"
-        self.undo_button.enabled = self.session.history.can_undo
+        self._follow()  # Undo: something to undo now
         xy, labels, index = self.session.scatter()
         layer = self.session.shown_layer()
         colours = None

@@ -42,6 +42,44 @@ def next_turn(callback) -> None:
     QTimer.singleShot(TURN_MS, callback)
 
 
+def over_turns(steps, alive=lambda: True, done=None, now: bool = True) -> None:
+    """Apply layer changes over turns of the event loop: one step of the generator
+    `steps` per turn (`next_turn` between them), so that the longest freeze is one
+    napari insert or removal, not their sum.
+
+    The run's layers (`napari_symseg._qt.runner`), Measure's layers and the
+    removal of an outdated measurement's layers (`napari_symseg._qt.measure`)
+    go in and out this way.
+
+    Parameters
+    ----------
+    steps : generator
+        Each ``next`` makes one change; its return value goes to `done`.
+    alive : callable
+        Checked before each step: False stops (the dock closed, a cancel).
+    done : callable, optional
+        Called with the generator's return value after its last step.
+    now : bool
+        Make the first step at once (else after a turn too).
+    """
+
+    def step() -> None:
+        if not alive():
+            return
+        try:
+            next(steps)
+        except StopIteration as end:
+            if done is not None:
+                done(end.value)
+            return
+        next_turn(step)
+
+    if now:
+        step()
+    else:
+        next_turn(step)
+
+
 class EventLoopWatch(QObject):
     """Records the gaps between the ticks of a fast timer on the GUI thread.
 

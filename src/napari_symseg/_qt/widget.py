@@ -401,13 +401,15 @@ class SymsegWidget(QWidget):
         dock.raise_()
         return widget
 
-    def _edited(self) -> None:
-        """An edit of the chosen image's run: hint, plots, status line and table follow."""
+    def _edited(self, labels_changed: bool = True) -> None:
+        """An edit of the chosen image's run: hint, plots, status line and table follow
+        (a measurement too, unless only names changed: it shows pattern numbers)."""
         record = self.controller.current()
         if record is not None and record.summary:
             self.status.value = record.summary
         self._view.request()
-        self.measure.controller.outdate(self.controller.results())  # measured the old ones
+        if labels_changed:  # measured the old ones
+            self.measure.controller.outdate(self.controller.results())
         self.measure.refresh()
 
     def export(self, base) -> list | None:
@@ -431,12 +433,11 @@ class SymsegWidget(QWidget):
     def busy(self, action: str) -> bool:
         """True (and the status says so) while another activity goes on (a run, a
         suggestion, an export, a measurement, an edit, a scribbled run: the viewer's
-        `Activity`): `action` waits for it rather than failing on what it replaces."""
-        refusal = self.activity.refusal(action)
-        if refusal is None:
-            return False
-        self.status.value = refusal
-        return True
+        `Activity.refused`): `action` waits for it rather than failing on what it replaces."""
+        return self.activity.refused(action, self._tell)
+
+    def _tell(self, text: str) -> None:
+        self.status.value = text
 
     def _on_run_clicked(self, *_: Any) -> None:
         if self.worker is not None:

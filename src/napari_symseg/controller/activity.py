@@ -15,7 +15,8 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 
-__all__ = ["ACTIVITIES", "BUTTONS", "ENABLED_WHILE", "Activity", "activity_of"]
+__all__ = ["ACTIVITIES", "BUTTONS", "ENABLED_WHILE", "IDLE_ONLY", "ONLY_DURING", "Activity",
+           "activity_of"]
 
 #: The buttons whose state the activity owns (the main dock's, then the Scribbles dock's Run).
 BUTTONS = ("run", "suggest", "export", "edit", "measure", "scribbles")
@@ -26,6 +27,11 @@ ACTIVITIES = {"run": "a run", "suggest": "a suggestion of sizes", "export": "an 
 #: The buttons that stay enabled while each activity goes on (a run's Run is its Cancel).
 ENABLED_WHILE = {"run": ("run",), "suggest": (), "export": (), "measure": (), "edit": (),
                  "scribbles": ()}
+#: The Scribbles dock's edit buttons: enabled only when nothing goes on (Undo also needs
+#: something to undo: the dock's own condition, `napari_symseg._qt.buttons`) ...
+IDLE_ONLY = ("merge", "split", "names", "apply", "add", "undo")
+#: ... and its Cancel: only during its own series edit.
+ONLY_DURING = {"cancel_edit": "edit"}
 
 
 class Activity:
@@ -70,13 +76,18 @@ class Activity:
             self._changed()
 
     def enabled(self, button: str) -> bool:
-        """Whether `button` (one of `BUTTONS`) may be pressed now.
+        """Whether `button` (one of `BUTTONS`, `IDLE_ONLY` or `ONLY_DURING`) may be
+        pressed now.
 
         Parameters
         ----------
         button : str
-            One of `BUTTONS`.
+            One of `BUTTONS`, `IDLE_ONLY` or `ONLY_DURING`.
         """
+        if button in ONLY_DURING:
+            return self.kind == ONLY_DURING[button]
+        if button in IDLE_ONLY:
+            return self.kind is None
         return self.kind is None or button in ENABLED_WHILE[self.kind]
 
     def states(self) -> dict[str, bool]:
@@ -95,6 +106,24 @@ class Activity:
             return None
         cancel = " (or Cancel it)" if self.kind == "run" else ""
         return f"{action}: {ACTIVITIES[self.kind]} is going on: wait for it to finish{cancel}"
+
+    def refused(self, action: str, tell: Callable[[str], None]) -> bool:
+        """True, after `tell` (e.g. a status line's setter) got the `refusal`, while
+        another activity goes on; False when `action` may start. Every dock's entries
+        refuse through this (the main dock's ``busy``, the Scribbles dock's).
+
+        Parameters
+        ----------
+        action : str
+            What the user asked for (e.g. ``"export"``).
+        tell : callable
+            Called with the refusal's text.
+        """
+        refusal = self.refusal(action)
+        if refusal is None:
+            return False
+        tell(refusal)
+        return True
 
     def connect(self, listener: Callable[[], None]) -> None:
         """Call `listener()` whenever the activity changes.

@@ -237,7 +237,7 @@ def _layer_class(layer_type: str) -> type:
             "vectors": layers.Vectors}[layer_type]
 
 
-def apply_spec(layers, source, spec: LayerSpec, old=None, group=()):
+def apply_spec(layers, source, spec: LayerSpec, old=None):
     """Show `spec`: update `old` in place when it fits, else add a layer to `source`'s group.
 
     Parameters
@@ -249,10 +249,8 @@ def apply_spec(layers, source, spec: LayerSpec, old=None, group=()):
     spec : LayerSpec
         What to show.
     old : napari.layers.Layer, optional
-        The layer of the same slot from an earlier run.
-    group : collection of Layer
-        Unused (kept for the callers): the source's group is found from the
-        layers' metadata (`napari_symseg.controller.stacking`).
+        The layer of the same slot from an earlier run. The source's group
+        is found from the layers' metadata (`napari_symseg.controller.stacking`).
 
     Returns
     -------

@@ -27,15 +27,11 @@ probe). The table rows and the links between table and canvas (`region_at`,
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ..core.lattice import metric_period
 from ..core.measure import measure_frame
 from ..core.table import Table
 from ..core.tracking import measure_series
@@ -43,6 +39,16 @@ from ..errors import InputError
 from ..io.measure import spacing_in_units
 from . import LABEL_OFFSET, METADATA_KEY
 from .layer_io import layer_calibration
+from .measure_parts import (
+    add_polarisation,
+    collections_paused,
+    make_layer,
+    orientation_period,
+    region_features,
+    robust_limits,
+    table_cell,
+)
+from .measure_stale import OUTDATED, Staleness
 from .stacking import place
 from .text import count
 
@@ -96,33 +102,9 @@ class Measured:
 
 #: Opacity of the orientation and spacing maps (blending ``translucent``).
 MAP_OPACITY = 0.5
-#: The spacing map's contrast limits: these percentiles of its known values (a few
-#: outliers at boundaries and in regions without a lattice must not flatten the rest).
-SPACING_PERCENTILES = (2.0, 98.0)
 
-#: What the table says for an image without a measurement.
-NOT_MEASURED = "not measured yet: Measure regions"
-#: ... and when its measurement was of an older run (its layers are then removed).
-OUTDATED = ("the patterns changed (a new run, an edit or a scribbled run): the old "
-            "measurement and its layers were removed; Measure regions again")
-#: The role of a scribbled run's layer (a new result of its image: outdates a measurement).
-SCRIBBLED_ROLE = "scribbled patterns"
 #: Columns shown as integers.
 INTEGER_COLUMNS = ("frame", "region", "pattern", "area_px")
-
-
-def _add_polarisation(m, result, shape) -> None:
-    """Add the regions' mean polarisation to `m.regions` for a 2-D polarity `result`."""
-    if (result is None or result.operations.kind != "polarity" or result.image is None
-            or tuple(np.shape(result.image)) != tuple(shape)):
-        return
-    from ..core.descriptors.polarity import region_polarisation
-
-    grid = result.grid
-    on_grid = m.region_labels[np.ix_(grid.rows, grid.cols)]
-    reach = max(result.params.patch_x, result.params.patch_y) / grid.stride
-    m.regions.columns.update(region_polarisation(result.polarisation(), on_grid,
-                                                 m.regions["region"], reach))
 
 
 def patterns_of(layer_data) -> np.ndarray:
@@ -149,9 +131,8 @@ class MeasureController:
     ----------
     last : Measured or None
         The measurement the table shows: the chosen image's (see `follow`).
-    on_stale : callable or None
-        Called (no arguments) when a scribbled run outdates a measurement, so
-        that the panel can `follow` (remove its layers) on the next turn.
+    staleness : Staleness
+        Whether a measurement still holds (`napari_symseg.controller.measure_stale`).
     remove_layers : callable
         ``remove_layers(layers)`` takes an outdated measurement's layers out of
         the viewer (here: all at once; the Qt panel hides them at once and
@@ -161,45 +142,27 @@ class MeasureController:
     def __init__(self, viewer) -> None:
         self.viewer = viewer
         self.last: Measured | None = None
-        self.on_stale = None
         self.remove_layers = self._remove_now
-        self._attached: dict[int, Any] = {}  # id(source) -> ResultSet with a measurement
-        viewer.layers.events.inserted.connect(self._on_inserted)
-        for layer in viewer.layers:
-            self._watch(layer)
+        self.staleness = Staleness(viewer)
 
     def close(self) -> None:
         """Stop following the viewer's layers."""
-        self.viewer.layers.events.inserted.disconnect(self._on_inserted)
-        self._attached.clear()
+        self.staleness.close()
+
+    @property
+    def on_stale(self):
+        """Called (no arguments) when a scribbled run outdates a measurement, so that the
+        panel can `follow` (remove its layers) on the next turn (`Staleness.on_stale`)."""
+        return self.staleness.on_stale
+
+    @on_stale.setter
+    def on_stale(self, call) -> None:
+        self.staleness.on_stale = call
 
     def outdate(self, results) -> None:
         """Mark the measurement of `results` (a `ResultSet`, or None) outdated: its
-        patterns were edited; the next `follow` removes it and its layers."""
-        if results is not None and results.measured is not None:
-            results.measured.stale = True
-
-    def _on_inserted(self, event) -> None:
-        self._watch(event.value)
-        self._scribbled(event.value)
-
-    def _watch(self, layer) -> None:
-        """A scribbled run's layer: its later runs (new data) outdate too."""
-        meta = layer.metadata.get(METADATA_KEY)
-        if isinstance(meta, dict) and meta.get("role") == SCRIBBLED_ROLE:
-            layer.events.data.connect(lambda *_: self._scribbled(layer))
-
-    def _scribbled(self, layer) -> None:
-        meta = layer.metadata.get(METADATA_KEY)
-        if not (isinstance(meta, dict) and meta.get("role") == SCRIBBLED_ROLE):
-            return
-        for results in list(self._attached.values()):
-            measured = results.measured
-            if measured is not None and not measured.stale and (
-                    results.source.name == meta.get("source")):
-                measured.stale = True
-                if self.on_stale is not None:
-                    self.on_stale()
+        labels were edited; the next `follow` removes it and its layers."""
+        self.staleness.outdate(results)
 
     def measure(self, image_layer, patterns_layer) -> Measured:
         """Measure `patterns_layer` (the segmentation of `image_layer`) and show the layers
@@ -254,7 +217,7 @@ class MeasureController:
         if image.ndim == 2:
             with collections_paused():
                 m = measure_frame(image, labels, None, n_patterns)
-            _add_polarisation(m, result, image.shape)
+            add_polarisation(m, result, image.shape)
             regions, boundaries, lines = m.regions, m.boundaries, m.boundary_lines
             region_img, omap, smap, tracks = (m.region_labels, m.orientation_map,
                                               m.spacing_map, None)
@@ -269,10 +232,10 @@ class MeasureController:
         over = {"blending": "translucent", "opacity": MAP_OPACITY, "above": name}
         specs = {
             "regions": ("labels", f"{name} regions", region_img,
-                        {**place, "metadata": meta, "features": _features(regions)}),
+                        {**place, "metadata": meta, "features": region_features(regions)}),
             "orientation": ("image", f"{name} orientation", omap,
                             {**place, "metadata": meta, "colormap": "twilight",
-                             "contrast_limits": (0.0, _period(regions)),
+                             "contrast_limits": (0.0, orientation_period(regions)),
                              "visible": False, **over}),
             "spacing": ("image", f"{name} spacing", smap,
                         {**place, "metadata": {**meta, "value_unit": unit},
@@ -330,7 +293,7 @@ class MeasureController:
         dict
             `computed`.
         """
-        computed["layers"] = {key: _make_layer(*spec) for key, spec in computed["specs"].items()}
+        computed["layers"] = {key: make_layer(*spec) for key, spec in computed["specs"].items()}
         return computed
 
     def show_steps(self, computed: dict):
@@ -347,7 +310,7 @@ class MeasureController:
             From `build` (or `compute`: the layers are then made here).
         """
         made = computed.get("layers") or {
-            key: _make_layer(*spec) for key, spec in computed["specs"].items()}
+            key: make_layer(*spec) for key, spec in computed["specs"].items()}
         layers = {}
         for key, (layer, above) in made.items():
             layers[key] = self._insert(layer, above)
@@ -372,7 +335,7 @@ class MeasureController:
         """
         measured.slot, measured.run = slot, run
         results.measured = measured
-        self._attached[id(results.source)] = results
+        self.staleness.attach(results)
         results.layers.update(measured.layers)
 
     def follow(self, results) -> str:
@@ -390,16 +353,11 @@ class MeasureController:
         """
         self.last = None
         measured = None if results is None else results.measured
-        if measured is None:
-            return NOT_MEASURED
-        regions = measured.layers.get("regions")
-        if regions is None or not any(regions is layer for layer in self.viewer.layers):
-            results.measured = None  # the user deleted its layers
-            return NOT_MEASURED
-        if measured.stale or results.shown(measured.slot) is not measured.run:
-            results.measured = None
+        verdict = self.staleness.verdict(results)
+        if verdict == OUTDATED:
             self.remove_layers(list(measured.layers.values()))
-            return OUTDATED
+        if verdict is not None:
+            return verdict
         self.last = measured
         return (f"{count(len(measured.regions), 'region')}, "
                 f"{count(len(measured.boundaries), 'boundary')}")
@@ -444,7 +402,7 @@ class MeasureController:
         cols = self.last.regions.columns
         out = []
         for i in range(len(self.last.regions)):
-            out.append([_fmt(cols[c][i], c in INTEGER_COLUMNS, c.endswith("magnitude"))
+            out.append([table_cell(cols[c][i], c in INTEGER_COLUMNS, c.endswith("magnitude"))
                         for c in self.columns()])
         return out
 
@@ -495,94 +453,3 @@ class MeasureController:
             step[0] = int(r["frame"][row])
             self.viewer.dims.current_step = tuple(step)
         return region
-
-
-@contextlib.contextmanager
-def collections_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside (``gc.disable``; enabled again after, if it was).
-
-    The boundary tracing (scikit-image's ``find_contours``: a tuple per
-    contour segment, thousands per region, kept until assembled) makes
-    container objects by the hundred thousand; they die by reference
-    counting, but the collections they trigger meanwhile promote them, and
-    every few frames a full collection walked napari's whole heap holding
-    the interpreter (1.6 s at load 8: the GUI frozen). Process-wide while
-    it lasts: cycles made meanwhile (the GUI thread's too) wait for the
-    first collection after it.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _make_layer(kind: str, name: str, data, kwargs: dict) -> tuple[Any, str | None]:
-    """A napari layer of `kind` from a spec of `MeasureController.compute`, and the name of
-    the layer it goes above (the ``above`` keyword; None: on top)."""
-    from napari import layers
-
-    cls = {"labels": layers.Labels, "image": layers.Image, "shapes": layers.Shapes,
-           "tracks": layers.Tracks}[kind]
-    kwargs = dict(kwargs)
-    above = kwargs.pop("above", None)
-    return cls(data, name=name, **kwargs), above
-
-
-def robust_limits(values: np.ndarray) -> tuple[float, float]:
-    """Contrast limits of a map: the `SPACING_PERCENTILES` of its finite values.
-
-    Parameters
-    ----------
-    values : ndarray
-        The map (NaN where unknown).
-
-    Returns
-    -------
-    (float, float)
-        ``lo < hi`` always (``(0, 1)`` for a map without values; a constant
-        map gets ±1 % around its value).
-    """
-    finite = np.asarray(values, np.float64)
-    finite = finite[np.isfinite(finite)]
-    if not finite.size:
-        return 0.0, 1.0
-    lo, hi = (float(v) for v in np.percentile(finite, SPACING_PERCENTILES))
-    if hi <= lo:
-        pad = 0.01 * abs(lo) or 1.0
-        lo, hi = lo - pad, hi + pad
-    return lo, hi
-
-
-def _period(regions: Table) -> float:
-    """The largest rotation period (60, 90 or 180 degrees) of the regions' lattices: the
-    orientation map's range."""
-    periods = [metric_period(a, b, g) for a, b, g in zip(
-        regions["a_px"], regions["b_px"], regions["gamma_deg"], strict=True)
-        if np.isfinite(a)] if len(regions) else []
-    return max(periods, default=180.0)
-
-
-def _features(regions: Table) -> dict:
-    """One features row per region id (napari's Labels features are keyed by ``index``)."""
-    if not len(regions):
-        return {}
-    ids, first = np.unique(regions["region"], return_index=True)
-    cols = {"index": ids}
-    for name in ("pattern", "area_px", "orientation_deg", "a_px", "b_px", "gamma_deg"):
-        cols[name] = np.asarray(regions[name])[first]
-    return cols
-
-
-def _fmt(value, integer: bool = False, significant: bool = False) -> str:
-    """A table cell: integers, 2 decimals (angles, lengths), or 3 significant digits
-    (`significant`: a polarisation magnitude, about 0.01, would read 0.01 everywhere)."""
-    if integer and isinstance(value, (float, np.floating)) and np.isfinite(value):
-        return str(round(float(value)))
-    if isinstance(value, (float, np.floating)):
-        if not np.isfinite(value):
-            return ""
-        return f"{value:.3g}" if significant else f"{value:.2f}"
-    return str(value)

@@ -207,7 +207,7 @@ class Job:
                 self.applied.set()
                 return
             old = results.layers.get(spec.slot)
-            layer = apply_spec(layers, self.source, spec, old, results.result_layers())
+            layer = apply_spec(layers, self.source, spec, old)
             if layer is not old:
                 added.append(layer)
             results.layers[spec.slot] = layer

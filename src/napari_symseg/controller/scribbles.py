@@ -70,6 +70,7 @@ class ScribbleSession:
         self.series_states: list[edits.SeriesState] | None = None  # a series: per result
         self.record = None  # the adopted run's RunRecord: its numbers follow the edits
         self.on_edit = None  # called after an edit of an adopted layer (hint, plots, table)
+        self._labels_key = None  # the labels array the adopted layer shows (`_labels_now`)
         self._coloured = 0  # patterns the adopted layer's colormap has colours for
 
     # ------------------------------------------------------------------ layers
@@ -236,7 +237,9 @@ class ScribbleSession:
         frame : int, optional
             An all-frames run: the frame whose `Result` the edits use.
         on_edit : callable, optional
-            Called with no argument after every edit (the widget refreshes).
+            Called after every edit (the widget refreshes) with one argument:
+            whether the labels changed (False for a rename, or the undo of one:
+            a measurement of the labels still holds).
 
         Raises
         ------
@@ -276,6 +279,7 @@ class ScribbleSession:
         self.record = record
         self.on_edit = on_edit
         self.history = History(result)
+        self._labels_key = self._labels_now()
 
     # ------------------------------------------------------------------ edits
     @property
@@ -287,6 +291,12 @@ class ScribbleSession:
     def series(self) -> bool:
         """Whether the edited result is a (T, Y, X) series (its edits take a worker)."""
         return self.series_states is not None
+
+    def _labels_now(self):
+        """The labels array the current result shows (a rename keeps the same object)."""
+        if self.series_states is not None:
+            return self.series_states[-1].data
+        return None if self.result is None else self.result.labels
 
     def _drop_states(self) -> None:
         for state in self.series_states or []:
@@ -447,6 +457,7 @@ class ScribbleSession:
         from ..io.figure import label_colour_dict
 
         result, layer = self.result, self.target
+        before = self._labels_key
         meta = dict(_role(layer))
         offset = int(meta.get("label_offset", LABEL_OFFSET))
         meta["params"] = result.params.to_dict()
@@ -476,8 +487,9 @@ class ScribbleSession:
         if self.record is not None:
             edited_record(self.record, result.params.n_patterns, fractions,
                           self.history.can_undo)
+        self._labels_key = self._labels_now()
         if self.on_edit is not None:
-            self.on_edit()
+            self.on_edit(self._labels_key is not before)
 
     def apply_steps(self, target):
         """Label another image or series with the current (edited) model: the steps.

@@ -240,7 +240,7 @@ class SeriesJob(Job):
                 results.layers["series"] = old
 
             self._undo.append(restore)
-        layer = apply_spec(layers, self.source, spec, old, results.result_layers())
+        layer = apply_spec(layers, self.source, spec, old)
         results.layers["series"] = layer
         if layer is not old:
             if old is not None:  # replaced (another type or shape): put the old one back
