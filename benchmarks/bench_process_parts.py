@@ -8,7 +8,8 @@ Each trial is a fresh process that does what ``napari-symseg segment img.npy
 -o out.npy`` does (defaults, hint printed), in the same order, timing each
 part: the imports (numpy, scipy, numba, then the rest of the
 command's modules), numba's first dispatch in a process (its typing and
-lowering registries, paid once whatever the kernel), the run (cached kernels
+lowering registries, paid once whatever the kernel; none with
+``numba_start.lean_cache_loads``, as the command does now), the run (cached kernels
 loaded, descriptors, PCA, k-means, labels), the number-of-patterns hint and
 writing the labels. Prints the median wall clock and CPU time (user +
 system, all threads) of every part over ``--repeats`` processes. With
@@ -52,10 +53,17 @@ try:  # as the command does before its first kernel (older sources: not there)
     preload_cython_blas()
 except ImportError:
     pass
+try:  # the command's own process: cached kernels load without numba's registries
+    from napari_symseg.cli.numba_start import lean_cache_loads
+    lean = lean_cache_loads()
+except ImportError:
+    lean = False
 mark("import the rest")
 image = np.load(sys.argv[1])
-from numba.core.registry import cpu_target
-cpu_target.target_context.refresh(); mark("numba first dispatch")
+if not lean:  # else there are no registries to load (a kernel's load is in "run")
+    from numba.core.registry import cpu_target
+    cpu_target.target_context.refresh()
+mark("numba first dispatch")
 result = run(segment_steps(image, Params())); mark("run")
 hint = _hint(result); mark("hint")
 write_labels(sys.argv[2], result.labels, {}, None); mark("write")

@@ -14,7 +14,8 @@ Bad input or parameters: exit code 2, one line on stderr, nothing written.
 
 Modules: `args` (the parser and the `Params` it gives), `segment` (one file),
 `batch` (many files), `progress` (bars on a terminal), `failures` (one-line
-errors), `demo`, `numba_start` (numba's first dispatch without ``scipy.linalg``).
+errors), `demo`, `numba_start` (numba's first dispatch without ``scipy.linalg`` and,
+in the command's own process, cached kernels loaded without numba's registries).
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     int
         The exit code.
     """
-    code = _main(argv)
+    code = _main(argv, own_process=argv is None)
     if argv is None:  # the process's own command (console script, ``python -m``): it ends now
         _skip_final_collections()
     return code
@@ -84,10 +85,10 @@ def _skip_final_collections() -> None:
     gc.freeze()
 
 
-def _main(argv: list[str] | None) -> int:
+def _main(argv: list[str] | None, own_process: bool = False) -> int:
     try:
         with terminating_signals():
-            return _run(argv)
+            return _run(argv, own_process)
     except KeyboardInterrupt:
         print("napari-symseg: interrupted", file=sys.stderr)
         return 130
@@ -96,25 +97,31 @@ def _main(argv: list[str] | None) -> int:
         return 128 + stop.signum
 
 
-def _handler(command: str):
-    """The function running `command`, imported only now (``--help`` imports no numpy)."""
+def _handler(command: str, own_process: bool = False):
+    """The function running `command`, imported only now (``--help`` imports no numpy).
+
+    In the command's own process (`own_process`) cached numba kernels load
+    without numba's registries (`numba_start.lean_cache_loads`).
+    """
     if command == "demo":  # (may open napari in this process: no preload)
         from .demo import cmd_demo
 
         return cmd_demo
-    from .numba_start import preload_cython_blas
+    from .numba_start import lean_cache_loads, preload_cython_blas
 
     preload_cython_blas()  # numba's first dispatch without all of scipy.linalg
+    if own_process:
+        lean_cache_loads()
     from .batch import cmd_segment
 
     return cmd_segment
 
 
-def _run(argv: list[str] | None) -> int:
+def _run(argv: list[str] | None, own_process: bool = False) -> int:
     """Parse and run one command; every error becomes one line and exit code 2."""
     try:
         args = build_parser().parse_args(argv)
-        return _handler(args.command)(args)
+        return _handler(args.command, own_process)(args)
     except Exception as err:  # a bug too is one line, unless asked for the traceback
         if interrupted():  # Ctrl-C inside an extension's import comes out as ImportError
             raise KeyboardInterrupt from err

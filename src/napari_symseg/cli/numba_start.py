@@ -1,4 +1,4 @@
-"""Numba's first dispatch in a command's process, without importing all of ``scipy.linalg``.
+"""Numba's first dispatch in a command's process: no ``scipy.linalg``, no registries.
 
 The first call of any numba kernel in a process, even one loaded from numba's
 on-disk cache, loads numba's typing and lowering registries
@@ -20,6 +20,17 @@ and ``scipy.linalg`` if it is imported later (its Cython modules import
 ``scipy.linalg`` the attribute ``scipy.linalg.cython_blas`` is not set on the
 package. That is why only ``napari-symseg segment`` calls it (our own process),
 never the napari widget nor ``demo`` (a process shared with other plugins).
+
+`lean_cache_loads` goes one step further, in the command's own process only
+(``main()`` without arguments): a kernel loaded from numba's on-disk cache
+is machine code that needs numba's runtime (NRT) but none of its typing and
+lowering registries, which numba's cache loader nevertheless loads first
+(``Cache.load_overload`` calls ``target_context.refresh()``: ~40 modules
+imported and every registry installed, ~0.2-0.3 s of CPU). With it the loader
+initialises the runtime only. A kernel that is not in the cache is compiled
+as before: numba's compiler refreshes the registries itself
+(``CompilerBase.__init__``), so nothing is lost, only postponed to where it
+is needed. Measured: docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -60,4 +71,41 @@ def preload_cython_blas() -> bool:
     except Exception:  # numba then imports it its own way
         sys.modules.pop(NAME, None)
         return False
+    return True
+
+
+def lean_cache_loads() -> bool:
+    """Load cached numba kernels without numba's typing and lowering registries.
+
+    Replaces ``numba.core.caching.Cache.load_overload`` (for this process)
+    by the same load with ``rtsys.initialize`` instead of the full
+    ``target_context.refresh()`` (module docstring). Does nothing when numba
+    lacks the methods it relies on (another numba version: the cache then
+    loads as numba does), or when already done.
+
+    Returns
+    -------
+    bool
+        Whether the loader was replaced here.
+    """
+    try:
+        from numba.core import caching
+        from numba.core.runtime import rtsys
+    except ImportError:
+        return False
+    cache = caching.Cache
+    if getattr(cache.load_overload, "lean", False) or not all(
+            hasattr(cache, name) for name in ("_load_overload",
+                                              "_guard_against_spurious_io_errors")):
+        return False
+
+    def load_overload(self, sig, target_context):
+        rtsys.initialize(target_context)  # all the cached machine code needs of the refresh
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)
+        return None  # an I/O error swallowed by the guard: compiled instead, as in numba
+
+    load_overload.lean = True
+    load_overload.__doc__ = cache.load_overload.__doc__
+    cache.load_overload = load_overload
     return True

@@ -336,7 +336,7 @@ def result_features(result) -> np.ndarray:
     return features
 
 
-def results_hint(results, k_max: int = 6) -> PatternCountHint:
+def results_hint(results, k_max: int = 6, full: bool = True) -> PatternCountHint:
     """The number-of-patterns hint of one result, or of the reference frames of a series.
 
     The one rule behind `Result.pattern_count_hint` (one result) and the
@@ -352,6 +352,9 @@ def results_hint(results, k_max: int = 6) -> PatternCountHint:
         Results of one model on images of the same shape (at least one).
     k_max : int
         Largest number of patterns tried.
+    full : bool
+        Every score (the widget's chart); False: only those the suggestion
+        needs (`pattern_count_hint`; the command's note).
 
     Returns
     -------
@@ -367,7 +370,8 @@ def results_hint(results, k_max: int = 6) -> PatternCountHint:
         axes = first.model.pca.components
         n_scores = axes.shape[1] - n_channels(first.params)
     return pattern_count_hint(features if len(results) > 1 else features[0], k_max,
-                              first.params.random_state, axes=axes, n_scores=n_scores)
+                              first.params.random_state, axes=axes, n_scores=n_scores,
+                              full=full)
 
 
 def pattern_count_hint(
@@ -378,6 +382,7 @@ def pattern_count_hint(
     n_references: int = 8,
     axes: np.ndarray | None = None,
     n_scores: int | None = None,
+    full: bool = True,
 ) -> PatternCountHint:
     """Suggest a number of patterns from the PCA features.
 
@@ -400,6 +405,13 @@ def pattern_count_hint(
     n_scores : int, optional
         How many of the features are symmetry scores (the first ones; the
         rest, contrast channels, do not count). Default: all.
+    full : bool
+        Compute every score. False: only those the suggestion depends on,
+        given the best two-pattern split's tests (`_needed`): the gap
+        statistic and the silhouettes left out are NaN; ``suggested``,
+        ``separation``, ``score_change``, ``scan_drift`` and the text are the
+        same as with ``full=True`` (the same fits with the same seeds; the
+        gap's reference data are drawn last).
 
     Returns
     -------
@@ -433,34 +445,65 @@ def pattern_count_hint(
     drift = False
     with single_threaded_blas():
         if k_max >= 2:
-            scored = {}  # k -> labels with two clusters or more
-            for k in ks[1:]:
-                fitted = _kmeans(x, k, seed)
-                labels = fitted.labels_
-                if k == 2:
-                    spatial = grid if grid.ndim >= 3 else grid.reshape(-1, grid.shape[-1])
-                    separation = split_separation(spatial, fitted.cluster_centers_)
-                    drift = slow_axis_drift(grid, fitted.cluster_centers_)
-                    if axes is not None:
-                        change = score_change(fitted.cluster_centers_, axes, n_scores)
-                if len(np.unique(labels)) > 1:
-                    scored[k] = labels
-            if scored:  # the pairwise distances once for every k
-                silhouette[np.array(list(scored)) - 1] = silhouette_scores(x, scored.values())
-            lo, hi = x.min(axis=0), x.max(axis=0)
-            observed = np.array([_log_dispersion(x, k, seed) for k in (1, 2)])
-            reference = np.array([
-                [_log_dispersion(ref, k, seed) for k in (1, 2)]
-                for ref in (rng.uniform(lo, hi, size=x.shape) for _ in range(n_references))
-            ])
-            gap = reference.mean(axis=0) - observed
-            error = reference.std(axis=0) * np.sqrt(1 + 1 / n_references)
+            fitted = _kmeans(x, 2, seed)  # the best two-pattern split and its tests
+            spatial = grid if grid.ndim >= 3 else grid.reshape(-1, grid.shape[-1])
+            separation = split_separation(spatial, fitted.cluster_centers_)
+            drift = slow_axis_drift(grid, fitted.cluster_centers_)
+            if axes is not None:
+                change = score_change(fitted.cluster_centers_, axes, n_scores)
+            need_gap, need_silhouette = (True, True) if full else \
+                _needed(separation, change, drift)
+            if need_gap:
+                lo, hi = x.min(axis=0), x.max(axis=0)
+                observed = np.array([_log_dispersion(x, k, seed) for k in (1, 2)])
+                reference = np.array([
+                    [_log_dispersion(ref, k, seed) for k in (1, 2)]
+                    for ref in (rng.uniform(lo, hi, size=x.shape) for _ in range(n_references))
+                ])
+                gap = reference.mean(axis=0) - observed
+                error = reference.std(axis=0) * np.sqrt(1 + 1 / n_references)
+            else:
+                gap = error = np.full(2, np.nan)
+            noise = bool(gap[0] >= gap[1] - error[1])
+            if need_silhouette and (full or not _one(False, noise, separation, change, drift)):
+                scored = {}  # k -> labels with two clusters or more
+                for k in ks[1:]:
+                    labels = (fitted if k == 2 else _kmeans(x, k, seed)).labels_
+                    if len(np.unique(labels)) > 1:
+                        scored[k] = labels
+                if scored:  # the pairwise distances once for every k
+                    silhouette[np.array(list(scored)) - 1] = silhouette_scores(
+                        x, scored.values())
     degenerate = k_max == 1 or np.all(np.isnan(silhouette))
     noise = gap[0] >= gap[1] - error[1]
-    drifting = separation < MIN_SEPARATION
-    distinct = change >= MIN_SCORE_CHANGE  # False when not measured (NaN)
-    scan_drift = bool(drifting and drift and not change >= MAX_DRIFT_CHANGE)
-    one = degenerate or ((noise or drifting) and (scan_drift or not distinct))
+    one = _one(degenerate, noise, separation, change, drift)
+    scan_drift = _scan_drift(separation, change, drift)
     suggested = 1 if one else int(np.nanargmax(silhouette) + 1)
     return PatternCountHint(ks, silhouette, gap, error, suggested, float(separation),
                             float(change), scan_drift)
+
+
+def _scan_drift(separation: float, change: float, drift: bool) -> bool:
+    """The split is a scan's drift: not separated, along the rows, scores change < half."""
+    return bool(separation < MIN_SEPARATION and drift and not change >= MAX_DRIFT_CHANGE)
+
+
+def _one(degenerate: bool, noise: bool, separation: float, change: float,
+         drift: bool) -> bool:
+    """The rule: is the suggestion one pattern? (module docstring)"""
+    drifting = separation < MIN_SEPARATION
+    distinct = change >= MIN_SCORE_CHANGE  # False when not measured (NaN)
+    return bool(degenerate or ((noise or drifting)
+                               and (_scan_drift(separation, change, drift) or not distinct)))
+
+
+def _needed(separation: float, change: float, drift: bool) -> tuple[bool, bool]:
+    """Whether the suggestion depends on the gap statistic, and on the silhouettes.
+
+    Given the two-pattern split's tests, `_one` is evaluated for both
+    outcomes of the gap test (``noise``) with non-degenerate silhouettes: the
+    gap is needed when the answers differ; the silhouettes unless both say
+    one pattern (then they could only confirm it).
+    """
+    answers = [_one(False, noise, separation, change, drift) for noise in (False, True)]
+    return answers[0] != answers[1], not all(answers)
