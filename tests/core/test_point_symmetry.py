@@ -8,7 +8,7 @@ import pytest
 from napari_symseg.core.descriptors import point_symmetry as ps
 from napari_symseg.core.descriptors import polar_patch
 from napari_symseg.core.descriptors.operations import Operations
-from napari_symseg.core.descriptors.point_symmetry_dense import row_pairs
+from napari_symseg.core.descriptors.point_symmetry_dense import rotation_lags, row_pairs
 from napari_symseg.core.descriptors.point_symmetry_scores import raw_scores
 from napari_symseg.core.descriptors.registry import get_family
 from napari_symseg.core.grid import Grid
@@ -307,3 +307,15 @@ def test_dense_kernel_rejects_a_strided_grid():
     sigma = polar_patch.ring_permutations(Operations("rotation", np.array([90.0])), n_t)
     with pytest.raises(ValueError, match="stride 1"):
         raw_scores(image, 3, n_r, n_t, sigma, [10], [8, 10, 12], dense=True)
+
+
+def test_rotations_use_the_folded_sums_and_reflections_the_products():
+    # The DENSE_CASES above check the folded sums against the reference; they run only
+    # for rotations by 60/90/120/180 degrees on a ring of a multiple of 12 angles.
+    rot = Operations("rotation", np.array([180.0, 60.0, 120.0, 90.0]))
+    sigma = polar_patch.ring_permutations(rot, 24)
+    assert rotation_lags(sigma).tolist() == [3, 0, 2, 1]
+    refl = Operations("reflection", np.arange(10) * 18.0)
+    assert rotation_lags(polar_patch.ring_permutations(refl, 30)) is None
+    assert rotation_lags(sigma[:, ::-1]) is None  # not a roll
+    assert rotation_lags(sigma[:0]) is None
