@@ -42,6 +42,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .point_symmetry_folds import SEGMENT_FACTORS
 from .point_symmetry_sums import store_scores
 from .polar_patch import spline_stencil
 
@@ -128,7 +129,7 @@ def rotation_lags(sigma: np.ndarray) -> np.ndarray | None:
 
 
 def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, terms, ref,
-                 eps, block, lags=None) -> np.ndarray:
+                 eps, block, lags=None, folds=None) -> np.ndarray:
     """Raw scores at the points ``rows x (col0 + arange(n_cols))`` of `coef`.
 
     Parameters
@@ -156,6 +157,9 @@ def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, 
     lags : ndarray of int64, optional
         `rotation_lags` of the operations: the folded rotation sums replace
         the operation products of `terms`.
+    folds : tuple of ndarray, optional
+        `point_symmetry_folds.reflection_folds` of the operations (used when
+        there are no `lags`): the half-folded reflection sums replace them.
 
     Returns
     -------
@@ -179,6 +183,7 @@ def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, 
         ring_weight,
         *terms,
         np.zeros(0, np.int64) if lags is None else lags,
+        *_folds_or_empty(None if lags is not None else folds),
         ref,
         eps,
         block,
@@ -208,6 +213,12 @@ def _dense_kernel(
     n_pairs,
     n_terms,
     lags,
+    f_first,
+    f_second,
+    f_segments,
+    f_sum_of,
+    f_sign,
+    f_factors,
     ref,
     eps,
     block,
@@ -226,6 +237,8 @@ def _dense_kernel(
     rotation sums of the module docstring.
     """
     folded = lags.shape[0] > 0
+    halved = f_sum_of.shape[0] > 0  # reflections: `point_symmetry_folds`
+    n_sums = f_first.shape[0]
     n_ops = first.shape[0]
     n_r = ring_weight.shape[0]
     n_t = col_first.shape[1]
@@ -242,6 +255,8 @@ def _dense_kernel(
         s2 = np.zeros(block, dtype=np.float64)
         cov = np.zeros((n_ops, block), dtype=np.float64)
         fold = np.zeros((4, block), dtype=np.float64)
+        sums = np.zeros((n_sums, block), dtype=np.float64)
+        y = np.empty((n_t if halved else 0, block), dtype=np.float64)
         for i in range(n_r):
             wi = ring_weight[i]
             c_lo = col0 + b0 + col_lo[i]
@@ -296,6 +311,20 @@ def _dense_kernel(
                         s2[k] += wi * (da * da + db * db)
             if folded:
                 _add_folded(x, n_t // 12, wi, nb, fold)
+            elif halved:
+                h = n_t // 2
+                for j in range(h):
+                    xj = x[j]
+                    xh = x[j + h]
+                    yu = y[j]
+                    yv = y[j + h]
+                    for k in range(nb):
+                        yu[k] = xj[k] + xh[k]
+                        yv[k] = xj[k] - xh[k]
+                for q in range(n_sums):
+                    for g in range(4):
+                        _add_products(y, f_first[q], f_second[q], f_segments[q, g],
+                                      f_segments[q, g + 1], f_factors[g] * wi, nb, sums[q])
             else:
                 for o in range(n_ops):
                     _add_products(x, first[o], second[o], 0, n_pairs[o], 2.0 * wi, nb, cov[o])
@@ -303,6 +332,12 @@ def _dense_kernel(
                                   cov[o])
         if folded:
             _unfold(fold, s2, lags, nb, cov)
+        elif halved:
+            for o in range(n_ops):
+                qu = f_sum_of[o]
+                sg = f_sign[o]
+                for k in range(nb):
+                    cov[o, k] = 0.5 * (sums[qu, k] + sg * sums[qu + 1, k])
         store_scores(s1, s2, cov, nb, eps, out[a, b0 : b0 + nb])
 
 
@@ -406,3 +441,11 @@ def _add_products(x, first, second, t0, t1, w, nb, co):  # pragma: no cover - co
         for k in range(nb):
             co[k] += w * (a0[k] * b0[k])
         t += 1
+
+
+def _folds_or_empty(folds):
+    """`folds` and `SEGMENT_FACTORS` as kernel arguments (empty arrays for None)."""
+    if folds is None:
+        empty = np.zeros((0, 0), np.int64)
+        folds = (empty, empty, np.zeros((0, 5), np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return (*folds, SEGMENT_FACTORS)
