@@ -285,12 +285,29 @@ def _dense_kernel(
                 a1 = col_weights[i, ja, 1]
                 a2 = col_weights[i, ja, 2]
                 a3 = col_weights[i, ja, 3]
-                if jb < 0:
+                if jb < 0 and (folded or halved):  # the moments come with the folds
+                    for k in range(nb):
+                        xa[k] = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]) - rf[k]
+                elif jb < 0:
                     for k in range(nb):
                         d = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]) - rf[k]
                         xa[k] = d
                         s1[k] += wi * d
                         s2[k] += wi * (d * d)
+                elif folded or halved:  # the moments come with the folds
+                    xb = x[jb]
+                    ob = col_first[i, jb]
+                    tb0 = t[ob : ob + nb]
+                    tb1 = t[ob + 1 : ob + 1 + nb]
+                    tb2 = t[ob + 2 : ob + 2 + nb]
+                    tb3 = t[ob + 3 : ob + 3 + nb]
+                    e0 = col_weights[i, jb, 0]
+                    e1 = col_weights[i, jb, 1]
+                    e2 = col_weights[i, jb, 2]
+                    e3 = col_weights[i, jb, 3]
+                    for k in range(nb):
+                        xa[k] = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]) - rf[k]
+                        xb[k] = (e0 * tb0[k] + e1 * tb1[k] + e2 * tb2[k] + e3 * tb3[k]) - rf[k]
                 else:
                     xb = x[jb]
                     ob = col_first[i, jb]
@@ -310,7 +327,7 @@ def _dense_kernel(
                         s1[k] += wi * (da + db)
                         s2[k] += wi * (da * da + db * db)
             if folded:
-                _add_folded(x, n_t // 12, wi, nb, fold)
+                _add_folded(x, n_t // 12, wi, nb, fold, s1, s2)
             elif halved:
                 h = n_t // 2
                 for j in range(h):
@@ -319,8 +336,12 @@ def _dense_kernel(
                     yu = y[j]
                     yv = y[j + h]
                     for k in range(nb):
-                        yu[k] = xj[k] + xh[k]
-                        yv[k] = xj[k] - xh[k]
+                        uk = xj[k] + xh[k]
+                        vk = xj[k] - xh[k]
+                        yu[k] = uk
+                        yv[k] = vk
+                        s1[k] += wi * uk
+                        s2[k] += (0.5 * wi) * (uk * uk + vk * vk)
                 for q in range(n_sums):
                     for g in range(4):
                         _add_products(y, f_first[q], f_second[q], f_segments[q, g],
@@ -342,8 +363,9 @@ def _dense_kernel(
 
 
 @numba.njit(cache=True, inline="always")
-def _add_folded(x, m, w, nb, fold):  # pragma: no cover - compiled
-    """``fold[:, :nb] += w * (S2, S4, S6, T6)`` of one ring (module docstring).
+def _add_folded(x, m, w, nb, fold, s1, s2):  # pragma: no cover - compiled
+    """``fold[:, :nb] += w * (S2, S4, S6, T6)`` of one ring (module docstring),
+    and the ring's moments: ``s1 += w sum_j u_j``, ``s2 += w sum_j (u_j^2 + v_j^2) / 2``.
 
     ``x[j, :nb]`` are the ring's ``n_t = 12 m`` samples (minus the reference);
     the 12 samples ``j + a m`` of one ``j < m`` give its terms of all four sums.
@@ -385,7 +407,10 @@ def _add_folded(x, m, w, nb, fold):  # pragma: no cover - compiled
             h1 = u1 + u3 + u5
             t0 = v0 - v2 + v4
             t1 = v1 - v3 + v5
-            f2[k] += w * (u0 * u0 + u1 * u1 + u2 * u2 + u3 * u3 + u4 * u4 + u5 * u5)
+            e2 = u0 * u0 + u1 * u1 + u2 * u2 + u3 * u3 + u4 * u4 + u5 * u5
+            s1[k] += w * (u0 + u1 + u2 + u3 + u4 + u5)
+            s2[k] += (0.5 * w) * (e2 + v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3 + v4 * v4 + v5 * v5)
+            f2[k] += w * e2
             f4[k] += w * (q0 * q0 + q1 * q1 + q2 * q2)
             f6[k] += w * (h0 * h0 + h1 * h1)
             g6[k] += w * (t0 * t0 + t1 * t1)
