@@ -294,20 +294,6 @@ def _dense_kernel(
                         xa[k] = d
                         s1[k] += wi * d
                         s2[k] += wi * (d * d)
-                elif folded or halved:  # the moments come with the folds
-                    xb = x[jb]
-                    ob = col_first[i, jb]
-                    tb0 = t[ob : ob + nb]
-                    tb1 = t[ob + 1 : ob + 1 + nb]
-                    tb2 = t[ob + 2 : ob + 2 + nb]
-                    tb3 = t[ob + 3 : ob + 3 + nb]
-                    e0 = col_weights[i, jb, 0]
-                    e1 = col_weights[i, jb, 1]
-                    e2 = col_weights[i, jb, 2]
-                    e3 = col_weights[i, jb, 3]
-                    for k in range(nb):
-                        xa[k] = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]) - rf[k]
-                        xb[k] = (e0 * tb0[k] + e1 * tb1[k] + e2 * tb2[k] + e3 * tb3[k]) - rf[k]
                 else:
                     xb = x[jb]
                     ob = col_first[i, jb]
@@ -319,6 +305,13 @@ def _dense_kernel(
                     e1 = col_weights[i, jb, 1]
                     e2 = col_weights[i, jb, 2]
                     e3 = col_weights[i, jb, 3]
+                    if folded or halved:  # the moments come with the folds
+                        for k in range(nb):
+                            xa[k] = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]
+                                     - rf[k])
+                            xb[k] = (e0 * tb0[k] + e1 * tb1[k] + e2 * tb2[k] + e3 * tb3[k]
+                                     - rf[k])
+                        continue
                     for k in range(nb):
                         da = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]) - rf[k]
                         db = (e0 * tb0[k] + e1 * tb1[k] + e2 * tb2[k] + e3 * tb3[k]) - rf[k]
