@@ -8,7 +8,8 @@ import pytest
 from napari_symseg.core.descriptors import point_symmetry as ps
 from napari_symseg.core.descriptors import polar_patch
 from napari_symseg.core.descriptors.operations import Operations
-from napari_symseg.core.descriptors.point_symmetry_dense import row_pairs
+from napari_symseg.core.descriptors.point_symmetry_dense import rotation_lags, row_pairs
+from napari_symseg.core.descriptors.point_symmetry_folds import SEGMENT_FACTORS, reflection_folds
 from napari_symseg.core.descriptors.point_symmetry_scores import raw_scores
 from napari_symseg.core.descriptors.registry import get_family
 from napari_symseg.core.grid import Grid
@@ -307,3 +308,39 @@ def test_dense_kernel_rejects_a_strided_grid():
     sigma = polar_patch.ring_permutations(Operations("rotation", np.array([90.0])), n_t)
     with pytest.raises(ValueError, match="stride 1"):
         raw_scores(image, 3, n_r, n_t, sigma, [10], [8, 10, 12], dense=True)
+
+
+def test_rotations_use_the_folded_sums_and_reflections_the_products():
+    # The DENSE_CASES above check the folded sums against the reference; they run only
+    # for rotations by 60/90/120/180 degrees on a ring of a multiple of 12 angles.
+    rot = Operations("rotation", np.array([180.0, 60.0, 120.0, 90.0]))
+    sigma = polar_patch.ring_permutations(rot, 24)
+    assert rotation_lags(sigma).tolist() == [3, 0, 2, 1]
+    refl = Operations("reflection", np.arange(10) * 18.0)
+    assert rotation_lags(polar_patch.ring_permutations(refl, 30)) is None
+    assert rotation_lags(sigma[:, ::-1]) is None  # not a roll
+    assert rotation_lags(sigma[:0]) is None
+
+
+@pytest.mark.parametrize(("n_t", "n_axes"), [(90, 10), (84, 7), (20, 10), (12, 4)])
+def test_folded_reflection_sums_equal_the_direct_sums(n_t, n_axes):
+    # C(c) = sum_j d_j d_{c-j} from the half-folded samples [u; v], term ranges weighted by
+    # SEGMENT_FACTORS; subsets and orders as the operations come.
+    axes = Operations("reflection", np.arange(n_axes) * 180.0 / n_axes)
+    rng = np.random.default_rng(n_t)
+    for ops in (axes, axes.subset(rng.permutation(n_axes)[: max(1, n_axes // 2)])):
+        sigma = polar_patch.ring_permutations(ops, n_t)
+        first, second, segments, sum_of, sign = reflection_folds(sigma)
+        d = rng.normal(size=n_t)
+        h = n_t // 2
+        y = np.concatenate([d[:h] + d[h:], d[:h] - d[h:]])
+        sums = [sum(SEGMENT_FACTORS[g] * np.sum(y[first[q, a:b]] * y[second[q, a:b]])
+                    for g, (a, b) in enumerate(itertools.pairwise(segments[q])))
+                for q in range(len(first))]
+        got = [0.5 * (sums[sum_of[o]] + sign[o] * sums[sum_of[o] + 1]) for o in range(len(sigma))]
+        np.testing.assert_allclose(got, [np.sum(d * d[s]) for s in sigma], atol=1e-12)
+        assert segments[:, -1].max() <= h // 2 + 1  # about h / 2 products per sum
+    seven = Operations("reflection", np.arange(7) * 180.0 / 7)
+    assert reflection_folds(polar_patch.ring_permutations(seven, 21)) is None  # odd n_t
+    rot = polar_patch.ring_permutations(Operations("rotation", np.array([90.0])), 24)
+    assert reflection_folds(rot) is None

@@ -18,6 +18,23 @@ sample. The sums are the same as the general kernel's up to rounding (last
 bits): samples paired by their row offset use the first one's row stencil
 (the two row offsets are equal up to rounding of ``sin``), and sums are
 formed in another order.
+
+Rotations (`rotation_lags`): the sum ``R(m) = sum_j d_j d_{j+m}`` of a ring
+(``n = n_t`` angles, a multiple of 12) is needed at the lags ``n/6, n/4,
+n/3, n/2`` (60, 90, 120, 180 degrees). Folded sums give all four from about
+``n`` products instead of ``3.5 n``: with ``u_j = d_j + d_{j+n/2}`` and
+``v_j = d_j - d_{j+n/2}`` (``j < n/2``),
+
+- ``S2 = sum_{j<n/2} u_j^2 = R(0) + R(n/2)``,
+- ``S4 = sum_{j<n/4} (u_j + u_{j+n/4})^2 = R(0) + 2 R(n/4) + R(n/2)``,
+- ``S6 = sum_{j<n/6} (u_j + u_{j+n/6} + u_{j+n/3})^2
+  = R(0) + 2 R(n/6) + 2 R(n/3) + R(n/2)``,
+- ``T6 = sum_{j<n/6} (v_j - v_{j+n/6} + v_{j+n/3})^2
+  = R(0) - 2 R(n/6) + 2 R(n/3) - R(n/2)``
+
+(expand the squares; ``R(m) = R(n - m)``), and ``R(0)`` is the ring's sum of
+squares, already in the moments. All of them are formed from the 12 samples
+``d_{j + a n/12}`` of one ``j < n/12`` at a time, in registers.
 """
 
 from __future__ import annotations
@@ -25,6 +42,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .point_symmetry_folds import SEGMENT_FACTORS
 from .point_symmetry_sums import store_scores
 from .polar_patch import spline_stencil
 
@@ -73,8 +91,45 @@ def row_pairs(d_row: np.ndarray, n_r: int, n_t: int) -> tuple[np.ndarray, ...]:
     )
 
 
+#: Lags ``n_t / 6, n_t / 4, n_t / 3, n_t / 2`` of the folded rotation sums, as
+#: fractions of ``n_t`` (index = lag code of `rotation_lags`).
+ROTATION_LAGS = (1 / 6, 1 / 4, 1 / 3, 1 / 2)
+
+
+def rotation_lags(sigma: np.ndarray) -> np.ndarray | None:
+    """Lag code (index into `ROTATION_LAGS`) of every operation, or None.
+
+    Parameters
+    ----------
+    sigma : ndarray, int64, shape (n_ops, n_t)
+        Angle permutations (`polar_patch.ring_permutations`).
+
+    Returns
+    -------
+    ndarray of int64 or None
+        The codes when `n_t` is a multiple of 12 and every operation is a
+        rotation by 60, 90, 120 or 180 degrees (either direction): then the
+        folded sums of the module docstring give the scores. None otherwise.
+    """
+    n_ops, n_t = sigma.shape
+    if n_ops == 0 or n_t % 12:
+        return None
+    j = np.arange(n_t)
+    lags = np.empty(n_ops, dtype=np.int64)
+    for o, sig in enumerate(sigma):
+        m = int(sig[0])
+        if not np.array_equal(sig, (j + m) % n_t):
+            return None
+        m = min(m, n_t - m)
+        codes = [c for c, f in enumerate(ROTATION_LAGS) if round(f * n_t) == m]
+        if not codes:
+            return None
+        lags[o] = codes[0]
+    return lags
+
+
 def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, terms, ref,
-                 eps, block) -> np.ndarray:
+                 eps, block, lags=None, folds=None) -> np.ndarray:
     """Raw scores at the points ``rows x (col0 + arange(n_cols))`` of `coef`.
 
     Parameters
@@ -99,6 +154,12 @@ def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, 
         Variance at or below which a patch scores 0.
     block : int
         Points per kernel block.
+    lags : ndarray of int64, optional
+        `rotation_lags` of the operations: the folded rotation sums replace
+        the operation products of `terms`.
+    folds : tuple of ndarray, optional
+        `point_symmetry_folds.reflection_folds` of the operations (used when
+        there are no `lags`): the half-folded reflection sums replace them.
 
     Returns
     -------
@@ -121,6 +182,8 @@ def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, 
         col_hi,
         ring_weight,
         *terms,
+        np.zeros(0, np.int64) if lags is None else lags,
+        *_folds_or_empty(None if lags is not None else folds),
         ref,
         eps,
         block,
@@ -149,6 +212,13 @@ def _dense_kernel(
     second,
     n_pairs,
     n_terms,
+    lags,
+    f_first,
+    f_second,
+    f_segments,
+    f_sum_of,
+    f_sign,
+    f_factors,
     ref,
     eps,
     block,
@@ -162,8 +232,13 @@ def _dense_kernel(
     ``k`` of the block is then ``sum_q col_weights[i, j, q] *
     t[k + col_first[i, j] + q]``. Moments and operation products as in
     `point_symmetry_scores._scores_kernel`, but added straight into the
-    point's sums (weighted by the ring weight), four products per pass.
+    point's sums (weighted by the ring weight), four products per pass;
+    or, with `lags` (one code per operation, `rotation_lags`), the folded
+    rotation sums of the module docstring.
     """
+    folded = lags.shape[0] > 0
+    halved = f_sum_of.shape[0] > 0  # reflections: `point_symmetry_folds`
+    n_sums = f_first.shape[0]
     n_ops = first.shape[0]
     n_r = ring_weight.shape[0]
     n_t = col_first.shape[1]
@@ -179,6 +254,9 @@ def _dense_kernel(
         s1 = np.zeros(block, dtype=np.float64)
         s2 = np.zeros(block, dtype=np.float64)
         cov = np.zeros((n_ops, block), dtype=np.float64)
+        fold = np.zeros((4, block), dtype=np.float64)
+        sums = np.zeros((n_sums, block), dtype=np.float64)
+        y = np.empty((n_t if halved else 0, block), dtype=np.float64)
         for i in range(n_r):
             wi = ring_weight[i]
             c_lo = col0 + b0 + col_lo[i]
@@ -207,7 +285,10 @@ def _dense_kernel(
                 a1 = col_weights[i, ja, 1]
                 a2 = col_weights[i, ja, 2]
                 a3 = col_weights[i, ja, 3]
-                if jb < 0:
+                if jb < 0 and (folded or halved):  # the moments come with the folds
+                    for k in range(nb):
+                        xa[k] = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]) - rf[k]
+                elif jb < 0:
                     for k in range(nb):
                         d = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]) - rf[k]
                         xa[k] = d
@@ -224,6 +305,13 @@ def _dense_kernel(
                     e1 = col_weights[i, jb, 1]
                     e2 = col_weights[i, jb, 2]
                     e3 = col_weights[i, jb, 3]
+                    if folded or halved:  # the moments come with the folds
+                        for k in range(nb):
+                            xa[k] = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]
+                                     - rf[k])
+                            xb[k] = (e0 * tb0[k] + e1 * tb1[k] + e2 * tb2[k] + e3 * tb3[k]
+                                     - rf[k])
+                        continue
                     for k in range(nb):
                         da = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]) - rf[k]
                         db = (e0 * tb0[k] + e1 * tb1[k] + e2 * tb2[k] + e3 * tb3[k]) - rf[k]
@@ -231,10 +319,118 @@ def _dense_kernel(
                         xb[k] = db
                         s1[k] += wi * (da + db)
                         s2[k] += wi * (da * da + db * db)
+            if folded:
+                _add_folded(x, n_t // 12, wi, nb, fold, s1, s2)
+            elif halved:
+                h = n_t // 2
+                for j in range(h):
+                    xj = x[j]
+                    xh = x[j + h]
+                    yu = y[j]
+                    yv = y[j + h]
+                    for k in range(nb):
+                        uk = xj[k] + xh[k]
+                        vk = xj[k] - xh[k]
+                        yu[k] = uk
+                        yv[k] = vk
+                        s1[k] += wi * uk
+                        s2[k] += (0.5 * wi) * (uk * uk + vk * vk)
+                for q in range(n_sums):
+                    for g in range(4):
+                        _add_products(y, f_first[q], f_second[q], f_segments[q, g],
+                                      f_segments[q, g + 1], f_factors[g] * wi, nb, sums[q])
+            else:
+                for o in range(n_ops):
+                    _add_products(x, first[o], second[o], 0, n_pairs[o], 2.0 * wi, nb, cov[o])
+                    _add_products(x, first[o], second[o], n_pairs[o], n_terms[o], wi, nb,
+                                  cov[o])
+        if folded:
+            _unfold(fold, s2, lags, nb, cov)
+        elif halved:
             for o in range(n_ops):
-                _add_products(x, first[o], second[o], 0, n_pairs[o], 2.0 * wi, nb, cov[o])
-                _add_products(x, first[o], second[o], n_pairs[o], n_terms[o], wi, nb, cov[o])
+                qu = f_sum_of[o]
+                sg = f_sign[o]
+                for k in range(nb):
+                    cov[o, k] = 0.5 * (sums[qu, k] + sg * sums[qu + 1, k])
         store_scores(s1, s2, cov, nb, eps, out[a, b0 : b0 + nb])
+
+
+@numba.njit(cache=True, inline="always")
+def _add_folded(x, m, w, nb, fold, s1, s2):  # pragma: no cover - compiled
+    """``fold[:, :nb] += w * (S2, S4, S6, T6)`` of one ring (module docstring),
+    and the ring's moments: ``s1 += w sum_j u_j``, ``s2 += w sum_j (u_j^2 + v_j^2) / 2``.
+
+    ``x[j, :nb]`` are the ring's ``n_t = 12 m`` samples (minus the reference);
+    the 12 samples ``j + a m`` of one ``j < m`` give its terms of all four sums.
+    """
+    f2 = fold[0]
+    f4 = fold[1]
+    f6 = fold[2]
+    g6 = fold[3]
+    for j in range(m):
+        x0 = x[j]
+        x1 = x[j + m]
+        x2 = x[j + 2 * m]
+        x3 = x[j + 3 * m]
+        x4 = x[j + 4 * m]
+        x5 = x[j + 5 * m]
+        x6 = x[j + 6 * m]
+        x7 = x[j + 7 * m]
+        x8 = x[j + 8 * m]
+        x9 = x[j + 9 * m]
+        x10 = x[j + 10 * m]
+        x11 = x[j + 11 * m]
+        for k in range(nb):
+            u0 = x0[k] + x6[k]
+            u1 = x1[k] + x7[k]
+            u2 = x2[k] + x8[k]
+            u3 = x3[k] + x9[k]
+            u4 = x4[k] + x10[k]
+            u5 = x5[k] + x11[k]
+            v0 = x0[k] - x6[k]
+            v1 = x1[k] - x7[k]
+            v2 = x2[k] - x8[k]
+            v3 = x3[k] - x9[k]
+            v4 = x4[k] - x10[k]
+            v5 = x5[k] - x11[k]
+            q0 = u0 + u3
+            q1 = u1 + u4
+            q2 = u2 + u5
+            h0 = u0 + u2 + u4
+            h1 = u1 + u3 + u5
+            t0 = v0 - v2 + v4
+            t1 = v1 - v3 + v5
+            e2 = u0 * u0 + u1 * u1 + u2 * u2 + u3 * u3 + u4 * u4 + u5 * u5
+            s1[k] += w * (u0 + u1 + u2 + u3 + u4 + u5)
+            s2[k] += (0.5 * w) * (e2 + v0 * v0 + v1 * v1 + v2 * v2 + v3 * v3 + v4 * v4 + v5 * v5)
+            f2[k] += w * e2
+            f4[k] += w * (q0 * q0 + q1 * q1 + q2 * q2)
+            f6[k] += w * (h0 * h0 + h1 * h1)
+            g6[k] += w * (t0 * t0 + t1 * t1)
+
+
+@numba.njit(cache=True, inline="always")
+def _unfold(fold, s2, lags, nb, cov):  # pragma: no cover - compiled
+    """``cov[o, :nb]`` = the weighted ``R(lag)`` of every operation from the folded sums.
+
+    ``s2`` is the weighted ``R(0)``; lag codes as `ROTATION_LAGS`.
+    """
+    for k in range(nb):
+        r0 = s2[k]
+        half = fold[0, k] - r0  # R(n/2)
+        quarter = 0.5 * (fold[1, k] - fold[0, k])  # R(n/4)
+        third = 0.25 * (fold[2, k] + fold[3, k] - 2.0 * r0)  # R(n/3)
+        sixth = 0.25 * (fold[2, k] - fold[3, k] - 2.0 * half)  # R(n/6)
+        for o in range(lags.shape[0]):
+            code = lags[o]
+            if code == 0:
+                cov[o, k] = sixth
+            elif code == 1:
+                cov[o, k] = quarter
+            elif code == 2:
+                cov[o, k] = third
+            else:
+                cov[o, k] = half
 
 
 @numba.njit(cache=True, inline="always")
@@ -263,3 +459,11 @@ def _add_products(x, first, second, t0, t1, w, nb, co):  # pragma: no cover - co
         for k in range(nb):
             co[k] += w * (a0[k] * b0[k])
         t += 1
+
+
+def _folds_or_empty(folds):
+    """`folds` and `SEGMENT_FACTORS` as kernel arguments (empty arrays for None)."""
+    if folds is None:
+        empty = np.zeros((0, 0), np.int64)
+        folds = (empty, empty, np.zeros((0, 5), np.int64), np.zeros(0, np.int64), np.zeros(0))
+    return (*folds, SEGMENT_FACTORS)

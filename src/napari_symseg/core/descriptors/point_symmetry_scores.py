@@ -10,7 +10,8 @@ import numba
 import numpy as np
 import scipy
 
-from .point_symmetry_dense import dense_scores
+from .point_symmetry_dense import dense_scores, rotation_lags
+from .point_symmetry_folds import reflection_folds
 from .point_symmetry_sums import add_ring, store_scores
 from .polar_patch import polar_samples, spline_stencil
 
@@ -82,7 +83,8 @@ def raw_scores(image, radius, n_r, n_t, sigma, rows, cols, stride=1, dense=None)
             raise ValueError("the dense kernel needs consecutive columns (stride 1)")
         return dense_scores(coef, rows - pr0, int(cols[0]) - pc0, len(cols), d_row, d_col,
                             n_r, n_t, ring_weight, ring_terms(sigma), ref, ZERO_VARIANCE,
-                            _block_size(n_t, len(cols)))
+                            _block_size(n_t, len(cols)), rotation_lags(sigma),
+                            reflection_folds(sigma))
     first_r, w_row = spline_stencil(d_row)
     first_c, w_col = spline_stencil(d_col)
     # De-interleave the coefficient columns by phase modulo the stride:
