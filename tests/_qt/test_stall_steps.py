@@ -64,6 +64,38 @@ def test_the_warm_up_makes_the_plots_ready_before_it_compiles(qtbot, monkeypatch
     assert done[4] == ("shapes", True, True)
 
 
+def test_the_thaw_waits_for_any_dock_s_worker(qtbot, monkeypatch):
+    """The thaw's full collection (0.6 s idle, 1.8 s at load 9) waits for every worker of
+    the process, not only its own dock's: a closed dock's `busy` says False for ever, and
+    its thaw landed in the next dock's 4096² run (the stall test failed, 598 ms idle)."""
+    import gc
+
+    for name in ("warm_up_plots", "warm_up_vispy_lines"):
+        monkeypatch.setattr(runner, name, lambda: None)
+    for name in ("controller.warmup.warm_up_labels", "controller.warmup.warm_up_shapes",
+                 "core.warmup.warm_up"):
+        monkeypatch.setattr(f"napari_symseg.{name}", lambda: None)
+    monkeypatch.setattr(runner, "_WARMED", [])
+    monkeypatch.setattr(runner, "THAW_QUIET_MS", 1000)
+    gc.unfreeze()
+    release = threading.Event()
+    try:
+        worker = runner.start_worker(release.wait, 60)  # another dock's run
+        assert runner.any_running()
+        runner.warm_up_once(busy=lambda: False).join(60)  # a closed dock: never busy
+        qtbot.wait(3 * runner.THAW_QUIET_MS)
+        assert gc.get_freeze_count() > 1000  # not while the worker runs
+        release.set()
+        qtbot.waitUntil(lambda: not runner.any_running(), timeout=5000)
+        qtbot.waitUntil(lambda: gc.get_freeze_count() == 0, timeout=5000)  # then taken back
+        assert worker is not None
+    finally:
+        release.set()
+        for event in (runner.PLOTS_WARM, runner.NAPARI_WARM, runner.SHAPES_WARM):
+            event.set()
+        gc.unfreeze()
+
+
 def test_a_series_layer_waits_for_napari_label_kernels(qtbot, viewer_widget, monkeypatch):
     """An all-frames run shows its layer at its first frame, but not while the warm-up
     still compiles napari's label kernels: the GUI thread would compile them itself (found

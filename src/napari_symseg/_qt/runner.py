@@ -40,6 +40,24 @@ NAPARI_WARM = threading.Event()
 SHAPES_WARM = threading.Event()
 #: How often (ms) a step that makes napari layers checks `napari_ready` again.
 READY_POLL_MS = 50
+#: Workers of this process not finished yet (every dock's: `start_worker`, `JobRunner`).
+_RUNNING: set = set()
+
+
+def any_running() -> bool:
+    """True while a worker started by `start_worker` or a `JobRunner` has not finished.
+
+    Process-wide: the thaw (`warm_up_once`) asks it besides its dock's own
+    `busy`, which says nothing once that dock was closed and another opened
+    (its full collection, 0.6 s, then landed in the new dock's run).
+    """
+    return bool(_RUNNING)
+
+
+def _track(worker: Any) -> None:
+    """Count `worker` in `_RUNNING` until its ``finished`` signal."""
+    _RUNNING.add(worker)
+    worker.finished.connect(lambda: _RUNNING.discard(worker))
 
 
 def napari_ready(kind: str = "labels") -> bool:
@@ -89,6 +107,7 @@ def start_worker(function: Callable, *args: Any, alive: Callable[[], bool] = lam
         getattr(worker, signal).connect(_guarded(slot, alive))
     if cleanup is not None:
         worker.finished.connect(cleanup)
+    _track(worker)
     worker.start()
     return worker
 
@@ -162,7 +181,7 @@ def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
     """
     if chain != _THAW_CHAIN[0]:
         return  # a newer warm-up's chain thaws
-    busy_now = thread.is_alive() or busy()
+    busy_now = thread.is_alive() or busy() or any_running()
     if not busy_now and quiet_ms >= THAW_QUIET_MS:
         gc.unfreeze()
         gc.collect()
@@ -278,9 +297,13 @@ class JobRunner:
         self.worker.returned.connect(_guarded(self._on_returned, alive))
         self.worker.errored.connect(_guarded(self._on_errored, alive))
         self.worker.finished.connect(_guarded(self._on_finished, alive))
+        # counted until its layers are in (`_maybe_done`), or its worker's end once the
+        # dock is gone (nothing is added then)
+        self.worker.finished.connect(lambda: alive() or _RUNNING.discard(self))
 
     def start(self) -> None:
         """Start the worker."""
+        _RUNNING.add(self)
         self.worker.start()
 
     def cancel(self) -> None:
@@ -340,4 +363,5 @@ class JobRunner:
         if self.done or not self._worker_done or self._applying is not None:
             return
         self.done = True
+        _RUNNING.discard(self)
         self._on_done(self.job.session.job_done(self.job))
