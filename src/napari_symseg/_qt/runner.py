@@ -307,12 +307,23 @@ class JobRunner:
         self.worker.start()
 
     def cancel(self) -> None:
-        """Stop the run at its next step (a result already computed is still added)."""
+        """Stop the run at its next step; nothing of it is added.
+
+        A job that `ends_at_cancel` (a 2-D run) is done at once when its
+        layers are not going in yet: Cancel answers without waiting for the
+        worker's step in progress (a k-means or the labels of a large image,
+        1-2 s under load), which ends in the background and is dropped.
+        """
         self.job.cancel()
         self.worker.quit()
+        if self.job.ends_at_cancel and self._applying is None and self._alive():
+            self._worker_done = True
+            self._maybe_done()
 
     # -- worker signals
     def _on_yielded(self, step: Any) -> None:
+        if self.done:  # queued before an early cancel (`cancel`): dropped
+            return
         if isinstance(step, Ready):
             self._applying = self.job.apply(step)
             self._apply_when_ready()
@@ -347,12 +358,16 @@ class JobRunner:
         next_turn(self._apply_next)
 
     def _on_returned(self, value: Any) -> None:
+        if self.done:
+            return
         if self._applying is None:
             self.job.returned(value)
         else:  # the layers are still going in: the hint after them
             self._returned = value
 
     def _on_errored(self, err: Exception) -> None:
+        if self.done:  # a step that ended after an early cancel: dropped
+            return
         self._on_error(self.job.failed(err))
 
     def _on_finished(self) -> None:
