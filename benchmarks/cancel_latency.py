@@ -14,7 +14,8 @@ all-frames run of the in-situ series sample tiled to 1024² frames. Printed:
 every latency (s, from ``widget.cancel()`` to ``widget.worker is None``,
 i.e. *Run* back, and to the worker's thread's end) and their medians,
 with the GUI thread's longest gap in that time (when close to the
-latency, the GUI thread was busy, e.g. adding the layer). The worker stops at the next progress step of the core, so its latency is the
+latency, the GUI thread was busy, e.g. adding the layer). The worker
+stops at the next progress step of the core, so its latency is the
 longest step; a 2-D run is idle again at once (`Job.ends_at_cancel`), a
 series run when its worker has ended.
 """
