@@ -170,6 +170,15 @@ THAW_QUIET_MS = 5000
 _THAW_CHAIN = [0]
 
 
+def thaw_now() -> None:
+    """Take the frozen objects back now (one full collection, if any are frozen), and stop
+    the pending thaw: for a measurement that must not have it land inside."""
+    _THAW_CHAIN[0] += 1
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+
+
 def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
                     quiet_ms: float = 0.0, chain: int = 0) -> None:
     """``gc.unfreeze()`` and one full collection once `thread` has ended and nothing
