@@ -4,18 +4,20 @@ Usage (headless under Xvfb)::
 
     QT_API=pyqt6 xvfb-run -a -s "-screen 0 1366x768x24" \\
         python benchmarks/cancel_latency.py [--repeat 5] [--size 2048] [--frames 6] \\
-        [--case both|image|series] [--first 1] [--step 1]
+        [--case both|image|series] [--first 1] [--step 1] [--set stride=2 ...]
 
 Two runs, each started `--repeat` times and cancelled after 1, 2, ... s
 (``--first``, ``--step``)
 (the descriptor stage of the image; the frames of the series): a `--size`²
 tiled two-phase image with the widget's sizes of the stall tests, and an
 all-frames run of the in-situ series sample tiled to 1024² frames. Printed:
-every latency (s, from ``widget.cancel()`` to ``widget.worker is None``)
-and their median, with the GUI thread's longest gap in that time (when
-close to the latency, the GUI thread was busy, e.g. adding the layer). The
-worker stops at the next progress step of the core, so the latency is the
-longest step.
+every latency (s, from ``widget.cancel()`` to ``widget.worker is None``,
+i.e. *Run* back, and to the worker's thread's end) and their medians,
+with the GUI thread's longest gap in that time (when close to the
+latency, the GUI thread was busy, e.g. adding the layer). The worker
+stops at the next progress step of the core, so its latency is the
+longest step; a 2-D run is idle again at once (`Job.ends_at_cancel`), a
+series run when its worker has ended.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks.*
 
 import argparse
+import json
 import statistics
 import time
 
@@ -38,6 +41,8 @@ def main(argv=None) -> int:
     parser.add_argument("--first", type=float, default=1.0, help="first cancel after (s)")
     parser.add_argument("--step", type=float, default=1.0, help="each later one (s) later")
     parser.add_argument("--case", choices=("both", "image", "series"), default="both")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
+                        help="a field of the widget for every case, e.g. --set stride=2")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -65,9 +70,12 @@ def main(argv=None) -> int:
         widget.image.value = layer
         if layer.ndim == 3:
             widget.segment.value = segment
+        for item in args.set:
+            field, value = item.split("=", 1)
+            fields[field] = json.loads(value)
         for field, value in fields.items():
             widget.fields[field].value = value
-        latencies = []
+        latencies, ends = [], []
         for i in range(args.repeat):
             assert widget.run() is not None
             after = args.first + i * args.step
@@ -75,19 +83,23 @@ def main(argv=None) -> int:
             if widget.worker is None:
                 print(f"{name}: finished before the cancel at {after:.2f} s")
                 continue
-            status = widget.status.value
+            status, worker = widget.status.value, widget.worker
             start = time.perf_counter()
             with EventLoopWatch() as watch:  # a long gap: the GUI thread was busy
                 widget.cancel()
                 pump(120, lambda: widget.worker is None)
-            latencies.append(time.perf_counter() - start)
+                latencies.append(time.perf_counter() - start)
+                pump(120, lambda w=worker: not w.is_running)
+                ends.append(time.perf_counter() - start)
             print(f"{name}: cancelled at {after:.2f} s ({status!r}): "
-                  f"{latencies[-1]:.2f} s to idle (longest GUI gap {watch.max_gap_ms:.0f} ms)",
-                  flush=True)
+                  f"{latencies[-1]:.2f} s to Run again, {ends[-1]:.2f} s to the worker's end "
+                  f"(longest GUI gap {watch.max_gap_ms:.0f} ms)", flush=True)
             pump(0.5)
         if latencies:
-            print(f"{name}: median {statistics.median(latencies):.2f} s, "
-                  f"max {max(latencies):.2f} s over {len(latencies)}")
+            print(f"{name}: to Run again median {statistics.median(latencies):.2f} s, "
+                  f"max {max(latencies):.2f} s; to the worker's end median "
+                  f"{statistics.median(ends):.2f} s, max {max(ends):.2f} s "
+                  f"over {len(latencies)}")
     viewer.close()
     return 0
 

@@ -64,17 +64,63 @@ def test_the_warm_up_makes_the_plots_ready_before_it_compiles(qtbot, monkeypatch
     assert done[4] == ("shapes", True, True)
 
 
-def test_a_series_layer_waits_for_napari_label_kernels(qtbot, viewer_widget, monkeypatch):
-    """An all-frames run shows its layer at its first frame, but not while the warm-up
-    still compiles napari's label kernels: the GUI thread would compile them itself (found
-    in a 116-frame STM series: 3.5 s of numba on the GUI thread); it comes once they are."""
+def test_the_thaw_waits_for_any_dock_s_worker(qtbot, monkeypatch):
+    """The thaw's full collection (0.6 s idle, 1.8 s at load 9) waits for every worker of
+    the process, not only its own dock's: a closed dock's `busy` says False for ever, and
+    its thaw landed in the next dock's 4096² run (the stall test failed, 598 ms idle)."""
+    import gc
+
+    for name in ("warm_up_plots", "warm_up_vispy_lines"):
+        monkeypatch.setattr(runner, name, lambda: None)
+    for name in ("controller.warmup.warm_up_labels", "controller.warmup.warm_up_shapes",
+                 "core.warmup.warm_up"):
+        monkeypatch.setattr(f"napari_symseg.{name}", lambda: None)
+    monkeypatch.setattr(runner, "_WARMED", [])
+    monkeypatch.setattr(runner, "THAW_QUIET_MS", 1000)
+    gc.unfreeze()
+    release = threading.Event()
+    try:
+        worker = runner.start_worker(release.wait, 60)  # another dock's run
+        assert runner.any_running()
+        runner.warm_up_once(busy=lambda: False).join(60)  # a closed dock: never busy
+        qtbot.wait(3 * runner.THAW_QUIET_MS)
+        assert gc.get_freeze_count() > 1000  # not while the worker runs
+        release.set()
+        qtbot.waitUntil(lambda: not runner.any_running(), timeout=5000)
+        qtbot.waitUntil(lambda: gc.get_freeze_count() == 0, timeout=5000)  # then taken back
+        assert worker is not None
+    finally:
+        release.set()
+        for event in (runner.PLOTS_WARM, runner.NAPARI_WARM, runner.SHAPES_WARM):
+            event.set()
+        gc.unfreeze()
+
+
+def test_a_series_layer_shows_while_napari_label_kernels_compile(qtbot, viewer_widget,
+                                                                 monkeypatch):
+    """An all-frames run shows its layer at its first frame also while the warm-up still
+    compiles napari's label kernels (it waited for them: 7-10 s into a fresh session's
+    first run): its uint8 colormap's table is filled with napari's numpy mapping
+    (`label_colormap`), so napari draws it without numba. Still no numba on the GUI
+    thread (found in a 116-frame STM series: 3.5 s of numba there)."""
+    import numba.core.dispatcher
+
     from napari_symseg._qt.widget import ALL_FRAMES
-    from napari_symseg.controller.runs import Ready
+    from napari_symseg.controller.label_colormap import kernel_free
 
     viewer, widget = viewer_widget
     qtbot.waitUntil(lambda: runner.napari_ready("shapes"), timeout=TIMEOUT)  # its warm-up
     monkeypatch.setattr(runner, "_WARMED", [True])  # a warm-up is running ...
     runner.NAPARI_WARM.clear()  # ... and has not compiled napari's kernels yet
+    compiled = []  # numba compiling on the GUI thread
+    original = numba.core.dispatcher.Dispatcher.compile
+
+    def compile_(self, sig):
+        if threading.current_thread() is threading.main_thread():
+            compiled.append(self.py_func.__name__)
+        return original(self, sig)
+
+    monkeypatch.setattr(numba.core.dispatcher.Dispatcher, "compile", compile_)
     try:
         rng = np.random.default_rng(0)
         y, x = np.mgrid[0:64, 0:64]
@@ -84,20 +130,19 @@ def test_a_series_layer_waits_for_napari_label_kernels(qtbot, viewer_widget, mon
         widget.segment.value = ALL_FRAMES
         set_fields(widget, patch_x=4, patch_y=4, window_x=4, window_y=4, stride=4,
                    n_patterns=2, reference_frames="0")
-        computed = []
-        worker = widget.run()  # every frame labelled: the worker hands over the result
-        worker.yielded.connect(lambda step: isinstance(step, Ready) and computed.append(True))
-        qtbot.waitUntil(lambda: bool(computed), timeout=TIMEOUT)
+        widget.run()
+        qtbot.waitUntil(lambda: len(viewer.layers) == 2, timeout=TIMEOUT)  # not waiting
+        layer = viewer.layers[-1]
+        assert kernel_free(layer.colormap) and layer.data.dtype == np.uint8
         qtbot.wait(300)
-        assert [layer.name for layer in viewer.layers] == ["v"]  # every frame done, no layer
-        assert widget.worker is not None  # the run waits to show it
-        assert "appears once napari is ready" in widget.status.value  # and says why
+        layer.refresh()  # the texture and thumbnail: from the table
     finally:
         runner.NAPARI_WARM.set()
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
     patterns = [layer for layer in viewer.layers if layer.name != "v"]
     assert len(patterns) == 1 and patterns[0].data.shape == frames.shape
     assert set(np.unique(patterns[0].data)) == {1, 2}  # every frame labelled, not zeros
+    assert compiled == []
 
 
 def test_measure_makes_its_layers_in_the_worker_and_adds_one_per_turn(qtbot, viewer_widget):

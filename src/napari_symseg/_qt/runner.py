@@ -40,6 +40,24 @@ NAPARI_WARM = threading.Event()
 SHAPES_WARM = threading.Event()
 #: How often (ms) a step that makes napari layers checks `napari_ready` again.
 READY_POLL_MS = 50
+#: Workers of this process not finished yet (every dock's: `start_worker`, `JobRunner`).
+_RUNNING: set = set()
+
+
+def any_running() -> bool:
+    """True while a worker started by `start_worker` or a `JobRunner` has not finished.
+
+    Process-wide: the thaw (`warm_up_once`) asks it besides its dock's own
+    `busy`, which says nothing once that dock was closed and another opened
+    (its full collection, 0.6 s, then landed in the new dock's run).
+    """
+    return bool(_RUNNING)
+
+
+def _track(worker: Any) -> None:
+    """Count `worker` in `_RUNNING` until its ``finished`` signal."""
+    _RUNNING.add(worker)
+    worker.finished.connect(lambda: _RUNNING.discard(worker))
 
 
 def napari_ready(kind: str = "labels") -> bool:
@@ -89,6 +107,7 @@ def start_worker(function: Callable, *args: Any, alive: Callable[[], bool] = lam
         getattr(worker, signal).connect(_guarded(slot, alive))
     if cleanup is not None:
         worker.finished.connect(cleanup)
+    _track(worker)
     worker.start()
     return worker
 
@@ -151,6 +170,15 @@ THAW_QUIET_MS = 5000
 _THAW_CHAIN = [0]
 
 
+def thaw_now() -> None:
+    """Take the frozen objects back now (one full collection, if any are frozen), and stop
+    the pending thaw: for a measurement that must not have it land inside."""
+    _THAW_CHAIN[0] += 1
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+
+
 def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
                     quiet_ms: float = 0.0, chain: int = 0) -> None:
     """``gc.unfreeze()`` and one full collection once `thread` has ended and nothing
@@ -162,7 +190,7 @@ def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
     """
     if chain != _THAW_CHAIN[0]:
         return  # a newer warm-up's chain thaws
-    busy_now = thread.is_alive() or busy()
+    busy_now = thread.is_alive() or busy() or any_running()
     if not busy_now and quiet_ms >= THAW_QUIET_MS:
         gc.unfreeze()
         gc.collect()
@@ -278,18 +306,33 @@ class JobRunner:
         self.worker.returned.connect(_guarded(self._on_returned, alive))
         self.worker.errored.connect(_guarded(self._on_errored, alive))
         self.worker.finished.connect(_guarded(self._on_finished, alive))
+        # counted until its layers are in (`_maybe_done`), or its worker's end once the
+        # dock is gone (nothing is added then)
+        self.worker.finished.connect(lambda: alive() or _RUNNING.discard(self))
 
     def start(self) -> None:
         """Start the worker."""
+        _RUNNING.add(self)
         self.worker.start()
 
     def cancel(self) -> None:
-        """Stop the run at its next step (a result already computed is still added)."""
+        """Stop the run at its next step; nothing of it is added.
+
+        A job that `ends_at_cancel` (a 2-D run) is done at once when its
+        layers are not going in yet: Cancel answers without waiting for the
+        worker's step in progress (a k-means or the labels of a large image,
+        1-2 s under load), which ends in the background and is dropped.
+        """
         self.job.cancel()
         self.worker.quit()
+        if self.job.ends_at_cancel and self._applying is None and self._alive():
+            self._worker_done = True
+            self._maybe_done()
 
     # -- worker signals
     def _on_yielded(self, step: Any) -> None:
+        if self.done:  # queued before an early cancel (`cancel`): dropped
+            return
         if isinstance(step, Ready):
             self._applying = self.job.apply(step)
             self._apply_when_ready()
@@ -318,12 +361,16 @@ class JobRunner:
         self._maybe_done()
 
     def _on_returned(self, value: Any) -> None:
+        if self.done:
+            return
         if self._applying is None:
             self.job.returned(value)
         else:  # the layers are still going in: the hint after them
             self._returned = value
 
     def _on_errored(self, err: Exception) -> None:
+        if self.done:  # a step that ended after an early cancel: dropped
+            return
         self._on_error(self.job.failed(err))
 
     def _on_finished(self) -> None:
@@ -334,4 +381,5 @@ class JobRunner:
         if self.done or not self._worker_done or self._applying is not None:
             return
         self.done = True
+        _RUNNING.discard(self)
         self._on_done(self.job.session.job_done(self.job))

@@ -119,10 +119,17 @@ class Job:
     layers_ready : callable
         True when a layer may be made now (set by the runner; default always):
         a series run shows its layer at the first frame done after it is.
+    ends_at_cancel : bool
+        Once cancelled before its layers go in, the job may be finished
+        (`Session.job_done`) at once, its worker's last step left to end
+        in the background: the worker then touches neither the viewer nor
+        anything `finish` took back (a 2-D run). A series run writes its
+        frames' store until its worker ends: False.
     """
 
     preview = False
     series = False
+    ends_at_cancel = False
 
     def __init__(self, session: Session, source, params: Params) -> None:
         self.session = session
@@ -284,6 +291,8 @@ class ImageJob(Job):
     preview : bool
         A live preview (``"<image> preview"``, never exported, no hint).
     """
+
+    ends_at_cancel = True  # a cancelled worker computes, yields nothing more and returns None
 
     def __init__(self, session: Session, source, params: Params, image: np.ndarray,
                  frame: int | None, preview: bool = False) -> None:

@@ -36,6 +36,7 @@ from ..io.figure import label_colour_dict
 from ..io.statistics import features_table
 from . import LABEL_OFFSET, METADATA_KEY
 from .hints import series_hint
+from .label_colormap import kernel_free, label_colormap
 from .layer_io import layer_calibration
 from .layers import LayerSpec, apply_spec, label_dtype, run_metadata, series_placement
 from .results import RunRecord
@@ -208,7 +209,9 @@ class SeriesJob(Job):
         t = step.frame
         self.area_fraction[t] = step.area_fraction
         if self.layer is None:
-            if self.layers_ready():  # else at a later frame (napari's kernels compiling)
+            # else at a later frame (napari's kernels compiling): not with a colormap napari
+            # draws without them (`label_colormap`: uint8 labels, its table filled)
+            if kernel_free(self._colormap()) or self.layers_ready():
                 self._show_layer()
             else:  # say why there is nothing to scrub yet
                 text += " · the patterns layer appears once napari is ready to draw it"
@@ -216,6 +219,13 @@ class SeriesJob(Job):
             self.layer.refresh()  # other frames are read when the slider gets there
         self.session.events.frame(layer=self.source, frame=t, fractions=step.area_fraction)
         return Status(step.fraction, text, bar)
+
+    def _colormap(self):
+        """The series layer's colormap (made once; `label_colormap`)."""
+        if getattr(self, "_label_colormap", None) is None:
+            self._label_colormap = label_colormap(
+                label_colour_dict(self.params.n_patterns, LABEL_OFFSET), self.data.dtype)
+        return self._label_colormap
 
     def _show_layer(self) -> None:
         """Add the series layer, or take over the previous run's (undone on cancel)."""
@@ -227,7 +237,7 @@ class SeriesJob(Job):
         spec = LayerSpec("series", "labels", self.data, {
             **self.layer_kwargs,
             "metadata": series_metadata(self.source.name, self.data.shape[0], self.params),
-            "colormap": label_colour_dict(self.params.n_patterns, LABEL_OFFSET),
+            "colormap": self._colormap(),
             **series_placement(self.source, self.grid, not self.params.upsampling),
         })
         if old is not None and old in layers:

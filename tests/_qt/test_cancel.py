@@ -1,0 +1,63 @@
+"""Cancel answers at once for a 2-D run; the worker's step in progress is dropped (issue 11)."""
+
+import threading
+
+import numpy as np
+
+from napari_symseg.core.pipeline import segment_steps
+from napari_symseg.core.progress import Progress
+from napari_symseg.core.samples import two_phase
+
+from .helpers import TIMEOUT, run_and_wait, set_fields
+
+SMALL = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "stride": 4}
+
+
+def held_steps(inside: threading.Event, release: threading.Event, after: list):
+    """`segment_steps` whose second step is held until `release` (a long k-means, say);
+    every step taken after it is recorded in `after`."""
+
+    def steps(image, params, **kwargs):
+        yield Progress("descriptors", 0, 1)
+        inside.set()
+        release.wait(60)
+        result = yield from segment_steps(image, params, **kwargs)
+        after.append("finished")
+        return result
+
+    return steps
+
+
+def test_cancel_during_a_long_step_answers_before_the_step_ends(
+        qtbot, viewer_widget, errors, monkeypatch):
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((256, 256)), name="img")
+    set_fields(widget, **SMALL)
+    inside, release, after = threading.Event(), threading.Event(), []
+    monkeypatch.setattr("napari_symseg.controller.runs.segment_steps",
+                        held_steps(inside, release, after))
+    try:
+        worker = widget.run()
+        assert worker is not None
+        qtbot.waitUntil(inside.is_set, timeout=TIMEOUT)
+        widget.cancel()
+        # idle while the worker is still inside its step: Run again, nothing added
+        qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+        assert not release.is_set() and worker.is_running
+        assert widget.run_button.text == "Run" and widget.status.value == "cancelled"
+        assert [layer.name for layer in viewer.layers] == ["img"]
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not worker.is_running, timeout=TIMEOUT)
+    qtbot.wait(100)
+    # the step ended in the background: the run stopped there (no further step, no layer,
+    # no message); the status still says cancelled
+    assert after == []
+    assert [layer.name for layer in viewer.layers] == ["img"]
+    assert widget.status.value == "cancelled" and errors == []
+    # and a new run works as before
+    monkeypatch.undo()
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    labels = viewer.layers["img patterns"].data
+    assert labels.shape == (256, 256) and len(np.unique(labels)) == 2
