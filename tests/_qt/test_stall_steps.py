@@ -145,6 +145,35 @@ def test_a_series_layer_shows_while_napari_label_kernels_compile(qtbot, viewer_w
     assert compiled == []
 
 
+def test_a_run_s_layers_show_while_napari_label_kernels_compile(qtbot, viewer_widget,
+                                                               monkeypatch):
+    """A 2-D run's layers go in without waiting for the warm-up to compile napari's label
+    kernels (they waited: a first run within seconds of opening the dock, 80 s in a test
+    at load 11-13): the patterns' uint8 colormap has its table filled (`label_colormap`)."""
+    from napari_symseg.controller.label_colormap import kernel_free
+
+    viewer, widget = viewer_widget
+    qtbot.waitUntil(lambda: runner.napari_ready("shapes"), timeout=TIMEOUT)  # its warm-up
+    monkeypatch.setattr(runner, "_WARMED", [True])  # a warm-up is running ...
+    runner.NAPARI_WARM.clear()  # ... and has not compiled napari's kernels yet
+    try:
+        y, x = np.mgrid[0:96, 0:96]
+        image = np.where(x < 48, np.cos(x) + np.cos(y), np.cos(0.7 * (x + y)))
+        source = viewer.add_image(image.astype(np.float32), name="im")
+        widget.image.value = source
+        set_fields(widget, patch_x=4, patch_y=4, window_x=4, window_y=4, stride=4,
+                   n_patterns=2)
+        widget.run()
+        qtbot.waitUntil(lambda: "im patterns" in viewer.layers, timeout=TIMEOUT)  # not waiting
+        layer = viewer.layers["im patterns"]
+        assert kernel_free(layer.colormap) and layer.data.dtype == np.uint8
+        assert not runner.NAPARI_WARM.is_set()
+    finally:
+        runner.NAPARI_WARM.set()
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    assert set(np.unique(viewer.layers["im patterns"].data)) == {1, 2}
+
+
 def test_measure_makes_its_layers_in_the_worker_and_adds_one_per_turn(qtbot, viewer_widget):
     """The measurement's napari layers are made off the GUI thread and added one per turn
     of the event loop (a 116-frame series' layers in one turn froze napari 2.4-3.5 s)."""

@@ -21,6 +21,7 @@ from typing import Any
 from napari.qt.threading import thread_worker
 from qtpy.QtCore import QTimer
 
+from ..controller.label_colormap import kernel_free
 from ..controller.runs import Job, Ready, Status
 from .stall import next_turn, over_turns
 
@@ -295,6 +296,7 @@ class JobRunner:
         self._on_status, self._on_error, self._on_done = on_status, on_error, on_done
         self._alive = alive
         self._applying = None
+        self._kernel_free = False  # the run's Labels draw without numba (`_on_yielded`)
         self._returned = _NOTHING
         self._worker_done = False
         self.done = False
@@ -335,6 +337,8 @@ class JobRunner:
             return
         if isinstance(step, Ready):
             self._applying = self.job.apply(step)
+            self._kernel_free = all(kernel_free(spec.kwargs.get("colormap"))
+                                    for spec in step.specs if spec.layer_type == "labels")
             self._apply_when_ready()
             return
         status = self.job.progress(step)
@@ -342,10 +346,15 @@ class JobRunner:
             self._on_status(status)
 
     def _apply_when_ready(self) -> None:
-        """Start adding the layers once napari's kernels are compiled (`napari_ready`)."""
+        """Start adding the layers once napari can draw them without compiling.
+
+        At once when every Labels layer's colormap has its table filled
+        (`label_colormap`); else once the warm-up has compiled napari's label
+        kernels (`napari_ready`).
+        """
         if not self._alive() or self._applying is None:
             return
-        if napari_ready():
+        if self._kernel_free or napari_ready():
             over_turns(self._applying, now=False, done=self._applied,
                        alive=lambda: self._alive() and self._applying is not None)
         else:

@@ -22,6 +22,7 @@ import numpy as np
 from ..core.params import Params
 from ..io.figure import label_colour_dict
 from . import LABEL_OFFSET, METADATA_KEY
+from .label_colormap import label_colormap
 from .polar_layers import polarisation_specs
 from .sources import SourceSnapshot
 from .stacking import place, raise_group
@@ -201,7 +202,9 @@ def image_specs(source: SourceSnapshot, result, frame: int | None,
                         role=ROLES[slot], preview=preview, **extra)
     patterns = LayerSpec(slot, "labels", labels, {
         "metadata": meta,
-        "colormap": label_colour_dict(params.n_patterns, LABEL_OFFSET),
+        # its table filled: napari draws it without compiling numba kernels
+        "colormap": label_colormap(label_colour_dict(params.n_patterns, LABEL_OFFSET),
+                                   labels.dtype),
         "features": features,
         **({"opacity": 0.5} if preview else {}),
         **placement(source, result.grid, not full),
