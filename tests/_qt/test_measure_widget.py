@@ -47,6 +47,12 @@ def test_measure_after_a_run(qtbot, viewer_widget, errors):
 
     section._on_click(regions, Click())
     assert section.table.currentRow() == section.controller.row_of(region)
+    # renaming the image renames every layer of its run and measurement (a KeyError on
+    # "spacing" stopped the renaming half-way, and left "g spacing" and "g boundaries")
+    source.name = "h"
+    assert errors == []
+    for slot in ("patterns", "regions", "orientation", "spacing", "boundaries"):
+        assert f"h {slot}" in viewer.layers and f"g {slot}" not in viewer.layers
 
 
 def test_closing_the_dock_stops_a_series_measurement(qtbot, viewer_widget, errors):

@@ -34,8 +34,8 @@ ROLES = {"patterns": "patterns", "PCA": "PCA", "confidence": "confidence",
 #: What the slots add to the source's name.
 _SUFFIX = {"patterns": "patterns", "PCA": "PCA", "confidence": "confidence",
            "series": "patterns", "preview": "preview", "regions": "regions",
-           "orientation": "orientation", "boundaries": "boundaries", "tracks": "tracks",
-           "polarisation": "polarisation", "arrows": "polarisation arrows"}
+           "orientation": "orientation", "spacing": "spacing", "boundaries": "boundaries",
+           "tracks": "tracks", "polarisation": "polarisation", "arrows": "polarisation arrows"}
 
 
 # ----------------------------------------------------------------- placement
