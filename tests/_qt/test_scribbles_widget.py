@@ -81,6 +81,22 @@ def test_paint_run_merge_split_undo(dock, qtbot):
     assert not widget.undo_button.enabled
 
 
+def test_a_scribbled_run_counts_as_a_running_worker(dock, qtbot):
+    """The warm-up's one full collection waits for the Scribbles dock's run too
+    (`runner.any_running`): it landed in a scribbled run (a 491 ms gap of a 625 ms stall)."""
+    from napari_symseg import Params
+    from napari_symseg._qt import runner
+
+    _, widget, _ = dock
+    _paint(widget)
+    qtbot.waitUntil(lambda: not runner.any_running(), timeout=60_000)
+    widget.session.params_for = lambda source, base=None: Params(n_patterns=2, **SMALL)
+    assert widget.run() is not None
+    assert runner.any_running()  # its end is a queued signal: not seen before this turn
+    qtbot.waitUntil(lambda: widget.worker is None, timeout=60_000)
+    qtbot.waitUntil(lambda: not runner.any_running(), timeout=5_000)
+
+
 def test_run_without_scribbles_says_so(dock):
     _, widget, _ = dock
     # before a run: a short text, not an empty plot

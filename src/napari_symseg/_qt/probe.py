@@ -30,7 +30,7 @@ from ..controller.probe import (
     probe_shapes,
 )
 from ..core.params import ParamsError
-from .runner import READY_POLL_MS, napari_ready
+from .runner import READY_POLL_MS, napari_ready, track
 from .stall import next_turn
 
 #: Colours of the shapes: the patch, then what the shifts / pooling read.
@@ -250,6 +250,7 @@ class Probe:
         worker.returned.connect(lambda out: self._on_map(serial, source, out))
         worker.finished.connect(self._on_finished)
         self.worker = worker
+        track(worker)  # the warm-up's one full collection waits for it
         worker.start()
 
     def _on_map(self, serial: int, source, out: tuple) -> None:

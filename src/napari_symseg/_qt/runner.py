@@ -55,8 +55,16 @@ def any_running() -> bool:
     return bool(_RUNNING)
 
 
-def _track(worker: Any) -> None:
-    """Count `worker` in `_RUNNING` until its ``finished`` signal."""
+def track(worker: Any) -> None:
+    """Count `worker` in `_RUNNING` (`any_running`) until its ``finished`` signal.
+
+    `start_worker` does it; a dock starting its own napari worker calls it too.
+
+    Parameters
+    ----------
+    worker : napari.qt.threading.WorkerBase
+        A worker not finished yet.
+    """
     _RUNNING.add(worker)
     worker.finished.connect(lambda: _RUNNING.discard(worker))
 
@@ -108,7 +116,7 @@ def start_worker(function: Callable, *args: Any, alive: Callable[[], bool] = lam
         getattr(worker, signal).connect(_guarded(slot, alive))
     if cleanup is not None:
         worker.finished.connect(cleanup)
-    _track(worker)
+    track(worker)
     worker.start()
     return worker
 

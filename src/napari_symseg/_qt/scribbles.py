@@ -32,7 +32,7 @@ from ..errors import Cancelled, SymsegError
 from .buttons import follow_activity
 from .docks import dock_of, tabify
 from .layout import narrow_choices, scroll_area, wrapping
-from .runner import PLOTS_IMPORT, start_worker
+from .runner import PLOTS_IMPORT, start_worker, track
 from .stall import next_turn
 
 
@@ -272,6 +272,7 @@ class ScribblesWidget(Container):
         self.worker.returned.connect(lambda result: self._show(source, result))
         self.worker.errored.connect(lambda err: setattr(self.status, "value", str(err)))
         self.worker.finished.connect(self._run_finished)
+        track(self.worker)  # the warm-up's one full collection waits for it
         self.worker.start()
         return self.worker
 
@@ -318,6 +319,7 @@ class ScribblesWidget(Container):
             lambda labels: self._applied(target, labels))
         self.apply_worker.errored.connect(lambda err: setattr(self.status, "value", str(err)))
         self.apply_worker.finished.connect(lambda: setattr(self, "apply_worker", None))
+        track(self.apply_worker)
         self.apply_worker.start()
         return self.apply_worker
 
