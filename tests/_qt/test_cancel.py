@@ -3,6 +3,7 @@
 import threading
 
 import numpy as np
+from qtpy.QtCore import QThreadPool
 
 from napari_symseg.core.pipeline import segment_steps
 from napari_symseg.core.progress import Progress
@@ -36,6 +37,8 @@ def test_cancel_during_a_long_step_answers_before_the_step_ends(
     inside, release, after = threading.Event(), threading.Event(), []
     monkeypatch.setattr("napari_symseg.controller.runs.segment_steps",
                         held_steps(inside, release, after))
+    pool = QThreadPool.globalInstance()
+    threads = pool.maxThreadCount()
     try:
         worker = widget.run()
         assert worker is not None
@@ -46,9 +49,13 @@ def test_cancel_during_a_long_step_answers_before_the_step_ends(
         assert not release.is_set() and worker.is_running
         assert widget.run_button.text == "Run" and widget.status.value == "cancelled"
         assert [layer.name for layer in viewer.layers] == ["img"]
+        # the held worker keeps its pool thread: one more is lent, so that a new run starts
+        # at once (two cancelled runs kept a third "starting" for 25 s)
+        assert pool.maxThreadCount() == threads + 1
     finally:
         release.set()
     qtbot.waitUntil(lambda: not worker.is_running, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: pool.maxThreadCount() == threads, timeout=TIMEOUT)  # given back
     qtbot.wait(100)
     # the step ended in the background: the run stopped there (no further step, no layer,
     # no message); the status still says cancelled

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from napari.qt.threading import thread_worker
-from qtpy.QtCore import QTimer
+from qtpy.QtCore import QThreadPool, QTimer
 
 from ..controller.label_colormap import kernel_free
 from ..controller.runs import Job, Ready, Status
@@ -319,6 +319,8 @@ class JobRunner:
         # counted until its layers are in (`_maybe_done`), or its worker's end once the
         # dock is gone (nothing is added then)
         self.worker.finished.connect(lambda: alive() or _RUNNING.discard(self))
+        self._lent = False  # a pool thread lent for this worker after an early cancel
+        self.worker.finished.connect(self._give_back)
 
     def start(self) -> None:
         """Start the worker."""
@@ -336,8 +338,27 @@ class JobRunner:
         self.job.cancel()
         self.worker.quit()
         if self.job.ends_at_cancel and self._applying is None and self._alive():
+            if not self._worker_done:
+                self._lend()
             self._worker_done = True
             self._maybe_done()
+
+    def _lend(self) -> None:
+        """One more thread in Qt's pool while this cancelled worker ends its step.
+
+        The pool has one thread per core: two cancelled runs still in a long
+        step (10-40 s at stride 1 under load) kept a new run "starting" for
+        25 s. Given back when the worker ends (`_give_back`).
+        """
+        pool = QThreadPool.globalInstance()
+        pool.setMaxThreadCount(pool.maxThreadCount() + 1)
+        self._lent = True
+
+    def _give_back(self) -> None:
+        if self._lent:
+            self._lent = False
+            pool = QThreadPool.globalInstance()
+            pool.setMaxThreadCount(pool.maxThreadCount() - 1)
 
     # -- worker signals
     def _on_yielded(self, step: Any) -> None:
