@@ -131,6 +131,27 @@ def test_renaming_the_image_mid_run_follows_it(qtbot, viewer_widget, errors):
     assert "later patterns" in viewer.layers and errors == []
 
 
+def test_renaming_the_chosen_top_image_keeps_it_chosen(qtbot, viewer_widget, errors):
+    """Renaming the chosen image when it is the top layer chose the next image and hid its
+    results (magicgui re-adds a renamed choice; tester newuser8)."""
+    viewer, widget = viewer_widget
+    a = viewer.add_image(two_phase((128, 128)), name="a")
+    b = viewer.add_image(two_phase((128, 128)), name="b")
+    widget.image.value = a
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)  # a and its results are raised to the top
+    assert viewer.layers[-1].name.startswith("a ") and viewer.layers.index(a) > \
+        viewer.layers.index(b)
+    switched = []
+    widget.image.changed.connect(switched.append)
+    a.name = "a2"
+    assert widget.image.value is a and widget.image.native.currentText() == "a2"
+    assert switched == [] and viewer.layers["a2 patterns"].visible
+    widget.image.value = b
+    b.name = "b2"  # renaming the chosen lower image, too
+    assert widget.image.value is b and errors == []
+
+
 def test_choosing_an_image_shows_its_results_and_hides_the_others(qtbot, viewer_widget):
     """Results bound to their image: a's patterns never cover b while b is chosen."""
     viewer, widget = viewer_widget

@@ -243,7 +243,15 @@ class SymsegWidget(QWidget):
         return [(layer.name, layer) for layer in self.controller.sources()]
 
     def _reset_image_choices(self, *_: Any) -> None:
-        self.image.reset_choices()
+        """New choice names after a rename; the chosen image stays chosen (magicgui
+        re-adds a renamed choice: renaming the top image chose the next one)."""
+        chosen = self.image.value
+        with self.image.changed.blocked():
+            self.image.reset_choices()
+            if any(choice is chosen for choice in self.image.choices):
+                self.image.value = chosen
+        if self.image.value is not chosen:
+            self.image.changed.emit(self.image.value)
 
     def _on_layer_inserted(self, event) -> None:
         event.value.events.name.connect(self._reset_image_choices)
