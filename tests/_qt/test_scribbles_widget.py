@@ -589,7 +589,7 @@ def test_closing_the_dock_mid_run_adds_nothing_and_the_thaw_waits(dock, qtbot):
     widget.session.run_steps = held
     assert widget.run() is not None
     viewer.window.remove_dock_widget(dock_of(widget.native))  # its close button
-    qtbot.waitUntil(lambda: not widget.alive(), timeout=5_000)
+    qtbot.wait(300)  # the dock deleted (deleteLater)
     assert widget.activity.kind is None  # the closed dock's run no longer blocks the others
     assert runner.any_running()  # ... but its worker still counts until it ends
     gate.set()
