@@ -543,12 +543,19 @@ def test_a_scribbled_run_reaches_the_main_dock_and_follows_a_rename(docks_after_
     assert record.slot == "scribbled"
     # the hint panel speaks of this run (not the plain run's hint, nor another image's)
     qtbot.waitUntil(lambda: "your strokes" in main.hint_panel.text.value, timeout=5_000)
+    assert main.measure.start() is not None
+    qtbot.waitUntil(lambda: main.activity.kind is None, timeout=60_000)
     paths = main.export(tmp_path / "scribbled")
     labels = [p for p in paths if str(p).endswith("_labels.tif")][0]
     import tifffile
 
     np.testing.assert_array_equal(tifffile.imread(labels),
                                   np.asarray(scribbled.data) - LABEL_OFFSET)
+    reopened = viewer.open(str(labels), plugin="napari-symseg")[0]
+    np.testing.assert_array_equal(reopened.data, scribbled.data)
+    qtbot.wait(300)  # reopening the export is no new scribbled run: the measurement stays
+    assert "img regions" in viewer.layers and main.measure.controller.last is not None
+    viewer.layers.remove(reopened)
     main.image.value = other  # another image: the scribbled run hides with img's results
     assert not scribbled.visible and not viewer.layers["img scribbles"].visible
     main.image.value = viewer.layers["img"]
