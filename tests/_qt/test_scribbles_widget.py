@@ -546,7 +546,7 @@ def test_a_scribbled_run_reaches_the_main_dock_and_follows_a_rename(docks_after_
     assert main.measure.start() is not None
     qtbot.waitUntil(lambda: main.activity.kind is None, timeout=60_000)
     paths = main.export(tmp_path / "scribbled")
-    labels = [p for p in paths if str(p).endswith("_labels.tif")][0]
+    labels = next(p for p in paths if str(p).endswith("_labels.tif"))
     import tifffile
 
     np.testing.assert_array_equal(tifffile.imread(labels),

@@ -64,7 +64,7 @@ def test_the_scribbled_run_is_a_slot_and_the_last_run_made_is_the_result(tmp_pat
 
     # Export writes the scribbled run
     paths = session.export(tmp_path / "out")
-    labels = [p for p in paths if str(p).endswith("_labels.tif")][0]
+    labels = next(p for p in paths if str(p).endswith("_labels.tif"))
     np.testing.assert_array_equal(tifffile.imread(labels), np.asarray(layer.data) - 1)
 
     # its edits change its record (status line, area fractions)
