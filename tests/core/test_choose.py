@@ -164,3 +164,15 @@ def test_power_spectrum_score_change_is_a_correlation_change_not_one():
                                                      descriptor_name="power_spectrum")))
     (_, noise), = pair_measures(forced)
     assert noise < 0.5 * change
+
+
+def test_the_reason_says_what_was_tried_and_how_long_it_took(monkeypatch):
+    import re
+
+    clock = iter(range(100))  # every perf_counter call one second later
+    monkeypatch.setattr(choose.time, "perf_counter", lambda: float(next(clock)))
+    picked = choose_descriptor(_image(1), Params(n_patterns=2))
+    found = re.search(r"tried (\d) families in ([\d.]+) s, the chosen one alone ([\d.]+) s",
+                      picked.reason)
+    assert found and int(found[1]) == len(CANDIDATES)
+    assert float(found[2]) == pytest.approx(len(CANDIDATES)) and float(found[3]) == 1.0

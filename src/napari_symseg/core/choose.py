@@ -66,6 +66,7 @@ Measured in docs/robustness.md on seeds not used to design it.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -106,7 +107,8 @@ class DescriptorChoice:
         `family_score` of every candidate (larger: better separated patterns
         that differ more in their scores).
     reason : str
-        One line for the user: what was chosen and why.
+        One line for the user: what was chosen and why, and what the choice cost
+        (how many families were run and their wall time, and the chosen one's).
     """
 
     params: Params
@@ -282,7 +284,7 @@ def choose_descriptor(image, params: Params | None = None,
     DescriptorChoice
     """
     params = Params() if params is None else params
-    scores, runs = {}, {}
+    scores, runs, seconds = {}, {}, {}
     suggested = {name: suggest_params(image, params.replace(descriptor_name=name),
                                       pick_family=True) for name in candidates}
     # part of the image shows no lattice: the --auto family rule's family alone
@@ -297,9 +299,11 @@ def choose_descriptor(image, params: Params | None = None,
         if chosen.descriptor_name != name or (lattice_free and name not in lattice_free):
             scores[name] = -np.inf
             continue
+        start = time.perf_counter()
         result = segment(image, chosen)
         scores[name] = family_score(result)
         runs[name] = (chosen, result)
+        seconds[name] = time.perf_counter() - start
     tried = [n for n in candidates if n in runs]
     best = max(tried, key=lambda n: scores[n])  # (max keeps the first of ties)
     listed = ", ".join(f"{SHORT.get(n, n)} {scores[n]:.1f}" for n in tried)
@@ -308,6 +312,10 @@ def choose_descriptor(image, params: Params | None = None,
         listed += (f"; not tried: {', '.join(skipped)}: part of the image shows no lattice, "
                    "where they place its edge worse")
     # in words; the criterion (worst pair's separation x sqrt(score change)) is the docstring's
+    # the cost, in the same line: a choice runs every family tried (wall time)
+    cost = (f"tried {len(tried)} {'family' if len(tried) == 1 else 'families'} in "
+            f"{sum(seconds.values()):.1f} s, the chosen one alone {seconds[best]:.1f} s")
     reason = (f"descriptor: {SHORT.get(best, best)} ({best}), the one whose patterns differ "
-              f"most clearly in their symmetry (score of each: {listed}; larger is better)")
+              f"most clearly in their symmetry (score of each: {listed}; larger is better; "
+              f"{cost})")
     return DescriptorChoice(runs[best][0], runs[best][1], scores, reason)
