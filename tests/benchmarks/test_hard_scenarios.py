@@ -133,6 +133,7 @@ def test_twin_video_scan_physics_keeps_truth_with_the_image():
 def test_cuboid_band_uses_the_generators_column_spacing_not_a_superlattice_estimate():
     from benchmarks.bench_hard import band_width, cases
     from benchmarks.bench_robustness import boundary_band
+
     from napari_symseg.core.suggest import estimate_lattice
 
     # the spacing helper repeats the generator's draw: a clean image's lattice says so
