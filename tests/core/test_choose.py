@@ -176,3 +176,24 @@ def test_the_reason_says_what_was_tried_and_how_long_it_took(monkeypatch):
                       picked.reason)
     assert found and int(found[1]) == len(CANDIDATES)
     assert float(found[2]) == pytest.approx(len(CANDIDATES)) and float(found[3]) == 1.0
+
+
+def test_where_no_family_separates_its_patterns_reflections_are_kept(monkeypatch):
+    # the old L1_2 cuboids' seed 6202: every split unseparated (< MIN_SEPARATION), the best
+    # score a split of the matrix; the criterion ranks noise there (module docstring)
+    from napari_symseg.core.pattern_count import MIN_SEPARATION
+
+    image = _image(1)
+    fixed = {CANDIDATES[0]: 9.0, CANDIDATES[1]: 5.0, CANDIDATES[2]: 2.0}
+    monkeypatch.setattr(choose, "family_score", lambda r: fixed[r.params.descriptor_name])
+    seps = {CANDIDATES[0]: 3.3, CANDIDATES[1]: 1.4, CANDIDATES[2]: 1.1}
+    monkeypatch.setattr(choose, "separation", lambda r: seps[r.params.descriptor_name])
+    picked = choose_descriptor(image, Params(n_patterns=2))
+    assert picked.params.descriptor_name == choose.UNSEPARATED == CANDIDATES[2]
+    assert "no family separates its patterns" in picked.reason
+    assert picked.scores == fixed
+    # one family separated: the criterion decides again
+    seps[CANDIDATES[1]] = MIN_SEPARATION
+    picked = choose_descriptor(image, Params(n_patterns=2))
+    assert picked.params.descriptor_name == CANDIDATES[0]
+    assert "no family separates" not in picked.reason
