@@ -55,10 +55,9 @@ mirror image, while another lattice, orientation or basis changes the
 reflection scores too. On the development seeds (0-2, 1000-1002, 6200-6202)
 reflections were right on 8 of 9 cuboid images (0.905 on 6201), translations
 on 4; checked on fresh seeds in docs/robustness.md. The reason says so.
-(Separation alone is not the test: twin lamellae are unseparated in every
-family, 1.8-3.9, but change scores by 0.6-1.1 in the families that see the
-twin; with separation alone the rule took reflections on 4 of 5 held-out twin
-images where the criterion took translations, 0.988 -> 0.984 worst.)
+(Separation alone is not the hint's test: twin lamellae are unseparated in
+every family, 1.8-3.9, but change scores by 0.6-1.1 in the families that see
+the twin; the score change keeps such images with the criterion.)
 
 Where ``--auto`` itself turns the contrast channels on (part of the image
 shows no lattice: translations' ``--auto`` parameters switch to rotations,
