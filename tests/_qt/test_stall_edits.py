@@ -14,8 +14,7 @@ import numpy as np
 from napari_symseg.core.samples import two_phase
 
 from .helpers import run_and_wait, set_fields
-from .test_stall import (LARGE, RUN_TIMEOUT, check_stall, napari_replaces, set_fields as
-                         set_large, shown_widget, tiled)
+from .test_stall import LARGE, RUN_TIMEOUT, check_stall, napari_replaces, shown_widget, tiled
 
 __all__ = ["shown_widget"]  # the fixture, shared with test_stall
 
@@ -89,7 +88,7 @@ def test_no_stall_while_a_2d_result_is_edited(qtbot, shown_widget):
     size = 2048
     layer = viewer.add_image(tiled(size), name="big")
     widget.image.value = layer
-    set_large(widget, **{**LARGE, "n_patterns": 3})
+    set_fields(widget, **{**LARGE, "n_patterns": 3})
     assert widget.run() is not None
     qtbot.waitUntil(lambda: widget.worker is None, timeout=RUN_TIMEOUT)
     qtbot.wait(500)
