@@ -10,7 +10,9 @@ tiled to ``--size``² (3 patterns), then *Edit…* (the Scribbles dock adopts
 the patterns layer) and, per trial, merge 0+1, undo, split 0, undo; each
 waited for (its worker, if any) and followed by 1 s of the event loop. Prints
 the longest gap of each edit (`EventLoopWatch`), the part outside napari's
-inserts, slicing and draws (`NapariCalls.outside_ms`) and the load average:
+inserts, slicing and draws (`NapariCalls.outside_ms`), the GUI thread's CPU
+time from the click to 1 s after the edit (``time.thread_time``: the edit,
+napari's and the plots' redraws, the idle loop) and the load average:
 a shared machine, not idle numbers. Before / after: run it alternately with
 ``PYTHONPATH`` at the two trees. ``--profile OUT`` writes a cProfile of the
 GUI thread during the edits of the last trial.
@@ -20,6 +22,7 @@ import argparse
 import cProfile
 import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -64,14 +67,17 @@ def main() -> None:
             dock.pattern_a.value, dock.pattern_b.value = 0, 1
             if profile is not None and trial == args.trials - 1:
                 profile.enable()
+            cpu = time.thread_time()  # the GUI thread's CPU time (waiting for a core not counted)
             with NapariCalls() as calls, EventLoopWatch() as watch:
                 action()
                 pump(120, lambda: dock.edit_worker is None)
                 pump(1.0)
+            cpu = 1000 * (time.thread_time() - cpu)
             if profile is not None:
                 profile.disable()
             outside = calls.outside_ms(watch)["outside_ms"]
-            gaps.append(f"{name} {watch.max_gap_ms:.0f} ms (ours {outside:.0f})")
+            gaps.append(f"{name} {watch.max_gap_ms:.0f} ms (ours {outside:.0f}; "
+                        f"GUI CPU {cpu:.0f})")
         print(f"trial {trial}: " + ", ".join(gaps)
               + f"  [load {os.getloadavg()[0]:.1f}]", flush=True)
     if profile is not None:

@@ -465,11 +465,9 @@ class ScribbleSession:
                                np.array(data) if self.series_states is None else data,
                                name=f"{source.name} scribbled patterns", metadata=meta,
                                features=features, opacity=0.5, **where)
-        else:
-            if self.series_states is None:
-                edits.show_values(layer, data)  # in place when it fits
-            else:
-                layer.data = data
+        else:  # set, not written in place: a new array is how a scribbled run or edit
+            # outdates a measurement of this layer (`measure_stale`: its data event)
+            layer.data = np.array(data) if self.series_states is None else data
             layer.metadata = meta
             layer.features = features
             layer.visible = True

@@ -2,11 +2,13 @@
 
 A 2-D result's edit (merge, split) is computed in a worker with what its
 patterns layer will show (`ImageState`: the layer's values and features);
-the GUI thread then writes the values into the layer's existing array
-(`show_values`: in place and a refresh, about half the time of napari's
-``data`` setter) and sets the features. Each result of the edit history
-keeps its `ImageState` (its own array, never the layer's), so undo writes
-the exact previous values back: nothing is computed.
+the GUI thread then writes the values into the adopted patterns layer's
+existing array (`show_values`: in place and a refresh, about half the time
+of napari's ``data`` setter; the Scribbles dock's own layer is set: its
+data event outdates a measurement of it) and sets the features. Each
+result of the edit history keeps its `ImageState` (its own array, never
+the layer's), so undo writes the exact previous values back: nothing is
+computed.
 
 Merging two patterns of a (T, Y, X) result is a pure relabel: a lookup
 table (`core.edit.merge_table`) over the layer's existing values, frame by
