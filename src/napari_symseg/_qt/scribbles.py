@@ -6,10 +6,10 @@ scribbled run (sub-sampled), coloured like the patterns layer; a lasso in
 it paints the chosen grid points into the scribbles layer with the brush's
 label ("lasso paints") or highlights them on the canvas (a Points layer);
 moving the mouse over the image marks the grid point under it in the plot.
-An edit of a (T, Y, X) series, and an image's split (its k-means), run in a
-worker (`ScribbleSession.edit_steps`): progress in the status line, the edit
-buttons disabled meanwhile, *Cancel* stops it with the previous labels left as
-they were.
+An edit of a (T, Y, X) series, and an image's merge and split (with the
+layer's values and statistics), run in a worker (`ScribbleSession.edit_steps`):
+progress in the status line, the edit buttons disabled meanwhile, *Cancel*
+stops it with the previous labels left as they were.
 """
 
 from __future__ import annotations
