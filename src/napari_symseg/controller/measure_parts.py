@@ -41,8 +41,8 @@ def compact_ids(ids: np.ndarray) -> np.ndarray:
     pixel to its texture type, in its insert, its first draw and each
     refresh; a uint8 or uint16 layer is drawn as it is (the regions layer
     of a 2048² image: its insert and first draw 488-749 ms as int32,
-    347-617 ms as uint8 in `benchmarks/measure_2d_gap.py`'s viewer,
-    alternated, load 14-16). Ids and their colours stay the same.
+    347-617 ms as uint8, `benchmarks/regions_insert.py`, alternated, load
+    14-16). Ids and their colours stay the same.
 
     Parameters
     ----------
