@@ -461,12 +461,13 @@ def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n
     skipped). The region holds every pixel the points read, and its edges are the image's edges
     wherever a patch is clipped, so clipping to the region is clipping to the image.
 
-    Per shift, the integral image of the product I * I(. + t) is built row by
-    row in one running row per thread (`n_threads` of them), only up to the
-    last row and column that a box of the points reads; the rows that boxes
-    read (two per grid row) are copied out as they pass, so the table stays in
-    the cache. The sums are the same, in the same order, as with the whole
-    integral image."""
+    Per shift, the column sums of the product I * I(. + t) run down the rows
+    in one row per thread (`n_threads` of them; independent columns, so the
+    loop vectorises), only up to the last row and column that a box of the
+    points reads; at the rows that boxes read (two per grid row) their running
+    sum along the row is the integral image's row (`_keep_rows`), in the order
+    of ``cumsum(0).cumsum(1)`` as for I and I**2. Only those rows pay for a
+    sum along the row, whose additions depend on each other."""
     for t in numba.prange(n_threads):
         for q in range(len(imgs)):
             img = imgs[q]
@@ -479,6 +480,7 @@ def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n
             if n_rows == 0 or cols.shape[0] == 0:
                 continue
             running = np.zeros(w + 1)
+            line = np.zeros(w + 1)
             prod = np.zeros((2 * n_rows, w + 1))
             x0s = np.empty(n_rows, dtype=np.int64)
             x1s = np.empty(n_rows, dtype=np.int64)
@@ -493,16 +495,15 @@ def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n
                     x1s[a] = min(rows[a] + px + 1, h, h - m)
                 running[:] = 0.0
                 kept = np.zeros(2, dtype=np.int64)  # next grid row whose box starts / ends
-                _keep_rows(running, 0, x0s, x1s, prod, y_end, kept)
+                _keep_rows(running, line, 0, x0s, x1s, prod, y_end, kept)
                 for i in range(x_end):
                     if i + m >= 0:
-                        x = img[i]
-                        y = img[i + m]
-                        acc = 0.0
-                        for j in range(j_lo, y_end):
-                            acc += x[j] * y[j + n]
-                            running[j + 1] = running[j + 1] + acc
-                    _keep_rows(running, i + 1, x0s, x1s, prod, y_end, kept)
+                        x = img[i, j_lo:y_end]
+                        y = img[i + m, j_lo + n:y_end + n]
+                        col = running[j_lo + 1:y_end + 1]
+                        for j in range(y_end - j_lo):
+                            col[j] += x[j] * y[j]
+                    _keep_rows(running, line, i + 1, x0s, x1s, prod, y_end, kept)
                 for a in range(n_rows):
                     x0 = x0s[a]
                     x1 = x1s[a]
@@ -523,22 +524,30 @@ def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n
 
 
 @numba.njit(cache=True, inline="always")
-def _keep_rows(running, i, x0s, x1s, prod, y_end, kept):  # pragma: no cover - compiled
-    """Copy row `i` of the product's integral image (`running`) into the rows of
-    `prod` that the boxes read: row 2a if the box of grid row a starts at i,
-    row 2a + 1 if it ends there. `x0s`/`x1s` (box start / end rows) do not
+def _keep_rows(running, line, i, x0s, x1s, prod, y_end, kept):  # pragma: no cover - compiled
+    """Row `i` of the product's integral image, from its column sums over rows
+    ``< i`` (`running`), into the rows of `prod` that the boxes read: row 2a if
+    the box of grid row a starts at i, row 2a + 1 if it ends there (`line`
+    holds it while it is copied). `x0s`/`x1s` (box start / end rows) do not
     decrease with a; ``kept`` holds the next a to look at for each."""
     n_rows = x0s.shape[0]
-    a = kept[0]
-    while a < n_rows and x0s[a] == i:
-        prod[2 * a, : y_end + 1] = running[: y_end + 1]
-        a += 1
-    kept[0] = a
-    a = kept[1]
-    while a < n_rows and x1s[a] == i:
-        prod[2 * a + 1, : y_end + 1] = running[: y_end + 1]
-        a += 1
-    kept[1] = a
+    a0 = kept[0]
+    a1 = kept[1]
+    if not ((a0 < n_rows and x0s[a0] == i) or (a1 < n_rows and x1s[a1] == i)):
+        return
+    acc = 0.0
+    line[0] = 0.0
+    for j in range(1, y_end + 1):
+        acc += running[j]
+        line[j] = acc
+    while a0 < n_rows and x0s[a0] == i:
+        prod[2 * a0, : y_end + 1] = line[: y_end + 1]
+        a0 += 1
+    kept[0] = a0
+    while a1 < n_rows and x1s[a1] == i:
+        prod[2 * a1 + 1, : y_end + 1] = line[: y_end + 1]
+        a1 += 1
+    kept[1] = a1
 
 
 def _pair_jobs(shifts, step_r, step_c, n_rows, n_cols) -> np.ndarray:
