@@ -138,7 +138,7 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
     return out
 
 
-def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds) -> tuple:
+def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds, rows=None) -> tuple:
     """Box mean and variance of `image` over the patch, on a sub-rectangle.
 
     Parameters
@@ -150,6 +150,9 @@ def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds) -> tupl
     bounds : (r0, r1, c0, c1)
         The rectangle ``image[r0:r1, c0:c1]`` of patch centres needed; every
         patch centred in it must lie inside the image.
+    rows : ndarray of bool, shape (r1 - r0,), optional
+        The rows of the result wanted (default all); the others are left
+        undefined. The wanted rows are the same bit for bit either way.
 
     Returns
     -------
@@ -161,19 +164,46 @@ def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds) -> tupl
     )
     mean = np.empty((r1 - r0, c1 - c0))
     var = np.empty((r1 - r0, c1 - c0))
+    want = np.ones(r1 - r0, np.bool_) if rows is None else np.asarray(rows, dtype=np.bool_)
+    if want.shape != (r1 - r0,):
+        raise ValueError(f"rows must have shape {(r1 - r0,)}")
     if mean.size:
-        _box_moments(sub, patch_x, patch_y, mean, var)
+        _box_moments(sub, patch_x, patch_y, mean, var, want)
     return mean, var
 
 
+def moment_rows(n_rows: int, row0: int, step_r: int, shifts: np.ndarray) -> np.ndarray:
+    """The rows of the box moments `_box_correlations` reads (a superset).
+
+    It reads rows ``row0 + a * step_r`` and ``row0 + a * step_r + m`` for grid
+    indices a (extended beyond the grid for the pairs (t, -t)) and the shifts'
+    row components m: every row with one of those residues modulo `step_r`.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of the moments.
+    row0, step_r : int
+        The first grid row (in the moments' coordinates) and the grid step.
+    shifts : ndarray of int, shape (n, 2)
+        Translations (row, col).
+
+    Returns
+    -------
+    ndarray of bool, shape (n_rows,)
+    """
+    residues = np.unique(np.concatenate([[0], np.asarray(shifts)[:, 0]]) % step_r)
+    return np.isin((np.arange(n_rows) - row0) % step_r, residues)
+
+
 @numba.njit(cache=True, parallel=True)
-def _box_moments(img, px, py, mean, var):  # pragma: no cover - compiled
+def _box_moments(img, px, py, mean, var, want):  # pragma: no cover - compiled
     """Kernel of `local_moments`: `img` is padded by (px, py) around the centres.
 
     Separable running sums: per block of output rows, column sums of I and
     I^2 over the patch height (updated by one entering and one leaving row),
-    then a running horizontal sum along each output row. Blocks restart the
-    sums, so rounding does not build up along the image.
+    then a running horizontal sum along each output row whose `want` is set.
+    Blocks restart the sums, so rounding does not build up along the image.
     """
     n_r, n_c = mean.shape
     hx = 2 * px + 1
@@ -202,6 +232,8 @@ def _box_moments(img, px, py, mean, var):  # pragma: no cover - compiled
                     v = new[j]
                     s1[j] += v - u
                     s2[j] += v * v - u * u
+            if not want[a]:
+                continue
             t1 = 0.0
             t2 = 0.0
             for j in range(hy):
@@ -231,7 +263,8 @@ class BoxSetup(NamedTuple):
     step_c: int
 
 
-def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardised=False):
+def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardised=False,
+              only_read=False):
     """Common set-up of the running-box-sum kernels on a strided grid.
 
     Checks `out` (or makes it) and that every patch and shifted patch lies
@@ -253,6 +286,9 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
     standardised : bool, optional
         `image` is already centred and scaled (`standardise`): the region is
         only copied.
+    only_read : bool, optional
+        Compute only the rows of `mean` and `var` that `_box_correlations`
+        reads (`moment_rows`); the others are undefined.
 
     Returns
     -------
@@ -293,14 +329,16 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
         raise ValueError("grid points too close to the border for these patches and shifts")
     region = image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y]
     region = np.ascontiguousarray(region) if standardised else standardise(region)
+    step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
+    step_c = int(cols[1] - cols[0]) if len(cols) > 1 else 1
+    n_centres = region.shape[0] - 2 * patch_x
     mean, var = local_moments(
         region,
         patch_x,
         patch_y,
         (patch_x, region.shape[0] - patch_x, patch_y, region.shape[1] - patch_y),
+        moment_rows(n_centres, int(rows[0] - r0), step_r, shifts) if only_read else None,
     )
-    step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
-    step_c = int(cols[1] - cols[0]) if len(cols) > 1 else 1
     setup = BoxSetup(np.ascontiguousarray(region), mean, var, shifts,
                      int(rows[0] - r0), step_r, int(cols[0] - c0), step_c)
     return out, setup
@@ -331,7 +369,8 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None,
     -------
     ndarray, float32, shape (len(rows), len(cols), n)
     """
-    out, box = box_setup(image, shifts, patch_x, patch_y, rows, cols, out, standardised)
+    out, box = box_setup(image, shifts, patch_x, patch_y, rows, cols, out, standardised,
+                         only_read=True)
     if box is None:
         return out
     jobs = _pair_jobs(box.shifts, box.step_r, box.step_c, out.shape[0], out.shape[1])
