@@ -327,6 +327,8 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
         or c1 + patch_y > image.shape[1]
     ):
         raise ValueError("grid points too close to the border for these patches and shifts")
+    if standardised and c0 == patch_y:  # whole rows of `image`: a view, not a copy (the
+        c1 = image.shape[1] - patch_y  # moments' running sums start where they did)
     region = image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y]
     region = np.ascontiguousarray(region) if standardised else standardise(region)
     step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
