@@ -63,7 +63,7 @@ def test_paint_run_merge_split_undo(dock, qtbot):
 
     before = out.data.copy()
     widget.pattern_a.value, widget.pattern_b.value = 0, 1
-    assert widget.merge() is None  # an image's merge: done at once
+    edited(qtbot, widget, widget.merge())  # an image's merge: in a worker too
     assert set(np.unique(out.data)) == {1}
     worker = widget.split()  # an image's split: k-means in a worker
     assert worker is not None
@@ -270,9 +270,11 @@ def test_edit_from_the_main_dock_and_export_writes_the_edited_result(make_napari
     dock.names.value = "a, b, c"
     dock.set_names()
     dock.pattern_a.value, dock.pattern_b.value = 1, 2
-    dock.merge()  # patterns 1 and 2 -> 1: names a, b
+    array = patterns.data
+    edited(qtbot, dock, dock.merge())  # patterns 1 and 2 -> 1: names a, b (in a worker)
     expected = np.where(before == 3, 2, before)  # layer values: pattern + 1
     np.testing.assert_array_equal(patterns.data, expected)
+    assert patterns.data is array  # written into the layer's own array
     assert patterns.metadata["napari_symseg"]["params"]["n_patterns"] == 2
     assert list(patterns.features["name"]) == ["a", "b"]
     # the hint, status line and numbers follow the edit (issue 15)
@@ -301,6 +303,7 @@ def test_edit_from_the_main_dock_and_export_writes_the_edited_result(make_napari
     main.export(tmp_path / "undone")
     [(data, _, _)] = read_labels_file(str(tmp_path / "undone_labels.tif"))
     np.testing.assert_array_equal(data, before)
+    assert patterns.data is array
     assert record.edited_patterns == 3  # the names are still an edit
     dock.undo()
     assert record.edited_patterns is None and "edited" not in record.summary

@@ -214,13 +214,18 @@ class MeasureSection:
                    done=lambda measured: self._shown(measured, results, slot, run))
 
     def _shown(self, measured, results, slot, run) -> None:
-        self._showing = False
-        self._done()  # refresh says what was measured
         self.controller.attach(results, measured, slot, run)
         measured.layers["regions"].mouse_drag_callbacks.append(self._on_click)
         # napari selects the last layer added (tracks, for a series: its tall controls
         # pushed the window past 768 px); a click on a region needs the regions layer active
         self.viewer.layers.selection.active = measured.layers["regions"]
+        # the table a turn later: napari making the active layer's controls and Qt the
+        # table's dock and rows were one 460-750 ms gap (2048², load 12)
+        next_turn(lambda: self.widget.alive() and self._table_shown())
+
+    def _table_shown(self) -> None:
+        self._showing = False
+        self._done()  # refresh says what was measured
         if self._dock is None or self.panel.parent() is None:
             self._dock = add_tabbed(self.viewer, self.panel, TABLE_DOCK_NAME)
         self._dock.show()

@@ -42,6 +42,7 @@ from .layer_io import layer_calibration
 from .measure_parts import (
     add_polarisation,
     collections_paused,
+    compact_ids,
     make_layer,
     orientation_period,
     region_features,
@@ -231,7 +232,7 @@ class MeasureController:
         smap, unit = spacing_in_units(smap, cal)
         over = {"blending": "translucent", "opacity": MAP_OPACITY, "above": name}
         specs = {
-            "regions": ("labels", f"{name} regions", region_img,
+            "regions": ("labels", f"{name} regions", compact_ids(region_img),
                         {**place, "metadata": meta, "features": region_features(regions)}),
             "orientation": ("image", f"{name} orientation", omap,
                             {**place, "metadata": meta, "colormap": "twilight",

@@ -35,6 +35,7 @@ from . import series_edits as edits
 from .layer_io import layer_calibration, result_features
 from .layers import placement, run_metadata
 from .results import RunRecord, store_of
+from .sources import SourceSnapshot
 from .stacking import add_labels
 
 #: at most this many grid points in the scatter plot (a fixed random subset)
@@ -70,6 +71,9 @@ class ScribbleSession:
     series_states : list of SeriesState or None
         A series: what its layer showed before each edit and shows now (the
         last), one per result of `history` (`controller.series_edits`).
+    image_states : list of ImageState or None
+        A 2-D result: what its layer shows for each result of `history`
+        (None where not computed yet); undo writes the previous one back.
     """
 
     def __init__(self, viewer) -> None:
@@ -80,10 +84,12 @@ class ScribbleSession:
         self.frame: int | None = None  # a series: the frame of `result` (the painted one)
         self.target = None  # an adopted patterns layer (`adopt`); None: our own layer
         self.series_states: list[edits.SeriesState] | None = None  # a series: per result
+        self.image_states: list[edits.ImageState | None] | None = None  # 2-D: per result
         self.record = None  # the adopted run's RunRecord: its numbers follow the edits
         self.on_edit = None  # called after an edit of an adopted layer (hint, plots, table)
         self._labels_key = None  # the labels array the adopted layer shows (`_labels_now`)
         self._coloured = 0  # patterns the adopted layer's colormap has colours for
+        self._shown_values = None  # the `ImageState.values` the 2-D layer shows
 
     @property
     def store(self):
@@ -230,6 +236,7 @@ class ScribbleSession:
             self.series_states = [edits.SeriesState(
                 (np.asarray(labels) + LABEL_OFFSET).astype(dtype))]
         self.history = History(result)
+        self.image_states = None if self.series_states is not None else [None]
         self._update_layer()
 
     def adopt(self, source, layer, result: Result | None, record=None,
@@ -294,9 +301,11 @@ class ScribbleSession:
             fractions = getattr(record, "area_fraction", None)
             self._drop_states()
             self.series_states = [edits.SeriesState(layer.data, features, fractions)]
+            self.image_states = None
         else:
             self._drop_states()
             frame = meta.get("frame")
+            self.image_states = [edits.ImageState.of_layer(layer)]
         self.source = source
         self.frame = frame
         self.target = layer
@@ -307,6 +316,7 @@ class ScribbleSession:
         self.on_edit = on_edit
         self.history = History(result)
         self._labels_key = self._labels_now()
+        self._shown_values = self.image_states[0].values if self.image_states else None
 
     # ------------------------------------------------------------------ edits
     @property
@@ -365,11 +375,16 @@ class ScribbleSession:
         states, source, offset = list(self.series_states or []), self.source, self._offset()
         calibration = layer_calibration(source) if self.target is not None else None
         adopted = self.target is not None
+        # a 2-D result: its layer's values and features are computed here too
+        image = None if self.image_states is None or kind == "rename" else \
+            (SourceSnapshot.of(source), self.frame, self._values_dtype())
 
         def steps():
             result = edit(current, *args)
-            if state is None:  # an image: the edit itself is all
-                return edits.PendingEdit(result)
+            if state is None:  # an image: the edit and what its layer shows
+                shown = None if image is None else edits.image_state(
+                    result, image[0], image[1], offset, image[2])
+                return edits.PendingEdit(result, image=shown)
             if kind == "rename":
                 return edits.PendingEdit(result, edits.SeriesState(
                     state.data, state.features, state.fractions))
@@ -406,6 +421,9 @@ class ScribbleSession:
         self.history.push(pending.result)
         if pending.state is not None and self.series_states is not None:
             self.series_states.append(pending.state)
+        if self.image_states is not None:  # a rename keeps what the layer shows
+            self.image_states.append(pending.image if pending.image is not None
+                                     else self.image_states[-1])
         self._update_layer()
         return self.result
 
@@ -434,6 +452,9 @@ class ScribbleSession:
         if self.history.can_undo and self.series_states is not None \
                 and len(self.series_states) > 1:
             self.series_states.pop().drop()
+        if self.history.can_undo and self.image_states is not None \
+                and len(self.image_states) > 1:
+            self.image_states.pop()
         self.history.undo()
         self._update_layer()
         return self.result
@@ -454,23 +475,26 @@ class ScribbleSession:
         result, source = self.result, self.source
         if self.target is not None:
             return self._update_target()
-        features = result_features(source, result, self.frame)
+        if self.series_states is None:
+            shown = self._image_state(LABEL_OFFSET)
+            data, features = shown.values, dict(shown.features)
+        else:
+            data = self.series_states[-1].data
+            features = result_features(source, result, self.frame)
         features["name"] = np.array(self.names(), dtype=object)
         meta = run_metadata(source.name, result.params, version=result.model.version,
                             frame=None, role="scribbled patterns",
                             pattern_names=list(result.model.names))
-        if self.series_states is None:
-            data = (result.labels + LABEL_OFFSET).astype(np.int32)
-        else:
-            data = self.series_states[-1].data
         where = placement(source) if source.ndim == 2 else series_placement(source)
         layer = self._find(source, "scribbled patterns")
-        if layer is None:
-            layer = add_labels(self.viewer.layers, source, data,
+        if layer is None:  # (a 2-D layer gets a copy: the history keeps `data` for undo)
+            layer = add_labels(self.viewer.layers, source,
+                               np.array(data) if self.series_states is None else data,
                                name=f"{source.name} scribbled patterns", metadata=meta,
                                features=features, opacity=0.5, **where)
-        else:
-            layer.data = data
+        else:  # set, not written in place: a new array is how a scribbled run or edit
+            # outdates a measurement of this layer (`measure_stale`: its data event)
+            layer.data = np.array(data) if self.series_states is None else data
             layer.metadata = meta
             layer.features = features
             layer.visible = True
@@ -513,6 +537,20 @@ class ScribbleSession:
         results.layers["scribbled"] = layer
         self.store.changed(source)
 
+    def _values_dtype(self) -> np.dtype:
+        """The dtype of the 2-D layer values: the adopted layer's, else int32 (ours)."""
+        return np.dtype(np.int32) if self.target is None else self.target.data.dtype
+
+    def _image_state(self, offset: int) -> edits.ImageState:
+        """What the 2-D layer shows for the current result (computed here if not yet)."""
+        shown = self.image_states[-1] if self.image_states else None
+        if shown is None:
+            shown = edits.image_state(self.result, self.source, self.frame, offset,
+                                      self._values_dtype())
+            if self.image_states:
+                self.image_states[-1] = shown
+        return shown
+
     def _update_target(self) -> None:
         """The adopted layer shows the current result: labels, run record, names, colours;
         the run's `RunRecord` its area fractions and status line."""
@@ -525,9 +563,11 @@ class ScribbleSession:
         meta["params"] = result.params.to_dict()
         meta["pattern_names"] = list(result.model.names)
         if self.series_states is None:
-            features = result_features(self.source, result, self.frame, offset)
+            shown = self._image_state(offset)
+            features = dict(shown.features)
             fractions = features["area_fraction"]
-            layer.data = (result.labels + offset).astype(layer.data.dtype)
+            if shown.values is not self._shown_values:  # (a rename: the values stay)
+                edits.show_values(layer, shown.values)  # in place when it fits
         else:
             state = self.series_states[-1]
             if state.fractions is None:  # an adopted run without its numbers
@@ -550,6 +590,7 @@ class ScribbleSession:
             edited_record(self.record, result.params.n_patterns, fractions,
                           self.history.can_undo)
         self._labels_key = self._labels_now()
+        self._shown_values = None if self.series_states is not None else shown.values
         if self.on_edit is not None:
             self.on_edit(self._labels_key is not before)
 
