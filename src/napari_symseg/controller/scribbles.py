@@ -4,15 +4,21 @@ One `ScribbleSession` per viewer. The user paints a ``"<image> scribbles"``
 Labels layer with napari's brush (label i = pattern i - 1); a run segments
 the image with those strokes (`core.scribbles`) and shows the result as
 ``"<image> scribbled patterns"`` (pattern + 1, per-pattern features with
-names). Merge / split / rename go through a `core.edit.History` (undo); an
-edit of a (T, Y, X) series is computed in a worker (`edit_steps`, then
-`commit` on the GUI thread; `controller.series_edits`). The
+names). Both layers belong to the image's `ResultSet` (the viewer's
+`controller.results.store_of`): the run is its ``scribbled`` slot, a run of
+the image like the main dock's (renamed, hidden and forgotten with it;
+taken by *Measure* and *Export* when it is the last run made). Merge /
+split / rename go through a `core.edit.History` (undo); an edit of a
+(T, Y, X) series is computed in a worker (`edit_steps`, then `commit` on
+the GUI thread; `controller.series_edits`). The
 feature-space view reads `scatter` and writes back through `paint_points`;
 `point_at` maps a canvas position to its grid point (hover).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Generator
 from typing import Any
 
@@ -28,6 +34,7 @@ from . import LABEL_OFFSET, METADATA_KEY
 from . import series_edits as edits
 from .layer_io import layer_calibration, result_features
 from .layers import placement, run_metadata
+from .results import RunRecord, store_of
 from .sources import SourceSnapshot
 from .stacking import add_labels
 
@@ -35,6 +42,10 @@ from .stacking import add_labels
 MAX_SCATTER = 4000
 #: The edits by name (`ScribbleSession.edit_steps`).
 EDITS = {"merge": merge, "split": split, "rename": rename}
+#: The result-set slot of each of our layers' roles (`ScribbleSession._find`).
+SLOTS = {"scribbles": "scribbles", "scribbled patterns": "scribbled"}
+#: Why a scribbled run has no number-of-patterns hint (the hint panel says it).
+NO_HINT = "a run with scribbles: your strokes set the patterns"
 
 
 def _role(layer) -> dict:
@@ -67,6 +78,7 @@ class ScribbleSession:
 
     def __init__(self, viewer) -> None:
         self.viewer = viewer
+        self._started = time.perf_counter()  # of the last `run_steps` (the record's time)
         self.history: History | None = None
         self.source = None
         self.frame: int | None = None  # a series: the frame of `result` (the painted one)
@@ -79,8 +91,21 @@ class ScribbleSession:
         self._coloured = 0  # patterns the adopted layer's colormap has colours for
         self._shown_values = None  # the `ImageState.values` the 2-D layer shows
 
+    @property
+    def store(self):
+        """The viewer's `ResultStore` (`store_of`): shared with the main dock."""
+        return store_of(self.viewer)
+
     # ------------------------------------------------------------------ layers
     def _find(self, source, role: str):
+        """`source`'s layer of `role`: from its result set (``"scribbles"``: also a
+        strokes layer named after it, e.g. made by an older version)."""
+        results = self.store.find(source)
+        layer = None if results is None else results.layers.get(SLOTS.get(role, role))
+        if layer is not None and any(layer is shown for shown in self.viewer.layers):
+            return layer
+        if role != "scribbles":
+            return None
         for layer in self.viewer.layers:
             meta = _role(layer)
             if meta.get("role") == role and meta.get("source") == source.name:
@@ -128,6 +153,7 @@ class ScribbleSession:
         layer.brush_size = 10
         layer.mode = "paint"
         layer.selected_label = 1
+        self.store.get(source).layers["scribbles"] = layer  # renamed and hidden with it
         return layer
 
     # ------------------------------------------------------------------ runs
@@ -183,6 +209,7 @@ class ScribbleSession:
             raise ScribbleError(f"no scribbles for {source.name}: add a scribbles layer and "
                                 "paint a few strokes per pattern")
         scribbles = np.array(layer.data)
+        self._started = time.perf_counter()
         if source.ndim == 3:  # checked now, not in a thread
             return _series_steps(source.data, params, series_scribbles(
                 dict(enumerate(scribbles)), source.data.shape, params.n_patterns))
@@ -471,9 +498,44 @@ class ScribbleSession:
             layer.metadata = meta
             layer.features = features
             layer.visible = True
-        unguided = self._find(source, "patterns")
-        if unguided is not None:  # two half-transparent label layers mix their colours
-            unguided.visible = False
+        results = self.store.get(source)
+        for slot in ("patterns", "series"):  # two half-transparent label layers mix colours
+            unguided = results.layers.get(slot)
+            if unguided is not None:
+                unguided.visible = False
+        self._record(layer, features)
+
+    def _record(self, layer, features: dict) -> None:
+        """The image's `ResultSet` keeps the run shown in `layer` (its ``scribbled``
+        slot): a new run's `RunRecord`, or the edited numbers of the current one."""
+        result, source = self.result, self.source
+        n = result.params.n_patterns
+        if self.series_states is None:
+            fractions = np.asarray(features["area_fraction"], dtype=float)
+        else:  # per frame, (T, n_patterns)
+            data = self.series_states[-1].data
+            fractions = np.stack([np.bincount(np.ravel(frame).astype(np.int64) - LABEL_OFFSET,
+                                              minlength=n)[:n] / np.size(frame)
+                                  for frame in data])
+        results = self.store.get(source)
+        if self.record is None:  # a new run
+            from .text import run_summary
+
+            series = fractions.ndim == 2
+            seconds = time.perf_counter() - self._started
+            self.record = RunRecord(
+                result.params, "scribbled", None, seconds, fractions, result.operations,
+                result.separability, None, result.pca_images,
+                np.asarray(result.explained_variance_ratio), hint_error=NO_HINT,
+                summary=run_summary(seconds, n, fractions.mean(0) if series else fractions,
+                                    n_frames=len(fractions) if series else None,
+                                    scribbled=True),
+                result=dataclasses.replace(result, descriptors=None), model=result.model)
+            results.store(self.record)
+        else:
+            edited_record(self.record, n, fractions, self.history.can_undo)
+        results.layers["scribbled"] = layer
+        self.store.changed(source)
 
     def _values_dtype(self) -> np.dtype:
         """The dtype of the 2-D layer values: the adopted layer's, else int32 (ours)."""
@@ -567,7 +629,8 @@ class ScribbleSession:
         return steps()
 
     def show_applied(self, target, labels: np.ndarray):
-        """Add or update ``"<target> scribbled patterns"`` with `labels` (pattern + 1).
+        """Add or update ``"<target> scribbled patterns"`` with `labels` (pattern + 1):
+        the ``scribbled`` run of `target`'s result set (its last run made).
 
         Parameters
         ----------
@@ -590,11 +653,36 @@ class ScribbleSession:
         where = placement(target) if target.ndim == 2 else series_placement(target)
         layer = self._find(target, "scribbled patterns")
         if layer is None:
-            return add_labels(self.viewer.layers, target, data,
-                              name=f"{target.name} scribbled patterns", metadata=meta,
-                              opacity=0.5, **where)
-        layer.data, layer.metadata = data, meta
+            layer = add_labels(self.viewer.layers, target, data,
+                               name=f"{target.name} scribbled patterns", metadata=meta,
+                               opacity=0.5, **where)
+        else:
+            layer.data, layer.metadata = data, meta
+            layer.visible = True
+        self._record_applied(target, layer, np.asarray(labels), result)
         return layer
+
+    def _record_applied(self, target, layer, labels: np.ndarray, result: Result) -> None:
+        """`target`'s result set keeps the applied labels as its ``scribbled`` run."""
+        from .text import run_summary
+
+        n = result.params.n_patterns
+        frames = labels if labels.ndim == 3 else labels[None]
+        fractions = np.stack([np.bincount(np.ravel(frame).astype(np.int64), minlength=n)[:n]
+                              / np.size(frame) for frame in frames])
+        series = labels.ndim == 3
+        fractions = fractions if series else fractions[0]
+        summary = run_summary(0.0, n, fractions.mean(0) if series else fractions,
+                              n_frames=len(fractions) if series else None)
+        summary = summary.split(" · ", 1)[-1] + f" · applied from {self.source.name}"
+        results = self.store.get(target)
+        for slot in ("patterns", "series"):
+            if results.layers.get(slot) is not None:
+                results.layers[slot].visible = False
+        results.store(RunRecord(result.params, "scribbled", None, 0.0, fractions,
+                                hint_error=NO_HINT, summary=summary, model=result.model))
+        results.layers["scribbled"] = layer
+        self.store.changed(target)
 
     # ------------------------------------------------------------------ feature space
     def scatter(self, max_points: int = MAX_SCATTER):
