@@ -252,7 +252,7 @@ def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, 
     return out
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, fastmath={"contract"})
 def _dense_kernel(
     coef,
     rows,
@@ -408,7 +408,7 @@ def _dense_kernel(
         store_scores(s1, s2, cov, nb, eps, out[a, b0 : b0 + nb])
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", fastmath={"contract"})
 def _row_pass(coef, row, c_lo, n_span, weights, t):  # pragma: no cover - compiled
     """``t[:n_span]`` = the 4-tap row filter `weights` of `coef` from `row`, column `c_lo` on."""
     p0 = coef[row, c_lo : c_lo + n_span]
@@ -423,7 +423,7 @@ def _row_pass(coef, row, c_lo, n_span, weights, t):  # pragma: no cover - compil
         t[c] = v0 * p0[c] + v1 * p1[c] + v2 * p2[c] + v3 * p3[c]
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", fastmath={"contract"})
 def _quad_samples(t, t2, first, weights, ja, jb, rf, y, wi, nb, s1, s2):  # pragma: no cover
     """Samples ``ja``, ``jb`` (row pass `t`) and their antipodes (`t2`) into their folded pairs.
 
@@ -467,7 +467,7 @@ def _quad_samples(t, t2, first, weights, ja, jb, rf, y, wi, nb, s1, s2):  # prag
             s2[k] += wi * (da * da + db * db)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", fastmath={"contract"})
 def _add_folded(x, m, w, nb, fold, s1, s2):  # pragma: no cover - compiled
     """``fold[:, :nb] += w * (S2, S4, S6, T6)`` of one ring (module docstring),
     and the ring's moments: ``s1 += w sum_j u_j``, ``s2 += w sum_j (u_j^2 + v_j^2) / 2``.
@@ -521,7 +521,7 @@ def _add_folded(x, m, w, nb, fold, s1, s2):  # pragma: no cover - compiled
             g6[k] += w * (t0 * t0 + t1 * t1)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", fastmath={"contract"})
 def _unfold(fold, s2, lags, nb, cov):  # pragma: no cover - compiled
     """``cov[o, :nb]`` = the weighted ``R(lag)`` of every operation from the folded sums.
 
@@ -545,7 +545,7 @@ def _unfold(fold, s2, lags, nb, cov):  # pragma: no cover - compiled
                 cov[o, k] = half
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", fastmath={"contract"})
 def _add_products(x, first, second, t0, t1, w, nb, co):  # pragma: no cover - compiled
     """``co[:nb] += w * sum_t x[first[t]] * x[second[t]]`` over ``t0 <= t < t1``.
 
