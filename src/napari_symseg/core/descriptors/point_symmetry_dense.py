@@ -35,6 +35,17 @@ n/3, n/2`` (60, 90, 120, 180 degrees). Folded sums give all four from about
 (expand the squares; ``R(m) = R(n - m)``), and ``R(0)`` is the ring's sum of
 squares, already in the moments. All of them are formed from the 12 samples
 ``d_{j + a n/12}`` of one ``j < n/12`` at a time, in registers.
+
+Reflections (`antipodal_quads`, even ``n``): the folded sums of
+`point_symmetry_folds` need ``u_j = d_j + d_{j+n/2}`` and
+``v_j = d_j - d_{j+n/2}``; the row pass of the samples ``j, n/2 - j`` and
+that of their antipodes ``j + n/2, n - j`` run one after the other and the
+column passes write ``u`` and ``v`` of both pairs at once (no array of the
+samples themselves, no folding pass over it).
+
+Compiled with ``fastmath={"contract"}`` only: multiply-adds become FMA
+instructions (rounding in the last bits; no reassociation, no NaN/inf
+assumptions).
 """
 
 from __future__ import annotations
