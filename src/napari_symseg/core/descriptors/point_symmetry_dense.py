@@ -42,6 +42,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..progress import raise_if_stopped, stop_flag
+from .kernel_stop import flag_set
 from .point_symmetry_folds import SEGMENT_FACTORS
 from .point_symmetry_sums import store_scores
 from .polar_patch import spline_stencil
@@ -170,6 +172,7 @@ def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, 
     col_lo = first_c.min(axis=1)  # column reach of each ring
     col_hi = first_c.max(axis=1) + 4
     out = np.empty((len(rows), n_cols, terms[0].shape[0]), dtype=np.float32)
+    stop = stop_flag()
     _dense_kernel(
         coef,
         rows,
@@ -188,7 +191,9 @@ def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, 
         eps,
         block,
         out,
+        stop,
     )
+    raise_if_stopped(stop)
     return out
 
 
@@ -223,6 +228,7 @@ def _dense_kernel(
     eps,
     block,
     out,
+    stop,
 ):  # pragma: no cover - compiled
     """Samples of every ring by a row pass per pair of samples and a column pass per sample.
 
@@ -234,7 +240,8 @@ def _dense_kernel(
     `point_symmetry_scores._scores_kernel`, but added straight into the
     point's sums (weighted by the ring weight), four products per pass;
     or, with `lags` (one code per operation, `rotation_lags`), the folded
-    rotation sums of the module docstring.
+    rotation sums of the module docstring. A job starts only while ``stop[0]``
+    is 0 (`progress.stop_flag`).
     """
     folded = lags.shape[0] > 0
     halved = f_sum_of.shape[0] > 0  # reflections: `point_symmetry_folds`
@@ -245,6 +252,8 @@ def _dense_kernel(
     n_blocks = -(-n_cols // block)
     span = block + int((col_hi - col_lo).max())
     for job in numba.prange(rows.shape[0] * n_blocks):
+        if flag_set(stop):
+            continue
         a = job // n_blocks
         b0 = (job % n_blocks) * block
         nb = min(block, n_cols - b0)
