@@ -56,14 +56,13 @@ def _setup(name, extra, size, stride):
 
 @pytest.mark.parametrize(("name", "extra", "size", "stride"), CASES, ids=IDS)
 def test_a_set_flag_stops_every_family_without_a_result(name, extra, size, stride):
-    compute = _setup(name, extra, size // 4, stride)
+    compute = _setup(name, extra, 160, stride)
     stop = Stop()
     stop.set()
     with stopping(stop), pytest.raises(Stopped):
         compute()
     assert not PROCESS_STOP.is_set()
-    assert compute().shape[:2] == grid_for((size // 4,) * 2, Params(
-        descriptor_name=name, stride=stride, n_patterns=2, **extra)).shape
+    assert np.isfinite(compute()).all()  # the same call, not stopped
 
 
 @pytest.mark.parametrize(("name", "extra", "size", "stride"), CASES, ids=IDS)
@@ -183,9 +182,9 @@ def test_a_stride_1_run_cancelled_from_another_thread_stops_inside_its_descripto
     while len(times) < 2 and thread.is_alive():  # the first chunk done: its duration
         time.sleep(0.005)
     (t0, _), (t1, p1) = times[:2]
-    assert p1.stage == "descriptors" and p1.done == 1 and p1.total >= 3, p1
+    assert p1.stage == "descriptors" and p1.done == 1 and p1.total >= 2, p1
     chunk = t1 - t0
-    time.sleep(0.2 * chunk)  # a fifth into the second chunk
+    time.sleep(0.2 * chunk)  # a fifth into the second chunk (as long as the first)
     start = time.perf_counter()
     stop.set()
     thread.join()
