@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/stop_overhead.py OLD_SRC NEW_SRC [--pairs 4] [--size 512] \\
-        [--stride 1] [--family NAME ...]
+        [--stride 1] [--family NAME ...] [--threads 1]
 
 For every family, `--pairs` times in turn: a child process on ``OLD_SRC``
 then one on ``NEW_SRC`` (e.g. ``git archive <commit> src | tar -x -C /tmp/old``
@@ -11,7 +11,9 @@ and ``src``) computes the family's descriptors of a `--size`² two-phase
 image at `--stride` three times (after one small call that loads the
 kernels) and prints the CPU time (all threads, ``time.process_time``) of
 the fastest. CPU time, not wall time: the machine is shared. Printed: each
-pair and the median ratio new / old.
+pair and the median ratio new / old. ``--threads 1`` (``NUMBA_NUM_THREADS``):
+no CPU time of numba's threads waiting for one another, which on a loaded
+machine made the CPU time of the same translations vary by 2x.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def main(argv=None) -> int:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--stride", type=int, default=1)
     parser.add_argument("--family", action="append", default=[])
+    parser.add_argument("--threads", type=int, help="NUMBA_NUM_THREADS of the children")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -70,6 +73,8 @@ def main(argv=None) -> int:
             seconds = {}
             for name in ("old", "new"):
                 env = dict(os.environ, PYTHONPATH=getattr(args, name))
+                if args.threads:
+                    env["NUMBA_NUM_THREADS"] = str(args.threads)
                 out = subprocess.run(
                     [sys.executable, __file__, args.old, args.new, "--child", family,
                      "--size", str(args.size), "--stride", str(args.stride)],
