@@ -23,6 +23,7 @@ from qtpy.QtCore import QThreadPool, QTimer
 
 from ..controller.label_colormap import kernel_free
 from ..controller.runs import Job, Ready, Status
+from ..core.progress import stoppable
 from .stall import next_turn, over_turns
 
 _NOTHING = object()
@@ -329,7 +330,13 @@ class JobRunner:
         # the hint (computed in the worker) starts once the layers are in and drawn
         job.hint_gate = threading.Event()
         job.layers_ready = napari_ready  # a series' layer waits for napari's label kernels
-        self.worker = thread_worker(job.steps, start_thread=False, ignore_errors=True)()
+        # a 2-D run's kernels read `job.stop`: Cancel stops the step in progress too (a
+        # series job writes its frames' store until its worker ends: stopped between steps)
+        if job.ends_at_cancel:
+            self.worker = thread_worker(stoppable, start_thread=False,
+                                        ignore_errors=True)(job.steps(), job.stop)
+        else:
+            self.worker = thread_worker(job.steps, start_thread=False, ignore_errors=True)()
         self.worker.yielded.connect(_guarded(self._on_yielded, alive))
         self.worker.returned.connect(_guarded(self._on_returned, alive))
         self.worker.errored.connect(_guarded(self._on_errored, alive))
@@ -351,7 +358,8 @@ class JobRunner:
         A job that `ends_at_cancel` (a 2-D run) is done at once when its
         layers are not going in yet: Cancel answers without waiting for the
         worker's step in progress (a k-means or the labels of a large image,
-        1-2 s under load), which ends in the background and is dropped.
+        1-2 s under load), which ends in the background and is dropped; its
+        descriptor kernels stop within a job (`core.progress.stoppable`).
         """
         self.job.cancel()
         self.worker.quit()

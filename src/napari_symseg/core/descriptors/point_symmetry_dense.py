@@ -53,6 +53,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..progress import raise_if_stopped, stop_flag
+from .kernel_stop import flag_set
 from .point_symmetry_folds import SEGMENT_FACTORS
 from .point_symmetry_sums import store_scores
 from .polar_patch import spline_stencil
@@ -240,6 +242,7 @@ def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, 
     quads = None if lags is not None or folds is None else antipodal_quads(*passes[2:], n_t)
     if quads is None:
         folds, quads = None, (np.zeros((0, 4), np.int64), np.zeros(n_r + 1, np.int64))
+    stop = stop_flag()
     _dense_kernel(
         coef,
         rows,
@@ -259,7 +262,9 @@ def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, 
         eps,
         block,
         out,
+        stop,
     )
+    raise_if_stopped(stop)
     return out
 
 
@@ -296,6 +301,7 @@ def _dense_kernel(
     eps,
     block,
     out,
+    stop,
 ):  # pragma: no cover - compiled
     """Samples of every ring by a row pass per pair of samples and a column pass per sample.
 
@@ -310,7 +316,8 @@ def _dense_kernel(
     rotation sums of the module docstring; or, with reflection folds, the
     row passes of antipodal samples together (`quads`, `antipodal_quads`),
     their samples straight into the folded pairs (`_quad_samples`) and the
-    folded sums of `point_symmetry_folds`.
+    folded sums of `point_symmetry_folds`. A job starts only while ``stop[0]``
+    is 0 (`progress.stop_flag`).
     """
     folded = lags.shape[0] > 0
     halved = f_sum_of.shape[0] > 0  # reflections: `point_symmetry_folds`
@@ -321,6 +328,8 @@ def _dense_kernel(
     n_blocks = -(-n_cols // block)
     span = block + int((col_hi - col_lo).max())
     for job in numba.prange(rows.shape[0] * n_blocks):
+        if flag_set(stop):
+            continue
         a = job // n_blocks
         b0 = (job % n_blocks) * block
         nb = min(block, n_cols - b0)

@@ -32,6 +32,8 @@ import numba
 import numpy as np
 
 from ..grid import inside
+from ..progress import raise_if_stopped, stop_flag
+from .kernel_stop import flag_set
 from .operations import Operations
 from .pearson import ZERO_VARIANCE, standardise
 from .translation_fft import correlations_fft
@@ -377,9 +379,11 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None,
         return out
     jobs = _pair_jobs(box.shifts, box.step_r, box.step_c, out.shape[0], out.shape[1])
     order, bounds = _job_groups(box.shifts, jobs, numba.get_num_threads())
+    stop = stop_flag()
     _box_correlations(box.region, box.mean, box.var, box.shifts, jobs, order, bounds,
                       patch_x, patch_y, box.row0, box.step_r, box.col0, box.step_c,
-                      ZERO_VARIANCE, out)
+                      ZERO_VARIANCE, out, stop)
+    raise_if_stopped(stop)
     return out
 
 
@@ -648,7 +652,8 @@ def _job_groups(shifts, jobs, n_threads) -> tuple[np.ndarray, np.ndarray]:
 
 @numba.njit(cache=True, parallel=True)
 def _box_correlations(
-    img, mean, var, shifts, jobs, order, bounds, px, py, row0, step_r, col0, step_c, eps, out
+    img, mean, var, shifts, jobs, order, bounds, px, py, row0, step_r, col0, step_c, eps, out,
+    stop,
 ):  # pragma: no cover - compiled
     """Kernel: `img` is padded by (px, py); `mean`/`var` index patch centres.
 
@@ -660,7 +665,8 @@ def _box_correlations(
     no product image is stored. The jobs of one group (`_job_groups`: same m)
     go down the grid rows together, each product row of the two image rows
     being applied to every job's column sums in turn; each job's sums see the
-    same operations in the same order as if it ran alone.
+    same operations in the same order as if it ran alone. A group stops
+    before a grid row once ``stop[0]`` is set (`progress.stop_flag`).
     """
     n_rows, n_cols = out.shape[0], out.shape[1]
     hx = 2 * px + 1
@@ -687,6 +693,8 @@ def _box_correlations(
             c_firsts[u] = col0 + job[4] * step_c
             widths[u] = (job[5] - job[4] - 1) * step_c + hy
         for a in range(a_start, a_stop):
+            if flag_set(stop):
+                break
             cr = row0 + a * step_r
             lowest = cr + hx
             for u in range(n_jobs):
