@@ -50,6 +50,7 @@ WARM_KERNELS = (
     "descriptors.translation:_box_correlations", "descriptors.translation_fft:_lagged_box_sums",
     "descriptors.point_symmetry_dense:_dense_kernel",
     "descriptors.point_symmetry_scores:_scores_kernel", "descriptors.polarity:_odd_scores",
+    "descriptors.point_symmetry_pool:_pool_rows", "descriptors.point_symmetry_pool:_pool_cols",
     "descriptors.power_spectrum:_gather_windows", "descriptors.power_spectrum:_one_plus_power",
     "stats:_pattern_sums", "kmeans:_assign_and_sum", "separability:_class_sums",
 )
