@@ -100,3 +100,41 @@ def test_a_forced_height_is_not_room(qtbot, late):
     assert window.height() >= given + 300  # Qt does not shrink it back
     assert bare < scroll.minimumHeight() < bare + 100  # the answer kept, the chart scrolls
     assert _minimum(window) <= given
+
+
+def test_a_new_result_does_not_raise_its_tab_over_the_scribbles_dock(qtbot):
+    from napari_symseg._qt.docks import (
+        PLOTS_DOCK_NAME,
+        SCRIBBLES_DOCK_TITLE,
+        TABLE_DOCK_NAME,
+        raise_tab,
+        tabify,
+    )
+
+    window, *_ = _window(qtbot, 700)
+    docks = {}
+    for title in (PLOTS_DOCK_NAME, SCRIBBLES_DOCK_TITLE, TABLE_DOCK_NAME):
+        dock = docks[title] = QDockWidget(title)
+        dock.setWidget(QWidget())
+        window.addDockWidget(dock_area(), dock)
+        tabify(dock)
+    qtbot.wait(100)
+
+    def shown(title):
+        return not docks[title].visibleRegion().isEmpty()
+
+    # the table docked while the Scribbles tab was shown: it did not take its place
+    assert shown(SCRIBBLES_DOCK_TITLE) and not shown(TABLE_DOCK_NAME)
+    docks[TABLE_DOCK_NAME].raise_()  # the user clicks the table's tab
+    qtbot.wait(50)
+    assert shown(TABLE_DOCK_NAME) and not shown(SCRIBBLES_DOCK_TITLE)
+    raise_tab(docks[PLOTS_DOCK_NAME])  # Scribbles not shown: the new result comes forward
+    qtbot.wait(50)
+    assert shown(PLOTS_DOCK_NAME)
+    docks[SCRIBBLES_DOCK_TITLE].raise_()  # the user works in the Scribbles dock
+    qtbot.wait(50)
+    assert shown(SCRIBBLES_DOCK_TITLE)
+    raise_tab(docks[TABLE_DOCK_NAME])  # Measure ends: its table waits behind its tab
+    tabify(docks[PLOTS_DOCK_NAME])  # and so does a run's plots
+    qtbot.wait(50)
+    assert shown(SCRIBBLES_DOCK_TITLE) and not shown(TABLE_DOCK_NAME)
