@@ -12,6 +12,8 @@ chart are kept too when the window has room for them (`keep_if_room`).
 
 from __future__ import annotations
 
+import weakref
+
 from magicgui.widgets import Container
 from qtpy.QtCore import QEvent, QObject, Qt
 from qtpy.QtWidgets import QComboBox, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
@@ -176,7 +178,7 @@ class _Fit(QObject):
         super().__init__(scroll)
         self.scroll, self.content, self.keep = scroll, content, tuple(keep)
         self.optional: tuple = ()  # kept too when the window has room (`keep_if_room`)
-        self.window: QWidget | None = None  # the window whose height is watched
+        self._window = lambda: None  # (a weak reference to) the window watched
         self.given = 0  # the window's height as given, not as forced (0: none yet)
         self._peak = 0  # the window's highest minimum height since `given` was set
         content.installEventFilter(self)
@@ -195,13 +197,14 @@ class _Fit(QObject):
         window = self.scroll.window()
         if window is self.scroll or not window.isVisible():
             return None
-        if window is not self.window:
-            if self.window is not None:
+        watched = self._window()
+        if window is not watched:
+            if watched is not None:
                 try:
-                    self.window.removeEventFilter(self)
+                    watched.removeEventFilter(self)
                 except RuntimeError:  # deleted
                     pass
-            self.window = window
+            self._window = weakref.ref(window)
             window.installEventFilter(self)
             self._peak = _minimum(window)
             self.given = window.height() if window.height() > self._peak else 0
@@ -253,7 +256,7 @@ class _Fit(QObject):
         except RuntimeError:  # the dock closed; napari's window lives on
             watched.removeEventFilter(self)
             return False
-        if watched is self.window and watched is not window:  # the dock left the window
+        if watched is self._window() and watched is not window:  # the dock left it
             return False
         if watched is window and kind in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
             # the highest minimum the window had since its last given height: Qt's
