@@ -3,6 +3,7 @@ height the window was given, never in one it was pushed to (no napari, no run)."
 
 import pytest
 from magicgui.widgets import Label, PushButton
+from qtpy.QtCore import QSize
 from qtpy.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from napari_symseg._qt.layout import keep_if_room, scrolling_column
@@ -34,8 +35,15 @@ def dock_area():
     return Qt.DockWidgetArea.RightDockWidgetArea
 
 
+class _Chart(QWidget):
+    """100 px high, as the hint's chart (a plot canvas: its size hint says so)."""
+
+    def sizeHint(self):
+        return QSize(200, 100)
+
+
 def _chart():
-    chart = QWidget()
+    chart = _Chart()
     chart.setFixedHeight(100)
     return chart
 
