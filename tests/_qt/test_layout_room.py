@@ -17,8 +17,10 @@ def _window(qtbot, height):
     essentials = [Label(value=f"field {i}", name=f"f{i}") for i in range(6)]
     status = Label(value="status", name="status")
     answer = Label(value="the hint's answer", name="answer")
+    progress = Label(value="progress", name="progress")
+    # as the dock's: progress and status kept, the hint's answer below them
     scroll, _, kept = scrolling_column(host, essentials, [PushButton(text="Run")],
-                                       [status, answer], [])
+                                       [progress, status, answer], [])
     dock = QDockWidget("main")
     dock.setWidget(host)
     window.addDockWidget(dock_area(), dock)
@@ -55,7 +57,7 @@ def _minimum(window):
 def _add_rows(qtbot, scroll, answer):
     """Keep `answer` and a 100 px chart below it when there is room; the chart."""
     chart = _chart()
-    scroll.widget().layout().insertWidget(4, chart)
+    scroll.widget().layout().insertWidget(5, chart)  # below the answer
     keep_if_room(scroll, answer.native, chart)
     qtbot.wait(50)
     return chart
@@ -146,3 +148,20 @@ def test_a_new_result_does_not_raise_its_tab_over_the_scribbles_dock(qtbot):
     tabify(docks[PLOTS_DOCK_NAME])  # and so does a run's plots
     qtbot.wait(50)
     assert shown(SCRIBBLES_DOCK_TITLE) and not shown(TABLE_DOCK_NAME)
+
+
+def test_an_answer_taller_than_the_room_scrolls(qtbot):
+    """The hint's answer wrapped to 4 lines with its button: kept always, it pushed the
+    window's minimum past the height given (790 px with every dock at 1366x768)."""
+    window, scroll, answer, _ = _window(qtbot, 400)
+    bare = scroll.minimumHeight()
+    answer.native.setWordWrap(True)
+    answer.value = "hint: 2 patterns (distinct: 0.81 of 1) · of the last run, " * 4
+    height = _minimum(window) + 10  # room for 10 px more, not for the answer
+    window.resize(500, height)
+    qtbot.waitUntil(lambda: window.height() == height, timeout=3000)
+    _add_rows(qtbot, scroll, answer)
+    qtbot.wait(100)
+    assert answer.native.height() > 10
+    assert scroll.minimumHeight() == bare  # neither the answer nor the chart kept
+    assert _minimum(window) <= height

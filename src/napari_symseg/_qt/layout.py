@@ -268,4 +268,6 @@ class _Fit(QObject):
             self.fit()
         elif kind in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide):
             self.fit()
+        elif watched is not self.content and watched is not self.scroll.window():
+            self.fit()  # a row's new width: a wrapped text's new height (judged too early)
         return False
