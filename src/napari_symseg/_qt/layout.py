@@ -15,7 +15,7 @@ from __future__ import annotations
 import weakref
 
 from magicgui.widgets import Container
-from qtpy.QtCore import QEvent, QObject, Qt
+from qtpy.QtCore import QEvent, QObject, Qt, QTimer
 from qtpy.QtWidgets import QComboBox, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 from superqt import QCollapsible
 
@@ -181,6 +181,7 @@ class _Fit(QObject):
         self._window = lambda: None  # (a weak reference to) the window watched
         self.given = 0  # the window's height as given, not as forced (0: none yet)
         self._peak = 0  # the window's highest minimum height since `given` was set
+        self._settling = False  # the area's minimum changed, the window not laid out yet
         content.installEventFilter(self)
         self.fit()
 
@@ -226,7 +227,18 @@ class _Fit(QObject):
                     + spacing * len(shown) + 2 * scroll.frameWidth())
             high += self._room(high)
             if high != scroll.minimumHeight():
+                # the window lays itself out again later: until then its minimum lags
+                # (at 1366x768 a stale 652 px kept the chart, and the main dock then kept
+                # the minimum it had with it: the window stuck at 788 px)
+                self._settling = self._window() is not None
                 scroll.setMinimumHeight(high)
+
+    def _settled(self) -> None:
+        try:
+            self._settling = False
+            self.fit()
+        except RuntimeError:  # the dock closed meanwhile
+            pass
 
     def _room(self, high: int) -> int:
         """The height of the `optional` rows shown that the window holds (in order: a row
@@ -244,6 +256,8 @@ class _Fit(QObject):
             if base + extra + more > height:
                 break
             extra += more
+        if self._settling:  # `base` is from a window not yet laid out again: keep, not add
+            extra = min(extra, max(0, self.scroll.minimumHeight() - high))
         return extra
 
     def eventFilter(self, watched, event) -> bool:
@@ -265,6 +279,8 @@ class _Fit(QObject):
             self._peak = max(self._peak, _minimum(watched))
             if kind == QEvent.Type.Resize and event.size().height() > self._peak:
                 self.given, self._peak = event.size().height(), _minimum(watched)
+            if kind == QEvent.Type.LayoutRequest and self._settling:
+                QTimer.singleShot(0, self._settled)  # once Qt has laid it out
             self.fit()
         elif kind in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide):
             self.fit()
