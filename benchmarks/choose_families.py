@@ -52,7 +52,7 @@ def main(argv=None) -> int:
         print(f"\n{case.name}")
         for seed in parse_seeds(args.seeds):
             image, truth = case.make(seed, args.size)
-            keep = ~boundary_band(truth, band_width(image, case))
+            keep = ~boundary_band(truth, band_width(image, case, seed))
             for name in families:
                 p = suggest_params(image, Params(n_patterns=max(2, case.n_patterns),
                                                  descriptor_name=name))

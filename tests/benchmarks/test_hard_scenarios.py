@@ -128,3 +128,22 @@ def test_twin_video_scan_physics_keeps_truth_with_the_image():
                                                                                         abs=0.05)
     counts = h.twin_video(8, (64, 64), 20.0, 0.3, seed=1, flicker=0.2)[0].mean(axis=(1, 2))
     assert counts.std() / counts.mean() > 0.05  # the dose changes from frame to frame
+
+
+def test_cuboid_band_uses_the_generators_column_spacing_not_a_superlattice_estimate():
+    from benchmarks.bench_hard import band_width, cases
+    from benchmarks.bench_robustness import boundary_band
+
+    from napari_symseg.core.suggest import estimate_lattice
+
+    # the spacing helper repeats the generator's draw: a clean image's lattice says so
+    clean, _ = h.l12_cuboids((256, 256), None, 1)
+    assert estimate_lattice(clean).lengths.min() == pytest.approx(h.l12_column_spacing(1),
+                                                                   rel=0.02)
+    # seed 6202: the estimate finds the superlattice (2 d) and a band of 4 d hid every cuboid
+    case = next(c for c in cases(1) if c.name.startswith("L1_2 cuboids in fcc"))
+    image, truth = case.make(6202, 384)
+    d = h.l12_column_spacing(6202)
+    assert estimate_lattice(image).lengths.max() == pytest.approx(2 * d, rel=0.02)
+    assert band_width(image, case, 6202) == pytest.approx(2 * d)
+    assert np.any(truth[~boundary_band(truth, band_width(image, case, 6202))] == 1)

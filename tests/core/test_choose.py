@@ -164,3 +164,38 @@ def test_power_spectrum_score_change_is_a_correlation_change_not_one():
                                                      descriptor_name="power_spectrum")))
     (_, noise), = pair_measures(forced)
     assert noise < 0.5 * change
+
+
+def test_the_reason_says_what_was_tried_and_how_long_it_took(monkeypatch):
+    import re
+
+    clock = iter(range(100))  # every perf_counter call one second later
+    monkeypatch.setattr(choose.time, "perf_counter", lambda: float(next(clock)))
+    picked = choose_descriptor(_image(1), Params(n_patterns=2))
+    found = re.search(r"tried (\d) families in ([\d.]+) s, the chosen one alone ([\d.]+) s",
+                      picked.reason)
+    assert found and int(found[1]) == len(CANDIDATES)
+    assert float(found[2]) == pytest.approx(len(CANDIDATES)) and float(found[3]) == 1.0
+
+
+def test_where_no_family_tells_its_patterns_apart_reflections_are_kept(monkeypatch):
+    # the old L1_2 cuboids' seed 6202: every split unseparated (< MIN_SEPARATION) with a score
+    # change of hundredths, the best score a split of the matrix: the criterion ranks noise
+    from napari_symseg.core.pattern_count import MIN_SCORE_CHANGE, MIN_SEPARATION
+
+    image = _image(1)
+    measures = {CANDIDATES[0]: (3.3, 0.017), CANDIDATES[1]: (1.4, 0.035),
+                CANDIDATES[2]: (1.1, 0.016)}
+    monkeypatch.setattr(choose, "pair_measures",
+                        lambda r: [measures[r.params.descriptor_name]])
+    picked = choose_descriptor(image, Params(n_patterns=2))
+    assert picked.scores[CANDIDATES[0]] == max(picked.scores.values())
+    assert picked.params.descriptor_name == choose.UNSEPARATED == CANDIDATES[2]
+    assert "no family tells its patterns apart" in picked.reason
+    # one family separated, or one whose scores change like a twin's: the criterion decides
+    for told in ((MIN_SEPARATION, 0.017), (1.4, MIN_SCORE_CHANGE)):
+        measures[CANDIDATES[1]] = told
+        picked = choose_descriptor(image, Params(n_patterns=2))
+        best = max(picked.scores, key=picked.scores.get)
+        assert picked.params.descriptor_name == best != CANDIDATES[2]
+        assert "no family tells" not in picked.reason

@@ -221,17 +221,35 @@ def _warm_up() -> None:
     waits for numba's process-wide lock while anything compiles), then
     napari's label kernels (a typed dict numba cannot cache: compiled in
     every process, 2-3 s idle, 15 s at load 7; the result layers wait for
-    them, `napari_ready`), the probe's Shapes kernels last.
+    them, `napari_ready`), the probe's Shapes kernels last. On a cold numba
+    cache (`controller.warmup.start_compiling`) the core's kernels are
+    compiled in another process while napari's are compiled here, then loaded.
     """
-    from ..controller.warmup import warm_up_labels, warm_up_shapes
+    from ..controller.warmup import (
+        finish_compiling,
+        start_compiling,
+        warm_up_labels,
+        warm_up_shapes,
+    )
     from ..core.warmup import warm_up as warm_up_core
 
     def labels() -> None:
         warm_up_labels()
         warm_up_vispy_lines()
 
-    for step, done in ((warm_up_plots, PLOTS_WARM), (warm_up_core, None),
-                       (labels, NAPARI_WARM), (warm_up_shapes, SHAPES_WARM)):
+    try:
+        warm_up_plots()
+    finally:
+        PLOTS_WARM.set()
+    # a cold numba cache: the core's kernels compile in another process meanwhile
+    # (napari's label kernels cannot be cached: compiled here while it works)
+    process = start_compiling()
+    if process is None:
+        steps = [(warm_up_core, None), (labels, NAPARI_WARM)]
+    else:
+        steps = [(labels, NAPARI_WARM), (lambda: finish_compiling(process), None),
+                 (warm_up_core, None)]
+    for step, done in [*steps, (warm_up_shapes, SHAPES_WARM)]:
         try:
             step()
         finally:

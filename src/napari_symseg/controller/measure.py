@@ -44,6 +44,7 @@ from .layer_io import layer_calibration
 from .measure_parts import (
     add_polarisation,
     collections_paused,
+    compact_ids,
     make_layer,
     orientation_period,
     region_features,
@@ -232,12 +233,13 @@ class MeasureController:
         name = image_layer.name
         smap, unit = spacing_in_units(smap, cal)
         over = {"blending": "translucent", "opacity": MAP_OPACITY, "above": name}
+        region_ids = compact_ids(region_img)  # (same ids, a smaller type)
         specs = {
             # each region in its pattern's colour, faint: the image shows (REGIONS_OPACITY)
-            "regions": ("labels", f"{name} regions", region_img,
+            "regions": ("labels", f"{name} regions", region_ids,
                         {**place, "metadata": meta, "features": region_features(regions),
                          "colormap": region_colormap(regions["region"], regions["pattern"],
-                                                     region_img.dtype),
+                                                     region_ids.dtype),
                          "opacity": REGIONS_OPACITY}),
             "orientation": ("image", f"{name} orientation", omap,
                             {**place, "metadata": meta, "colormap": "twilight",
