@@ -34,7 +34,7 @@ from qtpy.QtWidgets import (
 from ..controller.measure import COLUMN_HELP, TABLE_COLUMNS, MeasureController
 from ..controller.measure_stale import NOT_MEASURED, OUTDATED
 from ..errors import Cancelled, SymsegError
-from .docks import TABLE_DOCK_NAME, add_tabbed
+from .docks import TABLE_DOCK_NAME, add_tabbed, raise_tab
 from .layout import keep_in_view, wrapping
 from .runner import start_worker
 from .stall import next_turn, over_turns
@@ -229,7 +229,7 @@ class MeasureSection:
         if self._dock is None or self.panel.parent() is None:
             self._dock = add_tabbed(self.viewer, self.panel, TABLE_DOCK_NAME)
         self._dock.show()
-        self._dock.raise_()
+        raise_tab(self._dock)  # not over the Scribbles dock the user is in
         self.refresh()
 
     def refresh(self) -> None:

@@ -36,7 +36,7 @@ from .buttons import follow_activity
 from .docks import dock_of
 from .fields import build_fields, set_value, value_of
 from .hints import HintPanel
-from .layout import keep_if_room, keep_in_view, scrolling_column, wrapping
+from .layout import keep_if_room, scrolling_column, wrapping
 from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .preview import LivePreview
@@ -182,8 +182,9 @@ class SymsegWidget(QWidget):
             [*(w for n, w in self.fields.items() if is_advanced(n)), self._files.row,
              self.live, self.probe, self.keep_labels])
         self.progress.visible = False
-        keep_in_view(self.scroll, self.hint_panel.row.native)  # the hint's one-line answer
-        # and its chart, whole, when the window has room (else it scrolls, as the rest)
+        # the hint's answer (up to 4 lines and a button) and its chart, whole, when the
+        # window has room for them (else they scroll, as the rest)
+        keep_if_room(self.scroll, self.hint_panel.row.native)
         self.hint_panel.on_chart = lambda chart: keep_if_room(self.scroll, chart)
 
     def _make_probe(self):

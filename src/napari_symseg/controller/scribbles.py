@@ -32,6 +32,7 @@ from ..core.scribbles import check_scribbles, series_scribbles
 from ..errors import ScribbleError
 from . import LABEL_OFFSET, METADATA_KEY
 from . import series_edits as edits
+from .label_colormap import pattern_colormap
 from .layer_io import layer_calibration, result_features
 from .layers import placement, run_metadata
 from .results import RunRecord, store_of
@@ -46,6 +47,14 @@ EDITS = {"merge": merge, "split": split, "rename": rename}
 SLOTS = {"scribbles": "scribbles", "scribbled patterns": "scribbled"}
 #: Why a scribbled run has no number-of-patterns hint (the hint panel says it).
 NO_HINT = "a run with scribbles: your strokes set the patterns"
+
+
+def _coloured(layer) -> int:
+    """How many patterns `layer`'s colormap has their colours for (0: napari's own)."""
+    colours = getattr(layer.colormap, "color_dict", None)
+    if not colours:
+        return 0
+    return sum(1 for k in colours if k is not None and k >= LABEL_OFFSET)
 
 
 def _role(layer) -> dict:
@@ -89,6 +98,7 @@ class ScribbleSession:
         self.on_edit = None  # called after an edit of an adopted layer (hint, plots, table)
         self._labels_key = None  # the labels array the adopted layer shows (`_labels_now`)
         self._coloured = 0  # patterns the adopted layer's colormap has colours for
+        self._followed: dict = {}  # id(image) -> (image, its name): renames followed
         self._shown_values = None  # the `ImageState.values` the 2-D layer shows
 
     @property
@@ -97,6 +107,30 @@ class ScribbleSession:
         return store_of(self.viewer)
 
     # ------------------------------------------------------------------ layers
+    def _follow(self, source) -> None:
+        """Rename `source`'s scribbles and scribbled patterns layers when it is renamed
+        (as its result layers are: `ResultStore`), so that they stay its own."""
+        known = self._followed.get(id(source))
+        if known is not None and known[0] is source:
+            return
+        self._followed[id(source)] = (source, source.name)
+        source.events.name.connect(self._on_renamed)
+
+    def _on_renamed(self, event) -> None:
+        source = event.source
+        known = self._followed.get(id(source))
+        if known is None or known[0] is not source or known[1] == source.name:
+            return
+        old, new = known[1], source.name
+        self._followed[id(source)] = (source, new)
+        for layer in list(self.viewer.layers):
+            meta = _role(layer)
+            if meta.get("role") in ("scribbles", "scribbled patterns") \
+                    and meta.get("source") == old:
+                layer.metadata = {**layer.metadata, METADATA_KEY: {**meta, "source": new}}
+                if layer.name.startswith(f"{old} "):
+                    layer.name = new + layer.name[len(old):]
+
     def _find(self, source, role: str):
         """`source`'s layer of `role`: from its result set (``"scribbles"``: also a
         strokes layer named after it, e.g. made by an older version)."""
@@ -146,10 +180,12 @@ class ScribbleSession:
         if source.ndim not in (2, 3) or source.rgb:
             raise ScribbleError("scribbles are for 2-D grey images and (T, Y, X) series")
         where = placement(source) if source.ndim == 2 else series_placement(source)
+        # stroke i in the colour of pattern i - 1 (the colour it gets in the results)
         layer = add_labels(
             self.viewer.layers, source, np.zeros(source.data.shape, np.uint8),
-            name=f"{source.name} scribbles",
+            name=f"{source.name} scribbles", colormap=pattern_colormap(255, np.uint8),
             metadata={METADATA_KEY: {"role": "scribbles", "source": source.name}}, **where)
+        self._follow(source)
         layer.brush_size = 10
         layer.mode = "paint"
         layer.selected_label = 1
@@ -488,12 +524,17 @@ class ScribbleSession:
         where = placement(source) if source.ndim == 2 else series_placement(source)
         layer = self._find(source, "scribbled patterns")
         if layer is None:  # (a 2-D layer gets a copy: the history keeps `data` for undo)
+            self._follow(source)
             layer = add_labels(self.viewer.layers, source,
                                np.array(data) if self.series_states is None else data,
                                name=f"{source.name} scribbled patterns", metadata=meta,
-                               features=features, opacity=0.5, **where)
+                               features=features, opacity=0.5,
+                               colormap=pattern_colormap(result.params.n_patterns, data.dtype),
+                               **where)
         else:  # set, not written in place: a new array is how a scribbled run or edit
             # outdates a measurement of this layer (`measure_stale`: its data event)
+            if result.params.n_patterns > _coloured(layer):  # a split added a pattern
+                layer.colormap = pattern_colormap(result.params.n_patterns, data.dtype)
             layer.data = np.array(data) if self.series_states is None else data
             layer.metadata = meta
             layer.features = features
@@ -554,8 +595,6 @@ class ScribbleSession:
     def _update_target(self) -> None:
         """The adopted layer shows the current result: labels, run record, names, colours;
         the run's `RunRecord` its area fractions and status line."""
-        from ..io.figure import label_colour_dict
-
         result, layer = self.result, self.target
         before = self._labels_key
         meta = dict(_role(layer))
@@ -584,7 +623,8 @@ class ScribbleSession:
         layer.metadata = {**layer.metadata, METADATA_KEY: meta}
         layer.features = features
         if result.params.n_patterns > self._coloured:  # (napari: 0.2 s for a new colormap)
-            layer.colormap = label_colour_dict(result.params.n_patterns, offset)
+            layer.colormap = pattern_colormap(result.params.n_patterns, layer.data.dtype,
+                                              offset)
             self._coloured = result.params.n_patterns
         if self.record is not None:
             edited_record(self.record, result.params.n_patterns, fractions,
@@ -653,10 +693,15 @@ class ScribbleSession:
         where = placement(target) if target.ndim == 2 else series_placement(target)
         layer = self._find(target, "scribbled patterns")
         if layer is None:
+            self._follow(target)
             layer = add_labels(self.viewer.layers, target, data,
                                name=f"{target.name} scribbled patterns", metadata=meta,
-                               opacity=0.5, **where)
+                               opacity=0.5,
+                               colormap=pattern_colormap(result.params.n_patterns, data.dtype),
+                               **where)
         else:
+            if result.params.n_patterns > _coloured(layer):
+                layer.colormap = pattern_colormap(result.params.n_patterns, data.dtype)
             layer.data, layer.metadata = data, meta
             layer.visible = True
         self._record_applied(target, layer, np.asarray(labels), result)

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..io.figure import label_colour_dict
 from . import LABEL_OFFSET
+from .label_colormap import pattern_colormap
 
 #: How much the compiling process lowers its priority (POSIX ``nice``).
 NICE = 10
@@ -84,14 +85,17 @@ def finish_compiling(process: subprocess.Popen | None, timeout: float | None = N
 def warm_up_labels() -> None:
     """Compile napari's kernels that map uint8 labels through a direct colormap.
 
-    A small Labels layer with the patterns layer's colormap and dtype,
-    refreshed once (model only: nothing is drawn).
+    Small Labels layers with the plugin's colormap (`pattern_colormap`) in both
+    data types the plugin gives napari: uint8 (patterns) and int32 (scribbled
+    patterns, regions), each refreshed once (model only: nothing is drawn).
+    The uint8 one with the dict napari's numba path takes (its table not filled).
     """
     from napari.layers import Labels
 
     data = np.arange(4, dtype=np.uint8).reshape(2, 2)
-    layer = Labels(data, colormap=label_colour_dict(3, LABEL_OFFSET))
-    layer.refresh()
+    Labels(data, colormap=label_colour_dict(3, LABEL_OFFSET)).refresh()
+    data = data.astype(np.int32)
+    Labels(data, colormap=pattern_colormap(3, np.int32)).refresh()
 
 
 def warm_up_shapes() -> None:
