@@ -58,6 +58,20 @@ features:
    changed scores by 0.14-0.46; another phase or a grain by 0.6-1.0). A real boundary
    parallel to the fast scan axis is usually sharp (separated) and then
    still counts; an unsharp one is read as 1 -- the price of this test.
+   **A gradient along one direction** (issue 13, ninth session): a thickness
+   wedge whose features saturate at both ends (a plateau, a ramp, a plateau)
+   has a dip and a sharpness of a boundary (separation 4.6-8.0 on single
+   HAADF crystals), yet it changes no score by more than hundredths. A split
+   whose position between the two centres is a **function of one direction
+   across the image** (`one_direction_drift`: binned along the direction of
+   its least-squares plane, the bin means explain ``>= ONE_DIRECTION_SHARE``
+   of its variance) and that changes no score by ``MAX_GRADIENT_CHANGE``
+   (0.05) or more is one crystal under a slow gradient, separated or not.
+   Single HAADF crystals with separated splits: share 0.92-0.99, score
+   change 0.01-0.03; weak chemical order (ordered ellipses, cuboids: score
+   changes 0.01-0.06 too) is not a function of one direction (share
+   0.19-0.81), so it keeps its reading. The price: a straight boundary
+   across which no score changes by 0.05 is read as 1.
 2. Otherwise, which k >= 2? The k of the largest mean silhouette. (The gap
    rule itself over-splits here: descriptors vary periodically with the
    position in the unit cell, so every pattern has sub-structure and the
@@ -84,6 +98,10 @@ SLOW_AXIS_SHARE = 0.95
 SLOW_AXIS_MONOTONE = 0.9
 #: ... and a score changes by less than this (creep of one crystal: 0.14-0.46 measured)
 MAX_DRIFT_CHANGE = 0.5
+#: a split that is a function of one direction (this share of its variance) ...
+ONE_DIRECTION_SHARE = 0.85
+#: ... and changes no score by this much is a slow gradient of one crystal, separated or not
+MAX_GRADIENT_CHANGE = 0.05
 
 
 @dataclass(frozen=True)
@@ -111,6 +129,10 @@ class PatternCountHint:
     scan_drift : bool
         That split is a monotone function of the row alone and not separated
         (`slow_axis_drift`): read as creep or drift of a scan, not as a pattern.
+    gradient : bool
+        That split is a function of one direction across the image
+        (`one_direction_drift`) and changes no score by `MAX_GRADIENT_CHANGE`:
+        read as a slow gradient (a thickness wedge) of one crystal.
     """
 
     k: np.ndarray
@@ -121,9 +143,17 @@ class PatternCountHint:
     separation: float = float("nan")
     score_change: float = float("nan")
     scan_drift: bool = False
+    gradient: bool = False
 
     def __str__(self) -> str:
         measured = not np.isnan(self.score_change)
+        if self.suggested == 1 and self.gradient and self.separation >= MIN_SEPARATION:
+            return (
+                "suggested number of patterns: 1 (the best split into two changes no "
+                f"symmetry score by {MAX_GRADIENT_CHANGE:g} or more ({self.score_change:.2f}) "
+                "and follows one direction across the image: one crystal under a thickness "
+                "wedge or a slow intensity gradient)"
+            )
         if self.suggested == 1 and self.scan_drift and self.score_change >= MIN_SCORE_CHANGE:
             return (
                 "suggested number of patterns: 1 (the best split into two is not separated: "
@@ -305,6 +335,60 @@ def slow_axis_drift(features: np.ndarray, centres: np.ndarray) -> bool:
     return True
 
 
+def one_direction_drift(features: np.ndarray, centres: np.ndarray) -> bool:
+    """Whether the two-pattern split by `centres` is a function of one direction.
+
+    Every grid point is projected on the line through the two centres (t = 0
+    at one, 1 at the other); t is fitted by a plane in the grid coordinates,
+    and the points are binned (one grid step wide) along that plane's
+    gradient. The split follows one direction when the bin means explain at
+    least `ONE_DIRECTION_SHARE` of t's variance -- on every grid of a stack.
+    Flat features (no rows): False.
+
+    Parameters
+    ----------
+    features : ndarray, ([n_frames,] n_rows, n_cols, n_components)
+        PCA features on the grid, or on a stack of grids.
+    centres : ndarray, (2, n_components)
+        The two cluster centres.
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r, c = np.mgrid[0:40, 0:40]
+    >>> wedge = np.tanh((r + 0.5 * c - 30) / 6.0)[..., None]
+    >>> one_direction_drift(wedge, np.array([[-1.0], [1.0]]))
+    True
+    >>> disc = np.where(np.hypot(r - 20, c - 20) < 12, 1.0, -1.0)[..., None]
+    >>> one_direction_drift(disc, np.array([[-1.0], [1.0]]))
+    False
+    """
+    x = np.asarray(features, dtype=np.float64)
+    d = centres[1] - centres[0]
+    if x.ndim < 3 or min(x.shape[-3:-1]) < 2 or not np.any(d):
+        return False
+    t = ((x - centres[0]) @ d / (d @ d)).reshape(-1, *x.shape[-3:-1])
+    rows, cols = np.mgrid[0:t.shape[1], 0:t.shape[2]].astype(np.float64)
+    plane = np.stack([rows.ravel(), cols.ravel(), np.ones(rows.size)], axis=1)
+    for frame in t:
+        values = frame.ravel()
+        total = values.var()
+        slope = np.linalg.lstsq(plane, values, rcond=None)[0][:2]
+        if total <= 0 or not np.any(slope):
+            return False
+        u = plane[:, :2] @ (slope / np.hypot(*slope))
+        bins = np.floor(u - u.min()).astype(np.int64)
+        means = np.bincount(bins, values) / np.maximum(np.bincount(bins), 1)
+        share = 1.0 - np.mean((values - means[bins]) ** 2) / total
+        if share < ONE_DIRECTION_SHARE:
+            return False
+    return True
+
+
 def result_features(result) -> np.ndarray:
     """The PCA features of a result that the hint reads: its unclipped grid points.
 
@@ -442,7 +526,7 @@ def pattern_count_hint(
     gap = np.zeros(2)
     error = np.zeros(2)
     separation = change = np.nan
-    drift = False
+    drift = gradient = False
     with single_threaded_blas():
         if k_max >= 2:
             fitted = _kmeans(x, 2, seed)  # the best two-pattern split and its tests
@@ -451,8 +535,10 @@ def pattern_count_hint(
             drift = slow_axis_drift(grid, fitted.cluster_centers_)
             if axes is not None:
                 change = score_change(fitted.cluster_centers_, axes, n_scores)
+                gradient = bool(change < MAX_GRADIENT_CHANGE
+                                and one_direction_drift(grid, fitted.cluster_centers_))
             need_gap, need_silhouette = (True, True) if full else \
-                _needed(separation, change, drift)
+                _needed(separation, change, drift, gradient)
             if need_gap:
                 lo, hi = x.min(axis=0), x.max(axis=0)
                 observed = np.array([_log_dispersion(x, k, seed) for k in (1, 2)])
@@ -465,7 +551,8 @@ def pattern_count_hint(
             else:
                 gap = error = np.full(2, np.nan)
             noise = bool(gap[0] >= gap[1] - error[1])
-            if need_silhouette and (full or not _one(False, noise, separation, change, drift)):
+            if need_silhouette and (full or not _one(False, noise, separation, change, drift,
+                                                     gradient)):
                 scored = {}  # k -> labels with two clusters or more
                 for k in ks[1:]:
                     labels = (fitted if k == 2 else _kmeans(x, k, seed)).labels_
@@ -476,11 +563,11 @@ def pattern_count_hint(
                         x, scored.values())
     degenerate = k_max == 1 or np.all(np.isnan(silhouette))
     noise = gap[0] >= gap[1] - error[1]
-    one = _one(degenerate, noise, separation, change, drift)
+    one = _one(degenerate, noise, separation, change, drift, gradient)
     scan_drift = _scan_drift(separation, change, drift)
     suggested = 1 if one else int(np.nanargmax(silhouette) + 1)
     return PatternCountHint(ks, silhouette, gap, error, suggested, float(separation),
-                            float(change), scan_drift)
+                            float(change), scan_drift, gradient)
 
 
 def _scan_drift(separation: float, change: float, drift: bool) -> bool:
@@ -489,15 +576,16 @@ def _scan_drift(separation: float, change: float, drift: bool) -> bool:
 
 
 def _one(degenerate: bool, noise: bool, separation: float, change: float,
-         drift: bool) -> bool:
+         drift: bool, gradient: bool = False) -> bool:
     """The rule: is the suggestion one pattern? (module docstring)"""
     drifting = separation < MIN_SEPARATION
     distinct = change >= MIN_SCORE_CHANGE  # False when not measured (NaN)
-    return bool(degenerate or ((noise or drifting)
-                               and (_scan_drift(separation, change, drift) or not distinct)))
+    return bool(degenerate or gradient or (
+        (noise or drifting) and (_scan_drift(separation, change, drift) or not distinct)))
 
 
-def _needed(separation: float, change: float, drift: bool) -> tuple[bool, bool]:
+def _needed(separation: float, change: float, drift: bool,
+            gradient: bool = False) -> tuple[bool, bool]:
     """Whether the suggestion depends on the gap statistic, and on the silhouettes.
 
     Given the two-pattern split's tests, `_one` is evaluated for both
@@ -505,5 +593,6 @@ def _needed(separation: float, change: float, drift: bool) -> tuple[bool, bool]:
     gap is needed when the answers differ; the silhouettes unless both say
     one pattern (then they could only confirm it).
     """
-    answers = [_one(False, noise, separation, change, drift) for noise in (False, True)]
+    answers = [_one(False, noise, separation, change, drift, gradient)
+               for noise in (False, True)]
     return answers[0] != answers[1], not all(answers)
