@@ -158,7 +158,12 @@ def main(argv=None) -> int:
             hint = pattern_count_hint(stored["features"], axes=stored["axes"], n_scores=n_scores)
             seconds = time.perf_counter() - start
         else:
-            hint, result, seconds = hint_features(image_of())
+            try:
+                image = image_of()
+            except ValueError as error:  # a generator's layout that does not fit the image
+                print(f"{name:40s} skipped: {error}", flush=True)
+                continue
+            hint, result, seconds = hint_features(image)
             if cached is not None:
                 cached.parent.mkdir(parents=True, exist_ok=True)
                 np.savez_compressed(cached, features=result_features(result),
