@@ -168,6 +168,7 @@ def main(argv=None) -> int:
                 cached.parent.mkdir(parents=True, exist_ok=True)
                 np.savez_compressed(cached, features=result_features(result),
                                     axes=result.model.pca.components,
+                                    mean=result.model.pca.mean,
                                     descriptor=result.params.descriptor_name,
                                     n_scores=result.model.pca.components.shape[1]
                                     - n_channels(result.params))
