@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_core.py [--repeats 5] [--quick] [--markdown docs/benchmarks.md]
-        [--pystem-repeats 3] [--only NAME-PART]
+        [--pystem-repeats 3] [--only NAME-PART] [--no-jit]
 
 Every configuration runs in a fresh subprocess (so peak RSS is its own),
 with a warm numba cache; times are medians of ``--repeats`` runs. The JIT
@@ -172,6 +172,8 @@ def main(argv=None) -> int:
     parser.add_argument("--pystem-repeats", type=int, default=3,
                         help="pySTEM's timed runs per configuration (stride 1: always 1)")
     parser.add_argument("--only", help="run only the configurations whose name contains this")
+    parser.add_argument("--no-jit", action="store_true",
+                        help="skip the empty-cache JIT compile run (not with --markdown)")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -208,6 +210,8 @@ def main(argv=None) -> int:
                 row["pystem"] = run_pystem(pystem, image_paths[size], params, what, ps_repeats)
             rows.append(row)
             print(_line(row), flush=True)
+    if args.no_jit and not args.markdown:
+        return 0
     jit = compile_time()
     print("JIT compile (first call, empty cache, 128^2 image): "
           + ", ".join(f"{k}: {v:.1f} s" for k, v in jit["cold"].items())

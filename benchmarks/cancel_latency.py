@@ -4,7 +4,8 @@ Usage (headless under Xvfb)::
 
     QT_API=pyqt6 xvfb-run -a -s "-screen 0 1366x768x24" \\
         python benchmarks/cancel_latency.py [--repeat 5] [--size 2048] [--frames 6] \\
-        [--case both|image|series] [--first 1] [--step 1] [--set stride=2 ...]
+        [--case both|image|series] [--first 1] [--step 1] [--set stride=2 ...] \\
+        [--family NAME ...]
 
 Two runs, each started `--repeat` times and cancelled after 1, 2, ... s
 (``--first``, ``--step``)
@@ -14,10 +15,22 @@ all-frames run of the in-situ series sample tiled to 1024² frames. Printed:
 every latency (s, from ``widget.cancel()`` to ``widget.worker is None``,
 i.e. *Run* back, and to the worker's thread's end) and their medians,
 with the GUI thread's longest gap in that time (when close to the
-latency, the GUI thread was busy, e.g. adding the layer). The worker
-stops at the next progress step of the core, so its latency is the
-longest step; a 2-D run is idle again at once (`Job.ends_at_cancel`), a
-series run when its worker has ended.
+latency, the GUI thread was busy, e.g. adding the layer). A 2-D run is
+idle again at once (`Job.ends_at_cancel`); its worker stops inside the
+descriptor step in progress (the kernels read the run's stop flag,
+`core.progress.stoppable`; before that it went on to the end of the
+step: seconds per row chunk at stride 1), and at the next progress step
+elsewhere (k-means, labels). A series run is idle when its worker has
+ended (at the next step: frames, or chunks of a frame's rows).
+
+Stride 1, each family (issue 11)::
+
+    python benchmarks/cancel_latency.py --case image --size 1024 --repeat 2 \\
+        --set stride=1 --family rotational_symmetry_maximum_pooling --family polarity ...
+
+``--family`` runs the image case once per family named (``all``: every
+family but the preselected translations, which need a list of vectors),
+with that family's default sizes where the case sets none.
 """
 
 from __future__ import annotations
@@ -43,6 +56,8 @@ def main(argv=None) -> int:
     parser.add_argument("--case", choices=("both", "image", "series"), default="both")
     parser.add_argument("--set", action="append", default=[], metavar="FIELD=JSON",
                         help="a field of the widget for every case, e.g. --set stride=2")
+    parser.add_argument("--family", action="append", default=[],
+                        help="the image case with this descriptor family (repeat; 'all')")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -66,6 +81,14 @@ def main(argv=None) -> int:
     ]
     if args.case != "both":
         cases = cases[:1] if args.case == "image" else cases[1:]
+    if args.family and cases[0][2] == "current frame":
+        from napari_symseg.core.descriptors.registry import FAMILIES
+
+        names = ([f for f in FAMILIES if f != "preselected_translations"]  # (needs a list)
+                 if args.family == ["all"] else args.family)
+        name, layer, segment, fields = cases[0]
+        cases[:1] = [(f"{name} {family}", layer, segment,
+                      {"descriptor_name": family, **fields}) for family in names]
     for name, layer, segment, fields in cases:
         widget.image.value = layer
         if layer.ndim == 3:

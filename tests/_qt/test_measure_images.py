@@ -93,7 +93,8 @@ def test_a_rename_keeps_the_measurement_an_undo_after_a_merge_says_not_measured(
     qtbot.wait(50)
     assert _table(section) == rows and section.controller.last is not None
     dock.pattern_a.value, dock.pattern_b.value = 0, 1
-    dock.merge()
+    dock.merge()  # in a worker
+    qtbot.waitUntil(lambda: dock.edit_worker is None, timeout=TIMEOUT)
     assert section.table.rowCount() == 0 and section.status.value == OUTDATED
     dock.undo()
     assert section.status.value == NOT_MEASURED and not section.status.native.isHidden()

@@ -12,6 +12,24 @@ def test_measure_after_a_run(qtbot, viewer_widget, errors):
     widget.image.value = source
     set_fields(widget, patch_x=8, patch_y=8, window_x=10, window_y=10, stride=4)
     section = widget.measure
+    # the table's dock and rows come a turn after the layers are in and the regions layer
+    # made active (napari's controls): not in the same freeze (issue 11)
+    inside, filled_inside = [], []
+    shown, refresh = section._shown, section.refresh
+
+    def watched_shown(*args):
+        inside.append(True)
+        try:
+            shown(*args)
+        finally:
+            inside.pop()
+
+    def watched_refresh():
+        if section.table.rowCount() == 0:
+            filled_inside.append(bool(inside))
+        refresh()
+
+    section._shown, section.refresh = watched_shown, watched_refresh
     # the button is in the row of Run (not in Advanced); its status line under the dock's,
     # hidden while it has nothing to say
     assert section.button is widget.measure_button
@@ -33,6 +51,7 @@ def test_measure_after_a_run(qtbot, viewer_widget, errors):
         assert name in viewer.layers
     assert section.status.value.startswith("2 regions, 1 boundary")
     assert viewer.layers.selection.active is viewer.layers["g regions"]  # clicks reach it
+    assert filled_inside and not any(filled_inside)  # the table: a turn after `_shown`
     table = section.table
     assert table.rowCount() >= 2 and section._dock is not None  # docked
     section.table.selectRow(1)

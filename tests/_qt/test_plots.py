@@ -88,6 +88,8 @@ def test_translation_heatmap_has_shift_axes_colour_bar_and_hover(dock):
         ticks, labels = axis.get_ticklocs(), [t.get_text() for t in axis.get_ticklabels()]
         assert len(ticks) >= 3 and all(t == int(t) for t in ticks)
         assert labels == [f"{t:g}".replace("-", "−") for t in ticks]
+    # three row ticks: the map is 60-100 px high at 1366x768 (five overlapped there)
+    assert len(plot.axes.yaxis.get_ticklocs()) == 3
     assert plot.colorbar.ax.get_ylabel() == "S"
     # the colour bar follows the image's colours and limits (updated once, at the end)
     assert (plot.colorbar.vmin, plot.colorbar.vmax) == (0.0, pytest.approx(4.8))

@@ -63,7 +63,7 @@ def test_paint_run_merge_split_undo(dock, qtbot):
 
     before = out.data.copy()
     widget.pattern_a.value, widget.pattern_b.value = 0, 1
-    assert widget.merge() is None  # an image's merge: done at once
+    edited(qtbot, widget, widget.merge())  # an image's merge: in a worker too
     assert set(np.unique(out.data)) == {1}
     worker = widget.split()  # an image's split: k-means in a worker
     assert worker is not None
@@ -270,9 +270,11 @@ def test_edit_from_the_main_dock_and_export_writes_the_edited_result(make_napari
     dock.names.value = "a, b, c"
     dock.set_names()
     dock.pattern_a.value, dock.pattern_b.value = 1, 2
-    dock.merge()  # patterns 1 and 2 -> 1: names a, b
+    array = patterns.data
+    edited(qtbot, dock, dock.merge())  # patterns 1 and 2 -> 1: names a, b (in a worker)
     expected = np.where(before == 3, 2, before)  # layer values: pattern + 1
     np.testing.assert_array_equal(patterns.data, expected)
+    assert patterns.data is array  # written into the layer's own array
     assert patterns.metadata["napari_symseg"]["params"]["n_patterns"] == 2
     assert list(patterns.features["name"]) == ["a", "b"]
     # the hint, status line and numbers follow the edit (issue 15)
@@ -301,6 +303,7 @@ def test_edit_from_the_main_dock_and_export_writes_the_edited_result(make_napari
     main.export(tmp_path / "undone")
     [(data, _, _)] = read_labels_file(str(tmp_path / "undone_labels.tif"))
     np.testing.assert_array_equal(data, before)
+    assert patterns.data is array
     assert record.edited_patterns == 3  # the names are still an edit
     dock.undo()
     assert record.edited_patterns is None and "edited" not in record.summary
@@ -506,7 +509,10 @@ def test_long_texts_and_layer_names_do_not_widen_the_dock(dock, qtbot):
 
 def test_measure_takes_the_scribbled_patterns_the_user_sees(docks_after_a_run, qtbot):
     """A tester measured after a scribbled run: the hidden run's patterns were measured,
-    and their regions covered the scribbled result."""
+    and their regions covered the scribbled result. Measure (like Export) takes the last
+    run made, a scribbled one too, whether its layer is hidden or not."""
+    from tests._qt.helpers import run_and_wait
+
     viewer, main, dock = docks_after_a_run
     assert main.measure.patterns_layer() is viewer.layers["img patterns"]
     _paint(dock)
@@ -518,5 +524,87 @@ def test_measure_takes_the_scribbled_patterns_the_user_sees(docks_after_a_run, q
     qtbot.waitUntil(lambda: main.activity.kind is None, timeout=60_000)
     regions = viewer.layers["img regions"]
     assert np.array_equal(regions.data > 0, np.asarray(scribbled.data) > 0)
-    scribbled.visible = False  # hidden again: the run's patterns are what is seen
+    scribbled.visible = False  # hiding a layer does not make another run the result
+    assert main.measure.patterns_layer() is scribbled
+    run_and_wait(qtbot, main)  # a later plain run is the last run made
     assert main.measure.patterns_layer() is viewer.layers["img patterns"]
+
+
+def test_a_scribbled_run_reaches_the_main_dock_and_follows_a_rename(docks_after_a_run,
+                                                                     qtbot, tmp_path):
+    """Hint, status and Export of the main dock take the scribbled run (the last one made);
+    renaming the image renames its scribbled layers, switching image hides them."""
+    from napari_symseg.io.labels import LABEL_OFFSET
+
+    viewer, main, dock = docks_after_a_run
+    other = viewer.add_image(two_phase(SHAPE, boundary=100, seed=5), name="other")
+    main.image.value = dock.image.value = viewer.layers["img"]
+    _paint(dock)
+    _run(dock, qtbot)
+    scribbled = viewer.layers["img scribbled patterns"]
+    record = main.controller.current()
+    assert record.slot == "scribbled"
+    # the hint panel speaks of this run (not the plain run's hint, nor another image's)
+    qtbot.waitUntil(lambda: "your strokes" in main.hint_panel.text.value, timeout=5_000)
+    assert main.measure.start() is not None
+    qtbot.waitUntil(lambda: main.activity.kind is None, timeout=60_000)
+    paths = main.export(tmp_path / "scribbled")
+    labels = next(p for p in paths if str(p).endswith("_labels.tif"))
+    import tifffile
+
+    np.testing.assert_array_equal(tifffile.imread(labels),
+                                  np.asarray(scribbled.data) - LABEL_OFFSET)
+    reopened = viewer.open(str(labels), plugin="napari-symseg")[0]
+    np.testing.assert_array_equal(reopened.data, scribbled.data)
+    qtbot.wait(300)  # reopening the export is no new scribbled run: the measurement stays
+    assert "img regions" in viewer.layers and main.measure.controller.last is not None
+    viewer.layers.remove(reopened)
+    main.image.value = other  # another image: the scribbled run hides with img's results
+    assert not scribbled.visible and not viewer.layers["img scribbles"].visible
+    main.image.value = viewer.layers["img"]
+    assert scribbled.visible
+    assert main.status.value.startswith("img: ") and "guided by the scribbles" in \
+        main.status.value
+    viewer.layers["img"].name = "renamed"
+    assert scribbled.name == "renamed scribbled patterns"
+    assert dock.session.scribbles_layer(viewer.layers["renamed"]).name == "renamed scribbles"
+    assert main.controller.current() is record
+
+
+def test_closing_the_dock_mid_run_adds_nothing_and_the_thaw_waits(dock, qtbot):
+    """The dock closed while its run computes: no error, no layer later, and the worker
+    still counts for the warm-up's thaw (`runner.any_running`) until it ends."""
+    import threading
+
+    from napari_symseg import Params
+    from napari_symseg._qt import runner
+    from napari_symseg._qt.docks import dock_of
+
+    viewer, widget, image = dock
+    _paint(widget)
+    qtbot.waitUntil(lambda: not runner.any_running(), timeout=60_000)
+    widget.session.params_for = lambda source, base=None: Params(n_patterns=2, **SMALL)
+    gate = threading.Event()
+    run_steps = widget.session.run_steps
+
+    def held(source, params):
+        steps = run_steps(source, params)
+
+        def waiting():
+            gate.wait(60)
+            return (yield from steps)
+
+        return waiting()
+
+    widget.session.run_steps = held
+    assert widget.run() is not None
+    viewer.window.remove_dock_widget(dock_of(widget.native))  # its close button
+    qtbot.wait(300)  # the dock deleted (deleteLater)
+    assert widget.activity.kind is None  # the closed dock's run no longer blocks the others
+    assert runner.any_running()  # ... but its worker still counts until it ends
+    gate.set()
+    qtbot.waitUntil(lambda: not runner.any_running(), timeout=60_000)
+    qtbot.wait(200)
+    assert "img scribbled patterns" not in viewer.layers
+    assert widget.session.store.find(image).scribbled is None
+    viewer.add_image(np.zeros((8, 8)), name="later")  # its choosers no longer follow

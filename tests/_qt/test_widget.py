@@ -146,6 +146,26 @@ def test_cancel_adds_no_layer(qtbot, viewer_widget):
     assert not widget.hint_panel.visible  # no run of this image, no hint
 
 
+def test_closing_the_dock_mid_run_closes_the_widget(qtbot, viewer_widget, errors):
+    """napari's close button deletes the dock but only takes the widget out of it: the
+    widget must see that as its close (its run cancelled, no layer added later, the other
+    docks' buttons free), not keep reacting (found by engineer slot9 for the Scribbles
+    dock; the main dock had the same hole)."""
+    from napari_symseg._qt.docks import dock_of
+
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((1024, 1024)), name="big")
+    set_fields(widget, **{**SMALL, "stride": 1})
+    qtbot.wait(50)  # the widget finds its dock a turn after it is made
+    assert widget.run() is not None
+    viewer.window.remove_dock_widget(dock_of(widget))  # its close button
+    qtbot.waitUntil(lambda: not widget.alive(), timeout=5000)
+    assert widget.activity.kind is None
+    qtbot.wait(1000)
+    assert [layer.name for layer in viewer.layers] == ["big"]
+    assert errors == []
+
+
 def test_event_loop_runs_during_segmentation(qtbot, viewer_widget):
     viewer, widget = viewer_widget
     widget.image.value = viewer.add_image(two_phase((512, 512)), name="tp")

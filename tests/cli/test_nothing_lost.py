@@ -186,13 +186,16 @@ def test_two_runs_writing_one_output_leave_one_whole_result(long_series, tmp_pat
     assert any(np.array_equal(got, e) for e in expected)  # one run's labels, every frame
 
 
-def _wait_for_library(proc, name: str, timeout: float) -> None:
-    """Wait until the process `proc` has mapped a file whose path contains `name` (Linux)."""
+def _wait_for_library(proc, name, timeout: float) -> None:
+    """Wait until the process `proc` has mapped a file whose path contains `name` (Linux;
+    a tuple: any of them)."""
+    names = (name,) if isinstance(name, str) else name
     maps = Path(f"/proc/{proc.pid}/maps")
     end = time.monotonic() + timeout
     while time.monotonic() < end and proc.poll() is None:
         try:
-            if name in maps.read_text():
+            text = maps.read_text()
+            if any(n in text for n in names):
                 return
         except OSError:
             return
@@ -218,3 +221,42 @@ def test_ctrl_c_during_start_up_is_one_line(tmp_path):
     assert proc.returncode in (130, -signal.SIGINT), (proc.returncode, err)
     assert err.strip() == "napari-symseg: interrupted"
     assert _names(tmp_path) == ["in.npy"]
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process `pid` so far, all its threads (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_inside_a_long_descriptor_kernel_stops_it_at_once(tmp_path):
+    # issue 11: at stride 1 the descriptors of one chunk are one kernel call of seconds
+    # (here ~3 s of CPU, in 3 chunks); Python runs the SIGINT handler only once the
+    # kernel returns, so the kernel must see the signal itself (`cli.signals`)
+    np.save(tmp_path / "in.npy", two_phase((1024, 1024), seed=1))
+    proc = subprocess.Popen(
+        _command("segment", str(tmp_path / "in.npy"), "-o", str(tmp_path / "out.npy"),
+                 "--descriptor", "rotational_symmetry_maximum_pooling", "--stride", "1",
+                 "--radius", "40", "-q"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # numba's threading layer is loaded when the first parallel kernel runs
+    _wait_for_library(proc, ("omppool", "tbbpool", "workqueue"), timeout=120)
+    if proc.poll() is None:
+        start = _cpu_seconds(proc.pid)
+        while proc.poll() is None and _cpu_seconds(proc.pid) < start + 0.3:
+            time.sleep(0.01)
+    if proc.poll() is not None:
+        pytest.fail(f"ended before the signal: {proc.communicate()}")
+    before = _cpu_seconds(proc.pid)
+    proc.send_signal(signal.SIGINT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    after = usage.ru_utime + usage.ru_stime - before
+    err = proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    assert os.waitstatus_to_exitcode(status) == 130, err
+    assert err.strip() == "napari-symseg: interrupted"
+    assert _names(tmp_path) == ["in.npy"]  # nothing half-written
+    # CPU time, not wall time (shared machine): the old code finished the chunk, ~2-3 s
+    assert after < 1.0, after

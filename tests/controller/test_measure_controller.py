@@ -116,3 +116,25 @@ def test_collections_paused_disables_the_collector_and_restores_it():
         assert not gc.isenabled()  # was off before: stays off
     finally:
         gc.enable()
+
+
+def test_the_regions_layer_holds_its_ids_in_the_smallest_type():
+    """napari casts every pixel of an int32 Labels layer for its texture (its insert, first
+    draw, refresh): the regions go in as uint8 / uint16 when their ids fit, same values."""
+    from napari_symseg.controller.measure_parts import compact_ids
+    from napari_symseg.core.measure import measure_frame
+
+    viewer = ViewerModel()
+    g = two_grains((160, 160), orientations=(10.0, 40.0), tilt=0.0)
+    source = viewer.add_image(g.image, name="g")
+    patterns = viewer.add_labels(g.truth + LABEL_OFFSET, name="g patterns")
+    regions = MeasureController(viewer).measure(source, patterns).layers["regions"]
+    assert regions.data.dtype == np.uint8
+    truth = measure_frame(g.image, g.truth, None, int(g.truth.max()) + 1).region_labels
+    np.testing.assert_array_equal(regions.data, truth)
+    ids = np.array([[0, 255], [3, 1]], np.int32)
+    assert compact_ids(ids).dtype == np.uint8
+    assert compact_ids(ids + 1).dtype == np.uint16
+    np.testing.assert_array_equal(compact_ids(ids + 1), ids + 1)
+    big = np.array([0, 70_000], np.int64)
+    assert compact_ids(big) is big

@@ -90,3 +90,15 @@ def test_same_partition_matches_the_plain_loop():
             b[rng.integers(0, n, int(rng.integers(1, 3)))] = rng.integers(0, k)
         assert _same_partition(a, b, k) == _same_partition_loop(a, b, k)
         assert _same_partition(b, a, k) == _same_partition_loop(b, a, k)
+
+
+@pytest.mark.parametrize("max_iter", [1, 2])
+def test_unconverged_fit_labels_points_by_their_nearest_final_centre(max_iter):
+    """Stopped before the labels settle: the labels are those of the returned centres."""
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.normal(size=(300, 3)), rng.normal(size=(300, 3)) + 1.5])
+    fit = kmeans(x, 4, random_state=3, max_iter=max_iter, tol=0.0)
+    assert fit.n_iter_ == max_iter
+    d = ((x[:, None, :] - fit.cluster_centers_[None, :, :]) ** 2).sum(axis=2)
+    np.testing.assert_array_equal(fit.labels_, np.argmin(d, axis=1))
+    assert len(np.unique(fit.labels_)) == 4

@@ -8,7 +8,11 @@ import pytest
 from napari_symseg.core.descriptors import point_symmetry as ps
 from napari_symseg.core.descriptors import polar_patch
 from napari_symseg.core.descriptors.operations import Operations
-from napari_symseg.core.descriptors.point_symmetry_dense import rotation_lags, row_pairs
+from napari_symseg.core.descriptors.point_symmetry_dense import (
+    antipodal_quads,
+    rotation_lags,
+    row_pairs,
+)
 from napari_symseg.core.descriptors.point_symmetry_folds import SEGMENT_FACTORS, reflection_folds
 from napari_symseg.core.descriptors.point_symmetry_scores import raw_scores
 from napari_symseg.core.descriptors.registry import get_family
@@ -260,6 +264,8 @@ DENSE_CASES = [
     ((37, 40), "reflection", list(np.arange(10) * 18.0), 10, 4),
     ((35, 36), "reflection", list(np.arange(7) * 180.0 / 7)[::-2], 7, 5),  # n_t = 21, odd
     ((45, 47), "rotation", [120.0, 60.0], 12, 9),
+    ((41, 43), "reflection", [36.0, 0.0, 90.0, 126.0], 10, 6),  # n_t = 30: h = 15 odd
+    ((33, 35), "reflection", [0.0, 45.0, 90.0, 135.0], 4, 3),  # n_t = 16
 ]
 
 
@@ -300,6 +306,30 @@ def test_row_passes_pair_the_samples_with_equal_row_offsets(radius, base):
     want_first, want_weights = polar_patch.spline_stencil(d_row[ring * n_t + a])
     assert np.array_equal(first, want_first)
     np.testing.assert_allclose(weights, want_weights)
+
+
+@pytest.mark.parametrize(("radius", "base"), [(4, 10), (6, 10), (3, 4), (20, 10), (20, 12)])
+def test_antipodal_quads_pair_every_pass_with_the_antipodes(radius, base):
+    # Reflections on an even ring: every sample j < h once, its antipode j + h in the paired
+    # pass (or in the same pass for j = 0), so that u_j, v_j come from one quad.
+    n_r, n_t = polar_patch.polar_grid_size(radius, base)
+    d_row, _, _ = polar_patch.polar_samples(radius, n_r, n_t)
+    _, _, a, b, start = row_pairs(d_row, n_r, n_t)
+    quads, quad_start = antipodal_quads(a, b, start, n_t)
+    h = n_t // 2
+    assert quad_start[0] == 0 and quad_start[-1] == len(quads)
+    for i in range(n_r):
+        mine = quads[quad_start[i] : quad_start[i + 1]]
+        low = np.concatenate([mine[:, 2], mine[:, 3][mine[:, 3] >= 0]])
+        assert np.array_equal(np.sort(low), np.arange(h))  # each j < h once
+        for lo, hi, ja, jb in mine:
+            assert start[i] <= lo < start[i + 1]
+            in_lo = {a[lo], b[lo]} - {-1}
+            assert {ja, jb} - {-1} <= in_lo
+            in_hi = in_lo if hi < 0 else {a[hi], b[hi]} - {-1}
+            assert {j + h for j in (ja, jb) if j >= 0} <= in_hi
+            assert hi >= 0 or (ja, jb) == (0, -1)
+    assert antipodal_quads(a, b, start, n_t + 1) is None  # odd ring: no antipodes
 
 
 def test_dense_kernel_rejects_a_strided_grid():

@@ -229,3 +229,45 @@ def test_local_moments_match_patchwise_mean_and_variance(shape, px, py, bounds):
     np.testing.assert_allclose(mean, want_mean, rtol=0, atol=1e-12)
     np.testing.assert_allclose(var, want_var, rtol=0, atol=1e-11)
     assert want_var.max() > 1 and want_var.min() == 0
+
+
+def test_local_moments_of_some_rows_equal_those_of_all_rows():
+    image = np.random.default_rng(5).normal(size=(90, 31)) * 2 + 3
+    bounds = (4, 86, 3, 28)
+    rows = np.zeros(82, bool)
+    rows[[0, 5, 33, 34, 81]] = True
+    mean_all, var_all = translation.local_moments(image, 4, 3, bounds)
+    mean, var = translation.local_moments(image, 4, 3, bounds, rows)
+    np.testing.assert_array_equal(mean[rows], mean_all[rows])
+    np.testing.assert_array_equal(var[rows], var_all[rows])
+    with pytest.raises(ValueError, match="rows must have shape"):
+        translation.local_moments(image, 4, 3, bounds, rows[1:])
+
+
+@pytest.mark.parametrize("subset", ["grid", "odd"])
+@pytest.mark.parametrize(("shape", "px", "py", "wx", "wy", "stride"), CASES[1:4])
+def test_interior_reads_only_the_moment_rows_it_asks_for(monkeypatch, subset, shape, px, py,
+                                                         wx, wy, stride):
+    """The rows `moment_rows` leaves out are NaN here: no score may read them."""
+    image, shifts, rows, cols = _setup(shape, px, py, wx, wy, stride, seed=2)
+    if subset == "grid":  # shifts on the grid's spacing: one residue, most rows left out
+        shifts = shifts[(shifts[:, 0] % stride == 0) & (shifts[:, 1] % stride == 0)]
+    else:
+        shifts = shifts[::3]
+    want = correlations_direct(image, shifts, px, py, rows, cols)
+    original = translation.local_moments
+    skipped = []
+
+    def poisoned(region, patch_x, patch_y, bounds, rows=None):
+        mean, var = original(region, patch_x, patch_y, bounds, rows)
+        if rows is not None:
+            mean[~rows] = np.nan
+            var[~rows] = np.nan
+            skipped.append(int((~rows).sum()))
+        return mean, var
+
+    monkeypatch.setattr(translation, "local_moments", poisoned)
+    got = correlations_direct(image, shifts, px, py, rows, cols)
+    np.testing.assert_array_equal(got, want)
+    if subset == "grid" and stride > 1:
+        assert skipped and skipped[0] > 0  # rows were left out, and none was read

@@ -8,6 +8,9 @@ dock until its Run button was out of view. As tabs of one group they take
 the height of one dock; the main dock above them keeps its essential rows
 (`layout.scrolling_column`). Tabs rather than smaller docks: each of them
 is useful only at a readable size, and only one is needed at a time.
+A new result (the plots after a run, the region table after Measure) raises
+its tab, except over the Scribbles dock's tab when that one is shown: the
+user is painting or editing there (`raise_tab`).
 
 Public API first: `add_tabbed` docks through napari's
 ``viewer.window.add_dock_widget(..., tabify=True)`` when napari's choice of
@@ -84,12 +87,40 @@ def add_tabbed(viewer, widget, name: str):
     """
     window = viewer_main_window(viewer)
     docks = [] if window is None else _right_docks(window)
+    scribbling = None if window is None else _scribbling(window)
     napari_tabs = bool(docks) and docks[-1].windowTitle() in TABBED
     dock = viewer.window.add_dock_widget(widget, name=name, area="right",
                                          tabify=napari_tabs)
     if not napari_tabs:
         tabify(dock)
+    if scribbling is not None and scribbling is not dock:  # napari raised the new tab
+        scribbling.raise_()
     return dock
+
+
+def _scribbling(main_window):
+    """The Scribbles dock when its tab is the one shown (the user is in it), else None."""
+    for dock in main_window.findChildren(QDockWidget):
+        if (dock.windowTitle() == SCRIBBLES_DOCK_TITLE and dock.isVisible()
+                and not dock.isFloating() and not dock.visibleRegion().isEmpty()):
+            return dock
+    return None
+
+
+def raise_tab(dock) -> None:
+    """Make `dock`'s tab the one shown, unless the Scribbles dock's is (see the module).
+
+    Parameters
+    ----------
+    dock : QDockWidget
+        One of `TABBED`.
+    """
+    main_window = None if dock is None else main_window_of(dock)
+    if main_window is not None and not dock.isFloating():
+        scribbling = _scribbling(main_window)
+        if scribbling is not None and scribbling is not dock:
+            return
+    dock.raise_()
 
 
 def tabify(dock, raise_it: bool = True) -> None:
@@ -115,4 +146,4 @@ def tabify(dock, raise_it: bool = True) -> None:
         main_window.tabifyDockWidget(others[0], dock)
     dock.show()
     if raise_it:
-        dock.raise_()
+        raise_tab(dock)

@@ -6,14 +6,16 @@ status or hint text wraps instead of widening the dock; there is no
 horizontal scrolling: the dock is as wide as its labelled fields need.
 The scroll area's minimum height keeps the essential fields, the buttons
 and the status line in view (`_Fit`), so that other docks in the same
-dock area cannot squeeze the Run button out of sight. The hint's chart is kept
-too when the window has room for it (`keep_if_room`).
+dock area cannot squeeze the Run button out of sight. The hint's answer and its
+chart are kept too when the window has room for them (`keep_if_room`).
 """
 
 from __future__ import annotations
 
+import weakref
+
 from magicgui.widgets import Container
-from qtpy.QtCore import QEvent, QObject, Qt
+from qtpy.QtCore import QEvent, QObject, Qt, QTimer
 from qtpy.QtWidgets import QComboBox, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 from superqt import QCollapsible
 
@@ -124,36 +126,30 @@ def keep_in_view(scroll: QScrollArea, *rows: QWidget, after: QWidget | None = No
     fit.fit()
 
 
-def keep_if_room(scroll: QScrollArea, row: QWidget) -> None:
-    """Keep `row` (below the kept rows) in view too, when the window has room for it: its
-    minimum height without `row` plus `row`'s must not exceed the window's height.
+def keep_if_room(scroll: QScrollArea, *rows: QWidget) -> None:
+    """Keep `rows` (below the kept rows, in order) in view too, each when the window has
+    room for it and for those before it: the window's minimum height without them plus
+    theirs must not exceed the height the window was given.
 
-    For the hint's chart: whole when it fits (at 1366x768 after Measure it was a cut
-    20 px strip), else left to the scrolling column, so that the window never grows
-    past a laptop's screen for it.
+    For the hint's answer and its chart: whole when they fit, else left to the
+    scrolling column, so that the window never grows past a laptop's screen for
+    them (the answer can wrap to 3-4 lines with its *use N patterns* button; kept
+    always, it made the window's minimum 790 px with the Scribbles dock).
 
     The room is judged against the height the window was given, not one it was
-    pushed to by its own minimum: a dock added for a moment (or another widget's
-    minimum) can make Qt grow the window to its minimum; that height never counts,
-    else the row would be kept in it and keep the window's minimum there for good
-    (the window's minimum after Measure at 1366x740: 756 px in 1 of 2-3 runs,
-    652 in the others).
+    pushed to by its own minimum (`_Fit`).
 
     Parameters
     ----------
     scroll : QScrollArea
         Made by `scroll_area`.
-    row : QWidget
-        A row of its column.
+    *rows : QWidget
+        Rows of its column (or the top row of one), in order.
     """
     fit = scroll._fit
-    fit.optional = (*fit.optional, row)
-    row.installEventFilter(fit)
-    window = scroll.window()
-    if window is not scroll:  # a smaller window: the row is let go again
-        window.installEventFilter(fit)
-        if fit.given is None:
-            fit.given, fit._peak = window.height(), _minimum(window)
+    fit.optional = (*fit.optional, *rows)
+    for row in rows:
+        row.installEventFilter(fit)  # shown, hidden, a longer text: fit again
     fit.fit()
 
 
@@ -166,7 +162,7 @@ def _height(widget: QWidget) -> int:
     """The height `widget` needs at its present width (a wrapped text: its lines)."""
     if widget.width() > 0 and widget.hasHeightForWidth():
         return max(widget.heightForWidth(widget.width()), widget.minimumSizeHint().height())
-    return widget.sizeHint().height()
+    return max(widget.sizeHint().height(), widget.minimumHeight())  # (a fixed height)
 
 
 class _Fit(QObject):
@@ -182,10 +178,38 @@ class _Fit(QObject):
         super().__init__(scroll)
         self.scroll, self.content, self.keep = scroll, content, tuple(keep)
         self.optional: tuple = ()  # kept too when the window has room (`keep_if_room`)
-        self.given: int | None = None  # the window's height as given, not as forced
+        self._window = lambda: None  # (a weak reference to) the window watched
+        self.given = 0  # the window's height as given, not as forced (0: none yet)
         self._peak = 0  # the window's highest minimum height since `given` was set
+        self._settling = False  # the area's minimum changed, the window not laid out yet
         content.installEventFilter(self)
         self.fit()
+
+    def _watch(self) -> QWidget | None:
+        """The scroll area's window, watched from the moment the area is in one.
+
+        Its height when first seen counts as given only when it exceeds the
+        window's minimum: a window at its minimum may have been pushed there
+        (a dock added for a moment). Seen only once the optional rows were made
+        (the chart is made late), a window pushed taller before was taken as
+        given: the chart was kept and its 104 px kept the window at 756 px in
+        a window given 740 (1 of 3 CI runs).
+        """
+        window = self.scroll.window()
+        if window is self.scroll or not window.isVisible():
+            return None
+        watched = self._window()
+        if window is not watched:
+            if watched is not None:
+                try:
+                    watched.removeEventFilter(self)
+                except RuntimeError:  # deleted
+                    pass
+            self._window = weakref.ref(window)
+            window.installEventFilter(self)
+            self._peak = _minimum(window)
+            self.given = window.height() if window.height() > self._peak else 0
+        return window
 
     def fit(self) -> None:
         scroll = self.scroll
@@ -203,18 +227,38 @@ class _Fit(QObject):
                     + spacing * len(shown) + 2 * scroll.frameWidth())
             high += self._room(high)
             if high != scroll.minimumHeight():
+                # the window lays itself out again later: until then its minimum lags
+                # (at 1366x768 a stale 652 px kept the chart, and the main dock then kept
+                # the minimum it had with it: the window stuck at 788 px)
+                self._settling = self._window() is not None
                 scroll.setMinimumHeight(high)
 
+    def _settled(self) -> None:
+        try:
+            self._settling = False
+            self.fit()
+        except RuntimeError:  # the dock closed meanwhile
+            pass
+
     def _room(self, high: int) -> int:
-        """The height of the `optional` rows shown, if the window holds them, else 0."""
-        extra = sum(_height(w) + 4 for w in self.optional if w.isVisibleTo(self.content))
-        window = self.scroll.window()
-        if not extra or window is None or window is self.scroll:
+        """The height of the `optional` rows shown that the window holds (in order: a row
+        is kept only with every shown row before it)."""
+        shown = [w for w in self.optional if w.isVisibleTo(self.content)]
+        window = self._watch()
+        if not shown or window is None:
             return 0
-        # the window's minimum height with only `high` kept, plus the optional rows
+        # the window's minimum height with only `high` kept
         base = window.minimumSizeHint().height() - (self.scroll.minimumHeight() - high)
-        height = window.height() if self.given is None else min(window.height(), self.given)
-        return extra if base + extra <= height else 0
+        height = min(window.height(), self.given)
+        extra = 0
+        for row in shown:
+            more = _height(row) + 4
+            if base + extra + more > height:
+                break
+            extra += more
+        if self._settling:  # `base` is from a window not yet laid out again: keep, not add
+            extra = min(extra, max(0, self.scroll.minimumHeight() - high))
+        return extra
 
     def eventFilter(self, watched, event) -> bool:
         kind = event.type()
@@ -226,13 +270,20 @@ class _Fit(QObject):
         except RuntimeError:  # the dock closed; napari's window lives on
             watched.removeEventFilter(self)
             return False
+        if watched is self._window() and watched is not window:  # the dock left it
+            return False
         if watched is window and kind in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
             # the highest minimum the window had since its last given height: Qt's
-            # resize to it (delivered later, maybe after that minimum fell) is forced
+            # resize to it (delivered later, maybe after that minimum fell) is forced,
+            # and so is one to the present minimum (the optional rows' own included)
             self._peak = max(self._peak, _minimum(watched))
             if kind == QEvent.Type.Resize and event.size().height() > self._peak:
                 self.given, self._peak = event.size().height(), _minimum(watched)
+            if kind == QEvent.Type.LayoutRequest and self._settling:
+                QTimer.singleShot(0, self._settled)  # once Qt has laid it out
             self.fit()
         elif kind in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide):
             self.fit()
+        elif watched is not self.content and watched is not self.scroll.window():
+            self.fit()  # a row's new width: a wrapped text's new height (judged too early)
         return False

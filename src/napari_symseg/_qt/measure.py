@@ -31,11 +31,10 @@ from qtpy.QtWidgets import (
     QWidget,
 )
 
-from ..controller import METADATA_KEY
 from ..controller.measure import COLUMN_HELP, TABLE_COLUMNS, MeasureController
-from ..controller.measure_stale import NOT_MEASURED, OUTDATED, SCRIBBLED_ROLE
+from ..controller.measure_stale import NOT_MEASURED, OUTDATED
 from ..errors import Cancelled, SymsegError
-from .docks import TABLE_DOCK_NAME, add_tabbed
+from .docks import TABLE_DOCK_NAME, add_tabbed, raise_tab
 from .layout import keep_in_view, wrapping
 from .runner import start_worker
 from .stall import next_turn, over_turns
@@ -105,36 +104,40 @@ class MeasureSection:
         self._showing = False
         self._cancel = threading.Event()
 
-    def patterns_layer(self):
-        """The chosen image's patterns layer (a series: every frame's), or None."""
-        source = self.widget.controller.source
-        if source is None:
-            return None
-        layers = self.widget.controller.store.get(source).layers
-        for slot in ("series", "patterns"):
-            layer = layers.get(slot)
-            if layer is not None and layer in self.viewer.layers:
-                return self._seen(layer, source)
-        return None
+    def measured_run(self):
+        """The run *Measure* takes and its patterns layer: ``(record, layer)`` (Nones).
 
-    def _seen(self, layer, source):
-        """The patterns the user sees: `layer`, or the image's "scribbled patterns" when
-        they are shown above it (after a scribbled run, which hides `layer`)."""
-        for other in reversed(list(self.viewer.layers)):  # the top first
-            if other is layer:
-                return layer
-            meta = other.metadata.get(METADATA_KEY)
-            if (isinstance(meta, dict) and meta.get("role") == SCRIBBLED_ROLE
-                    and meta.get("source") == source.name and other.visible
-                    and other.ndim == layer.ndim):
-                return other
-        return layer
+        The chosen image's last full run made, as *Export* takes it
+        (`ResultSet.current`: a scribbled run too); a series measured in
+        "current frame" mode takes the newest run of every frame instead of
+        one frame's (its layer holds one frame).
+        """
+        controller = self.widget.controller
+        source = controller.source
+        results = None if source is None else controller.store.find(source)
+        if results is None:
+            return None, None
+        record = results.current(controller.is_series())
+        layer = results.layer_of(record)
+        if layer is None or layer.ndim != source.ndim:
+            whole = results.current(True)
+            if results.layer_of(whole) is not None and results.layer_of(whole).ndim == \
+                    source.ndim:
+                record, layer = whole, results.layer_of(whole)
+        if layer is None or not any(layer is shown for shown in self.viewer.layers):
+            return None, None
+        return record, layer
+
+    def patterns_layer(self):
+        """The patterns layer *Measure* takes (`measured_run`), or None."""
+        return self.measured_run()[1]
 
     def start(self):
         """Measure in a thread worker; the layers and the table come when it returns."""
         if self.widget.busy("measure"):
             return None
-        source, patterns = self.widget.controller.source, self.patterns_layer()
+        source = self.widget.controller.source
+        run, patterns = self.measured_run()
         if patterns is None:
             self._say("run a segmentation of the chosen image first")
             return None
@@ -145,11 +148,9 @@ class MeasureSection:
         self.widget.activity.start("measure")  # the buttons follow it (`_done`)
         self._say("measuring…")
         results = self.widget.controller.store.get(source)
-        slot = "series" if patterns is results.layers.get("series") else "patterns"
-        run = results.shown(slot)
+        slot = run.slot
         self._cancel = threading.Event()
-        # a scribbled layer is not the run's result (its polarisation does not apply)
-        result = getattr(run, "result", None) if patterns is results.layers.get(slot) else None
+        result = run.result  # its polarisation (a scribbled run's own Result too)
         controller, cancel = self.controller, self._cancel
 
         def work():  # the measurement and its napari layers (made, not added) off the GUI
@@ -213,17 +214,22 @@ class MeasureSection:
                    done=lambda measured: self._shown(measured, results, slot, run))
 
     def _shown(self, measured, results, slot, run) -> None:
-        self._showing = False
-        self._done()  # refresh says what was measured
         self.controller.attach(results, measured, slot, run)
         measured.layers["regions"].mouse_drag_callbacks.append(self._on_click)
         # napari selects the last layer added (tracks, for a series: its tall controls
         # pushed the window past 768 px); a click on a region needs the regions layer active
         self.viewer.layers.selection.active = measured.layers["regions"]
+        # the table a turn later: napari making the active layer's controls and Qt the
+        # table's dock and rows were one 460-750 ms gap (2048², load 12)
+        next_turn(lambda: self.widget.alive() and self._table_shown())
+
+    def _table_shown(self) -> None:
+        self._showing = False
+        self._done()  # refresh says what was measured
         if self._dock is None or self.panel.parent() is None:
             self._dock = add_tabbed(self.viewer, self.panel, TABLE_DOCK_NAME)
         self._dock.show()
-        self._dock.raise_()
+        raise_tab(self._dock)  # not over the Scribbles dock the user is in
         self.refresh()
 
     def refresh(self) -> None:

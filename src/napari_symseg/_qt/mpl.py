@@ -120,7 +120,9 @@ def shift_axes(axes, limits, source, what: str = "shift", unit: str = "px") -> N
     thread for a heatmap, measured); this way they are made when the figure
     is drawn, in the renderer process (`AsyncCanvas`).
     """
-    for axis, (low, high), bins in ((axes.xaxis, limits[:2], 4), (axes.yaxis, limits[2:], 4)):
+    # the rows: 3 ticks (the map is about 60-100 px high in the tab group at 1366x768,
+    # where 5 row ticks overlapped); the columns: up to 5 (the map is wide there)
+    for axis, (low, high), bins in ((axes.xaxis, limits[:2], 4), (axes.yaxis, limits[2:], 2)):
         ticks = MaxNLocator(nbins=bins, integer=True).tick_values(low, high)
         ticks = ticks[(ticks >= low) & (ticks <= high)]
         axis.set_major_locator(FixedLocator(ticks))

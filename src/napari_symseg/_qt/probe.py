@@ -30,7 +30,7 @@ from ..controller.probe import (
     probe_shapes,
 )
 from ..core.params import ParamsError
-from .runner import READY_POLL_MS, napari_ready, track
+from .runner import READY_POLL_MS, napari_ready, start_worker
 from .stall import next_turn
 
 #: Colours of the shapes: the patch, then what the shifts / pooling read.
@@ -242,16 +242,13 @@ class Probe:
             self._pending = (self._serial, request)
 
     def _start(self, serial: int, request: tuple) -> None:
-        from napari.qt.threading import thread_worker
-
         source, frame, params, row, col = request
-        worker = thread_worker(_compute, start_thread=False, ignore_errors=True)(
-            source.data, frame, params, row, col)
-        worker.returned.connect(lambda out: self._on_map(serial, source, out))
-        worker.finished.connect(self._on_finished)
-        self.worker = worker
-        track(worker)  # the warm-up's one full collection waits for it
-        worker.start()
+        # counted by the warm-up's thaw (`runner.start_worker`); a map that comes after
+        # `close` is dropped, and the next request is started only while open
+        self.worker = start_worker(
+            _compute, source.data, frame, params, row, col,
+            alive=lambda: not self._closed, cleanup=self._on_finished,
+            returned=lambda out: self._on_map(serial, source, out))
 
     def _on_map(self, serial: int, source, out: tuple) -> None:
         # while dragging, each map shown is newer than the last one (workers run in

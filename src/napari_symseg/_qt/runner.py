@@ -23,6 +23,7 @@ from qtpy.QtCore import QThreadPool, QTimer
 
 from ..controller.label_colormap import kernel_free
 from ..controller.runs import Job, Ready, Status
+from ..core.progress import stoppable
 from .stall import next_turn, over_turns
 
 _NOTHING = object()
@@ -221,17 +222,35 @@ def _warm_up() -> None:
     waits for numba's process-wide lock while anything compiles), then
     napari's label kernels (a typed dict numba cannot cache: compiled in
     every process, 2-3 s idle, 15 s at load 7; the result layers wait for
-    them, `napari_ready`), the probe's Shapes kernels last.
+    them, `napari_ready`), the probe's Shapes kernels last. On a cold numba
+    cache (`controller.warmup.start_compiling`) the core's kernels are
+    compiled in another process while napari's are compiled here, then loaded.
     """
-    from ..controller.warmup import warm_up_labels, warm_up_shapes
+    from ..controller.warmup import (
+        finish_compiling,
+        start_compiling,
+        warm_up_labels,
+        warm_up_shapes,
+    )
     from ..core.warmup import warm_up as warm_up_core
 
     def labels() -> None:
         warm_up_labels()
         warm_up_vispy_lines()
 
-    for step, done in ((warm_up_plots, PLOTS_WARM), (warm_up_core, None),
-                       (labels, NAPARI_WARM), (warm_up_shapes, SHAPES_WARM)):
+    try:
+        warm_up_plots()
+    finally:
+        PLOTS_WARM.set()
+    # a cold numba cache: the core's kernels compile in another process meanwhile
+    # (napari's label kernels cannot be cached: compiled here while it works)
+    process = start_compiling()
+    if process is None:
+        steps = [(warm_up_core, None), (labels, NAPARI_WARM)]
+    else:
+        steps = [(labels, NAPARI_WARM), (lambda: finish_compiling(process), None),
+                 (warm_up_core, None)]
+    for step, done in [*steps, (warm_up_shapes, SHAPES_WARM)]:
         try:
             step()
         finally:
@@ -311,7 +330,13 @@ class JobRunner:
         # the hint (computed in the worker) starts once the layers are in and drawn
         job.hint_gate = threading.Event()
         job.layers_ready = napari_ready  # a series' layer waits for napari's label kernels
-        self.worker = thread_worker(job.steps, start_thread=False, ignore_errors=True)()
+        # a 2-D run's kernels read `job.stop`: Cancel stops the step in progress too (a
+        # series job writes its frames' store until its worker ends: stopped between steps)
+        if job.ends_at_cancel:
+            self.worker = thread_worker(stoppable, start_thread=False,
+                                        ignore_errors=True)(job.steps(), job.stop)
+        else:
+            self.worker = thread_worker(job.steps, start_thread=False, ignore_errors=True)()
         self.worker.yielded.connect(_guarded(self._on_yielded, alive))
         self.worker.returned.connect(_guarded(self._on_returned, alive))
         self.worker.errored.connect(_guarded(self._on_errored, alive))
@@ -333,7 +358,8 @@ class JobRunner:
         A job that `ends_at_cancel` (a 2-D run) is done at once when its
         layers are not going in yet: Cancel answers without waiting for the
         worker's step in progress (a k-means or the labels of a large image,
-        1-2 s under load), which ends in the background and is dropped.
+        1-2 s under load), which ends in the background and is dropped; its
+        descriptor kernels stop within a job (`core.progress.stoppable`).
         """
         self.job.cancel()
         self.worker.quit()

@@ -6,10 +6,13 @@ scribbled run (sub-sampled), coloured like the patterns layer; a lasso in
 it paints the chosen grid points into the scribbles layer with the brush's
 label ("lasso paints") or highlights them on the canvas (a Points layer);
 moving the mouse over the image marks the grid point under it in the plot.
-An edit of a (T, Y, X) series, and an image's split (its k-means), run in a
-worker (`ScribbleSession.edit_steps`): progress in the status line, the edit
-buttons disabled meanwhile, *Cancel* stops it with the previous labels left as
-they were.
+An edit of a (T, Y, X) series, and an image's merge and split (with the
+layer's values and statistics), run in a worker (`ScribbleSession.edit_steps`):
+progress in the status line, the edit buttons disabled meanwhile, *Cancel*
+stops it with the previous labels left as they were. Every worker is started
+by `runner.start_worker`: counted by the warm-up's thaw until it ends, its
+handlers skipped once the dock is closed (a run ending after that adds no
+layer; `ScribblesWidget.alive`).
 """
 
 from __future__ import annotations
@@ -21,9 +24,8 @@ import napari
 import numpy as np
 from magicgui.widgets import ComboBox, Container, Label, LineEdit, PushButton, SpinBox
 from napari.layers import Image
-from napari.qt.threading import create_worker
 from qtpy.QtCore import QTimer
-from qtpy.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from ..controller.activity import activity_of
 from ..controller.scribbles import ScribbleSession
@@ -32,100 +34,8 @@ from ..errors import Cancelled, SymsegError
 from .buttons import follow_activity
 from .docks import dock_of, tabify
 from .layout import narrow_choices, scroll_area, wrapping
-from .runner import PLOTS_IMPORT, start_worker, track
-from .stall import next_turn
-
-
-class FeatureScatter(QWidget):
-    """First two PCA features of the grid points, a lasso and a hover marker.
-
-    Parameters
-    ----------
-    on_lasso : callable
-        ``on_lasso(index)`` with the flat grid indices inside a lasso.
-    """
-
-    def __init__(self, on_lasso) -> None:
-        super().__init__()
-        with PLOTS_IMPORT:  # not while the warm-up thread imports matplotlib (`PLOTS_IMPORT`)
-            from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
-            from matplotlib.figure import Figure
-            from matplotlib.widgets import LassoSelector
-        self.figure = Figure(figsize=(3, 3), dpi=90)
-        self.canvas = FigureCanvasQTAgg(self.figure)
-        self.axes = self.figure.add_subplot(111)
-        self.axes.set_xlabel("PCA 1")
-        self.axes.set_ylabel("PCA 2")
-        # no tick values: PCA units mean nothing to a user, and the ticks' text was most
-        # of a redraw after every edit (0.2-0.5 s of the GUI thread under load)
-        self.axes.tick_params(labelbottom=False, labelleft=False, length=0)
-        self.figure.tight_layout()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.canvas)
-        self.empty = QLabel("run with scribbles to see the feature space")
-        self.empty.setWordWrap(True)
-        layout.addWidget(self.empty)
-        self.canvas.setVisible(False)  # no points yet: the text instead of empty axes
-        self.setMinimumHeight(60)
-        self.xy = np.zeros((0, 2))
-        self.index = np.zeros(0, int)
-        self.points = None
-        self.marker = self.axes.plot([], [], "o", ms=12, mfc="none", mec="k", mew=2)[0]
-        self._on_lasso = on_lasso
-        self.lasso = LassoSelector(self.axes, self._lassoed)
-
-    def show_points(self, xy: np.ndarray, colours: np.ndarray, index: np.ndarray) -> None:
-        """Draw `xy` in `colours`; `index` the grid point of each.
-
-        One marker line per colour (matplotlib's fast marker path: a scatter
-        with a colour per point took 0.2 s of the GUI thread per redraw under
-        load, after every edit).
-        """
-        self.xy, self.index = np.asarray(xy), np.asarray(index)
-        for line in self.points or []:
-            line.remove()
-        self.empty.setVisible(False)
-        self.canvas.setVisible(True)
-        self.setMinimumHeight(220)
-        colours = np.zeros((len(self.xy), 4)) if colours is None else \
-            np.asarray(colours, dtype=float).reshape(len(self.xy), -1)
-        unique, which = np.unique(colours, axis=0, return_inverse=True)
-        which = np.ravel(which)
-        self.points = [self.axes.plot(self.xy[which == i, 0], self.xy[which == i, 1], ".",
-                                      ms=3, mew=0, color=tuple(colour))[0]
-                       for i, colour in enumerate(unique)]
-        self.axes.relim()
-        self.axes.autoscale_view()
-        next_turn(self._draw)  # not in the turn that changed the layers (an edit, a run)
-
-    def _draw(self) -> None:
-        try:
-            self.canvas.draw_idle()
-        except RuntimeError:  # closed meanwhile
-            pass
-
-    def mark(self, grid_index: int | None) -> bool:
-        """Ring the point of grid point `grid_index` (None or not shown: no ring)."""
-        hit = np.flatnonzero(self.index == grid_index) if grid_index is not None else []
-        if len(hit):
-            self.marker.set_data([self.xy[hit[0], 0]], [self.xy[hit[0], 1]])
-        else:
-            self.marker.set_data([], [])
-        self.canvas.draw_idle()
-        return bool(len(hit))
-
-    def select(self, vertices) -> np.ndarray:
-        """Grid indices of the shown points inside the polygon `vertices` (data coordinates)."""
-        if len(self.xy) == 0:
-            return np.zeros(0, int)
-        from matplotlib.path import Path as MplPath  # loaded with the scatter's figure
-
-        inside = MplPath(vertices).contains_points(self.xy)
-        return self.index[inside]
-
-    def _lassoed(self, vertices) -> None:
-        self._on_lasso(self.select(vertices))
+from .runner import start_worker
+from .scatter import FeatureScatter
 
 
 class ScribblesWidget(Container):
@@ -142,6 +52,7 @@ class ScribblesWidget(Container):
         viewer = getattr(viewer, "__wrapped__", viewer)
         self.viewer = viewer
         self.session = ScribbleSession(viewer)
+        self._open = True  # False once the dock is closed (`alive`)
         self.worker = None
         self.apply_worker = None
         self.image = ComboBox(label="image", choices=self._images, name="image")
@@ -214,6 +125,33 @@ class ScribblesWidget(Container):
             "undo": (self.undo_button, lambda: self.session.history is not None
                      and self.session.history.can_undo),
             "cancel_edit": self.cancel_button})
+        # napari's close button takes the widget out of its dock (not destroyed: the layer
+        # events hold it) and deletes the dock: that is the close (`_join_tabs`)
+        self.native.destroyed.connect(lambda *_: self._close())
+
+    def alive(self) -> bool:
+        """False once the dock is closed: its workers' late signals are then ignored."""
+        return self._open
+
+    def _close(self) -> None:
+        """The dock is gone: stop listening; its workers end without touching it."""
+        if not self._open:
+            return
+        self._open = False
+        self._cancelled.set()  # a series edit stops before its next frame
+        for worker in (self.worker, self.apply_worker, self.edit_worker):
+            if worker is not None:
+                worker.quit()  # a generator: stops at its next step
+        events = self.viewer.layers.events
+        for combo in (self.image, self.target):
+            for event in (events.inserted, events.removed):
+                event.disconnect(combo.reset_choices)
+        if self._on_mouse_move in self.viewer.mouse_move_callbacks:
+            self.viewer.mouse_move_callbacks.remove(self._on_mouse_move)
+        self.activity.disconnect(self._follow)  # a closed dock's buttons: never touched
+        if self.activity.kind in ("scribbles", "edit") and (
+                self.worker is not None or self.edit_worker is not None):
+            self.activity.stop(self.activity.kind)  # this dock's: nothing of it goes on
 
     def _tell(self, text: str) -> None:
         self.status.value = text
@@ -226,6 +164,7 @@ class ScribblesWidget(Container):
             return
         if dock is not None:
             tabify(dock)
+            dock.destroyed.connect(lambda *_: self._close())
 
     def _images(self, *_: Any) -> list:  # images and (T, Y, X) series
         return self._targets()
@@ -268,19 +207,23 @@ class ScribblesWidget(Container):
             return None
         self.status.value = "running…"
         self.activity.start("scribbles")
-        self.worker = create_worker(lambda: (yield from steps), _start_thread=False)
-        self.worker.returned.connect(lambda result: self._show(source, result))
-        self.worker.errored.connect(lambda err: setattr(self.status, "value", str(err)))
-        self.worker.finished.connect(self._run_finished)
-        track(self.worker)  # the warm-up's one full collection waits for it
-        self.worker.start()
+        # (tests and callers wait on `worker` being None: a short run may end before
+        # anyone could connect to its finished signal; `cleanup` also once the dock is gone)
+        self.worker = start_worker(
+            lambda: (yield from steps), alive=self.alive,
+            cleanup=lambda: setattr(self, "worker", None),
+            returned=lambda result: self._show(source, result), errored=self._failed,
+            finished=lambda: self.activity.stop("scribbles"))
         return self.worker
 
-    def _run_finished(self) -> None:
-        self.worker = None  # (tests and callers wait on this: a short run may end before
-        self.activity.stop("scribbles")  # anyone could connect to its finished signal)
+    def _failed(self, err: Exception) -> None:
+        self.status.value = str(err) if isinstance(err, SymsegError) else \
+            f"failed: {type(err).__name__}: {err}"
 
     def _show(self, source, result) -> None:
+        if not any(source is layer for layer in self.viewer.layers):
+            self.status.value = f"{source.name} was deleted during the run: nothing added"
+            return
         self.session.show(source, result)
         self._refresh(f"run with scribbles ({route(self.session.result)})")
 
@@ -314,16 +257,16 @@ class ScribblesWidget(Container):
         if steps is None:
             return None
         self.status.value = f"applying to {target.name}…"
-        self.apply_worker = create_worker(lambda: (yield from steps), _start_thread=False)
-        self.apply_worker.returned.connect(
-            lambda labels: self._applied(target, labels))
-        self.apply_worker.errored.connect(lambda err: setattr(self.status, "value", str(err)))
-        self.apply_worker.finished.connect(lambda: setattr(self, "apply_worker", None))
-        track(self.apply_worker)
-        self.apply_worker.start()
+        self.apply_worker = start_worker(
+            lambda: (yield from steps), alive=self.alive,
+            cleanup=lambda: setattr(self, "apply_worker", None),
+            returned=lambda labels: self._applied(target, labels), errored=self._failed)
         return self.apply_worker
 
     def _applied(self, target, labels) -> None:
+        if not any(target is layer for layer in self.viewer.layers):
+            self.status.value = f"{target.name} was deleted meanwhile: nothing added"
+            return
         self.session.show_applied(target, labels)
         self.status.value = f"applied to {target.name}"
 
@@ -350,14 +293,14 @@ class ScribblesWidget(Container):
             self._refresh("undone")
 
     def _start_edit(self, what: str, kind: str, *args):
-        """An image's merge or rename here; a split (k-means: 2.6 s of GUI time on a
-        1024² image at load 6) and a series' edits in a worker (returned; None when
-        done here)."""
+        """An image's rename here; a merge or split (the edit, its layer's values and
+        statistics: 0.3-0.7 s of GUI time at load 2) and a series' edits in a worker
+        (returned; None when done here)."""
         if self.edit_worker is not None:
             return None
         if self.activity.refused(what, self._tell):  # a run would overwrite the edit
             return None
-        if not self.session.series and kind != "split":
+        if not self.session.series and kind == "rename":
             if self._guard(getattr(self.session, kind), *args) is not None:
                 self._refresh(what)
             return None
@@ -375,6 +318,7 @@ class ScribblesWidget(Container):
             lambda: (yield from steps),
             yielded=lambda step: setattr(self.status, "value",
                                          f"{what}: {step[0]} frame {step[1]}/{step[2]}"),
+            alive=self.alive, cleanup=lambda: setattr(self, "edit_worker", None),
             returned=lambda pending: self._edited(what, pending),
             errored=self._edit_failed, finished=self._edit_finished)
         return self.edit_worker

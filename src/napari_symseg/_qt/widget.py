@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from magicgui.widgets import CheckBox, ComboBox, Label, ProgressBar, PushButton
+from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QWidget
 
 from ..controller import LABEL_OFFSET, METADATA_KEY
@@ -32,9 +33,10 @@ from ..core.params import Params
 from ..errors import SymsegError
 from .actions import EXPORT_HELP, RESULT_HELP, FileActions
 from .buttons import follow_activity
+from .docks import dock_of
 from .fields import build_fields, set_value, value_of
 from .hints import HintPanel
-from .layout import keep_if_room, keep_in_view, scrolling_column, wrapping
+from .layout import keep_if_room, scrolling_column, wrapping
 from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .preview import LivePreview
@@ -180,8 +182,9 @@ class SymsegWidget(QWidget):
             [*(w for n, w in self.fields.items() if is_advanced(n)), self._files.row,
              self.live, self.probe, self.keep_labels])
         self.progress.visible = False
-        keep_in_view(self.scroll, self.hint_panel.row.native)  # the hint's one-line answer
-        # and its chart, whole, when the window has room (else it scrolls, as the rest)
+        # the hint's answer (up to 4 lines and a button) and its chart, whole, when the
+        # window has room for them (else they scroll, as the rest)
+        keep_if_room(self.scroll, self.hint_panel.row.native)
         self.hint_panel.on_chart = lambda chart: keep_if_room(self.scroll, chart)
 
     def _make_probe(self):
@@ -219,6 +222,17 @@ class SymsegWidget(QWidget):
             layer.events.name.connect(self._reset_image_choices)
         events.inserted.connect(self._on_layer_inserted)
         self.destroyed.connect(lambda *_: self._close())
+        # napari's close button deletes the dock but only takes this widget out of it (not
+        # destroyed: the layer events hold it): the dock's end is the close
+        QTimer.singleShot(0, self._watch_dock)
+
+    def _watch_dock(self) -> None:
+        try:
+            dock = dock_of(self)
+        except RuntimeError:  # deleted meanwhile
+            return
+        if dock is not None:
+            dock.destroyed.connect(lambda *_: self._close())
 
     # ------------------------------------------------------------------ state
     def alive(self) -> bool:
@@ -226,6 +240,8 @@ class SymsegWidget(QWidget):
         return self._open
 
     def _close(self) -> None:
+        if not self._open:
+            return
         self._open = False
         self._preview.stop()
         if self._runner is not None:

@@ -1,4 +1,16 @@
-"""A patterns layer's colormap that napari can draw without compiling numba kernels.
+"""The colormaps of the plugin's Labels layers: one colour per pattern everywhere.
+
+`pattern_colormap` makes the colormap of every Labels layer that shows
+patterns (patterns, preview, series, scribbled patterns, the warm-up's
+layer) and `region_colormap` that of the regions layer (each region in its
+pattern's colour): a pattern has one colour in all of them (the tester saw
+a pattern in three colours: napari's default colours for the scribbled
+patterns and the regions). The warm-up's layers use the same helper for
+both data types the plugin gives napari (uint8 and int32), so that napari
+compiles its label-colour kernels in the warm-up thread, never on the GUI
+thread.
+
+A patterns layer's colormap that napari can draw without compiling numba kernels:
 
 napari maps uint8 labels through a `DirectLabelColormap` with a 256-entry
 table (``colour of every uint8 value``) that it computes once per colormap:
@@ -13,6 +25,63 @@ its texture calls numba.
 from __future__ import annotations
 
 import numpy as np
+
+from ..io.figure import label_colour_dict
+from ..io.labels import LABEL_OFFSET
+
+#: Opacity of the regions layer: the regions of a pattern are painted in its colour over
+#: the patterns layer (which has napari's 0.7): at 0.7 the two hid the atoms after
+#: Measure; at 0.25 the view barely changes and the image shows through. Not napari's
+#: ``contour`` mode: its outlines are computed on the GUI thread at every refresh
+#: (a grey dilation and erosion of the slice), and the boundaries layer draws them already.
+REGIONS_OPACITY = 0.25
+
+
+def pattern_colormap(n_patterns: int, dtype, offset: int = LABEL_OFFSET) -> object:
+    """The colormap of a Labels layer showing pattern ``k`` as label ``k + offset``.
+
+    Parameters
+    ----------
+    n_patterns : int
+        Number of patterns.
+    dtype : numpy dtype
+        The layer's data type (`label_colormap`).
+    offset : int
+        Label value of pattern 0.
+
+    Returns
+    -------
+    napari.utils.colormaps.DirectLabelColormap or dict
+        See `label_colormap`.
+    """
+    return label_colormap(label_colour_dict(int(n_patterns), offset), dtype)
+
+
+def region_colormap(regions, patterns, dtype=np.int32) -> object:
+    """The regions layer's colormap: each region in its pattern's colour.
+
+    Parameters
+    ----------
+    regions : array of int
+        Region ids (label values of the regions layer; 0 is background).
+    patterns : array of int
+        The pattern (0-based) of each region.
+    dtype : numpy dtype
+        The layer's data type.
+
+    Returns
+    -------
+    napari.utils.colormaps.DirectLabelColormap or dict
+        See `label_colormap`.
+    """
+    regions = np.asarray(regions, int)
+    patterns = np.asarray(patterns, int)
+    n = int(patterns.max()) + 1 if len(patterns) else 1
+    palette = label_colour_dict(n, LABEL_OFFSET)
+    colours = {None: palette[None]} | {
+        int(r): palette[int(p) + LABEL_OFFSET] for r, p in zip(regions, patterns, strict=True)
+    }
+    return label_colormap(colours, dtype)
 
 
 def label_colormap(colours: dict, dtype) -> object:

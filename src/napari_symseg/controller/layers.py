@@ -35,7 +35,8 @@ ROLES = {"patterns": "patterns", "PCA": "PCA", "confidence": "confidence",
 _SUFFIX = {"patterns": "patterns", "PCA": "PCA", "confidence": "confidence",
            "series": "patterns", "preview": "preview", "regions": "regions",
            "orientation": "orientation", "spacing": "spacing", "boundaries": "boundaries",
-           "tracks": "tracks", "polarisation": "polarisation", "arrows": "polarisation arrows"}
+           "tracks": "tracks", "polarisation": "polarisation", "arrows": "polarisation arrows",
+           "scribbled": "scribbled patterns", "scribbles": "scribbles"}
 
 
 # ----------------------------------------------------------------- placement

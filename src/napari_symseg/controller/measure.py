@@ -6,7 +6,8 @@
 `napari_symseg.core.tracking`) and adds or updates, with the image's
 calibration:
 
-- ``<image> regions``: a Labels layer of region ids (a series: persistent ids);
+- ``<image> regions``: a Labels layer of region ids (a series: persistent ids), each
+  region in its pattern's colour (`region_colormap`), faint (`REGIONS_OPACITY`);
 - ``<image> orientation``: the local orientation map, a cyclic colormap
   (``twilight``) over the rotation period, hidden at first;
 - ``<image> spacing``: the local lattice spacing map in the image's length
@@ -38,10 +39,12 @@ from ..core.tracking import measure_series
 from ..errors import InputError
 from ..io.measure import spacing_in_units
 from . import LABEL_OFFSET, METADATA_KEY
+from .label_colormap import REGIONS_OPACITY, region_colormap
 from .layer_io import layer_calibration
 from .measure_parts import (
     add_polarisation,
     collections_paused,
+    compact_ids,
     make_layer,
     orientation_period,
     region_features,
@@ -230,9 +233,14 @@ class MeasureController:
         name = image_layer.name
         smap, unit = spacing_in_units(smap, cal)
         over = {"blending": "translucent", "opacity": MAP_OPACITY, "above": name}
+        region_ids = compact_ids(region_img)  # (same ids, a smaller type)
         specs = {
-            "regions": ("labels", f"{name} regions", region_img,
-                        {**place, "metadata": meta, "features": region_features(regions)}),
+            # each region in its pattern's colour, faint: the image shows (REGIONS_OPACITY)
+            "regions": ("labels", f"{name} regions", region_ids,
+                        {**place, "metadata": meta, "features": region_features(regions),
+                         "colormap": region_colormap(regions["region"], regions["pattern"],
+                                                     region_ids.dtype),
+                         "opacity": REGIONS_OPACITY}),
             "orientation": ("image", f"{name} orientation", omap,
                             {**place, "metadata": meta, "colormap": "twilight",
                              "contrast_limits": (0.0, orientation_period(regions)),

@@ -28,7 +28,10 @@ SCRIBBLED_ROLE = "scribbled patterns"
 
 
 def _scribbled_source(layer) -> str | None:
-    """The image name of a scribbled run's layer (None: another layer)."""
+    """The image name of a scribbled run's layer (None: another layer, or one opened from a
+    file: an exported scribbled run's labels carry its metadata, and are no new run)."""
+    if getattr(getattr(layer, "source", None), "path", None) is not None:
+        return None
     meta = layer.metadata.get(METADATA_KEY)
     if isinstance(meta, dict) and meta.get("role") == SCRIBBLED_ROLE:
         return meta.get("source")

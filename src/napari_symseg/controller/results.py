@@ -7,19 +7,36 @@ gave, and the result layers that show them. The `ResultStore` holds the
 sets of a viewer's layers, keyed by the layer object: it follows renames
 (result layers are renamed with their source) and forgets removed layers.
 
+A run of the Scribbles dock (*Run with scribbles*, or its *Apply* to
+another image) is a run of its image like any other: its record is the
+set's ``scribbled`` slot and its ``"<image> scribbled patterns"`` layer
+one of the set's layers (renamed with the image, hidden with its other
+results, forgotten with it). The image's strokes layer (``"scribbles"``)
+is kept among its layers too, so that it follows renames and hiding.
+
 Which run is "the" result of an image -- the one the hint, the plots, the
-status line and *Export results…* take -- depends on the segment mode
-(`ResultSet.current`): in "all frames" mode the series run, otherwise the
-run of the image or the latest run of one frame (each falls back to the
-other when it is missing). A preview is never one of them.
+status line, *Measure* and *Export results…* take -- is the last full run
+made (`ResultSet.current`): of the plain runs, in "all frames" mode the
+series run, otherwise the run of the image or the latest run of one frame
+(each falls back to the other when it is missing); then the scribbled run
+instead when it was made after that one. A preview is never one of them.
+Deleting the scribbled layer forgets the scribbled run (the plain run is
+"the" result again).
+
+One `ResultStore` per viewer (`store_of`), shared by the main dock and the
+Scribbles dock; its ``events.changed(layer)`` says that an image's results
+changed (the main dock's hint, plots and table follow a scribbled run).
 """
 
 from __future__ import annotations
 
+import itertools
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from napari.utils.events import EmitterGroup
 
 from ..core.params import Params
 from . import METADATA_KEY
@@ -35,7 +52,9 @@ class RunRecord:
     params : Params
         As used (seed and reference frames resolved).
     slot : str
-        ``"patterns"`` (an image or one frame), ``"series"`` or ``"preview"``.
+        ``"patterns"`` (an image or one frame), ``"series"``, ``"preview"`` or
+        ``"scribbled"`` (a run of the Scribbles dock: a 2-D image, or every
+        frame of a series).
     frame : int or None
         The frame of a series that was segmented (None: an image, or every frame).
     seconds : float
@@ -67,6 +86,8 @@ class RunRecord:
         Patterns after merge / split edits of the run (None: not edited);
         `area_fraction` and `summary` then are the edited ones, the hint
         still the unedited run's.
+    made : int
+        When the run was stored (`ResultSet.store`): a later run has a larger number.
     """
 
     params: Params
@@ -85,6 +106,7 @@ class RunRecord:
     result: Any = field(default=None, repr=False)
     model: Any = field(default=None, repr=False)
     edited_patterns: int | None = None
+    made: int = 0
 
     @property
     def preview(self) -> bool:
@@ -129,13 +151,16 @@ class ResultSet:
         The last run of every frame.
     preview : RunRecord or None
         The last live preview.
+    scribbled : RunRecord or None
+        The last run of the Scribbles dock (`controller.scribbles`).
     last_frame : int or None
         The frame of the latest frame run (its layers show it).
     remembered : Remembered or None
     layers : dict of str to napari.layers.Layer
         The result layers by slot (``"patterns"``, ``"PCA"``, ``"confidence"``,
-        ``"series"``, ``"preview"``; a measurement's ``"regions"``,
-        ``"orientation"``, ``"boundaries"``, ``"tracks"``).
+        ``"series"``, ``"preview"``, ``"scribbled"``; the strokes ``"scribbles"``;
+        a measurement's ``"regions"``, ``"orientation"``, ``"boundaries"``,
+        ``"tracks"``).
     measured : Measured or None
         The measurement of this image's patterns (`controller.measure`); its
         ``run`` is the `RunRecord` it measured.
@@ -147,15 +172,23 @@ class ResultSet:
         self.frames: dict[int, RunRecord] = {}
         self.series: RunRecord | None = None
         self.preview: RunRecord | None = None
+        self.scribbled: RunRecord | None = None
         self.last_frame: int | None = None
         self.remembered: Remembered | None = None
         self.layers: dict[str, Any] = {}
         self.measured: Any = None
 
     def store(self, record: RunRecord) -> None:
-        """Keep `record` as the latest run of its kind."""
+        """Keep `record` as the latest run of its kind (numbered: `RunRecord.made`)."""
+        record.made = next(_MADE)
+        if record.slot not in ("preview", "scribbled"):  # the last run made is the one shown
+            scribbled = self.layers.get("scribbled")  # (two half-transparent label layers
+            if scribbled is not None:  # would mix their colours)
+                scribbled.visible = False
         if record.slot == "preview":
             self.preview = record
+        elif record.slot == "scribbled":
+            self.scribbled = record
         elif record.slot == "series":
             self.series = record
         elif record.frame is None:
@@ -165,14 +198,22 @@ class ResultSet:
             self.last_frame = record.frame
 
     def current(self, series_mode: bool = False) -> RunRecord | None:
-        """The full run the hint, plots, summary and Export take (see the module)."""
+        """The full run the hint, plots, summary, Measure and Export take: the last
+        one made (see the module)."""
         single = self.image or self.frames.get(self.last_frame)
-        return (self.series or single) if series_mode else (single or self.series)
+        plain = (self.series or single) if series_mode else (single or self.series)
+        scribbled = self.scribbled
+        if scribbled is None or (plain is not None and plain.made > scribbled.made):
+            return plain
+        return scribbled
 
     def shown(self, slot: str) -> RunRecord | None:
-        """The run the patterns layer `slot` (``"patterns"`` or ``"series"``) shows now."""
+        """The run the patterns layer `slot` (``"patterns"``, ``"series"`` or
+        ``"scribbled"``) shows now."""
         if slot == "series":
             return self.series
+        if slot == "scribbled":
+            return self.scribbled
         return self.image if self.last_frame is None else self.frames.get(self.last_frame)
 
     def layer_of(self, record: RunRecord | None):
@@ -203,12 +244,23 @@ class ResultStore:
     ----------
     layers : napari.components.LayerList
         Removed layers are forgotten; renamed sources rename their results.
+
+    Attributes
+    ----------
+    events : EmitterGroup
+        ``changed(layer)``: the results of source `layer` changed outside a
+        `Session` run (a scribbled run, its edit, an *Apply*).
     """
 
     def __init__(self, layers) -> None:
         self.layers = layers
         self._sets: dict[int, ResultSet] = {}
+        self.events = EmitterGroup(source=self, changed=None)
         layers.events.removed.connect(self._on_removed)
+
+    def changed(self, source) -> None:
+        """Say that the results of `source` changed (``events.changed``)."""
+        self.events.changed(layer=source)
 
     def get(self, source) -> ResultSet:
         """The result set of `source` (a new, empty one the first time)."""
@@ -248,6 +300,9 @@ class ResultStore:
             for slot, shown in list(results.layers.items()):
                 if shown is layer:
                     del results.layers[slot]
+                    if slot == "scribbled":  # nothing shows that run any more
+                        results.scribbled = None
+                        self.changed(results.source)
 
     def close(self) -> None:
         """Stop following the viewer's layers."""
@@ -255,3 +310,28 @@ class ResultStore:
         for results in self._sets.values():
             results.source.events.name.disconnect(self._on_renamed)
         self._sets.clear()
+
+
+#: Numbers the stored runs (`RunRecord.made`): which one was made last.
+_MADE = itertools.count(1)
+_STORES: dict[int, tuple[weakref.ref, ResultStore]] = {}
+
+
+def store_of(viewer) -> ResultStore:
+    """The `ResultStore` of `viewer`, shared by its docks (made the first time).
+
+    It lives as long as the viewer: closing a dock and opening it again
+    finds the images' results.
+
+    Parameters
+    ----------
+    viewer : napari.Viewer or napari.components.ViewerModel
+        napari's plugin proxy is taken for the viewer behind it.
+    """
+    viewer = getattr(viewer, "__wrapped__", viewer)
+    found = _STORES.get(id(viewer))
+    if found is None or found[0]() is not viewer:
+        for key in [k for k, (ref, _) in _STORES.items() if ref() is None]:
+            del _STORES[key]
+        found = _STORES[id(viewer)] = (weakref.ref(viewer), ResultStore(viewer.layers))
+    return found[1]

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..core.pipeline import segment_steps
+from ..core.progress import Stop
 from ..errors import SymsegError
 from .hints import HINT_K_MAX
 from .layers import LayerSpec, apply_spec, image_specs
@@ -125,6 +126,9 @@ class Job:
         in the background: the worker then touches neither the viewer nor
         anything `finish` took back (a 2-D run). A series run writes its
         frames' store until its worker ends: False.
+    stop : Stop
+        Set by `cancel`: the kernels of a worker driving `steps` through
+        `core.progress.stoppable` stop inside the step in progress.
     """
 
     preview = False
@@ -137,6 +141,7 @@ class Job:
         self.params = params
         self.snapshot = SourceSnapshot.of(source)
         self.cancelled = False
+        self.stop = Stop()
         self.source_removed = False
         self.complete = False
         self.record: RunRecord | None = None
@@ -189,6 +194,7 @@ class Job:
     def cancel(self, source_removed: bool = False) -> None:
         """Stop at the next step; nothing of the run is added."""
         self.cancelled = True
+        self.stop.set()
         self.source_removed = self.source_removed or source_removed
         self.applied.set()
         if self.hint_gate is not None:

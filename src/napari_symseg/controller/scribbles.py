@@ -4,15 +4,21 @@ One `ScribbleSession` per viewer. The user paints a ``"<image> scribbles"``
 Labels layer with napari's brush (label i = pattern i - 1); a run segments
 the image with those strokes (`core.scribbles`) and shows the result as
 ``"<image> scribbled patterns"`` (pattern + 1, per-pattern features with
-names). Merge / split / rename go through a `core.edit.History` (undo); an
-edit of a (T, Y, X) series is computed in a worker (`edit_steps`, then
-`commit` on the GUI thread; `controller.series_edits`). The
+names). Both layers belong to the image's `ResultSet` (the viewer's
+`controller.results.store_of`): the run is its ``scribbled`` slot, a run of
+the image like the main dock's (renamed, hidden and forgotten with it;
+taken by *Measure* and *Export* when it is the last run made). Merge /
+split / rename go through a `core.edit.History` (undo); an edit of a
+(T, Y, X) series is computed in a worker (`edit_steps`, then `commit` on
+the GUI thread; `controller.series_edits`). The
 feature-space view reads `scatter` and writes back through `paint_points`;
 `point_at` maps a canvas position to its grid point (hover).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections.abc import Generator
 from typing import Any
 
@@ -26,14 +32,29 @@ from ..core.scribbles import check_scribbles, series_scribbles
 from ..errors import ScribbleError
 from . import LABEL_OFFSET, METADATA_KEY
 from . import series_edits as edits
+from .label_colormap import pattern_colormap
 from .layer_io import layer_calibration, result_features
 from .layers import placement, run_metadata
+from .results import RunRecord, store_of
+from .sources import SourceSnapshot
 from .stacking import add_labels
 
 #: at most this many grid points in the scatter plot (a fixed random subset)
 MAX_SCATTER = 4000
 #: The edits by name (`ScribbleSession.edit_steps`).
 EDITS = {"merge": merge, "split": split, "rename": rename}
+#: The result-set slot of each of our layers' roles (`ScribbleSession._find`).
+SLOTS = {"scribbles": "scribbles", "scribbled patterns": "scribbled"}
+#: Why a scribbled run has no number-of-patterns hint (the hint panel says it).
+NO_HINT = "a run with scribbles: your strokes set the patterns"
+
+
+def _coloured(layer) -> int:
+    """How many patterns `layer`'s colormap has their colours for (0: napari's own)."""
+    colours = getattr(layer.colormap, "color_dict", None)
+    if not colours:
+        return 0
+    return sum(1 for k in colours if k is not None and k >= LABEL_OFFSET)
 
 
 def _role(layer) -> dict:
@@ -59,22 +80,66 @@ class ScribbleSession:
     series_states : list of SeriesState or None
         A series: what its layer showed before each edit and shows now (the
         last), one per result of `history` (`controller.series_edits`).
+    image_states : list of ImageState or None
+        A 2-D result: what its layer shows for each result of `history`
+        (None where not computed yet); undo writes the previous one back.
     """
 
     def __init__(self, viewer) -> None:
         self.viewer = viewer
+        self._started = time.perf_counter()  # of the last `run_steps` (the record's time)
         self.history: History | None = None
         self.source = None
         self.frame: int | None = None  # a series: the frame of `result` (the painted one)
         self.target = None  # an adopted patterns layer (`adopt`); None: our own layer
         self.series_states: list[edits.SeriesState] | None = None  # a series: per result
+        self.image_states: list[edits.ImageState | None] | None = None  # 2-D: per result
         self.record = None  # the adopted run's RunRecord: its numbers follow the edits
         self.on_edit = None  # called after an edit of an adopted layer (hint, plots, table)
         self._labels_key = None  # the labels array the adopted layer shows (`_labels_now`)
         self._coloured = 0  # patterns the adopted layer's colormap has colours for
+        self._followed: dict = {}  # id(image) -> (image, its name): renames followed
+        self._shown_values = None  # the `ImageState.values` the 2-D layer shows
+
+    @property
+    def store(self):
+        """The viewer's `ResultStore` (`store_of`): shared with the main dock."""
+        return store_of(self.viewer)
 
     # ------------------------------------------------------------------ layers
+    def _follow(self, source) -> None:
+        """Rename `source`'s scribbles and scribbled patterns layers when it is renamed
+        (as its result layers are: `ResultStore`), so that they stay its own."""
+        known = self._followed.get(id(source))
+        if known is not None and known[0] is source:
+            return
+        self._followed[id(source)] = (source, source.name)
+        source.events.name.connect(self._on_renamed)
+
+    def _on_renamed(self, event) -> None:
+        source = event.source
+        known = self._followed.get(id(source))
+        if known is None or known[0] is not source or known[1] == source.name:
+            return
+        old, new = known[1], source.name
+        self._followed[id(source)] = (source, new)
+        for layer in list(self.viewer.layers):
+            meta = _role(layer)
+            if meta.get("role") in ("scribbles", "scribbled patterns") \
+                    and meta.get("source") == old:
+                layer.metadata = {**layer.metadata, METADATA_KEY: {**meta, "source": new}}
+                if layer.name.startswith(f"{old} "):
+                    layer.name = new + layer.name[len(old):]
+
     def _find(self, source, role: str):
+        """`source`'s layer of `role`: from its result set (``"scribbles"``: also a
+        strokes layer named after it, e.g. made by an older version)."""
+        results = self.store.find(source)
+        layer = None if results is None else results.layers.get(SLOTS.get(role, role))
+        if layer is not None and any(layer is shown for shown in self.viewer.layers):
+            return layer
+        if role != "scribbles":
+            return None
         for layer in self.viewer.layers:
             meta = _role(layer)
             if meta.get("role") == role and meta.get("source") == source.name:
@@ -115,13 +180,16 @@ class ScribbleSession:
         if source.ndim not in (2, 3) or source.rgb:
             raise ScribbleError("scribbles are for 2-D grey images and (T, Y, X) series")
         where = placement(source) if source.ndim == 2 else series_placement(source)
+        # stroke i in the colour of pattern i - 1 (the colour it gets in the results)
         layer = add_labels(
             self.viewer.layers, source, np.zeros(source.data.shape, np.uint8),
-            name=f"{source.name} scribbles",
+            name=f"{source.name} scribbles", colormap=pattern_colormap(255, np.uint8),
             metadata={METADATA_KEY: {"role": "scribbles", "source": source.name}}, **where)
+        self._follow(source)
         layer.brush_size = 10
         layer.mode = "paint"
         layer.selected_label = 1
+        self.store.get(source).layers["scribbles"] = layer  # renamed and hidden with it
         return layer
 
     # ------------------------------------------------------------------ runs
@@ -177,6 +245,7 @@ class ScribbleSession:
             raise ScribbleError(f"no scribbles for {source.name}: add a scribbles layer and "
                                 "paint a few strokes per pattern")
         scribbles = np.array(layer.data)
+        self._started = time.perf_counter()
         if source.ndim == 3:  # checked now, not in a thread
             return _series_steps(source.data, params, series_scribbles(
                 dict(enumerate(scribbles)), source.data.shape, params.n_patterns))
@@ -203,6 +272,7 @@ class ScribbleSession:
             self.series_states = [edits.SeriesState(
                 (np.asarray(labels) + LABEL_OFFSET).astype(dtype))]
         self.history = History(result)
+        self.image_states = None if self.series_states is not None else [None]
         self._update_layer()
 
     def adopt(self, source, layer, result: Result | None, record=None,
@@ -267,9 +337,11 @@ class ScribbleSession:
             fractions = getattr(record, "area_fraction", None)
             self._drop_states()
             self.series_states = [edits.SeriesState(layer.data, features, fractions)]
+            self.image_states = None
         else:
             self._drop_states()
             frame = meta.get("frame")
+            self.image_states = [edits.ImageState.of_layer(layer)]
         self.source = source
         self.frame = frame
         self.target = layer
@@ -280,6 +352,7 @@ class ScribbleSession:
         self.on_edit = on_edit
         self.history = History(result)
         self._labels_key = self._labels_now()
+        self._shown_values = self.image_states[0].values if self.image_states else None
 
     # ------------------------------------------------------------------ edits
     @property
@@ -338,11 +411,16 @@ class ScribbleSession:
         states, source, offset = list(self.series_states or []), self.source, self._offset()
         calibration = layer_calibration(source) if self.target is not None else None
         adopted = self.target is not None
+        # a 2-D result: its layer's values and features are computed here too
+        image = None if self.image_states is None or kind == "rename" else \
+            (SourceSnapshot.of(source), self.frame, self._values_dtype())
 
         def steps():
             result = edit(current, *args)
-            if state is None:  # an image: the edit itself is all
-                return edits.PendingEdit(result)
+            if state is None:  # an image: the edit and what its layer shows
+                shown = None if image is None else edits.image_state(
+                    result, image[0], image[1], offset, image[2])
+                return edits.PendingEdit(result, image=shown)
             if kind == "rename":
                 return edits.PendingEdit(result, edits.SeriesState(
                     state.data, state.features, state.fractions))
@@ -379,6 +457,9 @@ class ScribbleSession:
         self.history.push(pending.result)
         if pending.state is not None and self.series_states is not None:
             self.series_states.append(pending.state)
+        if self.image_states is not None:  # a rename keeps what the layer shows
+            self.image_states.append(pending.image if pending.image is not None
+                                     else self.image_states[-1])
         self._update_layer()
         return self.result
 
@@ -407,6 +488,9 @@ class ScribbleSession:
         if self.history.can_undo and self.series_states is not None \
                 and len(self.series_states) > 1:
             self.series_states.pop().drop()
+        if self.history.can_undo and self.image_states is not None \
+                and len(self.image_states) > 1:
+            self.image_states.pop()
         self.history.undo()
         self._update_layer()
         return self.result
@@ -427,35 +511,90 @@ class ScribbleSession:
         result, source = self.result, self.source
         if self.target is not None:
             return self._update_target()
-        features = result_features(source, result, self.frame)
+        if self.series_states is None:
+            shown = self._image_state(LABEL_OFFSET)
+            data, features = shown.values, dict(shown.features)
+        else:
+            data = self.series_states[-1].data
+            features = result_features(source, result, self.frame)
         features["name"] = np.array(self.names(), dtype=object)
         meta = run_metadata(source.name, result.params, version=result.model.version,
                             frame=None, role="scribbled patterns",
                             pattern_names=list(result.model.names))
-        if self.series_states is None:
-            data = (result.labels + LABEL_OFFSET).astype(np.int32)
-        else:
-            data = self.series_states[-1].data
         where = placement(source) if source.ndim == 2 else series_placement(source)
         layer = self._find(source, "scribbled patterns")
-        if layer is None:
-            layer = add_labels(self.viewer.layers, source, data,
+        if layer is None:  # (a 2-D layer gets a copy: the history keeps `data` for undo)
+            self._follow(source)
+            layer = add_labels(self.viewer.layers, source,
+                               np.array(data) if self.series_states is None else data,
                                name=f"{source.name} scribbled patterns", metadata=meta,
-                               features=features, opacity=0.5, **where)
-        else:
-            layer.data = data
+                               features=features, opacity=0.5,
+                               colormap=pattern_colormap(result.params.n_patterns, data.dtype),
+                               **where)
+        else:  # set, not written in place: a new array is how a scribbled run or edit
+            # outdates a measurement of this layer (`measure_stale`: its data event)
+            if result.params.n_patterns > _coloured(layer):  # a split added a pattern
+                layer.colormap = pattern_colormap(result.params.n_patterns, data.dtype)
+            layer.data = np.array(data) if self.series_states is None else data
             layer.metadata = meta
             layer.features = features
             layer.visible = True
-        unguided = self._find(source, "patterns")
-        if unguided is not None:  # two half-transparent label layers mix their colours
-            unguided.visible = False
+        results = self.store.get(source)
+        for slot in ("patterns", "series"):  # two half-transparent label layers mix colours
+            unguided = results.layers.get(slot)
+            if unguided is not None:
+                unguided.visible = False
+        self._record(layer, features)
+
+    def _record(self, layer, features: dict) -> None:
+        """The image's `ResultSet` keeps the run shown in `layer` (its ``scribbled``
+        slot): a new run's `RunRecord`, or the edited numbers of the current one."""
+        result, source = self.result, self.source
+        n = result.params.n_patterns
+        if self.series_states is None:
+            fractions = np.asarray(features["area_fraction"], dtype=float)
+        else:  # per frame, (T, n_patterns)
+            data = self.series_states[-1].data
+            fractions = np.stack([np.bincount(np.ravel(frame).astype(np.int64) - LABEL_OFFSET,
+                                              minlength=n)[:n] / np.size(frame)
+                                  for frame in data])
+        results = self.store.get(source)
+        if self.record is None:  # a new run
+            from .text import run_summary
+
+            series = fractions.ndim == 2
+            seconds = time.perf_counter() - self._started
+            self.record = RunRecord(
+                result.params, "scribbled", None, seconds, fractions, result.operations,
+                result.separability, None, result.pca_images,
+                np.asarray(result.explained_variance_ratio), hint_error=NO_HINT,
+                summary=run_summary(seconds, n, fractions.mean(0) if series else fractions,
+                                    n_frames=len(fractions) if series else None,
+                                    scribbled=True),
+                result=dataclasses.replace(result, descriptors=None), model=result.model)
+            results.store(self.record)
+        else:
+            edited_record(self.record, n, fractions, self.history.can_undo)
+        results.layers["scribbled"] = layer
+        self.store.changed(source)
+
+    def _values_dtype(self) -> np.dtype:
+        """The dtype of the 2-D layer values: the adopted layer's, else int32 (ours)."""
+        return np.dtype(np.int32) if self.target is None else self.target.data.dtype
+
+    def _image_state(self, offset: int) -> edits.ImageState:
+        """What the 2-D layer shows for the current result (computed here if not yet)."""
+        shown = self.image_states[-1] if self.image_states else None
+        if shown is None:
+            shown = edits.image_state(self.result, self.source, self.frame, offset,
+                                      self._values_dtype())
+            if self.image_states:
+                self.image_states[-1] = shown
+        return shown
 
     def _update_target(self) -> None:
         """The adopted layer shows the current result: labels, run record, names, colours;
         the run's `RunRecord` its area fractions and status line."""
-        from ..io.figure import label_colour_dict
-
         result, layer = self.result, self.target
         before = self._labels_key
         meta = dict(_role(layer))
@@ -463,9 +602,11 @@ class ScribbleSession:
         meta["params"] = result.params.to_dict()
         meta["pattern_names"] = list(result.model.names)
         if self.series_states is None:
-            features = result_features(self.source, result, self.frame, offset)
+            shown = self._image_state(offset)
+            features = dict(shown.features)
             fractions = features["area_fraction"]
-            layer.data = (result.labels + offset).astype(layer.data.dtype)
+            if shown.values is not self._shown_values:  # (a rename: the values stay)
+                edits.show_values(layer, shown.values)  # in place when it fits
         else:
             state = self.series_states[-1]
             if state.fractions is None:  # an adopted run without its numbers
@@ -482,12 +623,14 @@ class ScribbleSession:
         layer.metadata = {**layer.metadata, METADATA_KEY: meta}
         layer.features = features
         if result.params.n_patterns > self._coloured:  # (napari: 0.2 s for a new colormap)
-            layer.colormap = label_colour_dict(result.params.n_patterns, offset)
+            layer.colormap = pattern_colormap(result.params.n_patterns, layer.data.dtype,
+                                              offset)
             self._coloured = result.params.n_patterns
         if self.record is not None:
             edited_record(self.record, result.params.n_patterns, fractions,
                           self.history.can_undo)
         self._labels_key = self._labels_now()
+        self._shown_values = None if self.series_states is not None else shown.values
         if self.on_edit is not None:
             self.on_edit(self._labels_key is not before)
 
@@ -526,7 +669,8 @@ class ScribbleSession:
         return steps()
 
     def show_applied(self, target, labels: np.ndarray):
-        """Add or update ``"<target> scribbled patterns"`` with `labels` (pattern + 1).
+        """Add or update ``"<target> scribbled patterns"`` with `labels` (pattern + 1):
+        the ``scribbled`` run of `target`'s result set (its last run made).
 
         Parameters
         ----------
@@ -549,11 +693,41 @@ class ScribbleSession:
         where = placement(target) if target.ndim == 2 else series_placement(target)
         layer = self._find(target, "scribbled patterns")
         if layer is None:
-            return add_labels(self.viewer.layers, target, data,
-                              name=f"{target.name} scribbled patterns", metadata=meta,
-                              opacity=0.5, **where)
-        layer.data, layer.metadata = data, meta
+            self._follow(target)
+            layer = add_labels(self.viewer.layers, target, data,
+                               name=f"{target.name} scribbled patterns", metadata=meta,
+                               opacity=0.5,
+                               colormap=pattern_colormap(result.params.n_patterns, data.dtype),
+                               **where)
+        else:
+            if result.params.n_patterns > _coloured(layer):
+                layer.colormap = pattern_colormap(result.params.n_patterns, data.dtype)
+            layer.data, layer.metadata = data, meta
+            layer.visible = True
+        self._record_applied(target, layer, np.asarray(labels), result)
         return layer
+
+    def _record_applied(self, target, layer, labels: np.ndarray, result: Result) -> None:
+        """`target`'s result set keeps the applied labels as its ``scribbled`` run."""
+        from .text import run_summary
+
+        n = result.params.n_patterns
+        frames = labels if labels.ndim == 3 else labels[None]
+        fractions = np.stack([np.bincount(np.ravel(frame).astype(np.int64), minlength=n)[:n]
+                              / np.size(frame) for frame in frames])
+        series = labels.ndim == 3
+        fractions = fractions if series else fractions[0]
+        summary = run_summary(0.0, n, fractions.mean(0) if series else fractions,
+                              n_frames=len(fractions) if series else None)
+        summary = summary.split(" · ", 1)[-1] + f" · applied from {self.source.name}"
+        results = self.store.get(target)
+        for slot in ("patterns", "series"):
+            if results.layers.get(slot) is not None:
+                results.layers[slot].visible = False
+        results.store(RunRecord(result.params, "scribbled", None, 0.0, fractions,
+                                hint_error=NO_HINT, summary=summary, model=result.model))
+        results.layers["scribbled"] = layer
+        self.store.changed(target)
 
     # ------------------------------------------------------------------ feature space
     def scatter(self, max_points: int = MAX_SCATTER):

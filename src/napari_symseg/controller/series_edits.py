@@ -1,4 +1,14 @@
-"""Edits of an all-frames series result, off the GUI thread: the steps, the states, undo.
+"""Edits of a result off the GUI thread: the steps, the states its layer shows, undo.
+
+A 2-D result's edit (merge, split) is computed in a worker with what its
+patterns layer will show (`ImageState`: the layer's values and features);
+the GUI thread then writes the values into the adopted patterns layer's
+existing array (`show_values`: in place and a refresh, about half the time
+of napari's ``data`` setter; the Scribbles dock's own layer is set: its
+data event outdates a measurement of it) and sets the features. Each
+result of the edit history keeps its `ImageState` (its own array, never
+the layer's), so undo writes the exact previous values back: nothing is
+computed.
 
 Merging two patterns of a (T, Y, X) result is a pure relabel: a lookup
 table (`core.edit.merge_table`) over the layer's existing values, frame by
@@ -36,6 +46,87 @@ UNDO_BYTES = 1 << 30
 
 
 @dataclass
+class ImageState:
+    """What a 2-D patterns layer shows for one result of an edit history.
+
+    Attributes
+    ----------
+    values : ndarray, (Y, X)
+        The layer's values (pattern + offset); never the layer's own array.
+    features : dict of str to ndarray
+        The layer's features (`controller.layer_io.result_features`), without names.
+    """
+
+    values: np.ndarray = field(repr=False)
+    features: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of_layer(cls, layer) -> ImageState:
+        """What `layer` shows now (its values copied; read on the GUI thread)."""
+        features = {c: layer.features[c].to_numpy() for c in layer.features.columns
+                    if c != "name"}
+        return cls(np.array(layer.data), features)
+
+
+def image_state(result, source, frame: int | None, offset: int, dtype) -> ImageState:
+    """What the patterns layer of `result` shows: values and features (any thread).
+
+    Parameters
+    ----------
+    result : Result
+        A 2-D result (of an image, or of frame `frame` of a series).
+    source : SourceSnapshot or napari.layers.Image
+        The segmented layer (a snapshot taken on the GUI thread, in a worker).
+    frame : int or None
+        The frame of a (T, Y, X) source.
+    offset : int
+        Layer value of pattern 0.
+    dtype : dtype
+        Of the layer's values.
+
+    Returns
+    -------
+    ImageState
+    """
+    from .layer_io import result_features
+
+    values = (result.labels + offset).astype(dtype)
+    return ImageState(values, result_features(source, result, frame, offset))
+
+
+def show_values(layer, values: np.ndarray) -> None:
+    """Show `values` in the Labels `layer`: written into its array when they fit, else set.
+
+    In place (same shape, a writeable array whose dtype holds every value)
+    then ``layer.refresh()``: napari's ``data`` setter costs about twice
+    as much on the GUI thread (`benchmarks/labels_update.py`). Otherwise
+    the layer gets a copy of `values` (never `values` itself: an edit
+    history keeps it for undo).
+
+    Parameters
+    ----------
+    layer : napari.layers.Labels
+        A 2-D patterns layer.
+    values : ndarray of int
+        Its new values.
+    """
+    data = layer.data
+    if isinstance(data, np.ndarray) and data.shape == values.shape and data.flags.writeable \
+            and data.dtype.kind in "iu" and _fits(values, data.dtype):
+        np.copyto(data, values, casting="unsafe")
+        layer.refresh()
+    else:
+        layer.data = np.array(values)
+
+
+def _fits(values: np.ndarray, dtype: np.dtype) -> bool:
+    if np.can_cast(values.dtype, dtype, "safe"):
+        return True
+    info = np.iinfo(dtype)
+    return values.size == 0 or (info.min <= int(values.min()) and int(values.max()) <= info.max)
+
+
+@dataclass
 class PendingEdit:
     """An edit computed in a worker, not yet shown: `ScribbleSession.commit` shows it.
 
@@ -45,10 +136,14 @@ class PendingEdit:
         The edited result (of the edited frame, for a series).
     state : SeriesState or None
         A series: what its layer shows after the edit.
+    image : ImageState or None
+        A 2-D result's merge or split: what its layer shows after the edit
+        (None: a rename, the values stay).
     """
 
     result: object
     state: SeriesState | None = None
+    image: ImageState | None = None
 
 
 @dataclass

@@ -21,7 +21,7 @@ from ..errors import ExportError, InputError
 from . import METADATA_KEY
 from .hints import hint_metadata, repeat_unit, suggestion_steps
 from .lazy_series import series_job
-from .results import Remembered, ResultStore, RunRecord
+from .results import Remembered, RunRecord, store_of
 from .runs import ImageJob, Job
 from .sources import check_layer, frame_index, frame_of, source_layers
 from .text import suggestion_text
@@ -111,7 +111,7 @@ class Session:
     ----------
     viewer : napari.components.ViewerModel
     store : ResultStore
-        The result set of every source layer.
+        The result set of every source layer (the viewer's, `store_of`).
     source : napari.layers.Image or None
         The chosen image (set by the widget's chooser).
     series_mode : bool
@@ -129,7 +129,8 @@ class Session:
 
     def __init__(self, viewer) -> None:
         self.viewer = viewer
-        self.store = ResultStore(viewer.layers)
+        self.store = store_of(viewer)  # shared with the Scribbles dock (its runs' slot)
+        self.store.events.changed.connect(self._on_store_changed)
         self.source = None
         self.series_mode = False
         self.keep_labels = False
@@ -168,6 +169,10 @@ class Session:
     def changed(self, source) -> None:
         """Tell the widget that the results of `source` changed."""
         self.events.changed(layer=source)
+
+    def _on_store_changed(self, event) -> None:
+        """A scribbled run (or its edit) changed the results of an image."""
+        self.changed(event.layer)
 
     def remember_run(self, source, job: Job) -> None:
         """Remember the parameters of a full run of `source` (shown when it is chosen again)."""
@@ -318,4 +323,5 @@ class Session:
         if self.job is not None:
             self.job.cancel()
         self.viewer.layers.events.removed.disconnect(self._on_removed)
-        self.store.close()
+        # the store is the viewer's (`store_of`): its results stay for the next dock
+        self.store.events.changed.disconnect(self._on_store_changed)

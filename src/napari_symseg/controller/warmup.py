@@ -14,23 +14,88 @@ tells the GUI thread when each is done.
 
 from __future__ import annotations
 
+import atexit
+import subprocess
+import sys
+
 import numpy as np
 
 from ..io.figure import label_colour_dict
 from . import LABEL_OFFSET
+from .label_colormap import pattern_colormap
+
+#: How much the compiling process lowers its priority (POSIX ``nice``).
+NICE = 10
+
+
+def start_compiling() -> subprocess.Popen | None:
+    """Start compiling the core's kernels into numba's on-disk cache in another process.
+
+    On a fresh install (or after an upgrade) numba compiles every kernel,
+    a minute or more, holding the interpreter for seconds at a time: done
+    in napari's process it froze the window (benchmarks/gui_cold_cache.py).
+    When `napari_symseg.core.warmup.cache_is_cold` says so, this starts
+    ``python -m napari_symseg.core.warmup`` at a lower priority; the caller
+    (a background thread) waits for it with `finish_compiling`, then its own
+    warm-up loads every kernel from the cache. A process still compiling
+    when napari exits is stopped (numba writes each cache entry whole).
+
+    Returns
+    -------
+    subprocess.Popen or None
+        The process, or None when the cache is warm or the process could not
+        start (the caller's warm-up then compiles in-process, as before).
+    """
+    from ..core.warmup import cache_is_cold
+
+    if not cache_is_cold():
+        return None
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "napari_symseg.core.warmup", "--nice", str(NICE)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
+    atexit.register(process.kill)
+    return process
+
+
+def finish_compiling(process: subprocess.Popen | None, timeout: float | None = None) -> bool:
+    """Wait for `start_compiling`'s process; True when it ran and ended without error.
+
+    Parameters
+    ----------
+    process : subprocess.Popen or None
+        What `start_compiling` returned (None: nothing to wait for, False).
+    timeout : float, optional
+        Seconds to wait before giving up (the process is then stopped).
+    """
+    if process is None:
+        return False
+    try:
+        return process.wait(timeout=timeout) == 0
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return False
+    finally:
+        atexit.unregister(process.kill)
 
 
 def warm_up_labels() -> None:
     """Compile napari's kernels that map uint8 labels through a direct colormap.
 
-    A small Labels layer with the patterns layer's colormap and dtype,
-    refreshed once (model only: nothing is drawn).
+    Small Labels layers with the plugin's colormap (`pattern_colormap`) in both
+    data types the plugin gives napari: uint8 (patterns) and int32 (scribbled
+    patterns, regions), each refreshed once (model only: nothing is drawn).
+    The uint8 one with the dict napari's numba path takes (its table not filled).
     """
     from napari.layers import Labels
 
     data = np.arange(4, dtype=np.uint8).reshape(2, 2)
-    layer = Labels(data, colormap=label_colour_dict(3, LABEL_OFFSET))
-    layer.refresh()
+    Labels(data, colormap=label_colour_dict(3, LABEL_OFFSET)).refresh()
+    data = data.astype(np.int32)
+    Labels(data, colormap=pattern_colormap(3, np.int32)).refresh()
 
 
 def warm_up_shapes() -> None:

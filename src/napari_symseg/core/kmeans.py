@@ -136,17 +136,12 @@ def _plusplus(x, k, norms, rng):
     return centres
 
 
-def _nearest(x, centres):
-    """Labels of the nearest centres (first on ties), as scikit-learn's E-step."""
-    half = np.einsum("ij,ij->i", centres, centres)[None, :] - 2 * (x @ centres.T)
-    return np.argmin(half, axis=1).astype(np.int32)
-
-
 @numba.njit(cache=True, nogil=True)
-def _assign_and_sum(x, centres, centre_norms, labels, sums, counts):  # pragma: no cover
+def _assign_and_sum(x, centres, centre_norms, labels, sums, counts, add=True):  # pragma: no cover
     """One Lloyd pass: `labels` of the nearest centres (first on ties, by
-    ``|c|^2 - 2 x.c`` as `_nearest`), and each cluster's coordinate sums and
-    count added in the points' order (as ``np.bincount``, so the same bits)."""
+    ``|c|^2 - 2 x.c``, scikit-learn's E-step) and, if `add`, each cluster's
+    coordinate sums and count added in the points' order (as ``np.bincount``,
+    so the same bits); ``add=False`` gives a fit's final labels by the same rule."""
     n, d = x.shape
     k = len(centres)
     for i in range(n):
@@ -161,9 +156,10 @@ def _assign_and_sum(x, centres, centre_norms, labels, sums, counts):  # pragma: 
                 best = half
                 pick = j
         labels[i] = pick
-        counts[pick] += 1.0
-        for m in range(d):
-            sums[pick, m] += x[i, m]
+        if add:
+            counts[pick] += 1.0
+            for m in range(d):
+                sums[pick, m] += x[i, m]
 
 
 def _lloyd(x, centres, max_iter, tol, scratch=None):
@@ -189,8 +185,10 @@ def _lloyd(x, centres, max_iter, tol, scratch=None):
             break
         if shift <= tol:
             break
-    if not strict:
-        labels = _nearest(x, centres)
+    if not strict:  # the labels of the final centres (labels_old is free)
+        _assign_and_sum(x, centres, np.einsum("ij,ij->i", centres, centres), labels_old, sums,
+                        counts, False)
+        labels = labels_old
     return labels, _inertia(x, centres, labels, scratch), centres, n_iter
 
 

@@ -358,19 +358,18 @@ def pattern_count_hint(
                 error = reference.std(axis=0) * np.sqrt(1 + 1 / n_references)
             else:
                 gap = error = np.full(2, np.nan)
-            noise = bool(gap[0] >= gap[1] - error[1])
-            if need_silhouette and (full or not _one(False, noise, separation, change, drift,
-                                                     gradient)):
-                scored = {}  # k -> labels with two clusters or more
-                for k in ks[1:]:
-                    labels = (fitted if k == 2 else _kmeans(x, k, seed)).labels_
-                    if len(np.unique(labels)) > 1:
-                        scored[k] = labels
-                if scored:  # the pairwise distances once for every k
-                    silhouette[np.array(list(scored)) - 1] = silhouette_scores(
-                        x, scored.values())
+        noise = bool(gap[0] >= gap[1] - error[1])  # the gap test (NaN when skipped: False)
+        if k_max >= 2 and need_silhouette and (
+                full or not _one(False, noise, separation, change, drift, gradient)):
+            scored = {}  # k -> labels with two clusters or more
+            for k in ks[1:]:
+                labels = (fitted if k == 2 else _kmeans(x, k, seed)).labels_
+                if len(np.unique(labels)) > 1:
+                    scored[k] = labels
+            if scored:  # the pairwise distances once for every k
+                silhouette[np.array(list(scored)) - 1] = silhouette_scores(
+                    x, scored.values())
     degenerate = k_max == 1 or np.all(np.isnan(silhouette))
-    noise = gap[0] >= gap[1] - error[1]
     one = _one(degenerate, noise, separation, change, drift, gradient)
     scan_drift = _scan_drift(separation, change, drift)
     suggested = 1 if one else int(np.nanargmax(silhouette) + 1)

@@ -9,10 +9,21 @@ warm cache and runs every route a run may take: each descriptor family,
 both translation routes (``method="direct"`` and ``"fft"``), patches
 clipped at the border, the probe's local correlation map, PCA, k-means,
 Fisher separability and the per-pattern statistics.
+
+On a cold cache (a fresh install, an upgrade) compiling them takes a minute
+or more, and numba's compiler holds the interpreter for long stretches: in
+napari's process that froze the window for 1-5 s at a time. The widget
+therefore first asks `cache_is_cold` and, when it is, runs this module as a
+program in another process (``python -m napari_symseg.core.warmup``), which
+compiles the kernels into numba's on-disk cache; its own warm-up then only
+loads them.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
+import sys
 import time
 
 import numpy as np
@@ -28,6 +39,42 @@ SIZE = 48
 TINY = {"patch_x": 3, "patch_y": 3, "window_x": 4, "window_y": 4, "max_num_points": 25,
         "radius": 4, "stride": 2, "n_patterns": 2, "n_pca_components": 2,
         "random_state": 0}
+
+
+#: The kernels `warm_up` leaves in numba's on-disk cache ("module:function", the module
+#: under ``napari_symseg.core``). tests/core/test_warmup.py checks that a warm-up caches
+#: every one of them (a renamed kernel must be renamed here).
+WARM_KERNELS = (
+    "descriptors.translation:_box_moments", "descriptors.translation:_box",
+    "descriptors.translation:_integral_images", "descriptors.translation:_clipped_kernel",
+    "descriptors.translation:_box_correlations", "descriptors.translation_fft:_lagged_box_sums",
+    "descriptors.point_symmetry_dense:_dense_kernel",
+    "descriptors.point_symmetry_scores:_scores_kernel", "descriptors.polarity:_odd_scores",
+    "descriptors.point_symmetry_pool:_pool_rows", "descriptors.point_symmetry_pool:_pool_cols",
+    "descriptors.power_spectrum:_gather_windows", "descriptors.power_spectrum:_one_plus_power",
+    "stats:_pattern_sums", "kmeans:_assign_and_sum", "separability:_class_sums",
+)
+
+
+def cache_is_cold() -> bool:
+    """Whether one of `WARM_KERNELS` has nothing in numba's on-disk cache for its source.
+
+    True on a fresh install and after an upgrade (numba keys its cache on the
+    source file's time stamp and size), and also when the check itself fails:
+    it reads numba's cache index through numba's private API
+    (``Dispatcher._cache._cache_file._load_index``), and a numba that has
+    changed it gets the safe answer (compiling in another process costs a
+    second of another core when everything was cached after all).
+    """
+    try:
+        for entry in WARM_KERNELS:
+            module, name = entry.split(":")
+            kernel = getattr(importlib.import_module(f".{module}", __package__), name)
+            if not kernel._cache._cache_file._load_index():
+                return True
+    except Exception:  # numba's private API moved: assume cold
+        return True
+    return False
 
 
 def warm_up_image(size: int = SIZE) -> np.ndarray:
@@ -90,3 +137,19 @@ def warm_up() -> dict[str, float]:
     frame_statistics(result.labels, image, TINY["n_patterns"])
     timings["statistics"] = time.perf_counter() - start
     return timings
+
+
+def main() -> None:
+    """``python -m napari_symseg.core.warmup [--nice N]``: compile into numba's cache, exit.
+
+    With ``--nice N`` the process first lowers its priority by N (POSIX), so
+    that compiling in the background leaves the cores to the user's window.
+    """
+    args = sys.argv[1:]
+    if args[:1] == ["--nice"] and hasattr(os, "nice"):
+        os.nice(int(args[1]))
+    warm_up()
+
+
+if __name__ == "__main__":
+    main()

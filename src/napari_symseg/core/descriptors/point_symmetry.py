@@ -76,16 +76,17 @@ Modules: this one holds the operations and the max-pooling (`compute`);
 `polar_patch` the polar samples, spline taps and ring permutations;
 `point_symmetry_scores` the raw scores (spline prefilter and numba kernel),
 `point_symmetry_dense` the kernel for consecutive raw points (step 1) and
-`point_symmetry_sums` the moments and operation sums both kernels share.
+`point_symmetry_sums` the moments and operation sums both kernels share,
+`point_symmetry_pool` the max-pooling.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy
 
 from ...errors import ParamsError
 from .operations import Operations
+from .point_symmetry_pool import max_pool
 from .point_symmetry_scores import raw_scores
 from .polar_patch import polar_grid_size, ring_permutations
 
@@ -197,8 +198,6 @@ def compute(image, params, operations: Operations, rows, cols) -> np.ndarray:
     raw_cols = cols[0] + step * np.arange(-ext_c, (len(cols) - 1) * sub + 1 + ext_c)
     raw = raw_scores(image, params.radius, n_r, n_t, sigma, raw_rows, raw_cols, step)
     if ext_r or ext_c:
-        raw = scipy.ndimage.maximum_filter(raw, size=(2 * ext_r + 1, 2 * ext_c + 1, 1),
-                                           mode="nearest")
-    out[...] = raw[ext_r : ext_r + (len(rows) - 1) * sub + 1 : sub,
-                   ext_c : ext_c + (len(cols) - 1) * sub + 1 : sub]
+        raw = max_pool(raw, ext_r, ext_c)
+    out[...] = raw[::sub, ::sub]
     return out

@@ -35,6 +35,17 @@ n/3, n/2`` (60, 90, 120, 180 degrees). Folded sums give all four from about
 (expand the squares; ``R(m) = R(n - m)``), and ``R(0)`` is the ring's sum of
 squares, already in the moments. All of them are formed from the 12 samples
 ``d_{j + a n/12}`` of one ``j < n/12`` at a time, in registers.
+
+Reflections (`antipodal_quads`, even ``n``): the folded sums of
+`point_symmetry_folds` need ``u_j = d_j + d_{j+n/2}`` and
+``v_j = d_j - d_{j+n/2}``; the row pass of the samples ``j, n/2 - j`` and
+that of their antipodes ``j + n/2, n - j`` run one after the other and the
+column passes write ``u`` and ``v`` of both pairs at once (no array of the
+samples themselves, no folding pass over it).
+
+Compiled with ``fastmath={"contract"}`` only: multiply-adds become FMA
+instructions (rounding in the last bits; no reassociation, no NaN/inf
+assumptions).
 """
 
 from __future__ import annotations
@@ -42,6 +53,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..progress import raise_if_stopped, stop_flag
+from .kernel_stop import flag_set
 from .point_symmetry_folds import SEGMENT_FACTORS
 from .point_symmetry_sums import store_scores
 from .polar_patch import spline_stencil
@@ -94,6 +107,61 @@ def row_pairs(d_row: np.ndarray, n_r: int, n_t: int) -> tuple[np.ndarray, ...]:
 #: Lags ``n_t / 6, n_t / 4, n_t / 3, n_t / 2`` of the folded rotation sums, as
 #: fractions of ``n_t`` (index = lag code of `rotation_lags`).
 ROTATION_LAGS = (1 / 6, 1 / 4, 1 / 3, 1 / 2)
+
+
+def antipodal_quads(sample_a, sample_b, ring_start, n_t) -> tuple[np.ndarray, ...] | None:
+    """Row passes paired with those of the antipodal samples (``j + n_t / 2``).
+
+    The pass of the samples ``j, h - j`` (``h = n_t / 2``, both below `h`) and
+    that of their antipodes ``j + h, 2h - j`` give the folded pairs
+    ``u_j = x_j + x_{j+h}``, ``v_j = x_j - x_{j+h}`` of both samples at once;
+    the pass of ``0, h`` (row offset 0) gives ``u_0, v_0`` alone.
+
+    Parameters
+    ----------
+    sample_a, sample_b, ring_start : ndarray of int64
+        As returned by `row_pairs`.
+    n_t : int
+        Angles per ring.
+
+    Returns
+    -------
+    tuple of ndarray or None
+        ``quads`` (int64, (n_quads, 4)): per quad the pass of the samples
+        below `h`, the pass of their antipodes (-1 when it is the same
+        pass), and the samples ``j`` below `h` (the second -1 if there is
+        one); ``quad_start`` (int64, (n_r + 1,)): quads of ring ``i`` are
+        ``quad_start[i] : quad_start[i + 1]``. None if `n_t` is odd or the
+        passes do not pair up so.
+    """
+    if n_t % 2:
+        return None
+    h = n_t // 2
+    quads, quad_start = [], [0]
+    for i in range(len(ring_start) - 1):
+        pass_of = {}
+        for v in range(ring_start[i], ring_start[i + 1]):
+            for j in (sample_a[v], sample_b[v]):
+                if j >= 0:
+                    pass_of[int(j)] = v
+        for v in range(ring_start[i], ring_start[i + 1]):
+            low = sorted(int(j) for j in (sample_a[v], sample_b[v]) if 0 <= j < h)
+            high = sorted(int(j) for j in (sample_a[v], sample_b[v]) if j >= h)
+            if not low:
+                continue  # with the pass of its antipodes
+            if high:  # samples 0 and h: both in this pass
+                if low != [0] or high != [h]:
+                    return None
+                quads.append((v, -1, 0, -1))
+                continue
+            partner = pass_of[low[0] + h]
+            want = sorted(j + h for j in low)
+            got = sorted(int(j) for j in (sample_a[partner], sample_b[partner]) if j >= 0)
+            if got != want:
+                return None
+            quads.append((v, partner, low[0], low[1] if len(low) > 1 else -1))
+        quad_start.append(len(quads))
+    return np.array(quads, dtype=np.int64).reshape(-1, 4), np.array(quad_start, dtype=np.int64)
 
 
 def rotation_lags(sigma: np.ndarray) -> np.ndarray | None:
@@ -170,12 +238,18 @@ def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, 
     col_lo = first_c.min(axis=1)  # column reach of each ring
     col_hi = first_c.max(axis=1) + 4
     out = np.empty((len(rows), n_cols, terms[0].shape[0]), dtype=np.float32)
+    passes = row_pairs(d_row, n_r, n_t)
+    quads = None if lags is not None or folds is None else antipodal_quads(*passes[2:], n_t)
+    if quads is None:
+        folds, quads = None, (np.zeros((0, 4), np.int64), np.zeros(n_r + 1, np.int64))
+    stop = stop_flag()
     _dense_kernel(
         coef,
         rows,
         col0,
         n_cols,
-        *row_pairs(d_row, n_r, n_t),
+        *passes,
+        *quads,
         np.ascontiguousarray(first_c - col_lo[:, None]),
         np.ascontiguousarray(w_col.reshape(n_r, n_t, 4)),
         col_lo,
@@ -188,11 +262,13 @@ def dense_scores(coef, rows, col0, n_cols, d_row, d_col, n_r, n_t, ring_weight, 
         eps,
         block,
         out,
+        stop,
     )
+    raise_if_stopped(stop)
     return out
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True, parallel=True, fastmath={"contract"})
 def _dense_kernel(
     coef,
     rows,
@@ -203,6 +279,8 @@ def _dense_kernel(
     sample_a,
     sample_b,
     ring_start,
+    quads,
+    quad_start,
     col_first,
     col_weights,
     col_lo,
@@ -223,6 +301,7 @@ def _dense_kernel(
     eps,
     block,
     out,
+    stop,
 ):  # pragma: no cover - compiled
     """Samples of every ring by a row pass per pair of samples and a column pass per sample.
 
@@ -234,7 +313,11 @@ def _dense_kernel(
     `point_symmetry_scores._scores_kernel`, but added straight into the
     point's sums (weighted by the ring weight), four products per pass;
     or, with `lags` (one code per operation, `rotation_lags`), the folded
-    rotation sums of the module docstring.
+    rotation sums of the module docstring; or, with reflection folds, the
+    row passes of antipodal samples together (`quads`, `antipodal_quads`),
+    their samples straight into the folded pairs (`_quad_samples`) and the
+    folded sums of `point_symmetry_folds`. A job starts only while ``stop[0]``
+    is 0 (`progress.stop_flag`).
     """
     folded = lags.shape[0] > 0
     halved = f_sum_of.shape[0] > 0  # reflections: `point_symmetry_folds`
@@ -245,12 +328,15 @@ def _dense_kernel(
     n_blocks = -(-n_cols // block)
     span = block + int((col_hi - col_lo).max())
     for job in numba.prange(rows.shape[0] * n_blocks):
+        if flag_set(stop):
+            continue
         a = job // n_blocks
         b0 = (job % n_blocks) * block
         nb = min(block, n_cols - b0)
         rf = ref[a, b0 : b0 + nb]
-        x = np.empty((n_t, block), dtype=np.float64)
+        x = np.empty((0 if halved else n_t, block), dtype=np.float64)
         t = np.empty(span, dtype=np.float64)
+        t2 = np.empty(span if halved else 0, dtype=np.float64)
         s1 = np.zeros(block, dtype=np.float64)
         s2 = np.zeros(block, dtype=np.float64)
         cov = np.zeros((n_ops, block), dtype=np.float64)
@@ -261,18 +347,18 @@ def _dense_kernel(
             wi = ring_weight[i]
             c_lo = col0 + b0 + col_lo[i]
             n_span = nb + col_hi[i] - col_lo[i]
-            for v in range(ring_start[i], ring_start[i + 1]):
-                row = rows[a] + pass_first[v]
-                p0 = coef[row, c_lo : c_lo + n_span]
-                p1 = coef[row + 1, c_lo : c_lo + n_span]
-                p2 = coef[row + 2, c_lo : c_lo + n_span]
-                p3 = coef[row + 3, c_lo : c_lo + n_span]
-                v0 = pass_weights[v, 0]
-                v1 = pass_weights[v, 1]
-                v2 = pass_weights[v, 2]
-                v3 = pass_weights[v, 3]
-                for c in range(n_span):
-                    t[c] = v0 * p0[c] + v1 * p1[c] + v2 * p2[c] + v3 * p3[c]
+            if halved:  # antipodal row passes together, samples straight into (u, v)
+                for q in range(quad_start[i], quad_start[i + 1]):
+                    _row_pass(coef, rows[a] + pass_first[quads[q, 0]], c_lo, n_span,
+                              pass_weights[quads[q, 0]], t)
+                    if quads[q, 1] >= 0:
+                        _row_pass(coef, rows[a] + pass_first[quads[q, 1]], c_lo, n_span,
+                                  pass_weights[quads[q, 1]], t2)
+                    _quad_samples(t, t2 if quads[q, 1] >= 0 else t, col_first[i],
+                                  col_weights[i], quads[q, 2], quads[q, 3], rf, y, wi, nb, s1,
+                                  s2)
+            for v in range(ring_start[i], ring_start[i] if halved else ring_start[i + 1]):
+                _row_pass(coef, rows[a] + pass_first[v], c_lo, n_span, pass_weights[v], t)
                 ja = sample_a[v]
                 jb = sample_b[v]
                 xa = x[ja]
@@ -285,7 +371,7 @@ def _dense_kernel(
                 a1 = col_weights[i, ja, 1]
                 a2 = col_weights[i, ja, 2]
                 a3 = col_weights[i, ja, 3]
-                if jb < 0 and (folded or halved):  # the moments come with the folds
+                if jb < 0 and folded:  # the moments come with the folds
                     for k in range(nb):
                         xa[k] = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]) - rf[k]
                 elif jb < 0:
@@ -305,7 +391,7 @@ def _dense_kernel(
                     e1 = col_weights[i, jb, 1]
                     e2 = col_weights[i, jb, 2]
                     e3 = col_weights[i, jb, 3]
-                    if folded or halved:  # the moments come with the folds
+                    if folded:  # the moments come with the folds
                         for k in range(nb):
                             xa[k] = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]
                                      - rf[k])
@@ -322,19 +408,6 @@ def _dense_kernel(
             if folded:
                 _add_folded(x, n_t // 12, wi, nb, fold, s1, s2)
             elif halved:
-                h = n_t // 2
-                for j in range(h):
-                    xj = x[j]
-                    xh = x[j + h]
-                    yu = y[j]
-                    yv = y[j + h]
-                    for k in range(nb):
-                        uk = xj[k] + xh[k]
-                        vk = xj[k] - xh[k]
-                        yu[k] = uk
-                        yv[k] = vk
-                        s1[k] += wi * uk
-                        s2[k] += (0.5 * wi) * (uk * uk + vk * vk)
                 for q in range(n_sums):
                     for g in range(4):
                         _add_products(y, f_first[q], f_second[q], f_segments[q, g],
@@ -355,7 +428,66 @@ def _dense_kernel(
         store_scores(s1, s2, cov, nb, eps, out[a, b0 : b0 + nb])
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", fastmath={"contract"})
+def _row_pass(coef, row, c_lo, n_span, weights, t):  # pragma: no cover - compiled
+    """``t[:n_span]`` = the 4-tap row filter `weights` of `coef` from `row`, column `c_lo` on."""
+    p0 = coef[row, c_lo : c_lo + n_span]
+    p1 = coef[row + 1, c_lo : c_lo + n_span]
+    p2 = coef[row + 2, c_lo : c_lo + n_span]
+    p3 = coef[row + 3, c_lo : c_lo + n_span]
+    v0 = weights[0]
+    v1 = weights[1]
+    v2 = weights[2]
+    v3 = weights[3]
+    for c in range(n_span):
+        t[c] = v0 * p0[c] + v1 * p1[c] + v2 * p2[c] + v3 * p3[c]
+
+
+@numba.njit(cache=True, inline="always", fastmath={"contract"})
+def _quad_samples(t, t2, first, weights, ja, jb, rf, y, wi, nb, s1, s2):  # pragma: no cover
+    """Samples ``ja``, ``jb`` (row pass `t`) and their antipodes (`t2`) into their folded pairs.
+
+    ``y[j] = x_j + x_{j+h}``, ``y[j + h] = x_j - x_{j+h}`` (``h = n_t / 2``,
+    samples minus the reference) for ``j = ja`` and, unless -1, ``jb``; the
+    ring's moments ``s1 += wi * sum x``, ``s2 += wi * sum x^2`` on the way.
+    """
+    h = y.shape[0] // 2
+    a = ja
+    for side in range(2):
+        if side == 1:
+            if jb < 0:
+                return
+            a = jb
+        o = first[a]
+        p = first[a + h]
+        ta0 = t[o : o + nb]
+        ta1 = t[o + 1 : o + 1 + nb]
+        ta2 = t[o + 2 : o + 2 + nb]
+        ta3 = t[o + 3 : o + 3 + nb]
+        tb0 = t2[p : p + nb]
+        tb1 = t2[p + 1 : p + 1 + nb]
+        tb2 = t2[p + 2 : p + 2 + nb]
+        tb3 = t2[p + 3 : p + 3 + nb]
+        a0 = weights[a, 0]
+        a1 = weights[a, 1]
+        a2 = weights[a, 2]
+        a3 = weights[a, 3]
+        b0 = weights[a + h, 0]
+        b1 = weights[a + h, 1]
+        b2 = weights[a + h, 2]
+        b3 = weights[a + h, 3]
+        yu = y[a]
+        yv = y[a + h]
+        for k in range(nb):
+            da = (a0 * ta0[k] + a1 * ta1[k] + a2 * ta2[k] + a3 * ta3[k]) - rf[k]
+            db = (b0 * tb0[k] + b1 * tb1[k] + b2 * tb2[k] + b3 * tb3[k]) - rf[k]
+            yu[k] = da + db
+            yv[k] = da - db
+            s1[k] += wi * (da + db)
+            s2[k] += wi * (da * da + db * db)
+
+
+@numba.njit(cache=True, inline="always", fastmath={"contract"})
 def _add_folded(x, m, w, nb, fold, s1, s2):  # pragma: no cover - compiled
     """``fold[:, :nb] += w * (S2, S4, S6, T6)`` of one ring (module docstring),
     and the ring's moments: ``s1 += w sum_j u_j``, ``s2 += w sum_j (u_j^2 + v_j^2) / 2``.
@@ -409,7 +541,7 @@ def _add_folded(x, m, w, nb, fold, s1, s2):  # pragma: no cover - compiled
             g6[k] += w * (t0 * t0 + t1 * t1)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", fastmath={"contract"})
 def _unfold(fold, s2, lags, nb, cov):  # pragma: no cover - compiled
     """``cov[o, :nb]`` = the weighted ``R(lag)`` of every operation from the folded sums.
 
@@ -433,7 +565,7 @@ def _unfold(fold, s2, lags, nb, cov):  # pragma: no cover - compiled
                 cov[o, k] = half
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, inline="always", fastmath={"contract"})
 def _add_products(x, first, second, t0, t1, w, nb, co):  # pragma: no cover - compiled
     """``co[:nb] += w * sum_t x[first[t]] * x[second[t]]`` over ``t0 <= t < t1``.
 

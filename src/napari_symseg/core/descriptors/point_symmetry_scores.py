@@ -10,6 +10,8 @@ import numba
 import numpy as np
 import scipy
 
+from ..progress import raise_if_stopped, stop_flag
+from .kernel_stop import flag_set
 from .point_symmetry_dense import dense_scores, rotation_lags
 from .point_symmetry_folds import reflection_folds
 from .point_symmetry_sums import add_ring, store_scores
@@ -103,6 +105,7 @@ def raw_scores(image, radius, n_r, n_t, sigma, rows, cols, stride=1, dense=None)
     offsets += ((tap_c % stride) * (coef.shape[0] * n_k))[:, :, None]
     weights = w_col[:, :, None] * w_row[:, None, :]  # (n_s, 4 cols, 4 rows)
     out = np.empty((len(rows), len(cols), len(sigma)), dtype=np.float32)
+    stop = stop_flag()
     _scores_kernel(
         deci.ravel(),
         (rows - pr0) * n_k,
@@ -116,7 +119,9 @@ def raw_scores(image, radius, n_r, n_t, sigma, rows, cols, stride=1, dense=None)
         ZERO_VARIANCE,
         _block_size(n_t, len(cols)),
         out,
+        stop,
     )
+    raise_if_stopped(stop)
     return out
 
 
@@ -189,6 +194,7 @@ def _scores_kernel(
     eps,
     block,
     out,
+    stop,
 ):  # pragma: no cover - compiled
     """Interpolate the polar samples of every grid point and score every operation.
 
@@ -204,11 +210,14 @@ def _scores_kernel(
     ``cov_o = sum w d d_sigma - mu^2`` (``ring_weight`` sums to 1 over all
     samples, i.e. ``n_t * sum(ring_weight) = 1``). Within a ring,
     ``sum_j d_j d_sigma(j)`` is the sum over the terms of `ring_terms`.
+    A job starts only while ``stop[0]`` is 0 (`progress.stop_flag`).
     """
     n_ops = first.shape[0]
     n_r = ring_weight.shape[0]
     n_blocks = -(-n_cols // block)
     for job in numba.prange(row_offsets.shape[0] * n_blocks):
+        if flag_set(stop):
+            continue
         a = job // n_blocks
         b0 = (job % n_blocks) * block
         nb = min(block, n_cols - b0)

@@ -42,6 +42,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from ..progress import raise_if_stopped, stop_flag
+from .kernel_stop import flag_set
 from .operations import Operations
 from .pearson import ZERO_VARIANCE
 from .translation import box_setup, grid_step
@@ -165,14 +167,16 @@ def polarity_scores(image, shifts, patch_x, patch_y, rows, cols, out=None) -> np
     """
     out, box = box_setup(image, shifts, patch_x, patch_y, rows, cols, out)
     if box is not None:
+        stop = stop_flag()
         _odd_scores(box.region, box.mean, box.var, box.shifts, patch_x, patch_y,
-                    box.row0, box.step_r, box.col0, box.step_c, ZERO_VARIANCE, out)
+                    box.row0, box.step_r, box.col0, box.step_c, ZERO_VARIANCE, out, stop)
+        raise_if_stopped(stop)
     return out
 
 
 @numba.njit(cache=True, parallel=True)
 def _odd_scores(img, mean, var, shifts, px, py, row0, step_r, col0, step_c, eps,
-                out):  # pragma: no cover - compiled
+                out, stop):  # pragma: no cover - compiled
     """Kernel: `img` is padded by (px, py); `mean`/`var` index patch centres.
 
     Grid index (a, b) is the patch centre (row0 + a*step_r, col0 + b*step_c)
@@ -180,6 +184,7 @@ def _odd_scores(img, mean, var, shifts, px, py, row0, step_r, col0, step_c, eps,
     shift, s_{+t} then s_{-t} are box sums of the product I J (I - J) with
     running column sums down the grid rows (leaving product rows recomputed
     and subtracted, so nothing drifts) and running sums along each grid row.
+    A shift stops before a grid row once ``stop[0]`` is set (`progress.stop_flag`).
     """
     n_rows, n_cols = out.shape[0], out.shape[1]
     hx = 2 * px + 1
@@ -194,6 +199,8 @@ def _odd_scores(img, mean, var, shifts, px, py, row0, step_r, col0, step_c, eps,
             m = sign * shifts[k, 0]
             n = sign * shifts[k, 1]
             for a in range(n_rows):
+                if flag_set(stop):
+                    break
                 cr = row0 + a * step_r
                 if a == 0 or step_r >= hx:
                     first_new = cr

@@ -42,6 +42,7 @@ import numpy as np
 
 from ...errors import ParamsError
 from ..pca import single_threaded_blas
+from ..progress import raise_if_stopped, stop_flag
 from .operations import Operations
 
 #: Approximate memory budget of one batch of windows, in bytes.
@@ -178,6 +179,7 @@ def power_spectrum_features(
     along_rows32 = np.empty((step, n_x, width), dtype=np.float32)
     windows = np.empty((step, n_x, len(cols), ny), dtype=np.float32)
     runs = _runs(*picks)
+    stop = stop_flag()  # read between the blocks of rows (`progress.stop_flag`)
     with single_threaded_blas():  # small products: BLAS threads cost more than they give
         for a in range(0, len(rows), step):
             block = rows[a : a + step]
@@ -189,6 +191,7 @@ def power_spectrum_features(
             spectra = windows[:nb].reshape(-1, ny) @ along_y
             spectra = spectra.reshape(nb, n_x, len(cols), n_y)
             _one_plus_power(spectra, runs, *taper_ft, nx * ny, energy, out[a : a + nb])
+            raise_if_stopped(stop)
     # numpy's float32 log is vectorised, float64 log1p ~5x slower: log(1 + p) in float32
     # differs from the float64 log1p by at most a unit in the last place of the float32 value
     return np.log(out, out=out)

@@ -32,6 +32,8 @@ import numba
 import numpy as np
 
 from ..grid import inside
+from ..progress import raise_if_stopped, stop_flag
+from .kernel_stop import flag_set
 from .operations import Operations
 from .pearson import ZERO_VARIANCE, standardise
 from .translation_fft import correlations_fft
@@ -138,7 +140,7 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
     return out
 
 
-def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds) -> tuple:
+def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds, rows=None) -> tuple:
     """Box mean and variance of `image` over the patch, on a sub-rectangle.
 
     Parameters
@@ -150,6 +152,9 @@ def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds) -> tupl
     bounds : (r0, r1, c0, c1)
         The rectangle ``image[r0:r1, c0:c1]`` of patch centres needed; every
         patch centred in it must lie inside the image.
+    rows : ndarray of bool, shape (r1 - r0,), optional
+        The rows of the result wanted (default all); the others are left
+        undefined. The wanted rows are the same bit for bit either way.
 
     Returns
     -------
@@ -161,19 +166,46 @@ def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds) -> tupl
     )
     mean = np.empty((r1 - r0, c1 - c0))
     var = np.empty((r1 - r0, c1 - c0))
+    want = np.ones(r1 - r0, np.bool_) if rows is None else np.asarray(rows, dtype=np.bool_)
+    if want.shape != (r1 - r0,):
+        raise ValueError(f"rows must have shape {(r1 - r0,)}")
     if mean.size:
-        _box_moments(sub, patch_x, patch_y, mean, var)
+        _box_moments(sub, patch_x, patch_y, mean, var, want)
     return mean, var
 
 
+def moment_rows(n_rows: int, row0: int, step_r: int, shifts: np.ndarray) -> np.ndarray:
+    """The rows of the box moments `_box_correlations` reads (a superset).
+
+    It reads rows ``row0 + a * step_r`` and ``row0 + a * step_r + m`` for grid
+    indices a (extended beyond the grid for the pairs (t, -t)) and the shifts'
+    row components m: every row with one of those residues modulo `step_r`.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows of the moments.
+    row0, step_r : int
+        The first grid row (in the moments' coordinates) and the grid step.
+    shifts : ndarray of int, shape (n, 2)
+        Translations (row, col).
+
+    Returns
+    -------
+    ndarray of bool, shape (n_rows,)
+    """
+    residues = np.unique(np.concatenate([[0], np.asarray(shifts)[:, 0]]) % step_r)
+    return np.isin((np.arange(n_rows) - row0) % step_r, residues)
+
+
 @numba.njit(cache=True, parallel=True)
-def _box_moments(img, px, py, mean, var):  # pragma: no cover - compiled
+def _box_moments(img, px, py, mean, var, want):  # pragma: no cover - compiled
     """Kernel of `local_moments`: `img` is padded by (px, py) around the centres.
 
     Separable running sums: per block of output rows, column sums of I and
     I^2 over the patch height (updated by one entering and one leaving row),
-    then a running horizontal sum along each output row. Blocks restart the
-    sums, so rounding does not build up along the image.
+    then a running horizontal sum along each output row whose `want` is set.
+    Blocks restart the sums, so rounding does not build up along the image.
     """
     n_r, n_c = mean.shape
     hx = 2 * px + 1
@@ -202,6 +234,8 @@ def _box_moments(img, px, py, mean, var):  # pragma: no cover - compiled
                     v = new[j]
                     s1[j] += v - u
                     s2[j] += v * v - u * u
+            if not want[a]:
+                continue
             t1 = 0.0
             t2 = 0.0
             for j in range(hy):
@@ -231,7 +265,8 @@ class BoxSetup(NamedTuple):
     step_c: int
 
 
-def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardised=False):
+def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardised=False,
+              only_read=False):
     """Common set-up of the running-box-sum kernels on a strided grid.
 
     Checks `out` (or makes it) and that every patch and shifted patch lies
@@ -253,6 +288,9 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
     standardised : bool, optional
         `image` is already centred and scaled (`standardise`): the region is
         only copied.
+    only_read : bool, optional
+        Compute only the rows of `mean` and `var` that `_box_correlations`
+        reads (`moment_rows`); the others are undefined.
 
     Returns
     -------
@@ -291,16 +329,20 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
         or c1 + patch_y > image.shape[1]
     ):
         raise ValueError("grid points too close to the border for these patches and shifts")
+    if standardised and c0 == patch_y:  # whole rows of `image`: a view, not a copy (the
+        c1 = image.shape[1] - patch_y  # moments' running sums start where they did)
     region = image[r0 - patch_x : r1 + patch_x, c0 - patch_y : c1 + patch_y]
     region = np.ascontiguousarray(region) if standardised else standardise(region)
+    step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
+    step_c = int(cols[1] - cols[0]) if len(cols) > 1 else 1
+    n_centres = region.shape[0] - 2 * patch_x
     mean, var = local_moments(
         region,
         patch_x,
         patch_y,
         (patch_x, region.shape[0] - patch_x, patch_y, region.shape[1] - patch_y),
+        moment_rows(n_centres, int(rows[0] - r0), step_r, shifts) if only_read else None,
     )
-    step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
-    step_c = int(cols[1] - cols[0]) if len(cols) > 1 else 1
     setup = BoxSetup(np.ascontiguousarray(region), mean, var, shifts,
                      int(rows[0] - r0), step_r, int(cols[0] - c0), step_c)
     return out, setup
@@ -331,14 +373,17 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None,
     -------
     ndarray, float32, shape (len(rows), len(cols), n)
     """
-    out, box = box_setup(image, shifts, patch_x, patch_y, rows, cols, out, standardised)
+    out, box = box_setup(image, shifts, patch_x, patch_y, rows, cols, out, standardised,
+                         only_read=True)
     if box is None:
         return out
     jobs = _pair_jobs(box.shifts, box.step_r, box.step_c, out.shape[0], out.shape[1])
     order, bounds = _job_groups(box.shifts, jobs, numba.get_num_threads())
+    stop = stop_flag()
     _box_correlations(box.region, box.mean, box.var, box.shifts, jobs, order, bounds,
                       patch_x, patch_y, box.row0, box.step_r, box.col0, box.step_c,
-                      ZERO_VARIANCE, out)
+                      ZERO_VARIANCE, out, stop)
+    raise_if_stopped(stop)
     return out
 
 
@@ -461,12 +506,13 @@ def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n
     skipped). The region holds every pixel the points read, and its edges are the image's edges
     wherever a patch is clipped, so clipping to the region is clipping to the image.
 
-    Per shift, the integral image of the product I * I(. + t) is built row by
-    row in one running row per thread (`n_threads` of them), only up to the
-    last row and column that a box of the points reads; the rows that boxes
-    read (two per grid row) are copied out as they pass, so the table stays in
-    the cache. The sums are the same, in the same order, as with the whole
-    integral image."""
+    Per shift, the column sums of the product I * I(. + t) run down the rows
+    in one row per thread (`n_threads` of them; independent columns, so the
+    loop vectorises), only up to the last row and column that a box of the
+    points reads; at the rows that boxes read (two per grid row) their running
+    sum along the row is the integral image's row (`_keep_rows`), in the order
+    of ``cumsum(0).cumsum(1)`` as for I and I**2. Only those rows pay for a
+    sum along the row, whose additions depend on each other."""
     for t in numba.prange(n_threads):
         for q in range(len(imgs)):
             img = imgs[q]
@@ -479,6 +525,7 @@ def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n
             if n_rows == 0 or cols.shape[0] == 0:
                 continue
             running = np.zeros(w + 1)
+            line = np.zeros(w + 1)
             prod = np.zeros((2 * n_rows, w + 1))
             x0s = np.empty(n_rows, dtype=np.int64)
             x1s = np.empty(n_rows, dtype=np.int64)
@@ -493,16 +540,15 @@ def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n
                     x1s[a] = min(rows[a] + px + 1, h, h - m)
                 running[:] = 0.0
                 kept = np.zeros(2, dtype=np.int64)  # next grid row whose box starts / ends
-                _keep_rows(running, 0, x0s, x1s, prod, y_end, kept)
+                _keep_rows(running, line, 0, x0s, x1s, prod, y_end, kept)
                 for i in range(x_end):
                     if i + m >= 0:
-                        x = img[i]
-                        y = img[i + m]
-                        acc = 0.0
-                        for j in range(j_lo, y_end):
-                            acc += x[j] * y[j + n]
-                            running[j + 1] = running[j + 1] + acc
-                    _keep_rows(running, i + 1, x0s, x1s, prod, y_end, kept)
+                        x = img[i, j_lo:y_end]
+                        y = img[i + m, j_lo + n:y_end + n]
+                        col = running[j_lo + 1:y_end + 1]
+                        for j in range(y_end - j_lo):
+                            col[j] += x[j] * y[j]
+                    _keep_rows(running, line, i + 1, x0s, x1s, prod, y_end, kept)
                 for a in range(n_rows):
                     x0 = x0s[a]
                     x1 = x1s[a]
@@ -523,22 +569,30 @@ def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n
 
 
 @numba.njit(cache=True, inline="always")
-def _keep_rows(running, i, x0s, x1s, prod, y_end, kept):  # pragma: no cover - compiled
-    """Copy row `i` of the product's integral image (`running`) into the rows of
-    `prod` that the boxes read: row 2a if the box of grid row a starts at i,
-    row 2a + 1 if it ends there. `x0s`/`x1s` (box start / end rows) do not
+def _keep_rows(running, line, i, x0s, x1s, prod, y_end, kept):  # pragma: no cover - compiled
+    """Row `i` of the product's integral image, from its column sums over rows
+    ``< i`` (`running`), into the rows of `prod` that the boxes read: row 2a if
+    the box of grid row a starts at i, row 2a + 1 if it ends there (`line`
+    holds it while it is copied). `x0s`/`x1s` (box start / end rows) do not
     decrease with a; ``kept`` holds the next a to look at for each."""
     n_rows = x0s.shape[0]
-    a = kept[0]
-    while a < n_rows and x0s[a] == i:
-        prod[2 * a, : y_end + 1] = running[: y_end + 1]
-        a += 1
-    kept[0] = a
-    a = kept[1]
-    while a < n_rows and x1s[a] == i:
-        prod[2 * a + 1, : y_end + 1] = running[: y_end + 1]
-        a += 1
-    kept[1] = a
+    a0 = kept[0]
+    a1 = kept[1]
+    if not ((a0 < n_rows and x0s[a0] == i) or (a1 < n_rows and x1s[a1] == i)):
+        return
+    acc = 0.0
+    line[0] = 0.0
+    for j in range(1, y_end + 1):
+        acc += running[j]
+        line[j] = acc
+    while a0 < n_rows and x0s[a0] == i:
+        prod[2 * a0, : y_end + 1] = line[: y_end + 1]
+        a0 += 1
+    kept[0] = a0
+    while a1 < n_rows and x1s[a1] == i:
+        prod[2 * a1 + 1, : y_end + 1] = line[: y_end + 1]
+        a1 += 1
+    kept[1] = a1
 
 
 def _pair_jobs(shifts, step_r, step_c, n_rows, n_cols) -> np.ndarray:
@@ -598,7 +652,8 @@ def _job_groups(shifts, jobs, n_threads) -> tuple[np.ndarray, np.ndarray]:
 
 @numba.njit(cache=True, parallel=True)
 def _box_correlations(
-    img, mean, var, shifts, jobs, order, bounds, px, py, row0, step_r, col0, step_c, eps, out
+    img, mean, var, shifts, jobs, order, bounds, px, py, row0, step_r, col0, step_c, eps, out,
+    stop,
 ):  # pragma: no cover - compiled
     """Kernel: `img` is padded by (px, py); `mean`/`var` index patch centres.
 
@@ -610,7 +665,8 @@ def _box_correlations(
     no product image is stored. The jobs of one group (`_job_groups`: same m)
     go down the grid rows together, each product row of the two image rows
     being applied to every job's column sums in turn; each job's sums see the
-    same operations in the same order as if it ran alone.
+    same operations in the same order as if it ran alone. A group stops
+    before a grid row once ``stop[0]`` is set (`progress.stop_flag`).
     """
     n_rows, n_cols = out.shape[0], out.shape[1]
     hx = 2 * px + 1
@@ -637,6 +693,8 @@ def _box_correlations(
             c_firsts[u] = col0 + job[4] * step_c
             widths[u] = (job[5] - job[4] - 1) * step_c + hy
         for a in range(a_start, a_stop):
+            if flag_set(stop):
+                break
             cr = row0 + a * step_r
             lowest = cr + hx
             for u in range(n_jobs):

@@ -51,6 +51,7 @@ import scipy
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..pca import single_threaded_blas
+from ..progress import raise_if_stopped, stop_flag
 from .pearson import ZERO_VARIANCE, standardise
 
 #: Approximate memory budget of one block of grid points, in bytes (blocks that
@@ -114,8 +115,10 @@ def correlations_fft(
     n_lags = len(col_lags)
     n_r, n_c = _block_shape(len(rows), len(cols), step_c, geometry, n_fft, n_lags, chunk_bytes)
     area = (2 * patch_x + 1) * (2 * patch_y + 1)
+    stop = stop_flag()  # read between blocks (`progress.stop_flag`)
     for a in range(0, len(rows), n_r):
         for b in range(0, len(cols), n_c):
+            raise_if_stopped(stop)
             rr, cc = pr[a : a + n_r], pc[b : b + n_c]
             sums = _block_sums(region, rr, cc, geometry, n_fft, (row_lags, col_lags))
             sums = sums[:, :, row_pick, col_pick]

@@ -1,0 +1,167 @@
+"""`layout.keep_if_room` in a plain Qt window: optional rows are kept in view only in the
+height the window was given, never in one it was pushed to (no napari, no run)."""
+
+import pytest
+from magicgui.widgets import Label, PushButton
+from qtpy.QtCore import QSize
+from qtpy.QtWidgets import QDockWidget, QMainWindow, QWidget
+
+from napari_symseg._qt.layout import keep_if_room, scrolling_column
+
+
+def _window(qtbot, height):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.setCentralWidget(QWidget())
+    host = QWidget()
+    essentials = [Label(value=f"field {i}", name=f"f{i}") for i in range(6)]
+    status = Label(value="status", name="status")
+    answer = Label(value="the hint's answer", name="answer")
+    progress = Label(value="progress", name="progress")
+    # as the dock's: progress and status kept, the hint's answer below them
+    scroll, _, kept = scrolling_column(host, essentials, [PushButton(text="Run")],
+                                       [progress, status, answer], [])
+    dock = QDockWidget("main")
+    dock.setWidget(host)
+    window.addDockWidget(dock_area(), dock)
+    window.resize(500, height)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.wait(50)
+    return window, scroll, answer, (host, kept)
+
+
+def dock_area():
+    from qtpy.QtCore import Qt
+
+    return Qt.DockWidgetArea.RightDockWidgetArea
+
+
+class _Chart(QWidget):
+    """100 px high, as the hint's chart (a plot canvas: its size hint says so)."""
+
+    def sizeHint(self):
+        return QSize(200, 100)
+
+
+def _chart():
+    chart = _Chart()
+    chart.setFixedHeight(100)
+    return chart
+
+
+def _minimum(window):
+    return max(window.minimumSizeHint().height(), window.minimumHeight())
+
+
+def _add_rows(qtbot, scroll, answer):
+    """Keep `answer` and a 100 px chart below it when there is room; the chart."""
+    chart = _chart()
+    scroll.widget().layout().insertWidget(5, chart)  # below the answer
+    keep_if_room(scroll, answer.native, chart)
+    qtbot.wait(50)
+    return chart
+
+
+def _short(qtbot, window, answer):
+    """Give the window room for the answer but not for the chart; its height."""
+    height = _minimum(window) + answer.native.height() + 4 + 40
+    window.resize(500, height)
+    qtbot.waitUntil(lambda: window.height() == height, timeout=3000)
+    return height
+
+
+def test_rows_kept_in_order_only_when_the_given_height_holds_them(qtbot):
+    window, scroll, answer, _ = _window(qtbot, 400)
+    bare = scroll.minimumHeight()
+    _short(qtbot, window, answer)
+    chart = _add_rows(qtbot, scroll, answer)
+    assert chart.isVisible()
+    assert bare < scroll.minimumHeight() < bare + 100  # the answer, not the chart
+    window.resize(500, 900)
+    qtbot.wait(100)
+    assert scroll.minimumHeight() >= bare + 100 + answer.native.height()  # both
+    chart.hide()  # a row not shown is not kept
+    qtbot.wait(100)
+    assert bare < scroll.minimumHeight() < bare + 100
+
+
+@pytest.mark.parametrize("late", [False, True])
+def test_a_forced_height_is_not_room(qtbot, late):
+    """A dock added for a moment pushes the window taller; the chart made then (late, as
+    the hint's chart after the warm-up) must not be kept in that height (it was: 756 px
+    minimum in a window given 740, in 1 of 3 CI runs)."""
+    window, scroll, answer, _ = _window(qtbot, 400)
+    bare = scroll.minimumHeight()
+    given = _short(qtbot, window, answer)
+    if not late:
+        _add_rows(qtbot, scroll, answer)
+    tall = QDockWidget("tall")
+    inner = QWidget()
+    inner.setMinimumHeight(given + 300)
+    tall.setWidget(inner)
+    window.addDockWidget(dock_area(), tall)
+    qtbot.waitUntil(lambda: window.height() >= given + 300, timeout=3000)
+    if late:
+        _add_rows(qtbot, scroll, answer)
+    window.removeDockWidget(tall)
+    tall.deleteLater()
+    qtbot.wait(200)
+    assert window.height() >= given + 300  # Qt does not shrink it back
+    assert bare < scroll.minimumHeight() < bare + 100  # the answer kept, the chart scrolls
+    assert _minimum(window) <= given
+
+
+def test_a_new_result_does_not_raise_its_tab_over_the_scribbles_dock(qtbot):
+    from napari_symseg._qt.docks import (
+        PLOTS_DOCK_NAME,
+        SCRIBBLES_DOCK_TITLE,
+        TABLE_DOCK_NAME,
+        raise_tab,
+        tabify,
+    )
+
+    window, *_ = _window(qtbot, 700)
+    docks = {}
+    for title in (PLOTS_DOCK_NAME, SCRIBBLES_DOCK_TITLE, TABLE_DOCK_NAME):
+        dock = docks[title] = QDockWidget(title)
+        dock.setWidget(QWidget())
+        window.addDockWidget(dock_area(), dock)
+        tabify(dock)
+    qtbot.wait(100)
+
+    def shown(title):
+        return not docks[title].visibleRegion().isEmpty()
+
+    # the table docked while the Scribbles tab was shown: it did not take its place
+    assert shown(SCRIBBLES_DOCK_TITLE) and not shown(TABLE_DOCK_NAME)
+    docks[TABLE_DOCK_NAME].raise_()  # the user clicks the table's tab
+    qtbot.wait(50)
+    assert shown(TABLE_DOCK_NAME) and not shown(SCRIBBLES_DOCK_TITLE)
+    raise_tab(docks[PLOTS_DOCK_NAME])  # Scribbles not shown: the new result comes forward
+    qtbot.wait(50)
+    assert shown(PLOTS_DOCK_NAME)
+    docks[SCRIBBLES_DOCK_TITLE].raise_()  # the user works in the Scribbles dock
+    qtbot.wait(50)
+    assert shown(SCRIBBLES_DOCK_TITLE)
+    raise_tab(docks[TABLE_DOCK_NAME])  # Measure ends: its table waits behind its tab
+    tabify(docks[PLOTS_DOCK_NAME])  # and so does a run's plots
+    qtbot.wait(50)
+    assert shown(SCRIBBLES_DOCK_TITLE) and not shown(TABLE_DOCK_NAME)
+
+
+def test_an_answer_taller_than_the_room_scrolls(qtbot):
+    """The hint's answer wrapped to 4 lines with its button: kept always, it pushed the
+    window's minimum past the height given (790 px with every dock at 1366x768)."""
+    window, scroll, answer, _ = _window(qtbot, 400)
+    bare = scroll.minimumHeight()
+    answer.native.setWordWrap(True)
+    answer.value = "hint: 2 patterns (distinct: 0.81 of 1) · of the last run, " * 4
+    height = _minimum(window) + 10  # room for 10 px more, not for the answer
+    window.resize(500, height)
+    qtbot.waitUntil(lambda: window.height() == height, timeout=3000)
+    _add_rows(qtbot, scroll, answer)
+    qtbot.wait(100)
+    assert answer.native.height() > 10
+    assert scroll.minimumHeight() == bare  # neither the answer nor the chart kept
+    assert _minimum(window) <= height
