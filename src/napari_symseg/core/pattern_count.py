@@ -58,6 +58,20 @@ features:
    changed scores by 0.14-0.46; another phase or a grain by 0.6-1.0). A real boundary
    parallel to the fast scan axis is usually sharp (separated) and then
    still counts; an unsharp one is read as 1 -- the price of this test.
+   **A gradient along one direction** (issue 13, ninth session): a thickness
+   wedge whose features saturate at both ends (a plateau, a ramp, a plateau)
+   has a dip and a sharpness of a boundary (separation 4.6-8.0 on single
+   HAADF crystals), yet it changes no score by more than hundredths. A split
+   whose position between the two centres is a **function of one direction
+   across the image** (`one_direction_drift`: binned along the direction of
+   its least-squares plane, the bin means explain ``>= ONE_DIRECTION_SHARE``
+   of its variance) and that changes no score by ``MAX_GRADIENT_CHANGE``
+   (0.05) or more is one crystal under a slow gradient, separated or not.
+   Single HAADF crystals with separated splits: share 0.92-0.99, score
+   change 0.01-0.03; weak chemical order (ordered ellipses, cuboids: score
+   changes 0.01-0.06 too) is not a function of one direction (share
+   0.19-0.81), so it keeps its reading. The price: a straight boundary
+   across which no score changes by 0.05 is read as 1.
 2. Otherwise, which k >= 2? The k of the largest mean silhouette. (The gap
    rule itself over-splits here: descriptors vary periodically with the
    position in the unit cell, so every pattern has sub-structure and the
@@ -73,17 +87,26 @@ import numpy as np
 
 from .kmeans import kmeans, silhouette_scores
 from .pca import single_threaded_blas
+from .split_shape import (  # noqa: F401  (the thresholds are part of this module's API)
+    ONE_DIRECTION_SHARE,
+    SLOW_AXIS_MONOTONE,
+    SLOW_AXIS_SHARE,
+    one_direction_drift,
+    score_change,
+    slow_axis_drift,
+    split_separation,
+)
 
 #: a two-pattern split below this separation (sharpness / dip) is one drifting pattern
 MIN_SEPARATION = 4.0
 #: ... unless one symmetry score differs by at least this between its two patterns
 MIN_SCORE_CHANGE = 0.25
-#: ... and it is not a scan drift: the row means explain this share of the split's variance
-SLOW_AXIS_SHARE = 0.95
-#: ... and move in one direction (|sum of steps| / sum of |steps| at least this)
-SLOW_AXIS_MONOTONE = 0.9
-#: ... and a score changes by less than this (creep of one crystal: 0.14-0.46 measured)
+#: ... and it is not a scan drift (`slow_axis_drift`) whose score change is below this
+#: (creep of one crystal: 0.14-0.46 measured)
 MAX_DRIFT_CHANGE = 0.5
+#: a split that follows one direction (`one_direction_drift`) and changes no score by
+#: this much is a slow gradient of one crystal, separated or not
+MAX_GRADIENT_CHANGE = 0.05
 
 
 @dataclass(frozen=True)
@@ -111,6 +134,10 @@ class PatternCountHint:
     scan_drift : bool
         That split is a monotone function of the row alone and not separated
         (`slow_axis_drift`): read as creep or drift of a scan, not as a pattern.
+    gradient : bool
+        That split is a function of one direction across the image
+        (`one_direction_drift`) and changes no score by `MAX_GRADIENT_CHANGE`:
+        read as a slow gradient (a thickness wedge) of one crystal.
     """
 
     k: np.ndarray
@@ -121,9 +148,17 @@ class PatternCountHint:
     separation: float = float("nan")
     score_change: float = float("nan")
     scan_drift: bool = False
+    gradient: bool = False
 
     def __str__(self) -> str:
         measured = not np.isnan(self.score_change)
+        if self.suggested == 1 and self.gradient and self.separation >= MIN_SEPARATION:
+            return (
+                "suggested number of patterns: 1 (the best split into two changes no "
+                f"symmetry score by {MAX_GRADIENT_CHANGE:g} or more ({self.score_change:.2f}) "
+                "and follows one direction across the image: one crystal under a thickness "
+                "wedge or a slow intensity gradient)"
+            )
         if self.suggested == 1 and self.scan_drift and self.score_change >= MIN_SCORE_CHANGE:
             return (
                 "suggested number of patterns: 1 (the best split into two is not separated: "
@@ -160,149 +195,6 @@ def _log_dispersion(x: np.ndarray, k: int, seed: int) -> float:
     if k == 1:
         return float(np.log(((x - x.mean(axis=0)) ** 2).sum() + 1e-300))
     return float(np.log(_kmeans(x, k, seed).inertia_ + 1e-300))
-
-
-def score_change(centres: np.ndarray, axes: np.ndarray, n_scores: int | None = None) -> float:
-    """Largest change of one symmetry score between two cluster centres.
-
-    The centres' difference in the PCA features, taken back to the
-    descriptors through the PCA axes (within the kept components): the
-    largest absolute change of one score (a Pearson correlation for
-    translations, rotations and reflections). One crystal under a slow
-    intensity or thickness change keeps its lattice, so its scores change by
-    a few hundredths; a twin, a grain or another phase moves the lattice's
-    peaks, and some score changes by tenths.
-
-    Parameters
-    ----------
-    centres : ndarray, (2, n_components)
-        The two cluster centres in the PCA features.
-    axes : ndarray, (n_components, n_features)
-        The PCA axes (``model.pca.components``).
-    n_scores : int, optional
-        Only the first `n_scores` features count (the symmetry scores; the
-        contrast channels after them are weighted and are not scores).
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> axes = np.array([[0.6, 0.8, 0.0], [0.0, 0.0, 1.0]])
-    >>> round(score_change(np.array([[0.0, 0.0], [0.5, 2.0]]), axes, n_scores=2), 6)
-    0.4
-    """
-    centres = np.asarray(centres, dtype=np.float64)
-    diff = (centres[1] - centres[0]) @ np.asarray(axes, dtype=np.float64)
-    diff = diff[: len(diff) if n_scores is None else n_scores]
-    return float(np.max(np.abs(diff))) if diff.size else 0.0
-
-
-def split_separation(features: np.ndarray, centres: np.ndarray,
-                     mask: np.ndarray | None = None) -> float:
-    """Separation (sharpness / dip) of the two-pattern split by `centres` (module docstring).
-
-    Parameters
-    ----------
-    features : ndarray, ([n_frames,] n_rows, n_cols, n_components) or (n, n_components)
-        PCA features on the grid, or on a stack of grids (neighbours within
-        one grid only); flat: no spatial sharpness, taken as 1.
-    centres : ndarray, (2, n_components)
-        The two cluster centres.
-    mask : ndarray of bool, optional
-        Only these points (and neighbour pairs of them) count, e.g. the
-        points of two patterns out of more.
-
-    Returns
-    -------
-    float
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> ramp = np.linspace(0, 1, 64)[None, :, None] + 0.02 * rng.normal(size=(64, 64, 1))
-    >>> split_separation(ramp, np.array([[0.25], [0.75]])) < 4
-    True
-    >>> step = (np.arange(64) >= 32)[None, :, None] + 0.02 * rng.normal(size=(64, 64, 1))
-    >>> split_separation(step, np.array([[0.0], [1.0]])) > 100
-    True
-    """
-    x = np.asarray(features, dtype=np.float64)
-    d = centres[1] - centres[0]
-    if not np.any(d):
-        return 0.0
-    t = (x - centres[0]) @ d / (d @ d)
-    mask = np.ones(t.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
-    if not mask.any():
-        return 0.0
-    inside = t[mask]
-    near = min(np.mean(np.abs(inside) < 0.1), np.mean(np.abs(inside - 1) < 0.1))
-    dip = np.mean(np.abs(inside - 0.5) < 0.1) / max(near, 1.0 / inside.size)
-    sharpness = 1.0
-    if t.ndim >= 2 and min(t.shape[-2:]) > 1:
-        label = t > 0.5
-        steps, across, both = [], [], []
-        for axis in (-2, -1):
-            steps.append(np.abs(np.diff(t, axis=axis)).ravel())
-            across.append(np.diff(label, axis=axis).ravel())
-            pair = mask[..., 1:, :] & mask[..., :-1, :] if axis == -2 else \
-                mask[..., 1:] & mask[..., :-1]
-            both.append(pair.ravel())
-        both = np.concatenate(both)
-        steps, across = np.concatenate(steps)[both], np.concatenate(across)[both]
-        if across.any() and (~across).any():
-            sharpness = steps[across].mean() / max(steps[~across].mean(), 1e-300)
-    return float(sharpness / max(dip, 1e-300))
-
-
-def slow_axis_drift(features: np.ndarray, centres: np.ndarray) -> bool:
-    """Whether the two-pattern split by `centres` is a monotone function of the row alone.
-
-    Every grid point is projected on the line through the two centres (t = 0
-    at one, 1 at the other); the split is a drift along the slow scan axis
-    when the mean of t over each row explains at least `SLOW_AXIS_SHARE` of
-    t's variance and those row means move in one direction (``|sum of
-    steps| / sum of |steps| >= SLOW_AXIS_MONOTONE``) -- on every grid of a
-    stack. Flat features (no rows): False.
-
-    Parameters
-    ----------
-    features : ndarray, ([n_frames,] n_rows, n_cols, n_components)
-        PCA features on the grid, or on a stack of grids.
-    centres : ndarray, (2, n_components)
-        The two cluster centres.
-
-    Returns
-    -------
-    bool
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rows = np.exp(-np.arange(60) / 12.0)[:, None, None] * np.ones((60, 50, 1))
-    >>> slow_axis_drift(rows, np.array([[1.0], [0.0]]))
-    True
-    >>> slow_axis_drift(rows.transpose(1, 0, 2), np.array([[1.0], [0.0]]))
-    False
-    """
-    x = np.asarray(features, dtype=np.float64)
-    d = centres[1] - centres[0]
-    if x.ndim < 3 or min(x.shape[-3:-1]) < 2 or not np.any(d):
-        return False
-    t = ((x - centres[0]) @ d / (d @ d)).reshape(-1, *x.shape[-3:-1])
-    for frame in t:
-        profile = frame.mean(axis=1)
-        total = frame.var()
-        steps = np.diff(profile)
-        if total <= 0 or not np.any(steps):
-            return False
-        share = 1.0 - np.mean((frame - profile[:, None]) ** 2) / total
-        if share < SLOW_AXIS_SHARE or abs(steps.sum()) < SLOW_AXIS_MONOTONE * np.abs(steps).sum():
-            return False
-    return True
 
 
 def result_features(result) -> np.ndarray:
@@ -442,7 +334,7 @@ def pattern_count_hint(
     gap = np.zeros(2)
     error = np.zeros(2)
     separation = change = np.nan
-    drift = False
+    drift = gradient = False
     with single_threaded_blas():
         if k_max >= 2:
             fitted = _kmeans(x, 2, seed)  # the best two-pattern split and its tests
@@ -451,8 +343,10 @@ def pattern_count_hint(
             drift = slow_axis_drift(grid, fitted.cluster_centers_)
             if axes is not None:
                 change = score_change(fitted.cluster_centers_, axes, n_scores)
+                gradient = bool(change < MAX_GRADIENT_CHANGE
+                                and one_direction_drift(grid, fitted.cluster_centers_))
             need_gap, need_silhouette = (True, True) if full else \
-                _needed(separation, change, drift)
+                _needed(separation, change, drift, gradient)
             if need_gap:
                 lo, hi = x.min(axis=0), x.max(axis=0)
                 observed = np.array([_log_dispersion(x, k, seed) for k in (1, 2)])
@@ -466,7 +360,7 @@ def pattern_count_hint(
                 gap = error = np.full(2, np.nan)
         noise = bool(gap[0] >= gap[1] - error[1])  # the gap test (NaN when skipped: False)
         if k_max >= 2 and need_silhouette and (
-                full or not _one(False, noise, separation, change, drift)):
+                full or not _one(False, noise, separation, change, drift, gradient)):
             scored = {}  # k -> labels with two clusters or more
             for k in ks[1:]:
                 labels = (fitted if k == 2 else _kmeans(x, k, seed)).labels_
@@ -476,11 +370,11 @@ def pattern_count_hint(
                 silhouette[np.array(list(scored)) - 1] = silhouette_scores(
                     x, scored.values())
     degenerate = k_max == 1 or np.all(np.isnan(silhouette))
-    one = _one(degenerate, noise, separation, change, drift)
+    one = _one(degenerate, noise, separation, change, drift, gradient)
     scan_drift = _scan_drift(separation, change, drift)
     suggested = 1 if one else int(np.nanargmax(silhouette) + 1)
     return PatternCountHint(ks, silhouette, gap, error, suggested, float(separation),
-                            float(change), scan_drift)
+                            float(change), scan_drift, gradient)
 
 
 def _scan_drift(separation: float, change: float, drift: bool) -> bool:
@@ -489,15 +383,16 @@ def _scan_drift(separation: float, change: float, drift: bool) -> bool:
 
 
 def _one(degenerate: bool, noise: bool, separation: float, change: float,
-         drift: bool) -> bool:
+         drift: bool, gradient: bool = False) -> bool:
     """The rule: is the suggestion one pattern? (module docstring)"""
     drifting = separation < MIN_SEPARATION
     distinct = change >= MIN_SCORE_CHANGE  # False when not measured (NaN)
-    return bool(degenerate or ((noise or drifting)
-                               and (_scan_drift(separation, change, drift) or not distinct)))
+    return bool(degenerate or gradient or (
+        (noise or drifting) and (_scan_drift(separation, change, drift) or not distinct)))
 
 
-def _needed(separation: float, change: float, drift: bool) -> tuple[bool, bool]:
+def _needed(separation: float, change: float, drift: bool,
+            gradient: bool = False) -> tuple[bool, bool]:
     """Whether the suggestion depends on the gap statistic, and on the silhouettes.
 
     Given the two-pattern split's tests, `_one` is evaluated for both
@@ -505,5 +400,6 @@ def _needed(separation: float, change: float, drift: bool) -> tuple[bool, bool]:
     gap is needed when the answers differ; the silhouettes unless both say
     one pattern (then they could only confirm it).
     """
-    answers = [_one(False, noise, separation, change, drift) for noise in (False, True)]
+    answers = [_one(False, noise, separation, change, drift, gradient)
+               for noise in (False, True)]
     return answers[0] != answers[1], not all(answers)
