@@ -37,7 +37,9 @@ HINT_HELP = (
     "number-of-patterns hint from the run's PCA features (random subsample): "
     "k = 1 when two patterns explain the features no better than noise (gap statistic), "
     "or when the best split into two is not separated (a drift, as one crystal under a "
-    "thickness change) and no symmetry score changes by 0.25 or more across it; "
+    "thickness change) and no symmetry score changes by 0.25 or more across it, or when "
+    "the split only follows one direction (a thickness wedge, a scan's drift along the "
+    "rows) and changes the scores little; "
     "otherwise the k of the largest mean silhouette (bars; the number after 'distinct': "
     "1 = perfectly separated patterns, 0 = overlapping)"
 )
@@ -153,6 +155,10 @@ def hint_text(hint: PatternCountHint) -> str:
         A hint (`series_hint` or `Result.pattern_count_hint`).
     """
     if hint.suggested == 1:
+        if hint.gradient:
+            return "hint: 1 pattern (one crystal under a slow gradient: the split follows it)"
+        if hint.scan_drift:
+            return "hint: 1 pattern (one crystal stretched by the scan's drift along the rows)"
         if hint.gap[0] < hint.gap[1] - hint.gap_error[1] and hint.separation < MIN_SEPARATION:
             return "hint: 1 pattern (one crystal changing gradually: no clear split)"
         return "hint: 1 pattern (no groups in the image beyond noise)"
