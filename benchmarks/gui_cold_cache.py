@@ -15,6 +15,10 @@ dock and records the Qt event loop's longest gap (`EventLoopWatch`):
 - ``run``: Run with sizes 10/12, stride 4, until the worker is done;
 - ``probe``: the probe ticked, 3 s.
 
+Each window also lists the garbage collections over 50 ms in it
+(generation, ms): the warm-up's one full collection (`runner._thaw_when_idle`)
+lands after it.
+
 ``--warm`` runs every trial on one cache folder filled by a first process
 (a second session: kernels loaded, not compiled). With ``--src`` the trials
 alternate between this checkout's ``src`` and the given ones (before/after
@@ -38,6 +42,25 @@ import napari
 from qtpy.QtCore import QEventLoop, QTimer
 from napari_symseg._qt.stall import EventLoopWatch
 from napari_symseg._sample_data import make_two_phase_sample
+import gc
+
+collections = []  # (generation, ms) of every collection over 50 ms
+_started = []
+
+def _gc(phase, info):
+    if phase == "start":
+        _started[:] = [time.perf_counter()]
+    elif _started:
+        ms = (time.perf_counter() - _started[0]) * 1000
+        if ms > 50:
+            collections.append((info["generation"], round(ms, 1)))
+
+gc.callbacks.append(_gc)
+
+def slow_collections():
+    found = list(collections)
+    collections.clear()
+    return found
 
 def pump(seconds, until=lambda: False):
     loop, deadline = QEventLoop(), time.perf_counter() + seconds
@@ -64,17 +87,18 @@ with EventLoopWatch() as watch:
     pump(600, lambda: runner.SHAPES_WARM.is_set())
     out["warm_s"] = round(time.perf_counter() - start, 2)
     pump(0.5)
-out["warm"] = watch.summary()
+out["warm"] = {**watch.summary(), "gc": slow_collections()}
 start = time.perf_counter()
 with EventLoopWatch() as watch:
     assert widget.run() is not None
     pump(300, lambda: widget.worker is None)
     pump(0.5)
-out["run"] = {**watch.summary(), "s": round(time.perf_counter() - start, 2)}
+out["run"] = {**watch.summary(), "s": round(time.perf_counter() - start, 2),
+             "gc": slow_collections()}
 with EventLoopWatch() as watch:
     widget.probe.value = True
     pump(3.0)
-out["probe"] = watch.summary()
+out["probe"] = {**watch.summary(), "gc": slow_collections()}
 print("RESULT " + json.dumps(out), flush=True)
 os._exit(0)
 """

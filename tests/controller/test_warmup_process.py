@@ -1,7 +1,10 @@
 """controller.warmup.start_compiling / finish_compiling: the core's kernels compiled in
 another process when numba's cache is cold (the program itself: tests/core/test_warmup.py)."""
 
+import json
+import os
 import stat
+import subprocess
 import sys
 
 import pytest
@@ -20,6 +23,7 @@ def script(tmp_path, body: str) -> str:
 
 def test_a_warm_cache_starts_nothing(monkeypatch, tmp_path):
     monkeypatch.setattr(core_warmup, "cache_is_cold", lambda: False)
+    monkeypatch.setattr(warmup, "napari_cache_is_cold", lambda: False)
     monkeypatch.setattr(sys, "executable", script(tmp_path, "exit 0"))
     assert warmup.start_compiling() is None
     assert warmup.finish_compiling(None) is False
@@ -34,8 +38,15 @@ def test_a_cold_cache_runs_the_warm_up_program_at_a_lower_priority(monkeypatch, 
     process = warmup.start_compiling()
     assert process is not None
     assert warmup.finish_compiling(process) is ok
-    assert args.read_text().split() == ["-m", "napari_symseg.core.warmup", "--nice",
+    assert args.read_text().split() == ["-m", "napari_symseg.controller.warmup", "--nice",
                                         str(warmup.NICE)]
+
+
+def test_napari_s_kernels_alone_cold_start_the_program_too(monkeypatch, tmp_path):
+    monkeypatch.setattr(core_warmup, "cache_is_cold", lambda: False)
+    monkeypatch.setattr(warmup, "napari_cache_is_cold", lambda: True)
+    monkeypatch.setattr(sys, "executable", script(tmp_path, "exit 0"))
+    assert warmup.finish_compiling(warmup.start_compiling()) is True
 
 
 def test_a_process_that_takes_too_long_is_stopped(monkeypatch, tmp_path):
@@ -50,3 +61,45 @@ def test_a_process_that_cannot_start_leaves_the_warm_up_in_process(monkeypatch, 
     monkeypatch.setattr(core_warmup, "cache_is_cold", lambda: True)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "missing"))
     assert warmup.start_compiling() is None
+
+
+#: A fresh process: are the caches cold; then (with "warm") a warm-up of the core and of
+#: the probe's napari layers, and how many signatures of their kernels it compiled (cache
+#: misses) and loaded (cache hits).
+CACHE_STATE = r"""
+import importlib, json, sys
+from napari_symseg.controller import warmup
+from napari_symseg.core import warmup as core
+out = {"cold": core.cache_is_cold(), "napari_cold": warmup.napari_cache_is_cold()}
+if sys.argv[1:] == ["warm"]:
+    core.warm_up()
+    warmup.warm_up_shapes()
+    names = [("napari_symseg.core." + e).split(":") for e in core.WARM_KERNELS]
+    names += [e.split(":") for e in warmup.NAPARI_KERNELS]
+    kernels = [getattr(importlib.import_module(m), f) for m, f in names]
+    out["misses"] = sum(sum(k.stats.cache_misses.values()) for k in kernels)
+    out["hits"] = sum(sum(k.stats.cache_hits.values()) for k in kernels)
+print("STATE " + json.dumps(out))
+"""
+
+
+def test_the_program_fills_a_cold_cache_that_a_warm_up_then_only_loads(tmp_path):
+    """What the widget does on a fresh install (`start_compiling`): a cold cache reads
+    cold, ``python -m napari_symseg.controller.warmup`` compiles into it, after which it
+    reads warm and a warm-up (the core's and the probe's napari layers) compiles nothing."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+
+    def state(*args):
+        done = subprocess.run([sys.executable, "-c", CACHE_STATE, *args], env=env,
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout.split("STATE ")[-1])
+
+    assert state() == {"cold": True, "napari_cold": True}
+    done = subprocess.run([sys.executable, "-m", "napari_symseg.controller.warmup", "--nice",
+                           "1"], env=env, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    after = state("warm")
+    assert after["cold"] is False and after["napari_cold"] is False
+    assert after["misses"] == 0
+    assert after["hits"] > 0

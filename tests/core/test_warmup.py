@@ -1,8 +1,5 @@
 """warm_up(): every numba kernel compiled (or loaded) on tiny inputs."""
 
-import json
-import os
-import subprocess
 import sys
 
 import numpy as np
@@ -66,44 +63,6 @@ def test_warm_up_image_has_two_lattices():
     # the square lattice repeats after 6 px along rows, the hexagonal one does not
     assert np.corrcoef(left[:-6].ravel(), left[6:].ravel())[0, 1] > 0.9
     assert np.corrcoef(right[:-6].ravel(), right[6:].ravel())[0, 1] < 0.9
-
-
-#: A fresh process: is the cache cold; then (with "warm") a warm-up, and how many of
-#: WARM_KERNELS' signatures it compiled (cache misses) and loaded (cache hits).
-CACHE_STATE = r"""
-import json, sys
-from napari_symseg.core import warmup
-out = {"cold": warmup.cache_is_cold()}
-if sys.argv[1:] == ["warm"]:
-    warmup.warm_up()
-    kernels = [getattr(__import__("napari_symseg.core." + m, fromlist=["x"]), f)
-               for m, f in (e.split(":") for e in warmup.WARM_KERNELS)]
-    out["misses"] = sum(sum(k.stats.cache_misses.values()) for k in kernels)
-    out["hits"] = sum(sum(k.stats.cache_hits.values()) for k in kernels)
-print("STATE " + json.dumps(out))
-"""
-
-
-def test_the_warm_up_program_fills_a_cold_cache_that_a_warm_up_then_only_loads(tmp_path):
-    """What the widget does on a fresh install (controller.warmup.start_compiling): a
-    cold cache is seen as cold, ``python -m napari_symseg.core.warmup`` compiles into it,
-    after which the cache is warm and a warm-up loads every kernel, compiling none."""
-    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
-
-    def state(*args):
-        done = subprocess.run([sys.executable, "-c", CACHE_STATE, *args], env=env,
-                              capture_output=True, text=True, timeout=900)
-        assert done.returncode == 0, done.stderr[-2000:]
-        return json.loads(done.stdout.split("STATE ")[-1])
-
-    assert state() == {"cold": True}
-    done = subprocess.run([sys.executable, "-m", "napari_symseg.core.warmup", "--nice", "1"],
-                          env=env, capture_output=True, text=True, timeout=900)
-    assert done.returncode == 0, done.stderr[-2000:]
-    after = state("warm")
-    assert after["cold"] is False
-    assert after["misses"] == 0
-    assert after["hits"] > 0
 
 
 def test_a_cache_check_that_cannot_read_numba_s_index_says_cold(monkeypatch):

@@ -20,6 +20,7 @@ import sys
 
 import numpy as np
 
+from ..core.params import Params
 from ..io.figure import label_colour_dict
 from . import LABEL_OFFSET
 from .label_colormap import pattern_colormap
@@ -34,8 +35,10 @@ def start_compiling() -> subprocess.Popen | None:
     On a fresh install (or after an upgrade) numba compiles every kernel,
     a minute or more, holding the interpreter for seconds at a time: done
     in napari's process it froze the window (benchmarks/gui_cold_cache.py).
-    When `napari_symseg.core.warmup.cache_is_cold` says so, this starts
-    ``python -m napari_symseg.core.warmup`` at a lower priority; the caller
+    When `napari_symseg.core.warmup.cache_is_cold` or `napari_cache_is_cold`
+    says so, this starts ``python -m napari_symseg.controller.warmup`` (`main`:
+    the core's kernels and napari's Shapes kernels, which numba caches too)
+    at a lower priority; the caller
     (a background thread) waits for it with `finish_compiling`, then its own
     warm-up loads every kernel from the cache. A process still compiling
     when napari exits is stopped (numba writes each cache entry whole).
@@ -48,16 +51,61 @@ def start_compiling() -> subprocess.Popen | None:
     """
     from ..core.warmup import cache_is_cold
 
-    if not cache_is_cold():
+    if not cache_is_cold() and not napari_cache_is_cold():
         return None
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "napari_symseg.core.warmup", "--nice", str(NICE)],
+            [sys.executable, "-m", "napari_symseg.controller.warmup", "--nice", str(NICE)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None
     atexit.register(process.kill)
     return process
+
+
+#: napari's numba kernels that numba caches and the probe's layers use
+#: (`warm_up_shapes`), "module:function".
+NAPARI_KERNELS = tuple(
+    f"napari.layers.shapes._accelerated_triangulate_numba:{name}"
+    for name in ("remove_path_duplicates", "create_box_from_bounding",
+                 "generate_2D_edge_meshes"))
+
+
+def napari_cache_is_cold() -> bool:
+    """Whether one of `NAPARI_KERNELS` has nothing in numba's on-disk cache for its source.
+
+    As `napari_symseg.core.warmup.cache_is_cold` (numba's private API; a failure,
+    e.g. a napari that renamed them, reads as cold).
+    """
+    import importlib
+
+    try:
+        for entry in NAPARI_KERNELS:
+            module, name = entry.split(":")
+            kernel = getattr(importlib.import_module(module), name)
+            if not kernel._cache._cache_file._load_index():
+                return True
+    except Exception:  # napari or numba moved: assume cold
+        return True
+    return False
+
+
+def main() -> None:
+    """``python -m napari_symseg.controller.warmup [--nice N]``: fill numba's cache, exit.
+
+    The core's kernels (`napari_symseg.core.warmup.warm_up`) and napari's
+    Shapes kernels as the probe uses them (`warm_up_shapes`); with ``--nice
+    N`` the process first lowers its priority by N (POSIX).
+    """
+    import os
+
+    from ..core.warmup import warm_up as warm_up_core
+
+    args = sys.argv[1:]
+    if args[:1] == ["--nice"] and hasattr(os, "nice"):
+        os.nice(int(args[1]))
+    warm_up_core()
+    warm_up_shapes()
 
 
 def finish_compiling(process: subprocess.Popen | None, timeout: float | None = None) -> bool:
@@ -99,15 +147,33 @@ def warm_up_labels() -> None:
 
 
 def warm_up_shapes() -> None:
-    """Compile (or load) napari's Shapes triangulation kernels: a rectangle, model only.
+    """Compile (or load) napari's Shapes kernels as the probe's layers use them, model only.
 
-    The probe's window layer otherwise loads them on the GUI thread
-    (seconds on a busy machine).
+    The probe makes an empty Shapes layer with an edge width, then sets two
+    rectangles, their colours and a translate (`napari_symseg._qt.probe`);
+    each of those steps compiles its own numba signatures of napari's
+    triangulation (``remove_path_duplicates``, ``create_box_from_bounding``,
+    ``generate_2D_edge_meshes``: 4 s on a cold cache at load 3, measured).
+    Done here, the probe's layers load them; otherwise they compiled on the
+    GUI thread.
     """
-    from napari.layers import Shapes
+    from napari.layers import Points, Shapes
+
+    from .probe import probe_shapes
 
     Shapes([np.array([[0.0, 0.0], [4.0, 4.0]])], shape_type="rectangle",
            face_color="transparent")
+    for family in ("local_correlation_map", "rotational_symmetry_maximum_pooling"):
+        window = Shapes(face_color="transparent", edge_width=1.5)
+        data, kinds = probe_shapes(0, 0, Params(descriptor_name=family, patch_x=3, patch_y=3,
+                                                window_x=4, window_y=4, radius=4))
+        window.data = list(zip(data, kinds, strict=True))
+        window.edge_width = 1.5
+        window.edge_color = ["yellow", "cyan"][: len(kinds)]
+        window.face_color = "transparent"
+        window.translate = (1.0, 1.0)
+    Points([[1.0, 1.0]], size=10.0, face_color="yellow", border_color="black",
+           border_width=0.15)
 
 
 def warm_up_napari() -> None:
@@ -122,3 +188,7 @@ def warm_up() -> None:
 
     warm_up_napari()
     warm_up_core()
+
+
+if __name__ == "__main__":
+    main()
