@@ -5,10 +5,10 @@ import pytest
 from scipy import ndimage
 
 from napari_symseg import segment
+from napari_symseg.core.lattice_estimate import _cell_extent
 from napari_symseg.core.params import Params
 from napari_symseg.core.samples import lattice, two_phase, two_phase_truth
 from napari_symseg.core.suggest import (
-    _cell_extent,
     dominant_period,
     estimate_lattice,
     suggest_params,

@@ -17,44 +17,37 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from magicgui.widgets import CheckBox, ComboBox, Label, ProgressBar, PushButton
-from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QWidget
 
 from ..controller import LABEL_OFFSET, METADATA_KEY
 from ..controller.activity import activity_of
-from ..controller.fields import is_advanced, visible_fields
-from ..controller.hints import HINT_HELP
+from ..controller.fields import visible_fields
 from ..controller.layer_io import prefer_own_labels_reader
 from ..controller.session import PREVIEW_STRIDE
 from ..controller.text import SIZE_KINDS, aspect_note, field_label, fields_note
 from ..controller.visibility import ResultVisibility
 from ..core.params import Params
 from ..errors import SymsegError
-from .actions import EXPORT_HELP, RESULT_HELP, FileActions
+from .actions import EXPORT_HELP, RESULT_HELP
 from .buttons import follow_activity
-from .docks import dock_of
-from .fields import build_fields, set_value, value_of
-from .hints import HintPanel
-from .layout import keep_if_room, scrolling_column, wrapping
+from .fields import set_value, value_of
 from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
-from .preview import LivePreview
 from .results_view import ResultsView
 from .runner import JobRunner, warm_up_once
 from .suggest import start_suggestion
+from .widget_build import ALL_FRAMES, CURRENT_FRAME, WidgetBuilding
+from .widget_run import WidgetRunning
 
 if TYPE_CHECKING:
     import napari.viewer
 
-#: The "segment" choices of a (T, Y, X) layer.
-CURRENT_FRAME, ALL_FRAMES = "current frame", "all frames"
 
 __all__ = ["ALL_FRAMES", "CURRENT_FRAME", "EXPORT_HELP", "LABEL_OFFSET", "METADATA_KEY",
            "PLOTS_DOCK_NAME", "PREVIEW_STRIDE", "RESULT_HELP", "SymsegWidget"]
 
 
-class SymsegWidget(QWidget):
+class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
     """Segment an image layer into crystal patterns with symmetry descriptors.
 
     Parameters
@@ -125,114 +118,6 @@ class SymsegWidget(QWidget):
                      or self.measure.worker is not None)  # the thaw's collection: not then
         self.plots.prepare_when_idle(self.alive)
         prefer_own_labels_reader()  # exported *_labels.tif reopen without a reader dialog
-
-    # ------------------------------------------------------------------ building
-    def _build(self) -> None:
-        self.image = ComboBox(name="image", label="image", choices=self._image_choices)
-        self.segment = ComboBox(
-            name="segment", label="segment", choices=[CURRENT_FRAME, ALL_FRAMES],
-            value=CURRENT_FRAME,
-            tooltip="series (T, Y, X): the frame shown now, or every frame with one model "
-            "fitted on the reference frame(s)")
-        self.fields = build_fields()
-        self.suggest_button = PushButton(
-            text="Suggest sizes from the image", name="suggest",
-            tooltip="fill patch, window, radius and stride from the lattice of the image "
-            "(the current frame of a series); edit them afterwards as you like")
-        self.run_button = PushButton(text="Run", name="run", tooltip=RESULT_HELP)
-        self.export_button = PushButton(text="Export…", name="export", tooltip=EXPORT_HELP)
-        self.edit_button = PushButton(text="Edit…", name="edit",
-                                      tooltip="merge, split or name the patterns of the "
-                                      "result (Scribbles dock); Export writes the edited one")
-        self.plots_button = PushButton(text="Plots", name="plots",
-                                       tooltip="show the plots dock (area fraction, "
-                                       "separability, probe) again after closing it")
-        self.measure_button = PushButton(  # wired by the Measure section (_qt/measure.py)
-            text="Measure", name="measure",
-            tooltip="measure the chosen image's patterns layer: regions (area, lattice, "
-            "orientation, plane group), boundaries, local orientation and spacing maps and, "
-            "for a series, tracks; the region table opens in its own dock")
-        self.probe = CheckBox(
-            value=False, name="probe", label="probe",
-            tooltip="drag the point: patch, shift window and its local correlation map")
-        self.live = CheckBox(
-            value=False, name="live_preview", label="live preview",
-            tooltip=f"re-run (stride >= {PREVIEW_STRIDE}) whenever a parameter changes; "
-            "the result is the '<image> preview' layer, never exported")
-        self.keep_labels = CheckBox(
-            value=False, name="keep_labels", label="keep labels next to the video",
-            tooltip="all frames of a video opened lazily: write its labels to "
-            "<video>_labels.zarr beside the video file (whole at the end of the run; an "
-            "existing store is never replaced: <video>_2_labels.zarr...), so that opening "
-            "that store later shows them at once; off: a temporary store")
-        self.progress = ProgressBar(value=0, min=0, max=100, name="progress")
-        self.status = Label(value="", name="status", tooltip=RESULT_HELP)
-        wrapping(self.status)  # long messages must not widen the dock
-        self.hint_panel = HintPanel(self.viewer, self.fields["n_patterns"], name="hint",
-                                    tooltip=HINT_HELP)
-        self._files = FileActions(self)
-        essentials = [n for n in self.fields if not is_advanced(n) and n != "reference_frames"]
-        self.scroll, self.advanced, self._containers = scrolling_column(
-            self,
-            [self.image, self.segment, self.fields["reference_frames"],
-             *(self.fields[n] for n in essentials), self.suggest_button],
-            [self.run_button, self.export_button, self.edit_button, self.plots_button,
-             self.measure_button],
-            [self.progress, self.status, self.hint_panel],
-            [*(w for n, w in self.fields.items() if is_advanced(n)), self._files.row,
-             self.live, self.probe, self.keep_labels])
-        self.progress.visible = False
-        # the hint's answer (up to 4 lines and a button) and its chart, whole, when the
-        # window has room for them (else they scroll, as the rest)
-        keep_if_room(self.scroll, self.hint_panel.row.native)
-        self.hint_panel.on_chart = lambda chart: keep_if_room(self.scroll, chart)
-
-    def _make_probe(self):
-        from .probe import Probe
-
-        return Probe(self.viewer, lambda: self.controller.source, self.params,
-                     lambda *a: self.plots.show_probe(*a))
-
-    def _wire(self) -> None:
-        fields = self.fields
-        for widget in (fields["descriptor_name"], self.image, self.segment):
-            widget.changed.connect(self._update_visible_fields)
-        self.image.changed.connect(self._on_image_changed)
-        self.segment.changed.connect(self._on_segment_changed)
-        for name in SIZE_KINDS:
-            fields[name].changed.connect(self._update_labels)
-        fields["descriptor_name"].changed.connect(self._update_labels)
-        fields["descriptor_name"].changed.connect(self._on_descriptor_changed)
-        self._preview = LivePreview(self)
-        for widget in (self.image, *fields.values()):
-            widget.changed.connect(self._preview.schedule)
-            widget.changed.connect(self._refresh_probe)
-        self.probe.changed.connect(self._on_probe_changed)
-        self.keep_labels.changed.connect(
-            lambda value: setattr(self.controller, "keep_labels", bool(value)))
-        self.run_button.changed.connect(self._on_run_clicked)
-        self.suggest_button.changed.connect(lambda *_: self.suggest())
-        self.export_button.changed.connect(lambda *_: self._files.ask_export())
-        self.plots_button.changed.connect(lambda *_: self.show_plots())
-        self.edit_button.changed.connect(lambda *_: self.edit_patterns())
-        events = self.viewer.layers.events
-        for event in (events.inserted, events.removed, events.reordered):
-            event.connect(self._reset_image_choices)
-        for layer in self.viewer.layers:
-            layer.events.name.connect(self._reset_image_choices)
-        events.inserted.connect(self._on_layer_inserted)
-        self.destroyed.connect(lambda *_: self._close())
-        # napari's close button deletes the dock but only takes this widget out of it (not
-        # destroyed: the layer events hold it): the dock's end is the close
-        QTimer.singleShot(0, self._watch_dock)
-
-    def _watch_dock(self) -> None:
-        try:
-            dock = dock_of(self)
-        except RuntimeError:  # deleted meanwhile
-            return
-        if dock is not None:
-            dock.destroyed.connect(lambda *_: self._close())
 
     # ------------------------------------------------------------------ state
     def alive(self) -> bool:
@@ -452,123 +337,6 @@ class SymsegWidget(QWidget):
     def export_worker(self):
         """The export being written (`start_export`), None when idle."""
         return self._files.worker
-
-    # ------------------------------------------------------------------ running
-    def busy(self, action: str) -> bool:
-        """True (and the status says so) while another activity goes on (a run, a
-        suggestion, an export, a measurement, an edit, a scribbled run: the viewer's
-        `Activity.refused`): `action` waits for it rather than failing on what it replaces."""
-        return self.activity.refused(action, self._tell)
-
-    def _tell(self, text: str) -> None:
-        self.status.value = text
-
-    def _on_run_clicked(self, *_: Any) -> None:
-        if self.worker is not None:
-            self.cancel()
-        else:
-            self.run()
-
-    def run(self, preview: bool = False):
-        """Start segmenting the chosen layer; return the worker (None on bad input).
-
-        A `preview` run uses a stride of at least `PREVIEW_STRIDE`, segments
-        the current frame only and shows ``"<image> preview"``.
-        """
-        if self.worker is not None:
-            self.status.value = "a run is going on: wait for it or cancel it"
-            return None
-        if self.suggest_worker is not None and not preview:
-            self.status.value = "sizes are being suggested: Run once they are filled in"
-            return None
-        if self.busy("preview" if preview else "run"):
-            return None
-        follow = self.fields["reference_frames"].value.strip() == ""
-        try:
-            job = self.controller.start_run(self.params(), preview, follow_slider=follow)
-        except SymsegError as err:
-            self.fail(str(err))
-            return None
-        self.activity.start("run")
-        if not preview:
-            self.descriptor_by_hand = False  # Suggest may choose the family again
-        runner = JobRunner(job, self._on_status, self._on_error, self._on_done, self.alive)
-        self._runner, self.worker = runner, runner.worker
-        self.run_button.text = "Cancel"
-        self.progress.value = 0
-        self.progress.native.setFormat("%p%")
-        self.progress.visible = True
-        self.status.value = "preview: starting" if preview else "starting"
-        self._view.show_now()  # "computing…": the last hint no longer applies
-        runner.start()
-        return runner.worker
-
-    def cancel(self) -> None:
-        """Stop the running segmentation at its next step; nothing of it is added."""
-        if self._runner is not None:
-            self.status.value = "cancelling"
-            self._runner.cancel()
-
-    def _on_status(self, status) -> None:
-        # QProgressBar.setValue repaints at once, and a repaint in napari's window (an
-        # OpenGL canvas) composes the whole window: one ordinary, coalesced paint instead
-        bar = self.progress.native
-        bar.setUpdatesEnabled(False)
-        try:
-            self.progress.value = round(100 * status.fraction)
-            bar.setFormat(status.bar)
-        finally:
-            bar.setUpdatesEnabled(True)  # schedules the paint
-        self.status.value = status.text
-
-    def _on_error(self, message: str) -> None:
-        from napari.utils.notifications import show_error
-
-        show_error(f"Symmetry segmentation failed: {message}")
-
-    def fail(self, message: str) -> None:
-        """Bad input before a run: one notification, the message in the status line."""
-        from napari.utils.notifications import show_error
-
-        show_error(f"Symmetry segmentation: {message}")
-        self.status.value = message
-
-    def _on_done(self, status: str) -> None:
-        """The run ended: idle (``worker`` None) once its results are shown."""
-        job = getattr(self._runner, "job", None)
-        preview = getattr(job, "preview", False)
-        source = getattr(job, "source", None)
-
-        def idle() -> None:
-            self._runner = self.worker = None
-            self.activity.stop("run")
-            self.run_button.text = "Run"
-            self.progress.visible = False
-            chosen, text = self.controller.source, status
-            if job is not None and job.complete and chosen is not None and source is not chosen:
-                # another image was chosen during the run: its results stay hidden
-                # until it is chosen again, and the status says whose run ended
-                self._visibility.follow(chosen)
-                text = f"{source.name}: {status} (shown when {source.name} is chosen)"
-            self.status.value = text
-            self._preview.run_ended()
-            if not preview:  # a preview leaves the selection alone
-                self._select_patterns()
-            self.measure.refresh()  # a measurement of the replaced run is outdated
-
-        self._view.request(then=idle)
-
-    def _select_patterns(self) -> None:
-        """Make the chosen image's patterns layer the active one (not the hidden
-        confidence layer, the last one added)."""
-        results = self.controller.results(self.controller.source)
-        record = self.controller.current()
-        layer = None if results is None else results.layer_of(record)
-        active = self.viewer.layers.selection.active
-        if layer is not None and layer in self.viewer.layers and (
-                active is None or not active.visible or self.controller.store.owner(active)
-                is results):
-            self.viewer.layers.selection.active = layer
 
     # ------------------------------------------------------------------ suggest
     def suggest(self):

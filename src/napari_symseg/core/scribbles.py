@@ -14,6 +14,10 @@ and the centres are plain cluster centres in the scribbles' numbering, so
 a saved `Model` labels other images and frames with the same numbers and
 its file format is unchanged. Why this and not a classifier or
 constrained k-means: docs/scribbles.md (benchmarks/bench_scribbles.py).
+
+The strokes as input (`check_scribbles`, `grid_classes`, `series_scribbles`,
+the scribbled points) live in `core.strokes`, the seeded k-means in
+`core.seeded_kmeans`; this module re-exports them and keeps the fit.
 """
 
 from __future__ import annotations
@@ -22,13 +26,17 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..errors import ScribbleError
-from .clustering import MAX_FIT_SAMPLES, N_INIT, assign
-from .grid import Grid
+from .clustering import MAX_FIT_SAMPLES
 from .pca import PCAModel
+from .seeded_kmeans import MAX_ITER, seeded_centres  # noqa: F401  (MAX_ITER: this module's API)
+from .strokes import (  # noqa: F401  (the strokes' checks: this module's API)
+    check_scribbles,
+    grid_classes,
+    scribbled_points,
+    series_scribbles,
+    split_fit_points,
+)
 
-#: Lloyd iterations of the seeded k-means at most.
-MAX_ITER = 100
 #: Iterations of the semi-supervised EM at most (`shared_gaussians`).
 EM_ITER = 100
 #: PCA components a scribbled run looks at (`separating_components` picks among them).
@@ -36,85 +44,6 @@ WIDE_COMPONENTS = 24
 #: A component beyond the run's own PCA components is kept when its scribbled
 #: classes' between-class variance is at least this times their within-class variance.
 MIN_FISHER = 0.5
-
-def check_scribbles(scribbles, image_shape: tuple[int, int], n_patterns: int) -> np.ndarray:
-    """Validate scribbles against an image and a number of patterns.
-
-    Class numbers may have gaps (e.g. only 1 and 3 painted): the numbers
-    nobody painted become free (unsupervised) patterns at those places, so
-    erasing one class's strokes in napari never makes a run fail and the
-    output keeps the numbers the user painted.
-
-    Parameters
-    ----------
-    scribbles : array_like, 2-D, integer
-        0 = unlabelled, i >= 1 = pattern i - 1.
-    image_shape : (int, int)
-        Shape of the image the scribbles were painted on.
-    n_patterns : int
-        Number of patterns of the run.
-
-    Returns
-    -------
-    ndarray of int64
-        The scribbles (a copy; the input is not modified).
-
-    Raises
-    ------
-    ScribbleError
-        Wrong number of axes or shape, non-integer or negative values, a
-        class larger than `n_patterns`, or no scribbled pixel at all.
-    """
-    s = np.asarray(scribbles)
-    if s.ndim != 2 or tuple(s.shape) != tuple(image_shape):
-        raise ScribbleError(f"scribbles must have the image's shape {tuple(image_shape)}; "
-                            f"got {tuple(s.shape)}")
-    if s.dtype.kind == "b" or s.dtype.kind not in "iuf":
-        raise ScribbleError(f"scribbles must be integers (0 = unlabelled); got {s.dtype}")
-    if s.dtype.kind == "f" and not (np.isfinite(s).all() and (s == np.round(s)).all()):
-        raise ScribbleError("scribbles must be whole numbers (0 = unlabelled, i = pattern i-1)")
-    s = s.astype(np.int64)
-    if (s < 0).any():
-        raise ScribbleError(f"scribbles must not be negative; found {int(s.min())}")
-    top = int(s.max())
-    if top == 0:
-        raise ScribbleError("scribbles cover no pixel (all 0): paint at least one class")
-    if top > n_patterns:
-        raise ScribbleError(f"scribbles use class {top} but n_patterns is {n_patterns}: "
-                            f"raise n_patterns to at least {top}")
-    return s
-
-
-def grid_classes(scribbles: np.ndarray, grid: Grid) -> np.ndarray:
-    """The scribbled class of every descriptor grid point (0 = none).
-
-    A grid point takes the majority class among the scribbled pixels of its
-    cell (the pixels whose nearest grid point it is, as in the labels'
-    upsampling; ties go to the smaller class). A majority of the cell, not
-    the one pixel at its centre: a thin brush stroke between two grid points
-    would otherwise be lost at stride 4 and more, and every pixel of the
-    cell lies inside the point's patch anyway.
-
-    Parameters
-    ----------
-    scribbles : ndarray, 2-D int
-        Checked scribbles (`check_scribbles`) of the grid's image shape.
-    grid : Grid
-        The descriptor grid.
-
-    Returns
-    -------
-    ndarray of int32, (n_rows, n_cols)
-    """
-    ri, ci = grid.nearest_index()
-    rr, cc = np.nonzero(scribbles)
-    cls = scribbles[rr, cc]
-    point = ri[rr] * grid.shape[1] + ci[cc]
-    n_cls = int(cls.max()) + 1 if len(cls) else 1
-    votes = np.bincount(point * n_cls + cls, minlength=grid.size * n_cls)
-    votes = votes.reshape(grid.size, n_cls)
-    out = np.where(votes.any(1), votes.argmax(1), 0)
-    return out.reshape(grid.shape).astype(np.int32)
 
 
 def whitening(seeds: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -193,71 +122,6 @@ def separating_components(seeds: np.ndarray, classes: np.ndarray, n_base: int) -
         between = means.var(0)
         keep |= between >= MIN_FISHER * np.maximum(within, 1e-300)
     return np.flatnonzero(keep)
-
-
-def seeded_centres(
-    features: np.ndarray, seeds: np.ndarray, classes: np.ndarray, n_patterns: int,
-    random_state=None, max_iter: int = MAX_ITER, move_seeded: bool = False,
-) -> np.ndarray:
-    """Cluster centres of seeded k-means, in the scribbles' numbering.
-
-    The centre of a scribbled class is the mean of its scribbled points;
-    the free patterns (numbers nobody scribbled) start k-means++ from the
-    unscribbled points and move by Lloyd iterations, the scribbled centres
-    staying put (unless `move_seeded`: then the scribbled points are fixed
-    to their class but every centre moves -- measured worse, see
-    docs/scribbles.md).
-
-    Parameters
-    ----------
-    features : ndarray, (n, d)
-        The unscribbled feature vectors (subsampled to `MAX_FIT_SAMPLES`).
-    seeds : ndarray, (m, d)
-        Feature vectors of the scribbled grid points.
-    classes : ndarray of int, (m,)
-        Their classes, 1 .. n_patterns (pattern = class - 1).
-    n_patterns : int
-        Number of centres.
-    random_state : int or None
-        Seed of the subsample and of the free centres' k-means++ start.
-    max_iter : int
-        Lloyd iterations at most.
-    move_seeded : bool
-        Move the scribbled classes' centres too (constrained k-means).
-
-    Returns
-    -------
-    ndarray, (n_patterns, d)
-        Centre ``i`` belongs to pattern ``i`` (scribbled class ``i + 1``);
-        free patterns fill the numbers nobody scribbled, smallest first.
-    """
-    rng = np.random.default_rng(random_state)
-    x = np.asarray(features, dtype=np.float64)
-    if len(x) > MAX_FIT_SAMPLES:
-        x = x[np.sort(rng.choice(len(x), MAX_FIT_SAMPLES, replace=False))]
-    s = np.asarray(seeds, dtype=np.float64)
-    y = np.asarray(classes, dtype=np.int64) - 1
-    fixed = np.unique(y)
-    free = np.setdiff1d(np.arange(n_patterns), fixed)
-    start = np.zeros((n_patterns, s.shape[1]))
-    for c in fixed:
-        start[c] = s[y == c].mean(0)
-    if not move_seeded and (len(free) == 0 or len(x) == 0):
-        start[free] = start[fixed[0]]
-        return start
-    moving = np.arange(n_patterns) if move_seeded else free
-    best = None
-    for _ in range(N_INIT if len(free) else 1):
-        centres = start.copy()
-        _plus_plus(x, centres, fixed, free, rng)
-        centres, inertia, sizes = _lloyd(x, s, y, centres, moving, max_iter)
-        if best is None or inertia < best[1]:
-            best = (centres, inertia, sizes)
-    centres, _, sizes = best
-    order = free[np.argsort(sizes[free], kind="stable")]  # free patterns: smallest first
-    out = centres.copy()
-    out[free] = centres[order]
-    return out
 
 
 def shared_gaussians(
@@ -351,96 +215,6 @@ def covariance_whitening(cov: np.ndarray) -> np.ndarray:
     if not np.isfinite(values).all() or values.max() <= 0:
         return np.eye(len(cov))
     return vectors / np.sqrt(np.maximum(values, values.max() * 1e-9))
-
-
-def _plus_plus(x, centres, fixed, free, rng) -> None:
-    """k-means++ starts of the `free` centres, given the `fixed` ones (in place)."""
-    chosen = list(fixed)
-    for c in free:
-        if len(x) == 0:
-            centres[c] = centres[chosen[0]]
-            continue
-        d2 = ((x[:, None, :] - centres[chosen][None]) ** 2).sum(-1).min(1)
-        p = d2 / d2.sum() if d2.sum() > 0 else None
-        centres[c] = x[rng.choice(len(x), p=p)]
-        chosen.append(c)
-
-
-def _lloyd(x, s, y, centres, moving, max_iter):
-    """Lloyd iterations moving only the `moving` centres, the seeds fixed to their
-    classes; returns (centres, inertia, sizes)."""
-    k = len(centres)
-    pts = np.concatenate([x, s])
-    labels = None
-    for _ in range(max_iter):
-        new = assign(x, centres)[0]
-        if labels is not None and np.array_equal(new, labels):
-            break
-        labels = new
-        all_labels = np.concatenate([labels, y])
-        counts = np.bincount(all_labels, minlength=k)
-        sums = np.zeros_like(centres)
-        np.add.at(sums, all_labels, pts)
-        move = np.zeros(k, bool)
-        move[moving] = True
-        move &= counts > 0
-        centres[move] = sums[move] / counts[move, None]
-    labels = assign(x, centres)[0]
-    inertia = float(((x - centres[labels]) ** 2).sum())
-    return centres, inertia, np.bincount(labels, minlength=k)
-
-
-def split_fit_points(features: np.ndarray, classes: np.ndarray, fit_mask: np.ndarray):
-    """Scribbled points (anywhere on the grid) and unscribbled fit points.
-
-    Parameters
-    ----------
-    features : ndarray, (n_rows, n_cols, d)
-        PCA features on the grid.
-    classes : ndarray of int, (n_rows, n_cols)
-        `grid_classes`.
-    fit_mask : ndarray of bool, (n_rows, n_cols)
-        Points the model is fitted on (unclipped descriptors).
-
-    Returns
-    -------
-    unscribbled : ndarray, (n, d)
-    seeds : ndarray, (m, d)
-    seed_classes : ndarray of int, (m,)
-    """
-    scribbled = classes > 0
-    return features[fit_mask & ~scribbled], features[scribbled], classes[scribbled]
-
-
-def scribbled_points(chunks, features, scribbles):
-    """The scribbled points of one or more images and their unscribbled fit points.
-
-    Parameters
-    ----------
-    chunks : list of DescriptorChunks
-        Per image, its descriptor chunks (their grid and fit area).
-    features : list of ndarray, (n_rows, n_cols, d)
-        Per image, its PCA features.
-    scribbles : list of (ndarray or None)
-        Per image, checked scribbles of its shape (or None).
-
-    Returns
-    -------
-    unscribbled : ndarray, (n, d)
-        Unscribbled fit points of every image.
-    seeds : ndarray, (m, d)
-    seed_classes : ndarray of int, (m,)
-    """
-    rest, seeds, classes = [], [], []
-    for c, f, s in zip(chunks, features, scribbles, strict=True):
-        cls = np.zeros(c.grid.shape, np.int32) if s is None else grid_classes(s, c.grid)
-        mask = np.zeros(c.grid.shape, bool)
-        c.fit_part(mask)[...] = True
-        x, seed, y = split_fit_points(f, cls, mask)
-        rest.append(x)
-        seeds.append(seed)
-        classes.append(y)
-    return np.concatenate(rest), np.concatenate(seeds), np.concatenate(classes)
 
 
 def scribbled_fit(chunks, features, scribbles, params, n_base: int | None = None
@@ -555,65 +329,3 @@ def whitened(pca: PCAModel, whiten: np.ndarray, kept=None) -> PCAModel:
     return replace(pca, components=whiten.T @ pca.components,
                    explained_variance=pca.explained_variance[kept],
                    explained_variance_ratio=pca.explained_variance_ratio[kept])
-
-
-def series_scribbles(scribbles, series_shape, n_patterns: int, frame: int | None = None
-                     ) -> dict[int, np.ndarray]:
-    """Scribbles of a (T, Y, X) series as ``{frame: checked 2-D scribbles}``.
-
-    One form on the command line and in `segment_series`: a 2-D array of
-    the frames' shape plus the `frame` it was painted on. The widget, whose
-    scribbles layer has the series' shape, passes a mapping of the painted
-    frames. Every scribbled frame becomes a reference frame of the fit.
-
-    Parameters
-    ----------
-    scribbles : array_like, 2-D int, or dict of int to array_like
-        Strokes of one frame (with `frame`), or per frame.
-    series_shape : tuple of int
-        (T, Y, X).
-    n_patterns : int
-        Number of patterns of the run.
-    frame : int, optional
-        The frame a 2-D `scribbles` was painted on (required for 2-D).
-
-    Returns
-    -------
-    dict of int to ndarray
-        Frames with at least one scribbled pixel.
-
-    Raises
-    ------
-    ScribbleError
-        A 2-D array without `frame`, a frame outside the series, a frame
-        with a mapping, a 3-D array, or another shape (`check_scribbles`).
-    """
-    n_frames, shape = int(series_shape[0]), tuple(series_shape[-2:])
-    if isinstance(scribbles, dict):
-        if frame is not None:
-            raise ScribbleError("give the scribbles' frame either as the mapping's keys or "
-                                "as the frame, not both")
-        given = {int(t): s for t, s in scribbles.items()}
-    else:
-        s = np.asarray(scribbles)
-        if s.ndim != 2:
-            raise ScribbleError(f"scribbles of a series are one frame's strokes (2-D, "
-                                f"{shape}) plus the frame they were painted on; got "
-                                f"{s.ndim}-D {tuple(s.shape)}")
-        if frame is None:
-            raise ScribbleError("scribbles of a series need the frame they were painted on "
-                                "(scribbles_frame / --scribbles-frame N)")
-        given = {int(frame): s}
-    bad = [t for t in given if not 0 <= t < n_frames]
-    if bad:
-        raise ScribbleError(f"scribbles frame {bad[0]} does not exist: the series has "
-                            f"{n_frames} frames (0..{n_frames - 1})")
-    out = {}
-    for t, s in sorted(given.items()):
-        arr = np.asarray(s)
-        if arr.ndim == 2 and arr.shape == shape and not arr.any():
-            continue  # an unpainted frame of the widget's layer
-        out[t] = check_scribbles(arr, shape, n_patterns)
-    if not out:
-        raise ScribbleError("scribbles cover no pixel (all 0): paint at least one class")
-    return out
