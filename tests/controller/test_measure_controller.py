@@ -52,6 +52,11 @@ def test_image_layers_table_and_links():
     assert ctl.highlight(row) == region
     assert measured.layers["regions"].show_selected_label
     assert measured.layers["regions"].selected_label == region
+    # its images are outputs, never offered as images to segment (tester newuser9 saw
+    # "g orientation" and "g spacing" in both docks' choosers)
+    from napari_symseg.controller.sources import source_layers
+
+    assert source_layers(viewer.layers) == [source]
     # measuring again replaces the layers, never duplicates them
     ctl.measure(source, patterns)
     assert sum(layer.name == "g regions" for layer in viewer.layers) == 1

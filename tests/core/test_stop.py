@@ -75,7 +75,11 @@ def test_unset_flag_changes_no_bit_and_a_flag_set_midway_stops_within_a_job(
     plain = compute()
     full = time.perf_counter() - start
     with stopping(Stop()):
+        start = time.perf_counter()
         np.testing.assert_array_equal(compute(), plain)  # bit for bit (NaN too)
+        # the shorter of the two runs (a first run may pay for allocation: its length
+        # let the stopped run end before the stop on a loaded machine)
+        full = min(full, time.perf_counter() - start)
 
     outcome = []
 
@@ -89,14 +93,14 @@ def test_unset_flag_changes_no_bit_and_a_flag_set_midway_stops_within_a_job(
     stop = Stop()
     thread = threading.Thread(target=work, args=(stop,))
     thread.start()
-    time.sleep(0.2 * full)
+    time.sleep(0.1 * full)
     start = time.perf_counter()
     stop.set()
     thread.join()
     latency = time.perf_counter() - start
     assert outcome == ["stopped"], "the kernel ended before the stop: make the image larger"
-    # without the kernels' check it would go on for the other ~80 % of `full`
-    assert latency < 0.3 * full, (latency, full)
+    # without the kernels' check it would go on for the other ~90 % of `full`
+    assert latency < 0.5 * full, (latency, full)
 
 
 def test_stop_flag_is_the_process_flag_outside_a_stoppable_step():
@@ -184,10 +188,53 @@ def test_a_stride_1_run_cancelled_from_another_thread_stops_inside_its_descripto
     (t0, _), (t1, p1) = times[:2]
     assert p1.stage == "descriptors" and p1.done == 1 and p1.total >= 2, p1
     chunk = t1 - t0
-    time.sleep(0.2 * chunk)  # a fifth into the second chunk (as long as the first)
+    time.sleep(0.1 * chunk)  # a tenth into the second chunk (as long as the first)
     start = time.perf_counter()
     stop.set()
     thread.join()
     assert len(times) == 2  # nothing after the stop
-    # the old code finished the chunk: about 0.8 of `chunk` more
-    assert ended[0] - start < 0.4 * chunk, (ended[0] - start, chunk)
+    # the old code finished the chunk: about 0.9 of `chunk` more (a margin for a loaded
+    # machine, where one chunk can take longer than the other)
+    assert ended[0] - start < 0.6 * chunk, (ended[0] - start, chunk)
+
+
+def test_the_edge_preserving_smoothing_stops_between_its_steps():
+    """Its steps are seconds of numpy on thousands of features at stride 1 (tester
+    newuser9: a cancelled translations run with Suggest's sizes on a 2048² image went on
+    for 21 s inside it); a stopped run's smoothing raises, an unstopped one is unchanged."""
+    from napari_symseg.core.kuwahara import kuwahara
+
+    block = np.random.default_rng(0).normal(size=(12, 10, 3))
+    expected = kuwahara(block, 2)
+    stop = Stop()
+    stop.set()
+    with stopping(stop), pytest.raises(Stopped):
+        kuwahara(block, 2)
+    with stopping(Stop()):
+        np.testing.assert_array_equal(kuwahara(block, 2), expected)
+
+
+def test_the_gaussian_smoothing_in_groups_of_features_gives_the_whole_block_s_values():
+    """Smoothed a few features at a time (a stop between groups): the same values as the
+    whole block at once, bit for bit."""
+    import scipy.ndimage
+
+    from napari_symseg.core.chunks import (
+        SMOOTHING_FEATURES,
+        SMOOTHING_TRUNCATE,
+        DescriptorChunks,
+        Tally,
+    )
+    from napari_symseg.core.validation import as_image
+
+    image = two_phase((96, 120))
+    params = Params(patch_x=4, patch_y=4, window_x=6, window_y=6, stride=2, smoothing=6.0)
+    operations = get_family(params.descriptor_name).operations(params)
+    assert len(operations) > SMOOTHING_FEATURES  # more than one group
+    chunks = DescriptorChunks(as_image(image), params, operations, 2, False, Tally())
+    grid = chunks.grid
+    whole = chunks._features(grid.rows)
+    scipy.ndimage.gaussian_filter(whole, (3.0, 3.0, 0), mode="nearest",
+                                  truncate=SMOOTHING_TRUNCATE, output=whole)
+    out = np.empty_like(whole)
+    np.testing.assert_array_equal(chunks._compute(slice(0, grid.shape[0]), out), whole)

@@ -23,12 +23,12 @@ from typing import Any
 import napari
 import numpy as np
 from magicgui.widgets import ComboBox, Container, Label, LineEdit, PushButton, SpinBox
-from napari.layers import Image
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from ..controller.activity import activity_of
 from ..controller.scribbles import ScribbleSession
+from ..controller.sources import source_layers
 from ..controller.text import count
 from ..errors import Cancelled, SymsegError
 from .buttons import follow_activity
@@ -169,9 +169,9 @@ class ScribblesWidget(Container):
     def _images(self, *_: Any) -> list:  # images and (T, Y, X) series
         return self._targets()
 
-    def _targets(self, *_: Any) -> list:
-        return [(layer.name, layer) for layer in self.viewer.layers
-                if isinstance(layer, Image) and layer.ndim in (2, 3) and not layer.rgb]
+    def _targets(self, *_: Any) -> list:  # images, not the plugin's own outputs
+        return [(layer.name, layer) for layer in source_layers(self.viewer.layers)
+                if layer.ndim in (2, 3) and not layer.rgb]
 
     # ------------------------------------------------------------------ actions
     def _guard(self, action, *args):

@@ -25,7 +25,7 @@ from .grid import Grid, inside
 from .kuwahara import kuwahara, window_half
 from .params import Params
 from .pca import PCAModel
-from .progress import Progress
+from .progress import Progress, raise_if_stopped, stop_flag
 
 #: aim for descriptor chunks of about this many grid points (progress/cancel
 #: granularity; larger chunks waste less work on chunk borders)
@@ -37,6 +37,8 @@ MAX_CHUNKS = 32
 DESCRIPTOR_BUDGET = 256 * 2**20
 #: The descriptor smoothing's Gaussian is cut at this many sigmas.
 SMOOTHING_TRUNCATE = 3.0
+#: Features smoothed together (a cancelled run stops between such groups).
+SMOOTHING_FEATURES = 32
 
 
 def smoothing_reach(sigma: float) -> int:
@@ -199,10 +201,16 @@ class DescriptorChunks:
         if edges:
             block = kuwahara(block, window_half(sigma))
         else:
-            scipy.ndimage.gaussian_filter(
-                block, (sigma, sigma, 0), mode="nearest", truncate=SMOOTHING_TRUNCATE,
-                output=block
-            )
+            # a few features at a time (each is filtered alone: the same values), so that a
+            # cancelled run stops between them (seconds on thousands of features)
+            stop = stop_flag()
+            for f0 in range(0, block.shape[-1], SMOOTHING_FEATURES):
+                part = block[..., f0 : f0 + SMOOTHING_FEATURES]
+                scipy.ndimage.gaussian_filter(
+                    part, (sigma, sigma, 0), mode="nearest", truncate=SMOOTHING_TRUNCATE,
+                    output=part
+                )
+                raise_if_stopped(stop)
         out[...] = block[sl.start - lo : sl.stop - lo]
         return out
 

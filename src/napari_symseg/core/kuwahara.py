@@ -22,11 +22,16 @@ the Gaussian (noisier inside a region), and next to the edge between a noisy
 region and a quiet one the quiet one's window wins, so that edge moves into
 the noisy region by up to a window (low-dose vacuum next to film: 7 px at a
 smoothing of 8 px in tests/core/test_contrast.py).
+
+On a large block (thousands of features at stride 1) each step is seconds of
+numpy: a cancelled run (`progress.stoppable`) stops between steps.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from .progress import raise_if_stopped, stop_flag
 
 #: Window side in units of the Gaussian smoothing's sigma (the descriptor's reach:
 #: 1.5 lattice periods, like the patch half size `suggest.PATCH_CELLS`)
@@ -62,7 +67,9 @@ def _quadrant_sums(values: np.ndarray, half: int) -> list[np.ndarray]:
     pad = [(half, half), (half, half)] + [(0, 0)] * (values.ndim - 2)
     padded = np.pad(values, pad, mode="edge")
     out = []
+    stop = stop_flag()
     for rows in _windows(_running(padded, 0, values.dtype), half, n_rows):
+        raise_if_stopped(stop)  # a cancelled run (`progress.stoppable`): seconds per step
         run = _running(rows, 1, values.dtype)
         out.extend(w.swapaxes(0, 1) for w in _windows(run.swapaxes(0, 1), half, n_cols))
     return out
@@ -95,8 +102,10 @@ def kuwahara(block: np.ndarray, half: int) -> np.ndarray:
     count = float((half + 1) ** 2)
     squares = np.einsum("ijk,ijk->ij", values, values, dtype=np.float64)
     best_mean = best_spread = None
+    stop = stop_flag()
     for total, total_sq in zip(_quadrant_sums(values, half), _quadrant_sums(squares, half),
                                strict=True):
+        raise_if_stopped(stop)
         mean = total / count
         spread = total_sq / count - np.einsum("ijk,ijk->ij", mean, mean, dtype=np.float64)
         if best_mean is None:
