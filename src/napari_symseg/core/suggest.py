@@ -11,7 +11,15 @@ The rule (also in docs/parameters.md):
    the image has no clear lattice (an error asks for sizes by hand). Among
    the strong peaks the two shortest non-collinear frequency vectors
    g1, g2 are the reciprocal basis (each halved while a weaker peak, down
-   to 1/1000 of the strongest, sits at its half: first orders), ignoring
+   to 1/1000 of the strongest, sits at its half: first orders; for the
+   sizes of reflections, `FUNDAMENTAL_SIZES`, only a half-order peak within
+   1/100 of the power of the peak it halves counts, ``SUPERLATTICE_RATIO``:
+   a weaker one is a superlattice over part of the image, e.g. small
+   ordered L1_2 cuboids in a disordered fcc matrix at 1/140-1/740, and
+   descriptors sized by its doubled cell spread the cuboids into the
+   matrix by a cell more, into the border margin too; a weak basis atom in
+   every cell sits at ~1/16; the contrast rule, step 5, keeps the full
+   period's sizes), ignoring
    periods over 3 times that of the strongest peak (particles, bands and
    thickness changes are not the lattice); the real-space basis a1, a2
    (a_i . g_j = delta_ij) is reduced to the two shortest lattice vectors.
@@ -78,6 +86,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from .coverage import suggest_contrast
 from .lattice_estimate import (  # noqa: F401  (this module's API, as before)
     MAX_SIDE,
@@ -101,6 +111,11 @@ POOL_AXES = 36
 #: the families sized so (not rotations: on fresh nanoparticle seeds their small window
 #: mistook carbon for vacuum, 0.98 -> 0.67-0.71 on 2 of 8; docs/robustness.md)
 FINE_POOLING = ("reflection_symmetry_maximum_pooling",)
+#: the families sized by the fundamental lattice where a weak superlattice doubles the
+#: image's period (rule step 1, ``SUPERLATTICE_RATIO``): reflections only. Translations
+#: sized so gained on the old L1_2 cuboids but lost a physical weak-superlattice
+#: image (0.999 -> 0.550; docs/robustness.md, issue 13, tenth session)
+FUNDAMENTAL_SIZES = ("reflection_symmetry_maximum_pooling",)
 #: rule step 6: the family ``--auto`` replaces, and by which
 TRANSLATIONS, ROTATIONS = "local_correlation_map", "rotational_symmetry_maximum_pooling"
 
@@ -154,10 +169,17 @@ def suggest_with_reasons(image, params: Params | None = None,
     """
     params = Params() if params is None else params
     img = as_image(image)
-    lattice = estimate_lattice(img)
-    sized = params_for_lattice(lattice, img.shape, params)
-    contrast, why = suggest_contrast(img, sized, float(lattice.lengths.min()))
-    reasons = (str(lattice), why)
+    full = estimate_lattice(img)
+    sized = params_for_lattice(full, img.shape, params)
+    contrast, why = suggest_contrast(img, sized, float(full.lengths.min()))
+    reasons = (str(full), why)
+    if params.descriptor_name in FUNDAMENTAL_SIZES:
+        lattice = estimate_lattice(img, superlattice=False)
+        if full.lengths.shape != lattice.lengths.shape or not np.allclose(
+                np.sort(full.lengths), np.sort(lattice.lengths), rtol=0.02):
+            # the contrast rule keeps the full period's sizes
+            sized = params_for_lattice(lattice, img.shape, params)
+            reasons = (f"{lattice} (sizes); a weak superlattice: {full}",) + reasons[1:]
     family = family_for(params.descriptor_name, contrast, pick_family)
     if family != params.descriptor_name:
         sized = sized.replace(descriptor_name=family)
