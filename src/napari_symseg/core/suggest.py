@@ -179,7 +179,7 @@ def suggest_with_reasons(image, params: Params | None = None,
                 np.sort(full.lengths), np.sort(lattice.lengths), rtol=0.02):
             # the contrast rule keeps the full period's sizes
             sized = params_for_lattice(lattice, img.shape, params)
-            reasons = (f"{lattice} (sizes); a weak superlattice: {full}",) + reasons[1:]
+            reasons = (f"{lattice} (sizes); a weak superlattice: {full}", *reasons[1:])
     family = family_for(params.descriptor_name, contrast, pick_family)
     if family != params.descriptor_name:
         sized = sized.replace(descriptor_name=family)
