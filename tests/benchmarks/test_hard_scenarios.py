@@ -150,8 +150,9 @@ def test_cuboid_band_uses_the_generators_column_spacing_not_a_superlattice_estim
 
 
 def test_scribble_benchmarks_take_the_cuboid_band_from_the_generator_too():
-    from benchmarks import bench_scribbles as bs
     from benchmarks.bench_hard import band_width
+
+    from benchmarks import bench_scribbles as bs
 
     case = next(c for c in bs.cases() if c.name.startswith("L1_2 cuboids in fcc"))
     image, _ = case.make(6202, 384)
