@@ -21,7 +21,7 @@ import sys
 import numpy as np
 
 from ..core.params import Params
-from ..io.figure import label_colour_dict
+from ..io.colours import label_colour_dict
 from . import LABEL_OFFSET
 from .label_colormap import pattern_colormap
 
