@@ -201,8 +201,7 @@ class MeasureController(MeasureTable):
         place = {"scale": cal.scale, "translate": cal.origin, "units": cal.units,
                  "axis_labels": cal.axis_labels}
         # a role: never offered as an image to segment (`sources.source_layers`)
-        meta = {METADATA_KEY: {"source": image_layer.name, "measure": True,
-                               "role": "measurement"}}
+        meta = {METADATA_KEY: {"source": image_layer.name, "role": "measurement"}}
         if image.ndim == 2:
             with collections_paused():
                 m = measure_frame(image, labels, None, n_patterns)
