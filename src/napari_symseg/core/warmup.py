@@ -47,6 +47,7 @@ TINY = {"patch_x": 3, "patch_y": 3, "window_x": 4, "window_y": 4, "max_num_point
 WARM_KERNELS = (
     "descriptors.translation:_box_moments", "descriptors.translation:_box",
     "descriptors.translation:_integral_images", "descriptors.translation:_clipped_kernel",
+    "descriptors.pearson:_standardise",
     "descriptors.translation:_box_correlations", "descriptors.translation_fft:_lagged_box_sums",
     "descriptors.point_symmetry_dense:_dense_kernel",
     "descriptors.point_symmetry_scores:_scores_kernel", "descriptors.polarity:_odd_scores",
