@@ -44,8 +44,12 @@ MIN_OVERLAP = 0.25
 #: around its centre (the autocorrelation of a few hundred cells is exact enough)
 MAX_EXTENT = 512
 #: lattice vectors whose lengths differ by less than this (relative) count as equally long
-#: (a square or hexagonal metric, `metric_period`)
+#: (the two short vectors of a rhombic cell, `Lattice.equivalent_orientations`)
 EQUAL_LENGTH = 0.02
+#: a cell this close to a square or hexagonal one (`metric_distortion`: the anisotropy of
+#: the linear map between them) is that cell distorted: STEM scan drift shears and stretches
+#: whole images by several % (the MoS2 image: 3-9 % in its regions, gamma 116-119 degrees)
+MAX_DISTORTION = 0.10
 
 
 @dataclass(frozen=True)
@@ -89,8 +93,15 @@ class Lattice:
 
     @property
     def equivalent_orientations(self) -> tuple[float, ...]:
-        """Angles in [0, 180) of every lattice vector as short as a (within `EQUAL_LENGTH`):
-        a, and b or a +- b when they are as short (a square, hexagonal or rhombic cell)."""
+        """Angles in [0, 180) of the lattice vectors the metric's symmetry makes equivalent
+        to a: a, b and a + b for a hexagonal, a and b for a square metric (`symmetry_period`,
+        distorted cells included); otherwise every vector as short as a within `EQUAL_LENGTH`
+        (a, and b or a +- b when they are as short: a rhombic cell)."""
+        period = self.symmetry_period
+        if period == 60.0:
+            return tuple(angle_of(v) for v in (self.a, self.b, self.a + self.b))
+        if period == 90.0:
+            return (angle_of(self.a), angle_of(self.b))
         limit = self.a_length * (1 + EQUAL_LENGTH)
         return tuple(angle_of(v) for v in (self.a, self.b, self.a + self.b, self.a - self.b)
                      if math.hypot(*v) <= limit)
@@ -126,9 +137,46 @@ def fold_angle(angle: float, period: float) -> float:
     return 0.0 if folded > period - 1e-6 else folded
 
 
-def metric_period(a_length: float, b_length: float, gamma: float, tol_deg: float = 2.0) -> float:
+def metric_distortion(a_length: float, b_length: float, gamma: float,
+                      ideal_gamma: float) -> float:
+    """How far a cell is from one of two equal sides at `ideal_gamma`: the anisotropy
+    ``s_max / s_min - 1`` of the linear map taking that ideal cell onto this one (``s`` its
+    singular values; rotation and scale cost nothing).
+
+    A shear or a stretch by a small ``e`` gives about ``e``; a hexagonal cell stretched
+    by 5 % along any direction gives 0.05.
+
+    Parameters
+    ----------
+    a_length, b_length : float
+        Reduced basis lengths (`reduce_basis`).
+    gamma : float
+        Angle between them, degrees, in [90, 120] (a reduced basis).
+    ideal_gamma : float
+        90 (square) or 120 (hexagonal), degrees.
+
+    Returns
+    -------
+    float
+        0 for the ideal cell itself; inf when the cell is degenerate.
+    """
+    if not (np.isfinite(gamma) and a_length > 0 and b_length > 0):
+        return math.inf
+    g, g0 = math.radians(gamma), math.radians(ideal_gamma)
+    cell = np.array([[a_length, 0.0], [b_length * math.cos(g), b_length * math.sin(g)]])
+    ideal = np.array([[1.0, 0.0], [math.cos(g0), math.sin(g0)]])
+    s = np.linalg.svd(np.linalg.solve(ideal, cell), compute_uv=False)
+    return float(s[0] / s[1] - 1.0) if s[1] > 0 else math.inf
+
+
+def metric_period(a_length: float, b_length: float, gamma: float,
+                  tolerance: float = MAX_DISTORTION) -> float:
     """60, 90 or 180: the smallest rotation (degrees) mapping a lattice of this metric onto
     itself, after the two-fold rotation every lattice has.
+
+    A reduced cell within `tolerance` (`metric_distortion`) of a hexagonal (square) one is
+    a distorted hexagonal (square) lattice: scan drift distorts a whole image by a few %.
+    A rectangular or rhombic lattice that close to square or hexagonal is folded as one.
 
     Parameters
     ----------
@@ -136,16 +184,14 @@ def metric_period(a_length: float, b_length: float, gamma: float, tol_deg: float
         Reduced basis lengths.
     gamma : float
         Angle between them, degrees.
-    tol_deg : float
-        Tolerance on gamma (and 2 % on the lengths).
+    tolerance : float
+        Largest distortion (relative) of a square or hexagonal cell.
     """
-    if not np.isfinite(gamma) or abs(b_length - a_length) > EQUAL_LENGTH * a_length:
+    square = metric_distortion(a_length, b_length, gamma, 90.0)
+    hexagonal = metric_distortion(a_length, b_length, gamma, 120.0)
+    if min(square, hexagonal) > tolerance:
         return 180.0
-    if abs(gamma - 90.0) <= tol_deg:
-        return 90.0
-    if min(abs(gamma - 60.0), abs(gamma - 120.0)) <= tol_deg:
-        return 60.0
-    return 180.0
+    return 90.0 if square <= hexagonal else 60.0
 
 
 def reduce_basis(a, b) -> tuple[np.ndarray, np.ndarray]:
