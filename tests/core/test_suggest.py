@@ -120,6 +120,22 @@ def test_auto_shrinks_for_small_images():
     assert p.patch_x < math.ceil(1.5 * 18)
     assert 2 * (p.patch_x + p.window_x) + 8 * p.stride <= 60
     segment(image, p)  # and it runs
+    assert "too small for this lattice" in suggest_with_reasons(image)[1][0]
+
+
+def test_a_crop_too_small_for_its_lattice_says_so():
+    """Tester newuser10: Suggest on a 20 x 20 crop said "lattice 14.9 x 15.0 px" (true 10)
+    and set patch and window to 2 x 2 without a word."""
+    image = two_phase((128, 128), seed=1).astype(np.float32)
+    params, reasons = suggest_with_reasons(image[:20, :20])
+    assert params.patch_x == 2
+    assert reasons[0].startswith("lattice 14.9 x 15.0 px")
+    assert "the image (20 × 20 px) is too small for this lattice" in reasons[0]
+    assert "1.3 periods across, so the spacing itself is uncertain" in reasons[0]
+    crop = suggest_with_reasons(image[:60, :60])[1][0]  # 7 periods: sizes shrunk only
+    assert "too small" in crop and "uncertain" not in crop
+    for whole in (image, lattice((256, 256), 10.0, "hexagonal")):  # room enough: no note
+        assert "too small" not in suggest_with_reasons(whole)[1][0]
 
 
 def test_point_symmetry_sizes_pool_over_one_cell_on_a_fine_grid():

@@ -63,7 +63,9 @@ The rule (also in docs/parameters.md):
      them on design seeds but mistook carbon for vacuum next to a
      nanoparticle on 2 of 8 fresh seeds (docs/robustness.md).
 4. Everything shrinks together if the image cannot hold the descriptor and
-   at least 8 grid points per axis.
+   at least 8 grid points per axis; the lattice's text then says so
+   (`small_image_note`), and that the spacing itself is uncertain when
+   fewer than `MIN_PERIODS` periods fit across the image.
 5. **Contrast channels** (``contrast_features``) on when at least 5 % of
    the image shows no lattice (vacuum, amorphous film), off otherwise
    (`coverage`); `suggest_with_reasons` says which and why.
@@ -120,13 +122,56 @@ FUNDAMENTAL_SIZES = ("reflection_symmetry_maximum_pooling",)
 TRANSLATIONS, ROTATIONS = "local_correlation_map", "rotational_symmetry_maximum_pooling"
 
 
+#: fewer lattice periods than this across the image's shorter side: the spacing found is
+#: uncertain (the spectrum's bins are 1/side apart; a 20 px crop of a 10 px lattice read 15 px)
+MIN_PERIODS = 4
+
+
+def _rule_sizes(lattice: LatticeEstimate) -> tuple[list[int], int, int]:
+    """Patch half sizes, radius and stride of the rule (step 3), before any shrinking."""
+    e_row, e_col = lattice.extent
+    patch = [math.ceil(PATCH_CELLS * e_row), math.ceil(PATCH_CELLS * e_col)]
+    radius = math.ceil(PATCH_CELLS * lattice.lengths.max())
+    return patch, radius, max(1, round(min(e_row, e_col) / 3))
+
+
+def small_image_note(lattice: LatticeEstimate, image_shape) -> str:
+    """What Suggest says when the image is too small for its lattice (empty when it is not):
+    the sizes shrunk below the rule's (step 4), and whether the spacing itself is uncertain
+    (fewer than `MIN_PERIODS` periods across).
+
+    Parameters
+    ----------
+    lattice : LatticeEstimate
+        The lattice found (`estimate_lattice`).
+    image_shape : tuple of int
+        The image's shape (its last two axes count).
+
+    Returns
+    -------
+    str
+        Starts with " — " when not empty (appended to the lattice's text).
+    """
+    h, w = (int(v) for v in tuple(image_shape)[-2:])
+    patch, radius, stride = _rule_sizes(lattice)
+    need = 4 * max(*patch, radius) + 8 * stride  # step 4: the image holds the descriptor
+    periods = min(h, w) / float(lattice.lengths.max())
+    if min(h, w) >= need and periods >= MIN_PERIODS:
+        return ""
+    text = f" — the image ({h} × {w} px) is too small for this lattice"
+    if periods < MIN_PERIODS:
+        text += (f": {periods:.1f} periods across, so the spacing itself is uncertain, and "
+                 f"the rule's sizes need {need} px per side")
+    else:
+        text += f": the rule's sizes need {need} px per side"
+    return text + "; sizes shrunk to fit: segment a larger image, or set the sizes by hand"
+
+
 def params_for_lattice(lattice: LatticeEstimate, image_shape, params: Params) -> Params:
     """`params` with the sizes the rule derives from `lattice` (module docstring)."""
     e_row, e_col = lattice.extent
     lengths = lattice.lengths
-    patch = [math.ceil(PATCH_CELLS * e_row), math.ceil(PATCH_CELLS * e_col)]
-    radius = math.ceil(PATCH_CELLS * lengths.max())
-    stride = max(1, round(min(e_row, e_col) / 3))
+    patch, radius, stride = _rule_sizes(lattice)
     # shrink everything together if the image cannot hold it (8 grid points per axis)
     room = (min(image_shape) - 8 * stride) // 4
     scale = min(1.0, room / max(*patch, radius)) if room > 0 else 0.0
@@ -172,14 +217,15 @@ def suggest_with_reasons(image, params: Params | None = None,
     full = estimate_lattice(img)
     sized = params_for_lattice(full, img.shape, params)
     contrast, why = suggest_contrast(img, sized, float(full.lengths.min()))
-    reasons = (str(full), why)
+    reasons = (str(full) + small_image_note(full, img.shape), why)
     if params.descriptor_name in FUNDAMENTAL_SIZES:
         lattice = estimate_lattice(img, superlattice=False)
         if full.lengths.shape != lattice.lengths.shape or not np.allclose(
                 np.sort(full.lengths), np.sort(lattice.lengths), rtol=0.02):
             # the contrast rule keeps the full period's sizes
             sized = params_for_lattice(lattice, img.shape, params)
-            reasons = (f"{lattice} (sizes); a weak superlattice: {full}", *reasons[1:])
+            reasons = (f"{lattice} (sizes); a weak superlattice: {full}"
+                       + small_image_note(lattice, img.shape), *reasons[1:])
     family = family_for(params.descriptor_name, contrast, pick_family)
     if family != params.descriptor_name:
         sized = sized.replace(descriptor_name=family)
