@@ -133,6 +133,10 @@ def cases() -> list[Case]:
         Case("mirror-broken basis", mirror, 2, REF),
         Case("mirror-broken basis", mirror, 2, LCM),
         Case("polar perovskite, 200 counts/px", polar, 2, LCM),
+        # appended (the case indices of scribble_consensus / _diagnose / _suggestions stay):
+        # the family `--descriptor auto` keeps on the old cuboids
+        Case("L1_2 cuboids in fcc, 20 counts/px", cuboids, 2, REF, band=2.0,
+             spacing=h.l12_column_spacing),
     ]
 
 
