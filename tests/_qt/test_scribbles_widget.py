@@ -610,6 +610,38 @@ def test_closing_the_dock_mid_run_adds_nothing_and_the_thaw_waits(dock, qtbot):
     viewer.add_image(np.zeros((8, 8)), name="later")  # its choosers no longer follow
 
 
+def test_the_confidence_layer_follows_merge_split_and_undo(make_napari_viewer, qtbot):
+    """An edit moves the centres, so the margin between the nearest two changes: the
+    run's confidence layer shows the edited result's; undo gives the run's back exactly."""
+    from tests._qt.helpers import run_and_wait, set_fields
+
+    viewer = make_napari_viewer()
+    image = viewer.add_image(two_phase(SHAPE, boundary=BOUNDARY), name="img")
+    _, main = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    main.image.value = image
+    set_fields(main, n_patterns=3, **SMALL)
+    run_and_wait(qtbot, main)
+    confidence = viewer.layers["img confidence"]
+    first = np.array(confidence.data)
+    dock = main.edit_patterns()
+    run = dock.session.result
+    np.testing.assert_array_equal(first, run.confidence_image.astype(np.float32))
+    dock.pattern_a.value, dock.pattern_b.value = 0, 1
+    edited(qtbot, dock, dock.merge())
+    merged = dock.session.result
+    assert merged.model.n_patterns == 2
+    np.testing.assert_array_equal(confidence.data, merged.confidence_image.astype(np.float32))
+    assert not np.array_equal(confidence.data, first)
+    dock.pattern_a.value = 0
+    edited(qtbot, dock, dock.split())
+    split = dock.session.result
+    np.testing.assert_array_equal(confidence.data, split.confidence_image.astype(np.float32))
+    dock.undo()
+    np.testing.assert_array_equal(confidence.data, merged.confidence_image.astype(np.float32))
+    dock.undo()
+    np.testing.assert_array_equal(confidence.data, first)
+
+
 def test_the_main_status_line_says_a_scribbled_run_is_shown(docks_after_a_run, qtbot):
     """A tester saw the main dock's status line keep the plain run's summary after a
     scribbled run (until the image was chosen again): it says what the shown run is, and

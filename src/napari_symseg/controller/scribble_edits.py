@@ -114,12 +114,17 @@ class ScribbleEdits:
         # a 2-D result: its layer's values and features are computed here too
         image = None if self.image_states is None or kind == "rename" else \
             (SourceSnapshot.of(source), self.frame, self._values_dtype())
+        # the run's confidence layer follows too: the state before gets its image here
+        confident = image is not None and self._confidence_layer() is not None
+        before = self.image_states[-1] if confident else None
 
         def steps():
             result = edit(current, *args)
-            if state is None:  # an image: the edit and what its layer shows
+            if state is None:  # an image: the edit and what its layers show
+                if before is not None and before.confidence is None:
+                    before.confidence = edits.confidence_image(current)
                 shown = None if image is None else edits.image_state(
-                    result, image[0], image[1], offset, image[2])
+                    result, image[0], image[1], offset, image[2], confident)
                 return edits.PendingEdit(result, image=shown)
             if kind == "rename":
                 return edits.PendingEdit(result, edits.SeriesState(
@@ -292,6 +297,23 @@ class ScribbleEdits:
                 self.image_states[-1] = shown
         return shown
 
+    def _confidence_layer(self):
+        """The confidence layer of the adopted run (None: none, or another run's)."""
+        if self.target is None or self.source is None:
+            return None
+        layers = self.store.get(self.source).layers
+        return layers.get("confidence") if layers.get("patterns") is self.target else None
+
+    def _show_confidence(self, shown: edits.ImageState) -> None:
+        """The adopted run's confidence layer shows the current result's (2-D; an edit
+        moves the centres: the margin between the nearest two changes)."""
+        layer = self._confidence_layer()
+        if layer is None:
+            return
+        if shown.confidence is None:  # (not computed in the worker: an undo to the run)
+            shown.confidence = edits.confidence_image(self.result)
+        edits.show_confidence(layer, shown.confidence)
+
     def _update_target(self) -> None:
         """The adopted layer shows the current result: labels, run record, names, colours;
         the run's `RunRecord` its area fractions and status line."""
@@ -307,6 +329,7 @@ class ScribbleEdits:
             fractions = features["area_fraction"]
             if shown.values is not self._shown_values:  # (a rename: the values stay)
                 edits.show_values(layer, shown.values)  # in place when it fits
+                self._show_confidence(shown)
         else:
             state = self.series_states[-1]
             if state.fractions is None:  # an adopted run without its numbers

@@ -55,10 +55,14 @@ class ImageState:
         The layer's values (pattern + offset); never the layer's own array.
     features : dict of str to ndarray
         The layer's features (`controller.layer_io.result_features`), without names.
+    confidence : ndarray of float32, (Y, X), or None
+        What the run's confidence layer shows with this result (None: not
+        computed yet; `Result.confidence_image`).
     """
 
     values: np.ndarray = field(repr=False)
     features: dict = field(default_factory=dict, repr=False)
+    confidence: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
     def of_layer(cls, layer) -> ImageState:
@@ -68,8 +72,9 @@ class ImageState:
         return cls(np.array(layer.data), features)
 
 
-def image_state(result, source, frame: int | None, offset: int, dtype) -> ImageState:
-    """What the patterns layer of `result` shows: values and features (any thread).
+def image_state(result, source, frame: int | None, offset: int, dtype,
+                confidence: bool = False) -> ImageState:
+    """What the patterns and confidence layers of `result` show (any thread).
 
     Parameters
     ----------
@@ -83,6 +88,8 @@ def image_state(result, source, frame: int | None, offset: int, dtype) -> ImageS
         Layer value of pattern 0.
     dtype : dtype
         Of the layer's values.
+    confidence : bool
+        Compute the confidence image too (the run has a confidence layer).
 
     Returns
     -------
@@ -91,7 +98,25 @@ def image_state(result, source, frame: int | None, offset: int, dtype) -> ImageS
     from .layer_io import result_features
 
     values = (result.labels + offset).astype(dtype)
-    return ImageState(values, result_features(source, result, frame, offset))
+    return ImageState(values, result_features(source, result, frame, offset),
+                      confidence_image(result) if confidence else None)
+
+
+def confidence_image(result) -> np.ndarray:
+    """What the confidence layer of `result` shows (float32, the image's shape)."""
+    return result.confidence_image.astype(np.float32)
+
+
+def show_confidence(layer, values: np.ndarray) -> None:
+    """Show `values` in the confidence Image `layer`: written into its array when the
+    shape and dtype are the same (then a refresh), else a copy is set."""
+    data = layer.data
+    if isinstance(data, np.ndarray) and data.shape == values.shape \
+            and data.dtype == values.dtype and data.flags.writeable:
+        np.copyto(data, values)
+        layer.refresh()
+    else:
+        layer.data = np.array(values)
 
 
 def show_values(layer, values: np.ndarray) -> None:
