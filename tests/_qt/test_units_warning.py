@@ -55,3 +55,17 @@ def test_a_first_disagreement_is_still_said(make_napari_viewer, monkeypatch):
     viewer.layers.append(layer)
     viewer.window._qt_viewer.canvas.on_draw()
     assert sum(UNITS in m for m in said) == 1
+
+
+def test_a_series_added_after_the_hook_gets_its_axes(make_napari_viewer, monkeypatch):
+    """The hook reads the units before each insertion without filling napari's extent
+    cache (filled then, it lacked the new layer: adding a (T, Y, X) image failed in
+    napari's axis labels)."""
+    _warnings(monkeypatch)
+    viewer = make_napari_viewer()
+    quiet_repeats(viewer)
+    viewer.add_image(np.zeros((16, 16)), name="calibrated", scale=(0.1, 0.1), units="nm")
+    viewer.add_image(np.zeros((16, 16)), name="plain")
+    series = viewer.add_image(np.zeros((3, 16, 16)), name="series")
+    assert viewer.dims.ndim == 3
+    assert viewer.layers.extent.world[1][0] == series.extent.world[1][0]

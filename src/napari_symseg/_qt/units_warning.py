@@ -69,8 +69,12 @@ class _Quiet:
         self._restore(canvas)
         viewer = self._viewer()
         # no check due and the units unknown already: an insertion cannot change them
-        if (not canvas._needs_world_units_update and len(viewer.layers) > 0
-                and viewer.layers.extent.units is None):
+        # (`get_extent`, not the cached `extent`: napari has just cleared that cache for
+        # the insertion, and a cache filled now lacks the new layer: a (T, Y, X) layer
+        # then failed in napari's axis labels)
+        layers = viewer.layers
+        if (not canvas._needs_world_units_update and len(layers) > 0
+                and layers.get_extent(list(layers)).units is None):
             self._asked = False
             canvas._update_world_units = self._ask  # shadows the method
             QTimer.singleShot(0, lambda: self._restore(canvas))  # whatever happens
