@@ -185,6 +185,26 @@ def test_probe_map_on_shift_axes_updates_in_place(dock):
     assert plot.cmap is None and plot.axes is None
 
 
+
+def test_the_probe_text_wraps_inside_a_laptop_wide_figure(dock):
+    """At 1366x768 the probe tab's three lines were cut at the figure's right edge: drawn at
+    the width the plots dock has there (500 px), every line ends inside the figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    viewer, results = dock
+    source = viewer.add_image(np.zeros((1024, 1024)), name="img", scale=(0.0127, 0.0127),
+                              units=("nm", "nm"))
+    results.show_probe(np.zeros((81, 73)), (707, 627), source)
+    info, figure = results.probe_plot.info, results.probe_plot.figure
+    figure.set_size_inches(500 / figure.dpi, 180 / figure.dpi)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    wrapped = info._get_wrapped_text()
+    assert wrapped.count("\n") > info.get_text().count("\n")  # more lines than written
+    with info._cm_set(text=wrapped):
+        right = info.get_window_extent(renderer).x1
+    assert right <= figure.bbox.x1 + 1
+
 # -------------------------------------------------------------------- area plot
 def test_area_fraction_follows_labels_colours_and_time_slider(dock):
     viewer, results = dock

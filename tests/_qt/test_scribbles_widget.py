@@ -640,3 +640,19 @@ def test_the_confidence_layer_follows_merge_split_and_undo(make_napari_viewer, q
     np.testing.assert_array_equal(confidence.data, merged.confidence_image.astype(np.float32))
     dock.undo()
     np.testing.assert_array_equal(confidence.data, first)
+
+
+def test_the_main_status_line_says_a_scribbled_run_is_shown(docks_after_a_run, qtbot):
+    """A tester saw the main dock's status line keep the plain run's summary after a
+    scribbled run (until the image was chosen again): it says what the shown run is, and
+    the plain run's again once the scribbled layer is deleted."""
+    viewer, main, dock = docks_after_a_run
+    plain = main.controller.current().summary
+    assert main.status.value == plain and "scribbles" not in plain
+    _paint(dock)
+    _run(dock, qtbot)
+    qtbot.waitUntil(lambda: main.controller.current().slot == "scribbled", timeout=5_000)
+    assert main.status.value == main.controller.current().summary
+    assert "guided by the scribbles" in main.status.value
+    viewer.layers.remove(viewer.layers["img scribbled patterns"])
+    assert main.status.value == plain

@@ -19,6 +19,8 @@ from qtpy.QtCore import QEvent, QObject, Qt, QTimer
 from qtpy.QtWidgets import QComboBox, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 from superqt import QCollapsible
 
+from .docks import dock_of
+
 
 def wrapping(label) -> None:
     """Make a magicgui `Label` wrap its text rather than widen its parent."""
@@ -153,6 +155,34 @@ def keep_if_room(scroll: QScrollArea, *rows: QWidget) -> None:
     fit.fit()
 
 
+#: A second try (ms) at giving the window back its height after a dock was lowered.
+RESTORE_MS = 200
+#: The minimum height napari gives its docks (`QtViewerDockWidget`).
+DOCK_MINIMUM = 50
+
+
+def _lower_dock(scroll: QScrollArea) -> None:
+    """Let the dock holding `scroll` shrink with it.
+
+    Qt raises a dock's own minimum height with its content's (a dock with a
+    hint's chart: 523 px) but never lowers it: when the chart was let go to
+    scroll (the Scribbles dock opened), the dock kept 523 px and the window
+    778 px on a 768 px screen (tester newuser9). Set back to napari's
+    minimum, the dock's minimum follows its content again.
+    """
+    dock = dock_of(scroll)
+    if dock is None or dock.minimumHeight() <= DOCK_MINIMUM:
+        return
+    # the column's new minimum through to the dock now: lowered before its layouts were
+    # redone, the dock took the old minimum again
+    parent = scroll.parentWidget()
+    while parent is not None and parent is not dock:
+        if parent.layout() is not None:
+            parent.layout().activate()
+        parent = parent.parentWidget()
+    dock.setMinimumHeight(DOCK_MINIMUM)
+
+
 def _minimum(window: QWidget) -> int:
     """The window's minimum height: its layout's, or one set on it."""
     return max(window.minimumSizeHint().height(), window.minimumHeight())
@@ -231,7 +261,36 @@ class _Fit(QObject):
                 # (at 1366x768 a stale 652 px kept the chart, and the main dock then kept
                 # the minimum it had with it: the window stuck at 788 px)
                 self._settling = self._window() is not None
+                lower = high < scroll.minimumHeight()
                 scroll.setMinimumHeight(high)
+                if lower:
+                    _lower_dock(scroll)
+                    # again once the column is laid out (lowered now, Qt raises the dock
+                    # again to the column's old minimum, not yet updated)
+                    QTimer.singleShot(0, self._lowered)
+
+    def _lowered(self) -> None:
+        """The dock lowered with the column once it is laid out; then the window given
+        back its height (once Qt has taken the dock's new minimum into the window's)."""
+        try:
+            _lower_dock(self.scroll)
+        except RuntimeError:  # the dock closed meanwhile
+            return
+        self._restore()
+        QTimer.singleShot(RESTORE_MS, self._restore)
+
+    def _restore(self) -> None:
+        """The window back to the height it was given when only a minimum since lowered
+        had pushed it taller (a 1366x768 window stayed 778 px high after the Scribbles
+        dock opened, its minimum 674 px by then: tester newuser9)."""
+        try:
+            window = self._window()
+            if (window is not None and 0 < self.given < window.height()
+                    and _minimum(window) <= self.given
+                    and not (window.isMaximized() or window.isFullScreen())):
+                window.resize(window.width(), self.given)
+        except RuntimeError:  # closed meanwhile
+            pass
 
     def _settled(self) -> None:
         try:
@@ -281,6 +340,8 @@ class _Fit(QObject):
                 self.given, self._peak = event.size().height(), _minimum(watched)
             if kind == QEvent.Type.LayoutRequest and self._settling:
                 QTimer.singleShot(0, self._settled)  # once Qt has laid it out
+            if kind == QEvent.Type.LayoutRequest and 0 < self.given < watched.height():
+                QTimer.singleShot(0, self._restore)  # pushed taller: its minimum lower now?
             self.fit()
         elif kind in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Hide):
             self.fit()

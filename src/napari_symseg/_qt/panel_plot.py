@@ -54,7 +54,9 @@ class PanelPlot(ThemedPlot):
             self.colorbar = self.figure.colorbar(self._axes.imshow(np.zeros((1, 1))), cax=cax)
             self._parts.append(cax)
         x0 = grid[-1].get_position(self.figure).x0 + 0.02
-        self.info = self.figure.text(x0, 0.92, "", va="top", ha="left",
+        # wrapped at the figure's right edge: the probe's three lines were cut off there
+        # in a 1366 px wide window (tester newuser9)
+        self.info = self.figure.text(x0, 0.92, "", va="top", ha="left", wrap=True,
                                      fontsize=FONT_SIZE - 1, linespacing=1.4)
         self._note = self.figure.text(0.5, 0.5, "", ha="center", va="center",
                                       fontsize=FONT_SIZE + 1, alpha=0.7)

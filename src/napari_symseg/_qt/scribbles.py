@@ -36,6 +36,7 @@ from .docks import dock_of, tabify
 from .layout import narrow_choices, scroll_area, wrapping
 from .runner import start_worker
 from .scatter import FeatureScatter
+from .units_warning import quiet_repeats
 
 
 class ScribblesWidget(Container):
@@ -52,6 +53,7 @@ class ScribblesWidget(Container):
         viewer = getattr(viewer, "__wrapped__", viewer)
         self.viewer = viewer
         self.session = ScribbleSession(viewer)
+        quiet_repeats(viewer)  # napari's units warning: not again for each layer we add
         self._open = True  # False once the dock is closed (`alive`)
         self.worker = None
         self.apply_worker = None

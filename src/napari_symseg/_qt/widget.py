@@ -36,6 +36,7 @@ from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .results_view import ResultsView
 from .runner import JobRunner, warm_up_once
 from .suggest import start_suggestion
+from .units_warning import quiet_repeats
 from .widget_build import ALL_FRAMES, CURRENT_FRAME, WidgetBuilding
 from .widget_run import WidgetRunning
 
@@ -118,6 +119,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
                      or self.measure.worker is not None)  # the thaw's collection: not then
         self.plots.prepare_when_idle(self.alive)
         prefer_own_labels_reader()  # exported *_labels.tif reopen without a reader dialog
+        quiet_repeats(viewer)  # napari's units warning: not again for each result layer
 
     # ------------------------------------------------------------------ state
     def alive(self) -> bool:
@@ -216,6 +218,18 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         summary = "" if record is None or self.worker is not None else record.summary
         if self.worker is None:
             self.status.value = f"{layer.name}: " + " · ".join(p for p in (summary, note) if p)
+
+    def _on_results_changed(self, event) -> None:
+        """A scribbled run, its edit, an *Apply* or the scribbled layer's deletion changed
+        the chosen image's results: the status line says what the shown run is (it kept
+        the plain run's summary until the image was chosen again: tester newuser9)."""
+        source = self.controller.source
+        if not self._open or event.layer is not source or self.worker is not None \
+                or self.suggest_worker is not None:
+            return
+        record = self.controller.current()
+        self.status.value = record.summary if record is not None and record.summary else \
+            f"{source.name}: no run shown"
 
     def _remember_fields(self, layer) -> None:
         """Keep the fields as they are for `layer`, the image chosen until now."""

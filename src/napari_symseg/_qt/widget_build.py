@@ -124,6 +124,7 @@ class WidgetBuilding:
         for layer in self.viewer.layers:
             layer.events.name.connect(self._reset_image_choices)
         events.inserted.connect(self._on_layer_inserted)
+        self.controller.store.events.changed.connect(self._on_results_changed)
         self.destroyed.connect(lambda *_: self._close())
         # napari's close button deletes the dock but only takes this widget out of it (not
         # destroyed: the layer events hold it): the dock's end is the close
