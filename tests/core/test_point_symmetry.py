@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from napari_symseg.core.descriptors import point_symmetry as ps
+from napari_symseg.core.descriptors import point_symmetry_carry as carry
 from napari_symseg.core.descriptors import polar_patch
 from napari_symseg.core.descriptors.operations import Operations
 from napari_symseg.core.descriptors.point_symmetry_dense import (
@@ -374,3 +375,78 @@ def test_folded_reflection_sums_equal_the_direct_sums(n_t, n_axes):
     assert reflection_folds(polar_patch.ring_permutations(seven, 21)) is None  # odd n_t
     rot = polar_patch.ring_permutations(Operations("rotation", np.array([90.0])), 24)
     assert reflection_folds(rot) is None
+
+
+@pytest.mark.parametrize(("descriptor", "stride"), [(ROT, 1), (REF, 1),
+                                                    (ROT, 2)])
+def test_consecutive_chunks_compute_each_raw_row_once(monkeypatch, descriptor, stride):
+    # chunks of grid rows share the raw rows of the pooling window at their borders:
+    # the next chunk takes them from the previous one instead of computing them again
+    params = _params(descriptor, 6, 5, 4, stride, 4)
+    image = np.random.default_rng(5).normal(size=(90, 70))
+    grid = Grid.for_margin(image.shape, ps.margin(params), stride)
+    ops = _operations(params)
+    carry.forget()
+    whole = ps.compute(image, params, ops, grid.rows, grid.cols)
+    n_whole = len(grid.rows) * (stride // ps.pooling_step(params)) + 2 * (
+        params.window_x // ps.pooling_step(params))
+    computed = []
+
+    def counting(*args, **kwargs):
+        computed.append(len(args[5]))
+        return raw_scores(*args, **kwargs)
+
+    monkeypatch.setattr(ps, "raw_scores", counting)
+    carry.forget()
+    cuts = [0, 3, 4, 11, len(grid.rows)]
+    parts = [ps.compute(image, params, ops, grid.rows[a:b], grid.cols)
+             for a, b in itertools.pairwise(cuts)]
+    np.testing.assert_allclose(np.concatenate(parts), whole, atol=1e-6)
+    assert sum(computed) == n_whole  # each raw row once (without the carry: + 2 x 5 per border)
+    assert len(computed) == len(cuts) - 1
+
+
+def test_nothing_carried_to_another_image_or_operations():
+    params = _params(REF, 6, 5, 4, 1, 4)
+    rng = np.random.default_rng(6)
+    image = rng.normal(size=(80, 64))
+    grid = Grid.for_margin(image.shape, ps.margin(params), 1)
+    ops = _operations(params)
+    top, rest = grid.rows[:10], grid.rows[10:]
+    carry.forget()
+    ps.compute(image, params, ops, top, grid.cols)
+    # the same array changed in place where the next chunk's first raw rows read it
+    changed = image.copy()
+    changed[rest[0] - 2, 30] += 5.0
+    image[...] = changed
+    got = ps.compute(image, params, ops, rest, grid.cols)
+    carry.forget()
+    want = ps.compute(changed, params, ops, rest, grid.cols)
+    np.testing.assert_array_equal(got, want)
+    # other operations on the same image: their own scores
+    ps.compute(image, params, ops, top, grid.cols)
+    other = ops.subset([1, 0])
+    got = ps.compute(image, params, other, rest, grid.cols)
+    carry.forget()
+    np.testing.assert_array_equal(got, ps.compute(image, params, other, rest, grid.cols))
+
+
+def test_carried_only_onto_the_same_pixels():
+    image = np.random.default_rng(8).normal(size=(120, 60))
+    rows, cols = np.arange(40, 50), np.arange(10, 50)
+    scores = np.random.default_rng(9).normal(size=(10, 40, 2)).astype(np.float32)
+    carry.keep(("k",), image, rows, cols, scores, 4, 5)
+    i, got = carry.carried(("k",), image, np.arange(46, 60), 1)
+    assert i == 0 and np.array_equal(got, scores[6:])
+    i, got = carry.carried(("k",), image, np.arange(44, 48), 1)  # overlapping in the middle
+    assert i == 2 and np.array_equal(got, scores[6:8])
+    assert carry.carried(("other",), image, np.arange(46, 60), 1)[1] is None
+    assert carry.carried(("k",), image, np.arange(45, 60, 2), 2)[1] is None  # another phase
+    far = image.copy()
+    far[110, 55] += 1.0  # beyond the reach of the kept rows' spline coefficients
+    assert carry.carried(("k",), far, np.arange(46, 60), 1)[1] is not None
+    near = image.copy()
+    near[49 + 5 + 1 + 32, 55] += 1.0  # the farthest pixel a kept row's coefficient reads
+    assert carry.carried(("k",), near, np.arange(46, 60), 1)[1] is None
+    carry.forget()
+    assert carry.carried(("k",), image, np.arange(46, 60), 1)[1] is None

@@ -5,6 +5,7 @@ import pytest
 
 from napari_symseg.core.descriptors import power_spectrum
 from napari_symseg.core.descriptors.operations import Operations
+from napari_symseg.core.descriptors.registry import get_family
 from napari_symseg.core.grid import Grid
 from napari_symseg.core.params import Params
 
@@ -188,3 +189,22 @@ def test_errors():
             np.array([10]),
             np.array([10]),
         )
+
+
+def test_written_into_out_without_a_temporary():
+    # the registry passes the chunk's slice of the kept descriptors: the features are
+    # written there (no second array of that size), every entry, the same values
+    rng = np.random.default_rng(11)
+    image = rng.normal(size=(37, 41))
+    params = _params(3, 4, 2)
+    want, ops, grid = _features(image, params)
+    out = np.full((*grid.shape, len(ops)), np.nan, dtype=np.float32)
+    got = power_spectrum.compute(image, params, ops, grid.rows, grid.cols, out=out)
+    assert got is out
+    np.testing.assert_array_equal(out, want)
+    family = get_family("power_spectrum")
+    again = np.full_like(out, np.nan)
+    assert family.compute(image, params, ops, grid.rows, grid.cols, out=again) is again
+    np.testing.assert_array_equal(again, want)
+    with pytest.raises(ValueError, match="C-contiguous float32"):
+        power_spectrum.compute(image, params, ops, grid.rows, grid.cols, out=out[:, ::2])

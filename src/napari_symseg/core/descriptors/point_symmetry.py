@@ -69,15 +69,17 @@ points (`point_symmetry_dense`): about 6 instead of 16 multiply-adds per
 sample; rotations by 60, 90, 120 and 180 degrees then take about ``n_r * n_t``
 products in all from folded ring sums instead of ``3.5 n_r * n_t``. Raw scores are
 computed once per call on the aligned points covering the requested rows and
-the pooling reach, so splitting the grid into row chunks only recomputes
-``2 * (window_x // stride)`` raw rows per chunk.
+the pooling reach; the ``2 * (window_x // step)`` raw rows that consecutive
+row chunks of the grid share at their border are computed once, by the first
+chunk, and carried to the next (`point_symmetry_carry`).
 
 Modules: this one holds the operations and the max-pooling (`compute`);
 `polar_patch` the polar samples, spline taps and ring permutations;
 `point_symmetry_scores` the raw scores (spline prefilter and numba kernel),
 `point_symmetry_dense` the kernel for consecutive raw points (step 1) and
 `point_symmetry_sums` the moments and operation sums both kernels share,
-`point_symmetry_pool` the max-pooling.
+`point_symmetry_pool` the max-pooling, `point_symmetry_carry` the raw rows
+carried between consecutive row chunks.
 """
 
 from __future__ import annotations
@@ -86,8 +88,9 @@ import numpy as np
 
 from ...errors import ParamsError
 from .operations import Operations
+from .point_symmetry_carry import carried, keep
 from .point_symmetry_pool import max_pool
-from .point_symmetry_scores import raw_scores
+from .point_symmetry_scores import global_level, raw_scores
 from .polar_patch import polar_grid_size, ring_permutations
 
 #: Rotations by 60, 90, 120 and 180 degrees all map the polar grid onto
@@ -196,8 +199,32 @@ def compute(image, params, operations: Operations, rows, cols) -> np.ndarray:
     ext_c = params.window_y // step
     raw_rows = rows[0] + step * np.arange(-ext_r, (len(rows) - 1) * sub + 1 + ext_r)
     raw_cols = cols[0] + step * np.arange(-ext_c, (len(cols) - 1) * sub + 1 + ext_c)
-    raw = raw_scores(image, params.radius, n_r, n_t, sigma, raw_rows, raw_cols, step)
+    raw = _raw_carried(image, params.radius, (n_r, n_t), sigma, raw_rows, raw_cols, step,
+                       2 * ext_r)
     if ext_r or ext_c:
         raw = max_pool(raw, ext_r, ext_c)
     out[...] = raw[::sub, ::sub]
     return out
+
+
+def _raw_carried(image, radius, polar, sigma, raw_rows, raw_cols, step, n_keep) -> np.ndarray:
+    """`raw_scores` at ``raw_rows x raw_cols``, reusing the previous call's last raw rows.
+
+    Consecutive row chunks share ``2 * (window_x // step)`` raw rows
+    (`point_symmetry_carry`); the last `n_keep` raw rows of this call are
+    kept for the next one.
+    """
+    n_r, n_t = polar
+    key = (sigma.shape, sigma.tobytes(), radius, n_r, n_t, step, int(raw_cols[0]),
+           len(raw_cols), global_level(image))
+    i, prior = carried(key, image, raw_rows, step)
+    parts = [] if prior is None else [prior]
+    if prior is None or i > 0:
+        parts.insert(0, raw_scores(image, radius, n_r, n_t, sigma, raw_rows[:i] if i else
+                                   raw_rows, raw_cols, step))
+    if prior is not None and i + len(prior) < len(raw_rows):
+        parts.append(raw_scores(image, radius, n_r, n_t, sigma, raw_rows[i + len(prior):],
+                                raw_cols, step))
+    raw = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    keep(key, image, raw_rows, raw_cols, raw, min(n_keep, len(raw_rows)), radius)
+    return raw

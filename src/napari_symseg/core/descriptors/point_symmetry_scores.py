@@ -71,7 +71,7 @@ def raw_scores(image, radius, n_r, n_t, sigma, rows, cols, stride=1, dense=None)
     # under affine intensity changes: centre and scale by the whole image.
     pr0, pr1 = max(0, r0 - PREFILTER_PAD), min(h, r1 + PREFILTER_PAD)
     pc0, pc1 = max(0, c0 - PREFILTER_PAD), min(w, c1 + PREFILTER_PAD)
-    mean, scale = _global_level(image)
+    mean, scale = global_level(image)
     region = (image[pr0:pr1, pc0:pc1] - mean) / scale
     coef = scipy.ndimage.spline_filter(region, order=3, mode="mirror", output=np.float64)
 
@@ -125,7 +125,7 @@ def raw_scores(image, radius, n_r, n_t, sigma, rows, cols, stride=1, dense=None)
     return out
 
 
-def _global_level(image: np.ndarray) -> tuple[float, float]:
+def global_level(image: np.ndarray) -> tuple[float, float]:
     """Mean and standard deviation (1 if 0) of the image.
 
     The same for every chunk of the grid, so chunks scale alike. On images

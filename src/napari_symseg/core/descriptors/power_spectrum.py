@@ -87,7 +87,7 @@ def taper(n: int) -> np.ndarray:
     return sig_windows.hann(n + 2, sym=True)[1:-1]
 
 
-def compute(image, params, operations: Operations, rows, cols) -> np.ndarray:
+def compute(image, params, operations: Operations, rows, cols, out=None) -> np.ndarray:
     """Power-spectrum features at the grid points ``rows x cols`` (see module docstring).
 
     Parameters
@@ -101,20 +101,24 @@ def compute(image, params, operations: Operations, rows, cols) -> np.ndarray:
     rows, cols : ndarray of int
         Image rows / columns of the grid points, at least the window half
         sizes from the border.
+    out : ndarray, float32, optional
+        C-contiguous, shape (len(rows), len(cols), len(operations)): the
+        features are written into it (no temporary of that size).
 
     Returns
     -------
     ndarray, float32, shape (len(rows), len(cols), len(operations))
+        `out` when given.
     """
     if operations.kind != "frequency":
         raise ParamsError(f"power_spectrum needs frequency operations; got {operations.kind!r}")
     return power_spectrum_features(
-        image, operations.values, params.window_x, params.window_y, rows, cols
+        image, operations.values, params.window_x, params.window_y, rows, cols, out=out
     )
 
 
 def power_spectrum_features(
-    image, freqs, window_x, window_y, rows, cols, *, chunk_bytes: int = CHUNK_BYTES
+    image, freqs, window_x, window_y, rows, cols, *, chunk_bytes: int = CHUNK_BYTES, out=None
 ) -> np.ndarray:
     """log(1 + normalised |windowed FFT|^2) at the given frequencies.
 
@@ -136,17 +140,25 @@ def power_spectrum_features(
         Image rows / columns of the grid points (any contiguous chunk).
     chunk_bytes : int, optional
         Approximate memory budget of one batch of grid rows.
+    out : ndarray, float32, optional
+        C-contiguous, shape (len(rows), len(cols), n): written in place of a
+        new array (every entry is written).
 
     Returns
     -------
     ndarray, float32, shape (len(rows), len(cols), n)
+        `out` when given.
     """
     image = np.asarray(image, dtype=np.float64)
     rows = np.asarray(rows, dtype=np.int64).ravel()
     cols = np.asarray(cols, dtype=np.int64).ravel()
     wx, wy = int(window_x), int(window_y)
     picks = _spectrum_picks(freqs, wx, wy)
-    out = np.zeros((len(rows), len(cols), len(picks[0])), dtype=np.float32)
+    shape = (len(rows), len(cols), len(picks[0]))
+    if out is None:
+        out = np.empty(shape, dtype=np.float32)
+    elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
     if out.size == 0:
         return out
     if image.ndim != 2:

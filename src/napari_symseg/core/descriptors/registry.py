@@ -131,7 +131,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
             ("window_x", "window_y"),
             power_spectrum.margin,
             power_spectrum.operations,
-            _writing_into(power_spectrum.compute),
+            power_spectrum.compute,
             _window_box,
         ),
         DescriptorFamily(

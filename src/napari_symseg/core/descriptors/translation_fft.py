@@ -137,9 +137,11 @@ def _box_sum(values: np.ndarray, half_x: int, half_y: int) -> np.ndarray:
     out = values
     for axis, half in ((0, half_x), (1, half_y)):
         size = 2 * half + 1
-        pad = [(0, 0), (0, 0)]
-        pad[axis] = (1, 0)
-        csum = np.pad(np.cumsum(out, axis=axis), pad)
+        shape = list(out.shape)
+        shape[axis] += 1
+        csum = np.empty(shape)  # the cumulative sums after a first line of zeros
+        (csum[0] if axis == 0 else csum[:, 0])[...] = 0.0
+        np.cumsum(out, axis=axis, out=csum[1:] if axis == 0 else csum[:, 1:])
         hi = [slice(None), slice(None)]
         lo = [slice(None), slice(None)]
         hi[axis], lo[axis] = slice(size, None), slice(None, -size)
@@ -224,7 +226,7 @@ def _block_sums(region, rr, cc, geometry, n_fft, lags) -> np.ndarray:
     spec_a = _column_spectra(sub, rr - patch_x, 2 * patch_x + 1, n_fft)
     spec_b = _column_spectra(sub, rr - hx, 2 * hx + 1, n_fft)
     col_lags = np.asarray(lags[1], dtype=np.int64)
-    part = np.empty((len(rr), len(cc), len(col_lags), spec_a.shape[1]), dtype=np.complex128)
+    part = np.empty((len(rr), len(cc), len(col_lags), spec_a.shape[3]), dtype=np.complex128)
     _lagged_box_sums(spec_a, spec_b, np.asarray(cc - first, dtype=np.int64), col_lags, patch_y,
                      part)
     flat = part.view(np.float64).reshape(-1, 2 * part.shape[-1])
@@ -256,44 +258,73 @@ def _inverse_rows(n: int, picked) -> np.ndarray:
 def _column_spectra(sub, starts, length, n) -> np.ndarray:
     """rfft along axis 0 of the segments ``sub[s : s + length, :]``, zero-padded to `n`.
 
-    Returns complex (len(starts), n // 2 + 1, sub.shape[1]).
+    Returns float64 (len(starts), sub.shape[1], 2, n // 2 + 1): for every
+    segment and image column, the real parts of its spectrum, then the
+    imaginary parts (contiguous runs over the frequencies for
+    `_lagged_box_sums`).
     """
     segments = sliding_window_view(sub, length, axis=0)[starts]  # (k, width, length)
-    spec = scipy.fft.rfft(segments, n=n, axis=-1, workers=-1)
-    return np.ascontiguousarray(spec.transpose(0, 2, 1))
+    spec = scipy.fft.rfft(segments, n=n, axis=-1, workers=-1)  # (k, width, n // 2 + 1)
+    planar = np.empty((*spec.shape[:2], 2, spec.shape[2]))
+    planar[:, :, 0] = spec.real
+    planar[:, :, 1] = spec.imag
+    return planar
 
 
 @numba.njit(cache=True, parallel=True)
 def _lagged_box_sums(spec_a, spec_b, centres, col_lags, half, out):  # pragma: no cover
-    """``out[a, b, j, k] = sum_(|c - centres[b]| <= half) conj(A[a, k, c]) B[a, k, c + lag_j]``.
+    """``out[a, b, j, k] = sum_(|c - centres[b]| <= half) conj(A[a, c, k]) B[a, c + lag_j, k]``.
 
-    One job per grid row, frequency and column shift; the box sum runs along
-    the grid row (the product leaving the box is recomputed and subtracted),
+    `spec_a`, `spec_b` as `_column_spectra` (real and imaginary parts of
+    each column's spectrum); `out` complex. One job per grid row and column
+    shift, the running sums of all frequencies at once (the inner loops run
+    over the frequencies, contiguous in memory). The box sum runs along the
+    grid row (the products leaving the box are recomputed and subtracted),
     or starts afresh where the grid step exceeds the box (or goes backwards).
     """
-    n_rows, n_freq = spec_a.shape[0], spec_a.shape[1]
+    n_rows, n_freq = spec_a.shape[0], spec_a.shape[3]
     n_lags, n_cols = col_lags.shape[0], centres.shape[0]
-    for job in numba.prange(n_rows * n_freq * n_lags):
-        a = job // (n_freq * n_lags)
-        k = (job // n_lags) % n_freq
+    for job in numba.prange(n_rows * n_lags):
+        a = job // n_lags
         j = job % n_lags
         lag = col_lags[j]
-        row_a, row_b = spec_a[a, k], spec_b[a, k]
-        total = 0j
+        re = np.zeros(n_freq)
+        im = np.zeros(n_freq)
         for b in range(n_cols):
             lo, hi = centres[b] - half, centres[b] + half + 1
             prev_lo = centres[b - 1] - half if b > 0 else hi
             if not 0 <= lo - prev_lo <= 2 * half:  # first box, or no overlap with the last
-                total = 0j
+                re[:] = 0.0
+                im[:] = 0.0
                 for c in range(lo, hi):
-                    total += np.conj(row_a[c]) * row_b[c + lag]
+                    _add_product(spec_a[a, c], spec_b[a, c + lag], re, im, n_freq)
             else:
                 prev_hi = prev_lo + 2 * half + 1
                 for c in range(prev_lo, lo):
-                    total -= np.conj(row_a[c]) * row_b[c + lag]
+                    _subtract_product(spec_a[a, c], spec_b[a, c + lag], re, im, n_freq)
                 for c in range(prev_hi, hi):
-                    total += np.conj(row_a[c]) * row_b[c + lag]
-            out[a, b, j, k] = total
+                    _add_product(spec_a[a, c], spec_b[a, c + lag], re, im, n_freq)
+            target = out[a, b, j]
+            for k in range(n_freq):
+                target[k] = complex(re[k], im[k])
+
+
+@numba.njit(cache=True, inline="always")
+def _add_product(x, y, re, im, n):  # pragma: no cover - compiled
+    """``(re + i im)[:n] += conj(x) * y`` for spectra `x`, `y` (real parts, imaginary parts)."""
+    xr, xi, yr, yi = x[0], x[1], y[0], y[1]
+    for k in range(n):
+        re[k] += xr[k] * yr[k] + xi[k] * yi[k]
+        im[k] += xr[k] * yi[k] - xi[k] * yr[k]
+
+
+@numba.njit(cache=True, inline="always")
+def _subtract_product(x, y, re, im, n):  # pragma: no cover - compiled
+    """``(re + i im)[:n] -= conj(x) * y`` (as `_add_product`)."""
+    xr, xi, yr, yi = x[0], x[1], y[0], y[1]
+    for k in range(n):
+        re[k] -= xr[k] * yr[k] + xi[k] * yi[k]
+        im[k] -= xr[k] * yi[k] - xi[k] * yr[k]
 
 
 def _pearson(sums, mean, inv_sd, ir, ic, shifts, area) -> np.ndarray:
