@@ -17,7 +17,7 @@ import pytest
 SCRIPT = textwrap.dedent("""
     import sys, threading, time
     from qtpy.QtWidgets import QApplication
-    from napari_symseg._qt import runner
+    from napari_symseg._qt import runner, worker_end
 
     app = QApplication([])
     inside, stop = threading.Event(), threading.Event()
@@ -36,7 +36,7 @@ SCRIPT = textwrap.dedent("""
     assert inside.is_set()
     if sys.argv[1] == "cancelled":
         worker.quit()  # Cancel (superqt then skips `returned`, emits `finished`)
-    runner.EXIT_WAIT_S = 0.5  # the step outlives the exit's wait: left to end silently
+    worker_end.EXIT_WAIT_S = 0.5  # the step outlives the exit's wait: left to end silently
     print("leaving", flush=True)
 """)
 

@@ -17,18 +17,17 @@ import atexit
 import gc
 import inspect
 import threading
-import time
-import traceback
 from collections.abc import Callable
 from typing import Any
 
-from napari.qt.threading import FunctionWorker, GeneratorWorker, thread_worker
+from napari.qt.threading import thread_worker
 from qtpy.QtCore import QThreadPool, QTimer
 
 from ..controller.label_colormap import kernel_free
 from ..controller.runs import Job, Ready, Status
 from ..core.progress import stoppable
 from .stall import next_turn, over_turns
+from .worker_end import QuietFunction, QuietGenerator, wait_at_exit
 
 _NOTHING = object()
 _WARMED = []
@@ -49,57 +48,9 @@ READY_POLL_MS = 50
 #: Workers of this process not finished yet (every dock's: `start_worker`, `JobRunner`).
 _RUNNING: set = set()
 
-
-#: Workers made here (`make_worker`), started, whose thread has not left ``run`` yet.
-_LIVE: set = set()
-#: How long (s) the interpreter's exit waits for stopped workers to end (`_stop_at_exit`).
-EXIT_WAIT_S = 20.0
-
-
-class _EndsQuietly:
-    """A worker whose ``run`` never lets an exception out, and says when it has left.
-
-    PyQt aborts the process on an exception leaving a Qt virtual (``QRunnable.run``).
-    superqt's ``run`` emits ``finished`` (and ``errored``, ``aborted``) outside its
-    own guard: a worker still in a step when the interpreter exits finds its signals
-    object deleted by PyQt's clean-up, and ``emit`` raised ``RuntimeError: wrapped
-    C/C++ object ... has been deleted`` -> ``Aborted`` (tester newuser9: a cancelled
-    stride-1 run still in its step when the viewer was closed).
-    """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.entered, self.ended = threading.Event(), threading.Event()
-
-    def start(self) -> None:
-        _LIVE.add(self)
-        super().start()
-
-    def run(self) -> None:
-        self.entered.set()
-        try:
-            super().run()
-        except RuntimeError as error:
-            if "has been deleted" not in str(error):
-                traceback.print_exc()
-        except Exception:  # anything let out aborts the process
-            traceback.print_exc()
-        finally:
-            self.ended.set()
-            _LIVE.discard(self)
-
-
-class _Generator(_EndsQuietly, GeneratorWorker):
-    pass
-
-
-class _Function(_EndsQuietly, FunctionWorker):
-    pass
-
-
 def make_worker(function: Callable, *args: Any) -> Any:
     """A napari thread worker for ``function(*args)``, not started, that never aborts the
-    process (`_EndsQuietly`) and that the interpreter's exit stops and waits for.
+    process (`worker_end.EndsQuietly`) and that the interpreter's exit stops and waits for.
 
     Parameters
     ----------
@@ -112,24 +63,17 @@ def make_worker(function: Callable, *args: Any) -> Any:
     -------
     FunctionWorker or GeneratorWorker
     """
-    kind = _Generator if inspect.isgeneratorfunction(function) else _Function
+    kind = QuietGenerator if inspect.isgeneratorfunction(function) else QuietFunction
     return thread_worker(function, start_thread=False, ignore_errors=True,
                          worker_class=kind)(*args)
 
 
 @atexit.register
 def _stop_at_exit(wait_s: float | None = None) -> bool:
-    """Stop every worker and run still going, and wait (at most `EXIT_WAIT_S`) for them.
+    """Stop every run and worker still going and wait for them (`worker_end.wait_at_exit`).
 
     Registered after PyQt's own exit clean-up (which deletes the workers' signal
-    objects), so run before it: a stopped worker ends while its signals exist.
-    One that is still in a step that cannot be stopped is left to end silently
-    (`_EndsQuietly`).
-
-    Returns
-    -------
-    bool
-        True when every worker had ended.
+    objects), so run before it.
     """
     for item in list(_RUNNING):
         if isinstance(item, JobRunner):
@@ -137,27 +81,7 @@ def _stop_at_exit(wait_s: float | None = None) -> bool:
             item.worker.quit()
         else:
             item.quit()
-    for worker in list(_LIVE):
-        worker.quit()
-    end = time.monotonic() + (EXIT_WAIT_S if wait_s is None else wait_s)
-    ended = True
-    for worker in list(_LIVE):  # (one still queued in the pool sees its quit at once)
-        if worker.entered.is_set() and not worker.ended.wait(max(0.0, end - time.monotonic())):
-            _keep_signals(worker)
-            ended = False
-    return ended
-
-
-def _keep_signals(worker: Any) -> None:
-    """Leave `worker`'s signals object out of PyQt's exit clean-up (it deletes every
-    QObject Python owns): the worker's last emits then reach a live object, which
-    delivers nothing (no event loop any more) instead of raising."""
-    try:
-        from qtpy import sip
-
-        sip.transferto(worker.signals, None)
-    except (ImportError, AttributeError, RuntimeError, TypeError):  # PySide: no sip
-        pass
+    return wait_at_exit(wait_s)
 
 
 def any_running() -> bool:
