@@ -117,6 +117,61 @@ def test_deleting_the_image_mid_run_cancels_and_adds_nothing(qtbot, viewer_widge
     assert widget.run_button.text == "Run" and errors == []
 
 
+def test_deleting_the_image_as_its_layers_go_in_takes_them_out(qtbot, viewer_widget, errors,
+                                                               monkeypatch):
+    """Deleted as the run's last layer went in ("labels 1/1 (100 %)"), the run was kept as a
+    run of the deleted image: "(shown when img is chosen)", its patterns over the other
+    image (tester newuser9)."""
+    import napari_symseg.controller.runs as runs
+
+    viewer, widget = viewer_widget
+    other = viewer.add_image(two_phase((64, 64)), name="other")
+    source = viewer.add_image(two_phase((128, 128)), name="img")
+    widget.image.value = source
+    set_fields(widget, **SMALL)
+    real, added = runs.apply_spec, []
+
+    def apply_spec(layers, src, spec, old):
+        layer = real(layers, src, spec, old)
+        added.append(spec.slot)
+        if spec.slot == "confidence":  # the last layer is in: the image goes now
+            layers.remove(src)
+        return layer
+
+    monkeypatch.setattr(runs, "apply_spec", apply_spec)
+    run_and_wait(qtbot, widget)
+    qtbot.wait(100)
+    assert added == ["patterns", "PCA", "confidence"]  # (the deletion came after the last)
+    assert [layer.name for layer in viewer.layers] == ["other"]
+    assert widget.status.value == "cancelled: the image layer was deleted"
+    assert widget.image.value is other and errors == []
+
+
+def test_deleting_an_image_hides_and_renames_its_results(qtbot, viewer_widget, errors):
+    """After a deletion the layers of the image's earlier run stayed visible over the other
+    images under their old names (tester newuser9): hidden, renamed, nothing removed."""
+    viewer, widget = viewer_widget
+    other = viewer.add_image(two_phase((128, 128)), name="other")
+    source = viewer.add_image(two_phase((128, 128)), name="img")
+    widget.image.value = source
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    patterns = viewer.layers["img patterns"]
+    data = np.array(patterns.data)
+    assert patterns.visible
+    viewer.layers.remove(source)
+    assert [layer.name for layer in viewer.layers] == [
+        "other", "img patterns (image deleted)", "img PCA (image deleted)",
+        "img confidence (image deleted)"]
+    assert not any(layer.visible for layer in list(viewer.layers)[1:])
+    np.testing.assert_array_equal(patterns.data, data)  # nothing lost
+    assert widget.image.value is other
+    assert [layer.name for layer in widget.image.choices] == ["other"]
+    widget.image.value = other  # choosing the image left does not bring them back
+    assert not any(layer.visible for layer in list(viewer.layers)[1:])
+    assert errors == []
+
+
 def test_renaming_the_image_mid_run_follows_it(qtbot, viewer_widget, errors):
     viewer, widget = viewer_widget
     source = viewer.add_image(two_phase((512, 512)), name="img")

@@ -188,6 +188,38 @@ def test_the_main_dock_run_uses_the_scribbles_layer(docks_after_a_run, qtbot):
     assert not viewer.layers["img patterns"].visible
 
 
+def test_a_main_run_with_fewer_patterns_than_the_strokes_says_what_to_do(
+        docks_after_a_run, qtbot, errors):
+    """After a 3-class scribbled run the main dock's fields still say 2: its Run failed in
+    the worker ("scribbles use class 3 but n_patterns is 2", tester newuser9). It is refused
+    before anything starts, the status names both ways out, and each of them works."""
+    from tests._qt.helpers import run_and_wait, set_fields
+
+    viewer, main, dock = docks_after_a_run
+    _paint(dock)
+    strokes = viewer.layers["img scribbles"]
+    data = np.array(strokes.data)
+    data[70:80, 60:64] = 3
+    strokes.data = data
+    before = np.array(viewer.layers["img patterns"].data)
+    assert main.run() is None  # refused: no worker, the last result untouched
+    assert main.worker is None and main.run_button.text == "Run"
+    assert main.status.value == (
+        "the strokes in 'img scribbles' paint 3 patterns but n patterns is 2: set n patterns "
+        "to 3 to run with them, or delete (or clear) 'img scribbles' to run without them")
+    assert len(errors) == 1 and "set n patterns to 3" in errors[0]
+    np.testing.assert_array_equal(viewer.layers["img patterns"].data, before)
+    set_fields(main, n_patterns=3)  # the first way out
+    run_and_wait(qtbot, main)
+    assert main.status.value.endswith(" · guided by the scribbles layer")
+    assert len(np.unique(viewer.layers["img patterns"].data)) == 3
+    set_fields(main, n_patterns=2)
+    viewer.layers.remove(strokes)  # the second
+    run_and_wait(qtbot, main)
+    assert "scribbles" not in main.status.value and len(errors) == 1
+    assert len(np.unique(viewer.layers["img patterns"].data)) == 2
+
+
 def test_apply_to_another_image_and_a_series_keeps_the_numbers(dock, qtbot):
     from napari_symseg.core.samples import moving_boundary_series, moving_boundary_truth
 

@@ -13,7 +13,9 @@ the background when the widget opens.
 
 from __future__ import annotations
 
+import atexit
 import gc
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +27,7 @@ from ..controller.label_colormap import kernel_free
 from ..controller.runs import Job, Ready, Status
 from ..core.progress import stoppable
 from .stall import next_turn, over_turns
+from .worker_end import QuietFunction, QuietGenerator, wait_at_exit
 
 _NOTHING = object()
 _WARMED = []
@@ -44,6 +47,41 @@ SHAPES_WARM = threading.Event()
 READY_POLL_MS = 50
 #: Workers of this process not finished yet (every dock's: `start_worker`, `JobRunner`).
 _RUNNING: set = set()
+
+def make_worker(function: Callable, *args: Any) -> Any:
+    """A napari thread worker for ``function(*args)``, not started, that never aborts the
+    process (`worker_end.EndsQuietly`) and that the interpreter's exit stops and waits for.
+
+    Parameters
+    ----------
+    function : callable
+        A function or generator function.
+    *args
+        Its arguments.
+
+    Returns
+    -------
+    FunctionWorker or GeneratorWorker
+    """
+    kind = QuietGenerator if inspect.isgeneratorfunction(function) else QuietFunction
+    return thread_worker(function, start_thread=False, ignore_errors=True,
+                         worker_class=kind)(*args)
+
+
+@atexit.register
+def _stop_at_exit(wait_s: float | None = None) -> bool:
+    """Stop every run and worker still going and wait for them (`worker_end.wait_at_exit`).
+
+    Registered after PyQt's own exit clean-up (which deletes the workers' signal
+    objects), so run before it.
+    """
+    for item in list(_RUNNING):
+        if isinstance(item, JobRunner):
+            item.job.cancel()
+            item.worker.quit()
+        else:
+            item.quit()
+    return wait_at_exit(wait_s)
 
 
 def any_running() -> bool:
@@ -112,7 +150,7 @@ def start_worker(function: Callable, *args: Any, alive: Callable[[], bool] = lam
     FunctionWorker or GeneratorWorker
         The started worker.
     """
-    worker = thread_worker(function, start_thread=False, ignore_errors=True)(*args)
+    worker = make_worker(function, *args)
     for signal, slot in handlers.items():
         getattr(worker, signal).connect(_guarded(slot, alive))
     if cleanup is not None:
@@ -333,10 +371,9 @@ class JobRunner:
         # a 2-D run's kernels read `job.stop`: Cancel stops the step in progress too (a
         # series job writes its frames' store until its worker ends: stopped between steps)
         if job.ends_at_cancel:
-            self.worker = thread_worker(stoppable, start_thread=False,
-                                        ignore_errors=True)(job.steps(), job.stop)
+            self.worker = make_worker(stoppable, job.steps(), job.stop)
         else:
-            self.worker = thread_worker(job.steps, start_thread=False, ignore_errors=True)()
+            self.worker = make_worker(job.steps)
         self.worker.yielded.connect(_guarded(self._on_yielded, alive))
         self.worker.returned.connect(_guarded(self._on_returned, alive))
         self.worker.errored.connect(_guarded(self._on_errored, alive))

@@ -237,6 +237,32 @@ class ResultSet:
                                                                    "source": self.source.name}}
 
 
+#: Added to the names of a deleted image's result layers (`orphan`).
+ORPHAN_SUFFIX = " (image deleted)"
+
+
+def orphan(result_layers, layers) -> None:
+    """Hide a deleted image's result layers and say so in their names.
+
+    Not removed: the patterns may carry edits not saved yet, and napari has no
+    undo for a deleted layer; hidden, they no longer cover the other images
+    (docs/user-guide.md, "Results belong to their image").
+
+    Parameters
+    ----------
+    result_layers : list of napari.layers.Layer
+        The deleted image's result layers.
+    layers : napari.components.LayerList
+        The viewer's layers (a result layer deleted too is left alone).
+    """
+    for shown in result_layers:
+        if not any(shown is other for other in layers):
+            continue
+        shown.visible = False
+        if not shown.name.endswith(ORPHAN_SUFFIX):
+            shown.name = shown.name + ORPHAN_SUFFIX
+
+
 class ResultStore:
     """The result sets of the layers of a viewer, keyed by the source layer object.
 
@@ -296,6 +322,7 @@ class ResultStore:
         if results is not None:
             layer.events.name.disconnect(self._on_renamed)
             del self._sets[id(layer)]
+            orphan(results.result_layers(), self.layers)
         for results in self._sets.values():
             for slot, shown in list(results.layers.items()):
                 if shown is layer:

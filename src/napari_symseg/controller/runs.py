@@ -225,6 +225,12 @@ class Job:
                 added.append(layer)
             results.layers[spec.slot] = layer
             yield
+        if self.source not in layers:  # deleted as the last layer went in: nothing stays
+            for layer in added:
+                if layer in layers:
+                    layers.remove(layer)
+            self.applied.set()
+            return
         if not self.preview:  # a polarity run's layers go when a run of another family lands
             slots = {spec.slot for spec in ready.specs}
             for slot in OPTIONAL_SLOTS:

@@ -17,12 +17,13 @@ from napari.utils.events import EmitterGroup
 
 from ..core.params import Params
 from ..core.validation import check_series
-from ..errors import ExportError, InputError
+from ..errors import ExportError, InputError, ScribbleError
 from . import METADATA_KEY
 from .hints import hint_metadata, repeat_unit, suggestion_steps
 from .lazy_series import series_job
 from .results import Remembered, RunRecord, store_of
 from .runs import ImageJob, Job
+from .scribbles import ScribbleSession
 from .sources import check_layer, frame_index, frame_of, source_layers
 from .text import suggestion_text
 
@@ -232,6 +233,8 @@ class Session:
             check_series(layer.data)
         else:
             image = frame_of(layer, self.viewer)
+        self._check_scribbles(layer, params.n_patterns, None if series else
+                              self.frame_index(layer))
         if preview:
             params = params.replace(stride=max(params.stride, PREVIEW_STRIDE))
         if params.random_state is None:  # draw the seed here so that metadata records it
@@ -244,6 +247,25 @@ class Session:
         self.job = job
         self.changed(layer)
         return job
+
+    def _check_scribbles(self, layer, n_patterns: int, frame: int | None) -> None:
+        """Refuse a run whose image's strokes paint more patterns than `n_patterns`.
+
+        A run of this dock follows the image's scribbles layer; after a scribbled
+        run of 3 patterns, a Run with the fields' 2 failed in its worker with
+        "scribbles use class 3 but n_patterns is 2" (tester newuser9). Said
+        before anything starts, with both ways out.
+        """
+        strokes = ScribbleSession(self.viewer).scribbles_layer(layer)
+        if strokes is None or strokes.data.shape != layer.data.shape:
+            return
+        data = strokes.data if frame is None or strokes.ndim != 3 else strokes.data[frame]
+        top = int(np.max(data)) if data.size else 0
+        if top > n_patterns:
+            raise ScribbleError(
+                f"the strokes in {strokes.name!r} paint {top} patterns but n patterns is "
+                f"{n_patterns}: set n patterns to {top} to run with them, or delete "
+                f"(or clear) {strokes.name!r} to run without them")
 
     def job_done(self, job: Job) -> str:
         """The worker of `job` finished (and its layers are in): the final status."""

@@ -7,6 +7,7 @@ import numpy as np
 from ..errors import ClusteringError
 from .kmeans import kmeans
 from .pca import single_threaded_blas
+from .progress import raise_if_stopped, stop_flag
 
 #: k-means is fitted on at most this many grid points (randomly drawn);
 #: all points are then assigned to the nearest centre.
@@ -103,7 +104,9 @@ def assign_groups(features: np.ndarray, centres: np.ndarray, groups: np.ndarray)
     labels = np.empty(len(flat), dtype=np.int32)
     conf = np.ones(len(flat), dtype=np.float32)
     c = np.asarray(centres, dtype=np.float64)
+    stop = stop_flag()  # a cancelled run stops between chunks (`Stopped`)
     for i in range(0, len(flat), CHUNK):
+        raise_if_stopped(stop)
         x = flat[i : i + CHUNK].astype(np.float64)
         d2 = (x * x).sum(1)[:, None] - 2 * x @ c.T + (c * c).sum(1)[None, :]
         d = np.sqrt(np.clip(d2, 0.0, None))
@@ -121,7 +124,9 @@ def assign_groups(features: np.ndarray, centres: np.ndarray, groups: np.ndarray)
 
 
 def _assign_chunks(flat, c, labels, conf, nearest=None) -> None:
+    stop = stop_flag()  # a cancelled run stops between chunks (`Stopped`)
     for i in range(0, len(flat), CHUNK):
+        raise_if_stopped(stop)
         x = flat[i : i + CHUNK].astype(np.float64)
         d2 = (x * x).sum(1)[:, None] - 2 * x @ c.T + (c * c).sum(1)[None, :]
         d = np.sqrt(np.clip(d2, 0.0, None))

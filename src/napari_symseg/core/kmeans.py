@@ -14,6 +14,10 @@ thread count), so results agree to rounding: the same partition where k-means
 is not ambiguous, the same inertia to ~1e-12 relative
 (tests/core/test_kmeans.py compares both on many seeded data sets).
 
+A cancelled run (`core.progress.stop_flag`) stops `kmeans` between its
+seedings' centres and its Lloyd iterations (`Stopped`); the flag is only
+read, so a run that is not stopped computes the same bits.
+
 Written for the start-up time: importing scikit-learn costs about a second
 (it pulls in scipy.stats and pandas), more than a whole small segmentation.
 """
@@ -24,6 +28,8 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+
+from .progress import raise_if_stopped, stop_flag
 
 #: scikit-learn's defaults
 MAX_ITER = 300
@@ -85,6 +91,7 @@ def kmeans(x: np.ndarray, n_clusters: int, n_init: int = 1, random_state=None,
     >>> float(fit.inertia_)
     1.0
     """
+    stop = stop_flag()  # a cancelled run stops between seedings and iterations
     x = np.array(x, dtype=np.float64, order="C")  # a copy: centred in place
     if x.ndim != 2 or not 1 <= n_clusters <= len(x):
         raise ValueError(f"need 1 <= n_clusters <= n points, got {n_clusters} for {x.shape}")
@@ -96,8 +103,8 @@ def kmeans(x: np.ndarray, n_clusters: int, n_init: int = 1, random_state=None,
     best = None
     scratch = np.empty_like(x)
     for _ in range(n_init):
-        centres = _plusplus(x, n_clusters, norms, rng)
-        labels, inertia, centres, n_iter = _lloyd(x, centres, max_iter, tol, scratch)
+        centres = _plusplus(x, n_clusters, norms, rng, stop)
+        labels, inertia, centres, n_iter = _lloyd(x, centres, max_iter, tol, scratch, stop)
         if best is None or (inertia < best[1] and not _same_partition(labels, best[0],
                                                                      n_clusters)):
             best = (labels, inertia, centres, n_iter)
@@ -112,8 +119,9 @@ def _squared_distances(a, x, x_norms):
     return d
 
 
-def _plusplus(x, k, norms, rng):
-    """Greedy k-means++ seeding with scikit-learn's draws."""
+def _plusplus(x, k, norms, rng, stop=None):
+    """Greedy k-means++ seeding with scikit-learn's draws (`stop`: raises `Stopped`
+    between centres once ``stop[0]`` is set)."""
     n = len(x)
     weights = np.ones(n)
     trials = 2 + int(np.log(k))
@@ -123,6 +131,8 @@ def _plusplus(x, k, norms, rng):
     closest = _squared_distances(x[first][None, :], x, norms)
     potential = closest @ weights
     for c in range(1, k):
+        if stop is not None:
+            raise_if_stopped(stop)
         draws = rng.uniform(size=trials) * potential
         candidates = np.searchsorted(np.cumsum(weights * closest), draws)
         np.clip(candidates, None, closest.size - 1, out=candidates)
@@ -162,14 +172,17 @@ def _assign_and_sum(x, centres, centre_norms, labels, sums, counts, add=True):  
                 sums[pick, m] += x[i, m]
 
 
-def _lloyd(x, centres, max_iter, tol, scratch=None):
+def _lloyd(x, centres, max_iter, tol, scratch=None, stop=None):
     """One Lloyd run from `centres`: labels, inertia, centres, iterations
-    (`scratch`: an array like `x` to reuse, see `_inertia`)."""
+    (`scratch`: an array like `x` to reuse, see `_inertia`; `stop`: raises `Stopped`
+    before an iteration once ``stop[0]`` is set)."""
     k, d = centres.shape
     labels_old = np.full(len(x), -1, dtype=np.int32)
     strict = False
     labels = labels_old.copy()
     for n_iter in range(1, max_iter + 1):  # noqa: B007 (returned)
+        if stop is not None:
+            raise_if_stopped(stop)
         labels_old, labels = labels, labels_old  # (two buffers, swapped)
         sums = np.zeros((k, d))
         counts = np.zeros(k)

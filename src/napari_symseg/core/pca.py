@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from .progress import raise_if_stopped, stop_flag
+
 CHUNK = 16384
 
 
@@ -43,7 +45,11 @@ class PCAModel:
         return len(self.components)
 
     def transform(self, x: np.ndarray) -> np.ndarray:
-        """Project feature vectors (..., n_features) to (..., n_components), float32."""
+        """Project feature vectors (..., n_features) to (..., n_components), float32.
+
+        A cancelled run (`core.progress.stop_flag`) stops between chunks (`Stopped`).
+        """
+        stop = stop_flag()
         flat = x.reshape(-1, x.shape[-1])
         out = np.empty((len(flat), self.n_components), dtype=np.float32)
         w = self.components.T
@@ -51,6 +57,7 @@ class PCAModel:
         scratch = np.empty((min(CHUNK, len(flat)), flat.shape[1]))  # reused: see `scratch_rows`
         with single_threaded_blas():
             for i in range(0, len(flat), CHUNK):
+                raise_if_stopped(stop)
                 c = scratch_rows(scratch, flat[i : i + CHUNK])
                 out[i : i + CHUNK] = c @ w - offset
         return out.reshape((*x.shape[:-1], self.n_components))
@@ -101,7 +108,12 @@ class CovarianceAccumulator:
         self.cross = np.zeros((n_features, n_features))
 
     def add(self, x: np.ndarray) -> None:
-        """Add feature vectors ``x`` (..., n_features)."""
+        """Add feature vectors ``x`` (..., n_features).
+
+        A cancelled run (`core.progress.stop_flag`) stops between chunks (`Stopped`;
+        the accumulator is then incomplete: a stopped run uses it no more).
+        """
+        stop = stop_flag()
         flat = x.reshape(-1, x.shape[-1])
         if len(flat) == 0:
             return
@@ -110,6 +122,7 @@ class CovarianceAccumulator:
         scratch = np.empty((min(CHUNK, len(flat)), flat.shape[1]))
         with single_threaded_blas():
             for i in range(0, len(flat), CHUNK):
+                raise_if_stopped(stop)
                 c = scratch_rows(scratch, flat[i : i + CHUNK], self.shift)
                 self.total += c.sum(axis=0)
                 self.cross += c.T @ c

@@ -1,0 +1,102 @@
+"""Workers that never abort the process, and the interpreter's exit waiting for them.
+
+`QuietGenerator` / `QuietFunction` are napari's workers whose ``run`` lets
+no exception out (`EndsQuietly`); `runner.make_worker` makes every worker
+of the Qt layer from them, and `runner`'s exit hook stops the runs and
+calls `wait_at_exit`: a stopped worker ends while its signals still exist,
+one still in a step that cannot stop keeps its signals object and ends
+silently.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from typing import Any
+
+from napari.qt.threading import FunctionWorker, GeneratorWorker
+
+#: Started workers (`runner.make_worker`) whose thread has not left ``run`` yet.
+LIVE: set = set()
+#: How long (s) the interpreter's exit waits for stopped workers to end (`wait_at_exit`).
+EXIT_WAIT_S = 20.0
+
+
+class EndsQuietly:
+    """A worker whose ``run`` never lets an exception out, and says when it has left.
+
+    PyQt aborts the process on an exception leaving a Qt virtual (``QRunnable.run``).
+    superqt's ``run`` emits ``finished`` (and ``errored``, ``aborted``) outside its
+    own guard: a worker still in a step when the interpreter exits finds its signals
+    object deleted by PyQt's clean-up, and ``emit`` raised ``RuntimeError: wrapped
+    C/C++ object ... has been deleted`` -> ``Aborted`` (tester newuser9: a cancelled
+    stride-1 run still in its step when the viewer was closed).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.entered, self.ended = threading.Event(), threading.Event()
+
+    def start(self) -> None:
+        """Start the worker (counted in `LIVE` until its thread leaves ``run``)."""
+        LIVE.add(self)
+        super().start()
+
+    def run(self) -> None:
+        """superqt's ``run``; an exception it lets out is printed (not a deleted object's)."""
+        self.entered.set()
+        try:
+            super().run()
+        except RuntimeError as error:
+            if "has been deleted" not in str(error):
+                traceback.print_exc()
+        except Exception:  # anything let out aborts the process
+            traceback.print_exc()
+        finally:
+            self.ended.set()
+            LIVE.discard(self)
+
+
+class QuietGenerator(EndsQuietly, GeneratorWorker):
+    """A generator worker that `EndsQuietly`."""
+
+
+class QuietFunction(EndsQuietly, FunctionWorker):
+    """A function worker that `EndsQuietly`."""
+
+
+def wait_at_exit(wait_s: float | None = None) -> bool:
+    """Ask every started worker to quit and wait (at most `EXIT_WAIT_S`) for those running.
+
+    Parameters
+    ----------
+    wait_s : float, optional
+        Instead of `EXIT_WAIT_S`.
+
+    Returns
+    -------
+    bool
+        True when every worker had ended.
+    """
+    for worker in list(LIVE):
+        worker.quit()
+    end = time.monotonic() + (EXIT_WAIT_S if wait_s is None else wait_s)
+    ended = True
+    for worker in list(LIVE):  # (one still queued in the pool sees its quit at once)
+        if worker.entered.is_set() and not worker.ended.wait(max(0.0, end - time.monotonic())):
+            _keep_signals(worker)
+            ended = False
+    return ended
+
+
+def _keep_signals(worker: Any) -> None:
+    """Leave `worker`'s signals object out of PyQt's exit clean-up (it deletes every
+    QObject Python owns): the worker's last emits then reach a live object, which
+    delivers nothing (no event loop any more) instead of raising."""
+    try:
+        from qtpy import sip
+
+        sip.transferto(worker.signals, None)
+    except (ImportError, AttributeError, RuntimeError, TypeError):  # PySide: no sip
+        pass
