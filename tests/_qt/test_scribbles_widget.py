@@ -688,3 +688,15 @@ def test_the_main_status_line_says_a_scribbled_run_is_shown(docks_after_a_run, q
     assert "guided by the scribbles" in main.status.value
     viewer.layers.remove(viewer.layers["img scribbled patterns"])
     assert main.status.value == plain
+
+
+def test_a_deleted_images_strokes_are_not_taken_over_by_a_new_image_of_its_name(dock):
+    """The strokes of a deleted image are kept (hidden, renamed, marked orphaned); a new
+    image given the same name starts without them (life10's note)."""
+    viewer, widget, image = dock
+    strokes = widget.session.add_layer(image)
+    strokes.data[5:10, 5:10] = 1
+    viewer.layers.remove(image)
+    assert strokes in viewer.layers and not strokes.visible
+    again = viewer.add_image(two_phase(SHAPE, boundary=BOUNDARY), name="img")
+    assert widget.session.scribbles_layer(again) is None

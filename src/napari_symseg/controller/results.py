@@ -242,7 +242,8 @@ ORPHAN_SUFFIX = " (image deleted)"
 
 
 def orphan(result_layers, layers) -> None:
-    """Hide a deleted image's result layers and say so in their names.
+    """Hide a deleted image's result layers and say so in their names and metadata
+    (``"orphaned"``: `controller.scribbles` never finds strokes by name among them).
 
     Not removed: the patterns may carry edits not saved yet, and napari has no
     undo for a deleted layer; hidden, they no longer cover the other images
@@ -261,6 +262,9 @@ def orphan(result_layers, layers) -> None:
         shown.visible = False
         if not shown.name.endswith(ORPHAN_SUFFIX):
             shown.name = shown.name + ORPHAN_SUFFIX
+        meta = shown.metadata.get(METADATA_KEY)
+        if isinstance(meta, dict):  # a new image of the same name does not take them over
+            shown.metadata = {**shown.metadata, METADATA_KEY: {**meta, "orphaned": True}}
 
 
 class ResultStore:

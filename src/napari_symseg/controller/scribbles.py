@@ -135,7 +135,8 @@ class ScribbleSession(ScribbleEdits, ScribbleApply, ScribbleScatter):
             return None
         for layer in self.viewer.layers:
             meta = _role(layer)
-            if meta.get("role") == role and meta.get("source") == source.name:
+            if meta.get("role") == role and meta.get("source") == source.name \
+                    and not meta.get("orphaned"):
                 return layer
         return None
 
