@@ -38,6 +38,7 @@ from .args import UsageError
 from .failures import failure_text
 from .progress import file_bar, say
 from .segment import OUTPUT_OPTIONS, input_files, load_model, segment_file
+from .signals import Terminated
 
 #: suffixes of the files a folder given as input contributes
 READABLE = IMAGE_SUFFIXES + EM_SUFFIXES
@@ -219,16 +220,23 @@ def run_batch(args: argparse.Namespace, model=None) -> int:
     inputs = tuple(p for job in jobs for p in input_files(job))
     start = time.perf_counter()
     failed: list[str] = []
-    with file_bar(len(jobs), args.quiet) as bar:
-        for job, outcome in _outcomes(args, jobs, model, inputs):
-            if isinstance(outcome, BaseException):
-                failed.append(job.input)
-                say(f"napari-symseg: error: {job.input}: {failure_text(outcome)}", bar,
-                    err=True)
-            elif not args.quiet:
-                say(f"{job.input} -> {job.output}: {outcome[1]}", bar)
-            if bar is not None:
-                bar.update(1)
+    finished: list[str] = []
+    try:
+        with file_bar(len(jobs), args.quiet) as bar:
+            for job, outcome in _outcomes(args, jobs, model, inputs):
+                if isinstance(outcome, BaseException):
+                    failed.append(job.input)
+                    say(f"napari-symseg: error: {job.input}: {failure_text(outcome)}", bar,
+                        err=True)
+                else:
+                    finished.append(job.input)
+                    if not args.quiet:
+                        say(f"{job.input} -> {job.output}: {outcome[1]}", bar)
+                if bar is not None:
+                    bar.update(1)
+    except (Terminated, KeyboardInterrupt) as stop:  # the command's one line says this too
+        stop.note = stopped_note(finished, failed, len(jobs), outdir)
+        raise
     elapsed = time.perf_counter() - start
     done = len(jobs) - len(failed)
     if failed:
@@ -239,6 +247,43 @@ def run_batch(args: argparse.Namespace, model=None) -> int:
         print(f"segmented {len(jobs)} files in {elapsed:.2f} s "
               f"({elapsed / max(len(jobs), 1):.2f} s per file) into {outdir}")
     return 0
+
+
+def _names(paths: list[str], most: int = 5) -> str:
+    names = [Path(p).name for p in paths]
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def stopped_note(finished: list[str], failed: list[str], total: int, outdir) -> str:
+    """What a batch stopped by a signal or Ctrl-C leaves: which files are written, where.
+
+    Parameters
+    ----------
+    finished, failed : list of str
+        The inputs written, and those that failed, before the stop.
+    total : int
+        Files in the batch.
+    outdir : Path
+        The ``-o`` folder.
+
+    Returns
+    -------
+    str
+        One line (no newline), e.g. ``"2 of 10 files written to out/ (a.npy,
+        b.npy); the other 8 were not written"``.
+    """
+    if finished:
+        text = (f"{len(finished)} of {total} files written to {outdir}{os.sep} "
+                f"({_names(finished)})")
+    else:
+        text = f"no file of the {total} written"
+    if failed:
+        text += f"; {len(failed)} failed ({_names(failed)})"
+    rest = total - len(finished) - len(failed)
+    if rest and (finished or failed):
+        text += f"; the other {rest} {'was' if rest == 1 else 'were'} not written"
+    return text
 
 
 def _outcomes(args, jobs, model, inputs):
