@@ -41,7 +41,9 @@ def test_a_stopped_batch_names_the_files_written_and_where(tmp_path, signum, cod
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == code, err
-    lines = [ln for ln in err.strip().splitlines() if "a_bad.tif:" not in ln]
+    bad = f"napari-symseg: error: {inputs / 'a_bad.tif'} is not a readable TIFF: "
+    assert [ln for ln in err.splitlines() if ln.startswith(bad)] != [], err  # named once
+    lines = [ln for ln in err.strip().splitlines() if not ln.startswith(bad)]
     assert len(lines) == 1 and "Traceback" not in err, err
     match = re.fullmatch(rf"napari-symseg: {said}: (\d+) of 13 files written to "
                          rf"{re.escape(str(out) + os.sep)} \(([^)]*)\); 1 failed \(a_bad\.tif\); "
@@ -50,7 +52,7 @@ def test_a_stopped_batch_names_the_files_written_and_where(tmp_path, signum, cod
     named = match.group(2).split(", ")
     assert int(match.group(1)) == len(named) + ("more" in match.group(2))  # at most 5 named
     written = sorted(p.name for p in out.iterdir())
-    assert len(written) == int(match.group(1))  # whole outputs only, no temporary
+    assert len(written) == int(match.group(1)), (written, err)  # whole outputs only
     assert [Path(n).stem + "_labels.npy" for n in named[:5]] == written[:len(named[:5])]
     assert int(match.group(1)) + 1 + int(match.group(3)) == 13
 

@@ -219,6 +219,7 @@ def run_batch(args: argparse.Namespace, model=None) -> int:
     _check_names(jobs)
     inputs = tuple(p for job in jobs for p in input_files(job))
     start = time.perf_counter()
+    started_ns = time.time_ns()
     failed: list[str] = []
     finished: list[str] = []
     try:
@@ -226,8 +227,8 @@ def run_batch(args: argparse.Namespace, model=None) -> int:
             for job, outcome in _outcomes(args, jobs, model, inputs):
                 if isinstance(outcome, BaseException):
                     failed.append(job.input)
-                    say(f"napari-symseg: error: {job.input}: {failure_text(outcome)}", bar,
-                        err=True)
+                    say(f"napari-symseg: error: {_named(job.input, failure_text(outcome))}",
+                        bar, err=True)
                 else:
                     finished.append(job.input)
                     if not args.quiet:
@@ -235,6 +236,11 @@ def run_batch(args: argparse.Namespace, model=None) -> int:
                 if bar is not None:
                     bar.update(1)
     except (Terminated, KeyboardInterrupt) as stop:  # the command's one line says this too
+        # a file whose outputs were renamed into place just before the stop came out of
+        # the file's code: on disk, not yet counted (seen: the signal's handler runs at the
+        # next bytecode, after the renames)
+        finished += [job.input for job in jobs if job.input not in finished
+                     and job.input not in failed and _written_since(job.output, started_ns)]
         stop.note = stopped_note(finished, failed, len(jobs), outdir)
         raise
     elapsed = time.perf_counter() - start
@@ -247,6 +253,24 @@ def run_batch(args: argparse.Namespace, model=None) -> int:
         print(f"segmented {len(jobs)} files in {elapsed:.2f} s "
               f"({elapsed / max(len(jobs), 1):.2f} s per file) into {outdir}")
     return 0
+
+
+def _written_since(path: str, since_ns: int) -> bool:
+    """Whether the file `path` exists and was written at or after `since_ns` (ns since
+    the epoch, the file system's clock)."""
+    try:
+        return os.stat(path).st_mtime_ns >= since_ns - 10_000_000  # 10 ms of clock grain
+    except OSError:
+        return False
+
+
+def _named(path: str, text: str) -> str:
+    """``"in/a.tif is not a readable TIFF: ..."`` for a message that starts with the file's
+    name (``"a.tif is not ..."``), else ``"in/a.tif: message"``: the name once."""
+    name = Path(path).name
+    if text.startswith(name + " "):
+        return path + text[len(name):]
+    return f"{path}: {text}"
 
 
 def _names(paths: list[str], most: int = 5) -> str:
