@@ -54,7 +54,6 @@ def cached_run(seed: int, size: int = 384, case_index: int | None = None,
     its wide features, strokes and truth on the grid (`overrides`: Params fields set
     after ``--auto``, e.g. other sizes)."""
     from benchmarks import bench_scribbles as bs
-    from benchmarks.bench_hard import Case as HardCase
     from benchmarks.bench_hard import band_width
     from benchmarks.bench_robustness import boundary_band
     from napari_symseg import Params, segment
@@ -70,8 +69,7 @@ def cached_run(seed: int, size: int = 384, case_index: int | None = None,
     if overrides:
         params = replace(params, **overrides)
     scribbles = bs.make_scribbles(truth, seed)
-    keep = ~boundary_band(truth, band_width(
-        image, HardCase(case.name, case.make, case.n_patterns, band=case.band)))
+    keep = ~boundary_band(truth, band_width(image, case.hard_case(), seed))
     seen = {}
     fit = pipeline.scribbled_fit
 
@@ -181,7 +179,6 @@ def corrections(seed: int, rounds: int = 3, size: int = 384) -> tuple[list[float
     """Accuracy (pixels, outside the band) of `rounds` runs, each after one more disk in
     each of the two largest wrong regions of the previous one; the last run's coverage."""
     from benchmarks import bench_scribbles as bs
-    from benchmarks.bench_hard import Case as HardCase
     from benchmarks.bench_hard import band_width
     from benchmarks.bench_robustness import boundary_band
     from napari_symseg import Params, segment
@@ -191,8 +188,7 @@ def corrections(seed: int, rounds: int = 3, size: int = 384) -> tuple[list[float
     image, truth = case.make(seed, size)
     params = suggest_params(image, Params(n_patterns=case.n_patterns,
                                           descriptor_name=case.family))
-    keep = ~boundary_band(truth, band_width(
-        image, HardCase(case.name, case.make, case.n_patterns, band=case.band)))
+    keep = ~boundary_band(truth, band_width(image, case.hard_case(), seed))
     scribbles = bs.make_scribbles(truth, seed)
     radius = int(np.sqrt(0.01 * truth.size / (case.n_patterns * bs.DISKS * np.pi)))
     rr, cc = np.mgrid[: truth.shape[0], : truth.shape[1]]

@@ -292,6 +292,39 @@ def test_current_frame_run_never_overwrites_the_series_result(qtbot, series_widg
     np.testing.assert_array_equal(frame.data, frame_data)
 
 
+def test_the_segment_choice_shows_its_own_run_and_summary(qtbot, series_widget):
+    """A frame's 2-D layers are drawn over every frame: with *all frames* they are
+    hidden (and the all-frames layer shown), with *current frame* the other way round;
+    the status line gives that mode's run (tester newuser10)."""
+    viewer, widget, source = series_widget
+    run_and_wait(qtbot, widget)
+    series_layer = viewer.layers["s patterns"]
+    widget.segment.value = CURRENT_FRAME
+    viewer.dims.set_current_step(0, 2)
+    run_and_wait(qtbot, widget)
+    frame = viewer.layers["s patterns (frame 2)"]
+    assert frame.visible and not series_layer.visible  # the run made is what is shown
+    assert "frame 2" in widget.status.value
+    widget.segment.value = ALL_FRAMES
+    assert series_layer.visible and not frame.visible
+    assert "frame 2" not in widget.status.value and "4 frames" in widget.status.value
+    widget.segment.value = CURRENT_FRAME
+    assert frame.visible and not series_layer.visible
+    assert "frame 2" in widget.status.value
+    # another image and back: the mode's run still the one shown
+    other = viewer.add_image(two_phase((64, 64)), name="other")
+    widget.image.value = other
+    assert not frame.visible and not series_layer.visible
+    widget.segment.value = ALL_FRAMES
+    widget.image.value = source
+    assert series_layer.visible and not frame.visible
+    # a layer the user hid stays hidden
+    series_layer.visible = False
+    widget.segment.value = CURRENT_FRAME
+    widget.segment.value = ALL_FRAMES
+    assert not frame.visible and not series_layer.visible
+
+
 def test_live_preview_segments_the_current_frame_only(qtbot, series_widget):
     viewer, widget, _ = series_widget
     viewer.dims.set_current_step(0, 2)

@@ -214,3 +214,41 @@ def test_a_series_prints_the_pattern_count_note_alone_and_in_a_batch(tmp_path, c
                  *args]) == 0
     line, = [line for line in capsys.readouterr().out.splitlines() if " -> " in line]
     assert _notes(line) == ["; ".join(single)]
+
+
+def test_each_batch_line_names_every_file_it_wrote(images, tmp_path, capsys, monkeypatch):
+    """``--overlay o.png --stats s.csv`` go to the current folder as ``NAME_o.png``: the
+    file's line says so, the last line names that folder."""
+    folder, _ = images
+    (folder / "c.npy").unlink()
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    assert main(["segment", str(folder), "-o", "out/", "--overlay", "o.png", "--stats",
+                 "s.csv", "--save-params", "out/p.json", *SMALL]) == 0
+    out = capsys.readouterr().out.splitlines()
+    lines = [line for line in out if " -> " in line]
+    assert len(lines) == 2
+    for name, line in zip("ab", lines, strict=True):
+        source, rest = line.split(" -> ", 1)
+        written = rest.split(": ", 1)[0].split(", ")
+        assert source == str(folder / f"{name}.npy")
+        assert written == [f"out/{name}_labels.npy", f"{name}_o.png", f"{name}_s.csv",
+                           f"out/{name}_p.json"]
+        assert all((work / w).is_file() for w in written)
+    assert _names(work) == ["a_o.png", "a_s.csv", "b_o.png", "b_s.csv", "out"]
+    assert out[-1].startswith("segmented 2 files in ")
+    assert out[-1].endswith(" into out; --overlay, --stats into the current folder")
+
+
+def test_a_batch_into_one_folder_names_no_other(images, tmp_path, capsys):
+    folder, _ = images
+    (folder / "c.npy").unlink()
+    (folder / "b.npy").unlink()
+    out = tmp_path / "out"
+    assert main(["segment", str(folder), "-o", str(out), "--stats", str(out / "s.csv"),
+                 *SMALL]) == 0
+    text = capsys.readouterr().out.splitlines()
+    assert text[0].startswith(f"{folder / 'a.npy'} -> {out / 'a_labels.npy'}, "
+                              f"{out / 'a_s.csv'}: 2 patterns")
+    assert text[-1].startswith("segmented 1 file in ") and text[-1].endswith(f"into {out}")

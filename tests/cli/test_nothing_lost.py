@@ -260,3 +260,26 @@ def test_ctrl_c_inside_a_long_descriptor_kernel_stops_it_at_once(tmp_path):
     assert _names(tmp_path) == ["in.npy"]  # nothing half-written
     # CPU time, not wall time (shared machine): the old code finished the chunk, ~2-3 s
     assert after < 1.0, after
+
+
+def test_a_command_backgrounded_by_a_script_ignores_sigint_and_stops_on_sigterm(
+        long_series, tmp_path):
+    """docs/user-guide.md: ``cmd &`` in a non-interactive shell starts with SIGINT ignored
+    (the shell's doing, POSIX), so ``kill -INT`` leaves it running; SIGTERM stops it (143,
+    temporaries removed, nothing written)."""
+    out = tmp_path / "o.npy"
+    command = _command("segment", str(long_series / "ser_long.npy"), "-o", str(out),
+                       "--patch-x", "6", "--patch-y", "6", "--window-x", "8", "--window-y",
+                       "8", "--stride", "1", "-q")  # stride 1: still running after SIGINT
+    proc = subprocess.Popen(["sh", "-c", '"$@" & echo $!; wait $!', "sh", *command],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pid = int(proc.stdout.readline())
+    _wait_for_temporary(tmp_path, proc)
+    os.kill(pid, signal.SIGINT)
+    time.sleep(0.5)
+    assert proc.poll() is None, f"SIGINT stopped it, or the run ended: {proc.communicate()}"
+    os.kill(pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 143, err
+    assert err.strip() == "napari-symseg: stopped by SIGTERM", err
+    assert _names(tmp_path) == []

@@ -124,3 +124,24 @@ def test_scribbles_frame_on_an_image_is_refused(folder, capsys):
 def test_scribbles_file_is_never_overwritten(folder, capsys):
     assert main(["segment", "img.npy", "-o", "s21.npy", "--scribbles", "s21.npy", *SMALL]) == 2
     assert np.array_equal(np.load("s21.npy"), _strokes(2, 1))
+
+
+def test_the_run_s_line_names_the_strokes_it_used(folder, capsys):
+    """The classes and pixels of ``--scribbles`` (an image, a series, a batch's line);
+    a pattern without strokes is named free."""
+    assert main(["segment", "img.npy", "-o", "l.npy", "--scribbles", "s21.npy",
+                 "--n-patterns", "3", *SMALL]) == 0
+    line, = [x for x in capsys.readouterr().out.splitlines() if x.startswith("segmented")]
+    assert line.endswith("; scribbles s21.npy: 128 px in 2 classes (class 1: 64 px, "
+                         "class 2: 64 px), 1 pattern free (no strokes)"), line
+    np.save("one.npy", np.where(_strokes(2, 1) == 2, 2, 0))
+    assert main(["segment", "img.npy", "-o", "out/", "--scribbles", "one.npy", *SMALL]) == 0
+    line, = [x for x in capsys.readouterr().out.splitlines() if " -> " in x]
+    assert line.startswith("img.npy -> out/img_labels.npy: 2 patterns")
+    assert "; scribbles one.npy: 64 px in 1 class (class 2: 64 px), 1 pattern free" in line
+    np.save("f.npy", _frame_strokes(2, 1))
+    assert main(["segment", "ser.npy", "-o", "l.tif", "--scribbles", "f.npy",
+                 "--scribbles-frame", "1", "--reference-frames", "0", *SMALL]) == 0
+    line, = [x for x in capsys.readouterr().out.splitlines() if x.startswith("segmented")]
+    assert ("; scribbles f.npy on frame 1: 240 px in 2 classes (class 1: 120 px, "
+            "class 2: 120 px); pattern fractions") in line, line

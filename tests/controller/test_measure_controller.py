@@ -78,6 +78,34 @@ def test_series_tracks_and_persistent_region_image():
     assert measured.layers["boundaries"].ndim == 3
 
 
+def test_a_measurement_s_layers_say_their_image_and_role_and_old_files_still_open(tmp_path):
+    """The layers' record is the image and the role (``"measure": True``, read by nothing,
+    is no longer written); a regions file saved with it before still opens as Labels,
+    its record kept and its role keeping it out of the images to segment."""
+    from napari_symseg._reader import read_labels_file
+    from napari_symseg._writer import write_labels_tiff
+    from napari_symseg.controller.sources import role_of
+
+    viewer = ViewerModel()
+    g = two_grains((120, 120), orientations=(10.0, 40.0), tilt=0.0)
+    source = viewer.add_image(g.image, name="g")
+    patterns = viewer.add_labels(g.truth + LABEL_OFFSET, name="g patterns")
+    measured = MeasureController(viewer).measure(source, patterns)
+    for key, layer in measured.layers.items():
+        assert layer.metadata[METADATA_KEY] == {"source": "g", "role": "measurement"}, key
+    regions = measured.layers["regions"]
+    old = {METADATA_KEY: {"source": "g", "measure": True, "role": "measurement"}}
+    path = str(tmp_path / "g regions.tif")
+    write_labels_tiff(path, regions.data, {"name": regions.name, "metadata": old,
+                                           "scale": (1.0, 1.0)})
+    [(data, kwargs, kind)] = read_labels_file(path)
+    assert kind == "labels"
+    np.testing.assert_array_equal(data, regions.data)
+    reopened = viewer.add_labels(data, **kwargs)
+    assert reopened.metadata[METADATA_KEY]["measure"] is True
+    assert role_of(reopened) == "measurement"
+
+
 def test_mismatched_shapes_are_refused():
     viewer = ViewerModel()
     source = viewer.add_image(np.zeros((50, 50)))

@@ -70,6 +70,16 @@ def test_suggestion_text_names_what_changed(nm_layer):
     assert "atomic spacing" not in text
 
 
+def test_suggestion_text_says_when_the_image_is_too_small_for_its_lattice():
+    from napari_symseg.core.samples import two_phase
+    from napari_symseg.core.suggest import estimate_lattice
+
+    crop = two_phase((128, 128), seed=1).astype(np.float32)[:20, :20]
+    text = suggestion_text(Image(crop), estimate_lattice(crop), {"patch_x": 2, "patch_y": 2})
+    assert text.startswith("lattice 14.9 x 15.0 px, 90° — the image (20 × 20 px) is too small")
+    assert text.endswith("or set the sizes by hand: patch 2×2")
+
+
 def test_suggestion_text_shows_the_chosen_familys_fields_in_words(nm_layer):
     """A tester read "descriptor rotational_symmetry_maximum_pooling, max number of
     shifts 91, contrast features True" after Suggest chose rotations."""

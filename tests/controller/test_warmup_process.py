@@ -63,6 +63,19 @@ def test_a_process_that_cannot_start_leaves_the_warm_up_in_process(monkeypatch, 
     assert warmup.start_compiling() is None
 
 
+def test_napari_s_cache_check_is_the_core_s_check_of_napari_s_kernels(monkeypatch):
+    asked = []
+    monkeypatch.setattr(core_warmup, "kernels_cold", lambda kernels: asked.append(
+        tuple(kernels)) or True)
+    assert warmup.napari_cache_is_cold() is True
+    assert asked == [warmup.NAPARI_KERNELS]
+    # and, unpatched, a kernel napari does not have reads as cold
+    monkeypatch.undo()
+    monkeypatch.setattr(warmup, "NAPARI_KERNELS", (
+        "napari.layers.shapes._accelerated_triangulate_numba:no_such",))
+    assert warmup.napari_cache_is_cold() is True
+
+
 #: A fresh process: are the caches cold; then (with "warm") a warm-up of the core and of
 #: the probe's napari layers, and how many signatures of their kernels it compiled (cache
 #: misses) and loaded (cache hits).

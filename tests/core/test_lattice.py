@@ -8,14 +8,16 @@ from benchmarks.measure_scenarios import PERIOD, angle_error
 from benchmarks.scenarios import apply_dose
 
 from napari_symseg.core.lattice import (
+    MAX_DISTORTION,
     angle_of,
     canonical,
     masked_autocorrelation,
+    metric_distortion,
     metric_period,
     reduce_basis,
     region_lattice,
 )
-from napari_symseg.core.samples import lattice
+from napari_symseg.core.samples import lattice, sample_lattice
 
 
 def test_angles_are_counter_clockwise_from_x_with_y_up():
@@ -116,3 +118,90 @@ def test_no_lattice_in_noise_or_a_tiny_region():
     lat = region_lattice(noise, mask)
     assert lat is None or lat.a_length > 0  # never an error
     assert region_lattice(noise, np.pad(np.ones((5, 5), bool), 20)) is None
+
+
+def _scanned(kind, spacing, angle, specimen, shape=(240, 240)):
+    """A lattice image whose pixel (r, c) sees the specimen at ``specimen @ (r, c)`` (a scan
+    distortion: drift along the slow axis shears and stretches it), and the image's true
+    reduced lattice (the specimen's basis mapped back by ``inv(specimen)``)."""
+    rows, cols = np.mgrid[0:shape[0], 0:shape[1]].astype(np.float64)
+    pos = np.tensordot(np.asarray(specimen, np.float64), np.stack([rows, cols]), axes=1)
+    image = sample_lattice(pos[0], pos[1], spacing, kind, angle=angle) + 0.05
+    t = math.radians(angle)
+    second = {"square": (0.0, 1.0), "hexagonal": (0.5, math.sqrt(3) / 2),
+              "rectangular": (0.0, 1.5)}[kind]
+    rot = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+    vectors = [spacing * rot @ np.array(v) for v in ((1.0, 0.0), second)]  # (x, y)
+    inv = np.linalg.inv(specimen)
+    truth = canonical(*(inv @ np.array([v[1], v[0]]) for v in vectors))  # (row, col)
+    return image, truth
+
+
+def _drift(shear=0.0, stretch=0.0):
+    """Pixel (r, c) sees the specimen at (r (1 + stretch), c + shear r)."""
+    return np.array([[1.0 + stretch, 0.0], [shear, 1.0]])
+
+
+@pytest.mark.parametrize(("kind", "angle", "specimen", "period"), [
+    ("hexagonal", 17.0, _drift(shear=0.03), 60),
+    ("hexagonal", -47.0, _drift(shear=0.06), 60),
+    ("hexagonal", 80.0, _drift(stretch=0.07), 60),
+    ("hexagonal", 5.0, _drift(shear=0.04, stretch=-0.04), 60),
+    ("square", -23.0, _drift(shear=0.06), 90),
+    ("square", 71.5, _drift(stretch=0.06), 90),
+    ("rectangular", -30.0, _drift(shear=0.03), 180),
+    ("square", 0.0, _drift(stretch=0.25), 180),  # a 1.25:1 rectangle
+    ("square", 10.0, np.array([[1.0, 0.0], [-0.36, 1.0]]), 180),  # rhombic, gamma ~110
+    ("hexagonal", 0.0, np.array([[1.0, 0.0], [0.3, 1.15]]), 180),  # oblique
+])
+def test_a_scan_distorted_lattice_keeps_its_rotation_period(kind, angle, specimen, period):
+    """Tester newuser10: the MoS2 image's hexagonal cell has gamma 116-118 degrees (scan
+    drift), outside the old 2-degree tolerance, so its orientations folded by 180 not 60."""
+    image, truth = _scanned(kind, 9.0, angle, specimen)
+    lat = region_lattice(image, np.ones(image.shape, bool))
+    exact = metric_distortion(truth.a_length, truth.b_length, truth.gamma,
+                              90.0 if period == 90 else 120.0)
+    fitted = metric_distortion(lat.a_length, lat.b_length, lat.gamma,
+                               90.0 if period == 90 else 120.0)
+    assert fitted == pytest.approx(exact, abs=0.01)
+    assert lat.symmetry_period == truth.symmetry_period == period
+    if period < 180:  # the cases stay clear of the tolerance on either side
+        assert exact <= MAX_DISTORTION - 0.015
+    else:
+        assert min(metric_distortion(truth.a_length, truth.b_length, truth.gamma, g)
+                   for g in (90.0, 120.0)) >= MAX_DISTORTION + 0.05
+
+
+def test_one_distorted_hexagonal_crystal_shows_one_orientation():
+    """Its quadrants report different short vectors as a (noise decides between cells 2 %
+    apart), yet fold to one orientation (circularly, period 60) with no misorientation."""
+    from napari_symseg.core.boundaries import lattice_misorientation
+
+    image, _ = _scanned("hexagonal", 9.0, -1.0, _drift(shear=0.05, stretch=0.02),
+                        shape=(320, 320))
+    image = apply_dose(image, 20, seed=4)
+    found = []
+    for rows in (slice(0, 160), slice(160, 320)):
+        for cols in (slice(0, 160), slice(160, 320)):
+            mask = np.zeros(image.shape, bool)
+            mask[rows, cols] = True
+            found.append(region_lattice(image, mask))
+    assert all(lat.symmetry_period == 60 for lat in found)
+    for one in found:
+        for other in found:
+            assert angle_error(one.orientation, other.orientation, 60) < 3.0
+            assert lattice_misorientation(one.equivalent_orientations,
+                                          other.equivalent_orientations) < 1.0
+
+
+def test_metric_distortion():
+    assert metric_distortion(8, 8, 90, 90) == pytest.approx(0, abs=1e-12)
+    assert metric_distortion(8, 8, 120, 120) == pytest.approx(0, abs=1e-12)
+    assert metric_distortion(8, 8.4, 90, 90) == pytest.approx(0.05)  # stretched by 5 %
+    # the MoS2 image's cell (tester newuser10): a hexagonal one distorted by 6.6 %
+    assert metric_distortion(23.03, 23.57, 117.06, 120) == pytest.approx(0.066, abs=0.001)
+    assert metric_distortion(5.55, 5.58, 111.2, 120) > 0.15  # the HEA's rhombic lamellae
+    assert metric_period(23.03, 23.57, 117.06) == 60
+    assert metric_period(5.55, 5.58, 111.2) == 180
+    assert metric_period(14.04, 14.31, 91.9) == 90
+    assert metric_period(8, 8, math.nan) == 180

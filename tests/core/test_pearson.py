@@ -16,3 +16,24 @@ def test_standardise_is_bit_identical_to_numpy_std(dtype):
         got = standardise(region)
         assert got.dtype == expected.dtype
         np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 7), (1, 8), (3, 5), (1, 127), (1, 128), (1, 129),
+                                   (17, 19), (255, 257), (2, 8193), (1024, 1024), (1000, 1031)])
+def test_contiguous_float64_regions_take_numpys_sums_in_numpys_order(shape):
+    # the numba path (`_standardise`): numpy's pairwise sums replayed, across the
+    # block sizes of 8 and 128, odd lengths and a whole 1024² frame
+    rng = np.random.default_rng(shape[0] * 10_000 + shape[1])
+    for scale, offset in ((1.0, 0.0), (1e3, 5e4), (1e-3, -2.0)):
+        image = rng.normal(size=shape) * scale + offset
+        for region in (image, image[1:] if shape[0] > 1 else image):
+            assert region.flags.c_contiguous
+            scale = region.std()  # 0 for a single value
+            expected = (region - region.mean()) / (scale if scale > 0 else 1.0)
+            np.testing.assert_array_equal(standardise(region), expected)
+    constant = np.full(shape, 2.5)
+    np.testing.assert_array_equal(standardise(constant), np.zeros(shape))
+    source = rng.normal(size=shape)
+    kept = source.copy()
+    standardise(source)
+    np.testing.assert_array_equal(source, kept)  # the input is never modified

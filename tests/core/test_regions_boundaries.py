@@ -1,10 +1,17 @@
 """Regions, boundaries and their measurement on label images with known geometry (issue 14)."""
 
+import itertools
+
 import numpy as np
 import pytest
 from benchmarks.measure_scenarios import PERIOD, angle_error, boundary_offset, two_grains
 
-from napari_symseg.core.boundaries import misorientation, trace_boundaries
+from napari_symseg.core.boundaries import (
+    boundaries_table,
+    misorientation,
+    polyline_midpoint,
+    trace_boundaries,
+)
 from napari_symseg.core.grid import Grid
 from napari_symseg.core.measure import measure_frame
 from napari_symseg.core.regions import label_regions, region_geometry
@@ -105,3 +112,41 @@ def test_misorientation_does_not_depend_on_which_equally_short_vector_is_a():
     assert sorted(square.equivalent_orientations) == pytest.approx([0.0, 90.0])
     assert lattice_misorientation((5.0, 95.0), (35.0, 125.0)) == pytest.approx(30.0)
     assert np.isnan(lattice_misorientation((), (10.0,)))
+
+
+def _midpoint_reference(lines):
+    """Slow reference: the mean of points spaced 1e-3 px apart along every segment."""
+    points = []
+    for line in lines:
+        for p, q in itertools.pairwise(line):
+            n = int(np.ceil(np.hypot(*(q - p)) / 1e-3))
+            if n:
+                t = (np.arange(n) + 0.5) / n
+                points.append(p + t[:, None] * (q - p))
+    return np.concatenate(points).mean(axis=0)
+
+
+def test_boundary_midpoint_is_the_mean_along_the_line():
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        lines = [np.cumsum(rng.normal(0, 5, size=(rng.integers(2, 7), 2)), axis=0)
+                 for _ in range(rng.integers(1, 4))]
+        assert polyline_midpoint(lines) == pytest.approx(_midpoint_reference(lines), abs=1e-3)
+    point = [np.array([[3.0, 4.0], [3.0, 4.0]])]  # zero length: its vertex
+    assert polyline_midpoint(point) == pytest.approx([3.0, 4.0])
+
+
+@pytest.mark.parametrize("step_row", [40, 200])
+def test_a_straight_boundary_with_one_step_has_its_midpoint_halfway(step_row):
+    """Tester newuser10: a vertical boundary with one 3 px step read mid_y 178.5 or 145.5
+    (the mean of its simplified polyline's few vertices), true about 127.5."""
+    regions = np.ones((256, 256), np.int32)
+    regions[:step_row, 100:] = 2
+    regions[step_row:, 103:] = 2
+    boxes = np.array([[0, 0, 256, 103], [0, 100, 256, 256]])
+    pairs = [(1, 2)]
+    lines = [trace_boundaries(regions, boxes, tolerance=0.5)[(1, 2)]]
+    table = boundaries_table(0, pairs, lines, {})
+    # the 3 px step at step_row moves the mean along the 258 px line by under 1.5 px
+    assert table["mid_y_px"][0] == pytest.approx(127.5, abs=1.5)
+    assert 100 <= table["mid_x_px"][0] <= 103

@@ -12,6 +12,7 @@ from napari_symseg.core.suggest import (
     dominant_period,
     estimate_lattice,
     suggest_params,
+    suggest_with_reasons,
 )
 from napari_symseg.core.validation import InputError
 
@@ -119,6 +120,22 @@ def test_auto_shrinks_for_small_images():
     assert p.patch_x < math.ceil(1.5 * 18)
     assert 2 * (p.patch_x + p.window_x) + 8 * p.stride <= 60
     segment(image, p)  # and it runs
+    assert "too small for this lattice" in suggest_with_reasons(image)[1][0]
+
+
+def test_a_crop_too_small_for_its_lattice_says_so():
+    """Tester newuser10: Suggest on a 20 x 20 crop said "lattice 14.9 x 15.0 px" (true 10)
+    and set patch and window to 2 x 2 without a word."""
+    image = two_phase((128, 128), seed=1).astype(np.float32)
+    params, reasons = suggest_with_reasons(image[:20, :20])
+    assert params.patch_x == 2
+    assert reasons[0].startswith("lattice 14.9 x 15.0 px")
+    assert "the image (20 × 20 px) is too small for this lattice" in reasons[0]
+    assert "1.3 periods across, so the spacing itself is uncertain" in reasons[0]
+    crop = suggest_with_reasons(image[:60, :60])[1][0]  # 7 periods: sizes shrunk only
+    assert "too small" in crop and "uncertain" not in crop
+    for whole in (image, lattice((256, 256), 10.0, "hexagonal")):  # room enough: no note
+        assert "too small" not in suggest_with_reasons(whole)[1][0]
 
 
 def test_point_symmetry_sizes_pool_over_one_cell_on_a_fine_grid():
@@ -170,3 +187,46 @@ def test_reflections_weakest_polar_displacement_needs_the_fine_grid_and_axes():
     assert accuracy(segment(image, p).labels, truth, keep) > 0.98  # 0.999 measured
     old = p.replace(stride=round(min(est.extent) / 6), num_reflection_plane=10)
     assert accuracy(segment(image, old).labels, truth, keep) < 0.8  # 0.687 measured
+
+
+def _ordered_region(dark: float, everywhere: bool = False, d: float = 9.0) -> np.ndarray:
+    """A square column lattice (spacing d) whose corner columns of the 2d x 2d cell are
+    `dark` times as bright inside a 90 px square (an L1_2-like ordered cuboid) or
+    everywhere; 20 counts/px."""
+    ordered = lattice((320, 320), 2 * d, "square", angle=15, sigma=d / 6,
+                      basis=((0, 0, dark), (0.5, 0, 1.0), (0, 0.5, 1.0), (0.5, 0.5, 1.0)))
+    matrix = lattice((320, 320), d, "square", angle=15, sigma=d / 6)
+    yy, xx = np.mgrid[:320, :320]
+    inside = everywhere | ((abs(yy - 110) < 45) & (abs(xx - 120) < 45))
+    return np.random.default_rng(0).poisson(20 * np.where(inside, ordered, matrix)).astype(float)
+
+
+@pytest.mark.parametrize("dark", [0.5, 0.7])
+def test_a_weak_superlattice_in_part_of_the_image_does_not_size_reflections(dark):
+    img = _ordered_region(dark)
+    # the image's full period is the superlattice's (2 d) ...
+    np.testing.assert_allclose(estimate_lattice(img).lengths, 18, rtol=0.03)
+    # ... but its half-order peaks are > 100x weaker than the fundamental ones: sizes from d
+    np.testing.assert_allclose(estimate_lattice(img, superlattice=False).lengths, 9, rtol=0.03)
+    fundamental, full = estimate_lattice(img, superlattice=False), estimate_lattice(img)
+    ref = Params(n_patterns=2, descriptor_name="reflection_symmetry_maximum_pooling")
+    params, reasons = suggest_with_reasons(img, ref)
+    assert params.patch_x == math.ceil(1.5 * fundamental.extent[0]) < math.ceil(
+        1.5 * full.extent[0])
+    assert params.smoothing == pytest.approx(9, 0.03)
+    assert "weak superlattice" in reasons[0] and "18.0" in reasons[0]
+    assert not params.contrast_features  # the contrast rule: the full period's sizes
+    # translations keep the full period's sizes (FUNDAMENTAL_SIZES: reflections only)
+    assert suggest_params(img, Params(n_patterns=2)).patch_x == math.ceil(1.5 * full.extent[0])
+
+
+def test_a_superlattice_everywhere_and_a_weak_basis_atom_keep_their_cell():
+    # ordered everywhere (dark corner columns: the half-order peaks ~1/20 of the fundamental)
+    img = _ordered_region(0.3, everywhere=True)
+    np.testing.assert_allclose(estimate_lattice(img, superlattice=False).lengths, 18, rtol=0.03)
+    ref = suggest_params(img, Params(descriptor_name="reflection_symmetry_maximum_pooling"))
+    assert ref.patch_x == math.ceil(1.5 * estimate_lattice(img).extent[0])
+    assert ref.smoothing == pytest.approx(18, 0.03)
+    # a basis atom of 0.6 (first order ~1/16 of the second)
+    two = lattice((320, 320), 16, "square", angle=10, basis=((0, 0, 1.0), (0.5, 0.5, 0.6)))
+    np.testing.assert_allclose(estimate_lattice(two, superlattice=False).lengths, 16, rtol=0.03)

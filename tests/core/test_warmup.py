@@ -70,3 +70,21 @@ def test_a_cache_check_that_cannot_read_numba_s_index_says_cold(monkeypatch):
     assert warmup.cache_is_cold() is False
     monkeypatch.setattr(warmup, "WARM_KERNELS", (*warmup.WARM_KERNELS, "stats:no_such"))
     assert warmup.cache_is_cold() is True
+
+
+def test_one_cache_check_reads_any_list_of_kernels(monkeypatch):
+    """`kernels_cold`: the check behind `cache_is_cold` and the controller's
+    `napari_cache_is_cold` (one loop over "module:function" names)."""
+    warm_up()
+    core = [f"napari_symseg.core.{entry}" for entry in warmup.WARM_KERNELS]
+    assert warmup.kernels_cold(core) is False
+    assert warmup.kernels_cold([]) is False
+    assert warmup.kernels_cold([*core, "napari_symseg.core.stats:no_such"]) is True
+    assert warmup.kernels_cold(["napari_symseg.no_such_module:f"]) is True
+    assert warmup.kernels_cold(["napari_symseg.core.stats:frame_statistics"]) is True  # no jit
+    # a kernel whose cache index is empty (a fresh install, an upgrade) is cold
+    from napari_symseg.core import kmeans
+
+    monkeypatch.setattr(kmeans._assign_and_sum._cache._cache_file, "_load_index", dict)
+    assert warmup.kernels_cold(core) is True
+    assert warmup.cache_is_cold() is True

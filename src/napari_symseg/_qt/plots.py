@@ -23,7 +23,8 @@ from ..controller import LABEL_OFFSET
 from ..io.calibration import unit_symbol
 from .canvas import renderer
 from .mpl import FONT_SIZE, MIN_HEIGHT, ThemedPlot
-from .shift_maps import ProbePlot, SeparabilityPlot
+from .probe_plot import ProbePlot
+from .shift_maps import SeparabilityPlot
 
 #: The tabs of the dock, in order.
 TABS = ("area fraction", "separability", "probe")

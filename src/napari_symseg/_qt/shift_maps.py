@@ -1,10 +1,12 @@
-"""The separability plot (paper Fig. 1f) and the probe's local correlation map (Fig. 3).
+"""The separability plot (paper Fig. 1f): how well each operation tells the patterns apart.
 
 Translations (and the power spectrum's frequencies) are drawn on their
 (row, col) grid with real shift values on the axes, in px and, for a
 calibrated image, in its unit; rotations and reflections as one bar per
 operation labelled by its angle. Hovering names the operation and its
-value, e.g. ``"T(5,-10): S = 3.2"``.
+value, e.g. ``"T(5,-10): S = 3.2"``. The probe's local correlation map
+(Fig. 3) is `napari_symseg._qt.probe_plot.ProbePlot`; both are a
+`napari_symseg._qt.panel_plot.PanelPlot`.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from matplotlib.patches import Rectangle
 
 from .mpl import (
     FONT_SIZE,
-    ThemedPlot,
     calibration_of,
     finite_or_max,
     shift_axes,
     shift_in_units,
 )
+from .panel_plot import PanelPlot
 
 #: Colour of the operations selected for a series (squares, bar outlines, ranks).
 SELECTED_COLOUR = "red"
@@ -71,87 +73,6 @@ def operation_names(operations) -> list[str]:
 
 def _format(value: float) -> str:
     return "∞" if np.isinf(value) else ("n/a" if np.isnan(value) else f"{value:.3g}")
-
-
-class PanelPlot(ThemedPlot):
-    """A plot on the left, a summary text on the right; the axes are kept between updates.
-
-    Making axes costs tens of milliseconds each on the GUI thread, so they
-    are made once per kind of plot (``"map"``: an image with a colour bar;
-    ``"bars"``), possibly ahead of time (`prepare`, while napari is idle),
-    and later results only change the data, limits and ticks.
-
-    Attributes
-    ----------
-    colorbar : matplotlib.colorbar.Colorbar or None
-    info : matplotlib.text.Text or None
-        The summary.
-    """
-
-    def __init__(self, viewer, parent=None) -> None:
-        self._kind = None
-        self._parts = []
-        self._note = self._axes = self.info = self.colorbar = None
-        self._message = ""
-        super().__init__(viewer, parent)
-
-    def prepare(self, kind: str) -> None:
-        """Make the axes of `kind` now (hidden behind the current message)."""
-        if self._kind != kind:
-            self._build(kind)
-            self.message(self._message)
-
-    def _build(self, kind: str) -> None:
-        self.figure.clear()
-        ratios = (3.0, 0.12, 4.0) if kind == "map" else (4.0, 3.0)
-        grid = self.figure.add_gridspec(1, len(ratios), width_ratios=ratios)
-        self._axes = self.figure.add_subplot(grid[0])
-        self._axes.set_anchor("E")  # a square map hugs its colour bar
-        self._parts = [self._axes]
-        self.colorbar = None
-        if kind == "map":
-            cax = self.figure.add_subplot(grid[1])
-            self.colorbar = self.figure.colorbar(self._axes.imshow(np.zeros((1, 1))), cax=cax)
-            self._parts.append(cax)
-        x0 = grid[-1].get_position(self.figure).x0 + 0.02
-        self.info = self.figure.text(x0, 0.92, "", va="top", ha="left",
-                                     fontsize=FONT_SIZE - 1, linespacing=1.4)
-        self._note = self.figure.text(0.5, 0.5, "", ha="center", va="center",
-                                      fontsize=FONT_SIZE + 1, alpha=0.7)
-        self._parts.append(self.info)
-        self._kind = kind
-
-    def _layout(self, kind: str) -> bool:
-        """Show the axes of `kind` (made if needed): True when they were made now."""
-        built = self._kind != kind
-        if built:
-            self._build(kind)
-        for part in self._parts:
-            part.set_visible(True)
-        self._note.set_visible(False)
-        self.axes = self._axes
-        self._set_readout(None)
-        return built
-
-    def message(self, text: str) -> None:
-        """Show only `text`; the axes stay, hidden."""
-        self._message = text
-        if self._kind is None:
-            super().message(text)
-            return
-        self.axes = None
-        self._set_readout(None)
-        for part in self._parts:
-            part.set_visible(False)
-        self._note.set_text(text)
-        self._note.set_visible(True)
-        self.restyle()
-
-    def restyle(self) -> None:
-        """Theme colours, the colour bar too."""
-        if self.colorbar is not None:
-            self.colorbar.outline.set_edgecolor(self.text_colour)
-        super().restyle()
 
 
 #: What an operation kind is called in the separability plot's title.
@@ -358,83 +279,3 @@ class SeparabilityPlot(PanelPlot):
         if self.selected is not None and index in self.selected:
             text += f" (selected, rank {int(np.flatnonzero(self.selected == index)[0]) + 1})"
         return text
-
-
-class ProbePlot(PanelPlot):
-    """The probe pixel's local correlation map on shift axes (paper Fig. 3).
-
-    Attributes
-    ----------
-    cmap : ndarray or None
-        The map, (2 window_x + 1, 2 window_y + 1); the centre is the zero shift.
-    pixel : (int, int) or None
-        The image pixel (row, col) it belongs to.
-    image : matplotlib.image.AxesImage or None
-    """
-
-    def __init__(self, viewer, parent=None) -> None:
-        super().__init__(viewer, parent)
-        self.clear()
-
-    def clear(self) -> None:
-        """Show nothing (probe off)."""
-        self.cmap = self.pixel = self.image = self._key = None
-        self.message("local correlation map: tick 'probe' and drag its point over the image")
-
-    def show(self, cmap: np.ndarray, pixel, source=None) -> None:
-        """Draw the local correlation map `cmap` of image pixel `pixel` = (row, col).
-
-        Only the values and texts change when the shape and calibration are
-        those of the last map (the probe being dragged).
-
-        Parameters
-        ----------
-        cmap : ndarray, (2 window_x + 1, 2 window_y + 1)
-            Pearson correlation of the patch with itself shifted.
-        pixel : (int, int)
-            The image pixel (row, col) of the map.
-        source : napari.layers.Image, optional
-            The probed image: shift axes in its unit when calibrated.
-        """
-        self.cmap = np.asarray(cmap, dtype=float)
-        self.pixel = (int(pixel[0]), int(pixel[1]))
-        hx, hy = (np.asarray(self.cmap.shape) - 1) // 2
-        calibration = self._calibration = calibration_of(source)
-        key = (self.cmap.shape, calibration)
-        if self._layout("map") or key != self._key:
-            self._key = key
-            self.colorbar.set_label("ρ", fontsize=FONT_SIZE)  # the panel says what ρ is
-            self.image = self.axes.images[0]
-            with self.image.callbacks.blocked(signal="changed"):  # one colour bar update
-                self.image.set(cmap="RdBu_r", clim=(-1.0, 1.0), interpolation="nearest",
-                               extent=(-hy - 0.5, hy + 0.5, hx + 0.5, -hx - 0.5))
-            self.colorbar.update_normal(self.image)
-            self.axes.set_xlim(-hy - 0.5, hy + 0.5)
-            self.axes.set_ylim(hx + 0.5, -hx - 0.5)
-            shift_axes(self.axes, (-hy, hy, -hx, hx), source)
-            self.restyle()
-        self.image.set_data(self.cmap)
-        self._describe_pixel(calibration)
-        self.canvas.draw_idle()
-
-    def _describe_pixel(self, calibration) -> None:
-        row, col = self.pixel
-        self.set_title(f"local correlation map at ({row}, {col})")
-        where = f"pixel row {row}, column {col}"
-        rows, cols = calibration
-        if rows is not None and cols is not None:
-            where += f" (y {row * rows[0]:.3g} {rows[1]}, x {col * cols[0]:.3g} {cols[1]})"
-        self.info.set_text(
-            f"{where}\nρ: Pearson correlation of the patch with itself shifted;\n"
-            "1 at zero shift; red spots repeat the patch (the lattice)")
-
-    def describe(self, x: float, y: float) -> str | None:
-        """``"T(m,n) = (…) nm: ρ = 0.53"`` for the shift under data point (x, y)."""
-        if self.cmap is None:
-            return None
-        hx, hy = (np.asarray(self.cmap.shape) - 1) // 2
-        m, n = round(y), round(x)
-        if abs(m) > hx or abs(n) > hy:
-            return None
-        where = shift_in_units(self._calibration, m, n)
-        return f"T({m},{n}){where}: ρ = {self.cmap[m + hx, n + hy]:.3g}"

@@ -195,6 +195,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         if previous is not None:  # the fields belong to their image too (issue 11)
             self._remember_fields(previous)
         self._visibility.follow(layer)  # its results shown, other images' hidden
+        self._visibility.follow_mode(layer, self.controller.series_mode)
         selection = self.viewer.layers.selection
         if selection.active is not None and not selection.active.visible and any(
                 selection.active is hidden for hidden in self._visibility.hidden()):
@@ -230,9 +231,15 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
             self.descriptor_by_hand = True
 
     def _on_segment_changed(self, *_: Any) -> None:
+        """*all frames* / *current frame*: that mode's run is shown, its summary said."""
         self.controller.series_mode = self.segment.value == ALL_FRAMES
         self._update_visible_fields()
+        layer = self.image.value
+        self._visibility.follow_mode(layer, self.controller.series_mode)
         self._view.show_now()
+        record = self.controller.current()
+        if layer is not None and record is not None and self.worker is None:
+            self.status.value = f"{layer.name}: {record.summary}"
 
     # ------------------------------------------------------------------ parameters
     def params(self) -> Params:

@@ -115,6 +115,8 @@ class WidgetRunning:
                 self._visibility.follow(chosen)
                 text = f"{source.name}: {status} (shown when {source.name} is chosen)"
             self.status.value = text
+            if not preview:  # the run made is shown, the image's run of the other mode hidden
+                self._visibility.follow_mode(chosen, self.controller.series_mode)
             self._preview.run_ended()
             if not preview:  # a preview leaves the selection alone
                 self._select_patterns()

@@ -108,17 +108,20 @@ def _handler(command: str, own_process: bool = False):
     """The function running `command`, imported only now (``--help`` imports no numpy).
 
     In the command's own process (`own_process`) cached numba kernels load
-    without numba's registries (`numba_start.lean_cache_loads`).
+    without numba's registries (`numba_start.lean_cache_loads`) and freed
+    arrays stay with the allocator for the next frame (`memory.reuse_freed_memory`).
     """
     if command == "demo":  # (may open napari in this process: no preload)
         from .demo import cmd_demo
 
         return cmd_demo
+    from .memory import reuse_freed_memory
     from .numba_start import lean_cache_loads, preload_cython_blas
 
     preload_cython_blas()  # numba's first dispatch without all of scipy.linalg
     if own_process:
         lean_cache_loads()
+        reuse_freed_memory()  # frames' arrays reuse pages instead of faulting in new ones
     from .batch import cmd_segment
 
     return cmd_segment

@@ -12,7 +12,8 @@ Names: the labels of ``path/NAME.EXT`` go to ``OUTDIR/NAME_labels.EXT``
 written for each file, its given name prefixed with the input's name, in
 the given folder: ``--stats OUTDIR/stats.csv`` writes ``OUTDIR/NAME_stats.csv``
 for every input (``--stats stats.csv``: in the current folder). Two inputs
-giving one output name are refused before any work.
+giving one output name are refused before any work. Each file's line names
+every file it wrote, the last line every folder written to.
 
 Each file's outputs are written whole or not at all, and no output may be
 any input of the batch (`napari_symseg.io.output`). A file that fails is
@@ -231,8 +232,9 @@ def run_batch(args: argparse.Namespace, model=None) -> int:
                         bar, err=True)
                 else:
                     finished.append(job.input)
-                    if not args.quiet:
-                        say(f"{job.input} -> {job.output}: {outcome[1]}", bar)
+                    if not args.quiet:  # every file written, where it went
+                        say(f"{job.input} -> {', '.join(str(p) for p in outcome[0])}: "
+                            f"{outcome[1]}", bar)
                 if bar is not None:
                     bar.update(1)
     except (Terminated, KeyboardInterrupt) as stop:  # the command's one line says this too
@@ -250,8 +252,9 @@ def run_batch(args: argparse.Namespace, model=None) -> int:
               f"({', '.join(failed)}); {done} written to {outdir}", file=sys.stderr)
         return 1
     if not args.quiet:
-        print(f"segmented {len(jobs)} files in {elapsed:.2f} s "
-              f"({elapsed / max(len(jobs), 1):.2f} s per file) into {outdir}")
+        print(f"segmented {len(jobs)} file{'s' if len(jobs) != 1 else ''} in {elapsed:.2f} s "
+              f"({elapsed / max(len(jobs), 1):.2f} s per file) into {outdir}"
+              + _elsewhere(jobs[0], outdir))
     return 0
 
 
@@ -308,6 +311,24 @@ def stopped_note(finished: list[str], failed: list[str], total: int, outdir) -> 
     if rest and (finished or failed):
         text += f"; the other {rest} {'was' if rest == 1 else 'were'} not written"
     return text
+
+
+def _elsewhere(job: argparse.Namespace, outdir: Path) -> str:
+    """``"; --overlay, --stats into the current folder"``: the batch's other folders."""
+    folders: dict[str, list[str]] = {}
+    for key, (dest, _) in OUTPUT_OPTIONS.items():
+        target = getattr(job, dest, None)
+        if key == "labels" or target is None:
+            continue
+        folder = Path(target).parent
+        if os.path.realpath(folder) != os.path.realpath(outdir):
+            name = "the current folder" if str(folder) == "." else str(folder)
+            folders.setdefault(name, []).append(_flag(dest))
+    return "".join(f"; {', '.join(flags)} into {folder}" for folder, flags in folders.items())
+
+
+def _flag(dest: str) -> str:
+    return "--" + dest.replace("_", "-")
 
 
 def _outcomes(args, jobs, model, inputs):

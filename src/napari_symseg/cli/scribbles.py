@@ -131,6 +131,46 @@ def input_files(args: argparse.Namespace) -> list[str]:
     return [] if path is None else [path]
 
 
+def strokes_text(args: argparse.Namespace, strokes, n_patterns: int) -> str:
+    """What a run's line says of the strokes it used (``""`` without ``--scribbles``).
+
+    E.g. ``"scribbles s.npy: 128 px in 2 classes (class 1: 64 px, class 2: 64 px)"``
+    (class i = pattern i - 1); a series' strokes say their frame; patterns
+    that no class was painted for are named free (unsupervised there).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``segment`` arguments (``args.scribbles`` the file).
+    strokes : ndarray, dict of int to ndarray, or None
+        The image's checked strokes, or a series' ``{frame: strokes}``
+        (`series_scribbles`).
+    n_patterns : int
+        Of the run.
+    """
+    if strokes is None:
+        return ""
+    import numpy as np
+
+    frames = strokes if isinstance(strokes, dict) else {None: strokes}
+    pixels = np.zeros(n_patterns + 1, np.int64)
+    for painted in frames.values():
+        values = np.asarray(painted).astype(np.int64).ravel()
+        pixels += np.bincount(values[values > 0], minlength=n_patterns + 1)[:n_patterns + 1]
+    classes = [c for c in range(1, n_patterns + 1) if pixels[c]]
+    where = Path(args.scribbles).name
+    if None not in frames:
+        where += " on frame" + ("s " if len(frames) > 1 else " ") + ", ".join(
+            str(t) for t in sorted(frames))
+    text = (f"scribbles {where}: {int(pixels.sum())} px in {len(classes)} "
+            f"class{'es' if len(classes) != 1 else ''} ("
+            + ", ".join(f"class {c}: {int(pixels[c])} px" for c in classes) + ")")
+    free = n_patterns - len(classes)
+    if free:
+        text += f", {free} pattern{'s' if free != 1 else ''} free (no strokes)"
+    return text
+
+
 def names(args: argparse.Namespace) -> tuple[str, ...]:
     """``--pattern-names`` as a tuple (empty without the flag).
 

@@ -49,13 +49,15 @@ def _summary(result: Result) -> str:
     )
 
 
-def run_image(image: np.ndarray, params: Params, quiet: bool, scribbled=None) -> Result:
+def run_image(image: np.ndarray, params: Params, quiet: bool, scribbled=None,
+              used: str = "") -> Result:
     steps = segment_steps(image, params, scribbles=scribbled)
     start = time.perf_counter()
     result = run(steps)
-    if not quiet:
+    if not quiet:  # `used`: the strokes' line (`scribbles.strokes_text`)
         print(f"segmented {image.shape[0]}x{image.shape[1]} image in "
-              f"{time.perf_counter() - start:.2f} s: {_summary(result)}")
+              f"{time.perf_counter() - start:.2f} s: {_summary(result)}"
+              + (f"; {used}" if used else ""))
         note = hint_note(_hint(result), params.n_patterns)
         if note is not None:
             print(f"note: {note}")
@@ -214,11 +216,12 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
         if targets["labels"].suffix.lower() == ".zarr":
             raise UsageError("-o .zarr is for a series (T, Y, X); write an image's labels "
                              "as .npy or .tif")
-        note = None
+        note, used = None, ""
         if model is None:
             params = params_from_args(args, image)
-            result = scribbles.named(run_image(image, params, args.quiet, scribbles.read_scribbles(
-                args, np.shape(image))), args)
+            strokes = scribbles.read_scribbles(args, np.shape(image))
+            used = scribbles.strokes_text(args, strokes, params.n_patterns)
+            result = scribbles.named(run_image(image, params, args.quiet, strokes, used), args)
         else:
             params = model.params
             result = run(predict_steps(model, image))
@@ -258,7 +261,7 @@ def segment_file(args: argparse.Namespace, model: Model | None = None,
         written = outputs.commit()
     if not args.quiet:
         print("wrote " + ", ".join(str(p) for p in written))
-    summary = _summary(result)
+    summary = _summary(result) + (f"; {used}" if used else "")
     if model is None and _one_line(args):  # a batch's line says what a single image prints
         summary = _chosen(args, params) + summary
         note = hint_note(_hint(result), params.n_patterns)
@@ -297,6 +300,8 @@ def _segment_series(args, series, targets, outputs, calibration=None, model=None
             model, reference = scribbles.named_model(fit.model, args), fit.reference_frames[0]
             kept = (f"{len(fit.model.operations)} of {len(fit.full_model.operations)} "
                     f"{params.descriptor_name} operations kept")
+            used = scribbles.strokes_text(args, strokes, params.n_patterns)
+            kept += f"; {used}" if used else ""
             fitted_on = f"a {{:.2f}} s fit on frame(s) {list(fit.reference_frames)}"
         else:
             reference = 0

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..io.figure import label_colour_dict
+from ..io.colours import label_colour_dict
 from ..io.labels import LABEL_OFFSET
 
 #: Opacity of the regions layer: the regions of a pattern are painted in its colour over

@@ -23,8 +23,8 @@ from ..core.params import Params
 from ..core.stats import FrameStats, PatternStats
 from ..errors import ExportError
 from ..io.calibration import Calibration
+from ..io.colours import label_colour_dict, pattern_colours
 from ..io.export import export_result
-from ..io.figure import label_colour_dict, pattern_colours
 from ..io.labels import layer_to_file
 from ..io.statistics import features_table, full_labels
 from . import LABEL_OFFSET, METADATA_KEY

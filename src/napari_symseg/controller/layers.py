@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..core.params import Params
-from ..io.figure import label_colour_dict
+from ..io.colours import label_colour_dict
 from . import LABEL_OFFSET, METADATA_KEY
 from .label_colormap import label_colormap
 from .polar_layers import polarisation_specs

@@ -23,7 +23,9 @@ go directly above the image, below its patterns and other result layers, so
 they never hide the patterns; the other layers go on top of the image's group
 (`napari_symseg.controller.stacking`: the group raised to the top, below the
 probe). The table rows and the links between table and canvas (`region_at`,
-`highlight`) are here too; the Qt panel only shows them.
+`highlight`) are `MeasureController`'s too (its part
+`napari_symseg.controller.measure_table.MeasureTable`); the Qt panel only
+shows them.
 """
 
 from __future__ import annotations
@@ -49,32 +51,17 @@ from .measure_parts import (
     orientation_period,
     region_features,
     robust_limits,
-    table_cell,
 )
 from .measure_stale import OUTDATED, Staleness
+from .measure_table import (  # noqa: F401  (the columns are part of this module's API)
+    COLUMN_HELP,
+    INTEGER_COLUMNS,
+    POLAR_COLUMNS,
+    TABLE_COLUMNS,
+    MeasureTable,
+)
 from .stacking import place
 from .text import count
-
-#: The columns the table shows (all columns go to the layer's features).
-TABLE_COLUMNS = ("frame", "region", "pattern", "area_px", "orientation_deg", "a_px", "b_px",
-                 "gamma_deg", "plane_group")
-#: What the columns mean, in a microscopist's words (the table header's tooltips).
-COLUMN_HELP = {
-    "frame": "frame of the series (0 for an image)",
-    "region": "connected region of one pattern (its number in the regions layer)",
-    "pattern": "the pattern of the region (as in the patterns layer, minus 1)",
-    "area_px": "area in pixels",
-    "orientation_deg": "direction of the lattice vector a, counter-clockwise from the x axis",
-    "a_px": "unit cell: the shortest translation that maps the region's image onto itself "
-            "(autocorrelation peaks), in px. Suggest names the strongest spacings of the "
-            "whole image instead: they can be a fraction of this (bright columns on a finer "
-            "grid, e.g. the M3B2 boride: 22.7 px spacings, 45 px cell) or a multiple",
-    "b_px": "unit cell: the shortest translation not parallel to a, in px",
-    "gamma_deg": "angle between a and b (90-120°)",
-    "plane_group": "the plane group guessed from the region's symmetries",
-}
-#: ... and after them, when the measured run was of the ``polarity`` family (issue 18).
-POLAR_COLUMNS = ("polarisation_deg", "polarisation_magnitude")
 
 
 @dataclass
@@ -106,9 +93,6 @@ class Measured:
 #: Opacity of the orientation and spacing maps (blending ``translucent``).
 MAP_OPACITY = 0.5
 
-#: Columns shown as integers.
-INTEGER_COLUMNS = ("frame", "region", "pattern", "area_px")
-
 
 def patterns_of(layer_data) -> np.ndarray:
     """Pattern indices of a patterns layer's data (shown as pattern + `LABEL_OFFSET`; -1:
@@ -122,7 +106,7 @@ def patterns_of(layer_data) -> np.ndarray:
     return np.asarray(layer_data).astype(np.int64) - LABEL_OFFSET
 
 
-class MeasureController:
+class MeasureController(MeasureTable):
     """Measures patterns layers and keeps their result layers.
 
     Parameters
@@ -217,8 +201,7 @@ class MeasureController:
         place = {"scale": cal.scale, "translate": cal.origin, "units": cal.units,
                  "axis_labels": cal.axis_labels}
         # a role: never offered as an image to segment (`sources.source_layers`)
-        meta = {METADATA_KEY: {"source": image_layer.name, "measure": True,
-                               "role": "measurement"}}
+        meta = {METADATA_KEY: {"source": image_layer.name, "role": "measurement"}}
         if image.ndim == 2:
             with collections_paused():
                 m = measure_frame(image, labels, None, n_patterns)
@@ -397,69 +380,3 @@ class MeasureController:
         name = layer.metadata.get(METADATA_KEY, {}).get("source", above)
         source = layers[name] if name in layers else None
         return place(layers, layer, source, low=above is not None)
-
-    def columns(self) -> tuple[str, ...]:
-        """The table's columns: `TABLE_COLUMNS`, and `POLAR_COLUMNS` when measured."""
-        if self.last is not None and all(c in self.last.regions.columns
-                                         for c in POLAR_COLUMNS):
-            return TABLE_COLUMNS + POLAR_COLUMNS
-        return TABLE_COLUMNS
-
-    def rows(self) -> list[list[str]]:
-        """The table's rows (`columns`), formatted."""
-        if self.last is None:
-            return []
-        cols = self.last.regions.columns
-        out = []
-        for i in range(len(self.last.regions)):
-            out.append([table_cell(cols[c][i], c in INTEGER_COLUMNS, c.endswith("magnitude"))
-                        for c in self.columns()])
-        return out
-
-    def region_at(self, position) -> int:
-        """The region id under a world `position` (0: none).
-
-        Parameters
-        ----------
-        position : sequence of float
-            World coordinates (napari's cursor position).
-        """
-        if self.last is None or "regions" not in self.last.layers:
-            return 0
-        value = self.last.layers["regions"].get_value(position, world=True)
-        return int(value or 0)
-
-    def row_of(self, region: int, frame: int = 0) -> int | None:
-        """The table row of `region` in `frame` (None when absent).
-
-        Parameters
-        ----------
-        region : int
-            Region id.
-        frame : int
-            Frame (0 for an image).
-        """
-        if self.last is None:
-            return None
-        r = self.last.regions
-        hit = np.flatnonzero((r["region"] == region) & (r["frame"] == frame))
-        return int(hit[0]) if len(hit) else None
-
-    def highlight(self, row: int) -> int:
-        """Show only the region of table row `row` (its frame under the slider); its id.
-
-        Parameters
-        ----------
-        row : int
-            Table row.
-        """
-        r = self.last.regions
-        region = int(r["region"][row])
-        layer = self.last.layers["regions"]
-        layer.selected_label = region
-        layer.show_selected_label = True
-        if layer.ndim == 3:
-            step = list(self.viewer.dims.current_step)
-            step[0] = int(r["frame"][row])
-            self.viewer.dims.current_step = tuple(step)
-        return region

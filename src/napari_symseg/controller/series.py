@@ -32,7 +32,7 @@ import numpy as np
 from ..core.chunks import grid_for
 from ..core.series import reference_frames, segment_series_steps
 from ..core.validation import check_series
-from ..io.figure import label_colour_dict
+from ..io.colours import label_colour_dict
 from ..io.statistics import features_table
 from . import LABEL_OFFSET, METADATA_KEY
 from .hints import series_hint

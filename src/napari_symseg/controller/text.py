@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.suggest import small_image_note
 from ..io.calibration import unit_symbol
 
 #: What a half size, a radius or a length adds to its field's label.
@@ -268,6 +269,9 @@ def suggestion_text(layer, lattice: Any, changed: dict, repeat=None, params=None
         if nm is not None and nm < SHORTEST_SPACING_NM:
             found += (f" — shorter than any atomic spacing ({SHORTEST_SPACING_NM} nm): probably"
                       " noise or a wrong pixel size; check it, or set the sizes by hand")
+    shape = getattr(getattr(layer, "data", None), "shape", ())
+    if lengths is not None and len(shape) >= 2:
+        found += small_image_note(lattice, shape)  # a too small crop says so (newuser10)
     after = "" if lengths is None else _repeat_text(lengths, repeat)
     if (params is not None and params.contrast_features
             and params.descriptor_name == "local_correlation_map"):

@@ -21,7 +21,7 @@ import sys
 import numpy as np
 
 from ..core.params import Params
-from ..io.figure import label_colour_dict
+from ..io.colours import label_colour_dict
 from . import LABEL_OFFSET
 from .label_colormap import pattern_colormap
 
@@ -74,20 +74,13 @@ NAPARI_KERNELS = tuple(
 def napari_cache_is_cold() -> bool:
     """Whether one of `NAPARI_KERNELS` has nothing in numba's on-disk cache for its source.
 
-    As `napari_symseg.core.warmup.cache_is_cold` (numba's private API; a failure,
+    As `napari_symseg.core.warmup.cache_is_cold`, with the same check
+    (`napari_symseg.core.warmup.kernels_cold`: numba's private API; a failure,
     e.g. a napari that renamed them, reads as cold).
     """
-    import importlib
+    from ..core.warmup import kernels_cold
 
-    try:
-        for entry in NAPARI_KERNELS:
-            module, name = entry.split(":")
-            kernel = getattr(importlib.import_module(module), name)
-            if not kernel._cache._cache_file._load_index():
-                return True
-    except Exception:  # napari or numba moved: assume cold
-        return True
-    return False
+    return kernels_cold(NAPARI_KERNELS)
 
 
 def main() -> None:

@@ -285,7 +285,9 @@ def patterns_told_apart(result: Result) -> bool:
     Returns
     -------
     bool
-        True for a single pattern.
+        True when every pair passes (and for a single pattern, which has no
+        pair); False when some pair fails: the hint would read those two
+        patterns as one.
     """
     return all(sep >= MIN_SEPARATION or change >= MIN_SCORE_CHANGE
                for sep, change in pair_measures(result))

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy
 
+from .lattice_metric import MAX_DISTORTION, metric_distortion, metric_period  # noqa: F401
+
 #: peaks weaker than this fraction of the strongest one are not lattice translations
 PEAK_FRACTION = 0.6
 #: when the strong peaks all lie on one line (fringes much stronger along one direction),
@@ -44,7 +46,7 @@ MIN_OVERLAP = 0.25
 #: around its centre (the autocorrelation of a few hundred cells is exact enough)
 MAX_EXTENT = 512
 #: lattice vectors whose lengths differ by less than this (relative) count as equally long
-#: (a square or hexagonal metric, `metric_period`)
+#: (the two short vectors of a rhombic cell, `Lattice.equivalent_orientations`)
 EQUAL_LENGTH = 0.02
 
 
@@ -89,8 +91,15 @@ class Lattice:
 
     @property
     def equivalent_orientations(self) -> tuple[float, ...]:
-        """Angles in [0, 180) of every lattice vector as short as a (within `EQUAL_LENGTH`):
-        a, and b or a +- b when they are as short (a square, hexagonal or rhombic cell)."""
+        """Angles in [0, 180) of the lattice vectors the metric's symmetry makes equivalent
+        to a: a, b and a + b for a hexagonal, a and b for a square metric (`symmetry_period`,
+        distorted cells included); otherwise every vector as short as a within `EQUAL_LENGTH`
+        (a, and b or a +- b when they are as short: a rhombic cell)."""
+        period = self.symmetry_period
+        if period == 60.0:
+            return tuple(angle_of(v) for v in (self.a, self.b, self.a + self.b))
+        if period == 90.0:
+            return (angle_of(self.a), angle_of(self.b))
         limit = self.a_length * (1 + EQUAL_LENGTH)
         return tuple(angle_of(v) for v in (self.a, self.b, self.a + self.b, self.a - self.b)
                      if math.hypot(*v) <= limit)
@@ -124,28 +133,6 @@ def fold_angle(angle: float, period: float) -> float:
     """
     folded = angle % period
     return 0.0 if folded > period - 1e-6 else folded
-
-
-def metric_period(a_length: float, b_length: float, gamma: float, tol_deg: float = 2.0) -> float:
-    """60, 90 or 180: the smallest rotation (degrees) mapping a lattice of this metric onto
-    itself, after the two-fold rotation every lattice has.
-
-    Parameters
-    ----------
-    a_length, b_length : float
-        Reduced basis lengths.
-    gamma : float
-        Angle between them, degrees.
-    tol_deg : float
-        Tolerance on gamma (and 2 % on the lengths).
-    """
-    if not np.isfinite(gamma) or abs(b_length - a_length) > EQUAL_LENGTH * a_length:
-        return 180.0
-    if abs(gamma - 90.0) <= tol_deg:
-        return 90.0
-    if min(abs(gamma - 60.0), abs(gamma - 120.0)) <= tol_deg:
-        return 60.0
-    return 180.0
 
 
 def reduce_basis(a, b) -> tuple[np.ndarray, np.ndarray]:

@@ -20,6 +20,11 @@ PEAK_POWER_RATIO = 10.0
 #: ... and so are peaks below this multiple of the median spectral maximum (pure
 #: noise: the median maximum is ~3x the background and the largest ~10-15x)
 NOISE_FACTOR = 5.0
+#: sizing (``superlattice=False``): a half-order peak weaker than the peak it halves by
+#: more than this factor in power is a superlattice over part of the image, not the
+#: lattice's first order (a weak basis atom: ~16x; the L1_2 cuboids' ordered columns:
+#: 140-740x; docs/robustness.md, issue 13, tenth session)
+SUPERLATTICE_RATIO = 100.0
 
 
 @dataclass(frozen=True)
@@ -134,13 +139,23 @@ def _reduce(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def _first_order(g: np.ndarray, peaks: np.ndarray, resolution: float) -> np.ndarray:
-    """`g`, halved as long as one of `peaks` (or its mirror -p) lies at g/2."""
+def _first_order(g: np.ndarray, peaks: np.ndarray, resolution: float,
+                 prominence: np.ndarray | None = None) -> np.ndarray:
+    """`g`, halved as long as one of `peaks` (or its mirror -p) lies at g/2.
+
+    With `prominence` (the log prominences of `peaks`), only a half-order peak within
+    `SUPERLATTICE_RATIO` in power of the peak at g counts (the fundamental lattice).
+    """
     for _ in range(3):
         half = g / 2
         near = np.minimum(np.hypot(*(peaks - half).T), np.hypot(*(peaks + half).T))
         if not (near <= resolution).any():
             break
+        if prominence is not None:
+            at_g = np.minimum(np.hypot(*(peaks - g).T), np.hypot(*(peaks + g).T))
+            if (at_g <= resolution).any() and prominence[near <= resolution].max() < (
+                    prominence[at_g <= resolution].max() - math.log(SUPERLATTICE_RATIO)):
+                break
         g = half
     return g
 
@@ -166,13 +181,19 @@ def _cell_extent(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     return float(2 * corners[:, 0].max()), float(2 * corners[:, 1].max())
 
 
-def estimate_lattice(image) -> LatticeEstimate:
+def estimate_lattice(image, superlattice: bool = True) -> LatticeEstimate:
     """Estimate the dominant lattice of a 2-D image from its power spectrum.
 
     Parameters
     ----------
     image : array_like, 2-D
         The image (larger than `MAX_SIDE`: spectra of tiles are averaged).
+    superlattice : bool
+        True (default): a basis vector is halved down to any half-order peak above
+        1/1000 of the strongest (the image's full period, a weak superlattice
+        included). False: only down to half-order peaks within `SUPERLATTICE_RATIO`
+        of the peak they halve (the fundamental lattice, which sizes the
+        descriptors: `core.suggest`).
 
     Returns
     -------
@@ -219,8 +240,9 @@ def estimate_lattice(image) -> LatticeEstimate:
     # is still the lattice's: halve a chosen frequency while a peak sits at its half
     weak = prominence >= max(floor, prominence[0] - math.log(100 * PEAK_POWER_RATIO))
     resolution = 1.5 / min(img.shape[0], MAX_SIDE)
-    g1 = _first_order(g1, freqs[weak], resolution)
-    g2 = None if g2 is None else _first_order(g2, freqs[weak], resolution)
+    ratio = None if superlattice else prominence[weak]
+    g1 = _first_order(g1, freqs[weak], resolution, ratio)
+    g2 = None if g2 is None else _first_order(g2, freqs[weak], resolution, ratio)
     if g2 is None:
         period = g1 / (g1 @ g1)  # one direction: its period vector
         vectors = period[None, :]

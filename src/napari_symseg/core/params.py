@@ -19,6 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ParamsError
+from .param_values import (  # noqa: F401  (the limits are part of this module's API)
+    MAX_REFERENCE_FRAMES,
+    MAX_TRANSLATIONS,
+    _as_int_tuple,
+    _as_translations,
+)
 
 DESCRIPTOR_NAMES = (
     "local_correlation_map",
@@ -30,15 +36,8 @@ DESCRIPTOR_NAMES = (
 )
 METHODS = ("direct", "fft")
 ALLOWED_ROTATION_ANGLES = (60, 90, 120, 180)
-#: Most reference frames a series model can be fitted on (a longer list is refused
-#: before it is built: ``--reference-frames 0-99999999``).
-MAX_REFERENCE_FRAMES = 100_000
 #: Frames a series model is fitted on with ``reference_frames="auto"``.
 AUTO_REFERENCE_FRAMES = 5
-#: Most preselected translations (the shift window holds at most 1025 x 1025).
-MAX_TRANSLATIONS = 1_050_625
-
-
 
 
 def _meta(help: str, lo: float | None = None, hi: float | None = None, **extra: Any) -> dict:
@@ -365,54 +364,6 @@ def _check_names(changes: dict) -> None:
     unknown = sorted(str(k) for k in set(changes) - names)
     if unknown:
         raise ParamsError(f"unknown parameter(s): {', '.join(unknown)}")
-
-
-def _short(values: Any) -> str:
-    text = repr(values)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-def _whole(value: Any) -> int:
-    """`value` as an int if it is a whole, finite number (bools and text refused)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if not math.isfinite(value) or float(value) != int(value):
-        raise ValueError
-    return int(value)
-
-
-def _as_int_tuple(values: Any, name: str = "value", limit: int = MAX_REFERENCE_FRAMES
-                  ) -> tuple[int, ...]:
-    if isinstance(values, str | bytes | dict) or not hasattr(values, "__len__"):
-        raise ParamsError(f"{name} must be a list of integers; got {_short(values)}")
-    if len(values) > limit:
-        raise ParamsError(f"{name} has {len(values)} entries; at most {limit}")
-    try:
-        return tuple(_whole(v) for v in values)
-    except (TypeError, ValueError, OverflowError):
-        raise ParamsError(f"{name} must be a list of integers; got {_short(values)}") from None
-
-
-def _as_translations(values: Any) -> tuple[tuple[int, int], ...]:
-    message = ("preselected_translations must be a list of integer (row, col) pairs, "
-               f"shape (n, 2); got {_short(values)}")
-    if isinstance(values, str | bytes | dict) or not hasattr(values, "__len__"):
-        raise ParamsError(message)
-    if len(values) > MAX_TRANSLATIONS:
-        raise ParamsError(f"preselected_translations has {len(values)} entries; at most "
-                          f"{MAX_TRANSLATIONS}")
-    try:
-        out = []
-        for v in values:
-            if isinstance(v, str | bytes | dict):
-                raise ValueError
-            row, col = v
-            out.append((_whole(row), _whole(col)))
-    except (TypeError, ValueError, OverflowError):
-        raise ParamsError(message) from None
-    return tuple(out)
 
 
 def field_help(name: str) -> str:

@@ -11,7 +11,15 @@ The rule (also in docs/parameters.md):
    the image has no clear lattice (an error asks for sizes by hand). Among
    the strong peaks the two shortest non-collinear frequency vectors
    g1, g2 are the reciprocal basis (each halved while a weaker peak, down
-   to 1/1000 of the strongest, sits at its half: first orders), ignoring
+   to 1/1000 of the strongest, sits at its half: first orders; for the
+   sizes of reflections, `FUNDAMENTAL_SIZES`, only a half-order peak within
+   1/100 of the power of the peak it halves counts, ``SUPERLATTICE_RATIO``:
+   a weaker one is a superlattice over part of the image, e.g. small
+   ordered L1_2 cuboids in a disordered fcc matrix at 1/140-1/740, and
+   descriptors sized by its doubled cell spread the cuboids into the
+   matrix by a cell more, into the border margin too; a weak basis atom in
+   every cell sits at ~1/16; the contrast rule, step 5, keeps the full
+   period's sizes), ignoring
    periods over 3 times that of the strongest peak (particles, bands and
    thickness changes are not the lattice); the real-space basis a1, a2
    (a_i . g_j = delta_ij) is reduced to the two shortest lattice vectors.
@@ -55,7 +63,9 @@ The rule (also in docs/parameters.md):
      them on design seeds but mistook carbon for vacuum next to a
      nanoparticle on 2 of 8 fresh seeds (docs/robustness.md).
 4. Everything shrinks together if the image cannot hold the descriptor and
-   at least 8 grid points per axis.
+   at least 8 grid points per axis; the lattice's text then says so
+   (`small_image_note`), and that the spacing itself is uncertain when
+   fewer than `MIN_PERIODS` periods fit across the image.
 5. **Contrast channels** (``contrast_features``) on when at least 5 % of
    the image shows no lattice (vacuum, amorphous film), off otherwise
    (`coverage`); `suggest_with_reasons` says which and why.
@@ -77,6 +87,8 @@ Steps 1 and 2 (`estimate_lattice`) live in `core.lattice_estimate`, re-exported 
 from __future__ import annotations
 
 import math
+
+import numpy as np
 
 from .coverage import suggest_contrast
 from .lattice_estimate import (  # noqa: F401  (this module's API, as before)
@@ -101,17 +113,65 @@ POOL_AXES = 36
 #: the families sized so (not rotations: on fresh nanoparticle seeds their small window
 #: mistook carbon for vacuum, 0.98 -> 0.67-0.71 on 2 of 8; docs/robustness.md)
 FINE_POOLING = ("reflection_symmetry_maximum_pooling",)
+#: the families sized by the fundamental lattice where a weak superlattice doubles the
+#: image's period (rule step 1, ``SUPERLATTICE_RATIO``): reflections only. Translations
+#: sized so gained on the old L1_2 cuboids but lost a physical weak-superlattice
+#: image (0.999 -> 0.550; docs/robustness.md, issue 13, tenth session)
+FUNDAMENTAL_SIZES = ("reflection_symmetry_maximum_pooling",)
 #: rule step 6: the family ``--auto`` replaces, and by which
 TRANSLATIONS, ROTATIONS = "local_correlation_map", "rotational_symmetry_maximum_pooling"
+
+
+#: fewer lattice periods than this across the image's shorter side: the spacing found is
+#: uncertain (the spectrum's bins are 1/side apart; a 20 px crop of a 10 px lattice read 15 px)
+MIN_PERIODS = 4
+
+
+def _rule_sizes(lattice: LatticeEstimate) -> tuple[list[int], int, int]:
+    """Patch half sizes, radius and stride of the rule (step 3), before any shrinking."""
+    e_row, e_col = lattice.extent
+    patch = [math.ceil(PATCH_CELLS * e_row), math.ceil(PATCH_CELLS * e_col)]
+    radius = math.ceil(PATCH_CELLS * lattice.lengths.max())
+    return patch, radius, max(1, round(min(e_row, e_col) / 3))
+
+
+def small_image_note(lattice: LatticeEstimate, image_shape) -> str:
+    """What Suggest says when the image is too small for its lattice (empty when it is not):
+    the sizes shrunk below the rule's (step 4), and whether the spacing itself is uncertain
+    (fewer than `MIN_PERIODS` periods across).
+
+    Parameters
+    ----------
+    lattice : LatticeEstimate
+        The lattice found (`estimate_lattice`).
+    image_shape : tuple of int
+        The image's shape (its last two axes count).
+
+    Returns
+    -------
+    str
+        Starts with " — " when not empty (appended to the lattice's text).
+    """
+    h, w = (int(v) for v in tuple(image_shape)[-2:])
+    patch, radius, stride = _rule_sizes(lattice)
+    need = 4 * max(*patch, radius) + 8 * stride  # step 4: the image holds the descriptor
+    periods = min(h, w) / float(lattice.lengths.max())
+    if min(h, w) >= need and periods >= MIN_PERIODS:
+        return ""
+    text = f" — the image ({h} × {w} px) is too small for this lattice"
+    if periods < MIN_PERIODS:
+        text += (f": {periods:.1f} periods across, so the spacing itself is uncertain, and "
+                 f"the rule's sizes need {need} px per side")
+    else:
+        text += f": the rule's sizes need {need} px per side"
+    return text + "; sizes shrunk to fit: segment a larger image, or set the sizes by hand"
 
 
 def params_for_lattice(lattice: LatticeEstimate, image_shape, params: Params) -> Params:
     """`params` with the sizes the rule derives from `lattice` (module docstring)."""
     e_row, e_col = lattice.extent
     lengths = lattice.lengths
-    patch = [math.ceil(PATCH_CELLS * e_row), math.ceil(PATCH_CELLS * e_col)]
-    radius = math.ceil(PATCH_CELLS * lengths.max())
-    stride = max(1, round(min(e_row, e_col) / 3))
+    patch, radius, stride = _rule_sizes(lattice)
     # shrink everything together if the image cannot hold it (8 grid points per axis)
     room = (min(image_shape) - 8 * stride) // 4
     scale = min(1.0, room / max(*patch, radius)) if room > 0 else 0.0
@@ -154,10 +214,18 @@ def suggest_with_reasons(image, params: Params | None = None,
     """
     params = Params() if params is None else params
     img = as_image(image)
-    lattice = estimate_lattice(img)
-    sized = params_for_lattice(lattice, img.shape, params)
-    contrast, why = suggest_contrast(img, sized, float(lattice.lengths.min()))
-    reasons = (str(lattice), why)
+    full = estimate_lattice(img)
+    sized = params_for_lattice(full, img.shape, params)
+    contrast, why = suggest_contrast(img, sized, float(full.lengths.min()))
+    reasons = (str(full) + small_image_note(full, img.shape), why)
+    if params.descriptor_name in FUNDAMENTAL_SIZES:
+        lattice = estimate_lattice(img, superlattice=False)
+        if full.lengths.shape != lattice.lengths.shape or not np.allclose(
+                np.sort(full.lengths), np.sort(lattice.lengths), rtol=0.02):
+            # the contrast rule keeps the full period's sizes
+            sized = params_for_lattice(lattice, img.shape, params)
+            reasons = (f"{lattice} (sizes); a weak superlattice: {full}"
+                       + small_image_note(lattice, img.shape), *reasons[1:])
     family = family_for(params.descriptor_name, contrast, pick_family)
     if family != params.descriptor_name:
         sized = sized.replace(descriptor_name=family)

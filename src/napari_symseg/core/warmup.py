@@ -47,6 +47,7 @@ TINY = {"patch_x": 3, "patch_y": 3, "window_x": 4, "window_y": 4, "max_num_point
 WARM_KERNELS = (
     "descriptors.translation:_box_moments", "descriptors.translation:_box",
     "descriptors.translation:_integral_images", "descriptors.translation:_clipped_kernel",
+    "descriptors.pearson:_standardise",
     "descriptors.translation:_box_correlations", "descriptors.translation_fft:_lagged_box_sums",
     "descriptors.point_symmetry_dense:_dense_kernel",
     "descriptors.point_symmetry_scores:_scores_kernel", "descriptors.polarity:_odd_scores",
@@ -66,13 +67,36 @@ def cache_is_cold() -> bool:
     changed it gets the safe answer (compiling in another process costs a
     second of another core when everything was cached after all).
     """
+    return kernels_cold(f"{__package__}.{entry}" for entry in WARM_KERNELS)
+
+
+def kernels_cold(kernels) -> bool:
+    """Whether one of `kernels` has nothing in numba's on-disk cache for its source.
+
+    The one check behind `cache_is_cold` (the core's kernels) and
+    `napari_symseg.controller.warmup.napari_cache_is_cold` (napari's). It reads
+    numba's cache index through numba's private API
+    (``Dispatcher._cache._cache_file._load_index``); any failure (a module or
+    kernel renamed, a numba that changed that API, a function numba does not
+    cache) reads as cold, the safe answer.
+
+    Parameters
+    ----------
+    kernels : iterable of str
+        ``"module:function"``, the module's full name (imported if needed).
+
+    Returns
+    -------
+    bool
+        True when one of them is not cached (or cannot be checked).
+    """
     try:
-        for entry in WARM_KERNELS:
+        for entry in kernels:
             module, name = entry.split(":")
-            kernel = getattr(importlib.import_module(f".{module}", __package__), name)
+            kernel = getattr(importlib.import_module(module), name)
             if not kernel._cache._cache_file._load_index():
                 return True
-    except Exception:  # numba's private API moved: assume cold
+    except Exception:  # numba's private API moved, or a kernel renamed: assume cold
         return True
     return False
 

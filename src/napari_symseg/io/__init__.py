@@ -15,7 +15,8 @@ One job per module:
 - `statistics`: the statistics CSV and the layer's features table;
 - `export`: the result files of one run (labels, parameters, statistics,
   overlay);
-- `figure`: the overlay figure and the one colour table of the patterns.
+- `figure`: the overlay figure (PNG: image, patterns, boundaries, scale bar, legend);
+- `colours`: the one colour table of the patterns.
 """
 
 from ..errors import FileFormatError

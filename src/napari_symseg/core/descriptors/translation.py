@@ -478,7 +478,7 @@ def _box(table, x0, x1, y0, y1):  # pragma: no cover - compiled
     return table[x1, y1] - table[x0, y1] - table[x1, y0] + table[x0, y0]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)  # the other frame's thread runs meanwhile
 def _integral_images(img, sums):  # pragma: no cover - compiled
     """``sums[0]``/``sums[1]`` (first row and column zero) become the integral images
     of `img` and `img`**2, added in the order of ``x.cumsum(0).cumsum(1)``."""
