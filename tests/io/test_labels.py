@@ -107,7 +107,7 @@ def test_other_tiffs_have_no_record(tmp_path):
         assert not package_record(bad)  # a damaged record: read as any TIFF
     (tmp_path / "bad.tif").write_bytes(b"not a tiff")
     assert read_record(tmp_path / "bad.tif") is None
-    with pytest.raises(FileFormatError, match="cannot read"):
+    with pytest.raises(FileFormatError, match=r"bad\.tif is not a readable TIFF"):
         read_labels(tmp_path / "bad.tif")
 
 

@@ -69,8 +69,12 @@ def render(payload: bytes) -> tuple[np.ndarray, list[tuple[float, ...]]]:
 #: The renderer process: numpy and matplotlib only (fast to start, nothing of the
 #: package: the figures pickle without it). Requests and answers are pickles framed
 #: by their length; stray prints of the process go to stderr, not into the answers.
+#: When napari closes (its process ends) mid-render, the answer's pipe is gone: the
+#: process ends without a word (no BrokenPipeError traceback, tester newuser10); Ctrl-C in
+#: the terminal (sent to the whole process group) is napari's to handle, not this process's.
 SERVER = r"""
-import os, pickle, struct, sys
+import os, pickle, signal, struct, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)
 answers = os.fdopen(os.dup(1), "wb")
 os.dup2(2, 1)
 import numpy as np
@@ -88,19 +92,26 @@ def read(n):
         data += chunk
     return data
 
-while True:
-    key, payload = pickle.loads(read(struct.unpack("<Q", read(8))[0]))
-    try:
-        figure = pickle.loads(payload)
-        canvas = FigureCanvasAgg(figure)
-        canvas.draw()
-        answer = (key, np.asarray(canvas.buffer_rgba()).copy(),
-                  [a.get_position(original=False).bounds for a in figure.axes], None)
-    except Exception as err:
-        answer = (key, None, None, repr(err))
-    data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-    answers.write(struct.pack("<Q", len(data)) + data)
-    answers.flush()
+def serve():
+    while True:
+        key, payload = pickle.loads(read(struct.unpack("<Q", read(8))[0]))
+        try:
+            figure = pickle.loads(payload)
+            canvas = FigureCanvasAgg(figure)
+            canvas.draw()
+            answer = (key, np.asarray(canvas.buffer_rgba()).copy(),
+                      [a.get_position(original=False).bounds for a in figure.axes], None)
+        except Exception as err:
+            answer = (key, None, None, repr(err))
+        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        answers.write(struct.pack("<Q", len(data)) + data)
+        answers.flush()
+
+try:
+    serve()
+except (BrokenPipeError, ConnectionError, EOFError, OSError, SystemExit):
+    pass  # napari is gone: nothing to answer, nothing to say
+os._exit(0)  # no flush of a closed pipe at exit either
 """
 
 

@@ -17,7 +17,7 @@ from magicgui.widgets import Container, Label, PushButton
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QSizePolicy
 
-from ..controller.hints import HINT_HELP, hint_about, hint_text
+from ..controller.hints import HINT_HELP, hint_about, hint_text, offers_hint, result_patterns
 from ..controller.text import count
 from ..core.pattern_count import PatternCountHint
 
@@ -78,6 +78,7 @@ class HintPanel(Container):
         self.on_chart = None
         self.hint: PatternCountHint | None = None
         self.used: int | None = None
+        self.about = None  # the run the hint belongs to (RunRecord)
         self.use_button.changed.connect(self._use)
         n_patterns.changed.connect(self._update_button)
         self.use_button.visible = False
@@ -119,14 +120,14 @@ class HintPanel(Container):
 
     def clear(self) -> None:
         """Show nothing (an image without a run): the panel hides."""
-        self.hint = self.used = None
+        self.hint = self.used = self.about = None
         self.text.value = ""
         self.use_button.visible = False
         self.visible = False
 
     def computing(self) -> None:
         """Say that a new hint is being computed (the old one no longer applies)."""
-        self.hint = self.used = None
+        self.hint = self.used = self.about = None
         self.visible = True
         self.text.value = "hint: computing…"
         self.text.native.setStyleSheet("")
@@ -136,7 +137,7 @@ class HintPanel(Container):
 
     def failed(self, message: str) -> None:
         """Show that no hint could be computed (and why)."""
-        self.hint = self.used = None
+        self.hint = self.used = self.about = None
         self.visible = True
         self.text.value = f"hint: {message}"
         self.text.native.setStyleSheet("")
@@ -159,7 +160,7 @@ class HintPanel(Container):
         preview_shown : bool
             A live preview (which has no hint) is shown: the text says so.
         """
-        self.hint, self.used = hint, int(used)
+        self.hint, self.used, self.about = hint, int(used), about
         self.visible = True
         differs = hint.suggested != self.used
         if about is None:
@@ -167,8 +168,11 @@ class HintPanel(Container):
         else:
             tail = hint_about(about, differs, preview_shown)
         self.text.value = hint_text(hint) + tail
+        # highlighted while the result shown (edited: merged or split) differs from the hint
+        shown = self.used if about is None else result_patterns(about)
         self.text.native.setStyleSheet(
-            f"color: {self.chart._colours()['warn']}; font-weight: bold" if differs else ""
+            f"color: {self.chart._colours()['warn']}; font-weight: bold"
+            if hint.suggested != shown else ""
         )
         self.chart.setVisible(True)
         self.chart.show_hint(hint, self.used)
@@ -205,9 +209,7 @@ class HintPanel(Container):
             self.computing()
 
     def _update_button(self, *_: Any) -> None:
-        self.use_button.visible = (
-            self.hint is not None and self.n_patterns.value != self.hint.suggested
-        )
+        self.use_button.visible = offers_hint(self.hint, self.n_patterns.value, self.about)
 
     def _use(self, *_: Any) -> None:
         if self.hint is not None:

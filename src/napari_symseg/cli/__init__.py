@@ -89,12 +89,19 @@ def _main(argv: list[str] | None, own_process: bool = False) -> int:
     try:
         with terminating_signals():
             return _run(argv, own_process)
-    except KeyboardInterrupt:
-        print("napari-symseg: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as stop:
+        print("napari-symseg: interrupted" + _note(stop), file=sys.stderr)
         return 130
     except Terminated as stop:
-        print(f"napari-symseg: stopped by {signal.Signals(stop.signum).name}", file=sys.stderr)
+        print(f"napari-symseg: stopped by {signal.Signals(stop.signum).name}{_note(stop)}",
+              file=sys.stderr)
         return 128 + stop.signum
+
+
+def _note(stop: BaseException) -> str:
+    """``": what was written"`` of a stopped batch (`batch.stopped_note`), else ``""``."""
+    note = getattr(stop, "note", None)
+    return f": {note}" if note else ""
 
 
 def _handler(command: str, own_process: bool = False):

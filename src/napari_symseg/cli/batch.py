@@ -39,6 +39,7 @@ from .args import UsageError
 from .failures import failure_text
 from .progress import file_bar, say
 from .segment import OUTPUT_OPTIONS, input_files, load_model, segment_file
+from .signals import Terminated
 
 #: suffixes of the files a folder given as input contributes
 READABLE = IMAGE_SUFFIXES + EM_SUFFIXES
@@ -219,18 +220,31 @@ def run_batch(args: argparse.Namespace, model=None) -> int:
     _check_names(jobs)
     inputs = tuple(p for job in jobs for p in input_files(job))
     start = time.perf_counter()
+    started_ns = time.time_ns()
     failed: list[str] = []
-    with file_bar(len(jobs), args.quiet) as bar:
-        for job, outcome in _outcomes(args, jobs, model, inputs):
-            if isinstance(outcome, BaseException):
-                failed.append(job.input)
-                say(f"napari-symseg: error: {job.input}: {failure_text(outcome)}", bar,
-                    err=True)
-            elif not args.quiet:  # every file written, where it went
-                say(f"{job.input} -> {', '.join(str(p) for p in outcome[0])}: {outcome[1]}",
-                    bar)
-            if bar is not None:
-                bar.update(1)
+    finished: list[str] = []
+    try:
+        with file_bar(len(jobs), args.quiet) as bar:
+            for job, outcome in _outcomes(args, jobs, model, inputs):
+                if isinstance(outcome, BaseException):
+                    failed.append(job.input)
+                    say(f"napari-symseg: error: {_named(job.input, failure_text(outcome))}",
+                        bar, err=True)
+                else:
+                    finished.append(job.input)
+                    if not args.quiet:  # every file written, where it went
+                        say(f"{job.input} -> {', '.join(str(p) for p in outcome[0])}: "
+                            f"{outcome[1]}", bar)
+                if bar is not None:
+                    bar.update(1)
+    except (Terminated, KeyboardInterrupt) as stop:  # the command's one line says this too
+        # a file whose outputs were renamed into place just before the stop came out of
+        # the file's code: on disk, not yet counted (seen: the signal's handler runs at the
+        # next bytecode, after the renames)
+        finished += [job.input for job in jobs if job.input not in finished
+                     and job.input not in failed and _written_since(job.output, started_ns)]
+        stop.note = stopped_note(finished, failed, len(jobs), outdir)
+        raise
     elapsed = time.perf_counter() - start
     done = len(jobs) - len(failed)
     if failed:
@@ -242,6 +256,61 @@ def run_batch(args: argparse.Namespace, model=None) -> int:
               f"({elapsed / max(len(jobs), 1):.2f} s per file) into {outdir}"
               + _elsewhere(jobs[0], outdir))
     return 0
+
+
+def _written_since(path: str, since_ns: int) -> bool:
+    """Whether the file `path` exists and was written at or after `since_ns` (ns since
+    the epoch, the file system's clock)."""
+    try:
+        return os.stat(path).st_mtime_ns >= since_ns - 10_000_000  # 10 ms of clock grain
+    except OSError:
+        return False
+
+
+def _named(path: str, text: str) -> str:
+    """``"in/a.tif is not a readable TIFF: ..."`` for a message that starts with the file's
+    name (``"a.tif is not ..."``), else ``"in/a.tif: message"``: the name once."""
+    name = Path(path).name
+    if text.startswith(name + " "):
+        return path + text[len(name):]
+    return f"{path}: {text}"
+
+
+def _names(paths: list[str], most: int = 5) -> str:
+    names = [Path(p).name for p in paths]
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def stopped_note(finished: list[str], failed: list[str], total: int, outdir) -> str:
+    """What a batch stopped by a signal or Ctrl-C leaves: which files are written, where.
+
+    Parameters
+    ----------
+    finished, failed : list of str
+        The inputs written, and those that failed, before the stop.
+    total : int
+        Files in the batch.
+    outdir : Path
+        The ``-o`` folder.
+
+    Returns
+    -------
+    str
+        One line (no newline), e.g. ``"2 of 10 files written to out/ (a.npy,
+        b.npy); the other 8 were not written"``.
+    """
+    if finished:
+        text = (f"{len(finished)} of {total} files written to {outdir}{os.sep} "
+                f"({_names(finished)})")
+    else:
+        text = f"no file of the {total} written"
+    if failed:
+        text += f"; {len(failed)} failed ({_names(failed)})"
+    rest = total - len(finished) - len(failed)
+    if rest and (finished or failed):
+        text += f"; the other {rest} {'was' if rest == 1 else 'were'} not written"
+    return text
 
 
 def _elsewhere(job: argparse.Namespace, outdir: Path) -> str:

@@ -192,8 +192,39 @@ def hint_about(record, used_differs: bool = False, preview_shown: bool = False) 
     text = f" · of {what}, which used {used}" if used_differs else f" · of {what} ({used})"
     edited = getattr(record, "edited_patterns", None)
     if edited is not None:  # merge / split since (issue 15): the hint is of the unedited run
-        text += f", before its edits (now {edited} patterns)"
+        text += f", before its edits (now {count(edited, 'pattern')})"
     return text + ("; the live preview has no hint" if preview_shown else "")
+
+
+def result_patterns(record) -> int:
+    """Patterns of a run's result as shown: its edited number after a merge or split.
+
+    Parameters
+    ----------
+    record : RunRecord
+        The run (its ``params.n_patterns`` and ``edited_patterns``).
+    """
+    edited = getattr(record, "edited_patterns", None)
+    return int(record.params.n_patterns if edited is None else edited)
+
+
+def offers_hint(hint, field: int, record=None) -> bool:
+    """Whether "use N patterns" is offered: it would change the field, and the
+    result shown does not have N patterns already (a merge down to the hint's
+    number: a new run with N gives what is shown; tester newuser10).
+
+    Parameters
+    ----------
+    hint : PatternCountHint or None
+        The hint shown.
+    field : int
+        The ``n_patterns`` field's value.
+    record : RunRecord, optional
+        The run the hint belongs to (`result_patterns`).
+    """
+    if hint is None or int(field) == int(hint.suggested):
+        return False
+    return record is None or result_patterns(record) != int(hint.suggested)
 
 
 def suggestion_steps(image: np.ndarray, params: Params,

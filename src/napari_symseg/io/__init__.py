@@ -7,7 +7,8 @@ One job per module:
 - `formats` (+ `em_readers`, `metadata`): microscope files (DM, SER, EMD,
   MRC) through their reader libraries, units;
 - `tiff`: calibrated ImageJ TIFFs written, and TIFF calibration and the
-  package's JSON record read;
+  package's JSON record read; `tiff_read`: a TIFF that cannot be read said in
+  words, one line naming the file (tifffile's log lines held back);
 - `calibration`: pixel size and units carried from the file to every output;
 - `labels`: the label convention of every labels file, written and read;
 - `frames`: series frames on disk (read frame by frame, labels streamed);

@@ -10,6 +10,7 @@ from ..errors import FileFormatError
 from .calibration import Calibration
 from .formats import EM_SUFFIXES, read_em
 from .tiff import tiff_calibration
+from .tiff_read import has_image, reading_tiff
 
 IMAGE_SUFFIXES = (".npy", ".tif", ".tiff")
 TIFF_SUFFIXES = (".tif", ".tiff")
@@ -40,15 +41,16 @@ def read_image(path: str | Path) -> np.ndarray:
         )
     if not path.is_file():
         raise FileFormatError(f"input file not found: {path}")
-    try:
-        if suffix == ".npy":
-            return _read_npy(path)
+    if suffix != ".npy":
         import tifffile
 
-        try:
-            return tifffile.memmap(path, mode="r")
-        except ValueError:  # compressed or tiled: not memory-mappable
-            return tifffile.imread(path)
+        with reading_tiff(path):  # one line in words, no tifffile log lines
+            try:
+                return tifffile.memmap(path, mode="r")
+            except ValueError:  # compressed or tiled: not memory-mappable
+                return has_image(tifffile.imread(path))
+    try:
+        return _read_npy(path)
     except FileFormatError:
         raise
     except Exception as err:  # any reader failure is a bad file for the user

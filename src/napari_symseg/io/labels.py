@@ -331,11 +331,10 @@ def read_labels(path: str | Path) -> tuple[np.ndarray, dict | None, Calibration]
     import tifffile
 
     from .tiff import read_record, tiff_calibration
+    from .tiff_read import has_image, reading_tiff
 
-    try:
-        values = tifffile.imread(path)
-    except Exception as err:  # any reader failure is a bad file for the user
-        raise FileFormatError(f"cannot read {path}: {err}") from None
+    with reading_tiff(path):  # "NAME is not a readable TIFF: ...", no tifffile log lines
+        values = has_image(tifffile.imread(path))
     record = read_record(path)
     if not package_record(record):
         return values, None, tiff_calibration(path, values.ndim)

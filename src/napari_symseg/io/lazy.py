@@ -34,7 +34,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import FileFormatError
 from .frame_readers import FrameReader, LockedFrames, NpyVideo, as_dask
 
 __all__ = ["VIDEO_SUFFIXES", "FrameReader", "LockedFrames", "NpyVideo", "as_dask",
@@ -106,6 +105,9 @@ def open_video(path: str | Path, dataset=None):
 def tiff_frames(path: str | Path):
     """The pages of a TIFF as a zarr array of one chunk per page (read on demand).
 
+    The first and last pages are read once here, so that a damaged or truncated
+    file is refused at once (`FileFormatError`, in words), not in the middle of a run.
+
     Parameters
     ----------
     path : str or Path
@@ -114,8 +116,12 @@ def tiff_frames(path: str | Path):
     import tifffile
     import zarr
 
-    try:
+    from .tiff_read import has_image, reading_tiff
+
+    with reading_tiff(path):  # one line in words, no tifffile log lines
         store = tifffile.imread(path, aszarr=True)
-        return zarr.open(store, mode="r")
-    except Exception as err:  # any reader failure is a bad file for the user
-        raise FileFormatError(f"cannot read {path}: {err}") from None
+        frames = zarr.open(store, mode="r")
+        if frames.ndim == 3 and frames.shape[0]:  # a truncated copy: its last frame is gone
+            has_image(frames[0])
+            has_image(frames[-1])
+        return frames

@@ -187,8 +187,10 @@ def tiff_calibration(path: str | Path, ndim: int) -> Calibration:
     """
     import tifffile
 
+    from .tiff_read import quiet_tifffile
+
     try:
-        with tifffile.TiffFile(path) as tif:
+        with quiet_tifffile(), tifffile.TiffFile(path) as tif:
             axes = tif.series[0].axes
             if len(axes) != ndim or not axes.endswith("YX"):
                 return Calibration.pixels(ndim)
@@ -274,8 +276,10 @@ def read_record(path: str | Path) -> dict | None:
 
     import tifffile
 
+    from .tiff_read import quiet_tifffile
+
     try:
-        with tifffile.TiffFile(path) as tif:
+        with quiet_tifffile(), tifffile.TiffFile(path) as tif:
             texts = [(tif.imagej_metadata or {}).get("Info"), tif.pages[0].description]
     except Exception:  # not a TIFF, or unreadable: no record
         return None
