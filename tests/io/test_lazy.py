@@ -11,7 +11,7 @@ import zarr
 from napari_symseg._reader import napari_get_reader, read_microscope_file
 from napari_symseg.io.calibration import Calibration
 from napari_symseg.io.formats import read_em
-from napari_symseg.io.lazy import FrameReader, NpyVideo, as_dask, open_video
+from napari_symseg.io.lazy import FrameReader, NpyVideo, TiffFrames, as_dask, open_video
 
 from ..data import HYPERSPY as HS
 
@@ -74,7 +74,8 @@ def test_compressed_imagej_tiff_is_read_page_by_page_with_its_calibration(tmp_pa
     real = tifffile.imread
     monkeypatch.setattr(tifffile, "imread", lambda *a, **k: calls.append(k) or real(*a, **k))
     data, cal = open_video(path)
-    assert isinstance(data, zarr.Array) and data.chunks == (1, 24, 20)
+    assert isinstance(data, TiffFrames) and isinstance(data.frames, zarr.Array)
+    assert data.frames.chunks == (1, 24, 20)
     assert all(k.get("aszarr") for k in calls)  # never the whole file as an array
     np.testing.assert_array_equal(data[4], video[4])
     np.testing.assert_array_equal(as_dask(data)[1:3].compute(), video[1:3])

@@ -146,3 +146,30 @@ def test_a_whole_tiff_still_reads(tmp_path):
     data, _ = open_video(tmp_path / "whole.tif")
     assert np.asarray(data[:]).shape == (3, 16, 16)
     assert tifffile.imread(tmp_path / "whole.tif").shape == (3, 16, 16)
+
+
+def test_a_damaged_page_in_the_middle_of_a_series_is_one_line_naming_it(tmp_path, capsys):
+    """The first and last pages are read when the file is opened; a page damaged in the
+    middle fails only when the run reaches it: one line naming the file and the frame (it
+    was the decoder's "Error -3 while decompressing data" as "unexpected … this is a bug")."""
+    rng = np.random.default_rng(0)
+    series = (rng.random((6, 64, 64)) * 1000).astype(np.float32)
+    path = tmp_path / "series.tif"
+    tifffile.imwrite(path, series, compression="zlib")
+    with tifffile.TiffFile(path) as tif:
+        start, count = tif.pages[3].dataoffsets[0], tif.pages[3].databytecounts[0]
+    damaged = bytearray(path.read_bytes())
+    damaged[start + 10:start + count - 10] = rng.integers(0, 256, count - 20, np.uint8).tobytes()
+    path.write_bytes(bytes(damaged))
+    frames, _ = open_video(path)
+    np.testing.assert_array_equal(frames[2], series[2])
+    with pytest.raises(FileFormatError, match=r"series\.tif is not a readable TIFF at frame 3"):
+        frames[3]
+    out = tmp_path / "labels.tif"
+    code = main(["segment", str(path), "-o", str(out), "--patch-x", "6", "--patch-y", "6",
+                 "--window-x", "8", "--window-y", "8", "--stride", "4",
+                 "--reference-frames", "0"])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert "series.tif is not a readable TIFF at frame 3" in err
+    assert "this is a bug" not in err and len(err.strip().splitlines()) == 1

@@ -36,8 +36,17 @@ import numpy as np
 
 from .frame_readers import FrameReader, LockedFrames, NpyVideo, as_dask
 
-__all__ = ["VIDEO_SUFFIXES", "FrameReader", "LockedFrames", "NpyVideo", "as_dask",
-           "is_zarr", "open_video", "tiff_frames"]
+__all__ = [
+    "VIDEO_SUFFIXES",
+    "FrameReader",
+    "LockedFrames",
+    "NpyVideo",
+    "TiffFrames",
+    "as_dask",
+    "is_zarr",
+    "open_video",
+    "tiff_frames",
+]
 
 #: Suffixes `open_video` reads (a ``.zarr`` is a folder).
 VIDEO_SUFFIXES = (".npy", ".tif", ".tiff", ".zarr", ".ser", ".emd", ".dm3", ".dm4", ".mrc",
@@ -92,7 +101,7 @@ def open_video(path: str | Path, dataset=None):
         data = tiff_frames(path)  # never the whole file, also when compressed
         if data.ndim != 3:
             return read_calibrated(path)
-        return data, tiff_calibration(path, 3)
+        return TiffFrames(path, data), tiff_calibration(path, 3)
     data, calibration = read_calibrated(path)
     if np.ndim(data) == 3 and suffix == ".npy":
         try:
@@ -100,6 +109,31 @@ def open_video(path: str | Path, dataset=None):
         except ValueError:  # Fortran order: the memory map
             return data, calibration
     return data, calibration
+
+
+class TiffFrames(FrameReader):
+    """The pages of a multi-page TIFF read one at a time (`tiff_frames`' zarr array): a
+    page that cannot be read (a damaged strip in the middle of the file) is one
+    `FileFormatError` naming the file and the frame, not the decoder's own error.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file (named in messages).
+    frames : zarr.Array, (T, Y, X)
+        Its pages (`tiff_frames`).
+    """
+
+    def __init__(self, path: str | Path, frames) -> None:
+        super().__init__(frames.shape, frames.dtype)
+        self.path, self.frames = Path(path), frames
+
+    def frame(self, t: int) -> np.ndarray:
+        """Frame `t`, read and decoded from the file."""
+        from .tiff_read import has_image, reading_tiff
+
+        with reading_tiff(self.path, f"frame {int(t)}"):
+            return has_image(np.asarray(self.frames[int(t)]))
 
 
 def tiff_frames(path: str | Path):

@@ -102,17 +102,20 @@ def has_image(values):
 
 
 @contextmanager
-def reading_tiff(path: str | Path) -> Iterator[None]:
+def reading_tiff(path: str | Path, where: str = "") -> Iterator[None]:
     """Read a TIFF inside this block: one clear `FileFormatError` if it fails.
 
     tifffile's log lines are held back inside the block (they are in the
     error's message when they explain it); any exception but a
-    `FileFormatError` becomes ``"NAME is not a readable TIFF: reason"``.
+    `FileFormatError` becomes ``"NAME is not a readable TIFF: reason"``
+    (``"NAME is not a readable TIFF at WHERE: reason"`` with `where`).
 
     Parameters
     ----------
     path : str or Path
         The file read in the block (named in the message).
+    where : str, optional
+        Which part is read (e.g. ``"frame 3"``), said in the message.
 
     Raises
     ------
@@ -131,5 +134,6 @@ def reading_tiff(path: str | Path) -> Iterator[None]:
             except OSError:
                 size = None
             raise FileFormatError(
-                f"{path.name} is not a readable TIFF: {unreadable_reason(err, logged, size)}"
+                f"{path.name} is not a readable TIFF{' at ' + where if where else ''}: "
+                f"{unreadable_reason(err, logged, size)}"
             ) from None
