@@ -172,6 +172,22 @@ def test_deleting_an_image_hides_and_renames_its_results(qtbot, viewer_widget, e
     assert errors == []
 
 
+def test_deleting_the_last_image_clears_its_summary(qtbot, viewer_widget, errors):
+    """The status line kept the deleted image's run summary with no image chosen
+    (tester newuser11)."""
+    from napari_symseg.controller.text import NO_IMAGE
+
+    viewer, widget = viewer_widget
+    source = viewer.add_image(two_phase((128, 128)), name="img")
+    widget.image.value = source
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    assert "computed in" in widget.status.value
+    viewer.layers.remove(source)
+    assert widget.image.value is None
+    assert widget.status.value == NO_IMAGE and errors == []
+
+
 def test_renaming_the_image_mid_run_follows_it(qtbot, viewer_widget, errors):
     viewer, widget = viewer_widget
     source = viewer.add_image(two_phase((512, 512)), name="img")

@@ -24,7 +24,7 @@ from ..controller.activity import activity_of
 from ..controller.fields import visible_fields
 from ..controller.layer_io import prefer_own_labels_reader
 from ..controller.session import PREVIEW_STRIDE
-from ..controller.text import SIZE_KINDS, aspect_note, field_label, fields_note
+from ..controller.text import NO_IMAGE, SIZE_KINDS, aspect_note, field_label, fields_note
 from ..controller.visibility import ResultVisibility
 from ..core.params import Params
 from ..errors import SymsegError
@@ -193,6 +193,8 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
             self.measure.refresh()  # the chosen image's own measurement (or a note)
         if layer is None or layer is previous:
             self._view.show_now()
+            if layer is None and self.worker is None:  # (the last image deleted: no
+                self.status.value = NO_IMAGE  # summary of a run that is not shown)
             return
         if previous is not None:  # the fields belong to their image too (issue 11)
             self._remember_fields(previous)

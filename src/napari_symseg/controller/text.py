@@ -376,6 +376,10 @@ def run_summary(seconds: float, n_patterns: int, area_fraction, *, frame: int | 
     return " · ".join(parts)
 
 
+#: The status line when no image is left to segment (the last one deleted).
+NO_IMAGE = ("no image: open one (File > Open) or a sample "
+            "(File > Open Sample > napari-symseg)")
+
 #: The status note when another image is chosen: where its fields come from.
 FIELDS_NOTES = {
     "run": "fields as in its last run",
