@@ -93,8 +93,9 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
 
     Points whose patch and shifted patches lie inside the image go through
     the chosen route (``params.method``); the others, near the border, through
-    `clipped_correlations`. Written into `out` (a C-contiguous float32 array
-    of that shape) if given. The rows the points read are centred and scaled
+    `clipped_correlations`. Written into `out` (a float32 array of that
+    shape, each point's features contiguous) if given; the interior kernel
+    writes into it directly. The rows the points read are centred and scaled
     once (`standardise`) for the interior and the four border bands.
     """
     shifts = np.asarray(operations.values, dtype=np.int64).reshape(-1, 2)
@@ -117,16 +118,14 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
     inner_cols = inside(cols, py + wy, np.shape(image)[1])
     i0, i1, j0, j1 = inner_rows.start, inner_rows.stop, inner_cols.start, inner_cols.stop
     if i1 > i0 and j1 > j0:
-        whole = (i0, i1, j0, j1) == (0, shape[0], 0, shape[1])
-        target = out if whole else np.empty((i1 - i0, j1 - j0, shape[2]), np.float32)
+        target = out[i0:i1, j0:j1]  # a view: the interior kernel writes into `out` itself
         if params.method == "fft":
             target[...] = correlations_fft(image, shifts, px, py, rows[i0:i1], cols[j0:j1])
         else:
             correlations_direct(image, shifts, px, py, rows[i0:i1], cols[j0:j1], target,
                                 standardised=True)
-        if whole:
+        if (i0, i1, j0, j1) == (0, shape[0], 0, shape[1]):
             return out
-        out[i0:i1, j0:j1] = target
         frame = [(0, i0, 0, shape[1]), (i1, shape[0], 0, shape[1]),
                  (i0, i1, 0, j0), (i0, i1, j1, shape[1])]
     else:
@@ -284,7 +283,9 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
     rows, cols : ndarray of int
         Equally spaced image rows / columns of the grid points.
     out : ndarray, optional
-        C-contiguous float32 array of shape (len(rows), len(cols), n).
+        float32 array of shape (len(rows), len(cols), n), each point's
+        features contiguous (C-contiguous, or a block of rows and columns of
+        such an array).
     standardised : bool, optional
         `image` is already centred and scaled (`standardise`): the region is
         only copied.
@@ -314,8 +315,8 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
     shape = (len(rows), len(cols), len(shifts))
     if out is None:
         out = np.empty(shape, dtype=np.float32)
-    elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
-        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
+    elif out.shape != shape or out.dtype != np.float32 or out.strides[-1] != out.itemsize:
+        raise ValueError(f"out must be a float32 array of shape {shape} (features contiguous)")
     if out.size == 0:
         return out, None
     wx = int(np.abs(shifts[:, 0]).max())
@@ -364,8 +365,9 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None,
         Equally spaced image rows / columns of the grid points; every patch
         and every shifted patch must lie inside the image.
     out : ndarray, optional
-        C-contiguous float32 array of the result's shape to write into
-        (saves an allocation and a copy per chunk).
+        float32 array of the result's shape to write into, each point's
+        features contiguous (as `box_setup` takes it; saves an allocation and
+        a copy per chunk).
     standardised : bool, optional
         `image` is already centred and scaled (`standardise`).
 
