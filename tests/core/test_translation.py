@@ -133,6 +133,19 @@ def test_lanes_keep_every_group_whole_and_balance_the_default_grid(n_lanes):
         assert sorted(jobs_per_lane) == [19, 22]
 
 
+def test_direct_writes_into_a_block_of_a_larger_array_bit_for_bit():
+    image, shifts, rows, cols = _setup((40, 44), 3, 2, 3, 4, 2, seed=5)
+    want = correlations_direct(image, shifts, 3, 2, rows, cols)
+    big = np.full((len(rows) + 3, len(cols) + 2, len(shifts)), np.nan, np.float32)
+    view = big[1:-2, 2:]  # each point's features contiguous, the rows and columns not
+    assert correlations_direct(image, shifts, 3, 2, rows, cols, out=view) is view
+    np.testing.assert_array_equal(view, want)
+    assert np.isnan(big[0]).all() and np.isnan(big[-2:]).all() and np.isnan(big[:, :2]).all()
+    with pytest.raises(ValueError, match="features contiguous"):
+        correlations_direct(image, shifts, 3, 2, rows, cols,
+                            out=np.empty(want.shape[::-1], np.float32).T)
+
+
 def test_compute_dispatches_on_method():
     image, _, rows, cols = _setup((40, 40), 3, 3, 3, 3, 2, seed=4)
     p = Params(patch_x=3, patch_y=3, window_x=3, window_y=3, max_num_points=49, stride=2)
