@@ -4,6 +4,7 @@ import pytest
 from napari_symseg.core.descriptors import translation
 from napari_symseg.core.descriptors.translation import (
     _job_groups,
+    _lanes,
     _pair_jobs,
     correlations_direct,
     grid_operations,
@@ -114,6 +115,35 @@ def test_job_groups_hold_every_job_once_and_one_row_shift_each(n_threads):
         group = order[bounds[g]:bounds[g + 1]]
         assert len({int(shifts[jobs[q, 0], 0]) for q in group}) == 1
     assert len(bounds) - 1 >= min(len(jobs), 4 * n_threads) // 2
+
+
+@pytest.mark.parametrize("n_lanes", [1, 2, 3, 16])
+def test_lanes_keep_every_group_whole_and_balance_the_default_grid(n_lanes):
+    shifts = grid_operations(Params(stride=5)).values
+    jobs = _pair_jobs(shifts, 5, 5, 188, 188)
+    order, bounds = _job_groups(shifts, jobs, 2)
+    groups = {tuple(order[bounds[g]:bounds[g + 1]]) for g in range(len(bounds) - 1)}
+    new_order, new_bounds, lanes = _lanes(jobs, order, bounds, n_lanes, 5, 41)
+    assert {tuple(new_order[new_bounds[g]:new_bounds[g + 1]])
+            for g in range(len(new_bounds) - 1)} == groups
+    assert len(new_bounds) == len(bounds) and lanes[0] == 0 and lanes[-1] == len(bounds) - 1
+    assert len(lanes) - 1 == min(n_lanes, len(bounds) - 1) and np.all(np.diff(lanes) > 0)
+    if n_lanes == 2:  # 9 groups of 5 and 4 jobs: 22 and 19 jobs, not numba's 5 + 4 groups
+        jobs_per_lane = [new_bounds[lanes[q + 1]] - new_bounds[lanes[q]] for q in range(2)]
+        assert sorted(jobs_per_lane) == [19, 22]
+
+
+def test_direct_writes_into_a_block_of_a_larger_array_bit_for_bit():
+    image, shifts, rows, cols = _setup((40, 44), 3, 2, 3, 4, 2, seed=5)
+    want = correlations_direct(image, shifts, 3, 2, rows, cols)
+    big = np.full((len(rows) + 3, len(cols) + 2, len(shifts)), np.nan, np.float32)
+    view = big[1:-2, 2:]  # each point's features contiguous, the rows and columns not
+    assert correlations_direct(image, shifts, 3, 2, rows, cols, out=view) is view
+    np.testing.assert_array_equal(view, want)
+    assert np.isnan(big[0]).all() and np.isnan(big[-2:]).all() and np.isnan(big[:, :2]).all()
+    with pytest.raises(ValueError, match="features contiguous"):
+        correlations_direct(image, shifts, 3, 2, rows, cols,
+                            out=np.empty(want.shape[::-1], np.float32).T)
 
 
 def test_compute_dispatches_on_method():

@@ -60,15 +60,15 @@ def as_image(image, allow_series: bool = False, allow_constant: bool = False) ->
     if arr.size == 0:
         raise InputError(f"image is empty, shape {arr.shape}")
     out = np.array(arr, dtype=np.float64, order="C", copy=True)
-    finite = np.isfinite(out)
-    if not finite.all():
-        raise InputError(
-            f"image contains {finite.size - np.count_nonzero(finite)} NaN or infinite "
-            "pixel(s); replace them (e.g. with the median) or crop them away"
-        )
-    # one minimum and one maximum per frame serve both checks below (no |image| copy)
+    # one minimum and one maximum per frame serve every check below (no |image| copy, no
+    # mask): min and max propagate NaN, and an infinite pixel is the minimum or maximum
     frames = out.reshape((-1, *out.shape[-2:]))
     lo, hi = frames.min(axis=(1, 2)), frames.max(axis=(1, 2))
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        raise InputError(
+            f"image contains {out.size - np.count_nonzero(np.isfinite(out))} NaN or infinite "
+            "pixel(s); replace them (e.g. with the median) or crop them away"
+        )
     largest = float(max(hi.max(), -lo.min()))  # = np.abs(out).max()
     if largest > MAX_ABS_VALUE:
         raise InputError(

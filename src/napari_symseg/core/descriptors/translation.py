@@ -93,8 +93,9 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
 
     Points whose patch and shifted patches lie inside the image go through
     the chosen route (``params.method``); the others, near the border, through
-    `clipped_correlations`. Written into `out` (a C-contiguous float32 array
-    of that shape) if given. The rows the points read are centred and scaled
+    `clipped_correlations`. Written into `out` (a float32 array of that
+    shape, each point's features contiguous) if given; the interior kernel
+    writes into it directly. The rows the points read are centred and scaled
     once (`standardise`) for the interior and the four border bands.
     """
     shifts = np.asarray(operations.values, dtype=np.int64).reshape(-1, 2)
@@ -117,16 +118,14 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
     inner_cols = inside(cols, py + wy, np.shape(image)[1])
     i0, i1, j0, j1 = inner_rows.start, inner_rows.stop, inner_cols.start, inner_cols.stop
     if i1 > i0 and j1 > j0:
-        whole = (i0, i1, j0, j1) == (0, shape[0], 0, shape[1])
-        target = out if whole else np.empty((i1 - i0, j1 - j0, shape[2]), np.float32)
+        target = out[i0:i1, j0:j1]  # a view: the interior kernel writes into `out` itself
         if params.method == "fft":
             target[...] = correlations_fft(image, shifts, px, py, rows[i0:i1], cols[j0:j1])
         else:
             correlations_direct(image, shifts, px, py, rows[i0:i1], cols[j0:j1], target,
                                 standardised=True)
-        if whole:
+        if (i0, i1, j0, j1) == (0, shape[0], 0, shape[1]):
             return out
-        out[i0:i1, j0:j1] = target
         frame = [(0, i0, 0, shape[1]), (i1, shape[0], 0, shape[1]),
                  (i0, i1, 0, j0), (i0, i1, j1, shape[1])]
     else:
@@ -284,7 +283,9 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
     rows, cols : ndarray of int
         Equally spaced image rows / columns of the grid points.
     out : ndarray, optional
-        C-contiguous float32 array of shape (len(rows), len(cols), n).
+        float32 array of shape (len(rows), len(cols), n), each point's
+        features contiguous (C-contiguous, or a block of rows and columns of
+        such an array).
     standardised : bool, optional
         `image` is already centred and scaled (`standardise`): the region is
         only copied.
@@ -314,8 +315,8 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
     shape = (len(rows), len(cols), len(shifts))
     if out is None:
         out = np.empty(shape, dtype=np.float32)
-    elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
-        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
+    elif out.shape != shape or out.dtype != np.float32 or out.strides[-1] != out.itemsize:
+        raise ValueError(f"out must be a float32 array of shape {shape} (features contiguous)")
     if out.size == 0:
         return out, None
     wx = int(np.abs(shifts[:, 0]).max())
@@ -364,8 +365,9 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None,
         Equally spaced image rows / columns of the grid points; every patch
         and every shifted patch must lie inside the image.
     out : ndarray, optional
-        C-contiguous float32 array of the result's shape to write into
-        (saves an allocation and a copy per chunk).
+        float32 array of the result's shape to write into, each point's
+        features contiguous (as `box_setup` takes it; saves an allocation and
+        a copy per chunk).
     standardised : bool, optional
         `image` is already centred and scaled (`standardise`).
 
@@ -378,9 +380,11 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None,
     if box is None:
         return out
     jobs = _pair_jobs(box.shifts, box.step_r, box.step_c, out.shape[0], out.shape[1])
-    order, bounds = _job_groups(box.shifts, jobs, numba.get_num_threads())
+    n_threads = numba.get_num_threads()
+    order, bounds = _job_groups(box.shifts, jobs, n_threads)
+    order, bounds, lanes = _lanes(jobs, order, bounds, n_threads, box.step_c, 2 * patch_y + 1)
     stop = stop_flag()
-    _box_correlations(box.region, box.mean, box.var, box.shifts, jobs, order, bounds,
+    _box_correlations(box.region, box.mean, box.var, box.shifts, jobs, order, bounds, lanes,
                       patch_x, patch_y, box.row0, box.step_r, box.col0, box.step_c,
                       ZERO_VARIANCE, out, stop)
     raise_if_stopped(stop)
@@ -650,10 +654,48 @@ def _job_groups(shifts, jobs, n_threads) -> tuple[np.ndarray, np.ndarray]:
     return np.array(order, dtype=np.int64), np.array(bounds, dtype=np.int64)
 
 
+def _lanes(jobs, order, bounds, n_lanes, step_c, hy) -> tuple:
+    """Share the kernel's job groups among `n_lanes` threads by their cost.
+
+    A job costs about the product rows × columns of its column sums
+    (``(a_hi - a_lo) * ((b_hi - b_lo - 1) * step_c + hy)``), a group the sum
+    of its jobs plus twice its largest job (streaming the image rows: groups
+    of 5 and 4 jobs took 5.5-6.2 and 4.7-5.1 ms alone, 1024², 81 shifts,
+    stride 5). The groups go, the costliest first, to the lane with the least
+    work so far (longest processing time first), so that no thread waits
+    long for the other at the end of the parallel region: there, numba's
+    static split of the 9 groups in their order gave one thread 28 ms of
+    work and the other 21; this gives ~27 and ~22. Returns
+    ``order`` and ``bounds`` with the groups reordered lane by lane, and
+    ``lanes``: lane l runs groups ``lanes[l]`` to ``lanes[l + 1] - 1``.
+    """
+    n_groups = len(bounds) - 1
+    cost = np.zeros(n_groups)
+    for g in range(n_groups):
+        part = jobs[order[bounds[g]:bounds[g + 1]]]
+        each = (part[:, 3] - part[:, 2]) * ((part[:, 5] - part[:, 4] - 1) * step_c + hy)
+        cost[g] = each.sum() + 2 * each.max()
+    n_lanes = max(1, min(n_lanes, n_groups))
+    load = np.zeros(n_lanes)
+    members = [[] for _ in range(n_lanes)]
+    for g in np.argsort(-cost, kind="stable"):
+        lane = int(np.argmin(load))
+        members[lane].append(int(g))
+        load[lane] += cost[g]
+    new_order, new_bounds, lanes = [], [0], [0]
+    for groups in members:
+        for g in sorted(groups):
+            new_order.extend(int(q) for q in order[bounds[g]:bounds[g + 1]])
+            new_bounds.append(len(new_order))
+        lanes.append(len(new_bounds) - 1)
+    return (np.array(new_order, dtype=np.int64), np.array(new_bounds, dtype=np.int64),
+            np.array(lanes, dtype=np.int64))
+
+
 @numba.njit(cache=True, parallel=True)
 def _box_correlations(
-    img, mean, var, shifts, jobs, order, bounds, px, py, row0, step_r, col0, step_c, eps, out,
-    stop,
+    img, mean, var, shifts, jobs, order, bounds, lanes, px, py, row0, step_r, col0, step_c, eps,
+    out, stop,
 ):  # pragma: no cover - compiled
     """Kernel: `img` is padded by (px, py); `mean`/`var` index patch centres.
 
@@ -665,54 +707,70 @@ def _box_correlations(
     no product image is stored. The jobs of one group (`_job_groups`: same m)
     go down the grid rows together, each product row of the two image rows
     being applied to every job's column sums in turn; each job's sums see the
-    same operations in the same order as if it ran alone. A group stops
+    same operations in the same order as if it ran alone. Thread lane l runs
+    the groups ``lanes[l]`` to ``lanes[l + 1] - 1`` (`_lanes`). A group stops
     before a grid row once ``stop[0]`` is set (`progress.stop_flag`).
     """
     n_rows, n_cols = out.shape[0], out.shape[1]
     hx = 2 * px + 1
     hy = 2 * py + 1
     inv_area = 1.0 / (hx * hy)
-    for g in numba.prange(bounds.shape[0] - 1):
-        g0 = bounds[g]
-        n_jobs = bounds[g + 1] - g0
-        m = shifts[jobs[order[g0], 0], 0]
-        a_start = jobs[order[g0], 2]
-        a_stop = jobs[order[g0], 3]
-        max_width = 0
-        for u in range(n_jobs):
-            job = jobs[order[g0 + u]]
-            a_start = min(a_start, job[2])
-            a_stop = max(a_stop, job[3])
-            max_width = max(max_width, (job[5] - job[4] - 1) * step_c + hy)
-        colsums = np.zeros((n_jobs, max_width), dtype=np.float64)
-        c_firsts = np.empty(n_jobs, dtype=np.int64)
-        widths = np.empty(n_jobs, dtype=np.int64)
-        firsts = np.empty(n_jobs, dtype=np.int64)
-        for u in range(n_jobs):
-            job = jobs[order[g0 + u]]
-            c_firsts[u] = col0 + job[4] * step_c
-            widths[u] = (job[5] - job[4] - 1) * step_c + hy
-        for a in range(a_start, a_stop):
-            if flag_set(stop):
-                break
-            cr = row0 + a * step_r
-            lowest = cr + hx
+    for lane in numba.prange(lanes.shape[0] - 1):
+        for g in range(lanes[lane], lanes[lane + 1]):
+            g0 = bounds[g]
+            n_jobs = bounds[g + 1] - g0
+            m = shifts[jobs[order[g0], 0], 0]
+            a_start = jobs[order[g0], 2]
+            a_stop = jobs[order[g0], 3]
+            max_width = 0
             for u in range(n_jobs):
                 job = jobs[order[g0 + u]]
-                if a < job[2] or a >= job[3]:
-                    firsts[u] = cr + hx  # idle at this grid row
-                elif a == job[2] or step_r >= hx:
-                    firsts[u] = cr
-                    colsums[u, :] = 0.0
-                else:  # running: subtract the rows that leave, add those that enter
-                    firsts[u] = cr + hx - step_r
-                lowest = min(lowest, firsts[u])
-            if step_r < hx:
-                for i in range(cr - step_r, cr):
+                a_start = min(a_start, job[2])
+                a_stop = max(a_stop, job[3])
+                max_width = max(max_width, (job[5] - job[4] - 1) * step_c + hy)
+            colsums = np.zeros((n_jobs, max_width), dtype=np.float64)
+            c_firsts = np.empty(n_jobs, dtype=np.int64)
+            widths = np.empty(n_jobs, dtype=np.int64)
+            firsts = np.empty(n_jobs, dtype=np.int64)
+            for u in range(n_jobs):
+                job = jobs[order[g0 + u]]
+                c_firsts[u] = col0 + job[4] * step_c
+                widths[u] = (job[5] - job[4] - 1) * step_c + hy
+            for a in range(a_start, a_stop):
+                if flag_set(stop):
+                    break
+                cr = row0 + a * step_r
+                lowest = cr + hx
+                for u in range(n_jobs):
+                    job = jobs[order[g0 + u]]
+                    if a < job[2] or a >= job[3]:
+                        firsts[u] = cr + hx  # idle at this grid row
+                    elif a == job[2] or step_r >= hx:
+                        firsts[u] = cr
+                        colsums[u, :] = 0.0
+                    else:  # running: subtract the rows that leave, add those that enter
+                        firsts[u] = cr + hx - step_r
+                    lowest = min(lowest, firsts[u])
+                if step_r < hx:
+                    for i in range(cr - step_r, cr):
+                        x_row = img[i]
+                        y_row = img[i + m]
+                        for u in range(n_jobs):
+                            if firsts[u] != cr + hx - step_r:  # idle or restarted
+                                continue
+                            n = shifts[jobs[order[g0 + u], 0], 1]
+                            c_first = c_firsts[u]
+                            width = widths[u]
+                            x = x_row[c_first:c_first + width]
+                            y = y_row[c_first + n:c_first + n + width]
+                            colsum = colsums[u]
+                            for j in range(width):
+                                colsum[j] -= x[j] * y[j]
+                for i in range(lowest, cr + hx):
                     x_row = img[i]
                     y_row = img[i + m]
                     for u in range(n_jobs):
-                        if firsts[u] != cr + hx - step_r:  # idle or restarted
+                        if i < firsts[u]:
                             continue
                         n = shifts[jobs[order[g0 + u], 0], 1]
                         c_first = c_firsts[u]
@@ -721,59 +779,45 @@ def _box_correlations(
                         y = y_row[c_first + n:c_first + n + width]
                         colsum = colsums[u]
                         for j in range(width):
-                            colsum[j] -= x[j] * y[j]
-            for i in range(lowest, cr + hx):
-                x_row = img[i]
-                y_row = img[i + m]
+                            colsum[j] += x[j] * y[j]
+                mr = mean[cr]
+                vr = var[cr]
+                mr2 = mean[cr + m]
+                vr2 = var[cr + m]
                 for u in range(n_jobs):
-                    if i < firsts[u]:
+                    k, k_neg, a_lo, a_hi, b_lo, b_hi = jobs[order[g0 + u]]
+                    if a < a_lo or a >= a_hi:
                         continue
-                    n = shifts[jobs[order[g0 + u], 0], 1]
-                    c_first = c_firsts[u]
-                    width = widths[u]
-                    x = x_row[c_first:c_first + width]
-                    y = y_row[c_first + n:c_first + n + width]
+                    n = shifts[k, 1]
+                    ms = m // step_r
+                    ns = n // step_c
                     colsum = colsums[u]
-                    for j in range(width):
-                        colsum[j] += x[j] * y[j]
-            mr = mean[cr]
-            vr = var[cr]
-            mr2 = mean[cr + m]
-            vr2 = var[cr + m]
-            for u in range(n_jobs):
-                k, k_neg, a_lo, a_hi, b_lo, b_hi = jobs[order[g0 + u]]
-                if a < a_lo or a >= a_hi:
-                    continue
-                n = shifts[k, 1]
-                ms = m // step_r
-                ns = n // step_c
-                colsum = colsums[u]
-                s = 0.0
-                for b in range(b_lo, b_hi):
-                    j0 = (b - b_lo) * step_c
-                    if b == b_lo or step_c >= hy:
-                        s = 0.0
-                        for j in range(j0, j0 + hy):
-                            s += colsum[j]
-                    else:
-                        for j in range(j0 - step_c, j0):
-                            s -= colsum[j]
-                        for j in range(j0 + hy - step_c, j0 + hy):
-                            s += colsum[j]
-                    cc = col0 + b * step_c
-                    v0 = vr[cc]
-                    v1 = vr2[cc + n]
-                    if v0 <= eps or v1 <= eps:
-                        rho = 0.0
-                    else:
-                        rho = (s * inv_area - mr[cc] * mr2[cc + n]) / np.sqrt(v0 * v1)
-                    if 0 <= a < n_rows and 0 <= b < n_cols:
-                        out[a, b, k] = rho
-                    if k_neg >= 0:
-                        ap = a + ms
-                        bp = b + ns
-                        if 0 <= ap < n_rows and 0 <= bp < n_cols:
-                            out[ap, bp, k_neg] = rho
+                    s = 0.0
+                    for b in range(b_lo, b_hi):
+                        j0 = (b - b_lo) * step_c
+                        if b == b_lo or step_c >= hy:
+                            s = 0.0
+                            for j in range(j0, j0 + hy):
+                                s += colsum[j]
+                        else:
+                            for j in range(j0 - step_c, j0):
+                                s -= colsum[j]
+                            for j in range(j0 + hy - step_c, j0 + hy):
+                                s += colsum[j]
+                        cc = col0 + b * step_c
+                        v0 = vr[cc]
+                        v1 = vr2[cc + n]
+                        if v0 <= eps or v1 <= eps:
+                            rho = 0.0
+                        else:
+                            rho = (s * inv_area - mr[cc] * mr2[cc + n]) / np.sqrt(v0 * v1)
+                        if 0 <= a < n_rows and 0 <= b < n_cols:
+                            out[a, b, k] = rho
+                        if k_neg >= 0:
+                            ap = a + ms
+                            bp = b + ns
+                            if 0 <= ap < n_rows and 0 <= bp < n_cols:
+                                out[ap, bp, k_neg] = rho
 
 
 def correlation_map(image, patch_x: int, patch_y: int, window_x: int, window_y: int,
