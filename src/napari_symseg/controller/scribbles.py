@@ -339,7 +339,7 @@ class ScribbleSession(ScribbleEdits, ScribbleApply, ScribbleScatter):
         self.source = source
         self.frame = frame
         self.target = layer
-        # the patterns' colours do not depend on their number (`io.figure.pattern_colours`):
+        # the patterns' colours do not depend on their number (`io.colours.pattern_colours`):
         # the layer's colormap is set again only when a split adds a pattern beyond it
         self._coloured = int(meta.get("params", {}).get("n_patterns", 0))
         self.record = record
