@@ -24,7 +24,6 @@ from typing import Any
 import napari
 import numpy as np
 from magicgui.widgets import ComboBox, Container, Label, LineEdit, PushButton, SpinBox
-from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from ..controller.activity import activity_of
@@ -33,7 +32,7 @@ from ..controller.sources import source_layers
 from ..controller.text import count
 from ..errors import SymsegError
 from .buttons import follow_activity
-from .docks import dock_of, tabify
+from .docks import close_with_dock, tabify
 from .layout import narrow_choices, scroll_area, wrapping
 from .runner import start_worker
 from .scatter import FeatureScatter
@@ -106,7 +105,9 @@ class ScribblesWidget(ScribblesEditing, Container):
         self.scroll = scroll_area(column)
         self.native.layout().addWidget(self.scroll)
         self.margins = (0, 0, 0, 0)
-        QTimer.singleShot(0, self._join_tabs)
+        # closed: the widget's end or its dock's (napari's close button: the widget lives on);
+        # docked: a tab with our other docks
+        close_with_dock(self.native, self._close, docked=tabify)
         self.add_button.changed.connect(self.add_layer)
         self.run_button.changed.connect(self.run)
         self.names_button.changed.connect(self.set_names)
@@ -129,9 +130,6 @@ class ScribblesWidget(ScribblesEditing, Container):
             "undo": (self.undo_button, lambda: self.session.history is not None
                      and self.session.history.can_undo),
             "cancel_edit": self.cancel_button})
-        # napari's close button takes the widget out of its dock (not destroyed: the layer
-        # events hold it) and deletes the dock: that is the close (`_join_tabs`)
-        self.native.destroyed.connect(lambda *_: self._close())
 
     def alive(self) -> bool:
         """False once the dock is closed: its workers' late signals are then ignored."""
@@ -159,16 +157,6 @@ class ScribblesWidget(ScribblesEditing, Container):
 
     def _tell(self, text: str) -> None:
         self.status.value = text
-
-    def _join_tabs(self) -> None:
-        """Once napari has docked this widget: a tab with our other docks."""
-        try:
-            dock = dock_of(self.native)
-        except RuntimeError:  # closed meanwhile
-            return
-        if dock is not None:
-            tabify(dock)
-            dock.destroyed.connect(lambda *_: self._close())
 
     def _images(self, *_: Any) -> list:  # images and (T, Y, X) series
         return self._targets()
