@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 
-from napari_symseg._qt import runner
+from napari_symseg._qt import runner, warmup
 from napari_symseg._qt.stall import EventLoopWatch
 
 from .helpers import TIMEOUT, run_and_wait, set_fields
@@ -28,34 +28,34 @@ def test_the_warm_up_makes_the_plots_ready_before_it_compiles(qtbot, monkeypatch
 
     def step(name):
         def call():
-            done.append((name, runner.PLOTS_WARM.is_set(), runner.NAPARI_WARM.is_set()))
+            done.append((name, warmup.PLOTS_WARM.is_set(), warmup.NAPARI_WARM.is_set()))
             frozen.append(gc.get_freeze_count())
         return call
 
     frozen = []
 
-    monkeypatch.setattr(runner, "warm_up_plots", step("plots"))
-    monkeypatch.setattr(runner, "warm_up_vispy_lines", step("vispy lines"))
+    monkeypatch.setattr(warmup, "warm_up_plots", step("plots"))
+    monkeypatch.setattr(warmup, "warm_up_vispy_lines", step("vispy lines"))
     monkeypatch.setattr("napari_symseg.controller.warmup.warm_up_labels", step("labels"))
     monkeypatch.setattr("napari_symseg.controller.warmup.warm_up_shapes", step("shapes"))
     monkeypatch.setattr("napari_symseg.core.warmup.warm_up", step("core"))
-    monkeypatch.setattr(runner, "_WARMED", [])  # as in a fresh process
-    monkeypatch.setattr(runner, "THAW_QUIET_MS", 1000)
+    monkeypatch.setattr(warmup, "_WARMED", [])  # as in a fresh process
+    monkeypatch.setattr(warmup, "THAW_QUIET_MS", 1000)
     # an earlier test's widget may have frozen objects whose thaw waits for quiet seconds
     # (the new warm-up's chain replaces its chain): start from none frozen
     gc.unfreeze()
     assert gc.get_freeze_count() == 0
     running = [True]  # a run is going on when the warm-up ends
     try:
-        runner.warm_up_once(busy=lambda: running[0]).join(60)
-        qtbot.wait(3 * runner.THAW_POLL_MS)
+        warmup.warm_up_once(busy=lambda: running[0]).join(60)
+        qtbot.wait(3 * warmup.THAW_POLL_MS)
         assert gc.get_freeze_count() > 1000  # not during the run (a full collection)
         running[0] = False
-        qtbot.wait(runner.THAW_QUIET_MS // 2)
+        qtbot.wait(warmup.THAW_QUIET_MS // 2)
         assert gc.get_freeze_count() > 1000  # nor right after it
         qtbot.waitUntil(lambda: gc.get_freeze_count() == 0, timeout=5000)  # taken back
     finally:
-        for event in (runner.PLOTS_WARM, runner.NAPARI_WARM, runner.SHAPES_WARM):
+        for event in (warmup.PLOTS_WARM, warmup.NAPARI_WARM, warmup.SHAPES_WARM):
             event.set()
         gc.unfreeze()
     assert len(frozen) == 5 and min(frozen) > 1000  # napari, Qt, numpy...: left out
@@ -71,19 +71,19 @@ def test_the_thaw_waits_for_any_dock_s_worker(qtbot, monkeypatch):
     import gc
 
     for name in ("warm_up_plots", "warm_up_vispy_lines"):
-        monkeypatch.setattr(runner, name, lambda: None)
+        monkeypatch.setattr(warmup, name, lambda: None)
     for name in ("controller.warmup.warm_up_labels", "controller.warmup.warm_up_shapes",
                  "core.warmup.warm_up"):
         monkeypatch.setattr(f"napari_symseg.{name}", lambda: None)
-    monkeypatch.setattr(runner, "_WARMED", [])
-    monkeypatch.setattr(runner, "THAW_QUIET_MS", 1000)
+    monkeypatch.setattr(warmup, "_WARMED", [])
+    monkeypatch.setattr(warmup, "THAW_QUIET_MS", 1000)
     gc.unfreeze()
     release = threading.Event()
     try:
         worker = runner.start_worker(release.wait, 60)  # another dock's run
         assert runner.any_running()
-        runner.warm_up_once(busy=lambda: False).join(60)  # a closed dock: never busy
-        qtbot.wait(3 * runner.THAW_QUIET_MS)
+        warmup.warm_up_once(busy=lambda: False).join(60)  # a closed dock: never busy
+        qtbot.wait(3 * warmup.THAW_QUIET_MS)
         assert gc.get_freeze_count() > 1000  # not while the worker runs
         release.set()
         qtbot.waitUntil(lambda: not runner.any_running(), timeout=5000)
@@ -91,7 +91,7 @@ def test_the_thaw_waits_for_any_dock_s_worker(qtbot, monkeypatch):
         assert worker is not None
     finally:
         release.set()
-        for event in (runner.PLOTS_WARM, runner.NAPARI_WARM, runner.SHAPES_WARM):
+        for event in (warmup.PLOTS_WARM, warmup.NAPARI_WARM, warmup.SHAPES_WARM):
             event.set()
         gc.unfreeze()
 
@@ -109,9 +109,9 @@ def test_a_series_layer_shows_while_napari_label_kernels_compile(qtbot, viewer_w
     from napari_symseg.controller.label_colormap import kernel_free
 
     viewer, widget = viewer_widget
-    qtbot.waitUntil(lambda: runner.napari_ready("shapes"), timeout=TIMEOUT)  # its warm-up
-    monkeypatch.setattr(runner, "_WARMED", [True])  # a warm-up is running ...
-    runner.NAPARI_WARM.clear()  # ... and has not compiled napari's kernels yet
+    qtbot.waitUntil(lambda: warmup.napari_ready("shapes"), timeout=TIMEOUT)  # its warm-up
+    monkeypatch.setattr(warmup, "_WARMED", [True])  # a warm-up is running ...
+    warmup.NAPARI_WARM.clear()  # ... and has not compiled napari's kernels yet
     compiled = []  # numba compiling on the GUI thread
     original = numba.core.dispatcher.Dispatcher.compile
 
@@ -137,7 +137,7 @@ def test_a_series_layer_shows_while_napari_label_kernels_compile(qtbot, viewer_w
         qtbot.wait(300)
         layer.refresh()  # the texture and thumbnail: from the table
     finally:
-        runner.NAPARI_WARM.set()
+        warmup.NAPARI_WARM.set()
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
     patterns = [layer for layer in viewer.layers if layer.name != "v"]
     assert len(patterns) == 1 and patterns[0].data.shape == frames.shape
@@ -153,9 +153,9 @@ def test_a_run_s_layers_show_while_napari_label_kernels_compile(qtbot, viewer_wi
     from napari_symseg.controller.label_colormap import kernel_free
 
     viewer, widget = viewer_widget
-    qtbot.waitUntil(lambda: runner.napari_ready("shapes"), timeout=TIMEOUT)  # its warm-up
-    monkeypatch.setattr(runner, "_WARMED", [True])  # a warm-up is running ...
-    runner.NAPARI_WARM.clear()  # ... and has not compiled napari's kernels yet
+    qtbot.waitUntil(lambda: warmup.napari_ready("shapes"), timeout=TIMEOUT)  # its warm-up
+    monkeypatch.setattr(warmup, "_WARMED", [True])  # a warm-up is running ...
+    warmup.NAPARI_WARM.clear()  # ... and has not compiled napari's kernels yet
     try:
         y, x = np.mgrid[0:96, 0:96]
         image = np.where(x < 48, np.cos(x) + np.cos(y), np.cos(0.7 * (x + y)))
@@ -167,9 +167,9 @@ def test_a_run_s_layers_show_while_napari_label_kernels_compile(qtbot, viewer_wi
         qtbot.waitUntil(lambda: "im patterns" in viewer.layers, timeout=TIMEOUT)  # not waiting
         layer = viewer.layers["im patterns"]
         assert kernel_free(layer.colormap) and layer.data.dtype == np.uint8
-        assert not runner.NAPARI_WARM.is_set()
+        assert not warmup.NAPARI_WARM.is_set()
     finally:
-        runner.NAPARI_WARM.set()
+        warmup.NAPARI_WARM.set()
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
     assert set(np.unique(viewer.layers["im patterns"].data)) == {1, 2}
 

@@ -18,12 +18,15 @@ tab partner (the last dock in the area) is one of ours; otherwise (our
 main dock came last, or napari made the dock, as for Scribbles) `tabify`
 joins the tab group with Qt's own ``QMainWindow.tabifyDockWidget``, the
 main window found as the dock's parent (not napari's private
-``Window._qt_window``).
+``Window._qt_window``). `close_with_dock` tells a dock's widget that the
+dock was closed (the main dock's and the Scribbles dock's `_close`).
 """
 
 from __future__ import annotations
 
-from qtpy.QtCore import Qt
+from collections.abc import Callable
+
+from qtpy.QtCore import Qt, QTimer
 from qtpy.QtWidgets import QDockWidget
 
 #: Titles of the docks that share the tab group (napari titles a plugin's dock
@@ -40,6 +43,43 @@ def dock_of(widget):
     while parent is not None and not isinstance(parent, QDockWidget):
         parent = parent.parent()
     return parent
+
+
+def close_with_dock(widget, close: Callable[[], None],
+                    docked: Callable[[QDockWidget], None] | None = None) -> None:
+    """Call `close` when `widget` is deleted or, once napari has docked it, its dock is.
+
+    napari's close button deletes the dock but only takes the widget out of
+    it (not deleted: the layer events hold it): the dock's end is the close.
+    The dock is looked up on the next turn of the event loop (napari docks a
+    widget after making it); nothing is watched but the widget when it is
+    not docked then, or already deleted. `close` may be called twice (the
+    widget's end after its dock's): it must do nothing the second time.
+
+    Parameters
+    ----------
+    widget : QWidget
+        A dock's widget (a magicgui widget's ``native``).
+    close : callable
+        ``close()``: stop listening, stop the widget's workers.
+    docked : callable, optional
+        ``docked(dock)`` once the dock is found, before its end is watched
+        (the Scribbles dock joins our tab group: `tabify`).
+    """
+    widget.destroyed.connect(lambda *_: close())
+    QTimer.singleShot(0, lambda: _watch_dock(widget, close, docked))
+
+
+def _watch_dock(widget, close: Callable[[], None],
+                docked: Callable[[QDockWidget], None] | None) -> None:
+    try:
+        dock = dock_of(widget)
+    except RuntimeError:  # deleted meanwhile
+        return
+    if dock is not None:
+        if docked is not None:
+            docked(dock)
+        dock.destroyed.connect(lambda *_: close())
 
 
 def main_window_of(widget):

@@ -90,7 +90,7 @@ class HintPanel(Container):
         """Make the chart (hidden) when idle once the warm-up thread has imported
         matplotlib (`PLOTS_WARM`), checking every 100 ms, at most `tries` times; not
         at the end of the first run, where it was a gap of its own."""
-        from .runner import PLOTS_WARM
+        from .warmup import PLOTS_WARM
 
         try:
             if self._chart is not None:
@@ -106,7 +106,7 @@ class HintPanel(Container):
     def chart(self):
         """The silhouette chart (`hint_chart.SilhouetteChart`), made on first use."""
         if self._chart is None:
-            from .runner import PLOTS_IMPORT
+            from .warmup import PLOTS_IMPORT
 
             with PLOTS_IMPORT:
                 from .hint_chart import SilhouetteChart

@@ -49,7 +49,7 @@ class PlotsPanel:
     def dock(self):
         """The `ResultsDock` (created on first use, not necessarily docked)."""
         if self._dock is None:
-            from .runner import PLOTS_IMPORT
+            from .warmup import PLOTS_IMPORT
 
             with PLOTS_IMPORT:
                 from .plots import ResultsDock
@@ -58,7 +58,7 @@ class PlotsPanel:
         return self._dock
 
     def _plots(self) -> tuple | None:
-        from .runner import PLOTS_IMPORT
+        from .warmup import PLOTS_IMPORT
 
         with PLOTS_IMPORT:
             from .plots import PLOT_KINDS
@@ -80,7 +80,7 @@ class PlotsPanel:
         One plot per call, then the dock: call it in idle turns of the event
         loop until it returns False (each part takes 0.1-0.7 s).
         """
-        from .runner import PLOTS_IMPORT
+        from .warmup import PLOTS_IMPORT
 
         with PLOTS_IMPORT:
             from .plots import PLOT_KINDS
@@ -111,7 +111,7 @@ class PlotsPanel:
         """
         from qtpy.QtCore import QTimer
 
-        from .runner import PLOTS_WARM
+        from .warmup import PLOTS_WARM
 
         if not alive():
             return

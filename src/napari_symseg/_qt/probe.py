@@ -30,8 +30,9 @@ from ..controller.probe import (
     probe_shapes,
 )
 from ..core.params import ParamsError
-from .runner import READY_POLL_MS, napari_ready, start_worker
+from .runner import start_worker
 from .stall import next_turn
+from .warmup import READY_POLL_MS, napari_ready
 
 #: Colours of the shapes: the patch, then what the shifts / pooling read.
 SHAPE_COLOURS = ("yellow", "cyan")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 from qtpy.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from .runner import PLOTS_IMPORT
 from .stall import next_turn
+from .warmup import PLOTS_IMPORT
 
 
 class FeatureScatter(QWidget):

@@ -12,7 +12,8 @@ progress in the status line, the edit buttons disabled meanwhile, *Cancel*
 stops it with the previous labels left as they were. Every worker is started
 by `runner.start_worker`: counted by the warm-up's thaw until it ends, its
 handlers skipped once the dock is closed (a run ending after that adds no
-layer; `ScribblesWidget.alive`).
+layer; `ScribblesWidget.alive`). The edit buttons' actions are a mixin,
+`scribbles_edit.ScribblesEditing`.
 """
 
 from __future__ import annotations
@@ -23,23 +24,23 @@ from typing import Any
 import napari
 import numpy as np
 from magicgui.widgets import ComboBox, Container, Label, LineEdit, PushButton, SpinBox
-from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from ..controller.activity import activity_of
 from ..controller.scribbles import ScribbleSession
 from ..controller.sources import source_layers
 from ..controller.text import count
-from ..errors import Cancelled, SymsegError
+from ..errors import SymsegError
 from .buttons import follow_activity
-from .docks import dock_of, tabify
+from .docks import close_with_dock, tabify
 from .layout import narrow_choices, scroll_area, wrapping
 from .runner import start_worker
 from .scatter import FeatureScatter
+from .scribbles_edit import ScribblesEditing
 from .units_warning import quiet_repeats
 
 
-class ScribblesWidget(Container):
+class ScribblesWidget(ScribblesEditing, Container):
     """The Scribbles dock.
 
     Parameters
@@ -104,7 +105,9 @@ class ScribblesWidget(Container):
         self.scroll = scroll_area(column)
         self.native.layout().addWidget(self.scroll)
         self.margins = (0, 0, 0, 0)
-        QTimer.singleShot(0, self._join_tabs)
+        # closed: the widget's end or its dock's (napari's close button: the widget lives on);
+        # docked: a tab with our other docks
+        close_with_dock(self.native, self._close, docked=tabify)
         self.add_button.changed.connect(self.add_layer)
         self.run_button.changed.connect(self.run)
         self.names_button.changed.connect(self.set_names)
@@ -127,9 +130,6 @@ class ScribblesWidget(Container):
             "undo": (self.undo_button, lambda: self.session.history is not None
                      and self.session.history.can_undo),
             "cancel_edit": self.cancel_button})
-        # napari's close button takes the widget out of its dock (not destroyed: the layer
-        # events hold it) and deletes the dock: that is the close (`_join_tabs`)
-        self.native.destroyed.connect(lambda *_: self._close())
 
     def alive(self) -> bool:
         """False once the dock is closed: its workers' late signals are then ignored."""
@@ -157,16 +157,6 @@ class ScribblesWidget(Container):
 
     def _tell(self, text: str) -> None:
         self.status.value = text
-
-    def _join_tabs(self) -> None:
-        """Once napari has docked this widget: a tab with our other docks."""
-        try:
-            dock = dock_of(self.native)
-        except RuntimeError:  # closed meanwhile
-            return
-        if dock is not None:
-            tabify(dock)
-            dock.destroyed.connect(lambda *_: self._close())
 
     def _images(self, *_: Any) -> list:  # images and (T, Y, X) series
         return self._targets()
@@ -271,81 +261,6 @@ class ScribblesWidget(Container):
             return
         self.session.show_applied(target, labels)
         self.status.value = f"applied to {target.name}"
-
-    def set_names(self, *_: Any):
-        """Name the patterns from the names field."""
-        names = [n.strip() for n in self.names.value.split(",")]
-        return self._start_edit("names set", "rename", names)
-
-    def merge(self, *_: Any):
-        """Merge the two chosen patterns (a series: in a worker, returned)."""
-        a, b = self.pattern_a.value, self.pattern_b.value
-        return self._start_edit(f"merged patterns {a} and {b}", "merge", a, b)
-
-    def split(self, *_: Any):
-        """Split the first chosen pattern in two (in a worker, returned)."""
-        p = self.pattern_a.value
-        return self._start_edit(f"split pattern {p}", "split", p)
-
-    def undo(self, *_: Any) -> None:
-        """Undo the last merge / split / rename (a series gets its kept labels back)."""
-        if self.activity.refused("undo", self._tell):
-            return
-        if self.edit_worker is None and self.session.undo() is not None:
-            self._refresh("undone")
-
-    def _start_edit(self, what: str, kind: str, *args):
-        """An image's rename here; a merge or split (the edit, its layer's values and
-        statistics: 0.3-0.7 s of GUI time at load 2) and a series' edits in a worker
-        (returned; None when done here)."""
-        if self.edit_worker is not None:
-            return None
-        if self.activity.refused(what, self._tell):  # a run would overwrite the edit
-            return None
-        if not self.session.series and kind == "rename":
-            if self._guard(getattr(self.session, kind), *args) is not None:
-                self._refresh(what)
-            return None
-        self._cancelled = threading.Event()
-        steps = self._guard(lambda: self.session.edit_steps(kind, *args,
-                                                            cancelled=self._cancelled))
-        if steps is None:
-            return None
-        self.activity.start("edit")  # the buttons follow it
-        self.status.value = f"{what}…"
-        # a short dock (a 768 px screen) scrolls: its progress and Cancel into view
-        self.scroll.ensureWidgetVisible(self.status.native)
-        self.scroll.ensureWidgetVisible(self.cancel_button.native)
-        self.edit_worker = start_worker(
-            lambda: (yield from steps),
-            yielded=lambda step: setattr(self.status, "value",
-                                         f"{what}: {step[0]} frame {step[1]}/{step[2]}"),
-            alive=self.alive, cleanup=lambda: setattr(self, "edit_worker", None),
-            returned=lambda pending: self._edited(what, pending),
-            errored=self._edit_failed, finished=self._edit_finished)
-        return self.edit_worker
-
-    def _edited(self, what: str, pending) -> None:
-        if self._cancelled.is_set():
-            return
-        self.session.commit(pending)
-        self._refresh(what)
-
-    def _edit_failed(self, err: Exception) -> None:
-        self.status.value = "edit cancelled: the labels are as they were" \
-            if isinstance(err, Cancelled) else str(err)
-
-    def _edit_finished(self) -> None:
-        if self._cancelled.is_set() and not self.status.value.startswith("edit cancelled"):
-            self.status.value = "edit cancelled: the labels are as they were"
-        self.edit_worker = None
-        self.activity.stop("edit")
-
-    def cancel_edit(self, *_: Any) -> None:
-        """Stop the running series edit (checked between frames); nothing changes."""
-        if self.edit_worker is not None:
-            self._cancelled.set()
-            self.edit_worker.quit()
 
     def _refresh(self, what: str) -> None:
         names = self.session.names()

@@ -34,9 +34,10 @@ from .fields import set_value, value_of
 from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .results_view import ResultsView
-from .runner import JobRunner, warm_up_once
+from .runner import JobRunner
 from .suggest import start_suggestion
 from .units_warning import quiet_repeats
+from .warmup import warm_up_once
 from .widget_build import ALL_FRAMES, CURRENT_FRAME, WidgetBuilding
 from .widget_run import WidgetRunning
 

@@ -5,14 +5,13 @@ wiring of their signals (`WidgetBuilding`, a part of `_qt.widget.SymsegWidget`).
 from __future__ import annotations
 
 from magicgui.widgets import CheckBox, ComboBox, Label, ProgressBar, PushButton
-from qtpy.QtCore import QTimer
 
 from ..controller.fields import is_advanced
 from ..controller.hints import HINT_HELP
 from ..controller.session import PREVIEW_STRIDE
 from ..controller.text import SIZE_KINDS
 from .actions import EXPORT_HELP, RESULT_HELP, FileActions
-from .docks import dock_of
+from .docks import close_with_dock
 from .fields import build_fields
 from .hints import HintPanel
 from .layout import keep_if_room, scrolling_column, wrapping
@@ -125,15 +124,5 @@ class WidgetBuilding:
             layer.events.name.connect(self._reset_image_choices)
         events.inserted.connect(self._on_layer_inserted)
         self.controller.store.events.changed.connect(self._on_results_changed)
-        self.destroyed.connect(lambda *_: self._close())
-        # napari's close button deletes the dock but only takes this widget out of it (not
-        # destroyed: the layer events hold it): the dock's end is the close
-        QTimer.singleShot(0, self._watch_dock)
-
-    def _watch_dock(self) -> None:
-        try:
-            dock = dock_of(self)
-        except RuntimeError:  # deleted meanwhile
-            return
-        if dock is not None:
-            dock.destroyed.connect(lambda *_: self._close())
+        # the widget's end or its dock's (napari's close button: the widget lives on)
+        close_with_dock(self, self._close)

@@ -5,7 +5,8 @@ no exception out (`EndsQuietly`); `runner.make_worker` makes every worker
 of the Qt layer from them, and `runner`'s exit hook stops the runs and
 calls `wait_at_exit`: a stopped worker ends while its signals still exist,
 one still in a step that cannot stop keeps its signals object and ends
-silently.
+silently. `_RUNNING` counts the workers and runs not finished yet
+(`track`, `any_running`: the warm-up's thaw waits for none to be going on).
 """
 
 from __future__ import annotations
@@ -100,3 +101,31 @@ def _keep_signals(worker: Any) -> None:
         sip.transferto(worker.signals, None)
     except (ImportError, AttributeError, RuntimeError, TypeError):  # PySide: no sip
         pass
+
+
+#: Workers of this process not finished yet (every dock's: `start_worker`, `JobRunner`).
+_RUNNING: set = set()
+
+
+def any_running() -> bool:
+    """True while a worker started by `start_worker` or a `JobRunner` has not finished.
+
+    Process-wide: the thaw (`warm_up_once`) asks it besides its dock's own
+    `busy`, which says nothing once that dock was closed and another opened
+    (its full collection, 0.6 s, then landed in the new dock's run).
+    """
+    return bool(_RUNNING)
+
+
+def track(worker: Any) -> None:
+    """Count `worker` in `_RUNNING` (`any_running`) until its ``finished`` signal.
+
+    `start_worker` does it; a dock starting its own napari worker calls it too.
+
+    Parameters
+    ----------
+    worker : napari.qt.threading.WorkerBase
+        A worker not finished yet.
+    """
+    _RUNNING.add(worker)
+    worker.finished.connect(lambda: _RUNNING.discard(worker))

@@ -38,7 +38,7 @@ from . import METADATA_KEY
 from .kept_labels import open_kept_store, video_file
 from .layer_io import file_record, layer_calibration
 from .lazy_labels import LazyLabels
-from .scribbles import series_scribbles_for
+from .scribble_strokes import series_scribbles_for
 from .series import SeriesJob, series_metadata
 
 

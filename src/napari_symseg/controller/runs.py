@@ -31,7 +31,7 @@ from ..errors import SymsegError
 from .hints import HINT_K_MAX
 from .layers import LayerSpec, apply_spec, image_specs
 from .results import RunRecord
-from .scribbles import scribbles_for
+from .scribble_strokes import scribbles_for
 from .sources import SourceSnapshot
 from .text import calibrated, run_summary
 

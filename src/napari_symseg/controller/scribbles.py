@@ -18,6 +18,7 @@ The session's parts live in their own modules (mixins): the edits in
 `controller.scribble_edits`, labelling another image in
 `controller.scribble_apply`, the feature-space view in
 `controller.scribble_scatter`; this module keeps the layers and the run.
+The main dock's runs read the strokes through `controller.scribble_strokes`.
 """
 
 from __future__ import annotations
@@ -339,7 +340,7 @@ class ScribbleSession(ScribbleEdits, ScribbleApply, ScribbleScatter):
         self.source = source
         self.frame = frame
         self.target = layer
-        # the patterns' colours do not depend on their number (`io.figure.pattern_colours`):
+        # the patterns' colours do not depend on their number (`io.colours.pattern_colours`):
         # the layer's colormap is set again only when a split adds a pattern beyond it
         self._coloured = int(meta.get("params", {}).get("n_patterns", 0))
         self.record = record
@@ -359,54 +360,3 @@ def _series_steps(series, params: Params, scribbles: dict):
     frame = min(scribbles)
     result = yield from predict_steps(fitted.model, np.asarray(series[frame]))
     return (frame, result), np.asarray(fitted.labels)
-
-
-def scribbles_for(viewer, source, frame: int | None = None) -> np.ndarray | None:
-    """The strokes of `source`'s scribbles layer for a run of the main dock (None: none).
-
-    For a 2-D image, or one frame of a series (the strokes on that frame),
-    when at least one pixel is painted there.
-
-    Parameters
-    ----------
-    viewer : napari.Viewer
-        The viewer holding the layers.
-    source : napari.layers.Image
-        The image being segmented.
-    frame : int or None
-        The frame of a series.
-    """
-    layer = ScribbleSession(viewer).scribbles_layer(source)
-    if layer is None or layer.data.shape != source.data.shape:
-        return None
-    if frame is not None and layer.ndim != 3:
-        return None
-    data = layer.data if frame is None else layer.data[frame]
-    if data.ndim != 2 or not np.any(data):
-        return None
-    return np.array(data)
-
-
-def series_scribbles_for(viewer, source, n_patterns: int) -> dict | None:
-    """The strokes of a series' scribbles layer for the main dock's series run (None: none).
-
-    Parameters
-    ----------
-    viewer : napari.Viewer
-        The viewer holding the layers.
-    source : napari.layers.Image
-        The (T, Y, X) series being segmented.
-    n_patterns : int
-        Of the run (the strokes are checked against it).
-
-    Returns
-    -------
-    dict of int to ndarray or None
-        The painted frames' strokes (`core.scribbles.series_scribbles`).
-    """
-    layer = ScribbleSession(viewer).scribbles_layer(source)
-    if layer is None or layer.data.shape != source.data.shape or layer.ndim != 3 \
-            or not np.any(layer.data):
-        return None
-    return series_scribbles(dict(enumerate(np.array(layer.data))), source.data.shape,
-                            n_patterns)

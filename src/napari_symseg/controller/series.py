@@ -41,7 +41,7 @@ from .layer_io import layer_calibration
 from .layers import LayerSpec, apply_spec, label_dtype, run_metadata, series_placement
 from .results import RunRecord
 from .runs import Job, Ready, Status
-from .scribbles import series_scribbles_for
+from .scribble_strokes import series_scribbles_for
 from .text import run_summary
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ kernels and napari's own label-colour kernels are compiled on first use.
 napari's kernels must not be needed on the GUI thread while anything
 compiles: the widget makes result layers only once they are done
 (`napari_symseg._qt.runner.napari_ready`). The widget's warm-up thread
-(`napari_symseg._qt.runner.warm_up_once`) runs the plots' imports, the
+(`napari_symseg._qt.warmup.warm_up_once`) runs the plots' imports, the
 core's kernels (from numba's cache: quick), `warm_up_labels` (napari's typed
 dict, compiled in every process) and `warm_up_shapes` (the probe's), and
 tells the GUI thread when each is done.

@@ -1,0 +1,219 @@
+"""The background warm-up: numba's and napari's kernels compiled, the plots imported.
+
+`warm_up_once` (the first dock opened) starts one daemon thread per
+process (`_warm_up`): the plots' imports first, then the core's kernels
+and napari's label kernels, napari's Shapes kernels last; its events
+(`PLOTS_WARM`, `NAPARI_WARM`, `SHAPES_WARM`) say what is ready, and
+`napari_ready` whether the GUI thread may make napari layers without
+waiting for numba. The garbage collector's objects are frozen meanwhile
+and taken back once nothing is busy (`_thaw_when_idle`, `thaw_now`).
+Split out of `runner`, which re-exports these names.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Callable
+
+from qtpy.QtCore import QTimer
+
+from .worker_end import any_running
+
+_WARMED = []
+#: Set once the warm-up thread has imported the plots and made its first axes.
+PLOTS_WARM = threading.Event()
+#: Held by whichever thread imports matplotlib (or a module of ours that does): two threads
+#: importing it at once can each be handed the other's partly initialised module
+#: (``ImportError: cannot import name 'Transform' from partially initialized module``,
+#: then napari crashed: the Scribbles dock opened right after the main dock, whose
+#: warm-up thread was importing matplotlib).
+PLOTS_IMPORT = threading.RLock()
+#: Set once the warm-up thread has compiled napari's label kernels (`napari_ready`).
+NAPARI_WARM = threading.Event()
+#: Set once it has also loaded napari's Shapes kernels (`napari_ready("shapes")`).
+SHAPES_WARM = threading.Event()
+#: How often (ms) a step that makes napari layers checks `napari_ready` again.
+READY_POLL_MS = 50
+
+
+def napari_ready(kind: str = "labels") -> bool:
+    """True when the GUI thread may make napari layers without waiting for numba.
+
+    numba compiles under one process-wide lock: a napari layer made on the
+    GUI thread while the warm-up (or a run's worker) compiles would wait
+    for that lock, seconds on a busy machine. Layers are made once the
+    warm-up has compiled napari's kernels for them (at once when no
+    warm-up runs).
+
+    Parameters
+    ----------
+    kind : {"labels", "shapes"}
+        A run's result layers, or the probe's (a Shapes layer too).
+    """
+    event = SHAPES_WARM if kind == "shapes" else NAPARI_WARM
+    return not _WARMED or event.is_set()
+
+
+
+def warm_up_once(busy: Callable[[], bool] = lambda: False) -> threading.Thread | None:
+    """Compile the numba kernels (the core's and napari's label colours) in the background.
+
+    `busy` (GUI thread) says when a run or a suggestion is going on: the garbage
+    collector's objects frozen meanwhile are taken back once it is not.
+
+    Only the first call in a process starts a thread (the kernels are then
+    cached); later calls return None. A plain daemon thread, not a Qt
+    worker: nothing reports back, and closing napari while it still
+    compiles neither waits for it nor touches deleted Qt objects.
+    """
+    if _WARMED:
+        return None
+    _WARMED.append(True)
+    for event in (PLOTS_WARM, NAPARI_WARM, SHAPES_WARM):
+        event.clear()
+    # pint's unit registry loads its definitions on first use, not thread-safely: the
+    # warm-up's napari layer and a layer made here meanwhile could both load it, and one
+    # then missed units ("'pixel' is not defined"). Loaded here first (napari's first
+    # layer has usually done it already).
+    import pint
+
+    _ = pint.get_application_registry().pixel
+    # The warm-up's imports and numba's compiler make objects by the million, and every
+    # few seconds Python's cyclic collector then walked the whole heap (napari's included)
+    # holding the interpreter: 0.6-1.5 s gaps (load 6) during a first Suggest or run, 90 %
+    # of the longest gap outside napari (benchmarks/gap_stacks.py). What exists now is left
+    # out of those collections while the warm-up runs, and taken back (one collection)
+    # once it has ended and no run is going on (`_thaw_when_idle`): nothing stays
+    # uncollectable (a deleted layer's data in a reference cycle would).
+    gc.freeze()
+    _THAW_CHAIN[0] += 1
+    thread = threading.Thread(target=_warm_up, name="napari-symseg warm-up", daemon=True)
+    thread.start()
+    _thaw_when_idle(thread, busy, chain=_THAW_CHAIN[0])
+    return thread
+
+
+#: How often (ms) the GUI thread checks whether the frozen objects can be taken back.
+THAW_POLL_MS = 500
+#: ... and for how long (ms) nothing may have been busy before (not as a run's layers
+#: are drawn, nor while the user starts the next action at once).
+THAW_QUIET_MS = 5000
+
+
+#: The newest warm-up's thaw chain (one per process in napari; a test that starts another
+#: warm-up stops the older chain, which would otherwise thaw at its own time).
+_THAW_CHAIN = [0]
+
+
+def thaw_now() -> None:
+    """Take the frozen objects back now (one full collection, if any are frozen), and stop
+    the pending thaw: for a measurement that must not have it land inside."""
+    _THAW_CHAIN[0] += 1
+    if gc.get_freeze_count():
+        gc.unfreeze()
+        gc.collect()
+
+
+def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
+                    quiet_ms: float = 0.0, chain: int = 0) -> None:
+    """``gc.unfreeze()`` and one full collection once `thread` has ended and nothing
+    has been ``busy()`` for `THAW_QUIET_MS`.
+
+    The collection holds the interpreter (0.3 s idle, 1.3-1.6 s at load 7-10):
+    done in the warm-up thread's last step it landed in a first run's layer
+    insert; right when a run ended, in the first draw of its layers.
+    """
+    if chain != _THAW_CHAIN[0]:
+        return  # a newer warm-up's chain thaws
+    busy_now = thread.is_alive() or busy() or any_running()
+    if not busy_now and quiet_ms >= THAW_QUIET_MS:
+        gc.unfreeze()
+        gc.collect()
+        return
+    # quiet time counts from the first poll that finds nothing busy (a poll that found the
+    # warm-up or a run going on starts again from 0, not from one interval)
+    quiet = 0.0 if busy_now else quiet_ms + THAW_POLL_MS
+    QTimer.singleShot(THAW_POLL_MS, lambda: _thaw_when_idle(thread, busy, quiet, chain))
+
+
+def _warm_up() -> None:
+    """napari's label kernels, the core's, the plots' imports, napari's Shapes kernels.
+
+    The quick parts that the GUI thread would otherwise do itself come first:
+    the plots' imports (the dock makes its plots in idle turns once
+    `PLOTS_WARM` is set, or after 5 s anyway: then matplotlib was imported on
+    the GUI thread, a 5 s gap at load 7 on a first Suggest), then the core's
+    kernels (loaded from numba's cache in about a second; a run's worker
+    waits for numba's process-wide lock while anything compiles), then
+    napari's label kernels (a typed dict numba cannot cache: compiled in
+    every process, 2-3 s idle, 15 s at load 7; the result layers wait for
+    them, `napari_ready`), the probe's Shapes kernels last. On a cold numba
+    cache (`controller.warmup.start_compiling`) the core's kernels are
+    compiled in another process while napari's are compiled here, then loaded.
+    """
+    from ..controller.warmup import (
+        finish_compiling,
+        start_compiling,
+        warm_up_labels,
+        warm_up_shapes,
+    )
+    from ..core.warmup import warm_up as warm_up_core
+
+    def labels() -> None:
+        warm_up_labels()
+        warm_up_vispy_lines()
+
+    try:
+        warm_up_plots()
+    finally:
+        PLOTS_WARM.set()
+    # a cold numba cache: the core's kernels compile in another process meanwhile
+    # (napari's label kernels cannot be cached: compiled here while it works)
+    process = start_compiling()
+    if process is None:
+        steps = [(warm_up_core, None), (labels, NAPARI_WARM)]
+    else:
+        steps = [(labels, NAPARI_WARM), (lambda: finish_compiling(process), None),
+                 (warm_up_core, None)]
+    for step, done in [*steps, (warm_up_shapes, SHAPES_WARM)]:
+        try:
+            step()
+        finally:
+            if done is not None:
+                done.set()
+
+
+def warm_up_vispy_lines() -> None:
+    """Fill vispy's cache of line dash patterns here (numpy only, no OpenGL).
+
+    napari gives every Labels layer a polygon overlay whose line visual
+    makes vispy's dash atlas; the first one of a process computes its 13
+    patterns in Python loops (0.4 s, over 2 s on a busy machine) on the GUI
+    thread, inside the first run's patterns layer. Later atlases hit the cache.
+    """
+    from vispy.visuals.line.dash_atlas import DashAtlas
+
+    DashAtlas()
+
+
+def warm_up_plots() -> None:
+    """Import the plots' modules and make a figure's first axes and colour bar here.
+
+    The first axes of a process import and set up parts of matplotlib
+    (0.1-0.4 s, seconds on a busy machine); done in the warm-up thread, the
+    plots dock made later on the GUI thread finds them ready. No Qt object
+    is made: a plain Agg figure.
+    """
+    import numpy as np
+
+    with PLOTS_IMPORT:
+        from matplotlib.figure import Figure
+
+        from . import plots  # noqa: F401  (the module the plots dock is made of)
+    figure = Figure(figsize=(3, 2), layout="constrained")
+    axes = figure.add_subplot()
+    figure.colorbar(axes.imshow(np.zeros((2, 2))))
+    axes.bar([1, 2], [0.5, 0.7])
+    axes.plot([0, 1], [0, 1], marker="o")
+
