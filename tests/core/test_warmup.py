@@ -88,3 +88,17 @@ def test_one_cache_check_reads_any_list_of_kernels(monkeypatch):
     monkeypatch.setattr(kmeans._assign_and_sum._cache._cache_file, "_load_index", dict)
     assert warmup.kernels_cold(core) is True
     assert warmup.cache_is_cold() is True
+
+
+def test_a_stop_ends_the_warm_up_before_its_next_family(monkeypatch):
+    """napari closing: the warm-up returns between families (it kept the process alive)."""
+    from napari_symseg import core
+    from napari_symseg.core import warmup
+
+    calls = []
+    monkeypatch.setattr(core, "segment", lambda image, params: calls.append(params) or None)
+    assert warmup.warm_up(stop=lambda: True) == {}
+    assert calls == []
+    asked = []
+    timings = warmup.warm_up(stop=lambda: asked.append(1) or len(asked) > 2)
+    assert len(calls) == 2 and len(timings) == 2  # two families, then stopped

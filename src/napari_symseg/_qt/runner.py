@@ -74,15 +74,20 @@ def _stop_at_exit(wait_s: float | None = None) -> bool:
     """Stop every run and worker still going and wait for them (`worker_end.wait_at_exit`).
 
     Registered after PyQt's own exit clean-up (which deletes the workers' signal
-    objects), so run before it.
+    objects), so run before it. The warm-up is told to stop first (a worker may
+    wait for numba's lock while it compiles), and waited for last (`stop_warm_up`).
     """
+    from . import warmup
+
+    warmup.STOP.set()
     for item in list(_RUNNING):
         if isinstance(item, JobRunner):
             item.job.cancel()
             item.worker.quit()
         else:
             item.quit()
-    return wait_at_exit(wait_s)
+    ended = wait_at_exit(wait_s)
+    return warmup.stop_warm_up(warmup.EXIT_WAIT_S if wait_s is None else wait_s) and ended
 
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 from collections.abc import Callable
 
 from qtpy.QtCore import QTimer
@@ -21,6 +22,12 @@ from qtpy.QtCore import QTimer
 from .worker_end import any_running
 
 _WARMED = []
+#: Set at exit (`stop_warm_up`): the warm-up ends after the step it is in.
+STOP = threading.Event()
+#: The warm-up thread of this process (`warm_up_once`).
+_THREAD: list[threading.Thread] = []
+#: Seconds the exit waits for the warm-up's current step (`stop_warm_up`).
+EXIT_WAIT_S = 10.0
 #: Set once the warm-up thread has imported the plots and made its first axes.
 PLOTS_WARM = threading.Event()
 #: Held by whichever thread imports matplotlib (or a module of ours that does): two threads
@@ -88,7 +95,9 @@ def warm_up_once(busy: Callable[[], bool] = lambda: False) -> threading.Thread |
     # uncollectable (a deleted layer's data in a reference cycle would).
     gc.freeze()
     _THAW_CHAIN[0] += 1
+    STOP.clear()
     thread = threading.Thread(target=_warm_up, name="napari-symseg warm-up", daemon=True)
+    _THREAD[:] = [thread]
     thread.start()
     _thaw_when_idle(thread, busy, chain=_THAW_CHAIN[0])
     return thread
@@ -171,17 +180,51 @@ def _warm_up() -> None:
     # a cold numba cache: the core's kernels compile in another process meanwhile
     # (napari's label kernels cannot be cached: compiled here while it works)
     process = start_compiling()
+
+    def core() -> None:
+        warm_up_core(stop=STOP.is_set)
+
+    def compiled() -> None:  # (at exit the process is stopped, `start_compiling`)
+        while process.poll() is None and not STOP.is_set():
+            time.sleep(0.1)
+        if not STOP.is_set():
+            finish_compiling(process)
+
     if process is None:
-        steps = [(warm_up_core, None), (labels, NAPARI_WARM)]
+        steps = [(core, None), (labels, NAPARI_WARM)]
     else:
-        steps = [(labels, NAPARI_WARM), (lambda: finish_compiling(process), None),
-                 (warm_up_core, None)]
+        steps = [(labels, NAPARI_WARM), (compiled, None), (core, None)]
     for step, done in [*steps, (warm_up_shapes, SHAPES_WARM)]:
         try:
-            step()
+            if not STOP.is_set():  # (napari is closing: nothing more to compile)
+                step()
         finally:
             if done is not None:
                 done.set()
+
+
+def stop_warm_up(wait_s: float = EXIT_WAIT_S) -> bool:
+    """At exit: the warm-up ends after the step it is in, and is waited for.
+
+    A run's worker waiting for numba's lock while the warm-up compiled kept a
+    closed napari's process alive 48-99 s (tester newuser11: Qt's thread pool
+    waits for its workers); the warm-up now stops between its steps (and
+    between the core's families, `core.warmup.warm_up`).
+
+    Parameters
+    ----------
+    wait_s : float
+        Longest wait (s) for the step going on.
+
+    Returns
+    -------
+    bool
+        True when no warm-up thread is left running.
+    """
+    STOP.set()
+    for thread in _THREAD:
+        thread.join(max(0.0, wait_s))
+    return not any(thread.is_alive() for thread in _THREAD)
 
 
 def warm_up_vispy_lines() -> None:

@@ -377,8 +377,7 @@ def run_summary(seconds: float, n_patterns: int, area_fraction, *, frame: int | 
 
 
 #: The status line when no image is left to segment (the last one deleted).
-NO_IMAGE = ("no image: open one (File > Open) or a sample "
-            "(File > Open Sample > napari-symseg)")
+NO_IMAGE = "no image: open one (File > Open) or a sample (File > Open Sample > napari-symseg)"
 
 #: The status note when another image is chosen: where its fields come from.
 FIELDS_NOTES = {

@@ -59,8 +59,17 @@ def start_compiling() -> subprocess.Popen | None:
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None
-    atexit.register(process.kill)
+    atexit.register(_stop_process, process)
     return process
+
+
+def _stop_process(process: subprocess.Popen) -> None:
+    """At exit: stop the compiling process and collect it (no "still running" warning)."""
+    process.kill()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 #: napari's numba kernels that numba caches and the probe's layers use
@@ -120,7 +129,7 @@ def finish_compiling(process: subprocess.Popen | None, timeout: float | None = N
         process.wait()
         return False
     finally:
-        atexit.unregister(process.kill)
+        atexit.unregister(_stop_process)
 
 
 def warm_up_labels() -> None:

@@ -129,10 +129,16 @@ def warm_up_params() -> list[Params]:
     return out
 
 
-def warm_up() -> dict[str, float]:
+def warm_up(stop=None) -> dict[str, float]:
     """Run every kernel once on a tiny image; return the seconds each step took.
 
     Safe to call from any thread, any number of times (later calls are fast).
+
+    Parameters
+    ----------
+    stop : callable, optional
+        ``stop()`` True: return before the next family's step (a closing
+        napari does not wait for every kernel to compile).
 
     Returns
     -------
@@ -146,10 +152,14 @@ def warm_up() -> dict[str, float]:
     timings = {}
     result = None
     for params in warm_up_params():
+        if stop is not None and stop():
+            return timings
         start = time.perf_counter()
         result = segment(image, params)
         key = params.descriptor_name + (f"/{params.method}" if params.is_translation else "")
         timings[key] = time.perf_counter() - start
+    if stop is not None and stop():
+        return timings
     start = time.perf_counter()  # stride 1: the dense point-symmetry kernel
     segment(image, Params(descriptor_name="rotational_symmetry_maximum_pooling",
                           **{**TINY, "stride": 1}))
