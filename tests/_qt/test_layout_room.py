@@ -188,3 +188,21 @@ def test_the_dock_shrinks_when_its_kept_rows_do(qtbot):
     answer.hide()
     qtbot.waitUntil(lambda: scroll.minimumHeight() == bare_scroll, timeout=3000)
     qtbot.waitUntil(lambda: _minimum(window) <= bare_window, timeout=3000)
+
+
+def test_a_window_made_taller_can_be_brought_back_to_a_laptops_height(qtbot, monkeypatch):
+    """Rows kept in a tall window raised its minimum past a laptop's screen (802 px at
+    1920x1080 after Measure) and the window could not be made smaller again (tester
+    newuser11): no row is kept beyond `FIT_HEIGHT`."""
+    from napari_symseg._qt import layout
+
+    window, scroll, answer, _ = _window(qtbot, 400)
+    laptop = _short(qtbot, window, answer)  # the answer fits in it, the chart does not
+    monkeypatch.setattr(layout, "FIT_HEIGHT", laptop)
+    chart = _add_rows(qtbot, scroll, answer)
+    window.resize(500, laptop + 400)  # a taller screen: room for every row
+    qtbot.waitUntil(lambda: window.height() == laptop + 400, timeout=3000)
+    qtbot.wait(100)
+    assert chart.isVisible() and _minimum(window) <= laptop
+    window.resize(500, laptop)  # back to the laptop
+    qtbot.waitUntil(lambda: window.height() == laptop, timeout=3000)

@@ -139,7 +139,9 @@ def keep_if_room(scroll: QScrollArea, *rows: QWidget) -> None:
     always, it made the window's minimum 790 px with the Scribbles dock).
 
     The room is judged against the height the window was given, not one it was
-    pushed to by its own minimum (`_Fit`).
+    pushed to by its own minimum (`_Fit`), and never beyond `FIT_HEIGHT`: a
+    window made taller can always be brought back to a laptop's screen (in a
+    taller window the rows are in view anyway, the column being taller).
 
     Parameters
     ----------
@@ -155,6 +157,10 @@ def keep_if_room(scroll: QScrollArea, *rows: QWidget) -> None:
     fit.fit()
 
 
+#: The optional rows never make the window's minimum taller than this (a 1366x768 laptop's
+#: screen): kept in a taller window, they raised its minimum to 802 px, and the window
+#: could not be made smaller again, e.g. moved to the laptop's screen (tester newuser11).
+FIT_HEIGHT = 768
 #: A second try (ms) at giving the window back its height after a dock was lowered.
 RESTORE_MS = 200
 #: The minimum height napari gives its docks (`QtViewerDockWidget`).
@@ -308,7 +314,7 @@ class _Fit(QObject):
             return 0
         # the window's minimum height with only `high` kept
         base = window.minimumSizeHint().height() - (self.scroll.minimumHeight() - high)
-        height = min(window.height(), self.given)
+        height = min(window.height(), self.given, FIT_HEIGHT)
         extra = 0
         for row in shown:
             more = _height(row) + 4
