@@ -95,13 +95,13 @@ def test_a_new_image_gets_the_defaults_not_another_images_descriptor(qtbot, view
     assert errors == []
 
 
-
 def start_mid_run(qtbot, widget, source, stride):
     """Start a run of `source` at `stride` and wait until its descriptors are computing."""
     widget.image.value = source
     set_fields(widget, **{**SMALL, "stride": stride})
     widget.run()
     qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
+
 
 def test_deleting_the_image_mid_run_cancels_and_adds_nothing(qtbot, viewer_widget, errors):
     viewer, widget = viewer_widget
@@ -117,6 +117,15 @@ def test_deleting_the_image_mid_run_cancels_and_adds_nothing(qtbot, viewer_widge
     assert widget.run_button.text == "Run" and errors == []
 
 
+def other_and_chosen(viewer, widget, other_shape=(128, 128)):
+    """Add an image "other" and an image "img"; choose "img" with small run fields."""
+    other = viewer.add_image(two_phase(other_shape), name="other")
+    source = viewer.add_image(two_phase((128, 128)), name="img")
+    widget.image.value = source
+    set_fields(widget, **SMALL)
+    return other, source
+
+
 def test_deleting_the_image_as_its_layers_go_in_takes_them_out(qtbot, viewer_widget, errors,
                                                                monkeypatch):
     """Deleted as the run's last layer went in ("labels 1/1 (100 %)"), the run was kept as a
@@ -125,10 +134,7 @@ def test_deleting_the_image_as_its_layers_go_in_takes_them_out(qtbot, viewer_wid
     import napari_symseg.controller.runs as runs
 
     viewer, widget = viewer_widget
-    other = viewer.add_image(two_phase((64, 64)), name="other")
-    source = viewer.add_image(two_phase((128, 128)), name="img")
-    widget.image.value = source
-    set_fields(widget, **SMALL)
+    other, _ = other_and_chosen(viewer, widget, other_shape=(64, 64))
     real, added = runs.apply_spec, []
 
     def apply_spec(layers, src, spec, old):
@@ -151,10 +157,7 @@ def test_deleting_an_image_hides_and_renames_its_results(qtbot, viewer_widget, e
     """After a deletion the layers of the image's earlier run stayed visible over the other
     images under their old names (tester newuser9): hidden, renamed, nothing removed."""
     viewer, widget = viewer_widget
-    other = viewer.add_image(two_phase((128, 128)), name="other")
-    source = viewer.add_image(two_phase((128, 128)), name="img")
-    widget.image.value = source
-    set_fields(widget, **SMALL)
+    other, source = other_and_chosen(viewer, widget)
     run_and_wait(qtbot, widget)
     patterns = viewer.layers["img patterns"]
     data = np.array(patterns.data)
