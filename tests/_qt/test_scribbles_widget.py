@@ -642,10 +642,17 @@ def test_closing_the_dock_mid_run_adds_nothing_and_the_thaw_waits(dock, qtbot):
     viewer.add_image(np.zeros((8, 8)), name="later")  # its choosers no longer follow
 
 
-def test_the_confidence_layer_follows_merge_split_and_undo(make_napari_viewer, qtbot):
+@pytest.mark.parametrize("budget", [None, 0])
+def test_the_confidence_layer_follows_merge_split_and_undo(make_napari_viewer, qtbot,
+                                                           monkeypatch, budget):
     """An edit moves the centres, so the margin between the nearest two changes: the
-    run's confidence layer shows the edited result's; undo gives the run's back exactly."""
+    run's confidence layer shows the edited result's; undo gives the run's back exactly,
+    also when the history kept no confidence image (budget 0: computed again)."""
+    import napari_symseg.controller.series_edits as series_edits
     from tests._qt.helpers import run_and_wait, set_fields
+
+    if budget is not None:
+        monkeypatch.setattr(series_edits, "CONFIDENCE_BYTES", budget)
 
     viewer = make_napari_viewer()
     image = viewer.add_image(two_phase(SHAPE, boundary=BOUNDARY), name="img")

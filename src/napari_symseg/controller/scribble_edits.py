@@ -165,6 +165,7 @@ class ScribbleEdits:
         if self.image_states is not None:  # a rename keeps what the layer shows
             self.image_states.append(pending.image if pending.image is not None
                                      else self.image_states[-1])
+            edits.drop_old_confidence(self.image_states)
         self._update_layer()
         return self.result
 

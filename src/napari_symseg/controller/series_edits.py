@@ -43,6 +43,8 @@ from ..errors import Cancelled
 
 #: Memory (bytes) the saved states of a series may hold before older ones go to disk.
 UNDO_BYTES = 1 << 30
+#: Memory (bytes) the confidence images kept by a 2-D edit history may hold.
+CONFIDENCE_BYTES = 1 << 28
 
 
 @dataclass
@@ -233,6 +235,31 @@ def spill_old(states: list[SeriesState], budget: int = UNDO_BYTES) -> None:
         if sum(s.nbytes for s in states[:-1]) <= budget:
             return
         state.spill()
+
+
+def drop_old_confidence(states: list[ImageState | None], budget: int | None = None) -> None:
+    """Forget the confidence images of the oldest 2-D states beyond `budget` bytes.
+
+    A forgotten image (None) is computed again from its result if an undo
+    shows that state (`Result.confidence_image`); the newest states keep
+    theirs, so the usual undo computes nothing. Without a budget each step
+    of a 4096² image kept 64 MB.
+
+    Parameters
+    ----------
+    states : list of ImageState or None
+        Oldest first.
+    budget : int, optional
+        Bytes (default `CONFIDENCE_BYTES`).
+    """
+    budget = CONFIDENCE_BYTES if budget is None else budget
+    kept = 0
+    for state in reversed(states):
+        if state is None or state.confidence is None:
+            continue
+        kept += state.confidence.nbytes
+        if kept > budget:
+            state.confidence = None
 
 
 def layer_dtype(n_values: int, current) -> np.dtype:
