@@ -21,6 +21,7 @@ loads them.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -137,7 +138,7 @@ def warm_up(stop=None) -> dict[str, float]:
     Parameters
     ----------
     stop : callable, optional
-        ``stop()`` True: return before the next family's step (a closing
+        ``stop()`` True: return before the next step (a closing
         napari does not wait for every kernel to compile).
 
     Returns
@@ -148,28 +149,28 @@ def warm_up(stop=None) -> dict[str, float]:
     """
     from . import segment  # the package's verb (imported late: core/__init__ is ready)
 
-    image = warm_up_image()
+    image, last = warm_up_image(), {}
+
+    def family(params):
+        last["result"] = segment(image, params)
+
+    steps = [(p.descriptor_name + (f"/{p.method}" if p.is_translation else ""),
+              functools.partial(family, p)) for p in warm_up_params()]
+    steps += [
+        ("point symmetry, stride 1",  # the dense point-symmetry kernel
+         lambda: segment(image, Params(descriptor_name="rotational_symmetry_maximum_pooling",
+                                       **{**TINY, "stride": 1}))),
+        ("probe map", lambda: correlation_map(image, 3, 3, 4, 4, SIZE // 2, SIZE // 2)),
+        ("statistics",
+         lambda: frame_statistics(last["result"].labels, image, TINY["n_patterns"])),
+    ]
     timings = {}
-    result = None
-    for params in warm_up_params():
+    for key, step in steps:
         if stop is not None and stop():
-            return timings
+            break
         start = time.perf_counter()
-        result = segment(image, params)
-        key = params.descriptor_name + (f"/{params.method}" if params.is_translation else "")
+        step()
         timings[key] = time.perf_counter() - start
-    if stop is not None and stop():
-        return timings
-    start = time.perf_counter()  # stride 1: the dense point-symmetry kernel
-    segment(image, Params(descriptor_name="rotational_symmetry_maximum_pooling",
-                          **{**TINY, "stride": 1}))
-    timings["point symmetry, stride 1"] = time.perf_counter() - start
-    start = time.perf_counter()
-    correlation_map(image, 3, 3, 4, 4, SIZE // 2, SIZE // 2)
-    timings["probe map"] = time.perf_counter() - start
-    start = time.perf_counter()
-    frame_statistics(result.labels, image, TINY["n_patterns"])
-    timings["statistics"] = time.perf_counter() - start
     return timings
 
 
