@@ -91,7 +91,7 @@ def _stop_at_exit(wait_s: float | None = None) -> bool:
             item.quit()
     ended = wait_at_exit(wait_s)
     stopped = warmup.stop_warm_up(warmup.EXIT_WAIT_S if wait_s is None else wait_s)
-    if ended and stopped:  # (a worker still in its step would keep the pool waiting)
+    if ended:  # (a worker still in its step would keep the pool waiting)
         ended = settle_at_exit(worker_end.SETTLE_WAIT_S if wait_s is None else wait_s)
     return stopped and ended
 
