@@ -118,8 +118,9 @@ def settle_at_exit(wait_s: float) -> bool:
     dock's handlers skip a closed dock, `runner.start_worker`'s ``alive``),
     the objects closed with ``deleteLater`` are deleted, and the garbage is
     collected: the closed window is gone before PyQt's walk. Delivering is
-    what mends it (a loop with the deliveries only: 0 of 6 crashes; dropping the
-    events instead, 7 of 9).
+    what mends it (`benchmarks/exit_measure_held.py`, load 15-22: 6 of 9 runs crashed
+    before, 0 of 8 after; with the deliveries only, 0 of 6; dropping the events
+    instead, 8 of 10).
 
     Parameters
     ----------
