@@ -42,6 +42,7 @@ from .worker_end import (  # noqa: F401  (any_running, track: re-exported)
     QuietFunction,
     QuietGenerator,
     any_running,
+    settle_at_exit,
     track,
     wait_at_exit,
 )
@@ -75,9 +76,11 @@ def _stop_at_exit(wait_s: float | None = None) -> bool:
 
     Registered after PyQt's own exit clean-up (which deletes the workers' signal
     objects), so run before it. The warm-up is told to stop first (a worker may
-    wait for numba's lock while it compiles), and waited for last (`stop_warm_up`).
+    wait for numba's lock while it compiles), and waited for after the workers
+    (`stop_warm_up`); then nothing of theirs is left for PyQt's clean-up
+    (`worker_end.settle_at_exit`: a worker that ended in this wait crashed it).
     """
-    from . import warmup
+    from . import warmup, worker_end
 
     warmup.STOP.set()
     for item in list(_RUNNING):
@@ -87,7 +90,10 @@ def _stop_at_exit(wait_s: float | None = None) -> bool:
         else:
             item.quit()
     ended = wait_at_exit(wait_s)
-    return warmup.stop_warm_up(warmup.EXIT_WAIT_S if wait_s is None else wait_s) and ended
+    stopped = warmup.stop_warm_up(warmup.EXIT_WAIT_S if wait_s is None else wait_s)
+    if ended:  # (a worker still in its step would keep the pool waiting)
+        ended = settle_at_exit(worker_end.SETTLE_WAIT_S if wait_s is None else wait_s)
+    return stopped and ended
 
 
 

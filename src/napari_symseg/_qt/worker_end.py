@@ -7,10 +7,14 @@ calls `wait_at_exit`: a stopped worker ends while its signals still exist,
 one still in a step that cannot stop keeps its signals object and ends
 silently. `_RUNNING` counts the workers and runs not finished yet
 (`track`, `any_running`: the warm-up's thaw waits for none to be going on).
+`settle_at_exit` then delivers what the ended workers posted, so that PyQt's
+own exit clean-up finds the closed window gone (it crashed when a worker
+ended inside the exit hook: issue 11).
 """
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 import traceback
@@ -22,6 +26,9 @@ from napari.qt.threading import FunctionWorker, GeneratorWorker
 LIVE: set = set()
 #: How long (s) the interpreter's exit waits for stopped workers to end (`wait_at_exit`).
 EXIT_WAIT_S = 20.0
+#: How long (s) the exit waits for Qt's pool threads once every worker has ended
+#: (`settle_at_exit`: what is left of a worker's end, milliseconds).
+SETTLE_WAIT_S = 5.0
 
 
 class EndsQuietly:
@@ -89,6 +96,50 @@ def wait_at_exit(wait_s: float | None = None) -> bool:
             _keep_signals(worker)
             ended = False
     return ended
+
+
+def settle_at_exit(wait_s: float) -> bool:
+    """After the workers ended: deliver what they posted, before PyQt's exit clean-up.
+
+    A worker that ended inside our exit hook (a Measure on a cold numba
+    cache, still tracing when napari was closed) posted its last signals
+    (``returned``, ``finished``) to a GUI thread whose event loop had
+    stopped: undelivered, they kept the worker, and through its connections
+    (napari's task status, the dock's handlers) the closed window's objects,
+    alive into PyQt's own exit hook (run after ours). That hook deletes every
+    QObject Python owns while it walks sip's table of wrappers; a deletion
+    there freed the wrapper being visited (napari's main window, a layer's
+    controls) and the walk read the freed one: a segmentation fault in the
+    main thread with no Python frame (PyQt 6.11, sip 6.17; gdb:
+    ``cleanup_on_exit`` -> ``sip_api_visit_wrappers`` -> ``cleanup_qobject``
+    -> ``sip_api_get_address(0x60)``). Here, as the stopped event loop would
+    have: the pool's threads finish (`QThreadPool.waitForDone`, which
+    releases the interpreter's lock), the posted events are delivered (the
+    dock's handlers skip a closed dock, `runner.start_worker`'s ``alive``),
+    the objects closed with ``deleteLater`` are deleted, and the garbage is
+    collected: the closed window is gone before PyQt's walk. Delivering is
+    what mends it (`benchmarks/exit_measure_held.py`, load 15-22: 6 of 9 runs crashed
+    before, 0 of 8 after; with the deliveries only, 0 of 6; dropping the events
+    instead, 8 of 10).
+
+    Parameters
+    ----------
+    wait_s : float
+        Longest wait (s) for the pool's threads.
+
+    Returns
+    -------
+    bool
+        True when the pool's threads had all finished.
+    """
+    from qtpy.QtCore import QCoreApplication, QEvent, QThreadPool
+
+    done = QThreadPool.globalInstance().waitForDone(int(1000 * max(0.0, wait_s)))
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    gc.collect()
+    return done
 
 
 def _keep_signals(worker: Any) -> None:
