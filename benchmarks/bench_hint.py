@@ -4,7 +4,7 @@ Usage::
 
     PYTHONPATH=src:. python benchmarks/bench_hint.py --seeds 10-13 [--size 320]
         [--cache DIR] [--real /work/shared/data/real] [--kinds stm] [--positives single twin]
-        [--other] [--weak]
+        [--other] [--weak] [--wedge] [--wedge-variant]
 
 Every scenario of `benchmarks.hint_scenarios` (3 crystals x one crystal / twin /
 grains / phases / precipitate) is segmented the way a user would (``--auto``
@@ -133,6 +133,11 @@ def main(argv=None) -> int:
                         help="only these scenes (single twin grains phases precipitate)")
     parser.add_argument("--other", action="store_true",
                         help="add the issue-5 twins and the issue-13 single crystals")
+    parser.add_argument("--wedge", action="store_true",
+                        help="add one crystal under a 4x wedge at 60 and 600 counts/px "
+                             "(benchmarks.wedge_scenarios, 256 px)")
+    parser.add_argument("--wedge-variant", action="store_true",
+                        help="add the wedges' held-out physics (wedge_scenarios)")
     parser.add_argument("--weak", action="store_true",
                         help="add weak chemical order: issue-5 superlattice precipitates, "
                              "L1_2 cuboids")
@@ -146,6 +151,11 @@ def main(argv=None) -> int:
         todo += list(other_cases(seeds_of(args.seeds), args.size))
     if args.weak:
         todo += list(weak_cases(seeds_of(args.seeds), args.size))
+    if args.wedge or args.wedge_variant:
+        from benchmarks.wedge_scenarios import wedge_cases
+
+        for variant in [False] * args.wedge + [True] * args.wedge_variant:
+            todo += list(wedge_cases(seeds_of(args.seeds), variant=variant))
     if args.real:
         todo += list(real_cases(args.real))
     rows = []
@@ -155,7 +165,8 @@ def main(argv=None) -> int:
             stored = np.load(cached)
             n_scores = int(stored["n_scores"]) if "n_scores" in stored else None
             start = time.perf_counter()
-            hint = pattern_count_hint(stored["features"], axes=stored["axes"], n_scores=n_scores)
+            hint = pattern_count_hint(stored["features"], axes=stored["axes"], n_scores=n_scores,
+                                      mean=stored["mean"] if "mean" in stored else None)
             seconds = time.perf_counter() - start
         else:
             try:
@@ -176,6 +187,7 @@ def main(argv=None) -> int:
         mark = "" if (hint.suggested == 1) == (n_true == 1) else "  WRONG"
         print(f"{name:40s} true {n_true}  hint {hint.suggested}  "
               f"separation {hint.separation:7.2f}  score change {hint.score_change:5.2f}  "
+              f"score corr {hint.score_correlation:.4f}  "
               f"{seconds:6.1f} s{mark}", flush=True)
     print(confusion(rows))
     return 0
