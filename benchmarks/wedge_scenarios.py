@@ -7,14 +7,15 @@ with its counts, so the split changes scores by tenths although the crystal is
 one (docs/robustness.md, hint9 "a low-dose wedge").
 
 - ``wedge_cases(seeds, size)``: the **development** physics -- `samples.lattice`
-  hexagonal and square (a = 11 px, atoms sigma a/5, random orientation), a
-  wedge at a random angle of steepness 6 and 16 (the sigmoid's slope across
-  the image), 60 and 600 counts/px: 8 images per seed.
+  hexagonal and square (a = 11 px, atoms sigma a/5, random orientation), a 4x
+  wedge at a random angle of steepness 6, 10 and 16 (the sigmoid's slope
+  across the image: 6 a broad ramp, 16 a narrow one), 30, 60 and 600
+  counts/px at the thick end: 18 images per seed.
 - ``wedge_cases(seeds, size, variant=True)``: **held-out physics** -- a
   rectangular lattice (a = 13 px, b = 1.5 a) seen with a wider probe (atoms
-  sigma a/3.5), a 6x wedge of steepness 10, 30 and 120 counts/px, and a
-  hexagonal lattice of a = 15 px with a second, weaker atom per cell (a
-  honeycomb-like basis, weight 0.5) at 30 counts/px: 3 images per seed.
+  sigma a/3.5) under a 6x wedge, and a hexagonal lattice of a = 15 px with a
+  second, weaker atom per cell (weight 0.5: a honeycomb-like basis) under a
+  4x wedge; steepness 10 and 16, 20 and 100 counts/px: 8 images per seed.
 """
 
 from __future__ import annotations
@@ -69,14 +70,15 @@ def wedge_cases(seeds, size: int = 256, variant: bool = False):
     """(name, n_true = 1, image maker) of every wedge of `seeds` (module docstring)."""
     for seed in seeds:
         if variant:
-            specs = [("rectangular", 13.0, c, 10.0, 6.0, 13.0 / 3.5, ((0.0, 0.0, 1.0),))
-                     for c in (30.0, 120.0)]
-            specs.append(("hexagonal", 15.0, 30.0, 10.0, 4.0, None,
-                          ((0.0, 0.0, 1.0), (1 / 3, 1 / 3, 0.5))))
+            specs = [(kind, a, c, st, r, w, b)
+                     for kind, a, r, w, b in (
+                         ("rectangular", 13.0, 6.0, 13.0 / 3.5, ((0.0, 0.0, 1.0),)),
+                         ("hexagonal", 15.0, 4.0, None, ((0.0, 0.0, 1.0), (1 / 3, 1 / 3, 0.5))))
+                     for st in (10.0, 16.0) for c in (20.0, 100.0)]
         else:
-            specs = [(kind, 11.0, c, s, 4.0, None, ((0.0, 0.0, 1.0),))
-                     for kind in ("hexagonal", "square") for s in (6.0, 16.0)
-                     for c in (60.0, 600.0)]
+            specs = [(kind, 11.0, c, st, 4.0, None, ((0.0, 0.0, 1.0),))
+                     for kind in ("hexagonal", "square") for st in (6.0, 10.0, 16.0)
+                     for c in (30.0, 60.0, 600.0)]
         for kind, spacing, counts, steep, ratio, sigma, basis in specs:
             name = f"wedge-{kind}-{len(basis)}atom-c{counts:g}-s{steep:g}-{seed}"
             yield name, 1, (lambda k=kind, a=spacing, c=counts, st=steep, s=seed, r=ratio,
