@@ -4,7 +4,7 @@ Usage::
 
     PYTHONPATH=src:. python benchmarks/bench_hint.py --seeds 10-13 [--size 320]
         [--cache DIR] [--real /work/shared/data/real] [--kinds stm] [--positives single twin]
-        [--other] [--weak] [--wedge] [--wedge-variant]
+        [--other] [--weak] [--wedge] [--wedge-variant] [--crops]
 
 Every scenario of `benchmarks.hint_scenarios` (3 crystals x one crystal / twin /
 grains / phases / precipitate) is segmented the way a user would (``--auto``
@@ -13,7 +13,8 @@ sees. Prints one row per image (the hint and its separation score) and the
 confusion table true 1 / true >= 2 vs hint 1 / hint >= 2. ``--cache DIR``
 keeps every run's features (``.npz``) so that a new rule can be scored
 without segmenting again (``--from-cache``). ``--real DIR`` adds the real
-images whose expected number the data README states.
+images whose expected number the data README states; ``--crops`` (with
+``--real``) one-pattern crops of them (`CROPS`, true 1).
 """
 
 from __future__ import annotations
@@ -31,6 +32,15 @@ REAL = {
     "pystem_high_entropy_alloy": 2,
     "pystem_FeNb_mu_Laves_from_notebook": 2,
     "temul_Au_nanoparticles_HAADF": 2,
+}
+
+#: one-pattern crops of the real images (data README): name -> (image, rows, cols)
+CROPS = {
+    "crop-FeNb-lower": ("pystem_FeNb_mu_Laves_from_notebook", slice(320, 602), slice(0, 602)),
+    "crop-FeNb-upper": ("pystem_FeNb_mu_Laves_from_notebook", slice(0, 280), slice(0, 602)),
+    "crop-alloy-matrix": ("pystem_high_entropy_alloy", slice(0, 330), slice(600, 1024)),
+    "crop-Ni-matrix": ("ingrained_Ni_M3B2_boride_HAADF91", slice(700, 1024), slice(0, 1024)),
+    "crop-Ni-boride": ("ingrained_Ni_M3B2_boride_HAADF91", slice(0, 540), slice(0, 1024)),
 }
 
 
@@ -110,6 +120,13 @@ def real_cases(folder: Path):
             (lambda: np.load(movie)[0].astype(np.float32)[::2])
 
 
+def crop_cases(folder: Path):
+    for name, (source, rows, cols) in CROPS.items():
+        path = folder / f"{source}.npy"
+        if path.exists():
+            yield name, 1, (lambda p=path, r=rows, c=cols: np.load(p)[r, c].astype(np.float32))
+
+
 def confusion(rows) -> str:
     table = {(t, h): 0 for t in (1, 2) for h in (1, 2)}
     for _, n_true, hint in rows:
@@ -127,6 +144,8 @@ def main(argv=None) -> int:
     parser.add_argument("--from-cache", action="store_true",
                         help="score the cached features (no segmentation)")
     parser.add_argument("--real", type=Path, help="folder of the real images")
+    parser.add_argument("--crops", action="store_true",
+                        help="with --real: add one-pattern crops of the real images")
     parser.add_argument("--no-synthetic", action="store_true")
     parser.add_argument("--kinds", nargs="*", help="only these crystals (perovskite metal stm)")
     parser.add_argument("--positives", nargs="*",
@@ -158,6 +177,8 @@ def main(argv=None) -> int:
             todo += list(wedge_cases(seeds_of(args.seeds), variant=variant))
     if args.real:
         todo += list(real_cases(args.real))
+        if args.crops:
+            todo += list(crop_cases(args.real))
     rows = []
     for name, n_true, image_of in todo:
         cached = args.cache / f"{name}.npz" if args.cache else None
