@@ -72,6 +72,16 @@ features:
    changes 0.01-0.06 too) is not a function of one direction (share
    0.19-0.81), so it keeps its reading. The price: a straight boundary
    across which no score changes by 0.05 is read as 1.
+   **A low-dose gradient** (issue 13, hint13; with the PCA mean: the
+   results' hint always gives it): at a few tens of counts per pixel the
+   Pearson scores of the thin side of a wedge shrink, so its split changes
+   scores by 0.08-0.18, yet both sides score the same operations high and
+   low. A one-direction split whose two centres' score vectors (``mean +
+   centre @ axes``, scores only) correlate at ``MIN_GRADIENT_CORRELATION``
+   (0.999) or more (`score_correlation`) is a gradient too. Chosen on
+   development wedges (4x, 60 counts/px: 0.9991-0.9995) and positives (the
+   closest one-direction twin 0.9944); at 30 counts/px wedges reach only
+   0.996-0.998 and stay 2 (docs/robustness.md, hint13).
 2. Otherwise, which k >= 2? The k of the largest mean silhouette. (The gap
    rule itself over-splits here: descriptors vary periodically with the
    position in the unit cell, so every pattern has sub-structure and the

@@ -69,9 +69,10 @@ def score_correlation(centres: np.ndarray, axes: np.ndarray, mean: np.ndarray,
     the kept components): its mean score of every symmetry operation. One
     crystal under a dose or thickness gradient keeps which operations score
     high and which low -- at low counts all scores shrink, but their pattern
-    stays (> 0.999 on low-dose wedges); a twin, a grain or another phase
-    moves the lattice's peaks, so other operations score high (0.93-0.997 on
-    the hint's development seeds; docs/robustness.md, hint13).
+    stays (0.9989-1.0 under 4x wedges at 60-600 counts/px, 0.996-0.998 at
+    30); a twin, a grain or another phase moves the lattice's peaks, so other
+    operations score high (0.02-0.994 where the split follows one direction,
+    on the hint's development seeds; docs/robustness.md, hint13).
 
     Parameters
     ----------
