@@ -20,12 +20,8 @@ from napari_symseg.core.pattern_count import (
 from napari_symseg.core.samples import lattice
 from napari_symseg.core.suggest import suggest_params
 
-N = 48
-ROWS, COLS = np.mgrid[0:N, 0:N].astype(float)
-#: plateau, ramp, plateau along a diagonal direction (a saturating wedge)
-WEDGE = np.tanh((ROWS + 0.6 * COLS - 0.8 * N) / 4.0)
-#: an ordered ellipse in a matrix (weak order: a region, not a direction)
-DISC = np.where(((ROWS - 24) / 14) ** 2 + ((COLS - 22) / 10) ** 2 < 1, 1.0, -1.0)
+from .test_pattern_count_gradient import DISC, WEDGE, N  # a saturating wedge, a region
+
 #: 100 symmetry scores of one crystal (a few operations high, most low) and 2 contrast channels
 SCORES = np.concatenate([np.where(np.arange(100) % 10 == 0, 0.9, 0.1), [5.0, 7.0]])
 

@@ -76,15 +76,14 @@ def score_correlation(centres: np.ndarray, axes: np.ndarray, mean: np.ndarray,
 
     Parameters
     ----------
-    centres : ndarray, (2, n_components)
-        The two cluster centres in the PCA features.
-    axes : ndarray, (n_components, n_features)
-        The PCA axes (``model.pca.components``).
+    centres, axes : ndarray
+        The two cluster centres in the PCA features and the PCA axes, as for
+        `score_change`.
     mean : ndarray, (n_features,)
         The PCA mean (``model.pca.mean``).
     n_scores : int, optional
         Only the first `n_scores` features count (the symmetry scores; the
-        contrast channels after them are intensities, not scores).
+        contrast channels after them are intensities).
 
     Returns
     -------
