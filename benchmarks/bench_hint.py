@@ -4,7 +4,7 @@ Usage::
 
     PYTHONPATH=src:. python benchmarks/bench_hint.py --seeds 10-13 [--size 320]
         [--cache DIR] [--real /work/shared/data/real] [--kinds stm] [--positives single twin]
-        [--other] [--weak]
+        [--other] [--weak] [--wedge] [--wedge-variant] [--crops]
 
 Every scenario of `benchmarks.hint_scenarios` (3 crystals x one crystal / twin /
 grains / phases / precipitate) is segmented the way a user would (``--auto``
@@ -13,7 +13,8 @@ sees. Prints one row per image (the hint and its separation score) and the
 confusion table true 1 / true >= 2 vs hint 1 / hint >= 2. ``--cache DIR``
 keeps every run's features (``.npz``) so that a new rule can be scored
 without segmenting again (``--from-cache``). ``--real DIR`` adds the real
-images whose expected number the data README states.
+images whose expected number the data README states; ``--crops`` (with
+``--real``) one-pattern crops of them (`CROPS`, true 1).
 """
 
 from __future__ import annotations
@@ -31,6 +32,15 @@ REAL = {
     "pystem_high_entropy_alloy": 2,
     "pystem_FeNb_mu_Laves_from_notebook": 2,
     "temul_Au_nanoparticles_HAADF": 2,
+}
+
+#: one-pattern crops of the real images (data README): name -> (image, rows, cols)
+CROPS = {
+    "crop-FeNb-lower": ("pystem_FeNb_mu_Laves_from_notebook", slice(320, 602), slice(0, 602)),
+    "crop-FeNb-upper": ("pystem_FeNb_mu_Laves_from_notebook", slice(0, 280), slice(0, 602)),
+    "crop-alloy-matrix": ("pystem_high_entropy_alloy", slice(0, 330), slice(600, 1024)),
+    "crop-Ni-matrix": ("ingrained_Ni_M3B2_boride_HAADF91", slice(700, 1024), slice(0, 1024)),
+    "crop-Ni-boride": ("ingrained_Ni_M3B2_boride_HAADF91", slice(0, 540), slice(0, 1024)),
 }
 
 
@@ -110,6 +120,13 @@ def real_cases(folder: Path):
             (lambda: np.load(movie)[0].astype(np.float32)[::2])
 
 
+def crop_cases(folder: Path):
+    for name, (source, rows, cols) in CROPS.items():
+        path = folder / f"{source}.npy"
+        if path.exists():
+            yield name, 1, (lambda p=path, r=rows, c=cols: np.load(p)[r, c].astype(np.float32))
+
+
 def confusion(rows) -> str:
     table = {(t, h): 0 for t in (1, 2) for h in (1, 2)}
     for _, n_true, hint in rows:
@@ -127,12 +144,19 @@ def main(argv=None) -> int:
     parser.add_argument("--from-cache", action="store_true",
                         help="score the cached features (no segmentation)")
     parser.add_argument("--real", type=Path, help="folder of the real images")
+    parser.add_argument("--crops", action="store_true",
+                        help="with --real: add one-pattern crops of the real images")
     parser.add_argument("--no-synthetic", action="store_true")
     parser.add_argument("--kinds", nargs="*", help="only these crystals (perovskite metal stm)")
     parser.add_argument("--positives", nargs="*",
                         help="only these scenes (single twin grains phases precipitate)")
     parser.add_argument("--other", action="store_true",
                         help="add the issue-5 twins and the issue-13 single crystals")
+    parser.add_argument("--wedge", action="store_true",
+                        help="add one crystal under a 4x wedge at 60 and 600 counts/px "
+                             "(benchmarks.wedge_scenarios, 256 px)")
+    parser.add_argument("--wedge-variant", action="store_true",
+                        help="add the wedges' held-out physics (wedge_scenarios)")
     parser.add_argument("--weak", action="store_true",
                         help="add weak chemical order: issue-5 superlattice precipitates, "
                              "L1_2 cuboids")
@@ -146,8 +170,15 @@ def main(argv=None) -> int:
         todo += list(other_cases(seeds_of(args.seeds), args.size))
     if args.weak:
         todo += list(weak_cases(seeds_of(args.seeds), args.size))
+    if args.wedge or args.wedge_variant:
+        from benchmarks.wedge_scenarios import wedge_cases
+
+        for variant in [False] * args.wedge + [True] * args.wedge_variant:
+            todo += list(wedge_cases(seeds_of(args.seeds), variant=variant))
     if args.real:
         todo += list(real_cases(args.real))
+        if args.crops:
+            todo += list(crop_cases(args.real))
     rows = []
     for name, n_true, image_of in todo:
         cached = args.cache / f"{name}.npz" if args.cache else None
@@ -155,7 +186,8 @@ def main(argv=None) -> int:
             stored = np.load(cached)
             n_scores = int(stored["n_scores"]) if "n_scores" in stored else None
             start = time.perf_counter()
-            hint = pattern_count_hint(stored["features"], axes=stored["axes"], n_scores=n_scores)
+            hint = pattern_count_hint(stored["features"], axes=stored["axes"], n_scores=n_scores,
+                                      mean=stored["mean"] if "mean" in stored else None)
             seconds = time.perf_counter() - start
         else:
             try:
@@ -176,6 +208,7 @@ def main(argv=None) -> int:
         mark = "" if (hint.suggested == 1) == (n_true == 1) else "  WRONG"
         print(f"{name:40s} true {n_true}  hint {hint.suggested}  "
               f"separation {hint.separation:7.2f}  score change {hint.score_change:5.2f}  "
+              f"score corr {hint.score_correlation:.4f}  "
               f"{seconds:6.1f} s{mark}", flush=True)
     print(confusion(rows))
     return 0

@@ -52,7 +52,11 @@ def one_direction_share(t: np.ndarray) -> float:
 
 def main(argv=None) -> int:
     from napari_symseg.core.pattern_count import pattern_count_hint
-    from napari_symseg.core.split_shape import slow_axis_drift, split_separation
+    from napari_symseg.core.split_shape import (
+        score_correlation,
+        slow_axis_drift,
+        split_separation,
+    )
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("caches", nargs="+", type=Path)
@@ -61,17 +65,17 @@ def main(argv=None) -> int:
     for path in args.caches:
         stored = np.load(path)
         n_scores = int(stored["n_scores"]) if "n_scores" in stored else None
-        hint = pattern_count_hint(stored["features"], axes=stored["axes"], n_scores=n_scores)
+        mean = stored["mean"] if "mean" in stored else None
+        hint = pattern_count_hint(stored["features"], axes=stored["axes"], n_scores=n_scores,
+                                  mean=mean)
         grid, centres, t = split_of(stored)
         inside = t.ravel()
         near = min(np.mean(np.abs(inside) < 0.1), np.mean(np.abs(inside - 1) < 0.1))
         dip = np.mean(np.abs(inside - 0.5) < 0.1) / max(near, 1.0 / inside.size)
         separation = split_separation(grid, centres)
         share = one_direction_share(t) if t.ndim == 2 else float("nan")
-        corr = float("nan")
-        if "mean" in stored:
-            scores = (stored["mean"] + centres @ stored["axes"])[:, :n_scores]
-            corr = float(np.corrcoef(scores)[0, 1])
+        corr = float("nan") if mean is None else \
+            score_correlation(centres, stored["axes"], mean, n_scores)
         print(f"{path.stem:38s} hint {hint.suggested}  separation {separation:7.2f} "
               f"(dip {dip:.2f}, sharpness {separation * dip:.2f})  score change "
               f"{hint.score_change:.3f}  one direction {share:.3f}  row drift "

@@ -72,6 +72,16 @@ features:
    changes 0.01-0.06 too) is not a function of one direction (share
    0.19-0.81), so it keeps its reading. The price: a straight boundary
    across which no score changes by 0.05 is read as 1.
+   **A low-dose gradient** (issue 13, hint13; with the PCA mean: the
+   results' hint always gives it): at a few tens of counts per pixel the
+   Pearson scores of the thin side of a wedge shrink, so its split changes
+   scores by 0.08-0.18, yet both sides score the same operations high and
+   low. A one-direction split whose two centres' score vectors (``mean +
+   centre @ axes``, scores only) correlate at ``MIN_GRADIENT_CORRELATION``
+   (0.999) or more (`score_correlation`) is a gradient too. Chosen on
+   development wedges (4x, 60 counts/px: 0.9991-0.9995) and positives (the
+   closest one-direction twin 0.9944); at 30 counts/px wedges reach only
+   0.996-0.998 and stay 2 (docs/robustness.md, hint13).
 2. Otherwise, which k >= 2? The k of the largest mean silhouette. (The gap
    rule itself over-splits here: descriptors vary periodically with the
    position in the unit cell, so every pattern has sub-structure and the
@@ -87,6 +97,7 @@ from .kmeans import kmeans, silhouette_scores
 from .pattern_count_rule import (  # noqa: F401  (the thresholds are part of this module's API)
     MAX_DRIFT_CHANGE,
     MAX_GRADIENT_CHANGE,
+    MIN_GRADIENT_CORRELATION,
     MIN_SCORE_CHANGE,
     MIN_SEPARATION,
     PatternCountHint,
@@ -101,6 +112,7 @@ from .split_shape import (  # noqa: F401  (the thresholds are part of this modul
     SLOW_AXIS_SHARE,
     one_direction_drift,
     score_change,
+    score_correlation,
     slow_axis_drift,
     split_separation,
 )
@@ -176,13 +188,13 @@ def results_hint(results, k_max: int = 6, full: bool = True) -> PatternCountHint
 
     first = results[0]
     features = np.stack([result_features(r) for r in results])
-    axes = n_scores = None
+    axes = mean = n_scores = None
     if get_family(first.params.descriptor_name).scores_are_correlations:  # the test's units
-        axes = first.model.pca.components
+        axes, mean = first.model.pca.components, first.model.pca.mean
         n_scores = axes.shape[1] - n_channels(first.params)
     return pattern_count_hint(features if len(results) > 1 else features[0], k_max,
                               first.params.random_state, axes=axes, n_scores=n_scores,
-                              full=full)
+                              full=full, mean=mean)
 
 
 def pattern_count_hint(
@@ -194,6 +206,7 @@ def pattern_count_hint(
     axes: np.ndarray | None = None,
     n_scores: int | None = None,
     full: bool = True,
+    mean: np.ndarray | None = None,
 ) -> PatternCountHint:
     """Suggest a number of patterns from the PCA features.
 
@@ -223,6 +236,10 @@ def pattern_count_hint(
         ``separation``, ``score_change``, ``scan_drift`` and the text are the
         same as with ``full=True`` (the same fits with the same seeds; the
         gap's reference data are drawn last).
+    mean : ndarray, (n_features,), optional
+        The PCA mean of the features (``model.pca.mean``): with it and `axes`
+        the correlation of the two patterns' score vectors is measured
+        (`score_correlation`, module docstring). Without it that test is skipped.
 
     Returns
     -------
@@ -252,7 +269,7 @@ def pattern_count_hint(
     silhouette = np.full(k_max, np.nan)
     gap = np.zeros(2)
     error = np.zeros(2)
-    separation = change = np.nan
+    separation = change = correlation = np.nan
     drift = gradient = False
     with single_threaded_blas():
         if k_max >= 2:
@@ -262,7 +279,11 @@ def pattern_count_hint(
             drift = slow_axis_drift(grid, fitted.cluster_centers_)
             if axes is not None:
                 change = score_change(fitted.cluster_centers_, axes, n_scores)
-                gradient = bool(change < MAX_GRADIENT_CHANGE
+                if mean is not None:
+                    correlation = score_correlation(fitted.cluster_centers_, axes, mean,
+                                                    n_scores)
+                gradient = bool((change < MAX_GRADIENT_CHANGE
+                                 or correlation >= MIN_GRADIENT_CORRELATION)
                                 and one_direction_drift(grid, fitted.cluster_centers_))
             need_gap, need_silhouette = (True, True) if full else \
                 _needed(separation, change, drift, gradient)
@@ -293,4 +314,4 @@ def pattern_count_hint(
     scan_drift = _scan_drift(separation, change, drift)
     suggested = 1 if one else int(np.nanargmax(silhouette) + 1)
     return PatternCountHint(ks, silhouette, gap, error, suggested, float(separation),
-                            float(change), scan_drift, gradient)
+                            float(change), scan_drift, gradient, float(correlation))

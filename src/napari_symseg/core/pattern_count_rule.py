@@ -24,6 +24,9 @@ MAX_DRIFT_CHANGE = 0.5
 #: a split that follows one direction (`one_direction_drift`) and changes no score by
 #: this much is a slow gradient of one crystal, separated or not
 MAX_GRADIENT_CHANGE = 0.05
+#: ... or whose two patterns' score vectors correlate at least this much (`score_correlation`:
+#: a dose or thickness gradient shrinks the scores but keeps their pattern)
+MIN_GRADIENT_CORRELATION = 0.999
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,13 @@ class PatternCountHint:
         (`slow_axis_drift`): read as creep or drift of a scan, not as a pattern.
     gradient : bool
         That split is a function of one direction across the image
-        (`one_direction_drift`) and changes no score by `MAX_GRADIENT_CHANGE`:
-        read as a slow gradient (a thickness wedge) of one crystal.
+        (`one_direction_drift`) and changes no score by `MAX_GRADIENT_CHANGE`
+        or its two patterns' score vectors correlate at
+        `MIN_GRADIENT_CORRELATION` or more: read as a slow gradient (a
+        thickness wedge) of one crystal.
+    score_correlation : float
+        Correlation of the two patterns' score vectors (`score_correlation`;
+        NaN when not computed: no PCA mean given).
     """
 
     k: np.ndarray
@@ -66,9 +74,19 @@ class PatternCountHint:
     score_change: float = float("nan")
     scan_drift: bool = False
     gradient: bool = False
+    score_correlation: float = float("nan")
 
     def __str__(self) -> str:
         measured = not np.isnan(self.score_change)
+        if self.suggested == 1 and self.gradient and self.score_change >= MAX_GRADIENT_CHANGE:
+            return (
+                "suggested number of patterns: 1 (the best split into two follows one "
+                "direction across the image and its two patterns score the same symmetry "
+                f"operations high and low (correlation {self.score_correlation:.4f} >= "
+                f"{MIN_GRADIENT_CORRELATION:g}), only weaker on one side "
+                f"(score change {self.score_change:.2f}): one crystal under a thickness "
+                "wedge or a dose gradient)"
+            )
         if self.suggested == 1 and self.gradient and self.separation >= MIN_SEPARATION:
             return (
                 "suggested number of patterns: 1 (the best split into two changes no "
