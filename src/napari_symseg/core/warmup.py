@@ -46,8 +46,10 @@ TINY = {"patch_x": 3, "patch_y": 3, "window_x": 4, "window_y": 4, "max_num_point
 #: under ``napari_symseg.core``). tests/core/test_warmup.py checks that a warm-up caches
 #: every one of them (a renamed kernel must be renamed here).
 WARM_KERNELS = (
-    "descriptors.translation:_box_moments", "descriptors.translation:_box",
-    "descriptors.translation:_integral_images", "descriptors.translation:_clipped_kernel",
+    "descriptors.translation:_box_moments", "descriptors.translation_clipped:_box",
+    "descriptors.translation:_inverse_sd",
+    "descriptors.translation_clipped:_integral_images",
+    "descriptors.translation_clipped:_clipped_kernel",
     "descriptors.pearson:_standardise",
     "descriptors.translation:_box_correlations", "descriptors.translation_fft:_lagged_box_sums",
     "descriptors.point_symmetry_dense:_dense_kernel",
