@@ -32,7 +32,7 @@ import numpy as np
 from .descriptors.registry import FAMILIES
 from .descriptors.translation import correlation_map
 from .params import Params
-from .stats import frame_statistics
+from .stats import frame_statistics, upsampled_statistics
 
 #: Side (px) of the warm-up image: big enough for every family's smallest sizes.
 SIZE = 48
@@ -56,7 +56,8 @@ WARM_KERNELS = (
     "descriptors.point_symmetry_scores:_scores_kernel", "descriptors.polarity:_odd_scores",
     "descriptors.point_symmetry_pool:_pool_rows", "descriptors.point_symmetry_pool:_pool_cols",
     "descriptors.power_spectrum:_gather_windows", "descriptors.power_spectrum:_one_plus_power",
-    "stats:_pattern_sums", "kmeans:_assign_and_sum", "separability:_class_sums",
+    "stats:_pattern_sums", "stats:_gathered_sums", "kmeans:_assign_and_sum",
+    "separability:_class_sums", "clustering_fused:_nearest_kernel",
 )
 
 
@@ -163,8 +164,7 @@ def warm_up(stop=None) -> dict[str, float]:
          lambda: segment(image, Params(descriptor_name="rotational_symmetry_maximum_pooling",
                                        **{**TINY, "stride": 1}))),
         ("probe map", lambda: correlation_map(image, 3, 3, 4, 4, SIZE // 2, SIZE // 2)),
-        ("statistics",
-         lambda: frame_statistics(last["result"].labels, image, TINY["n_patterns"])),
+        ("statistics", lambda: _statistics(last["result"], image)),
     ]
     timings = {}
     for key, step in steps:
@@ -174,6 +174,13 @@ def warm_up(stop=None) -> dict[str, float]:
         step()
         timings[key] = time.perf_counter() - start
     return timings
+
+
+def _statistics(result, image) -> None:
+    """The statistics of an image's labels, and of a series frame's (`frame_labels`)."""
+    frame_statistics(result.labels, image, TINY["n_patterns"])
+    upsampled_statistics(np.asarray(result.grid_labels, np.uint8), *result.grid.nearest_index(),
+                         image, TINY["n_patterns"])
 
 
 def main() -> None:
