@@ -45,12 +45,12 @@ def main() -> None:
 
     def before():
         tr.standardise = _numpy_standardise
-        _, _, features = _label(model, series[1])
+        _, _, features, _ = _label(model, series[1])
         return unlike_fraction(features, model.centres, model.reach)
 
     def after():
         tr.standardise = pearson.standardise
-        _, _, nearest = _label(model, series[1], nearest=True)
+        _, _, nearest, _ = _label(model, series[1], nearest=True)
         return float(np.mean(nearest > model.reach))
 
     assert before() == after()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ClusteringError
+from .clustering_fused import nearest_two
 from .kmeans import kmeans
 from .pca import single_threaded_blas
 from .progress import raise_if_stopped, stop_flag
@@ -124,23 +125,13 @@ def assign_groups(features: np.ndarray, centres: np.ndarray, groups: np.ndarray)
 
 
 def _assign_chunks(flat, c, labels, conf, nearest=None) -> None:
+    """`assign` chunk by chunk, each in one numba pass (`clustering_fused.nearest_two`)."""
     stop = stop_flag()  # a cancelled run stops between chunks (`Stopped`)
     for i in range(0, len(flat), CHUNK):
         raise_if_stopped(stop)
-        x = flat[i : i + CHUNK].astype(np.float64)
-        d2 = (x * x).sum(1)[:, None] - 2 * x @ c.T + (c * c).sum(1)[None, :]
-        d = np.sqrt(np.clip(d2, 0.0, None))
-        order = np.argsort(d, axis=1, kind="stable")
-        labels[i : i + CHUNK] = order[:, 0]
-        d1 = np.take_along_axis(d, order[:, :1], 1)[:, 0]
-        if nearest is not None:
-            nearest[i : i + CHUNK] = d1
-        if len(c) == 1:
-            conf[i : i + CHUNK] = 1.0
-            continue
-        d2nd = np.take_along_axis(d, order[:, 1:2], 1)[:, 0]
-        total = d1 + d2nd
-        conf[i : i + CHUNK] = np.where(total > 0, (d2nd - d1) / np.where(total > 0, total, 1), 0)
+        part = slice(i, i + CHUNK)
+        nearest_two(flat[part], c, labels[part], conf[part],
+                    None if nearest is None else nearest[part])
 
 
 def size_order(labels: np.ndarray, n_patterns: int, weights: np.ndarray | None = None):

@@ -91,12 +91,64 @@ def frame_statistics(
     if lab.ndim != 2:
         lab, pixels = lab.reshape(1, -1), pixels.reshape(1, -1)
     counts, sums = _pattern_sums(lab, pixels, n_patterns)
+    source = labels if grid_labels is None else grid_labels
+    return _finish(counts, sums, lab.size, source, n_patterns)
+
+
+def _finish(counts, sums, size, source, n_patterns):
+    """`frame_statistics` from the pixel counts and intensity sums of the patterns
+    (regions counted on `source`)."""
     counts = counts.astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = np.where(counts > 0, sums / counts, np.nan)
-    source = np.asarray(labels if grid_labels is None else grid_labels)
+    source = np.asarray(source)
     regions = np.array([scipy.ndimage.label(source == k)[1] for k in range(n_patterns)], np.int64)
-    return counts / max(lab.size, 1), regions, means
+    return counts / max(size, 1), regions, means
+
+
+def upsampled_statistics(grid_labels: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+                         image: np.ndarray, n_patterns: int, out: np.ndarray | None = None):
+    """Labels upsampled to the pixels and their `frame_statistics`, in one pass.
+
+    The same labels as ``grid_labels[rows][:, cols]`` (`Grid.upsample` with
+    ``rows, cols = grid.nearest_index()``) and the same statistics, bit for
+    bit, as `frame_statistics` of them with `grid_labels`, without reading
+    the upsampled labels back.
+
+    Parameters
+    ----------
+    grid_labels : ndarray of int, (n_rows, n_cols)
+        Labels on the grid, ``0 .. n_patterns - 1``.
+    rows, cols : ndarray of int
+        Grid row of every image row, grid column of every image column.
+    image : ndarray, (len(rows), len(cols))
+        The segmented image (for the mean intensity).
+    n_patterns : int
+        Number of patterns (labels beyond it are ignored in the statistics).
+    out : ndarray, optional
+        The upsampled labels' array (like `grid_labels`, of the image's shape).
+
+    Returns
+    -------
+    labels : ndarray, the dtype of `grid_labels`, the image's shape
+    statistics : (area_fraction, regions, mean_intensity)
+        As `frame_statistics`.
+    """
+    grid = np.asarray(grid_labels)
+    if grid.dtype.kind not in "iu":
+        raise TypeError(f"labels must be integers; got dtype {grid.dtype}")
+    if grid.dtype.kind == "i" and grid.size and grid.min() < 0:
+        raise ValueError("labels must not be negative")
+    pixels = np.asarray(image, np.float64)
+    rows = np.asarray(rows, np.int64)
+    cols = np.asarray(cols, np.int64)
+    if pixels.shape != (len(rows), len(cols)):
+        raise ValueError(f"image {pixels.shape} and rows x cols {(len(rows), len(cols))} "
+                         "differ in shape")
+    if out is None:
+        out = np.empty(pixels.shape, grid.dtype)
+    counts, sums = _gathered_sums(grid, rows, cols, pixels, n_patterns, out, True)
+    return out, _finish(counts, sums, out.size, grid, n_patterns)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -105,13 +157,33 @@ def _pattern_sums(labels, image, n):  # pragma: no cover - compiled
     what ``np.bincount(labels.ravel())`` and ``np.bincount(labels.ravel(),
     weights=image.ravel())`` give, summed in the same order (equal bit for bit),
     without their flattened int64 copies."""
+    rows = np.arange(labels.shape[0])
+    cols = np.arange(labels.shape[1])
+    return _gathered_sums(labels, rows, cols, image, n, labels[:0, :0], False)
+
+
+@numba.njit(cache=True, nogil=True)
+def _gathered_sums(grid, rows, cols, image, n, out, write):  # pragma: no cover - compiled
+    """`_pattern_sums` of the labels ``grid[rows][:, cols]``, written to `out` if `write`.
+
+    Pixels in row-major order, as `_pattern_sums` of the gathered labels. An
+    image row whose grid row is the previous one's copies the previous row.
+    """
     counts = np.zeros(n, np.int64)
     sums = np.zeros(n, np.float64)
     # the count and running sum of the current run of one label stay in registers
     current, run, total = -1, 0, 0.0
-    for i in range(labels.shape[0]):  # row by row: no flattened copy of a strided view
-        for j in range(labels.shape[1]):
-            k = labels[i, j]
+    for i in range(image.shape[0]):  # row by row: no flattened copy of a strided view
+        source = grid[rows[i]]
+        if write:
+            if i > 0 and rows[i] == rows[i - 1]:
+                out[i] = out[i - 1]
+            else:
+                target = out[i]
+                for j in range(cols.shape[0]):
+                    target[j] = source[cols[j]]
+        for j in range(image.shape[1]):
+            k = source[cols[j]]
             if k >= n:
                 continue
             if k != current:

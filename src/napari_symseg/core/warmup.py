@@ -32,7 +32,7 @@ import numpy as np
 from .descriptors.registry import FAMILIES
 from .descriptors.translation import correlation_map
 from .params import Params
-from .stats import frame_statistics
+from .stats import frame_statistics, upsampled_statistics
 
 #: Side (px) of the warm-up image: big enough for every family's smallest sizes.
 SIZE = 48
@@ -46,15 +46,18 @@ TINY = {"patch_x": 3, "patch_y": 3, "window_x": 4, "window_y": 4, "max_num_point
 #: under ``napari_symseg.core``). tests/core/test_warmup.py checks that a warm-up caches
 #: every one of them (a renamed kernel must be renamed here).
 WARM_KERNELS = (
-    "descriptors.translation:_box_moments", "descriptors.translation:_box",
-    "descriptors.translation:_integral_images", "descriptors.translation:_clipped_kernel",
+    "descriptors.translation:_box_moments", "descriptors.translation_clipped:_box",
+    "descriptors.translation:_inverse_sd",
+    "descriptors.translation_clipped:_integral_images",
+    "descriptors.translation_clipped:_clipped_kernel",
     "descriptors.pearson:_standardise",
     "descriptors.translation:_box_correlations", "descriptors.translation_fft:_lagged_box_sums",
     "descriptors.point_symmetry_dense:_dense_kernel",
     "descriptors.point_symmetry_scores:_scores_kernel", "descriptors.polarity:_odd_scores",
     "descriptors.point_symmetry_pool:_pool_rows", "descriptors.point_symmetry_pool:_pool_cols",
     "descriptors.power_spectrum:_gather_windows", "descriptors.power_spectrum:_one_plus_power",
-    "stats:_pattern_sums", "kmeans:_assign_and_sum", "separability:_class_sums",
+    "stats:_pattern_sums", "stats:_gathered_sums", "kmeans:_assign_and_sum",
+    "separability:_class_sums", "clustering_fused:_nearest_kernel",
 )
 
 
@@ -161,8 +164,7 @@ def warm_up(stop=None) -> dict[str, float]:
          lambda: segment(image, Params(descriptor_name="rotational_symmetry_maximum_pooling",
                                        **{**TINY, "stride": 1}))),
         ("probe map", lambda: correlation_map(image, 3, 3, 4, 4, SIZE // 2, SIZE // 2)),
-        ("statistics",
-         lambda: frame_statistics(last["result"].labels, image, TINY["n_patterns"])),
+        ("statistics", lambda: _statistics(last["result"], image)),
     ]
     timings = {}
     for key, step in steps:
@@ -172,6 +174,13 @@ def warm_up(stop=None) -> dict[str, float]:
         step()
         timings[key] = time.perf_counter() - start
     return timings
+
+
+def _statistics(result, image) -> None:
+    """The statistics of an image's labels, and of a series frame's (`frame_labels`)."""
+    frame_statistics(result.labels, image, TINY["n_patterns"])
+    upsampled_statistics(np.asarray(result.grid_labels, np.uint8), *result.grid.nearest_index(),
+                         image, TINY["n_patterns"])
 
 
 def main() -> None:

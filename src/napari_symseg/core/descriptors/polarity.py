@@ -46,7 +46,7 @@ from ..progress import raise_if_stopped, stop_flag
 from .kernel_stop import flag_set
 from .operations import Operations
 from .pearson import ZERO_VARIANCE
-from .translation import box_setup, grid_step
+from .translation import _row_box_sums, box_setup, grid_step
 
 
 def margin(params) -> tuple[int, int]:
@@ -183,7 +183,8 @@ def _odd_scores(img, mean, var, shifts, px, py, row0, step_r, col0, step_c, eps,
     in `mean` coordinates; the patch spans rows cr .. cr + 2*px of `img`. Per
     shift, s_{+t} then s_{-t} are box sums of the product I J (I - J) with
     running column sums down the grid rows (leaving product rows recomputed
-    and subtracted, so nothing drifts) and running sums along each grid row.
+    and subtracted, so nothing drifts) and running sums along each grid row
+    (`translation._row_box_sums`, shared with the translation kernel).
     A shift stops before a grid row once ``stop[0]`` is set (`progress.stop_flag`).
     """
     n_rows, n_cols = out.shape[0], out.shape[1]
@@ -194,6 +195,7 @@ def _odd_scores(img, mean, var, shifts, px, py, row0, step_r, col0, step_c, eps,
     for k in numba.prange(shifts.shape[0]):
         plus = np.empty((n_rows, n_cols))
         colsum = np.zeros(width)
+        sums = np.empty(n_cols)
         for side in range(2):
             sign = 1 - 2 * side
             m = sign * shifts[k, 0]
@@ -217,18 +219,9 @@ def _odd_scores(img, mean, var, shifts, px, py, row0, step_r, col0, step_c, eps,
                     y = img[i + m, col0 + n:col0 + n + width]
                     for j in range(width):
                         colsum[j] += x[j] * y[j] * (x[j] - y[j])
-                s = 0.0
+                _row_box_sums(colsum, n_cols, step_c, hy, sums)
                 for b in range(n_cols):
-                    j0 = b * step_c
-                    if b == 0 or step_c >= hy:
-                        s = 0.0
-                        for j in range(j0, j0 + hy):
-                            s += colsum[j]
-                    else:
-                        for j in range(j0 - step_c, j0):
-                            s -= colsum[j]
-                        for j in range(j0 + hy - step_c, j0 + hy):
-                            s += colsum[j]
+                    s = sums[b]
                     cc = col0 + b * step_c
                     mu = mean[cr, cc]
                     v0 = var[cr, cc]

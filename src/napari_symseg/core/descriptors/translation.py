@@ -36,7 +36,11 @@ from ..progress import raise_if_stopped, stop_flag
 from .kernel_stop import flag_set
 from .operations import Operations
 from .pearson import ZERO_VARIANCE, standardise
+from .translation_clipped import MAX_BANDS, clipped_bands, clipped_correlations  # noqa: F401
 from .translation_fft import correlations_fft
+from .translation_jobs import job_groups as _job_groups
+from .translation_jobs import pair_jobs as _pair_jobs
+from .translation_jobs import share_lanes as _lanes
 
 
 def margin(params) -> tuple[int, int]:
@@ -251,6 +255,67 @@ def _box_moments(img, px, py, mean, var, want):  # pragma: no cover - compiled
                 vrow[b] = t2 * inv_area - mu * mu
 
 
+def inverse_sd(var: np.ndarray, rows=None) -> np.ndarray:
+    """``1 / sqrt(var)``, 0 where the variance is (numerically) zero.
+
+    The interior kernel multiplies by these instead of dividing by
+    ``sqrt(var(p) var(p + t))`` at every score: one square root and division
+    per pixel, not per pixel and shift.
+
+    Parameters
+    ----------
+    var : ndarray, 2-D float64
+        Box variances (`local_moments`).
+    rows : ndarray of bool, shape (len(var),), optional
+        The rows wanted (default all); the others are left undefined.
+
+    Returns
+    -------
+    ndarray, float64, the shape of `var`
+        0 where ``var <= ZERO_VARIANCE``; NaN stays NaN.
+    """
+    var = np.ascontiguousarray(var, dtype=np.float64)
+    want = np.ones(len(var), np.bool_) if rows is None else np.asarray(rows, dtype=np.bool_)
+    out = np.empty_like(var)
+    _inverse_sd(var, want, ZERO_VARIANCE, out)
+    return out
+
+
+@numba.njit(cache=True)
+def _inverse_sd(var, want, eps, out):  # pragma: no cover - compiled
+    """Kernel of `inverse_sd` on the rows whose `want` is set."""
+    for a in range(var.shape[0]):
+        if not want[a]:
+            continue
+        for b in range(var.shape[1]):
+            v = var[a, b]
+            out[a, b] = 0.0 if v <= eps else 1.0 / np.sqrt(v)
+
+
+@numba.njit(cache=True, inline="always")
+def _row_box_sums(colsum, n_boxes, step, size, sums):  # pragma: no cover - compiled
+    """Box sums along a row: ``sums[q] = colsum[q*step : q*step + size].sum()``.
+
+    For q < `n_boxes`, running (the `step` column sums that leave the box
+    subtracted, those that enter added) when boxes overlap, restarted when
+    they do not. The interior translation kernel and the polarity kernel
+    (`polarity._odd_scores`) sum their column sums along the grid row here.
+    """
+    s = 0.0
+    for q in range(n_boxes):
+        j0 = q * step
+        if q == 0 or step >= size:
+            s = 0.0
+            for j in range(j0, j0 + size):
+                s += colsum[j]
+        else:
+            for j in range(j0 - step, j0):
+                s -= colsum[j]
+            for j in range(j0 + size - step, j0 + size):
+                s += colsum[j]
+        sums[q] = s
+
+
 class BoxSetup(NamedTuple):
     """What the running-box-sum kernels need: see `box_setup`."""
 
@@ -262,6 +327,7 @@ class BoxSetup(NamedTuple):
     step_r: int
     col0: int
     step_c: int
+    inv_sd: np.ndarray | None
 
 
 def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardised=False,
@@ -291,7 +357,8 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
         only copied.
     only_read : bool, optional
         Compute only the rows of `mean` and `var` that `_box_correlations`
-        reads (`moment_rows`); the others are undefined.
+        reads (`moment_rows`), the others being undefined, and their inverse
+        standard deviations (`inverse_sd`).
 
     Returns
     -------
@@ -301,7 +368,8 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
         None if `out` is empty; else the standardised region (C-contiguous),
         its box `mean` and `var` at patch centres (region coordinates less the
         patch), the shifts as int64 (n, 2), the first grid point's centre
-        ``row0``/``col0`` in `mean` coordinates and the grid steps.
+        ``row0``/``col0`` in `mean` coordinates, the grid steps and, with
+        `only_read`, ``inv_sd`` (else None).
 
     Raises
     ------
@@ -337,15 +405,17 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
     step_r = int(rows[1] - rows[0]) if len(rows) > 1 else 1
     step_c = int(cols[1] - cols[0]) if len(cols) > 1 else 1
     n_centres = region.shape[0] - 2 * patch_x
+    want = moment_rows(n_centres, int(rows[0] - r0), step_r, shifts) if only_read else None
     mean, var = local_moments(
         region,
         patch_x,
         patch_y,
         (patch_x, region.shape[0] - patch_x, patch_y, region.shape[1] - patch_y),
-        moment_rows(n_centres, int(rows[0] - r0), step_r, shifts) if only_read else None,
+        want,
     )
     setup = BoxSetup(np.ascontiguousarray(region), mean, var, shifts,
-                     int(rows[0] - r0), step_r, int(cols[0] - c0), step_c)
+                     int(rows[0] - r0), step_r, int(cols[0] - c0), step_c,
+                     inverse_sd(var, want) if only_read else None)
     return out, setup
 
 
@@ -384,320 +454,19 @@ def correlations_direct(image, shifts, patch_x, patch_y, rows, cols, out=None,
     order, bounds = _job_groups(box.shifts, jobs, n_threads)
     order, bounds, lanes = _lanes(jobs, order, bounds, n_threads, box.step_c, 2 * patch_y + 1)
     stop = stop_flag()
-    _box_correlations(box.region, box.mean, box.var, box.shifts, jobs, order, bounds, lanes,
+    _box_correlations(box.region, box.mean, box.inv_sd, box.shifts, jobs, order, bounds, lanes,
                       patch_x, patch_y, box.row0, box.step_r, box.col0, box.step_c,
-                      ZERO_VARIANCE, out, stop)
+                      out, stop)
     raise_if_stopped(stop)
     return out
 
 
-def clipped_correlations(image, shifts, patch_x, patch_y, rows, cols) -> np.ndarray:
-    """Translation scores with patches clipped to the image (for points near the border).
-
-    The score of shift t at p is the Pearson correlation of I(x) and I(x + t)
-    over the x of the patch B(p) for which both x and x + t lie in the image
-    (a rectangle); inside the image it is the usual score. Every sum is a box
-    sum of an integral image: of I and I^2 once, of I * I(. + t) per shift.
-
-    Parameters
-    ----------
-    image : ndarray, 2-D
-        The whole image.
-    shifts : ndarray of int, shape (n, 2)
-        Translations (row, col).
-    patch_x, patch_y : int
-        Patch half height / half width.
-    rows, cols : ndarray of int
-        Image rows / columns of the points (inside the image; every point
-        must lie at least max |shift| from the border, so that it is in its
-        own overlap).
-
-    Returns
-    -------
-    ndarray, float32, shape (len(rows), len(cols), n)
-    """
-    return clipped_bands(image, shifts, patch_x, patch_y, [(rows, cols)])[0]
-
-
-#: Bands `clipped_bands` passes to its kernel at once (the four sides of a frame).
-MAX_BANDS = 4
-
-
-def clipped_bands(image, shifts, patch_x, patch_y, bands, standardised=False
-                  ) -> list[np.ndarray]:
-    """`clipped_correlations` of up to `MAX_BANDS` grids at once, in one parallel region.
-
-    Parameters
-    ----------
-    image, shifts, patch_x, patch_y
-        As for `clipped_correlations`.
-    bands : list of (rows, cols)
-        The grids (each as `clipped_correlations` takes them).
-    standardised : bool, optional
-        `image` is already centred and scaled (`standardise`): each band's
-        region is only copied, not standardised again.
-
-    Returns
-    -------
-    list of ndarray
-        The scores of each band, float32, shape (len(rows), len(cols), n),
-        the same as `clipped_correlations` of that band alone, bit for bit.
-    """
-    image = np.asarray(image, dtype=np.float64)
-    shifts = np.ascontiguousarray(shifts, dtype=np.int64).reshape(-1, 2)
-    if len(bands) > MAX_BANDS:
-        raise ValueError(f"at most {MAX_BANDS} bands at once")
-    h, w = image.shape
-    wx = int(np.abs(shifts[:, 0]).max())
-    wy = int(np.abs(shifts[:, 1]).max())
-    args = []
-    for rows, cols in bands:
-        rows = np.asarray(rows, dtype=np.int64)
-        cols = np.asarray(cols, dtype=np.int64)
-        if rows.min() < wx or rows.max() >= h - wx or cols.min() < wy or cols.max() >= w - wy:
-            raise ValueError("points closer to the border than the largest shift")
-        r0 = max(0, int(rows[0]) - patch_x - wx)
-        r1 = min(h, int(rows[-1]) + patch_x + wx + 1)
-        c0 = max(0, int(cols[0]) - patch_y - wy)
-        c1 = min(w, int(cols[-1]) + patch_y + wy + 1)
-        region = image[r0:r1, c0:c1]
-        region = np.ascontiguousarray(region if standardised else standardise(region))
-        sums = np.zeros((2, r1 - r0 + 1, c1 - c0 + 1))
-        _integral_images(region, sums)
-        out = np.empty((len(rows), len(cols), len(shifts)), dtype=np.float32)
-        args.append((region, sums, rows - r0, cols - c0, out))
-    empty = (np.zeros((1, 1)), np.zeros((2, 1, 1)), np.zeros(0, np.int64), np.zeros(0, np.int64),
-             np.zeros((0, 0, len(shifts)), np.float32))
-    padded = args + [empty] * (MAX_BANDS - len(args))
-    n_threads = max(1, min(numba.get_num_threads(), len(shifts)))
-    regions, tables, local_rows, local_cols, outs = (
-        tuple(part) for part in zip(*padded, strict=True))
-    _clipped_kernel(regions, tables, shifts, local_rows, local_cols, patch_x, patch_y,
-                    ZERO_VARIANCE, n_threads, outs)
-    return [band[4] for band in args]
-
-
-@numba.njit(cache=True)
-def _box(table, x0, x1, y0, y1):  # pragma: no cover - compiled
-    return table[x1, y1] - table[x0, y1] - table[x1, y0] + table[x0, y0]
-
-
-@numba.njit(cache=True, nogil=True)  # the other frame's thread runs meanwhile
-def _integral_images(img, sums):  # pragma: no cover - compiled
-    """``sums[0]``/``sums[1]`` (first row and column zero) become the integral images
-    of `img` and `img`**2, added in the order of ``x.cumsum(0).cumsum(1)``."""
-    h, w = img.shape
-    for i in range(h):  # down the columns
-        for j in range(w):
-            v = img[i, j]
-            sums[0, i + 1, j + 1] = sums[0, i, j + 1] + v
-            sums[1, i + 1, j + 1] = sums[1, i, j + 1] + v * v
-    for i in range(h):  # along the rows
-        for t in range(2):
-            row = sums[t, i + 1]
-            acc = row[1]
-            for j in range(2, w + 1):
-                acc += row[j]
-                row[j] = acc
-
-
-@numba.njit(cache=True, parallel=True)
-def _clipped_kernel(imgs, tables, shifts, bands_rows, bands_cols, px, py, eps, n_threads,
-                    outs):  # pragma: no cover
-    """Kernel of `clipped_bands`: band ``q`` is ``imgs[q]`` (its region), ``tables[q]``
-    (the region's integral images), ``bands_rows[q]``/``bands_cols[q]`` (indexing the
-    region) and ``outs[q]``; all bands in one parallel region (a band without rows is
-    skipped). The region holds every pixel the points read, and its edges are the image's edges
-    wherever a patch is clipped, so clipping to the region is clipping to the image.
-
-    Per shift, the column sums of the product I * I(. + t) run down the rows
-    in one row per thread (`n_threads` of them; independent columns, so the
-    loop vectorises), only up to the last row and column that a box of the
-    points reads; at the rows that boxes read (two per grid row) their running
-    sum along the row is the integral image's row (`_keep_rows`), in the order
-    of ``cumsum(0).cumsum(1)`` as for I and I**2. Only those rows pay for a
-    sum along the row, whose additions depend on each other."""
-    for t in numba.prange(n_threads):
-        for q in range(len(imgs)):
-            img = imgs[q]
-            sums = tables[q]
-            rows = bands_rows[q]
-            cols = bands_cols[q]
-            out = outs[q]
-            h, w = img.shape
-            n_rows = rows.shape[0]
-            if n_rows == 0 or cols.shape[0] == 0:
-                continue
-            running = np.zeros(w + 1)
-            line = np.zeros(w + 1)
-            prod = np.zeros((2 * n_rows, w + 1))
-            x0s = np.empty(n_rows, dtype=np.int64)
-            x1s = np.empty(n_rows, dtype=np.int64)
-            for k in range(t, shifts.shape[0], n_threads):
-                m = shifts[k, 0]
-                n = shifts[k, 1]
-                x_end = min(rows.max() + px + 1, h, h - m)
-                y_end = min(cols.max() + py + 1, w, w - n)
-                j_lo = min(max(0, -n), y_end)
-                for a in range(n_rows):
-                    x0s[a] = max(rows[a] - px, 0, -m)
-                    x1s[a] = min(rows[a] + px + 1, h, h - m)
-                running[:] = 0.0
-                kept = np.zeros(2, dtype=np.int64)  # next grid row whose box starts / ends
-                _keep_rows(running, line, 0, x0s, x1s, prod, y_end, kept)
-                for i in range(x_end):
-                    if i + m >= 0:
-                        x = img[i, j_lo:y_end]
-                        y = img[i + m, j_lo + n:y_end + n]
-                        col = running[j_lo + 1:y_end + 1]
-                        for j in range(y_end - j_lo):
-                            col[j] += x[j] * y[j]
-                    _keep_rows(running, line, i + 1, x0s, x1s, prod, y_end, kept)
-                for a in range(n_rows):
-                    x0 = x0s[a]
-                    x1 = x1s[a]
-                    for b in range(cols.shape[0]):
-                        c = cols[b]
-                        y0 = max(c - py, 0, -n)
-                        y1 = min(c + py + 1, w, w - n)
-                        count = (x1 - x0) * (y1 - y0)
-                        mu0 = _box(sums[0], x0, x1, y0, y1) / count
-                        mu1 = _box(sums[0], x0 + m, x1 + m, y0 + n, y1 + n) / count
-                        v0 = _box(sums[1], x0, x1, y0, y1) / count - mu0 * mu0
-                        v1 = _box(sums[1], x0 + m, x1 + m, y0 + n, y1 + n) / count - mu1 * mu1
-                        if v0 <= eps or v1 <= eps:
-                            out[a, b, k] = 0.0
-                        else:
-                            cov = _box(prod, 2 * a, 2 * a + 1, y0, y1) / count - mu0 * mu1
-                            out[a, b, k] = cov / np.sqrt(v0 * v1)
-
-
-@numba.njit(cache=True, inline="always")
-def _keep_rows(running, line, i, x0s, x1s, prod, y_end, kept):  # pragma: no cover - compiled
-    """Row `i` of the product's integral image, from its column sums over rows
-    ``< i`` (`running`), into the rows of `prod` that the boxes read: row 2a if
-    the box of grid row a starts at i, row 2a + 1 if it ends there (`line`
-    holds it while it is copied). `x0s`/`x1s` (box start / end rows) do not
-    decrease with a; ``kept`` holds the next a to look at for each."""
-    n_rows = x0s.shape[0]
-    a0 = kept[0]
-    a1 = kept[1]
-    if not ((a0 < n_rows and x0s[a0] == i) or (a1 < n_rows and x1s[a1] == i)):
-        return
-    acc = 0.0
-    line[0] = 0.0
-    for j in range(1, y_end + 1):
-        acc += running[j]
-        line[j] = acc
-    while a0 < n_rows and x0s[a0] == i:
-        prod[2 * a0, : y_end + 1] = line[: y_end + 1]
-        a0 += 1
-    kept[0] = a0
-    while a1 < n_rows and x1s[a1] == i:
-        prod[2 * a1 + 1, : y_end + 1] = line[: y_end + 1]
-        a1 += 1
-    kept[1] = a1
-
-
-def _pair_jobs(shifts, step_r, step_c, n_rows, n_cols) -> np.ndarray:
-    """Plan the kernel's work: one job per shift, or per pair (t, -t).
-
-    rho_{-t}(p) = rho_t(p - t). When t is a multiple of the grid spacing,
-    p - t is a grid point too, so rho_t on the grid extended by -t also gives
-    rho_{-t}: one pass serves both shifts. Each job is
-    ``(k, k_neg, a_lo, a_hi, b_lo, b_hi)``: compute shift ``k`` for grid
-    indices ``a_lo <= a < a_hi``, ``b_lo <= b < b_hi`` (may leave the grid),
-    store those inside the grid as feature k and, if ``k_neg >= 0``, store
-    each value at grid point ``(a + m/step_r, b + n/step_c)`` as feature k_neg.
-    """
-    index = {(int(m), int(n)): k for k, (m, n) in enumerate(shifts)}
-    done = set()
-    jobs = []
-    for k, (m, n) in enumerate(shifts):
-        m, n = int(m), int(n)
-        if k in done:
-            continue
-        done.add(k)
-        k_neg = index.get((-m, -n), -1)
-        if k_neg in done or k_neg == k or m % step_r or n % step_c:
-            k_neg = -1
-        if k_neg < 0:
-            jobs.append((k, -1, 0, n_rows, 0, n_cols))
-            continue
-        done.add(k_neg)
-        ms, ns = m // step_r, n // step_c
-        jobs.append(
-            (k, k_neg, min(0, -ms), n_rows + max(0, -ms), min(0, -ns), n_cols + max(0, -ns))
-        )
-    return np.array(jobs, dtype=np.int64).reshape(-1, 6)
-
-
-def _job_groups(shifts, jobs, n_threads) -> tuple[np.ndarray, np.ndarray]:
-    """Group the kernel's jobs by the row component m of their shift.
-
-    The jobs of one group read the same pair of image rows (i, i + m) for
-    every product row i, so the kernel walks the rows once per group and
-    serves every job of the group from the two rows while they are in the
-    cache, instead of streaming the image once per job. Groups hold at most
-    about ``len(jobs) / (4 * n_threads)`` jobs (at least one), so that every
-    thread gets several. Returns ``order`` (job indices, grouped) and
-    ``bounds`` (group g is ``order[bounds[g]:bounds[g + 1]]``).
-    """
-    size = max(1, -(-len(jobs) // (4 * max(1, n_threads))))
-    order, bounds = [], [0]
-    rows_m = shifts[jobs[:, 0], 0] if len(jobs) else np.zeros(0, np.int64)
-    for m in np.unique(rows_m):
-        members = np.flatnonzero(rows_m == m)
-        for part in np.array_split(members, -(-len(members) // size)):
-            order.extend(int(q) for q in part)
-            bounds.append(len(order))
-    return np.array(order, dtype=np.int64), np.array(bounds, dtype=np.int64)
-
-
-def _lanes(jobs, order, bounds, n_lanes, step_c, hy) -> tuple:
-    """Share the kernel's job groups among `n_lanes` threads by their cost.
-
-    A job costs about the product rows × columns of its column sums
-    (``(a_hi - a_lo) * ((b_hi - b_lo - 1) * step_c + hy)``), a group the sum
-    of its jobs plus twice its largest job (streaming the image rows: groups
-    of 5 and 4 jobs took 5.5-6.2 and 4.7-5.1 ms alone, 1024², 81 shifts,
-    stride 5). The groups go, the costliest first, to the lane with the least
-    work so far (longest processing time first), so that no thread waits
-    long for the other at the end of the parallel region: there, numba's
-    static split of the 9 groups in their order gave one thread 28 ms of
-    work and the other 21; this gives ~27 and ~22. Returns
-    ``order`` and ``bounds`` with the groups reordered lane by lane, and
-    ``lanes``: lane l runs groups ``lanes[l]`` to ``lanes[l + 1] - 1``.
-    """
-    n_groups = len(bounds) - 1
-    cost = np.zeros(n_groups)
-    for g in range(n_groups):
-        part = jobs[order[bounds[g]:bounds[g + 1]]]
-        each = (part[:, 3] - part[:, 2]) * ((part[:, 5] - part[:, 4] - 1) * step_c + hy)
-        cost[g] = each.sum() + 2 * each.max()
-    n_lanes = max(1, min(n_lanes, n_groups))
-    load = np.zeros(n_lanes)
-    members = [[] for _ in range(n_lanes)]
-    for g in np.argsort(-cost, kind="stable"):
-        lane = int(np.argmin(load))
-        members[lane].append(int(g))
-        load[lane] += cost[g]
-    new_order, new_bounds, lanes = [], [0], [0]
-    for groups in members:
-        for g in sorted(groups):
-            new_order.extend(int(q) for q in order[bounds[g]:bounds[g + 1]])
-            new_bounds.append(len(new_order))
-        lanes.append(len(new_bounds) - 1)
-    return (np.array(new_order, dtype=np.int64), np.array(new_bounds, dtype=np.int64),
-            np.array(lanes, dtype=np.int64))
-
-
 @numba.njit(cache=True, parallel=True)
 def _box_correlations(
-    img, mean, var, shifts, jobs, order, bounds, lanes, px, py, row0, step_r, col0, step_c, eps,
+    img, mean, inv_sd, shifts, jobs, order, bounds, lanes, px, py, row0, step_r, col0, step_c,
     out, stop,
 ):  # pragma: no cover - compiled
-    """Kernel: `img` is padded by (px, py); `mean`/`var` index patch centres.
+    """Kernel: `img` is padded by (px, py); `mean`/`inv_sd` index patch centres.
 
     Grid index (a, b) is the patch centre (row0 + a*step_r, col0 + b*step_c)
     in `mean` coordinates; the patch then spans rows cr .. cr + 2*px of `img`.
@@ -709,7 +478,9 @@ def _box_correlations(
     being applied to every job's column sums in turn; each job's sums see the
     same operations in the same order as if it ran alone. Thread lane l runs
     the groups ``lanes[l]`` to ``lanes[l + 1] - 1`` (`_lanes`). A group stops
-    before a grid row once ``stop[0]`` is set (`progress.stop_flag`).
+    before a grid row once ``stop[0]`` is set (`progress.stop_flag`). A score
+    is the covariance times the two inverse standard deviations (`inverse_sd`;
+    0 for a patch of zero variance).
     """
     n_rows, n_cols = out.shape[0], out.shape[1]
     hx = 2 * px + 1
@@ -723,12 +494,15 @@ def _box_correlations(
             a_start = jobs[order[g0], 2]
             a_stop = jobs[order[g0], 3]
             max_width = 0
+            max_boxes = 0
             for u in range(n_jobs):
                 job = jobs[order[g0 + u]]
                 a_start = min(a_start, job[2])
                 a_stop = max(a_stop, job[3])
                 max_width = max(max_width, (job[5] - job[4] - 1) * step_c + hy)
+                max_boxes = max(max_boxes, job[5] - job[4])
             colsums = np.zeros((n_jobs, max_width), dtype=np.float64)
+            sums = np.empty(max_boxes)  # one grid row's box sums
             c_firsts = np.empty(n_jobs, dtype=np.int64)
             widths = np.empty(n_jobs, dtype=np.int64)
             firsts = np.empty(n_jobs, dtype=np.int64)
@@ -781,9 +555,9 @@ def _box_correlations(
                         for j in range(width):
                             colsum[j] += x[j] * y[j]
                 mr = mean[cr]
-                vr = var[cr]
+                dr = inv_sd[cr]
                 mr2 = mean[cr + m]
-                vr2 = var[cr + m]
+                dr2 = inv_sd[cr + m]
                 for u in range(n_jobs):
                     k, k_neg, a_lo, a_hi, b_lo, b_hi = jobs[order[g0 + u]]
                     if a < a_lo or a >= a_hi:
@@ -791,26 +565,15 @@ def _box_correlations(
                     n = shifts[k, 1]
                     ms = m // step_r
                     ns = n // step_c
-                    colsum = colsums[u]
-                    s = 0.0
+                    _row_box_sums(colsums[u], b_hi - b_lo, step_c, hy, sums)
                     for b in range(b_lo, b_hi):
-                        j0 = (b - b_lo) * step_c
-                        if b == b_lo or step_c >= hy:
-                            s = 0.0
-                            for j in range(j0, j0 + hy):
-                                s += colsum[j]
-                        else:
-                            for j in range(j0 - step_c, j0):
-                                s -= colsum[j]
-                            for j in range(j0 + hy - step_c, j0 + hy):
-                                s += colsum[j]
                         cc = col0 + b * step_c
-                        v0 = vr[cc]
-                        v1 = vr2[cc + n]
-                        if v0 <= eps or v1 <= eps:
+                        d0 = dr[cc]
+                        d1 = dr2[cc + n]
+                        if d0 == 0.0 or d1 == 0.0:
                             rho = 0.0
                         else:
-                            rho = (s * inv_area - mr[cc] * mr2[cc + n]) / np.sqrt(v0 * v1)
+                            rho = (sums[b - b_lo] * inv_area - mr[cc] * mr2[cc + n]) * (d0 * d1)
                         if 0 <= a < n_rows and 0 <= b < n_cols:
                             out[a, b, k] = rho
                         if k_neg >= 0:
