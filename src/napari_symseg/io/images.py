@@ -32,8 +32,16 @@ from .calibration import Calibration
 
 #: The record's entry that marks an image file of this package.
 IMAGE_KEY = "image"
-#: Layer properties kept beside the values (how the layer looked).
-DISPLAY_KEYS = ("colormap", "contrast_limits", "gamma", "blending", "opacity", "visible")
+#: The last word of the result Image layers' names (``"<image> confidence"``...).
+IMAGE_WORDS = ("confidence", "pca", "orientation", "spacing", "polarisation")
+#: File names the napari reader claims for image files (napari.yaml's reader patterns): the
+#: layer's name as napari's save dialog proposes it (``img confidence.tif``) or with ``_``
+#: (``img_confidence.tif``, as ``*_labels.tif``). Lower case: npe2 lower-cases the patterns,
+#: not the file's name, so ``img PCA.tif`` cannot be claimed (save it as ``img pca.tif``).
+IMAGE_PATTERNS = tuple(f"*[_ ]{word}{ext}" for word in IMAGE_WORDS for ext in (".tif", ".tiff"))
+#: Layer properties kept beside the values (how the layer looked; not ``visible``: a
+#: reopened file is shown, also a layer that was hidden, as the PCA and confidence start).
+DISPLAY_KEYS = ("colormap", "contrast_limits", "gamma", "blending", "opacity")
 
 
 def _jsonable(value):
