@@ -62,8 +62,9 @@ def _layout(shape: tuple[int, ...], rgb: bool) -> str:
     return "TYX"[-len(shape):]
 
 
-def image_record(calibration: Calibration, layout: str, *, name: str | None = None,
-                 metadata: dict | None = None, display: dict | None = None) -> dict:
+def image_record(calibration: Calibration, layout: str, shape: tuple[int, ...], *,
+                 name: str | None = None, metadata: dict | None = None,
+                 display: dict | None = None) -> dict:
     """The JSON record of an image file: the layer's name, metadata, look and calibration.
 
     Parameters
@@ -72,6 +73,9 @@ def image_record(calibration: Calibration, layout: str, *, name: str | None = No
         Of the layer (one entry per layer dimension: two for an RGB image).
     layout : str
         ``"YX"``, ``"TYX"`` or ``"YXC"`` (RGB, channels last as in napari).
+    shape : tuple of int
+        Of the layer's data (a TIFF reader drops axes of length 1: one
+        frame, one row; `read_image` puts them back).
     name : str, optional
         The layer's name.
     metadata : dict, optional
@@ -84,7 +88,8 @@ def image_record(calibration: Calibration, layout: str, *, name: str | None = No
     record = {"napari_symseg": __version__, "layer": name,
               "metadata": json.loads(json.dumps(metadata or {}, default=_jsonable))}
     record[IMAGE_KEY] = {
-        "layout": layout, "rgb": layout == "YXC", "calibration": calibration.to_dict(),
+        "layout": layout, "rgb": layout == "YXC", "shape": [int(n) for n in shape],
+        "calibration": calibration.to_dict(),
         "display": json.loads(json.dumps(
             {k: v for k, v in (display or {}).items() if k in DISPLAY_KEYS and v is not None},
             default=_jsonable)),
@@ -123,13 +128,17 @@ def write_image(path: str | Path, data, calibration: Calibration, *, rgb: bool =
     if len(calibration.scale) != len(layout.replace("C", "")):
         raise FileFormatError(f"the calibration has {len(calibration.scale)} axes; the image "
                               f"{values.shape} needs {len(layout.replace('C', ''))}")
-    record = image_record(calibration, layout, name=name, metadata=metadata, display=display)
+    record = image_record(calibration, layout, values.shape, name=name, metadata=metadata,
+                          display=display)
     file_cal, axes = calibration, None
     if rgb:  # ImageJ holds float colours as channels: (C, Y, X)
         values, axes = np.ascontiguousarray(np.moveaxis(values, -1, 0)), "CYX"
         c = calibration
         file_cal = Calibration((1.0, *c.scale), ("pixel", *c.units), ("c", *c.axis_labels),
                                (0.0, *c.origin))
+    # a plain TIFF's description (a dtype ImageJ cannot hold) is read by tifffile as a
+    # "shaped" series, which needs the stored shape
+    record["shape"] = list(values.shape)
     write_tiff(path, values, file_cal, json.dumps(record), axes=axes)
 
 
@@ -180,10 +189,12 @@ def read_image(path: str | Path) -> tuple[np.ndarray, dict | None, Calibration]:
     if not package_image_record(record):
         return values, None, tiff_calibration(path, values.ndim)
     entry = record[IMAGE_KEY]
-    if entry["layout"] == "YXC" and values.ndim == 3:
-        values = np.moveaxis(values, 0, -1)
+    shape = tuple(entry.get("shape") or values.shape)
+    rgb = entry["layout"] == "YXC"
+    stored = (shape[-1], *shape[:-1]) if rgb else shape  # as the file holds it
     calibration = Calibration.from_dict(entry["calibration"])
-    if len(calibration.scale) != len(entry["layout"].replace("C", "")):
+    if values.size != int(np.prod(stored)) or len(calibration.scale) != len(shape) - rgb:
         raise FileFormatError(f"{Path(path).name}: its record does not fit its image "
                               f"{values.shape}")
-    return values, record, calibration
+    values = values.reshape(stored)  # the axes of length 1 a TIFF reader dropped
+    return (np.moveaxis(values, 0, -1) if rgb else values), record, calibration
