@@ -89,7 +89,11 @@ def test_polarisation_layer_round_trips(qtbot, viewer_widget, tmp_path, errors):
                window_y=6, stride=4, smoothing=12.0)
     run_and_wait(qtbot, widget)
     assert errors == []
-    _round_trip_all(viewer, ["pto polarisation"], tmp_path)
+    [first] = _round_trip_all(viewer, ["pto polarisation"], tmp_path).values()
+    # File > Open (napari's preferences, recorded when the widget opened): no reader dialog
+    [again] = viewer.open(str(tmp_path / "pto polarisation.tif"), plugin=None)
+    np.testing.assert_array_equal(again.data, first.data)
+    assert again.metadata == first.metadata and tuple(again.units) == tuple(first.units)
 
 
 def test_pca_name_as_the_dialog_proposes_it_is_not_claimed(tmp_path):
