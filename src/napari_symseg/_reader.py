@@ -10,6 +10,15 @@ with the values, scale, translate, units and axis labels it was saved from
 (pattern + 1, 0 where no pattern) and the run's record back in
 ``metadata["napari_symseg"]``.
 
+An image TIFF written by this package (napari's *File > Save* of a result
+Image layer with this plugin's writer, `napari_symseg.io.images`) opens as
+the same **Image** layer: values, scale, translate, units, axis labels, name,
+look and metadata. The names claimed for it (`IMAGE_PATTERNS`) end in a
+result layer's last word after a space or ``_`` (``img confidence.tif``, as
+napari's save dialog proposes it for ``img confidence``; ``img_pca.tif``);
+the same rules as below hold for them (a file without the package's record
+goes to napari's own reader; the reader preference is recorded likewise).
+
 Why the manifest claims ``*_labels.tif`` / ``*_labels.tiff`` and not ``*.tif``
 ------------------------------------------------------------------------------
 napari (0.9) chooses a reader from the **file name alone**: npe2 matches

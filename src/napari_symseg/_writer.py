@@ -9,7 +9,13 @@ for a segmentation, the run's record (parameters, version) in ImageJ's
 CLI write for the same result. A Labels layer that is not a segmentation
 (no ``label_offset``) is written with its values as they are. The plugin's
 reader (`napari_symseg._reader`) reopens either as the same layer.
+
+An Image layer (the run's PCA and confidence, the polarisation, the measured
+orientation and spacing maps, or any image) goes the same way through
+`write_image_tiff` (`napari_symseg.io.images`): napari's own TIFF writer
+keeps the values only, and the file reopened at scale 1 in "pixel" (issue 11).
 """
+
 
 from __future__ import annotations
 
