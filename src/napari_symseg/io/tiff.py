@@ -300,3 +300,26 @@ def read_record(path: str | Path) -> dict | None:
             if isinstance(record, dict):
                 return record
     return None
+
+
+def read_values(path: str | Path) -> tuple[np.ndarray, dict | None]:
+    """A TIFF's values (tifffile's array) and the JSON record in it (`read_record`).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.tif/.tiff`` file.
+
+    Raises
+    ------
+    FileFormatError
+        The file cannot be read as a TIFF (``NAME is not a readable TIFF:
+        ...``, no tifffile log lines; `napari_symseg.io.tiff_read`).
+    """
+    import tifffile
+
+    from .tiff_read import has_image, reading_tiff
+
+    with reading_tiff(path):
+        values = has_image(tifffile.imread(path))
+    return values, read_record(path)
