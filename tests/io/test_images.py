@@ -171,3 +171,20 @@ def test_the_manifest_claims_the_image_patterns():
     writers = {w["command"]: w["layer_types"] for w in manifest["contributions"]["writers"]}
     assert writers == {"napari-symseg.write_labels": ["labels"],
                        "napari-symseg.write_image": ["image"]}
+
+
+def test_a_measured_series_map_keeps_its_time_axis(tmp_path):
+    spacing = np.random.default_rng(4).random((3, 16, 18)).astype(np.float32)
+    spacing[1, :4] = np.nan
+    state = _state(name="ser spacing", scale=(0.5, 0.02, 0.02), translate=(2.0, 0.0, 0.1),
+                   units=("second", "nanometer", "nanometer"), axis_labels=("t", "y", "x"),
+                   metadata={**RUN, "value_unit": "nm"}, colormap="viridis")
+    path = str(tmp_path / "ser spacing.tif")
+    write_image_tiff(path, spacing, state)
+    with tifffile.TiffFile(path) as tif:
+        assert tif.series[0].axes == "TYX" and tif.imagej_metadata["finterval"] == 0.5
+    [(data, kwargs, _)] = read_image_file(path)
+    _same(data, spacing)
+    assert kwargs["scale"] == (0.5, 0.02, 0.02) and kwargs["translate"] == (2.0, 0.0, 0.1)
+    assert kwargs["units"] == ("second", "nanometer", "nanometer")
+    assert kwargs["axis_labels"] == ("t", "y", "x") and kwargs["metadata"]["value_unit"] == "nm"
