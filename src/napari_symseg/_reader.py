@@ -10,6 +10,15 @@ with the values, scale, translate, units and axis labels it was saved from
 (pattern + 1, 0 where no pattern) and the run's record back in
 ``metadata["napari_symseg"]``.
 
+An image TIFF written by this package (napari's *File > Save* of a result
+Image layer with this plugin's writer, `napari_symseg.io.images`) opens as
+the same **Image** layer: values, scale, translate, units, axis labels, name,
+look and metadata. The names claimed for it (`IMAGE_PATTERNS`) end in a
+result layer's last word after a space or ``_`` (``img confidence.tif``, as
+napari's save dialog proposes it for ``img confidence``; ``img_pca.tif``);
+the same rules as below hold for them (a file without the package's record
+goes to napari's own reader; the reader preference is recorded likewise).
+
 Why the manifest claims ``*_labels.tif`` / ``*_labels.tiff`` and not ``*.tif``
 ------------------------------------------------------------------------------
 napari (0.9) chooses a reader from the **file name alone**: npe2 matches
@@ -83,6 +92,7 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 from .io.formats import EM_SUFFIXES, read_em
+from .io.images import IMAGE_PATTERNS
 
 #: File name patterns of the labels TIFF reader (as in napari.yaml).
 LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff", "labels.tif", "labels.tiff")
@@ -110,7 +120,8 @@ def napari_get_reader(path):
     -------
     callable or None
         `read_microscope_file` for a microscope file, `read_labels_file` for
-        a file named as `LABELS_PATTERNS`, `read_labels_zarr` for a zarr
+        a file named as `LABELS_PATTERNS`, `read_image_file` for one named
+        as `IMAGE_PATTERNS`, `read_labels_zarr` for a zarr
         store named as `ZARR_PATTERNS`; None for other files, missing
         files, other folders and lists of several files.
     """
@@ -127,7 +138,9 @@ def napari_get_reader(path):
         return None
     if Path(name).suffix in EM_SUFFIXES:
         return read_microscope_file
-    return read_labels_file if any(fnmatch(name, p) for p in LABELS_PATTERNS) else None
+    if any(fnmatch(name, p) for p in LABELS_PATTERNS):
+        return read_labels_file
+    return read_image_file if any(fnmatch(name, p) for p in IMAGE_PATTERNS) else None
 
 
 def read_microscope_file(path) -> list[tuple]:
@@ -182,7 +195,8 @@ def read_labels_file(path) -> list[tuple]:
         A package labels file: one ``"labels"`` layer, values ``file +
         label_offset`` (0 where no pattern), the file's calibration as
         ``scale`` / ``translate`` / ``units`` / ``axis_labels``, the pattern
-        colours, and ``metadata["napari_symseg"]`` (`layer_metadata`). Any
+        colours, and ``metadata["napari_symseg"]`` (`layer_metadata`). A
+        package image file (renamed): `read_image_file`'s layer. Any
         other TIFF: what napari's built-in reader returns.
     """
     from .io.labels import file_to_layer, read_labels
@@ -191,9 +205,7 @@ def read_labels_file(path) -> list[tuple]:
         path = path[0]
     values, record, calibration = read_labels(path)
     if record is None:
-        from napari_builtins.io import napari_get_reader as builtin_reader
-
-        return builtin_reader(str(path))(str(path))
+        return read_image_file(path)
     labels = record["labels"]
     data = file_to_layer(values, int(labels["label_offset"]), labels.get("no_pattern"))
     return _labels_layer(data, record, calibration, path)
@@ -216,6 +228,47 @@ def _labels_layer(data, record: dict, calibration, path) -> list[tuple]:
     if colormap is not None:
         kwargs["colormap"] = colormap
     return [(data, kwargs, "labels")]
+
+
+def read_image_file(path) -> list[tuple]:
+    """Read an image TIFF of this package (`napari_symseg.io.images`) as the layer it was.
+
+    Parameters
+    ----------
+    path : str, Path or list of one of them
+        A ``.tif/.tiff`` file.
+
+    Returns
+    -------
+    list of (data, kwargs, layer type)
+        A package image file: one ``"image"`` layer with the values (RGB
+        channels last again), ``scale`` / ``translate`` / ``units`` /
+        ``axis_labels``, the name, ``rgb``, colormap, contrast limits and
+        ``metadata`` it was saved with. A package labels file (renamed):
+        `read_labels_file`'s layer. Any other TIFF: what napari's built-in
+        reader returns.
+    """
+    from .io.images import read_image
+    from .io.labels import package_record
+    from .io.tiff import read_record
+
+    if isinstance(path, list | tuple):
+        path = path[0]
+    values, record, calibration = read_image(path)
+    if record is None:
+        if package_record(read_record(path)):
+            return read_labels_file(path)
+        from napari_builtins.io import napari_get_reader as builtin_reader
+
+        return builtin_reader(str(path))(str(path))
+    from .controller.layer_io import prefer_own_labels_reader
+
+    prefer_own_labels_reader()  # chosen (dialog or plugin=): no more asking for these names
+    entry = record["image"]
+    kwargs = {"name": record.get("layer") or Path(path).stem, **calibration.layer_kwargs(),
+              "rgb": bool(entry["rgb"]), "metadata": record.get("metadata") or {},
+              **entry.get("display", {})}
+    return [(values, kwargs, "image")]
 
 
 def read_labels_zarr(path) -> list[tuple]:

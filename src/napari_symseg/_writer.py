@@ -1,4 +1,4 @@
-"""napari writer: a Labels layer to a calibrated ImageJ TIFF (File > Save Selected Layers).
+"""napari writers: a Labels or an Image layer to a calibrated ImageJ TIFF (File > Save...).
 
 napari's own labels writer keeps only the pixels (no pixel size); this one
 keeps the layer's scale, units, origin, axis labels and frame interval and,
@@ -9,7 +9,13 @@ for a segmentation, the run's record (parameters, version) in ImageJ's
 CLI write for the same result. A Labels layer that is not a segmentation
 (no ``label_offset``) is written with its values as they are. The plugin's
 reader (`napari_symseg._reader`) reopens either as the same layer.
+
+An Image layer (the run's PCA and confidence, the polarisation, the measured
+orientation and spacing maps, or any image) goes the same way through
+`write_image_tiff` (`napari_symseg.io.images`): napari's own TIFF writer
+keeps the values only, and the file reopened at scale 1 in "pixel" (issue 11).
 """
+
 
 from __future__ import annotations
 
@@ -64,4 +70,56 @@ def write_labels_tiff(path: str, data: Any, meta: dict) -> list[str]:
         calibration = state_calibration(meta)
     write_labels(path, values, file_record(layer_record, meta.get("name")), calibration,
                  no_pattern=no_pattern, offset=offset)
+    return [path]
+
+
+def write_image_tiff(path: str, data: Any, meta: dict) -> list[str]:
+    """Write one Image layer as a calibrated ImageJ TIFF (npe2 single-layer writer).
+
+    napari's own TIFF writer keeps only the values; this one keeps the
+    layer's scale, translate, units and axis labels, its name, colormap,
+    contrast limits and ``metadata`` (the run's record), the values exactly
+    (float32 stays float32; see `napari_symseg.io.images`). The plugin's
+    reader reopens the file as the same layer when its name ends as the
+    package's result layers do (``_confidence.tif``, `` pca.tif``...; see
+    `napari_symseg._reader`).
+
+    Parameters
+    ----------
+    path : str
+        The ``.tif/.tiff`` file napari asks for.
+    data : array-like
+        The layer's data (the first level of a multiscale layer): (Y, X),
+        (T, Y, X) or RGB (Y, X, 3|4).
+    meta : dict
+        The layer's state (``name``, ``scale``, ``translate``, ``units``,
+        ``axis_labels``, ``rgb``, ``metadata``, ``colormap``...).
+
+    Returns
+    -------
+    list of str
+        ``[path]``.
+
+    Raises
+    ------
+    FileFormatError
+        Another shape (4-D, several channels that are not RGB).
+    """
+    from .controller.layer_io import state_calibration
+    from .io.images import DISPLAY_KEYS, write_image
+
+    if meta.get("multiscale") or isinstance(data, list):
+        data = data[0]
+    data = np.asarray(data)
+    rgb = bool(meta.get("rgb"))
+    ndim = data.ndim - 1 if rgb else data.ndim
+    scale = meta.get("scale")
+    if scale is not None and len(scale) == ndim:
+        calibration = state_calibration(meta)
+    else:
+        from .io.calibration import Calibration
+
+        calibration = Calibration.pixels(ndim)
+    write_image(path, data, calibration, rgb=rgb, name=meta.get("name"),
+                metadata=meta.get("metadata"), display={k: meta.get(k) for k in DISPLAY_KEYS})
     return [path]

@@ -176,6 +176,7 @@ def test_with_the_widget_open_file_open_needs_no_reader_choice(segmented, tmp_pa
     from napari.settings import get_settings
 
     from napari_symseg.controller.layer_io import OWN_LABELS_PATTERNS, prefer_own_labels_reader
+    from napari_symseg.io.images import IMAGE_PATTERNS
 
     viewer, source, patterns, _ = segmented
     settings = get_settings().plugins
@@ -187,7 +188,9 @@ def test_with_the_widget_open_file_open_needs_no_reader_choice(segmented, tmp_pa
                                              "*_labels.tif": "napari-symseg",
                                              "*_labels.zarr/": "napari-symseg",
                                              "*/labels.tif": "napari-symseg",
-                                             "*/labels.tiff": "napari-symseg"}
+                                             "*/labels.tiff": "napari-symseg",
+                                             # the image files (issue 11)
+                                             **dict.fromkeys(IMAGE_PATTERNS, "napari-symseg")}
         assert prefer_own_labels_reader() == []
         [path] = [p for p in export_layer_result(tmp_path / "run", source, patterns)
                   if p.name.endswith("_labels.tif")]

@@ -228,6 +228,7 @@ def test_layer_helpers():
     pca = np.stack([np.arange(16.0).reshape(4, 4), -np.arange(16.0).reshape(4, 4)])
     rgb = pca_composite(pca)
     assert rgb.shape == (4, 4, 3) and rgb.min() >= 0 and rgb.max() <= 1
+    assert rgb.dtype == np.float32  # saved to an ImageJ TIFF exactly (issue 11)
     np.testing.assert_array_equal(rgb[..., 1], rgb[..., 2])  # two components: the last repeats
 
 

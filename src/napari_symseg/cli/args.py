@@ -213,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     seg.add_argument(
         "--stats", metavar="FILE.csv",
         help="also write per-pattern statistics (area fraction, connected regions, mean "
-        "intensity; one row per frame and pattern)",
+        "intensity; one row per frame and pattern). A batch writes one CSV per input, "
+        "DIR/NAME_FILE.csv for DIR/FILE.csv (DIR: the folder given here, not OUTPUT)",
     )
     seg.add_argument(
         "--confidence", metavar="FILE.tif",

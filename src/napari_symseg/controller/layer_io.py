@@ -25,6 +25,7 @@ from ..errors import ExportError
 from ..io.calibration import Calibration
 from ..io.colours import label_colour_dict, pattern_colours
 from ..io.export import export_result
+from ..io.images import IMAGE_PATTERNS
 from ..io.labels import layer_to_file
 from ..io.statistics import features_table, full_labels
 from . import LABEL_OFFSET, METADATA_KEY
@@ -312,6 +313,9 @@ def layer_colours(labels_layer, n: int, offset: int = LABEL_OFFSET) -> np.ndarra
 OWN_LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff", "*_labels.zarr/",
                        # napari matches a preference against the whole real path
                        "*/labels.tif", "*/labels.tiff")
+#: File names of the package's image files (napari's preferences match them against the
+#: whole path: the same patterns work).
+OWN_IMAGE_PATTERNS = IMAGE_PATTERNS
 
 
 def prefer_own_labels_reader() -> list[str]:
@@ -336,7 +340,8 @@ def prefer_own_labels_reader() -> list[str]:
 
     settings = get_settings().plugins
     current = dict(settings.extension2reader)
-    added = [pattern for pattern in OWN_LABELS_PATTERNS if pattern not in current]
+    added = [pattern for pattern in (*OWN_LABELS_PATTERNS, *OWN_IMAGE_PATTERNS)
+             if pattern not in current]
     if added:
         settings.extension2reader = {**current, **dict.fromkeys(added, "napari-symseg")}
     return added

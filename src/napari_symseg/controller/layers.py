@@ -117,7 +117,7 @@ def layer_labels(labels: np.ndarray, n_patterns: int) -> np.ndarray:
 
 
 def pca_composite(pca_images: np.ndarray) -> np.ndarray:
-    """An RGB image (rows, cols, 3) of the first three PCA components, each in [0, 1].
+    """An RGB image (rows, cols, 3), float32, of the first three PCA components, each in [0, 1].
 
     Each component is stretched between its 1st and 99th percentiles; a
     result with fewer than three components repeats the last one. One 2-D
@@ -134,7 +134,8 @@ def pca_composite(pca_images: np.ndarray) -> np.ndarray:
         lo, hi = np.percentile(component, (1, 99))
         scale = 1.0 / (hi - lo) if hi > lo else 0.0
         channels.append(np.clip((component - lo) * scale, 0.0, 1.0))
-    return np.stack(channels, axis=-1)
+    # float32 (the percentiles made it float64): what an ImageJ TIFF holds exactly (issue 11)
+    return np.stack(channels, axis=-1).astype(np.float32)
 
 
 def run_metadata(source_name: str, params: Params, *, version: str | None, frame: int | None,

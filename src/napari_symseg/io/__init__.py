@@ -11,6 +11,8 @@ One job per module:
   words, one line naming the file (tifffile's log lines held back);
 - `calibration`: pixel size and units carried from the file to every output;
 - `labels`: the label convention of every labels file, written and read;
+- `images`: a napari Image layer (a result map, the PCA composite) to a
+  calibrated TIFF and back, without loss;
 - `frames`: series frames on disk (read frame by frame, labels streamed);
 - `statistics`: the statistics CSV and the layer's features table;
 - `export`: the result files of one run (labels, parameters, statistics,

@@ -328,14 +328,9 @@ def read_labels(path: str | Path) -> tuple[np.ndarray, dict | None, Calibration]
     FileFormatError
         The file cannot be read as a TIFF.
     """
-    import tifffile
+    from .tiff import read_values, tiff_calibration
 
-    from .tiff import read_record, tiff_calibration
-    from .tiff_read import has_image, reading_tiff
-
-    with reading_tiff(path):  # "NAME is not a readable TIFF: ...", no tifffile log lines
-        values = has_image(tifffile.imread(path))
-    record = read_record(path)
+    values, record = read_values(path)
     if not package_record(record):
         return values, None, tiff_calibration(path, values.ndim)
     stored = record["labels"].get("calibration")

@@ -65,7 +65,7 @@ def imagej_length(scale: float, unit: str) -> tuple[float, str] | None:
     return (nm / 1000.0, "micron") if nm >= 1000.0 else (nm, "nm")
 
 
-def imagej_kwargs(calibration, ndim: int) -> dict:
+def imagej_kwargs(calibration, ndim: int, axes: str | None = None) -> dict:
     """``resolution`` and ImageJ ``metadata`` for `tifffile.imwrite` (``imagej=True``).
 
     Parameters
@@ -74,6 +74,9 @@ def imagej_kwargs(calibration, ndim: int) -> dict:
         Of the array written (one entry per axis); None writes pixels.
     ndim : int
         2 for (Y, X), 3 for (T, Y, X).
+    axes : str, optional
+        ImageJ axis codes of the array (``"CYX"`` for channels, ``"TCYX"``...);
+        ``"TYX"[-ndim:]`` by default.
 
     Returns
     -------
@@ -82,7 +85,8 @@ def imagej_kwargs(calibration, ndim: int) -> dict:
         with ``axes`` and, where calibrated, ``unit``, ``finterval``,
         ``xorigin`` / ``yorigin``.
     """
-    meta: dict = {"axes": "TYX"[-ndim:]}
+    axes = axes or "TYX"[-ndim:]
+    meta: dict = {"axes": axes}
     if calibration is None:
         return {"resolution": None, "metadata": meta}
     scale, units, origin = calibration.scale, calibration.units, calibration.origin
@@ -103,7 +107,7 @@ def imagej_kwargs(calibration, ndim: int) -> dict:
         # no length, but an aspect (2:1 pixels): ImageJ keeps it as pixel width/height
         resolution = (1.0 / float(scale[-1]), 1.0 / float(scale[-2]))
         meta["unit"] = "pixel"
-    if ndim == 3 and str(units[0]) != "pixel":
+    if axes[0] == "T" and ndim >= 3 and str(units[0]) != "pixel":
         seconds = _convert(scale[0], str(units[0]), "s")
         if seconds is not None and seconds > 0:
             meta["finterval"] = seconds
@@ -117,6 +121,7 @@ def write_tiff(
     info: str | None = None,
     shape: tuple[int, ...] | None = None,
     dtype=None,
+    axes: str | None = None,
 ) -> None:
     """Write a (Y, X) image or (T, Y, X) series as a calibrated ImageJ TIFF.
 
@@ -135,6 +140,9 @@ def write_tiff(
         Shape of `data` when it is an iterable of frames.
     dtype : dtype, optional
         dtype of `data` when it is an iterable of frames.
+    axes : str, optional
+        ImageJ axis codes (`imagej_kwargs`), e.g. ``"CYX"`` for the channels
+        of a colour image; ``"YX"`` / ``"TYX"`` by default.
 
     Notes
     -----
@@ -149,7 +157,7 @@ def write_tiff(
     if isinstance(data, np.ndarray):
         shape, dtype = data.shape, data.dtype
     dtype = np.dtype(dtype)
-    kwargs = imagej_kwargs(calibration, len(shape))
+    kwargs = imagej_kwargs(calibration, len(shape), axes)
     if dtype.type in IMAGEJ_DTYPES:
         meta = {**kwargs["metadata"], **({"Info": info} if info is not None else {})}
         extra = {"imagej": True, "metadata": meta}
@@ -292,3 +300,26 @@ def read_record(path: str | Path) -> dict | None:
             if isinstance(record, dict):
                 return record
     return None
+
+
+def read_values(path: str | Path) -> tuple[np.ndarray, dict | None]:
+    """A TIFF's values (tifffile's array) and the JSON record in it (`read_record`).
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``.tif/.tiff`` file.
+
+    Raises
+    ------
+    FileFormatError
+        The file cannot be read as a TIFF (``NAME is not a readable TIFF:
+        ...``, no tifffile log lines; `napari_symseg.io.tiff_read`).
+    """
+    import tifffile
+
+    from .tiff_read import has_image, reading_tiff
+
+    with reading_tiff(path):
+        values = has_image(tifffile.imread(path))
+    return values, read_record(path)
