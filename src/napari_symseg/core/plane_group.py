@@ -22,6 +22,7 @@ import numpy as np
 import scipy
 
 from .lattice import Lattice
+from .lattice_metric import ideal_cell
 
 #: operations scoring at least this count as symmetries of the region
 THRESHOLD = 0.9
@@ -184,13 +185,24 @@ def guess_plane_group(image: np.ndarray, mask: np.ndarray, lattice: Lattice | No
     if patch is None:
         return UNKNOWN
     a, b = lattice.a, lattice.b
+    conjugate = np.eye(2)
+    ideal = ideal_cell(a, b)
+    if ideal is not None:  # a distorted square / hexagonal cell: its ideal operations
+        to_ideal = np.column_stack(ideal[:2]) @ np.linalg.inv(np.column_stack([a, b]))
+        conjugate = to_ideal
+        a, b = ideal[0], ideal[1]
     across = lambda v: np.array([v[1], -v[0]])  # noqa: E731
-    score = lambda matrix: symmetry_score(patch, matrix, shift)  # noqa: E731
+    back = np.linalg.inv(conjugate)
+    score = lambda matrix: symmetry_score(  # noqa: E731
+        patch, back @ matrix @ conjugate, shift)
     period = lattice.symmetry_period
     scores = {"2": score(_rotation(180))}
     if period < 180:  # only a square or hexagonal metric can have 4- or 6-fold rotations
         scores[str(360 // int(period))] = score(_rotation(period))
-    scores["m_a"] = max(score(_mirror(v)) for v in (a, across(a)))
+    if period == 60.0:
+        scores["3"] = score(_rotation(120))
+    along, normal = score(_mirror(a)), score(_mirror(across(a)))
+    scores["m_a"] = max(along, normal)
     scores["m"] = scores["m_a"]
     if scores["m_a"] < THRESHOLD:  # mirrors of a centred cell run along b or a +- b
         scores["m"] = max(scores["m_a"], *(score(_mirror(v)) for v in (
@@ -198,6 +210,11 @@ def guess_plane_group(image: np.ndarray, mask: np.ndarray, lattice: Lattice | No
     for name, k in (("p6mm", "6"), ("p4mm", "4")):
         if min(scores.get(k, 0.0), scores["m"]) >= THRESHOLD:
             return PlaneGroupGuess(name, min(scores[k], scores["m"]), scores)
+    if scores.get("3", 0.0) >= THRESHOLD:  # three-fold only: mirrors across or along a
+        for name, mirror in (("p3m1", normal), ("p31m", along)):
+            if mirror >= THRESHOLD:
+                return PlaneGroupGuess(name, min(scores["3"], mirror), scores)
+        return PlaneGroupGuess("p3", scores["3"], scores)
     if abs(lattice.gamma - 90.0) <= 2.0 and scores["m_a"] >= THRESHOLD:
         return PlaneGroupGuess("p2mm", min(scores["m_a"], scores["2"]), scores)
     if scores["m"] >= THRESHOLD:
