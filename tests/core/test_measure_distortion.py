@@ -80,7 +80,7 @@ def test_distorted_honeycomb_is_p3m1(angle, shear, counts):
 
 
 def test_undistorted_lattice_is_its_own_ideal():
-    image, truth = distorted((200, 200), 10.0, "hexagonal", 5.0, 0.0, 0.0, counts=20)
+    image, _truth = distorted((200, 200), 10.0, "hexagonal", 5.0, 0.0, 0.0, counts=20)
     m = measure_frame(image, np.zeros(image.shape, np.int64), maps=False)
     assert m.regions["gamma_deg"][0] == pytest.approx(120.0, abs=0.5)
     assert m.regions["a_ideal_px"][0] == pytest.approx(10.0, rel=0.01)

@@ -1,12 +1,18 @@
-"""A plane-group guess for a region: p2, p2mm, c2mm, p4mm or p6mm, with a score.
+"""A plane-group guess for a region: p2, p2mm, c2mm, p3, p3m1, p31m, p4mm or p6mm, with a
+score.
 
 The region's patches at up to `MAX_CELLS` lattice points are averaged (the
 lattice-averaged motif: noise falls with the number of cells). The
-average is compared with its copies rotated by 180, 90 and 60 degrees and
+average is compared with its copies rotated by 180, 90, 60 and 120 degrees and
 reflected across the lattice's candidate mirror lines (along and across
 ``a``, ``b``, ``a + b`` and ``a - b``): each score is the best Pearson
 correlation over shifts within one cell (the symmetry centre is not known),
-from ``skimage.feature.match_template``. The guess is the highest symmetry
+from ``skimage.feature.match_template``. A cell within
+`lattice_metric.MAX_DISTORTION` of a square or hexagonal one (scan drift: the
+MoS2 image's reads gamma 117 degrees) is that cell distorted by a linear map D
+(`lattice_metric.ideal_cell`); its operations are the ideal cell's conjugated,
+``D^-1 R D``, which map the distorted lattice onto itself (a true 60-degree
+rotation does not: such a hexagonal crystal read c2mm). The guess is the highest symmetry
 the lattice metric allows whose operations all score at least `THRESHOLD`;
 its score is the weakest of them (p2: the two-fold rotation's). When even
 the two-fold rotation scores under `MIN_SCORE`, no group is named (the
@@ -42,13 +48,14 @@ class PlaneGroupGuess:
     Attributes
     ----------
     name : str
-        ``"p2"``, ``"p2mm"``, ``"c2mm"``, ``"p4mm"``, ``"p6mm"``, or ``""``
+        ``"p2"``, ``"p2mm"``, ``"c2mm"``, ``"p3"``, ``"p3m1"`` (mirrors across the
+        short translations), ``"p31m"`` (mirrors along them), ``"p4mm"``, ``"p6mm"``, or ``""``
         when the region is too small to tell or the best score is under
         `MIN_SCORE`.
     score : float
         The weakest score of the group's operations (NaN when unknown).
     scores : dict of str to float
-        ``"2"`` and, for a square or hexagonal metric, ``"4"`` or ``"6"``
+        ``"2"`` and, for a square or hexagonal metric, ``"4"`` or ``"6"`` and ``"3"``
         (rotations); ``"m_a"`` (best mirror along or across ``a``) and ``"m"``
         (the best mirror; other lines are tried only when ``"m_a"`` fails).
     """
