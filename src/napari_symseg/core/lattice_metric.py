@@ -7,7 +7,9 @@ cell onto it: the distortion is that map's anisotropy ``s_max / s_min - 1``
 along any direction. STEM scan drift shears and stretches a whole image by
 several %, so a hexagonal crystal's cell reads gamma 116-119 degrees and
 sides 2-5 % apart (the MoS2 image: 3-9 % in its regions); its angles must
-still fold by 60 degrees, not 180.
+still fold by 60 degrees, not 180. `ideal_cell` gives that undistorted cell (same area):
+its side is the crystal's lattice constant, and its map from the distorted cell conjugates
+the ideal cell's symmetry operations (`plane_group`).
 """
 
 from __future__ import annotations

@@ -192,16 +192,14 @@ def guess_plane_group(image: np.ndarray, mask: np.ndarray, lattice: Lattice | No
     if patch is None:
         return UNKNOWN
     a, b = lattice.a, lattice.b
-    conjugate = np.eye(2)
+    to_ideal = np.eye(2)  # D: the distorted cell onto the ideal one
     ideal = ideal_cell(a, b)
     if ideal is not None:  # a distorted square / hexagonal cell: its ideal operations
         to_ideal = np.column_stack(ideal[:2]) @ np.linalg.inv(np.column_stack([a, b]))
-        conjugate = to_ideal
         a, b = ideal[0], ideal[1]
     across = lambda v: np.array([v[1], -v[0]])  # noqa: E731
-    back = np.linalg.inv(conjugate)
-    score = lambda matrix: symmetry_score(  # noqa: E731
-        patch, back @ matrix @ conjugate, shift)
+    back = np.linalg.inv(to_ideal)
+    score = lambda matrix: symmetry_score(patch, back @ matrix @ to_ideal, shift)  # noqa: E731
     period = lattice.symmetry_period
     scores = {"2": score(_rotation(180))}
     if period < 180:  # only a square or hexagonal metric can have 4- or 6-fold rotations
