@@ -20,6 +20,9 @@ from napari_symseg.core.measure import measure_frame
 from napari_symseg.core.samples import sample_lattice
 
 HONEYCOMB = ((1 / 3, 1 / 3, 1.0), (2 / 3, 2 / 3, 0.5))  # MoS2-like: Mo and S2 columns
+#: three atoms at 0.3 a from a three-fold axis, along a, b and -(a + b) (sample_lattice's
+#: second vector is a + b)
+TRIANGLE = ((0.3, 0.0, 1.0), (-0.3, 0.3, 1.0), (0.0, -0.3, 1.0))
 
 
 def distorted(shape, spacing, kind, angle, shear, stretch, basis=((0.0, 0.0, 1.0),),
@@ -67,16 +70,19 @@ def test_distorted_lattice(kind, spacing, angle, shear, stretch, counts, group):
     assert row["plane_group_score"] > 0.97
 
 
+@pytest.mark.parametrize(("basis", "group"), [(HONEYCOMB, "p3m1"), (TRIANGLE, "p31m")])
 @pytest.mark.parametrize(("angle", "shear", "counts"), [(12.0, 0.04, None), (-40.0, 0.05, 30)])
-def test_distorted_honeycomb_is_p3m1(angle, shear, counts):
+def test_distorted_three_fold_motifs(basis, group, angle, shear, counts):
     # the projected MoS2 monolayer: Mo and S2 columns of different brightness on the two
     # sites of a honeycomb: three-fold axes on mirror lines across the short translations
-    image, truth = distorted((256, 256), 12.0, "hexagonal", angle, shear, 0.0,
-                             basis=HONEYCOMB, counts=counts)
+    # (p3m1; c2mm, 0.52-0.54, without the conjugation); a triangle of atoms pointing along
+    # them: mirrors along the translations (p31m)
+    image, truth = distorted((256, 256), 14.0, "hexagonal", angle, shear, 0.0,
+                             basis=basis, counts=counts)
     m = measure_frame(image, np.zeros(image.shape, np.int64), maps=False)
-    assert m.regions["a_ideal_px"][0] == pytest.approx(12.0, rel=0.01)
+    assert m.regions["a_ideal_px"][0] == pytest.approx(14.0, rel=0.01)
     assert m.regions["gamma_deg"][0] == pytest.approx(truth.gamma, abs=0.7)
-    assert m.regions["plane_group"][0] == "p3m1"  # c2mm, 0.52-0.54 without the conjugation
+    assert m.regions["plane_group"][0] == group
 
 
 def test_undistorted_lattice_is_its_own_ideal():

@@ -56,8 +56,9 @@ class PlaneGroupGuess:
         The weakest score of the group's operations (NaN when unknown).
     scores : dict of str to float
         ``"2"`` and, for a square or hexagonal metric, ``"4"`` or ``"6"`` and ``"3"``
-        (rotations); ``"m_a"`` (best mirror along or across ``a``) and ``"m"``
-        (the best mirror; other lines are tried only when ``"m_a"`` fails).
+        (rotations); for a hexagonal one ``"m_along_a"`` and ``"m_across_a"``;
+        ``"m_a"`` (best mirror along or across ``a``) and ``"m"`` (the best mirror;
+        other lines are tried only when ``"m_a"`` fails).
     """
 
     name: str
@@ -207,6 +208,8 @@ def guess_plane_group(image: np.ndarray, mask: np.ndarray, lattice: Lattice | No
     if period == 60.0:
         scores["3"] = score(_rotation(120))
     along, normal = score(_mirror(a)), score(_mirror(across(a)))
+    if period == 60.0:  # p31m's and p3m1's mirrors
+        scores["m_along_a"], scores["m_across_a"] = along, normal
     scores["m_a"] = max(along, normal)
     scores["m"] = scores["m_a"]
     if scores["m_a"] < THRESHOLD:  # mirrors of a centred cell run along b or a +- b
@@ -216,9 +219,9 @@ def guess_plane_group(image: np.ndarray, mask: np.ndarray, lattice: Lattice | No
         if min(scores.get(k, 0.0), scores["m"]) >= THRESHOLD:
             return PlaneGroupGuess(name, min(scores[k], scores["m"]), scores)
     if scores.get("3", 0.0) >= THRESHOLD:  # three-fold only: mirrors across or along a
-        for name, mirror in (("p3m1", normal), ("p31m", along)):
-            if mirror >= THRESHOLD:
-                return PlaneGroupGuess(name, min(scores["3"], mirror), scores)
+        mirror, name = max((normal, "p3m1"), (along, "p31m"))  # both: the better one
+        if mirror >= THRESHOLD:
+            return PlaneGroupGuess(name, min(scores["3"], mirror), scores)
         return PlaneGroupGuess("p3", scores["3"], scores)
     if abs(lattice.gamma - 90.0) <= 2.0 and scores["m_a"] >= THRESHOLD:
         return PlaneGroupGuess("p2mm", min(scores["m_a"], scores["2"]), scores)
