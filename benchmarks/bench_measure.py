@@ -1,6 +1,7 @@
 """Accuracy and cost of the measurement (issue 14): prints markdown tables for docs/measure.md.
 
     PYTHONPATH=src:. python benchmarks/bench_measure.py [--skip-real] [--skip-speed]
+                                                     [--only-real]
 
 1. Two grains of a square or hexagonal lattice (512², spacing 9 px) at known
    orientations, clean and Poisson 20 counts/px: segmented with the default
@@ -97,6 +98,7 @@ def real_rows(name: str, n_patterns: int) -> list[str]:
             f"| {100 * regions['area_px'][i] / image.size:.1f} % "
             f"| {regions['orientation_deg'][i]:.2f} | {regions['a_px'][i]:.2f} "
             f"| {regions['b_px'][i]:.2f} | {regions['gamma_deg'][i]:.1f} "
+            f"| {_ideal(regions, i)} "
             f"| {regions['plane_group'][i]} ({regions['plane_group_score'][i]:.2f}) |")
     b = m.boundaries
     longest = np.argsort(-b["length_px"])[:3]
@@ -106,6 +108,13 @@ def real_rows(name: str, n_patterns: int) -> list[str]:
                 f"segment {seg:.2f} s, measure {cost:.2f} s (stride {params.stride}, "
                 f"patch {params.patch_x}, window {params.window_x}) |")
     return rows
+
+
+def _ideal(regions, i) -> str:
+    """``a_ideal_px (distortion %)``, or "n/a" on a version without these columns."""
+    if "a_ideal_px" not in regions.columns:
+        return "n/a"
+    return f"{regions['a_ideal_px'][i]:.2f} ({100 * regions['distortion'][i]:.1f} %)"
 
 
 def speed() -> str:
@@ -127,11 +136,25 @@ def speed() -> str:
             f" | {n:.2f} s ({100 * n / s:.0f} %) |")
 
 
+def real_table() -> None:
+    print("\n| image | region | pattern | area | orientation (°) | a (px) | b (px) "
+          "| gamma (°) | a ideal (px) (distortion) | plane group (score) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, k in REAL_IMAGES:
+        for row in real_rows(name, k):
+            print(row, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-real", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--only-real", action="store_true", help="only the real images")
     args = parser.parse_args()
+    if args.only_real:
+        args.skip_speed = True
+    if args.only_real:
+        return real_table()
     print("| grains | noise | regions | orientation error (°) | misorientation error (°) "
           "| length error (%) | boundary offset px (spacings) | plane groups |")
     print("|---|---|---|---|---|---|---|---|")
@@ -143,12 +166,7 @@ def main() -> None:
     for counts in (None, 20.0):
         print(velocity_row(counts), flush=True)
     if not args.skip_real:
-        print("\n| image | region | pattern | area | orientation (°) | a (px) | b (px) "
-              "| gamma (°) | plane group (score) |")
-        print("|---|---|---|---|---|---|---|---|---|")
-        for name, k in REAL_IMAGES:
-            for row in real_rows(name, k):
-                print(row, flush=True)
+        real_table()
     if not args.skip_speed:
         print("\n| run | segment | measure (with maps) | measure (tables only) |")
         print("|---|---|---|---|")

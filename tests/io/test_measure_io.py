@@ -120,3 +120,18 @@ def test_orientation_map_tiff_says_degrees(tmp_path, measured):
     path = tmp_path / "o.tif"
     write_orientation_map(path, measured.orientation_map, None, measured.grid)
     assert _info(path)["value_unit"] == "degree"
+
+
+def test_ideal_cell_with_pixels_that_are_not_square():
+    # a square lattice (12 units, turned 20 deg) on pixels twice as tall as wide: in pixels
+    # a cell far from square (no a_ideal_px), in nm square with side 12 x 0.01 nm
+    from napari_symseg.core.samples import sample_lattice
+
+    rows, cols = np.mgrid[0:120, 0:240].astype(np.float64)
+    image = sample_lattice(2 * rows, cols, 12.0, "square", angle=20.0, sigma=2.0)
+    m = measure_frame(image, np.zeros(image.shape, np.int64), maps=False)
+    assert np.isnan(m.regions["a_ideal_px"][0])
+    regions = calibrated(m.regions, Calibration((0.02, 0.01), ("nm", "nm"), ("y", "x")))
+    assert regions["a_ideal_nm"][0] == pytest.approx(0.12, rel=0.01)
+    square = calibrated(m.regions, Calibration((0.01, 0.01), ("nm", "nm"), ("y", "x")))
+    assert np.isnan(square["a_ideal_nm"][0])

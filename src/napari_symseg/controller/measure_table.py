@@ -15,20 +15,27 @@ from .measure_parts import table_cell
 
 #: The columns the table shows (all columns go to the layer's features).
 TABLE_COLUMNS = ("frame", "region", "pattern", "area_px", "orientation_deg", "a_px", "b_px",
-                 "gamma_deg", "plane_group")
+                 "gamma_deg", "a_ideal_px", "plane_group")
 #: What the columns mean, in a microscopist's words (the table header's tooltips).
 COLUMN_HELP = {
     "frame": "frame of the series (0 for an image)",
     "region": "connected region of one pattern (its number in the regions layer)",
     "pattern": "the pattern of the region (as in the patterns layer, minus 1)",
     "area_px": "area in pixels",
-    "orientation_deg": "direction of the lattice vector a, counter-clockwise from the x axis",
+    "orientation_deg": "direction of the lattice vector a, counter-clockwise from the x axis, "
+                       "modulo the lattice's rotation symmetry: 0-60° for a hexagonal, 0-90° "
+                       "for a square lattice (its equally short vectors are equivalent), "
+                       "0-180° otherwise",
     "a_px": "unit cell: the shortest translation that maps the region's image onto itself "
             "(autocorrelation peaks), in px. Suggest names the strongest spacings of the "
             "whole image instead: they can be a fraction of this (bright columns on a finer "
             "grid, e.g. the M3B2 boride: 22.7 px spacings, 45 px cell) or a multiple",
     "b_px": "unit cell: the shortest translation not parallel to a, in px",
-    "gamma_deg": "angle between a and b (90-120°)",
+    "gamma_deg": "angle between a and b (90-120°) as imaged: scan drift shears a hexagonal "
+                 "cell to 116-119°, a square one off 90°",
+    "a_ideal_px": "side of the undistorted square or hexagonal cell of the same area (scan "
+                  "drift removed, the mean of the short vectors), in px; empty for other "
+                  "lattices",
     "plane_group": "the plane group guessed from the region's symmetries",
 }
 #: ... and after them, when the measured run was of the ``polarity`` family (issue 18).

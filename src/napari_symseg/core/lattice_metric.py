@@ -7,7 +7,9 @@ cell onto it: the distortion is that map's anisotropy ``s_max / s_min - 1``
 along any direction. STEM scan drift shears and stretches a whole image by
 several %, so a hexagonal crystal's cell reads gamma 116-119 degrees and
 sides 2-5 % apart (the MoS2 image: 3-9 % in its regions); its angles must
-still fold by 60 degrees, not 180.
+still fold by 60 degrees, not 180. `ideal_cell` gives that undistorted cell (same area):
+its side is the crystal's lattice constant, and its map from the distorted cell conjugates
+the ideal cell's symmetry operations (`plane_group`).
 """
 
 from __future__ import annotations
@@ -77,3 +79,44 @@ def metric_period(a_length: float, b_length: float, gamma: float,
     if min(square, hexagonal) > tolerance:
         return 180.0
     return 90.0 if square <= hexagonal else 60.0
+
+
+def ideal_cell(a, b, tolerance: float = MAX_DISTORTION
+               ) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """The undistorted square or hexagonal cell a distorted one stands for.
+
+    The ideal cell has the same area as ``a, b`` (a shear leaves the area unchanged, so
+    scan drift's shear does not bias it), its first vector along `a` and its second on
+    `b`'s side at 90 or 120 degrees. Its side is the lattice constant the image would show
+    without the distortion (`metric_distortion`), the mean scale of the cell's short vectors.
+
+    Parameters
+    ----------
+    a, b : array_like, (2,)
+        A reduced basis (row, col), ``|a| <= |b|``, gamma in [90, 120] degrees.
+    tolerance : float
+        Largest distortion of a square or hexagonal cell (`metric_period`).
+
+    Returns
+    -------
+    (ndarray, ndarray, float) or None
+        The ideal vectors ``a0, b0`` and the distortion; None when the cell is within
+        `tolerance` of neither a square nor a hexagonal one.
+    """
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    la, lb = math.hypot(*a), math.hypot(*b)
+    if not (la > 0 and lb > 0):
+        return None
+    gamma = math.degrees(math.acos(max(-1.0, min(1.0, float(a @ b) / (la * lb)))))
+    period = metric_period(la, lb, gamma, tolerance)
+    if period == 180.0:
+        return None
+    ideal_gamma = 90.0 if period == 90.0 else 120.0
+    cross = float(a[0] * b[1] - a[1] * b[0])
+    side = math.sqrt(abs(cross) / math.sin(math.radians(ideal_gamma)))
+    unit = a / la
+    normal = np.array([-unit[1], unit[0]]) * math.copysign(1.0, cross)  # on b's side
+    t = math.radians(ideal_gamma)
+    a0 = side * unit
+    b0 = side * (math.cos(t) * unit + math.sin(t) * normal)
+    return a0, b0, metric_distortion(la, lb, gamma, ideal_gamma)

@@ -31,8 +31,8 @@ class Measurement:
         One row per connected region: ``frame, region, pattern, area_px,
         centroid_y_px, centroid_x_px, bbox_y0, bbox_x0, bbox_y1, bbox_x1,
         orientation_deg, a_px, b_px, gamma_deg, a_y_px, a_x_px, b_y_px,
-        b_x_px, plane_group, plane_group_score, lattice_note`` (lattice columns NaN for
-        regions too small for a lattice).
+        b_x_px, a_ideal_px, distortion, plane_group, plane_group_score, lattice_note``
+        (lattice columns NaN for regions too small for a lattice).
     boundaries : Table
         One row per pair of adjacent regions: ``frame, boundary, region_a,
         region_b, length_px, misorientation_deg, n_lines, mid_y_px, mid_x_px``.

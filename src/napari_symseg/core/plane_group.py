@@ -1,12 +1,18 @@
-"""A plane-group guess for a region: p2, p2mm, c2mm, p4mm or p6mm, with a score.
+"""A plane-group guess for a region: p2, p2mm, c2mm, p3, p3m1, p31m, p4mm or p6mm, with a
+score.
 
 The region's patches at up to `MAX_CELLS` lattice points are averaged (the
 lattice-averaged motif: noise falls with the number of cells). The
-average is compared with its copies rotated by 180, 90 and 60 degrees and
+average is compared with its copies rotated by 180, 90, 60 and 120 degrees and
 reflected across the lattice's candidate mirror lines (along and across
 ``a``, ``b``, ``a + b`` and ``a - b``): each score is the best Pearson
 correlation over shifts within one cell (the symmetry centre is not known),
-from ``skimage.feature.match_template``. The guess is the highest symmetry
+from ``skimage.feature.match_template``. A cell within
+`lattice_metric.MAX_DISTORTION` of a square or hexagonal one (scan drift: the
+MoS2 image's reads gamma 117 degrees) is that cell distorted by a linear map D
+(`lattice_metric.ideal_cell`); its operations are the ideal cell's conjugated,
+``D^-1 R D``, which map the distorted lattice onto itself (a true 60-degree
+rotation does not: such a hexagonal crystal read c2mm). The guess is the highest symmetry
 the lattice metric allows whose operations all score at least `THRESHOLD`;
 its score is the weakest of them (p2: the two-fold rotation's). When even
 the two-fold rotation scores under `MIN_SCORE`, no group is named (the
@@ -22,6 +28,7 @@ import numpy as np
 import scipy
 
 from .lattice import Lattice
+from .lattice_metric import ideal_cell
 
 #: operations scoring at least this count as symmetries of the region
 THRESHOLD = 0.9
@@ -41,15 +48,17 @@ class PlaneGroupGuess:
     Attributes
     ----------
     name : str
-        ``"p2"``, ``"p2mm"``, ``"c2mm"``, ``"p4mm"``, ``"p6mm"``, or ``""``
+        ``"p2"``, ``"p2mm"``, ``"c2mm"``, ``"p3"``, ``"p3m1"`` (mirrors across the
+        short translations), ``"p31m"`` (mirrors along them), ``"p4mm"``, ``"p6mm"``, or ``""``
         when the region is too small to tell or the best score is under
         `MIN_SCORE`.
     score : float
         The weakest score of the group's operations (NaN when unknown).
     scores : dict of str to float
-        ``"2"`` and, for a square or hexagonal metric, ``"4"`` or ``"6"``
-        (rotations); ``"m_a"`` (best mirror along or across ``a``) and ``"m"``
-        (the best mirror; other lines are tried only when ``"m_a"`` fails).
+        ``"2"`` and, for a square or hexagonal metric, ``"4"`` or ``"6"`` and ``"3"``
+        (rotations); for a hexagonal one ``"m_along_a"`` and ``"m_across_a"``;
+        ``"m_a"`` (best mirror along or across ``a``) and ``"m"`` (the best mirror;
+        other lines are tried only when ``"m_a"`` fails).
     """
 
     name: str
@@ -184,13 +193,24 @@ def guess_plane_group(image: np.ndarray, mask: np.ndarray, lattice: Lattice | No
     if patch is None:
         return UNKNOWN
     a, b = lattice.a, lattice.b
+    to_ideal = np.eye(2)  # D: the distorted cell onto the ideal one
+    ideal = ideal_cell(a, b)
+    if ideal is not None:  # a distorted square / hexagonal cell: its ideal operations
+        to_ideal = np.column_stack(ideal[:2]) @ np.linalg.inv(np.column_stack([a, b]))
+        a, b = ideal[0], ideal[1]
     across = lambda v: np.array([v[1], -v[0]])  # noqa: E731
-    score = lambda matrix: symmetry_score(patch, matrix, shift)  # noqa: E731
+    back = np.linalg.inv(to_ideal)
+    score = lambda matrix: symmetry_score(patch, back @ matrix @ to_ideal, shift)  # noqa: E731
     period = lattice.symmetry_period
     scores = {"2": score(_rotation(180))}
     if period < 180:  # only a square or hexagonal metric can have 4- or 6-fold rotations
         scores[str(360 // int(period))] = score(_rotation(period))
-    scores["m_a"] = max(score(_mirror(v)) for v in (a, across(a)))
+    if period == 60.0:
+        scores["3"] = score(_rotation(120))
+    along, normal = score(_mirror(a)), score(_mirror(across(a)))
+    if period == 60.0:  # p31m's and p3m1's mirrors
+        scores["m_along_a"], scores["m_across_a"] = along, normal
+    scores["m_a"] = max(along, normal)
     scores["m"] = scores["m_a"]
     if scores["m_a"] < THRESHOLD:  # mirrors of a centred cell run along b or a +- b
         scores["m"] = max(scores["m_a"], *(score(_mirror(v)) for v in (
@@ -198,6 +218,11 @@ def guess_plane_group(image: np.ndarray, mask: np.ndarray, lattice: Lattice | No
     for name, k in (("p6mm", "6"), ("p4mm", "4")):
         if min(scores.get(k, 0.0), scores["m"]) >= THRESHOLD:
             return PlaneGroupGuess(name, min(scores[k], scores["m"]), scores)
+    if scores.get("3", 0.0) >= THRESHOLD:  # three-fold only: mirrors across or along a
+        mirror, name = max((normal, "p3m1"), (along, "p31m"))  # both: the better one
+        if mirror >= THRESHOLD:
+            return PlaneGroupGuess(name, min(scores["3"], mirror), scores)
+        return PlaneGroupGuess("p3", scores["3"], scores)
     if abs(lattice.gamma - 90.0) <= 2.0 and scores["m_a"] >= THRESHOLD:
         return PlaneGroupGuess("p2mm", min(scores["m_a"], scores["2"]), scores)
     if scores["m"] >= THRESHOLD:

@@ -19,6 +19,7 @@ import scipy
 
 from .grid import Grid
 from .lattice import Lattice, lattice_and_note
+from .lattice_metric import ideal_cell
 from .plane_group import MIN_SCORE, UNKNOWN, PlaneGroupGuess, guess_plane_group
 from .table import Table
 
@@ -174,22 +175,27 @@ def lattice_columns(lattices: list[RegionLattice]) -> dict[str, np.ndarray]:
     dict of str to ndarray
         ``orientation_deg``, ``a_px``, ``b_px``, ``gamma_deg``, the vectors'
         components ``a_y_px``, ``a_x_px``, ``b_y_px``, ``b_x_px`` (rows
-        down, columns right), ``plane_group``, ``plane_group_score``,
-        ``lattice_note`` (why a region has no lattice or no plane group; empty when it
-        has both).
+        down, columns right), ``a_ideal_px`` and ``distortion`` (side of the
+        undistorted square or hexagonal cell of the same area and the cell's distortion
+        from it, `lattice_metric.ideal_cell`; NaN for other lattices),
+        ``plane_group``, ``plane_group_score``, ``lattice_note`` (why a region has no
+        lattice or no plane group; empty when it has both).
     """
     nan = math.nan
     rows = []
     for item in lattices:
         lat = item.lattice
         if lat is None:
-            rows.append((nan,) * 8)
+            rows.append((nan,) * 10)
         else:
+            ideal = ideal_cell(lat.a, lat.b)
+            side, distortion = (nan, nan) if ideal is None else (
+                float(np.hypot(*ideal[0])), ideal[2])
             rows.append((lat.orientation, lat.a_length, lat.b_length, lat.gamma,
-                         *lat.a, *lat.b))
-    values = np.asarray(rows, np.float64).reshape(len(lattices), 8)
+                         *lat.a, *lat.b, side, distortion))
+    values = np.asarray(rows, np.float64).reshape(len(lattices), 10)
     names = ("orientation_deg", "a_px", "b_px", "gamma_deg", "a_y_px", "a_x_px", "b_y_px",
-             "b_x_px")
+             "b_x_px", "a_ideal_px", "distortion")
     cols = {name: values[:, i] for i, name in enumerate(names)}
     cols["plane_group"] = np.array([item.group.name for item in lattices], dtype=object)
     cols["plane_group_score"] = np.array([item.group.score for item in lattices], np.float64)

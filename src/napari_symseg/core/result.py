@@ -142,7 +142,8 @@ class Result:
         Table
             Columns ``frame, region, pattern, area_px, centroid_y_px,
             centroid_x_px, bbox_*, orientation_deg, a_px, b_px, gamma_deg,
-            a_y_px, a_x_px, b_y_px, b_x_px, plane_group, plane_group_score, lattice_note``;
+            a_y_px, a_x_px, b_y_px, b_x_px, a_ideal_px, distortion, plane_group,
+            plane_group_score, lattice_note``;
             for the polarity family also ``polarisation_y, polarisation_x,
             polarisation_deg, polarisation_magnitude`` (the region's mean
             polarisation, `descriptors.polarity.region_polarisation`).

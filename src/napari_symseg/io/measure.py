@@ -4,7 +4,8 @@ The tables of ``napari_symseg.core.measure`` are in pixels; here the
 calibrated columns are added where the image is calibrated (`calibrated`):
 
 - regions: ``area_<u>2``, ``centroid_y_<u>``, ``centroid_x_<u>``, ``a_<u>``,
-  ``b_<u>`` (vector lengths with each axis' own pixel size);
+  ``b_<u>`` (vector lengths with each axis' own pixel size), ``a_ideal_<u>`` (the ideal
+  cell of the calibrated vectors);
 - boundaries: ``length_<u>``, ``displacement_<u>`` and the velocity
   ``velocity_<u>_per_s`` (or ``_per_frame`` when time is not calibrated);
 - series with a calibrated time axis: ``time_s`` (or ``time_<unit>``).
@@ -27,6 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core.boundaries import polyline_length
+from ..core.lattice import reduce_basis
+from ..core.lattice_metric import ideal_cell
 from ..core.table import Table
 from .calibration import Calibration
 from .statistics import _ascii_symbol, frame_interval
@@ -106,6 +109,8 @@ def calibrated(table: Table, calibration: Calibration | None, ndim: int = 2,
         elif name in ("a_px", "b_px"):
             v = name[0]
             out[f"{v}_{unit}"] = np.hypot(table[f"{v}_y_px"] * sy, table[f"{v}_x_px"] * sx)
+        elif name == "a_ideal_px":
+            out[f"a_ideal_{unit}"] = _ideal_calibrated(table, sy, sx)
         elif name == "length_px":
             out[f"length_{unit}"] = np.array(
                 [polyline_length(ls, (sy, sx)) for ls in lines] if lines is not None
@@ -118,6 +123,22 @@ def calibrated(table: Table, calibration: Calibration | None, ndim: int = 2,
             factor = math.sqrt(size[0] * size[1]) / (step[0] if step is not None else 1.0)
             out[name.replace("px_per_frame", f"{size[2]}_{per}")] = table[name] * factor
     return Table(out)
+
+
+def _ideal_calibrated(table: Table, sy: float, sx: float) -> np.ndarray:
+    """`a_ideal_px` in the length unit: the ideal cell of the calibrated vectors (pixels that
+    are not square change the cell's shape, not only its scale)."""
+    if sy == sx:
+        return np.asarray(table["a_ideal_px"], np.float64) * sy
+    out = np.full(len(table), np.nan)
+    for i in range(len(table)):
+        a = np.array([table["a_y_px"][i] * sy, table["a_x_px"][i] * sx])
+        b = np.array([table["b_y_px"][i] * sy, table["b_x_px"][i] * sx])
+        if np.isfinite(a).all() and np.isfinite(b).all():
+            a, b = reduce_basis(a, b)
+            ideal = ideal_cell(a, b)
+            out[i] = np.nan if ideal is None else math.hypot(*ideal[0])
+    return out
 
 
 def write_table_csv(path: str | Path, table: Table) -> None:
