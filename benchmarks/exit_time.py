@@ -1,0 +1,101 @@
+"""How long a closed napari's process takes to end: plain napari versus napari with the dock.
+
+Each case runs in its own process (``--child CASE``); the parent times from
+the moment the child prints ``closing`` (the viewer is closed, the script
+ends) to the process's end, and prints the exit status (139: a crash).
+Cases:
+
+``plain``
+    napari with the sample image, closed.
+``widget``
+    the same with the dock opened, one Run (stride 4) waited for, then closed.
+``compiling``
+    the dock opened and closed after ``--after`` s (default 3): on a cold
+    numba cache (``find src -name '*.nbi' -o -name '*.nbc' | xargs rm -f``)
+    the warm-up is still compiling then.
+
+Usage (a display is needed)::
+
+    PYTHONPATH=src QT_API=pyqt6 xvfb-run -a -s "-screen 0 1280x1024x24" \\
+        .venv/bin/python benchmarks/exit_time.py plain widget --repeat 3
+
+Numbers are in the module docstring of ``_qt/warmup.py`` and in the report of
+issue 11 (cold11).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+
+def child(case: str, after: float) -> None:
+    import napari
+    import numpy as np
+    from qtpy.QtCore import QEventLoop, QTimer
+
+    def pump(seconds: float, until=lambda: False) -> None:
+        loop, deadline = QEventLoop(), time.perf_counter() + seconds
+        timer = QTimer()
+        timer.setInterval(20)
+        timer.timeout.connect(lambda: (until() or time.perf_counter() > deadline)
+                              and loop.quit())
+        timer.start()
+        loop.exec()
+        timer.stop()
+
+    viewer = napari.Viewer(show=True)
+    y, x = np.mgrid[0:256, 0:256].astype(float)
+    layer = viewer.add_image(np.cos(x / 2) + np.cos(y / 2), name="lattice")
+    pump(1.0)
+    if case != "plain":
+        _, widget = viewer.window.add_plugin_dock_widget("napari-symseg",
+                                                         "Symmetry segmentation")
+        widget.image.value = layer
+        if case == "widget":
+            widget.fields["stride"].value = 4
+            if widget.run() is None:
+                raise RuntimeError(widget.status.value)
+            pump(600, lambda: widget.worker is None)
+            print("run:", widget.status.value, flush=True)
+        pump(after if case == "compiling" else 1.0)
+    viewer.close()
+    print("closing", flush=True)
+    KEPT.append(viewer)  # held to the interpreter's end, as a user's script holds it
+
+
+KEPT: list = []
+
+
+def measure(case: str, after: float) -> tuple[float, int]:
+    process = subprocess.Popen([sys.executable, __file__, "--child", case, "--after",
+                                str(after)], stdout=subprocess.PIPE, text=True)
+    closed = None
+    for line in process.stdout:
+        if line.startswith("closing"):
+            closed = time.perf_counter()
+    code = process.wait()
+    return (time.perf_counter() - closed if closed else float("nan")), code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("cases", nargs="*", default=["plain", "widget"])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--after", type=float, default=3.0)
+    parser.add_argument("--child")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.after)
+        return
+    for _ in range(args.repeat):
+        for case in args.cases:
+            seconds, code = measure(case, args.after)
+            print(f"{case:10s} exit {seconds:6.2f} s after the close, status {code}",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
