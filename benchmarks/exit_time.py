@@ -17,7 +17,8 @@ Cases:
 Usage (a display is needed)::
 
     PYTHONPATH=src QT_API=pyqt6 xvfb-run -a -s "-screen 0 1280x1024x24" \\
-        .venv/bin/python benchmarks/exit_time.py plain widget --repeat 3
+        .venv/bin/python benchmarks/exit_time.py plain widget --repeat 3 \\
+        --warm-up-wait 10 1
 
 Numbers are in the module docstring of ``_qt/warmup.py`` and in the report of
 issue 11 (cold11).
@@ -31,10 +32,15 @@ import sys
 import time
 
 
-def child(case: str, after: float) -> None:
+def child(case: str, after: float, warm_up_wait: float | None = None) -> None:
     import napari
     import numpy as np
     from qtpy.QtCore import QEventLoop, QTimer
+
+    if warm_up_wait is not None:  # (the exit's wait for the warm-up: before / after)
+        from napari_symseg._qt import warmup
+
+        warmup.EXIT_WAIT_S = warm_up_wait
 
     def pump(seconds: float, until=lambda: False) -> None:
         loop, deadline = QEventLoop(), time.perf_counter() + seconds
@@ -69,9 +75,10 @@ def child(case: str, after: float) -> None:
 KEPT: list = []
 
 
-def measure(case: str, after: float) -> tuple[float, int]:
+def measure(case: str, after: float, wait: float | None) -> tuple[float, int]:
+    extra = [] if wait is None else ["--warm-up-wait", str(wait)]
     process = subprocess.Popen([sys.executable, __file__, "--child", case, "--after",
-                                str(after)], stdout=subprocess.PIPE, text=True)
+                                str(after), *extra], stdout=subprocess.PIPE, text=True)
     closed = None
     for line in process.stdout:
         if line.startswith("closing"):
@@ -85,16 +92,21 @@ def main() -> None:
     parser.add_argument("cases", nargs="*", default=["plain", "widget"])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--after", type=float, default=3.0)
+    parser.add_argument("--warm-up-wait", type=float, nargs="*", default=[None],
+                        help="the exit's wait for the warm-up (s): each value in turn "
+                        "(e.g. 10 1: before and after issue 11's change)")
     parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.after)
+        child(args.child, args.after, args.warm_up_wait[0])
         return
     for _ in range(args.repeat):
         for case in args.cases:
-            seconds, code = measure(case, args.after)
-            print(f"{case:10s} exit {seconds:6.2f} s after the close, status {code}",
-                  flush=True)
+            waits = [None] if case == "plain" else args.warm_up_wait
+            for wait in waits:
+                seconds, code = measure(case, args.after, wait)
+                print(f"{case:10s} warm-up wait {wait!s:5s} exit {seconds:6.2f} s after "
+                      f"the close, status {code}", flush=True)
 
 
 if __name__ == "__main__":

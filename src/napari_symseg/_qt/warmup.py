@@ -30,8 +30,11 @@ PROGRESS = WarmUpProgress()
 STOP = threading.Event()
 #: The warm-up thread of this process (`warm_up_once`).
 _THREAD: list[threading.Thread] = []
-#: Seconds the exit waits for the warm-up's current step (`stop_warm_up`).
-EXIT_WAIT_S = 10.0
+#: Seconds the exit waits for the warm-up's current step (`stop_warm_up`): a quick step
+#: ends cleanly; a compile (napari's label kernels, 2-15 s, which numba cannot cut) is
+#: left to this daemon thread, whose result nobody needs any more. Waiting up to 10 s
+#: kept a closed napari 2-10 s longer than plain napari (benchmarks/exit_time.py, issue 11).
+EXIT_WAIT_S = 1.0
 #: Set once the warm-up thread has imported the plots and made its first axes.
 PLOTS_WARM = threading.Event()
 #: Held by whichever thread imports matplotlib (or a module of ours that does): two threads
