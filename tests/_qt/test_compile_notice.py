@@ -79,12 +79,14 @@ def test_the_dock_shows_the_compile_step_by_step_and_cancel_still_works(
     qtbot.waitUntil(lambda: "step 1 of 3" in status.value, timeout=TIMEOUT)
     assert "ready\nCompiling the fast kernels (first use only, about 2 min)… step 1 of 3: " \
         "local correlation map/direct" in status.value
-    assert not bar.native.isHidden() and bar.value == 0
+    assert not bar.native.isHidden()
+    assert 0 <= bar.value < round(100 * core_warmup.cold_fraction(KEYS, 1))
     assert bar.native.format() == "compiling the fast kernels: %p%"
     next_step(compiling)  # the first step is done: the bar moves by its measured share
     qtbot.waitUntil(lambda: "step 2 of 3: point symmetry, stride 1" in status.value,
                     timeout=TIMEOUT)
-    assert bar.value == round(100 * core_warmup.cold_fraction(KEYS, 1)) > 0
+    assert round(100 * core_warmup.cold_fraction(KEYS, 1)) <= bar.value \
+        < round(100 * core_warmup.cold_fraction(KEYS, 2))
 
     # a Run that waits (for numba's lock, or compiles itself): the bar shows the compile
     inside, release = threading.Event(), threading.Event()
@@ -103,7 +105,7 @@ def test_the_dock_shows_the_compile_step_by_step_and_cancel_still_works(
                         timeout=TIMEOUT)
         assert not bar.native.isHidden()
         assert bar.native.format() == "compiling the fast kernels: %p%"
-        assert bar.value == round(100 * core_warmup.cold_fraction(KEYS, 1))
+        assert bar.value >= round(100 * core_warmup.cold_fraction(KEYS, 1)) > 0
         widget.cancel()  # Cancel answers while the worker still waits
         qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
         assert widget.run_button.text == "Run"

@@ -86,7 +86,7 @@ class CompileNotice:
         status.value = self._text
         self._bar = True
         bar.native.setFormat(progress.bar())
-        bar.value = round(100 * progress.fraction)
+        bar.value = round(100 * progress.shown())
         bar.visible = True
 
     def _clear(self) -> None:

@@ -15,6 +15,7 @@ tells the GUI thread when each is done.
 from __future__ import annotations
 
 import atexit
+import math
 import subprocess
 import sys
 import time
@@ -130,7 +131,8 @@ COLD_TOTAL_S = 130.0
 
 
 def progress_line(done: int, keys: list[str]) -> str:
-    """What `main` prints before each step: ``"step <done> <total> <fraction> <next step>"``.
+    """What `main` prints before each step: ``"step <done> <total> <fraction> <fraction
+    after it> <its name>"`` (tabs between).
 
     Parameters
     ----------
@@ -142,7 +144,9 @@ def progress_line(done: int, keys: list[str]) -> str:
     from ..core.warmup import cold_fraction
 
     following = keys[done] if done < len(keys) else "done"
-    return f"step\t{done}\t{len(keys)}\t{cold_fraction(keys, done):.4f}\t{following}"
+    after = cold_fraction(keys, min(done + 1, len(keys)))
+    return (f"step\t{done}\t{len(keys)}\t{cold_fraction(keys, done):.4f}\t{after:.4f}"
+            f"\t{following}")
 
 
 @dataclass
@@ -160,23 +164,27 @@ class WarmUpProgress:
     fraction : float
         The share of the compile done, each step weighted by its measured time
         (`napari_symseg.core.warmup.COLD_S`).
+    after : float
+        The share done once the step going on is.
     step : str
         The step going on.
-    started : float
-        When it started (`time.monotonic`).
+    started, step_started : float
+        When the compile and that step started (`time.monotonic`).
     """
 
     compiling: bool = False
     done: int = 0
     total: int = 0
     fraction: float = 0.0
+    after: float = 0.0
     step: str = ""
     started: float = field(default_factory=time.monotonic)
+    step_started: float = field(default_factory=time.monotonic)
 
     def begin(self) -> None:
         """The compiling process has started."""
-        self.done, self.total, self.fraction, self.step = 0, 0, 0.0, ""
-        self.started = time.monotonic()
+        self.done, self.total, self.fraction, self.after, self.step = 0, 0, 0.0, 0.0, ""
+        self.started = self.step_started = time.monotonic()
         self.compiling = True
 
     def read(self, line: str) -> None:
@@ -188,16 +196,20 @@ class WarmUpProgress:
             As printed.
         """
         parts = line.rstrip("\n").split("\t")
-        if len(parts) == 5 and parts[0] == "step":
+        if len(parts) == 6 and parts[0] == "step":
             try:
-                done, total, fraction = int(parts[1]), int(parts[2]), float(parts[3])
+                done, total = int(parts[1]), int(parts[2])
+                fraction, after = float(parts[3]), float(parts[4])
             except ValueError:
                 return
-            self.done, self.total, self.fraction, self.step = done, total, fraction, parts[4]
+            self.done, self.total, self.step = done, total, parts[5]
+            self.fraction, self.after = fraction, after
+            self.step_started = time.monotonic()
 
     def estimate_s(self, now: float | None = None) -> float:
         """The whole compile's expected seconds: from the time and share done so far
-        (once 5 % is done), else `COLD_TOTAL_S`.
+        (once 5 % is done, else `COLD_TOTAL_S`), and at least what the step going on
+        already says (a busy machine: its share takes longer than its weight).
 
         Parameters
         ----------
@@ -205,9 +217,25 @@ class WarmUpProgress:
             `time.monotonic` (now).
         """
         elapsed = (time.monotonic() if now is None else now) - self.started
-        if self.fraction >= 0.05 and elapsed > 0:
-            return max(elapsed / self.fraction, elapsed)
-        return max(COLD_TOTAL_S, elapsed)
+        rate = elapsed / self.fraction if self.fraction >= 0.05 else COLD_TOTAL_S
+        slow = elapsed / self.after if self.after > 0 else 0.0
+        return max(rate, slow, elapsed)
+
+    def shown(self, now: float | None = None) -> float:
+        """The progress bar's share: the steps done, and the step going on by its
+        expected time (nearing, never reaching, its end: the bar always moves).
+
+        Parameters
+        ----------
+        now : float, optional
+            `time.monotonic` (now).
+        """
+        now = time.monotonic() if now is None else now
+        share = max(0.0, self.after - self.fraction)
+        expected = share * self.estimate_s(now)
+        if share == 0.0 or expected <= 0.0:
+            return self.fraction
+        return self.fraction + share * (1.0 - math.exp(-(now - self.step_started) / expected))
 
     def text(self, now: float | None = None) -> str:
         """The status line: what is going on, how long it takes, the step.
