@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from napari_symseg._qt import compile_notice, warmup
+from napari_symseg._qt import warmup
 from napari_symseg.controller import warmup as controller_warmup
 from napari_symseg.core import warmup as core_warmup
 from napari_symseg.core.progress import Progress
@@ -72,18 +72,20 @@ def test_the_dock_shows_the_compile_step_by_step_and_cancel_still_works(
         qtbot, viewer_widget, compiling, monkeypatch, errors):
     viewer, widget = viewer_widget
     widget.image.value = viewer.add_image(two_phase((128, 128)), name="img")
-    notice, status, bar = widget.compile_notice, widget.status, widget.progress
-    status.value = "ready"  # what the dock says: kept above the notice
+    notice, note, status, bar = (widget.compile_notice, widget.compile_note, widget.status,
+                                 widget.progress)
+    status.value = "ready"  # the status line stays what the dock says
     notice.watch()  # (the dock's warm-up thread started before this test's)
     assert notice.active
-    qtbot.waitUntil(lambda: "step 1 of 3" in status.value, timeout=TIMEOUT)
-    assert "ready\nCompiling the fast kernels (first use only, about 2 min)… step 1 of 3: " \
-        "local correlation map/direct" in status.value
+    qtbot.waitUntil(lambda: "step 1 of 3" in note.value, timeout=TIMEOUT)
+    assert note.value == ("Compiling the fast kernels (first use only, about 2 min)… "
+                          "step 1 of 3: local correlation map/direct")
+    assert not note.native.isHidden() and status.value == "ready"
     assert not bar.native.isHidden()
-    assert 0 <= bar.value < round(100 * core_warmup.cold_fraction(KEYS, 1))
     assert bar.native.format() == "compiling the fast kernels: %p%"
+    assert 0 <= bar.value < round(100 * core_warmup.cold_fraction(KEYS, 1))
     next_step(compiling)  # the first step is done: the bar moves by its measured share
-    qtbot.waitUntil(lambda: "step 2 of 3: point symmetry, stride 1" in status.value,
+    qtbot.waitUntil(lambda: "step 2 of 3: point symmetry, stride 1" in note.value,
                     timeout=TIMEOUT)
     assert round(100 * core_warmup.cold_fraction(KEYS, 1)) <= bar.value \
         < round(100 * core_warmup.cold_fraction(KEYS, 2))
@@ -101,64 +103,51 @@ def test_the_dock_shows_the_compile_step_by_step_and_cancel_still_works(
     try:
         assert widget.run() is not None
         qtbot.waitUntil(inside.is_set, timeout=TIMEOUT)
-        qtbot.waitUntil(lambda: status.value.startswith("starting\nCompiling the fast"),
+        qtbot.waitUntil(lambda: bar.native.format() == "compiling the fast kernels: %p%",
                         timeout=TIMEOUT)
-        assert not bar.native.isHidden()
-        assert bar.native.format() == "compiling the fast kernels: %p%"
         assert bar.value >= round(100 * core_warmup.cold_fraction(KEYS, 1)) > 0
+        assert status.value == "starting" and "step 2 of 3" in note.value
         widget.cancel()  # Cancel answers while the worker still waits
         qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
         assert widget.run_button.text == "Run"
-        qtbot.waitUntil(lambda: status.value.startswith("cancelled\nCompiling the fast"),
-                        timeout=TIMEOUT)
-        assert not bar.native.isHidden()  # idle again: the compile still shown
+        qtbot.waitUntil(lambda: status.value == "cancelled", timeout=TIMEOUT)
+        notice.tick()
+        assert not bar.native.isHidden() and not note.native.isHidden()  # still compiling
     finally:
         release.set()
 
-    # a Suggest started meanwhile: its text first, the compile under it
-    widget.activity.start("suggest")
-    status.value = "suggesting sizes…"
-    notice.tick()
-    assert status.value.startswith("suggesting sizes…\nCompiling the fast kernels")
-    assert not bar.native.isHidden()
-    widget.activity.stop("suggest")
-    status.value = "sizes suggested"  # (the suggestion's own handler)
-    qtbot.waitUntil(lambda: status.value.startswith("sizes suggested\nCompiling"),
-                    timeout=TIMEOUT)
-
     next_step(compiling)
-    next_step(compiling)  # the process ends: the notice is taken back, the bar hidden
+    next_step(compiling)  # the process ends: the line and the bar are hidden
     qtbot.waitUntil(lambda: not notice.active, timeout=TIMEOUT)
-    assert status.value == "sizes suggested"
+    assert note.native.isHidden() and note.value == ""
     assert bar.native.isHidden() and bar.native.format() == "%p%"
+    assert status.value == "cancelled"
     assert compiling.wait(30) == 0 and errors == []
 
 
 def test_the_notice_leaves_a_run_s_own_progress_alone(qtbot, viewer_widget, compiling):
     _, widget = viewer_widget
-    notice, status, bar = widget.compile_notice, widget.status, widget.progress
+    notice, bar = widget.compile_notice, widget.progress
     qtbot.waitUntil(lambda: warmup.compiling(), timeout=TIMEOUT)
+    notice.tick()
+    assert bar.native.format() == "compiling the fast kernels: %p%"
+    widget.activity.start("suggest")  # a Suggest waiting for its kernels: the compile shown
+    notice.tick()
+    assert bar.native.format() == "compiling the fast kernels: %p%"
+    widget.activity.stop("suggest")
     widget.activity.start("run")
     try:
-        bar.native.show()
         bar.value = 40  # the run's own progress has moved
         bar.native.setFormat("%p%")
-        status.value = "descriptors 3/8 (40 %)"
         notice.tick()
-        assert status.value == "descriptors 3/8 (40 %)" and bar.value == 40
+        assert bar.value == 40 and bar.native.format() == "%p%"
+        assert not widget.compile_note.native.isHidden()  # the line still says it
     finally:
         widget.activity.stop("run")
-    notice.tick()  # idle: shown again
-    assert status.value.startswith("descriptors 3/8 (40 %)\nCompiling the fast kernels")
+    bar.visible = False  # (the run's end)
+    notice.tick()  # idle: the bar shows the compile again
     assert bar.native.format() == "compiling the fast kernels: %p%"
+    assert not bar.native.isHidden()
     warmup.PROGRESS.compiling = False
     notice.tick()
-    assert status.value == "descriptors 3/8 (40 %)" and bar.native.isHidden()
-    # the notice's text was all the status line had: it then says the kernels are ready
-    warmup.PROGRESS.compiling = True
-    status.value = ""
-    notice.tick()
-    assert status.value.startswith("Compiling the fast kernels")
-    warmup.PROGRESS.compiling = False
-    notice.tick()
-    assert status.value == compile_notice.READY
+    assert bar.native.isHidden() and widget.compile_note.native.isHidden()

@@ -1,16 +1,16 @@
-"""While a cold numba cache compiles, the dock says so: its status line and progress bar.
+"""While a cold numba cache compiles, the dock says so: a line of its own and the progress bar.
 
 On a fresh install the warm-up's compiling process (`controller.warmup.start_compiling`)
 takes minutes (286 s at load 1-6 on 2 cores), and a first Suggest or Run compiles
 what it needs meanwhile: the dock used to say "suggesting sizes…" with nothing
 moving for 2 minutes and more (tester, issue 11). `CompileNotice` polls the
 warm-up's progress (`_qt.warmup.PROGRESS`, the steps the compiling process
-prints) and, while it compiles, writes "Compiling the fast kernels (first use
-only, about N s)… step i of n" under the status line's text and shows the
-compile's share in the progress bar: when the dock is idle, and during a
-Suggest or a Run until the run's own progress moves. It only shows: nothing
-waits for it, and Cancel works as ever. Once the compile ends, what it wrote is
-taken back.
+prints) and, while it compiles, shows "Compiling the fast kernels (first use
+only, about N s)… step i of n" in the dock's ``compile_note`` line (below the
+status line, whose text stays the activity's own) and the compile's share in the
+progress bar: when the dock is idle, and during a Suggest or a Run until the
+run's own progress moves. It only shows: nothing waits for it, and Cancel works
+as ever. Once the compile ends, the line is hidden and the bar given back.
 """
 
 from __future__ import annotations
@@ -21,25 +21,21 @@ from . import warmup
 
 #: How often (ms) the notice looks at the warm-up's progress.
 POLL_MS = 250
-#: The activities during which the notice shows (until their own progress moves).
+#: The activities during which the bar shows the compile (until their own progress moves).
 WAITING = ("run", "suggest")
-#: The status line once the compile has ended, when the notice's text was all it had.
-READY = "The fast kernels are compiled (cached on disk for the next sessions)."
 
 
 class CompileNotice:
-    """Shows the warm-up's compile in one dock's status line and progress bar.
+    """Shows the warm-up's compile in one dock's ``compile_note`` line and progress bar.
 
     Parameters
     ----------
     widget : SymsegWidget
-        Its ``status``, ``progress``, ``activity`` and ``alive``.
+        Its ``compile_note``, ``progress``, ``activity`` and ``alive``.
     """
 
     def __init__(self, widget) -> None:
         self.widget = widget
-        self._text: str | None = None  # the status text the notice wrote last
-        self._under = ""  # the text it was written under
         self._bar = False  # the progress bar shows the compile
         self._timer = QTimer(widget)  # (a child of the dock: gone with it)
         self._timer.setInterval(POLL_MS)
@@ -61,14 +57,20 @@ class CompileNotice:
         if not self.widget.alive():
             self._timer.stop()
             return
-        if warmup.compiling() and self._may_show():
-            self._show()
+        note = self.widget.compile_note
+        if not warmup.compiling():
+            note.value, note.visible = "", False
+            self._give_bar_back()
+            if not warmup.warming():
+                self._timer.stop()
             return
-        self._clear()
-        if not warmup.warming():
-            self._timer.stop()
+        note.value, note.visible = warmup.PROGRESS.text(), True
+        if self._bar_is_free():
+            self._show_bar()
+        else:
+            self._give_bar_back()
 
-    def _may_show(self) -> bool:
+    def _bar_is_free(self) -> bool:
         kind = self.widget.activity.kind
         if kind is None:
             return True
@@ -77,27 +79,19 @@ class CompileNotice:
         bar = self.widget.progress  # a run's own progress (its format) has not moved yet
         return bar.native.format() == warmup.PROGRESS.bar() or bar.value == 0
 
-    def _show(self) -> None:
-        progress, status, bar = warmup.PROGRESS, self.widget.status, self.widget.progress
-        if status.value != self._text:  # someone else wrote since: the notice goes under it
-            self._under = status.value
-        text = progress.text()
-        self._text = f"{self._under}\n{text}" if self._under else text
-        status.value = self._text
+    def _show_bar(self) -> None:
+        bar, progress = self.widget.progress, warmup.PROGRESS
         self._bar = True
         bar.native.setFormat(progress.bar())
         bar.value = round(100 * progress.shown())
         bar.visible = True
 
-    def _clear(self) -> None:
-        status = self.widget.status
-        if self._text is not None and status.value == self._text:
-            status.value = self._under or READY
-        self._text = None
-        if self._bar:
-            self._bar = False
-            bar = self.widget.progress
-            if bar.native.format() == warmup.PROGRESS.bar():  # not taken by a run since
-                bar.native.setFormat("%p%")
-                bar.value = 0
-                bar.visible = self.widget.activity.kind == "run"
+    def _give_bar_back(self) -> None:
+        if not self._bar:
+            return
+        self._bar = False
+        bar = self.widget.progress
+        if bar.native.format() == warmup.PROGRESS.bar():  # not taken by a run since
+            bar.native.setFormat("%p%")
+            bar.value = 0
+            bar.visible = self.widget.activity.kind == "run"
