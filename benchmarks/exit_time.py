@@ -35,7 +35,7 @@ import time
 def child(case: str, after: float, warm_up_wait: float | None = None) -> None:
     import napari
     import numpy as np
-    from qtpy.QtCore import QEventLoop, QTimer
+    from qtpy.QtWidgets import QApplication
 
     if warm_up_wait is not None:  # (the exit's wait for the warm-up: before / after)
         from napari_symseg._qt import warmup
@@ -43,14 +43,10 @@ def child(case: str, after: float, warm_up_wait: float | None = None) -> None:
         warmup.EXIT_WAIT_S = warm_up_wait
 
     def pump(seconds: float, until=lambda: False) -> None:
-        loop, deadline = QEventLoop(), time.perf_counter() + seconds
-        timer = QTimer()
-        timer.setInterval(20)
-        timer.timeout.connect(lambda: (until() or time.perf_counter() > deadline)
-                              and loop.quit())
-        timer.start()
-        loop.exec()
-        timer.stop()
+        app, end = QApplication.instance(), time.perf_counter() + seconds
+        while time.perf_counter() < end and not until():
+            app.processEvents()
+            time.sleep(0.02)
 
     viewer = napari.Viewer(show=True)
     y, x = np.mgrid[0:256, 0:256].astype(float)
