@@ -41,6 +41,8 @@ def main(seconds: float) -> None:
         bar = widget.progress.native
         text = bar.format().replace("%p", str(bar.value()))
         status = widget.status.value.replace("\n", " | ")
+        if not widget.compile_note.native.isHidden():
+            status += f" | note: {widget.compile_note.value}"
         shown = "shown" if bar.isVisible() else "hidden"
         print(f"{time.perf_counter() - start:5.1f} s  bar {shown}"
               f" [{text}]  status: {status}", flush=True)

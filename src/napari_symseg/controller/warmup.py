@@ -217,9 +217,13 @@ class WarmUpProgress:
             `time.monotonic` (now).
         """
         elapsed = (time.monotonic() if now is None else now) - self.started
-        rate = elapsed / self.fraction if self.fraction >= 0.05 else COLD_TOTAL_S
         slow = elapsed / self.after if self.after > 0 else 0.0
-        return max(rate, slow, elapsed)
+        return max(self._rate_s(elapsed), slow, elapsed)
+
+    def _rate_s(self, elapsed: float) -> float:
+        """The whole compile's seconds at the pace of the steps done (`COLD_TOTAL_S` until
+        5 % is done)."""
+        return elapsed / self.fraction if self.fraction >= 0.05 else COLD_TOTAL_S
 
     def shown(self, now: float | None = None) -> float:
         """The progress bar's share: the steps done, and the step going on by its
@@ -232,7 +236,9 @@ class WarmUpProgress:
         """
         now = time.monotonic() if now is None else now
         share = max(0.0, self.after - self.fraction)
-        expected = share * self.estimate_s(now)
+        # the steps done's pace (not `estimate_s`, which grows with the step's own time:
+        # the bar then stopped at 63 % of a long step)
+        expected = share * self._rate_s(now - self.started)
         if share == 0.0 or expected <= 0.0:
             return self.fraction
         return self.fraction + share * (1.0 - math.exp(-(now - self.step_started) / expected))
