@@ -109,3 +109,41 @@ def test_a_worker_ending_in_the_exit_hook_is_delivered_before_pyqt_cleans_up(tmp
     assert "finished delivered: True" in done.stdout
     assert "handler ran: False" in done.stdout  # the closed dock's handler: skipped
     assert "Traceback" not in done.stderr
+
+
+STUCK = textwrap.dedent("""
+    import sys, threading, time
+    from pathlib import Path
+    from qtpy.QtWidgets import QApplication
+    from napari_symseg._qt import runner, warmup
+
+    app = QApplication([])
+    inside = threading.Event()
+
+    def compile_step():  # a compile numba cannot cut (napari's label kernels: 2-15 s)
+        inside.set()
+        time.sleep(8)  # (releases the interpreter, as LLVM's passes do)
+        Path(sys.argv[1]).write_text("the exit waited for the step")
+
+    thread = threading.Thread(target=compile_step, daemon=True)
+    warmup._THREAD[:] = [thread]
+    thread.start()
+    inside.wait(30)
+    print("leaving", flush=True)
+""")
+
+
+def test_the_exit_does_not_wait_for_a_warm_up_compile_nobody_needs(tmp_path):
+    """Closing napari lingered up to 10 s longer than plain napari (issue 11): the exit
+    waited for the warm-up's compile of napari's label kernels (benchmarks/exit_time.py).
+    It now waits `warmup.EXIT_WAIT_S` (1 s) and leaves the daemon thread; the process
+    still ends cleanly."""
+    script, mark = tmp_path / "stuck.py", tmp_path / "waited"
+    script.write_text(STUCK)
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).parents[2] / "src"))
+    done = subprocess.run([sys.executable, str(script), str(mark)], capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert "leaving" in done.stdout, done.stderr[-2000:]
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert not mark.exists()  # the process ended before the step did

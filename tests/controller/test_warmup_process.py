@@ -1,6 +1,7 @@
 """controller.warmup.start_compiling / finish_compiling: the core's kernels compiled in
 another process when numba's cache is cold (the program itself: tests/core/test_warmup.py)."""
 
+import itertools
 import json
 import os
 import stat
@@ -116,3 +117,54 @@ def test_the_program_fills_a_cold_cache_that_a_warm_up_then_only_loads(tmp_path)
     assert after["cold"] is False and after["napari_cold"] is False
     assert after["misses"] == 0
     assert after["hits"] > 0
+
+
+def test_the_program_s_steps_are_followed_into_the_progress(monkeypatch, tmp_path):
+    """The compiling process prints its steps (`main`); `follow` reads them as they come."""
+    keys = ["local_correlation_map/direct", "point symmetry, stride 1", warmup.SHAPES_STEP]
+    lines = "\n".join(warmup.progress_line(done, keys) for done in range(2))
+    monkeypatch.setattr(core_warmup, "cache_is_cold", lambda: True)
+    monkeypatch.setattr(sys, "executable", script(tmp_path, f"echo 'numba says hi'\n"
+                                                             f"printf '{lines}\\n'"))
+    process = warmup.start_compiling()
+    progress = warmup.WarmUpProgress()
+    progress.begin()
+    warmup.follow(process, progress)
+    assert warmup.finish_compiling(process) is True
+    assert (progress.done, progress.total, progress.step) == (1, 3, keys[1])
+    weights = [core_warmup.COLD_S[keys[0]], core_warmup.COLD_S[keys[1]], 1.0]
+    assert progress.fraction == pytest.approx(weights[0] / sum(weights), abs=1e-4)
+    assert "step 2 of 3: point symmetry, stride 1" in progress.text()
+
+
+def test_the_compile_s_text_says_what_and_how_long():
+    progress = warmup.WarmUpProgress()
+    progress.begin()
+    start = progress.started
+    # nothing measured yet: the cold compile's measured length
+    assert progress.estimate_s(start + 1.0) == warmup.COLD_TOTAL_S
+    assert progress.text(start + 1.0) == \
+        "Compiling the fast kernels (first use only, about 2 min)…"
+    progress.read("step\t3\t12\t0.5000\t0.6000\tpower_spectrum\n")
+    progress.read("garbage\tline\n")  # ignored
+    assert progress.estimate_s(start + 30.0) == pytest.approx(60.0)
+    assert progress.text(start + 30.0) == ("Compiling the fast kernels (first use only, "
+                                           "about 60 s)… step 4 of 12: power spectrum")
+    assert progress.estimate_s(start + 300.0) == pytest.approx(600.0)  # a busy machine
+
+
+def test_the_bar_moves_within_a_step_and_never_past_it():
+    """A cold compile's first step takes 90 s and more: the bar moved only between steps and
+    sat at 0 % all that time (benchmarks/cold_notice.py)."""
+    progress = warmup.WarmUpProgress()
+    progress.begin()
+    progress.read(warmup.progress_line(1, ["local_correlation_map/direct", "polarity",
+                                           "statistics"]) + "\n")
+    start = progress.step_started
+    shares = [progress.shown(start + t) for t in (0.0, 5.0, 30.0, 120.0, 1000.0)]
+    assert shares[0] == progress.fraction > 0
+    assert all(a < b for a, b in itertools.pairwise(shares))  # it always moves
+    assert shares[-1] < progress.after  # the step's end is the process's to say
+    progress.read(warmup.progress_line(2, ["local_correlation_map/direct", "polarity",
+                                           "statistics"]))
+    assert progress.shown() >= progress.fraction > shares[-1]

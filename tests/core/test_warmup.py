@@ -1,8 +1,10 @@
 """warm_up(): every numba kernel compiled (or loaded) on tiny inputs."""
 
 import sys
+import types
 
 import numpy as np
+import pytest
 from numba.core.registry import CPUDispatcher
 
 from napari_symseg.core import segment, warmup
@@ -102,3 +104,24 @@ def test_a_stop_ends_the_warm_up_before_its_next_family(monkeypatch):
     asked = []
     timings = warmup.warm_up(stop=lambda: asked.append(1) or len(asked) > 2)
     assert len(calls) == 2 and len(timings) == 2  # two families, then stopped
+
+
+def test_the_warm_up_reports_each_step_before_it_runs(monkeypatch):
+    """The compiling process prints these reports (`controller.warmup.main`)."""
+    from napari_symseg import core
+    from napari_symseg.core import warmup
+
+    result = types.SimpleNamespace(labels=None)
+    monkeypatch.setattr(core, "segment", lambda image, params: result)
+    monkeypatch.setattr(warmup, "correlation_map", lambda *args: None)
+    monkeypatch.setattr(warmup, "frame_statistics", lambda *args: None)
+    reports = []
+    timings = warmup.warm_up(step=lambda done, keys: reports.append((done, list(keys))))
+    keys = list(timings)
+    assert [done for done, _ in reports] == list(range(len(keys)))
+    assert all(names == keys for _, names in reports)
+    assert set(keys) == set(warmup.COLD_S)  # every step has its measured weight
+    assert warmup.cold_fraction(keys, 0) == 0.0 and warmup.cold_fraction(keys, len(keys)) == 1
+    # weighted by the measured seconds: the slowest family counts most
+    one = warmup.cold_fraction(keys, 1)
+    assert one == pytest.approx(warmup.COLD_S[keys[0]] / sum(warmup.COLD_S.values()))

@@ -19,15 +19,22 @@ from collections.abc import Callable
 
 from qtpy.QtCore import QTimer
 
+from ..controller.warmup import WarmUpProgress
 from .worker_end import any_running
 
 _WARMED = []
+#: How far the compiling process of a cold numba cache is (`_warm_up`; the docks'
+#: `_qt.compile_notice.CompileNotice` shows it).
+PROGRESS = WarmUpProgress()
 #: Set at exit (`stop_warm_up`): the warm-up ends after the step it is in.
 STOP = threading.Event()
 #: The warm-up thread of this process (`warm_up_once`).
 _THREAD: list[threading.Thread] = []
-#: Seconds the exit waits for the warm-up's current step (`stop_warm_up`).
-EXIT_WAIT_S = 10.0
+#: Seconds the exit waits for the warm-up's current step (`stop_warm_up`): a quick step
+#: ends cleanly; a compile (napari's label kernels, 2-15 s, which numba cannot cut) is
+#: left to this daemon thread, whose result nobody needs any more. Waiting up to 10 s
+#: kept a closed napari 2-10 s longer than plain napari (benchmarks/exit_time.py, issue 11).
+EXIT_WAIT_S = 1.0
 #: Set once the warm-up thread has imported the plots and made its first axes.
 PLOTS_WARM = threading.Event()
 #: Held by whichever thread imports matplotlib (or a module of ours that does): two threads
@@ -61,6 +68,16 @@ def napari_ready(kind: str = "labels") -> bool:
     event = SHAPES_WARM if kind == "shapes" else NAPARI_WARM
     return not _WARMED or event.is_set()
 
+
+
+def compiling() -> bool:
+    """True while the warm-up waits for the compiling process of a cold numba cache."""
+    return PROGRESS.compiling and warming()
+
+
+def warming() -> bool:
+    """True while this process's warm-up thread runs."""
+    return any(thread.is_alive() for thread in _THREAD)
 
 
 def warm_up_once(busy: Callable[[], bool] = lambda: False) -> threading.Thread | None:
@@ -163,6 +180,7 @@ def _warm_up() -> None:
     """
     from ..controller.warmup import (
         finish_compiling,
+        follow,
         start_compiling,
         warm_up_labels,
         warm_up_shapes,
@@ -180,27 +198,37 @@ def _warm_up() -> None:
     # a cold numba cache: the core's kernels compile in another process meanwhile
     # (napari's label kernels cannot be cached: compiled here while it works)
     process = start_compiling()
+    if process is not None:  # its steps, as it prints them, for the docks' notice
+        PROGRESS.begin()
+        threading.Thread(target=follow, args=(process, PROGRESS), daemon=True,
+                         name="napari-symseg compile progress").start()
 
     def core() -> None:
         warm_up_core(stop=STOP.is_set)
 
     def compiled() -> None:  # (at exit the process is stopped, `start_compiling`)
-        while process.poll() is None and not STOP.is_set():
-            time.sleep(0.1)
-        if not STOP.is_set():
-            finish_compiling(process)
+        try:
+            while process.poll() is None and not STOP.is_set():
+                time.sleep(0.1)
+            if not STOP.is_set():
+                finish_compiling(process)
+        finally:
+            PROGRESS.compiling = False
 
     if process is None:
         steps = [(core, None), (labels, NAPARI_WARM)]
     else:
         steps = [(labels, NAPARI_WARM), (compiled, None), (core, None)]
-    for step, done in [*steps, (warm_up_shapes, SHAPES_WARM)]:
-        try:
-            if not STOP.is_set():  # (napari is closing: nothing more to compile)
-                step()
-        finally:
-            if done is not None:
-                done.set()
+    try:
+        for step, done in [*steps, (warm_up_shapes, SHAPES_WARM)]:
+            try:
+                if not STOP.is_set():  # (napari is closing: nothing more to compile)
+                    step()
+            finally:
+                if done is not None:
+                    done.set()
+    finally:
+        PROGRESS.compiling = False
 
 
 def stop_warm_up(wait_s: float = EXIT_WAIT_S) -> bool:

@@ -30,6 +30,7 @@ from ..core.params import Params
 from ..errors import SymsegError
 from .actions import EXPORT_HELP, RESULT_HELP
 from .buttons import follow_activity
+from .compile_notice import CompileNotice
 from .fields import set_value, value_of
 from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
@@ -118,6 +119,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         self._on_image_changed()
         warm_up_once(busy=lambda: self.worker is not None or self.suggest_worker is not None
                      or self.measure.worker is not None)  # the thaw's collection: not then
+        self.compile_notice = CompileNotice(self)  # a cold numba cache: "Compiling…"
         self.plots.prepare_when_idle(self.alive)
         prefer_own_labels_reader()  # exported *_labels.tif reopen without a reader dialog
         quiet_repeats(viewer)  # napari's units warning: not again for each result layer

@@ -70,6 +70,9 @@ class WidgetBuilding:
         self.progress = ProgressBar(value=0, min=0, max=100, name="progress")
         self.status = Label(value="", name="status", tooltip=RESULT_HELP)
         wrapping(self.status)  # long messages must not widen the dock
+        # a cold numba cache: what compiles and how far (`_qt.compile_notice`); else hidden
+        self.compile_note = Label(value="", name="compile_note")
+        wrapping(self.compile_note)
         self.hint_panel = HintPanel(self.viewer, self.fields["n_patterns"], name="hint",
                                     tooltip=HINT_HELP)
         self._files = FileActions(self)
@@ -80,10 +83,11 @@ class WidgetBuilding:
              *(self.fields[n] for n in essentials), self.suggest_button],
             [self.run_button, self.export_button, self.edit_button, self.plots_button,
              self.measure_button],
-            [self.progress, self.status, self.hint_panel],
+            [self.progress, self.status, self.compile_note, self.hint_panel],
             [*(w for n, w in self.fields.items() if is_advanced(n)), self._files.row,
              self.live, self.probe, self.keep_labels])
         self.progress.visible = False
+        self.compile_note.visible = False
         # the hint's answer (up to 4 lines and a button) and its chart, whole, when the
         # window has room for them (else they scroll, as the rest)
         keep_if_room(self.scroll, self.hint_panel.row.native)

@@ -15,8 +15,11 @@ tells the GUI thread when each is done.
 from __future__ import annotations
 
 import atexit
+import math
 import subprocess
 import sys
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -54,9 +57,10 @@ def start_compiling() -> subprocess.Popen | None:
     if not cache_is_cold() and not napari_cache_is_cold():
         return None
     try:
-        process = subprocess.Popen(
+        process = subprocess.Popen(  # its stdout: the steps (`main`, read by `follow`)
             [sys.executable, "-m", "napari_symseg.controller.warmup", "--nice", str(NICE)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            text=True)
     except OSError:
         return None
     atexit.register(_stop_process, process)
@@ -106,8 +110,178 @@ def main() -> None:
     args = sys.argv[1:]
     if args[:1] == ["--nice"] and hasattr(os, "nice"):
         os.nice(int(args[1]))
-    warm_up_core()
+    steps: list[str] = []
+
+    def report(done: int, keys: list[str]) -> None:
+        steps[:] = [*keys, SHAPES_STEP]
+        print(progress_line(done, steps), flush=True)
+
+    warm_up_core(step=report)
+    report(len(steps) - 1, steps[:-1])
     warm_up_shapes()
+    print(progress_line(len(steps), steps), flush=True)
+
+
+#: The step of `main` after the core's (`napari_symseg.core.warmup.warm_up`) steps.
+SHAPES_STEP = "napari's Shapes kernels"
+#: Seconds a cold compile takes in all before anything is measured (`WarmUpProgress`):
+#: the CPU time of `main` on a cold cache (124 s user + 7 s system; 286 s of wall time
+#: with the other core's load at 1-6).
+COLD_TOTAL_S = 130.0
+
+
+def progress_line(done: int, keys: list[str]) -> str:
+    """What `main` prints before each step: ``"step <done> <total> <fraction> <fraction
+    after it> <its name>"`` (tabs between).
+
+    Parameters
+    ----------
+    done : int
+        Steps done.
+    keys : list of str
+        Every step's name, in order.
+    """
+    from ..core.warmup import cold_fraction
+
+    following = keys[done] if done < len(keys) else "done"
+    after = cold_fraction(keys, min(done + 1, len(keys)))
+    return (f"step\t{done}\t{len(keys)}\t{cold_fraction(keys, done):.4f}\t{after:.4f}"
+            f"\t{following}")
+
+
+@dataclass
+class WarmUpProgress:
+    """How far the compiling process (`start_compiling`) is: its steps, as it prints them.
+
+    Written by the warm-up's threads (`follow`), read by the GUI's notice.
+
+    Attributes
+    ----------
+    compiling : bool
+        The compiling process runs (set by the warm-up that started it).
+    done, total : int
+        Steps done, of all (0 of 0 until the process's first line).
+    fraction : float
+        The share of the compile done, each step weighted by its measured time
+        (`napari_symseg.core.warmup.COLD_S`).
+    after : float
+        The share done once the step going on is.
+    step : str
+        The step going on.
+    started, step_started : float
+        When the compile and that step started (`time.monotonic`).
+    """
+
+    compiling: bool = False
+    done: int = 0
+    total: int = 0
+    fraction: float = 0.0
+    after: float = 0.0
+    step: str = ""
+    started: float = field(default_factory=time.monotonic)
+    step_started: float = field(default_factory=time.monotonic)
+
+    def begin(self) -> None:
+        """The compiling process has started."""
+        self.done, self.total, self.fraction, self.after, self.step = 0, 0, 0.0, 0.0, ""
+        self.started = self.step_started = time.monotonic()
+        self.compiling = True
+
+    def read(self, line: str) -> None:
+        """Take one line of the process's output (`progress_line`; others are ignored).
+
+        Parameters
+        ----------
+        line : str
+            As printed.
+        """
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) == 6 and parts[0] == "step":
+            try:
+                done, total = int(parts[1]), int(parts[2])
+                fraction, after = float(parts[3]), float(parts[4])
+            except ValueError:
+                return
+            self.done, self.total, self.step = done, total, parts[5]
+            self.fraction, self.after = fraction, after
+            self.step_started = time.monotonic()
+
+    def estimate_s(self, now: float | None = None) -> float:
+        """The whole compile's expected seconds: from the time and share done so far
+        (once 5 % is done, else `COLD_TOTAL_S`), and at least what the step going on
+        already says (a busy machine: its share takes longer than its weight).
+
+        Parameters
+        ----------
+        now : float, optional
+            `time.monotonic` (now).
+        """
+        elapsed = (time.monotonic() if now is None else now) - self.started
+        slow = elapsed / self.after if self.after > 0 else 0.0
+        return max(self._rate_s(elapsed), slow, elapsed)
+
+    def _rate_s(self, elapsed: float) -> float:
+        """The whole compile's seconds at the pace of the steps done (`COLD_TOTAL_S` until
+        5 % is done)."""
+        return elapsed / self.fraction if self.fraction >= 0.05 else COLD_TOTAL_S
+
+    def shown(self, now: float | None = None) -> float:
+        """The progress bar's share: the steps done, and the step going on by its
+        expected time (nearing, never reaching, its end: the bar always moves).
+
+        Parameters
+        ----------
+        now : float, optional
+            `time.monotonic` (now).
+        """
+        now = time.monotonic() if now is None else now
+        share = max(0.0, self.after - self.fraction)
+        # the steps done's pace (not `estimate_s`, which grows with the step's own time:
+        # the bar then stopped at 63 % of a long step)
+        expected = share * self._rate_s(now - self.started)
+        if share == 0.0 or expected <= 0.0:
+            return self.fraction
+        return self.fraction + share * (1.0 - math.exp(-(now - self.step_started) / expected))
+
+    def text(self, now: float | None = None) -> str:
+        """The status line: what is going on, how long it takes, the step.
+
+        Parameters
+        ----------
+        now : float, optional
+            `time.monotonic` (now).
+        """
+        seconds = self.estimate_s(now)
+        about = f"{10 * round(seconds / 10):.0f} s" if seconds < 120 \
+            else f"{seconds / 60:.0f} min"
+        text = f"Compiling the fast kernels (first use only, about {about})…"
+        if self.total:
+            shown = min(self.done + 1, self.total)
+            text += f" step {shown} of {self.total}: {self.step.replace('_', ' ')}"
+        return text
+
+    def bar(self) -> str:
+        """The progress bar's text (Qt's format: ``%p`` is the percentage)."""
+        return "compiling the fast kernels: %p%"
+
+
+def follow(process: subprocess.Popen, progress: WarmUpProgress) -> None:
+    """Read `process`'s lines into `progress` until it ends (a daemon thread's target).
+
+    Parameters
+    ----------
+    process : subprocess.Popen
+        From `start_compiling` (its stdout a text pipe).
+    progress : WarmUpProgress
+        Updated line by line.
+    """
+    if process.stdout is None:
+        return
+    try:
+        for line in process.stdout:
+            progress.read(line)
+    except (OSError, ValueError):  # the pipe closed under us (the process stopped at exit)
+        pass
 
 
 def finish_compiling(process: subprocess.Popen | None, timeout: float | None = None) -> bool:
