@@ -114,7 +114,7 @@ def test_the_warm_up_reports_each_step_before_it_runs(monkeypatch):
     result = types.SimpleNamespace(labels=None)
     monkeypatch.setattr(core, "segment", lambda image, params: result)
     monkeypatch.setattr(warmup, "correlation_map", lambda *args: None)
-    monkeypatch.setattr(warmup, "frame_statistics", lambda *args: None)
+    monkeypatch.setattr(warmup, "_statistics", lambda *args: None)
     reports = []
     timings = warmup.warm_up(step=lambda done, keys: reports.append((done, list(keys))))
     keys = list(timings)
