@@ -139,7 +139,7 @@ def measure(args) -> dict:
     out["map interval ms median / max"] = (
         (round(float(np.median(intervals))), round(float(intervals.max())))
         if len(intervals) else None)
-    per_screen_px = 1 / (viewer.camera.zoom * scale[-1])  # data px per screen px
+    per_screen_px = 1 / (viewer.scene.camera.zoom * scale[-1])  # data px per screen px
     out["point lag max (data px, after each move)"] = round(max(lags), 1)
     out["point ends under the mouse (within 1 screen px)"] = bool(
         np.abs(point.data[0] - path[-1] / scale).max() <= per_screen_px)

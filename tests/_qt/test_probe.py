@@ -116,7 +116,7 @@ def test_a_mouse_drag_moves_the_point_its_window_and_map_while_dragging(qtbot,
     harness.probe.enabled = True
     harness.wait_idle(qtbot)
     point, window = viewer.layers["tp probe"], viewer.layers["tp probe window"]
-    start = np.asarray(point.data[0])
+    start = np.array(point.data[0])  # a copy: napari moves the points in place
     path = [world(*(start + k * np.array([-2.0, 3.0]))) for k in range(11)]
     during = []  # the map shown and the point's pixel, before the button is released
 
@@ -127,7 +127,7 @@ def test_a_mouse_drag_moves_the_point_its_window_and_map_while_dragging(qtbot,
     canvas_drag(viewer, path, between)
     harness.wait_idle(qtbot)
     # the point is under the mouse (within one screen pixel), away from the start
-    per_screen_px = 1 / (viewer.camera.zoom * np.asarray(SCALE))
+    per_screen_px = 1 / (viewer.scene.camera.zoom * np.asarray(SCALE))
     assert np.all(np.abs(point.data[0] - (start + np.array([-20.0, 30.0]))) <= per_screen_px)
     pixel = tuple(int(v) for v in np.round(point.data[0]))
     assert pixel != tuple(start.astype(int))
