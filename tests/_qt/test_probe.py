@@ -120,7 +120,8 @@ def test_a_mouse_drag_moves_the_point_its_window_and_map_while_dragging(qtbot,
     path = [world(*(start + k * np.array([-2.0, 3.0]))) for k in range(11)]
     during = []  # the map shown and the point's pixel, before the button is released
 
-    def between():  # the user holds the mouse still until the probe has caught up
+    def between():  # a 60 Hz mouse, held still until the probe has caught up
+        qtbot.wait(16)
         harness.wait_idle(qtbot)
         during.append((harness.shown[-1][1], tuple(np.round(point.data[0]).astype(int))))
 
