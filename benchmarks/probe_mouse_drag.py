@@ -61,7 +61,7 @@ def mouse_path(layer, scale, moves: int) -> list[np.ndarray]:
 
 def measure(args) -> dict:
     from napari_symseg._qt.probe_plot import ProbePlot
-    from napari_symseg._qt.stall import EventLoopWatch
+    from napari_symseg._qt.stall import EventLoopWatch, NapariCalls
     from napari_symseg._sample_data import make_two_phase_sample
     from napari_symseg.controller.probe import probe_map
 
@@ -84,11 +84,13 @@ def measure(args) -> dict:
                               units=meta["units"], name="plain")
     plain.mode = "select"
     pump(1.0)
+    t0 = time.perf_counter()
     with EventLoopWatch() as floor:
         canvas_drag(viewer, mouse_path(plain, scale, args.moves), lambda: pump(1 / 60))
+        seconds = time.perf_counter() - t0
         pump(0.5)
-    out["napari alone, same drag of a point: max gap ms / p99"] = (
-        floor.summary()["max_ms"], floor.summary()["p99_ms"])
+    out["napari alone, same drag of a point: max gap ms / p99 / seconds"] = (
+        floor.summary()["max_ms"], floor.summary()["p99_ms"], round(seconds, 2))
     plain.visible = False
     pump(0.5)
 
@@ -100,11 +102,12 @@ def measure(args) -> dict:
         return original(plot, cmap, pixel, source)
 
     ProbePlot.show = show
-    with EventLoopWatch() as tick:
+    with NapariCalls() as calls, EventLoopWatch() as tick:
         widget.probe.value = True
         pump(600, lambda: "img probe" in viewer.layers and shown)
         pump(1.0)
     out["tick: max gap ms"] = tick.summary()["max_ms"]
+    out["tick: longest stretch outside napari's calls (ours)"] = calls.outside_ms(tick)
     point = viewer.layers["img probe"]
     out["active layer is the point, select mode"] = (
         viewer.layers.selection.active is point and point.mode == "select")
@@ -124,11 +127,12 @@ def measure(args) -> dict:
 
     before = len(shown)
     t0 = time.perf_counter()
-    with EventLoopWatch() as drag:
+    with NapariCalls() as calls, EventLoopWatch() as drag:
         canvas_drag(viewer, path, between)
         t_release = time.perf_counter()
         pump(600, lambda: not widget._probe.busy)
         pump(0.5)
+    out["drag: longest stretch outside napari's calls (ours)"] = calls.outside_ms(drag)
     maps = shown[before:]
     final = tuple(int(v) for v in np.round(point.data[0]))  # the point's pixel
     out["drag: moves, seconds"] = (args.moves, round(t_release - t0, 2))
