@@ -1,10 +1,13 @@
-"""The probe in the viewer: layers on top, draggable at once, its map from a worker."""
+"""The probe in the viewer: layers on top, draggable at once (by the mouse too), its map
+from a worker."""
 
 import numpy as np
 import pytest
+from benchmarks.napari_window import canvas_drag
 
 from napari_symseg._qt.probe import Probe
 from napari_symseg.controller import METADATA_KEY
+from napari_symseg.controller.probe import probe_map
 from napari_symseg.core.descriptors.translation import correlation_map
 from napari_symseg.core.params import Params, ParamsError
 from napari_symseg.core.samples import two_phase
@@ -82,7 +85,7 @@ def test_enabling_adds_point_and_window_on_top_point_active_in_select_mode(qtbot
     assert [layer.name for layer in viewer.layers] == ["other", "tp", "tp patterns"]
 
 
-def test_dragging_redraws_shapes_at_once_and_computes_only_the_latest_map(qtbot, harness):
+def test_moves_are_merged_the_latest_position_is_drawn_and_its_map_computed(qtbot, harness):
     viewer, probe = harness.viewer, harness.probe
     probe.enabled = True
     harness.wait_idle(qtbot)
@@ -90,15 +93,53 @@ def test_dragging_redraws_shapes_at_once_and_computes_only_the_latest_map(qtbot,
     before = len(harness.shown)
     for row in range(30, 60):  # a fast drag: 30 moves before the loop runs again
         point.data = np.array([[float(row), 120.0]])
-        np.testing.assert_allclose(world_box(window, 0, "min"), world(row - 6.5, 120 - 5.5))
-    assert probe._pending is not None or probe.worker is not None
+    assert probe.busy  # one redraw, at the latest position, after FOLLOW_MS
     harness.wait_idle(qtbot)
+    np.testing.assert_allclose(world_box(window, 0, "min"), world(59 - 6.5, 120 - 5.5))
     maps = harness.shown[before:]
-    assert 1 <= len(maps) <= 2  # not 30: requests made meanwhile replace each other
+    assert len(maps) == 1  # not 30: moves made meanwhile are merged
     cmap, pixel, _ = maps[-1]
     assert pixel == (59, 120)
     np.testing.assert_array_equal(cmap, correlation_map(harness.source.data, 6, 5, 8, 9,
                                                         59, 120))
+
+
+def test_a_mouse_drag_moves_the_point_its_window_and_map_while_dragging(qtbot,
+                                                                       make_napari_viewer):
+    """Real mouse events on the canvas (napari holds the point's data events until the
+    button is released): the window and the map follow during the drag, not at the end."""
+    viewer = make_napari_viewer(show=True)
+    source = viewer.add_image(two_phase((128, 160)), name="tp", scale=SCALE,
+                              translate=TRANSLATE)
+    params = Params(patch_x=6, patch_y=5, window_x=8, window_y=9)
+    harness = Harness(viewer, source, params)
+    harness.probe.enabled = True
+    harness.wait_idle(qtbot)
+    point, window = viewer.layers["tp probe"], viewer.layers["tp probe window"]
+    start = np.array(point.data[0])  # a copy: napari moves the points in place
+    path = [world(*(start + k * np.array([-2.0, 3.0]))) for k in range(11)]
+    during = []  # the map shown and the point's pixel, before the button is released
+
+    def between():  # a 60 Hz mouse, held still until the probe has caught up
+        qtbot.wait(16)
+        harness.wait_idle(qtbot)
+        during.append((harness.shown[-1][1], tuple(np.round(point.data[0]).astype(int))))
+
+    canvas_drag(viewer, path, between)
+    harness.wait_idle(qtbot)
+    # the point is under the mouse (within one screen pixel), away from the start
+    per_screen_px = 1 / (viewer.scene.camera.zoom * np.asarray(SCALE))
+    assert np.all(np.abs(point.data[0] - (start + np.array([-20.0, 30.0]))) <= per_screen_px)
+    pixel = tuple(int(v) for v in np.round(point.data[0]))
+    assert pixel != tuple(start.astype(int))
+    # while dragging, the map shown was that of the point's pixel after each move
+    assert len({p for p, _ in during}) >= 8 and all(p == q for p, q in during)
+    np.testing.assert_allclose(world_box(window, 0, "min"), world(pixel[0] - 6.5,
+                                                                 pixel[1] - 5.5))
+    cmap, shown_pixel, _ = harness.shown[-1]
+    assert shown_pixel == pixel
+    np.testing.assert_array_equal(cmap, probe_map(source.data, params, *pixel))
+    np.testing.assert_array_equal(cmap, correlation_map(source.data, 6, 5, 8, 9, *pixel))
 
 
 def test_refresh_follows_parameters_and_the_chosen_image(qtbot, harness):

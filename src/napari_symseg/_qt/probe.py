@@ -4,7 +4,12 @@
 point, the active layer in select mode: dragging it moves it at once) and
 ``"<image> probe window"`` (the patch and what the shifts or the pooling
 read, drawn around pixel (0, 0) and moved by the layer's translate: a drag
-builds no new shapes). The pixel's local correlation map
+builds no new shapes). Both follow a mouse drag move by move: napari holds
+the point's data events until the button is released, so the probe also
+listens to the point's ``set_data`` (each move refreshes the layer) and
+redraws when the point's pixel changed, at most every `FOLLOW_MS` (moves
+made meanwhile are merged: the latest position wins). The pixel's local
+correlation map
 is computed in a napari thread worker and handed to a display callback;
 requests made while one is computing replace each other, so that dragging
 never queues computations (the latest request wins) and the event loop is
@@ -33,6 +38,10 @@ from ..core.params import ParamsError
 from .runner import start_worker
 from .stall import next_turn
 from .warmup import READY_POLL_MS, napari_ready
+
+#: Shortest interval (ms) between two redraws while the point is dragged: the moves
+#: made meanwhile are merged, the redraw takes the latest position.
+FOLLOW_MS = 50
 
 #: Colours of the shapes: the patch, then what the shifts / pooling read.
 SHAPE_COLOURS = ("yellow", "cyan")
@@ -87,6 +96,10 @@ class Probe:
         self._shown = 0  # the request whose map is shown
         self._closed = False
         self._due = False  # the first redraw waits for the next turn (`refresh`)
+        self._follow = QTimer()  # redraws after moves, at most every FOLLOW_MS
+        self._follow.setSingleShot(True)
+        self._follow.setInterval(FOLLOW_MS)
+        self._follow.timeout.connect(self._on_follow)
         viewer.layers.events.removed.connect(self._on_removed)
         viewer.dims.events.current_step.connect(self._on_step)
 
@@ -94,7 +107,8 @@ class Probe:
     @property
     def busy(self) -> bool:
         """True while a redraw waits for its turn, or a map is computed or waits to be."""
-        return self._due or self.worker is not None or self._pending is not None
+        return (self._due or self._follow.isActive() or self.worker is not None
+                or self._pending is not None)
 
     @property
     def enabled(self) -> bool:
@@ -150,6 +164,7 @@ class Probe:
         self._remove_layers()
         self._closed = True
         self._pending = None
+        self._follow.stop()
         self.viewer.layers.events.removed.disconnect(self._on_removed)
         self.viewer.dims.events.current_step.disconnect(self._on_step)
 
@@ -170,7 +185,10 @@ class Probe:
         self.point = self.viewer.add_points(
             [self.pixel], name=f"{source.name} probe", size=max(10.0, extent / 60),
             face_color="yellow", border_color="black", border_width=0.15, **place)
+        # a mouse drag blocks the point's data events until the button is released
+        # (napari's select mode): each move refreshes the layer (``set_data``) though
         self.point.events.data.connect(self._on_moved)
+        self.point.events.set_data.connect(self._on_moved)
         self.viewer.layers.selection.active = self.point
         self.point.mode = "select"  # a drag moves the point, it does not pan
 
@@ -179,6 +197,7 @@ class Probe:
         self.point = self.window = self.source = None
         if point is not None:
             point.events.data.disconnect(self._on_moved)
+            point.events.set_data.disconnect(self._on_moved)
         for layer in (window, point):
             if layer is not None and layer in self.viewer.layers:
                 self.viewer.layers.remove(layer)
@@ -194,8 +213,18 @@ class Probe:
             return  # "changing", "adding": the data is not set yet
         if self.point is None or len(self.point.data) == 0:
             return
-        self.pixel = tuple(int(v) for v in np.round(self.point.data[-1][-2:]))
-        self._redraw()
+        pixel = tuple(int(v) for v in np.round(self.point.data[-1][-2:]))
+        if pixel == self.pixel:
+            return  # a redraw of the layer, or a move within the pixel
+        self.pixel = pixel
+        if not self._follow.isActive():  # moves meanwhile: this redraw takes the latest
+            self._follow.start()
+
+    def _on_follow(self) -> None:
+        # moving the window's shapes costs napari 30-60 ms of GUI thread (its extent,
+        # the shapes' refresh): once per FOLLOW_MS at most, not once per mouse move
+        if self.source is not None and not self._closed:
+            self._redraw()
 
     def _on_step(self, *_: Any) -> None:
         if self.source is not None and self.source.ndim == 3:
