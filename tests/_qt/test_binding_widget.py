@@ -6,7 +6,7 @@ from napari_symseg.controller import METADATA_KEY
 from napari_symseg.core.params import Params
 from napari_symseg.core.samples import lattice, two_phase
 
-from .helpers import TIMEOUT, run_and_wait, set_fields, suggest_and_wait
+from .helpers import TIMEOUT, choose, run_and_wait, set_fields, settled, suggest_and_wait
 
 SMALL = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "stride": 4}
 
@@ -237,19 +237,19 @@ def test_choosing_an_image_shows_its_results_and_hides_the_others(qtbot, viewer_
     a_patterns, a_pca = viewer.layers["a patterns"], viewer.layers["a PCA"]
     assert a_patterns.visible and not a_pca.visible  # PCA hidden by default
     viewer.layers.selection.active = a_patterns
-    widget.image.value = b
+    choose(qtbot, widget, b)
     assert not a_patterns.visible and not a_pca.visible
     assert viewer.layers.selection.active is b  # not a's hidden patterns
     run_and_wait(qtbot, widget)
     b_patterns = viewer.layers["b patterns"]
     assert b_patterns.visible and not a_patterns.visible
-    widget.image.value = a  # a's come back, b's go
+    choose(qtbot, widget, a)  # a's come back, b's go
     assert a_patterns.visible and not a_pca.visible and not b_patterns.visible
     a_patterns.visible = False  # the user hides a's: it stays hidden
     widget.image.value = b
-    widget.image.value = a
+    choose(qtbot, widget, a)
     assert not a_patterns.visible and not b_patterns.visible
-    widget.image.value = b
+    choose(qtbot, widget, b)
     assert b_patterns.visible and a.visible and b.visible  # images themselves untouched
 
 
@@ -313,8 +313,9 @@ def test_choosing_another_image_mid_run_keeps_the_run_hidden_and_says_whose(
     start_mid_run(qtbot, widget, a, stride=2)
     widget.image.value = b
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    settled(qtbot, widget)
     assert not viewer.layers["a patterns"].visible
     assert widget.status.value.startswith("a: ") and "shown when a is chosen" in (
         widget.status.value)
-    widget.image.value = a
+    choose(qtbot, widget, a)
     assert viewer.layers["a patterns"].visible and errors == []

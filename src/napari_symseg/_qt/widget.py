@@ -35,6 +35,7 @@ from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .results_view import ResultsView
 from .runner import JobRunner
+from .stall import next_turn
 from .suggest import start_suggestion
 from .units_warning import quiet_repeats
 from .warmup import warm_up_once
@@ -96,7 +97,8 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         self.viewer = viewer
         self.controller = Session(viewer)
         self.activity = activity_of(viewer)  # the one owner of the buttons' states
-        self._visibility = ResultVisibility(self.controller.store)
+        # one layer's visibility per turn: each change costs napari a redraw (issue 11)
+        self._visibility = ResultVisibility(self.controller.store, schedule=next_turn)
         self.worker = None
         self.suggest_worker = None
         self._runner: JobRunner | None = None
@@ -160,6 +162,11 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
     def _on_layer_inserted(self, event) -> None:
         event.value.events.name.connect(self._reset_image_choices)
 
+    def results_settled(self) -> bool:
+        """True once the chosen image's results are shown and the others' hidden (the
+        changes are made one layer per turn of the event loop: `ResultVisibility`)."""
+        return self._visibility.settled()
+
     def series_mode(self) -> bool:
         """True when Run segments every frame of a (T, Y, X) layer."""
         return self.controller.is_series()
@@ -202,7 +209,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         self._visibility.follow(layer)  # its results shown, other images' hidden
         self._visibility.follow_mode(layer, self.controller.series_mode)
         selection = self.viewer.layers.selection
-        if selection.active is not None and not selection.active.visible and any(
+        if selection.active is not None and not self._visibility.shown(selection.active) and any(
                 selection.active is hidden for hidden in self._visibility.hidden()):
             selection.active = layer  # the layer controls act on what is shown, not on
             # another image's hidden result (tester newuser6)
