@@ -22,10 +22,11 @@ def choose(qtbot, widget, layer):
 
 
 def run_and_wait(qtbot, widget, preview=False, timeout=TIMEOUT):
-    """Start a run and wait until it is done (worker finished, layers in); return the worker."""
+    """Start a run and wait until it is done (worker finished, layers in and shown);
+    return the worker."""
     worker = widget.run(preview=preview)
     assert worker is not None
-    qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
+    qtbot.waitUntil(lambda: widget.worker is None and widget.results_settled(), timeout=timeout)
     return worker
 
 

@@ -163,9 +163,10 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         event.value.events.name.connect(self._reset_image_choices)
 
     def results_settled(self) -> bool:
-        """True once the chosen image's results are shown and the others' hidden (the
-        changes are made one layer per turn of the event loop: `ResultVisibility`)."""
-        return self._visibility.settled()
+        """True once the chosen image's results, hint and plots are shown and the other
+        images' results hidden (after a switch these changes are made over turns of the
+        event loop, one layer each: `ResultVisibility`, `ResultsView.request`)."""
+        return self._visibility.settled() and self._view.settled()
 
     def series_mode(self) -> bool:
         """True when Run segments every frame of a (T, Y, X) layer."""
@@ -223,7 +224,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
             self.set_params(Params())  # as a newly opened widget shows them
         note = fields_note(None if remembered is None else remembered.origin)
         note = " · ".join(p for p in (note, aspect_note(layer)) if p)
-        self._view.show_now()
+        self._view.request()  # hint and plots in turns of their own (0.2 s under load)
         record = self.controller.current()
         summary = "" if record is None or self.worker is not None else record.summary
         if self.worker is None:
@@ -260,7 +261,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         self._update_visible_fields()
         layer = self.image.value
         self._visibility.follow_mode(layer, self.controller.series_mode)
-        self._view.show_now()
+        self._view.request()
         record = self.controller.current()
         if layer is not None and record is not None and self.worker is None:
             self.status.value = f"{layer.name}: {record.summary}"
