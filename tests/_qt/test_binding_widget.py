@@ -30,18 +30,18 @@ def test_switching_image_shows_that_images_hint_and_plots_or_none(qtbot, viewer_
     assert panel.hint.suggested == 1 and panel.used == 3
     assert not panel.use_button.native.isHidden()  # "use k = 1" for b
     b_ops = dock.separability_plot.separability.copy()
-    widget.image.value = a  # a's own hint: 2 patterns, used 2, nothing to click
+    choose(qtbot, widget, a)  # a's own hint: 2 patterns, used 2, nothing to click
     assert panel.used == 2 and panel.hint.suggested == 2
     assert panel.use_button.native.isHidden()
     assert panel.text.value.startswith("hint: 2 patterns")
     assert not np.array_equal(dock.separability_plot.separability, b_ops)
     np.testing.assert_allclose(dock.separability_plot.separability,
                                widget.controller.current().separability)
-    widget.image.value = c  # never run: no hint, no plots, never another image's "use k"
+    choose(qtbot, widget, c)  # never run: no hint, no plots, never another image's "use k"
     assert not panel.visible and panel.hint is None
     assert dock.separability_plot.operations is None
     assert "no run or Suggest yet: default fields" in widget.status.value
-    widget.image.value = b
+    choose(qtbot, widget, b)
     assert panel.hint.suggested == 1 and panel.used == 3
     assert errors == []
 
