@@ -166,7 +166,8 @@ class NapariCalls:
     data or colours slices and updates its visual), napari's layer
     slicer (``_LayerSlicer.submit``: the time slider moved) and the
     ``Layer.visible`` setter (napari updates its scene graph, and a layer
-    shown again slices anew). Nested calls
+    shown again slices anew) and the clean-up after a layer's removal
+    (``VispyCanvas._clean_and_update_scenegraph``: a full ``gc.collect``). Nested calls
     count once. (``_LayerSlicer`` is private napari; the tool is for tests and
     benchmarks only.)
 
@@ -208,6 +209,7 @@ class NapariCalls:
         setattr(owner, name, property(prop.fget, holder.fset, prop.fdel, prop.__doc__))
 
     def __enter__(self) -> NapariCalls:
+        from napari._vispy.canvas import VispyCanvas
         from napari.components._layer_slicer import _LayerSlicer
         from napari.components.layerlist import LayerList
         from napari.layers.base.base import Layer
@@ -218,6 +220,8 @@ class NapariCalls:
         self._wrap(Layer, "refresh", "refresh")  # new data, colours: slicing again
         self._wrap(_LayerSlicer, "submit", "slice")  # the time slider moved
         self._wrap_setter(Layer, "visible", "visible")  # scene graph update, refresh
+        # a layer removed: napari's full gc.collect and scene graph update
+        self._wrap(VispyCanvas, "_clean_and_update_scenegraph", "remove")
         return self
 
     def __exit__(self, *exc) -> None:

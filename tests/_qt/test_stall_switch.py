@@ -1,0 +1,87 @@
+"""No stall when the widget's image is switched or an image deleted (issue 11, tester: 1.1-4.9 s).
+
+Each change of a layer's visibility costs napari a scene-graph update and a
+redraw; the widget makes them one layer per turn (`ResultVisibility` with a
+schedule) and shows the hint and plots in turns of their own. Bounded as the
+other stall tests (`test_stall.check_stall`): against napari alone hiding,
+showing and removing a layer in the same viewer, right before.
+"""
+
+import numpy as np
+
+from napari_symseg._qt.stall import EventLoopWatch, NapariCalls
+
+from .helpers import TIMEOUT
+from .test_stall import (
+    CALIBRATED,
+    LARGE,
+    RUN_TIMEOUT,
+    check_stall,
+    set_fields,
+    shown_widget,
+    tiled,
+    watched,
+)
+
+__all__ = ["shown_widget"]  # the fixture, shared with test_stall
+
+#: The result layers a user shows of every image (PCA and confidence are added hidden).
+SHOWN = ("patterns", "PCA", "confidence")
+
+
+def napari_flips(qtbot, viewer, shape) -> dict:
+    """napari alone: a shown uint8 Labels layer hidden, shown again, then removed."""
+    labels = viewer.add_labels(np.ones(shape, np.uint8), **CALIBRATED)
+    qtbot.wait(500)
+    values = {"hide a layer": watched(qtbot, lambda: setattr(labels, "visible", False)),
+              "show a layer": watched(qtbot, lambda: setattr(labels, "visible", True)),
+              "remove a layer": watched(qtbot, lambda: viewer.layers.remove(labels))}
+    return values
+
+
+def switched(qtbot, widget, action) -> tuple[EventLoopWatch, dict]:
+    """Watch `action` and the widget's turns after it until its results are settled."""
+    with NapariCalls() as calls, EventLoopWatch() as watch:
+        action()
+        qtbot.waitUntil(widget.results_settled, timeout=TIMEOUT)
+        qtbot.wait(500)
+    return watch, calls.outside_ms(watch)
+
+
+def test_no_stall_when_the_image_is_switched_or_deleted(qtbot, shown_widget):
+    from napari_symseg.core.warmup import warm_up
+
+    viewer, widget = shown_widget
+    warm_up()
+    images = []
+    for name in ("a", "b"):
+        layer = viewer.add_image(tiled(1024), name=name, **CALIBRATED)
+        widget.image.value = layer
+        set_fields(widget, **LARGE)
+        assert widget.run() is not None
+        qtbot.waitUntil(lambda: widget.worker is None and widget.results_settled(),
+                        timeout=RUN_TIMEOUT)
+        for slot in SHOWN:  # the user shows them all: three layers to hide, three to show
+            viewer.layers[f"{name} {slot}"].visible = True
+        images.append(layer)
+    qtbot.wait(500)
+    a, b = images
+    floor = napari_flips(qtbot, viewer, (1024, 1024))
+    gaps, ours = {}, {}
+    for name, target in (("switch to a", a), ("switch to b", b)):
+        watch, ours[name] = switched(qtbot, widget, lambda t=target: setattr(widget.image,
+                                                                            "value", t))
+        gaps[name] = watch.max_gap_ms
+    assert all(viewer.layers[f"b {slot}"].visible for slot in SHOWN)
+    assert not any(viewer.layers[f"a {slot}"].visible for slot in SHOWN)
+    watch, ours["delete b"] = switched(qtbot, widget, lambda: viewer.layers.remove(b))
+    gaps["delete b"] = watch.max_gap_ms
+    assert widget.image.value is a  # the chooser moved on; a's results shown again
+    assert all(viewer.layers[f"a {slot}"].visible for slot in SHOWN)
+    assert not any(layer.visible for layer in viewer.layers if layer.name.startswith("b "))
+    floor.update({f"{k} (after)": v for k, v in napari_flips(qtbot, viewer,
+                                                             (1024, 1024)).items()})
+    worst = max(gaps, key=gaps.get)
+    check_stall("switch image, delete image (2 x 1024², 3 shown layers each)", gaps[worst],
+                floor, {"gaps_ms": {k: round(v, 1) for k, v in gaps.items()}},
+                max(ours.values(), key=lambda v: v["outside_ms"]))
