@@ -124,6 +124,13 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         prefer_own_labels_reader()  # exported *_labels.tif reopen without a reader dialog
         quiet_repeats(viewer)  # napari's units warning: not again for each result layer
 
+    def sizeHint(self):
+        """The column's own height (not the scroll area's guess): the dock is never
+        taller than its rows (`layout.scrolling_column`: the rest goes to the docks below)."""
+        hint = super().sizeHint()
+        column = self.scroll.widget().sizeHint().height() + 2 * self.scroll.frameWidth()
+        return hint.expandedTo(hint.__class__(hint.width(), column))
+
     # ------------------------------------------------------------------ state
     def alive(self) -> bool:
         """False once the widget is closed (late worker signals are then ignored)."""
