@@ -18,16 +18,10 @@ import argparse
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-
-from napari_window import pump  # noqa: E402
-
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("width", type=int)
-    parser.add_argument("height", type=int)
+    parser.add_argument("size", type=int, nargs=2, help="width height")
     parser.add_argument("--out", type=Path, default=Path("/tmp/docks"))
     parser.add_argument("--run", action="store_true",
                         help="run the main dock first (its plots dock opens)")
@@ -35,10 +29,13 @@ def main(argv=None) -> int:
     parser.add_argument("--grow", action="store_true",
                         help="open the docks in napari's first window, maximise it after")
     args = parser.parse_args(argv)
+    args.width, args.height = args.size
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
     import napari
     from qtpy.QtWidgets import QDockWidget
 
     from napari_symseg.core.samples import two_phase
+    from napari_window import pump
 
     viewer = napari.Viewer(show=True)
     window = viewer.window._qt_window
