@@ -97,7 +97,6 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         self.viewer = viewer
         self.controller = Session(viewer)
         self.activity = activity_of(viewer)  # the one owner of the buttons' states
-        # one layer's visibility per turn: each change costs napari a redraw (issue 11)
         self._visibility = ResultVisibility(self.controller.store, schedule=next_turn)
         self.worker = None
         self.suggest_worker = None
@@ -125,11 +124,9 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         quiet_repeats(viewer)  # napari's units warning: not again for each result layer
 
     def sizeHint(self):
-        """The column's own height (not the scroll area's guess): the dock is never
-        taller than its rows (`layout.scrolling_column`: the rest goes to the docks below)."""
-        hint = super().sizeHint()
-        column = self.scroll.widget().sizeHint().height() + 2 * self.scroll.frameWidth()
-        return hint.expandedTo(hint.__class__(hint.width(), column))
+        """Its column's height: never taller (`layout.scrolling_column`)."""
+        hint, column = super().sizeHint(), self.scroll.widget().sizeHint().height()
+        return hint.expandedTo(hint.__class__(hint.width(), column + 2 * self.scroll.frameWidth()))
 
     # ------------------------------------------------------------------ state
     def alive(self) -> bool:
@@ -170,9 +167,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         event.value.events.name.connect(self._reset_image_choices)
 
     def results_settled(self) -> bool:
-        """True once the chosen image's results, hint and plots are shown and the other
-        images' results hidden (after a switch these changes are made over turns of the
-        event loop, one layer each: `ResultVisibility`, `ResultsView.request`)."""
+        """True once a switch of image is shown (one layer per turn: `ResultVisibility`)."""
         return self._visibility.settled() and self._view.settled()
 
     def series_mode(self) -> bool:
