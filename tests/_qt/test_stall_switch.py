@@ -31,15 +31,20 @@ SHOWN = ("patterns", "PCA", "confidence")
 
 def napari_flips(qtbot, viewer, shape) -> dict:
     """napari alone: of two shown uint8 Labels layers, one hidden; then in one turn that
-    one shown and the other hidden (the least a switch of image does); both removed."""
+    one shown and the other hidden (the least a switch of image does); the other made the
+    active layer (napari swaps the layer controls); both removed."""
     one, two = (viewer.add_labels(np.ones(shape, np.uint8), **CALIBRATED) for _ in range(2))
     qtbot.wait(500)
 
     def swap():
         one.visible, two.visible = True, False
 
+    def select(layer):  # a switch makes the chosen image the active layer (its controls)
+        viewer.layers.selection.active = layer
+
     return {"hide a layer": watched(qtbot, lambda: setattr(one, "visible", False)),
             "show one, hide one": watched(qtbot, swap),
+            "select another layer": watched(qtbot, lambda: select(one)),
             "remove a layer": watched(qtbot, lambda: viewer.layers.remove(one)),
             "remove (2)": watched(qtbot, lambda: viewer.layers.remove(two))}
 
