@@ -100,7 +100,11 @@ def start_mid_run(qtbot, widget, source, stride):
     widget.image.value = source
     set_fields(widget, **{**SMALL, "stride": stride})
     widget.run()
-    qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
+    # computing: its status said so, or (several statuses delivered in one turn, the
+    # "descriptors" one overwritten before a look) its progress bar moved
+    qtbot.waitUntil(lambda: widget.worker is not None and (
+        widget.status.value.startswith("descriptors") or widget.progress.value > 0),
+        timeout=TIMEOUT)
 
 
 def test_deleting_the_image_mid_run_cancels_and_adds_nothing(qtbot, viewer_widget, errors):
