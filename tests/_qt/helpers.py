@@ -9,11 +9,24 @@ def set_fields(widget, **values):
         widget.fields[name].value = value
 
 
+def settled(qtbot, widget):
+    """Wait until the widget has shown the chosen image's results and hidden the others'
+    (one layer per turn of the event loop)."""
+    qtbot.waitUntil(widget.results_settled, timeout=TIMEOUT)
+
+
+def choose(qtbot, widget, layer):
+    """Choose `layer` in the widget and wait until its results are shown (`settled`)."""
+    widget.image.value = layer
+    settled(qtbot, widget)
+
+
 def run_and_wait(qtbot, widget, preview=False, timeout=TIMEOUT):
-    """Start a run and wait until it is done (worker finished, layers in); return the worker."""
+    """Start a run and wait until it is done (worker finished, layers in and shown);
+    return the worker."""
     worker = widget.run(preview=preview)
     assert worker is not None
-    qtbot.waitUntil(lambda: widget.worker is None, timeout=timeout)
+    qtbot.waitUntil(lambda: widget.worker is None and widget.results_settled(), timeout=timeout)
     return worker
 
 

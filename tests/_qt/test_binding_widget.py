@@ -6,7 +6,7 @@ from napari_symseg.controller import METADATA_KEY
 from napari_symseg.core.params import Params
 from napari_symseg.core.samples import lattice, two_phase
 
-from .helpers import TIMEOUT, run_and_wait, set_fields, suggest_and_wait
+from .helpers import TIMEOUT, choose, run_and_wait, set_fields, settled, suggest_and_wait
 
 SMALL = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "stride": 4}
 
@@ -30,18 +30,18 @@ def test_switching_image_shows_that_images_hint_and_plots_or_none(qtbot, viewer_
     assert panel.hint.suggested == 1 and panel.used == 3
     assert not panel.use_button.native.isHidden()  # "use k = 1" for b
     b_ops = dock.separability_plot.separability.copy()
-    widget.image.value = a  # a's own hint: 2 patterns, used 2, nothing to click
+    choose(qtbot, widget, a)  # a's own hint: 2 patterns, used 2, nothing to click
     assert panel.used == 2 and panel.hint.suggested == 2
     assert panel.use_button.native.isHidden()
     assert panel.text.value.startswith("hint: 2 patterns")
     assert not np.array_equal(dock.separability_plot.separability, b_ops)
     np.testing.assert_allclose(dock.separability_plot.separability,
                                widget.controller.current().separability)
-    widget.image.value = c  # never run: no hint, no plots, never another image's "use k"
+    choose(qtbot, widget, c)  # never run: no hint, no plots, never another image's "use k"
     assert not panel.visible and panel.hint is None
     assert dock.separability_plot.operations is None
     assert "no run or Suggest yet: default fields" in widget.status.value
-    widget.image.value = b
+    choose(qtbot, widget, b)
     assert panel.hint.suggested == 1 and panel.used == 3
     assert errors == []
 
@@ -100,7 +100,11 @@ def start_mid_run(qtbot, widget, source, stride):
     widget.image.value = source
     set_fields(widget, **{**SMALL, "stride": stride})
     widget.run()
-    qtbot.waitUntil(lambda: widget.status.value.startswith("descriptors"), timeout=TIMEOUT)
+    # computing: its status said so, or (several statuses delivered in one turn, the
+    # "descriptors" one overwritten before a look) its progress bar moved
+    qtbot.waitUntil(lambda: widget.worker is not None and (
+        widget.status.value.startswith("descriptors") or widget.progress.value > 0),
+        timeout=TIMEOUT)
 
 
 def test_deleting_the_image_mid_run_cancels_and_adds_nothing(qtbot, viewer_widget, errors):
@@ -237,19 +241,19 @@ def test_choosing_an_image_shows_its_results_and_hides_the_others(qtbot, viewer_
     a_patterns, a_pca = viewer.layers["a patterns"], viewer.layers["a PCA"]
     assert a_patterns.visible and not a_pca.visible  # PCA hidden by default
     viewer.layers.selection.active = a_patterns
-    widget.image.value = b
+    choose(qtbot, widget, b)
     assert not a_patterns.visible and not a_pca.visible
     assert viewer.layers.selection.active is b  # not a's hidden patterns
     run_and_wait(qtbot, widget)
     b_patterns = viewer.layers["b patterns"]
     assert b_patterns.visible and not a_patterns.visible
-    widget.image.value = a  # a's come back, b's go
+    choose(qtbot, widget, a)  # a's come back, b's go
     assert a_patterns.visible and not a_pca.visible and not b_patterns.visible
     a_patterns.visible = False  # the user hides a's: it stays hidden
     widget.image.value = b
-    widget.image.value = a
+    choose(qtbot, widget, a)
     assert not a_patterns.visible and not b_patterns.visible
-    widget.image.value = b
+    choose(qtbot, widget, b)
     assert b_patterns.visible and a.visible and b.visible  # images themselves untouched
 
 
@@ -313,8 +317,9 @@ def test_choosing_another_image_mid_run_keeps_the_run_hidden_and_says_whose(
     start_mid_run(qtbot, widget, a, stride=2)
     widget.image.value = b
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
+    settled(qtbot, widget)
     assert not viewer.layers["a patterns"].visible
     assert widget.status.value.startswith("a: ") and "shown when a is chosen" in (
         widget.status.value)
-    widget.image.value = a
+    choose(qtbot, widget, a)
     assert viewer.layers["a patterns"].visible and errors == []

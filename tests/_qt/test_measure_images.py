@@ -6,7 +6,7 @@ from benchmarks.measure_scenarios import two_grains
 from napari_symseg.controller.measure import TABLE_COLUMNS
 from napari_symseg.controller.measure_stale import NOT_MEASURED, OUTDATED
 
-from .helpers import TIMEOUT, run_and_wait, set_fields
+from .helpers import TIMEOUT, choose, run_and_wait, set_fields
 
 
 def _measure(qtbot, section):
@@ -40,7 +40,7 @@ def test_table_and_layers_follow_the_chosen_image_and_run(qtbot, viewer_widget, 
     assert all(row[area].isdigit() for row in rows_a)  # pixel counts as integers
     assert sum(int(row[area]) for row in rows_a) == 128 * 128
     # image b: not measured, a's measurement layers hidden with a's other results
-    widget.image.value = b
+    choose(qtbot, widget, b)
     assert section.table.rowCount() == 0 and NOT_MEASURED in section.note.text()
     assert not viewer.layers["a regions"].visible
     assert not viewer.layers["a orientation"].visible
@@ -50,7 +50,7 @@ def test_table_and_layers_follow_the_chosen_image_and_run(qtbot, viewer_widget, 
     rows_b = _table(section)
     assert rows_b != rows_a and sum(int(r[area]) for r in rows_b) == 128 * 96
     # back to a: a's own rows only, a's layers shown again, b's hidden
-    widget.image.value = a
+    choose(qtbot, widget, a)
     assert _table(section) == rows_a
     assert viewer.layers["a regions"].visible and not viewer.layers["b regions"].visible
     assert section.controller.last.layers["regions"] is viewer.layers["a regions"]

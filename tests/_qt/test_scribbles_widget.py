@@ -567,6 +567,7 @@ def test_a_scribbled_run_reaches_the_main_dock_and_follows_a_rename(docks_after_
     """Hint, status and Export of the main dock take the scribbled run (the last one made);
     renaming the image renames its scribbled layers, switching image hides them."""
     from napari_symseg.io.labels import LABEL_OFFSET
+    from tests._qt.helpers import choose
 
     viewer, main, dock = docks_after_a_run
     other = viewer.add_image(two_phase(SHAPE, boundary=100, seed=5), name="other")
@@ -591,9 +592,9 @@ def test_a_scribbled_run_reaches_the_main_dock_and_follows_a_rename(docks_after_
     qtbot.wait(300)  # reopening the export is no new scribbled run: the measurement stays
     assert "img regions" in viewer.layers and main.measure.controller.last is not None
     viewer.layers.remove(reopened)
-    main.image.value = other  # another image: the scribbled run hides with img's results
+    choose(qtbot, main, other)  # another image: the scribbled run hides with img's results
     assert not scribbled.visible and not viewer.layers["img scribbles"].visible
-    main.image.value = viewer.layers["img"]
+    choose(qtbot, main, viewer.layers["img"])
     assert scribbled.visible
     assert main.status.value.startswith("img: ") and "guided by the scribbles" in \
         main.status.value

@@ -16,7 +16,15 @@ from napari_symseg.core.params import Params
 from napari_symseg.core.samples import moving_boundary_series, two_phase
 from napari_symseg.core.series import segment_series
 
-from .helpers import TIMEOUT, live_preview_and_wait, run_and_wait, set_fields, shown
+from .helpers import (
+    TIMEOUT,
+    choose,
+    live_preview_and_wait,
+    run_and_wait,
+    set_fields,
+    settled,
+    shown,
+)
 
 SMALL = {"patch_x": 6, "patch_y": 6, "window_x": 9, "window_y": 9, "stride": 4,
          "n_selected_operations": 10}
@@ -306,22 +314,25 @@ def test_the_segment_choice_shows_its_own_run_and_summary(qtbot, series_widget):
     assert frame.visible and not series_layer.visible  # the run made is what is shown
     assert "frame 2" in widget.status.value
     widget.segment.value = ALL_FRAMES
+    settled(qtbot, widget)
     assert series_layer.visible and not frame.visible
     assert "frame 2" not in widget.status.value and "4 frames" in widget.status.value
     widget.segment.value = CURRENT_FRAME
+    settled(qtbot, widget)
     assert frame.visible and not series_layer.visible
     assert "frame 2" in widget.status.value
     # another image and back: the mode's run still the one shown
     other = viewer.add_image(two_phase((64, 64)), name="other")
-    widget.image.value = other
+    choose(qtbot, widget, other)
     assert not frame.visible and not series_layer.visible
     widget.segment.value = ALL_FRAMES
-    widget.image.value = source
+    choose(qtbot, widget, source)
     assert series_layer.visible and not frame.visible
     # a layer the user hid stays hidden
     series_layer.visible = False
     widget.segment.value = CURRENT_FRAME
     widget.segment.value = ALL_FRAMES
+    settled(qtbot, widget)
     assert not frame.visible and not series_layer.visible
 
 

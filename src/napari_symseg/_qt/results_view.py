@@ -6,7 +6,8 @@ and the plots dock (`PlotsPanel`: a series' area fraction, separability).
 Changes are shown a turn of the event loop later, and the hint, docking
 the plots and drawing them each take their own turn (`next_turn`): a run's end never
 blocks the loop for the time of all of them together. `show_now` does it
-all at once (the user chose another image).
+all at once; the widget `request`s on a switch of image too (its hint, then its plots:
+0.2 s under load, benchmarks/switch_stall.py).
 """
 
 from __future__ import annotations
@@ -44,6 +45,10 @@ class ResultsView:
         if not self._due:
             self._due = True
             next_turn(self._show_hint)
+
+    def settled(self) -> bool:
+        """True when nothing is left to show (no `request` pending)."""
+        return not self._due
 
     def show_now(self) -> None:
         """Show the chosen image's hint and plots now."""

@@ -163,8 +163,11 @@ class NapariCalls:
     controls and the layer list are made inside it), vispy's
     ``SceneCanvas._draw_scene`` (every draw; a layer's first draw and the
     scale bar's first text included), ``Layer.refresh`` (a layer given new
-    data or colours slices and updates its visual) and napari's layer
-    slicer (``_LayerSlicer.submit``: the time slider moved). Nested calls
+    data or colours slices and updates its visual), napari's layer
+    slicer (``_LayerSlicer.submit``: the time slider moved) and the
+    ``Layer.visible`` setter (napari updates its scene graph, and a layer
+    shown again slices anew) and the clean-up after a layer's removal
+    (``VispyCanvas._clean_and_update_scenegraph``: a full ``gc.collect``). Nested calls
     count once. (``_LayerSlicer`` is private napari; the tool is for tests and
     benchmarks only.)
 
@@ -197,7 +200,16 @@ class NapariCalls:
         self._saved.append((owner, name, original))
         setattr(owner, name, wrapped)
 
+    def _wrap_setter(self, owner, name: str, what: str) -> None:
+        """Record a property's setter (``Layer.visible``) as `_wrap` records a method."""
+        prop = getattr(owner, name)
+        holder = type("Setter", (), {"fset": prop.fset})
+        self._wrap(holder, "fset", what)
+        self._saved.append((owner, name, prop))
+        setattr(owner, name, property(prop.fget, holder.fset, prop.fdel, prop.__doc__))
+
     def __enter__(self) -> NapariCalls:
+        from napari._vispy.canvas import VispyCanvas
         from napari.components._layer_slicer import _LayerSlicer
         from napari.components.layerlist import LayerList
         from napari.layers.base.base import Layer
@@ -207,6 +219,9 @@ class NapariCalls:
         self._wrap(SceneCanvas, "_draw_scene", "draw")
         self._wrap(Layer, "refresh", "refresh")  # new data, colours: slicing again
         self._wrap(_LayerSlicer, "submit", "slice")  # the time slider moved
+        self._wrap_setter(Layer, "visible", "visible")  # scene graph update, refresh
+        # a layer removed: napari's full gc.collect and scene graph update
+        self._wrap(VispyCanvas, "_clean_and_update_scenegraph", "remove")
         return self
 
     def __exit__(self, *exc) -> None:

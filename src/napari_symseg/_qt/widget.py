@@ -36,6 +36,7 @@ from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .results_view import ResultsView
 from .runner import JobRunner
+from .stall import next_turn
 from .suggest import start_suggestion
 from .units_warning import quiet_repeats
 from .warmup import warm_up_once
@@ -97,7 +98,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         self.viewer = viewer
         self.controller = Session(viewer)
         self.activity = activity_of(viewer)  # the one owner of the buttons' states
-        self._visibility = ResultVisibility(self.controller.store)
+        self._visibility = ResultVisibility(self.controller.store, schedule=next_turn)
         self.worker = None
         self.suggest_worker = None
         self._runner: JobRunner | None = None
@@ -123,6 +124,11 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         self.plots.prepare_when_idle(self.alive)
         prefer_own_labels_reader()  # exported *_labels.tif reopen without a reader dialog
         quiet_repeats(viewer)  # napari's units warning: not again for each result layer
+
+    def sizeHint(self):
+        """Its column's height: never taller (`layout.scrolling_column`)."""
+        hint, column = super().sizeHint(), self.scroll.widget().sizeHint().height()
+        return hint.expandedTo(hint.__class__(hint.width(), column + 2 * self.scroll.frameWidth()))
 
     # ------------------------------------------------------------------ state
     def alive(self) -> bool:
@@ -161,6 +167,10 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
 
     def _on_layer_inserted(self, event) -> None:
         event.value.events.name.connect(self._reset_image_choices)
+
+    def results_settled(self) -> bool:
+        """True once a switch of image is shown (one layer per turn: `ResultVisibility`)."""
+        return self._visibility.settled() and self._view.settled()
 
     def series_mode(self) -> bool:
         """True when Run segments every frame of a (T, Y, X) layer."""
@@ -204,7 +214,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         self._visibility.follow(layer)  # its results shown, other images' hidden
         self._visibility.follow_mode(layer, self.controller.series_mode)
         selection = self.viewer.layers.selection
-        if selection.active is not None and not selection.active.visible and any(
+        if selection.active is not None and not self._visibility.shown(selection.active) and any(
                 selection.active is hidden for hidden in self._visibility.hidden()):
             selection.active = layer  # the layer controls act on what is shown, not on
             # another image's hidden result (tester newuser6)
@@ -218,7 +228,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
             self.set_params(Params())  # as a newly opened widget shows them
         note = fields_note(None if remembered is None else remembered.origin)
         note = " · ".join(p for p in (note, aspect_note(layer)) if p)
-        self._view.show_now()
+        self._view.request()  # hint and plots in turns of their own (0.2 s under load)
         record = self.controller.current()
         summary = "" if record is None or self.worker is not None else record.summary
         if self.worker is None:
@@ -255,7 +265,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         self._update_visible_fields()
         layer = self.image.value
         self._visibility.follow_mode(layer, self.controller.series_mode)
-        self._view.show_now()
+        self._view.request()
         record = self.controller.current()
         if layer is not None and record is not None and self.worker is None:
             self.status.value = f"{layer.name}: {record.summary}"

@@ -13,9 +13,21 @@ frame). The *segment* choice says which one is shown (`follow_mode`): with
 frame 0 is wrong), with *current frame* the all-frames layer (two
 half-transparent label layers mix their colours); each comes back with its
 mode. An image with one kind of run shows it in either mode.
+
+Each change of a layer's ``visible`` costs napari a canvas update and a
+redraw (0.2-0.6 s of GUI thread per layer under load with software OpenGL,
+benchmarks/switch_stall.py), so a switch that hid three layers and showed
+three froze napari for their sum. With a `schedule` (the Qt side passes
+``next_turn``) the changes are made one layer per turn of the event loop,
+the other images' layers hidden first, then the chosen image's shown; the
+decisions (`hidden`, `shown`) are taken at once, and a newer switch
+replaces the changes still to come (a layer is never flipped back and
+forth). Without a schedule every change is made at once.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 #: The slots of a run of one frame of a (T, Y, X) image (2-D layers).
 FRAME_SLOTS = ("patterns", "PCA", "confidence", "polarisation", "arrows")
@@ -28,12 +40,63 @@ class ResultVisibility:
     ----------
     store : ResultStore
         The result sets of the viewer's images.
+    schedule : callable, optional
+        ``schedule(callback)`` calls `callback` in a later turn of the event
+        loop (one layer's change per call); None: every change at once.
     """
 
-    def __init__(self, store) -> None:
+    def __init__(self, store, schedule: Callable[[Callable[[], None]], None] | None = None,
+                 ) -> None:
         self.store = store
+        self.schedule = schedule
         self._hidden: list = []  # result layers hidden here, still to be shown back
         self._by_mode: list = []  # hidden for the segment mode (`follow_mode`)
+        self._pending: list = []  # (layer, visible) still to be made, in order
+        self._due = False  # a step is scheduled
+
+    # ------------------------------------------------------------------ changes
+    def shown(self, layer) -> bool:
+        """Whether `layer` is (or, once the changes still to come are made, will be) visible."""
+        for pending, visible in reversed(self._pending):
+            if pending is layer:
+                return visible
+        return bool(layer.visible)
+
+    def settled(self) -> bool:
+        """True when no change is left to make."""
+        return not self._pending
+
+    def settle(self) -> None:
+        """Make the changes still to come now."""
+        while self._pending:
+            self._step(chain=False)
+
+    def _set(self, layer, visible: bool) -> None:
+        """`layer` to be `visible` (now, or in its turn); a change still to come is replaced."""
+        self._pending = [(other, v) for other, v in self._pending if other is not layer]
+        if bool(layer.visible) != visible:
+            self._pending.append((layer, visible))
+
+    def _apply(self) -> None:
+        """Hides before shows; now, or one per turn through `schedule`."""
+        self._pending.sort(key=lambda change: change[1])  # stable: False (hide) first
+        if self.schedule is None:
+            self.settle()
+        elif self._pending and not self._due:
+            self._due = True
+            self.schedule(self._step)
+
+    def _step(self, chain: bool = True) -> None:
+        self._due = False
+        while self._pending:
+            layer, visible = self._pending.pop(0)
+            # a layer deleted meanwhile (or an orphan: its image deleted) is left alone
+            if self.store.owner(layer) is not None and bool(layer.visible) != visible:
+                layer.visible = visible
+                break
+        if chain and self._pending:
+            self._due = True
+            self.schedule(self._step)
 
     def follow(self, source) -> None:
         """`source` is the chosen image now (None: nothing changes)."""
@@ -45,7 +108,7 @@ class ResultVisibility:
             if owner is None:  # deleted meanwhile
                 continue
             if owner.source is source:
-                layer.visible = True
+                self._set(layer, True)
             else:
                 keep.append(layer)
         self._hidden = keep
@@ -53,9 +116,10 @@ class ResultVisibility:
             if results.source is source:
                 continue
             for layer in results.result_layers():
-                if layer.visible and not any(layer is hidden for hidden in self._hidden):
-                    layer.visible = False
+                if self.shown(layer) and not any(layer is hidden for hidden in self._hidden):
+                    self._set(layer, False)
                     self._hidden.append(layer)
+        self._apply()
 
     def follow_mode(self, source, series_mode: bool) -> None:
         """Show `source`'s run of the segment mode, hide its other run (see the module).
@@ -71,6 +135,7 @@ class ResultVisibility:
         self._by_mode = [layer for layer in self._by_mode
                          if self.store.owner(layer) is not None]
         if results is None:
+            self._apply()
             return
         frame_layers = [results.layers[s] for s in FRAME_SLOTS if s in results.layers]
         series = results.layers.get("series")
@@ -79,14 +144,15 @@ class ResultVisibility:
         keep = []
         for layer in self._by_mode:
             if self.store.owner(layer) is results and not any(layer is h for h in hide):
-                layer.visible = True
+                self._set(layer, True)
             else:
                 keep.append(layer)
         self._by_mode = keep
         for layer in hide:
-            if layer.visible:
-                layer.visible = False
+            if self.shown(layer):
+                self._set(layer, False)
                 self._by_mode.append(layer)
+        self._apply()
 
     def hidden(self) -> list:
         """The result layers hidden here (shown again when their image is chosen)."""

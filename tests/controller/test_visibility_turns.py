@@ -1,0 +1,94 @@
+"""`ResultVisibility` with a schedule: one layer's visibility per turn (issue 11).
+
+No timings: the test records which change each scheduled step makes.
+"""
+
+import numpy as np
+from napari.components import ViewerModel
+
+from napari_symseg.controller.results import ResultStore
+from napari_symseg.controller.visibility import ResultVisibility
+
+
+def _viewer_with_results():
+    """Two images, each with three shown result layers bound to it."""
+    viewer = ViewerModel()
+    store = ResultStore(viewer.layers)
+    images = {}
+    for name in ("a", "b"):
+        image = viewer.add_image(np.zeros((8, 8)), name=name)
+        results = store.get(image)
+        for slot in ("patterns", "PCA", "confidence"):
+            results.layers[slot] = viewer.add_labels(np.zeros((8, 8), np.uint8),
+                                                     name=f"{name} {slot}")
+        images[name] = image
+    return viewer, store, images
+
+
+def _shown(viewer):
+    return {layer.name for layer in viewer.layers if layer.visible}
+
+
+def test_a_switch_is_made_one_layer_per_step_hides_first():
+    viewer, store, images = _viewer_with_results()
+    steps = []
+    visibility = ResultVisibility(store, schedule=steps.append)
+    visibility.follow(images["a"])
+    # decided at once, nothing changed yet: b's three to be hidden, one step scheduled
+    assert len(steps) == 1 and not visibility.settled()
+    assert {layer.name for layer in visibility.hidden()} == {"b patterns", "b PCA",
+                                                             "b confidence"}
+    assert not visibility.shown(viewer.layers["b PCA"]) and viewer.layers["b PCA"].visible
+    made = []
+    while steps:
+        before = _shown(viewer)
+        steps.pop(0)()
+        made.append(before - _shown(viewer))
+    assert made == [{"b patterns"}, {"b PCA"}, {"b confidence"}]  # one layer per step
+    assert visibility.settled()
+    # back to b: a's three hidden first, then b's three shown, one per step
+    visibility.follow(images["b"])
+    changes = []
+    while steps:
+        before = _shown(viewer)
+        steps.pop(0)()
+        after = _shown(viewer)
+        changes.append((sorted(before - after), sorted(after - before)))
+    assert changes == [(["a patterns"], []), (["a PCA"], []), (["a confidence"], []),
+                       ([], ["b patterns"]), ([], ["b PCA"]), ([], ["b confidence"])]
+
+
+def test_a_newer_switch_replaces_the_changes_still_to_come():
+    viewer, store, images = _viewer_with_results()
+    steps = []
+    visibility = ResultVisibility(store, schedule=steps.append)
+    visibility.follow(images["a"])
+    steps.pop(0)()  # b patterns hidden; b PCA and b confidence still to come
+    visibility.follow(images["b"])  # changed mind: b's stay, a's go
+    while steps:
+        steps.pop(0)()
+    assert _shown(viewer) == {"a", "b", "b patterns", "b PCA", "b confidence"}
+    assert {layer.name for layer in visibility.hidden()} == {"a patterns", "a PCA",
+                                                             "a confidence"}
+
+
+def test_without_a_schedule_every_change_is_made_at_once():
+    viewer, store, images = _viewer_with_results()
+    visibility = ResultVisibility(store)
+    visibility.follow(images["a"])
+    assert visibility.settled()
+    assert _shown(viewer) == {"a", "b", "a patterns", "a PCA", "a confidence"}
+
+
+def test_a_layer_deleted_before_its_turn_is_skipped():
+    viewer, store, images = _viewer_with_results()
+    steps = []
+    visibility = ResultVisibility(store, schedule=steps.append)
+    visibility.follow(images["a"])
+    viewer.layers.remove(viewer.layers["b patterns"])
+    steps.pop(0)()  # the deleted layer is passed over: the next change is made
+    assert not viewer.layers["b PCA"].visible
+    while steps:
+        steps.pop(0)()
+    assert visibility.settled() and _shown(viewer) == {"a", "b", "a patterns", "a PCA",
+                                                       "a confidence"}
