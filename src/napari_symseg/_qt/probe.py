@@ -107,8 +107,15 @@ class Probe:
     @property
     def busy(self) -> bool:
         """True while a redraw waits for its turn, or a map is computed or waits to be."""
-        return (self._due or self._follow.isActive() or self.worker is not None
+        return (self._due or self._following() or self.worker is not None
                 or self._pending is not None)
+
+    def _following(self) -> bool:
+        """True while a redraw after moves waits (`FOLLOW_MS`)."""
+        try:
+            return self._follow.isActive()
+        except RuntimeError:  # deleted by PyQt's clean-up at exit, before the dock closed
+            return False
 
     @property
     def enabled(self) -> bool:
@@ -164,7 +171,8 @@ class Probe:
         self._remove_layers()
         self._closed = True
         self._pending = None
-        self._follow.stop()
+        if self._following():  # (at exit PyQt may have deleted the timer: a slot's error
+            self._follow.stop()  # there aborts the process, tests/_qt/test_stall.py)
         self.viewer.layers.events.removed.disconnect(self._on_removed)
         self.viewer.dims.events.current_step.disconnect(self._on_step)
 
@@ -217,7 +225,7 @@ class Probe:
         if pixel == self.pixel:
             return  # a redraw of the layer, or a move within the pixel
         self.pixel = pixel
-        if not self._follow.isActive():  # moves meanwhile: this redraw takes the latest
+        if not self._following():  # moves meanwhile: this redraw takes the latest
             self._follow.start()
 
     def _on_follow(self) -> None:
