@@ -3,7 +3,8 @@
 Usage (headless under Xvfb)::
 
     QT_API=pyqt6 xvfb-run -a -s "-screen 0 1366x768x24" \\
-        python benchmarks/switch_stall.py [--sizes 1024 2048 1024] [--profile]
+        python benchmarks/switch_stall.py [--sizes 1024 2048 1024] [--profile] \\
+        [--show-all] [--hide-at-once]
 
 Opens one image per size (the two-phase sample tiled), runs the widget on
 each (coarse sizes: the run is short, its layers full size), then, watched
@@ -16,8 +17,13 @@ by `EventLoopWatch` and `NapariCalls`:
 
 For each: the longest event-loop gap, the longest stretch of a gap outside
 napari's inserts, refreshes and draws (``ours``), and napari alone hiding
-and showing the same layers in one turn (the floor). With ``--profile`` the
-top functions (cumulative) of the GUI thread during each operation.
+and showing the same layers in one turn (the floor); for the delete, the
+turn of napari's removal (``gc.collect``) and what it held beside it. With
+``--profile`` the top functions (cumulative) of the GUI thread during each
+operation. ``--show-all``: every image's patterns, PCA and confidence
+shown (as a user who looks at them all), not only its patterns;
+``--hide-at-once``: the deleted image's layers hidden in the removal's own
+turn (as before issue 11's delete change), for the comparison.
 
 Measured (1366x768 window under Xvfb, sizes 1024 2048 1024, one shown result
 layer per image, 2 cores shared with other work; without ``--profile``):
@@ -46,6 +52,8 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048, 1024])
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=18)
+    parser.add_argument("--show-all", action="store_true",
+                        help="show every result layer of each image (PCA, confidence too)")
     parser.add_argument("--hide-at-once", action="store_true",
                         help="hide the deleted image's layers in the deletion's own turn "
                              "(as before they were hidden in turns: the comparison)")
@@ -76,6 +84,10 @@ def main(argv=None) -> int:
         assert widget.run() is not None
         pump(600, lambda: widget.worker is None)
         pump(1.5)
+        if args.show_all:
+            for shown in widget.controller.results(layer).result_layers():
+                shown.visible = True
+            pump(1.5)
         images.append(layer)
         print(f"ran {layer.name}: {[x.name for x in viewer.layers if x.visible]}", flush=True)
 
@@ -87,6 +99,7 @@ def main(argv=None) -> int:
             if profile:
                 profile.enable()
             action()
+            pump(60.0, widget.results_settled)  # its turns, however long they take
             pump(settle)
             if profile:
                 profile.disable()
