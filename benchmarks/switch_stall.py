@@ -107,11 +107,15 @@ def main(argv=None) -> int:
         print(f"{name}: max gap {watch.max_gap_ms:.0f} ms, ours {ours['outside_ms']:.0f} ms "
               f"(of a {ours['of_gap_ms']:.0f} ms gap), napari's longest call "
               f"{ours['max_napari_ms']:.0f} ms", flush=True)
-        for turn in calls.by_gap(watch):
+        turns = calls.by_gap(watch)
+        for turn in turns:
             if "remove" in turn["calls"]:  # ours beside napari's removal: all but "remove"
                 print(f"  the removal's turn: {turn['gap_ms']:.0f} ms, of it napari's removal "
                       f"{turn['ms']['remove']:.0f} ms, beside it "
                       f"{turn['gap_ms'] - turn['ms']['remove']:.0f} ms: {turn}", flush=True)
+        if turns:
+            print(f"  the longest turn with napari's calls: "
+                  f"{max(turns, key=lambda t: t['gap_ms'])}", flush=True)
         if profile:
             out = io.StringIO()
             stats = pstats.Stats(profile, stream=out).sort_stats("cumulative")
