@@ -29,6 +29,17 @@ def _shown(viewer):
     return {layer.name for layer in viewer.layers if layer.visible}
 
 
+def _steps_made(viewer, steps) -> list:
+    """Run the scheduled steps; each one's (hidden, shown) layer names."""
+    changes = []
+    while steps:
+        before = _shown(viewer)
+        steps.pop(0)()
+        after = _shown(viewer)
+        changes.append((sorted(before - after), sorted(after - before)))
+    return changes
+
+
 def test_a_switch_is_made_one_layer_per_step_hides_first():
     viewer, store, images = _viewer_with_results()
     steps = []
@@ -48,14 +59,9 @@ def test_a_switch_is_made_one_layer_per_step_hides_first():
     assert visibility.settled()
     # back to b: a's three hidden first, then b's three shown, one per step
     visibility.follow(images["b"])
-    changes = []
-    while steps:
-        before = _shown(viewer)
-        steps.pop(0)()
-        after = _shown(viewer)
-        changes.append((sorted(before - after), sorted(after - before)))
-    assert changes == [(["a patterns"], []), (["a PCA"], []), (["a confidence"], []),
-                       ([], ["b patterns"]), ([], ["b PCA"]), ([], ["b confidence"])]
+    assert _steps_made(viewer, steps) == [
+        (["a patterns"], []), (["a PCA"], []), (["a confidence"], []),
+        ([], ["b patterns"]), ([], ["b PCA"]), ([], ["b confidence"])]
 
 
 def test_a_newer_switch_replaces_the_changes_still_to_come():
@@ -92,17 +98,6 @@ def test_a_layer_deleted_before_its_turn_is_skipped():
         steps.pop(0)()
     assert visibility.settled() and _shown(viewer) == {"a", "b", "a patterns", "a PCA",
                                                        "a confidence"}
-
-
-def _steps_made(viewer, steps) -> list:
-    """Run the scheduled steps; each one's (hidden, shown) layer names."""
-    changes = []
-    while steps:
-        before = _shown(viewer)
-        steps.pop(0)()
-        after = _shown(viewer)
-        changes.append((sorted(before - after), sorted(after - before)))
-    return changes
 
 
 def test_a_deleted_images_layers_are_hidden_in_turns_before_the_next_images_shown():

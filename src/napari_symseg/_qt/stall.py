@@ -261,7 +261,7 @@ class NapariCalls:
         Parameters
         ----------
         watch : EventLoopWatch
-            Stopped; its gaps overlap the time of `spans`.
+            As for `outside_ms`.
 
         Returns
         -------
