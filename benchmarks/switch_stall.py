@@ -35,6 +35,16 @@ layer per image, 2 cores shared with other work; without ``--profile``):
   switches 217-321 ms (outside 153-219 ms); delete 1121 ms (napari's
   removal 852 ms); napari alone hiding one layer 139-179 ms, showing one
   138-270 ms. With ``--profile`` at load 8.6 before: 727-1694 ms, delete 3516 ms.
+- the delete, ``--show-all`` (3 shown layers per image): with ``--hide-at-once``
+  (as before), load 2.3-2.4: max gap 816-900 ms, the removal's turn 900 ms =
+  napari's removal 679 + 3 hides 48 + a draw 25 + 148 other (220 ms beside the
+  removal); hidden in turns (now), load 2.9-3.1 and 1.1-1.7: 1103 and 625 ms =
+  removal 905 / 494 + draw 32 / 18 + 166 / 113 other (198 / 132 ms beside it),
+  no visibility change in it. napari alone hiding 3 layers: 123-161 ms, of which
+  only 47 ms inside the setters (the rest is its scene graph's follow-up), so
+  the hides added about 100 ms to the removal's turn. What is left beside the
+  removal is not profiled yet (presumably the chooser moving to the next image:
+  fields, Measure's refresh; and the renames).
 """
 
 from __future__ import annotations
