@@ -169,7 +169,8 @@ def test_deleting_an_image_hides_and_renames_its_results(qtbot, viewer_widget, e
     viewer.layers.remove(source)
     assert [layer.name for layer in viewer.layers] == [
         "other", "img patterns (image deleted)", "img PCA (image deleted)",
-        "img confidence (image deleted)"]
+        "img confidence (image deleted)"]  # at once; hidden one per turn (issue 11)
+    settled(qtbot, widget)
     assert not any(layer.visible for layer in list(viewer.layers)[1:])
     np.testing.assert_array_equal(patterns.data, data)  # nothing lost
     assert widget.image.value is other

@@ -29,6 +29,17 @@ def _shown(viewer):
     return {layer.name for layer in viewer.layers if layer.visible}
 
 
+def _steps_made(viewer, steps) -> list:
+    """Run the scheduled steps; each one's (hidden, shown) layer names."""
+    changes = []
+    while steps:
+        before = _shown(viewer)
+        steps.pop(0)()
+        after = _shown(viewer)
+        changes.append((sorted(before - after), sorted(after - before)))
+    return changes
+
+
 def test_a_switch_is_made_one_layer_per_step_hides_first():
     viewer, store, images = _viewer_with_results()
     steps = []
@@ -48,14 +59,9 @@ def test_a_switch_is_made_one_layer_per_step_hides_first():
     assert visibility.settled()
     # back to b: a's three hidden first, then b's three shown, one per step
     visibility.follow(images["b"])
-    changes = []
-    while steps:
-        before = _shown(viewer)
-        steps.pop(0)()
-        after = _shown(viewer)
-        changes.append((sorted(before - after), sorted(after - before)))
-    assert changes == [(["a patterns"], []), (["a PCA"], []), (["a confidence"], []),
-                       ([], ["b patterns"]), ([], ["b PCA"]), ([], ["b confidence"])]
+    assert _steps_made(viewer, steps) == [
+        (["a patterns"], []), (["a PCA"], []), (["a confidence"], []),
+        ([], ["b patterns"]), ([], ["b PCA"]), ([], ["b confidence"])]
 
 
 def test_a_newer_switch_replaces_the_changes_still_to_come():
@@ -92,3 +98,61 @@ def test_a_layer_deleted_before_its_turn_is_skipped():
         steps.pop(0)()
     assert visibility.settled() and _shown(viewer) == {"a", "b", "a patterns", "a PCA",
                                                        "a confidence"}
+
+
+def test_a_deleted_images_layers_are_hidden_in_turns_before_the_next_images_shown():
+    """Deleting the chosen image hid its result layers in the deletion's own turn, with
+    napari's removal (1.1 s, issue 11): now renamed and marked at once, hidden one per step."""
+    from napari_symseg.controller import METADATA_KEY
+    from napari_symseg.controller.results import ORPHAN_SUFFIX
+
+    viewer, store, images = _viewer_with_results()
+    for slot in ("patterns", "PCA", "confidence"):
+        viewer.layers[f"b {slot}"].metadata = {METADATA_KEY: {"source": "b"}}
+    steps = []
+    visibility = ResultVisibility(store, schedule=steps.append)
+    assert store.hide_orphans == visibility.hide
+    visibility.follow(images["b"])  # b chosen: a's layers hidden
+    _steps_made(viewer, steps)
+    viewer.layers.remove(images["b"])
+    deleted = [viewer.layers[f"b {slot}{ORPHAN_SUFFIX}"] for slot in ("patterns", "PCA",
+                                                                       "confidence")]
+    # in the deletion's turn: names and metadata, no layer hidden yet, one step scheduled
+    assert all(layer.visible for layer in deleted) and len(steps) == 1
+    assert all(layer.metadata[METADATA_KEY]["orphaned"] for layer in deleted)
+    assert store.owner(deleted[0]) is None and not visibility.settled()
+    visibility.follow(images["a"])  # the widget's chooser moves on to a
+    assert _steps_made(viewer, steps) == [
+        ([f"b patterns{ORPHAN_SUFFIX}"], []), ([f"b PCA{ORPHAN_SUFFIX}"], []),
+        ([f"b confidence{ORPHAN_SUFFIX}"], []),
+        ([], ["a patterns"]), ([], ["a PCA"]), ([], ["a confidence"])]
+    assert visibility.settled() and visibility.hidden() == []
+    visibility.follow(images["a"])  # never shown again
+    assert not steps and not any(layer.visible for layer in deleted)
+
+
+def test_a_deleted_images_layers_still_to_be_shown_stay_hidden():
+    viewer, store, images = _viewer_with_results()
+    steps = []
+    visibility = ResultVisibility(store, schedule=steps.append)
+    visibility.follow(images["a"])
+    _steps_made(viewer, steps)  # b's hidden
+    visibility.follow(images["b"])
+    steps.pop(0)()  # a patterns hidden; the rest still to come
+    viewer.layers.remove(images["b"])
+    visibility.follow(images["a"])
+    _steps_made(viewer, steps)
+    assert _shown(viewer) == {"a", "a patterns", "a PCA", "a confidence"}
+
+
+def test_without_a_schedule_or_once_closed_a_deleted_images_layers_are_hidden_at_once():
+    for closed in (False, True):
+        viewer, store, images = _viewer_with_results()
+        if closed:
+            visibility = ResultVisibility(store, schedule=[].append)
+            visibility.close()
+        else:
+            ResultVisibility(store)
+        assert store.hide_orphans is None
+        viewer.layers.remove(images["b"])
+        assert _shown(viewer) == {"a", "a patterns", "a PCA", "a confidence"}

@@ -254,3 +254,33 @@ class NapariCalls:
                 best = {"outside_ms": outside, "of_gap_ms": gap, "napari_ms": 1000.0 * inside}
         return {**{k: round(v, 1) for k, v in best.items()},
                 "max_napari_ms": round(longest, 1)}
+
+    def by_gap(self, watch: EventLoopWatch) -> list[dict]:
+        """napari's calls gap by gap: what one turn of the event loop held.
+
+        Parameters
+        ----------
+        watch : EventLoopWatch
+            As for `outside_ms`.
+
+        Returns
+        -------
+        list of dict
+            For each gap in which a call started: ``gap_ms``; ``calls`` and
+            ``ms``, napari's number of calls and time by kind (``"remove"``,
+            ``"visible"``, ``"draw"``...); ``outside_ms``, the rest of the gap.
+        """
+        found = []
+        for gap, end in zip(watch.gaps, watch.ends, strict=True):
+            start = end - gap / 1000.0
+            calls: dict[str, int] = {}
+            ms: dict[str, float] = {}
+            for a, b, what in self.spans:
+                if start <= a < end:
+                    calls[what] = calls.get(what, 0) + 1
+                    ms[what] = ms.get(what, 0.0) + 1000.0 * (min(b, end) - a)
+            if calls:
+                found.append({"gap_ms": round(gap, 1), "calls": calls,
+                              "ms": {k: round(v, 1) for k, v in ms.items()},
+                              "outside_ms": round(gap - sum(ms.values()), 1)})
+        return found

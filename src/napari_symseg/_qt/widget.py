@@ -140,6 +140,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
             return
         self._open = False
         self._preview.stop()
+        self._visibility.close()  # a deleted image's layers: the store hides them at once
         if self._runner is not None:
             self._runner.cancel()
         if self.suggest_worker is not None:
@@ -169,7 +170,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
         event.value.events.name.connect(self._reset_image_choices)
 
     def results_settled(self) -> bool:
-        """True once a switch of image is shown (one layer per turn: `ResultVisibility`)."""
+        """True once a switch of image, or a deletion, is shown (one layer per turn)."""
         return self._visibility.settled() and self._view.settled()
 
     def series_mode(self) -> bool:

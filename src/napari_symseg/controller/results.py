@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -241,7 +242,7 @@ class ResultSet:
 ORPHAN_SUFFIX = " (image deleted)"
 
 
-def orphan(result_layers, layers) -> None:
+def orphan(result_layers, layers, hide=None) -> None:
     """Hide a deleted image's result layers and say so in their names and metadata
     (``"orphaned"``: `controller.scribbles` never finds strokes by name among them).
 
@@ -255,11 +256,18 @@ def orphan(result_layers, layers) -> None:
         The deleted image's result layers.
     layers : napari.components.LayerList
         The viewer's layers (a result layer deleted too is left alone).
+    hide : callable, optional
+        ``hide(layers)`` hides them (the widget's `ResultVisibility.hide`: one
+        per turn of the event loop); None: here, at once. Names and metadata
+        are changed at once either way.
     """
-    for shown in result_layers:
-        if not any(shown is other for other in layers):
-            continue
-        shown.visible = False
+    kept = [shown for shown in result_layers if any(shown is other for other in layers)]
+    if hide is None:
+        for shown in kept:
+            shown.visible = False
+    else:
+        hide(kept)
+    for shown in kept:
         if not shown.name.endswith(ORPHAN_SUFFIX):
             shown.name = shown.name + ORPHAN_SUFFIX
         meta = shown.metadata.get(METADATA_KEY)
@@ -280,10 +288,14 @@ class ResultStore:
     events : EmitterGroup
         ``changed(layer)``: the results of source `layer` changed outside a
         `Session` run (a scribbled run, its edit, an *Apply*).
+    hide_orphans : callable or None
+        How a deleted image's result layers are hidden (`orphan`): set by the
+        widget's `ResultVisibility` (one layer per turn); None: at once.
     """
 
     def __init__(self, layers) -> None:
         self.layers = layers
+        self.hide_orphans: Callable[[list], None] | None = None
         self._sets: dict[int, ResultSet] = {}
         self.events = EmitterGroup(source=self, changed=None)
         layers.events.removed.connect(self._on_removed)
@@ -326,7 +338,7 @@ class ResultStore:
         if results is not None:
             layer.events.name.disconnect(self._on_renamed)
             del self._sets[id(layer)]
-            orphan(results.result_layers(), self.layers)
+            orphan(results.result_layers(), self.layers, self.hide_orphans)
         for results in self._sets.values():
             for slot, shown in list(results.layers.items()):
                 if shown is layer:
