@@ -81,7 +81,7 @@ def write_image_tiff(path: str, data: Any, meta: dict) -> list[str]:
     contrast limits and ``metadata`` (the run's record), the values exactly
     (float32 stays float32; see `napari_symseg.io.images`). The plugin's
     reader reopens the file as the same layer when its name ends as the
-    package's result layers do (``_confidence.tif``, `` pca.tif``...; see
+    package's result layers do (``_confidence.tif``, `` PCA components.tif``...; see
     `napari_symseg._reader`).
 
     Parameters

@@ -168,7 +168,7 @@ def test_deleting_an_image_hides_and_renames_its_results(qtbot, viewer_widget, e
     assert patterns.visible
     viewer.layers.remove(source)
     assert [layer.name for layer in viewer.layers] == [
-        "other", "img patterns (image deleted)", "img PCA (image deleted)",
+        "other", "img patterns (image deleted)", "img PCA components (image deleted)",
         "img confidence (image deleted)"]  # at once; hidden one per turn (issue 11)
     settled(qtbot, widget)
     assert not any(layer.visible for layer in list(viewer.layers)[1:])
@@ -203,7 +203,7 @@ def test_renaming_the_image_mid_run_follows_it(qtbot, viewer_widget, errors):
     source.name = "renamed"
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
     assert [layer.name for layer in viewer.layers] == [
-        "renamed", "renamed patterns", "renamed PCA", "renamed confidence"]
+        "renamed", "renamed patterns", "renamed PCA components", "renamed confidence"]
     assert viewer.layers["renamed patterns"].metadata[METADATA_KEY]["source"] == "renamed"
     assert widget.image.value is source and widget.image.native.currentText() == "renamed"
     source.name = "later"  # after the run too
@@ -239,7 +239,7 @@ def test_choosing_an_image_shows_its_results_and_hides_the_others(qtbot, viewer_
     widget.image.value = a
     set_fields(widget, **SMALL)
     run_and_wait(qtbot, widget)
-    a_patterns, a_pca = viewer.layers["a patterns"], viewer.layers["a PCA"]
+    a_patterns, a_pca = viewer.layers["a patterns"], viewer.layers["a PCA components"]
     assert a_patterns.visible and not a_pca.visible  # PCA hidden by default
     viewer.layers.selection.active = a_patterns
     choose(qtbot, widget, b)
@@ -283,7 +283,8 @@ def test_result_layers_carry_their_sources_units_exactly(qtbot, viewer_widget):
     widget.probe.value = False
     live_preview_and_wait(qtbot, widget, "nm")
     results = [layer for layer in viewer.layers if layer is not nm]
-    assert {"nm patterns", "nm PCA", "nm confidence", "nm preview"} <= {r.name for r in results}
+    assert {"nm patterns", "nm PCA components", "nm confidence", "nm preview"} <= {
+        r.name for r in results}
     for layer in results:
         assert _units(layer) == ("nanometer", "nanometer"), layer.name
     assert viewer.layers.extent.units is not None  # napari's test for the warning

@@ -52,7 +52,7 @@ def _round_trip_all(viewer, names, tmp_path):
     reopened = {}
     for name in names:
         layer = viewer.layers[name]
-        file_name = name.replace("PCA", "pca")  # the dialog's name; see test_pca_name_...
+        file_name = name  # as the save dialog proposes it (the PCA layer too, see below)
         reopened[name] = _save_and_reopen(viewer, layer, tmp_path / f"{file_name}.tif")
         _assert_same_image(reopened[name], layer)
         with tifffile.TiffFile(tmp_path / f"{file_name}.tif") as tif:  # what Fiji reads
@@ -73,11 +73,11 @@ def test_run_and_measure_layers_round_trip(qtbot, viewer_widget, tmp_path, error
     qtbot.waitUntil(lambda: section.controller.last is not None and section.button.enabled,
                     timeout=TIMEOUT)
     assert errors == []
-    pca = viewer.layers["g PCA"]
+    pca = viewer.layers["g PCA components"]
     assert pca.rgb and pca.data.dtype == np.float32
     np.testing.assert_allclose(pca.scale, (0.08, 0.08))  # on the grid: stride 4
-    reopened = _round_trip_all(viewer, ["g PCA", "g confidence", "g orientation", "g spacing"],
-                               tmp_path)
+    names = ["g PCA components", "g confidence", "g orientation", "g spacing"]
+    reopened = _round_trip_all(viewer, names, tmp_path)
     assert reopened["g spacing"].metadata["value_unit"] == "nm"  # the values' unit
 
 
@@ -96,12 +96,14 @@ def test_polarisation_layer_round_trips(qtbot, viewer_widget, tmp_path, errors):
     assert again.metadata == first.metadata and tuple(again.units) == tuple(first.units)
 
 
-def test_pca_name_as_the_dialog_proposes_it_is_not_claimed(tmp_path):
-    """npe2 lower-cases the reader's patterns, not the file's name: ``g PCA.tif`` matches no
-    pattern of a plugin; the guide says to save the PCA layer as ``g pca.tif``."""
+def test_pca_name_as_the_dialog_proposes_it_is_claimed(tmp_path):
+    """npe2 lower-cases the reader's patterns, not the file's name: ``g PCA.tif`` would match
+    no pattern of a plugin, which is why the layer is ``g PCA components`` (its name as the
+    save dialog proposes it is claimed) and ``g pca.tif`` is claimed too."""
     from napari.plugins import _npe2
 
-    assert set(_npe2.get_readers(str(tmp_path / "g pca.tif"))) == {"napari", "napari-symseg"}
-    assert set(_npe2.get_readers(str(tmp_path / "g_confidence.tif"))) == {
-        "napari", "napari-symseg"}
+    both = {"napari", "napari-symseg"}
+    for name in ("g PCA components.tif", "g pca.tif", "g_confidence.tif",
+                 "g_f5_PCA components.tif"):
+        assert set(_npe2.get_readers(str(tmp_path / name))) == both, name
     assert list(_npe2.get_readers(str(tmp_path / "g PCA.tif"))) == ["napari"]

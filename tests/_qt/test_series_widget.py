@@ -283,7 +283,8 @@ def test_current_frame_run_never_overwrites_the_series_result(qtbot, series_widg
     np.testing.assert_array_equal(series_layer.data, data)
     frame = viewer.layers["s patterns (frame 2)"]
     assert frame.data.shape == (96, 128) and frame.metadata[METADATA_KEY]["frame"] == 2
-    assert {"s PCA (frame 2)", "s confidence (frame 2)"} <= {la.name for la in viewer.layers}
+    assert {"s PCA components (frame 2)", "s confidence (frame 2)"} <= {
+        la.name for la in viewer.layers}
     # the series' plot and time axis stay
     np.testing.assert_array_equal(widget.results_dock.area_plot.area_fraction, plotted)
     assert viewer.dims.ndim == 3 and viewer.dims.axis_labels[0] == "t"

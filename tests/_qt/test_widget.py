@@ -41,7 +41,7 @@ def test_run_adds_result_layers_above_the_image(qtbot, viewer_widget, errors):
     # directly above the image, in this order; the image's group raised above the
     # layer that covered it (controller.stacking): the new result is seen at once
     assert [layer.name for layer in viewer.layers] == [
-        "on top", "tp", "tp patterns", "tp PCA", "tp confidence"]
+        "on top", "tp", "tp patterns", "tp PCA components", "tp confidence"]
     assert viewer.layers[0] is other
     labels, pca, confidence = (viewer.layers[f"tp {k}"] for k in ("patterns", "PCA", "confidence"))
     grid = grid_for(image.shape, widget.params())
@@ -114,7 +114,7 @@ def test_rerun_updates_layers_in_place(qtbot, viewer_widget):
     set_fields(widget, stride=8, n_patterns=3)
     run_and_wait(qtbot, widget)
     assert list(viewer.layers) == before  # same objects, same order: no napari insert
-    assert viewer.layers["tp PCA"].scale[-1] == 8
+    assert viewer.layers["tp PCA components"].scale[-1] == 8
     layer = viewer.layers["tp patterns"]
     assert layer.metadata[METADATA_KEY]["params"]["n_patterns"] == 3
     assert len(np.unique(layer.data)) == 3
@@ -319,7 +319,7 @@ def test_image_choices_follow_layers_and_never_offer_results(qtbot, viewer_widge
     widget.image.value = layer
     set_fields(widget, patch_x=6, patch_y=6, window_x=8, window_y=8, stride=4)
     run_and_wait(qtbot, widget)
-    assert "a PCA" in viewer.layers and "a confidence" in viewer.layers
+    assert "a PCA components" in viewer.layers and "a confidence" in viewer.layers
     assert widget.image.choices == (layer,)  # PCA and confidence are images, not inputs
     layer.name = "renamed"
     assert widget.image.native.currentText() == "renamed"

@@ -40,7 +40,7 @@ def test_a_polarity_run_adds_the_map_and_arrows_other_runs_do_not():
     add(session, image, "pto")
     drive(session.start_run(Params(descriptor_name="polarity", patch_x=12, patch_y=12,
                                    window_x=6, window_y=6, stride=4, smoothing=12.0)))
-    assert names(session) == ["pto", "pto patterns", "pto PCA", "pto confidence",
+    assert names(session) == ["pto", "pto patterns", "pto PCA components", "pto confidence",
                               "pto polarisation", "pto polarisation arrows"]
     angle, vectors = session.viewer.layers[-2], session.viewer.layers[-1]
     assert isinstance(angle, Image) and angle.colormap.name == "twilight"

@@ -68,7 +68,7 @@ def test_a_run_adds_its_layers_above_the_image_and_keeps_its_record(session):
     top = session.viewer.add_image(np.zeros((4, 4)), name="top")
     status = drive(session.start_run(PARAMS))
     # the image's group raised to the top: the new result is seen at once
-    assert names(session) == ["top", "img", "img patterns", "img PCA", "img confidence"]
+    assert names(session) == ["top", "img", "img patterns", "img PCA components", "img confidence"]
     assert session.viewer.layers[0] is top
     record = session.current()
     assert status == record.summary and status.endswith(" %")
@@ -133,12 +133,13 @@ def test_renaming_the_image_mid_run_renames_its_results(session):
             source.name = "renamed"
 
     drive(session.start_run(PARAMS.replace(n_patterns=3)), rename)
-    assert names(session) == ["renamed", "renamed patterns", "renamed PCA", "renamed confidence"]
+    assert names(session) == [
+        "renamed", "renamed patterns", "renamed PCA components", "renamed confidence"]
     patterns = session.viewer.layers["renamed patterns"]
     assert patterns.metadata[METADATA_KEY]["source"] == "renamed"
     assert patterns.metadata[METADATA_KEY]["params"]["n_patterns"] == 3
     source.name = "again"  # after the run too
-    assert names(session)[1:] == ["again patterns", "again PCA", "again confidence"]
+    assert names(session)[1:] == ["again patterns", "again PCA components", "again confidence"]
 
 
 def test_frame_and_series_results_never_overwrite_each_other(session):
@@ -219,7 +220,7 @@ def test_suggest_remembers_the_sizes_for_the_image(session):
 
 def test_layer_helpers():
     assert layer_name("img", "patterns") == "img patterns"
-    assert layer_name("img", "PCA", 5) == "img PCA (frame 5)"
+    assert layer_name("img", "PCA", 5) == "img PCA components (frame 5)"
     assert layer_name("img", "series", None) == "img patterns"
     labels = layer_labels(np.array([[0, 1], [2, 0]], np.int32), 3)
     assert labels.dtype == np.uint8 and labels.tolist() == [[1, 2], [3, 1]]
@@ -242,10 +243,12 @@ def test_apply_spec_updates_in_place_or_adds_to_the_raised_group():
     assert [la.name for la in viewer.layers] == ["top", "img", "img patterns"]
     apply_spec(viewer.layers, source,
                LayerSpec("PCA", "image", np.zeros((4, 4, 3)), {"rgb": True, **meta}))
-    assert [la.name for la in viewer.layers] == ["top", "img", "img patterns", "img PCA"]
+    assert [la.name for la in viewer.layers] == [
+        "top", "img", "img patterns", "img PCA components"]
     viewer.layers.move(0, 4)  # the user puts "top" on top again
     again = apply_spec(viewer.layers, source, LayerSpec(
         "patterns", "labels", np.full((4, 4), 2, np.uint8), {"opacity": 0.3, **meta}), first)
     assert again is first and first.opacity == 0.3 and first.data.max() == 2
     # updated in place: the group raised again, its order kept
-    assert [la.name for la in viewer.layers] == ["top", "img", "img patterns", "img PCA"]
+    assert [la.name for la in viewer.layers] == [
+        "top", "img", "img patterns", "img PCA components"]

@@ -45,27 +45,27 @@ def test_two_images_run_measure_probe_scribbles_keep_one_order():
     session.source = low
     drive(session.start_run(PARAMS))
     # the run on the lower image: its group (image + results) raised above "high"
-    assert names(viewer) == ["high", "low", "low patterns", "low PCA", "low confidence"]
+    assert names(viewer) == ["high", "low", "low patterns", "low PCA components", "low confidence"]
     # the probe: on top of everything
     probe = viewer.add_points([[48, 48]], name="low probe", **probe_placement(low))
     controller = MeasureController(viewer)
     measure(viewer, controller, session)
     assert names(viewer) == [
-        "high", "low", "low spacing", "low orientation", "low patterns", "low PCA",
+        "high", "low", "low spacing", "low orientation", "low patterns", "low PCA components",
         "low confidence", "low regions", "low boundaries", "low probe"]
     # another image's run: its group goes on top, below the probe; "low"'s stays whole
     session.source = high
     drive(session.start_run(PARAMS))
     assert names(viewer)[-5:] == [
-        "high", "high patterns", "high PCA", "high confidence", "low probe"]
+        "high", "high patterns", "high PCA components", "high confidence", "low probe"]
     assert names(viewer)[:8] == [
-        "low", "low spacing", "low orientation", "low patterns", "low PCA",
+        "low", "low spacing", "low orientation", "low patterns", "low PCA components",
         "low confidence", "low regions", "low boundaries"]
     # scribbles of the lower image: its group raised again, the new layer on its top
     scribbles = ScribbleSession(viewer)
     strokes = scribbles.add_layer(low)
     assert names(viewer)[-3:] == ["low boundaries", "low scribbles", "low probe"]
-    assert names(viewer)[:4] == ["high", "high patterns", "high PCA", "high confidence"]
+    assert names(viewer)[:4] == ["high", "high patterns", "high PCA components", "high confidence"]
     assert viewer.layers[-1] is probe
     assert [la.name for la in group_of(viewer.layers, low)][-1] == strokes.name
 

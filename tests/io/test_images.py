@@ -154,9 +154,29 @@ def test_the_npe2_writer_and_reader_give_back_the_layer(tmp_path):
     assert read_labels_file(str(renamed))[0][2] == "image"
 
 
+def test_an_interrupted_save_keeps_the_earlier_file_whole(tmp_path, monkeypatch):
+    """napari's *File > Save* through this writer: Ctrl+C halfway leaves the file that was
+    there, and no temporary file (the writer goes through `io.output.replacing`)."""
+    path = str(tmp_path / "img confidence.tif")
+    first = np.arange(12, dtype=np.float32).reshape(3, 4)
+    write_image_tiff(path, first, _state())
+    real = tifffile.imwrite
+
+    def interrupted(target, data, *args, **kwargs):
+        real(target, data[:1], *args, **kwargs)  # part of it, then the user's Ctrl+C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tifffile, "imwrite", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_image_tiff(path, np.zeros((3, 4), np.float32), _state())
+    monkeypatch.undo()
+    _same(read_image_file(path)[0][0], first)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["img confidence.tif"]
+
+
 def test_the_reader_claims_the_result_layers_names_only(tmp_path):
     for name in ("img confidence.tif", "img_pca.tif", "a b spacing.tiff", "x_orientation.tif",
-                 "v polarisation.tif"):
+                 "v polarisation.tif", "img PCA components.tif"):
         (tmp_path / name).write_bytes(b"")
         assert napari_get_reader(str(tmp_path / name)) is read_image_file, name
     for name in ("confidence.tif", "imgconfidence.tif", "img confidence.png", "img.tif"):

@@ -32,7 +32,7 @@ ROLES = {"patterns": "patterns", "PCA": "PCA", "confidence": "confidence",
          "series": "patterns", "preview": "preview", "polarisation": "polarisation",
          "arrows": "polarisation arrows"}
 #: What the slots add to the source's name.
-_SUFFIX = {"patterns": "patterns", "PCA": "PCA", "confidence": "confidence",
+_SUFFIX = {"patterns": "patterns", "PCA": "PCA components", "confidence": "confidence",
            "series": "patterns", "preview": "preview", "regions": "regions",
            "orientation": "orientation", "spacing": "spacing", "boundaries": "boundaries",
            "tracks": "tracks", "polarisation": "polarisation", "arrows": "polarisation arrows",
@@ -99,7 +99,7 @@ class LayerSpec:
 
 
 def layer_name(source_name: str, slot: str, frame: int | None = None) -> str:
-    """The name of a result layer, e.g. ``"img patterns"``, ``"s PCA (frame 5)"``."""
+    """The name of a result layer, e.g. ``"img patterns"``, ``"s PCA components (frame 5)"``."""
     name = f"{source_name} {_SUFFIX[slot]}"
     return name if frame is None or slot in ("series", "preview") else f"{name} (frame {frame})"
 

@@ -32,12 +32,14 @@ from .calibration import Calibration
 
 #: The record's entry that marks an image file of this package.
 IMAGE_KEY = "image"
-#: The last word of the result Image layers' names (``"<image> confidence"``...).
-IMAGE_WORDS = ("confidence", "pca", "orientation", "spacing", "polarisation")
+#: The last word of the result Image layers' names (``"<image> confidence"``, ``"<image> PCA
+#: components"``...), and ``pca`` for a PCA layer saved as ``img_pca.tif``.
+IMAGE_WORDS = ("confidence", "components", "pca", "orientation", "spacing", "polarisation")
 #: File names the napari reader claims for image files (napari.yaml's reader patterns): the
 #: layer's name as napari's save dialog proposes it (``img confidence.tif``) or with ``_``
 #: (``img_confidence.tif``, as ``*_labels.tif``). Lower case: npe2 lower-cases the patterns,
-#: not the file's name, so ``img PCA.tif`` cannot be claimed (save it as ``img pca.tif``).
+#: not the file's name, so a name ending in upper case (``img PCA.tif``) could not be
+#: claimed: the PCA layer is therefore called ``<image> PCA components``.
 IMAGE_PATTERNS = tuple(f"*[_ ]{word}{ext}" for word in IMAGE_WORDS for ext in (".tif", ".tiff"))
 #: Layer properties kept beside the values (how the layer looked; not ``visible``: a
 #: reopened file is shown, also a layer that was hidden, as the PCA and confidence start).
