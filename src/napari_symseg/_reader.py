@@ -199,35 +199,7 @@ def read_labels_file(path) -> list[tuple]:
         package image file (renamed): `read_image_file`'s layer. Any
         other TIFF: what napari's built-in reader returns.
     """
-    from .io.labels import file_to_layer, read_labels
-
-    if isinstance(path, list | tuple):
-        path = path[0]
-    values, record, calibration = read_labels(path)
-    if record is None:
-        return read_image_file(path)
-    labels = record["labels"]
-    data = file_to_layer(values, int(labels["label_offset"]), labels.get("no_pattern"))
-    return _labels_layer(data, record, calibration, path)
-
-
-def _labels_layer(data, record: dict, calibration, path) -> list[tuple]:
-    """The Labels layer of a package labels file: calibration, run record, colours.
-
-    Records this plugin as napari's reader for the package's file names
-    (`prefer_own_labels_reader`): the user chose it (in the "Choose reader"
-    dialog, or ``plugin=``), so the next *File > Open* asks no more, even
-    before the widget has been opened."""
-    from .controller.layer_io import layer_colormap, layer_metadata, prefer_own_labels_reader
-
-    prefer_own_labels_reader()
-
-    kwargs = {"name": Path(path).stem, **calibration.layer_kwargs(),
-              "metadata": layer_metadata(record, path)}
-    colormap = layer_colormap(record)
-    if colormap is not None:
-        kwargs["colormap"] = colormap
-    return [(data, kwargs, "labels")]
+    return _package_layer(path)
 
 
 def read_image_file(path) -> list[tuple]:
@@ -248,22 +220,60 @@ def read_image_file(path) -> list[tuple]:
         `read_labels_file`'s layer. Any other TIFF: what napari's built-in
         reader returns.
     """
-    from .io.images import read_image
+    return _package_layer(path)
+
+
+def _package_layer(path) -> list[tuple]:
+    """The layer a TIFF of this package was, told by its record, not its name (a labels
+    file renamed ``*_confidence.tif`` is still labels); any other TIFF as napari's own
+    reader reads it. The user chose this reader (the "Choose reader" dialog, or
+    ``plugin=``): it is recorded as napari's reader for the package's file names
+    (`prefer_own_labels_reader`), so the next *File > Open* asks no more, even before
+    the widget has been opened."""
+    from .io.images import package_image_record
     from .io.labels import package_record
     from .io.tiff import read_record
 
     if isinstance(path, list | tuple):
         path = path[0]
-    values, record, calibration = read_image(path)
-    if record is None:
-        if package_record(read_record(path)):
-            return read_labels_file(path)
-        from napari_builtins.io import napari_get_reader as builtin_reader
+    record = read_record(path)
+    if package_record(record):
+        return _labels_layer(path)
+    if package_image_record(record):
+        return _image_layer(path)
+    if record is None:  # no record, or no TIFF at all: a damaged file is named in one line
+        from .io.tiff import read_values
 
-        return builtin_reader(str(path))(str(path))
+        read_values(path)  # (FileFormatError) rather than napari's reader's backend list
+    from napari_builtins.io import napari_get_reader as builtin_reader
+
+    return builtin_reader(str(path))(str(path))
+
+
+def _labels_layer(path) -> list[tuple]:
+    """The Labels layer of a package labels file: values, calibration, run record, colours."""
+    from .controller.layer_io import layer_colormap, layer_metadata, prefer_own_labels_reader
+    from .io.labels import file_to_layer, read_labels
+
+    values, record, calibration = read_labels(path)
+    labels = record["labels"]
+    data = file_to_layer(values, int(labels["label_offset"]), labels.get("no_pattern"))
+    prefer_own_labels_reader()
+    kwargs = {"name": Path(path).stem, **calibration.layer_kwargs(),
+              "metadata": layer_metadata(record, path)}
+    colormap = layer_colormap(record)
+    if colormap is not None:
+        kwargs["colormap"] = colormap
+    return [(data, kwargs, "labels")]
+
+
+def _image_layer(path) -> list[tuple]:
+    """The Image layer of a package image file: values, calibration, name, look, metadata."""
     from .controller.layer_io import prefer_own_labels_reader
+    from .io.images import read_image
 
-    prefer_own_labels_reader()  # chosen (dialog or plugin=): no more asking for these names
+    values, record, calibration = read_image(path)
+    prefer_own_labels_reader()
     entry = record["image"]
     kwargs = {"name": record.get("layer") or Path(path).stem, **calibration.layer_kwargs(),
               "rgb": bool(entry["rgb"]), "metadata": record.get("metadata") or {},

@@ -51,12 +51,10 @@ def write_labels_tiff(path: str, data: Any, meta: dict) -> list[str]:
         file can hold.
     """
     from .controller import METADATA_KEY
-    from .controller.layer_io import file_record, state_calibration
+    from .controller.layer_io import file_record
     from .io.labels import layer_to_file, write_labels
 
-    if meta.get("multiscale") or isinstance(data, list):
-        data = data[0]
-    data = np.asarray(data)
+    data = _first_level(data, meta)
     if data.ndim not in (2, 3):
         raise FileFormatError(
             f"the calibrated TIFF writer takes 2-D or (T, Y, X) labels; this layer is "
@@ -65,9 +63,7 @@ def write_labels_tiff(path: str, data: Any, meta: dict) -> list[str]:
     layer_record = (meta.get("metadata") or {}).get(METADATA_KEY) or {}
     offset = int(layer_record.get("label_offset", 0))
     values, no_pattern = layer_to_file(data, offset)
-    calibration = None
-    if meta.get("scale") is not None and len(meta["scale"]) == data.ndim:
-        calibration = state_calibration(meta)
+    calibration = _calibration(meta, data.ndim)
     write_labels(path, values, file_record(layer_record, meta.get("name")), calibration,
                  no_pattern=no_pattern, offset=offset)
     return [path]
@@ -105,21 +101,29 @@ def write_image_tiff(path: str, data: Any, meta: dict) -> list[str]:
     FileFormatError
         Another shape (4-D, several channels that are not RGB).
     """
-    from .controller.layer_io import state_calibration
+    from .io.calibration import Calibration
     from .io.images import DISPLAY_KEYS, write_image
 
-    if meta.get("multiscale") or isinstance(data, list):
-        data = data[0]
-    data = np.asarray(data)
+    data = _first_level(data, meta)
     rgb = bool(meta.get("rgb"))
     ndim = data.ndim - 1 if rgb else data.ndim
-    scale = meta.get("scale")
-    if scale is not None and len(scale) == ndim:
-        calibration = state_calibration(meta)
-    else:
-        from .io.calibration import Calibration
-
-        calibration = Calibration.pixels(ndim)
+    calibration = _calibration(meta, ndim) or Calibration.pixels(ndim)
     write_image(path, data, calibration, rgb=rgb, name=meta.get("name"),
                 metadata=meta.get("metadata"), display={k: meta.get(k) for k in DISPLAY_KEYS})
     return [path]
+
+
+def _first_level(data: Any, meta: dict) -> np.ndarray:
+    """The layer's values as napari hands them to a writer (a multiscale's first level)."""
+    if meta.get("multiscale") or isinstance(data, list):
+        data = data[0]
+    return np.asarray(data)
+
+
+def _calibration(meta: dict, ndim: int):
+    """The layer state's calibration (`state_calibration`) when its scale has one entry per
+    axis of the values (`ndim`: an RGB layer's channels not counted), else None."""
+    from .controller.layer_io import state_calibration
+
+    scale = meta.get("scale")
+    return state_calibration(meta) if scale is not None and len(scale) == ndim else None

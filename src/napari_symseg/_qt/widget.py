@@ -41,6 +41,7 @@ from .suggest import start_suggestion
 from .units_warning import quiet_repeats
 from .warmup import warm_up_once
 from .widget_build import ALL_FRAMES, CURRENT_FRAME, WidgetBuilding
+from .widget_edit import WidgetEditing
 from .widget_run import WidgetRunning
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ __all__ = ["ALL_FRAMES", "CURRENT_FRAME", "EXPORT_HELP", "LABEL_OFFSET", "METADA
            "PLOTS_DOCK_NAME", "PREVIEW_STRIDE", "RESULT_HELP", "SymsegWidget"]
 
 
-class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
+class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
     """Segment an image layer into crystal patterns with symmetry descriptors.
 
     Parameters
@@ -306,57 +307,6 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, QWidget):
     def load_params(self, path) -> bool:
         """Fill the fields from a JSON file written by `save_params`, Export or the CLI."""
         return self._files.load_params(path)
-
-    def edit_patterns(self):
-        """Merge / split / rename the chosen image's result in the Scribbles dock (issue 15).
-
-        An image's, one frame's or an all-frames run (edited through the
-        frame under the time slider; every frame is labelled again after
-        each edit). The hint, plots, status line and region table follow
-        the edits.
-
-        Returns
-        -------
-        ScribblesWidget or None
-            The dock, now editing the ``"<image> patterns"`` (or series)
-            layer (None: no result to edit, or a lazily labelled series;
-            the status says why).
-        """
-        from ..errors import ScribbleError
-
-        if self.busy("edit"):
-            return None
-        record = self.controller.current()
-        source = self.controller.source
-        layer = None if record is None else self.controller.results().layer_of(record)
-        series = getattr(getattr(layer, "data", None), "ndim", 2) == 3  # all frames
-        if layer is None or (getattr(record, "result", None) is None and not series):
-            self.status.value = "edit: run a segmentation of the image (or of its frames) first"
-            return None
-        frame = int(self.viewer.dims.current_step[0]) if series else None
-        dock, widget = self.viewer.window.add_plugin_dock_widget("napari-symseg", "Scribbles")
-        widget.image.value = source
-        try:
-            widget.edit(source, layer, record.result, record=record, frame=frame,
-                        on_edit=self._edited)
-        except ScribbleError as err:
-            self.status.value = f"edit: {err}"
-            widget.status.value = str(err)
-            return None
-        dock.show()
-        dock.raise_()
-        return widget
-
-    def _edited(self, labels_changed: bool = True) -> None:
-        """An edit of the chosen image's run: hint, plots, status line and table follow
-        (a measurement too, unless only names changed: it shows pattern numbers)."""
-        record = self.controller.current()
-        if record is not None and record.summary:
-            self.status.value = record.summary
-        self._view.request()
-        if labels_changed:  # measured the old ones
-            self.measure.controller.outdate(self.controller.results())
-        self.measure.refresh()
 
     def export(self, base) -> list | None:
         """Write the chosen image's last full run; return the paths (None on failure).
