@@ -238,7 +238,7 @@ def _package_layer(path) -> list[tuple]:
         path = path[0]
     record = read_record(path)
     if package_record(record):
-        return _labels_layer(path)
+        return _labels_file_layer(path)
     if package_image_record(record):
         return _image_layer(path)
     if record is None:  # no record, or no TIFF at all: a damaged file is named in one line
@@ -250,14 +250,21 @@ def _package_layer(path) -> list[tuple]:
     return builtin_reader(str(path))(str(path))
 
 
-def _labels_layer(path) -> list[tuple]:
-    """The Labels layer of a package labels file: values, calibration, run record, colours."""
-    from .controller.layer_io import layer_colormap, layer_metadata, prefer_own_labels_reader
+def _labels_file_layer(path) -> list[tuple]:
+    """The Labels layer of a package labels TIFF (`_labels_layer` of its values)."""
     from .io.labels import file_to_layer, read_labels
 
     values, record, calibration = read_labels(path)
     labels = record["labels"]
     data = file_to_layer(values, int(labels["label_offset"]), labels.get("no_pattern"))
+    return _labels_layer(data, record, calibration, path)
+
+
+def _labels_layer(data, record: dict, calibration, path) -> list[tuple]:
+    """The Labels layer of a package labels file (TIFF or zarr): calibration, run record,
+    colours; this plugin recorded as napari's reader for the package's names."""
+    from .controller.layer_io import layer_colormap, layer_metadata, prefer_own_labels_reader
+
     prefer_own_labels_reader()
     kwargs = {"name": Path(path).stem, **calibration.layer_kwargs(),
               "metadata": layer_metadata(record, path)}

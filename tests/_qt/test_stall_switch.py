@@ -10,6 +10,7 @@ showing and removing a layer in the same viewer, right before.
 import numpy as np
 
 from napari_symseg._qt.stall import EventLoopWatch, NapariCalls
+from napari_symseg.controller.layers import layer_name
 
 from .helpers import TIMEOUT
 from .test_stall import (
@@ -73,7 +74,7 @@ def test_no_stall_when_the_image_is_switched_or_deleted(qtbot, shown_widget):
         qtbot.waitUntil(lambda: widget.worker is None and widget.results_settled(),
                         timeout=RUN_TIMEOUT)
         for slot in SHOWN:  # the user shows them all: three layers to hide, three to show
-            viewer.layers[f"{name} {slot}"].visible = True
+            viewer.layers[layer_name(name, slot)].visible = True
         images.append(layer)
     qtbot.wait(500)
     a, b = images
@@ -83,12 +84,12 @@ def test_no_stall_when_the_image_is_switched_or_deleted(qtbot, shown_widget):
         watch, ours[name], _ = switched(qtbot, widget, lambda t=target: setattr(
             widget.image, "value", t))
         gaps[name] = watch.max_gap_ms
-    assert all(viewer.layers[f"b {slot}"].visible for slot in SHOWN)
-    assert not any(viewer.layers[f"a {slot}"].visible for slot in SHOWN)
+    assert all(viewer.layers[layer_name("b", slot)].visible for slot in SHOWN)
+    assert not any(viewer.layers[layer_name("a", slot)].visible for slot in SHOWN)
     watch, ours["delete b"], turns = switched(qtbot, widget, lambda: viewer.layers.remove(b))
     gaps["delete b"] = watch.max_gap_ms
     assert widget.image.value is a  # the chooser moved on; a's results shown again
-    assert all(viewer.layers[f"a {slot}"].visible for slot in SHOWN)
+    assert all(viewer.layers[layer_name("a", slot)].visible for slot in SHOWN)
     assert not any(layer.visible for layer in viewer.layers if layer.name.startswith("b "))
     # napari's removal (a full gc.collect) has its turn alone: b's three layers were hidden
     # in it (1.1 s at load 4), now in turns of their own after it, as a's are shown

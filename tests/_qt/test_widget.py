@@ -9,6 +9,7 @@ from qtpy.QtCore import QTimer
 from napari_symseg._qt.widget import PREVIEW_STRIDE, SymsegWidget
 from napari_symseg.controller import LABEL_OFFSET, METADATA_KEY
 from napari_symseg.controller.fields import ADVANCED_FIELDS
+from napari_symseg.controller.layers import layer_name
 from napari_symseg.core.chunks import grid_for
 from napari_symseg.core.descriptors.registry import COMMON_FIELDS, FAMILIES
 from napari_symseg.core.params import Params
@@ -43,7 +44,8 @@ def test_run_adds_result_layers_above_the_image(qtbot, viewer_widget, errors):
     assert [layer.name for layer in viewer.layers] == [
         "on top", "tp", "tp patterns", "tp PCA components", "tp confidence"]
     assert viewer.layers[0] is other
-    labels, pca, confidence = (viewer.layers[f"tp {k}"] for k in ("patterns", "PCA", "confidence"))
+    labels, pca, confidence = (viewer.layers[layer_name("tp", k)]
+                               for k in ("patterns", "PCA", "confidence"))
     grid = grid_for(image.shape, widget.params())
     assert labels.data.shape == confidence.data.shape == image.shape
     assert labels.data.dtype == np.uint8  # napari maps uint8 labels fastest
