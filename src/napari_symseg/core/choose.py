@@ -311,8 +311,55 @@ def family_score(result: Result) -> float:
                default=np.inf)
 
 
+def candidate_params(image, params: Params, candidates: tuple[str, ...] = CANDIDATES) -> dict:
+    """The families `choose_descriptor` tries on `image`, each with its ``--auto`` parameters.
+
+    Every candidate gets `suggest_params` (``pick_family=True``). Where
+    ``--auto``'s own family rule fires on translations (part of the image
+    shows no lattice: the contrast channels on, translations -> rotations),
+    only that family is tried (module docstring); a family whose ``--auto``
+    switches to another family is not tried either.
+
+    Parameters
+    ----------
+    image : array_like, 2-D
+        The image.
+    params : Params
+        ``n_patterns`` and everything not chosen by ``--auto``.
+    candidates : tuple of str
+        Families to try.
+
+    Returns
+    -------
+    dict of str to Params
+        The families tried, in the order of `candidates`, and their parameters.
+    """
+    suggested = {name: suggest_params(image, params.replace(descriptor_name=name),
+                                      pick_family=True) for name in candidates}
+    # part of the image shows no lattice: the --auto family rule's family alone
+    # --auto's own family rule fired (translations -> rotations: the contrast rule as
+    # --auto applies it; the other families' sizes may turn the channels on elsewhere)
+    lattice_free = set()
+    switched = suggested.get(TRANSLATIONS)
+    if switched is not None and switched.descriptor_name != TRANSLATIONS:
+        lattice_free = {switched.descriptor_name} & set(candidates)  # (empty: try the rest)
+    return {name: suggested[name] for name in candidates
+            if suggested[name].descriptor_name == name
+            and not (lattice_free and name not in lattice_free)}
+
+
+def not_tried(candidates: tuple[str, ...], tried) -> str:
+    """``"; not tried: ..."`` for the reason line (empty when every candidate was tried)."""
+    skipped = [SHORT.get(n, n) for n in candidates if n not in tried]
+    if not skipped:
+        return ""
+    return (f"; not tried: {', '.join(skipped)}: part of the image shows no lattice, "
+            "where they place its edge worse")
+
+
 def choose_descriptor(image, params: Params | None = None,
-                      candidates: tuple[str, ...] = CANDIDATES) -> DescriptorChoice:
+                      candidates: tuple[str, ...] = CANDIDATES,
+                      scribbles=None) -> DescriptorChoice:
     """Segment `image` with every candidate family and keep the best separated.
 
     Parameters
@@ -323,27 +370,27 @@ def choose_descriptor(image, params: Params | None = None,
         ``n_patterns`` and everything not chosen by ``--auto``.
     candidates : tuple of str
         Families to try.
+    scribbles : array_like, 2-D int, optional
+        The user's strokes (as `segment`'s): then the family is chosen by
+        held-out strokes instead (`core.stroke_check.choose_by_strokes`) and
+        the result is the chosen family's run with all strokes.
 
     Returns
     -------
     DescriptorChoice
     """
     params = Params() if params is None else params
+    if scribbles is not None:
+        from .stroke_check import choose_by_strokes  # (it imports this module)
+
+        return choose_by_strokes(image, params, scribbles, candidates)
     scores, runs, seconds, told = {}, {}, {}, {}
-    suggested = {name: suggest_params(image, params.replace(descriptor_name=name),
-                                      pick_family=True) for name in candidates}
-    # part of the image shows no lattice: the --auto family rule's family alone
-    # --auto's own family rule fired (translations -> rotations: the contrast rule as
-    # --auto applies it; the other families' sizes may turn the channels on elsewhere)
-    lattice_free = set()
-    switched = suggested.get(TRANSLATIONS)
-    if switched is not None and switched.descriptor_name != TRANSLATIONS:
-        lattice_free = {switched.descriptor_name} & set(candidates)  # (empty: try the rest)
+    tried_params = candidate_params(image, params, candidates)
     for name in candidates:
-        chosen = suggested[name]
-        if chosen.descriptor_name != name or (lattice_free and name not in lattice_free):
+        if name not in tried_params:
             scores[name] = -np.inf
             continue
+        chosen = tried_params[name]
         start = time.perf_counter()
         result = segment(image, chosen)
         scores[name] = family_score(result)
@@ -359,10 +406,7 @@ def choose_descriptor(image, params: Params | None = None,
         why = (f"no family tells its patterns apart (separation < {MIN_SEPARATION:g} and "
                f"score change < {MIN_SCORE_CHANGE:g} for all: weak differences), so the one "
                "blind to the fewest")
-    skipped = [SHORT.get(n, n) for n in candidates if n not in runs]
-    if skipped:
-        listed += (f"; not tried: {', '.join(skipped)}: part of the image shows no lattice, "
-                   "where they place its edge worse")
+    listed += not_tried(candidates, runs)
     # in words; the criterion (worst pair's separation x sqrt(score change)) is the docstring's
     # the cost, in the same line: a choice runs every family tried (wall time)
     cost = (f"tried {len(tried)} {'family' if len(tried) == 1 else 'families'} in "

@@ -1,0 +1,220 @@
+"""Held-out strokes choose the descriptor family (``--descriptor auto`` with scribbles).
+
+Without strokes, ``--descriptor auto`` (`core.choose`) ranks the families
+by an unsupervised criterion: how clearly each one's patterns are apart.
+With strokes the user has said which pixels belong together, and a family
+that cannot see the difference between the painted patterns shows it on
+the strokes themselves: fitted on some of them, it gets the others wrong.
+On the mirror-broken basis (one lattice, the regions differ only in point
+symmetry) translations with strokes reach ~0.6 while reflections reach
+~0.99 (docs/scribbles.md), and the held-out strokes tell them apart.
+
+The rule (`choose_by_strokes`):
+
+1. The strokes are split into two folds (`stroke_folds`): each class's
+   connected strokes (8-connected, `scipy.ndimage.label`) alternate between
+   fold A and fold B in raster order; a class painted as one stroke is cut
+   in two halves across its longest axis, so both folds have every class.
+2. Every family `core.choose` would try (`choose.candidate_params`: the same
+   candidates, the same ``--auto`` parameters) is fitted with fold A's
+   strokes and scored on fold B's pixels (the fraction labelled with their
+   painted class, `held_out_accuracy`), then the other way round; its score
+   is the mean of the two (`held_out_score`). The family's descriptors are
+   computed once: the second fold's fit reuses them (``kept``), so a
+   family costs one descriptor pass and two scribbled fits.
+3. The best score wins (ties keep the candidates' order) and runs with all
+   strokes (reusing its descriptors); the reason line lists every family's
+   held-out accuracy.
+
+Measured in docs/scribbles.md ("Choosing the descriptor from the strokes").
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from scipy import ndimage
+
+from .choose import CANDIDATES, SHORT, DescriptorChoice, candidate_params, not_tried
+from .params import Params
+from .pipeline import fit_steps, segment_steps
+from .progress import run
+from .strokes import check_scribbles
+from .validation import as_image
+
+#: 8-connectivity: a diagonal one-pixel line is one stroke.
+_CONNECTED = np.ones((3, 3), bool)
+
+
+def _halves(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Whether each pixel of one stroke is in its first half along the stroke's longest
+    axis (the principal axis of its pixel coordinates; the first half has the odd one)."""
+    xy = np.stack([rows, cols], 1).astype(np.float64)
+    xy -= xy.mean(0)
+    axis = np.linalg.eigh(xy.T @ xy)[1][:, -1]  # (eigh: eigenvalues ascending)
+    order = np.argsort(xy @ axis, kind="stable")
+    first = np.zeros(len(rows), bool)
+    first[order[: (len(rows) + 1) // 2]] = True
+    return first
+
+
+def stroke_folds(scribbles) -> tuple[np.ndarray, np.ndarray]:
+    """Split the strokes into two disjoint folds that both have every class.
+
+    Per class, its connected strokes (8-connected) go alternately to fold A
+    and fold B in `scipy.ndimage.label`'s (raster) order; a class painted
+    as a single stroke is cut across its longest axis (the principal axis
+    of its pixels), the first half to A. (A class of a single pixel stays
+    in fold A only.)
+
+    Parameters
+    ----------
+    scribbles : array_like, 2-D int
+        0 = unlabelled, i >= 1 = pattern i - 1.
+
+    Returns
+    -------
+    fold_a, fold_b : ndarray of int64
+        Each the scribbles restricted to its fold (0 elsewhere); disjoint,
+        their sum is the scribbles.
+    """
+    s = np.asarray(scribbles).astype(np.int64)
+    fold_a, fold_b = np.zeros_like(s), np.zeros_like(s)
+    for c in np.unique(s[s > 0]):
+        parts, n = ndimage.label(s == c, structure=_CONNECTED)
+        if n >= 2:
+            odd = parts % 2 == 1  # components 1, 3, 5, ...: fold A
+            fold_a[(parts > 0) & odd] = c
+            fold_b[(parts > 0) & ~odd] = c
+        else:
+            rows, cols = np.nonzero(parts)
+            first = _halves(rows, cols)
+            fold_a[rows[first], cols[first]] = c
+            fold_b[rows[~first], cols[~first]] = c
+    return fold_a, fold_b
+
+
+def held_out_accuracy(grid_labels: np.ndarray, grid, held_out: np.ndarray) -> float:
+    """Fraction of the held-out scribbled pixels labelled with their painted class.
+
+    A pixel's label is that of its nearest grid point (the labels' upsampling,
+    `Grid.upsample`), whatever ``params.upsampling`` says.
+
+    Parameters
+    ----------
+    grid_labels : ndarray of int, (n_rows, n_cols)
+        Labels on the descriptor grid of a fit.
+    grid : Grid
+        That grid.
+    held_out : ndarray of int, 2-D
+        Scribbles the fit did not see (0 = unlabelled, i = pattern i - 1).
+
+    Returns
+    -------
+    float
+        In [0, 1]; nan when `held_out` scribbles no pixel.
+    """
+    rows, cols = np.nonzero(held_out)
+    if not len(rows):
+        return float("nan")
+    ri, ci = grid.nearest_index()
+    labels = np.asarray(grid_labels)[ri[rows], ci[cols]]
+    return float(np.mean(labels == held_out[rows, cols] - 1))
+
+
+def _fold_fit(img: np.ndarray, params: Params, fold: np.ndarray, kept):
+    """Grid labels, grid and descriptors of a scribbled fit on `fold` alone."""
+    strokes = check_scribbles(fold, img.shape, params.n_patterns)
+    fit = run(fit_steps([img], params, None, [strokes], None if kept is None else [kept]))
+    chunks = fit.chunks[0]
+    return fit.assigned[0][0], chunks.grid, chunks.kept
+
+
+def held_out_score(image, params: Params, folds: tuple[np.ndarray, np.ndarray]
+                   ) -> tuple[float, tuple[float, float], np.ndarray | None]:
+    """A family's held-out accuracy: fitted on one fold's strokes, checked on the other's.
+
+    Parameters
+    ----------
+    image : array_like, 2-D
+        The image.
+    params : Params
+        The family and its parameters.
+    folds : (ndarray, ndarray)
+        `stroke_folds` of the scribbles.
+
+    Returns
+    -------
+    score : float
+        The mean of the two accuracies (of those that are not nan).
+    accuracies : (float, float)
+        Fitted on fold A checked on B, fitted on B checked on A
+        (`held_out_accuracy`).
+    kept : ndarray or None
+        The image's descriptors (computed once for both fits; None when they
+        were streamed), for a later run with the same parameters.
+    """
+    img = as_image(image)
+    fold_a, fold_b = folds
+    labels_a, grid, kept = _fold_fit(img, params, fold_a, None)
+    labels_b, _, kept = _fold_fit(img, params, fold_b, kept)
+    accuracies = (held_out_accuracy(labels_a, grid, fold_b),
+                  held_out_accuracy(labels_b, grid, fold_a))
+    score = float(np.nanmean(accuracies)) if not np.isnan(accuracies).all() else -np.inf
+    return score, accuracies, kept
+
+
+def choose_by_strokes(image, params: Params | None, scribbles,
+                      candidates: tuple[str, ...] = CANDIDATES) -> DescriptorChoice:
+    """``--descriptor auto`` with scribbles: the family whose held-out strokes are right.
+
+    Parameters
+    ----------
+    image : array_like, 2-D
+        The image.
+    params : Params, optional
+        ``n_patterns`` and everything not chosen by ``--auto``.
+    scribbles : array_like, 2-D int
+        The strokes (as `segment`'s).
+    candidates : tuple of str
+        Families to try.
+
+    Returns
+    -------
+    DescriptorChoice
+        The chosen family's parameters, its run with all strokes, every
+        candidate's held-out score (-inf: not tried) and the reason line.
+
+    Raises
+    ------
+    ScribbleError
+        Scribbles `segment` would refuse.
+    """
+    params = Params() if params is None else params
+    img = as_image(image)
+    strokes = check_scribbles(scribbles, img.shape, params.n_patterns)  # before any work
+    folds = stroke_folds(strokes)
+    tried = candidate_params(img, params, candidates)
+    scores = {name: -np.inf for name in candidates}
+    best, best_kept, start = None, None, time.perf_counter()
+    for name, family in tried.items():
+        scores[name], _, kept = held_out_score(img, family, folds)
+        if best is None or scores[name] > scores[best]:  # (ties keep the first)
+            best, best_kept = name, kept
+        del kept  # only the best family's descriptors are kept
+    checked = time.perf_counter() - start
+    start = time.perf_counter()
+    result = run(segment_steps(img, tried[best], scribbles=strokes, kept=best_kept))
+    final = time.perf_counter() - start
+    others = ", ".join(f"{SHORT.get(n, n)} {scores[n]:.2f}" for n in tried if n != best)
+    reason = (f"descriptor: {SHORT.get(best, best)} ({best}): held-out strokes "
+              f"{scores[best]:.2f}" + (f" ({others})" if others else "")
+              + " (fitted on half of each pattern's strokes, the fraction of the other half's "
+              f"pixels right, both ways, mean{not_tried(candidates, tried)}; checked "
+              f"{len(tried)} {'family' if len(tried) == 1 else 'families'} in {checked:.1f} s, "
+              f"the run with all strokes {final:.1f} s)")
+    return DescriptorChoice(tried[best], result, scores, reason)
+
+
+__all__ = ["choose_by_strokes", "held_out_accuracy", "held_out_score", "stroke_folds"]
