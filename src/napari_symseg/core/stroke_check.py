@@ -49,13 +49,17 @@ _CONNECTED = np.ones((3, 3), bool)
 
 def _halves(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Whether each pixel of one stroke is in its first half along the stroke's longest
-    axis (the principal axis of its pixel coordinates; the first half has the odd one)."""
+    axis (the principal axis of its pixel coordinates), cut at the median: pixels of one
+    position along the axis stay together (a clean cut; the halves may then differ by a
+    row of pixels). The first half has the median, or the only pixel."""
     xy = np.stack([rows, cols], 1).astype(np.float64)
     xy -= xy.mean(0)
     axis = np.linalg.eigh(xy.T @ xy)[1][:, -1]  # (eigh: eigenvalues ascending)
-    order = np.argsort(xy @ axis, kind="stable")
-    first = np.zeros(len(rows), bool)
-    first[order[: (len(rows) + 1) // 2]] = True
+    along = np.round(xy @ axis, 9)  # (a position shared by pixels rounds alike)
+    cut = np.sort(along)[(len(along) - 1) // 2]
+    first = along <= cut
+    if first.all() and (along < cut).any():  # the median is the largest: cut below it
+        first = along < cut
     return first
 
 
@@ -65,8 +69,9 @@ def stroke_folds(scribbles) -> tuple[np.ndarray, np.ndarray]:
     Per class, its connected strokes (8-connected) go alternately to fold A
     and fold B in `scipy.ndimage.label`'s (raster) order; a class painted
     as a single stroke is cut across its longest axis (the principal axis
-    of its pixels), the first half to A. (A class of a single pixel stays
-    in fold A only.)
+    of its pixels) at its median, the first half to A. (A class painted
+    as one pixel, or as pixels all at one position along the axis, stays in
+    fold A only.)
 
     Parameters
     ----------
