@@ -84,6 +84,11 @@ clusters, and a family that splits the image along something it does not
 see well (a moire, a thickness change, the edge band of a particle) still
 gives compact clusters; a real region boundary is sharp and leaves a gap.
 Measured in docs/robustness.md on seeds not used to design it.
+
+**With scribbles** (``scribbles=``, ``--descriptor auto --scribbles``) the
+user's strokes are a better judge than any of this: the same families, with
+the same parameters (`candidate_params`), are fitted on half of the strokes
+and checked on the other half (`core.stroke_check`, docs/scribbles.md).
 """
 
 from __future__ import annotations
