@@ -200,9 +200,10 @@ def choose_by_strokes(image, params: Params | None, scribbles,
     img = as_image(image)
     strokes = check_scribbles(scribbles, img.shape, params.n_patterns)  # before any work
     folds = stroke_folds(strokes)
+    start = time.perf_counter()
     tried = candidate_params(img, params, candidates)
     scores = {name: -np.inf for name in candidates}
-    best, best_kept, start = None, None, time.perf_counter()
+    best, best_kept = None, None
     for name, family in tried.items():
         scores[name], _, kept = held_out_score(img, family, folds)
         if best is None or scores[name] > scores[best]:  # (ties keep the first)
@@ -215,10 +216,10 @@ def choose_by_strokes(image, params: Params | None, scribbles,
     others = ", ".join(f"{SHORT.get(n, n)} {scores[n]:.2f}" for n in tried if n != best)
     reason = (f"descriptor: {SHORT.get(best, best)} ({best}): held-out strokes "
               f"{scores[best]:.2f}" + (f" ({others})" if others else "")
-              + " (fitted on half of each pattern's strokes, the fraction of the other half's "
-              f"pixels right, both ways, mean{not_tried(candidates, tried)}; checked "
-              f"{len(tried)} {'family' if len(tried) == 1 else 'families'} in {checked:.1f} s, "
-              f"the run with all strokes {final:.1f} s)")
+              + ": the fraction of one half of the strokes' pixels right when fitted on the "
+              f"other half, mean of both ways{not_tried(candidates, tried)}; checked "
+              f"{len(tried)} {'family' if len(tried) == 1 else 'families'} in {checked:.1f} s "
+              f"(--auto sizes, two fits each), the run with all strokes {final:.1f} s")
     return DescriptorChoice(tried[best], result, scores, reason)
 
 
