@@ -362,6 +362,35 @@ def not_tried(candidates: tuple[str, ...], tried) -> str:
             "where they place its edge worse")
 
 
+def criterion_pick(scores: dict, told: dict) -> tuple[str, str]:
+    """The family the criterion keeps among those tried, and why (in words).
+
+    The largest `family_score` (the first of ties); where no family tells its
+    patterns apart (`patterns_told_apart` False for all, more than one tried),
+    `UNSEPARATED` if it was tried (module docstring).
+
+    Parameters
+    ----------
+    scores : dict of str to float
+        `family_score` of every family tried, in the candidates' order.
+    told : dict of str to bool
+        `patterns_told_apart` of the same families.
+
+    Returns
+    -------
+    best : str
+    why : str
+    """
+    best = max(scores, key=lambda n: scores[n])  # (max keeps the first of ties)
+    why = "the one whose patterns differ most clearly in their symmetry"
+    if UNSEPARATED in scores and len(scores) > 1 and not any(told[n] for n in scores):
+        best = UNSEPARATED  # no family tells its patterns apart: the criterion reads noise
+        why = (f"no family tells its patterns apart (separation < {MIN_SEPARATION:g} and "
+               f"score change < {MIN_SCORE_CHANGE:g} for all: weak differences), so the one "
+               "blind to the fewest")
+    return best, why
+
+
 def choose_descriptor(image, params: Params | None = None,
                       candidates: tuple[str, ...] = CANDIDATES,
                       scribbles=None) -> DescriptorChoice:
@@ -403,14 +432,8 @@ def choose_descriptor(image, params: Params | None = None,
         runs[name] = (chosen, result)
         seconds[name] = time.perf_counter() - start
     tried = [n for n in candidates if n in runs]
-    best = max(tried, key=lambda n: scores[n])  # (max keeps the first of ties)
+    best, why = criterion_pick({n: scores[n] for n in tried}, told)
     listed = ", ".join(f"{SHORT.get(n, n)} {scores[n]:.1f}" for n in tried)
-    why = "the one whose patterns differ most clearly in their symmetry"
-    if UNSEPARATED in runs and len(tried) > 1 and not any(told.values()):
-        best = UNSEPARATED  # no family tells its patterns apart: the criterion reads noise
-        why = (f"no family tells its patterns apart (separation < {MIN_SEPARATION:g} and "
-               f"score change < {MIN_SCORE_CHANGE:g} for all: weak differences), so the one "
-               "blind to the fewest")
     listed += not_tried(candidates, runs)
     # in words; the criterion (worst pair's separation x sqrt(score change)) is the docstring's
     # the cost, in the same line: a choice runs every family tried (wall time)
