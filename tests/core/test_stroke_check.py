@@ -168,7 +168,7 @@ def test_choose_by_strokes_leaves_ties_to_the_unsupervised_criterion(fixed_famil
     criterion.update({TRA: 99.0, ROT: 3.0, REF: 7.0})  # (translations is not tied)
     picked = choose_by_strokes(image, Params(n_patterns=2), strokes)
     assert picked.params.descriptor_name == REF
-    assert "rotations and reflections tied (within 0.01)" in picked.reason
+    assert f"rotations and reflections tied (within {stroke_check.TIE:g})" in picked.reason
     assert "(rotations 3.0, reflections 7.0)" in picked.reason
     held[REF] = 1.0 - 2 * stroke_check.TIE  # no longer tied: the held-out score decides
     assert choose_by_strokes(image, Params(n_patterns=2), strokes).params.descriptor_name == ROT
