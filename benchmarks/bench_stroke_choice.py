@@ -9,12 +9,13 @@ For every scenario of `bench_scribbles.cases` matching ``--only`` (one row per s
 whatever family the benchmark names for it) and every seed: the benchmark's strokes
 (`bench_scribbles.make_scribbles`), then
 
-- ``choose_by_strokes`` (what ``--descriptor auto --scribbles`` runs): the family it picks,
+- ``choose_by_strokes`` (``choose_descriptor(..., scribbles=...)``): the family it picks,
   every family's held-out score, the accuracy of its run with all strokes and its wall time;
 - every family ``--descriptor auto`` tries (`choose.candidate_params`), run alone with all
   strokes (``segment(..., scribbles=...)``): its accuracy and wall time (the cost of one
   run, to compare with the choice's);
-- ``--unsupervised``: the family ``--descriptor auto`` picks without strokes
+- ``--unsupervised``: the family ``--descriptor auto`` picks without strokes (also what
+  ``--descriptor auto --scribbles`` keeps)
   (`choose.choose_descriptor`), whose accuracy with strokes is then in the row above.
 
 Accuracy as in bench_scribbles.py: no permutation (pattern i - 1 must be class i), pixels

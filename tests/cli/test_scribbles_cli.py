@@ -147,18 +147,15 @@ def test_the_run_s_line_names_the_strokes_it_used(folder, capsys):
             "class 2: 120 px); pattern fractions") in line, line
 
 
-def test_descriptor_auto_with_scribbles_chooses_by_held_out_strokes(folder, capsys):
-    """``--descriptor auto --scribbles``: the family whose held-out strokes are right
-    (core/stroke_check.py), the reason printed; the run keeps the scribbled numbers."""
+def test_descriptor_auto_with_scribbles_keeps_the_unsupervised_choice(folder, capsys):
+    """``--descriptor auto --scribbles``: the family is chosen as without strokes (the
+    held-out strokes' choice, core/stroke_check.py, measured worse: docs/scribbles.md); the
+    run keeps the scribbled numbers."""
     assert main(["segment", "img.npy", "-o", "l.npy", "--scribbles", "s21.npy",
                  "--descriptor", "auto", *SMALL]) == 0
     out = capsys.readouterr().out
     reason, = [x for x in out.splitlines() if x.startswith("descriptor:")]
-    assert ": held-out strokes " in reason and "checked 3 families in" in reason, reason
+    assert "score of each" in reason and "held-out" not in reason, reason
     labels = np.load("l.npy")
     truth = two_phase_truth(SHAPE, BOUNDARY)
     assert (labels == np.where(truth == 0, 1, 0)).mean() > 0.97
-    # strokes segment would refuse: refused before any family is tried
-    assert main(["segment", "img.npy", "-o", "l3.npy", "--scribbles", "three.npy",
-                 "--descriptor", "auto", *SMALL]) == 2
-    assert "n_patterns is 2" in capsys.readouterr().err and not (folder / "l3.npy").exists()

@@ -155,18 +155,16 @@ def params_from_args(args: argparse.Namespace, image=None) -> Params:
 
 def _auto_descriptor(args, image, base: dict, explicit: dict) -> dict:
     """``--descriptor auto``: the family `core.choose` picks, its --auto sizes, then the
-    explicit flags; the reason is printed (one line). With ``--scribbles`` on one image the
-    held-out strokes choose (`core.stroke_check`); a series' strokes (``--scribbles-frame``)
-    are not used for the choice."""
+    explicit flags; the reason is printed (one line). ``--scribbles`` do not take part in
+    the choice (`core.stroke_check`'s held-out strokes: measured, not adopted)."""
     if image is None:
         raise ParamsError("--descriptor auto needs the image: for a series, add --auto")
     from ..core.choose import choose_descriptor
 
-    strokes = None  # with --scribbles on one image, held-out strokes choose (core/stroke_check)
-    if getattr(args, "scribbles", None) and getattr(args, "scribbles_frame", None) is None:
-        strokes = scribbles.read_scribbles(args, tuple(image.shape))
+    # (with --scribbles too: the held-out strokes' choice, core/stroke_check.py, was measured
+    # worse than this one on fresh seeds and is not used here; docs/scribbles.md)
     chosen = choose_descriptor(image, Params.from_dict(
-        {**base, "descriptor_name": "local_correlation_map"}), scribbles=strokes)
+        {**base, "descriptor_name": "local_correlation_map"}))
     if not getattr(args, "quiet", False):
         print(chosen.reason)
     explicit.pop("descriptor_name", None)

@@ -85,10 +85,12 @@ see well (a moire, a thickness change, the edge band of a particle) still
 gives compact clusters; a real region boundary is sharp and leaves a gap.
 Measured in docs/robustness.md on seeds not used to design it.
 
-**With scribbles** (``scribbles=``, ``--descriptor auto --scribbles``) the
-user's strokes are a better judge than any of this: the same families, with
+**With scribbles** (``scribbles=``, library only) the same families, with
 the same parameters (`candidate_params`), are fitted on half of the strokes
-and checked on the other half (`core.stroke_check`, docs/scribbles.md).
+and checked on the other half (`core.stroke_check`); the families that get
+the strokes clearly wrong are ruled out, this criterion ranks the rest.
+Measured worse than this criterion alone on fresh seeds (docs/scribbles.md),
+so ``--descriptor auto --scribbles`` does not use it.
 """
 
 from __future__ import annotations

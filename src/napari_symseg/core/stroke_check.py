@@ -1,4 +1,12 @@
-"""Held-out strokes choose the descriptor family (``--descriptor auto`` with scribbles).
+"""Held-out strokes choose the descriptor family (`choose_descriptor` with scribbles).
+
+**Measured and not adopted by the command line** (docs/scribbles.md,
+"Choosing the descriptor from the strokes"): on fresh seeds of three
+scenarios this choice was worse than `core.choose`'s unsupervised criterion
+alone (which ``--descriptor auto --scribbles`` keeps using): the benchmark's
+strokes are three disks per pattern, a fit on half of them is much weaker
+than on all, and the held-out score then ranks noise. It stays callable
+(``choose_descriptor(image, params, scribbles=...)``, `choose_by_strokes`).
 
 Without strokes, ``--descriptor auto`` (`core.choose`) ranks the families
 by an unsupervised criterion: how clearly each one's patterns are apart.
@@ -35,8 +43,8 @@ The rule (`choose_by_strokes`):
    reflections' 0.941; with all strokes 0.772 against 0.995), and on
    mirror seed 1 rotations and reflections both scored 1.000; the real
    differences there were 0.12 or more (mirror seeds 0 and 2: reflections
-   1.000, the next 0.81-0.88). 0.1 lies between; checked on fresh seeds in
-   docs/scribbles.md.
+   1.000, the next 0.81-0.88). 0.1 lies between; on fresh seeds it did
+   not hold (gaps of 0.11-0.25 pointed the wrong way: docs/scribbles.md).
 
 Measured in docs/scribbles.md ("Choosing the descriptor from the strokes").
 """
