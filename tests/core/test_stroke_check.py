@@ -12,8 +12,12 @@ One assertion was changed after that run: "translations alone < 0.85" (written f
 before the design seeds ran at 256², where translations with strokes reach 0.67-0.94) failed
 on seed 5102 (0.924, the choice 0.985); it now asks translations alone to be at least 0.05
 below the choice (0.06 on seed 5102), so for that assertion 5102 is no longer held out.
-Eight held-out seeds (5101-5108) are measured in docs/scribbles.md: the choice there is
-reflections on 7, rotations (0.909) on 5103.
+Seeds 5101-5108 were run with the first tie rule (within 0.01): the choice was auto's family on
+all eight (reflections on 7, rotations 0.909 on 5103). The tie rule was widened to 0.1 after
+design seeds (cuboids seed 2); these tests passed unchanged. Fresh seeds 5201-5208 then showed
+the held-out choice worse than auto's (docs/scribbles.md, "Choosing the descriptor from the
+strokes"), which is why the command line does not use it; this test checks the mirror case
+it was built for, not that it beats auto.
 """
 
 import numpy as np
