@@ -9,7 +9,7 @@ For every scenario of `bench_scribbles.cases` matching ``--only`` (one row per s
 whatever family the benchmark names for it) and every seed: the benchmark's strokes
 (`bench_scribbles.make_scribbles`), then
 
-- ``choose_by_strokes`` (``choose_descriptor(..., scribbles=...)``): the family it picks,
+- ``choose_by_strokes`` (`core.stroke_check`): the family it picks,
   every family's held-out score, the accuracy of its run with all strokes and its wall time;
 - every family ``--descriptor auto`` tries (`choose.candidate_params`), run alone with all
   strokes (``segment(..., scribbles=...)``): its accuracy and wall time (the cost of one

@@ -25,7 +25,7 @@ import pytest
 
 from napari_symseg import Params, segment
 from napari_symseg.core import stroke_check
-from napari_symseg.core.choose import CANDIDATES, choose_descriptor
+from napari_symseg.core.choose import CANDIDATES
 from napari_symseg.core.grid import Grid
 from napari_symseg.core.samples import two_phase
 from napari_symseg.core.stroke_check import (
@@ -152,7 +152,7 @@ def test_choose_by_strokes_keeps_the_best_held_out_family_and_says_why(fixed_fam
     strokes = np.zeros(image.shape, np.int32)
     strokes[40:56, 20:24], strokes[40:56, 120:124] = 2, 1
     held.update({TRA: 0.61, ROT: 0.72, REF: 0.99})
-    picked = choose_descriptor(image, Params(n_patterns=2), scribbles=strokes)
+    picked = choose_by_strokes(image, Params(n_patterns=2), strokes)
     assert picked.params.descriptor_name == REF and picked.scores == held
     assert picked.reason.startswith(
         "descriptor: reflections (reflection_symmetry_maximum_pooling): held-out strokes 0.99 "
@@ -199,7 +199,7 @@ def _accuracy(labels, truth):
 def test_choose_by_held_out_scribbles_picks_reflections_on_a_mirror_broken_basis(seed):
     image, truth, strokes = _mirror(seed, 256)
     params = Params(n_patterns=2)
-    picked = choose_descriptor(image, params, scribbles=strokes)
+    picked = choose_by_strokes(image, params, strokes)
     assert picked.params.descriptor_name == REF, picked.reason
     assert picked.scores[REF] >= 0.95 and picked.scores[REF] > picked.scores[TRA] + 0.2
     chosen = _accuracy(picked.result.labels, truth)

@@ -85,7 +85,7 @@ see well (a moire, a thickness change, the edge band of a particle) still
 gives compact clusters; a real region boundary is sharp and leaves a gap.
 Measured in docs/robustness.md on seeds not used to design it.
 
-**With scribbles** (``scribbles=``, library only) the same families, with
+**With scribbles** (`core.stroke_check.choose_by_strokes`, library only) the same families, with
 the same parameters (`candidate_params`), are fitted on half of the strokes
 and checked on the other half (`core.stroke_check`); the families that get
 the strokes clearly wrong are ruled out, this criterion ranks the rest.
@@ -394,8 +394,7 @@ def criterion_pick(scores: dict, told: dict) -> tuple[str, str]:
 
 
 def choose_descriptor(image, params: Params | None = None,
-                      candidates: tuple[str, ...] = CANDIDATES,
-                      scribbles=None) -> DescriptorChoice:
+                      candidates: tuple[str, ...] = CANDIDATES) -> DescriptorChoice:
     """Segment `image` with every candidate family and keep the best separated.
 
     Parameters
@@ -406,20 +405,12 @@ def choose_descriptor(image, params: Params | None = None,
         ``n_patterns`` and everything not chosen by ``--auto``.
     candidates : tuple of str
         Families to try.
-    scribbles : array_like, 2-D int, optional
-        The user's strokes (as `segment`'s): then the family is chosen by
-        held-out strokes instead (`core.stroke_check.choose_by_strokes`) and
-        the result is the chosen family's run with all strokes.
 
     Returns
     -------
     DescriptorChoice
     """
     params = Params() if params is None else params
-    if scribbles is not None:
-        from .stroke_check import choose_by_strokes  # (it imports this module)
-
-        return choose_by_strokes(image, params, scribbles, candidates)
     scores, runs, seconds, told = {}, {}, {}, {}
     tried_params = candidate_params(image, params, candidates)
     for name in candidates:

@@ -1,4 +1,4 @@
-"""Held-out strokes choose the descriptor family (`choose_descriptor` with scribbles).
+"""Held-out strokes choose the descriptor family (`core.choose` with scribbles).
 
 **Measured and not adopted by the command line** (docs/scribbles.md,
 "Choosing the descriptor from the strokes"): on fresh seeds of three
@@ -6,7 +6,7 @@ scenarios this choice was worse than `core.choose`'s unsupervised criterion
 alone (which ``--descriptor auto --scribbles`` keeps using): the benchmark's
 strokes are three disks per pattern, a fit on half of them is much weaker
 than on all, and the held-out score then ranks noise. It stays callable
-(``choose_descriptor(image, params, scribbles=...)``, `choose_by_strokes`).
+(`choose_by_strokes`).
 
 Without strokes, ``--descriptor auto`` (`core.choose`) ranks the families
 by an unsupervised criterion: how clearly each one's patterns are apart.
