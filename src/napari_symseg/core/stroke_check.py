@@ -22,7 +22,7 @@ The rule (`choose_by_strokes`):
 1. The strokes are split into two folds (`stroke_folds`): each class's
    connected strokes (8-connected, `scipy.ndimage.label`) alternate between
    fold A and fold B in raster order; a class painted as one stroke is cut
-   in two halves across its longest axis, so both folds have every class.
+   at the median along its longest axis, so both folds have every class.
 2. Every family `core.choose` would try (`choose.candidate_params`: the same
    candidates, the same ``--auto`` parameters) is fitted with fold A's
    strokes and scored on fold B's pixels (the fraction labelled with their
