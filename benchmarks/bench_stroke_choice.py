@@ -1,4 +1,4 @@
-"""Issue 15: held-out strokes choose the descriptor family (`core.stroke_check`), measured.
+"""Issue 15: held-out strokes choose the descriptor family (`benchmarks.stroke_check`), measured.
 
 Usage::
 
@@ -9,7 +9,7 @@ For every scenario of `bench_scribbles.cases` matching ``--only`` (one row per s
 whatever family the benchmark names for it) and every seed: the benchmark's strokes
 (`bench_scribbles.make_scribbles`), then
 
-- ``choose_by_strokes`` (`core.stroke_check`): the family it picks,
+- ``choose_by_strokes`` (`benchmarks.stroke_check`): the family it picks,
   every family's held-out score, the accuracy of its run with all strokes and its wall time;
 - every family ``--descriptor auto`` tries (`choose.candidate_params`), run alone with all
   strokes (``segment(..., scribbles=...)``): its accuracy and wall time (the cost of one
@@ -38,9 +38,9 @@ def run_seed(case, seed: int, size: int, unsupervised: bool) -> dict:
     from benchmarks.bench_hard import band_width
     from benchmarks.bench_robustness import boundary_band
     from benchmarks.bench_scribbles import make_scribbles
+    from benchmarks.stroke_check import choose_by_strokes
     from napari_symseg import Params, segment
     from napari_symseg.core.choose import SHORT, candidate_params, choose_descriptor
-    from napari_symseg.core.stroke_check import choose_by_strokes
 
     image, truth = case.make(seed, size)
     strokes = make_scribbles(truth, seed)

@@ -149,7 +149,7 @@ def test_the_run_s_line_names_the_strokes_it_used(folder, capsys):
 
 def test_descriptor_auto_with_scribbles_keeps_the_unsupervised_choice(folder, capsys):
     """``--descriptor auto --scribbles``: the family is chosen as without strokes (the
-    held-out strokes' choice, core/stroke_check.py, measured worse: docs/scribbles.md); the
+    held-out strokes' choice, benchmarks/stroke_check.py, measured worse: docs/scribbles.md); the
     run keeps the scribbled numbers."""
     assert main(["segment", "img.npy", "-o", "l.npy", "--scribbles", "s21.npy",
                  "--descriptor", "auto", *SMALL]) == 0

@@ -85,12 +85,12 @@ see well (a moire, a thickness change, the edge band of a particle) still
 gives compact clusters; a real region boundary is sharp and leaves a gap.
 Measured in docs/robustness.md on seeds not used to design it.
 
-**With scribbles** (`core.stroke_check.choose_by_strokes`, library only) the same families, with
-the same parameters (`candidate_params`), are fitted on half of the strokes
-and checked on the other half (`core.stroke_check`); the families that get
-the strokes clearly wrong are ruled out, this criterion ranks the rest.
-Measured worse than this criterion alone on fresh seeds (docs/scribbles.md),
-so ``--descriptor auto --scribbles`` does not use it.
+**With scribbles**, a choice by held-out strokes (the same families with the
+same parameters, `candidate_params`, fitted on half of the strokes and
+checked on the other half; ties ranked by `criterion_pick`) was measured
+worse than this criterion alone on fresh seeds (docs/scribbles.md): it lives
+in the repository's ``benchmarks/stroke_check.py``, and
+``--descriptor auto --scribbles`` does not use it.
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ import time
 import numpy as np
 from scipy import ndimage
 
-from .choose import (
+from napari_symseg.core.choose import (
     CANDIDATES,
     SHORT,
     DescriptorChoice,
@@ -66,11 +66,11 @@ from .choose import (
     not_tried,
     patterns_told_apart,
 )
-from .params import Params
-from .pipeline import fit_steps, segment_steps
-from .progress import run
-from .strokes import check_scribbles
-from .validation import as_image
+from napari_symseg.core.params import Params
+from napari_symseg.core.pipeline import fit_steps, segment_steps
+from napari_symseg.core.progress import run
+from napari_symseg.core.strokes import check_scribbles
+from napari_symseg.core.validation import as_image
 
 #: 8-connectivity: a diagonal one-pixel line is one stroke.
 _CONNECTED = np.ones((3, 3), bool)

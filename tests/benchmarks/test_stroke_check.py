@@ -1,4 +1,4 @@
-"""--descriptor auto with scribbles: held-out strokes choose the family (core/stroke_check.py).
+"""Held-out strokes choose the family (benchmarks/stroke_check.py; measured, not adopted).
 
 Every test name says "scribbl" or "choose" (the issue's test selection runs ``-k "scribbl or
 choose"``).
@@ -22,18 +22,18 @@ it was built for, not that it beats auto.
 
 import numpy as np
 import pytest
-
-from napari_symseg import Params, segment
-from napari_symseg.core import stroke_check
-from napari_symseg.core.choose import CANDIDATES
-from napari_symseg.core.grid import Grid
-from napari_symseg.core.samples import two_phase
-from napari_symseg.core.stroke_check import (
+from benchmarks.stroke_check import (
     choose_by_strokes,
     held_out_accuracy,
     held_out_score,
     stroke_folds,
 )
+
+from benchmarks import stroke_check
+from napari_symseg import Params, segment
+from napari_symseg.core.choose import CANDIDATES
+from napari_symseg.core.grid import Grid
+from napari_symseg.core.samples import two_phase
 from napari_symseg.core.suggest import suggest_params
 
 SMALL = {"patch_x": 8, "patch_y": 8, "window_x": 10, "window_y": 10, "stride": 4}
