@@ -145,3 +145,17 @@ def test_the_run_s_line_names_the_strokes_it_used(folder, capsys):
     line, = [x for x in capsys.readouterr().out.splitlines() if x.startswith("segmented")]
     assert ("; scribbles f.npy on frame 1: 240 px in 2 classes (class 1: 120 px, "
             "class 2: 120 px); pattern fractions") in line, line
+
+
+def test_descriptor_auto_with_scribbles_keeps_the_unsupervised_choice(folder, capsys):
+    """``--descriptor auto --scribbles``: the family is chosen as without strokes (the
+    held-out strokes' choice, benchmarks/stroke_check.py, measured worse: docs/scribbles.md); the
+    run keeps the scribbled numbers."""
+    assert main(["segment", "img.npy", "-o", "l.npy", "--scribbles", "s21.npy",
+                 "--descriptor", "auto", *SMALL]) == 0
+    out = capsys.readouterr().out
+    reason, = [x for x in out.splitlines() if x.startswith("descriptor:")]
+    assert "score of each" in reason and "held-out" not in reason, reason
+    labels = np.load("l.npy")
+    truth = two_phase_truth(SHAPE, BOUNDARY)
+    assert (labels == np.where(truth == 0, 1, 0)).mean() > 0.97

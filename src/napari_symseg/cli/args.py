@@ -155,11 +155,14 @@ def params_from_args(args: argparse.Namespace, image=None) -> Params:
 
 def _auto_descriptor(args, image, base: dict, explicit: dict) -> dict:
     """``--descriptor auto``: the family `core.choose` picks, its --auto sizes, then the
-    explicit flags; the reason is printed (one line)."""
+    explicit flags; the reason is printed (one line). ``--scribbles`` do not take part in
+    the choice (held-out strokes, benchmarks/stroke_check.py: measured, not adopted)."""
     if image is None:
         raise ParamsError("--descriptor auto needs the image: for a series, add --auto")
     from ..core.choose import choose_descriptor
 
+    # (with --scribbles too: the held-out strokes' choice, benchmarks/stroke_check.py, was measured
+    # worse than this one on fresh seeds and is not used here; docs/scribbles.md)
     chosen = choose_descriptor(image, Params.from_dict(
         {**base, "descriptor_name": "local_correlation_map"}))
     if not getattr(args, "quiet", False):

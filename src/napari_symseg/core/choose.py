@@ -84,6 +84,13 @@ clusters, and a family that splits the image along something it does not
 see well (a moire, a thickness change, the edge band of a particle) still
 gives compact clusters; a real region boundary is sharp and leaves a gap.
 Measured in docs/robustness.md on seeds not used to design it.
+
+**With scribbles**, a choice by held-out strokes (the same families with the
+same parameters, `candidate_params`, fitted on half of the strokes and
+checked on the other half; ties ranked by `criterion_pick`) was measured
+worse than this criterion alone on fresh seeds (docs/scribbles.md): it lives
+in the repository's ``benchmarks/stroke_check.py``, and
+``--descriptor auto --scribbles`` does not use it.
 """
 
 from __future__ import annotations
@@ -311,6 +318,81 @@ def family_score(result: Result) -> float:
                default=np.inf)
 
 
+def candidate_params(image, params: Params, candidates: tuple[str, ...] = CANDIDATES) -> dict:
+    """The families `choose_descriptor` tries on `image`, each with its ``--auto`` parameters.
+
+    Every candidate gets `suggest_params` (``pick_family=True``). Where
+    ``--auto``'s own family rule fires on translations (part of the image
+    shows no lattice: the contrast channels on, translations -> rotations),
+    only that family is tried (module docstring); a family whose ``--auto``
+    switches to another family is not tried either.
+
+    Parameters
+    ----------
+    image : array_like, 2-D
+        The image.
+    params : Params
+        ``n_patterns`` and everything not chosen by ``--auto``.
+    candidates : tuple of str
+        Families to try.
+
+    Returns
+    -------
+    dict of str to Params
+        The families tried, in the order of `candidates`, and their parameters.
+    """
+    suggested = {name: suggest_params(image, params.replace(descriptor_name=name),
+                                      pick_family=True) for name in candidates}
+    # part of the image shows no lattice: the --auto family rule's family alone
+    # --auto's own family rule fired (translations -> rotations: the contrast rule as
+    # --auto applies it; the other families' sizes may turn the channels on elsewhere)
+    lattice_free = set()
+    switched = suggested.get(TRANSLATIONS)
+    if switched is not None and switched.descriptor_name != TRANSLATIONS:
+        lattice_free = {switched.descriptor_name} & set(candidates)  # (empty: try the rest)
+    return {name: suggested[name] for name in candidates
+            if suggested[name].descriptor_name == name
+            and not (lattice_free and name not in lattice_free)}
+
+
+def not_tried(candidates: tuple[str, ...], tried) -> str:
+    """``"; not tried: ..."`` for the reason line (empty when every candidate was tried)."""
+    skipped = [SHORT.get(n, n) for n in candidates if n not in tried]
+    if not skipped:
+        return ""
+    return (f"; not tried: {', '.join(skipped)}: part of the image shows no lattice, "
+            "where they place its edge worse")
+
+
+def criterion_pick(scores: dict, told: dict) -> tuple[str, str]:
+    """The family the criterion keeps among those tried, and why (in words).
+
+    The largest `family_score` (the first of ties); where no family tells its
+    patterns apart (`patterns_told_apart` False for all, more than one tried),
+    `UNSEPARATED` if it was tried (module docstring).
+
+    Parameters
+    ----------
+    scores : dict of str to float
+        `family_score` of every family tried, in the candidates' order.
+    told : dict of str to bool
+        `patterns_told_apart` of the same families.
+
+    Returns
+    -------
+    best : str
+    why : str
+    """
+    best = max(scores, key=lambda n: scores[n])  # (max keeps the first of ties)
+    why = "the one whose patterns differ most clearly in their symmetry"
+    if UNSEPARATED in scores and len(scores) > 1 and not any(told[n] for n in scores):
+        best = UNSEPARATED  # no family tells its patterns apart: the criterion reads noise
+        why = (f"no family tells its patterns apart (separation < {MIN_SEPARATION:g} and "
+               f"score change < {MIN_SCORE_CHANGE:g} for all: weak differences), so the one "
+               "blind to the fewest")
+    return best, why
+
+
 def choose_descriptor(image, params: Params | None = None,
                       candidates: tuple[str, ...] = CANDIDATES) -> DescriptorChoice:
     """Segment `image` with every candidate family and keep the best separated.
@@ -330,20 +412,12 @@ def choose_descriptor(image, params: Params | None = None,
     """
     params = Params() if params is None else params
     scores, runs, seconds, told = {}, {}, {}, {}
-    suggested = {name: suggest_params(image, params.replace(descriptor_name=name),
-                                      pick_family=True) for name in candidates}
-    # part of the image shows no lattice: the --auto family rule's family alone
-    # --auto's own family rule fired (translations -> rotations: the contrast rule as
-    # --auto applies it; the other families' sizes may turn the channels on elsewhere)
-    lattice_free = set()
-    switched = suggested.get(TRANSLATIONS)
-    if switched is not None and switched.descriptor_name != TRANSLATIONS:
-        lattice_free = {switched.descriptor_name} & set(candidates)  # (empty: try the rest)
+    tried_params = candidate_params(image, params, candidates)
     for name in candidates:
-        chosen = suggested[name]
-        if chosen.descriptor_name != name or (lattice_free and name not in lattice_free):
+        if name not in tried_params:
             scores[name] = -np.inf
             continue
+        chosen = tried_params[name]
         start = time.perf_counter()
         result = segment(image, chosen)
         scores[name] = family_score(result)
@@ -351,18 +425,9 @@ def choose_descriptor(image, params: Params | None = None,
         runs[name] = (chosen, result)
         seconds[name] = time.perf_counter() - start
     tried = [n for n in candidates if n in runs]
-    best = max(tried, key=lambda n: scores[n])  # (max keeps the first of ties)
+    best, why = criterion_pick({n: scores[n] for n in tried}, told)
     listed = ", ".join(f"{SHORT.get(n, n)} {scores[n]:.1f}" for n in tried)
-    why = "the one whose patterns differ most clearly in their symmetry"
-    if UNSEPARATED in runs and len(tried) > 1 and not any(told.values()):
-        best = UNSEPARATED  # no family tells its patterns apart: the criterion reads noise
-        why = (f"no family tells its patterns apart (separation < {MIN_SEPARATION:g} and "
-               f"score change < {MIN_SCORE_CHANGE:g} for all: weak differences), so the one "
-               "blind to the fewest")
-    skipped = [SHORT.get(n, n) for n in candidates if n not in runs]
-    if skipped:
-        listed += (f"; not tried: {', '.join(skipped)}: part of the image shows no lattice, "
-                   "where they place its edge worse")
+    listed += not_tried(candidates, runs)
     # in words; the criterion (worst pair's separation x sqrt(score change)) is the docstring's
     # the cost, in the same line: a choice runs every family tried (wall time)
     cost = (f"tried {len(tried)} {'family' if len(tried) == 1 else 'families'} in "
