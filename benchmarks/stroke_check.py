@@ -66,8 +66,9 @@ from napari_symseg.core.choose import (
     not_tried,
     patterns_told_apart,
 )
+from napari_symseg.core.labelling import label_steps
 from napari_symseg.core.params import Params
-from napari_symseg.core.pipeline import fit_steps, segment_steps
+from napari_symseg.core.pipeline import fit_steps
 from napari_symseg.core.progress import run
 from napari_symseg.core.strokes import check_scribbles
 from napari_symseg.core.validation import as_image
@@ -159,10 +160,22 @@ def held_out_accuracy(grid_labels: np.ndarray, grid, held_out: np.ndarray) -> fl
     return float(np.mean(labels == held_out[rows, cols] - 1))
 
 
+def _fit(img: np.ndarray, params: Params, strokes, kept):
+    """`fit_steps` of `img` scribbled by `strokes` (checked, or None), on descriptors already
+    computed with `params` (`kept`: an earlier fit's; None computes them)."""
+    return run(fit_steps([img], params, None, None if strokes is None else [strokes],
+                         None if kept is None else [kept]))
+
+
+def _segment_kept(img: np.ndarray, params: Params, strokes, kept):
+    """`segment` of `img` (as `_fit`), labelled."""
+    fit = _fit(img, params, strokes, kept)
+    return run(label_steps(fit.chunks[0], fit.features[0], fit.model, fit.assigned[0]))
+
+
 def _fold_fit(img: np.ndarray, params: Params, fold: np.ndarray, kept):
     """Grid labels, grid and descriptors of a scribbled fit on `fold` alone."""
-    strokes = check_scribbles(fold, img.shape, params.n_patterns)
-    fit = run(fit_steps([img], params, None, [strokes], None if kept is None else [kept]))
+    fit = _fit(img, params, check_scribbles(fold, img.shape, params.n_patterns), kept)
     chunks = fit.chunks[0]
     return fit.assigned[0][0], chunks.grid, chunks.kept
 
@@ -244,7 +257,7 @@ def choose_by_strokes(image, params: Params | None, scribbles,
     if len(tied) > 1:  # the criterion of --descriptor auto without strokes, on the tied
         criterion, told = {}, {}
         for n in tied:  # an unsupervised run on the descriptors already computed
-            unsupervised = run(segment_steps(img, tried[n], kept=kept[n]))
+            unsupervised = _segment_kept(img, tried[n], None, kept[n])
             criterion[n], told[n] = family_score(unsupervised), patterns_told_apart(unsupervised)
         best, why = criterion_pick(criterion, told)
         listed = ", ".join(f"{SHORT.get(n, n)} {v:.1f}" for n, v in criterion.items())
@@ -252,7 +265,7 @@ def choose_by_strokes(image, params: Params | None, scribbles,
                f"--descriptor auto's criterion without strokes chose, {why} ({listed})")
     checked = time.perf_counter() - start
     start = time.perf_counter()
-    result = run(segment_steps(img, tried[best], scribbles=strokes, kept=kept[best]))
+    result = _segment_kept(img, tried[best], strokes, kept[best])
     final = time.perf_counter() - start
     others = ", ".join(f"{SHORT.get(n, n)} {scores[n]:.2f}" for n in tried if n != best)
     reason = (f"descriptor: {SHORT.get(best, best)} ({best}): held-out strokes "

@@ -191,7 +191,7 @@ def _keep_all_in_threads(chunks: list, workers: int) -> Generator[Progress, None
 
 def segment_steps(
     image, params: Params | None = None, operations: Operations | None = None,
-    scribbles=None, kept: np.ndarray | None = None,
+    scribbles=None,
 ) -> Generator[Progress, None, Result]:
     """Segment a 2-D image, yielding `Progress` between steps.
 
@@ -208,11 +208,6 @@ def segment_steps(
         Replaces the descriptor family's default operations.
     scribbles : array_like, 2-D int, optional
         See `segment`.
-    kept : ndarray, optional
-        The image's descriptors already computed with these `params` and
-        `operations` (as `fit_steps`' ``kept``: e.g. ``fit.chunks[0].kept``
-        of an earlier fit with other scribbles), used instead of computing
-        them again.
 
     Returns
     -------
@@ -223,8 +218,7 @@ def segment_steps(
     img = as_image(image)
     if scribbles is not None:
         scribbles = [check_scribbles(scribbles, img.shape, params.n_patterns)]
-    fit = yield from fit_steps([img], params, operations, scribbles,
-                               None if kept is None else [kept])
+    fit = yield from fit_steps([img], params, operations, scribbles)
     yield Progress("labels", 0, 1)
     result = yield from label_steps(fit.chunks[0], fit.features[0], fit.model, fit.assigned[0])
     return result
