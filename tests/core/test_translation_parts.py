@@ -6,18 +6,22 @@ import pytest
 
 from napari_symseg.core.descriptors import translation
 from napari_symseg.core.descriptors.pearson import ZERO_VARIANCE
-from napari_symseg.core.descriptors.translation import _row_box_sums, inverse_sd
+from napari_symseg.core.descriptors.translation import _row_box_sums, inverse_sd, padded_width
 
 
 @numba.njit(cache=False)
 def _call_row_box_sums(colsum, n_boxes, step, size, sums):
-    _row_box_sums(colsum, n_boxes, step, size, sums)
+    blocks = np.full(n_boxes + size // step, np.nan)
+    _row_box_sums(colsum, n_boxes, step, size, sums, blocks)
 
 
 @pytest.mark.parametrize(("n_boxes", "step", "size"), [(9, 2, 5), (7, 5, 5), (6, 6, 4),
-                                                       (1, 3, 7), (12, 1, 3)])
+                                                       (1, 3, 7), (12, 1, 3), (40, 5, 41),
+                                                       (30, 4, 8), (2, 3, 7)])
 def test_row_box_sums_match_plain_sums(n_boxes, step, size):
-    colsum = np.random.default_rng(size).normal(size=(n_boxes - 1) * step + size) * 4
+    width = (n_boxes - 1) * step + size
+    colsum = np.full(padded_width(width, step), np.nan)  # the padding is never read
+    colsum[:width] = np.random.default_rng(size).normal(size=width) * 4
     sums = np.full(n_boxes, np.nan)
     _call_row_box_sums(colsum, n_boxes, step, size, sums)
     want = [colsum[q * step : q * step + size].sum() for q in range(n_boxes)]

@@ -194,8 +194,9 @@ def _odd_scores(img, mean, var, shifts, px, py, row0, step_r, col0, step_c, eps,
     width = (n_cols - 1) * step_c + hy
     for k in numba.prange(shifts.shape[0]):
         plus = np.empty((n_rows, n_cols))
-        colsum = np.zeros(width)
+        colsum = np.zeros(-(-width // step_c) * step_c)  # whole blocks (`_row_box_sums`)
         sums = np.empty(n_cols)
+        blocks = np.empty(n_cols + hy // step_c)  # scratch of `_row_box_sums`
         for side in range(2):
             sign = 1 - 2 * side
             m = sign * shifts[k, 0]
@@ -219,7 +220,7 @@ def _odd_scores(img, mean, var, shifts, px, py, row0, step_r, col0, step_c, eps,
                     y = img[i + m, col0 + n:col0 + n + width]
                     for j in range(width):
                         colsum[j] += x[j] * y[j] * (x[j] - y[j])
-                _row_box_sums(colsum, n_cols, step_c, hy, sums)
+                _row_box_sums(colsum, n_cols, step_c, hy, sums, blocks)
                 for b in range(n_cols):
                     s = sums[b]
                     cc = col0 + b * step_c

@@ -292,28 +292,54 @@ def _inverse_sd(var, want, eps, out):  # pragma: no cover - compiled
             out[a, b] = 0.0 if v <= eps else 1.0 / np.sqrt(v)
 
 
+def padded_width(width: int, step: int) -> int:
+    """`width` rounded up to a multiple of `step`: the length `_row_box_sums` wants."""
+    return -(-width // step) * step
+
+
 @numba.njit(cache=True, inline="always")
-def _row_box_sums(colsum, n_boxes, step, size, sums):  # pragma: no cover - compiled
+def _row_box_sums(colsum, n_boxes, step, size, sums, blocks):  # pragma: no cover - compiled
     """Box sums along a row: ``sums[q] = colsum[q*step : q*step + size].sum()``.
 
-    For q < `n_boxes`, running (the `step` column sums that leave the box
-    subtracted, those that enter added) when boxes overlap, restarted when
-    they do not. The interior translation kernel and the polarity kernel
-    (`polarity._odd_scores`) sum their column sums along the grid row here.
+    For q < `n_boxes`; `colsum` is C-contiguous, its length a multiple of
+    `step` (`padded_width`), seen here as blocks of `step` column sums. When
+    boxes overlap (``step < size``) each block is summed
+    (``blocks[q] = colsum[q*step:(q+1)*step].sum()``, independent short
+    sums; `blocks` is scratch space of at least ``n_boxes + size // step``
+    values) and a box is a running sum of ``size // step`` blocks (the block
+    that leaves subtracted, the one that enters added) plus the
+    ``size % step`` column sums after them: one dependent addition per box
+    along the row, not ``2 * step``, and no index arithmetic of unknown sign
+    (numba's negative-index check on every column sum). Boxes that do not
+    overlap are summed apart. The interior translation kernel and the
+    polarity kernel (`polarity._odd_scores`) sum their column sums along the
+    grid row here.
     """
-    s = 0.0
-    for q in range(n_boxes):
-        j0 = q * step
-        if q == 0 or step >= size:
+    grid = colsum.reshape((colsum.shape[0] // step, step))
+    if step >= size or n_boxes == 1:
+        for q in range(n_boxes):
             s = 0.0
-            for j in range(j0, j0 + size):
-                s += colsum[j]
-        else:
-            for j in range(j0 - step, j0):
-                s -= colsum[j]
-            for j in range(j0 + size - step, j0 + size):
-                s += colsum[j]
-        sums[q] = s
+            for j in range(size):
+                s += colsum[q * step + j]
+            sums[q] = s
+        return
+    n_full = size // step
+    rest = size - n_full * step
+    for q in range(n_boxes + n_full - 1):
+        t = 0.0
+        for j in range(step):
+            t += grid[q, j]
+        blocks[q] = t
+    s = 0.0
+    for q in range(n_full):
+        s += blocks[q]
+    for q in range(n_boxes):
+        if q > 0:
+            s += blocks[q + n_full - 1] - blocks[q - 1]
+        t = s
+        for j in range(rest):
+            t += grid[q + n_full, j]
+        sums[q] = t
 
 
 class BoxSetup(NamedTuple):
@@ -471,9 +497,10 @@ def _box_correlations(
     Grid index (a, b) is the patch centre (row0 + a*step_r, col0 + b*step_c)
     in `mean` coordinates; the patch then spans rows cr .. cr + 2*px of `img`.
     Going down one grid row, the product rows I(i) * I(i + m) that leave the
-    patch are recomputed and subtracted from the column sums (the same values
-    that were added, so nothing drifts), then those that enter are added;
-    no product image is stored. The jobs of one group (`_job_groups`: same m)
+    patch are recomputed (the same values that were added, so nothing drifts)
+    and each, paired with one that enters, updates the column sums in one
+    pass (``colsum += entering - leaving``: fewer loads and stores than two
+    passes); no product image is stored. The jobs of one group (`_job_groups`: same m)
     go down the grid rows together, each product row of the two image rows
     being applied to every job's column sums in turn; each job's sums see the
     same operations in the same order as if it ran alone. Thread lane l runs
@@ -501,8 +528,16 @@ def _box_correlations(
                 a_stop = max(a_stop, job[3])
                 max_width = max(max_width, (job[5] - job[4] - 1) * step_c + hy)
                 max_boxes = max(max_boxes, job[5] - job[4])
-            colsums = np.zeros((n_jobs, max_width), dtype=np.float64)
+            # (padded to whole blocks of step_c columns for `_row_box_sums`)
+            colsums = np.zeros((n_jobs, -(-max_width // step_c) * step_c), dtype=np.float64)
             sums = np.empty(max_boxes)  # one grid row's box sums
+            blocks = np.empty(max_boxes + hy // step_c)  # scratch of `_row_box_sums`
+            rhos = np.empty(max_boxes)  # one job's scores along a grid row
+            # every grid column b_all + q (q < n_all) inside `mean`, at column c_all + q*step_c
+            b_all = -(col0 // step_c)
+            c_all = col0 + b_all * step_c
+            n_all = (mean.shape[1] - 1 - c_all) // step_c + 1
+            at_grid = np.empty((4, n_all))
             c_firsts = np.empty(n_jobs, dtype=np.int64)
             widths = np.empty(n_jobs, dtype=np.int64)
             firsts = np.empty(n_jobs, dtype=np.int64)
@@ -525,12 +560,34 @@ def _box_correlations(
                     else:  # running: subtract the rows that leave, add those that enter
                         firsts[u] = cr + hx - step_r
                     lowest = min(lowest, firsts[u])
-                if step_r < hx:
-                    for i in range(cr - step_r, cr):
+                running = cr + hx - step_r
+                if step_r < hx:  # each leaving row with an entering one, in one pass
+                    for t in range(step_r):
+                        i_out = cr - step_r + t
+                        i_in = running + t
+                        xo_row = img[i_out]
+                        yo_row = img[i_out + m]
+                        xi_row = img[i_in]
+                        yi_row = img[i_in + m]
+                        for u in range(n_jobs):
+                            if firsts[u] != running:  # idle or restarted
+                                continue
+                            n = shifts[jobs[order[g0 + u], 0], 1]
+                            c_first = c_firsts[u]
+                            width = widths[u]
+                            xo = xo_row[c_first:c_first + width]
+                            yo = yo_row[c_first + n:c_first + n + width]
+                            xi = xi_row[c_first:c_first + width]
+                            yi = yi_row[c_first + n:c_first + n + width]
+                            colsum = colsums[u]
+                            for j in range(width):
+                                colsum[j] += xi[j] * yi[j] - xo[j] * yo[j]
+                if lowest == cr:  # jobs that start (again) at this grid row
+                    for i in range(cr, cr + hx):
                         x_row = img[i]
                         y_row = img[i + m]
                         for u in range(n_jobs):
-                            if firsts[u] != cr + hx - step_r:  # idle or restarted
+                            if firsts[u] != cr:
                                 continue
                             n = shifts[jobs[order[g0 + u], 0], 1]
                             c_first = c_firsts[u]
@@ -539,25 +596,18 @@ def _box_correlations(
                             y = y_row[c_first + n:c_first + n + width]
                             colsum = colsums[u]
                             for j in range(width):
-                                colsum[j] -= x[j] * y[j]
-                for i in range(lowest, cr + hx):
-                    x_row = img[i]
-                    y_row = img[i + m]
-                    for u in range(n_jobs):
-                        if i < firsts[u]:
-                            continue
-                        n = shifts[jobs[order[g0 + u], 0], 1]
-                        c_first = c_firsts[u]
-                        width = widths[u]
-                        x = x_row[c_first:c_first + width]
-                        y = y_row[c_first + n:c_first + n + width]
-                        colsum = colsums[u]
-                        for j in range(width):
-                            colsum[j] += x[j] * y[j]
+                                colsum[j] += x[j] * y[j]
                 mr = mean[cr]
                 dr = inv_sd[cr]
                 mr2 = mean[cr + m]
                 dr2 = inv_sd[cr + m]
+                # both rows' moments at every grid column, gathered once for the group
+                for q in range(n_all):
+                    cc = c_all + q * step_c
+                    at_grid[0, q] = mr[cc]
+                    at_grid[1, q] = dr[cc]
+                    at_grid[2, q] = mr2[cc]
+                    at_grid[3, q] = dr2[cc]
                 for u in range(n_jobs):
                     k, k_neg, a_lo, a_hi, b_lo, b_hi = jobs[order[g0 + u]]
                     if a < a_lo or a >= a_hi:
@@ -565,22 +615,32 @@ def _box_correlations(
                     n = shifts[k, 1]
                     ms = m // step_r
                     ns = n // step_c
-                    _row_box_sums(colsums[u], b_hi - b_lo, step_c, hy, sums)
-                    for b in range(b_lo, b_hi):
-                        cc = col0 + b * step_c
-                        d0 = dr[cc]
-                        d1 = dr2[cc + n]
-                        if d0 == 0.0 or d1 == 0.0:
-                            rho = 0.0
-                        else:
-                            rho = (sums[b - b_lo] * inv_area - mr[cc] * mr2[cc + n]) * (d0 * d1)
-                        if 0 <= a < n_rows and 0 <= b < n_cols:
-                            out[a, b, k] = rho
-                        if k_neg >= 0:
-                            ap = a + ms
-                            bp = b + ns
-                            if 0 <= ap < n_rows and 0 <= bp < n_cols:
-                                out[ap, bp, k_neg] = rho
+                    n_boxes = b_hi - b_lo
+                    _row_box_sums(colsums[u], n_boxes, step_c, hy, sums, blocks)
+                    # contiguous runs of the gathered moments when n is on the grid, else
+                    # strided views: a plain loop the compiler vectorises either way
+                    q0 = b_lo - b_all
+                    m0 = at_grid[0, q0:q0 + n_boxes]
+                    d0 = at_grid[1, q0:q0 + n_boxes]
+                    if n % step_c == 0:
+                        m1 = at_grid[2, q0 + ns:q0 + ns + n_boxes]
+                        d1 = at_grid[3, q0 + ns:q0 + ns + n_boxes]
+                    else:
+                        c_lo = col0 + b_lo * step_c + n
+                        c_hi = c_lo + (n_boxes - 1) * step_c + 1
+                        m1 = mr2[c_lo:c_hi:step_c]
+                        d1 = dr2[c_lo:c_hi:step_c]
+                    for q in range(n_boxes):
+                        d = d0[q] * d1[q]  # 0 iff a patch has zero variance
+                        rhos[q] = (sums[q] * inv_area - m0[q] * m1[q]) * d if d != 0.0 else 0.0
+                    if 0 <= a < n_rows:
+                        row = out[a]
+                        for b in range(max(b_lo, 0), min(b_hi, n_cols)):
+                            row[b, k] = rhos[b - b_lo]
+                    if k_neg >= 0 and 0 <= a + ms < n_rows:
+                        row = out[a + ms]
+                        for b in range(max(b_lo, -ns), min(b_hi, n_cols - ns)):
+                            row[b + ns, k_neg] = rhos[b - b_lo]
 
 
 def correlation_map(image, patch_x: int, patch_y: int, window_x: int, window_y: int,
