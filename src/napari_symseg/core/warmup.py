@@ -56,7 +56,8 @@ WARM_KERNELS = (
     "descriptors.point_symmetry_scores:_scores_kernel", "descriptors.polarity:_odd_scores",
     "descriptors.point_symmetry_pool:_pool_rows", "descriptors.point_symmetry_pool:_pool_cols",
     "descriptors.power_spectrum:_gather_windows", "descriptors.power_spectrum:_one_plus_power",
-    "stats:_pattern_sums", "stats:_gathered_sums", "kmeans:_assign_and_sum",
+    "stats:_pattern_sums", "stats:_gathered_sums", "stats:_count_regions",
+    "kmeans:_assign_and_sum",
     "separability:_class_sums", "clustering_fused:_nearest_kernel",
 )
 
