@@ -117,6 +117,7 @@ def count_regions(labels, n_patterns: int) -> np.ndarray:
     labels : ndarray of int
         Pattern labels (values from `n_patterns` on are ignored).
     n_patterns : int
+        Number of patterns counted.
 
     Returns
     -------
