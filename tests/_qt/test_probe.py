@@ -1,13 +1,14 @@
 """The probe in the viewer: layers on top, draggable at once (by the mouse too), its map
 from a worker."""
 
+import napari
 import numpy as np
 import pytest
 from benchmarks.napari_window import canvas_drag
 
 from napari_symseg._qt.probe import Probe
 from napari_symseg.controller import METADATA_KEY
-from napari_symseg.controller.probe import probe_map
+from napari_symseg.controller.probe import CIRCLE_SEGMENTS, probe_map
 from napari_symseg.core.descriptors.translation import correlation_map
 from napari_symseg.core.params import Params, ParamsError
 from napari_symseg.core.samples import two_phase
@@ -24,8 +25,10 @@ def world(row, col):
 
 
 def world_box(layer, index, side):
-    """The min or max corner of shape `index` of `layer`, in world coordinates."""
-    corner = getattr(layer.data[index], side)(axis=0)
+    """The min or max corner of outline `index` of the window `layer` (its segments'
+    start points), in world coordinates."""
+    starts = layer.data[layer.features["shape"].to_numpy() == index, 0]
+    corner = getattr(starts, side)(axis=0)
     return np.asarray(layer.translate) + np.asarray(layer.scale) * corner
 
 
@@ -63,17 +66,22 @@ def harness(make_napari_viewer):
 def test_enabling_adds_point_and_window_on_top_point_active_in_select_mode(qtbot, harness):
     viewer, probe = harness.viewer, harness.probe
     probe.enabled = True
-    names = [layer.name for layer in viewer.layers]
-    assert names[-2:] == ["tp probe window", "tp probe"]  # above the result layers
-    point, window = viewer.layers["tp probe"], viewer.layers["tp probe window"]
+    assert [layer.name for layer in viewer.layers][-1] == "tp probe"  # above the results
+    point = viewer.layers["tp probe"]
     assert viewer.layers.selection.active is point and point.mode == "select"
     assert point.metadata[METADATA_KEY] == {"role": "probe", "source": "tp"}
-    assert window.metadata[METADATA_KEY]["role"] == "probe"
     assert Probe.is_probe_layer(point) and not Probe.is_probe_layer(harness.source)
     np.testing.assert_allclose(point.data, [[64, 80]])  # the image centre (data coordinates)
     np.testing.assert_allclose(point.scale, SCALE)
-    assert probe.busy and len(window.data) == 0  # its shapes and map come a turn later
+    # the window, its outlines and the map come a turn later: two shorter freezes
+    assert probe.busy and "tp probe window" not in viewer.layers
     harness.wait_idle(qtbot)
+    names = [layer.name for layer in viewer.layers]
+    assert names[-2:] == ["tp probe window", "tp probe"]  # the window just below the point
+    window = viewer.layers["tp probe window"]
+    assert isinstance(window, napari.layers.Vectors) and window.vector_style == "line"
+    assert window.metadata[METADATA_KEY]["role"] == "probe"
+    assert viewer.layers.selection.active is point
     # patch, then patch + shift window, on pixel edges, around the probe's pixel
     np.testing.assert_allclose(world_box(window, 0, "min"), world(64 - 6.5, 80 - 5.5))
     np.testing.assert_allclose(world_box(window, 1, "max"), world(64 + 14.5, 80 + 14.5))
@@ -150,13 +158,15 @@ def test_refresh_follows_parameters_and_the_chosen_image(qtbot, harness):
                             window_x=3, window_y=4)
     probe.refresh()
     window = viewer.layers["tp probe window"]
-    assert list(window.shape_type) == ["ellipse", "rectangle"]
+    # a circle of CIRCLE_SEGMENTS segments, then a rectangle of 4
+    assert window.features["shape"].tolist() == [0] * CIRCLE_SEGMENTS + [1] * 4
     np.testing.assert_allclose(world_box(window, 0, "min"), world(64 - 7, 80 - 7))
     harness.wait_idle(qtbot)
     assert harness.shown[-1][0].shape == (7, 9)
     harness.params = ParamsError("bad field")  # invalid parameters: nothing changes
     probe.refresh()
-    assert list(viewer.layers["tp probe window"].shape_type) == ["ellipse", "rectangle"]
+    assert viewer.layers["tp probe window"].features["shape"].tolist() == \
+        [0] * CIRCLE_SEGMENTS + [1] * 4
     # another image: the probe moves to its centre
     other = viewer.layers["other"]
     harness.source, harness.params = other, Params(patch_x=3, patch_y=3, window_x=4,

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from napari_symseg.controller.probe import (
+    CIRCLE_SEGMENTS,
     probe_map,
+    probe_outline,
     probe_patch,
     probe_pixel,
     probe_shapes,
@@ -79,3 +81,26 @@ def test_probe_map_of_a_too_small_image_raises():
     with pytest.raises(ValueError, match="smaller than the probe"):
         probe_map(np.zeros((20, 20)), Params(patch_x=6, patch_y=6, window_x=8, window_y=8),
                   10, 10)
+
+
+@pytest.mark.parametrize("params", [
+    Params(patch_x=6, patch_y=5, window_x=8, window_y=9),
+    Params(descriptor_name="rotational_symmetry_maximum_pooling", radius=7, window_x=3,
+           window_y=4),
+    Params(descriptor_name="power_spectrum", window_x=10, window_y=12),
+])
+def test_outline_draws_each_shape_closed_on_its_box(params):
+    shapes, kinds = probe_shapes(30, 40, params)
+    vectors, shape = probe_outline(30, 40, params)
+    assert vectors.shape == (len(shape), 2, 2)
+    for index, (corners, kind) in enumerate(zip(shapes, kinds, strict=True)):
+        mine = vectors[shape == index]
+        assert len(mine) == (4 if kind == "rectangle" else CIRCLE_SEGMENTS)
+        ends = mine[:, 0] + mine[:, 1]
+        np.testing.assert_allclose(ends, np.roll(mine[:, 0], -1, axis=0))  # closed, in turn
+        low, high = corners.min(axis=0), corners.max(axis=0)
+        np.testing.assert_allclose(mine[:, 0].min(axis=0), low)
+        np.testing.assert_allclose(mine[:, 0].max(axis=0), high)
+        if kind == "ellipse":  # every vertex on the circle
+            radius = np.hypot(*(mine[:, 0] - (low + high) / 2).T)
+            np.testing.assert_allclose(radius, (high - low)[0] / 2)

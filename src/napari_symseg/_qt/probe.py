@@ -1,10 +1,12 @@
 """The probe in the viewer: a point to drag, what the descriptor reads there, its map.
 
 `Probe` owns two layers on top of the layer list, ``"<image> probe"`` (one
-point, the active layer in select mode: dragging it moves it at once) and
-``"<image> probe window"`` (the patch and what the shifts or the pooling
-read, drawn around pixel (0, 0) and moved by the layer's translate: a drag
-builds no new shapes). Both follow a mouse drag move by move: napari holds
+point, the active layer in select mode: dragging it moves it at once) and,
+just below it, ``"<image> probe window"`` (a Vectors layer: the outlines of
+the patch and of what the shifts or the pooling read, `probe_outline`, drawn
+around pixel (0, 0) and moved by the layer's translate: a drag builds no new
+lines). The window is added a turn after the point, with its first outlines:
+two shorter freezes of napari's, not one. Both follow a mouse drag move by move: napari holds
 the point's data events until the button is released, so the probe also
 listens to the point's ``set_data`` (each move refreshes the layer) and
 redraws when the point's pixel changed, at most every `FOLLOW_MS` (moves
@@ -30,9 +32,9 @@ from ..controller.probe import (
     probe_centre,
     probe_frame,
     probe_map,
+    probe_outline,
     probe_pixel,
     probe_placement,
-    probe_shapes,
 )
 from ..core.params import ParamsError
 from .runner import start_worker
@@ -43,7 +45,7 @@ from .warmup import READY_POLL_MS, napari_ready
 #: made meanwhile are merged, the redraw takes the latest position.
 FOLLOW_MS = 50
 
-#: Colours of the shapes: the patch, then what the shifts / pooling read.
+#: Colours of the outlines: the patch, then what the shifts / pooling read.
 SHAPE_COLOURS = ("yellow", "cyan")
 
 
@@ -73,8 +75,8 @@ class Probe:
     ----------
     point : napari.layers.Points or None
         ``"<image> probe"``, while enabled and an image is chosen.
-    window : napari.layers.Shapes or None
-        ``"<image> probe window"``.
+    window : napari.layers.Vectors or None
+        ``"<image> probe window"``, from the first redraw on.
     source : napari.layers.Image or None
         The image the probe is on.
     worker : FunctionWorker or None
@@ -152,8 +154,7 @@ class Probe:
             self._remove_layers()
             if source is not None:
                 self._add_layers(source)
-                # the shapes and the map a turn later: two shorter freezes, not one
-                # (adding the layers and drawing the shapes: 0.2 + 0.1 s of our calls at load 3)
+                # the window and the map a turn later: two shorter freezes, not one
                 self._due = True
                 next_turn(self._first_redraw)
                 return
@@ -181,15 +182,14 @@ class Probe:
         place = probe_placement(source)
         self.source = source
         self.pixel = tuple(round(v) for v in probe_centre(source))
-        # the window first, the point above it: both above every other layer
-        # sizes are in data pixels: proportional to the image, so that the point and
-        # the lines stay visible (about 10 and 1.5 screen px) when it is shown whole
+        # the point above every other layer; the window comes below it with the first
+        # redraw (`_draw_shapes`). Sizes are in data pixels: proportional to the image,
+        # so that the point and the lines stay visible (about 10 and 1.5 screen px)
+        # when it is shown whole
         extent = max(np.shape(source.data)[-2:])
         self._edge = max(1.5, extent / 400)
         self._shapes_key = None
-        self.window = self.viewer.add_shapes(
-            name=f"{source.name} probe window", face_color="transparent",
-            edge_width=self._edge, **place)
+        self._place = place
         self.point = self.viewer.add_points(
             [self.pixel], name=f"{source.name} probe", size=max(10.0, extent / 60),
             face_color="yellow", border_color="black", border_width=0.15, **place)
@@ -199,6 +199,16 @@ class Probe:
         self.point.events.set_data.connect(self._on_moved)
         self.viewer.layers.selection.active = self.point
         self.point.mode = "select"  # a drag moves the point, it does not pan
+
+    def _add_window(self, vectors, colours, shape) -> None:
+        """The window layer, just below the point (the point stays the active layer)."""
+        from napari.layers import Vectors
+
+        self.window = Vectors(
+            vectors, name=f"{self.source.name} probe window", edge_width=self._edge,
+            edge_color=colours, vector_style="line", features={"shape": shape}, **self._place)
+        self.viewer.layers.insert(self.viewer.layers.index(self.point), self.window)
+        self.viewer.layers.selection.active = self.point
 
     def _remove_layers(self) -> None:
         point, window = self.point, self.window
@@ -249,22 +259,24 @@ class Probe:
         self._request((self.source, frame, params, *self.pixel))
 
     def _draw_shapes(self, params) -> None:
-        """The shapes around pixel (0, 0), moved to the probe by the layer's translate.
+        """The outlines around pixel (0, 0), moved to the probe by the layer's translate.
 
-        Dragging only changes the translate (no new meshes: cheap); new sizes
-        or another descriptor change the shapes themselves.
+        Dragging only changes the translate (no new lines: cheap); new sizes
+        or another descriptor change the outlines themselves. The first call
+        adds the window layer.
         """
-        data, kinds = probe_shapes(0, 0, params)
-        window = self.window
-        key = (tuple(kinds), tuple(np.concatenate(data).ravel()))
-        if key != self._shapes_key:
+        vectors, shape = probe_outline(0, 0, params)
+        key = (tuple(shape), tuple(vectors.ravel()))
+        colours = np.array(SHAPE_COLOURS[1:2] if shape.max() == 0 else SHAPE_COLOURS)[shape]
+        if self.window is None:
             self._shapes_key = key
-            colours = list(SHAPE_COLOURS[: len(kinds)]) if len(kinds) > 1 else \
-                [SHAPE_COLOURS[1]]
-            window.data = list(zip(data, kinds, strict=True))
-            window.edge_width = self._edge
-            window.edge_color = colours
-            window.face_color = "transparent"
+            self._add_window(vectors, colours, shape)
+        elif key != self._shapes_key:
+            self._shapes_key = key
+            self.window.data = vectors
+            self.window.features = {"shape": shape}
+            self.window.edge_color = colours
+        window = self.window
         scale = np.asarray(self.source.scale[-2:], dtype=float)
         window.translate = tuple(np.asarray(self.source.translate[-2:], dtype=float)
                                  + scale * np.asarray(self.pixel))

@@ -19,6 +19,9 @@ from . import METADATA_KEY
 #: ``metadata[METADATA_KEY]["role"]`` of the probe's point and window layers.
 PROBE_ROLE = "probe"
 
+#: Line segments of the polygon that draws a circular patch (`probe_outline`).
+CIRCLE_SEGMENTS = 48
+
 
 def probe_patch(params: Params) -> tuple[int, int]:
     """Patch half sizes of the probe's local correlation map.
@@ -78,6 +81,43 @@ def probe_shapes(row: int, col: int, params: Params) -> tuple[list[np.ndarray], 
     circle = np.array([[row - r, col - r], [row - r, col + r], [row + r, col + r],
                        [row + r, col - r]], dtype=float)
     return [circle, box(r + params.window_x, r + params.window_y)], ["ellipse", "rectangle"]
+
+
+def probe_outline(row: int, col: int, params: Params) -> tuple[np.ndarray, np.ndarray]:
+    """`probe_shapes` as line segments, the data of a napari Vectors layer.
+
+    A rectangle is its 4 edges, an ellipse a polygon of `CIRCLE_SEGMENTS`
+    edges inscribed in its box. A Vectors layer is what napari adds fastest:
+    ~60-80 ms of GUI thread for the probe's window where a Shapes layer took
+    ~360-770 ms (Xvfb, 2048² image; docs/benchmarks.md).
+
+    Parameters
+    ----------
+    row, col : int
+        The pixel (data coordinates of the image's last two axes).
+    params : Params
+        The descriptor and its sizes.
+
+    Returns
+    -------
+    vectors : ndarray, float64, (n, 2, 2)
+        Each segment's start point and its displacement, (row, col).
+    shape : ndarray, int64, (n,)
+        The `probe_shapes` index each segment draws.
+    """
+    shapes, kinds = probe_shapes(row, col, params)
+    vectors, owner = [], []
+    for index, (corners, kind) in enumerate(zip(shapes, kinds, strict=True)):
+        low, high = corners.min(axis=0), corners.max(axis=0)
+        if kind == "rectangle":
+            points = np.array([low, [low[0], high[1]], high, [high[0], low[1]]])
+        else:
+            angle = 2 * np.pi * np.arange(CIRCLE_SEGMENTS) / CIRCLE_SEGMENTS
+            points = (low + high) / 2 + (high - low) / 2 * np.stack(
+                [np.cos(angle), np.sin(angle)], axis=1)
+        vectors.append(np.stack([points, np.roll(points, -1, axis=0) - points], axis=1))
+        owner += [index] * len(points)
+    return np.concatenate(vectors), np.array(owner, dtype=np.int64)
 
 
 def probe_pixel(shape: tuple[int, int], params: Params, row: int, col: int) -> tuple[int, int]:
