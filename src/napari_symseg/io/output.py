@@ -142,12 +142,13 @@ def _check_folder(path: Path) -> None:
         raise ExportError(f"output folder does not exist: {folder}")
     if not folder.is_dir():
         raise ExportError(f"output folder is not a folder: {folder}")
-    try:  # os.access is not enough (root, read-only mounts, ACLs): try it
-        fd, probe = tempfile.mkstemp(prefix=f".{path.name}{PARTIAL}", dir=folder)
-    except OSError as err:
-        raise ExportError(f"cannot write in {folder}: {err.strerror}") from None
-    os.close(fd)
-    os.unlink(probe)
+    with _signals_held():  # a Ctrl-C between making and removing it would leave it
+        try:  # os.access is not enough (root, read-only mounts, ACLs): try it
+            fd, probe = tempfile.mkstemp(prefix=f".{path.name}{PARTIAL}", dir=folder)
+        except OSError as err:
+            raise ExportError(f"cannot write in {folder}: {err.strerror}") from None
+        os.close(fd)
+        os.unlink(probe)
 
 
 class Outputs:
@@ -196,7 +197,10 @@ class Outputs:
         if target not in self.targets:
             raise ValueError(f"{target} is not one of the outputs {self.targets}")
         if target not in self._temps:
-            self._temps[target] = self._new(target, target.suffix)
+            # made and recorded with the signals held: a Ctrl-C or SIGTERM in between
+            # left a temporary that `discard` did not know (tests/cli/test_stopped_batch.py)
+            with _signals_held():
+                self._temps[target] = self._new(target, target.suffix)
         return self._temps[target]
 
     def temp_folder(self, target: str | Path) -> Path:
@@ -214,10 +218,11 @@ class Outputs:
         if target not in self.targets:
             raise ValueError(f"{target} is not one of the outputs {self.targets}")
         if target not in self._temps:
-            path = Path(tempfile.mkdtemp(prefix=f".{target.stem}{PARTIAL}",
-                                         suffix=target.suffix, dir=target.parent))
-            os.chmod(path, file_mode() | 0o111)  # a folder: searchable where readable
-            self._temps[target] = path
+            with _signals_held():  # made and recorded together (`temp`)
+                path = Path(tempfile.mkdtemp(prefix=f".{target.stem}{PARTIAL}",
+                                             suffix=target.suffix, dir=target.parent))
+                self._temps[target] = path
+                os.chmod(path, file_mode() | 0o111)  # a folder: searchable where readable
         return self._temps[target]
 
     def scratch(self, target: str | Path, suffix: str) -> Path:
@@ -230,8 +235,9 @@ class Outputs:
         suffix : str
             Of the scratch file, e.g. ``".npy"``.
         """
-        path = self._new(Path(target), suffix)
-        self._scratch.append(path)
+        with _signals_held():  # made and recorded together (`temp`)
+            path = self._new(Path(target), suffix)
+            self._scratch.append(path)
         return path
 
     def commit(self) -> list[Path]:
