@@ -21,6 +21,7 @@ CASES = [
     ((29, 33), 3, 2, 2, 5, 3),
     ((40, 38), 4, 4, 3, 3, 7),
     ((33, 52), 2, 1, 4, 6, 2),
+    ((34, 35), 1, 1, 3, 4, 4),  # boxes that do not overlap (stride > patch), both ways
 ]
 
 
