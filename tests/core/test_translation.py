@@ -289,8 +289,8 @@ def test_interior_reads_only_the_moment_rows_it_asks_for(monkeypatch, subset, sh
     original = translation.local_moments
     skipped = []
 
-    def poisoned(region, patch_x, patch_y, bounds, rows=None):
-        mean, var = original(region, patch_x, patch_y, bounds, rows)
+    def poisoned(region, patch_x, patch_y, bounds, rows=None, inverse_sd=False):
+        mean, var = original(region, patch_x, patch_y, bounds, rows, inverse_sd)
         if rows is not None:
             mean[~rows] = np.nan
             var[~rows] = np.nan

@@ -47,7 +47,6 @@ TINY = {"patch_x": 3, "patch_y": 3, "window_x": 4, "window_y": 4, "max_num_point
 #: every one of them (a renamed kernel must be renamed here).
 WARM_KERNELS = (
     "descriptors.translation:_box_moments", "descriptors.translation_clipped:_box",
-    "descriptors.translation:_inverse_sd",
     "descriptors.translation_clipped:_integral_images",
     "descriptors.translation_clipped:_clipped_kernel",
     "descriptors.pearson:_standardise",

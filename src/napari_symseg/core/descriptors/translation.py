@@ -143,7 +143,8 @@ def compute(image, params, operations: Operations, rows, cols, out=None) -> np.n
     return out
 
 
-def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds, rows=None) -> tuple:
+def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds, rows=None,
+                  inverse_sd: bool = False) -> tuple:
     """Box mean and variance of `image` over the patch, on a sub-rectangle.
 
     Parameters
@@ -158,10 +159,16 @@ def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds, rows=No
     rows : ndarray of bool, shape (r1 - r0,), optional
         The rows of the result wanted (default all); the others are left
         undefined. The wanted rows are the same bit for bit either way.
+    inverse_sd : bool, optional
+        Return ``1 / sqrt(var)`` (0 where ``var <= ZERO_VARIANCE``; NaN stays
+        NaN) instead of the variance, computed with it: the interior
+        translation kernel multiplies by these instead of dividing by
+        ``sqrt(var(p) var(p + t))`` at every score.
 
     Returns
     -------
     mean, var : ndarray, float64, shape (r1 - r0, c1 - c0)
+        (``mean, inv_sd`` with `inverse_sd`.)
     """
     r0, r1, c0, c1 = bounds
     sub = np.ascontiguousarray(
@@ -173,7 +180,8 @@ def local_moments(image: np.ndarray, patch_x: int, patch_y: int, bounds, rows=No
     if want.shape != (r1 - r0,):
         raise ValueError(f"rows must have shape {(r1 - r0,)}")
     if mean.size:
-        _box_moments(sub, patch_x, patch_y, mean, var, want)
+        _box_moments(sub, patch_x, patch_y, mean, var, want,
+                     ZERO_VARIANCE if inverse_sd else -1.0)
     return mean, var
 
 
@@ -204,8 +212,11 @@ def moment_rows(n_rows: int, row0: int, step_r: int, shifts: np.ndarray) -> np.n
 
 
 @numba.njit(cache=True, parallel=True)
-def _box_moments(img, px, py, mean, var, want):  # pragma: no cover - compiled
+def _box_moments(img, px, py, mean, var, want, isd_eps):  # pragma: no cover - compiled
     """Kernel of `local_moments`: `img` is padded by (px, py) around the centres.
+
+    With ``isd_eps >= 0`` `var` receives ``1 / sqrt(var)`` instead (0 where the
+    variance is at most `isd_eps`).
 
     Separable running sums: per block of output rows, column sums of I and
     I^2 over the patch height (updated by one entering and one leaving row),
@@ -254,44 +265,11 @@ def _box_moments(img, px, py, mean, var, want):  # pragma: no cover - compiled
                     t2 += s2[b + hy - 1] - s2[b - 1]
                 mu = t1 * inv_area
                 mrow[b] = mu
-                vrow[b] = t2 * inv_area - mu * mu
-
-
-def inverse_sd(var: np.ndarray, rows=None) -> np.ndarray:
-    """``1 / sqrt(var)``, 0 where the variance is (numerically) zero.
-
-    The interior kernel multiplies by these instead of dividing by
-    ``sqrt(var(p) var(p + t))`` at every score: one square root and division
-    per pixel, not per pixel and shift.
-
-    Parameters
-    ----------
-    var : ndarray, 2-D float64
-        Box variances (`local_moments`).
-    rows : ndarray of bool, shape (len(var),), optional
-        The rows wanted (default all); the others are left undefined.
-
-    Returns
-    -------
-    ndarray, float64, the shape of `var`
-        0 where ``var <= ZERO_VARIANCE``; NaN stays NaN.
-    """
-    var = np.ascontiguousarray(var, dtype=np.float64)
-    want = np.ones(len(var), np.bool_) if rows is None else np.asarray(rows, dtype=np.bool_)
-    out = np.empty_like(var)
-    _inverse_sd(var, want, ZERO_VARIANCE, out)
-    return out
-
-
-@numba.njit(cache=True, parallel=True)
-def _inverse_sd(var, want, eps, out):  # pragma: no cover - compiled
-    """Kernel of `inverse_sd` on the rows whose `want` is set."""
-    for a in numba.prange(var.shape[0]):
-        if not want[a]:
-            continue
-        for b in range(var.shape[1]):
-            v = var[a, b]
-            out[a, b] = 0.0 if v <= eps else 1.0 / np.sqrt(v)
+                v = t2 * inv_area - mu * mu
+                if isd_eps < 0.0:
+                    vrow[b] = v
+                else:
+                    vrow[b] = 0.0 if v <= isd_eps else 1.0 / np.sqrt(v)
 
 
 def padded_width(width: int, step: int) -> int:
@@ -349,7 +327,7 @@ class BoxSetup(NamedTuple):
 
     region: np.ndarray
     mean: np.ndarray
-    var: np.ndarray
+    var: np.ndarray | None
     shifts: np.ndarray
     row0: int
     step_r: int
@@ -382,11 +360,11 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
         such an array).
     standardised : bool, optional
         `image` is already centred and scaled (`standardise`): the region is
-        only copied.
+        taken as it is (whole rows of a C-contiguous image: a view).
     only_read : bool, optional
         Compute only the rows of `mean` and `var` that `_box_correlations`
         reads (`moment_rows`), the others being undefined, and their inverse
-        standard deviations (`inverse_sd`).
+        standard deviations (`local_moments` with ``inverse_sd``).
 
     Returns
     -------
@@ -397,7 +375,8 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
         its box `mean` and `var` at patch centres (region coordinates less the
         patch), the shifts as int64 (n, 2), the first grid point's centre
         ``row0``/``col0`` in `mean` coordinates, the grid steps and, with
-        `only_read`, ``inv_sd`` (else None).
+        `only_read`, ``inv_sd`` instead of `var` (computed with the moments;
+        `var` is then None, `inv_sd` otherwise).
 
     Raises
     ------
@@ -440,10 +419,11 @@ def box_setup(image, shifts, patch_x, patch_y, rows, cols, out=None, standardise
         patch_y,
         (patch_x, region.shape[0] - patch_x, patch_y, region.shape[1] - patch_y),
         want,
+        inverse_sd=only_read,  # the kernel reads 1 / sd only
     )
-    setup = BoxSetup(np.ascontiguousarray(region), mean, var, shifts,
+    setup = BoxSetup(np.ascontiguousarray(region), mean, None if only_read else var, shifts,
                      int(rows[0] - r0), step_r, int(cols[0] - c0), step_c,
-                     inverse_sd(var, want) if only_read else None)
+                     var if only_read else None)
     return out, setup
 
 
@@ -508,7 +488,7 @@ def _box_correlations(
     same operations in the same order as if it ran alone. Thread lane l runs
     the groups ``lanes[l]`` to ``lanes[l + 1] - 1`` (`_lanes`). A group stops
     before a grid row once ``stop[0]`` is set (`progress.stop_flag`). A score
-    is the covariance times the two inverse standard deviations (`inverse_sd`;
+    is the covariance times the two inverse standard deviations (`local_moments`;
     0 for a patch of zero variance).
     """
     n_rows, n_cols = out.shape[0], out.shape[1]
