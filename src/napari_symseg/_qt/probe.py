@@ -5,17 +5,16 @@ point, the active layer in select mode: dragging it moves it at once) and,
 just below it, ``"<image> probe window"`` (a Vectors layer: the outlines of
 the patch and of what the shifts or the pooling read, `probe_outline`, drawn
 around pixel (0, 0) and moved by the layer's translate: a drag builds no new
-lines). The window is added a turn after the point, with its first outlines:
-two shorter freezes of napari's, not one. Both follow a mouse drag move by move: napari holds
-the point's data events until the button is released, so the probe also
-listens to the point's ``set_data`` (each move refreshes the layer) and
-redraws when the point's pixel changed, at most every `FOLLOW_MS` (moves
-made meanwhile are merged: the latest position wins). The pixel's local
-correlation map
-is computed in a napari thread worker and handed to a display callback;
-requests made while one is computing replace each other, so that dragging
-never queues computations (the latest request wins) and the event loop is
-never blocked by it.
+lines). The window is added a turn after the point, with its first
+outlines: two shorter freezes of napari's, not one. Both follow a mouse drag
+move by move: napari holds the point's data events until the button is
+released, so the probe also listens to the point's ``set_data`` (each move
+refreshes the layer) and redraws when the point's pixel changed, at most
+every `FOLLOW_MS` (moves made meanwhile are merged: the latest position
+wins). The pixel's local correlation map is computed in a napari thread
+worker and handed to a display callback; requests made while one is
+computing replace each other, so that dragging never queues computations
+(the latest request wins) and the event loop is never blocked by it.
 """
 
 from __future__ import annotations
