@@ -104,10 +104,6 @@ def row_pairs(d_row: np.ndarray, n_r: int, n_t: int) -> tuple[np.ndarray, ...]:
     )
 
 
-#: Points per tile of the reflections' folded products: the tile's folded samples
-#: (``n_t`` rows of it, ~140 x 32 float64 at radius 20) stay in L1 while every sum reads them.
-PRODUCT_TILE = 32
-
 #: Lags ``n_t / 6, n_t / 4, n_t / 3, n_t / 2`` of the folded rotation sums, as
 #: fractions of ``n_t`` (index = lag code of `rotation_lags`).
 ROTATION_LAGS = (1 / 6, 1 / 4, 1 / 3, 1 / 2)
@@ -411,18 +407,15 @@ def _dense_kernel(
                         s2[k] += wi * (da * da + db * db)
             if folded:
                 _add_folded(x, n_t // 12, wi, nb, fold, s1, s2)
-            elif halved:  # tiles of points whose folded samples stay in L1 across sums
-                for k0 in range(0, nb, PRODUCT_TILE):
-                    k1 = min(nb, k0 + PRODUCT_TILE)
-                    for q in range(n_sums):
-                        for g in range(4):
-                            _add_products(y, f_first[q], f_second[q], f_segments[q, g],
-                                          f_segments[q, g + 1], f_factors[g] * wi, k0, k1,
-                                          sums[q])
+            elif halved:
+                for q in range(n_sums):
+                    for g in range(4):
+                        _add_products(y, f_first[q], f_second[q], f_segments[q, g],
+                                      f_segments[q, g + 1], f_factors[g] * wi, nb, sums[q])
             else:
                 for o in range(n_ops):
-                    _add_products(x, first[o], second[o], 0, n_pairs[o], 2.0 * wi, 0, nb, cov[o])
-                    _add_products(x, first[o], second[o], n_pairs[o], n_terms[o], wi, 0, nb,
+                    _add_products(x, first[o], second[o], 0, n_pairs[o], 2.0 * wi, nb, cov[o])
+                    _add_products(x, first[o], second[o], n_pairs[o], n_terms[o], wi, nb,
                                   cov[o])
         if folded:
             _unfold(fold, s2, lags, nb, cov)
@@ -573,8 +566,8 @@ def _unfold(fold, s2, lags, nb, cov):  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, inline="always", fastmath={"contract"})
-def _add_products(x, first, second, t0, t1, w, k0, k1, co):  # pragma: no cover - compiled
-    """``co[k0:k1] += w * sum_t x[first[t]] * x[second[t]]`` over ``t0 <= t < t1``.
+def _add_products(x, first, second, t0, t1, w, nb, co):  # pragma: no cover - compiled
+    """``co[:nb] += w * sum_t x[first[t]] * x[second[t]]`` over ``t0 <= t < t1``.
 
     Four products per pass over the block: a quarter of the loads and
     stores of `co`, which bound this loop.
@@ -589,13 +582,13 @@ def _add_products(x, first, second, t0, t1, w, k0, k1, co):  # pragma: no cover 
         b2 = x[second[t + 2]]
         a3 = x[first[t + 3]]
         b3 = x[second[t + 3]]
-        for k in range(k0, k1):
+        for k in range(nb):
             co[k] += w * (a0[k] * b0[k] + a1[k] * b1[k] + a2[k] * b2[k] + a3[k] * b3[k])
         t += 4
     while t < t1:
         a0 = x[first[t]]
         b0 = x[second[t]]
-        for k in range(k0, k1):
+        for k in range(nb):
             co[k] += w * (a0[k] * b0[k])
         t += 1
 
