@@ -21,6 +21,7 @@ or issue 16's series (``moving_boundary_series(31, (1024, 1024), 300, 16,
   (`correlations_direct` on the standardised image);
 - ``descriptors``: stride-5 translation descriptors (`descriptor_steps`);
 - ``segment``: stride-5 `segment_steps` with defaults;
+- ``reflections``: reflection descriptors at stride 1 (pySTEM's 10 axes, radius 20);
 - ``frame``: one series frame labelled by a fitted model (`label_task`,
   20 selected operations; the model fitted by each version), frames in turn.
 """
@@ -84,6 +85,10 @@ def workload(package: str, what: str):
     if what == "segment":
         steps = mod("core.pipeline").segment_steps
         return lambda: run(steps(image, params())).labels
+    if what == "reflections":
+        steps = mod("core.chunks").descriptor_steps
+        chosen = params(descriptor_name="reflection_symmetry_maximum_pooling", stride=1)
+        return lambda: run(steps(image, chosen))[1]
     raise ValueError(what)
 
 
@@ -101,7 +106,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", type=Path, required=True, help="the base tree's src folder")
     parser.add_argument("--what", default="interior",
-                        choices=["interior", "descriptors", "segment", "frame"])
+                        choices=["interior", "descriptors", "segment", "frame",
+                                 "reflections"])
     parser.add_argument("--repeats", type=int, default=31)
     args = parser.parse_args(argv)
     if args.what == "frame" and not SERIES.exists():
