@@ -323,15 +323,18 @@ def warm_up_labels() -> None:
 
 
 def warm_up_shapes() -> None:
-    """Compile (or load) napari's Shapes kernels as the probe's layers use them, model only.
+    """Compile (or load) napari's Shapes kernels and make a Points layer, model only.
 
-    The probe makes an empty Shapes layer with an edge width, then sets two
-    rectangles, their colours and a translate (`napari_symseg._qt.probe`);
-    each of those steps compiles its own numba signatures of napari's
-    triangulation (``remove_path_duplicates``, ``create_box_from_bounding``,
-    ``generate_2D_edge_meshes``: 4 s on a cold cache at load 3, measured).
-    Done here, the probe's layers load them; otherwise they compiled on the
-    GUI thread.
+    napari triangulates a Shapes layer's edges with numba
+    (``remove_path_duplicates``, ``create_box_from_bounding``,
+    ``generate_2D_edge_meshes``: 4 s on a cold cache at load 3, measured),
+    one signature per way of setting the data. The Measure step's
+    boundaries are a Shapes layer of paths; the probe's window was one of
+    rectangles and ellipses until it became a Vectors layer (session 32),
+    and these are still what is made here (whether a path's edges need
+    other signatures was not checked). The probe's point is a Points layer.
+    Done here, the layers load them; otherwise they compiled on the GUI
+    thread.
     """
     from napari.layers import Points, Shapes
 
