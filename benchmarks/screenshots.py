@@ -239,7 +239,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder of the PNGs")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
                         help="folder of the real images (shot 10)")
+    parser.add_argument("--size", default="1366x768",
+                        help="window size WxH (the guide's shots: 1366x768, a laptop)")
     args = parser.parse_args(argv)
+    global WINDOW
+    WINDOW = tuple(int(v) for v in args.size.lower().split("x"))
 
     start = time.perf_counter()
     saved = []
