@@ -5,10 +5,12 @@ Usage (headless under Xvfb; one fresh process per trial)::
     QT_API=pyqt6 xvfb-run -a -s "-screen 0 1366x768x24" \\
         python benchmarks/gap_stacks.py first-run IMAGE.npy [--pause 5] [--empty-cache] \\
         [--no-suggest] [--set stride=8 ...]
+    python benchmarks/gap_stacks.py open IMAGE.npy [--pause 8]
     python benchmarks/gap_stacks.py measure SERIES.npy [--frames 116] [--old-measure]
     python benchmarks/gap_stacks.py scrub SERIES.npy [--frames 116] [--old-lazy]
 
-``first-run``: a fresh napari (shown, 1366x768) opens ``IMAGE.npy`` (its
+``open``: the gaps while the dock opens and ``--pause`` seconds after (the
+warm-up runs). ``first-run``: a fresh napari (shown, 1366x768) opens ``IMAGE.npy`` (its
 ``.json`` beside it gives the calibration), the dock, waits ``--pause``
 seconds (the warm-up runs), then Suggest and Run. ``measure``: an all-frames
 run of a series, then the Measure dock's measurement. ``scrub``: the series
@@ -172,7 +174,7 @@ def open_array(path: Path, frames: int | None):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=["first-run", "measure", "scrub"])
+    parser.add_argument("what", choices=["open", "first-run", "measure", "scrub"])
     parser.add_argument("image", type=Path)
     parser.add_argument("--pause", type=float, default=5.0)
     parser.add_argument("--frames", type=int, default=None)
@@ -223,6 +225,16 @@ def main(argv=None) -> int:
         data, kwargs = open_array(args.image, args.frames)
         layer = viewer.add_image(data, **kwargs)
     pump(1.0)
+    if args.what == "open":  # the dock opened, then the pause (the warm-up runs): the gaps
+        watch = EventLoopWatch()
+        with NapariCalls() as calls, watch, Sampler(watch, args.open_ms,
+                                                    args.every_ms) as sampler:
+            viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+            pump(args.pause)
+        print(f"longest gap {watch.max_gap_ms:.0f} ms (the dock opened, then {args.pause} s)")
+        sampler.report(calls, args.report_ms)
+        sys.stdout.flush()
+        os._exit(0)
     t0 = time.perf_counter()
     _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
     print(f"open widget {time.perf_counter() - t0:.2f} s", flush=True)

@@ -6,12 +6,12 @@ Usage (headless under Xvfb)::
         python benchmarks/probe_drag_profile.py [--size 2048] [--moves 60] [--repeat 3] [--profile]
 
 A shown napari window with the dock widget (warmed up) and a calibrated
-size x size image. The drag is scripted as a user's drag reaches the
-probe: the point layer's data set 60 times per second along a diagonal.
-For each repeat the longest event-loop gap and the GUI thread's CPU time
-are printed for napari alone moving a point of a Points layer, and for
-the probe's point (with its window shapes, its map computed in a worker
-and drawn in the plots dock). With ``--profile`` cProfile runs on the GUI
+size x size image. For each repeat the longest event-loop gap and the GUI
+thread's CPU time are printed for napari alone moving a point of a Points
+layer (its data set 60 times per second along a diagonal), and for the
+probe dragged along the same diagonal with real mouse events on the canvas
+(its layer moved, its map computed in a worker and drawn in the plots
+dock). With ``--profile`` cProfile runs on the GUI
 thread during the probe's drags and the top functions (own time and
 cumulative) are printed.
 """
@@ -21,12 +21,16 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import statistics
 import sys
 import time
 
 import numpy as np
+
+if __package__ in (None, ""):  # run as a script: the repository's benchmarks importable
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def main(argv=None) -> int:
@@ -40,6 +44,7 @@ def main(argv=None) -> int:
     import napari
     from qtpy.QtCore import QEventLoop, QTimer
 
+    from benchmarks.napari_window import canvas_drag
     from napari_symseg._qt.runner import napari_ready
     from napari_symseg._qt.stall import EventLoopWatch
     from napari_symseg._sample_data import make_two_phase_sample
@@ -72,16 +77,23 @@ def main(argv=None) -> int:
     widget.probe.value = True
     pump(600, lambda: "img probe" in viewer.layers)
     pump(2.0)
-    point = viewer.layers["img probe"]
+    path = [(0.3 * n + 0.005 * n * step, 0.25 * n + 0.006 * n * step)
+            for step in range(args.moves)]  # data pixels
 
     def drag(target, profile=None):
+        """`target` a Points layer (its data set per move) or None: the probe dragged with
+        real mouse events on the canvas."""
         cpu = time.thread_time()
         with EventLoopWatch() as watch:
             if profile:
                 profile.enable()
-            for step in range(args.moves):
-                target.data = np.array([[0.3 * n + 0.005 * n * step, 0.25 * n + 0.006 * n * step]])
-                pump(1 / 60)
+            if target is None:
+                canvas_drag(viewer, [layer.data_to_world(p) for p in path],
+                            lambda: pump(1 / 60))
+            else:
+                for row, col in path:
+                    target.data = np.array([[row, col]])
+                    pump(1 / 60)
             pump(1.0)
             if profile:
                 profile.disable()
@@ -91,7 +103,7 @@ def main(argv=None) -> int:
     profile = cProfile.Profile() if args.profile else None
     for _ in range(args.repeat):
         rows["napari: move a point"].append(drag(plain))
-        rows["ours: drag the probe"].append(drag(point, profile))
+        rows["ours: drag the probe"].append(drag(None, profile))
     print(f"\n{n}x{n}, {args.moves} moves at 60/s, median of {args.repeat}: "
           "longest gap / GUI-thread CPU (ms, incl. 1 s settling)")
     for name, values in rows.items():
@@ -105,7 +117,7 @@ def main(argv=None) -> int:
             print(f"---- by {key}\n" + "\n".join(out.getvalue().splitlines()[6:]))
         out = io.StringIO()  # who makes vispy link shader programs, who pickles
         stats = pstats.Stats(profile, stream=out)
-        stats.print_callers("_parse_variables_from_code|_pickle.dumps|points.py.*\\(data\\)")
+        stats.print_callers("_parse_variables_from_code|_pickle.dumps|translate")
         print("---- callers\n" + out.getvalue()[-6000:])
     viewer.close()
     return 0

@@ -18,8 +18,7 @@ machine the wall time grows, the CPU times much less. Operations:
 - ``napari: add_image``: a 2048² float image (the source a user opens);
 - ``ours: patterns`` / ``ours: PCA`` / ``ours: confidence``: the layers a run
   adds, made by `apply_spec` from `image_specs`-like specs (hidden PCA and
-  confidence as the run adds them);
-- ``ours: probe layers``: the probe's Shapes + Points layers.
+  confidence as the run adds them).
 
 With ``--profile`` the top functions (cumulative) of each operation are printed.
 """

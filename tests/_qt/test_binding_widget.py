@@ -277,9 +277,8 @@ def test_result_layers_carry_their_sources_units_exactly(qtbot, viewer_widget):
     set_fields(widget, **SMALL)
     run_and_wait(qtbot, widget)
     widget.probe.value = True
-    qtbot.waitUntil(lambda: "nm probe window" in viewer.layers, timeout=TIMEOUT)
-    for name in ("nm probe", "nm probe window"):
-        assert _units(viewer.layers[name]) == ("nanometer", "nanometer")
+    qtbot.waitUntil(lambda: "nm probe" in viewer.layers, timeout=TIMEOUT)
+    assert _units(viewer.layers["nm probe"]) == ("nanometer", "nanometer")
     widget.probe.value = False
     live_preview_and_wait(qtbot, widget, "nm")
     results = [layer for layer in viewer.layers if layer is not nm]

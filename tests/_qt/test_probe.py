@@ -1,14 +1,14 @@
-"""The probe in the viewer: layers on top, draggable at once (by the mouse too), its map
-from a worker."""
+"""The probe in the viewer: one layer on top, draggable at once (by the mouse too), its
+map from a worker."""
 
 import napari
 import numpy as np
 import pytest
 from benchmarks.napari_window import canvas_drag
 
-from napari_symseg._qt.probe import Probe
+from napari_symseg._qt.probe import MARK, Probe
 from napari_symseg.controller import METADATA_KEY
-from napari_symseg.controller.probe import CIRCLE_SEGMENTS, probe_map
+from napari_symseg.controller.probe import CIRCLE_SEGMENTS, probe_map, probe_marker
 from napari_symseg.core.descriptors.translation import correlation_map
 from napari_symseg.core.params import Params, ParamsError
 from napari_symseg.core.samples import two_phase
@@ -63,28 +63,35 @@ def harness(make_napari_viewer):
     return Harness(viewer, source, Params(patch_x=6, patch_y=5, window_x=8, window_y=9))
 
 
-def test_enabling_adds_point_and_window_on_top_point_active_in_select_mode(qtbot, harness):
+def mark_centre(layer):
+    """World coordinates of the centre of the probe's mark (its 4 segments' middle)."""
+    mark = layer.data[layer.features["shape"].to_numpy() == MARK]
+    centre = (mark[:, 0] + mark[:, 1] / 2).mean(axis=0)
+    return np.asarray(layer.translate) + np.asarray(layer.scale) * centre
+
+
+def test_enabling_adds_one_layer_on_top_active_and_not_panning(qtbot, harness):
     viewer, probe = harness.viewer, harness.probe
     probe.enabled = True
-    assert [layer.name for layer in viewer.layers][-1] == "tp probe"  # above the results
-    point = viewer.layers["tp probe"]
-    assert viewer.layers.selection.active is point and point.mode == "select"
-    assert point.metadata[METADATA_KEY] == {"role": "probe", "source": "tp"}
-    assert Probe.is_probe_layer(point) and not Probe.is_probe_layer(harness.source)
-    np.testing.assert_allclose(point.data, [[64, 80]])  # the image centre (data coordinates)
-    np.testing.assert_allclose(point.scale, SCALE)
-    # the window, its outlines and the map come a turn later: two shorter freezes
-    assert probe.busy and "tp probe window" not in viewer.layers
-    harness.wait_idle(qtbot)
-    names = [layer.name for layer in viewer.layers]
-    assert names[-2:] == ["tp probe window", "tp probe"]  # the window just below the point
-    window = viewer.layers["tp probe window"]
-    assert isinstance(window, napari.layers.Vectors) and window.vector_style == "line"
-    assert window.metadata[METADATA_KEY]["role"] == "probe"
-    assert viewer.layers.selection.active is point
+    assert [layer.name for layer in viewer.layers] == ["other", "tp", "tp patterns", "tp probe"]
+    layer = viewer.layers["tp probe"]
+    assert isinstance(layer, napari.layers.Vectors) and layer.vector_style == "line"
+    assert viewer.layers.selection.active is layer
+    assert not layer.mouse_pan and not viewer.scene.camera.mouse_pan  # a drag moves the probe
+    layer.mode = "transform"
+    layer.mode = "pan_zoom"  # napari's modes turn panning on: the probe keeps it off
+    assert not layer.mouse_pan
+    assert layer.metadata[METADATA_KEY] == {"role": "probe", "source": "tp",
+                                            "pixel": [64, 80]}
+    assert Probe.is_probe_layer(layer) and not Probe.is_probe_layer(harness.source)
+    np.testing.assert_allclose(layer.scale, SCALE)
+    np.testing.assert_allclose(mark_centre(layer), world(64, 80))  # the image centre
+    arm = max(8.0, 160 / 40)
+    np.testing.assert_allclose(layer.data[layer.features["shape"].to_numpy() == MARK],
+                               probe_marker(arm))
     # patch, then patch + shift window, on pixel edges, around the probe's pixel
-    np.testing.assert_allclose(world_box(window, 0, "min"), world(64 - 6.5, 80 - 5.5))
-    np.testing.assert_allclose(world_box(window, 1, "max"), world(64 + 14.5, 80 + 14.5))
+    np.testing.assert_allclose(world_box(layer, 0, "min"), world(64 - 6.5, 80 - 5.5))
+    np.testing.assert_allclose(world_box(layer, 1, "max"), world(64 + 14.5, 80 + 14.5))
     harness.wait_idle(qtbot)
     cmap, pixel, source = harness.shown[-1]
     assert pixel == (64, 80) and source is harness.source
@@ -97,13 +104,14 @@ def test_moves_are_merged_the_latest_position_is_drawn_and_its_map_computed(qtbo
     viewer, probe = harness.viewer, harness.probe
     probe.enabled = True
     harness.wait_idle(qtbot)
-    point, window = viewer.layers["tp probe"], viewer.layers["tp probe window"]
+    layer = viewer.layers["tp probe"]
     before = len(harness.shown)
     for row in range(30, 60):  # a fast drag: 30 moves before the loop runs again
-        point.data = np.array([[float(row), 120.0]])
+        probe.move_to(row, 120)
     assert probe.busy  # one redraw, at the latest position, after FOLLOW_MS
     harness.wait_idle(qtbot)
-    np.testing.assert_allclose(world_box(window, 0, "min"), world(59 - 6.5, 120 - 5.5))
+    np.testing.assert_allclose(world_box(layer, 0, "min"), world(59 - 6.5, 120 - 5.5))
+    np.testing.assert_allclose(mark_centre(layer), world(59, 120))
     maps = harness.shown[before:]
     assert len(maps) == 1  # not 30: moves made meanwhile are merged
     cmap, pixel, _ = maps[-1]
@@ -112,10 +120,10 @@ def test_moves_are_merged_the_latest_position_is_drawn_and_its_map_computed(qtbo
                                                         59, 120))
 
 
-def test_a_mouse_drag_moves_the_point_its_window_and_map_while_dragging(qtbot,
-                                                                       make_napari_viewer):
-    """Real mouse events on the canvas (napari holds the point's data events until the
-    button is released): the window and the map follow during the drag, not at the end."""
+def test_a_mouse_drag_moves_the_probe_its_outlines_and_map_while_dragging(
+        qtbot, make_napari_viewer):
+    """Real mouse events on the canvas: pressing away from the mark moves the probe there
+    at once, the outlines and the map follow during the drag, and the view does not pan."""
     viewer = make_napari_viewer(show=True)
     source = viewer.add_image(two_phase((128, 160)), name="tp", scale=SCALE,
                               translate=TRANSLATE)
@@ -123,27 +131,31 @@ def test_a_mouse_drag_moves_the_point_its_window_and_map_while_dragging(qtbot,
     harness = Harness(viewer, source, params)
     harness.probe.enabled = True
     harness.wait_idle(qtbot)
-    point, window = viewer.layers["tp probe"], viewer.layers["tp probe window"]
-    start = np.array(point.data[0])  # a copy: napari moves the points in place
+    layer = viewer.layers["tp probe"]
+    camera = (tuple(viewer.scene.camera.center), viewer.scene.camera.zoom)
+    start = np.array([40.0, 50.0])  # away from the probe (at the centre, (64, 80))
     path = [world(*(start + k * np.array([-2.0, 3.0]))) for k in range(11)]
-    during = []  # the map shown and the point's pixel, before the button is released
+    during = []  # the map shown and the probe's pixel, before the button is released
 
     def between():  # a 60 Hz mouse, held still until the probe has caught up
         qtbot.wait(16)
         harness.wait_idle(qtbot)
-        during.append((harness.shown[-1][1], tuple(np.round(point.data[0]).astype(int))))
+        during.append((harness.shown[-1][1], harness.probe.pixel))
 
     canvas_drag(viewer, path, between)
     harness.wait_idle(qtbot)
-    # the point is under the mouse (within one screen pixel), away from the start
-    per_screen_px = 1 / (viewer.scene.camera.zoom * np.asarray(SCALE))
-    assert np.all(np.abs(point.data[0] - (start + np.array([-20.0, 30.0]))) <= per_screen_px)
-    pixel = tuple(int(v) for v in np.round(point.data[0]))
-    assert pixel != tuple(start.astype(int))
-    # while dragging, the map shown was that of the point's pixel after each move
+    assert (tuple(viewer.scene.camera.center), viewer.scene.camera.zoom) == camera  # no pan
+    # the first press put the probe under the mouse, away from the centre
+    assert during[0][1] == (40, 50)
+    # the probe is under the mouse at the end (its pixel's centre within half a pixel)
+    end = start + np.array([-20.0, 30.0])
+    pixel = harness.probe.pixel
+    assert np.all(np.abs(np.asarray(pixel) - end) <= 0.5 + 1e-9)
+    np.testing.assert_allclose(mark_centre(layer), world(*pixel))
+    # while dragging, the map shown was that of the probe's pixel after each move
     assert len({p for p, _ in during}) >= 8 and all(p == q for p, q in during)
-    np.testing.assert_allclose(world_box(window, 0, "min"), world(pixel[0] - 6.5,
-                                                                 pixel[1] - 5.5))
+    np.testing.assert_allclose(world_box(layer, 0, "min"), world(pixel[0] - 6.5,
+                                                                pixel[1] - 5.5))
     cmap, shown_pixel, _ = harness.shown[-1]
     assert shown_pixel == pixel
     np.testing.assert_array_equal(cmap, probe_map(source.data, params, *pixel))
@@ -157,23 +169,26 @@ def test_refresh_follows_parameters_and_the_chosen_image(qtbot, harness):
     harness.params = Params(descriptor_name="rotational_symmetry_maximum_pooling", radius=7,
                             window_x=3, window_y=4)
     probe.refresh()
-    window = viewer.layers["tp probe window"]
-    # a circle of CIRCLE_SEGMENTS segments, then a rectangle of 4
-    assert window.features["shape"].tolist() == [0] * CIRCLE_SEGMENTS + [1] * 4
-    np.testing.assert_allclose(world_box(window, 0, "min"), world(64 - 7, 80 - 7))
+    layer = viewer.layers["tp probe"]
+    # a circle of CIRCLE_SEGMENTS segments, then a rectangle of 4, then the mark
+    rotations = [0] * CIRCLE_SEGMENTS + [1] * 4 + [MARK] * 4
+    assert layer.features["shape"].tolist() == rotations
+    np.testing.assert_allclose(world_box(layer, 0, "min"), world(64 - 7, 80 - 7))
     harness.wait_idle(qtbot)
     assert harness.shown[-1][0].shape == (7, 9)
-    harness.params = ParamsError("bad field")  # invalid parameters: nothing changes
-    probe.refresh()
-    assert viewer.layers["tp probe window"].features["shape"].tolist() == \
-        [0] * CIRCLE_SEGMENTS + [1] * 4
+    shown = len(harness.shown)
+    harness.params = ParamsError("bad field")  # invalid parameters: outlines kept, no map
+    probe.move_to(70, 90)
+    harness.wait_idle(qtbot)
+    assert layer.features["shape"].tolist() == rotations and len(harness.shown) == shown
+    np.testing.assert_allclose(mark_centre(layer), world(70, 90))  # the probe moved
     # another image: the probe moves to its centre
     other = viewer.layers["other"]
     harness.source, harness.params = other, Params(patch_x=3, patch_y=3, window_x=4,
                                                    window_y=4)
     probe.refresh()
-    assert "tp probe" not in viewer.layers and "tp probe window" not in viewer.layers
-    np.testing.assert_allclose(viewer.layers["other probe"].data, [[16, 16]])
+    assert "tp probe" not in viewer.layers
+    np.testing.assert_allclose(mark_centre(viewer.layers["other probe"]), (16, 16))
     harness.wait_idle(qtbot)
     assert harness.shown[-1][2] is other and harness.shown[-1][1] == (16, 16)
     harness.source = None  # no image: no probe layers
@@ -191,7 +206,7 @@ def test_series_probe_follows_the_time_slider(qtbot, make_napari_viewer):
     viewer.dims.set_current_step(0, 1)
     harness.wait_idle(qtbot)
     cmap, pixel, _ = harness.shown[-1]
-    assert harness.probe.point.ndim == 2
+    assert harness.probe.layer.ndim == 2
     np.testing.assert_array_equal(cmap, correlation_map(frames[1], 4, 4, 6, 6, *pixel))
 
 
@@ -200,7 +215,7 @@ def test_deleting_a_probe_layer_removes_both_and_close_stops(qtbot, harness):
     probe.enabled = True
     harness.wait_idle(qtbot)
     viewer.layers.remove("tp probe")
-    assert "tp probe window" not in viewer.layers and probe.point is None
+    assert probe.layer is None and probe.source is None
     probe.refresh()  # still enabled: back at the centre
     assert "tp probe" in viewer.layers
     harness.wait_idle(qtbot)

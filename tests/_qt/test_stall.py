@@ -194,27 +194,31 @@ def napari_moves(qtbot, viewer) -> float:
     return gap
 
 
+def napari_vectors(n: int = 60, centre: float = 1000.0):
+    """A Vectors layer of `n` line segments around `centre` (the probe's kind of layer)."""
+    from napari.layers import Vectors
+
+    angle = 2 * np.pi * np.arange(n) / n
+    points = centre + 100 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    return Vectors(np.stack([points, np.roll(points, -1, axis=0) - points], axis=1),
+                   edge_width=5, vector_style="line", **CALIBRATED)
+
+
 def napari_probe_like(qtbot, viewer) -> dict:
-    """napari alone adding a Points and a Shapes layer, then moving the point 30 times
-    (the layers stay, hidden)."""
+    """napari alone adding a Vectors layer of line segments (what the probe adds), then
+    moving it 30 times (the layer stays, hidden)."""
     added = []
-
-    def add():
-        added.append(viewer.add_shapes([np.array([[900.0, 900.0], [1100.0, 1100.0]])],
-                                       shape_type="rectangle", face_color="transparent"))
-        added.append(viewer.add_points([[1000.0, 1000.0]], size=30))
-
-    values = {"add points + shapes": watched(qtbot, add)}
+    values = {"add vectors": watched(qtbot, lambda: added.append(
+        viewer.add_layer(napari_vectors())))}
 
     def move():
         for step in range(30):
-            added[1].data = np.array([[600.0 + 10 * step, 500.0 + 12 * step]])
+            added[0].translate = (6.0 + 0.1 * step, 5.0 + 0.12 * step)
             qtbot.wait(16)
 
-    values["move a point"] = watched(qtbot, move)
-    for layer in added:  # hidden, not removed: drawing after removing them crashed
-        layer.visible = False  # Mesa's llvmpipe (glDrawArrays) once
-    qtbot.wait(200)
+    values["move vectors"] = watched(qtbot, move)
+    added[0].visible = False  # hidden, not removed: drawing after removing a layer
+    qtbot.wait(200)  # crashed Mesa's llvmpipe (glDrawArrays) once
     return values
 
 
@@ -281,12 +285,14 @@ def test_no_stall_while_a_large_image_runs_and_its_results_are_added(qtbot, show
                  "napari scale bar on (first text)": round(scale_bar, 1)}, watch.ours)
 
 
-def probe_point(viewer, name: str):
+def probe_layer(viewer, name: str):
     layer = f"{name} probe"
     return viewer.layers[layer] if layer in viewer.layers else None
 
 
 def test_no_stall_when_the_probe_is_ticked_and_dragged(qtbot, shown_widget):
+    from benchmarks.napari_window import canvas_drag
+
     viewer, widget = shown_widget
     layer = viewer.add_image(tiled(2048), name="img", **CALIBRATED)
     qtbot.wait(300)
@@ -296,21 +302,24 @@ def test_no_stall_when_the_probe_is_ticked_and_dragged(qtbot, shown_widget):
     qtbot.wait(300)
     with NapariCalls() as calls, EventLoopWatch() as tick:
         widget.probe.value = True
-        qtbot.waitUntil(lambda: probe_point(viewer, "img") is not None, timeout=RUN_TIMEOUT)
+        qtbot.waitUntil(lambda: probe_layer(viewer, "img") is not None, timeout=RUN_TIMEOUT)
         qtbot.wait(1000)
     ours = {"tick": calls.outside_ms(tick)}
-    point = probe_point(viewer, "img")
-    with NapariCalls() as calls, EventLoopWatch() as drag:  # a drag at 60 moves per second
-        for step in range(60):
-            point.data = np.array([[600.0 + 10 * step, 500.0 + 12 * step]])
-            qtbot.wait(16)
+    probe = probe_layer(viewer, "img")
+    path = [(12.0 + 0.2 * step, 10.0 + 0.24 * step) for step in range(60)]  # world, nm
+    with NapariCalls() as calls, EventLoopWatch() as drag:  # a mouse drag, 60 moves a second
+        canvas_drag(viewer, path, lambda: qtbot.wait(16))
         qtbot.wait(1000)
     ours["drag"] = calls.outside_ms(drag)
-    # (no second floor after it: drawing a new Shapes layer after the probe's were
-    # removed crashed Mesa's llvmpipe in glDrawArrays, napari alone as well)
-    # the drag against napari alone moving a point the same 60 times, recorded (ours is
-    # napari's move plus the probe's shapes and its map: 2-2.5x napari's gap under
-    # load, benchmarks/probe_drag_profile.py)
+    from napari_symseg.controller import METADATA_KEY
+
+    pixel = probe.metadata[METADATA_KEY]["pixel"]
+    per_screen_px = 1 / (viewer.scene.camera.zoom * 0.02)  # data px (the mouse's grain)
+    assert np.abs(np.asarray(pixel) - np.asarray(path[-1]) / 0.02).max() <= per_screen_px, (
+        pixel, per_screen_px)  # the probe followed the mouse
+    # (no second floor after it: drawing a new layer after the probe's was removed
+    # crashed Mesa's llvmpipe in glDrawArrays, napari alone as well)
+    # the drag against napari alone moving a point the same 60 times, recorded
     napari_drag = napari_moves(qtbot, viewer)
     check_stall("probe on + drag (2048²)", max(tick.max_gap_ms, drag.max_gap_ms), floor,
                 {"tick_max_ms": tick.summary()["max_ms"],
@@ -475,10 +484,12 @@ if what == "napari":
     out["add labels"] = watched(lambda: viewer.add_labels(np.zeros(shape, np.uint8), **place))
     out["add image"] = watched(lambda: viewer.add_image(np.zeros(shape, np.float32), **place))
     out["scale bar on"] = watched(lambda: setattr(viewer.scale_bar, "visible", True))
-    out["add points + shapes"] = watched(lambda: (
-        viewer.add_shapes([np.array([[90.0, 90.0], [110.0, 110.0]])],
-                          shape_type="rectangle", face_color="transparent"),
-        viewer.add_points([[100.0, 100.0]], size=10)))
+    from napari.layers import Vectors
+    angle = 2 * np.pi * np.arange(60) / 60
+    ring = 100 + 10 * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    vectors = np.stack([ring, np.roll(ring, -1, axis=0) - ring], axis=1)
+    out["add vectors"] = watched(lambda: viewer.add_layer(Vectors(
+        vectors, edge_width=1.5, vector_style="line", **place)))
     print("RESULT " + json.dumps(out), flush=True)
     os._exit(0)
 start = time.perf_counter()
@@ -536,7 +547,7 @@ def test_no_stall_on_the_first_action_of_a_fresh_process(first):
     (fresh-clone CI once failed by 1 ms while other work ran beside it).
     """
     keys = ("add labels", "add image", "scale bar on") if first == "run" else (
-        "add points + shapes",)
+        "add vectors",)
     for attempt in range(3):  # a stall of ours repeats; one from a busy machine seldom does
         napari = fresh("napari")  # just before: under the same load as far as possible
         values = fresh(first)

@@ -64,10 +64,9 @@ def test_the_warm_up_makes_the_plots_ready_before_it_compiles(qtbot, monkeypatch
     assert done[4] == ("shapes", True, True)
 
 
-def test_the_thaw_waits_for_any_dock_s_worker(qtbot, monkeypatch):
-    """The thaw's full collection (0.6 s idle, 1.8 s at load 9) waits for every worker of
-    the process, not only its own dock's: a closed dock's `busy` says False for ever, and
-    its thaw landed in the next dock's 4096² run (the stall test failed, 598 ms idle)."""
+def empty_warm_up(monkeypatch) -> None:
+    """A warm-up whose steps do nothing, as in a fresh process, thawing after 1 s of quiet;
+    nothing frozen before it."""
     import gc
 
     for name in ("warm_up_plots", "warm_up_vispy_lines"):
@@ -78,6 +77,15 @@ def test_the_thaw_waits_for_any_dock_s_worker(qtbot, monkeypatch):
     monkeypatch.setattr(warmup, "_WARMED", [])
     monkeypatch.setattr(warmup, "THAW_QUIET_MS", 1000)
     gc.unfreeze()
+
+
+def test_the_thaw_waits_for_any_dock_s_worker(qtbot, monkeypatch):
+    """The thaw's full collection (0.6 s idle, 1.8 s at load 9) waits for every worker of
+    the process, not only its own dock's: a closed dock's `busy` says False for ever, and
+    its thaw landed in the next dock's 4096² run (the stall test failed, 598 ms idle)."""
+    import gc
+
+    empty_warm_up(monkeypatch)
     release = threading.Event()
     try:
         worker = runner.start_worker(release.wait, 60)  # another dock's run
@@ -206,3 +214,25 @@ def test_measure_makes_its_layers_in_the_worker_and_adds_one_per_turn(qtbot, vie
     assert {"g regions", "g boundaries"} <= set(turns)
     ticks = sorted(turns.values())
     assert all(b > a for a, b in itertools.pairwise(ticks)), turns  # a tick between
+
+
+def test_the_thaw_waits_while_the_mouse_moves(qtbot, monkeypatch):
+    """The thaw's full collection (0.3 s idle) waits while the user moves the mouse: it
+    comes once the pointer has rested for THAW_QUIET_MS."""
+    import gc
+
+    from qtpy.QtGui import QCursor
+
+    empty_warm_up(monkeypatch)
+    try:
+        warmup.warm_up_once(busy=lambda: False).join(60)
+        for step in range(12):  # 3 s of a moving mouse: 3 x the quiet time
+            QCursor.setPos(100 + 10 * step, 100 + 5 * step)
+            qtbot.wait(250)
+        assert QCursor.pos().x() == 210  # (the pointer did move)
+        assert gc.get_freeze_count() > 1000  # not taken back while the mouse moved
+        qtbot.waitUntil(lambda: gc.get_freeze_count() == 0, timeout=5000)  # once it rests
+    finally:
+        for event in (warmup.PLOTS_WARM, warmup.NAPARI_WARM, warmup.SHAPES_WARM):
+            event.set()
+        gc.unfreeze()

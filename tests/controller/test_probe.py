@@ -6,9 +6,11 @@ import pytest
 from napari_symseg.controller.probe import (
     CIRCLE_SEGMENTS,
     probe_map,
+    probe_marker,
     probe_outline,
     probe_patch,
     probe_pixel,
+    probe_pixel_at,
     probe_shapes,
 )
 from napari_symseg.core.descriptors.translation import correlation_map
@@ -104,3 +106,22 @@ def test_outline_draws_each_shape_closed_on_its_box(params):
         if kind == "ellipse":  # every vertex on the circle
             radius = np.hypot(*(mine[:, 0] - (low + high) / 2).T)
             np.testing.assert_allclose(radius, (high - low)[0] / 2)
+
+
+def test_probe_marker_is_a_cross_open_at_its_centre():
+    mark = probe_marker(9.0)
+    ends = mark[:, 0] + mark[:, 1]
+    # the four arms run from 3 to 9 px away from the centre, along the two axes
+    np.testing.assert_allclose(np.sort(np.abs(mark[:, 0]).max(axis=1)), [3, 3, 9, 9])
+    np.testing.assert_allclose(np.sort(np.abs(ends).max(axis=1)), [3, 3, 9, 9])
+    assert np.all((mark[:, 0] == 0).any(axis=1) & (ends == 0).any(axis=1))  # on an axis
+    np.testing.assert_allclose(np.abs(mark[:, 1]).sum(axis=1), 6.0)  # each arm 6 px
+
+
+@pytest.mark.parametrize("position, pixel", [((1.0 + 0.02 * 10.4, 2.0 + 0.05 * 7.6), (10, 8)),
+                                             ((5.0, 1.0 + 0.02 * 3, 2.0 - 0.05 * 2), (3, -2))])
+def test_probe_pixel_at_rounds_world_positions_to_the_last_two_axes(position, pixel):
+    from napari.layers import Image
+
+    source = Image(np.zeros((40, 50)), scale=(0.02, 0.05), translate=(1.0, 2.0))
+    assert probe_pixel_at(source, position) == pixel

@@ -43,14 +43,17 @@ class PanelPlot(ThemedPlot):
 
     def _build(self, kind: str) -> None:
         self.figure.clear()
-        ratios = (3.0, 0.12, 4.0) if kind == "map" else (4.0, 3.0)
+        ratios = (3.0, 4.0) if kind == "map" else (4.0, 3.0)
         grid = self.figure.add_gridspec(1, len(ratios), width_ratios=ratios)
         self._axes = self.figure.add_subplot(grid[0])
         self._axes.set_anchor("E")  # a square map hugs its colour bar
         self._parts = [self._axes]
         self.colorbar = None
         if kind == "map":
-            cax = self.figure.add_subplot(grid[1])
+            # the colour bar an inset of the map: exactly the map's height, right of it,
+            # in any panel shape (in a grid cell of its own it took the panel's height in
+            # a tall dock and hid the ends of the map's title and axis label, 1920x1080)
+            cax = self._axes.inset_axes([1.05, 0.0, 0.06, 1.0])
             self.colorbar = self.figure.colorbar(self._axes.imshow(np.zeros((1, 1))), cax=cax)
             self._parts.append(cax)
         x0 = grid[-1].get_position(self.figure).x0 + 0.02

@@ -1,20 +1,23 @@
-"""The probe in the viewer: a point to drag, what the descriptor reads there, its map.
+"""The probe in the viewer: a mark to drag, what the descriptor reads there, its map.
 
-`Probe` owns two layers on top of the layer list, ``"<image> probe"`` (one
-point, the active layer in select mode: dragging it moves it at once) and,
-just below it, ``"<image> probe window"`` (a Vectors layer: the outlines of
-the patch and of what the shifts or the pooling read, `probe_outline`, drawn
-around pixel (0, 0) and moved by the layer's translate: a drag builds no new
-lines). The window is added a turn after the point, with its first
-outlines: two shorter freezes of napari's, not one. Both follow a mouse drag
-move by move: napari holds the point's data events until the button is
-released, so the probe also listens to the point's ``set_data`` (each move
-refreshes the layer) and redraws when the point's pixel changed, at most
-every `FOLLOW_MS` (moves made meanwhile are merged: the latest position
-wins). The pixel's local correlation map is computed in a napari thread
-worker and handed to a display callback; requests made while one is
-computing replace each other, so that dragging never queues computations
-(the latest request wins) and the event loop is never blocked by it.
+`Probe` owns one layer on top of the layer list, ``"<image> probe"``: a
+Vectors layer of line segments, the probe's mark (`probe_marker`, a cross
+open at its centre) and the outlines of the patch and of what the shifts or
+the pooling read (`probe_outline`), all drawn around pixel (0, 0) and moved
+by the layer's translate (a drag builds no new lines). It is the active
+layer, with panning off: pressing the left button on the canvas moves the
+probe there, dragging takes it along (the layer's own mouse drag callback;
+the wheel still zooms). One Vectors layer is what napari adds fastest: ticking
+the probe froze napari 76-95 ms (2048² image, idle, `tests/_qt/test_stall.py -k
+probe`), where a Points layer for the point plus a Vectors layer for the
+outlines took 204 ms (docs/architecture.md).
+
+The probe redraws when its pixel changed, at most every `FOLLOW_MS` (moves
+made meanwhile are merged: the latest position wins). The pixel's local
+correlation map is computed in a napari thread worker and handed to a
+display callback; requests made while one is computing replace each other,
+so that dragging never queues computations (the latest request wins) and
+the event loop is never blocked by it.
 """
 
 from __future__ import annotations
@@ -31,21 +34,31 @@ from ..controller.probe import (
     probe_centre,
     probe_frame,
     probe_map,
+    probe_marker,
     probe_outline,
     probe_pixel,
+    probe_pixel_at,
     probe_placement,
 )
 from ..core.params import ParamsError
 from .runner import start_worker
-from .stall import next_turn
 from .warmup import READY_POLL_MS, napari_ready
 
-#: Shortest interval (ms) between two redraws while the point is dragged: the moves
+#: Shortest interval (ms) between two redraws while the probe is dragged: the moves
 #: made meanwhile are merged, the redraw takes the latest position.
 FOLLOW_MS = 50
 
 #: Colours of the outlines: the patch, then what the shifts / pooling read.
 SHAPE_COLOURS = ("yellow", "cyan")
+
+#: Colour of the probe's mark (``features["shape"] == MARK``).
+MARK_COLOUR = "magenta"
+
+#: ``features["shape"]`` of the mark's segments (the outlines are 0, 1, ...).
+MARK = -1
+
+#: What napari's status bar says while the probe's layer is the active one.
+HELP = "probe: press or drag on the image to move it (the wheel zooms)"
 
 
 def _compute(data, frame: int | None, params, row: int, col: int):
@@ -64,18 +77,16 @@ class Probe:
     get_source : callable
         ``get_source()`` -> the chosen Image layer, or None.
     get_params : callable
-        ``get_params()`` -> `Params`; may raise `ParamsError` (then nothing
-        is redrawn).
+        ``get_params()`` -> `Params`; may raise `ParamsError` (then only
+        the mark is drawn, and no map computed).
     show_map : callable
         ``show_map(cmap, pixel, source)``: display a map (e.g.
         `ResultsDock.show_probe`), called on the GUI thread.
 
     Attributes
     ----------
-    point : napari.layers.Points or None
+    layer : napari.layers.Vectors or None
         ``"<image> probe"``, while enabled and an image is chosen.
-    window : napari.layers.Vectors or None
-        ``"<image> probe window"``, from the first redraw on.
     source : napari.layers.Image or None
         The image the probe is on.
     worker : FunctionWorker or None
@@ -90,13 +101,13 @@ class Probe:
         self.get_source = get_source
         self.get_params = get_params
         self.show_map = show_map
-        self.point = self.window = self.source = self.worker = self.pixel = None
+        self.layer = self.source = self.worker = self.pixel = None
         self._enabled = False
         self._pending = None  # the latest request made while a worker runs
         self._serial = 0  # requests made
         self._shown = 0  # the request whose map is shown
         self._closed = False
-        self._due = False  # the first redraw waits for the next turn (`refresh`)
+        self._drawn = None  # (outline, arm) the layer's segments were made of
         self._follow = QTimer()  # redraws after moves, at most every FOLLOW_MS
         self._follow.setSingleShot(True)
         self._follow.setInterval(FOLLOW_MS)
@@ -107,9 +118,8 @@ class Probe:
     # -- on / off
     @property
     def busy(self) -> bool:
-        """True while a redraw waits for its turn, or a map is computed or waits to be."""
-        return (self._due or self._following() or self.worker is not None
-                or self._pending is not None)
+        """True while a redraw after moves waits, or a map is computed or waits to be."""
+        return self._following() or self.worker is not None or self._pending is not None
 
     def _following(self) -> bool:
         """True while a redraw after moves waits (`FOLLOW_MS`)."""
@@ -120,7 +130,7 @@ class Probe:
 
     @property
     def enabled(self) -> bool:
-        """Whether the probe is shown (its layers exist while an image is chosen)."""
+        """Whether the probe is shown (its layer exists while an image is chosen)."""
         return self._enabled
 
     @enabled.setter
@@ -132,43 +142,48 @@ class Probe:
         if value:
             self.refresh()
         else:
-            self._remove_layers()
+            self._remove_layer()
 
     def refresh(self) -> None:
         """Redraw after a change of parameters or of the chosen image.
 
         A new image gets the probe at its centre; no image (or the probe
-        switched off) removes the probe's layers. The layers are made once
-        the warm-up has compiled napari's kernels (`napari_ready`: the GUI
-        thread never waits for numba's compiler lock); until then this
-        tries again every `READY_POLL_MS`.
+        switched off) removes the probe's layer. The layer is made once the
+        warm-up has loaded napari's kernels (`napari_ready`: the GUI thread
+        never waits for numba's compiler lock); until then this tries again
+        every `READY_POLL_MS`.
         """
         if not self._enabled or self._closed:
             return
         source = self.get_source()
-        if source is not self.source or (source is not None and self.point is None):
+        if source is not self.source or (source is not None and self.layer is None):
             if source is not None and not napari_ready("shapes"):
                 QTimer.singleShot(READY_POLL_MS, self.refresh)
                 return
-            self._remove_layers()
+            self._remove_layer()
             if source is not None:
-                self._add_layers(source)
-                # the window and the map a turn later: two shorter freezes, not one
-                self._due = True
-                next_turn(self._first_redraw)
-                return
-        if self.source is None:
+                self._add_layer(source)  # drawn, in place: the map only
+                self._redraw(outline=False)
             return
-        self._redraw()
-
-    def _first_redraw(self) -> None:
-        self._due = False
-        if self.source is not None and not self._closed:
+        if self.source is not None:
             self._redraw()
 
+    def move_to(self, row: int, col: int) -> None:
+        """Move the probe to a pixel (data coordinates), as a mouse drag does.
+
+        The layer and the map follow within `FOLLOW_MS`; moves made
+        meanwhile are merged (the latest wins).
+        """
+        pixel = (int(row), int(col))
+        if self.source is None or pixel == self.pixel:
+            return  # a move within the pixel
+        self.pixel = pixel
+        if not self._following():  # moves meanwhile: this redraw takes the latest
+            self._follow.start()
+
     def close(self) -> None:
-        """Remove the layers and stop listening (a running computation is ignored)."""
-        self._remove_layers()
+        """Remove the layer and stop listening (a running computation is ignored)."""
+        self._remove_layer()
         self._closed = True
         self._pending = None
         if self._following():  # (at exit PyQt may have deleted the timer: a slot's error
@@ -176,111 +191,121 @@ class Probe:
         self.viewer.layers.events.removed.disconnect(self._on_removed)
         self.viewer.dims.events.current_step.disconnect(self._on_step)
 
-    # -- layers
-    def _add_layers(self, source) -> None:
-        place = probe_placement(source)
-        self.source = source
-        self.pixel = tuple(round(v) for v in probe_centre(source))
-        # the point above every other layer; the window comes below it with the first
-        # redraw (`_draw_shapes`). Sizes are in data pixels: proportional to the image,
-        # so that the point and the lines stay visible (about 10 and 1.5 screen px)
-        # when it is shown whole
-        extent = max(np.shape(source.data)[-2:])
-        self._edge = max(1.5, extent / 400)
-        self._shapes_key = None
-        self._place = place
-        self.point = self.viewer.add_points(
-            [self.pixel], name=f"{source.name} probe", size=max(10.0, extent / 60),
-            face_color="yellow", border_color="black", border_width=0.15, **place)
-        # a mouse drag blocks the point's data events until the button is released
-        # (napari's select mode): each move refreshes the layer (``set_data``) though
-        self.point.events.data.connect(self._on_moved)
-        self.point.events.set_data.connect(self._on_moved)
-        self.viewer.layers.selection.active = self.point
-        self.point.mode = "select"  # a drag moves the point, it does not pan
-
-    def _add_window(self, vectors, colours, shape) -> None:
-        """The window layer, just below the point (the point stays the active layer)."""
+    # -- the layer
+    def _add_layer(self, source) -> None:
         from napari.layers import Vectors
 
-        self.window = Vectors(
-            vectors, name=f"{self.source.name} probe window", edge_width=self._edge,
-            edge_color=colours, vector_style="line", features={"shape": shape}, **self._place)
-        self.viewer.layers.insert(self.viewer.layers.index(self.point), self.window)
-        self.viewer.layers.selection.active = self.point
+        self.source = source
+        self.pixel = tuple(round(v) for v in probe_centre(source))
+        # sizes in data pixels, proportional to the image: the mark's arms and the lines
+        # stay visible (about 15 and 1.5 screen px) when the image is shown whole
+        extent = max(np.shape(source.data)[-2:])
+        self._arm = max(8.0, extent / 40)
+        vectors, shape, colours, self._drawn = self._segments(self._params())
+        layer = Vectors(vectors, name=f"{source.name} probe", features={"shape": shape},
+                        edge_width=max(1.5, extent / 400), edge_color=colours,
+                        vector_style="line", opacity=1.0, **probe_placement(source))
+        self._place(layer)
+        layer.help = HELP
+        layer.cursor = "crosshair"
+        layer.mouse_pan = False  # a drag moves the probe, it does not pan
+        layer.mouse_drag_callbacks.append(self._on_drag)
+        layer.events.mode.connect(self._on_mode)
+        self.layer = layer
+        self.viewer.layers.append(layer)  # on top of every layer
+        self.viewer.layers.selection.active = layer
 
-    def _remove_layers(self) -> None:
-        point, window = self.point, self.window
-        self.point = self.window = self.source = None
-        if point is not None:
-            point.events.data.disconnect(self._on_moved)
-            point.events.set_data.disconnect(self._on_moved)
-        for layer in (window, point):
-            if layer is not None and layer in self.viewer.layers:
-                self.viewer.layers.remove(layer)
+    def _remove_layer(self) -> None:
+        layer, self.layer, self.source = self.layer, None, None
+        self._drawn = None
+        if layer is None:
+            return
+        layer.events.mode.disconnect(self._on_mode)
+        if self._on_drag in layer.mouse_drag_callbacks:
+            layer.mouse_drag_callbacks.remove(self._on_drag)
+        if layer in self.viewer.layers:
+            self.viewer.layers.remove(layer)
 
     def _on_removed(self, event) -> None:
-        """The user deleted one of the probe's layers: remove the other one too."""
-        if event.value is self.point or event.value is self.window:
-            self._remove_layers()
+        """The user deleted the probe's layer: the probe is off that image."""
+        if event.value is self.layer and self.layer is not None:
+            self._remove_layer()
+
+    def _on_mode(self, event=None) -> None:
+        # napari's modes set ``mouse_pan`` (on in pan_zoom): the probe keeps it off
+        if self.layer is not None:
+            self.layer.mouse_pan = False
+
+    def _on_drag(self, layer, event):
+        """Mouse drag callback of the layer: the probe follows the left button."""
+        if event.button != 1 or self.source is None:
+            return
+        self.move_to(*probe_pixel_at(self.source, event.position))
+        yield
+        while event.type == "mouse_move":
+            if self.source is not None:
+                self.move_to(*probe_pixel_at(self.source, event.position))
+            yield
 
     # -- redrawing
-    def _on_moved(self, event=None) -> None:
-        if str(getattr(event, "action", "changed")).endswith("ing"):
-            return  # "changing", "adding": the data is not set yet
-        if self.point is None or len(self.point.data) == 0:
-            return
-        pixel = tuple(int(v) for v in np.round(self.point.data[-1][-2:]))
-        if pixel == self.pixel:
-            return  # a redraw of the layer, or a move within the pixel
-        self.pixel = pixel
-        if not self._following():  # moves meanwhile: this redraw takes the latest
-            self._follow.start()
-
     def _on_follow(self) -> None:
-        # moving the window's shapes costs napari 30-60 ms of GUI thread (its extent,
-        # the shapes' refresh): once per FOLLOW_MS at most, not once per mouse move
+        # moving the layer costs napari 30-60 ms of GUI thread (its extent, the
+        # segments' refresh): once per FOLLOW_MS at most, not once per mouse move
         if self.source is not None and not self._closed:
             self._redraw()
 
     def _on_step(self, *_: Any) -> None:
         if self.source is not None and self.source.ndim == 3:
-            self._redraw(shapes=False)  # another frame under the probe
+            self._redraw(outline=False)  # another frame under the probe
 
-    def _redraw(self, shapes: bool = True) -> None:
+    def _params(self):
         try:
-            params = self.get_params()
+            return self.get_params()
         except ParamsError:
-            return
-        if shapes:
-            self._draw_shapes(params)
-        frame = probe_frame(self.source, self.viewer.dims.point)
-        self._request((self.source, frame, params, *self.pixel))
+            return None
 
-    def _draw_shapes(self, params) -> None:
-        """The outlines around pixel (0, 0), moved to the probe by the layer's translate.
+    def _segments(self, params):
+        """The layer's segments around (0, 0), their ``features["shape"]``, colours, key.
 
-        Dragging only changes the translate (no new lines: cheap); new sizes
-        or another descriptor change the outlines themselves. The first call
-        adds the window layer.
+        The outlines of `params` (none when they are None: invalid), then the
+        mark; the key tells whether the segments changed.
         """
-        vectors, shape = probe_outline(0, 0, params)
-        key = (tuple(shape), tuple(vectors.ravel()))
-        colours = np.array(SHAPE_COLOURS[1:2] if shape.max() == 0 else SHAPE_COLOURS)[shape]
-        if self.window is None:
-            self._shapes_key = key
-            self._add_window(vectors, colours, shape)
-        elif key != self._shapes_key:
-            self._shapes_key = key
-            self.window.data = vectors
-            self.window.features = {"shape": shape}
-            self.window.edge_color = colours
-        window = self.window
+        mark = probe_marker(self._arm)
+        outline, shape = (np.zeros((0, 2, 2)), np.zeros(0, np.int64)) if params is None \
+            else probe_outline(0, 0, params)
+        n = int(shape.max()) + 1 if len(shape) else 0  # outlines: the last ones are cyan
+        table = np.array([*SHAPE_COLOURS[len(SHAPE_COLOURS) - n:], MARK_COLOUR])
+        shape = np.concatenate([shape, np.full(len(mark), MARK)])
+        key = (tuple(outline.ravel()), self._arm)
+        return np.concatenate([outline, mark]), shape, table[shape], key
+
+    def _place(self, layer) -> None:
+        """The layer's translate: pixel (0, 0) of its segments on the probe's pixel."""
         scale = np.asarray(self.source.scale[-2:], dtype=float)
-        window.translate = tuple(np.asarray(self.source.translate[-2:], dtype=float)
-                                 + scale * np.asarray(self.pixel))
-        window.metadata = {METADATA_KEY: {**window.metadata[METADATA_KEY],
-                                          "pixel": list(self.pixel)}}
+        layer.translate = tuple(np.asarray(self.source.translate[-2:], dtype=float)
+                                + scale * np.asarray(self.pixel))
+        layer.metadata = {METADATA_KEY: {**layer.metadata[METADATA_KEY],
+                                         "pixel": list(self.pixel)}}
+
+    def _redraw(self, outline: bool = True) -> None:
+        params = self._params()
+        if outline:
+            self._draw(params)
+        if params is not None:
+            frame = probe_frame(self.source, self.viewer.dims.point)
+            self._request((self.source, frame, params, *self.pixel))
+
+    def _draw(self, params) -> None:
+        """Move the layer to the probe's pixel; new sizes or another descriptor change
+        its segments too (invalid parameters leave them as they are)."""
+        if params is not None:  # (invalid ones, while a field is edited: kept as drawn)
+            vectors, shape, colours, key = self._segments(params)
+            if key != self._drawn:
+                self._drawn = key
+                self.layer.data = vectors
+                self.layer.features = {"shape": shape}
+                self.layer.edge_color = colours
+        self._place(self.layer)
 
     # -- the map, latest request wins
     def _request(self, request: tuple) -> None:
@@ -316,5 +341,5 @@ class Probe:
 
     @staticmethod
     def is_probe_layer(layer) -> bool:
-        """True for the probe's point and window layers (their metadata says so)."""
+        """True for the probe's layer (its metadata says so)."""
         return layer.metadata.get(METADATA_KEY, {}).get("role") == PROBE_ROLE

@@ -30,7 +30,7 @@ class ProbePlot(PanelPlot):
     def clear(self) -> None:
         """Show nothing (probe off)."""
         self.cmap = self.pixel = self.image = self._key = None
-        self.message("local correlation map: tick 'probe' and drag its point over the image")
+        self.message("local correlation map: tick 'probe' and drag it over the image")
 
     def show(self, cmap: np.ndarray, pixel, source=None) -> None:
         """Draw the local correlation map `cmap` of image pixel `pixel` = (row, col).

@@ -63,7 +63,7 @@ def napari_ready(kind: str = "labels") -> bool:
     Parameters
     ----------
     kind : {"labels", "shapes"}
-        A run's result layers, or the probe's (a Shapes layer too).
+        A run's result layers, the probe's or Measure's boundaries (a Shapes layer).
     """
     event = SHAPES_WARM if kind == "shapes" else NAPARI_WARM
     return not _WARMED or event.is_set()
@@ -141,10 +141,31 @@ def thaw_now() -> None:
         gc.collect()
 
 
+#: Where the mouse pointer was at the last poll of `_pointer_in_use`.
+_POINTER: list = [None]
+
+
+def _pointer_in_use() -> bool:
+    """True when the mouse moved since the last poll or a button is held.
+
+    The thaw's collection then waits: a user panning, dragging the probe or
+    moving towards a button would feel its 0.3 s (idle machine,
+    ``benchmarks/gap_stacks.py open``); once the mouse rests for
+    `THAW_QUIET_MS` nobody does.
+    """
+    from qtpy.QtCore import Qt
+    from qtpy.QtGui import QCursor
+    from qtpy.QtWidgets import QApplication
+
+    pos = QCursor.pos()
+    before, _POINTER[0] = _POINTER[0], (pos.x(), pos.y())
+    return _POINTER[0] != before or QApplication.mouseButtons() != Qt.MouseButton.NoButton
+
+
 def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
                     quiet_ms: float = 0.0, chain: int = 0) -> None:
     """``gc.unfreeze()`` and one full collection once `thread` has ended and nothing
-    has been ``busy()`` for `THAW_QUIET_MS`.
+    has been ``busy()`` (nor the mouse in use, `_pointer_in_use`) for `THAW_QUIET_MS`.
 
     The collection holds the interpreter (0.3 s idle, 1.3-1.6 s at load 7-10):
     done in the warm-up thread's last step it landed in a first run's layer
@@ -152,7 +173,7 @@ def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
     """
     if chain != _THAW_CHAIN[0]:
         return  # a newer warm-up's chain thaws
-    busy_now = thread.is_alive() or busy() or any_running()
+    busy_now = thread.is_alive() or busy() or any_running() or _pointer_in_use()
     if not busy_now and quiet_ms >= THAW_QUIET_MS:
         gc.unfreeze()
         gc.collect()
@@ -174,7 +195,7 @@ def _warm_up() -> None:
     waits for numba's process-wide lock while anything compiles), then
     napari's label kernels (a typed dict numba cannot cache: compiled in
     every process, 2-3 s idle, 15 s at load 7; the result layers wait for
-    them, `napari_ready`), the probe's Shapes kernels last. On a cold numba
+    them, `napari_ready`), napari's Shapes kernels last. On a cold numba
     cache (`controller.warmup.start_compiling`) the core's kernels are
     compiled in another process while napari's are compiled here, then loaded.
     """

@@ -56,7 +56,8 @@ class WidgetBuilding:
             "for a series, tracks; the region table opens in its own dock")
         self.probe = CheckBox(
             value=False, name="probe", label="probe",
-            tooltip="drag the point: patch, shift window and its local correlation map")
+            tooltip="press or drag on the image to move the probe: patch, shift window and "
+            "the local correlation map there")
         self.live = CheckBox(
             value=False, name="live_preview", label="live preview",
             tooltip=f"re-run (stride >= {PREVIEW_STRIDE}) whenever a parameter changes; "

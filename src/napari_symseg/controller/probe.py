@@ -1,7 +1,7 @@
 """The probe, without Qt: what a descriptor reads at one pixel, and its local correlation map.
 
-The probe is a point the user drags over the image. Around it the widget
-draws what the chosen descriptor reads there (`probe_shapes`) and shows
+The probe is a mark the user drags over the image (`probe_marker`). Around it
+the widget draws what the chosen descriptor reads there (`probe_outline`) and shows
 that pixel's local correlation map (paper Fig. 3, `probe_map`), computed
 from the patch `probe_patch` gives: the translations' own patch, the
 circular patch's radius for rotations and reflections, half the window for
@@ -16,7 +16,7 @@ from ..core.descriptors.translation import correlation_map
 from ..core.params import Params
 from . import METADATA_KEY
 
-#: ``metadata[METADATA_KEY]["role"]`` of the probe's point and window layers.
+#: ``metadata[METADATA_KEY]["role"]`` of the probe's layer.
 PROBE_ROLE = "probe"
 
 #: Line segments of the polygon that draws a circular patch (`probe_outline`).
@@ -120,6 +120,29 @@ def probe_outline(row: int, col: int, params: Params) -> tuple[np.ndarray, np.nd
     return np.concatenate(vectors), np.array(owner, dtype=np.int64)
 
 
+def probe_marker(arm: float) -> np.ndarray:
+    """The probe's own mark, a cross open at its centre, around pixel (0, 0).
+
+    Four segments (data of a napari Vectors layer, as `probe_outline`'s)
+    from ``arm / 3`` to ``arm`` pixels away from the pixel's centre: the
+    pixel itself stays visible.
+
+    Parameters
+    ----------
+    arm : float
+        Length of the cross's half arms (data pixels).
+
+    Returns
+    -------
+    ndarray, float64, (4, 2, 2)
+        Each segment's start point and its displacement, (row, col).
+    """
+    gap, length = arm / 3, arm - arm / 3
+    starts = np.array([[-arm, 0.0], [gap, 0.0], [0.0, -arm], [0.0, gap]])
+    steps = np.array([[length, 0.0], [length, 0.0], [0.0, length], [0.0, length]])
+    return np.stack([starts, steps], axis=1)
+
+
 def probe_pixel(shape: tuple[int, int], params: Params, row: int, col: int) -> tuple[int, int]:
     """The pixel whose map `probe_map` computes: (row, col) moved inside by the least amount.
 
@@ -189,6 +212,25 @@ def probe_centre(source) -> tuple[float, float]:
     """
     h, w = np.shape(source.data)[-2:]
     return (h - 1) / 2, (w - 1) / 2
+
+
+def probe_pixel_at(source, position) -> tuple[int, int]:
+    """The pixel of the image's last two axes under a world position (a mouse event's).
+
+    Parameters
+    ----------
+    source : napari.layers.Image
+        The probed image (2-D or a (T, Y, X) series).
+    position : sequence of float
+        World coordinates (``event.position`` of a mouse callback).
+
+    Returns
+    -------
+    (int, int)
+        (row, col) data coordinates, rounded; the pixel may lie outside the image.
+    """
+    row, col = np.asarray(source.world_to_data(position), dtype=float)[-2:]
+    return int(np.round(row)), int(np.round(col))
 
 
 def probe_placement(source) -> dict:

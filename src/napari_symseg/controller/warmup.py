@@ -323,36 +323,39 @@ def warm_up_labels() -> None:
 
 
 def warm_up_shapes() -> None:
-    """Compile (or load) napari's Shapes kernels and make a Points layer, model only.
+    """Compile (or load) napari's Shapes kernels and make the probe's layer, model only.
 
     napari triangulates a Shapes layer's edges with numba
     (``remove_path_duplicates``, ``create_box_from_bounding``,
     ``generate_2D_edge_meshes``: 4 s on a cold cache at load 3, measured),
     one signature per way of setting the data. The Measure step's
-    boundaries are a Shapes layer of paths; the probe's window was one of
-    rectangles and ellipses until it became a Vectors layer (session 32),
-    and these are still what is made here (whether a path's edges need
-    other signatures was not checked). The probe's point is a Points layer.
-    Done here, the layers load them; otherwise they compiled on the GUI
-    thread.
+    boundaries are a Shapes layer of paths; rectangles and ellipses (the
+    probe's window until session 32) are what is made here (whether a
+    path's edges need other signatures was not checked). The probe is a
+    Vectors layer (no numba): making one here imports its modules off the
+    GUI thread. Done here, the layers load them; otherwise they compiled on
+    the GUI thread.
     """
-    from napari.layers import Points, Shapes
+    from napari.layers import Shapes, Vectors
 
-    from .probe import probe_shapes
+    from .probe import probe_marker, probe_outline, probe_shapes
 
     Shapes([np.array([[0.0, 0.0], [4.0, 4.0]])], shape_type="rectangle",
            face_color="transparent")
     for family in ("local_correlation_map", "rotational_symmetry_maximum_pooling"):
+        params = Params(descriptor_name=family, patch_x=3, patch_y=3, window_x=4,
+                        window_y=4, radius=4)
         window = Shapes(face_color="transparent", edge_width=1.5)
-        data, kinds = probe_shapes(0, 0, Params(descriptor_name=family, patch_x=3, patch_y=3,
-                                                window_x=4, window_y=4, radius=4))
+        data, kinds = probe_shapes(0, 0, params)
         window.data = list(zip(data, kinds, strict=True))
         window.edge_width = 1.5
         window.edge_color = ["yellow", "cyan"][: len(kinds)]
         window.face_color = "transparent"
         window.translate = (1.0, 1.0)
-    Points([[1.0, 1.0]], size=10.0, face_color="yellow", border_color="black",
-           border_width=0.15)
+        outline, shape = probe_outline(0, 0, params)
+        probe = Vectors(np.concatenate([outline, probe_marker(6.0)]), edge_width=1.5,
+                        vector_style="line", features={"shape": [*shape, -1, -1, -1, -1]})
+        probe.translate = (1.0, 1.0)
 
 
 def warm_up_napari() -> None:
