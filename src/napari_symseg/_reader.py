@@ -230,31 +230,28 @@ def _package_layer(path) -> list[tuple]:
     ``plugin=``): it is recorded as napari's reader for the package's file names
     (`prefer_own_labels_reader`), so the next *File > Open* asks no more, even before
     the widget has been opened."""
-    from .io.images import package_image_record
-    from .io.labels import package_record
-    from .io.tiff import read_record
+    from .io.images import image_of, package_image_record
+    from .io.labels import labels_of, package_record
+    from .io.tiff import read_values
 
     if isinstance(path, list | tuple):
         path = path[0]
-    record = read_record(path)
+    # one read of the file (a damaged one is named in one line, `FileFormatError`,
+    # rather than in napari's reader's list of backends)
+    values, record = read_values(path)
     if package_record(record):
-        return _labels_file_layer(path)
+        return _labels_file_layer(path, *labels_of(values, record, path))
     if package_image_record(record):
-        return _image_layer(path)
-    if record is None:  # no record, or no TIFF at all: a damaged file is named in one line
-        from .io.tiff import read_values
-
-        read_values(path)  # (FileFormatError) rather than napari's reader's backend list
+        return _image_layer(path, *image_of(values, record, path))
     from napari_builtins.io import napari_get_reader as builtin_reader
 
     return builtin_reader(str(path))(str(path))
 
 
-def _labels_file_layer(path) -> list[tuple]:
+def _labels_file_layer(path, values, record: dict, calibration) -> list[tuple]:
     """The Labels layer of a package labels TIFF (`_labels_layer` of its values)."""
-    from .io.labels import file_to_layer, read_labels
+    from .io.labels import file_to_layer
 
-    values, record, calibration = read_labels(path)
     labels = record["labels"]
     data = file_to_layer(values, int(labels["label_offset"]), labels.get("no_pattern"))
     return _labels_layer(data, record, calibration, path)
@@ -274,12 +271,10 @@ def _labels_layer(data, record: dict, calibration, path) -> list[tuple]:
     return [(data, kwargs, "labels")]
 
 
-def _image_layer(path) -> list[tuple]:
+def _image_layer(path, values, record: dict, calibration) -> list[tuple]:
     """The Image layer of a package image file: values, calibration, name, look, metadata."""
     from .controller.layer_io import prefer_own_labels_reader
-    from .io.images import read_image
 
-    values, record, calibration = read_image(path)
     prefer_own_labels_reader()
     entry = record["image"]
     kwargs = {"name": record.get("layer") or Path(path).stem, **calibration.layer_kwargs(),

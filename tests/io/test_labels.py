@@ -127,3 +127,27 @@ def test_uncalibrated_non_square_pixels_keep_their_aspect_for_other_readers(tmp_
     write_tiff(square, np.zeros((4, 6), np.uint8), Calibration.pixels(2))
     read = tiff_calibration(square, 2)
     assert tuple(read.scale) == (1.0, 1.0) and tuple(read.units) == ("pixel", "pixel")
+
+
+def test_the_reader_opens_a_package_tiff_once(tmp_path, monkeypatch):
+    """napari's reader of the package's TIFFs reads the file (values and record) in one
+    open: the record was read twice, the file opened three times."""
+    from napari_symseg._reader import read_labels_file
+
+    values, no_pattern = layer_to_file(np.array([[0, 1], [2, 2]], np.uint8), 1)
+    path = tmp_path / "r_labels.tif"
+    write_labels(path, values, {"params": {"n_patterns": 2}}, Calibration.pixels(2),
+                 no_pattern=no_pattern)
+    opened = []
+    real = tifffile.TiffFile
+
+    class Counting(real):
+        def __init__(self, *args, **kwargs):
+            opened.append(args[0])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(tifffile, "TiffFile", Counting)
+    (data, kwargs, kind), = read_labels_file(path)
+    assert kind == "labels" and len(opened) == 1
+    np.testing.assert_array_equal(data, [[0, 1], [2, 2]])
+    assert kwargs["metadata"]["napari_symseg"]["label_offset"] == 1

@@ -180,9 +180,16 @@ def read_image(path: str | Path) -> tuple[np.ndarray, dict | None, Calibration]:
     FileFormatError
         The file cannot be read as a TIFF.
     """
-    from .tiff import read_values, tiff_calibration
+    from .tiff import read_values
 
-    values, record = read_values(path)
+    return image_of(*read_values(path), path)
+
+
+def image_of(values: np.ndarray, record: dict | None,
+             path: str | Path) -> tuple[np.ndarray, dict | None, Calibration]:
+    """`read_image` of the values and record already read from `path` (`read_values`)."""
+    from .tiff import tiff_calibration
+
     if not package_image_record(record):
         return values, None, tiff_calibration(path, values.ndim)
     entry = record[IMAGE_KEY]

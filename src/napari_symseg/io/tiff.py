@@ -280,17 +280,22 @@ def read_record(path: str | Path) -> dict | None:
         None when the file holds no JSON object there (any other TIFF) or
         cannot be read as a TIFF.
     """
-    import json
-
     import tifffile
 
     from .tiff_read import quiet_tifffile
 
     try:
         with quiet_tifffile(), tifffile.TiffFile(path) as tif:
-            texts = [(tif.imagej_metadata or {}).get("Info"), tif.pages[0].description]
+            return _record_in(tif)
     except Exception:  # not a TIFF, or unreadable: no record
         return None
+
+
+def _record_in(tif) -> dict | None:
+    """`read_record` of an open ``tifffile.TiffFile``."""
+    import json
+
+    texts = [(tif.imagej_metadata or {}).get("Info"), tif.pages[0].description]
     for text in texts:
         if isinstance(text, str) and text.lstrip().startswith("{"):
             try:
@@ -320,6 +325,10 @@ def read_values(path: str | Path) -> tuple[np.ndarray, dict | None]:
 
     from .tiff_read import has_image, reading_tiff
 
-    with reading_tiff(path):
-        values = has_image(tifffile.imread(path))
-    return values, read_record(path)
+    with reading_tiff(path), tifffile.TiffFile(path) as tif:  # opened once for both
+        values = has_image(tif.asarray())
+        try:
+            record = _record_in(tif)
+        except Exception:  # no readable description: no record (as `read_record`)
+            record = None
+    return values, record
