@@ -22,8 +22,9 @@ choice (rotations: other fields), 03 after Suggest sizes, 04 after Run
 (patterns, the separability plot, hint), 05 the confidence layer, 06 the hint
 offering another k, 07 the probe with live preview (its map in the plots
 dock), 08 series mode with the area-fraction plot, 09 a real calibrated
-image (the hint says 1 pattern).
-Each scene (01-07, 08, 09) has its own fresh viewer.
+image (the hint says 1 pattern), 10 after *Export results…* (the status
+line names the files).
+Each scene (01-07, 08, 09-10) has its own fresh viewer.
 """
 
 from __future__ import annotations
@@ -221,7 +222,8 @@ def series_steps(s: Shooter) -> None:
 
 
 def real_image_steps(s: Shooter, data: Path) -> bool:
-    """Shot 09: the MoS2 monolayer (calibrated, one crystal): Suggest, Run, hint 1."""
+    """Shots 09-10: the MoS2 monolayer (calibrated, one crystal): Suggest, Run, hint 1;
+    Export."""
     import json
 
     name = "temul_MoS2_Se_implanted_HAADF"
@@ -239,6 +241,12 @@ def real_image_steps(s: Shooter, data: Path) -> bool:
     viewer.layers["MoS2 patterns"].opacity = 0.45
     viewer.layers.selection.active = viewer.layers["MoS2 patterns"]
     s.shot("09-real-image-hint")
+    # Export results… (its file dialog skipped: the base name it would return)
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="symseg_shots_"))
+    assert widget.export(folder / "mos2") is not None, widget.status.value
+    s.shot("10-export")
     return True
 
 
@@ -246,7 +254,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder of the PNGs")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                        help="folder of the real images (shot 10)")
+                        help="folder of the real images (shots 09-10)")
     parser.add_argument("--size", default="1366x768",
                         help="window size WxH (the guide's shots: 1366x768, a laptop)")
     args = parser.parse_args(argv)

@@ -201,3 +201,21 @@ def test_essentials_summary_and_hint_answer_in_view_at_1366x768(qtbot, make_napa
     answer = widget.hint_panel.text.native
     needed = answer.mapTo(scroll.widget(), QPoint(0, answer.height())).y()
     assert scroll.minimumHeight() >= needed
+
+
+def test_the_scroll_area_fills_the_dock_when_a_text_grows(qtbot, make_napari_viewer):
+    """A status line grown to two lines (an export's file list) took height from the column
+    and napari's dock gave it to a stretch it had added under the scroll area: a blank band
+    hid the hint's chart. The area fills its dock and napari adds no stretch."""
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(1366, 768)
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    widget.image.value = viewer.add_image(two_phase((96, 96)), name="tp")
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    host = widget.scroll.parentWidget()
+    assert host.layout().count() == 1  # the scroll area alone: no stretch of napari's
+    widget.status.value = "exported " + ", ".join(f"a_long_base_name_{k}.tif" for k in range(6))
+    qtbot.wait(300)
+    assert widget.status.native.height() > 30  # (wrapped: two lines or more)
+    assert widget.scroll.height() == host.height()

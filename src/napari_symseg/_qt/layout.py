@@ -68,11 +68,14 @@ def scrolling_column(host: QWidget, essentials: list, buttons: list, below: list
     narrow_choices(content)
     scroll = scroll_area(content, keep=(main.native, row.native,
                                         *(w.native for w in below[:2])))
-    # not vertically expanding: a taller window's height goes to a dock beside it that
-    # is (the Scribbles dock), not to empty rows under the collapsed Advanced section
-    # (Qt gives the extra height of a dock area to its expanding docks first; at
-    # 1920x1080 the Scribbles dock was squeezed under an empty main dock: issue 11)
-    scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    # the host not vertically expanding: a taller window's height goes to a dock beside
+    # it that is (the Scribbles dock), not to empty rows under the collapsed Advanced
+    # section (Qt gives the extra height of a dock area to its expanding docks first; at
+    # 1920x1080 the Scribbles dock was squeezed under an empty main dock: issue 11). The
+    # scroll area inside it expanding: it fills whatever height the dock has (not
+    # expanding, napari's dock added a stretch under it, which took the height the
+    # column lost when a text grew: a blank band hid the hint's chart after an export)
+    scroll.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
     host.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Maximum)
     collapsible.toggled.connect(lambda *_: host.updateGeometry())  # its size hint changed
     outer = QVBoxLayout(host)
