@@ -77,8 +77,8 @@ def main(argv=None) -> int:
     widget.probe.value = True
     pump(600, lambda: "img probe" in viewer.layers)
     pump(2.0)
-    path = [(0.3 * n + 0.005 * n * step, 0.25 * n + 0.006 * n * step)
-            for step in range(args.moves)]  # data pixels
+    path = [(0.5 * n - 0.005 * n * step, 0.5 * n - 0.006 * n * step)
+            for step in range(args.moves)]  # data pixels, from the probe (the centre)
 
     def drag(target, profile=None):
         """`target` a Points layer (its data set per move) or None: the probe dragged with

@@ -120,20 +120,30 @@ def test_moves_are_merged_the_latest_position_is_drawn_and_its_map_computed(qtbo
                                                         59, 120))
 
 
-def test_a_mouse_drag_moves_the_probe_its_outlines_and_map_while_dragging(
-        qtbot, make_napari_viewer):
-    """Real mouse events on the canvas: pressing away from the mark moves the probe there
-    at once, the outlines and the map follow during the drag, and the view does not pan."""
+@pytest.fixture
+def shown(make_napari_viewer, qtbot):
+    """A shown viewer (real mouse events), the probe on the "tp" image, idle."""
     viewer = make_napari_viewer(show=True)
     source = viewer.add_image(two_phase((128, 160)), name="tp", scale=SCALE,
                               translate=TRANSLATE)
-    params = Params(patch_x=6, patch_y=5, window_x=8, window_y=9)
-    harness = Harness(viewer, source, params)
+    harness = Harness(viewer, source, Params(patch_x=6, patch_y=5, window_x=8, window_y=9))
     harness.probe.enabled = True
     harness.wait_idle(qtbot)
+    return harness
+
+
+def camera(viewer):
+    return tuple(viewer.scene.camera.center), viewer.scene.camera.zoom
+
+
+def test_a_mouse_drag_on_the_probe_moves_it_its_outlines_and_map_while_dragging(qtbot,
+                                                                                 shown):
+    """Real mouse events on the canvas: pressed on the probe, a drag takes it along, the
+    outlines and the map follow during the drag, and the view does not pan."""
+    viewer, harness, source = shown.viewer, shown, shown.source
     layer = viewer.layers["tp probe"]
-    camera = (tuple(viewer.scene.camera.center), viewer.scene.camera.zoom)
-    start = np.array([40.0, 50.0])  # away from the probe (at the centre, (64, 80))
+    before = camera(viewer)
+    start = np.array([66.0, 83.0])  # inside the probe's patch (it is at (64, 80))
     path = [world(*(start + k * np.array([-2.0, 3.0]))) for k in range(11)]
     during = []  # the map shown and the probe's pixel, before the button is released
 
@@ -144,9 +154,8 @@ def test_a_mouse_drag_moves_the_probe_its_outlines_and_map_while_dragging(
 
     canvas_drag(viewer, path, between)
     harness.wait_idle(qtbot)
-    assert (tuple(viewer.scene.camera.center), viewer.scene.camera.zoom) == camera  # no pan
-    # the first press put the probe under the mouse, away from the centre
-    assert during[0][1] == (40, 50)
+    assert camera(viewer) == before  # no pan
+    assert during[0][1] == (66, 83)  # the press put the probe under the mouse
     # the probe is under the mouse at the end (its pixel's centre within half a pixel)
     end = start + np.array([-20.0, 30.0])
     pixel = harness.probe.pixel
@@ -158,8 +167,24 @@ def test_a_mouse_drag_moves_the_probe_its_outlines_and_map_while_dragging(
                                                                 pixel[1] - 5.5))
     cmap, shown_pixel, _ = harness.shown[-1]
     assert shown_pixel == pixel
-    np.testing.assert_array_equal(cmap, probe_map(source.data, params, *pixel))
+    np.testing.assert_array_equal(cmap, probe_map(source.data, shown.params, *pixel))
     np.testing.assert_array_equal(cmap, correlation_map(source.data, 6, 5, 8, 9, *pixel))
+
+
+def test_away_from_the_probe_a_drag_pans_and_a_click_moves_it_there(qtbot, shown):
+    viewer, harness = shown.viewer, shown
+    layer = viewer.layers["tp probe"]
+    before = camera(viewer)
+    path = [world(*(np.array([20.0, 20.0]) + k * np.array([3.0, 4.0]))) for k in range(8)]
+    canvas_drag(viewer, path, lambda: qtbot.wait(16))
+    harness.wait_idle(qtbot)
+    assert camera(viewer)[0] != before[0]  # panned
+    assert harness.probe.pixel == (64, 80) and not layer.mouse_pan  # the probe stayed
+    canvas_drag(viewer, [world(30.0, 120.0)])  # a click: press and release
+    harness.wait_idle(qtbot)
+    assert harness.probe.pixel == (30, 120)
+    np.testing.assert_allclose(mark_centre(layer), world(30, 120))
+    assert harness.shown[-1][1] == (30, 120)
 
 
 def test_refresh_follows_parameters_and_the_chosen_image(qtbot, harness):

@@ -306,7 +306,8 @@ def test_no_stall_when_the_probe_is_ticked_and_dragged(qtbot, shown_widget):
         qtbot.wait(1000)
     ours = {"tick": calls.outside_ms(tick)}
     probe = probe_layer(viewer, "img")
-    path = [(12.0 + 0.2 * step, 10.0 + 0.24 * step) for step in range(60)]  # world, nm
+    # a drag that takes hold of the probe (at the image's centre, pixel (1024, 1024))
+    path = [(20.48 - 0.2 * step, 20.48 - 0.24 * step) for step in range(60)]  # world, nm
     with NapariCalls() as calls, EventLoopWatch() as drag:  # a mouse drag, 60 moves a second
         canvas_drag(viewer, path, lambda: qtbot.wait(16))
         qtbot.wait(1000)

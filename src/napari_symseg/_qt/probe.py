@@ -5,9 +5,11 @@ Vectors layer of line segments, the probe's mark (`probe_marker`, a cross
 open at its centre) and the outlines of the patch and of what the shifts or
 the pooling read (`probe_outline`), all drawn around pixel (0, 0) and moved
 by the layer's translate (a drag builds no new lines). It is the active
-layer, with panning off: pressing the left button on the canvas moves the
-probe there, dragging takes it along (the layer's own mouse drag callback;
-the wheel still zooms). One Vectors layer is what napari adds fastest: ticking
+layer; its own mouse drag callback decides what the left button does:
+pressed on the probe (its patch), a drag takes the probe along; pressed
+elsewhere, a drag pans the view as napari does and a click puts the probe
+there (the layer's ``mouse_pan`` is off but for such a drag; the wheel
+zooms). One Vectors layer is what napari adds fastest: ticking
 the probe froze napari 76-95 ms (2048² image, idle, `tests/_qt/test_stall.py -k
 probe`), where a Points layer for the point plus a Vectors layer for the
 outlines took 204 ms (docs/architecture.md).
@@ -36,6 +38,7 @@ from ..controller.probe import (
     probe_map,
     probe_marker,
     probe_outline,
+    probe_patch,
     probe_pixel,
     probe_pixel_at,
     probe_placement,
@@ -58,7 +61,10 @@ MARK_COLOUR = "magenta"
 MARK = -1
 
 #: What napari's status bar says while the probe's layer is the active one.
-HELP = "probe: press or drag on the image to move it (the wheel zooms)"
+HELP = "probe: drag it, or click where it should go; drag elsewhere to pan"
+
+#: A press released within this many screen pixels of where it started is a click.
+CLICK_PX = 3
 
 
 def _compute(data, frame: int | None, params, row: int, col: int):
@@ -208,7 +214,7 @@ class Probe:
         self._place(layer)
         layer.help = HELP
         layer.cursor = "crosshair"
-        layer.mouse_pan = False  # a drag moves the probe, it does not pan
+        layer.mouse_pan = False  # on only for a drag that starts away from the probe
         layer.mouse_drag_callbacks.append(self._on_drag)
         layer.events.mode.connect(self._on_mode)
         self.layer = layer
@@ -237,15 +243,48 @@ class Probe:
             self.layer.mouse_pan = False
 
     def _on_drag(self, layer, event):
-        """Mouse drag callback of the layer: the probe follows the left button."""
+        """Mouse drag callback of the layer (left button).
+
+        Pressed on the probe (its patch, or its mark when that is larger): the
+        probe follows the drag. Pressed elsewhere: a drag pans the view (as
+        napari does), a click without moving puts the probe there.
+        """
         if event.button != 1 or self.source is None:
             return
-        self.move_to(*probe_pixel_at(self.source, event.position))
+        pixel = probe_pixel_at(self.source, event.position)
+        if not self._grabbed(pixel):
+            yield from self._pan_or_jump(layer, event, pixel)
+            return
+        self.move_to(*pixel)
         yield
         while event.type == "mouse_move":
             if self.source is not None:
                 self.move_to(*probe_pixel_at(self.source, event.position))
             yield
+
+    def _grabbed(self, pixel) -> bool:
+        """Whether a press on `pixel` takes hold of the probe: inside its patch (or the
+        mark's arms, when longer)."""
+        params = self._params()
+        half = np.asarray(probe_patch(params) if params is not None else (0, 0), float)
+        half = np.maximum(half + 0.5, self._arm)
+        return bool(np.all(np.abs(np.subtract(pixel, self.pixel)) <= half))
+
+    def _pan_or_jump(self, layer, event, pixel):
+        """A press away from the probe: panning on while the button is held; a click
+        (moved less than `CLICK_PX` screen pixels) moves the probe to `pixel`."""
+        start = np.asarray(event.pos, dtype=float)
+        layer.mouse_pan = True  # the camera pans the moves that follow
+        moved = False
+        try:
+            yield
+            while event.type == "mouse_move":
+                moved = moved or np.abs(np.asarray(event.pos) - start).max() > CLICK_PX
+                yield
+        finally:
+            layer.mouse_pan = False
+        if not moved:
+            self.move_to(*pixel)
 
     # -- redrawing
     def _on_follow(self) -> None:

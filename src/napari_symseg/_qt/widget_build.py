@@ -56,7 +56,7 @@ class WidgetBuilding:
             "for a series, tracks; the region table opens in its own dock")
         self.probe = CheckBox(
             value=False, name="probe", label="probe",
-            tooltip="press or drag on the image to move the probe: patch, shift window and "
+            tooltip="drag the probe (or click where it should go): patch, shift window and "
             "the local correlation map there")
         self.live = CheckBox(
             value=False, name="live_preview", label="live preview",
