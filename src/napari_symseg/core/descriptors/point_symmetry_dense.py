@@ -342,7 +342,10 @@ def _dense_kernel(
         cov = np.zeros((n_ops, block), dtype=np.float64)
         fold = np.zeros((4, block), dtype=np.float64)
         sums = np.zeros((n_sums, block), dtype=np.float64)
-        y = np.empty((n_t if halved else 0, block), dtype=np.float64)
+        # the folded samples in float32: their products stream from the cache twice as
+        # fast (reflections at stride 1: 0.73x the time); the moments and the sums stay
+        # float64 (the float32 scores moved by at most 1.8e-7, labels equal: session 33)
+        y = np.empty((n_t if halved else 0, block), dtype=np.float32)
         for i in range(n_r):
             wi = ring_weight[i]
             c_lo = col0 + b0 + col_lo[i]
