@@ -32,7 +32,9 @@ plus ``*.tif``: *File > Open* of a plain ``image.tif`` opened the dialog). No pa
 ``.tif`` avoids the built-in reader, and an explicit ``plugin=`` choice is
 refused for a name no pattern of the plugin matches, so the package's files
 need a name of their own: ``*_labels.tif``, which *Export results…* writes
-(``BASE_labels.tif``) and the docs recommend for ``-o`` and *File > Save*.
+(``BASE_labels.tif``) and the docs recommend for ``-o`` and *File > Save*,
+and ``* patterns.tif`` / ``* patterns (frame t).tif``, what napari's save
+dialog proposes for a run's Labels layer (`LABELS_PATTERNS`).
 
 - A plain TIFF (``image.tif``) matches only napari's reader: it opens as
   before, no dialog.
@@ -94,8 +96,13 @@ from pathlib import Path
 from .io.formats import EM_SUFFIXES, read_em
 from .io.images import IMAGE_PATTERNS
 
-#: File name patterns of the labels TIFF reader (as in napari.yaml).
-LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff", "labels.tif", "labels.tiff")
+#: File name patterns of the labels TIFF reader (as in napari.yaml): the exported names,
+#: and the names napari's *File > Save* dialog proposes for a run's Labels layer
+#: (``<image> patterns``, ``<image> patterns (frame t)``: saved as ``MoS2 patterns.tif`` it
+#: reopened as napari's uncalibrated Image, values one lower; tester newuser13).
+LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff", "labels.tif", "labels.tiff",
+                   *(f"*[_ ]patterns{frame}{ext}" for frame in ("", " (frame *)")
+                     for ext in (".tif", ".tiff")))
 #: Folder name pattern of a labels zarr store (as in napari.yaml).
 ZARR_PATTERNS = ("*_labels.zarr",)
 

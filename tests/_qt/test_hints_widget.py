@@ -65,7 +65,7 @@ def test_suggest_fills_the_fields_with_suggest_params(qtbot, viewer_widget, erro
     assert f"stride {expected.stride}" in status
     total = 2 * expected.patch_x + 1
     assert widget.fields["patch_x"].label == (
-        f"patch half-height ({total} px = {total * 0.02:.3g} nm)")
+        f"patch half-height (total {total} px = {total * 0.02:.3g} nm)")
 
 
 def test_run_waits_while_sizes_are_suggested(qtbot, viewer_widget, errors):

@@ -89,6 +89,30 @@ def test_file_save_with_the_plugin_writer_gives_the_export_file(segmented, tmp_p
     _assert_same_layer(_open(viewer, saved), patterns)
 
 
+@pytest.mark.parametrize("name", ["img patterns.tif", "img patterns (frame 3).tiff"])
+def test_file_save_under_the_name_napari_proposes_reopens_by_file_open(segmented, tmp_path,
+                                                                       name):
+    """napari's save dialog proposes the layer's name (``img patterns``): saved so through
+    the plugin's writer, *File > Open* (napari's reader preferences, set by the widget)
+    gives the same Labels layer, not napari's uncalibrated Image (tester newuser13)."""
+    from napari.settings import get_settings
+
+    viewer, _, patterns, _ = segmented
+    settings = get_settings().plugins
+    before = dict(settings.extension2reader)
+    try:
+        settings.extension2reader = {}
+        viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+        viewer.layers.selection = {patterns}
+        saved = tmp_path / name
+        assert viewer.layers.save(str(saved), selected=True,
+                                  plugin="napari-symseg") == [str(saved)]
+        [reopened] = viewer.open(str(saved), plugin=None)  # as File > Open
+        _assert_same_layer(reopened, patterns)
+    finally:
+        settings.extension2reader = before
+
+
 def test_cli_output_reopens_calibrated(make_napari_viewer, tmp_path):
     image = two_phase((96, 112)).astype(np.float32)
     src = tmp_path / "img.tif"
@@ -189,6 +213,8 @@ def test_with_the_widget_open_file_open_needs_no_reader_choice(segmented, tmp_pa
                                              "*_labels.zarr/": "napari-symseg",
                                              "*/labels.tif": "napari-symseg",
                                              "*/labels.tiff": "napari-symseg",
+                                             **dict.fromkeys(OWN_LABELS_PATTERNS[5:],
+                                                             "napari-symseg"),
                                              # the image files (issue 11)
                                              **dict.fromkeys(IMAGE_PATTERNS, "napari-symseg")}
         assert prefer_own_labels_reader() == []
@@ -199,7 +225,10 @@ def test_with_the_widget_open_file_open_needs_no_reader_choice(segmented, tmp_pa
     finally:
         settings.extension2reader = before
     assert set(OWN_LABELS_PATTERNS) == {"*_labels.tif", "*_labels.tiff", "*_labels.zarr/",
-                                        "*/labels.tif", "*/labels.tiff"}
+                                        "*/labels.tif", "*/labels.tiff",
+                                        "*[_ ]patterns.tif", "*[_ ]patterns.tiff",
+                                        "*[_ ]patterns (frame *).tif",
+                                        "*[_ ]patterns (frame *).tiff"}
 
 
 def test_a_script_opening_labels_tif_never_gets_an_image_layer(segmented, tmp_path):

@@ -286,25 +286,25 @@ def test_size_labels_say_half_size_total_and_length(viewer_widget):
     widget.image.value = calibrated
     set_fields(widget, patch_x=12, patch_y=8, window_x=10, stride=5)
     label = widget.fields
-    assert label["patch_x"].label == "patch half-height (25 px = 0.5 nm)"
-    assert label["patch_y"].label == "patch half-width (17 px = 0.85 nm)"
-    assert label["window_x"].label == "shift window half-height (21 px = 0.42 nm)"
-    assert label["stride"].label == "stride (= 0.1 × 0.25 nm)"  # rows × columns
+    assert label["patch_x"].label == "patch half-height (total 25 px = 0.5 nm)"
+    assert label["patch_y"].label == "patch half-width (total 17 px = 0.85 nm)"
+    assert label["window_x"].label == "shift window half-height (total 21 px = 0.42 nm)"
+    assert label["stride"].label == "stride (5 px = 0.1 × 0.25 nm)"  # rows × columns
     assert "rows" in label["patch_x"].tooltip and "patch_x" in label["patch_x"].tooltip
     widget.fields["patch_x"].value = 10  # follows the value
-    assert label["patch_x"].label == "patch half-height (21 px = 0.42 nm)"
+    assert label["patch_x"].label == "patch half-height (total 21 px = 0.42 nm)"
     widget.fields["descriptor_name"].value = "rotational_symmetry_maximum_pooling"
     set_fields(widget, radius=8)
-    assert label["window_x"].label.startswith("pooling window half-height (21 px")
+    assert label["window_x"].label.startswith("pooling window half-height (total 21 px")
     assert label["radius"].label == "patch radius (⌀ 17 px = 0.34 × 0.85 nm)"
     widget.image.value = plain  # uncalibrated: pixels only (a new image: default fields)
     set_fields(widget, descriptor_name="rotational_symmetry_maximum_pooling", radius=8)
     assert label["radius"].label == "patch radius (⌀ 17 px)"
-    assert label["stride"].label == "stride"
+    assert label["stride"].label == "stride (px)"
     # a 2:1 aspect without a unit: pixels, not "25.5 pixel"; the status says what it means
     widget.image.value = viewer.add_image(two_phase((64, 32)), name="stm", scale=(2.0, 1.0))
     set_fields(widget, patch_x=12)
-    assert label["patch_x"].label == "patch half-height (25 px)"
+    assert label["patch_x"].label == "patch half-height (total 25 px)"
     assert "pixels 2:1 (height : width): the sizes count pixels along each axis" in (
         widget.status.value)
     assert Params().to_dict().keys() == widget.params().to_dict().keys()  # JSON names stay

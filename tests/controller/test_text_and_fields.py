@@ -37,16 +37,18 @@ def test_lengths_of_calibrated_and_plain_layers(nm_layer):
 
 
 def test_field_labels_say_what_the_half_sizes_mean(nm_layer):
-    assert field_label("patch_x", 12, nm_layer) == "patch half-height (25 px = 0.5 nm)"
-    assert field_label("patch_y", 12, nm_layer) == "patch half-width (25 px = 1.25 nm)"
-    assert field_label("patch_x", 12) == "patch half-height (25 px)"
-    assert field_label("window_y", 3, None, "power_spectrum") == "FFT window half-width (7 px)"
+    assert field_label("patch_x", 12, nm_layer) == "patch half-height (total 25 px = 0.5 nm)"
+    assert field_label("patch_y", 12, nm_layer) == "patch half-width (total 25 px = 1.25 nm)"
+    assert field_label("patch_x", 12) == "patch half-height (total 25 px)"
+    assert field_label("window_y", 3, None, "power_spectrum") == (
+        "FFT window half-width (total 7 px)")
     assert field_label("window_x", 3, None, "local_correlation_map") == (
-        "shift window half-height (7 px)")
+        "shift window half-height (total 7 px)")
     # non-square pixels: a radius or a length in px is an ellipse: both axes (rows × columns)
     assert field_label("radius", 4, nm_layer) == "patch radius (⌀ 9 px = 0.18 × 0.45 nm)"
-    assert field_label("stride", 4, nm_layer) == "stride (= 0.08 × 0.2 nm)"
-    assert field_label("smoothing", 0.0, nm_layer) == "smoothing sigma"  # off
+    assert field_label("stride", 4, nm_layer) == "stride (4 px = 0.08 × 0.2 nm)"
+    assert field_label("stride", 4) == "stride (px)"
+    assert field_label("smoothing", 0.0, nm_layer) == "smoothing sigma (px)"  # off
     assert field_label("n_patterns", 3) == "number of patterns"
 
 
@@ -161,13 +163,14 @@ def test_labels_are_honest_on_non_square_pixels():
     from napari_symseg.controller.text import aspect_note, field_label
 
     aspect = Image(np.zeros((8, 8)), scale=(2.0, 1.0))  # uncalibrated, drawn 2:1
-    assert field_label("patch_x", 12, aspect) == "patch half-height (25 px)"  # not "50 pixel"
+    # not "50 pixel"
+    assert field_label("patch_x", 12, aspect) == "patch half-height (total 25 px)"
     assert field_label("radius", 8, aspect) == "patch radius (⌀ 17 px)"
-    assert field_label("stride", 5, aspect) == "stride"
+    assert field_label("stride", 5, aspect) == "stride (px)"
     assert aspect_note(aspect).startswith("pixels 2:1 (height : width): the sizes count pixels")
     wide = Image(np.zeros((8, 8)), scale=(0.02, 0.04), units=("nm", "nm"))
-    assert field_label("patch_x", 12, wide) == "patch half-height (25 px = 0.5 nm)"
-    assert field_label("patch_y", 12, wide) == "patch half-width (25 px = 1 nm)"
+    assert field_label("patch_x", 12, wide) == "patch half-height (total 25 px = 0.5 nm)"
+    assert field_label("patch_y", 12, wide) == "patch half-width (total 25 px = 1 nm)"
     assert field_label("radius", 8, wide) == "patch radius (⌀ 17 px = 0.34 × 0.68 nm)"
     assert aspect_note(wide).startswith("pixels 1:2 ")
     assert aspect_note(Image(np.zeros((8, 8)), scale=(0.5, 0.5), units=("nm", "nm"))) == ""

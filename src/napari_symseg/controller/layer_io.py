@@ -312,7 +312,10 @@ def layer_colours(labels_layer, n: int, offset: int = LABEL_OFFSET) -> np.ndarra
 #: because napari matches a folder's real path plus os.sep (`_get_preferred_readers`).
 OWN_LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff", "*_labels.zarr/",
                        # napari matches a preference against the whole real path
-                       "*/labels.tif", "*/labels.tiff")
+                       "*/labels.tif", "*/labels.tiff",
+                       # the names napari's save dialog proposes (`_reader.LABELS_PATTERNS`)
+                       "*[_ ]patterns.tif", "*[_ ]patterns.tiff",
+                       "*[_ ]patterns (frame *).tif", "*[_ ]patterns (frame *).tiff")
 #: File names of the package's image files (napari's preferences match them against the
 #: whole path: the same patterns work).
 OWN_IMAGE_PATTERNS = IMAGE_PATTERNS

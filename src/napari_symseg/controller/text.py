@@ -3,7 +3,7 @@
 Sizes in `Params` are half sizes in pixels along rows (``*_x``) and columns
 (``*_y``), as in the paper and pySTEM; people used to Fiji think in total
 sizes and calibrated lengths. The labels built here say both, e.g.
-``"patch half-height (25 px = 0.50 nm)"`` for ``patch_x = 12`` on a
+``"patch half-height (total 25 px = 0.50 nm)"`` for ``patch_x = 12`` on a
 0.02 nm/px image; the parameter names in JSON files and on the command
 line stay the paper's.
 """
@@ -125,7 +125,8 @@ def field_label(name: str, value: Any = None, layer=None, descriptor: str | None
     Returns
     -------
     str
-        E.g. ``"shift window half-height (43 px = 0.86 nm)"``, ``"stride (= 0.1 nm)"``.
+        E.g. ``"shift window half-height (total 43 px = 0.86 nm)"``,
+        ``"stride (5 px = 0.1 nm)"``, ``"stride (px)"`` (no calibration).
     """
     if name.startswith("window_"):
         window = WINDOW_NAMES.get(descriptor or "", "window")
@@ -139,12 +140,18 @@ def field_label(name: str, value: Any = None, layer=None, descriptor: str | None
     if length and kind != "half" and not square(layer):  # a circle in px: an ellipse
         rows = physical_length(layer, -2, _size(kind, value))
         length = f"{rows.split()[0]} × {length}" if rows else length
-    if kind == "length":
-        return f"{base} (= {length})" if length and value else base
-    total = f"{_size(kind, value)} px"
-    if kind == "radius":
-        total = "⌀ " + total
+    if kind == "length":  # the value is in px already: the unit, and the length
+        return f"{base} ({_number(value)} px = {length})" if length and value else \
+            f"{base} (px)"
+    # the whole size, said so: "half-height (83 px)" read as a half-height of 83 px
+    # (tester newuser13)
+    total = f"{'⌀' if kind == 'radius' else 'total'} {_size(kind, value)} px"
     return f"{base} ({total} = {length})" if length else f"{base} ({total})"
+
+
+def _number(value) -> str:
+    """A field's value as a short number (``8``, ``20.3``)."""
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 def square(layer) -> bool:

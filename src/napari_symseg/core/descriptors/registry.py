@@ -85,7 +85,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
     for f in (
         DescriptorFamily(
             "local_correlation_map",
-            "Translations: local correlation map",
+            "Translations (all shifts)",
             ("patch_x", "patch_y", "window_x", "window_y", "max_num_points", "method"),
             translation.margin,
             translation.grid_operations,
@@ -96,7 +96,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
         ),
         DescriptorFamily(
             "preselected_translations",
-            "Translations: preselected vectors",
+            "Translations (given shifts)",
             ("patch_x", "patch_y", "window_x", "window_y", "preselected_translations", "method"),
             translation.margin,
             translation.preselected_operations,
@@ -127,7 +127,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
         ),
         DescriptorFamily(
             "power_spectrum",
-            "Power spectrum (local window FFT)",
+            "Power spectrum (FFT)",
             ("window_x", "window_y"),
             power_spectrum.margin,
             power_spectrum.operations,
@@ -136,7 +136,7 @@ FAMILIES: dict[str, DescriptorFamily] = {
         ),
         DescriptorFamily(
             "polarity",
-            "Polarity (odd third-order, ±P domains)",
+            "Polarity (±P domains)",
             ("patch_x", "patch_y", "window_x", "window_y", "max_num_points"),
             polarity.margin,
             polarity.operations,
