@@ -117,7 +117,7 @@ def test_deleting_the_image_mid_run_cancels_and_adds_nothing(qtbot, viewer_widge
     qtbot.waitUntil(lambda: widget.worker is None, timeout=TIMEOUT)
     qtbot.wait(100)
     assert [layer.name for layer in viewer.layers] == ["other"]
-    assert widget.status.value == "cancelled: the image layer was deleted"
+    assert widget.status.value == "cancelled: the image layer 'big' was deleted · other chosen"
     assert widget.run_button.text == "Run" and errors == []
 
 
@@ -153,7 +153,7 @@ def test_deleting_the_image_as_its_layers_go_in_takes_them_out(qtbot, viewer_wid
     qtbot.wait(100)
     assert added == ["patterns", "PCA", "confidence"]  # (the deletion came after the last)
     assert [layer.name for layer in viewer.layers] == ["other"]
-    assert widget.status.value == "cancelled: the image layer was deleted"
+    assert widget.status.value == "cancelled: the image layer 'img' was deleted · other chosen"
     assert widget.image.value is other and errors == []
 
 

@@ -314,10 +314,13 @@ def test_the_segment_choice_shows_its_own_run_and_summary(qtbot, series_widget):
     frame = viewer.layers["s patterns (frame 2)"]
     assert frame.visible and not series_layer.visible  # the run made is what is shown
     assert "frame 2" in widget.status.value
+    viewer.layers.selection.active = frame
     widget.segment.value = ALL_FRAMES
     settled(qtbot, widget)
     assert series_layer.visible and not frame.visible
     assert "frame 2" not in widget.status.value and "4 frames" in widget.status.value
+    # the layer controls act on what is shown, not on the hidden frame layer (newuser13)
+    assert viewer.layers.selection.active is source
     widget.segment.value = CURRENT_FRAME
     settled(qtbot, widget)
     assert frame.visible and not series_layer.visible

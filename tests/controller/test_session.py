@@ -104,7 +104,7 @@ def test_deleting_the_image_mid_run_cancels_it_and_adds_nothing(session):
 
     status = drive(job, delete)
     assert job.cancelled and not job.complete
-    assert status == "cancelled: the image layer was deleted"
+    assert status == "cancelled: the image layer 'img' was deleted"  # (no other image)
     assert names(session) == [] and session.job is None
     assert session.store.find(source) is None  # forgotten
 

@@ -215,11 +215,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
             self._remember_fields(previous)
         self._visibility.follow(layer)  # its results shown, other images' hidden
         self._visibility.follow_mode(layer, self.controller.series_mode)
-        selection = self.viewer.layers.selection
-        if selection.active is not None and not self._visibility.shown(selection.active) and any(
-                selection.active is hidden for hidden in self._visibility.hidden()):
-            selection.active = layer  # the layer controls act on what is shown, not on
-            # another image's hidden result (tester newuser6)
+        self._select_shown(layer)
         results = self.controller.results(layer)
         remembered = None if results is None else results.remembered
         if remembered is not None:
@@ -261,12 +257,23 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
         if not self._setting:
             self.descriptor_by_hand = True
 
+    def _select_shown(self, layer) -> None:
+        """An active result layer hidden here (another image's, or the other segment mode's
+        run) gives way to `layer`: the layer controls act on what is shown (testers
+        newuser6, newuser13)."""
+        active = self.viewer.layers.selection.active
+        hidden = (*self._visibility.hidden(), *self._visibility.hidden_by_mode())
+        if (layer is not None and active is not None and not self._visibility.shown(active)
+                and any(active is h for h in hidden)):
+            self.viewer.layers.selection.active = layer
+
     def _on_segment_changed(self, *_: Any) -> None:
         """*all frames* / *current frame*: that mode's run is shown, its summary said."""
         self.controller.series_mode = self.segment.value == ALL_FRAMES
         self._update_visible_fields()
         layer = self.image.value
         self._visibility.follow_mode(layer, self.controller.series_mode)
+        self._select_shown(layer)
         self._view.request()
         record = self.controller.current()
         if layer is not None and record is not None and self.worker is None:

@@ -281,7 +281,7 @@ class Job:
                 record.hint_error = "not computed: the run was cancelled"
             return record.summary
         if self.source_removed:
-            return "cancelled: the image layer was deleted"
+            return f"cancelled: the image layer {self.source.name!r} was deleted"
         if self.error is not None:
             return f"failed: {self.error}"
         return "cancelled"

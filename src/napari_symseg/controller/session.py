@@ -270,6 +270,9 @@ class Session:
     def job_done(self, job: Job) -> str:
         """The worker of `job` finished (and its layers are in): the final status."""
         status = job.finish()
+        if job.source_removed and self.source is not None and self.source is not job.source:
+            # where the widget is now (a cancellation alone read as the chosen image's)
+            status += f" · {self.source.name} chosen"
         if self.job is job:
             self.job = None
         self.changed(job.source)

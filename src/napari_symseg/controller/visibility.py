@@ -192,3 +192,7 @@ class ResultVisibility:
     def hidden(self) -> list:
         """The result layers hidden here (shown again when their image is chosen)."""
         return list(self._hidden)
+
+    def hidden_by_mode(self) -> list:
+        """The result layers hidden for the segment mode (`follow_mode`)."""
+        return list(self._by_mode)
