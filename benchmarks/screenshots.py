@@ -244,9 +244,9 @@ def real_image_steps(s: Shooter, data: Path) -> bool:
     # Export results… (its file dialog skipped: the base name it would return)
     import tempfile
 
-    folder = Path(tempfile.mkdtemp(prefix="symseg_shots_"))
-    assert widget.export(folder / "mos2") is not None, widget.status.value
-    s.shot("10-export")
+    with tempfile.TemporaryDirectory(prefix="symseg_shots_") as folder:
+        assert widget.export(Path(folder) / "mos2") is not None, widget.status.value
+        s.shot("10-export")
     return True
 
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from benchmarks.napari_window import canvas_drag
 
-from napari_symseg._qt.probe import MARK, Probe
+from napari_symseg._qt.probe import Probe
 from napari_symseg.controller import METADATA_KEY
-from napari_symseg.controller.probe import CIRCLE_SEGMENTS, probe_map, probe_marker
+from napari_symseg.controller.probe import CIRCLE_SEGMENTS, MARK, probe_map, probe_marker
 from napari_symseg.core.descriptors.translation import correlation_map
 from napari_symseg.core.params import Params, ParamsError
 from napari_symseg.core.samples import two_phase

@@ -32,6 +32,7 @@ from qtpy.QtCore import QTimer
 
 from ..controller import METADATA_KEY
 from ..controller.probe import (
+    MARK,
     PROBE_ROLE,
     probe_centre,
     probe_frame,
@@ -56,9 +57,6 @@ SHAPE_COLOURS = ("yellow", "cyan")
 
 #: Colour of the probe's mark (``features["shape"] == MARK``).
 MARK_COLOUR = "magenta"
-
-#: ``features["shape"]`` of the mark's segments (the outlines are 0, 1, ...).
-MARK = -1
 
 #: What napari's status bar says while the probe's layer is the active one.
 HELP = "probe: drag it, or click where it should go; drag elsewhere to pan"

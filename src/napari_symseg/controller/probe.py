@@ -22,6 +22,10 @@ PROBE_ROLE = "probe"
 #: Line segments of the polygon that draws a circular patch (`probe_outline`).
 CIRCLE_SEGMENTS = 48
 
+#: The probe layer's ``features["shape"]`` of the mark's segments (`probe_marker`; the
+#: outlines are 0, 1, ...).
+MARK = -1
+
 
 def probe_patch(params: Params) -> tuple[int, int]:
     """Patch half sizes of the probe's local correlation map.

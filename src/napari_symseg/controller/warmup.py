@@ -338,7 +338,7 @@ def warm_up_shapes() -> None:
     """
     from napari.layers import Shapes, Vectors
 
-    from .probe import probe_marker, probe_outline, probe_shapes
+    from .probe import MARK, probe_marker, probe_outline, probe_shapes
 
     Shapes([np.array([[0.0, 0.0], [4.0, 4.0]])], shape_type="rectangle",
            face_color="transparent")
@@ -353,8 +353,9 @@ def warm_up_shapes() -> None:
         window.face_color = "transparent"
         window.translate = (1.0, 1.0)
         outline, shape = probe_outline(0, 0, params)
-        probe = Vectors(np.concatenate([outline, probe_marker(6.0)]), edge_width=1.5,
-                        vector_style="line", features={"shape": [*shape, -1, -1, -1, -1]})
+        mark = probe_marker(6.0)
+        probe = Vectors(np.concatenate([outline, mark]), edge_width=1.5, vector_style="line",
+                        features={"shape": [*shape, *[MARK] * len(mark)]})
         probe.translate = (1.0, 1.0)
 
 
