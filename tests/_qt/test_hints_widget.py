@@ -411,3 +411,17 @@ def test_suggest_picks_rotations_unless_the_descriptor_was_chosen_by_hand(
     suggest_and_wait(qtbot, widget)
     assert widget.fields["descriptor_name"].value == rot
     assert errors == []
+
+
+def test_a_chart_deleted_after_its_viewer_closed_raises_nothing():
+    """Qt may delete the hint's chart after napari tore its viewer's model down: the
+    theme's disconnection then finds no events (it raised in the next test's event loop,
+    CI of session 33)."""
+    from napari_symseg._qt.hint_chart import _disconnect_theme
+
+    class TornDown:
+        @property
+        def events(self):
+            raise AttributeError("'Viewer' object has no attribute '__pydantic_private__'")
+
+    _disconnect_theme(TornDown(), lambda *_: None)  # no exception
