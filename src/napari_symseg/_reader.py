@@ -95,14 +95,12 @@ from pathlib import Path
 
 from .io.formats import EM_SUFFIXES, read_em
 from .io.images import IMAGE_PATTERNS
+from .io.labels import SAVE_NAME_PATTERNS
 
 #: File name patterns of the labels TIFF reader (as in napari.yaml): the exported names,
-#: and the names napari's *File > Save* dialog proposes for a run's Labels layer
-#: (``<image> patterns``, ``<image> patterns (frame t)``: saved as ``MoS2 patterns.tif`` it
-#: reopened as napari's uncalibrated Image, values one lower; tester newuser13).
+#: and the names napari's *File > Save* dialog proposes (`SAVE_NAME_PATTERNS`).
 LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff", "labels.tif", "labels.tiff",
-                   *(f"*[_ ]patterns{frame}{ext}" for frame in ("", " (frame *)")
-                     for ext in (".tif", ".tiff")))
+                   *SAVE_NAME_PATTERNS)
 #: Folder name pattern of a labels zarr store (as in napari.yaml).
 ZARR_PATTERNS = ("*_labels.zarr",)
 

@@ -26,7 +26,7 @@ from ..io.calibration import Calibration
 from ..io.colours import label_colour_dict, pattern_colours
 from ..io.export import export_result
 from ..io.images import IMAGE_PATTERNS
-from ..io.labels import layer_to_file
+from ..io.labels import SAVE_NAME_PATTERNS, layer_to_file
 from ..io.statistics import features_table, full_labels
 from . import LABEL_OFFSET, METADATA_KEY
 
@@ -313,9 +313,7 @@ def layer_colours(labels_layer, n: int, offset: int = LABEL_OFFSET) -> np.ndarra
 OWN_LABELS_PATTERNS = ("*_labels.tif", "*_labels.tiff", "*_labels.zarr/",
                        # napari matches a preference against the whole real path
                        "*/labels.tif", "*/labels.tiff",
-                       # the names napari's save dialog proposes (`_reader.LABELS_PATTERNS`)
-                       "*[_ ]patterns.tif", "*[_ ]patterns.tiff",
-                       "*[_ ]patterns (frame *).tif", "*[_ ]patterns (frame *).tiff")
+                       *SAVE_NAME_PATTERNS)  # the names napari's save dialog proposes
 #: File names of the package's image files (napari's preferences match them against the
 #: whole path: the same patterns work).
 OWN_IMAGE_PATTERNS = IMAGE_PATTERNS

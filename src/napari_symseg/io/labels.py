@@ -52,6 +52,12 @@ from .calibration import Calibration
 LABEL_OFFSET = 1
 #: Suffixes of labels files.
 LABEL_SUFFIXES = (".npy", ".tif", ".tiff")
+#: The names napari's *File > Save* dialog proposes for a run's Labels layer
+#: (``<image> patterns``, ``<image> patterns (frame t)``), claimed by the reader like
+#: ``*_labels.tif`` (as napari.yaml; saved so, a file reopened as napari's uncalibrated
+#: Image with values one lower: tester newuser13).
+SAVE_NAME_PATTERNS = tuple(f"*[_ ]patterns{frame}{ext}" for frame in ("", " (frame *)")
+                           for ext in (".tif", ".tiff"))
 _UNSIGNED = (np.uint8, np.uint16, np.uint32, np.uint64)
 
 

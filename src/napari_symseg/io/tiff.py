@@ -287,15 +287,19 @@ def read_record(path: str | Path) -> dict | None:
     try:
         with quiet_tifffile(), tifffile.TiffFile(path) as tif:
             return _record_in(tif)
-    except Exception:  # not a TIFF, or unreadable: no record
+    except Exception:  # not a TIFF: no record
         return None
 
 
 def _record_in(tif) -> dict | None:
-    """`read_record` of an open ``tifffile.TiffFile``."""
+    """`read_record` of an open ``tifffile.TiffFile`` (None when its description cannot
+    be read)."""
     import json
 
-    texts = [(tif.imagej_metadata or {}).get("Info"), tif.pages[0].description]
+    try:
+        texts = [(tif.imagej_metadata or {}).get("Info"), tif.pages[0].description]
+    except Exception:  # unreadable metadata: no record
+        return None
     for text in texts:
         if isinstance(text, str) and text.lstrip().startswith("{"):
             try:
@@ -327,8 +331,5 @@ def read_values(path: str | Path) -> tuple[np.ndarray, dict | None]:
 
     with reading_tiff(path), tifffile.TiffFile(path) as tif:  # opened once for both
         values = has_image(tif.asarray())
-        try:
-            record = _record_in(tif)
-        except Exception:  # no readable description: no record (as `read_record`)
-            record = None
+        record = _record_in(tif)
     return values, record
