@@ -46,6 +46,22 @@ def test_switching_image_shows_that_images_hint_and_plots_or_none(qtbot, viewer_
     assert errors == []
 
 
+def test_the_chosen_image_is_raised_when_another_image_covers_it(qtbot, viewer_widget,
+                                                                errors):
+    viewer, widget = viewer_widget
+    a = viewer.add_image(two_phase((96, 96)), name="a")
+    viewer.add_image(two_phase((96, 96), seed=1), name="b", translate=(200, 0))  # beside
+    c = viewer.add_image(two_phase((64, 64)), name="c", translate=(40, 40))  # over a
+    widget.image.value = c
+    widget.image.value = a
+    assert [layer.name for layer in viewer.layers] == ["b", "c", "a"]
+    widget.image.value = viewer.layers["b"]  # covered by nothing: nothing moves
+    assert [layer.name for layer in viewer.layers] == ["b", "c", "a"]
+    widget.image.value = c
+    assert [layer.name for layer in viewer.layers] == ["b", "a", "c"]
+    assert errors == []
+
+
 def test_switching_image_restores_its_remembered_sizes(qtbot, viewer_widget, errors):
     viewer, widget = viewer_widget
     a = viewer.add_image(two_phase((256, 256)), name="a", scale=(0.02, 0.02),

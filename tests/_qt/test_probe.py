@@ -187,6 +187,37 @@ def test_away_from_the_probe_a_drag_pans_and_a_click_moves_it_there(qtbot, shown
     assert harness.shown[-1][1] == (30, 120)
 
 
+def canvas_key(viewer, kind):
+    """A real Space key event (press or release) sent to the canvas's native widget."""
+    from qtpy.QtCore import QEvent, Qt
+    from qtpy.QtGui import QKeyEvent
+    from qtpy.QtWidgets import QApplication
+
+    event_type = QEvent.Type.KeyPress if kind == "press" else QEvent.Type.KeyRelease
+    QApplication.sendEvent(viewer.window._qt_viewer.canvas.native,
+                           QKeyEvent(event_type, Qt.Key.Key_Space,
+                                     Qt.KeyboardModifier.NoModifier, " "))
+
+
+def test_with_space_held_a_drag_on_the_probe_pans_and_the_probe_stays(qtbot, shown):
+    viewer, harness = shown.viewer, shown
+    layer = viewer.layers["tp probe"]
+    path = [world(*(np.array([66.0, 83.0]) + k * np.array([-2.0, 3.0]))) for k in range(8)]
+    canvas_key(viewer, "press")
+    assert layer.mouse_pan
+    before = camera(viewer)
+    canvas_drag(viewer, path, lambda: qtbot.wait(16))  # starts on the probe's patch
+    harness.wait_idle(qtbot)
+    assert camera(viewer)[0] != before[0]  # panned
+    assert harness.probe.pixel == (64, 80)  # not moved
+    canvas_key(viewer, "release")
+    assert not layer.mouse_pan
+    before = camera(viewer)
+    canvas_drag(viewer, path, lambda: qtbot.wait(16))  # Space released: the probe follows
+    harness.wait_idle(qtbot)
+    assert camera(viewer) == before and harness.probe.pixel == (66 - 14, 83 + 21)
+
+
 def test_refresh_follows_parameters_and_the_chosen_image(qtbot, harness):
     viewer, probe = harness.viewer, harness.probe
     probe.enabled = True

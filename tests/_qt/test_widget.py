@@ -396,7 +396,7 @@ def test_live_preview_is_its_own_marked_layer_with_the_latest_parameters(
     live_preview_and_wait(qtbot, widget, "tp")
     preview = viewer.layers["tp preview"]
     meta = preview.metadata[METADATA_KEY]
-    assert meta["preview"] and meta["role"] == "preview" and preview.opacity < 1
+    assert meta["preview"] and meta["role"] == "preview" and preview.contour == 1
     assert preview_params(viewer)["stride"] == max(SMALL["stride"], PREVIEW_STRIDE)
     assert widget.status.value.startswith(f"preview, stride {PREVIEW_STRIDE} · ")
     assert "tp patterns" not in viewer.layers  # a preview is not a run

@@ -8,7 +8,7 @@ from napari_symseg.controller.measure_stale import OUTDATED
 from napari_symseg.controller.probe import probe_placement
 from napari_symseg.controller.scribbles import ScribbleSession
 from napari_symseg.controller.session import Session
-from napari_symseg.controller.stacking import group_of, place
+from napari_symseg.controller.stacking import covering, group_of, place, raise_if_covered
 from napari_symseg.core.params import Params
 from napari_symseg.core.samples import two_phase
 
@@ -133,3 +133,27 @@ def _run(steps):
             next(steps)
     except StopIteration as done:
         return done.value
+
+
+def test_an_image_is_covered_by_a_shown_hiding_overlapping_image_above_its_group():
+    viewer = ViewerModel()
+    low = viewer.add_image(np.zeros((8, 8)), name="low")
+    mine = viewer.add_labels(np.zeros((8, 8), np.uint8), name="low patterns",
+                             metadata={"napari_symseg": {"source": "low"}})
+    viewer.add_image(np.zeros((8, 8)), name="beside", translate=(0, 8))
+    viewer.add_image(np.zeros((8, 8)), name="added", blending="additive")
+    assert covering(viewer.layers, low) == []  # beside it, or additive: nothing hidden
+    assert not raise_if_covered(viewer.layers, low)
+    assert names(viewer) == ["low", "low patterns", "beside", "added"]
+    top = viewer.add_image(np.zeros((4, 4)), name="top", translate=(6, 6))  # a corner over
+    assert covering(viewer.layers, low) == [top]
+    top.visible = False
+    assert covering(viewer.layers, low) == []
+    top.visible = True
+    top.opacity = 0.0
+    assert covering(viewer.layers, low) == []
+    top.opacity = 1.0
+    assert covering(viewer.layers, top) == []  # the top image is covered by nothing
+    assert raise_if_covered(viewer.layers, low)
+    assert names(viewer) == ["beside", "added", "top", "low", "low patterns"]
+    assert mine in viewer.layers and covering(viewer.layers, low) == []

@@ -9,7 +9,8 @@ layer; its own mouse drag callback decides what the left button does:
 pressed on the probe (its patch), a drag takes the probe along; pressed
 elsewhere, a drag pans the view as napari does and a click puts the probe
 there (the layer's ``mouse_pan`` is off but for such a drag; the wheel
-zooms). One Vectors layer is what napari adds fastest: ticking
+zooms); with Space held (napari's hold to pan), every drag pans. One
+Vectors layer is what napari adds fastest: ticking
 the probe froze napari 76-95 ms (2048² image, idle, `tests/_qt/test_stall.py -k
 probe`), where a Points layer for the point plus a Vectors layer for the
 outlines took 204 ms (docs/architecture.md).
@@ -107,6 +108,7 @@ class Probe:
         self.show_map = show_map
         self.layer = self.source = self.worker = self.pixel = None
         self._enabled = False
+        self._panning = False  # Space held (`_hold_to_pan`)
         self._pending = None  # the latest request made while a worker runs
         self._serial = 0  # requests made
         self._shown = 0  # the request whose map is shown
@@ -214,6 +216,9 @@ class Probe:
         layer.cursor = "crosshair"
         layer.mouse_pan = False  # on only for a drag that starts away from the probe
         layer.mouse_drag_callbacks.append(self._on_drag)
+        # napari's Space (hold to pan) changes the selected layer's mode, and this one is
+        # in pan_zoom already: held here, Space lets every drag pan (the probe stays put)
+        layer.bind_key("Space", self._hold_to_pan, overwrite=True)
         layer.events.mode.connect(self._on_mode)
         self.layer = layer
         self.viewer.layers.append(layer)  # on top of every layer
@@ -240,14 +245,25 @@ class Probe:
         if self.layer is not None:
             self.layer.mouse_pan = False
 
+    def _hold_to_pan(self, layer):
+        """Key binding of the layer: while Space is held, a drag pans (as in napari)."""
+        self._panning = True
+        layer.mouse_pan = True
+        try:
+            yield
+        finally:
+            self._panning = False
+            layer.mouse_pan = False
+
     def _on_drag(self, layer, event):
         """Mouse drag callback of the layer (left button).
 
         Pressed on the probe (its patch, or its mark when that is larger): the
         probe follows the drag. Pressed elsewhere: a drag pans the view (as
-        napari does), a click without moving puts the probe there.
+        napari does), a click without moving puts the probe there. With Space
+        held, every drag pans.
         """
-        if event.button != 1 or self.source is None:
+        if event.button != 1 or self.source is None or self._panning:
             return
         pixel = probe_pixel_at(self.source, event.position)
         if not self._grabbed(pixel):

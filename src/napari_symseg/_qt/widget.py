@@ -24,6 +24,7 @@ from ..controller.activity import activity_of
 from ..controller.fields import visible_fields
 from ..controller.layer_io import prefer_own_labels_reader
 from ..controller.session import PREVIEW_STRIDE
+from ..controller.stacking import raise_if_covered
 from ..controller.text import NO_IMAGE, SIZE_KINDS, aspect_note, field_label, fields_note
 from ..controller.visibility import ResultVisibility
 from ..core.params import Params
@@ -214,6 +215,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
         if previous is not None:  # the fields belong to their image too (issue 11)
             self._remember_fields(previous)
         self._visibility.follow(layer)  # its results shown, other images' hidden
+        raise_if_covered(self.viewer.layers, layer)  # the chosen image is seen
         self._visibility.follow_mode(layer, self.controller.series_mode)
         self._select_shown(layer)
         results = self.controller.results(layer)

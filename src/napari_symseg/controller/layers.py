@@ -167,6 +167,11 @@ def run_metadata(source_name: str, params: Params, *, version: str | None, frame
     }}
 
 
+#: A live preview is drawn as outlines (napari's ``contour``, one grid point wide), not
+#: filled like a run's patterns: the image shows through and nobody takes it for a run.
+PREVIEW_LOOK = {"contour": 1, "opacity": 0.9}
+
+
 def image_specs(source: SourceSnapshot, result, frame: int | None,
                 preview: bool = False) -> list[LayerSpec]:
     """The layers of a run on one image (or one frame): computed in the worker.
@@ -208,7 +213,7 @@ def image_specs(source: SourceSnapshot, result, frame: int | None,
         "colormap": label_colormap(label_colour_dict(params.n_patterns, LABEL_OFFSET),
                                    labels.dtype),
         "features": features,
-        **({"opacity": 0.5} if preview else {}),
+        **(PREVIEW_LOOK if preview else {}),
         **placement(source, result.grid, not full),
     }, frame)
     if preview:
@@ -232,7 +237,9 @@ def image_specs(source: SourceSnapshot, result, frame: int | None,
 
 # -------------------------------------------------------------------- layers
 _UPDATED = ("scale", "translate", "units", "axis_labels", "metadata", "features", "colormap",
-            "contrast_limits", "opacity")
+            "contrast_limits", "opacity", "contour")
+#: Layer properties napari's constructors do not take: set on the new layer.
+_SET_AFTER = ("contour",)
 
 
 def _layer_class(layer_type: str) -> type:
@@ -282,5 +289,8 @@ def apply_spec(layers, source, spec: LayerSpec, old=None):
         return old
     if old is not None and old in layers:
         layers.remove(old)
+    after = {key: kwargs.pop(key) for key in _SET_AFTER if key in kwargs}
     layer = cls(data, **kwargs)
+    for key, value in after.items():
+        setattr(layer, key, value)
     return place(layers, layer, source)

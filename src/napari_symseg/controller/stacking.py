@@ -14,6 +14,8 @@ The rule (docs/user-guide.md, "Where the plugin's layers go"):
   top of the layer list, so a new result is seen at once, never under
   another image stacked above its source.
 - The probe's two layers (role ``"probe"``) always stay on top of everything.
+- Choosing an image in the widget raises its group when another image above
+  it covers it (`raise_if_covered`): the chosen image is the one seen.
 
 `place` is the only function that inserts or moves the plugin's layers
 (the run's `apply_spec`, Measure, the scribbles and the probe call it).
@@ -21,9 +23,15 @@ The rule (docs/user-guide.md, "Where the plugin's layers go"):
 
 from __future__ import annotations
 
+import numpy as np
+
 from . import METADATA_KEY
 
-__all__ = ["add_labels", "group_of", "is_probe", "place", "raise_group"]
+__all__ = ["add_labels", "covering", "group_of", "is_probe", "place", "raise_group",
+           "raise_if_covered"]
+
+#: Blendings with which an image hides what is under it (napari's names).
+_HIDING = ("opaque", "translucent", "translucent_no_depth")
 
 
 def _ours(layer) -> dict:
@@ -140,6 +148,69 @@ def raise_group(layers, source, without=None) -> list:
         probes = [i for i, lay in enumerate(layers) if is_probe(lay) and lay is not without]
         layers.move_multiple(indices, probes[0] if probes else len(layers))
     return members
+
+
+def covering(layers, source) -> list:
+    """The visible images above `source`'s group that hide part of it.
+
+    An image covers when it is an Image layer of another group, shown, not
+    fully transparent, blended so that it hides what is under it (not
+    additive, say), and its extent overlaps `source`'s in the displayed
+    (last two) dimensions. The plugin's own result layers of other images
+    do not count (the widget hides them when another image is chosen).
+
+    Parameters
+    ----------
+    layers : napari.components.LayerList
+        The viewer's layers.
+    source : napari.layers.Layer
+        The chosen image (in `layers`).
+
+    Returns
+    -------
+    list of Layer
+    """
+    from napari.layers import Image
+
+    members = group_of(layers, source)
+    top = max(layers.index(lay) for lay in members)
+    low, high = _yx_extent(source)
+    found = []
+    for layer in list(layers)[top + 1:]:
+        if (not isinstance(layer, Image) or _ours(layer) or not layer.visible
+                or layer.opacity <= 0 or str(layer.blending) not in _HIDING):
+            continue
+        other_low, other_high = _yx_extent(layer)
+        if np.all(other_low < high) and np.all(low < other_high):
+            found.append(layer)
+    return found
+
+
+def raise_if_covered(layers, source) -> bool:
+    """Raise `source`'s group to the top when another image covers it (`covering`).
+
+    Parameters
+    ----------
+    layers : napari.components.LayerList
+        The viewer's layers.
+    source : napari.layers.Layer
+        The chosen image.
+
+    Returns
+    -------
+    bool
+        Whether the group was raised.
+    """
+    if source not in layers or not covering(layers, source):
+        return False
+    raise_group(layers, source)
+    return True
+
+
+def _yx_extent(layer):
+    """The world extent (min, max corners) of `layer` in its last two dimensions."""
+    world = np.asarray(layer.extent.world, dtype=float)[:, -2:]
+    return world[0], world[1]
 
 
 def _put(layers, layer, index: int) -> None:
