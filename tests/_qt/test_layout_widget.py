@@ -68,6 +68,25 @@ def test_width_is_stable_when_texts_grow(qtbot, make_napari_viewer):
     assert widget.minimumSizeHint().width() == minimum
 
 
+def test_width_does_not_jump_when_a_calibrated_image_is_chosen(qtbot, make_napari_viewer):
+    viewer = make_napari_viewer(show=True)
+    viewer.window._qt_window.resize(1366, 768)
+    plain = viewer.add_image(two_phase((64, 64)), name="plain")
+    _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
+    widget.image.value = plain
+    set_fields(widget, patch_x=41, patch_y=41, window_x=121, window_y=121)
+    qtbot.wait(200)
+    width, minimum = widget.width(), widget.minimumSizeHint().width()
+    calibrated = viewer.add_image(two_phase((64, 64)), name="nm", scale=(0.0213, 0.0213),
+                                  units=("nm", "nm"))
+    widget.image.value = calibrated
+    set_fields(widget, patch_x=41, patch_y=41, window_x=121, window_y=121)
+    assert "= 5.18 nm" in widget.fields["window_x"].label  # the longest labels now
+    qtbot.wait(200)
+    assert widget.minimumSizeHint().width() == minimum
+    assert widget.width() == width
+
+
 def test_plots_dock_closes_and_comes_back(qtbot, viewer_widget):
     viewer, widget = viewer_widget
     widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")

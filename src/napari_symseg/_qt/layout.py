@@ -115,6 +115,35 @@ def scroll_area(content: QWidget, keep=()) -> QScrollArea:
     return scroll
 
 
+def reserve_width(scroll: QScrollArea, labelled: dict) -> None:
+    """Make the column at least as wide as it is with the widest texts of some labels.
+
+    The column's width only grows (`_Fit`): reserved at once, it does not
+    grow later when those labels get their longest texts.
+
+    Parameters
+    ----------
+    scroll : QScrollArea
+        Made by `scroll_area`.
+    labelled : dict
+        magicgui widgets (their ``label``) -> their widest label text.
+    """
+    saved = {widget: widget.label for widget in labelled}
+    try:
+        for widget, text in labelled.items():
+            widget.label = text
+        # a dock not shown yet lays itself out only when shown: the new sizes taken up
+        # through its layouts now (each widget's cached size in its parent's layout)
+        for part in reversed(scroll.widget().findChildren(QWidget)):
+            part.updateGeometry()
+            if part.layout() is not None:
+                part.layout().invalidate()
+        scroll._fit.fit()
+    finally:
+        for widget, text in saved.items():
+            widget.label = text
+
+
 def keep_in_view(scroll: QScrollArea, *rows: QWidget, after: QWidget | None = None) -> None:
     """Keep `rows` (the rows right below those kept already, or right below `after`)
     in view too.

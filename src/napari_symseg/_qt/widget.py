@@ -21,11 +21,18 @@ from qtpy.QtWidgets import QWidget
 
 from ..controller import LABEL_OFFSET, METADATA_KEY
 from ..controller.activity import activity_of
-from ..controller.fields import visible_fields
+from ..controller.fields import is_advanced, visible_fields
 from ..controller.layer_io import prefer_own_labels_reader
 from ..controller.session import PREVIEW_STRIDE
 from ..controller.stacking import raise_if_covered
-from ..controller.text import NO_IMAGE, SIZE_KINDS, aspect_note, field_label, fields_note
+from ..controller.text import (
+    NO_IMAGE,
+    SIZE_KINDS,
+    aspect_note,
+    field_label,
+    fields_note,
+    widest_field_label,
+)
 from ..controller.visibility import ResultVisibility
 from ..core.params import Params
 from ..errors import SymsegError
@@ -33,6 +40,7 @@ from .actions import EXPORT_HELP, RESULT_HELP
 from .buttons import follow_activity
 from .compile_notice import CompileNotice
 from .fields import set_value, value_of
+from .layout import reserve_width
 from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .results_view import ResultsView
@@ -119,6 +127,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
             "run": self.run_button, "suggest": self.suggest_button,
             "export": self.export_button, "edit": self.edit_button,
             "measure": self.measure_button})
+        self._reserved = False  # the width for lengths in nm (`showEvent`)
         self._on_image_changed()
         warm_up_once(busy=lambda: self.worker is not None or self.suggest_worker is not None
                      or self.measure.worker is not None)  # the thaw's collection: not then
@@ -126,6 +135,16 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
         self.plots.prepare_when_idle(self.alive)
         prefer_own_labels_reader()  # exported *_labels.tif reopen without a reader dialog
         quiet_repeats(viewer)  # napari's units warning: not again for each result layer
+
+    def showEvent(self, event) -> None:
+        """First shown (napari's style applied, which sets the fonts): the dock is made as
+        wide at once as a calibrated image's lengths in nm make it (`layout.reserve_width`)."""
+        if not self._reserved:
+            self._reserved = True
+            descriptor = self.fields["descriptor_name"].value
+            reserve_width(self.scroll, {self.fields[name]: widest_field_label(name, descriptor)
+                                        for name in SIZE_KINDS if not is_advanced(name)})
+        super().showEvent(event)
 
     def sizeHint(self):
         """Its column's height: never taller (`layout.scrolling_column`)."""

@@ -149,6 +149,30 @@ def field_label(name: str, value: Any = None, layer=None, descriptor: str | None
     return f"{base} ({total} = {length})" if length else f"{base} ({total})"
 
 
+#: The widest size a size label shows for a calibrated image (`widest_field_label`): three
+#: digits of px, a length of three significant digits (`physical_length`).
+WIDEST_SIZE = "888 px = 0.888 nm"
+
+
+def widest_field_label(name: str, descriptor: str | None = None) -> str:
+    """The widest label a size field has for a calibrated image (sizes up to 999 px).
+
+    The dock reserves its width from the start, so that choosing a calibrated
+    image (its lengths in nm) does not widen it (468 -> 528 px, tester
+    newuser13).
+
+    Parameters
+    ----------
+    name : str
+        A `Params` size field (`SIZE_KINDS`).
+    descriptor : str, optional
+        The descriptor family (names the ``window_*`` fields).
+    """
+    kind = SIZE_KINDS[name][0]
+    prefix = {"half": "total ", "radius": "⌀ "}.get(kind, "")
+    return f"{field_label(name, None, None, descriptor)} ({prefix}{WIDEST_SIZE})"
+
+
 def _number(value) -> str:
     """A field's value as a short number (``8``, ``20.3``)."""
     return f"{value:.3g}" if isinstance(value, float) else str(value)
