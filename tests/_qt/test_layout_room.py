@@ -3,17 +3,36 @@ height the window was given, never in one it was pushed to (no napari, no run)."
 
 import pytest
 from magicgui.widgets import Label, PushButton
-from qtpy.QtCore import QSize
+from qtpy.QtCore import QSize, Qt
 from qtpy.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-from napari_symseg._qt.layout import keep_if_room, keep_in_view, scrolling_column
+from napari_symseg._qt.layout import (
+    NEIGHBOUR_KEEPS,
+    grow_dock,
+    keep_if_room,
+    keep_in_view,
+    scrolling_column,
+)
+
+
+class _Host(QWidget):
+    """As the dock's widget: its size hint is its column's height (`SymsegWidget`)."""
+
+    scroll = None
+
+    def sizeHint(self):
+        hint = super().sizeHint()
+        if self.scroll is None:
+            return hint
+        column = self.scroll.widget().sizeHint().height() + 2 * self.scroll.frameWidth()
+        return QSize(hint.width(), max(hint.height(), column))
 
 
 def _window(qtbot, height):
     window = QMainWindow()
     qtbot.addWidget(window)
     window.setCentralWidget(QWidget())
-    host = QWidget()
+    host = _Host()
     essentials = [Label(value=f"field {i}", name=f"f{i}") for i in range(6)]
     status = Label(value="status", name="status")
     answer = Label(value="the hint's answer", name="answer")
@@ -21,6 +40,7 @@ def _window(qtbot, height):
     # as the dock's: progress and status kept, the hint's answer below them
     scroll, _, kept = scrolling_column(host, essentials, [PushButton(text="Run")],
                                        [progress, status, answer], [])
+    host.scroll = scroll
     dock = QDockWidget("main")
     dock.setWidget(host)
     window.addDockWidget(dock_area(), dock)
@@ -206,3 +226,34 @@ def test_a_window_made_taller_can_be_brought_back_to_a_laptops_height(qtbot, mon
     assert chart.isVisible() and _minimum(window) <= laptop
     window.resize(500, laptop)  # back to the laptop
     qtbot.waitUntil(lambda: window.height() == laptop, timeout=3000)
+
+
+def _with_neighbour(qtbot, height):
+    """The column's window (`_window`) with a second dock below the first one."""
+    window, scroll, answer, kept = _window(qtbot, height)
+    below = QDockWidget("plots")
+    below.setWidget(QWidget())
+    main = window.findChildren(QDockWidget)[0]
+    window.addDockWidget(dock_area(), below)
+    window.splitDockWidget(main, below, Qt.Orientation.Vertical)
+    qtbot.wait(50)
+    return window, scroll, answer, below, kept
+
+
+@pytest.mark.parametrize("height", [1080, 640])
+def test_a_taller_column_takes_height_from_the_dock_below_while_it_has_room(qtbot, height):
+    window, scroll, _, below, _ = _with_neighbour(qtbot, height)
+    main = window.findChildren(QDockWidget)[0]
+    window.resizeDocks([main], [120], Qt.Orientation.Vertical)  # a short main dock
+    qtbot.wait(50)
+    before = below.height()
+    chart = QWidget()
+    chart.setMinimumHeight(260)  # the column grows (the hint's chart after a run)
+    scroll.widget().layout().insertWidget(5, chart)
+    qtbot.wait(200)
+    lacking = scroll.widget().sizeHint().height() - scroll.viewport().height()
+    if before - NEIGHBOUR_KEEPS >= 300:  # room: the main dock shows its whole column
+        assert lacking <= 2 and below.height() >= NEIGHBOUR_KEEPS
+    else:  # the dock below keeps what it needs; the column scrolls
+        assert below.height() >= min(before, NEIGHBOUR_KEEPS) and lacking > 0
+    assert grow_dock(scroll) == 0  # nothing more to take, or nothing Qt would give

@@ -205,6 +205,39 @@ def test_the_probe_text_wraps_inside_a_laptop_wide_figure(dock):
         right = info.get_window_extent(renderer).x1
     assert right <= figure.bbox.x1 + 1
 
+def test_a_tall_panel_puts_the_text_above_a_map_as_wide_as_the_panel(dock, qtbot):
+    """At 1920x1080 the plots dock is taller than wide: the text goes above the map, which
+    then takes the width (side by side it was a third of it); wide again: side by side."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from qtpy.QtWidgets import QWidget
+
+    from napari_symseg._qt.probe_plot import ProbePlot
+
+    viewer, _ = dock
+    source = viewer.add_image(np.zeros((256, 256)), name="img")
+    plot = ProbePlot(viewer)
+    qtbot.addWidget(plot)
+    QWidget.show(plot)  # (ProbePlot.show shows a map)
+
+    def arranged(width, height):
+        plot.resize(width, height)
+        qtbot.waitUntil(lambda: plot.tall == (height >= 0.75 * width), timeout=2000)
+        plot.figure.set_size_inches(width / plot.figure.dpi, height / plot.figure.dpi)
+        renderer = FigureCanvasAgg(plot.figure).get_renderer()
+        plot.figure.draw(renderer)
+        return plot.axes.get_window_extent(renderer), plot.info.get_window_extent(renderer)
+
+    plot.show(np.zeros((33, 33)), (100, 100), source)
+    plot.info.set_text("pixel row 100, column 100\nline two\nline three")
+    axes, info = arranged(530, 480)
+    assert plot.tall and info.y0 >= axes.y1  # the text above the map
+    assert axes.width > 0.45 * 530
+    tall_width = axes.width
+    axes, info = arranged(600, 200)
+    assert not plot.tall and info.x0 >= axes.x1  # beside it
+    assert axes.width < tall_width
+
+
 # -------------------------------------------------------------------- area plot
 def test_area_fraction_follows_labels_colours_and_time_slider(dock):
     viewer, results = dock

@@ -19,7 +19,7 @@ from qtpy.QtCore import QEvent, QObject, Qt, QTimer
 from qtpy.QtWidgets import QComboBox, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 from superqt import QCollapsible
 
-from .docks import dock_of
+from .docks import dock_of, main_window_of
 
 
 def wrapping(label) -> None:
@@ -204,6 +204,61 @@ FIT_HEIGHT = 768
 RESTORE_MS = 200
 #: The minimum height napari gives its docks (`QtViewerDockWidget`).
 DOCK_MINIMUM = 50
+#: A dock beside ours gives its height to our column down to this (px): the plots stay
+#: readable (`grow_dock`).
+NEIGHBOUR_KEEPS = 300
+
+
+def grow_dock(scroll: QScrollArea) -> int:
+    """Give the dock holding `scroll` the height its column lacks, from a dock beside it.
+
+    Qt splits a dock area's height when a dock is added and keeps that split
+    when a column grows later (the hint's chart after a run): at 1920x1080 the
+    main dock scrolled by 37 px beside a plots dock with 500 px of mostly
+    empty room (tester newuser13). The docks beside it in its area give what
+    they have above `NEIGHBOUR_KEEPS`; on a laptop they have nothing to give
+    and the column scrolls as before.
+
+    Parameters
+    ----------
+    scroll : QScrollArea
+        Made by `scroll_area`.
+
+    Returns
+    -------
+    int
+        The height (px) the dock gained (0: nothing to take, or Qt did not
+        resize it).
+    """
+    from qtpy.QtWidgets import QDockWidget
+
+    dock = dock_of(scroll)
+    window = None if dock is None else main_window_of(dock)
+    if window is None or dock.isFloating() or not dock.isVisible():
+        return 0
+    lacking = scroll.widget().sizeHint().height() - scroll.viewport().height()
+    if lacking <= 1:  # (a dock given its host's height hint shows all but 1 px of margin)
+        return 0
+    area = window.dockWidgetArea(dock)
+    spare = sum(max(0, other.height() - NEIGHBOUR_KEEPS)
+                for other in window.findChildren(QDockWidget)
+                if other is not dock and other.isVisible() and not other.isFloating()
+                and window.dockWidgetArea(other) == area and other.width() > 0
+                and abs(other.x() - dock.x()) < dock.width())  # in the same column
+    grow = min(lacking, spare)
+    if grow > 0:
+        # the host's height hint (its column's) up to date in the dock's layout first: a
+        # dock is never made taller than that (the host's vertical policy is Maximum)
+        parent = scroll.parentWidget()
+        while parent is not None and parent is not dock:
+            parent.updateGeometry()
+            parent = parent.parentWidget()
+        window.layout().activate()
+        before = dock.height()
+        window.resizeDocks([dock], [before + grow], Qt.Orientation.Vertical)
+        window.layout().activate()
+        return dock.height() - before
+    return 0
 
 
 def _lower_dock(scroll: QScrollArea) -> None:
@@ -257,6 +312,9 @@ class _Fit(QObject):
         self.given = 0  # the window's height as given, not as forced (0: none yet)
         self._peak = 0  # the window's highest minimum height since `given` was set
         self._settling = False  # the area's minimum changed, the window not laid out yet
+        self._column = 0  # the column's height hint at the last `fit`
+        self._grow_due = False  # a `grow_dock` is scheduled
+        self._tried = None  # (column, scroll area height) of the last `grow_dock`
         content.installEventFilter(self)
         self.fit()
 
@@ -286,8 +344,30 @@ class _Fit(QObject):
             self.given = window.height() if window.height() > self._peak else 0
         return window
 
+    def _grow_later(self) -> None:
+        """`grow_dock` on the next turn (once Qt has laid the window out), once."""
+        if not self._grow_due:
+            self._grow_due = True
+            QTimer.singleShot(0, self._grow)
+
+    def _grow(self) -> None:
+        self._grow_due = False
+        try:
+            # once per column height and dock height: a resize Qt refuses (or that
+            # lays the window out again) is not tried over and over
+            state = (self._column, self.scroll.height())
+            if state != self._tried:
+                self._tried = state
+                grow_dock(self.scroll)
+        except RuntimeError:  # the dock closed meanwhile
+            pass
+
     def fit(self) -> None:
         scroll = self.scroll
+        column = self.content.sizeHint().height()
+        if column > self._column and scroll.isVisible():
+            self._grow_later()  # a taller column: room from a dock beside it?
+        self._column = column
         need = (self.content.minimumSizeHint().width()
                 + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth())
         if need > scroll.minimumWidth():
@@ -385,6 +465,8 @@ class _Fit(QObject):
                 self.given, self._peak = event.size().height(), _minimum(watched)
             if kind == QEvent.Type.LayoutRequest and self._settling:
                 QTimer.singleShot(0, self._settled)  # once Qt has laid it out
+            if kind == QEvent.Type.LayoutRequest:
+                self._grow_later()  # a dock added or shown beside ours took its height?
             if kind == QEvent.Type.LayoutRequest and 0 < self.given < watched.height():
                 QTimer.singleShot(0, self._restore)  # pushed taller: its minimum lower now?
             self.fit()
