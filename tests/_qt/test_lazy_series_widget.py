@@ -81,7 +81,9 @@ def test_scrubbing_during_the_run_shows_0_at_once_and_the_worker_labels_it_next(
     viewer, widget, frames = lazy_widget
     gate, jobs = held_fill
     widget.run_button.changed.emit(True)  # same as a click
-    qtbot.waitUntil(lambda: "s patterns" in viewer.layers, timeout=TIMEOUT)
+    # added hidden, shown a turn later (its insert and first draw apart)
+    qtbot.waitUntil(lambda: "s patterns" in viewer.layers and viewer.layers["s patterns"].visible,
+                    timeout=TIMEOUT)
     layer, lazy = viewer.layers["s patterns"], jobs[0].lazy
     assert isinstance(layer.data, da.Array)
     shown = jobs[0].first_frame

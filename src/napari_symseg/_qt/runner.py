@@ -244,6 +244,8 @@ class JobRunner:
             self._apply_when_ready()
             return
         status = self.job.progress(step)
+        if getattr(self.job, "reveal_pending", False):  # a series layer added hidden
+            next_turn(self.job.show_added)  # its first draw in a turn of its own
         if status is not None:
             self._on_status(status)
 

@@ -146,6 +146,7 @@ class SeriesJob(Job):
         self.layer = None
         self.scribbled = False
         self._undo: list[Callable[[], None]] = []
+        self._reveal = False  # the layer was added hidden: shown next (`show_added`)
 
     #: More keyword arguments of the patterns layer (napari's ``Labels``)
     layer_kwargs: ClassVar[dict] = {}
@@ -240,6 +241,11 @@ class SeriesJob(Job):
             "colormap": self._colormap(),
             **series_placement(self.source, self.grid, not self.params.upsampling),
         })
+        if old is None or old not in layers:
+            # added hidden, shown on the next turn (`show_added`): napari's insert (the
+            # layer's controls, its visual) and its first slice and draw in two turns of
+            # the event loop, not one (a 305 ms gap while scrubbing a 116-frame STM run)
+            spec.kwargs["visible"] = False
         if old is not None and old in layers:
             saved = {key: getattr(old, key) for key in _RESTORED}
             saved["metadata"] = dict(old.metadata)  # napari may update the dict in place
@@ -252,6 +258,7 @@ class SeriesJob(Job):
             self._undo.append(restore)
         layer = apply_spec(layers, self.source, spec, old)
         results.layers["series"] = layer
+        self._reveal = not layer.visible
         if layer is not old:
             if old is not None:  # replaced (another type or shape): put the old one back
                 index = layers.index(layer)
@@ -259,6 +266,22 @@ class SeriesJob(Job):
             self._undo.append(lambda: layer in layers and layers.remove(layer))
         self.layer = layer
         self.session.changed(self.source)
+
+    @property
+    def reveal_pending(self) -> bool:
+        """The layer was added hidden (`_show_layer`): `show_added` is due, on a later turn
+        of the event loop (the GUI's runner schedules it)."""
+        return self._reveal
+
+    def show_added(self) -> bool:
+        """Show the layer added hidden (`_show_layer`); True when it was shown now."""
+        if not self._reveal:
+            return False
+        self._reveal = False
+        if self.layer is None or self.layer not in self.session.viewer.layers:
+            return False
+        self.layer.visible = True
+        return True
 
     def apply(self, ready: Ready) -> Iterator[None]:
         """The run completed: final metadata, features, plot from the statistics."""
@@ -273,7 +296,8 @@ class SeriesJob(Job):
         meta = spec.kwargs["metadata"][METADATA_KEY]
         self.layer.metadata = {METADATA_KEY: {**meta, "source": self.source.name}}
         self.layer.features = spec.kwargs["features"]
-        self.layer.refresh()
+        if not self.show_added():  # (showing it refreshes it)
+            self.layer.refresh()
         self.area_fraction[...] = ready.record.area_fraction
         ready.record.area_fraction = self.area_fraction
         self._undo.clear()
