@@ -48,7 +48,7 @@ from .runner import JobRunner
 from .stall import next_turn
 from .suggest import start_suggestion
 from .units_warning import quiet_repeats
-from .warmup import warm_up_once
+from .warmup import collect_when_idle, release_frozen, warm_up_once
 from .widget_build import ALL_FRAMES, CURRENT_FRAME, WidgetBuilding
 from .widget_edit import WidgetEditing
 from .widget_run import WidgetRunning
@@ -129,8 +129,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
             "measure": self.measure_button})
         self._reserved = False  # the width for lengths in nm (`showEvent`)
         self._on_image_changed()
-        warm_up_once(busy=lambda: self.worker is not None or self.suggest_worker is not None
-                     or self.measure.worker is not None)  # the thaw's collection: not then
+        warm_up_once(busy=self.collection_busy, holder=self)  # the thaw's collection: not then
         self.compile_notice = CompileNotice(self)  # a cold numba cache: "Compiling…"
         self.plots.prepare_when_idle(self.alive)
         prefer_own_labels_reader()  # exported *_labels.tif reopen without a reader dialog
@@ -172,6 +171,19 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
             self.activity.stop(self.activity.kind)  # this dock's: nothing of it goes on
         if self._probe is not None:
             self._probe.close()
+        self.viewer.layers.events.removed.disconnect(self._on_layer_removed)
+        release_frozen(self)  # nothing of this dock keeps objects out of the collector
+
+    def collection_busy(self) -> bool:
+        """True while a run, a suggestion or a measurement goes on: an idle garbage
+        collection (`_qt.warmup`) waits."""
+        return (self.worker is not None or self.suggest_worker is not None
+                or self.measure.worker is not None)
+
+    def _on_layer_removed(self, *_: Any) -> None:
+        """A layer deleted: its data is collected once napari is idle (`collect_when_idle`:
+        frozen objects are not collected by napari's own collection)."""
+        collect_when_idle()
 
     def _image_choices(self, *_: Any) -> list[tuple[str, Any]]:
         return [(layer.name, layer) for layer in self.controller.sources()]

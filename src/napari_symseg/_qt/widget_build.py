@@ -123,6 +123,7 @@ class WidgetBuilding:
         self.plots_button.changed.connect(lambda *_: self.show_plots())
         self.edit_button.changed.connect(lambda *_: self.edit_patterns())
         events = self.viewer.layers.events
+        events.removed.connect(self._on_layer_removed)
         for event in (events.inserted, events.removed, events.reordered):
             event.connect(self._reset_image_choices)
         for layer in self.viewer.layers:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import SymsegError
 from .runner import JobRunner
+from .warmup import collect_when_idle
 
 
 class WidgetRunning:
@@ -118,6 +119,7 @@ class WidgetRunning:
             if not preview:  # the run made is shown, the image's run of the other mode hidden
                 self._visibility.follow_mode(chosen, self.controller.series_mode)
             self._preview.run_ended()
+            collect_when_idle()  # the replaced run's objects, once napari is idle
             if not preview:  # a preview leaves the selection alone
                 self._select_patterns()
             self.measure.refresh()  # a measurement of the replaced run is outdated
