@@ -16,7 +16,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from napari_symseg._reader import napari_get_reader, read_image_file, read_labels_file
+from napari_symseg._reader import (
+    LABELS_PATTERNS,
+    ZARR_PATTERNS,
+    napari_get_reader,
+    read_image_file,
+    read_labels_file,
+)
 from napari_symseg._writer import write_image_tiff, write_labels_tiff
 from napari_symseg.errors import FileFormatError
 from napari_symseg.io.calibration import Calibration
@@ -188,6 +194,8 @@ def test_the_manifest_claims_the_image_patterns():
     manifest = yaml.safe_load((ROOT / "napari.yaml").read_text())
     [reader] = manifest["contributions"]["readers"]
     assert set(IMAGE_PATTERNS) <= set(reader["filename_patterns"])
+    # the labels names too (one list: io.labels.SAVE_NAME_PATTERNS and the reader's)
+    assert set(LABELS_PATTERNS) | set(ZARR_PATTERNS) <= set(reader["filename_patterns"])
     writers = {w["command"]: w["layer_types"] for w in manifest["contributions"]["writers"]}
     assert writers == {"napari-symseg.write_labels": ["labels"],
                        "napari-symseg.write_image": ["image"]}
