@@ -272,3 +272,32 @@ def test_a_deleted_layer_frozen_with_the_heap_is_collected_once_napari_is_idle(
     assert gc.get_freeze_count() > 1000  # and the heap frozen again
     viewer.window.remove_dock_widget(dock_of(widget))  # the dock closed
     qtbot.waitUntil(lambda: gc.get_freeze_count() == 0, timeout=5000)
+
+
+def test_a_dock_closed_during_the_warm_up_leaves_nothing_frozen(qtbot, monkeypatch):
+    """The warm-up's objects are frozen when it ends (by its thaw chain, on the GUI thread):
+    a dock closed before that stops the chain, and nothing is frozen after."""
+    import gc
+
+    class Dock:
+        def collection_busy(self):
+            return False
+
+    empty_warm_up(monkeypatch)
+    gate = threading.Event()
+    monkeypatch.setattr(warmup, "warm_up_plots", lambda: gate.wait(10))
+    dock = Dock()
+    try:
+        thread = warmup.warm_up_once(busy=dock.collection_busy, holder=dock)
+        assert gc.get_freeze_count() > 1000  # frozen while it runs
+        warmup.release_frozen(dock)  # the dock closed
+        assert gc.get_freeze_count() == 0
+        gate.set()
+        thread.join(10)
+        qtbot.wait(2 * warmup.THAW_POLL_MS + warmup.THAW_QUIET_MS)
+        assert gc.get_freeze_count() == 0
+    finally:
+        gate.set()
+        for event in (warmup.PLOTS_WARM, warmup.NAPARI_WARM, warmup.SHAPES_WARM):
+            event.set()
+        gc.unfreeze()

@@ -134,7 +134,7 @@ def warm_up_once(busy: Callable[[], bool] = lambda: False,
     thread = threading.Thread(target=_warm_up, name="napari-symseg warm-up", daemon=True)
     _THREAD[:] = [thread]
     thread.start()
-    _thaw_when_idle(thread, busy, chain=_THAW_CHAIN[0])
+    _thaw_when_idle(thread, busy, chain=_THAW_CHAIN[0], refreeze=True)
     return thread
 
 
@@ -221,9 +221,16 @@ def _pointer_in_use() -> bool:
 
 
 def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
-                    quiet_ms: float = 0.0, chain: int = 0) -> None:
+                    quiet_ms: float = 0.0, chain: int = 0, refreeze: bool = False) -> None:
     """``gc.unfreeze()`` and one full collection once `thread` has ended and nothing
     has been ``busy()`` (nor the mouse in use, `_pointer_in_use`) for `THAW_QUIET_MS`.
+
+    With `refreeze` (the warm-up's chain), the first poll that finds `thread`
+    ended freezes what it made too (numba's dispatchers, matplotlib: ~150 000
+    objects): a first run's automatic full collections walked them before
+    the thaw (70-80 ms inside a series layer's insert while scrubbing). Done
+    here on the GUI thread, in the chain that thaws them, not in the thread:
+    a dock closed meanwhile stops the chain, and nothing stays frozen.
 
     The collection holds the interpreter (0.3 s idle, 1.3-1.6 s at load 7-10):
     done in the warm-up thread's last step it landed in a first run's layer
@@ -231,6 +238,9 @@ def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
     """
     if chain != _THAW_CHAIN[0]:
         return  # a newer warm-up's chain thaws
+    if refreeze and not thread.is_alive():
+        gc.freeze()
+        refreeze = False
     busy_now = thread.is_alive() or busy() or any_running() or _pointer_in_use()
     if not busy_now and quiet_ms >= THAW_QUIET_MS:
         _collect()
@@ -238,7 +248,8 @@ def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
     # quiet time counts from the first poll that finds nothing busy (a poll that found the
     # warm-up or a run going on starts again from 0, not from one interval)
     quiet = 0.0 if busy_now else quiet_ms + THAW_POLL_MS
-    QTimer.singleShot(THAW_POLL_MS, lambda: _thaw_when_idle(thread, busy, quiet, chain))
+    QTimer.singleShot(THAW_POLL_MS,
+                      lambda: _thaw_when_idle(thread, busy, quiet, chain, refreeze))
 
 
 def _warm_up() -> None:
@@ -307,10 +318,6 @@ def _warm_up() -> None:
                     done.set()
     finally:
         PROGRESS.compiling = False
-        # what the warm-up made (numba's dispatchers, matplotlib: ~150 000 objects) left
-        # out of collections too until the thaw: a first run's automatic full collections
-        # walked them (70-80 ms inside a series layer's insert while scrubbing)
-        gc.freeze()
 
 
 def stop_warm_up(wait_s: float = EXIT_WAIT_S) -> bool:
