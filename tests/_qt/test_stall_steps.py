@@ -76,7 +76,7 @@ def empty_warm_up(monkeypatch) -> None:
         monkeypatch.setattr(warmup, name, lambda: None)
     for name in ("controller.warmup.warm_up_labels", "controller.warmup.warm_up_shapes",
                  "core.warmup.warm_up"):
-        monkeypatch.setattr(f"napari_symseg.{name}", lambda: None)
+        monkeypatch.setattr(f"napari_symseg.{name}", lambda **_: None)
     monkeypatch.setattr(warmup, "_WARMED", [])
     monkeypatch.setattr(warmup, "THAW_QUIET_MS", 1000)
     monkeypatch.setattr(warmup, "_HOLDERS", warmup.weakref.WeakSet())
@@ -301,3 +301,23 @@ def test_a_dock_closed_during_the_warm_up_leaves_nothing_frozen(qtbot, monkeypat
         for event in (warmup.PLOTS_WARM, warmup.NAPARI_WARM, warmup.SHAPES_WARM):
             event.set()
         gc.unfreeze()
+
+
+def test_an_idle_collection_waits_while_the_time_slider_moves(qtbot, viewer_widget,
+                                                              monkeypatch):
+    """A keyboard scrub or napari's playback moves no mouse: the dock counts the time
+    slider's moves as activity, and the idle collection (0.3 s) waits for them to stop (it
+    landed in a scrub 5 s after a run: tester newuser14)."""
+    viewer, _ = viewer_widget
+    monkeypatch.setattr(warmup, "THAW_QUIET_MS", 1000)
+    qtbot.waitUntil(lambda: not warmup.warming(), timeout=TIMEOUT)
+    viewer.add_image(np.zeros((20, 32, 32), np.float32), name="video")
+    gone = viewer.add_image(np.zeros((8, 8), np.float32), name="gone")
+    warmup.thaw_now()  # frozen now (the dock holds the heap frozen)
+    collections = warmup.COLLECTIONS[0]
+    viewer.layers.remove(gone)  # asks for an idle collection
+    for step in range(12):  # 3 s of scrubbing: 3 x the quiet time
+        viewer.dims.set_point(0, step % 20)
+        qtbot.wait(250)
+    assert warmup.COLLECTIONS[0] == collections  # not while the slider moved
+    qtbot.waitUntil(lambda: warmup.COLLECTIONS[0] > collections, timeout=5000)  # at rest

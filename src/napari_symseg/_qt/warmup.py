@@ -109,6 +109,7 @@ def warm_up_once(busy: Callable[[], bool] = lambda: False,
     """
     if holder is not None:
         _HOLDERS.add(holder)
+    watch_input()
     if _WARMED:
         return None
     _WARMED.append(True)
@@ -201,15 +202,51 @@ def thaw_now() -> None:
 
 #: Where the mouse pointer was at the last poll of `_pointer_in_use`.
 _POINTER: list = [None]
+#: When (``time.monotonic()``) the user last did something (`note_activity`).
+_ACTIVITY = [0.0]
+#: The input events that count as the user doing something (`_InputWatch`).
+_INPUT = None
+
+
+def note_activity(*_) -> None:
+    """The user did something (a key, the mouse, the time slider moved or played): an
+    idle collection waits (`_pointer_in_use`)."""
+    _ACTIVITY[0] = time.monotonic()
+
+
+def watch_input() -> None:
+    """Count every key, click, wheel turn and mouse move of the application as activity
+    (`note_activity`; one event filter per process)."""
+    global _INPUT
+    if _INPUT is not None:
+        return
+    from qtpy.QtCore import QEvent, QObject
+    from qtpy.QtWidgets import QApplication
+
+    kinds = {QEvent.Type.KeyPress, QEvent.Type.KeyRelease, QEvent.Type.MouseButtonPress,
+             QEvent.Type.MouseButtonRelease, QEvent.Type.MouseMove, QEvent.Type.Wheel}
+
+    class _InputWatch(QObject):
+        def eventFilter(self, watched, event) -> bool:
+            if event.type() in kinds:
+                _ACTIVITY[0] = time.monotonic()
+            return False
+
+    app = QApplication.instance()
+    if app is not None:
+        _INPUT = _InputWatch(app)
+        app.installEventFilter(_INPUT)
 
 
 def _pointer_in_use() -> bool:
-    """True when the mouse moved since the last poll or a button is held.
+    """True when the mouse moved since the last poll, a button is held, or the user did
+    anything else since then (`note_activity`: a key, the time slider playing).
 
-    The thaw's collection then waits: a user panning, dragging the probe or
-    moving towards a button would feel its 0.3 s (idle machine,
-    ``benchmarks/gap_stacks.py open``); once the mouse rests for
-    `THAW_QUIET_MS` nobody does.
+    The thaw's collection then waits: a user panning, dragging the probe,
+    moving towards a button or scrubbing a video would feel its 0.3 s (idle
+    machine, ``benchmarks/gap_stacks.py open``; a keyboard scrub 5 s after a
+    run met it: tester newuser14); once everything rests for `THAW_QUIET_MS`
+    nobody does.
     """
     from qtpy.QtCore import Qt
     from qtpy.QtGui import QCursor
@@ -217,7 +254,9 @@ def _pointer_in_use() -> bool:
 
     pos = QCursor.pos()
     before, _POINTER[0] = _POINTER[0], (pos.x(), pos.y())
-    return _POINTER[0] != before or QApplication.mouseButtons() != Qt.MouseButton.NoButton
+    recent = time.monotonic() - _ACTIVITY[0] < THAW_POLL_MS / 1000
+    return (_POINTER[0] != before or recent
+            or QApplication.mouseButtons() != Qt.MouseButton.NoButton)
 
 
 def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],

@@ -48,7 +48,7 @@ from .runner import JobRunner
 from .stall import next_turn
 from .suggest import start_suggestion
 from .units_warning import quiet_repeats
-from .warmup import collect_when_idle, release_frozen, warm_up_once
+from .warmup import collect_when_idle, note_activity, release_frozen, warm_up_once
 from .widget_build import ALL_FRAMES, CURRENT_FRAME, WidgetBuilding
 from .widget_edit import WidgetEditing
 from .widget_run import WidgetRunning
@@ -172,7 +172,15 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
         if self._probe is not None:
             self._probe.close()
         self.viewer.layers.events.removed.disconnect(self._on_layer_removed)
+        for event in self._activity_events():
+            event.disconnect(note_activity)
         release_frozen(self)  # nothing of this dock keeps objects out of the collector
+
+    def _activity_events(self) -> list:
+        """The viewer's events that say the user is doing something (the time slider
+        playing, the view moving): an idle collection waits for them (`_qt.warmup`)."""
+        camera = self.viewer.scene.camera.events
+        return [self.viewer.dims.events.current_step, camera.center, camera.zoom]
 
     def collection_busy(self) -> bool:
         """True while a run, a suggestion or a measurement goes on: an idle garbage

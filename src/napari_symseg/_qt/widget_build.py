@@ -16,6 +16,7 @@ from .fields import build_fields
 from .hints import HintPanel
 from .layout import keep_if_room, scrolling_column, wrapping
 from .preview import LivePreview
+from .warmup import note_activity
 
 #: The "segment" choices of a (T, Y, X) layer.
 CURRENT_FRAME, ALL_FRAMES = "current frame", "all frames"
@@ -124,6 +125,8 @@ class WidgetBuilding:
         self.edit_button.changed.connect(lambda *_: self.edit_patterns())
         events = self.viewer.layers.events
         events.removed.connect(self._on_layer_removed)
+        for event in self._activity_events():
+            event.connect(note_activity)
         for event in (events.inserted, events.removed, events.reordered):
             event.connect(self._reset_image_choices)
         for layer in self.viewer.layers:
