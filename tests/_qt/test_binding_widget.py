@@ -62,6 +62,24 @@ def test_the_chosen_image_is_raised_when_another_image_covers_it(qtbot, viewer_w
     assert errors == []
 
 
+def test_another_images_probe_map_is_not_shown_beside_the_chosen_images_plots(
+        qtbot, viewer_widget, errors):
+    viewer, widget = viewer_widget
+    a = viewer.add_image(two_phase((128, 128)), name="a")
+    b = viewer.add_image(two_phase((96, 96), seed=1), name="b")
+    widget.image.value = a
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    plot = widget.results_dock.probe_plot
+    widget.probe.value = True
+    qtbot.waitUntil(lambda: plot.cmap is not None, timeout=TIMEOUT)
+    widget.probe.value = False  # the map stays while a is chosen
+    assert plot.cmap is not None
+    choose(qtbot, widget, b)  # never run: no plots, nor a's map
+    qtbot.waitUntil(lambda: plot.cmap is None, timeout=TIMEOUT)
+    assert errors == []
+
+
 def test_switching_image_restores_its_remembered_sizes(qtbot, viewer_widget, errors):
     viewer, widget = viewer_widget
     a = viewer.add_image(two_phase((256, 256)), name="a", scale=(0.02, 0.02),

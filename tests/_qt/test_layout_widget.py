@@ -75,6 +75,8 @@ def test_width_does_not_jump_when_a_calibrated_image_is_chosen(qtbot, make_napar
     _, widget = viewer.window.add_plugin_dock_widget("napari-symseg", "Symmetry segmentation")
     widget.image.value = plain
     set_fields(widget, patch_x=41, patch_y=41, window_x=121, window_y=121)
+    # the dock takes its reserved width once laid out (within 0.4 s of opening)
+    qtbot.waitUntil(lambda: widget.width() >= widget.minimumSizeHint().width(), timeout=2000)
     qtbot.wait(200)
     width, minimum = widget.width(), widget.minimumSizeHint().width()
     calibrated = viewer.add_image(two_phase((64, 64)), name="nm", scale=(0.0213, 0.0213),
@@ -82,6 +84,13 @@ def test_width_does_not_jump_when_a_calibrated_image_is_chosen(qtbot, make_napar
     widget.image.value = calibrated
     set_fields(widget, patch_x=41, patch_y=41, window_x=121, window_y=121)
     assert "= 5.18 nm" in widget.fields["window_x"].label  # the longest labels now
+    qtbot.wait(200)
+    assert widget.minimumSizeHint().width() == minimum
+    assert widget.width() == width
+    # Suggest may choose the rotations: a "pooling window", the longest field names
+    widget.fields["descriptor_name"].value = "rotational_symmetry_maximum_pooling"
+    set_fields(widget, window_x=121, window_y=121)
+    assert widget.fields["window_x"].label.startswith("pooling window half-height (total 243")
     qtbot.wait(200)
     assert widget.minimumSizeHint().width() == minimum
     assert widget.width() == width
@@ -102,6 +111,24 @@ def test_plots_dock_closes_and_comes_back(qtbot, viewer_widget):
     widget.plots_button.changed.emit(True)  # "Plots"
     assert viewer.window.dock_widgets[PLOTS_DOCK_NAME] is widget.results_dock
     assert widget.results_dock.separability_plot.operations is not None
+
+
+def test_plots_dock_hidden_with_its_eye_button_comes_back_with_plots(qtbot, viewer_widget):
+    from napari_symseg._qt.docks import dock_of
+
+    viewer, widget = viewer_widget
+    widget.image.value = viewer.add_image(two_phase((128, 128)), name="tp")
+    set_fields(widget, **SMALL)
+    run_and_wait(qtbot, widget)
+    holder = dock_of(widget.results_dock)
+    holder.title.hide_button.click()  # napari's eye button in the dock's title bar
+    assert holder.isHidden()
+    set_fields(widget, n_patterns=3)
+    run_and_wait(qtbot, widget)
+    assert holder.isHidden()  # a run leaves it hidden, as it leaves a closed one closed
+    widget.plots_button.changed.emit(True)  # "Plots"
+    assert not holder.isHidden()
+    assert viewer.window.dock_widgets[PLOTS_DOCK_NAME] is widget.results_dock
 
 
 def test_plots_dock_is_made_ahead_and_docking_it_does_not_write_napari_settings(

@@ -16,10 +16,11 @@ at once, 0.3-1.5 s; the area is saved with napari's next save instead).
 
 from __future__ import annotations
 
+import weakref
 from contextlib import contextmanager
 from typing import Any
 
-from .docks import PLOTS_DOCK_NAME, add_tabbed
+from .docks import PLOTS_DOCK_NAME, add_tabbed, dock_of
 
 __all__ = ["PLOTS_DOCK_NAME", "PlotsPanel", "settings_not_saved"]
 
@@ -43,6 +44,7 @@ class PlotsPanel:
         self._docked_once = False
         self.closed_by_user = False
         self._shown: dict[str, Any] = {}
+        self._probe_of = None  # (a weak reference to) the image of the probe map shown
         self._made: list = []  # plots made ahead by `prepare`
 
     @property
@@ -121,13 +123,24 @@ class PlotsPanel:
         else:
             QTimer.singleShot(100, lambda: self.prepare_when_idle(alive, tries - 1))
 
-    def show(self) -> Any:
-        """Dock the plots (again, after the user closed them); returns the `ResultsDock`."""
+    def show(self, unhide: bool = False) -> Any:
+        """Dock the plots (again, after the user closed them); returns the `ResultsDock`.
+
+        With `unhide` (the *Plots* button) a dock the user hid with its title
+        bar's eye button is shown again, its tab raised; a run alone leaves it
+        hidden, as it leaves a closed one closed.
+        """
         dock = self.dock
         if not self.is_docked():
             with settings_not_saved():
                 add_tabbed(self.viewer, dock, PLOTS_DOCK_NAME)  # with Scribbles, regions
             self._docked_once = True
+        elif unhide:
+            holder = dock_of(dock)
+            if holder is not None and holder.isHidden():
+                holder.show()
+            if holder is not None:
+                holder.raise_()
         self.closed_by_user = False
         return dock
 
@@ -180,6 +193,12 @@ class PlotsPanel:
         series_done : bool
             The series run is finished (its final statistics are drawn again).
         """
+        probed = None if self._probe_of is None else self._probe_of()
+        if self._dock is not None and self._probe_of is not None and probed is not source:
+            # another image's probe map (the probe unticked, or its image deleted): not
+            # shown beside this image's plots, as if it were this image's (tester newuser14)
+            self._dock.clear("probe")
+            self._probe_of = None
         area, sep = self._keys(source, series, series_layer, record, series_done)
         if area is None and sep is None:
             self.clear()
@@ -212,6 +231,7 @@ class PlotsPanel:
         dock = self._offer() if not self.is_docked() else self._dock
         if dock is not None:
             dock.show_probe(cmap, pixel, source)
+            self._probe_of = None if source is None else weakref.ref(source)
 
     def clear(self) -> None:
         """Show no result (the probe's tab is the probe's)."""

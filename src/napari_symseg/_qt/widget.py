@@ -137,11 +137,11 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
 
     def showEvent(self, event) -> None:
         """First shown (napari's style applied, which sets the fonts): the dock is made as
-        wide at once as a calibrated image's lengths in nm make it (`layout.reserve_width`)."""
+        wide at once as a calibrated image's lengths in nm and any descriptor's field names
+        make it (`layout.reserve_width`)."""
         if not self._reserved:
             self._reserved = True
-            descriptor = self.fields["descriptor_name"].value
-            reserve_width(self.scroll, {self.fields[name]: widest_field_label(name, descriptor)
+            reserve_width(self.scroll, {self.fields[name]: widest_field_label(name)
                                         for name in SIZE_KINDS if not is_advanced(name)})
         super().showEvent(event)
 
@@ -399,7 +399,8 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
         return self.plots.dock
 
     def show_plots(self):
-        """Dock the plots again (after the user closed them); returns the `ResultsDock`."""
-        dock = self.plots.show()
+        """Dock the plots again (after the user closed or hid them); returns the
+        `ResultsDock`."""
+        dock = self.plots.show(unhide=True)
         self._view.show_now()
         return dock

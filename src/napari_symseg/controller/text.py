@@ -154,23 +154,25 @@ def field_label(name: str, value: Any = None, layer=None, descriptor: str | None
 WIDEST_SIZE = "888 px = 0.888 nm"
 
 
-def widest_field_label(name: str, descriptor: str | None = None) -> str:
-    """The widest label a size field has for a calibrated image (sizes up to 999 px).
+def widest_field_label(name: str) -> str:
+    """The widest label a size field has for a calibrated image (sizes up to 999 px, any
+    descriptor family: a pooling window's label is the longest).
 
-    The dock reserves its width from the start, so that choosing a calibrated
-    image (its lengths in nm) does not widen it (468 -> 528 px, tester
-    newuser13).
+    The dock reserves its width from the start, so that neither choosing a
+    calibrated image (its lengths in nm: 468 -> 528 px, tester newuser13)
+    nor *Suggest* choosing the rotations (a pooling window: 522 -> 558 px,
+    tester newuser14) widens it.
 
     Parameters
     ----------
     name : str
         A `Params` size field (`SIZE_KINDS`).
-    descriptor : str, optional
-        The descriptor family (names the ``window_*`` fields).
     """
     kind = SIZE_KINDS[name][0]
     prefix = {"half": "total ", "radius": "⌀ "}.get(kind, "")
-    return f"{field_label(name, None, None, descriptor)} ({prefix}{WIDEST_SIZE})"
+    base = max((field_label(name, None, None, descriptor) for descriptor in WINDOW_NAMES),
+               key=len)
+    return f"{base} ({prefix}{WIDEST_SIZE})"
 
 
 def _number(value) -> str:
