@@ -397,6 +397,8 @@ def test_live_preview_is_its_own_marked_layer_with_the_latest_parameters(
     preview = viewer.layers["tp preview"]
     meta = preview.metadata[METADATA_KEY]
     assert meta["preview"] and meta["role"] == "preview" and preview.contour == 1
+    # white outlines, every pattern: not taken for a run's filled, coloured patterns
+    np.testing.assert_allclose(preview.colormap.map(np.array([1, 2])), [[1.0] * 4] * 2)
     assert preview_params(viewer)["stride"] == max(SMALL["stride"], PREVIEW_STRIDE)
     assert widget.status.value.startswith(f"preview, stride {PREVIEW_STRIDE} · ")
     assert "tp patterns" not in viewer.layers  # a preview is not a run

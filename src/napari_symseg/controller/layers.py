@@ -167,9 +167,18 @@ def run_metadata(source_name: str, params: Params, *, version: str | None, frame
     }}
 
 
-#: A live preview is drawn as outlines (napari's ``contour``, one grid point wide), not
-#: filled like a run's patterns: the image shows through and nobody takes it for a run.
-PREVIEW_LOOK = {"contour": 1, "opacity": 0.9}
+#: A live preview is drawn as white outlines (napari's ``contour``, one grid point wide),
+#: not filled in the patterns' colours like a run: the image shows through, and over a
+#: run's patterns it is not taken for them (coloured outlines over the run's fill looked
+#: like the run itself: tester newuser14).
+PREVIEW_LOOK = {"contour": 1, "opacity": 1.0}
+#: The preview's outline colour (every pattern).
+PREVIEW_COLOUR = (1.0, 1.0, 1.0, 1.0)
+
+
+def preview_colours(n: int) -> dict:
+    """The preview's label colours: `PREVIEW_COLOUR` for every pattern (see `PREVIEW_LOOK`)."""
+    return {None: (0.0, 0.0, 0.0, 0.0)} | {k + LABEL_OFFSET: PREVIEW_COLOUR for k in range(n)}
 
 
 def image_specs(source: SourceSnapshot, result, frame: int | None,
@@ -210,7 +219,8 @@ def image_specs(source: SourceSnapshot, result, frame: int | None,
     patterns = LayerSpec(slot, "labels", labels, {
         "metadata": meta,
         # its table filled: napari draws it without compiling numba kernels
-        "colormap": label_colormap(label_colour_dict(params.n_patterns, LABEL_OFFSET),
+        "colormap": label_colormap(preview_colours(params.n_patterns) if preview else
+                                   label_colour_dict(params.n_patterns, LABEL_OFFSET),
                                    labels.dtype),
         "features": features,
         **(PREVIEW_LOOK if preview else {}),
