@@ -105,7 +105,10 @@ class AreaFractionPlot(ThemedPlot):
         self.canvas.overlays.append(self._paint_current)
         self.state = None
         self._note = self.figure.text(
-            0.5, 0.5, "area fraction of each pattern per frame: run 'all frames' on a series",
+            # true also during an all-frames run's reference fit, before its first frame
+            # (it read "run 'all frames'" while one ran: tester newuser14)
+            0.5, 0.5, "area fraction of each pattern per frame: drawn as an 'all frames' "
+            "run labels the frames of a series", wrap=True,
             ha="center", va="center", fontsize=FONT_SIZE + 1, alpha=0.7)
         self.axes.set_visible(False)
         self.canvas.mpl_connect("button_press_event", self._on_mouse)
