@@ -6,13 +6,8 @@ from magicgui.widgets import Label, PushButton
 from qtpy.QtCore import QSize, Qt
 from qtpy.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-from napari_symseg._qt.layout import (
-    NEIGHBOUR_KEEPS,
-    grow_dock,
-    keep_if_room,
-    keep_in_view,
-    scrolling_column,
-)
+from napari_symseg._qt.dock_size import NEIGHBOUR_KEEPS, grow_dock
+from napari_symseg._qt.layout import keep_if_room, keep_in_view, scrolling_column
 
 
 class _Host(QWidget):

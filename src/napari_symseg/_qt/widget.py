@@ -39,8 +39,8 @@ from ..errors import SymsegError
 from .actions import EXPORT_HELP, RESULT_HELP
 from .buttons import follow_activity
 from .compile_notice import CompileNotice
+from .dock_size import reserve_width
 from .fields import set_value, value_of
-from .layout import reserve_width
 from .measure import MeasureSection
 from .plots_panel import PLOTS_DOCK_NAME, PlotsPanel
 from .results_view import ResultsView
@@ -138,7 +138,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
     def showEvent(self, event) -> None:
         """First shown (napari's style applied, which sets the fonts): the dock is made as
         wide at once as a calibrated image's lengths in nm and any descriptor's field names
-        make it (`layout.reserve_width`)."""
+        make it (`dock_size.reserve_width`)."""
         if not self._reserved:
             self._reserved = True
             reserve_width(self.scroll, {self.fields[name]: widest_field_label(name)

@@ -250,6 +250,8 @@ _UPDATED = ("scale", "translate", "units", "axis_labels", "metadata", "features"
             "contrast_limits", "opacity", "contour")
 #: Layer properties napari's constructors do not take: set on the new layer.
 _SET_AFTER = ("contour",)
+#: Updated properties compared before they are set (a preview re-run: its contour).
+_SCALARS = ("contour", "opacity")
 
 
 def _layer_class(layer_type: str) -> type:
@@ -293,6 +295,8 @@ def apply_spec(layers, source, spec: LayerSpec, old=None):
         old.data = data
         for key in _UPDATED:
             if key in kwargs:
+                if key in _SCALARS and getattr(old, key) == kwargs[key]:
+                    continue  # napari refreshes the layer on every set, even to the same value
                 setattr(old, key, kwargs[key])
         old.name = kwargs["name"]
         raise_group(layers, source)  # a new result is seen at once (`stacking`)
