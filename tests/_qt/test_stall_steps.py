@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 
-from napari_symseg._qt import runner, warmup
+from napari_symseg._qt import collector, runner, warmup
 from napari_symseg._qt.stall import EventLoopWatch
 
 from .helpers import TIMEOUT, run_and_wait, set_fields
@@ -40,8 +40,8 @@ def test_the_warm_up_makes_the_plots_ready_before_it_compiles(qtbot, monkeypatch
     monkeypatch.setattr("napari_symseg.controller.warmup.warm_up_shapes", step("shapes"))
     monkeypatch.setattr("napari_symseg.core.warmup.warm_up", step("core"))
     monkeypatch.setattr(warmup, "_WARMED", [])  # as in a fresh process
-    monkeypatch.setattr(warmup, "THAW_QUIET_MS", 1000)
-    monkeypatch.setattr(warmup, "_HOLDERS", warmup.weakref.WeakSet())
+    monkeypatch.setattr(collector, "THAW_QUIET_MS", 1000)
+    monkeypatch.setattr(collector, "_HOLDERS", collector.weakref.WeakSet())
     # an earlier test's widget may have frozen objects whose thaw waits for quiet seconds
     # (the new warm-up's chain replaces its chain): start from none frozen
     gc.unfreeze()
@@ -49,13 +49,13 @@ def test_the_warm_up_makes_the_plots_ready_before_it_compiles(qtbot, monkeypatch
     running = [True]  # a run is going on when the warm-up ends
     try:
         warmup.warm_up_once(busy=lambda: running[0]).join(60)
-        qtbot.wait(3 * warmup.THAW_POLL_MS)
+        qtbot.wait(3 * collector.THAW_POLL_MS)
         assert gc.get_freeze_count() > 1000  # not during the run (a full collection)
-        collections = warmup.COLLECTIONS[0]
+        collections = collector.COLLECTIONS[0]
         running[0] = False
-        qtbot.wait(warmup.THAW_QUIET_MS // 2)
-        assert warmup.COLLECTIONS[0] == collections  # nor right after it
-        qtbot.waitUntil(lambda: warmup.COLLECTIONS[0] > collections, timeout=5000)  # then
+        qtbot.wait(collector.THAW_QUIET_MS // 2)
+        assert collector.COLLECTIONS[0] == collections  # nor right after it
+        qtbot.waitUntil(lambda: collector.COLLECTIONS[0] > collections, timeout=5000)  # then
         assert gc.get_freeze_count() == 0  # taken back (no dock holds them frozen)
     finally:
         for event in (warmup.PLOTS_WARM, warmup.NAPARI_WARM, warmup.SHAPES_WARM):
@@ -78,8 +78,8 @@ def empty_warm_up(monkeypatch) -> None:
                  "core.warmup.warm_up"):
         monkeypatch.setattr(f"napari_symseg.{name}", lambda **_: None)
     monkeypatch.setattr(warmup, "_WARMED", [])
-    monkeypatch.setattr(warmup, "THAW_QUIET_MS", 1000)
-    monkeypatch.setattr(warmup, "_HOLDERS", warmup.weakref.WeakSet())
+    monkeypatch.setattr(collector, "THAW_QUIET_MS", 1000)
+    monkeypatch.setattr(collector, "_HOLDERS", collector.weakref.WeakSet())
     gc.unfreeze()
 
 
@@ -94,13 +94,13 @@ def test_the_thaw_waits_for_any_dock_s_worker(qtbot, monkeypatch):
     try:
         worker = runner.start_worker(release.wait, 60)  # another dock's run
         assert runner.any_running()
-        collections = warmup.COLLECTIONS[0]
+        collections = collector.COLLECTIONS[0]
         warmup.warm_up_once(busy=lambda: False).join(60)  # a closed dock: never busy
-        qtbot.wait(3 * warmup.THAW_QUIET_MS)
-        assert warmup.COLLECTIONS[0] == collections  # not while the worker runs
+        qtbot.wait(3 * collector.THAW_QUIET_MS)
+        assert collector.COLLECTIONS[0] == collections  # not while the worker runs
         release.set()
         qtbot.waitUntil(lambda: not runner.any_running(), timeout=5000)
-        qtbot.waitUntil(lambda: warmup.COLLECTIONS[0] > collections, timeout=5000)  # then
+        qtbot.waitUntil(lambda: collector.COLLECTIONS[0] > collections, timeout=5000)  # then
         assert worker is not None
     finally:
         release.set()
@@ -229,7 +229,7 @@ def test_the_thaw_waits_while_the_mouse_moves(qtbot, monkeypatch):
     from qtpy.QtGui import QCursor
 
     empty_warm_up(monkeypatch)
-    collections = warmup.COLLECTIONS[0]
+    collections = collector.COLLECTIONS[0]
     try:
         warmup.warm_up_once(busy=lambda: False).join(60)
         for step in range(12):  # 3 s of a moving mouse: 3 x the quiet time
@@ -237,8 +237,8 @@ def test_the_thaw_waits_while_the_mouse_moves(qtbot, monkeypatch):
             qtbot.wait(250)
         assert QCursor.pos().x() == 210  # (the pointer did move)
         assert gc.get_freeze_count() > 1000  # not taken back while the mouse moved
-        assert warmup.COLLECTIONS[0] == collections
-        qtbot.waitUntil(lambda: warmup.COLLECTIONS[0] > collections, timeout=5000)  # at rest
+        assert collector.COLLECTIONS[0] == collections
+        qtbot.waitUntil(lambda: collector.COLLECTIONS[0] > collections, timeout=5000)  # at rest
     finally:
         for event in (warmup.PLOTS_WARM, warmup.NAPARI_WARM, warmup.SHAPES_WARM):
             event.set()
@@ -256,18 +256,18 @@ def test_a_deleted_layer_frozen_with_the_heap_is_collected_once_napari_is_idle(
     from napari_symseg._qt.docks import dock_of
 
     viewer, widget = viewer_widget
-    monkeypatch.setattr(warmup, "THAW_QUIET_MS", 1000)
+    monkeypatch.setattr(collector, "THAW_QUIET_MS", 1000)
     qtbot.waitUntil(lambda: not warmup.warming(), timeout=TIMEOUT)
     data = np.random.default_rng(0).random((256, 256)).astype(np.float32)
     layer = viewer.add_image(data, name="deleted")
     alive = weakref.ref(data)
     del data
-    warmup.thaw_now()  # one collection now, then what is alive frozen (the dock is open)
+    collector.thaw_now()  # one collection now, then what is alive frozen (the dock is open)
     assert gc.get_freeze_count() > 1000
-    collections = warmup.COLLECTIONS[0]
+    collections = collector.COLLECTIONS[0]
     viewer.layers.remove(layer)
     del layer
-    qtbot.waitUntil(lambda: warmup.COLLECTIONS[0] > collections, timeout=10_000)
+    qtbot.waitUntil(lambda: collector.COLLECTIONS[0] > collections, timeout=10_000)
     assert alive() is None  # its data collected
     assert gc.get_freeze_count() > 1000  # and the heap frozen again
     viewer.window.remove_dock_widget(dock_of(widget))  # the dock closed
@@ -290,11 +290,11 @@ def test_a_dock_closed_during_the_warm_up_leaves_nothing_frozen(qtbot, monkeypat
     try:
         thread = warmup.warm_up_once(busy=dock.collection_busy, holder=dock)
         assert gc.get_freeze_count() > 1000  # frozen while it runs
-        warmup.release_frozen(dock)  # the dock closed
+        collector.release_frozen(dock)  # the dock closed
         assert gc.get_freeze_count() == 0
         gate.set()
         thread.join(10)
-        qtbot.wait(2 * warmup.THAW_POLL_MS + warmup.THAW_QUIET_MS)
+        qtbot.wait(2 * collector.THAW_POLL_MS + collector.THAW_QUIET_MS)
         assert gc.get_freeze_count() == 0
     finally:
         gate.set()
@@ -309,15 +309,15 @@ def test_an_idle_collection_waits_while_the_time_slider_moves(qtbot, viewer_widg
     slider's moves as activity, and the idle collection (0.3 s) waits for them to stop (it
     landed in a scrub 5 s after a run: tester newuser14)."""
     viewer, _ = viewer_widget
-    monkeypatch.setattr(warmup, "THAW_QUIET_MS", 1000)
+    monkeypatch.setattr(collector, "THAW_QUIET_MS", 1000)
     qtbot.waitUntil(lambda: not warmup.warming(), timeout=TIMEOUT)
     viewer.add_image(np.zeros((20, 32, 32), np.float32), name="video")
     gone = viewer.add_image(np.zeros((8, 8), np.float32), name="gone")
-    warmup.thaw_now()  # frozen now (the dock holds the heap frozen)
-    collections = warmup.COLLECTIONS[0]
+    collector.thaw_now()  # frozen now (the dock holds the heap frozen)
+    collections = collector.COLLECTIONS[0]
     viewer.layers.remove(gone)  # asks for an idle collection
     for step in range(12):  # 3 s of scrubbing: 3 x the quiet time
         viewer.dims.set_point(0, step % 20)
         qtbot.wait(250)
-    assert warmup.COLLECTIONS[0] == collections  # not while the slider moved
-    qtbot.waitUntil(lambda: warmup.COLLECTIONS[0] > collections, timeout=5000)  # at rest
+    assert collector.COLLECTIONS[0] == collections  # not while the slider moved
+    qtbot.waitUntil(lambda: collector.COLLECTIONS[0] > collections, timeout=5000)  # at rest

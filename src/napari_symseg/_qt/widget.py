@@ -38,6 +38,7 @@ from ..core.params import Params
 from ..errors import SymsegError
 from .actions import EXPORT_HELP, RESULT_HELP
 from .buttons import follow_activity
+from .collector import collect_when_idle, note_activity, release_frozen
 from .compile_notice import CompileNotice
 from .dock_size import reserve_width
 from .fields import set_value, value_of
@@ -48,7 +49,7 @@ from .runner import JobRunner
 from .stall import next_turn
 from .suggest import start_suggestion
 from .units_warning import quiet_repeats
-from .warmup import collect_when_idle, note_activity, release_frozen, warm_up_once
+from .warmup import warm_up_once
 from .widget_build import ALL_FRAMES, CURRENT_FRAME, WidgetBuilding
 from .widget_edit import WidgetEditing
 from .widget_run import WidgetRunning

@@ -11,12 +11,12 @@ from ..controller.hints import HINT_HELP
 from ..controller.session import PREVIEW_STRIDE
 from ..controller.text import SIZE_KINDS
 from .actions import EXPORT_HELP, RESULT_HELP, FileActions
+from .collector import note_activity
 from .docks import close_with_dock
 from .fields import build_fields
 from .hints import HintPanel
 from .layout import keep_if_room, scrolling_column, wrapping
 from .preview import LivePreview
-from .warmup import note_activity
 
 #: The "segment" choices of a (T, Y, X) layer.
 CURRENT_FRAME, ALL_FRAMES = "current frame", "all frames"

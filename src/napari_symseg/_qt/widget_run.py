@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SymsegError
+from .collector import collect_when_idle
 from .runner import JobRunner
-from .warmup import collect_when_idle
 
 
 class WidgetRunning:
