@@ -50,9 +50,11 @@ _THAW_CHAIN = [0]
 KEEP_FROZEN = True
 #: Idle collections made (`_collect`): the warm-up's thaw and each `collect_when_idle`.
 COLLECTIONS = [0]
-#: Docks open that keep objects frozen (`warm_up_once` adds its holder, `release_frozen`
-#: takes it out; a holder deleted without closing drops out by itself).
+#: Docks open that keep objects frozen (`hold` adds one, `release_frozen` takes it out; a
+#: holder deleted without closing drops out by itself).
 _HOLDERS: weakref.WeakSet = weakref.WeakSet()
+#: The warm-up thread whose objects are frozen (`run_frozen`).
+_WARMING: list[threading.Thread] = []
 
 
 def _collect() -> None:
@@ -81,7 +83,7 @@ def _holders_busy() -> bool:
 
 def release_frozen(holder) -> None:
     """A dock closed: the objects frozen are taken back (no collection here: Python's
-    own come later) when no other dock holds them (`warm_up_once`'s `holder`)."""
+    own come later) when no other dock holds them (`hold`)."""
     _HOLDERS.discard(holder)
     if not len(_HOLDERS):
         _THAW_CHAIN[0] += 1  # no pending idle collection freezes again
@@ -187,9 +189,6 @@ def _thaw_when_idle(thread: threading.Thread, busy: Callable[[], bool],
     QTimer.singleShot(THAW_POLL_MS,
                       lambda: _thaw_when_idle(thread, busy, quiet, chain, refreeze))
 
-
-#: The warm-up thread whose objects are frozen (`run_frozen`).
-_WARMING: list[threading.Thread] = []
 
 
 def hold(holder) -> None:
