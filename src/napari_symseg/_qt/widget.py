@@ -178,14 +178,22 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
         release_frozen(self)  # nothing of this dock keeps objects out of the collector
 
     def _activity_events(self) -> list:
-        """The viewer's events that say the user is doing something (the time slider
-        playing, the view moving): an idle collection waits for them (`_qt.warmup`)."""
+        """The events that say the user (or a script) is doing something: the time slider
+        playing, the view moving, layers added, removed, moved or selected, the widget's
+        fields and choices changed. An idle collection (`_qt.collector`) waits for 5 s
+        without them (a script makes no input events: the collection landed in a
+        scripted session's steps, tester newuser14)."""
         camera = self.viewer.scene.camera.events
-        return [self.viewer.dims.events.current_step, camera.center, camera.zoom]
+        layers = self.viewer.layers.events
+        return [self.viewer.dims.events.current_step, camera.center, camera.zoom,
+                layers.inserted, layers.removed, layers.reordered,
+                self.viewer.layers.selection.events.active,
+                *(widget.changed for widget in (self.image, self.segment, self.live,
+                                               self.probe, *self.fields.values()))]
 
     def collection_busy(self) -> bool:
         """True while a run, a suggestion or a measurement goes on: an idle garbage
-        collection (`_qt.warmup`) waits."""
+        collection (`_qt.collector`) waits."""
         return (self.worker is not None or self.suggest_worker is not None
                 or self.measure.worker is not None)
 
