@@ -67,9 +67,10 @@ def _collect() -> None:
         gc.freeze()
 
 
-def collect_when_idle() -> None:
+def collect_when_idle(*_) -> None:
     """Collect what was frozen and has become garbage since (a removed layer), once
-    nothing is busy and the mouse rests; nothing to do when nothing is frozen."""
+    nothing is busy and the mouse rests; nothing to do when nothing is frozen. (Takes
+    and ignores an event: connected to the layer list's ``removed``.)"""
     if not gc.get_freeze_count() or any(thread.is_alive() for thread in _WARMING):
         return  # (while the warm-up runs, its own thaw comes after it)
     _THAW_CHAIN[0] += 1

@@ -135,12 +135,9 @@ class PlotsPanel:
             with settings_not_saved():
                 add_tabbed(self.viewer, dock, PLOTS_DOCK_NAME)  # with Scribbles, regions
             self._docked_once = True
-        elif unhide:
-            holder = dock_of(dock)
-            if holder is not None and holder.isHidden():
-                holder.show()
-            if holder is not None:
-                holder.raise_()
+        elif unhide and (holder := dock_of(dock)) is not None:
+            holder.show()  # (nothing when shown already)
+            holder.raise_()
         self.closed_by_user = False
         return dock
 
@@ -193,8 +190,7 @@ class PlotsPanel:
         series_done : bool
             The series run is finished (its final statistics are drawn again).
         """
-        probed = None if self._probe_of is None else self._probe_of()
-        if self._dock is not None and self._probe_of is not None and probed is not source:
+        if self._probe_of is not None and self._probe_of() is not source:
             # another image's probe map (the probe unticked, or its image deleted): not
             # shown beside this image's plots, as if it were this image's (tester newuser14)
             self._dock.clear("probe")

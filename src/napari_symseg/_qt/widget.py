@@ -172,7 +172,7 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
             self.activity.stop(self.activity.kind)  # this dock's: nothing of it goes on
         if self._probe is not None:
             self._probe.close()
-        self.viewer.layers.events.removed.disconnect(self._on_layer_removed)
+        self.viewer.layers.events.removed.disconnect(collect_when_idle)
         for event in self._activity_events():
             event.disconnect(note_activity)
         release_frozen(self)  # nothing of this dock keeps objects out of the collector
@@ -196,11 +196,6 @@ class SymsegWidget(WidgetBuilding, WidgetRunning, WidgetEditing, QWidget):
         collection (`_qt.collector`) waits."""
         return (self.worker is not None or self.suggest_worker is not None
                 or self.measure.worker is not None)
-
-    def _on_layer_removed(self, *_: Any) -> None:
-        """A layer deleted: its data is collected once napari is idle (`collect_when_idle`:
-        frozen objects are not collected by napari's own collection)."""
-        collect_when_idle()
 
     def _image_choices(self, *_: Any) -> list[tuple[str, Any]]:
         return [(layer.name, layer) for layer in self.controller.sources()]

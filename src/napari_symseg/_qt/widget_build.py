@@ -11,7 +11,7 @@ from ..controller.hints import HINT_HELP
 from ..controller.session import PREVIEW_STRIDE
 from ..controller.text import SIZE_KINDS
 from .actions import EXPORT_HELP, RESULT_HELP, FileActions
-from .collector import note_activity
+from .collector import collect_when_idle, note_activity
 from .docks import close_with_dock
 from .fields import build_fields
 from .hints import HintPanel
@@ -124,7 +124,9 @@ class WidgetBuilding:
         self.plots_button.changed.connect(lambda *_: self.show_plots())
         self.edit_button.changed.connect(lambda *_: self.edit_patterns())
         events = self.viewer.layers.events
-        events.removed.connect(self._on_layer_removed)
+        # a layer deleted: its data collected once napari is idle (frozen objects are not
+        # collected by napari's own collection)
+        events.removed.connect(collect_when_idle)
         for event in self._activity_events():
             event.connect(note_activity)
         for event in (events.inserted, events.removed, events.reordered):

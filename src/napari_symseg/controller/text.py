@@ -145,10 +145,12 @@ def field_label(name: str, value: Any = None, layer=None, descriptor: str | None
             f"{base} (px)"
     # the whole size, said so: "half-height (83 px)" read as a half-height of 83 px
     # (tester newuser13)
-    total = f"{'⌀' if kind == 'radius' else 'total'} {_size(kind, value)} px"
+    total = f"{SIZE_WORDS[kind]}{_size(kind, value)} px"
     return f"{base} ({total} = {length})" if length else f"{base} ({total})"
 
 
+#: What a size label says before a whole size in px (`field_label`; a length in px: nothing).
+SIZE_WORDS = {"half": "total ", "radius": "⌀ "}
 #: The widest size a size label shows for a calibrated image (`widest_field_label`): three
 #: digits of px, a length of three significant digits (`physical_length`).
 WIDEST_SIZE = "888 px = 0.888 nm"
@@ -168,8 +170,7 @@ def widest_field_label(name: str) -> str:
     name : str
         A `Params` size field (`SIZE_KINDS`).
     """
-    kind = SIZE_KINDS[name][0]
-    prefix = {"half": "total ", "radius": "⌀ "}.get(kind, "")
+    prefix = SIZE_WORDS.get(SIZE_KINDS[name][0], "")
     base = max((field_label(name, None, None, descriptor) for descriptor in WINDOW_NAMES),
                key=len)
     return f"{base} ({prefix}{WIDEST_SIZE})"
